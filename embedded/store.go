@@ -1,0 +1,342 @@
+// Package embedded is the default storage backend: the whole network held
+// in memory with adjacency indexes, persisted to a bbolt file that is
+// written and fsynced before a write is acknowledged. It needs no server
+// and is the reference implementation of the conformance suite.
+package embedded
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/otehub/hub"
+)
+
+var (
+	nodesBucket         = []byte("nodes")
+	relationshipsBucket = []byte("relationships")
+)
+
+// FileName is the name of the database file inside the data directory.
+const FileName = "hub.db"
+
+// Store is the embedded store. It is safe for concurrent use.
+type Store struct {
+	db *bolt.DB
+
+	mu     sync.RWMutex
+	closed bool
+	nodes  map[string]*hub.Node
+	rels   map[string]*hub.Relationship
+	// out and in index relationship ids by their from- and to-node.
+	out map[string][]string
+	in  map[string][]string
+}
+
+var _ hub.Store = (*Store)(nil)
+
+// Open opens (creating if needed) the store in directory dir and loads it
+// into memory.
+func Open(dir string) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	// The timeout turns a second hub on the same directory into a clear
+	// error instead of a hang on the file lock.
+	db, err := bolt.Open(filepath.Join(dir, FileName), 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	if err != nil {
+		if errors.Is(err, bolt.ErrTimeout) {
+			return nil, fmt.Errorf("open %s: another process holds the database", filepath.Join(dir, FileName))
+		}
+		return nil, fmt.Errorf("open %s: %w", filepath.Join(dir, FileName), err)
+	}
+	s := &Store{
+		db:    db,
+		nodes: map[string]*hub.Node{},
+		rels:  map[string]*hub.Relationship{},
+		out:   map[string][]string{},
+		in:    map[string][]string{},
+	}
+	if err := s.load(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) load() error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		nb, err := tx.CreateBucketIfNotExists(nodesBucket)
+		if err != nil {
+			return err
+		}
+		rb, err := tx.CreateBucketIfNotExists(relationshipsBucket)
+		if err != nil {
+			return err
+		}
+		if err := nb.ForEach(func(k, v []byte) error {
+			var n hub.Node
+			if err := json.Unmarshal(v, &n); err != nil {
+				return fmt.Errorf("decode node %s: %w", k, err)
+			}
+			s.nodes[n.ID] = &n
+			return nil
+		}); err != nil {
+			return err
+		}
+		return rb.ForEach(func(k, v []byte) error {
+			var r hub.Relationship
+			if err := json.Unmarshal(v, &r); err != nil {
+				return fmt.Errorf("decode relationship %s: %w", k, err)
+			}
+			s.rels[r.ID] = &r
+			s.index(&r)
+			return nil
+		})
+	})
+}
+
+func (s *Store) index(r *hub.Relationship) {
+	s.out[r.FromID] = append(s.out[r.FromID], r.ID)
+	s.in[r.ToID] = append(s.in[r.ToID], r.ID)
+}
+
+func (s *Store) unindex(r *hub.Relationship) {
+	s.out[r.FromID] = slices.DeleteFunc(s.out[r.FromID], func(id string) bool { return id == r.ID })
+	s.in[r.ToID] = slices.DeleteFunc(s.in[r.ToID], func(id string) bool { return id == r.ID })
+}
+
+// begin checks the context and the store state before a read.
+func (s *Store) begin(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return hub.Wrap(hub.EUNAVAILABLE, err, "request cancelled or timed out")
+	}
+	if s.closed {
+		return hub.Errorf(hub.EUNAVAILABLE, "store is closed")
+	}
+	return nil
+}
+
+// NodesByID implements hub.Store.
+func (s *Store) NodesByID(ctx context.Context, ids []string) ([]*hub.Node, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err := s.begin(ctx); err != nil {
+		return nil, err
+	}
+	out := make([]*hub.Node, len(ids))
+	for i, id := range ids {
+		out[i] = s.nodes[id].Clone()
+	}
+	return out, nil
+}
+
+// FindNodes implements hub.Store.
+func (s *Store) FindNodes(ctx context.Context, f hub.NodeFilter, opts hub.ListOptions) ([]*hub.Node, bool, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err := s.begin(ctx); err != nil {
+		return nil, false, err
+	}
+	page, hasNext := hub.PageNodes(s.matchNodes(&f), opts)
+	for i, n := range page {
+		page[i] = n.Clone()
+	}
+	return page, hasNext, nil
+}
+
+// CountNodes implements hub.Store.
+func (s *Store) CountNodes(ctx context.Context, f hub.NodeFilter) (int, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err := s.begin(ctx); err != nil {
+		return 0, err
+	}
+	return len(s.matchNodes(&f)), nil
+}
+
+func (s *Store) matchNodes(f *hub.NodeFilter) []*hub.Node {
+	var out []*hub.Node
+	if len(f.IDs) > 0 {
+		for _, id := range f.IDs {
+			if n, ok := s.nodes[id]; ok && hub.MatchNode(f, n) && !slices.Contains(out, n) {
+				out = append(out, n)
+			}
+		}
+		return out
+	}
+	for _, n := range s.nodes {
+		if hub.MatchNode(f, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// RelationshipsByID implements hub.Store.
+func (s *Store) RelationshipsByID(ctx context.Context, ids []string) ([]*hub.Relationship, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err := s.begin(ctx); err != nil {
+		return nil, err
+	}
+	out := make([]*hub.Relationship, len(ids))
+	for i, id := range ids {
+		out[i] = s.rels[id].Clone()
+	}
+	return out, nil
+}
+
+// FindRelationships implements hub.Store.
+func (s *Store) FindRelationships(ctx context.Context, f hub.RelationshipFilter, opts hub.ListOptions) ([]*hub.Relationship, bool, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err := s.begin(ctx); err != nil {
+		return nil, false, err
+	}
+	page, hasNext := hub.PageRelationships(s.matchRelationships(&f), opts)
+	for i, r := range page {
+		page[i] = r.Clone()
+	}
+	return page, hasNext, nil
+}
+
+// CountRelationships implements hub.Store.
+func (s *Store) CountRelationships(ctx context.Context, f hub.RelationshipFilter) (int, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err := s.begin(ctx); err != nil {
+		return 0, err
+	}
+	return len(s.matchRelationships(&f)), nil
+}
+
+// matchRelationships uses the adjacency indexes when the filter names
+// nodes, so that per-node lookups do not scan every relationship.
+func (s *Store) matchRelationships(f *hub.RelationshipFilter) []*hub.Relationship {
+	var candidates []string
+	switch {
+	case len(f.IDs) > 0:
+		candidates = f.IDs
+	case len(f.NodeIDs) > 0 || len(f.FromIDs) > 0 || len(f.ToIDs) > 0:
+		if len(f.NodeIDs) > 0 {
+			for _, id := range f.NodeIDs {
+				if f.Direction != hub.In {
+					candidates = append(candidates, s.out[id]...)
+				}
+				if f.Direction != hub.Out {
+					candidates = append(candidates, s.in[id]...)
+				}
+			}
+		} else if len(f.FromIDs) > 0 {
+			for _, id := range f.FromIDs {
+				candidates = append(candidates, s.out[id]...)
+			}
+		} else {
+			for _, id := range f.ToIDs {
+				candidates = append(candidates, s.in[id]...)
+			}
+		}
+	default:
+		out := make([]*hub.Relationship, 0, len(s.rels))
+		for _, r := range s.rels {
+			if hub.MatchRelationship(f, r) {
+				out = append(out, r)
+			}
+		}
+		return out
+	}
+	seen := make(map[string]bool, len(candidates))
+	var out []*hub.Relationship
+	for _, id := range candidates {
+		r, ok := s.rels[id]
+		if !ok || seen[id] || !hub.MatchRelationship(f, r) {
+			continue
+		}
+		seen[id] = true
+		out = append(out, r)
+	}
+	return out
+}
+
+// Apply implements hub.Store. The bbolt transaction commits (and fsyncs)
+// before the in-memory view changes, so an acknowledged write is on disk
+// and a failed one is invisible.
+func (s *Store) Apply(ctx context.Context, b *hub.Batch) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.begin(ctx); err != nil {
+		return err
+	}
+	nodes := make([]*hub.Node, len(b.Nodes))
+	for i, n := range b.Nodes {
+		c := n.Clone()
+		if old, ok := s.nodes[c.ID]; ok {
+			c.CreatedAt = old.CreatedAt
+		}
+		nodes[i] = c
+	}
+	rels := make([]*hub.Relationship, len(b.Relationships))
+	for i, r := range b.Relationships {
+		c := r.Clone()
+		if old, ok := s.rels[c.ID]; ok {
+			c.CreatedAt = old.CreatedAt
+		}
+		rels[i] = c
+	}
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		nb, rb := tx.Bucket(nodesBucket), tx.Bucket(relationshipsBucket)
+		for _, n := range nodes {
+			v, err := json.Marshal(n)
+			if err != nil {
+				return err
+			}
+			if err := nb.Put([]byte(n.ID), v); err != nil {
+				return err
+			}
+		}
+		for _, r := range rels {
+			v, err := json.Marshal(r)
+			if err != nil {
+				return err
+			}
+			if err := rb.Put([]byte(r.ID), v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return hub.Wrap(hub.EINTERNAL, err, "write failed")
+	}
+	for _, n := range nodes {
+		s.nodes[n.ID] = n
+	}
+	for _, r := range rels {
+		if old, ok := s.rels[r.ID]; ok {
+			s.unindex(old)
+		}
+		s.rels[r.ID] = r
+		s.index(r)
+	}
+	return nil
+}
+
+// Close implements hub.Store.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	return s.db.Close()
+}

@@ -1,0 +1,69 @@
+package hub
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error codes. They are part of the public API: the GraphQL layer exposes
+// them verbatim as extensions.code, so clients may branch on them.
+const (
+	ENOTFOUND    = "NOT_FOUND"
+	EINVALID     = "BAD_USER_INPUT"
+	ECONFLICT    = "CONFLICT"
+	EUNAVAILABLE = "STORE_UNAVAILABLE"
+	EINTERNAL    = "INTERNAL"
+	ETOOLARGE    = "LIMIT_EXCEEDED"
+)
+
+// Error is a domain error with a machine-readable code and a message that
+// is safe to show to a client.
+type Error struct {
+	Code    string
+	Message string
+	// Err is the underlying cause, kept for logs; never shown to clients.
+	Err error
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%s: %s: %v", e.Code, e.Message, e.Err)
+	}
+	return fmt.Sprintf("%s: %s", e.Code, e.Message)
+}
+
+// Unwrap exposes the cause to errors.Is and errors.As.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errorf returns an *Error with the given code and a formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Wrap returns an *Error with the given code that keeps err as its cause.
+func Wrap(code string, err error, message string) *Error {
+	return &Error{Code: code, Message: message, Err: err}
+}
+
+// ErrorCode returns the code of the first *Error in err's chain, or
+// EINTERNAL for any other non-nil error.
+func ErrorCode(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return EINTERNAL
+}
+
+// ErrorMessage returns the client-safe message of err. Errors without a
+// domain code get a generic message so that internals never leak.
+func ErrorMessage(err error) string {
+	var e *Error
+	if errors.As(err, &e) && e.Code != EINTERNAL {
+		return e.Message
+	}
+	return "internal error"
+}

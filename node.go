@@ -1,0 +1,296 @@
+package hub
+
+import (
+	"slices"
+	"time"
+)
+
+// Kind is the kind of a node. Its string form is the GraphQL type name.
+type Kind string
+
+// The node kinds of the network.
+const (
+	KindOrganisation   Kind = "Organisation"
+	KindEmployer       Kind = "Employer"
+	KindProgramme      Kind = "Programme"
+	KindPilot          Kind = "Pilot"
+	KindService        Kind = "Service"
+	KindRegion         Kind = "Region"
+	KindTargetGroup    Kind = "TargetGroup"
+	KindTheme          Kind = "Theme"
+	KindAgreement      Kind = "Agreement"
+	KindEvent          Kind = "Event"
+	KindTraining       Kind = "Training"
+	KindContact        Kind = "Contact"
+	KindSourceDocument Kind = "SourceDocument"
+)
+
+// Kinds lists every node kind in a fixed order.
+var Kinds = []Kind{
+	KindOrganisation, KindEmployer, KindProgramme, KindPilot, KindService,
+	KindRegion, KindTargetGroup, KindTheme, KindAgreement, KindEvent,
+	KindTraining, KindContact, KindSourceDocument,
+}
+
+// Valid reports whether k is a known kind.
+func (k Kind) Valid() bool { return slices.Contains(Kinds, k) }
+
+// nodeTypes lists the allowed values of Node.Type per kind. A kind that is
+// absent has no subtype and its nodes must leave Type empty.
+var nodeTypes = map[Kind][]string{
+	KindOrganisation: OrganisationTypes,
+	KindEmployer:     OrganisationTypes,
+	KindProgramme:    {"PROGRAMME", "SUB_PROJECT"},
+	KindPilot:        {"PILOT"},
+	KindService:      {"SERVICE", "METHOD", "OPERATING_MODEL"},
+	KindRegion:       {"REGION", "MUNICIPALITY"},
+	KindEvent:        {"SEMINAR", "WEBINAR", "VISIT", "MEETING", "TOUR"},
+	KindSourceDocument: {
+		"BLOG_POST", "PRESS_RELEASE", "PRESENTATION", "AGREEMENT", "WEB_PAGE", "REFERENCE_DATA",
+	},
+}
+
+// OrganisationTypes are the types of organisations and employers.
+var OrganisationTypes = []string{
+	"MINISTRY", "GOVERNMENT_AGENCY", "MUNICIPALITY", "JOINT_MUNICIPAL_AUTHORITY",
+	"WELLBEING_DISTRICT", "REGIONAL_COUNCIL", "EMPLOYMENT_OFFICE",
+	"EDUCATIONAL_INSTITUTION", "ASSOCIATION", "FOUNDATION", "COMPANY",
+	"COOPERATIVE", "RESEARCH_INSTITUTE", "OTHER",
+}
+
+// NodeTypes returns the allowed types of a kind (nil when it has none).
+func NodeTypes(k Kind) []string { return nodeTypes[k] }
+
+// Language is a content language of the hub.
+type Language string
+
+// Supported languages, in the fallback order used when a translation is
+// missing: Finnish is the language of the sources, then Swedish (the other
+// national language), then English.
+const (
+	Finnish Language = "fi"
+	Swedish Language = "sv"
+	English Language = "en"
+)
+
+// Languages is the fallback order of the content languages.
+var Languages = []Language{Finnish, Swedish, English}
+
+// LocalizedText is a text in up to three languages.
+type LocalizedText struct {
+	FI string `json:"fi,omitempty" bson:"fi,omitempty"`
+	SV string `json:"sv,omitempty" bson:"sv,omitempty"`
+	EN string `json:"en,omitempty" bson:"en,omitempty"`
+}
+
+// Get returns the text in lang, or "" when that translation is missing.
+func (t LocalizedText) Get(lang Language) string {
+	switch lang {
+	case Finnish:
+		return t.FI
+	case Swedish:
+		return t.SV
+	case English:
+		return t.EN
+	}
+	return ""
+}
+
+// In returns the text in lang, falling back first to the other languages
+// in the order of Languages. It returns "" only when the text is empty.
+func (t LocalizedText) In(lang Language) string {
+	if s := t.Get(lang); s != "" {
+		return s
+	}
+	for _, l := range Languages {
+		if s := t.Get(l); s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// IsZero reports whether no language has a text.
+func (t LocalizedText) IsZero() bool { return t.FI == "" && t.SV == "" && t.EN == "" }
+
+// All returns the non-empty texts in fallback order.
+func (t LocalizedText) All() []string {
+	var out []string
+	for _, l := range Languages {
+		if s := t.Get(l); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Period is a span of days. Either end may be unknown (nil); both are
+// inclusive and stored as UTC midnight.
+type Period struct {
+	Start *time.Time `json:"start,omitempty" bson:"start,omitempty"`
+	End   *time.Time `json:"end,omitempty" bson:"end,omitempty"`
+}
+
+// Contains reports whether day lies inside the period; unknown ends are
+// open.
+func (p *Period) Contains(day time.Time) bool {
+	if p == nil {
+		return true
+	}
+	if p.Start != nil && day.Before(*p.Start) {
+		return false
+	}
+	if p.End != nil && day.After(*p.End) {
+		return false
+	}
+	return true
+}
+
+// Citation says where a fact comes from: a source document and a place in
+// it.
+type Citation struct {
+	// SourceID is the id of the SourceDocument node.
+	SourceID string `json:"sourceId" bson:"sourceId"`
+	// Locator is a short human-readable place in the document.
+	Locator string `json:"locator,omitempty" bson:"locator,omitempty"`
+	// Quote is a short verbatim excerpt that supports the fact.
+	Quote string `json:"quote,omitempty" bson:"quote,omitempty"`
+}
+
+// ContactDetails are personal data of a contact person. They are stored
+// but only ever shown to authenticated callers.
+type ContactDetails struct {
+	Email string `json:"email,omitempty" bson:"email,omitempty"`
+	Phone string `json:"phone,omitempty" bson:"phone,omitempty"`
+}
+
+// Document holds the bibliographic data of a SourceDocument node.
+type Document struct {
+	File      string     `json:"file,omitempty" bson:"file,omitempty"`
+	Publisher string     `json:"publisher,omitempty" bson:"publisher,omitempty"`
+	Author    string     `json:"author,omitempty" bson:"author,omitempty"`
+	Published *time.Time `json:"published,omitempty" bson:"published,omitempty"`
+	Language  Language   `json:"language,omitempty" bson:"language,omitempty"`
+	URL       string     `json:"url,omitempty" bson:"url,omitempty"`
+}
+
+// Node is a vertex of the network. One struct serves every kind so that
+// every backend stores, indexes and pages nodes the same way; fields that
+// do not apply to a kind stay empty (Validate enforces which apply).
+type Node struct {
+	// ID is the global, opaque id (see NodeID).
+	ID   string `json:"id" bson:"_id"`
+	Kind Kind   `json:"kind" bson:"kind"`
+	// Key is the stable external key, unique within the kind.
+	Key           string        `json:"key" bson:"key"`
+	Name          LocalizedText `json:"name" bson:"name"`
+	Abbreviations []string      `json:"abbreviations,omitempty" bson:"abbreviations,omitempty"`
+	Aliases       []string      `json:"aliases,omitempty" bson:"aliases,omitempty"`
+	Description   LocalizedText `json:"description,omitzero" bson:"description,omitempty"`
+	// Type is the kind's subtype (see NodeTypes).
+	Type string `json:"type,omitempty" bson:"type,omitempty"`
+	// Code is an official code (regions and municipalities).
+	Code string `json:"code,omitempty" bson:"code,omitempty"`
+	// RegionIDs are the regions where the node is located or operates.
+	RegionIDs []string        `json:"regionIds,omitempty" bson:"regionIds,omitempty"`
+	Period    *Period         `json:"period,omitempty" bson:"period,omitempty"`
+	Goals     []LocalizedText `json:"goals,omitempty" bson:"goals,omitempty"`
+	// Title is a contact person's job title.
+	Title   string          `json:"title,omitempty" bson:"title,omitempty"`
+	Contact *ContactDetails `json:"contact,omitempty" bson:"contact,omitempty"`
+	// Document is set on SourceDocument nodes only.
+	Document *Document  `json:"document,omitempty" bson:"document,omitempty"`
+	Sources  []Citation `json:"sources,omitempty" bson:"sources,omitempty"`
+
+	// SearchTerms are the normalised names, abbreviations and aliases
+	// (see Normalize), derived by Prepare; backends match on them.
+	SearchTerms []string `json:"searchTerms,omitempty" bson:"searchTerms,omitempty"`
+	// SortName is the normalised display name, derived by Prepare; it is
+	// the NAME order key.
+	SortName string `json:"sortName" bson:"sortName"`
+	// SortStart is the period start as YYYY-MM-DD ("" when unknown),
+	// derived by Prepare; it is the START_DATE order key.
+	SortStart string `json:"sortStart" bson:"sortStart"`
+
+	CreatedAt time.Time `json:"createdAt" bson:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt" bson:"updatedAt"`
+}
+
+// DisplayName returns the node's name in lang with fallback, or its key
+// when it has no name.
+func (n *Node) DisplayName(lang Language) string {
+	if s := n.Name.In(lang); s != "" {
+		return s
+	}
+	return n.Key
+}
+
+// Clone returns a deep copy of n, so that stores can hand out values the
+// caller owns.
+func (n *Node) Clone() *Node {
+	if n == nil {
+		return nil
+	}
+	c := *n
+	c.Abbreviations = slices.Clone(n.Abbreviations)
+	c.Aliases = slices.Clone(n.Aliases)
+	c.RegionIDs = slices.Clone(n.RegionIDs)
+	c.Goals = slices.Clone(n.Goals)
+	c.Sources = slices.Clone(n.Sources)
+	c.SearchTerms = slices.Clone(n.SearchTerms)
+	c.Period = n.Period.clone()
+	if n.Contact != nil {
+		cd := *n.Contact
+		c.Contact = &cd
+	}
+	if n.Document != nil {
+		d := *n.Document
+		d.Published = cloneTime(n.Document.Published)
+		c.Document = &d
+	}
+	return &c
+}
+
+func (p *Period) clone() *Period {
+	if p == nil {
+		return nil
+	}
+	return &Period{Start: cloneTime(p.Start), End: cloneTime(p.End)}
+}
+
+func cloneTime(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	c := *t
+	return &c
+}
+
+// Status is where a dated activity stands on a given day.
+type Status string
+
+// Statuses of pilots, programmes and other dated activities.
+const (
+	StatusPlanned Status = "PLANNED"
+	StatusActive  Status = "ACTIVE"
+	StatusEnded   Status = "ENDED"
+	StatusUnknown Status = "UNKNOWN"
+)
+
+// StatusOn derives the status on day from the period: it is not stored,
+// so it never goes stale.
+func (p *Period) StatusOn(day time.Time) Status {
+	switch {
+	case p == nil || (p.Start == nil && p.End == nil):
+		return StatusUnknown
+	case p.Start != nil && day.Before(*p.Start):
+		return StatusPlanned
+	case p.End != nil && day.After(*p.End):
+		return StatusEnded
+	case p.End == nil:
+		// Started, but no known end: it may have ended since.
+		return StatusUnknown
+	default:
+		return StatusActive
+	}
+}

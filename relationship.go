@@ -1,0 +1,95 @@
+package hub
+
+import (
+	"slices"
+	"time"
+)
+
+// RelationshipType is the type of a relationship (edge). Its string form
+// is the GraphQL enum value.
+type RelationshipType string
+
+// The relationship types. Directions are "from → to".
+const (
+	Administers    RelationshipType = "ADMINISTERS"     // organisation → pilot or programme
+	PartnerIn      RelationshipType = "PARTNER_IN"      // organisation → pilot
+	Funds          RelationshipType = "FUNDS"           // funder → pilot, with an amount
+	Provides       RelationshipType = "PROVIDES"        // organisation or pilot → service
+	Serves         RelationshipType = "SERVES"          // service, pilot or event → target group or recipient
+	RefersTo       RelationshipType = "REFERS_TO"       // service or organisation → service or organisation
+	Coordinates    RelationshipType = "COORDINATES"     // organisation → programme, pilot or event
+	ExpertFor      RelationshipType = "EXPERT_FOR"      // organisation → pilot
+	MemberOf       RelationshipType = "MEMBER_OF"       // organisation → network or group
+	PartOf         RelationshipType = "PART_OF"         // the one structural parent of a node
+	Employs        RelationshipType = "EMPLOYS"         // organisation → contact
+	SignatoryOf    RelationshipType = "SIGNATORY_OF"    // organisation or contact → agreement
+	Leads          RelationshipType = "LEADS"           // organisation or contact → programme or pilot
+	Organises      RelationshipType = "ORGANISES"       // organisation or pilot → event or training
+	ParticipatesIn RelationshipType = "PARTICIPATES_IN" // organisation, pilot or contact → event or training
+	HasTheme       RelationshipType = "HAS_THEME"       // pilot, programme or service → theme
+	ContactFor     RelationshipType = "CONTACT_FOR"     // contact → pilot or programme
+	LocatedIn      RelationshipType = "LOCATED_IN"      // event, training or agreement → region
+)
+
+// RelationshipTypes lists every relationship type in a fixed order.
+var RelationshipTypes = []RelationshipType{
+	Administers, PartnerIn, Funds, Provides, Serves, RefersTo, Coordinates,
+	ExpertFor, MemberOf, PartOf, Employs, SignatoryOf, Leads, Organises,
+	ParticipatesIn, HasTheme, ContactFor, LocatedIn,
+}
+
+// Valid reports whether t is a known relationship type.
+func (t RelationshipType) Valid() bool { return slices.Contains(RelationshipTypes, t) }
+
+// Money is an amount in a currency, kept in minor units (cents) so that
+// sums are exact.
+type Money struct {
+	Minor    int64  `json:"minor" bson:"minor"`
+	Currency string `json:"currency" bson:"currency"`
+}
+
+// Relationship is a typed, directed edge with properties and provenance.
+type Relationship struct {
+	ID string `json:"id" bson:"_id"`
+	// Key is the stable external key (see RelationshipKey).
+	Key    string           `json:"key" bson:"key"`
+	Type   RelationshipType `json:"type" bson:"type"`
+	FromID string           `json:"fromId" bson:"fromId"`
+	ToID   string           `json:"toId" bson:"toId"`
+	// Role is the role of the from-node in the relationship, in the words
+	// of the source (usually Finnish).
+	Role        string        `json:"role,omitempty" bson:"role,omitempty"`
+	Amount      *Money        `json:"amount,omitempty" bson:"amount,omitempty"`
+	Period      *Period       `json:"period,omitempty" bson:"period,omitempty"`
+	Description LocalizedText `json:"description,omitzero" bson:"description,omitempty"`
+	Sources     []Citation    `json:"sources,omitempty" bson:"sources,omitempty"`
+
+	// SortStart is the period start as YYYY-MM-DD, derived by Prepare.
+	SortStart string `json:"sortStart" bson:"sortStart"`
+
+	CreatedAt time.Time `json:"createdAt" bson:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt" bson:"updatedAt"`
+}
+
+// Other returns the id of the end of r that is not id.
+func (r *Relationship) Other(id string) string {
+	if r.FromID == id {
+		return r.ToID
+	}
+	return r.FromID
+}
+
+// Clone returns a deep copy of r.
+func (r *Relationship) Clone() *Relationship {
+	if r == nil {
+		return nil
+	}
+	c := *r
+	if r.Amount != nil {
+		a := *r.Amount
+		c.Amount = &a
+	}
+	c.Period = r.Period.clone()
+	c.Sources = slices.Clone(r.Sources)
+	return &c
+}

@@ -1,0 +1,290 @@
+package hub
+
+import (
+	"context"
+	"regexp"
+	"slices"
+	"time"
+)
+
+// Limits on stored values, so that one bad write cannot bloat every
+// response.
+const (
+	maxTextLen  = 4000
+	maxNameLen  = 500
+	maxListLen  = 100
+	maxBatchLen = 100_000
+)
+
+var (
+	keyPattern      = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,99}$`)
+	currencyPattern = regexp.MustCompile(`^[A-Z]{3}$`)
+)
+
+// Prepare validates a batch against itself and the store and fills in the
+// derived fields (ids when empty, search terms, order keys, timestamps at
+// UTC millisecond precision). It reads the store but never writes it; a
+// batch that fails is an EINVALID error naming the first problem, and the
+// caller must not Apply it.
+func Prepare(ctx context.Context, s Store, b *Batch, now time.Time) error {
+	if len(b.Nodes)+len(b.Relationships) > maxBatchLen {
+		return Errorf(ETOOLARGE, "a batch holds at most %d rows", maxBatchLen)
+	}
+	now = now.UTC().Truncate(time.Millisecond)
+	kinds := map[string]Kind{} // id → kind, for the batch and the store rows it references
+	for _, n := range b.Nodes {
+		if err := prepareNode(n, now); err != nil {
+			return err
+		}
+		if _, dup := kinds[n.ID]; dup {
+			return Errorf(EINVALID, "node %s/%s appears twice in the batch", n.Kind, n.Key)
+		}
+		kinds[n.ID] = n.Kind
+	}
+	// Look up every referenced id the batch does not hold, in one call.
+	var missing []string
+	ref := func(id string) {
+		if _, ok := kinds[id]; !ok && !slices.Contains(missing, id) {
+			missing = append(missing, id)
+		}
+	}
+	for _, n := range b.Nodes {
+		for _, c := range n.Sources {
+			ref(c.SourceID)
+		}
+		for _, r := range n.RegionIDs {
+			ref(r)
+		}
+	}
+	for _, r := range b.Relationships {
+		ref(r.FromID)
+		ref(r.ToID)
+		for _, c := range r.Sources {
+			ref(c.SourceID)
+		}
+	}
+	if len(missing) > 0 {
+		found, err := s.NodesByID(ctx, missing)
+		if err != nil {
+			return err
+		}
+		for _, n := range found {
+			if n != nil {
+				kinds[n.ID] = n.Kind
+			}
+		}
+	}
+	checkCitations := func(what string, cs []Citation) error {
+		if len(cs) == 0 {
+			return Errorf(EINVALID, "%s has no source", what)
+		}
+		for _, c := range cs {
+			if kinds[c.SourceID] != KindSourceDocument {
+				return Errorf(EINVALID, "%s cites %q, which is not a source document", what, c.SourceID)
+			}
+			if len(c.Locator) > maxNameLen || len(c.Quote) > maxTextLen {
+				return Errorf(EINVALID, "%s has a citation that is too long", what)
+			}
+		}
+		return nil
+	}
+	for _, n := range b.Nodes {
+		what := string(n.Kind) + "/" + n.Key
+		if n.Kind != KindSourceDocument {
+			if err := checkCitations(what, n.Sources); err != nil {
+				return err
+			}
+		}
+		for _, r := range n.RegionIDs {
+			if kinds[r] != KindRegion {
+				return Errorf(EINVALID, "%s names region %q, which is not a region", what, r)
+			}
+		}
+	}
+	ids := map[string]bool{}
+	parents := map[string]string{} // child id → relationship id of its PART_OF
+	for _, r := range b.Relationships {
+		if err := prepareRelationship(r, now); err != nil {
+			return err
+		}
+		if ids[r.ID] {
+			return Errorf(EINVALID, "relationship %s appears twice in the batch", r.Key)
+		}
+		ids[r.ID] = true
+		if _, ok := kinds[r.FromID]; !ok {
+			return Errorf(EINVALID, "relationship %s starts at unknown node %q", r.Key, r.FromID)
+		}
+		if _, ok := kinds[r.ToID]; !ok {
+			return Errorf(EINVALID, "relationship %s ends at unknown node %q", r.Key, r.ToID)
+		}
+		if err := checkCitations("relationship "+r.Key, r.Sources); err != nil {
+			return err
+		}
+		if r.Type == PartOf {
+			if other, ok := parents[r.FromID]; ok {
+				return Errorf(EINVALID, "relationship %s gives a second parent (PART_OF) to a node that already has one (%s)", r.Key, other)
+			}
+			parents[r.FromID] = r.Key
+		}
+	}
+	if len(parents) > 0 {
+		children := make([]string, 0, len(parents))
+		for c := range parents {
+			children = append(children, c)
+		}
+		existing, _, err := s.FindRelationships(ctx, RelationshipFilter{Types: []RelationshipType{PartOf}, FromIDs: children}, ListOptions{First: Unlimited})
+		if err != nil {
+			return err
+		}
+		for _, e := range existing {
+			if !ids[e.ID] {
+				return Errorf(EINVALID, "relationship %s gives a second parent (PART_OF) to a node that already has one (%s)", parents[e.FromID], e.Key)
+			}
+		}
+	}
+	return nil
+}
+
+func prepareNode(n *Node, now time.Time) error {
+	if !n.Kind.Valid() {
+		return Errorf(EINVALID, "unknown node kind %q", n.Kind)
+	}
+	if !keyPattern.MatchString(n.Key) {
+		return Errorf(EINVALID, "node key %q must be 1-100 lower-case letters, digits or dashes", truncate(n.Key, 64))
+	}
+	what := string(n.Kind) + "/" + n.Key
+	if id := NodeID(n.Kind, n.Key); n.ID == "" {
+		n.ID = id
+	} else if n.ID != id {
+		return Errorf(EINVALID, "%s has id %q, expected %q", what, n.ID, id)
+	}
+	if n.Name.IsZero() {
+		return Errorf(EINVALID, "%s has no name", what)
+	}
+	for _, s := range append(n.Name.All(), append(n.Abbreviations, n.Aliases...)...) {
+		if len(s) > maxNameLen {
+			return Errorf(EINVALID, "%s has a name longer than %d bytes", what, maxNameLen)
+		}
+	}
+	if len(n.Abbreviations) > maxListLen || len(n.Aliases) > maxListLen || len(n.RegionIDs) > maxListLen ||
+		len(n.Goals) > maxListLen || len(n.Sources) > maxListLen {
+		return Errorf(EINVALID, "%s has a list longer than %d items", what, maxListLen)
+	}
+	for _, t := range append(n.Description.All(), n.Title) {
+		if len(t) > maxTextLen {
+			return Errorf(EINVALID, "%s has a text longer than %d bytes", what, maxTextLen)
+		}
+	}
+	types := NodeTypes(n.Kind)
+	switch {
+	case len(types) == 0 && n.Type != "":
+		return Errorf(EINVALID, "%s: a %s has no type, got %q", what, n.Kind, n.Type)
+	case len(types) > 0 && !slices.Contains(types, n.Type):
+		return Errorf(EINVALID, "%s: type %q is not one of %v", what, n.Type, types)
+	}
+	if n.Code != "" && n.Kind != KindRegion {
+		return Errorf(EINVALID, "%s: only regions have a code", what)
+	}
+	if (n.Title != "" || n.Contact != nil) && n.Kind != KindContact {
+		return Errorf(EINVALID, "%s: only contacts have a title or contact details", what)
+	}
+	if (n.Document != nil) != (n.Kind == KindSourceDocument) {
+		return Errorf(EINVALID, "%s: source documents, and only they, have document details", what)
+	}
+	if err := preparePeriod(what, n.Period); err != nil {
+		return err
+	}
+	if n.Document != nil && n.Document.Published != nil {
+		*n.Document.Published = day(*n.Document.Published)
+	}
+	// Derived fields.
+	n.SearchTerms = n.SearchTerms[:0]
+	for _, s := range append(n.Name.All(), append(slices.Clone(n.Abbreviations), n.Aliases...)...) {
+		if t := Normalize(s); t != "" && !slices.Contains(n.SearchTerms, t) {
+			n.SearchTerms = append(n.SearchTerms, t)
+		}
+	}
+	n.SortName = Normalize(n.DisplayName(Finnish))
+	n.SortStart = periodStart(n.Period)
+	n.UpdatedAt = now
+	if n.CreatedAt.IsZero() {
+		n.CreatedAt = now
+	} else {
+		n.CreatedAt = n.CreatedAt.UTC().Truncate(time.Millisecond)
+	}
+	return nil
+}
+
+func prepareRelationship(r *Relationship, now time.Time) error {
+	if !r.Type.Valid() {
+		return Errorf(EINVALID, "unknown relationship type %q", r.Type)
+	}
+	if r.Key == "" || len(r.Key) > 1000 {
+		return Errorf(EINVALID, "relationship key must be 1-1000 bytes")
+	}
+	what := "relationship " + r.Key
+	if id := RelationshipID(r.Key); r.ID == "" {
+		r.ID = id
+	} else if r.ID != id {
+		return Errorf(EINVALID, "%s has id %q, expected %q", what, r.ID, id)
+	}
+	if r.FromID == r.ToID {
+		return Errorf(EINVALID, "%s links a node to itself", what)
+	}
+	if r.Amount != nil {
+		if r.Type != Funds {
+			return Errorf(EINVALID, "%s: only FUNDS relationships carry an amount", what)
+		}
+		if !currencyPattern.MatchString(r.Amount.Currency) || r.Amount.Minor < 0 {
+			return Errorf(EINVALID, "%s: amount needs a non-negative value and an ISO 4217 currency", what)
+		}
+	}
+	if len(r.Role) > maxNameLen || len(r.Sources) > maxListLen {
+		return Errorf(EINVALID, "%s: role or sources too long", what)
+	}
+	for _, t := range r.Description.All() {
+		if len(t) > maxTextLen {
+			return Errorf(EINVALID, "%s has a text longer than %d bytes", what, maxTextLen)
+		}
+	}
+	if err := preparePeriod(what, r.Period); err != nil {
+		return err
+	}
+	r.SortStart = periodStart(r.Period)
+	r.UpdatedAt = now
+	if r.CreatedAt.IsZero() {
+		r.CreatedAt = now
+	} else {
+		r.CreatedAt = r.CreatedAt.UTC().Truncate(time.Millisecond)
+	}
+	return nil
+}
+
+func preparePeriod(what string, p *Period) error {
+	if p == nil {
+		return nil
+	}
+	if p.Start != nil {
+		*p.Start = day(*p.Start)
+	}
+	if p.End != nil {
+		*p.End = day(*p.End)
+	}
+	if p.Start != nil && p.End != nil && p.End.Before(*p.Start) {
+		return Errorf(EINVALID, "%s: period ends before it starts", what)
+	}
+	return nil
+}
+
+// day truncates t to its UTC calendar day.
+func day(t time.Time) time.Time {
+	y, m, d := t.UTC().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+func periodStart(p *Period) string {
+	if p == nil || p.Start == nil {
+		return ""
+	}
+	return p.Start.Format(time.DateOnly)
+}
