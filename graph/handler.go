@@ -1,0 +1,152 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/otehub/hub"
+	"github.com/otehub/hub/graph/generated"
+	"github.com/otehub/hub/graph/loader"
+)
+
+// Limits of the GraphQL endpoint.
+const (
+	// MaxComplexity bounds the fields one operation may resolve (gqlgen's
+	// default cost: one per field, summed over the selection tree).
+	MaxComplexity = 2000
+	// MaxDepth bounds how deeply selections may nest, so that nested
+	// connections cannot multiply into an expensive query.
+	MaxDepth = 12
+	// maxTokens bounds the size of a query document.
+	maxTokens = 15000
+)
+
+// Options configure the handler.
+type Options struct {
+	Store  hub.Store
+	Logger *slog.Logger
+	// Timeout bounds one operation; 0 means 30 seconds.
+	Timeout time.Duration
+}
+
+// NewHandler returns the GraphQL endpoint over opts.Store: GET and POST
+// transports, introspection, a parsed-query cache, complexity and depth
+// limits, per-request loaders and the one error presenter.
+func NewHandler(opts Options) http.Handler {
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	timeout := opts.Timeout
+	if timeout == 0 {
+		timeout = 30 * time.Second
+	}
+	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: &Resolver{Store: opts.Store}}))
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.SetParserTokenLimit(maxTokens)
+	srv.Use(extension.Introspection{})
+	srv.Use(extension.FixedComplexityLimit(MaxComplexity))
+	srv.Use(depthLimit{max: MaxDepth})
+	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		return next(loader.With(ctx, loader.New(opts.Store)))
+	})
+	srv.SetErrorPresenter(errorPresenter(logger))
+	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
+		logger.ErrorContext(ctx, "panic while resolving", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+		return hub.Errorf(hub.EINTERNAL, "internal error")
+	})
+	return http.TimeoutHandler(srv, timeout, `{"errors":[{"message":"the request timed out","extensions":{"code":"TIMEOUT"}}]}`)
+}
+
+// errorPresenter maps every error to a GraphQL error with an
+// extensions.code: domain errors keep their code and message; internal
+// errors are logged and shown with a generic message; errors raised by
+// gqlgen itself (parse, validation, argument coercion) are the client's.
+func errorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
+		var he *hub.Error
+		switch {
+		case errors.As(err, &he):
+			if he.Code == hub.EINTERNAL {
+				logger.ErrorContext(ctx, "internal error", "err", err, "path", gqlErr.Path.String())
+			}
+			gqlErr.Message = hub.ErrorMessage(he)
+			setCode(gqlErr, he.Code)
+		case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
+			gqlErr.Message = "the request was cancelled or timed out"
+			setCode(gqlErr, hub.EUNAVAILABLE)
+		default:
+			if gqlErr.Extensions == nil || gqlErr.Extensions["code"] == nil {
+				setCode(gqlErr, hub.EINVALID)
+			}
+		}
+		return gqlErr
+	}
+}
+
+func setCode(e *gqlerror.Error, code string) {
+	if e.Extensions == nil {
+		e.Extensions = map[string]any{}
+	}
+	e.Extensions["code"] = code
+}
+
+// depthLimit refuses operations whose selections nest deeper than max.
+type depthLimit struct{ max int }
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = depthLimit{}
+
+func (depthLimit) ExtensionName() string                          { return "DepthLimit" }
+func (depthLimit) Validate(schema graphql.ExecutableSchema) error { return nil }
+
+func (d depthLimit) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	if depth := selectionDepth(oc.Operation.SelectionSet, map[string]bool{}); depth > d.max {
+		err := gqlerror.Errorf("operation nests %d levels deep; the limit is %d", depth, d.max)
+		setCode(err, hub.ETOOLARGE)
+		return err
+	}
+	return nil
+}
+
+// selectionDepth measures the deepest field path, following fragments
+// (each fragment once per path, so cycles cannot loop).
+func selectionDepth(set ast.SelectionSet, visiting map[string]bool) int {
+	deepest := 0
+	for _, sel := range set {
+		d := 0
+		switch s := sel.(type) {
+		case *ast.Field:
+			d = 1 + selectionDepth(s.SelectionSet, visiting)
+		case *ast.InlineFragment:
+			d = selectionDepth(s.SelectionSet, visiting)
+		case *ast.FragmentSpread:
+			if s.Definition != nil && !visiting[s.Name] {
+				visiting[s.Name] = true
+				d = selectionDepth(s.Definition.SelectionSet, visiting)
+				delete(visiting, s.Name)
+			}
+		}
+		deepest = max(deepest, d)
+	}
+	return deepest
+}

@@ -1,0 +1,166 @@
+package model
+
+import (
+	"context"
+
+	"github.com/otehub/hub"
+)
+
+// Connection is a Relay connection page of T. The GraphQL connection
+// types are aliases of its instantiations.
+type Connection[T any] struct {
+	Edges    []*Edge[T]
+	PageInfo *PageInfo
+	count    func(context.Context) (int, error)
+}
+
+// Edge is a row of a connection.
+type Edge[T any] struct {
+	Cursor string
+	Node   T
+}
+
+// NewConnection builds a page. count is only called when a client asks
+// for totalCount.
+func NewConnection[T any](edges []*Edge[T], hasNext bool, count func(context.Context) (int, error)) *Connection[T] {
+	pi := &PageInfo{HasNextPage: hasNext}
+	if len(edges) > 0 {
+		pi.StartCursor = &edges[0].Cursor
+		pi.EndCursor = &edges[len(edges)-1].Cursor
+	}
+	return &Connection[T]{Edges: edges, PageInfo: pi, count: count}
+}
+
+// Nodes are the edges' nodes.
+func (c *Connection[T]) Nodes() []T {
+	out := make([]T, len(c.Edges))
+	for i, e := range c.Edges {
+		out[i] = e.Node
+	}
+	return out
+}
+
+// TotalCount counts every matching row.
+func (c *Connection[T]) TotalCount(ctx context.Context) (int, error) { return c.count(ctx) }
+
+// The connection types of the schema.
+type (
+	OrganisationConnection   = Connection[*Organisation]
+	OrganisationEdge         = Edge[*Organisation]
+	EmployerConnection       = Connection[*Employer]
+	EmployerEdge             = Edge[*Employer]
+	ProgrammeConnection      = Connection[*Programme]
+	ProgrammeEdge            = Edge[*Programme]
+	PilotConnection          = Connection[*Pilot]
+	PilotEdge                = Edge[*Pilot]
+	ServiceConnection        = Connection[*Service]
+	ServiceEdge              = Edge[*Service]
+	RegionConnection         = Connection[*Region]
+	RegionEdge               = Edge[*Region]
+	TargetGroupConnection    = Connection[*TargetGroup]
+	TargetGroupEdge          = Edge[*TargetGroup]
+	ThemeConnection          = Connection[*Theme]
+	ThemeEdge                = Edge[*Theme]
+	AgreementConnection      = Connection[*Agreement]
+	AgreementEdge            = Edge[*Agreement]
+	EventConnection          = Connection[*Event]
+	EventEdge                = Edge[*Event]
+	TrainingConnection       = Connection[*Training]
+	TrainingEdge             = Edge[*Training]
+	ContactConnection        = Connection[*Contact]
+	ContactEdge              = Edge[*Contact]
+	SourceDocumentConnection = Connection[*SourceDocument]
+	SourceDocumentEdge       = Edge[*SourceDocument]
+	RelationshipConnection   = Connection[*Relationship]
+	RelationshipEdge         = Edge[*Relationship]
+)
+
+// NodeRelationships pages the relationships of node id: the
+// Entity.relationships field.
+func NodeRelationships(ctx context.Context, id string, types []RelationshipType, direction *Direction, first *int, after *string, orderBy []*RelationshipOrder) (*RelationshipConnection, error) {
+	opts, err := ListOptions(first, after, RelationshipOrders(orderBy), hub.RelationshipOrderFields, hub.OrderByType)
+	if err != nil {
+		return nil, err
+	}
+	dir := hub.Both
+	if direction != nil {
+		dir = hub.Direction(*direction)
+	}
+	all, err := adjacent(ctx, id, dir, RelationshipTypes(types))
+	if err != nil {
+		return nil, err
+	}
+	page, hasNext := hub.PageRelationships(all, opts)
+	return NewConnection(RelationshipEdges(page, opts.OrderBy), hasNext, func(context.Context) (int, error) {
+		return len(all), nil
+	}), nil
+}
+
+// RelationshipEdges wraps a page of relationships with their cursors.
+func RelationshipEdges(page []*hub.Relationship, orders []hub.Order) []*RelationshipEdge {
+	edges := make([]*RelationshipEdge, len(page))
+	for i, r := range page {
+		edges[i] = &RelationshipEdge{
+			Cursor: hub.EncodeCursor(orders, hub.RelationshipOrderValues(r, orders), r.ID),
+			Node:   NewRelationship(r),
+		}
+	}
+	return edges
+}
+
+// NodeEdges wraps a page of nodes, as T, with their cursors.
+func NodeEdges[T Node](page []*hub.Node, orders []hub.Order) []*Edge[T] {
+	edges := make([]*Edge[T], 0, len(page))
+	for _, n := range page {
+		if v, ok := View(n).(T); ok {
+			edges = append(edges, &Edge[T]{Cursor: hub.EncodeCursor(orders, hub.NodeOrderValues(n, orders), n.ID), Node: v})
+		}
+	}
+	return edges
+}
+
+// ListOptions turns connection arguments into domain list options.
+func ListOptions(first *int, after *string, orders []hub.Order, allowed []hub.OrderField, def hub.OrderField) (hub.ListOptions, error) {
+	size, err := hub.PageSize(first)
+	if err != nil {
+		return hub.ListOptions{}, err
+	}
+	orders, err = hub.CheckOrder(orders, allowed, def)
+	if err != nil {
+		return hub.ListOptions{}, err
+	}
+	opts := hub.ListOptions{OrderBy: orders, First: size}
+	if after != nil {
+		if opts.After, err = hub.DecodeCursor(orders, *after); err != nil {
+			return hub.ListOptions{}, err
+		}
+	}
+	return opts, nil
+}
+
+// NodeOrders converts GraphQL node orders.
+func NodeOrders(in []*NodeOrder) []hub.Order {
+	out := make([]hub.Order, len(in))
+	for i, o := range in {
+		out[i] = hub.Order{Field: hub.OrderField(o.Field), Desc: o.Direction != nil && *o.Direction == OrderDirectionDesc}
+	}
+	return out
+}
+
+// RelationshipOrders converts GraphQL relationship orders.
+func RelationshipOrders(in []*RelationshipOrder) []hub.Order {
+	out := make([]hub.Order, len(in))
+	for i, o := range in {
+		out[i] = hub.Order{Field: hub.OrderField(o.Field), Desc: o.Direction != nil && *o.Direction == OrderDirectionDesc}
+	}
+	return out
+}
+
+// RelationshipTypes converts GraphQL relationship types.
+func RelationshipTypes(in []RelationshipType) []hub.RelationshipType {
+	out := make([]hub.RelationshipType, len(in))
+	for i, t := range in {
+		out[i] = hub.RelationshipType(t)
+	}
+	return out
+}

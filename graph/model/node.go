@@ -1,0 +1,390 @@
+package model
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/otehub/hub"
+	"github.com/otehub/hub/graph/loader"
+)
+
+// Node is any object with a global id.
+type Node interface {
+	IsNode()
+}
+
+// Entity is a node of the network graph (every kind but SourceDocument).
+type Entity interface {
+	Node
+	IsEntity()
+	// Domain returns the node the entity views.
+	Domain() *hub.Node
+}
+
+// Base holds what every entity kind has; the kind types embed it so that
+// the common fields are written once.
+type Base struct {
+	n *hub.Node
+}
+
+// IsNode marks Base-derived types as GraphQL Nodes.
+func (Base) IsNode() {}
+
+// IsEntity marks Base-derived types as GraphQL Entities.
+func (Base) IsEntity() {}
+
+// Domain returns the viewed node.
+func (b Base) Domain() *hub.Node { return b.n }
+
+// ID is the global id.
+func (b Base) ID() string { return b.n.ID }
+
+// Kind is the node kind.
+func (b Base) Kind() NodeKind { return NodeKind(b.n.Kind) }
+
+// Key is the external key.
+func (b Base) Key() string { return b.n.Key }
+
+// Name is the name in language, with fallback.
+func (b Base) Name(language *Language) string { return b.n.DisplayName(lang(language)) }
+
+// Names are the names in every language.
+func (b Base) Names() *LocalizedText { return &LocalizedText{b.n.Name} }
+
+// Abbreviations never returns nil, so that the list is [] in JSON.
+func (b Base) Abbreviations() []string { return nonNil(b.n.Abbreviations) }
+
+// Aliases never returns nil.
+func (b Base) Aliases() []string { return nonNil(b.n.Aliases) }
+
+// Description is the description in language, with fallback.
+func (b Base) Description(language *Language) *string {
+	return optional(b.n.Description.In(lang(language)))
+}
+
+// Sources are the node's citations.
+func (b Base) Sources() []*Citation { return citations(b.n.Sources) }
+
+// Period is the node's period, if any.
+func (b Base) Period() *hub.Period { return b.n.Period }
+
+// Goals are the goals in language, with fallback.
+func (b Base) Goals(language *Language) []string {
+	out := make([]string, 0, len(b.n.Goals))
+	for _, g := range b.n.Goals {
+		out = append(out, g.In(lang(language)))
+	}
+	return out
+}
+
+// Regions are the regions the node is located in.
+func (b Base) Regions(ctx context.Context) ([]*Region, error) {
+	nodes, err := loader.For(ctx).Node.LoadAll(ctx, b.n.RegionIDs)
+	if err != nil {
+		return nil, err
+	}
+	return views[*Region](nodes), nil
+}
+
+// Relationships pages the node's relationships.
+func (b Base) Relationships(ctx context.Context, types []RelationshipType, direction *Direction, first *int, after *string, orderBy []*RelationshipOrder) (*RelationshipConnection, error) {
+	return NodeRelationships(ctx, b.n.ID, types, direction, first, after, orderBy)
+}
+
+// related returns the entities at the other end of the node's
+// relationships of type t in direction dir, in relationship order.
+func (b Base) related(ctx context.Context, dir hub.Direction, types ...hub.RelationshipType) ([]Entity, error) {
+	rels, err := adjacent(ctx, b.n.ID, dir, types)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(rels))
+	for i, r := range rels {
+		ids[i] = r.Other(b.n.ID)
+	}
+	nodes, err := loader.For(ctx).Node.LoadAll(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	return entities(nodes), nil
+}
+
+// parent returns the target of the node's PART_OF relationship.
+func (b Base) parent(ctx context.Context) (Entity, error) {
+	p, err := b.related(ctx, hub.Out, hub.PartOf)
+	if err != nil || len(p) == 0 {
+		return nil, err
+	}
+	return p[0], nil
+}
+
+// children returns the nodes whose PART_OF points here.
+func (b Base) children(ctx context.Context) ([]Entity, error) {
+	return b.related(ctx, hub.In, hub.PartOf)
+}
+
+// Status derives the status of a dated node today.
+func (b Base) Status() Status { return Status(b.n.Period.StatusOn(today())) }
+
+// Organisation is an organisation.
+type Organisation struct{ Base }
+
+// Type is the organisation type.
+func (o *Organisation) Type() OrganisationType { return OrganisationType(o.n.Type) }
+
+// Parent is the organisation this one belongs to.
+func (o *Organisation) Parent(ctx context.Context) (Entity, error) { return o.parent(ctx) }
+
+// Children are the organisations that belong to this one.
+func (o *Organisation) Children(ctx context.Context) ([]Entity, error) { return o.children(ctx) }
+
+// Employer is an employer.
+type Employer struct{ Base }
+
+// Type is the employer's organisation type.
+func (e *Employer) Type() OrganisationType { return OrganisationType(e.n.Type) }
+
+// Programme is a programme or sub-project.
+type Programme struct{ Base }
+
+// Type says programme or sub-project.
+func (p *Programme) Type() ProgrammeType { return ProgrammeType(p.n.Type) }
+
+// Parent is the programme of a sub-project.
+func (p *Programme) Parent(ctx context.Context) (Entity, error) { return p.parent(ctx) }
+
+// Children are the sub-projects and pilots of the programme.
+func (p *Programme) Children(ctx context.Context) ([]Entity, error) { return p.children(ctx) }
+
+// Pilot is a regional pilot.
+type Pilot struct{ Base }
+
+// ShortName is the first abbreviation.
+func (p *Pilot) ShortName() *string {
+	if len(p.n.Abbreviations) == 0 {
+		return nil
+	}
+	return &p.n.Abbreviations[0]
+}
+
+// Themes of the pilot.
+func (p *Pilot) Themes(ctx context.Context) ([]*Theme, error) {
+	return relatedOf[*Theme](ctx, p.Base, hub.Out, hub.HasTheme)
+}
+
+// Administrators of the pilot.
+func (p *Pilot) Administrators(ctx context.Context) ([]Entity, error) {
+	return p.related(ctx, hub.In, hub.Administers)
+}
+
+// Partners of the pilot.
+func (p *Pilot) Partners(ctx context.Context) ([]Entity, error) {
+	return p.related(ctx, hub.In, hub.PartnerIn)
+}
+
+// Experts of the pilot.
+func (p *Pilot) Experts(ctx context.Context) ([]Entity, error) {
+	return p.related(ctx, hub.In, hub.ExpertFor)
+}
+
+// Services the pilot provides.
+func (p *Pilot) Services(ctx context.Context) ([]*Service, error) {
+	return relatedOf[*Service](ctx, p.Base, hub.Out, hub.Provides)
+}
+
+// Programme the pilot belongs to.
+func (p *Pilot) Programme(ctx context.Context) (Entity, error) { return p.parent(ctx) }
+
+// Contacts of the pilot.
+func (p *Pilot) Contacts(ctx context.Context) ([]*Contact, error) {
+	return relatedOf[*Contact](ctx, p.Base, hub.In, hub.ContactFor, hub.Leads)
+}
+
+// Funding records of the pilot, one per FUNDS relationship.
+func (p *Pilot) Funding(ctx context.Context) ([]*Funding, error) {
+	rels, err := adjacent(ctx, p.n.ID, hub.In, []hub.RelationshipType{hub.Funds})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Funding, 0, len(rels))
+	for _, r := range rels {
+		if r.Amount != nil {
+			out = append(out, &Funding{r: r})
+		}
+	}
+	return out, nil
+}
+
+// Service is a service, method or operating model.
+type Service struct{ Base }
+
+// Type of the service.
+func (s *Service) Type() ServiceType { return ServiceType(s.n.Type) }
+
+// Providers of the service.
+func (s *Service) Providers(ctx context.Context) ([]Entity, error) {
+	return s.related(ctx, hub.In, hub.Provides)
+}
+
+// TargetGroups the service serves.
+func (s *Service) TargetGroups(ctx context.Context) ([]*TargetGroup, error) {
+	return relatedOf[*TargetGroup](ctx, s.Base, hub.Out, hub.Serves)
+}
+
+// Themes of the service.
+func (s *Service) Themes(ctx context.Context) ([]*Theme, error) {
+	return relatedOf[*Theme](ctx, s.Base, hub.Out, hub.HasTheme)
+}
+
+// Region is a region or municipality.
+type Region struct{ Base }
+
+// Level says region or municipality.
+func (r *Region) Level() RegionLevel { return RegionLevel(r.n.Type) }
+
+// Code is the official code.
+func (r *Region) Code() string { return r.n.Code }
+
+// Parent is the region of a municipality.
+func (r *Region) Parent(ctx context.Context) (*Region, error) {
+	p, err := relatedOf[*Region](ctx, r.Base, hub.Out, hub.PartOf)
+	if err != nil || len(p) == 0 {
+		return nil, err
+	}
+	return p[0], nil
+}
+
+// Children are the municipalities of a region.
+func (r *Region) Children(ctx context.Context) ([]*Region, error) {
+	return relatedOf[*Region](ctx, r.Base, hub.In, hub.PartOf)
+}
+
+// TargetGroup is a target group.
+type TargetGroup struct{ Base }
+
+// ServedBy lists what serves the group.
+func (t *TargetGroup) ServedBy(ctx context.Context) ([]Entity, error) {
+	return t.related(ctx, hub.In, hub.Serves)
+}
+
+// Theme is a programme theme.
+type Theme struct{ Base }
+
+// Members are the nodes with the theme.
+func (t *Theme) Members(ctx context.Context) ([]Entity, error) {
+	return t.related(ctx, hub.In, hub.HasTheme)
+}
+
+// Agreement is an agreement.
+type Agreement struct{ Base }
+
+// Signatories of the agreement.
+func (a *Agreement) Signatories(ctx context.Context) ([]Entity, error) {
+	return a.related(ctx, hub.In, hub.SignatoryOf)
+}
+
+// Event is an event.
+type Event struct{ Base }
+
+// Type of the event.
+func (e *Event) Type() EventType { return EventType(e.n.Type) }
+
+// Organisers of the event.
+func (e *Event) Organisers(ctx context.Context) ([]Entity, error) {
+	return e.related(ctx, hub.In, hub.Organises)
+}
+
+// Participants of the event.
+func (e *Event) Participants(ctx context.Context) ([]Entity, error) {
+	return e.related(ctx, hub.In, hub.ParticipatesIn)
+}
+
+// Training is a training.
+type Training struct{ Base }
+
+// Organisers of the training.
+func (t *Training) Organisers(ctx context.Context) ([]Entity, error) {
+	return t.related(ctx, hub.In, hub.Organises)
+}
+
+// Participants of the training.
+func (t *Training) Participants(ctx context.Context) ([]Entity, error) {
+	return t.related(ctx, hub.In, hub.ParticipatesIn)
+}
+
+// Contact is a contact person. Contact details are personal data.
+type Contact struct{ Base }
+
+// Title is the job title.
+func (c *Contact) Title() *string { return optional(c.n.Title) }
+
+// Email is only shown to authenticated callers.
+func (c *Contact) Email(ctx context.Context) *string {
+	if c.n.Contact == nil || !hub.MayReadPersonalData(ctx) {
+		return nil
+	}
+	return optional(c.n.Contact.Email)
+}
+
+// Phone is only shown to authenticated callers.
+func (c *Contact) Phone(ctx context.Context) *string {
+	if c.n.Contact == nil || !hub.MayReadPersonalData(ctx) {
+		return nil
+	}
+	return optional(c.n.Contact.Phone)
+}
+
+// Employers of the person.
+func (c *Contact) Employers(ctx context.Context) ([]Entity, error) {
+	return c.related(ctx, hub.In, hub.Employs)
+}
+
+// SourceDocument is a source document. It is a Node but not an Entity.
+type SourceDocument struct{ n *hub.Node }
+
+// IsNode marks SourceDocument as a GraphQL Node.
+func (SourceDocument) IsNode() {}
+
+// ID is the global id.
+func (d *SourceDocument) ID() string { return d.n.ID }
+
+// Key is the external key.
+func (d *SourceDocument) Key() string { return d.n.Key }
+
+// Title is the document title.
+func (d *SourceDocument) Title() string { return d.n.DisplayName(hub.Finnish) }
+
+// Type is the document type.
+func (d *SourceDocument) Type() SourceDocumentType { return SourceDocumentType(d.n.Type) }
+
+func (d *SourceDocument) doc() *hub.Document {
+	if d.n.Document == nil {
+		return &hub.Document{}
+	}
+	return d.n.Document
+}
+
+// File is the seed file name.
+func (d *SourceDocument) File() *string { return optional(d.doc().File) }
+
+// Publisher of the document.
+func (d *SourceDocument) Publisher() *string { return optional(d.doc().Publisher) }
+
+// Author of the document.
+func (d *SourceDocument) Author() *string { return optional(d.doc().Author) }
+
+// Published is the publication date.
+func (d *SourceDocument) Published() *time.Time { return d.doc().Published }
+
+// Language of the document.
+func (d *SourceDocument) Language() *Language {
+	if d.doc().Language == "" {
+		return nil
+	}
+	l := Language(strings.ToUpper(string(d.doc().Language)))
+	return &l
+}
+
+// URL of the original.
+func (d *SourceDocument) URL() *string { return optional(d.doc().URL) }

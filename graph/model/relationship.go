@@ -1,0 +1,128 @@
+package model
+
+import (
+	"context"
+
+	"github.com/otehub/hub"
+	"github.com/otehub/hub/graph/loader"
+)
+
+// Relationship is a view of a domain relationship.
+type Relationship struct{ r *hub.Relationship }
+
+// NewRelationship views r.
+func NewRelationship(r *hub.Relationship) *Relationship { return &Relationship{r} }
+
+// IsNode marks Relationship as a GraphQL Node.
+func (Relationship) IsNode() {}
+
+// ID is the global id.
+func (r *Relationship) ID() string { return r.r.ID }
+
+// Key is the external key.
+func (r *Relationship) Key() string { return r.r.Key }
+
+// Type is the relationship type.
+func (r *Relationship) Type() RelationshipType { return RelationshipType(r.r.Type) }
+
+// From is the source end.
+func (r *Relationship) From(ctx context.Context) (Entity, error) { return loadEntity(ctx, r.r.FromID) }
+
+// To is the target end.
+func (r *Relationship) To(ctx context.Context) (Entity, error) { return loadEntity(ctx, r.r.ToID) }
+
+// Role of the source end.
+func (r *Relationship) Role() *string { return optional(r.r.Role) }
+
+// Amount of a FUNDS relationship.
+func (r *Relationship) Amount() *Money { return money(r.r.Amount) }
+
+// Period of the relationship.
+func (r *Relationship) Period() *hub.Period { return r.r.Period }
+
+// Description in language, with fallback.
+func (r *Relationship) Description(language *Language) *string {
+	return optional(r.r.Description.In(lang(language)))
+}
+
+// Sources of the relationship.
+func (r *Relationship) Sources() []*Citation { return citations(r.r.Sources) }
+
+// Money is an amount in a currency.
+type Money struct {
+	Amount   float64
+	Currency string
+}
+
+func money(m *hub.Money) *Money {
+	if m == nil {
+		return nil
+	}
+	// Minor units are cents for every currency the hub holds (EUR).
+	return &Money{Amount: float64(m.Minor) / 100, Currency: m.Currency}
+}
+
+// Funding is a FUNDS relationship seen from its recipient.
+type Funding struct{ r *hub.Relationship }
+
+// Amount in major units.
+func (f *Funding) Amount() float64 { return money(f.r.Amount).Amount }
+
+// Currency code.
+func (f *Funding) Currency() string { return f.r.Amount.Currency }
+
+// Funder grants the money.
+func (f *Funding) Funder(ctx context.Context) (Entity, error) { return loadEntity(ctx, f.r.FromID) }
+
+// Recipient receives it.
+func (f *Funding) Recipient(ctx context.Context) (Entity, error) { return loadEntity(ctx, f.r.ToID) }
+
+// Period the money covers.
+func (f *Funding) Period() *hub.Period { return f.r.Period }
+
+// Relationship is the FUNDS relationship.
+func (f *Funding) Relationship() *Relationship { return &Relationship{f.r} }
+
+// Sources of the figure.
+func (f *Funding) Sources() []*Citation { return citations(f.r.Sources) }
+
+// Citation is a view of a domain citation.
+type Citation struct{ c hub.Citation }
+
+// Document is the cited source document.
+func (c *Citation) Document(ctx context.Context) (*SourceDocument, error) {
+	n, err := loader.For(ctx).Node.Load(ctx, c.c.SourceID)
+	if err != nil {
+		return nil, err
+	}
+	if n == nil {
+		return nil, hub.Errorf(hub.EINTERNAL, "citation of missing document %s", c.c.SourceID)
+	}
+	return &SourceDocument{n}, nil
+}
+
+// Locator is the place in the document.
+func (c *Citation) Locator() *string { return optional(c.c.Locator) }
+
+// Quote is the supporting excerpt.
+func (c *Citation) Quote() *string { return optional(c.c.Quote) }
+
+func citations(cs []hub.Citation) []*Citation {
+	out := make([]*Citation, len(cs))
+	for i, c := range cs {
+		out[i] = &Citation{c}
+	}
+	return out
+}
+
+// LocalizedText is a view of a domain localized text.
+type LocalizedText struct{ t hub.LocalizedText }
+
+// Fi is the Finnish text or null.
+func (t *LocalizedText) Fi() *string { return optional(t.t.FI) }
+
+// Sv is the Swedish text or null.
+func (t *LocalizedText) Sv() *string { return optional(t.t.SV) }
+
+// En is the English text or null.
+func (t *LocalizedText) En() *string { return optional(t.t.EN) }

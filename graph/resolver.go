@@ -1,0 +1,13 @@
+// Package graph is the GraphQL transport: it maps the schema onto the
+// domain's Store. Resolvers stay thin; shared helpers live in query.go and
+// the views in graph/model. The generated executor is in graph/generated.
+package graph
+
+//go:generate go run github.com/99designs/gqlgen generate --config ../gqlgen.yml
+
+import "github.com/otehub/hub"
+
+// Resolver is the root resolver.
+type Resolver struct {
+	Store hub.Store
+}

@@ -1,0 +1,103 @@
+package hub
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+// MatchQuality ranks a search hit.
+type MatchQuality int
+
+// Match qualities, best first.
+const (
+	MatchExact MatchQuality = iota
+	MatchPrefix
+	MatchContains
+)
+
+// String is the GraphQL enum value.
+func (q MatchQuality) String() string {
+	return [...]string{"EXACT", "PREFIX", "CONTAINS"}[q]
+}
+
+// SearchHit is one search result.
+type SearchHit struct {
+	Node    *Node
+	Quality MatchQuality
+	// Text is the name, abbreviation or alias that matched, as stored.
+	Text string
+	// Field is "name", "abbreviation" or "alias".
+	Field string
+}
+
+// Search limits.
+const (
+	MaxSearchText = 200
+	// maxSearchCandidates bounds the rows ranked for one search.
+	maxSearchCandidates = 5000
+)
+
+// Search finds entities whose names, abbreviations or aliases contain
+// text, ignoring case and diacritics, ranked exact > prefix > contained,
+// then by name and id. An empty kinds list searches every entity kind.
+func Search(ctx context.Context, s Store, text string, kinds []Kind, first int) ([]SearchHit, error) {
+	if utf8.RuneCountInString(text) > MaxSearchText {
+		return nil, Errorf(EINVALID, "search text is longer than %d characters", MaxSearchText)
+	}
+	needle := Normalize(text)
+	if needle == "" {
+		return nil, Errorf(EINVALID, "search text must contain a letter or a digit")
+	}
+	if first < 1 || first > MaxPageSize {
+		return nil, Errorf(EINVALID, "first must be between 1 and %d, got %d", MaxPageSize, first)
+	}
+	if len(kinds) == 0 {
+		kinds = slices.DeleteFunc(slices.Clone(Kinds), func(k Kind) bool { return k == KindSourceDocument })
+	}
+	nodes, _, err := s.FindNodes(ctx, NodeFilter{Kinds: kinds, NameContains: needle},
+		ListOptions{OrderBy: []Order{{Field: OrderByName}}, First: maxSearchCandidates})
+	if err != nil {
+		return nil, err
+	}
+	hits := make([]SearchHit, 0, len(nodes))
+	for _, n := range nodes {
+		if h, ok := rank(n, needle); ok {
+			hits = append(hits, h)
+		}
+	}
+	// Stable: candidates arrive ordered by name and id.
+	slices.SortStableFunc(hits, func(a, b SearchHit) int { return int(a.Quality) - int(b.Quality) })
+	if len(hits) > first {
+		hits = hits[:first]
+	}
+	return hits, nil
+}
+
+// rank finds the best match of needle among n's names, abbreviations and
+// aliases.
+func rank(n *Node, needle string) (SearchHit, bool) {
+	best := SearchHit{Node: n, Quality: MatchContains + 1}
+	try := func(field string, values []string) {
+		for _, v := range values {
+			t := Normalize(v)
+			q := MatchContains + 1
+			switch {
+			case t == needle:
+				q = MatchExact
+			case strings.HasPrefix(t, needle):
+				q = MatchPrefix
+			case strings.Contains(t, needle):
+				q = MatchContains
+			}
+			if q < best.Quality {
+				best.Quality, best.Text, best.Field = q, v, field
+			}
+		}
+	}
+	try("name", n.Name.All())
+	try("abbreviation", n.Abbreviations)
+	try("alias", n.Aliases)
+	return best, best.Quality <= MatchContains
+}
