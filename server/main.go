@@ -1,0 +1,271 @@
+// Command server runs the OTE network hub: configuration, storage,
+// HTTP (GraphQL, playground, health), CORS and lifecycle.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/rs/cors"
+
+	"github.com/otehub/hub"
+	"github.com/otehub/hub/dataset"
+	"github.com/otehub/hub/embedded"
+	"github.com/otehub/hub/graph"
+	"github.com/otehub/hub/web"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	m := NewMain()
+	if err := m.ParseFlags(os.Args[1:], os.Getenv); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	if err := m.Run(ctx); err != nil {
+		m.Close()
+		m.Logger.Error("cannot start", "err", err)
+		os.Exit(1)
+	}
+	<-ctx.Done()
+	m.Logger.Info("shutting down")
+	if err := m.Close(); err != nil {
+		m.Logger.Error("shutdown", "err", err)
+		os.Exit(1)
+	}
+}
+
+// Config is the hub's configuration. Every field has a flag and an
+// environment variable; flags win.
+type Config struct {
+	// Addr is the listen address, from PORT (":8080").
+	Addr string
+	// DataDir is the embedded store's directory (HUB_DATA_DIR, "./data").
+	DataDir string
+	// CORSOrigins are the origins allowed to call the API from a browser
+	// (HUB_CORS_ORIGINS, comma-separated; "*" allows any).
+	CORSOrigins []string
+	// Seed loads the OTE dataset into an empty store (HUB_SEED, true).
+	Seed bool
+	// RequestTimeout bounds one GraphQL operation (HUB_REQUEST_TIMEOUT).
+	RequestTimeout time.Duration
+	// LogLevel is debug, info, warn or error (HUB_LOG_LEVEL).
+	LogLevel string
+}
+
+// Main is the program: it owns the store and the HTTP server.
+type Main struct {
+	Config Config
+	Logger *slog.Logger
+	// LogOutput is where logs go (stderr by default; tests may redirect).
+	LogOutput io.Writer
+
+	Store    hub.Store
+	server   *http.Server
+	listener net.Listener
+	served   chan error
+}
+
+// NewMain returns a Main with the default configuration.
+func NewMain() *Main {
+	return &Main{
+		Config: Config{
+			Addr:           ":8080",
+			DataDir:        "./data",
+			CORSOrigins:    []string{"*"},
+			Seed:           true,
+			RequestTimeout: 30 * time.Second,
+			LogLevel:       "info",
+		},
+		LogOutput: os.Stderr,
+	}
+}
+
+// ParseFlags reads the environment (through getenv) and then the
+// command-line flags into m.Config.
+func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
+	c := &m.Config
+	if v := getenv("PORT"); v != "" {
+		c.Addr = ":" + v
+	}
+	if v := getenv("HUB_DATA_DIR"); v != "" {
+		c.DataDir = v
+	}
+	if v := getenv("HUB_CORS_ORIGINS"); v != "" {
+		c.CORSOrigins = splitList(v)
+	}
+	if v := getenv("HUB_SEED"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("HUB_SEED=%q: want true or false", v)
+		}
+		c.Seed = b
+	}
+	if v := getenv("HUB_REQUEST_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("HUB_REQUEST_TIMEOUT=%q: want a duration such as 30s", v)
+		}
+		c.RequestTimeout = d
+	}
+	if v := getenv("HUB_LOG_LEVEL"); v != "" {
+		c.LogLevel = v
+	}
+
+	fs := flag.NewFlagSet("server", flag.ContinueOnError)
+	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (env PORT gives :PORT)")
+	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "embedded store directory (env HUB_DATA_DIR)")
+	origins := fs.String("cors-origins", strings.Join(c.CORSOrigins, ","), "comma-separated origins allowed by CORS, * for any (env HUB_CORS_ORIGINS)")
+	fs.BoolVar(&c.Seed, "seed", c.Seed, "load the OTE dataset into an empty store (env HUB_SEED)")
+	fs.DurationVar(&c.RequestTimeout, "request-timeout", c.RequestTimeout, "time limit of one GraphQL operation (env HUB_REQUEST_TIMEOUT)")
+	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (env HUB_LOG_LEVEL)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	c.CORSOrigins = splitList(*origins)
+	if c.RequestTimeout <= 0 {
+		return fmt.Errorf("request timeout must be positive")
+	}
+	return nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Run opens the store, seeds it when empty, and starts serving. It
+// returns once the server listens; Close stops it.
+func (m *Main) Run(ctx context.Context) error {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(m.Config.LogLevel)); err != nil {
+		return fmt.Errorf("log level %q: want debug, info, warn or error", m.Config.LogLevel)
+	}
+	m.Logger = slog.New(slog.NewTextHandler(m.LogOutput, &slog.HandlerOptions{Level: level}))
+
+	store, err := embedded.Open(m.Config.DataDir)
+	if err != nil {
+		return err
+	}
+	m.Store = store
+	m.Logger.Info("embedded store open", "dir", m.Config.DataDir)
+	if m.Config.Seed {
+		seeded, err := dataset.SeedIfEmpty(ctx, store)
+		if err != nil {
+			return fmt.Errorf("seed the %s dataset: %w", dataset.Name, err)
+		}
+		if seeded {
+			m.Logger.Info("loaded dataset into the empty store", "dataset", dataset.Name)
+		}
+	}
+
+	h, err := m.handler()
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", m.Config.Addr)
+	if err != nil {
+		return err
+	}
+	m.listener = ln
+	m.server = &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      m.Config.RequestTimeout + 10*time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    1 << 16,
+	}
+	m.served = make(chan error, 1)
+	go func() { m.served <- m.server.Serve(ln) }()
+	m.Logger.Info("OTE network hub is up: open the playground in a browser",
+		"playground", m.URL()+"/", "graphql", m.URL()+"/graphql")
+	return nil
+}
+
+// maxBodyBytes bounds a request body; GraphQL documents are small.
+const maxBodyBytes = 1 << 20
+
+func (m *Main) handler() (http.Handler, error) {
+	playground, err := web.Playground("/graphql")
+	if err != nil {
+		return nil, err
+	}
+	examples, err := web.ExamplesHandler()
+	if err != nil {
+		return nil, err
+	}
+	api := graph.NewHandler(graph.Options{Store: m.Store, Logger: m.Logger, Timeout: m.Config.RequestTimeout})
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", http.MaxBytesHandler(api, maxBodyBytes))
+	mux.Handle("GET /examples.json", examples)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"status":"ok"}`)
+	})
+	mux.Handle("GET /{$}", playground)
+	c := cors.New(cors.Options{
+		AllowedOrigins: m.Config.CORSOrigins,
+		AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions},
+		AllowedHeaders: []string{"Content-Type", "Authorization", "Accept-Language"},
+		MaxAge:         600,
+	})
+	return c.Handler(mux), nil
+}
+
+// URL is the base URL the server listens on, for logs and tests.
+func (m *Main) URL() string {
+	if m.listener == nil {
+		return ""
+	}
+	host, port, _ := net.SplitHostPort(m.listener.Addr().String())
+	if host == "" || host == "::" || host == "0.0.0.0" {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+// Close stops the server gracefully (in-flight requests finish) and
+// closes the store. It is safe to call on a Main that did not start.
+func (m *Main) Close() error {
+	var errs []error
+	if m.server != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		errs = append(errs, m.server.Shutdown(ctx))
+		if err := <-m.served; !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, err)
+		}
+		m.server = nil
+	}
+	if m.Store != nil {
+		errs = append(errs, m.Store.Close())
+		m.Store = nil
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,95 @@
+// Package web serves the hub's pages: the GraphQL playground with its
+// example queries.
+package web
+
+import (
+	"embed"
+	"encoding/json"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+//go:embed examples/*.graphql
+var examplesFS embed.FS
+
+//go:embed playground.html
+var playgroundHTML string
+
+// Example is a ready-made query shown in the playground.
+type Example struct {
+	// Name is the operation name.
+	Name string `json:"name"`
+	// Query is the whole document, comments included.
+	Query string `json:"query"`
+}
+
+var operationName = regexp.MustCompile(`(?m)^query\s+(\w+)`)
+
+// Examples returns the playground's example queries in file order.
+func Examples() ([]Example, error) {
+	files, err := fs.Glob(examplesFS, "examples/*.graphql")
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(files)
+	out := make([]Example, 0, len(files))
+	for _, f := range files {
+		b, err := examplesFS.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		name := strings.TrimSuffix(path.Base(f), ".graphql")
+		if m := operationName.FindSubmatch(b); m != nil {
+			name = string(m[1])
+		}
+		out = append(out, Example{Name: name, Query: string(b)})
+	}
+	return out, nil
+}
+
+var playground = template.Must(template.New("playground").Parse(playgroundHTML))
+
+// Playground serves GraphiQL pointed at endpoint, with the examples as
+// tabs.
+func Playground(endpoint string) (http.Handler, error) {
+	examples, err := Examples()
+	if err != nil {
+		return nil, err
+	}
+	tabs, err := json.Marshal(examples)
+	if err != nil {
+		return nil, err
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		playground.Execute(w, map[string]any{
+			"Endpoint": endpoint,
+			"Tabs":     template.JS(tabs),
+		})
+	}), nil
+}
+
+// ExamplesHandler serves the examples as JSON, for clients and tests.
+func ExamplesHandler() (http.Handler, error) {
+	examples, err := Examples()
+	if err != nil {
+		return nil, err
+	}
+	body, err := json.MarshalIndent(examples, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(body)
+	}), nil
+}
