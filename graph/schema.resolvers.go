@@ -9,9 +9,8 @@ import (
 	"context"
 
 	"github.com/otehub/hub"
-	"github.com/otehub/hub/graph/loader"
-
 	"github.com/otehub/hub/graph/generated"
+	"github.com/otehub/hub/graph/loader"
 	"github.com/otehub/hub/graph/model"
 )
 

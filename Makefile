@@ -1,0 +1,34 @@
+# The verbs of the OTE network hub. `make test` is what CI runs.
+GO ?= go
+
+.PHONY: run test generate verify lint bench build
+
+## run: start the hub on :8080 with the embedded store in ./data
+run:
+	$(GO) run ./server
+
+## build: build the server binary into bin/
+build:
+	$(GO) build -o bin/hub ./server
+
+## test: every test, race detector on, plus the generated-code check
+test: verify
+	$(GO) test -race -count=1 ./...
+
+## generate: regenerate the GraphQL executor and models
+generate:
+	$(GO) generate ./...
+
+## verify: formatting, vet, and generated code that matches the schema
+verify:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
+	$(GO) vet ./...
+	$(GO) generate ./...
+	@git diff --exit-code -- graph/ || { echo "generated code is stale: run make generate and commit"; exit 1; }
+
+## lint: alias of verify
+lint: verify
+
+## bench: benchmarks
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...

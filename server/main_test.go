@@ -1,0 +1,347 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/otehub/hub/web"
+)
+
+// MustRunMain starts the real server on a free loopback port with a fresh
+// data directory, like a user's `go run ./server`, and stops it when the
+// test ends.
+func MustRunMain(tb testing.TB, env map[string]string) *Main {
+	tb.Helper()
+	m := NewMain()
+	m.LogOutput = io.Discard
+	getenv := func(k string) string { return env[k] }
+	if err := m.ParseFlags([]string{"-addr", "127.0.0.1:0", "-data-dir", tb.TempDir()}, getenv); err != nil {
+		tb.Fatal(err)
+	}
+	if err := m.Run(context.Background()); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		if err := m.Close(); err != nil {
+			tb.Error(err)
+		}
+	})
+	return m
+}
+
+type gqlResponse struct {
+	Data   map[string]any `json:"data"`
+	Errors []struct {
+		Message    string         `json:"message"`
+		Extensions map[string]any `json:"extensions"`
+	} `json:"errors"`
+}
+
+func postQuery(tb testing.TB, m *Main, query string, vars map[string]any) gqlResponse {
+	tb.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	resp, err := http.Post(m.URL()+"/graphql", "application/json", bytes.NewReader(body))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out gqlResponse
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		tb.Fatalf("decode response (status %d): %v", resp.StatusCode, err)
+	}
+	return out
+}
+
+// path walks a decoded JSON value by keys and indexes.
+func path(v any, keys ...any) any {
+	for _, k := range keys {
+		switch k := k.(type) {
+		case string:
+			m, _ := v.(map[string]any)
+			v = m[k]
+		case int:
+			l, _ := v.([]any)
+			if k >= len(l) {
+				return nil
+			}
+			v = l[k]
+		}
+	}
+	return v
+}
+
+func names(list any) []string {
+	var out []string
+	for _, it := range list.([]any) {
+		out = append(out, path(it, "name").(string))
+	}
+	return out
+}
+
+func TestServer(t *testing.T) {
+	m := MustRunMain(t, nil)
+	examples, err := web.Examples()
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]string{}
+	for _, e := range examples {
+		byName[e.Name] = e.Query
+	}
+
+	t.Run("health check answers", func(t *testing.T) {
+		resp, err := http.Get(m.URL() + "/healthz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+	})
+
+	t.Run("the playground page offers the example queries", func(t *testing.T) {
+		resp, err := http.Get(m.URL() + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		page := string(b)
+		if resp.StatusCode != 200 || !strings.Contains(page, "GraphiQL") {
+			t.Fatalf("status %d, page without GraphiQL", resp.StatusCode)
+		}
+		for _, name := range []string{"Pilots", "Organisation", "PilotServices", "Search"} {
+			if _, ok := byName[name]; !ok {
+				t.Fatalf("no example %s", name)
+			}
+			if !strings.Contains(page, "query "+name) {
+				t.Errorf("playground lacks example %s", name)
+			}
+		}
+	})
+
+	t.Run("every example query runs without errors", func(t *testing.T) {
+		for _, e := range examples {
+			r := postQuery(t, m, e.Query, nil)
+			if len(r.Errors) > 0 || r.Data == nil {
+				t.Errorf("%s: errors %+v", e.Name, r.Errors)
+			}
+		}
+	})
+
+	t.Run("pilots example lists the seven pilots with administrators and both disputed figures", func(t *testing.T) {
+		r := postQuery(t, m, byName["Pilots"], nil)
+		if got := path(r.Data, "pilots", "totalCount"); got != float64(7) {
+			t.Fatalf("totalCount = %v, want 7", got)
+		}
+		pilots := path(r.Data, "pilots", "nodes").([]any)
+		found := false
+		for _, p := range pilots {
+			if path(p, "name") != "Yhdessä hyvä OTE" {
+				continue
+			}
+			found = true
+			if admins := names(path(p, "administrators")); len(admins) != 1 || admins[0] != "Etelä-Karjalan sosiaali- ja terveyspiiri" {
+				t.Errorf("administrators = %v", admins)
+			}
+			var amounts []float64
+			for _, f := range path(p, "funding").([]any) {
+				amounts = append(amounts, path(f, "amount").(float64))
+				if len(path(f, "sources").([]any)) == 0 {
+					t.Errorf("funding record without source")
+				}
+			}
+			if len(amounts) != 2 || !(slices.Contains(amounts, 1200000) && slices.Contains(amounts, 1500000)) {
+				t.Errorf("funding = %v, want 1200000 and 1500000", amounts)
+			}
+			if partners := names(path(p, "partners")); !slices.Contains(partners, "Carea") || !slices.Contains(partners, "Kansaneläkelaitos") {
+				t.Errorf("partners = %v, want Carea and Kela among them", partners)
+			}
+		}
+		if !found {
+			t.Fatal("Yhdessä hyvä OTE missing")
+		}
+	})
+
+	t.Run("organisation example shows Eksote administering its pilot", func(t *testing.T) {
+		r := postQuery(t, m, byName["Organisation"], nil)
+		if got := path(r.Data, "entityByKey", "name"); got != "Etelä-Karjalan sosiaali- ja terveyspiiri" {
+			t.Fatalf("name = %v", got)
+		}
+		ok := false
+		for _, rel := range path(r.Data, "entityByKey", "relationships", "nodes").([]any) {
+			if path(rel, "type") == "ADMINISTERS" && path(rel, "to", "name") == "Yhdessä hyvä OTE" {
+				ok = true
+			}
+		}
+		if !ok {
+			t.Error("no ADMINISTERS relationship to Yhdessä hyvä OTE")
+		}
+	})
+
+	t.Run("pilot services example lists job coaching", func(t *testing.T) {
+		r := postQuery(t, m, byName["PilotServices"], nil)
+		services := names(path(r.Data, "pilots", "nodes", 0, "services"))
+		if len(services) < 5 {
+			t.Errorf("services = %v, want several", services)
+		}
+		joined := strings.ToLower(strings.Join(services, "|"))
+		if !strings.Contains(joined, "työhönvalmennus") {
+			t.Errorf("services %v lack työhönvalmennus (job coaching)", services)
+		}
+	})
+
+	t.Run("search finds Päijät-Häme from plain ASCII, exact match first", func(t *testing.T) {
+		r := postQuery(t, m, byName["Search"], nil)
+		first := path(r.Data, "search", 0)
+		if path(first, "node", "name") != "Päijät-Häme" || path(first, "match") != "EXACT" {
+			t.Errorf("first hit = %v", first)
+		}
+	})
+
+	t.Run("GET queries work too", func(t *testing.T) {
+		resp, err := http.Get(m.URL() + "/graphql?query=" + url.QueryEscape(`{ regions(where:{levelIn:[REGION]}) { totalCount } }`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var r gqlResponse
+		json.NewDecoder(resp.Body).Decode(&r)
+		if got := path(r.Data, "regions", "totalCount"); got != float64(19) {
+			t.Errorf("regions = %v, want 19", got)
+		}
+	})
+
+	t.Run("contact details stay hidden from anonymous callers", func(t *testing.T) {
+		r := postQuery(t, m, `{ contacts(first: 100) { nodes { name title email phone } } }`, nil)
+		contacts := path(r.Data, "contacts", "nodes").([]any)
+		if len(contacts) == 0 {
+			t.Fatal("no contacts")
+		}
+		for _, c := range contacts {
+			if path(c, "email") != nil || path(c, "phone") != nil {
+				t.Errorf("contact %v exposes personal data", path(c, "name"))
+			}
+		}
+	})
+
+	t.Run("bad input gets a coded error", func(t *testing.T) {
+		for _, tc := range []struct{ query, code string }{
+			{`{ pilots(first: 101) { totalCount } }`, "BAD_USER_INPUT"},
+			{`{ pilots(after: "bm90LWEtY3Vyc29y") { totalCount } }`, "BAD_USER_INPUT"},
+			{`{ node(id: "garbage!") { id } }`, "BAD_USER_INPUT"},
+			{`{ search(text: "  ") { matchedText } }`, "BAD_USER_INPUT"},
+			{`{ pilots { nodes { nope } } }`, "GRAPHQL_VALIDATION_FAILED"},
+			{`{ pilots(orderBy: [{field: TYPE}]) { totalCount } }`, "GRAPHQL_VALIDATION_FAILED"},
+		} {
+			r := postQuery(t, m, tc.query, nil)
+			if len(r.Errors) == 0 {
+				t.Errorf("%s: no error", tc.query)
+				continue
+			}
+			if got := r.Errors[0].Extensions["code"]; got != tc.code {
+				t.Errorf("%s: code %v (%s), want %s", tc.query, got, r.Errors[0].Message, tc.code)
+			}
+		}
+	})
+
+	t.Run("CORS lets a dashboard on another origin call the API", func(t *testing.T) {
+		req, _ := http.NewRequest(http.MethodOptions, m.URL()+"/graphql", nil)
+		req.Header.Set("Origin", "https://dashboard.example")
+		req.Header.Set("Access-Control-Request-Method", "POST")
+		req.Header.Set("Access-Control-Request-Headers", "content-type")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if got := resp.Header.Get("Access-Control-Allow-Origin"); got != "*" {
+			t.Errorf("Access-Control-Allow-Origin = %q", got)
+		}
+	})
+}
+
+func TestCORSOriginsAreConfigurable(t *testing.T) {
+	m := MustRunMain(t, map[string]string{"HUB_CORS_ORIGINS": "https://partner.example"})
+	for origin, want := range map[string]string{"https://partner.example": "https://partner.example", "https://evil.example": ""} {
+		req, _ := http.NewRequest(http.MethodOptions, m.URL()+"/graphql", nil)
+		req.Header.Set("Origin", origin)
+		req.Header.Set("Access-Control-Request-Method", "POST")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if got := resp.Header.Get("Access-Control-Allow-Origin"); got != want {
+			t.Errorf("origin %s: allowed %q, want %q", origin, got, want)
+		}
+	}
+}
+
+func TestRestartKeepsDataAndDoesNotReseed(t *testing.T) {
+	dir := t.TempDir()
+	start := func() *Main {
+		m := NewMain()
+		m.LogOutput = io.Discard
+		if err := m.ParseFlags([]string{"-addr", "127.0.0.1:0", "-data-dir", dir}, func(string) string { return "" }); err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Run(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	m := start()
+	first := postQuery(t, m, `{ relationships { totalCount } organisations { totalCount } }`, nil)
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	m = start()
+	defer m.Close()
+	second := postQuery(t, m, `{ relationships { totalCount } organisations { totalCount } }`, nil)
+	a, _ := json.Marshal(first.Data)
+	b, _ := json.Marshal(second.Data)
+	if string(a) != string(b) || first.Data == nil {
+		t.Errorf("after restart %s, before %s", b, a)
+	}
+}
+
+func TestParseFlags(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		check   func(Config) bool
+		wantErr bool
+	}{
+		{"defaults", nil, nil, func(c Config) bool { return c.Addr == ":8080" && c.DataDir == "./data" && c.Seed }, false},
+		{"PORT sets the port", nil, map[string]string{"PORT": "9090"}, func(c Config) bool { return c.Addr == ":9090" }, false},
+		{"flags win over env", []string{"-data-dir", "/x"}, map[string]string{"HUB_DATA_DIR": "/y"}, func(c Config) bool { return c.DataDir == "/x" }, false},
+		{"origins are split", nil, map[string]string{"HUB_CORS_ORIGINS": "https://a.example, https://b.example"}, func(c Config) bool {
+			return len(c.CORSOrigins) == 2 && c.CORSOrigins[1] == "https://b.example"
+		}, false},
+		{"seeding can be turned off", nil, map[string]string{"HUB_SEED": "false"}, func(c Config) bool { return !c.Seed }, false},
+		{"bad HUB_SEED", nil, map[string]string{"HUB_SEED": "maybe"}, nil, true},
+		{"bad timeout", nil, map[string]string{"HUB_REQUEST_TIMEOUT": "soon"}, nil, true},
+		{"stray argument", []string{"extra"}, nil, nil, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := NewMain()
+			err := m.ParseFlags(tc.args, func(k string) string { return tc.env[k] })
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
+			}
+			if tc.check != nil && !tc.check(m.Config) {
+				t.Errorf("config %+v", m.Config)
+			}
+		})
+	}
+}
