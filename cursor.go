@@ -130,13 +130,16 @@ func CheckOrder(orders []Order, allowed []OrderField, def OrderField) ([]Order, 
 			return nil, Errorf(EINVALID, "orderBy names %s twice", o.Field)
 		}
 		seen[o.Field] = true
+	}
+	for _, o := range orders {
 		if o.Field == OrderByID {
-			// The tie-breaker is ascending; a descending ID order is
-			// expressed by making it the only key.
+			// Ids are unique, so keys after ID cannot change the order. An
+			// ascending ID key is the tie-breaker every order ends with
+			// anyway; a descending one must stay.
 			if o.Desc {
 				out = append(out, o)
 			}
-			continue
+			break
 		}
 		out = append(out, o)
 	}

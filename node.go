@@ -133,10 +133,11 @@ type Period struct {
 
 // Contains reports whether day lies inside the period; unknown ends are
 // open.
-func (p *Period) Contains(day time.Time) bool {
+func (p *Period) Contains(t time.Time) bool {
 	if p == nil {
 		return true
 	}
+	day := utcDay(t)
 	if p.Start != nil && day.Before(*p.Start) {
 		return false
 	}
@@ -279,7 +280,8 @@ const (
 
 // StatusOn derives the status on day from the period: it is not stored,
 // so it never goes stale.
-func (p *Period) StatusOn(day time.Time) Status {
+func (p *Period) StatusOn(t time.Time) Status {
+	day := utcDay(t)
 	switch {
 	case p == nil || (p.Start == nil && p.End == nil):
 		return StatusUnknown
@@ -293,4 +295,11 @@ func (p *Period) StatusOn(day time.Time) Status {
 	default:
 		return StatusActive
 	}
+}
+
+// utcDay truncates t to the start of its UTC calendar day, so that a
+// period's last day counts in full.
+func utcDay(t time.Time) time.Time {
+	y, m, d := t.UTC().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }

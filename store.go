@@ -82,6 +82,15 @@ type Store interface {
 	// is durable; on error nothing of the batch is visible.
 	Apply(ctx context.Context, b *Batch) error
 
+	// Watch opens a change feed of every write committed after the
+	// change with token resumeAfter, or from now when it is "". A token
+	// the store can no longer resume from is an EINVALID error.
+	Watch(ctx context.Context, resumeAfter string) (ChangeStream, error)
+
+	// Ping reports whether the store can serve requests now
+	// (EUNAVAILABLE when not).
+	Ping(ctx context.Context) error
+
 	// Close releases the store. Calls after Close fail.
 	Close() error
 }

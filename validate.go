@@ -161,7 +161,7 @@ func prepareNode(n *Node, now time.Time) error {
 	if n.Name.IsZero() {
 		return Errorf(EINVALID, "%s has no name", what)
 	}
-	for _, s := range append(n.Name.All(), append(n.Abbreviations, n.Aliases...)...) {
+	for _, s := range slices.Concat(n.Name.All(), n.Abbreviations, n.Aliases) {
 		if len(s) > maxNameLen {
 			return Errorf(EINVALID, "%s has a name longer than %d bytes", what, maxNameLen)
 		}
@@ -170,7 +170,7 @@ func prepareNode(n *Node, now time.Time) error {
 		len(n.Goals) > maxListLen || len(n.Sources) > maxListLen {
 		return Errorf(EINVALID, "%s has a list longer than %d items", what, maxListLen)
 	}
-	for _, t := range append(n.Description.All(), n.Title) {
+	for _, t := range slices.Concat(n.Description.All(), []string{n.Title}) {
 		if len(t) > maxTextLen {
 			return Errorf(EINVALID, "%s has a text longer than %d bytes", what, maxTextLen)
 		}
@@ -195,11 +195,11 @@ func prepareNode(n *Node, now time.Time) error {
 		return err
 	}
 	if n.Document != nil && n.Document.Published != nil {
-		*n.Document.Published = day(*n.Document.Published)
+		*n.Document.Published = utcDay(*n.Document.Published)
 	}
 	// Derived fields.
 	n.SearchTerms = n.SearchTerms[:0]
-	for _, s := range append(n.Name.All(), append(slices.Clone(n.Abbreviations), n.Aliases...)...) {
+	for _, s := range slices.Concat(n.Name.All(), n.Abbreviations, n.Aliases) {
 		if t := Normalize(s); t != "" && !slices.Contains(n.SearchTerms, t) {
 			n.SearchTerms = append(n.SearchTerms, t)
 		}
@@ -265,10 +265,10 @@ func preparePeriod(what string, p *Period) error {
 		return nil
 	}
 	if p.Start != nil {
-		*p.Start = day(*p.Start)
+		*p.Start = utcDay(*p.Start)
 	}
 	if p.End != nil {
-		*p.End = day(*p.End)
+		*p.End = utcDay(*p.End)
 	}
 	if p.Start != nil && p.End != nil && p.End.Before(*p.Start) {
 		return Errorf(EINVALID, "%s: period ends before it starts", what)
@@ -276,11 +276,6 @@ func preparePeriod(what string, p *Period) error {
 	return nil
 }
 
-// day truncates t to its UTC calendar day.
-func day(t time.Time) time.Time {
-	y, m, d := t.UTC().Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-}
 
 func periodStart(p *Period) string {
 	if p == nil || p.Start == nil {

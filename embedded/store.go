@@ -39,6 +39,7 @@ type Store struct {
 	// out and in index relationship ids by their from- and to-node.
 	out map[string][]string
 	in  map[string][]string
+	log *changeLog
 }
 
 var _ hub.Store = (*Store)(nil)
@@ -64,6 +65,7 @@ func Open(dir string) (*Store, error) {
 		rels:  map[string]*hub.Relationship{},
 		out:   map[string][]string{},
 		in:    map[string][]string{},
+		log:   newChangeLog(),
 	}
 	if err := s.load(); err != nil {
 		db.Close()
@@ -319,6 +321,7 @@ func (s *Store) Apply(ctx context.Context, b *hub.Batch) error {
 	}
 	for _, n := range nodes {
 		s.nodes[n.ID] = n
+		s.log.append(hub.ChangeUpsert, hub.RowNode, n.ID, n.UpdatedAt)
 	}
 	for _, r := range rels {
 		if old, ok := s.rels[r.ID]; ok {
@@ -326,7 +329,9 @@ func (s *Store) Apply(ctx context.Context, b *hub.Batch) error {
 		}
 		s.rels[r.ID] = r
 		s.index(r)
+		s.log.append(hub.ChangeUpsert, hub.RowRelationship, r.ID, r.UpdatedAt)
 	}
+	s.log.notify()
 	return nil
 }
 
@@ -338,5 +343,6 @@ func (s *Store) Close() error {
 		return nil
 	}
 	s.closed = true
+	s.log.notify()
 	return s.db.Close()
 }

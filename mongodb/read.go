@@ -1,0 +1,227 @@
+package mongodb
+
+import (
+	"context"
+	"regexp"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/otehub/hub"
+)
+
+// Filters are built from typed domain values only: every client string
+// is a value under a key chosen here, never a key or an operator, so no
+// operator injection is possible.
+
+func in[T any](values []T) bson.M { return bson.M{"$in": values} }
+
+func nodeFilter(f *hub.NodeFilter) bson.D {
+	d := bson.D{}
+	if len(f.IDs) > 0 {
+		d = append(d, bson.E{Key: "_id", Value: in(f.IDs)})
+	}
+	if len(f.Kinds) > 0 {
+		d = append(d, bson.E{Key: "kind", Value: in(f.Kinds)})
+	}
+	if len(f.Keys) > 0 {
+		d = append(d, bson.E{Key: "key", Value: in(f.Keys)})
+	}
+	if len(f.Types) > 0 {
+		d = append(d, bson.E{Key: "type", Value: in(f.Types)})
+	}
+	if len(f.RegionIDs) > 0 {
+		d = append(d, bson.E{Key: "regionIds", Value: in(f.RegionIDs)})
+	}
+	if f.NameContains != "" {
+		// The needle is normalised (letters, digits, spaces) and quoted, so
+		// it is matched literally.
+		d = append(d, bson.E{Key: "searchTerms", Value: bson.M{"$regex": regexp.QuoteMeta(hub.Normalize(f.NameContains))}})
+	}
+	return d
+}
+
+func relationshipFilter(f *hub.RelationshipFilter) bson.D {
+	d := bson.D{}
+	if len(f.IDs) > 0 {
+		d = append(d, bson.E{Key: "_id", Value: in(f.IDs)})
+	}
+	if len(f.Types) > 0 {
+		d = append(d, bson.E{Key: "type", Value: in(f.Types)})
+	}
+	if len(f.FromIDs) > 0 {
+		d = append(d, bson.E{Key: "fromId", Value: in(f.FromIDs)})
+	}
+	if len(f.ToIDs) > 0 {
+		d = append(d, bson.E{Key: "toId", Value: in(f.ToIDs)})
+	}
+	if len(f.NodeIDs) > 0 {
+		switch f.Direction {
+		case hub.Out:
+			d = append(d, bson.E{Key: "fromId", Value: in(f.NodeIDs)})
+		case hub.In:
+			d = append(d, bson.E{Key: "toId", Value: in(f.NodeIDs)})
+		default:
+			d = append(d, bson.E{Key: "$or", Value: bson.A{
+				bson.M{"fromId": in(f.NodeIDs)},
+				bson.M{"toId": in(f.NodeIDs)},
+			}})
+		}
+	}
+	return d
+}
+
+// orderFields maps order fields to document fields.
+var orderFields = map[hub.OrderField]string{
+	hub.OrderByName:      "sortName",
+	hub.OrderByStartDate: "sortStart",
+	hub.OrderByKind:      "kind",
+	hub.OrderByType:      "type",
+	hub.OrderByID:        "_id",
+}
+
+// sortAndSeek returns the sort document for orders (with _id as the final
+// tie-breaker) and, when after is set, the keyset condition selecting the
+// rows after it. Every order field is a string that every document has,
+// and MongoDB compares strings byte-wise like the reference semantics.
+func sortAndSeek(orders []hub.Order, after *hub.Cursor) (bson.D, bson.M) {
+	sort := bson.D{}
+	byID := false
+	for _, o := range orders {
+		dir := 1
+		if o.Desc {
+			dir = -1
+		}
+		sort = append(sort, bson.E{Key: orderFields[o.Field], Value: dir})
+		byID = byID || o.Field == hub.OrderByID
+	}
+	if !byID {
+		sort = append(sort, bson.E{Key: "_id", Value: 1})
+	}
+	if after == nil {
+		return sort, nil
+	}
+	values := after.Values
+	if !byID {
+		values = append(append([]string{}, values...), after.ID)
+	}
+	// (k1 > v1) or (k1 = v1 and k2 > v2) or ... with > as < for
+	// descending keys.
+	var or bson.A
+	for i := range sort {
+		clause := bson.M{}
+		for j := 0; j < i; j++ {
+			clause[sort[j].Key] = values[j]
+		}
+		op := "$gt"
+		if sort[i].Value == -1 {
+			op = "$lt"
+		}
+		clause[sort[i].Key] = bson.M{op: values[i]}
+		or = append(or, clause)
+	}
+	return sort, bson.M{"$or": or}
+}
+
+// find runs one keyset page query.
+func find[T any](ctx context.Context, coll *mongo.Collection, filter bson.D, opts hub.ListOptions) ([]*T, bool, error) {
+	sort, seek := sortAndSeek(opts.OrderBy, opts.After)
+	if seek != nil {
+		filter = bson.D{{Key: "$and", Value: bson.A{filter, seek}}}
+	}
+	fo := options.Find().SetSort(sort)
+	if opts.First != hub.Unlimited {
+		// One extra row tells whether another page follows; a limit of
+		// 0 would mean "no limit" to MongoDB.
+		fo.SetLimit(int64(opts.First) + 1)
+	}
+	cur, err := coll.Find(ctx, filter, fo)
+	if err != nil {
+		return nil, false, translate(err, "find")
+	}
+	rows, err := decodeAll[T](ctx, cur)
+	if err != nil {
+		return nil, false, translate(err, "decode")
+	}
+	if opts.First != hub.Unlimited && len(rows) > opts.First {
+		return rows[:opts.First], true, nil
+	}
+	return rows, false, nil
+}
+
+// byID fetches rows by id and returns them in the order of ids, nil where
+// missing; a repeated id gets its own copy.
+func byID[T any](ctx context.Context, coll *mongo.Collection, ids []string) ([]*T, error) {
+	out := make([]*T, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	cur, err := coll.Find(ctx, bson.M{"_id": in(ids)})
+	if err != nil {
+		return nil, translate(err, "find by id")
+	}
+	defer cur.Close(ctx)
+	raw := make(map[string]bson.Raw, len(ids))
+	for cur.Next(ctx) {
+		id, _ := cur.Current.Lookup("_id").StringValueOK()
+		raw[id] = append(bson.Raw(nil), cur.Current...)
+	}
+	if err := cur.Err(); err != nil {
+		return nil, translate(err, "find by id")
+	}
+	for i, id := range ids {
+		if doc, ok := raw[id]; ok {
+			v := new(T)
+			if err := bson.Unmarshal(doc, v); err != nil {
+				return nil, translate(err, "decode")
+			}
+			out[i] = v
+		}
+	}
+	return out, nil
+}
+
+// NodesByID implements hub.Store.
+func (s *Store) NodesByID(ctx context.Context, ids []string) ([]*hub.Node, error) {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
+	return byID[hub.Node](ctx, s.nodes, ids)
+}
+
+// FindNodes implements hub.Store.
+func (s *Store) FindNodes(ctx context.Context, f hub.NodeFilter, opts hub.ListOptions) ([]*hub.Node, bool, error) {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
+	return find[hub.Node](ctx, s.nodes, nodeFilter(&f), opts)
+}
+
+// CountNodes implements hub.Store.
+func (s *Store) CountNodes(ctx context.Context, f hub.NodeFilter) (int, error) {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
+	n, err := s.nodes.CountDocuments(ctx, nodeFilter(&f))
+	return int(n), translate(err, "count")
+}
+
+// RelationshipsByID implements hub.Store.
+func (s *Store) RelationshipsByID(ctx context.Context, ids []string) ([]*hub.Relationship, error) {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
+	return byID[hub.Relationship](ctx, s.rels, ids)
+}
+
+// FindRelationships implements hub.Store.
+func (s *Store) FindRelationships(ctx context.Context, f hub.RelationshipFilter, opts hub.ListOptions) ([]*hub.Relationship, bool, error) {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
+	return find[hub.Relationship](ctx, s.rels, relationshipFilter(&f), opts)
+}
+
+// CountRelationships implements hub.Store.
+func (s *Store) CountRelationships(ctx context.Context, f hub.RelationshipFilter) (int, error) {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
+	n, err := s.rels.CountDocuments(ctx, relationshipFilter(&f))
+	return int(n), translate(err, "count")
+}

@@ -1,0 +1,196 @@
+// Package mongodb is the production storage backend: the network in two
+// MongoDB collections (nodes and relationships), written in majority-
+// acknowledged transactions, read with indexed keyset queries, and watched
+// through change streams. It passes the same conformance suite as the
+// embedded store.
+package mongodb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"go.mongodb.org/mongo-driver/v2/mongo/readconcern"
+	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
+	"go.mongodb.org/mongo-driver/v2/mongo/writeconcern"
+	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/topology"
+
+	"github.com/otehub/hub"
+)
+
+// Collection names.
+const (
+	NodesCollection         = "nodes"
+	RelationshipsCollection = "relationships"
+)
+
+// Options configure the store.
+type Options struct {
+	// URI is the MongoDB connection string.
+	URI string
+	// Database is the database name; empty takes the one in the URI, or
+	// "ote".
+	Database string
+	// MaxPoolSize and MinPoolSize bound the connection pool (0 keeps the
+	// driver's default or the URI's maxPoolSize/minPoolSize).
+	MaxPoolSize, MinPoolSize uint64
+	// OperationTimeout bounds every store call (default 10s).
+	OperationTimeout time.Duration
+	// ServerSelectionTimeout is how long a call waits for a reachable
+	// server before failing with EUNAVAILABLE (default 3s), so that
+	// requests fail fast while MongoDB is down.
+	ServerSelectionTimeout time.Duration
+}
+
+// Store is the MongoDB store. It is safe for concurrent use.
+type Store struct {
+	client    *mongo.Client
+	db        *mongo.Database
+	nodes     *mongo.Collection
+	rels      *mongo.Collection
+	opTimeout time.Duration
+}
+
+var _ hub.Store = (*Store)(nil)
+
+// Open creates the client. It does not wait for the server: MongoDB may
+// be down at start; call Init (with retries) before serving.
+func Open(opts Options) (*Store, error) {
+	if opts.OperationTimeout <= 0 {
+		opts.OperationTimeout = 10 * time.Second
+	}
+	if opts.ServerSelectionTimeout <= 0 {
+		opts.ServerSelectionTimeout = 3 * time.Second
+	}
+	co := options.Client().ApplyURI(opts.URI).
+		SetWriteConcern(writeconcern.Majority()).
+		SetReadConcern(readconcern.Majority()).
+		SetReadPreference(readpref.Primary()).
+		SetRetryWrites(true).
+		SetRetryReads(true).
+		SetServerSelectionTimeout(opts.ServerSelectionTimeout).
+		SetConnectTimeout(opts.ServerSelectionTimeout).
+		SetAppName("ote-hub")
+	if opts.MaxPoolSize > 0 {
+		co.SetMaxPoolSize(opts.MaxPoolSize)
+	}
+	if opts.MinPoolSize > 0 {
+		co.SetMinPoolSize(opts.MinPoolSize)
+	}
+	if err := co.Validate(); err != nil {
+		return nil, fmt.Errorf("mongodb: %w", err)
+	}
+	name := opts.Database
+	if name == "" {
+		name = databaseFromURI(opts.URI)
+	}
+	client, err := mongo.Connect(co)
+	if err != nil {
+		return nil, fmt.Errorf("mongodb: %w", err)
+	}
+	db := client.Database(name)
+	return &Store{
+		client:    client,
+		db:        db,
+		nodes:     db.Collection(NodesCollection),
+		rels:      db.Collection(RelationshipsCollection),
+		opTimeout: opts.OperationTimeout,
+	}, nil
+}
+
+var uriDatabase = regexp.MustCompile(`^mongodb(?:\+srv)?://[^/]*/([^?/]+)`)
+
+func databaseFromURI(uri string) string {
+	if m := uriDatabase.FindStringSubmatch(uri); m != nil {
+		return m[1]
+	}
+	return "ote"
+}
+
+// Database returns the database name in use.
+func (s *Store) Database() string { return s.db.Name() }
+
+// Init pings the server and creates the indexes (idempotently). Call it at
+// start, retrying while it fails with EUNAVAILABLE.
+func (s *Store) Init(ctx context.Context) error {
+	if err := s.Ping(ctx); err != nil {
+		return err
+	}
+	ctx, cancel := s.call(ctx)
+	defer cancel()
+	for coll, models := range indexes() {
+		if _, err := s.db.Collection(coll).Indexes().CreateMany(ctx, models); err != nil {
+			return translate(err, "create indexes")
+		}
+	}
+	return nil
+}
+
+// Ping implements hub.Store.
+func (s *Store) Ping(ctx context.Context) error {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
+	return translate(s.client.Ping(ctx, readpref.Primary()), "ping")
+}
+
+// Close implements hub.Store.
+func (s *Store) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := s.client.Disconnect(ctx)
+	if errors.Is(err, mongo.ErrClientDisconnected) {
+		return nil
+	}
+	return err
+}
+
+// call bounds one store call by the operation timeout.
+func (s *Store) call(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, s.opTimeout)
+}
+
+// translate maps driver errors to domain errors: unreachable servers,
+// timeouts and cancellations are EUNAVAILABLE, anything else EINTERNAL.
+// Driver messages never reach clients (the domain message is generic).
+func translate(err error, op string) error {
+	if err == nil {
+		return nil
+	}
+	var he *hub.Error
+	switch {
+	case errors.As(err, &he):
+		return err
+	case errors.Is(err, mongo.ErrClientDisconnected):
+		return hub.Wrap(hub.EUNAVAILABLE, err, "store is closed")
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled),
+		mongo.IsTimeout(err), mongo.IsNetworkError(err), isServerSelection(err):
+		return hub.Wrap(hub.EUNAVAILABLE, err, "the database is unavailable; try again shortly")
+	case mongo.IsDuplicateKeyError(err):
+		return hub.Wrap(hub.ECONFLICT, err, "a row with that key exists")
+	}
+	return hub.Wrap(hub.EINTERNAL, err, op+" failed")
+}
+
+func isServerSelection(err error) bool {
+	var sse topology.ServerSelectionError
+	var ce topology.ConnectionError
+	return errors.As(err, &sse) || errors.As(err, &ce)
+}
+
+// decodeAll drains a cursor into typed rows.
+func decodeAll[T any](ctx context.Context, cur *mongo.Cursor) ([]*T, error) {
+	defer cur.Close(ctx)
+	var out []*T
+	for cur.Next(ctx) {
+		v := new(T)
+		if err := cur.Decode(v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, cur.Err()
+}
