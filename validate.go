@@ -276,7 +276,6 @@ func preparePeriod(what string, p *Period) error {
 	return nil
 }
 
-
 func periodStart(p *Period) string {
 	if p == nil || p.Start == nil {
 		return ""
