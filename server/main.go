@@ -15,13 +15,13 @@ import (
 	"os/signal"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/rs/cors"
 
 	"github.com/otehub/hub"
-	"github.com/otehub/hub/dataset"
 	"github.com/otehub/hub/embedded"
 	"github.com/otehub/hub/graph"
 	"github.com/otehub/hub/web"
@@ -68,6 +68,18 @@ type Config struct {
 	RequestTimeout time.Duration
 	// LogLevel is debug, info, warn or error (HUB_LOG_LEVEL).
 	LogLevel string
+
+	// MongoURI selects the MongoDB backend instead of the embedded store
+	// (MONGODB_URI).
+	MongoURI string
+	// MongoDatabase overrides the URI's database (MONGODB_DATABASE).
+	MongoDatabase string
+	// MongoMaxPool and MongoMinPool bound the connection pool
+	// (HUB_MONGODB_MAX_POOL_SIZE, HUB_MONGODB_MIN_POOL_SIZE; 0 = driver
+	// default or the URI's maxPoolSize/minPoolSize).
+	MongoMaxPool, MongoMinPool uint64
+	// MongoTimeout bounds every database call (HUB_MONGODB_TIMEOUT).
+	MongoTimeout time.Duration
 }
 
 // Main is the program: it owns the store and the HTTP server.
@@ -81,6 +93,13 @@ type Main struct {
 	server   *http.Server
 	listener net.Listener
 	served   chan error
+
+	// ready is set once the store is initialised and seeded.
+	ready atomic.Bool
+	// stopInit cancels a background MongoDB start-up; initDone closes
+	// when it has ended.
+	stopInit context.CancelFunc
+	initDone chan struct{}
 }
 
 // NewMain returns a Main with the default configuration.
@@ -93,6 +112,7 @@ func NewMain() *Main {
 			Seed:           true,
 			RequestTimeout: 30 * time.Second,
 			LogLevel:       "info",
+			MongoTimeout:   10 * time.Second,
 		},
 		LogOutput: os.Stderr,
 	}
@@ -128,6 +148,24 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	if v := getenv("HUB_LOG_LEVEL"); v != "" {
 		c.LogLevel = v
 	}
+	c.MongoURI = getenv("MONGODB_URI")
+	c.MongoDatabase = getenv("MONGODB_DATABASE")
+	for name, dst := range map[string]*uint64{"HUB_MONGODB_MAX_POOL_SIZE": &c.MongoMaxPool, "HUB_MONGODB_MIN_POOL_SIZE": &c.MongoMinPool} {
+		if v := getenv(name); v != "" {
+			n, err := strconv.ParseUint(v, 10, 32)
+			if err != nil {
+				return fmt.Errorf("%s=%q: want a whole number", name, v)
+			}
+			*dst = n
+		}
+	}
+	if v := getenv("HUB_MONGODB_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("HUB_MONGODB_TIMEOUT=%q: want a duration such as 10s", v)
+		}
+		c.MongoTimeout = d
+	}
 
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
 	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (env PORT gives :PORT)")
@@ -136,6 +174,11 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	fs.BoolVar(&c.Seed, "seed", c.Seed, "load the OTE dataset into an empty store (env HUB_SEED)")
 	fs.DurationVar(&c.RequestTimeout, "request-timeout", c.RequestTimeout, "time limit of one GraphQL operation (env HUB_REQUEST_TIMEOUT)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (env HUB_LOG_LEVEL)")
+	fs.StringVar(&c.MongoURI, "mongodb-uri", c.MongoURI, "MongoDB connection string; empty uses the embedded store (env MONGODB_URI)")
+	fs.StringVar(&c.MongoDatabase, "mongodb-database", c.MongoDatabase, "MongoDB database, overriding the URI's (env MONGODB_DATABASE)")
+	fs.Uint64Var(&c.MongoMaxPool, "mongodb-max-pool-size", c.MongoMaxPool, "most connections to MongoDB, 0 for the default (env HUB_MONGODB_MAX_POOL_SIZE)")
+	fs.Uint64Var(&c.MongoMinPool, "mongodb-min-pool-size", c.MongoMinPool, "connections to MongoDB kept open (env HUB_MONGODB_MIN_POOL_SIZE)")
+	fs.DurationVar(&c.MongoTimeout, "mongodb-timeout", c.MongoTimeout, "time limit of one MongoDB call (env HUB_MONGODB_TIMEOUT)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -143,8 +186,8 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 		return fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
 	c.CORSOrigins = splitList(*origins)
-	if c.RequestTimeout <= 0 {
-		return fmt.Errorf("request timeout must be positive")
+	if c.RequestTimeout <= 0 || c.MongoTimeout <= 0 {
+		return fmt.Errorf("timeouts must be positive")
 	}
 	return nil
 }
@@ -168,20 +211,21 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.Logger = slog.New(slog.NewTextHandler(m.LogOutput, &slog.HandlerOptions{Level: level}))
 
-	store, err := embedded.Open(m.Config.DataDir)
-	if err != nil {
-		return err
-	}
-	m.Store = store
-	m.Logger.Info("embedded store open", "dir", m.Config.DataDir)
-	if m.Config.Seed {
-		seeded, err := dataset.SeedIfEmpty(ctx, store)
+	if m.Config.MongoURI != "" {
+		if err := m.openMongo(); err != nil {
+			return err
+		}
+	} else {
+		store, err := embedded.Open(m.Config.DataDir)
 		if err != nil {
-			return fmt.Errorf("seed the %s dataset: %w", dataset.Name, err)
+			return err
 		}
-		if seeded {
-			m.Logger.Info("loaded dataset into the empty store", "dataset", dataset.Name)
+		m.Store = store
+		m.Logger.Info("embedded store open", "dir", m.Config.DataDir)
+		if err := m.seed(ctx); err != nil {
+			return err
 		}
+		m.ready.Store(true)
 	}
 
 	h, err := m.handler()
@@ -228,6 +272,7 @@ func (m *Main) handler() (http.Handler, error) {
 		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, `{"status":"ok"}`)
 	})
+	mux.HandleFunc("GET /readyz", m.readyz)
 	mux.Handle("GET /{$}", playground)
 	c := cors.New(cors.Options{
 		AllowedOrigins: m.Config.CORSOrigins,
@@ -254,6 +299,11 @@ func (m *Main) URL() string {
 // closes the store. It is safe to call on a Main that did not start.
 func (m *Main) Close() error {
 	var errs []error
+	if m.stopInit != nil {
+		m.stopInit()
+		<-m.initDone
+		m.stopInit = nil
+	}
 	if m.server != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()

@@ -10,7 +10,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/otehub/hub/mongodb/mongotest"
 	"github.com/otehub/hub/web"
 )
 
@@ -85,8 +87,72 @@ func names(list any) []string {
 	return out
 }
 
+func TestMain(m *testing.M) { mongotest.Main(m) }
+
+// backends are the stores every server test runs against.
+var backends = []struct {
+	name string
+	env  func(tb testing.TB) map[string]string
+}{
+	{"embedded", func(testing.TB) map[string]string { return nil }},
+	{"mongodb", func(tb testing.TB) map[string]string {
+		return map[string]string{"MONGODB_URI": mongotest.URI(tb)}
+	}},
+}
+
+// MustBeReady waits until /readyz says ready.
+func MustBeReady(tb testing.TB, m *Main, within time.Duration) {
+	tb.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		resp, err := http.Get(m.URL() + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("not ready after %v", within)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 func TestServer(t *testing.T) {
-	m := MustRunMain(t, nil)
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			m := MustRunMain(t, b.env(t))
+			MustBeReady(t, m, 30*time.Second)
+			testServer(t, m)
+		})
+	}
+}
+
+// The two backends give byte-identical answers to every example query.
+func TestBackendsAnswerAlike(t *testing.T) {
+	examples, err := web.Examples()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var answers [2][]string
+	for i, b := range backends {
+		m := MustRunMain(t, b.env(t))
+		MustBeReady(t, m, 30*time.Second)
+		for _, e := range examples {
+			r := postQuery(t, m, e.Query, nil)
+			out, _ := json.Marshal(r)
+			answers[i] = append(answers[i], string(out))
+		}
+	}
+	for i, e := range examples {
+		if answers[0][i] != answers[1][i] {
+			t.Errorf("%s differs:\nembedded: %s\nmongodb:  %s", e.Name, answers[0][i], answers[1][i])
+		}
+	}
+}
+
+func testServer(t *testing.T, m *Main) {
 	examples, err := web.Examples()
 	if err != nil {
 		t.Fatal(err)
