@@ -1,0 +1,148 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/otehub/hub/internal/secantus"
+	"github.com/otehub/hub/mongodb/mongotest"
+)
+
+// syncBuffer collects logs written from several goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// readyStatus returns the /readyz status code.
+func readyStatus(t *testing.T, m *Main) int {
+	t.Helper()
+	resp, err := http.Get(m.URL() + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// mustFailFast runs a query while the database is down and checks that it
+// fails soon, with the store-unavailable code.
+func mustFailFast(t *testing.T, m *Main) {
+	t.Helper()
+	start := time.Now()
+	r := postQuery(t, m, `{ pilots { totalCount nodes { name } } }`, nil)
+	took := time.Since(start)
+	if len(r.Errors) == 0 {
+		t.Fatalf("query succeeded with the database down: %v", r.Data)
+	}
+	if code := r.Errors[0].Extensions["code"]; code != "STORE_UNAVAILABLE" {
+		t.Errorf("code %v (%s), want STORE_UNAVAILABLE", code, r.Errors[0].Message)
+	}
+	if strings.Contains(r.Errors[0].Message, "127.0.0.1") {
+		t.Errorf("error leaks the database address: %s", r.Errors[0].Message)
+	}
+	if took > 10*time.Second {
+		t.Errorf("the failing query took %v; it must fail fast", took)
+	}
+}
+
+// mustRecover waits until queries succeed again and the hub is ready.
+func mustRecover(t *testing.T, m *Main, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		r := postQuery(t, m, `{ pilots { totalCount } }`, nil)
+		if len(r.Errors) == 0 && path(r.Data, "pilots", "totalCount") == float64(7) && readyStatus(t, m) == http.StatusOK {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no recovery within %v: %+v", within, r.Errors)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// The hub survives MongoDB being down at start, being lost while serving,
+// and coming back, without a restart of its own.
+func TestMongoDBFaults(t *testing.T) {
+	dir := t.TempDir()
+	db, err := secantus.Start(filepath.Join(dir, "db"), filepath.Join(dir, "secantus.log"))
+	if err != nil {
+		mongotest.Unavailable(t, err)
+	}
+	t.Cleanup(func() { db.Stop() })
+	if err := db.Stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	logs := &syncBuffer{}
+	m := NewMain()
+	m.LogOutput = logs
+	env := map[string]string{"MONGODB_URI": db.URI("ote"), "HUB_MONGODB_TIMEOUT": "3s"}
+	if err := m.ParseFlags([]string{"-addr", "127.0.0.1:0"}, func(k string) string { return env[k] }); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatalf("the hub must start while MongoDB is down: %v", err)
+	}
+	t.Cleanup(func() { m.Close() })
+
+	t.Run("down at start: not ready, requests fail fast, a clear log line", func(t *testing.T) {
+		if code := readyStatus(t, m); code != http.StatusServiceUnavailable {
+			t.Errorf("/readyz = %d, want 503", code)
+		}
+		if resp, err := http.Get(m.URL() + "/healthz"); err != nil || resp.StatusCode != http.StatusOK {
+			t.Errorf("/healthz must stay live: %v", err)
+		}
+		mustFailFast(t, m)
+		deadline := time.Now().Add(15 * time.Second)
+		for !strings.Contains(logs.String(), "MongoDB is not reachable yet") {
+			if time.Now().After(deadline) {
+				t.Fatalf("no log line about the unreachable database; logs:\n%s", logs.String())
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
+
+	t.Run("MongoDB comes up: the hub initialises, seeds and gets ready by itself", func(t *testing.T) {
+		if err := db.Restart(); err != nil {
+			t.Fatal(err)
+		}
+		mustRecover(t, m, 60*time.Second)
+	})
+
+	t.Run("MongoDB lost while serving: requests fail fast, not ready", func(t *testing.T) {
+		if err := db.Kill(); err != nil {
+			t.Fatal(err)
+		}
+		mustFailFast(t, m)
+		if code := readyStatus(t, m); code != http.StatusServiceUnavailable {
+			t.Errorf("/readyz = %d, want 503", code)
+		}
+	})
+
+	t.Run("MongoDB back: the hub recovers without a restart and kept its data", func(t *testing.T) {
+		if err := db.Restart(); err != nil {
+			t.Fatal(err)
+		}
+		mustRecover(t, m, 60*time.Second)
+	})
+}
