@@ -1,7 +1,7 @@
 # The verbs of the OTE network hub. `make test` is what CI runs.
 GO ?= go
 
-.PHONY: run test generate verify lint bench build
+.PHONY: run test generate verify lint bench build secantus
 
 ## run: start the hub on :8080 with the embedded store in ./data
 run:
@@ -11,9 +11,16 @@ run:
 build:
 	$(GO) build -o bin/hub ./server
 
-## test: every test, race detector on, plus the generated-code check
-test: verify
-	$(GO) test -race -count=1 ./...
+## test: every test on both backends, race detector on, plus the
+## generated-code check. Without MONGODB_URI the MongoDB tests run on a
+## SecantusDB server that the tests start (installed into .venv here);
+## with MONGODB_URI they use that server.
+test: verify secantus
+	HUB_SECANTUSD="$$(scripts/install-secantus.sh)" $(GO) test -race -count=1 ./...
+
+## secantus: install the MongoDB-compatible test server into .venv
+secantus:
+	@scripts/install-secantus.sh >/dev/null
 
 ## generate: regenerate the GraphQL executor and models
 generate:
