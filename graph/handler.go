@@ -92,10 +92,15 @@ func errorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 		case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
 			gqlErr.Message = "the request was cancelled or timed out"
 			setCode(gqlErr, hub.EUNAVAILABLE)
+		case gqlErr.Extensions != nil && gqlErr.Extensions["code"] != nil:
+			// gqlgen's own parse, validation and limit errors carry a code.
+		case isGraphQLInputError(err):
+			setCode(gqlErr, hub.EINVALID)
 		default:
-			if gqlErr.Extensions == nil || gqlErr.Extensions["code"] == nil {
-				setCode(gqlErr, hub.EINVALID)
-			}
+			// A raw error from below the domain: log it, show nothing of it.
+			logger.ErrorContext(ctx, "internal error", "err", err, "path", gqlErr.Path.String())
+			gqlErr.Message = "internal error"
+			setCode(gqlErr, hub.EINTERNAL)
 		}
 		return gqlErr
 	}
@@ -149,4 +154,13 @@ func selectionDepth(set ast.SelectionSet, visiting map[string]bool) int {
 		deepest = max(deepest, d)
 	}
 	return deepest
+}
+
+// isGraphQLInputError reports whether err was raised by gqlgen itself
+// about the request (a gqlerror without a wrapped cause, such as an
+// argument that does not coerce), as opposed to an error a resolver
+// returned.
+func isGraphQLInputError(err error) bool {
+	var gqlErr *gqlerror.Error
+	return errors.As(err, &gqlErr) && gqlErr.Unwrap() == nil
 }

@@ -13,7 +13,11 @@ if ! "$python" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)
   echo "install-secantus: SecantusDB needs Python 3.10 or newer ($python is $("$python" --version 2>&1))" >&2
   exit 1
 fi
-if [ -x "$bin" ] && "$venv/bin/python" -m pip show SecantusDB 2>/dev/null | grep -qx "Version: $version"; then
+installed=""
+if [ -x "$bin" ]; then
+  installed=$("$venv/bin/python" -m pip show SecantusDB 2>/dev/null || true)
+fi
+if printf '%s\n' "$installed" | grep -qx "Version: $version"; then
   echo "$PWD/$bin"
   exit 0
 fi

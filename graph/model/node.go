@@ -2,6 +2,7 @@ package model
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -93,15 +94,18 @@ func (b Base) Relationships(ctx context.Context, types []RelationshipType, direc
 }
 
 // related returns the entities at the other end of the node's
-// relationships of type t in direction dir, in relationship order.
+// relationships of the types in direction dir, each once, in relationship
+// order.
 func (b Base) related(ctx context.Context, dir hub.Direction, types ...hub.RelationshipType) ([]Entity, error) {
 	rels, err := adjacent(ctx, b.n.ID, dir, types)
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]string, len(rels))
-	for i, r := range rels {
-		ids[i] = r.Other(b.n.ID)
+	ids := make([]string, 0, len(rels))
+	for _, r := range rels {
+		if id := r.Other(b.n.ID); !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
 	}
 	nodes, err := loader.For(ctx).Node.LoadAll(ctx, ids)
 	if err != nil {

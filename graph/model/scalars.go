@@ -1,12 +1,13 @@
 package model
 
 import (
-	"fmt"
 	"io"
 	"strconv"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/otehub/hub"
 )
 
 // MarshalDate writes a time as a YYYY-MM-DD day in UTC.
@@ -20,11 +21,11 @@ func MarshalDate(t time.Time) graphql.Marshaler {
 func UnmarshalDate(v any) (time.Time, error) {
 	s, ok := v.(string)
 	if !ok {
-		return time.Time{}, fmt.Errorf("a Date is a string like 2017-09-07")
+		return time.Time{}, hub.Errorf(hub.EINVALID, "a Date is a string like 2017-09-07")
 	}
 	t, err := time.Parse(time.DateOnly, s)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%q is not a Date (YYYY-MM-DD)", s)
+		return time.Time{}, hub.Errorf(hub.EINVALID, "%q is not a Date (YYYY-MM-DD)", s)
 	}
 	return t, nil
 }

@@ -1,0 +1,482 @@
+package graph_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/99designs/gqlgen/client"
+	"go.uber.org/goleak"
+
+	"github.com/otehub/hub"
+	"github.com/otehub/hub/dataset"
+	"github.com/otehub/hub/embedded"
+	"github.com/otehub/hub/graph"
+)
+
+// TestMain fails the package when a test leaves goroutines behind: the
+// handler starts loader batches, timeouts and concurrent resolvers.
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// MustOpenSeeded opens an embedded store in a fresh directory and loads
+// the OTE dataset into it. The store is closed when the test ends.
+func MustOpenSeeded(tb testing.TB) *embedded.Store {
+	tb.Helper()
+	s, err := embedded.Open(tb.TempDir())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			tb.Error(err)
+		}
+	})
+	if err := dataset.Seed(context.Background(), s); err != nil {
+		tb.Fatal(err)
+	}
+	return s
+}
+
+// newClient returns gqlgen's test client over the real handler. Extra
+// middleware wraps the handler, outermost last.
+func newClient(opts graph.Options, middleware ...func(http.Handler) http.Handler) *client.Client {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	h := graph.NewHandler(opts)
+	for _, m := range middleware {
+		h = m(h)
+	}
+	return client.New(readableErrors(h))
+}
+
+// readableErrors turns HTTP 4xx and 5xx answers into 200: gqlgen answers
+// parse and validation failures with 422 and the handler's timeout with
+// 503, and the test client refuses to decode any status >= 400, but the
+// GraphQL error bodies are what these tests assert on.
+func readableErrors(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(statusTo200{w}, r)
+	})
+}
+
+type statusTo200 struct{ http.ResponseWriter }
+
+func (w statusTo200) WriteHeader(code int) {
+	if code >= 400 {
+		code = http.StatusOK
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// withPrincipal puts an authenticated caller on every request's context,
+// as an authentication middleware in front of the handler would.
+func withPrincipal(p *hub.Principal) func(http.Handler) http.Handler {
+	return func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			h.ServeHTTP(w, r.WithContext(hub.WithPrincipal(r.Context(), p)))
+		})
+	}
+}
+
+// MustQuery runs query, which must succeed, and decodes its data into
+// resp.
+func MustQuery(tb testing.TB, c *client.Client, query string, resp any, opts ...client.Option) {
+	tb.Helper()
+	if err := c.Post(query, resp, opts...); err != nil {
+		tb.Fatalf("query failed: %v\nquery: %s", err, query)
+	}
+}
+
+// gqlError is one entry of a response's errors list.
+type gqlError struct {
+	Message    string         `json:"message"`
+	Path       []any          `json:"path"`
+	Extensions map[string]any `json:"extensions"`
+}
+
+func (e gqlError) code() string {
+	s, _ := e.Extensions["code"].(string)
+	return s
+}
+
+// MustErrors runs query and returns its data and errors, failing only
+// when the exchange itself fails.
+func MustErrors(tb testing.TB, c *client.Client, query string, opts ...client.Option) (any, []gqlError) {
+	tb.Helper()
+	resp, err := c.RawPost(query, opts...)
+	if err != nil {
+		tb.Fatalf("post: %v", err)
+	}
+	var errs []gqlError
+	if len(resp.Errors) > 0 {
+		if err := json.Unmarshal(resp.Errors, &errs); err != nil {
+			tb.Fatalf("decode errors %s: %v", resp.Errors, err)
+		}
+	}
+	return resp.Data, errs
+}
+
+// MustFailWith runs query, which must fail with every error carrying
+// code, and returns the errors.
+func MustFailWith(tb testing.TB, c *client.Client, code, query string, opts ...client.Option) []gqlError {
+	tb.Helper()
+	_, errs := MustErrors(tb, c, query, opts...)
+	if len(errs) == 0 {
+		tb.Fatalf("no error, want %s\nquery: %.300s", code, query)
+	}
+	for _, e := range errs {
+		if e.code() != code {
+			tb.Errorf("error code %q (%s), want %s\nquery: %.300s", e.code(), e.Message, code, query)
+		}
+	}
+	return errs
+}
+
+// oteFile is dataset/ote.json as the tests read it, independently of the
+// dataset package, to compute expected answers.
+type oteFile struct {
+	Sources []struct {
+		Key, File, Title, Published, Kind string
+	}
+	Nodes         []oteNode
+	Relationships []oteRel
+}
+
+type oteCitation struct {
+	Source, Locator, Quote string
+}
+
+type oteNode struct {
+	Kind, Key     string
+	Name          hub.LocalizedText
+	Abbreviations []string
+	Aliases       []string
+	Description   hub.LocalizedText
+	Type          string
+	Code          string
+	Regions       []string
+	Title         string
+	Email, Phone  string
+	Period        *struct{ Start, End string }
+	Sources       []oteCitation
+}
+
+// ref is the node's "kind/key" reference, as relationships write it.
+func (n oteNode) ref() string { return n.Kind + "/" + n.Key }
+
+// terms are the node's names, abbreviations and aliases.
+func (n oteNode) terms() []string {
+	return append(n.Name.All(), append(slices.Clone(n.Abbreviations), n.Aliases...)...)
+}
+
+type oteRel struct {
+	Type, From, To, Key, Role string
+	Amount                    *struct {
+		Value    float64
+		Currency string
+	}
+	Sources []oteCitation
+}
+
+// fileKinds maps the file's kind names to domain kinds.
+var fileKinds = map[string]hub.Kind{
+	"organisation": hub.KindOrganisation, "employer": hub.KindEmployer,
+	"programme": hub.KindProgramme, "pilot": hub.KindPilot, "service": hub.KindService,
+	"region": hub.KindRegion, "targetGroup": hub.KindTargetGroup, "theme": hub.KindTheme,
+	"agreement": hub.KindAgreement, "event": hub.KindEvent, "training": hub.KindTraining,
+	"contact": hub.KindContact, "source": hub.KindSourceDocument,
+}
+
+// refOf turns a GraphQL type name and key into the file's "kind/key".
+func refOf(typename, key string) string {
+	for k, v := range fileKinds {
+		if string(v) == typename {
+			return k + "/" + key
+		}
+	}
+	return "?" + typename + "/" + key
+}
+
+// MustReadDataset parses dataset/ote.json.
+func MustReadDataset(tb testing.TB) *oteFile {
+	tb.Helper()
+	b, err := os.ReadFile("../dataset/ote.json")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var f oteFile
+	if err := json.Unmarshal(b, &f); err != nil {
+		tb.Fatal(err)
+	}
+	if len(f.Nodes) == 0 || len(f.Relationships) == 0 {
+		tb.Fatal("dataset file is empty")
+	}
+	return &f
+}
+
+// id returns the global id of a "kind/key" reference.
+func (f *oteFile) id(ref string) string {
+	k, key, _ := strings.Cut(ref, "/")
+	kind, ok := fileKinds[k]
+	if !ok {
+		panic("bad reference " + ref)
+	}
+	return hub.NodeID(kind, key)
+}
+
+// node returns the node with the "kind/key" reference.
+func (f *oteFile) node(ref string) oteNode {
+	for _, n := range f.Nodes {
+		if n.ref() == ref {
+			return n
+		}
+	}
+	panic("no node " + ref)
+}
+
+// keys returns the sorted keys of the nodes of kind that match keep (all
+// when keep is nil).
+func (f *oteFile) keys(kind string, keep func(oteNode) bool) []string {
+	var out []string
+	for _, n := range f.Nodes {
+		if n.Kind == kind && (keep == nil || keep(n)) {
+			out = append(out, n.Key)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// rels returns the relationships that match keep.
+func (f *oteFile) rels(keep func(oteRel) bool) []oteRel {
+	var out []oteRel
+	for _, r := range f.Relationships {
+		if keep(r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// source returns the source document with key.
+func (f *oteFile) source(key string) (title, file, published string) {
+	for _, s := range f.Sources {
+		if s.Key == key {
+			return s.Title, s.File, s.Published
+		}
+	}
+	panic("no source " + key)
+}
+
+// relLine writes a relationship as "TYPE from→to", for comparing lists.
+func relLine(typ, from, to string) string { return typ + " " + from + "→" + to }
+
+// sorted returns a sorted copy.
+func sorted(s []string) []string {
+	out := slices.Clone(s)
+	slices.Sort(out)
+	return out
+}
+
+// countingStore counts the calls of each Store method, and for the
+// batched ones how many ids each call asked for.
+type countingStore struct {
+	hub.Store
+	mu    sync.Mutex
+	calls map[string]int
+	sizes map[string][]int
+}
+
+func newCountingStore(s hub.Store) *countingStore {
+	return &countingStore{Store: s, calls: map[string]int{}, sizes: map[string][]int{}}
+}
+
+func (s *countingStore) count(method string, ids ...string) {
+	s.mu.Lock()
+	s.calls[method]++
+	if len(ids) > 0 {
+		s.sizes[method] = append(s.sizes[method], len(ids))
+	}
+	s.mu.Unlock()
+}
+
+// reset forgets the calls counted so far.
+func (s *countingStore) reset() {
+	s.mu.Lock()
+	s.calls = map[string]int{}
+	s.sizes = map[string][]int{}
+	s.mu.Unlock()
+}
+
+// batches describes the ids asked for per call of the batched methods,
+// in call order.
+func (s *countingStore) batches() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return fmt.Sprintf("NodesByID ids per call %v, FindRelationships node ids per call %v", s.sizes["NodesByID"], s.sizes["FindRelationships"])
+}
+
+// snapshot returns the calls per method and their total.
+func (s *countingStore) snapshot() (map[string]int, int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]int, len(s.calls))
+	total := 0
+	for k, v := range s.calls {
+		out[k] = v
+		total += v
+	}
+	return out, total
+}
+
+func (s *countingStore) NodesByID(ctx context.Context, ids []string) ([]*hub.Node, error) {
+	s.count("NodesByID", ids...)
+	return s.Store.NodesByID(ctx, ids)
+}
+
+func (s *countingStore) FindNodes(ctx context.Context, f hub.NodeFilter, opts hub.ListOptions) ([]*hub.Node, bool, error) {
+	s.count("FindNodes")
+	return s.Store.FindNodes(ctx, f, opts)
+}
+
+func (s *countingStore) CountNodes(ctx context.Context, f hub.NodeFilter) (int, error) {
+	s.count("CountNodes")
+	return s.Store.CountNodes(ctx, f)
+}
+
+func (s *countingStore) RelationshipsByID(ctx context.Context, ids []string) ([]*hub.Relationship, error) {
+	s.count("RelationshipsByID")
+	return s.Store.RelationshipsByID(ctx, ids)
+}
+
+func (s *countingStore) FindRelationships(ctx context.Context, f hub.RelationshipFilter, opts hub.ListOptions) ([]*hub.Relationship, bool, error) {
+	s.count("FindRelationships", f.NodeIDs...)
+	return s.Store.FindRelationships(ctx, f, opts)
+}
+
+func (s *countingStore) CountRelationships(ctx context.Context, f hub.RelationshipFilter) (int, error) {
+	s.count("CountRelationships")
+	return s.Store.CountRelationships(ctx, f)
+}
+
+func (s *countingStore) Apply(ctx context.Context, b *hub.Batch) error {
+	s.count("Apply")
+	return s.Store.Apply(ctx, b)
+}
+
+// failingStore is a real store whose FindNodes or NodesByID fail with a
+// given error, as a backend that lost its database would.
+type failingStore struct {
+	hub.Store
+	findNodes, nodesByID error
+	// block makes FindNodes wait for its context to end instead.
+	block bool
+}
+
+func (s *failingStore) FindNodes(ctx context.Context, f hub.NodeFilter, opts hub.ListOptions) ([]*hub.Node, bool, error) {
+	if s.block {
+		<-ctx.Done()
+		return nil, false, hub.Wrap(hub.EUNAVAILABLE, ctx.Err(), "request cancelled or timed out")
+	}
+	if s.findNodes != nil {
+		return nil, false, s.findNodes
+	}
+	return s.Store.FindNodes(ctx, f, opts)
+}
+
+func (s *failingStore) NodesByID(ctx context.Context, ids []string) ([]*hub.Node, error) {
+	if s.nodesByID != nil {
+		return nil, s.nodesByID
+	}
+	return s.Store.NodesByID(ctx, ids)
+}
+
+// syncBuffer is a log sink that the handler's goroutines may share.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+var _ io.Writer = (*syncBuffer)(nil)
+
+// MustAddSyntheticPilots adds pilots extra pilots to s, each administered
+// by the first of its partners organisations (every one located in
+// Kymenlaakso), funded by the OTE programme and providing job coaching;
+// every fact cites an existing source document of the dataset.
+func MustAddSyntheticPilots(tb testing.TB, s hub.Store, pilots, partners int) {
+	tb.Helper()
+	src := []hub.Citation{{SourceID: hub.NodeID(hub.KindSourceDocument, "seed-002"), Locator: "synthetic test row"}}
+	kymenlaakso := hub.NodeID(hub.KindRegion, "08")
+	programme := hub.NodeID(hub.KindProgramme, "ote")
+	coaching := hub.NodeID(hub.KindService, "tyohonvalmennus")
+	b := &hub.Batch{}
+	for p := range pilots {
+		pkey := fmt.Sprintf("synthetic-pilot-%02d", p)
+		pid := hub.NodeID(hub.KindPilot, pkey)
+		b.Nodes = append(b.Nodes, &hub.Node{
+			Kind: hub.KindPilot, Key: pkey, Type: "PILOT",
+			Name:      hub.LocalizedText{FI: fmt.Sprintf("Synteettinen kokeilu %02d", p)},
+			RegionIDs: []string{kymenlaakso}, Sources: src,
+		})
+		b.Relationships = append(b.Relationships,
+			&hub.Relationship{
+				Key: hub.RelationshipKey(hub.Funds, "programme/ote", "pilot/"+pkey, ""), Type: hub.Funds,
+				FromID: programme, ToID: pid, Amount: &hub.Money{Minor: int64(100000+p) * 100, Currency: "EUR"}, Sources: src,
+			},
+			&hub.Relationship{
+				Key: hub.RelationshipKey(hub.Provides, "pilot/"+pkey, "service/tyohonvalmennus", ""), Type: hub.Provides,
+				FromID: pid, ToID: coaching, Sources: src,
+			})
+		for o := range partners {
+			okey := fmt.Sprintf("synthetic-org-%02d-%d", p, o)
+			oid := hub.NodeID(hub.KindOrganisation, okey)
+			b.Nodes = append(b.Nodes, &hub.Node{
+				Kind: hub.KindOrganisation, Key: okey, Type: "OTHER",
+				Name:      hub.LocalizedText{FI: fmt.Sprintf("Synteettinen kumppani %02d-%d", p, o)},
+				RegionIDs: []string{kymenlaakso}, Sources: src,
+			})
+			b.Relationships = append(b.Relationships, &hub.Relationship{
+				Key: hub.RelationshipKey(hub.PartnerIn, "organisation/"+okey, "pilot/"+pkey, ""), Type: hub.PartnerIn,
+				FromID: oid, ToID: pid, Sources: src,
+			})
+			if o == 0 {
+				b.Relationships = append(b.Relationships, &hub.Relationship{
+					Key: hub.RelationshipKey(hub.Administers, "organisation/"+okey, "pilot/"+pkey, ""), Type: hub.Administers,
+					FromID: oid, ToID: pid, Sources: src,
+				})
+			}
+		}
+	}
+	ctx := context.Background()
+	if err := hub.Prepare(ctx, s, b, time.Now()); err != nil {
+		tb.Fatal(err)
+	}
+	if err := s.Apply(ctx, b); err != nil {
+		tb.Fatal(err)
+	}
+}
