@@ -39,6 +39,15 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
+	if m.Config.Probe != "" {
+		// Health-check mode for images without curl: exit 0 when the URL
+		// answers 200.
+		if err := probe(ctx, m.Config.Probe); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
 	if err := m.Run(ctx); err != nil {
 		m.Close()
 		m.Logger.Error("cannot start", "err", err)
@@ -80,6 +89,10 @@ type Config struct {
 	MongoMaxPool, MongoMinPool uint64
 	// MongoTimeout bounds every database call (HUB_MONGODB_TIMEOUT).
 	MongoTimeout time.Duration
+
+	// Probe, when set, makes the program only check that this URL
+	// answers 200 (for container health checks).
+	Probe string
 }
 
 // Main is the program: it owns the store and the HTTP server.
@@ -178,6 +191,7 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	fs.StringVar(&c.MongoDatabase, "mongodb-database", c.MongoDatabase, "MongoDB database, overriding the URI's (env MONGODB_DATABASE)")
 	fs.Uint64Var(&c.MongoMaxPool, "mongodb-max-pool-size", c.MongoMaxPool, "most connections to MongoDB, 0 for the default (env HUB_MONGODB_MAX_POOL_SIZE)")
 	fs.Uint64Var(&c.MongoMinPool, "mongodb-min-pool-size", c.MongoMinPool, "connections to MongoDB kept open (env HUB_MONGODB_MIN_POOL_SIZE)")
+	fs.StringVar(&c.Probe, "probe", "", "only check that this URL answers 200, then exit (container health checks)")
 	fs.DurationVar(&c.MongoTimeout, "mongodb-timeout", c.MongoTimeout, "time limit of one MongoDB call (env HUB_MONGODB_TIMEOUT)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -318,4 +332,23 @@ func (m *Main) Close() error {
 		m.Store = nil
 	}
 	return errors.Join(errs...)
+}
+
+// probe GETs url and fails unless it answers 200.
+func probe(ctx context.Context, url string) error {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s answered %s", url, resp.Status)
+	}
+	return nil
 }

@@ -411,3 +411,13 @@ func TestParseFlags(t *testing.T) {
 		})
 	}
 }
+
+func TestProbe(t *testing.T) {
+	m := MustRunMain(t, nil)
+	if err := probe(context.Background(), m.URL()+"/readyz"); err != nil {
+		t.Errorf("probe of a ready hub: %v", err)
+	}
+	if err := probe(context.Background(), m.URL()+"/no-such-page"); err == nil {
+		t.Error("probe of a 404 succeeded")
+	}
+}
