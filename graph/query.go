@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"slices"
 	"unicode/utf8"
 
 	"github.com/otehub/hub"
@@ -55,8 +56,8 @@ func listNodes[T model.Node](ctx context.Context, s hub.Store, kind hub.Kind, w 
 	if err != nil {
 		return nil, err
 	}
-	for _, n := range page {
-		loader.For(ctx).Node.Prime(n.ID, n)
+	if err := prefetchNodes(ctx, page, connectionNodes(fieldSelection(ctx))); err != nil {
+		return nil, err
 	}
 	return model.NewConnection(model.NodeEdges[T](page, opts.OrderBy), hasNext, func(ctx context.Context) (int, error) {
 		return s.CountNodes(ctx, f)
@@ -107,8 +108,14 @@ func loadNodes(ctx context.Context, ids []string) ([]model.Node, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := prefetchNodes(ctx, slices.DeleteFunc(slices.Clone(nodes), func(n *hub.Node) bool { return n == nil }), fieldSelection(ctx)); err != nil {
+		return nil, err
+	}
 	rels, err := l.Relationship.LoadAll(ctx, relIDs)
 	if err != nil {
+		return nil, err
+	}
+	if err := prefetchRelationships(ctx, slices.DeleteFunc(slices.Clone(rels), func(r *hub.Relationship) bool { return r == nil }), fieldSelection(ctx)); err != nil {
 		return nil, err
 	}
 	for i, id := range ids {

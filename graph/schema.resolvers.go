@@ -31,7 +31,10 @@ func (r *queryResolver) EntityByKey(ctx context.Context, kind model.NodeKind, ke
 		return nil, hub.Errorf(hub.EINVALID, "source documents are not entities; use node or sourceDocuments")
 	}
 	n, err := loader.For(ctx).Node.Load(ctx, hub.NodeID(hub.Kind(kind), key))
-	if err != nil {
+	if err != nil || n == nil {
+		return nil, err
+	}
+	if err := prefetchNodes(ctx, []*hub.Node{n}, fieldSelection(ctx)); err != nil {
 		return nil, err
 	}
 	return model.EntityOf(n), nil
@@ -159,6 +162,9 @@ func (r *queryResolver) Relationships(ctx context.Context, first *int, after *st
 	if err != nil {
 		return nil, err
 	}
+	if err := prefetchRelationships(ctx, page, connectionNodes(fieldSelection(ctx))); err != nil {
+		return nil, err
+	}
 	return model.NewConnection(model.RelationshipEdges(page, opts.OrderBy), hasNext, func(ctx context.Context) (int, error) {
 		return r.Store.CountRelationships(ctx, f)
 	}), nil
@@ -175,6 +181,13 @@ func (r *queryResolver) Search(ctx context.Context, text string, kinds []model.N
 	}
 	hits, err := hub.Search(ctx, r.Store, text, hk, size)
 	if err != nil {
+		return nil, err
+	}
+	nodes := make([]*hub.Node, len(hits))
+	for i, h := range hits {
+		nodes[i] = h.Node
+	}
+	if err := prefetchNodes(ctx, nodes, childSelection(fieldSelection(ctx), "node")); err != nil {
 		return nil, err
 	}
 	return searchResults(hits), nil

@@ -93,11 +93,10 @@ func (b Base) Relationships(ctx context.Context, types []RelationshipType, direc
 	return NodeRelationships(ctx, b.n.ID, types, direction, first, after, orderBy)
 }
 
-// related returns the entities at the other end of the node's
-// relationships of the types in direction dir, each once, in relationship
-// order.
-func (b Base) related(ctx context.Context, dir hub.Direction, types ...hub.RelationshipType) ([]Entity, error) {
-	rels, err := adjacent(ctx, b.n.ID, dir, types)
+// related returns the entities at the other end of the relationships f
+// follows from the node, each once, in relationship order.
+func (b Base) related(ctx context.Context, f Follow) ([]Entity, error) {
+	rels, err := adjacent(ctx, b.n.ID, f.Dir, f.Types)
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +115,7 @@ func (b Base) related(ctx context.Context, dir hub.Direction, types ...hub.Relat
 
 // parent returns the target of the node's PART_OF relationship.
 func (b Base) parent(ctx context.Context) (Entity, error) {
-	p, err := b.related(ctx, hub.Out, hub.PartOf)
+	p, err := b.related(ctx, FollowParent)
 	if err != nil || len(p) == 0 {
 		return nil, err
 	}
@@ -125,7 +124,7 @@ func (b Base) parent(ctx context.Context) (Entity, error) {
 
 // children returns the nodes whose PART_OF points here.
 func (b Base) children(ctx context.Context) ([]Entity, error) {
-	return b.related(ctx, hub.In, hub.PartOf)
+	return b.related(ctx, FollowChildren)
 }
 
 // Status derives the status of a dated node today.
@@ -174,27 +173,27 @@ func (p *Pilot) ShortName() *string {
 
 // Themes of the pilot.
 func (p *Pilot) Themes(ctx context.Context) ([]*Theme, error) {
-	return relatedOf[*Theme](ctx, p.Base, hub.Out, hub.HasTheme)
+	return relatedOf[*Theme](ctx, p.Base, FollowThemes)
 }
 
 // Administrators of the pilot.
 func (p *Pilot) Administrators(ctx context.Context) ([]Entity, error) {
-	return p.related(ctx, hub.In, hub.Administers)
+	return p.related(ctx, FollowAdministrators)
 }
 
 // Partners of the pilot.
 func (p *Pilot) Partners(ctx context.Context) ([]Entity, error) {
-	return p.related(ctx, hub.In, hub.PartnerIn)
+	return p.related(ctx, FollowPartners)
 }
 
 // Experts of the pilot.
 func (p *Pilot) Experts(ctx context.Context) ([]Entity, error) {
-	return p.related(ctx, hub.In, hub.ExpertFor)
+	return p.related(ctx, FollowExperts)
 }
 
 // Services the pilot provides.
 func (p *Pilot) Services(ctx context.Context) ([]*Service, error) {
-	return relatedOf[*Service](ctx, p.Base, hub.Out, hub.Provides)
+	return relatedOf[*Service](ctx, p.Base, FollowServices)
 }
 
 // Programme the pilot belongs to.
@@ -202,12 +201,12 @@ func (p *Pilot) Programme(ctx context.Context) (Entity, error) { return p.parent
 
 // Contacts of the pilot.
 func (p *Pilot) Contacts(ctx context.Context) ([]*Contact, error) {
-	return relatedOf[*Contact](ctx, p.Base, hub.In, hub.ContactFor, hub.Leads)
+	return relatedOf[*Contact](ctx, p.Base, FollowContacts)
 }
 
 // Funding records of the pilot, one per FUNDS relationship.
 func (p *Pilot) Funding(ctx context.Context) ([]*Funding, error) {
-	rels, err := adjacent(ctx, p.n.ID, hub.In, []hub.RelationshipType{hub.Funds})
+	rels, err := adjacent(ctx, p.n.ID, FollowFunding.Dir, FollowFunding.Types)
 	if err != nil {
 		return nil, err
 	}
@@ -228,17 +227,17 @@ func (s *Service) Type() ServiceType { return ServiceType(s.n.Type) }
 
 // Providers of the service.
 func (s *Service) Providers(ctx context.Context) ([]Entity, error) {
-	return s.related(ctx, hub.In, hub.Provides)
+	return s.related(ctx, FollowProviders)
 }
 
 // TargetGroups the service serves.
 func (s *Service) TargetGroups(ctx context.Context) ([]*TargetGroup, error) {
-	return relatedOf[*TargetGroup](ctx, s.Base, hub.Out, hub.Serves)
+	return relatedOf[*TargetGroup](ctx, s.Base, FollowTargetGroups)
 }
 
 // Themes of the service.
 func (s *Service) Themes(ctx context.Context) ([]*Theme, error) {
-	return relatedOf[*Theme](ctx, s.Base, hub.Out, hub.HasTheme)
+	return relatedOf[*Theme](ctx, s.Base, FollowThemes)
 }
 
 // Region is a region or municipality.
@@ -252,7 +251,7 @@ func (r *Region) Code() string { return r.n.Code }
 
 // Parent is the region of a municipality.
 func (r *Region) Parent(ctx context.Context) (*Region, error) {
-	p, err := relatedOf[*Region](ctx, r.Base, hub.Out, hub.PartOf)
+	p, err := relatedOf[*Region](ctx, r.Base, FollowParent)
 	if err != nil || len(p) == 0 {
 		return nil, err
 	}
@@ -261,7 +260,7 @@ func (r *Region) Parent(ctx context.Context) (*Region, error) {
 
 // Children are the municipalities of a region.
 func (r *Region) Children(ctx context.Context) ([]*Region, error) {
-	return relatedOf[*Region](ctx, r.Base, hub.In, hub.PartOf)
+	return relatedOf[*Region](ctx, r.Base, FollowChildren)
 }
 
 // TargetGroup is a target group.
@@ -269,7 +268,7 @@ type TargetGroup struct{ Base }
 
 // ServedBy lists what serves the group.
 func (t *TargetGroup) ServedBy(ctx context.Context) ([]Entity, error) {
-	return t.related(ctx, hub.In, hub.Serves)
+	return t.related(ctx, FollowServedBy)
 }
 
 // Theme is a programme theme.
@@ -277,7 +276,7 @@ type Theme struct{ Base }
 
 // Members are the nodes with the theme.
 func (t *Theme) Members(ctx context.Context) ([]Entity, error) {
-	return t.related(ctx, hub.In, hub.HasTheme)
+	return t.related(ctx, FollowMembers)
 }
 
 // Agreement is an agreement.
@@ -285,7 +284,7 @@ type Agreement struct{ Base }
 
 // Signatories of the agreement.
 func (a *Agreement) Signatories(ctx context.Context) ([]Entity, error) {
-	return a.related(ctx, hub.In, hub.SignatoryOf)
+	return a.related(ctx, FollowSignatories)
 }
 
 // Event is an event.
@@ -296,12 +295,12 @@ func (e *Event) Type() EventType { return EventType(e.n.Type) }
 
 // Organisers of the event.
 func (e *Event) Organisers(ctx context.Context) ([]Entity, error) {
-	return e.related(ctx, hub.In, hub.Organises)
+	return e.related(ctx, FollowOrganisers)
 }
 
 // Participants of the event.
 func (e *Event) Participants(ctx context.Context) ([]Entity, error) {
-	return e.related(ctx, hub.In, hub.ParticipatesIn)
+	return e.related(ctx, FollowParticipants)
 }
 
 // Training is a training.
@@ -309,12 +308,12 @@ type Training struct{ Base }
 
 // Organisers of the training.
 func (t *Training) Organisers(ctx context.Context) ([]Entity, error) {
-	return t.related(ctx, hub.In, hub.Organises)
+	return t.related(ctx, FollowOrganisers)
 }
 
 // Participants of the training.
 func (t *Training) Participants(ctx context.Context) ([]Entity, error) {
-	return t.related(ctx, hub.In, hub.ParticipatesIn)
+	return t.related(ctx, FollowParticipants)
 }
 
 // Contact is a contact person. Contact details are personal data.
@@ -341,7 +340,7 @@ func (c *Contact) Phone(ctx context.Context) *string {
 
 // Employers of the person.
 func (c *Contact) Employers(ctx context.Context) ([]Entity, error) {
-	return c.related(ctx, hub.In, hub.Employs)
+	return c.related(ctx, FollowEmployers)
 }
 
 // SourceDocument is a source document. It is a Node but not an Entity.

@@ -114,8 +114,8 @@ func adjacent(ctx context.Context, id string, dir hub.Direction, types []hub.Rel
 }
 
 // relatedOf is Base.related keeping only the ends that are a T.
-func relatedOf[T Node](ctx context.Context, b Base, dir hub.Direction, types ...hub.RelationshipType) ([]T, error) {
-	es, err := b.related(ctx, dir, types...)
+func relatedOf[T Node](ctx context.Context, b Base, f Follow) ([]T, error) {
+	es, err := b.related(ctx, f)
 	if err != nil {
 		return nil, err
 	}
