@@ -12,58 +12,73 @@ import (
 // checks.
 
 // MatchNode reports whether n matches f.
-func MatchNode(f *NodeFilter, n *Node) bool {
-	if len(f.IDs) > 0 && !slices.Contains(f.IDs, n.ID) {
-		return false
-	}
-	if len(f.Kinds) > 0 && !slices.Contains(f.Kinds, n.Kind) {
-		return false
-	}
-	if len(f.Keys) > 0 && !slices.Contains(f.Keys, n.Key) {
-		return false
-	}
-	if len(f.Types) > 0 && !slices.Contains(f.Types, n.Type) {
-		return false
-	}
-	if len(f.RegionIDs) > 0 && !slices.ContainsFunc(n.RegionIDs, func(r string) bool { return slices.Contains(f.RegionIDs, r) }) {
-		return false
-	}
-	if f.NameContains != "" {
-		needle := Normalize(f.NameContains)
-		if !slices.ContainsFunc(n.SearchTerms, func(t string) bool { return strings.Contains(t, needle) }) {
-			return false
-		}
-	}
-	return true
-}
+func MatchNode(f *NodeFilter, n *Node) bool { return f.Matcher()(n) }
 
 // MatchRelationship reports whether r matches f.
-func MatchRelationship(f *RelationshipFilter, r *Relationship) bool {
-	if len(f.IDs) > 0 && !slices.Contains(f.IDs, r.ID) {
-		return false
+func MatchRelationship(f *RelationshipFilter, r *Relationship) bool { return f.Matcher()(r) }
+
+// set turns a list into a membership test; nil for an empty list (no
+// condition). Long lists become maps so that matching many rows against
+// many ids stays linear.
+func set[T comparable](list []T) func(T) bool {
+	switch {
+	case len(list) == 0:
+		return nil
+	case len(list) <= 8:
+		return func(v T) bool { return slices.Contains(list, v) }
 	}
-	if len(f.Types) > 0 && !slices.Contains(f.Types, r.Type) {
-		return false
+	m := make(map[T]bool, len(list))
+	for _, v := range list {
+		m[v] = true
 	}
-	if len(f.FromIDs) > 0 && !slices.Contains(f.FromIDs, r.FromID) {
-		return false
+	return func(v T) bool { return m[v] }
+}
+
+// Matcher compiles f into a predicate, for matching many nodes.
+func (f *NodeFilter) Matcher() func(*Node) bool {
+	ids, kinds, keys, types, regions := set(f.IDs), set(f.Kinds), set(f.Keys), set(f.Types), set(f.RegionIDs)
+	needle := ""
+	if f.NameContains != "" {
+		needle = Normalize(f.NameContains)
 	}
-	if len(f.ToIDs) > 0 && !slices.Contains(f.ToIDs, r.ToID) {
-		return false
-	}
-	if len(f.NodeIDs) > 0 {
-		from := slices.Contains(f.NodeIDs, r.FromID)
-		to := slices.Contains(f.NodeIDs, r.ToID)
-		switch f.Direction {
-		case Out:
-			return from
-		case In:
-			return to
-		default:
-			return from || to
+	return func(n *Node) bool {
+		switch {
+		case ids != nil && !ids(n.ID),
+			kinds != nil && !kinds(n.Kind),
+			keys != nil && !keys(n.Key),
+			types != nil && !types(n.Type),
+			regions != nil && !slices.ContainsFunc(n.RegionIDs, regions):
+			return false
+		case needle != "":
+			return slices.ContainsFunc(n.SearchTerms, func(t string) bool { return strings.Contains(t, needle) })
 		}
+		return true
 	}
-	return true
+}
+
+// Matcher compiles f into a predicate, for matching many relationships.
+func (f *RelationshipFilter) Matcher() func(*Relationship) bool {
+	ids, types, from, to, nodes := set(f.IDs), set(f.Types), set(f.FromIDs), set(f.ToIDs), set(f.NodeIDs)
+	dir := f.Direction
+	return func(r *Relationship) bool {
+		switch {
+		case ids != nil && !ids(r.ID),
+			types != nil && !types(r.Type),
+			from != nil && !from(r.FromID),
+			to != nil && !to(r.ToID):
+			return false
+		case nodes != nil:
+			switch dir {
+			case Out:
+				return nodes(r.FromID)
+			case In:
+				return nodes(r.ToID)
+			default:
+				return nodes(r.FromID) || nodes(r.ToID)
+			}
+		}
+		return true
+	}
 }
 
 // NodeOrderValues returns n's values of the order keys, as stored in

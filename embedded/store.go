@@ -168,15 +168,23 @@ func (s *Store) CountNodes(ctx context.Context, f hub.NodeFilter) (int, error) {
 func (s *Store) matchNodes(f *hub.NodeFilter) []*hub.Node {
 	var out []*hub.Node
 	if len(f.IDs) > 0 {
+		// Look the ids up instead of scanning; the rest of the filter is
+		// checked per node without the (long) id list.
+		rest := *f
+		rest.IDs = nil
+		match := rest.Matcher()
+		seen := make(map[string]bool, len(f.IDs))
 		for _, id := range f.IDs {
-			if n, ok := s.nodes[id]; ok && hub.MatchNode(f, n) && !slices.Contains(out, n) {
+			if n, ok := s.nodes[id]; ok && !seen[id] && match(n) {
+				seen[id] = true
 				out = append(out, n)
 			}
 		}
 		return out
 	}
+	match := f.Matcher()
 	for _, n := range s.nodes {
-		if hub.MatchNode(f, n) {
+		if match(n) {
 			out = append(out, n)
 		}
 	}
@@ -248,19 +256,21 @@ func (s *Store) matchRelationships(f *hub.RelationshipFilter) []*hub.Relationshi
 			}
 		}
 	default:
+		match := f.Matcher()
 		out := make([]*hub.Relationship, 0, len(s.rels))
 		for _, r := range s.rels {
-			if hub.MatchRelationship(f, r) {
+			if match(r) {
 				out = append(out, r)
 			}
 		}
 		return out
 	}
+	match := f.Matcher()
 	seen := make(map[string]bool, len(candidates))
 	var out []*hub.Relationship
 	for _, id := range candidates {
 		r, ok := s.rels[id]
-		if !ok || seen[id] || !hub.MatchRelationship(f, r) {
+		if !ok || seen[id] || !match(r) {
 			continue
 		}
 		seen[id] = true

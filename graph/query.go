@@ -3,7 +3,7 @@ package graph
 import (
 	"context"
 	"slices"
-	"unicode/utf8"
+	"time"
 
 	"github.com/otehub/hub"
 	"github.com/otehub/hub/graph/loader"
@@ -16,64 +16,46 @@ const (
 	maxFilterText  = 200
 )
 
-// nodeWhere holds the filter fields that every collection's where input
-// shares; each resolver fills it from its own input type.
-type nodeWhere struct {
-	IDIn, KeyIn, RegionIn, TypeIn []string
-	NameContains                  *string
-}
-
-func (w nodeWhere) filter(kind hub.Kind) (hub.NodeFilter, error) {
-	for _, l := range [][]string{w.IDIn, w.KeyIn, w.RegionIn, w.TypeIn} {
-		if len(l) > maxFilterItems {
-			return hub.NodeFilter{}, hub.Errorf(hub.EINVALID, "a filter list holds at most %d items", maxFilterItems)
+// listRelationships answers the relationships collection. With asOf the
+// matching rows are filtered by period and paged here with the reference
+// semantics; otherwise the store pages them.
+func listRelationships(ctx context.Context, s hub.Store, where *model.RelationshipWhere, asOf *time.Time, first *int, after *string, orderBy []*model.RelationshipOrder) (*model.RelationshipConnection, error) {
+	f := hub.RelationshipFilter{}
+	if where != nil {
+		for _, l := range [][]string{where.FromIn, where.ToIn, where.NodeIn} {
+			if err := checkIDs(l); err != nil {
+				return nil, err
+			}
 		}
+		f = hub.RelationshipFilter{Types: model.RelationshipTypes(where.TypeIn), FromIDs: where.FromIn, ToIDs: where.ToIn, NodeIDs: where.NodeIn}
 	}
-	f := hub.NodeFilter{Kinds: []hub.Kind{kind}, IDs: w.IDIn, Keys: w.KeyIn, RegionIDs: w.RegionIn, Types: w.TypeIn}
-	if w.NameContains != nil {
-		if utf8.RuneCountInString(*w.NameContains) > maxFilterText {
-			return hub.NodeFilter{}, hub.Errorf(hub.EINVALID, "nameContains is longer than %d characters", maxFilterText)
-		}
-		f.NameContains = hub.Normalize(*w.NameContains)
-		if f.NameContains == "" {
-			return hub.NodeFilter{}, hub.Errorf(hub.EINVALID, "nameContains must contain a letter or a digit")
-		}
-	}
-	return f, nil
-}
-
-// listNodes answers a collection query for one kind.
-func listNodes[T model.Node](ctx context.Context, s hub.Store, kind hub.Kind, w nodeWhere, first *int, after *string, orderBy []*model.NodeOrder) (*model.Connection[T], error) {
-	f, err := w.filter(kind)
+	opts, err := model.ListOptions(first, after, model.RelationshipOrders(orderBy), hub.RelationshipOrderFields, hub.OrderByType)
 	if err != nil {
 		return nil, err
 	}
-	opts, err := model.ListOptions(first, after, model.NodeOrders(orderBy), hub.NodeOrderFields, hub.OrderByName)
-	if err != nil {
+	var (
+		page    []*hub.Relationship
+		hasNext bool
+		count   func(context.Context) (int, error)
+	)
+	if asOf == nil {
+		if page, hasNext, err = s.FindRelationships(ctx, f, opts); err != nil {
+			return nil, err
+		}
+		count = func(ctx context.Context) (int, error) { return s.CountRelationships(ctx, f) }
+	} else {
+		all, _, err := s.FindRelationships(ctx, f, hub.ListOptions{First: hub.Unlimited})
+		if err != nil {
+			return nil, err
+		}
+		all = slices.DeleteFunc(all, func(r *hub.Relationship) bool { return !r.Period.Contains(*asOf) })
+		page, hasNext = hub.PageRelationships(all, opts)
+		count = func(context.Context) (int, error) { return len(all), nil }
+	}
+	if err := prefetchRelationships(ctx, page, connectionNodes(fieldSelection(ctx))); err != nil {
 		return nil, err
 	}
-	page, hasNext, err := s.FindNodes(ctx, f, opts)
-	if err != nil {
-		return nil, err
-	}
-	if err := prefetchNodes(ctx, page, connectionNodes(fieldSelection(ctx))); err != nil {
-		return nil, err
-	}
-	return model.NewConnection(model.NodeEdges[T](page, opts.OrderBy), hasNext, func(ctx context.Context) (int, error) {
-		return s.CountNodes(ctx, f)
-	}), nil
-}
-
-// strs converts a list of enum values to strings.
-func strs[E ~string](in []E) []string {
-	if in == nil {
-		return nil
-	}
-	out := make([]string, len(in))
-	for i, e := range in {
-		out[i] = string(e)
-	}
-	return out
+	return model.NewConnection(model.RelationshipEdges(page, opts.OrderBy), hasNext, count), nil
 }
 
 // ids checks a list of client-given ids.

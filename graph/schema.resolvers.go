@@ -7,6 +7,7 @@ package graph
 
 import (
 	"context"
+	"time"
 
 	"github.com/otehub/hub"
 	"github.com/otehub/hub/graph/generated"
@@ -40,134 +41,60 @@ func (r *queryResolver) EntityByKey(ctx context.Context, kind model.NodeKind, ke
 	return model.EntityOf(n), nil
 }
 
-func (r *queryResolver) Organisations(ctx context.Context, first *int, after *string, where *model.OrganisationWhere, orderBy []*model.NodeOrder) (*model.Connection[*model.Organisation], error) {
-	w := where
-	if w == nil {
-		w = &model.OrganisationWhere{}
-	}
-	return listNodes[*model.Organisation](ctx, r.Store, hub.KindOrganisation, nodeWhere{IDIn: w.IDIn, KeyIn: w.KeyIn, NameContains: w.NameContains, RegionIn: w.RegionIn, TypeIn: strs(w.TypeIn)}, first, after, orderBy)
+func (r *queryResolver) Organisations(ctx context.Context, first *int, after *string, where *model.OrganisationWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Organisation], error) {
+	return listNodes[*model.Organisation](ctx, r.Store, hub.KindOrganisation, where, asOf, first, after, orderBy)
 }
 
-func (r *queryResolver) Employers(ctx context.Context, first *int, after *string, where *model.EmployerWhere, orderBy []*model.NodeOrder) (*model.Connection[*model.Employer], error) {
-	w := where
-	if w == nil {
-		w = &model.EmployerWhere{}
-	}
-	return listNodes[*model.Employer](ctx, r.Store, hub.KindEmployer, nodeWhere{IDIn: w.IDIn, KeyIn: w.KeyIn, NameContains: w.NameContains, RegionIn: w.RegionIn, TypeIn: strs(w.TypeIn)}, first, after, orderBy)
+func (r *queryResolver) Employers(ctx context.Context, first *int, after *string, where *model.EmployerWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Employer], error) {
+	return listNodes[*model.Employer](ctx, r.Store, hub.KindEmployer, where, asOf, first, after, orderBy)
 }
 
-func (r *queryResolver) Programmes(ctx context.Context, first *int, after *string, where *model.ProgrammeWhere, orderBy []*model.NodeOrder) (*model.Connection[*model.Programme], error) {
-	w := where
-	if w == nil {
-		w = &model.ProgrammeWhere{}
-	}
-	return listNodes[*model.Programme](ctx, r.Store, hub.KindProgramme, nodeWhere{IDIn: w.IDIn, KeyIn: w.KeyIn, NameContains: w.NameContains, RegionIn: w.RegionIn, TypeIn: strs(w.TypeIn)}, first, after, orderBy)
+func (r *queryResolver) Programmes(ctx context.Context, first *int, after *string, where *model.ProgrammeWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Programme], error) {
+	return listNodes[*model.Programme](ctx, r.Store, hub.KindProgramme, where, asOf, first, after, orderBy)
 }
 
-func (r *queryResolver) Pilots(ctx context.Context, first *int, after *string, where *model.PilotWhere, orderBy []*model.NodeOrder) (*model.Connection[*model.Pilot], error) {
-	w := where
-	if w == nil {
-		w = &model.PilotWhere{}
-	}
-	return listNodes[*model.Pilot](ctx, r.Store, hub.KindPilot, nodeWhere{IDIn: w.IDIn, KeyIn: w.KeyIn, NameContains: w.NameContains, RegionIn: w.RegionIn}, first, after, orderBy)
+func (r *queryResolver) Pilots(ctx context.Context, first *int, after *string, where *model.PilotWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Pilot], error) {
+	return listNodes[*model.Pilot](ctx, r.Store, hub.KindPilot, where, asOf, first, after, orderBy)
 }
 
-func (r *queryResolver) Services(ctx context.Context, first *int, after *string, where *model.ServiceWhere, orderBy []*model.NodeOrder) (*model.Connection[*model.Service], error) {
-	w := where
-	if w == nil {
-		w = &model.ServiceWhere{}
-	}
-	return listNodes[*model.Service](ctx, r.Store, hub.KindService, nodeWhere{IDIn: w.IDIn, KeyIn: w.KeyIn, NameContains: w.NameContains, RegionIn: w.RegionIn, TypeIn: strs(w.TypeIn)}, first, after, orderBy)
+func (r *queryResolver) Services(ctx context.Context, first *int, after *string, where *model.ServiceWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Service], error) {
+	return listNodes[*model.Service](ctx, r.Store, hub.KindService, where, asOf, first, after, orderBy)
 }
 
-func (r *queryResolver) Regions(ctx context.Context, first *int, after *string, where *model.RegionWhere, orderBy []*model.NodeOrder) (*model.Connection[*model.Region], error) {
-	w := where
-	if w == nil {
-		w = &model.RegionWhere{}
-	}
-	return listNodes[*model.Region](ctx, r.Store, hub.KindRegion, nodeWhere{IDIn: w.IDIn, KeyIn: w.KeyIn, NameContains: w.NameContains, TypeIn: strs(w.LevelIn)}, first, after, orderBy)
+func (r *queryResolver) Regions(ctx context.Context, first *int, after *string, where *model.RegionWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Region], error) {
+	return listNodes[*model.Region](ctx, r.Store, hub.KindRegion, where, asOf, first, after, orderBy)
 }
 
-func (r *queryResolver) TargetGroups(ctx context.Context, first *int, after *string, where *model.TargetGroupWhere, orderBy []*model.NodeOrder) (*model.Connection[*model.TargetGroup], error) {
-	w := where
-	if w == nil {
-		w = &model.TargetGroupWhere{}
-	}
-	return listNodes[*model.TargetGroup](ctx, r.Store, hub.KindTargetGroup, nodeWhere{IDIn: w.IDIn, KeyIn: w.KeyIn, NameContains: w.NameContains}, first, after, orderBy)
+func (r *queryResolver) TargetGroups(ctx context.Context, first *int, after *string, where *model.TargetGroupWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.TargetGroup], error) {
+	return listNodes[*model.TargetGroup](ctx, r.Store, hub.KindTargetGroup, where, asOf, first, after, orderBy)
 }
 
-func (r *queryResolver) Themes(ctx context.Context, first *int, after *string, where *model.ThemeWhere, orderBy []*model.NodeOrder) (*model.Connection[*model.Theme], error) {
-	w := where
-	if w == nil {
-		w = &model.ThemeWhere{}
-	}
-	return listNodes[*model.Theme](ctx, r.Store, hub.KindTheme, nodeWhere{IDIn: w.IDIn, KeyIn: w.KeyIn, NameContains: w.NameContains}, first, after, orderBy)
+func (r *queryResolver) Themes(ctx context.Context, first *int, after *string, where *model.ThemeWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Theme], error) {
+	return listNodes[*model.Theme](ctx, r.Store, hub.KindTheme, where, asOf, first, after, orderBy)
 }
 
-func (r *queryResolver) Agreements(ctx context.Context, first *int, after *string, where *model.AgreementWhere, orderBy []*model.NodeOrder) (*model.Connection[*model.Agreement], error) {
-	w := where
-	if w == nil {
-		w = &model.AgreementWhere{}
-	}
-	return listNodes[*model.Agreement](ctx, r.Store, hub.KindAgreement, nodeWhere{IDIn: w.IDIn, KeyIn: w.KeyIn, NameContains: w.NameContains, RegionIn: w.RegionIn}, first, after, orderBy)
+func (r *queryResolver) Agreements(ctx context.Context, first *int, after *string, where *model.AgreementWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Agreement], error) {
+	return listNodes[*model.Agreement](ctx, r.Store, hub.KindAgreement, where, asOf, first, after, orderBy)
 }
 
-func (r *queryResolver) Events(ctx context.Context, first *int, after *string, where *model.EventWhere, orderBy []*model.NodeOrder) (*model.Connection[*model.Event], error) {
-	w := where
-	if w == nil {
-		w = &model.EventWhere{}
-	}
-	return listNodes[*model.Event](ctx, r.Store, hub.KindEvent, nodeWhere{IDIn: w.IDIn, KeyIn: w.KeyIn, NameContains: w.NameContains, RegionIn: w.RegionIn, TypeIn: strs(w.TypeIn)}, first, after, orderBy)
+func (r *queryResolver) Events(ctx context.Context, first *int, after *string, where *model.EventWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Event], error) {
+	return listNodes[*model.Event](ctx, r.Store, hub.KindEvent, where, asOf, first, after, orderBy)
 }
 
-func (r *queryResolver) Trainings(ctx context.Context, first *int, after *string, where *model.TrainingWhere, orderBy []*model.NodeOrder) (*model.Connection[*model.Training], error) {
-	w := where
-	if w == nil {
-		w = &model.TrainingWhere{}
-	}
-	return listNodes[*model.Training](ctx, r.Store, hub.KindTraining, nodeWhere{IDIn: w.IDIn, KeyIn: w.KeyIn, NameContains: w.NameContains, RegionIn: w.RegionIn}, first, after, orderBy)
+func (r *queryResolver) Trainings(ctx context.Context, first *int, after *string, where *model.TrainingWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Training], error) {
+	return listNodes[*model.Training](ctx, r.Store, hub.KindTraining, where, asOf, first, after, orderBy)
 }
 
-func (r *queryResolver) Contacts(ctx context.Context, first *int, after *string, where *model.ContactWhere, orderBy []*model.NodeOrder) (*model.Connection[*model.Contact], error) {
-	w := where
-	if w == nil {
-		w = &model.ContactWhere{}
-	}
-	return listNodes[*model.Contact](ctx, r.Store, hub.KindContact, nodeWhere{IDIn: w.IDIn, KeyIn: w.KeyIn, NameContains: w.NameContains}, first, after, orderBy)
+func (r *queryResolver) Contacts(ctx context.Context, first *int, after *string, where *model.ContactWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Contact], error) {
+	return listNodes[*model.Contact](ctx, r.Store, hub.KindContact, where, asOf, first, after, orderBy)
 }
 
-func (r *queryResolver) SourceDocuments(ctx context.Context, first *int, after *string, where *model.SourceDocumentWhere, orderBy []*model.NodeOrder) (*model.Connection[*model.SourceDocument], error) {
-	w := where
-	if w == nil {
-		w = &model.SourceDocumentWhere{}
-	}
-	return listNodes[*model.SourceDocument](ctx, r.Store, hub.KindSourceDocument, nodeWhere{IDIn: w.IDIn, KeyIn: w.KeyIn, NameContains: w.NameContains, TypeIn: strs(w.TypeIn)}, first, after, orderBy)
+func (r *queryResolver) SourceDocuments(ctx context.Context, first *int, after *string, where *model.SourceDocumentWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.SourceDocument], error) {
+	return listNodes[*model.SourceDocument](ctx, r.Store, hub.KindSourceDocument, where, asOf, first, after, orderBy)
 }
 
-func (r *queryResolver) Relationships(ctx context.Context, first *int, after *string, where *model.RelationshipWhere, orderBy []*model.RelationshipOrder) (*model.Connection[*model.Relationship], error) {
-	f := hub.RelationshipFilter{}
-	if where != nil {
-		for _, l := range [][]string{where.FromIn, where.ToIn, where.NodeIn} {
-			if err := checkIDs(l); err != nil {
-				return nil, err
-			}
-		}
-		f = hub.RelationshipFilter{Types: model.RelationshipTypes(where.TypeIn), FromIDs: where.FromIn, ToIDs: where.ToIn, NodeIDs: where.NodeIn}
-	}
-	opts, err := model.ListOptions(first, after, model.RelationshipOrders(orderBy), hub.RelationshipOrderFields, hub.OrderByType)
-	if err != nil {
-		return nil, err
-	}
-	page, hasNext, err := r.Store.FindRelationships(ctx, f, opts)
-	if err != nil {
-		return nil, err
-	}
-	if err := prefetchRelationships(ctx, page, connectionNodes(fieldSelection(ctx))); err != nil {
-		return nil, err
-	}
-	return model.NewConnection(model.RelationshipEdges(page, opts.OrderBy), hasNext, func(ctx context.Context) (int, error) {
-		return r.Store.CountRelationships(ctx, f)
-	}), nil
+func (r *queryResolver) Relationships(ctx context.Context, first *int, after *string, where *model.RelationshipWhere, asOf *time.Time, orderBy []*model.RelationshipOrder) (*model.Connection[*model.Relationship], error) {
+	return listRelationships(ctx, r.Store, where, asOf, first, after, orderBy)
 }
 
 func (r *queryResolver) Search(ctx context.Context, text string, kinds []model.NodeKind, first *int) ([]*model.SearchResult, error) {

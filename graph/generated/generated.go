@@ -289,24 +289,24 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Agreements      func(childComplexity int, first *int, after *string, where *model.AgreementWhere, orderBy []*model.NodeOrder) int
-		Contacts        func(childComplexity int, first *int, after *string, where *model.ContactWhere, orderBy []*model.NodeOrder) int
-		Employers       func(childComplexity int, first *int, after *string, where *model.EmployerWhere, orderBy []*model.NodeOrder) int
+		Agreements      func(childComplexity int, first *int, after *string, where *model.AgreementWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
+		Contacts        func(childComplexity int, first *int, after *string, where *model.ContactWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
+		Employers       func(childComplexity int, first *int, after *string, where *model.EmployerWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
 		EntityByKey     func(childComplexity int, kind model.NodeKind, key string) int
-		Events          func(childComplexity int, first *int, after *string, where *model.EventWhere, orderBy []*model.NodeOrder) int
+		Events          func(childComplexity int, first *int, after *string, where *model.EventWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
 		Node            func(childComplexity int, id string) int
 		Nodes           func(childComplexity int, ids []string) int
-		Organisations   func(childComplexity int, first *int, after *string, where *model.OrganisationWhere, orderBy []*model.NodeOrder) int
-		Pilots          func(childComplexity int, first *int, after *string, where *model.PilotWhere, orderBy []*model.NodeOrder) int
-		Programmes      func(childComplexity int, first *int, after *string, where *model.ProgrammeWhere, orderBy []*model.NodeOrder) int
-		Regions         func(childComplexity int, first *int, after *string, where *model.RegionWhere, orderBy []*model.NodeOrder) int
-		Relationships   func(childComplexity int, first *int, after *string, where *model.RelationshipWhere, orderBy []*model.RelationshipOrder) int
+		Organisations   func(childComplexity int, first *int, after *string, where *model.OrganisationWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
+		Pilots          func(childComplexity int, first *int, after *string, where *model.PilotWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
+		Programmes      func(childComplexity int, first *int, after *string, where *model.ProgrammeWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
+		Regions         func(childComplexity int, first *int, after *string, where *model.RegionWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
+		Relationships   func(childComplexity int, first *int, after *string, where *model.RelationshipWhere, asOf *time.Time, orderBy []*model.RelationshipOrder) int
 		Search          func(childComplexity int, text string, kinds []model.NodeKind, first *int) int
-		Services        func(childComplexity int, first *int, after *string, where *model.ServiceWhere, orderBy []*model.NodeOrder) int
-		SourceDocuments func(childComplexity int, first *int, after *string, where *model.SourceDocumentWhere, orderBy []*model.NodeOrder) int
-		TargetGroups    func(childComplexity int, first *int, after *string, where *model.TargetGroupWhere, orderBy []*model.NodeOrder) int
-		Themes          func(childComplexity int, first *int, after *string, where *model.ThemeWhere, orderBy []*model.NodeOrder) int
-		Trainings       func(childComplexity int, first *int, after *string, where *model.TrainingWhere, orderBy []*model.NodeOrder) int
+		Services        func(childComplexity int, first *int, after *string, where *model.ServiceWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
+		SourceDocuments func(childComplexity int, first *int, after *string, where *model.SourceDocumentWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
+		TargetGroups    func(childComplexity int, first *int, after *string, where *model.TargetGroupWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
+		Themes          func(childComplexity int, first *int, after *string, where *model.ThemeWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
+		Trainings       func(childComplexity int, first *int, after *string, where *model.TrainingWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
 	}
 
 	Region struct {
@@ -515,20 +515,20 @@ type QueryResolver interface {
 	Node(ctx context.Context, id string) (model.Node, error)
 	Nodes(ctx context.Context, ids []string) ([]model.Node, error)
 	EntityByKey(ctx context.Context, kind model.NodeKind, key string) (model.Entity, error)
-	Organisations(ctx context.Context, first *int, after *string, where *model.OrganisationWhere, orderBy []*model.NodeOrder) (*model.Connection[*model.Organisation], error)
-	Employers(ctx context.Context, first *int, after *string, where *model.EmployerWhere, orderBy []*model.NodeOrder) (*model.Connection[*model.Employer], error)
-	Programmes(ctx context.Context, first *int, after *string, where *model.ProgrammeWhere, orderBy []*model.NodeOrder) (*model.Connection[*model.Programme], error)
-	Pilots(ctx context.Context, first *int, after *string, where *model.PilotWhere, orderBy []*model.NodeOrder) (*model.Connection[*model.Pilot], error)
-	Services(ctx context.Context, first *int, after *string, where *model.ServiceWhere, orderBy []*model.NodeOrder) (*model.Connection[*model.Service], error)
-	Regions(ctx context.Context, first *int, after *string, where *model.RegionWhere, orderBy []*model.NodeOrder) (*model.Connection[*model.Region], error)
-	TargetGroups(ctx context.Context, first *int, after *string, where *model.TargetGroupWhere, orderBy []*model.NodeOrder) (*model.Connection[*model.TargetGroup], error)
-	Themes(ctx context.Context, first *int, after *string, where *model.ThemeWhere, orderBy []*model.NodeOrder) (*model.Connection[*model.Theme], error)
-	Agreements(ctx context.Context, first *int, after *string, where *model.AgreementWhere, orderBy []*model.NodeOrder) (*model.Connection[*model.Agreement], error)
-	Events(ctx context.Context, first *int, after *string, where *model.EventWhere, orderBy []*model.NodeOrder) (*model.Connection[*model.Event], error)
-	Trainings(ctx context.Context, first *int, after *string, where *model.TrainingWhere, orderBy []*model.NodeOrder) (*model.Connection[*model.Training], error)
-	Contacts(ctx context.Context, first *int, after *string, where *model.ContactWhere, orderBy []*model.NodeOrder) (*model.Connection[*model.Contact], error)
-	SourceDocuments(ctx context.Context, first *int, after *string, where *model.SourceDocumentWhere, orderBy []*model.NodeOrder) (*model.Connection[*model.SourceDocument], error)
-	Relationships(ctx context.Context, first *int, after *string, where *model.RelationshipWhere, orderBy []*model.RelationshipOrder) (*model.Connection[*model.Relationship], error)
+	Organisations(ctx context.Context, first *int, after *string, where *model.OrganisationWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Organisation], error)
+	Employers(ctx context.Context, first *int, after *string, where *model.EmployerWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Employer], error)
+	Programmes(ctx context.Context, first *int, after *string, where *model.ProgrammeWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Programme], error)
+	Pilots(ctx context.Context, first *int, after *string, where *model.PilotWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Pilot], error)
+	Services(ctx context.Context, first *int, after *string, where *model.ServiceWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Service], error)
+	Regions(ctx context.Context, first *int, after *string, where *model.RegionWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Region], error)
+	TargetGroups(ctx context.Context, first *int, after *string, where *model.TargetGroupWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.TargetGroup], error)
+	Themes(ctx context.Context, first *int, after *string, where *model.ThemeWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Theme], error)
+	Agreements(ctx context.Context, first *int, after *string, where *model.AgreementWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Agreement], error)
+	Events(ctx context.Context, first *int, after *string, where *model.EventWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Event], error)
+	Trainings(ctx context.Context, first *int, after *string, where *model.TrainingWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Training], error)
+	Contacts(ctx context.Context, first *int, after *string, where *model.ContactWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Contact], error)
+	SourceDocuments(ctx context.Context, first *int, after *string, where *model.SourceDocumentWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.SourceDocument], error)
+	Relationships(ctx context.Context, first *int, after *string, where *model.RelationshipWhere, asOf *time.Time, orderBy []*model.RelationshipOrder) (*model.Connection[*model.Relationship], error)
 	Search(ctx context.Context, text string, kinds []model.NodeKind, first *int) ([]*model.SearchResult, error)
 }
 
@@ -1722,7 +1722,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Agreements(childComplexity, args["first"].(*int), args["after"].(*string), args["where"].(*model.AgreementWhere), args["orderBy"].([]*model.NodeOrder)), true
+		return e.ComplexityRoot.Query.Agreements(childComplexity, args["first"].(*int), args["after"].(*string), args["where"].(*model.AgreementWhere), args["asOf"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
 	case "Query.contacts":
 		if e.ComplexityRoot.Query.Contacts == nil {
 			break
@@ -1733,7 +1733,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Contacts(childComplexity, args["first"].(*int), args["after"].(*string), args["where"].(*model.ContactWhere), args["orderBy"].([]*model.NodeOrder)), true
+		return e.ComplexityRoot.Query.Contacts(childComplexity, args["first"].(*int), args["after"].(*string), args["where"].(*model.ContactWhere), args["asOf"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
 	case "Query.employers":
 		if e.ComplexityRoot.Query.Employers == nil {
 			break
@@ -1744,7 +1744,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Employers(childComplexity, args["first"].(*int), args["after"].(*string), args["where"].(*model.EmployerWhere), args["orderBy"].([]*model.NodeOrder)), true
+		return e.ComplexityRoot.Query.Employers(childComplexity, args["first"].(*int), args["after"].(*string), args["where"].(*model.EmployerWhere), args["asOf"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
 	case "Query.entityByKey":
 		if e.ComplexityRoot.Query.EntityByKey == nil {
 			break
@@ -1766,7 +1766,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Events(childComplexity, args["first"].(*int), args["after"].(*string), args["where"].(*model.EventWhere), args["orderBy"].([]*model.NodeOrder)), true
+		return e.ComplexityRoot.Query.Events(childComplexity, args["first"].(*int), args["after"].(*string), args["where"].(*model.EventWhere), args["asOf"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
 
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
@@ -1800,7 +1800,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Organisations(childComplexity, args["first"].(*int), args["after"].(*string), args["where"].(*model.OrganisationWhere), args["orderBy"].([]*model.NodeOrder)), true
+		return e.ComplexityRoot.Query.Organisations(childComplexity, args["first"].(*int), args["after"].(*string), args["where"].(*model.OrganisationWhere), args["asOf"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
 	case "Query.pilots":
 		if e.ComplexityRoot.Query.Pilots == nil {
 			break
@@ -1811,7 +1811,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Pilots(childComplexity, args["first"].(*int), args["after"].(*string), args["where"].(*model.PilotWhere), args["orderBy"].([]*model.NodeOrder)), true
+		return e.ComplexityRoot.Query.Pilots(childComplexity, args["first"].(*int), args["after"].(*string), args["where"].(*model.PilotWhere), args["asOf"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
 	case "Query.programmes":
 		if e.ComplexityRoot.Query.Programmes == nil {
 			break
@@ -1822,7 +1822,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Programmes(childComplexity, args["first"].(*int), args["after"].(*string), args["where"].(*model.ProgrammeWhere), args["orderBy"].([]*model.NodeOrder)), true
+		return e.ComplexityRoot.Query.Programmes(childComplexity, args["first"].(*int), args["after"].(*string), args["where"].(*model.ProgrammeWhere), args["asOf"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
 	case "Query.regions":
 		if e.ComplexityRoot.Query.Regions == nil {
 			break
@@ -1833,7 +1833,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Regions(childComplexity, args["first"].(*int), args["after"].(*string), args["where"].(*model.RegionWhere), args["orderBy"].([]*model.NodeOrder)), true
+		return e.ComplexityRoot.Query.Regions(childComplexity, args["first"].(*int), args["after"].(*string), args["where"].(*model.RegionWhere), args["asOf"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
 	case "Query.relationships":
 		if e.ComplexityRoot.Query.Relationships == nil {
 			break
@@ -1844,7 +1844,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Relationships(childComplexity, args["first"].(*int), args["after"].(*string), args["where"].(*model.RelationshipWhere), args["orderBy"].([]*model.RelationshipOrder)), true
+		return e.ComplexityRoot.Query.Relationships(childComplexity, args["first"].(*int), args["after"].(*string), args["where"].(*model.RelationshipWhere), args["asOf"].(*time.Time), args["orderBy"].([]*model.RelationshipOrder)), true
 	case "Query.search":
 		if e.ComplexityRoot.Query.Search == nil {
 			break
@@ -1866,7 +1866,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Services(childComplexity, args["first"].(*int), args["after"].(*string), args["where"].(*model.ServiceWhere), args["orderBy"].([]*model.NodeOrder)), true
+		return e.ComplexityRoot.Query.Services(childComplexity, args["first"].(*int), args["after"].(*string), args["where"].(*model.ServiceWhere), args["asOf"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
 	case "Query.sourceDocuments":
 		if e.ComplexityRoot.Query.SourceDocuments == nil {
 			break
@@ -1877,7 +1877,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.SourceDocuments(childComplexity, args["first"].(*int), args["after"].(*string), args["where"].(*model.SourceDocumentWhere), args["orderBy"].([]*model.NodeOrder)), true
+		return e.ComplexityRoot.Query.SourceDocuments(childComplexity, args["first"].(*int), args["after"].(*string), args["where"].(*model.SourceDocumentWhere), args["asOf"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
 	case "Query.targetGroups":
 		if e.ComplexityRoot.Query.TargetGroups == nil {
 			break
@@ -1888,7 +1888,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.TargetGroups(childComplexity, args["first"].(*int), args["after"].(*string), args["where"].(*model.TargetGroupWhere), args["orderBy"].([]*model.NodeOrder)), true
+		return e.ComplexityRoot.Query.TargetGroups(childComplexity, args["first"].(*int), args["after"].(*string), args["where"].(*model.TargetGroupWhere), args["asOf"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
 	case "Query.themes":
 		if e.ComplexityRoot.Query.Themes == nil {
 			break
@@ -1899,7 +1899,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Themes(childComplexity, args["first"].(*int), args["after"].(*string), args["where"].(*model.ThemeWhere), args["orderBy"].([]*model.NodeOrder)), true
+		return e.ComplexityRoot.Query.Themes(childComplexity, args["first"].(*int), args["after"].(*string), args["where"].(*model.ThemeWhere), args["asOf"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
 	case "Query.trainings":
 		if e.ComplexityRoot.Query.Trainings == nil {
 			break
@@ -1910,7 +1910,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Trainings(childComplexity, args["first"].(*int), args["after"].(*string), args["where"].(*model.TrainingWhere), args["orderBy"].([]*model.NodeOrder)), true
+		return e.ComplexityRoot.Query.Trainings(childComplexity, args["first"].(*int), args["after"].(*string), args["where"].(*model.TrainingWhere), args["asOf"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
 
 	case "Region.abbreviations":
 		if e.ComplexityRoot.Region.Abbreviations == nil {
@@ -2811,17 +2811,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("AgreementWhere", ec.unmarshalInputAgreementWhere),
 			graphql.NewInputUnmarshaler("ContactWhere", ec.unmarshalInputContactWhere),
+			graphql.NewInputUnmarshaler("DateRange", ec.unmarshalInputDateRange),
 			graphql.NewInputUnmarshaler("EmployerWhere", ec.unmarshalInputEmployerWhere),
+			graphql.NewInputUnmarshaler("EntityWhere", ec.unmarshalInputEntityWhere),
 			graphql.NewInputUnmarshaler("EventWhere", ec.unmarshalInputEventWhere),
+			graphql.NewInputUnmarshaler("IntFilter", ec.unmarshalInputIntFilter),
 			graphql.NewInputUnmarshaler("NodeOrder", ec.unmarshalInputNodeOrder),
 			graphql.NewInputUnmarshaler("OrganisationWhere", ec.unmarshalInputOrganisationWhere),
+			graphql.NewInputUnmarshaler("PeriodFilter", ec.unmarshalInputPeriodFilter),
 			graphql.NewInputUnmarshaler("PilotWhere", ec.unmarshalInputPilotWhere),
 			graphql.NewInputUnmarshaler("ProgrammeWhere", ec.unmarshalInputProgrammeWhere),
 			graphql.NewInputUnmarshaler("RegionWhere", ec.unmarshalInputRegionWhere),
+			graphql.NewInputUnmarshaler("RelationshipCondition", ec.unmarshalInputRelationshipCondition),
 			graphql.NewInputUnmarshaler("RelationshipOrder", ec.unmarshalInputRelationshipOrder),
 			graphql.NewInputUnmarshaler("RelationshipWhere", ec.unmarshalInputRelationshipWhere),
 			graphql.NewInputUnmarshaler("ServiceWhere", ec.unmarshalInputServiceWhere),
 			graphql.NewInputUnmarshaler("SourceDocumentWhere", ec.unmarshalInputSourceDocumentWhere),
+			graphql.NewInputUnmarshaler("StringFilter", ec.unmarshalInputStringFilter),
 			graphql.NewInputUnmarshaler("TargetGroupWhere", ec.unmarshalInputTargetGroupWhere),
 			graphql.NewInputUnmarshaler("ThemeWhere", ec.unmarshalInputThemeWhere),
 			graphql.NewInputUnmarshaler("TrainingWhere", ec.unmarshalInputTrainingWhere),
@@ -3836,6 +3842,8 @@ type Query {
     after: String
     "Filters."
     where: OrganisationWhere
+    "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
+    asOf: Date
     "Sort keys, applied in order; ties are broken by id."
     orderBy: [NodeOrder!]
   ): OrganisationConnection!
@@ -3848,6 +3856,8 @@ type Query {
     after: String
     "Filters."
     where: EmployerWhere
+    "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
+    asOf: Date
     "Sort keys, applied in order; ties are broken by id."
     orderBy: [NodeOrder!]
   ): EmployerConnection!
@@ -3860,6 +3870,8 @@ type Query {
     after: String
     "Filters."
     where: ProgrammeWhere
+    "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
+    asOf: Date
     "Sort keys, applied in order; ties are broken by id."
     orderBy: [NodeOrder!]
   ): ProgrammeConnection!
@@ -3872,6 +3884,8 @@ type Query {
     after: String
     "Filters."
     where: PilotWhere
+    "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
+    asOf: Date
     "Sort keys, applied in order; ties are broken by id."
     orderBy: [NodeOrder!]
   ): PilotConnection!
@@ -3884,6 +3898,8 @@ type Query {
     after: String
     "Filters."
     where: ServiceWhere
+    "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
+    asOf: Date
     "Sort keys, applied in order; ties are broken by id."
     orderBy: [NodeOrder!]
   ): ServiceConnection!
@@ -3896,6 +3912,8 @@ type Query {
     after: String
     "Filters."
     where: RegionWhere
+    "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
+    asOf: Date
     "Sort keys, applied in order; ties are broken by id."
     orderBy: [NodeOrder!]
   ): RegionConnection!
@@ -3908,6 +3926,8 @@ type Query {
     after: String
     "Filters."
     where: TargetGroupWhere
+    "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
+    asOf: Date
     "Sort keys, applied in order; ties are broken by id."
     orderBy: [NodeOrder!]
   ): TargetGroupConnection!
@@ -3920,6 +3940,8 @@ type Query {
     after: String
     "Filters."
     where: ThemeWhere
+    "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
+    asOf: Date
     "Sort keys, applied in order; ties are broken by id."
     orderBy: [NodeOrder!]
   ): ThemeConnection!
@@ -3932,6 +3954,8 @@ type Query {
     after: String
     "Filters."
     where: AgreementWhere
+    "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
+    asOf: Date
     "Sort keys, applied in order; ties are broken by id."
     orderBy: [NodeOrder!]
   ): AgreementConnection!
@@ -3944,6 +3968,8 @@ type Query {
     after: String
     "Filters."
     where: EventWhere
+    "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
+    asOf: Date
     "Sort keys, applied in order; ties are broken by id."
     orderBy: [NodeOrder!]
   ): EventConnection!
@@ -3956,6 +3982,8 @@ type Query {
     after: String
     "Filters."
     where: TrainingWhere
+    "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
+    asOf: Date
     "Sort keys, applied in order; ties are broken by id."
     orderBy: [NodeOrder!]
   ): TrainingConnection!
@@ -3968,6 +3996,8 @@ type Query {
     after: String
     "Filters."
     where: ContactWhere
+    "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
+    asOf: Date
     "Sort keys, applied in order; ties are broken by id."
     orderBy: [NodeOrder!]
   ): ContactConnection!
@@ -3980,6 +4010,8 @@ type Query {
     after: String
     "Filters."
     where: SourceDocumentWhere
+    "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
+    asOf: Date
     "Sort keys, applied in order; ties are broken by id."
     orderBy: [NodeOrder!]
   ): SourceDocumentConnection!
@@ -3992,6 +4024,8 @@ type Query {
     after: String
     "Filters."
     where: RelationshipWhere
+    "Only relationships whose period contains this day (undated ones always count)."
+    asOf: Date
     "Sort keys, applied in order; ties are broken by id."
     orderBy: [RelationshipOrder!]
   ): RelationshipConnection!
@@ -4025,6 +4059,24 @@ input OrganisationWhere {
   regionIn: [ID!]
   "Only nodes of these types."
   typeIn: [OrganisationType!]
+  "All of these conditions hold."
+  and: [OrganisationWhere!]
+  "At least one of these conditions holds."
+  or: [OrganisationWhere!]
+  "This condition does not hold."
+  not: OrganisationWhere
+  "A condition on the name, in any language (at least one name must match; ` + "`" + `neq` + "`" + ` and ` + "`" + `notIn` + "`" + ` must hold for all)."
+  name: StringFilter
+  "A condition on the external key."
+  key: StringFilter
+  "A condition on the node's own period."
+  period: PeriodFilter
+  """
+  Conditions on related nodes, all of which must hold: for example
+  ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
+  ` + "`" + `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}` + "`" + `.
+  """
+  relationships: [RelationshipCondition!]
 }
 
 "A page of organisations."
@@ -4062,6 +4114,24 @@ input EmployerWhere {
   regionIn: [ID!]
   "Only nodes of these types."
   typeIn: [OrganisationType!]
+  "All of these conditions hold."
+  and: [EmployerWhere!]
+  "At least one of these conditions holds."
+  or: [EmployerWhere!]
+  "This condition does not hold."
+  not: EmployerWhere
+  "A condition on the name, in any language (at least one name must match; ` + "`" + `neq` + "`" + ` and ` + "`" + `notIn` + "`" + ` must hold for all)."
+  name: StringFilter
+  "A condition on the external key."
+  key: StringFilter
+  "A condition on the node's own period."
+  period: PeriodFilter
+  """
+  Conditions on related nodes, all of which must hold: for example
+  ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
+  ` + "`" + `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}` + "`" + `.
+  """
+  relationships: [RelationshipCondition!]
 }
 
 "A page of employers."
@@ -4099,6 +4169,24 @@ input ProgrammeWhere {
   regionIn: [ID!]
   "Only nodes of these types."
   typeIn: [ProgrammeType!]
+  "All of these conditions hold."
+  and: [ProgrammeWhere!]
+  "At least one of these conditions holds."
+  or: [ProgrammeWhere!]
+  "This condition does not hold."
+  not: ProgrammeWhere
+  "A condition on the name, in any language (at least one name must match; ` + "`" + `neq` + "`" + ` and ` + "`" + `notIn` + "`" + ` must hold for all)."
+  name: StringFilter
+  "A condition on the external key."
+  key: StringFilter
+  "A condition on the node's own period."
+  period: PeriodFilter
+  """
+  Conditions on related nodes, all of which must hold: for example
+  ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
+  ` + "`" + `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}` + "`" + `.
+  """
+  relationships: [RelationshipCondition!]
 }
 
 "A page of programmes."
@@ -4134,6 +4222,24 @@ input PilotWhere {
   nameContains: String
   "Only nodes located in or covering any of these regions (Region ids)."
   regionIn: [ID!]
+  "All of these conditions hold."
+  and: [PilotWhere!]
+  "At least one of these conditions holds."
+  or: [PilotWhere!]
+  "This condition does not hold."
+  not: PilotWhere
+  "A condition on the name, in any language (at least one name must match; ` + "`" + `neq` + "`" + ` and ` + "`" + `notIn` + "`" + ` must hold for all)."
+  name: StringFilter
+  "A condition on the external key."
+  key: StringFilter
+  "A condition on the node's own period."
+  period: PeriodFilter
+  """
+  Conditions on related nodes, all of which must hold: for example
+  ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
+  ` + "`" + `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}` + "`" + `.
+  """
+  relationships: [RelationshipCondition!]
 }
 
 "A page of pilots."
@@ -4171,6 +4277,24 @@ input ServiceWhere {
   regionIn: [ID!]
   "Only nodes of these types."
   typeIn: [ServiceType!]
+  "All of these conditions hold."
+  and: [ServiceWhere!]
+  "At least one of these conditions holds."
+  or: [ServiceWhere!]
+  "This condition does not hold."
+  not: ServiceWhere
+  "A condition on the name, in any language (at least one name must match; ` + "`" + `neq` + "`" + ` and ` + "`" + `notIn` + "`" + ` must hold for all)."
+  name: StringFilter
+  "A condition on the external key."
+  key: StringFilter
+  "A condition on the node's own period."
+  period: PeriodFilter
+  """
+  Conditions on related nodes, all of which must hold: for example
+  ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
+  ` + "`" + `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}` + "`" + `.
+  """
+  relationships: [RelationshipCondition!]
 }
 
 "A page of services."
@@ -4206,6 +4330,24 @@ input RegionWhere {
   nameContains: String
   "Only nodes of these levels."
   levelIn: [RegionLevel!]
+  "All of these conditions hold."
+  and: [RegionWhere!]
+  "At least one of these conditions holds."
+  or: [RegionWhere!]
+  "This condition does not hold."
+  not: RegionWhere
+  "A condition on the name, in any language (at least one name must match; ` + "`" + `neq` + "`" + ` and ` + "`" + `notIn` + "`" + ` must hold for all)."
+  name: StringFilter
+  "A condition on the external key."
+  key: StringFilter
+  "A condition on the node's own period."
+  period: PeriodFilter
+  """
+  Conditions on related nodes, all of which must hold: for example
+  ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
+  ` + "`" + `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}` + "`" + `.
+  """
+  relationships: [RelationshipCondition!]
 }
 
 "A page of regions."
@@ -4239,6 +4381,24 @@ input TargetGroupWhere {
   keyIn: [String!]
   "Only nodes one of whose names, abbreviations or aliases contains this text, ignoring case and diacritics (\"paijat\" matches \"Päijät-Häme\")."
   nameContains: String
+  "All of these conditions hold."
+  and: [TargetGroupWhere!]
+  "At least one of these conditions holds."
+  or: [TargetGroupWhere!]
+  "This condition does not hold."
+  not: TargetGroupWhere
+  "A condition on the name, in any language (at least one name must match; ` + "`" + `neq` + "`" + ` and ` + "`" + `notIn` + "`" + ` must hold for all)."
+  name: StringFilter
+  "A condition on the external key."
+  key: StringFilter
+  "A condition on the node's own period."
+  period: PeriodFilter
+  """
+  Conditions on related nodes, all of which must hold: for example
+  ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
+  ` + "`" + `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}` + "`" + `.
+  """
+  relationships: [RelationshipCondition!]
 }
 
 "A page of target groups."
@@ -4272,6 +4432,24 @@ input ThemeWhere {
   keyIn: [String!]
   "Only nodes one of whose names, abbreviations or aliases contains this text, ignoring case and diacritics (\"paijat\" matches \"Päijät-Häme\")."
   nameContains: String
+  "All of these conditions hold."
+  and: [ThemeWhere!]
+  "At least one of these conditions holds."
+  or: [ThemeWhere!]
+  "This condition does not hold."
+  not: ThemeWhere
+  "A condition on the name, in any language (at least one name must match; ` + "`" + `neq` + "`" + ` and ` + "`" + `notIn` + "`" + ` must hold for all)."
+  name: StringFilter
+  "A condition on the external key."
+  key: StringFilter
+  "A condition on the node's own period."
+  period: PeriodFilter
+  """
+  Conditions on related nodes, all of which must hold: for example
+  ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
+  ` + "`" + `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}` + "`" + `.
+  """
+  relationships: [RelationshipCondition!]
 }
 
 "A page of themes."
@@ -4307,6 +4485,24 @@ input AgreementWhere {
   nameContains: String
   "Only nodes located in or covering any of these regions (Region ids)."
   regionIn: [ID!]
+  "All of these conditions hold."
+  and: [AgreementWhere!]
+  "At least one of these conditions holds."
+  or: [AgreementWhere!]
+  "This condition does not hold."
+  not: AgreementWhere
+  "A condition on the name, in any language (at least one name must match; ` + "`" + `neq` + "`" + ` and ` + "`" + `notIn` + "`" + ` must hold for all)."
+  name: StringFilter
+  "A condition on the external key."
+  key: StringFilter
+  "A condition on the node's own period."
+  period: PeriodFilter
+  """
+  Conditions on related nodes, all of which must hold: for example
+  ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
+  ` + "`" + `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}` + "`" + `.
+  """
+  relationships: [RelationshipCondition!]
 }
 
 "A page of agreements."
@@ -4344,6 +4540,24 @@ input EventWhere {
   regionIn: [ID!]
   "Only nodes of these types."
   typeIn: [EventType!]
+  "All of these conditions hold."
+  and: [EventWhere!]
+  "At least one of these conditions holds."
+  or: [EventWhere!]
+  "This condition does not hold."
+  not: EventWhere
+  "A condition on the name, in any language (at least one name must match; ` + "`" + `neq` + "`" + ` and ` + "`" + `notIn` + "`" + ` must hold for all)."
+  name: StringFilter
+  "A condition on the external key."
+  key: StringFilter
+  "A condition on the node's own period."
+  period: PeriodFilter
+  """
+  Conditions on related nodes, all of which must hold: for example
+  ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
+  ` + "`" + `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}` + "`" + `.
+  """
+  relationships: [RelationshipCondition!]
 }
 
 "A page of events."
@@ -4379,6 +4593,24 @@ input TrainingWhere {
   nameContains: String
   "Only nodes located in or covering any of these regions (Region ids)."
   regionIn: [ID!]
+  "All of these conditions hold."
+  and: [TrainingWhere!]
+  "At least one of these conditions holds."
+  or: [TrainingWhere!]
+  "This condition does not hold."
+  not: TrainingWhere
+  "A condition on the name, in any language (at least one name must match; ` + "`" + `neq` + "`" + ` and ` + "`" + `notIn` + "`" + ` must hold for all)."
+  name: StringFilter
+  "A condition on the external key."
+  key: StringFilter
+  "A condition on the node's own period."
+  period: PeriodFilter
+  """
+  Conditions on related nodes, all of which must hold: for example
+  ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
+  ` + "`" + `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}` + "`" + `.
+  """
+  relationships: [RelationshipCondition!]
 }
 
 "A page of trainings."
@@ -4412,6 +4644,24 @@ input ContactWhere {
   keyIn: [String!]
   "Only nodes one of whose names, abbreviations or aliases contains this text, ignoring case and diacritics (\"paijat\" matches \"Päijät-Häme\")."
   nameContains: String
+  "All of these conditions hold."
+  and: [ContactWhere!]
+  "At least one of these conditions holds."
+  or: [ContactWhere!]
+  "This condition does not hold."
+  not: ContactWhere
+  "A condition on the name, in any language (at least one name must match; ` + "`" + `neq` + "`" + ` and ` + "`" + `notIn` + "`" + ` must hold for all)."
+  name: StringFilter
+  "A condition on the external key."
+  key: StringFilter
+  "A condition on the node's own period."
+  period: PeriodFilter
+  """
+  Conditions on related nodes, all of which must hold: for example
+  ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
+  ` + "`" + `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}` + "`" + `.
+  """
+  relationships: [RelationshipCondition!]
 }
 
 "A page of contacts."
@@ -4447,6 +4697,24 @@ input SourceDocumentWhere {
   nameContains: String
   "Only nodes of these types."
   typeIn: [SourceDocumentType!]
+  "All of these conditions hold."
+  and: [SourceDocumentWhere!]
+  "At least one of these conditions holds."
+  or: [SourceDocumentWhere!]
+  "This condition does not hold."
+  not: SourceDocumentWhere
+  "A condition on the name, in any language (at least one name must match; ` + "`" + `neq` + "`" + ` and ` + "`" + `notIn` + "`" + ` must hold for all)."
+  name: StringFilter
+  "A condition on the external key."
+  key: StringFilter
+  "A condition on the node's own period."
+  period: PeriodFilter
+  """
+  Conditions on related nodes, all of which must hold: for example
+  ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
+  ` + "`" + `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}` + "`" + `.
+  """
+  relationships: [RelationshipCondition!]
 }
 
 "A page of source documents."
@@ -4524,6 +4792,132 @@ type SearchResult {
   matchedText: String!
   "Which field matched: name, abbreviation or alias."
   matchedField: String!
+}
+
+"""
+A condition on a string. Every given field must hold. With ` + "`" + `fold: true` + "`" + `
+comparisons ignore case and diacritics ("paijat hame" equals
+"Päijät-Häme").
+"""
+input StringFilter {
+  "Equals."
+  eq: String
+  "Does not equal."
+  neq: String
+  "Equals one of these."
+  in: [String!]
+  "Equals none of these."
+  notIn: [String!]
+  "Contains this text."
+  contains: String
+  "Starts with this text."
+  hasPrefix: String
+  "Compare ignoring case and diacritics."
+  fold: Boolean = false
+  "true: the value is missing; false: it is present."
+  isNull: Boolean
+}
+
+"A span of days for period conditions; either end may be open."
+input DateRange {
+  "First day (inclusive); open when omitted."
+  start: Date
+  "Last day (inclusive); open when omitted."
+  end: Date
+}
+
+"""
+A condition on a period. Unknown ends of a stored period are open, so an
+undated node overlaps and contains every day; use ` + "`" + `isNull: false` + "`" + ` to
+require a period.
+"""
+input PeriodFilter {
+  "The period shares at least one day with this range."
+  overlaps: DateRange
+  "The period contains this day."
+  contains: Date
+  "The period starts on or after this day (a known start is required)."
+  startsFrom: Date
+  "The period starts before this day (a known start is required)."
+  startsBefore: Date
+  "true: the node has no period; false: it has one."
+  isNull: Boolean
+}
+
+"A condition on a whole number. Every given bound must hold."
+input IntFilter {
+  "Equals."
+  eq: Int
+  "Greater than."
+  gt: Int
+  "Greater than or equal to."
+  gte: Int
+  "Less than."
+  lt: Int
+  "Less than or equal to."
+  lte: Int
+}
+
+"How many related nodes a relationship condition requires to match."
+enum Quantifier {
+  "At least one related node matches (the default)."
+  SOME
+  "Every related node matches (true when there are none)."
+  ALL
+  "No related node matches."
+  NONE
+}
+
+"""
+A condition on the nodes a node is related to: those at the other end of
+its relationships of ` + "`" + `types` + "`" + ` in ` + "`" + `direction` + "`" + `. ` + "`" + `where` + "`" + ` selects which related
+nodes count; then either ` + "`" + `quantifier` + "`" + ` applies (SOME by default) or ` + "`" + `count` + "`" + `
+bounds how many distinct related nodes match.
+"""
+input RelationshipCondition {
+  "Relationship types to follow (all when omitted)."
+  types: [RelationshipType!]
+  "OUT: the node is ` + "`" + `from` + "`" + `; IN: it is ` + "`" + `to` + "`" + `; BOTH: either."
+  direction: Direction = BOTH
+  "Which related nodes count (all when omitted)."
+  where: EntityWhere
+  "How many of them must match; not together with count."
+  quantifier: Quantifier
+  "Bounds on the number of distinct related nodes that match."
+  count: IntFilter
+}
+
+"""
+A condition on entities of any kind, used for related nodes. All given
+fields must hold.
+"""
+input EntityWhere {
+  "Only these kinds."
+  kindIn: [NodeKind!]
+  "Only these ids."
+  idIn: [ID!]
+  "Only these external keys."
+  keyIn: [String!]
+  "Names, abbreviations or aliases contain this text, ignoring case and diacritics."
+  nameContains: String
+  "Located in or covering one of these regions (Region ids)."
+  regionIn: [ID!]
+  "Only these types (organisation, service, event... types by their enum names)."
+  typeIn: [String!]
+  "All of these conditions hold."
+  and: [EntityWhere!]
+  "At least one of these conditions holds."
+  or: [EntityWhere!]
+  "This condition does not hold."
+  not: EntityWhere
+  "A condition on the name, in any language."
+  name: StringFilter
+  "A condition on the external key."
+  key: StringFilter
+  "A condition on the node's own period."
+  period: PeriodFilter
+  "Conditions on their related nodes."
+  relationships: [RelationshipCondition!]
 }
 `, BuiltIn: false},
 }
@@ -6132,14 +6526,22 @@ func (ec *executionContext) field_Query_agreements_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["where"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) ([]*model.NodeOrder, error) {
 			return ec.unmarshalONodeOrder2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeOrderᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg3
+	args["orderBy"] = arg4
 	return args, nil
 }
 
@@ -6170,14 +6572,22 @@ func (ec *executionContext) field_Query_contacts_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["where"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) ([]*model.NodeOrder, error) {
 			return ec.unmarshalONodeOrder2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeOrderᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg3
+	args["orderBy"] = arg4
 	return args, nil
 }
 
@@ -6208,14 +6618,22 @@ func (ec *executionContext) field_Query_employers_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["where"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) ([]*model.NodeOrder, error) {
 			return ec.unmarshalONodeOrder2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeOrderᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg3
+	args["orderBy"] = arg4
 	return args, nil
 }
 
@@ -6268,14 +6686,22 @@ func (ec *executionContext) field_Query_events_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["where"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) ([]*model.NodeOrder, error) {
 			return ec.unmarshalONodeOrder2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeOrderᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg3
+	args["orderBy"] = arg4
 	return args, nil
 }
 
@@ -6334,14 +6760,22 @@ func (ec *executionContext) field_Query_organisations_args(ctx context.Context, 
 		return nil, err
 	}
 	args["where"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) ([]*model.NodeOrder, error) {
 			return ec.unmarshalONodeOrder2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeOrderᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg3
+	args["orderBy"] = arg4
 	return args, nil
 }
 
@@ -6372,14 +6806,22 @@ func (ec *executionContext) field_Query_pilots_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["where"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) ([]*model.NodeOrder, error) {
 			return ec.unmarshalONodeOrder2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeOrderᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg3
+	args["orderBy"] = arg4
 	return args, nil
 }
 
@@ -6410,14 +6852,22 @@ func (ec *executionContext) field_Query_programmes_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["where"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) ([]*model.NodeOrder, error) {
 			return ec.unmarshalONodeOrder2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeOrderᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg3
+	args["orderBy"] = arg4
 	return args, nil
 }
 
@@ -6448,14 +6898,22 @@ func (ec *executionContext) field_Query_regions_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["where"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) ([]*model.NodeOrder, error) {
 			return ec.unmarshalONodeOrder2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeOrderᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg3
+	args["orderBy"] = arg4
 	return args, nil
 }
 
@@ -6486,14 +6944,22 @@ func (ec *executionContext) field_Query_relationships_args(ctx context.Context, 
 		return nil, err
 	}
 	args["where"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) ([]*model.RelationshipOrder, error) {
 			return ec.unmarshalORelationshipOrder2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipOrderᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg3
+	args["orderBy"] = arg4
 	return args, nil
 }
 
@@ -6554,14 +7020,22 @@ func (ec *executionContext) field_Query_services_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["where"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) ([]*model.NodeOrder, error) {
 			return ec.unmarshalONodeOrder2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeOrderᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg3
+	args["orderBy"] = arg4
 	return args, nil
 }
 
@@ -6592,14 +7066,22 @@ func (ec *executionContext) field_Query_sourceDocuments_args(ctx context.Context
 		return nil, err
 	}
 	args["where"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) ([]*model.NodeOrder, error) {
 			return ec.unmarshalONodeOrder2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeOrderᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg3
+	args["orderBy"] = arg4
 	return args, nil
 }
 
@@ -6630,14 +7112,22 @@ func (ec *executionContext) field_Query_targetGroups_args(ctx context.Context, r
 		return nil, err
 	}
 	args["where"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) ([]*model.NodeOrder, error) {
 			return ec.unmarshalONodeOrder2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeOrderᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg3
+	args["orderBy"] = arg4
 	return args, nil
 }
 
@@ -6668,14 +7158,22 @@ func (ec *executionContext) field_Query_themes_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["where"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) ([]*model.NodeOrder, error) {
 			return ec.unmarshalONodeOrder2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeOrderᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg3
+	args["orderBy"] = arg4
 	return args, nil
 }
 
@@ -6706,14 +7204,22 @@ func (ec *executionContext) field_Query_trainings_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["where"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) ([]*model.NodeOrder, error) {
 			return ec.unmarshalONodeOrder2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeOrderᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg3
+	args["orderBy"] = arg4
 	return args, nil
 }
 
@@ -12367,7 +12873,7 @@ func (ec *executionContext) _Query_organisations(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Organisations(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["where"].(*model.OrganisationWhere), fc.Args["orderBy"].([]*model.NodeOrder))
+			return ec.Resolvers.Query().Organisations(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["where"].(*model.OrganisationWhere), fc.Args["asOf"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Organisation]) graphql.Marshaler {
@@ -12411,7 +12917,7 @@ func (ec *executionContext) _Query_employers(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Employers(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["where"].(*model.EmployerWhere), fc.Args["orderBy"].([]*model.NodeOrder))
+			return ec.Resolvers.Query().Employers(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["where"].(*model.EmployerWhere), fc.Args["asOf"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Employer]) graphql.Marshaler {
@@ -12455,7 +12961,7 @@ func (ec *executionContext) _Query_programmes(ctx context.Context, field graphql
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Programmes(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["where"].(*model.ProgrammeWhere), fc.Args["orderBy"].([]*model.NodeOrder))
+			return ec.Resolvers.Query().Programmes(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["where"].(*model.ProgrammeWhere), fc.Args["asOf"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Programme]) graphql.Marshaler {
@@ -12499,7 +13005,7 @@ func (ec *executionContext) _Query_pilots(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Pilots(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["where"].(*model.PilotWhere), fc.Args["orderBy"].([]*model.NodeOrder))
+			return ec.Resolvers.Query().Pilots(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["where"].(*model.PilotWhere), fc.Args["asOf"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Pilot]) graphql.Marshaler {
@@ -12543,7 +13049,7 @@ func (ec *executionContext) _Query_services(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Services(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["where"].(*model.ServiceWhere), fc.Args["orderBy"].([]*model.NodeOrder))
+			return ec.Resolvers.Query().Services(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["where"].(*model.ServiceWhere), fc.Args["asOf"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Service]) graphql.Marshaler {
@@ -12587,7 +13093,7 @@ func (ec *executionContext) _Query_regions(ctx context.Context, field graphql.Co
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Regions(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["where"].(*model.RegionWhere), fc.Args["orderBy"].([]*model.NodeOrder))
+			return ec.Resolvers.Query().Regions(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["where"].(*model.RegionWhere), fc.Args["asOf"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Region]) graphql.Marshaler {
@@ -12631,7 +13137,7 @@ func (ec *executionContext) _Query_targetGroups(ctx context.Context, field graph
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().TargetGroups(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["where"].(*model.TargetGroupWhere), fc.Args["orderBy"].([]*model.NodeOrder))
+			return ec.Resolvers.Query().TargetGroups(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["where"].(*model.TargetGroupWhere), fc.Args["asOf"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.TargetGroup]) graphql.Marshaler {
@@ -12675,7 +13181,7 @@ func (ec *executionContext) _Query_themes(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Themes(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["where"].(*model.ThemeWhere), fc.Args["orderBy"].([]*model.NodeOrder))
+			return ec.Resolvers.Query().Themes(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["where"].(*model.ThemeWhere), fc.Args["asOf"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Theme]) graphql.Marshaler {
@@ -12719,7 +13225,7 @@ func (ec *executionContext) _Query_agreements(ctx context.Context, field graphql
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Agreements(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["where"].(*model.AgreementWhere), fc.Args["orderBy"].([]*model.NodeOrder))
+			return ec.Resolvers.Query().Agreements(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["where"].(*model.AgreementWhere), fc.Args["asOf"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Agreement]) graphql.Marshaler {
@@ -12763,7 +13269,7 @@ func (ec *executionContext) _Query_events(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Events(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["where"].(*model.EventWhere), fc.Args["orderBy"].([]*model.NodeOrder))
+			return ec.Resolvers.Query().Events(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["where"].(*model.EventWhere), fc.Args["asOf"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Event]) graphql.Marshaler {
@@ -12807,7 +13313,7 @@ func (ec *executionContext) _Query_trainings(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Trainings(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["where"].(*model.TrainingWhere), fc.Args["orderBy"].([]*model.NodeOrder))
+			return ec.Resolvers.Query().Trainings(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["where"].(*model.TrainingWhere), fc.Args["asOf"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Training]) graphql.Marshaler {
@@ -12851,7 +13357,7 @@ func (ec *executionContext) _Query_contacts(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Contacts(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["where"].(*model.ContactWhere), fc.Args["orderBy"].([]*model.NodeOrder))
+			return ec.Resolvers.Query().Contacts(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["where"].(*model.ContactWhere), fc.Args["asOf"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Contact]) graphql.Marshaler {
@@ -12895,7 +13401,7 @@ func (ec *executionContext) _Query_sourceDocuments(ctx context.Context, field gr
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().SourceDocuments(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["where"].(*model.SourceDocumentWhere), fc.Args["orderBy"].([]*model.NodeOrder))
+			return ec.Resolvers.Query().SourceDocuments(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["where"].(*model.SourceDocumentWhere), fc.Args["asOf"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.SourceDocument]) graphql.Marshaler {
@@ -12939,7 +13445,7 @@ func (ec *executionContext) _Query_relationships(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Relationships(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["where"].(*model.RelationshipWhere), fc.Args["orderBy"].([]*model.RelationshipOrder))
+			return ec.Resolvers.Query().Relationships(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["where"].(*model.RelationshipWhere), fc.Args["asOf"].(*time.Time), fc.Args["orderBy"].([]*model.RelationshipOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Relationship]) graphql.Marshaler {
@@ -18030,7 +18536,7 @@ func (ec *executionContext) unmarshalInputAgreementWhere(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "regionIn"}
+	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "regionIn", "and", "or", "not", "name", "key", "period", "relationships"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -18065,6 +18571,55 @@ func (ec *executionContext) unmarshalInputAgreementWhere(ctx context.Context, ob
 				return it, err
 			}
 			it.RegionIn = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOAgreementWhere2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐAgreementWhereᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOAgreementWhere2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐAgreementWhereᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOAgreementWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐAgreementWhere(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Key = data
+		case "period":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("period"))
+			data, err := ec.unmarshalOPeriodFilter2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐPeriodFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Period = data
+		case "relationships":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relationships"))
+			data, err := ec.unmarshalORelationshipCondition2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipConditionᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Relationships = data
 		}
 	}
 	return it, nil
@@ -18093,7 +18648,7 @@ func (ec *executionContext) unmarshalInputContactWhere(ctx context.Context, obj 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains"}
+	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "and", "or", "not", "name", "key", "period", "relationships"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -18121,6 +18676,55 @@ func (ec *executionContext) unmarshalInputContactWhere(ctx context.Context, obj 
 				return it, err
 			}
 			it.NameContains = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOContactWhere2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐContactWhereᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOContactWhere2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐContactWhereᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOContactWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐContactWhere(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Key = data
+		case "period":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("period"))
+			data, err := ec.unmarshalOPeriodFilter2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐPeriodFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Period = data
+		case "relationships":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relationships"))
+			data, err := ec.unmarshalORelationshipCondition2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipConditionᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Relationships = data
 		}
 	}
 	return it, nil
@@ -18138,6 +18742,55 @@ func UnmarshalContactWhere(ctx context.Context, raw any) (model.ContactWhere, er
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputDateRange(ctx context.Context, obj any) (model.DateRange, error) {
+	var it model.DateRange
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"start", "end"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "start":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("start"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Start = data
+		case "end":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("end"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.End = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDateRange unmarshals raw into the DateRange input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDateRange(ctx context.Context, raw any) (model.DateRange, error) {
+	var out model.DateRange
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DateRange", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputEmployerWhere(ctx context.Context, obj any) (model.EmployerWhere, error) {
 	var it model.EmployerWhere
 	if obj == nil {
@@ -18149,7 +18802,7 @@ func (ec *executionContext) unmarshalInputEmployerWhere(ctx context.Context, obj
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "regionIn", "typeIn"}
+	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "regionIn", "typeIn", "and", "or", "not", "name", "key", "period", "relationships"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -18191,6 +18844,55 @@ func (ec *executionContext) unmarshalInputEmployerWhere(ctx context.Context, obj
 				return it, err
 			}
 			it.TypeIn = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOEmployerWhere2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEmployerWhereᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOEmployerWhere2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEmployerWhereᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOEmployerWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEmployerWhere(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Key = data
+		case "period":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("period"))
+			data, err := ec.unmarshalOPeriodFilter2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐPeriodFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Period = data
+		case "relationships":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relationships"))
+			data, err := ec.unmarshalORelationshipCondition2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipConditionᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Relationships = data
 		}
 	}
 	return it, nil
@@ -18208,6 +18910,132 @@ func UnmarshalEmployerWhere(ctx context.Context, raw any) (model.EmployerWhere, 
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputEntityWhere(ctx context.Context, obj any) (model.EntityWhere, error) {
+	var it model.EntityWhere
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"kindIn", "idIn", "keyIn", "nameContains", "regionIn", "typeIn", "and", "or", "not", "name", "key", "period", "relationships"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "kindIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kindIn"))
+			data, err := ec.unmarshalONodeKind2ᚕgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeKindᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KindIn = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "keyIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keyIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KeyIn = data
+		case "nameContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameContains = data
+		case "regionIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionIn"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionIn = data
+		case "typeIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("typeIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TypeIn = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOEntityWhere2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEntityWhereᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOEntityWhere2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEntityWhereᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOEntityWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEntityWhere(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Key = data
+		case "period":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("period"))
+			data, err := ec.unmarshalOPeriodFilter2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐPeriodFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Period = data
+		case "relationships":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relationships"))
+			data, err := ec.unmarshalORelationshipCondition2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipConditionᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Relationships = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalEntityWhere unmarshals raw into the EntityWhere input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalEntityWhere(ctx context.Context, raw any) (model.EntityWhere, error) {
+	var out model.EntityWhere
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "EntityWhere", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputEventWhere(ctx context.Context, obj any) (model.EventWhere, error) {
 	var it model.EventWhere
 	if obj == nil {
@@ -18219,7 +19047,7 @@ func (ec *executionContext) unmarshalInputEventWhere(ctx context.Context, obj an
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "regionIn", "typeIn"}
+	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "regionIn", "typeIn", "and", "or", "not", "name", "key", "period", "relationships"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -18261,6 +19089,55 @@ func (ec *executionContext) unmarshalInputEventWhere(ctx context.Context, obj an
 				return it, err
 			}
 			it.TypeIn = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOEventWhere2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEventWhereᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOEventWhere2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEventWhereᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOEventWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEventWhere(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Key = data
+		case "period":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("period"))
+			data, err := ec.unmarshalOPeriodFilter2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐPeriodFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Period = data
+		case "relationships":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relationships"))
+			data, err := ec.unmarshalORelationshipCondition2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipConditionᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Relationships = data
 		}
 	}
 	return it, nil
@@ -18275,6 +19152,76 @@ func (ec *executionContext) unmarshalInputEventWhere(ctx context.Context, obj an
 func UnmarshalEventWhere(ctx context.Context, raw any) (model.EventWhere, error) {
 	var out model.EventWhere
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "EventWhere", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputIntFilter(ctx context.Context, obj any) (model.IntFilter, error) {
+	var it model.IntFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"eq", "gt", "gte", "lt", "lte"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "eq":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eq"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Eq = data
+		case "gt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gt"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Gt = data
+		case "gte":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gte"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Gte = data
+		case "lt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lt"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Lt = data
+		case "lte":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lte"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Lte = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalIntFilter unmarshals raw into the IntFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalIntFilter(ctx context.Context, raw any) (model.IntFilter, error) {
+	var out model.IntFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "IntFilter", raw, &out)
 	return out, err
 }
 
@@ -18342,7 +19289,7 @@ func (ec *executionContext) unmarshalInputOrganisationWhere(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "regionIn", "typeIn"}
+	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "regionIn", "typeIn", "and", "or", "not", "name", "key", "period", "relationships"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -18384,6 +19331,55 @@ func (ec *executionContext) unmarshalInputOrganisationWhere(ctx context.Context,
 				return it, err
 			}
 			it.TypeIn = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOOrganisationWhere2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐOrganisationWhereᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOOrganisationWhere2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐOrganisationWhereᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOOrganisationWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐOrganisationWhere(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Key = data
+		case "period":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("period"))
+			data, err := ec.unmarshalOPeriodFilter2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐPeriodFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Period = data
+		case "relationships":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relationships"))
+			data, err := ec.unmarshalORelationshipCondition2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipConditionᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Relationships = data
 		}
 	}
 	return it, nil
@@ -18401,6 +19397,76 @@ func UnmarshalOrganisationWhere(ctx context.Context, raw any) (model.Organisatio
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputPeriodFilter(ctx context.Context, obj any) (model.PeriodFilter, error) {
+	var it model.PeriodFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"overlaps", "contains", "startsFrom", "startsBefore", "isNull"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "overlaps":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("overlaps"))
+			data, err := ec.unmarshalODateRange2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐDateRange(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Overlaps = data
+		case "contains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contains"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Contains = data
+		case "startsFrom":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsFrom"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsFrom = data
+		case "startsBefore":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsBefore"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsBefore = data
+		case "isNull":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isNull"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IsNull = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPeriodFilter unmarshals raw into the PeriodFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPeriodFilter(ctx context.Context, raw any) (model.PeriodFilter, error) {
+	var out model.PeriodFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PeriodFilter", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputPilotWhere(ctx context.Context, obj any) (model.PilotWhere, error) {
 	var it model.PilotWhere
 	if obj == nil {
@@ -18412,7 +19478,7 @@ func (ec *executionContext) unmarshalInputPilotWhere(ctx context.Context, obj an
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "regionIn"}
+	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "regionIn", "and", "or", "not", "name", "key", "period", "relationships"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -18447,6 +19513,55 @@ func (ec *executionContext) unmarshalInputPilotWhere(ctx context.Context, obj an
 				return it, err
 			}
 			it.RegionIn = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOPilotWhere2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐPilotWhereᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOPilotWhere2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐPilotWhereᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOPilotWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐPilotWhere(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Key = data
+		case "period":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("period"))
+			data, err := ec.unmarshalOPeriodFilter2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐPeriodFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Period = data
+		case "relationships":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relationships"))
+			data, err := ec.unmarshalORelationshipCondition2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipConditionᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Relationships = data
 		}
 	}
 	return it, nil
@@ -18475,7 +19590,7 @@ func (ec *executionContext) unmarshalInputProgrammeWhere(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "regionIn", "typeIn"}
+	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "regionIn", "typeIn", "and", "or", "not", "name", "key", "period", "relationships"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -18517,6 +19632,55 @@ func (ec *executionContext) unmarshalInputProgrammeWhere(ctx context.Context, ob
 				return it, err
 			}
 			it.TypeIn = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOProgrammeWhere2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐProgrammeWhereᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOProgrammeWhere2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐProgrammeWhereᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOProgrammeWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐProgrammeWhere(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Key = data
+		case "period":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("period"))
+			data, err := ec.unmarshalOPeriodFilter2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐPeriodFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Period = data
+		case "relationships":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relationships"))
+			data, err := ec.unmarshalORelationshipCondition2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipConditionᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Relationships = data
 		}
 	}
 	return it, nil
@@ -18545,7 +19709,7 @@ func (ec *executionContext) unmarshalInputRegionWhere(ctx context.Context, obj a
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "levelIn"}
+	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "levelIn", "and", "or", "not", "name", "key", "period", "relationships"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -18580,6 +19744,55 @@ func (ec *executionContext) unmarshalInputRegionWhere(ctx context.Context, obj a
 				return it, err
 			}
 			it.LevelIn = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalORegionWhere2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRegionWhereᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalORegionWhere2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRegionWhereᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalORegionWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRegionWhere(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Key = data
+		case "period":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("period"))
+			data, err := ec.unmarshalOPeriodFilter2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐPeriodFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Period = data
+		case "relationships":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relationships"))
+			data, err := ec.unmarshalORelationshipCondition2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipConditionᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Relationships = data
 		}
 	}
 	return it, nil
@@ -18594,6 +19807,80 @@ func (ec *executionContext) unmarshalInputRegionWhere(ctx context.Context, obj a
 func UnmarshalRegionWhere(ctx context.Context, raw any) (model.RegionWhere, error) {
 	var out model.RegionWhere
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "RegionWhere", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRelationshipCondition(ctx context.Context, obj any) (model.RelationshipCondition, error) {
+	var it model.RelationshipCondition
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "BOTH"
+	}
+
+	fieldsInOrder := [...]string{"types", "direction", "where", "quantifier", "count"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "types":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("types"))
+			data, err := ec.unmarshalORelationshipType2ᚕgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipTypeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Types = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalODirection2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "where":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("where"))
+			data, err := ec.unmarshalOEntityWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEntityWhere(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Where = data
+		case "quantifier":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("quantifier"))
+			data, err := ec.unmarshalOQuantifier2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐQuantifier(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Quantifier = data
+		case "count":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("count"))
+			data, err := ec.unmarshalOIntFilter2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐIntFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Count = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRelationshipCondition unmarshals raw into the RelationshipCondition input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRelationshipCondition(ctx context.Context, raw any) (model.RelationshipCondition, error) {
+	var out model.RelationshipCondition
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RelationshipCondition", raw, &out)
 	return out, err
 }
 
@@ -18724,7 +20011,7 @@ func (ec *executionContext) unmarshalInputServiceWhere(ctx context.Context, obj 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "regionIn", "typeIn"}
+	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "regionIn", "typeIn", "and", "or", "not", "name", "key", "period", "relationships"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -18766,6 +20053,55 @@ func (ec *executionContext) unmarshalInputServiceWhere(ctx context.Context, obj 
 				return it, err
 			}
 			it.TypeIn = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOServiceWhere2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐServiceWhereᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOServiceWhere2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐServiceWhereᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOServiceWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐServiceWhere(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Key = data
+		case "period":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("period"))
+			data, err := ec.unmarshalOPeriodFilter2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐPeriodFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Period = data
+		case "relationships":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relationships"))
+			data, err := ec.unmarshalORelationshipCondition2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipConditionᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Relationships = data
 		}
 	}
 	return it, nil
@@ -18794,7 +20130,7 @@ func (ec *executionContext) unmarshalInputSourceDocumentWhere(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "typeIn"}
+	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "typeIn", "and", "or", "not", "name", "key", "period", "relationships"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -18829,6 +20165,55 @@ func (ec *executionContext) unmarshalInputSourceDocumentWhere(ctx context.Contex
 				return it, err
 			}
 			it.TypeIn = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOSourceDocumentWhere2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐSourceDocumentWhereᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOSourceDocumentWhere2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐSourceDocumentWhereᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOSourceDocumentWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐSourceDocumentWhere(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Key = data
+		case "period":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("period"))
+			data, err := ec.unmarshalOPeriodFilter2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐPeriodFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Period = data
+		case "relationships":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relationships"))
+			data, err := ec.unmarshalORelationshipCondition2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipConditionᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Relationships = data
 		}
 	}
 	return it, nil
@@ -18846,6 +20231,101 @@ func UnmarshalSourceDocumentWhere(ctx context.Context, raw any) (model.SourceDoc
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputStringFilter(ctx context.Context, obj any) (model.StringFilter, error) {
+	var it model.StringFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["fold"]; !present {
+		asMap["fold"] = false
+	}
+
+	fieldsInOrder := [...]string{"eq", "neq", "in", "notIn", "contains", "hasPrefix", "fold", "isNull"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "eq":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eq"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Eq = data
+		case "neq":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("neq"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Neq = data
+		case "in":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("in"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.In = data
+		case "notIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("notIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NotIn = data
+		case "contains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Contains = data
+		case "hasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasPrefix = data
+		case "fold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fold"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Fold = data
+		case "isNull":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isNull"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IsNull = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalStringFilter unmarshals raw into the StringFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalStringFilter(ctx context.Context, raw any) (model.StringFilter, error) {
+	var out model.StringFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "StringFilter", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputTargetGroupWhere(ctx context.Context, obj any) (model.TargetGroupWhere, error) {
 	var it model.TargetGroupWhere
 	if obj == nil {
@@ -18857,7 +20337,7 @@ func (ec *executionContext) unmarshalInputTargetGroupWhere(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains"}
+	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "and", "or", "not", "name", "key", "period", "relationships"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -18885,6 +20365,55 @@ func (ec *executionContext) unmarshalInputTargetGroupWhere(ctx context.Context, 
 				return it, err
 			}
 			it.NameContains = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOTargetGroupWhere2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐTargetGroupWhereᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOTargetGroupWhere2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐTargetGroupWhereᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOTargetGroupWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐTargetGroupWhere(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Key = data
+		case "period":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("period"))
+			data, err := ec.unmarshalOPeriodFilter2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐPeriodFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Period = data
+		case "relationships":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relationships"))
+			data, err := ec.unmarshalORelationshipCondition2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipConditionᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Relationships = data
 		}
 	}
 	return it, nil
@@ -18913,7 +20442,7 @@ func (ec *executionContext) unmarshalInputThemeWhere(ctx context.Context, obj an
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains"}
+	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "and", "or", "not", "name", "key", "period", "relationships"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -18941,6 +20470,55 @@ func (ec *executionContext) unmarshalInputThemeWhere(ctx context.Context, obj an
 				return it, err
 			}
 			it.NameContains = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOThemeWhere2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐThemeWhereᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOThemeWhere2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐThemeWhereᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOThemeWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐThemeWhere(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Key = data
+		case "period":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("period"))
+			data, err := ec.unmarshalOPeriodFilter2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐPeriodFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Period = data
+		case "relationships":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relationships"))
+			data, err := ec.unmarshalORelationshipCondition2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipConditionᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Relationships = data
 		}
 	}
 	return it, nil
@@ -18969,7 +20547,7 @@ func (ec *executionContext) unmarshalInputTrainingWhere(ctx context.Context, obj
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "regionIn"}
+	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "regionIn", "and", "or", "not", "name", "key", "period", "relationships"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -19004,6 +20582,55 @@ func (ec *executionContext) unmarshalInputTrainingWhere(ctx context.Context, obj
 				return it, err
 			}
 			it.RegionIn = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOTrainingWhere2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐTrainingWhereᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOTrainingWhere2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐTrainingWhereᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOTrainingWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐTrainingWhere(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Key = data
+		case "period":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("period"))
+			data, err := ec.unmarshalOPeriodFilter2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐPeriodFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Period = data
+		case "relationships":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relationships"))
+			data, err := ec.unmarshalORelationshipCondition2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipConditionᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Relationships = data
 		}
 	}
 	return it, nil
@@ -22760,6 +24387,11 @@ func (ec *executionContext) marshalNAgreementEdge2ᚖgithubᚗcomᚋotehubᚋhub
 	return ec._AgreementEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNAgreementWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐAgreementWhere(ctx context.Context, v any) (*model.AgreementWhere, error) {
+	res, err := ec.unmarshalInputAgreementWhere(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -22854,6 +24486,11 @@ func (ec *executionContext) marshalNContactEdge2ᚖgithubᚗcomᚋotehubᚋhub�
 	return ec._ContactEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNContactWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐContactWhere(ctx context.Context, v any) (*model.ContactWhere, error) {
+	res, err := ec.unmarshalInputContactWhere(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNEmployer2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEmployerᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Employer) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -22910,6 +24547,11 @@ func (ec *executionContext) marshalNEmployerEdge2ᚖgithubᚗcomᚋotehubᚋhub�
 	return ec._EmployerEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNEmployerWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEmployerWhere(ctx context.Context, v any) (*model.EmployerWhere, error) {
+	res, err := ec.unmarshalInputEmployerWhere(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNEntity2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEntity(ctx context.Context, sel ast.SelectionSet, v model.Entity) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Entity!")
@@ -22932,6 +24574,11 @@ func (ec *executionContext) marshalNEntity2ᚕgithubᚗcomᚋotehubᚋhubᚋgrap
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNEntityWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEntityWhere(ctx context.Context, v any) (*model.EntityWhere, error) {
+	res, err := ec.unmarshalInputEntityWhere(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNEvent2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEventᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Event) graphql.Marshaler {
@@ -22998,6 +24645,11 @@ func (ec *executionContext) unmarshalNEventType2githubᚗcomᚋotehubᚋhubᚋgr
 
 func (ec *executionContext) marshalNEventType2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEventType(ctx context.Context, sel ast.SelectionSet, v model.EventType) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNEventWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEventWhere(ctx context.Context, v any) (*model.EventWhere, error) {
+	res, err := ec.unmarshalInputEventWhere(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
@@ -23214,6 +24866,11 @@ func (ec *executionContext) marshalNOrganisationType2githubᚗcomᚋotehubᚋhub
 	return v
 }
 
+func (ec *executionContext) unmarshalNOrganisationWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐOrganisationWhere(ctx context.Context, v any) (*model.OrganisationWhere, error) {
+	res, err := ec.unmarshalInputOrganisationWhere(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "PageInfo!")
@@ -23276,6 +24933,11 @@ func (ec *executionContext) marshalNPilotEdge2ᚖgithubᚗcomᚋotehubᚋhubᚋg
 		return graphql.Null
 	}
 	return ec._PilotEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPilotWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐPilotWhere(ctx context.Context, v any) (*model.PilotWhere, error) {
+	res, err := ec.unmarshalInputPilotWhere(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNProgramme2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐProgrammeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Programme) graphql.Marshaler {
@@ -23344,6 +25006,11 @@ func (ec *executionContext) marshalNProgrammeType2githubᚗcomᚋotehubᚋhubᚋ
 	return v
 }
 
+func (ec *executionContext) unmarshalNProgrammeWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐProgrammeWhere(ctx context.Context, v any) (*model.ProgrammeWhere, error) {
+	res, err := ec.unmarshalInputProgrammeWhere(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNRegion2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRegionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Region) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -23410,6 +25077,11 @@ func (ec *executionContext) marshalNRegionLevel2githubᚗcomᚋotehubᚋhubᚋgr
 	return v
 }
 
+func (ec *executionContext) unmarshalNRegionWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRegionWhere(ctx context.Context, v any) (*model.RegionWhere, error) {
+	res, err := ec.unmarshalInputRegionWhere(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNRelationship2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Relationship) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -23432,6 +25104,11 @@ func (ec *executionContext) marshalNRelationship2ᚖgithubᚗcomᚋotehubᚋhub�
 		return graphql.Null
 	}
 	return ec._Relationship(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRelationshipCondition2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipCondition(ctx context.Context, v any) (*model.RelationshipCondition, error) {
+	res, err := ec.unmarshalInputRelationshipCondition(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNRelationshipConnection2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[*model.Relationship]) graphql.Marshaler {
@@ -23581,6 +25258,11 @@ func (ec *executionContext) marshalNServiceType2githubᚗcomᚋotehubᚋhubᚋgr
 	return v
 }
 
+func (ec *executionContext) unmarshalNServiceWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐServiceWhere(ctx context.Context, v any) (*model.ServiceWhere, error) {
+	res, err := ec.unmarshalInputServiceWhere(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNSourceDocument2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐSourceDocumentᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SourceDocument) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -23645,6 +25327,11 @@ func (ec *executionContext) unmarshalNSourceDocumentType2githubᚗcomᚋotehub�
 
 func (ec *executionContext) marshalNSourceDocumentType2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐSourceDocumentType(ctx context.Context, sel ast.SelectionSet, v model.SourceDocumentType) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNSourceDocumentWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐSourceDocumentWhere(ctx context.Context, v any) (*model.SourceDocumentWhere, error) {
+	res, err := ec.unmarshalInputSourceDocumentWhere(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNStatus2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐStatus(ctx context.Context, v any) (model.Status, error) {
@@ -23756,6 +25443,11 @@ func (ec *executionContext) marshalNTargetGroupEdge2ᚖgithubᚗcomᚋotehubᚋh
 	return ec._TargetGroupEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNTargetGroupWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐTargetGroupWhere(ctx context.Context, v any) (*model.TargetGroupWhere, error) {
+	res, err := ec.unmarshalInputTargetGroupWhere(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNTheme2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐThemeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Theme) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -23812,6 +25504,11 @@ func (ec *executionContext) marshalNThemeEdge2ᚖgithubᚗcomᚋotehubᚋhubᚋg
 	return ec._ThemeEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNThemeWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐThemeWhere(ctx context.Context, v any) (*model.ThemeWhere, error) {
+	res, err := ec.unmarshalInputThemeWhere(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNTraining2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐTrainingᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Training) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -23866,6 +25563,11 @@ func (ec *executionContext) marshalNTrainingEdge2ᚖgithubᚗcomᚋotehubᚋhub�
 		return graphql.Null
 	}
 	return ec._TrainingEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNTrainingWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐTrainingWhere(ctx context.Context, v any) (*model.TrainingWhere, error) {
+	res, err := ec.unmarshalInputTrainingWhere(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
@@ -24010,6 +25712,23 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 	return res
 }
 
+func (ec *executionContext) unmarshalOAgreementWhere2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐAgreementWhereᚄ(ctx context.Context, v any) ([]*model.AgreementWhere, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.AgreementWhere, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAgreementWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐAgreementWhere(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) unmarshalOAgreementWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐAgreementWhere(ctx context.Context, v any) (*model.AgreementWhere, error) {
 	if v == nil {
 		return nil, nil
@@ -24048,6 +25767,23 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
+func (ec *executionContext) unmarshalOContactWhere2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐContactWhereᚄ(ctx context.Context, v any) ([]*model.ContactWhere, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.ContactWhere, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNContactWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐContactWhere(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) unmarshalOContactWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐContactWhere(ctx context.Context, v any) (*model.ContactWhere, error) {
 	if v == nil {
 		return nil, nil
@@ -24074,6 +25810,14 @@ func (ec *executionContext) marshalODate2ᚖtimeᚐTime(ctx context.Context, sel
 	return res
 }
 
+func (ec *executionContext) unmarshalODateRange2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐDateRange(ctx context.Context, v any) (*model.DateRange, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputDateRange(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalODirection2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐDirection(ctx context.Context, v any) (*model.Direction, error) {
 	if v == nil {
 		return nil, nil
@@ -24090,6 +25834,23 @@ func (ec *executionContext) marshalODirection2ᚖgithubᚗcomᚋotehubᚋhubᚋg
 	return v
 }
 
+func (ec *executionContext) unmarshalOEmployerWhere2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEmployerWhereᚄ(ctx context.Context, v any) ([]*model.EmployerWhere, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.EmployerWhere, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNEmployerWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEmployerWhere(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) unmarshalOEmployerWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEmployerWhere(ctx context.Context, v any) (*model.EmployerWhere, error) {
 	if v == nil {
 		return nil, nil
@@ -24103,6 +25864,31 @@ func (ec *executionContext) marshalOEntity2githubᚗcomᚋotehubᚋhubᚋgraph�
 		return graphql.Null
 	}
 	return ec._Entity(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOEntityWhere2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEntityWhereᚄ(ctx context.Context, v any) ([]*model.EntityWhere, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.EntityWhere, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNEntityWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEntityWhere(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOEntityWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEntityWhere(ctx context.Context, v any) (*model.EntityWhere, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputEntityWhere(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOEventType2ᚕgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEventTypeᚄ(ctx context.Context, v any) ([]model.EventType, error) {
@@ -24139,6 +25925,23 @@ func (ec *executionContext) marshalOEventType2ᚕgithubᚗcomᚋotehubᚋhubᚋg
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalOEventWhere2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEventWhereᚄ(ctx context.Context, v any) ([]*model.EventWhere, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.EventWhere, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNEventWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEventWhere(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalOEventWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEventWhere(ctx context.Context, v any) (*model.EventWhere, error) {
@@ -24200,6 +26003,14 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	_ = ctx
 	res := graphql.MarshalInt(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOIntFilter2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐIntFilter(ctx context.Context, v any) (*model.IntFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputIntFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOLanguage2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐLanguage(ctx context.Context, v any) (*model.Language, error) {
@@ -24337,6 +26148,23 @@ func (ec *executionContext) marshalOOrganisationType2ᚕgithubᚗcomᚋotehubᚋ
 	return ret
 }
 
+func (ec *executionContext) unmarshalOOrganisationWhere2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐOrganisationWhereᚄ(ctx context.Context, v any) ([]*model.OrganisationWhere, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.OrganisationWhere, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNOrganisationWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐOrganisationWhere(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) unmarshalOOrganisationWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐOrganisationWhere(ctx context.Context, v any) (*model.OrganisationWhere, error) {
 	if v == nil {
 		return nil, nil
@@ -24350,6 +26178,31 @@ func (ec *executionContext) marshalOPeriod2ᚖgithubᚗcomᚋotehubᚋhubᚐPeri
 		return graphql.Null
 	}
 	return ec._Period(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOPeriodFilter2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐPeriodFilter(ctx context.Context, v any) (*model.PeriodFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputPeriodFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOPilotWhere2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐPilotWhereᚄ(ctx context.Context, v any) ([]*model.PilotWhere, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.PilotWhere, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPilotWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐPilotWhere(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalOPilotWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐPilotWhere(ctx context.Context, v any) (*model.PilotWhere, error) {
@@ -24396,12 +26249,45 @@ func (ec *executionContext) marshalOProgrammeType2ᚕgithubᚗcomᚋotehubᚋhub
 	return ret
 }
 
+func (ec *executionContext) unmarshalOProgrammeWhere2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐProgrammeWhereᚄ(ctx context.Context, v any) ([]*model.ProgrammeWhere, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.ProgrammeWhere, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNProgrammeWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐProgrammeWhere(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) unmarshalOProgrammeWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐProgrammeWhere(ctx context.Context, v any) (*model.ProgrammeWhere, error) {
 	if v == nil {
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputProgrammeWhere(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOQuantifier2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐQuantifier(ctx context.Context, v any) (*model.Quantifier, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.Quantifier)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOQuantifier2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐQuantifier(ctx context.Context, sel ast.SelectionSet, v *model.Quantifier) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) marshalORegion2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRegion(ctx context.Context, sel ast.SelectionSet, v *model.Region) graphql.Marshaler {
@@ -24447,12 +26333,46 @@ func (ec *executionContext) marshalORegionLevel2ᚕgithubᚗcomᚋotehubᚋhub�
 	return ret
 }
 
+func (ec *executionContext) unmarshalORegionWhere2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRegionWhereᚄ(ctx context.Context, v any) ([]*model.RegionWhere, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.RegionWhere, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNRegionWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRegionWhere(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) unmarshalORegionWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRegionWhere(ctx context.Context, v any) (*model.RegionWhere, error) {
 	if v == nil {
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputRegionWhere(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalORelationshipCondition2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipConditionᚄ(ctx context.Context, v any) ([]*model.RelationshipCondition, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.RelationshipCondition, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNRelationshipCondition2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipCondition(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalORelationshipOrder2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipOrderᚄ(ctx context.Context, v any) ([]*model.RelationshipOrder, error) {
@@ -24552,6 +26472,23 @@ func (ec *executionContext) marshalOServiceType2ᚕgithubᚗcomᚋotehubᚋhub�
 	return ret
 }
 
+func (ec *executionContext) unmarshalOServiceWhere2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐServiceWhereᚄ(ctx context.Context, v any) ([]*model.ServiceWhere, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.ServiceWhere, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNServiceWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐServiceWhere(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) unmarshalOServiceWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐServiceWhere(ctx context.Context, v any) (*model.ServiceWhere, error) {
 	if v == nil {
 		return nil, nil
@@ -24594,6 +26531,23 @@ func (ec *executionContext) marshalOSourceDocumentType2ᚕgithubᚗcomᚋotehub�
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalOSourceDocumentWhere2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐSourceDocumentWhereᚄ(ctx context.Context, v any) ([]*model.SourceDocumentWhere, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.SourceDocumentWhere, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNSourceDocumentWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐSourceDocumentWhere(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalOSourceDocumentWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐSourceDocumentWhere(ctx context.Context, v any) (*model.SourceDocumentWhere, error) {
@@ -24657,6 +26611,31 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	return res
 }
 
+func (ec *executionContext) unmarshalOStringFilter2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐStringFilter(ctx context.Context, v any) (*model.StringFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputStringFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOTargetGroupWhere2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐTargetGroupWhereᚄ(ctx context.Context, v any) ([]*model.TargetGroupWhere, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.TargetGroupWhere, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNTargetGroupWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐTargetGroupWhere(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) unmarshalOTargetGroupWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐTargetGroupWhere(ctx context.Context, v any) (*model.TargetGroupWhere, error) {
 	if v == nil {
 		return nil, nil
@@ -24665,12 +26644,46 @@ func (ec *executionContext) unmarshalOTargetGroupWhere2ᚖgithubᚗcomᚋotehub�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalOThemeWhere2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐThemeWhereᚄ(ctx context.Context, v any) ([]*model.ThemeWhere, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.ThemeWhere, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNThemeWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐThemeWhere(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) unmarshalOThemeWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐThemeWhere(ctx context.Context, v any) (*model.ThemeWhere, error) {
 	if v == nil {
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputThemeWhere(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOTrainingWhere2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐTrainingWhereᚄ(ctx context.Context, v any) ([]*model.TrainingWhere, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.TrainingWhere, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNTrainingWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐTrainingWhere(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalOTrainingWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐTrainingWhere(ctx context.Context, v any) (*model.TrainingWhere, error) {

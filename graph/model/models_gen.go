@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"time"
 )
 
 // Filters for agreements. All given fields must match; a list matches any of its
@@ -20,6 +21,22 @@ type AgreementWhere struct {
 	NameContains *string `json:"nameContains,omitempty"`
 	// Only nodes located in or covering any of these regions (Region ids).
 	RegionIn []string `json:"regionIn,omitempty"`
+	// All of these conditions hold.
+	And []*AgreementWhere `json:"and,omitempty"`
+	// At least one of these conditions holds.
+	Or []*AgreementWhere `json:"or,omitempty"`
+	// This condition does not hold.
+	Not *AgreementWhere `json:"not,omitempty"`
+	// A condition on the name, in any language (at least one name must match; `neq` and `notIn` must hold for all).
+	Name *StringFilter `json:"name,omitempty"`
+	// A condition on the external key.
+	Key *StringFilter `json:"key,omitempty"`
+	// A condition on the node's own period.
+	Period *PeriodFilter `json:"period,omitempty"`
+	// Conditions on related nodes, all of which must hold: for example
+	// `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` or
+	// `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}`.
+	Relationships []*RelationshipCondition `json:"relationships,omitempty"`
 }
 
 // Filters for contacts. All given fields must match; a list matches any of its
@@ -31,6 +48,30 @@ type ContactWhere struct {
 	KeyIn []string `json:"keyIn,omitempty"`
 	// Only nodes one of whose names, abbreviations or aliases contains this text, ignoring case and diacritics ("paijat" matches "Päijät-Häme").
 	NameContains *string `json:"nameContains,omitempty"`
+	// All of these conditions hold.
+	And []*ContactWhere `json:"and,omitempty"`
+	// At least one of these conditions holds.
+	Or []*ContactWhere `json:"or,omitempty"`
+	// This condition does not hold.
+	Not *ContactWhere `json:"not,omitempty"`
+	// A condition on the name, in any language (at least one name must match; `neq` and `notIn` must hold for all).
+	Name *StringFilter `json:"name,omitempty"`
+	// A condition on the external key.
+	Key *StringFilter `json:"key,omitempty"`
+	// A condition on the node's own period.
+	Period *PeriodFilter `json:"period,omitempty"`
+	// Conditions on related nodes, all of which must hold: for example
+	// `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` or
+	// `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}`.
+	Relationships []*RelationshipCondition `json:"relationships,omitempty"`
+}
+
+// A span of days for period conditions; either end may be open.
+type DateRange struct {
+	// First day (inclusive); open when omitted.
+	Start *time.Time `json:"start,omitempty"`
+	// Last day (inclusive); open when omitted.
+	End *time.Time `json:"end,omitempty"`
 }
 
 // Filters for employers. All given fields must match; a list matches any of its
@@ -46,6 +87,53 @@ type EmployerWhere struct {
 	RegionIn []string `json:"regionIn,omitempty"`
 	// Only nodes of these types.
 	TypeIn []OrganisationType `json:"typeIn,omitempty"`
+	// All of these conditions hold.
+	And []*EmployerWhere `json:"and,omitempty"`
+	// At least one of these conditions holds.
+	Or []*EmployerWhere `json:"or,omitempty"`
+	// This condition does not hold.
+	Not *EmployerWhere `json:"not,omitempty"`
+	// A condition on the name, in any language (at least one name must match; `neq` and `notIn` must hold for all).
+	Name *StringFilter `json:"name,omitempty"`
+	// A condition on the external key.
+	Key *StringFilter `json:"key,omitempty"`
+	// A condition on the node's own period.
+	Period *PeriodFilter `json:"period,omitempty"`
+	// Conditions on related nodes, all of which must hold: for example
+	// `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` or
+	// `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}`.
+	Relationships []*RelationshipCondition `json:"relationships,omitempty"`
+}
+
+// A condition on entities of any kind, used for related nodes. All given
+// fields must hold.
+type EntityWhere struct {
+	// Only these kinds.
+	KindIn []NodeKind `json:"kindIn,omitempty"`
+	// Only these ids.
+	IDIn []string `json:"idIn,omitempty"`
+	// Only these external keys.
+	KeyIn []string `json:"keyIn,omitempty"`
+	// Names, abbreviations or aliases contain this text, ignoring case and diacritics.
+	NameContains *string `json:"nameContains,omitempty"`
+	// Located in or covering one of these regions (Region ids).
+	RegionIn []string `json:"regionIn,omitempty"`
+	// Only these types (organisation, service, event... types by their enum names).
+	TypeIn []string `json:"typeIn,omitempty"`
+	// All of these conditions hold.
+	And []*EntityWhere `json:"and,omitempty"`
+	// At least one of these conditions holds.
+	Or []*EntityWhere `json:"or,omitempty"`
+	// This condition does not hold.
+	Not *EntityWhere `json:"not,omitempty"`
+	// A condition on the name, in any language.
+	Name *StringFilter `json:"name,omitempty"`
+	// A condition on the external key.
+	Key *StringFilter `json:"key,omitempty"`
+	// A condition on the node's own period.
+	Period *PeriodFilter `json:"period,omitempty"`
+	// Conditions on their related nodes.
+	Relationships []*RelationshipCondition `json:"relationships,omitempty"`
 }
 
 // Filters for events. All given fields must match; a list matches any of its
@@ -61,6 +149,36 @@ type EventWhere struct {
 	RegionIn []string `json:"regionIn,omitempty"`
 	// Only nodes of these types.
 	TypeIn []EventType `json:"typeIn,omitempty"`
+	// All of these conditions hold.
+	And []*EventWhere `json:"and,omitempty"`
+	// At least one of these conditions holds.
+	Or []*EventWhere `json:"or,omitempty"`
+	// This condition does not hold.
+	Not *EventWhere `json:"not,omitempty"`
+	// A condition on the name, in any language (at least one name must match; `neq` and `notIn` must hold for all).
+	Name *StringFilter `json:"name,omitempty"`
+	// A condition on the external key.
+	Key *StringFilter `json:"key,omitempty"`
+	// A condition on the node's own period.
+	Period *PeriodFilter `json:"period,omitempty"`
+	// Conditions on related nodes, all of which must hold: for example
+	// `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` or
+	// `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}`.
+	Relationships []*RelationshipCondition `json:"relationships,omitempty"`
+}
+
+// A condition on a whole number. Every given bound must hold.
+type IntFilter struct {
+	// Equals.
+	Eq *int `json:"eq,omitempty"`
+	// Greater than.
+	Gt *int `json:"gt,omitempty"`
+	// Greater than or equal to.
+	Gte *int `json:"gte,omitempty"`
+	// Less than.
+	Lt *int `json:"lt,omitempty"`
+	// Less than or equal to.
+	Lte *int `json:"lte,omitempty"`
 }
 
 // One sort key for nodes.
@@ -84,6 +202,22 @@ type OrganisationWhere struct {
 	RegionIn []string `json:"regionIn,omitempty"`
 	// Only nodes of these types.
 	TypeIn []OrganisationType `json:"typeIn,omitempty"`
+	// All of these conditions hold.
+	And []*OrganisationWhere `json:"and,omitempty"`
+	// At least one of these conditions holds.
+	Or []*OrganisationWhere `json:"or,omitempty"`
+	// This condition does not hold.
+	Not *OrganisationWhere `json:"not,omitempty"`
+	// A condition on the name, in any language (at least one name must match; `neq` and `notIn` must hold for all).
+	Name *StringFilter `json:"name,omitempty"`
+	// A condition on the external key.
+	Key *StringFilter `json:"key,omitempty"`
+	// A condition on the node's own period.
+	Period *PeriodFilter `json:"period,omitempty"`
+	// Conditions on related nodes, all of which must hold: for example
+	// `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` or
+	// `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}`.
+	Relationships []*RelationshipCondition `json:"relationships,omitempty"`
 }
 
 // Relay page information.
@@ -98,6 +232,22 @@ type PageInfo struct {
 	EndCursor *string `json:"endCursor,omitempty"`
 }
 
+// A condition on a period. Unknown ends of a stored period are open, so an
+// undated node overlaps and contains every day; use `isNull: false` to
+// require a period.
+type PeriodFilter struct {
+	// The period shares at least one day with this range.
+	Overlaps *DateRange `json:"overlaps,omitempty"`
+	// The period contains this day.
+	Contains *time.Time `json:"contains,omitempty"`
+	// The period starts on or after this day (a known start is required).
+	StartsFrom *time.Time `json:"startsFrom,omitempty"`
+	// The period starts before this day (a known start is required).
+	StartsBefore *time.Time `json:"startsBefore,omitempty"`
+	// true: the node has no period; false: it has one.
+	IsNull *bool `json:"isNull,omitempty"`
+}
+
 // Filters for pilots. All given fields must match; a list matches any of its
 // items. Omitted fields do not filter.
 type PilotWhere struct {
@@ -109,6 +259,22 @@ type PilotWhere struct {
 	NameContains *string `json:"nameContains,omitempty"`
 	// Only nodes located in or covering any of these regions (Region ids).
 	RegionIn []string `json:"regionIn,omitempty"`
+	// All of these conditions hold.
+	And []*PilotWhere `json:"and,omitempty"`
+	// At least one of these conditions holds.
+	Or []*PilotWhere `json:"or,omitempty"`
+	// This condition does not hold.
+	Not *PilotWhere `json:"not,omitempty"`
+	// A condition on the name, in any language (at least one name must match; `neq` and `notIn` must hold for all).
+	Name *StringFilter `json:"name,omitempty"`
+	// A condition on the external key.
+	Key *StringFilter `json:"key,omitempty"`
+	// A condition on the node's own period.
+	Period *PeriodFilter `json:"period,omitempty"`
+	// Conditions on related nodes, all of which must hold: for example
+	// `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` or
+	// `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}`.
+	Relationships []*RelationshipCondition `json:"relationships,omitempty"`
 }
 
 // Filters for programmes. All given fields must match; a list matches any of its
@@ -124,6 +290,22 @@ type ProgrammeWhere struct {
 	RegionIn []string `json:"regionIn,omitempty"`
 	// Only nodes of these types.
 	TypeIn []ProgrammeType `json:"typeIn,omitempty"`
+	// All of these conditions hold.
+	And []*ProgrammeWhere `json:"and,omitempty"`
+	// At least one of these conditions holds.
+	Or []*ProgrammeWhere `json:"or,omitempty"`
+	// This condition does not hold.
+	Not *ProgrammeWhere `json:"not,omitempty"`
+	// A condition on the name, in any language (at least one name must match; `neq` and `notIn` must hold for all).
+	Name *StringFilter `json:"name,omitempty"`
+	// A condition on the external key.
+	Key *StringFilter `json:"key,omitempty"`
+	// A condition on the node's own period.
+	Period *PeriodFilter `json:"period,omitempty"`
+	// Conditions on related nodes, all of which must hold: for example
+	// `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` or
+	// `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}`.
+	Relationships []*RelationshipCondition `json:"relationships,omitempty"`
 }
 
 // The root of every query.
@@ -141,6 +323,39 @@ type RegionWhere struct {
 	NameContains *string `json:"nameContains,omitempty"`
 	// Only nodes of these levels.
 	LevelIn []RegionLevel `json:"levelIn,omitempty"`
+	// All of these conditions hold.
+	And []*RegionWhere `json:"and,omitempty"`
+	// At least one of these conditions holds.
+	Or []*RegionWhere `json:"or,omitempty"`
+	// This condition does not hold.
+	Not *RegionWhere `json:"not,omitempty"`
+	// A condition on the name, in any language (at least one name must match; `neq` and `notIn` must hold for all).
+	Name *StringFilter `json:"name,omitempty"`
+	// A condition on the external key.
+	Key *StringFilter `json:"key,omitempty"`
+	// A condition on the node's own period.
+	Period *PeriodFilter `json:"period,omitempty"`
+	// Conditions on related nodes, all of which must hold: for example
+	// `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` or
+	// `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}`.
+	Relationships []*RelationshipCondition `json:"relationships,omitempty"`
+}
+
+// A condition on the nodes a node is related to: those at the other end of
+// its relationships of `types` in `direction`. `where` selects which related
+// nodes count; then either `quantifier` applies (SOME by default) or `count`
+// bounds how many distinct related nodes match.
+type RelationshipCondition struct {
+	// Relationship types to follow (all when omitted).
+	Types []RelationshipType `json:"types,omitempty"`
+	// OUT: the node is `from`; IN: it is `to`; BOTH: either.
+	Direction *Direction `json:"direction,omitempty"`
+	// Which related nodes count (all when omitted).
+	Where *EntityWhere `json:"where,omitempty"`
+	// How many of them must match; not together with count.
+	Quantifier *Quantifier `json:"quantifier,omitempty"`
+	// Bounds on the number of distinct related nodes that match.
+	Count *IntFilter `json:"count,omitempty"`
 }
 
 // One sort key for relationships.
@@ -189,6 +404,22 @@ type ServiceWhere struct {
 	RegionIn []string `json:"regionIn,omitempty"`
 	// Only nodes of these types.
 	TypeIn []ServiceType `json:"typeIn,omitempty"`
+	// All of these conditions hold.
+	And []*ServiceWhere `json:"and,omitempty"`
+	// At least one of these conditions holds.
+	Or []*ServiceWhere `json:"or,omitempty"`
+	// This condition does not hold.
+	Not *ServiceWhere `json:"not,omitempty"`
+	// A condition on the name, in any language (at least one name must match; `neq` and `notIn` must hold for all).
+	Name *StringFilter `json:"name,omitempty"`
+	// A condition on the external key.
+	Key *StringFilter `json:"key,omitempty"`
+	// A condition on the node's own period.
+	Period *PeriodFilter `json:"period,omitempty"`
+	// Conditions on related nodes, all of which must hold: for example
+	// `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` or
+	// `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}`.
+	Relationships []*RelationshipCondition `json:"relationships,omitempty"`
 }
 
 // Filters for source documents. All given fields must match; a list matches any of its
@@ -202,6 +433,44 @@ type SourceDocumentWhere struct {
 	NameContains *string `json:"nameContains,omitempty"`
 	// Only nodes of these types.
 	TypeIn []SourceDocumentType `json:"typeIn,omitempty"`
+	// All of these conditions hold.
+	And []*SourceDocumentWhere `json:"and,omitempty"`
+	// At least one of these conditions holds.
+	Or []*SourceDocumentWhere `json:"or,omitempty"`
+	// This condition does not hold.
+	Not *SourceDocumentWhere `json:"not,omitempty"`
+	// A condition on the name, in any language (at least one name must match; `neq` and `notIn` must hold for all).
+	Name *StringFilter `json:"name,omitempty"`
+	// A condition on the external key.
+	Key *StringFilter `json:"key,omitempty"`
+	// A condition on the node's own period.
+	Period *PeriodFilter `json:"period,omitempty"`
+	// Conditions on related nodes, all of which must hold: for example
+	// `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` or
+	// `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}`.
+	Relationships []*RelationshipCondition `json:"relationships,omitempty"`
+}
+
+// A condition on a string. Every given field must hold. With `fold: true`
+// comparisons ignore case and diacritics ("paijat hame" equals
+// "Päijät-Häme").
+type StringFilter struct {
+	// Equals.
+	Eq *string `json:"eq,omitempty"`
+	// Does not equal.
+	Neq *string `json:"neq,omitempty"`
+	// Equals one of these.
+	In []string `json:"in,omitempty"`
+	// Equals none of these.
+	NotIn []string `json:"notIn,omitempty"`
+	// Contains this text.
+	Contains *string `json:"contains,omitempty"`
+	// Starts with this text.
+	HasPrefix *string `json:"hasPrefix,omitempty"`
+	// Compare ignoring case and diacritics.
+	Fold *bool `json:"fold,omitempty"`
+	// true: the value is missing; false: it is present.
+	IsNull *bool `json:"isNull,omitempty"`
 }
 
 // Filters for target groups. All given fields must match; a list matches any of its
@@ -213,6 +482,22 @@ type TargetGroupWhere struct {
 	KeyIn []string `json:"keyIn,omitempty"`
 	// Only nodes one of whose names, abbreviations or aliases contains this text, ignoring case and diacritics ("paijat" matches "Päijät-Häme").
 	NameContains *string `json:"nameContains,omitempty"`
+	// All of these conditions hold.
+	And []*TargetGroupWhere `json:"and,omitempty"`
+	// At least one of these conditions holds.
+	Or []*TargetGroupWhere `json:"or,omitempty"`
+	// This condition does not hold.
+	Not *TargetGroupWhere `json:"not,omitempty"`
+	// A condition on the name, in any language (at least one name must match; `neq` and `notIn` must hold for all).
+	Name *StringFilter `json:"name,omitempty"`
+	// A condition on the external key.
+	Key *StringFilter `json:"key,omitempty"`
+	// A condition on the node's own period.
+	Period *PeriodFilter `json:"period,omitempty"`
+	// Conditions on related nodes, all of which must hold: for example
+	// `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` or
+	// `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}`.
+	Relationships []*RelationshipCondition `json:"relationships,omitempty"`
 }
 
 // Filters for themes. All given fields must match; a list matches any of its
@@ -224,6 +509,22 @@ type ThemeWhere struct {
 	KeyIn []string `json:"keyIn,omitempty"`
 	// Only nodes one of whose names, abbreviations or aliases contains this text, ignoring case and diacritics ("paijat" matches "Päijät-Häme").
 	NameContains *string `json:"nameContains,omitempty"`
+	// All of these conditions hold.
+	And []*ThemeWhere `json:"and,omitempty"`
+	// At least one of these conditions holds.
+	Or []*ThemeWhere `json:"or,omitempty"`
+	// This condition does not hold.
+	Not *ThemeWhere `json:"not,omitempty"`
+	// A condition on the name, in any language (at least one name must match; `neq` and `notIn` must hold for all).
+	Name *StringFilter `json:"name,omitempty"`
+	// A condition on the external key.
+	Key *StringFilter `json:"key,omitempty"`
+	// A condition on the node's own period.
+	Period *PeriodFilter `json:"period,omitempty"`
+	// Conditions on related nodes, all of which must hold: for example
+	// `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` or
+	// `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}`.
+	Relationships []*RelationshipCondition `json:"relationships,omitempty"`
 }
 
 // Filters for trainings. All given fields must match; a list matches any of its
@@ -237,6 +538,22 @@ type TrainingWhere struct {
 	NameContains *string `json:"nameContains,omitempty"`
 	// Only nodes located in or covering any of these regions (Region ids).
 	RegionIn []string `json:"regionIn,omitempty"`
+	// All of these conditions hold.
+	And []*TrainingWhere `json:"and,omitempty"`
+	// At least one of these conditions holds.
+	Or []*TrainingWhere `json:"or,omitempty"`
+	// This condition does not hold.
+	Not *TrainingWhere `json:"not,omitempty"`
+	// A condition on the name, in any language (at least one name must match; `neq` and `notIn` must hold for all).
+	Name *StringFilter `json:"name,omitempty"`
+	// A condition on the external key.
+	Key *StringFilter `json:"key,omitempty"`
+	// A condition on the node's own period.
+	Period *PeriodFilter `json:"period,omitempty"`
+	// Conditions on related nodes, all of which must hold: for example
+	// `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` or
+	// `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}`.
+	Relationships []*RelationshipCondition `json:"relationships,omitempty"`
 }
 
 // Which end of a relationship a node is on.
@@ -835,6 +1152,67 @@ func (e *ProgrammeType) UnmarshalJSON(b []byte) error {
 }
 
 func (e ProgrammeType) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// How many related nodes a relationship condition requires to match.
+type Quantifier string
+
+const (
+	// At least one related node matches (the default).
+	QuantifierSome Quantifier = "SOME"
+	// Every related node matches (true when there are none).
+	QuantifierAll Quantifier = "ALL"
+	// No related node matches.
+	QuantifierNone Quantifier = "NONE"
+)
+
+var AllQuantifier = []Quantifier{
+	QuantifierSome,
+	QuantifierAll,
+	QuantifierNone,
+}
+
+func (e Quantifier) IsValid() bool {
+	switch e {
+	case QuantifierSome, QuantifierAll, QuantifierNone:
+		return true
+	}
+	return false
+}
+
+func (e Quantifier) String() string {
+	return string(e)
+}
+
+func (e *Quantifier) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = Quantifier(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid Quantifier", str)
+	}
+	return nil
+}
+
+func (e Quantifier) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *Quantifier) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e Quantifier) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
