@@ -58,6 +58,69 @@ func listRelationships(ctx context.Context, s hub.Store, where *model.Relationsh
 	return model.NewConnection(model.RelationshipEdges(page, opts.OrderBy), hasNext, count), nil
 }
 
+// listProvisions answers the provisions query: rows from
+// hub.Provisions, paged with the fixed provision order.
+func listProvisions(ctx context.Context, s hub.Store, where *model.ProvisionWhere, asOf *time.Time, first *int, after *string) (*model.ProvisionConnection, error) {
+	f := hub.ProvisionFilter{AsOf: asOf}
+	if where != nil {
+		for _, l := range [][]string{where.ServiceIn, where.ProviderIn, where.RecipientIn, where.PilotIn, where.RegionIn, where.ThemeIn} {
+			if err := checkIDs(l); err != nil {
+				return nil, err
+			}
+		}
+		f.ServiceIDs, f.ProviderIDs, f.RecipientIDs = where.ServiceIn, where.ProviderIn, where.RecipientIn
+		f.ContextIDs, f.RegionIDs, f.ThemeIDs = where.PilotIn, where.RegionIn, where.ThemeIn
+		for _, t := range where.ServiceTypeIn {
+			f.ServiceTypes = append(f.ServiceTypes, string(t))
+		}
+		for _, k := range where.RecipientKindIn {
+			f.RecipientKinds = append(f.RecipientKinds, hub.Kind(k))
+		}
+		for _, b := range where.BasisIn {
+			f.Bases = append(f.Bases, hub.ProvisionBasis(b))
+		}
+	}
+	size, err := hub.PageSize(first)
+	if err != nil {
+		return nil, err
+	}
+	order := hub.ProvisionOrder()
+	opts := hub.ListOptions{OrderBy: order, First: size}
+	if after != nil {
+		if opts.After, err = hub.DecodeCursor(order, *after); err != nil {
+			return nil, err
+		}
+	}
+	all, err := hub.Provisions(ctx, s, f)
+	if err != nil {
+		return nil, err
+	}
+	page, hasNext := hub.PageOf(all, opts, hub.ProvisionOrderValues, func(p *hub.Provision) string { return p.ID })
+	edges := make([]*model.ProvisionEdge, len(page))
+	for i, p := range page {
+		edges[i] = &model.ProvisionEdge{Cursor: hub.EncodeCursor(order, hub.ProvisionOrderValues(p), p.ID), Node: model.NewProvision(p)}
+	}
+	sel := connectionNodes(fieldSelection(ctx))
+	for _, field := range []string{"provider", "service", "recipient", "context"} {
+		if err := prefetchNodes(ctx, provisionEnds(page, field), childSelection(sel, field)); err != nil {
+			return nil, err
+		}
+	}
+	return model.NewConnection(edges, hasNext, func(context.Context) (int, error) { return len(all), nil }), nil
+}
+
+// provisionEnds returns one end of every provision of the page.
+func provisionEnds(page []*hub.Provision, field string) []*hub.Node {
+	var out []*hub.Node
+	for _, p := range page {
+		n := map[string]*hub.Node{"provider": p.Provider, "service": p.Service, "recipient": p.Recipient, "context": p.Context}[field]
+		if n != nil && !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
 // ids checks a list of client-given ids.
 func checkIDs(ids []string) error {
 	if len(ids) > maxFilterItems {

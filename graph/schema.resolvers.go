@@ -97,6 +97,10 @@ func (r *queryResolver) Relationships(ctx context.Context, first *int, after *st
 	return listRelationships(ctx, r.Store, where, asOf, first, after, orderBy)
 }
 
+func (r *queryResolver) Provisions(ctx context.Context, first *int, after *string, where *model.ProvisionWhere, asOf *time.Time) (*model.Connection[*model.Provision], error) {
+	return listProvisions(ctx, r.Store, where, asOf, first, after)
+}
+
 func (r *queryResolver) Search(ctx context.Context, text string, kinds []model.NodeKind, first *int) ([]*model.SearchResult, error) {
 	size := hub.DefaultPageSize
 	if first != nil {

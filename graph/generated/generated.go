@@ -288,6 +288,33 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	Provision struct {
+		Basis     func(childComplexity int) int
+		Context   func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Period    func(childComplexity int) int
+		Provider  func(childComplexity int) int
+		Provides  func(childComplexity int) int
+		Recipient func(childComplexity int) int
+		Regions   func(childComplexity int) int
+		Serves    func(childComplexity int) int
+		Service   func(childComplexity int) int
+		Sources   func(childComplexity int) int
+		Themes    func(childComplexity int) int
+	}
+
+	ProvisionConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ProvisionEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	Query struct {
 		Agreements      func(childComplexity int, first *int, after *string, where *model.AgreementWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
 		Contacts        func(childComplexity int, first *int, after *string, where *model.ContactWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
@@ -299,6 +326,7 @@ type ComplexityRoot struct {
 		Organisations   func(childComplexity int, first *int, after *string, where *model.OrganisationWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
 		Pilots          func(childComplexity int, first *int, after *string, where *model.PilotWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
 		Programmes      func(childComplexity int, first *int, after *string, where *model.ProgrammeWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
+		Provisions      func(childComplexity int, first *int, after *string, where *model.ProvisionWhere, asOf *time.Time) int
 		Regions         func(childComplexity int, first *int, after *string, where *model.RegionWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
 		Relationships   func(childComplexity int, first *int, after *string, where *model.RelationshipWhere, asOf *time.Time, orderBy []*model.RelationshipOrder) int
 		Search          func(childComplexity int, text string, kinds []model.NodeKind, first *int) int
@@ -529,6 +557,7 @@ type QueryResolver interface {
 	Contacts(ctx context.Context, first *int, after *string, where *model.ContactWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Contact], error)
 	SourceDocuments(ctx context.Context, first *int, after *string, where *model.SourceDocumentWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.SourceDocument], error)
 	Relationships(ctx context.Context, first *int, after *string, where *model.RelationshipWhere, asOf *time.Time, orderBy []*model.RelationshipOrder) (*model.Connection[*model.Relationship], error)
+	Provisions(ctx context.Context, first *int, after *string, where *model.ProvisionWhere, asOf *time.Time) (*model.Connection[*model.Provision], error)
 	Search(ctx context.Context, text string, kinds []model.NodeKind, first *int) ([]*model.SearchResult, error)
 }
 
@@ -1712,6 +1741,117 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ProgrammeEdge.Node(childComplexity), true
 
+	case "Provision.basis":
+		if e.ComplexityRoot.Provision.Basis == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Provision.Basis(childComplexity), true
+	case "Provision.context":
+		if e.ComplexityRoot.Provision.Context == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Provision.Context(childComplexity), true
+	case "Provision.id":
+		if e.ComplexityRoot.Provision.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Provision.ID(childComplexity), true
+	case "Provision.period":
+		if e.ComplexityRoot.Provision.Period == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Provision.Period(childComplexity), true
+	case "Provision.provider":
+		if e.ComplexityRoot.Provision.Provider == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Provision.Provider(childComplexity), true
+	case "Provision.provides":
+		if e.ComplexityRoot.Provision.Provides == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Provision.Provides(childComplexity), true
+	case "Provision.recipient":
+		if e.ComplexityRoot.Provision.Recipient == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Provision.Recipient(childComplexity), true
+	case "Provision.regions":
+		if e.ComplexityRoot.Provision.Regions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Provision.Regions(childComplexity), true
+	case "Provision.serves":
+		if e.ComplexityRoot.Provision.Serves == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Provision.Serves(childComplexity), true
+	case "Provision.service":
+		if e.ComplexityRoot.Provision.Service == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Provision.Service(childComplexity), true
+	case "Provision.sources":
+		if e.ComplexityRoot.Provision.Sources == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Provision.Sources(childComplexity), true
+	case "Provision.themes":
+		if e.ComplexityRoot.Provision.Themes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Provision.Themes(childComplexity), true
+
+	case "ProvisionConnection.edges":
+		if e.ComplexityRoot.ProvisionConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProvisionConnection.Edges(childComplexity), true
+	case "ProvisionConnection.nodes":
+		if e.ComplexityRoot.ProvisionConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProvisionConnection.Nodes(childComplexity), true
+	case "ProvisionConnection.pageInfo":
+		if e.ComplexityRoot.ProvisionConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProvisionConnection.PageInfo(childComplexity), true
+	case "ProvisionConnection.totalCount":
+		if e.ComplexityRoot.ProvisionConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProvisionConnection.TotalCount(childComplexity), true
+
+	case "ProvisionEdge.cursor":
+		if e.ComplexityRoot.ProvisionEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProvisionEdge.Cursor(childComplexity), true
+	case "ProvisionEdge.node":
+		if e.ComplexityRoot.ProvisionEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProvisionEdge.Node(childComplexity), true
+
 	case "Query.agreements":
 		if e.ComplexityRoot.Query.Agreements == nil {
 			break
@@ -1823,6 +1963,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Programmes(childComplexity, args["first"].(*int), args["after"].(*string), args["where"].(*model.ProgrammeWhere), args["asOf"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
+	case "Query.provisions":
+		if e.ComplexityRoot.Query.Provisions == nil {
+			break
+		}
+
+		args, err := ec.field_Query_provisions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Provisions(childComplexity, args["first"].(*int), args["after"].(*string), args["where"].(*model.ProvisionWhere), args["asOf"].(*time.Time)), true
 	case "Query.regions":
 		if e.ComplexityRoot.Query.Regions == nil {
 			break
@@ -2821,6 +2972,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("PeriodFilter", ec.unmarshalInputPeriodFilter),
 			graphql.NewInputUnmarshaler("PilotWhere", ec.unmarshalInputPilotWhere),
 			graphql.NewInputUnmarshaler("ProgrammeWhere", ec.unmarshalInputProgrammeWhere),
+			graphql.NewInputUnmarshaler("ProvisionWhere", ec.unmarshalInputProvisionWhere),
 			graphql.NewInputUnmarshaler("RegionWhere", ec.unmarshalInputRegionWhere),
 			graphql.NewInputUnmarshaler("RelationshipCondition", ec.unmarshalInputRelationshipCondition),
 			graphql.NewInputUnmarshaler("RelationshipOrder", ec.unmarshalInputRelationshipOrder),
@@ -4030,6 +4182,21 @@ type Query {
     orderBy: [RelationshipOrder!]
   ): RelationshipConnection!
   """
+  Who provides what to whom: one row per provider, service and recipient,
+  with the pilot it belongs to, the period and the sources of both
+  relationships. Ordered by service, provider and recipient name.
+  """
+  provisions(
+    "Page size, 0 to 100."
+    first: Int = 20
+    "Return rows after this cursor (from ` + "`" + `pageInfo.endCursor` + "`" + `)."
+    after: String
+    "Filters."
+    where: ProvisionWhere
+    "Only provisions whose relationships and nodes are active on this day (undated ones always count)."
+    asOf: Date
+  ): ProvisionConnection!
+  """
   Entities whose names, abbreviations or aliases match the text, ignoring
   case and diacritics, best matches first: exact, then prefix, then
   contained.
@@ -4919,6 +5086,93 @@ input EntityWhere {
   "Conditions on their related nodes."
   relationships: [RelationshipCondition!]
 }
+
+"How a provision's recipient is known."
+enum ProvisionBasis {
+  "The sources say the service serves the recipient."
+  SERVICE
+  """
+  The sources say the provider serves the recipient and provides the
+  service, but do not tie this service to this recipient.
+  """
+  PROVIDER
+  "The sources name no recipient for the service."
+  NONE
+}
+
+"""
+One row of "who provides what to whom": a provider (organisation,
+employer, pilot or programme) provides a service to a recipient (target
+group, organisation, employer or region).
+"""
+type Provision {
+  "Stable, opaque id of the row (not a node id)."
+  id: ID!
+  "Who provides the service."
+  provider: Entity!
+  "The service, method or operating model."
+  service: Service!
+  "Who it is for; null when the sources name no one (basis NONE)."
+  recipient: Entity
+  "How the recipient is known."
+  basis: ProvisionBasis!
+  "The pilot or programme the provision belongs to, when the provider is one."
+  context: Entity
+  "When both relationships hold, as far as the sources say."
+  period: Period
+  "The provider's and the service's regions."
+  regions: [Region!]!
+  "The service's and the provider's themes."
+  themes: [Theme!]!
+  "The PROVIDES relationship."
+  provides: Relationship!
+  "The SERVES relationship, when there is one."
+  serves: Relationship
+  "The sources of both relationships."
+  sources: [Citation!]!
+}
+
+"Filters for provisions. All given fields must hold; a list matches any of its items."
+input ProvisionWhere {
+  "Only these services (Service ids)."
+  serviceIn: [ID!]
+  "Only services of these types."
+  serviceTypeIn: [ServiceType!]
+  "Only these providers."
+  providerIn: [ID!]
+  "Only these recipients (target groups, organisations, employers)."
+  recipientIn: [ID!]
+  "Only recipients of these kinds, for example [TargetGroup]."
+  recipientKindIn: [NodeKind!]
+  "Only provisions of these pilots or programmes."
+  pilotIn: [ID!]
+  "Only provisions whose provider or service is in one of these regions."
+  regionIn: [ID!]
+  "Only provisions whose service or provider has one of these themes (Theme ids)."
+  themeIn: [ID!]
+  "Only rows with these bases."
+  basisIn: [ProvisionBasis!]
+}
+
+"A page of provisions."
+type ProvisionConnection {
+  "The rows of the page with their cursors."
+  edges: [ProvisionEdge!]!
+  "The provisions of the page."
+  nodes: [Provision!]!
+  "Paging information."
+  pageInfo: PageInfo!
+  "How many provisions match in all pages."
+  totalCount: Int!
+}
+
+"A provision with its cursor."
+type ProvisionEdge {
+  "Opaque cursor of this row."
+  cursor: String!
+  "The provision."
+  node: Provision!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -5427,6 +5681,60 @@ func (ec *executionContext) childFields_ProgrammeEdge(ctx context.Context, field
 		return ec.fieldContext_ProgrammeEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ProgrammeEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_Provision(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Provision_id(ctx, field)
+	case "provider":
+		return ec.fieldContext_Provision_provider(ctx, field)
+	case "service":
+		return ec.fieldContext_Provision_service(ctx, field)
+	case "recipient":
+		return ec.fieldContext_Provision_recipient(ctx, field)
+	case "basis":
+		return ec.fieldContext_Provision_basis(ctx, field)
+	case "context":
+		return ec.fieldContext_Provision_context(ctx, field)
+	case "period":
+		return ec.fieldContext_Provision_period(ctx, field)
+	case "regions":
+		return ec.fieldContext_Provision_regions(ctx, field)
+	case "themes":
+		return ec.fieldContext_Provision_themes(ctx, field)
+	case "provides":
+		return ec.fieldContext_Provision_provides(ctx, field)
+	case "serves":
+		return ec.fieldContext_Provision_serves(ctx, field)
+	case "sources":
+		return ec.fieldContext_Provision_sources(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Provision", field.Name)
+}
+
+func (ec *executionContext) childFields_ProvisionConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ProvisionConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_ProvisionConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ProvisionConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ProvisionConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProvisionConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ProvisionEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ProvisionEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ProvisionEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProvisionEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_Region(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6868,6 +7176,44 @@ func (ec *executionContext) field_Query_programmes_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["orderBy"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_provisions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*model.ProvisionWhere, error) {
+			return ec.unmarshalOProvisionWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐProvisionWhere(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg3
 	return args, nil
 }
 
@@ -12731,6 +13077,546 @@ func (ec *executionContext) fieldContext_ProgrammeEdge_node(_ context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _Provision_id(ctx context.Context, field graphql.CollectedField, obj *model.Provision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Provision_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Provision_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Provision", field, true, false, "ID")
+}
+
+func (ec *executionContext) _Provision_provider(ctx context.Context, field graphql.CollectedField, obj *model.Provision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Provision_provider(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Provider(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Entity) graphql.Marshaler {
+			return ec.marshalNEntity2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEntity(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Provision_provider(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Provision",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Provision_service(ctx context.Context, field graphql.CollectedField, obj *model.Provision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Provision_service(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Service(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Service) graphql.Marshaler {
+			return ec.marshalNService2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐService(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Provision_service(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Provision",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Service(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Provision_recipient(ctx context.Context, field graphql.CollectedField, obj *model.Provision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Provision_recipient(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Recipient(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Entity) graphql.Marshaler {
+			return ec.marshalOEntity2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEntity(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Provision_recipient(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Provision",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Provision_basis(ctx context.Context, field graphql.CollectedField, obj *model.Provision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Provision_basis(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Basis(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ProvisionBasis) graphql.Marshaler {
+			return ec.marshalNProvisionBasis2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐProvisionBasis(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Provision_basis(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Provision", field, true, false, "ProvisionBasis")
+}
+
+func (ec *executionContext) _Provision_context(ctx context.Context, field graphql.CollectedField, obj *model.Provision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Provision_context(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Context(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Entity) graphql.Marshaler {
+			return ec.marshalOEntity2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEntity(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Provision_context(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Provision",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Provision_period(ctx context.Context, field graphql.CollectedField, obj *model.Provision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Provision_period(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Period(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hub.Period) graphql.Marshaler {
+			return ec.marshalOPeriod2ᚖgithubᚗcomᚋotehubᚋhubᚐPeriod(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Provision_period(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Provision",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Period(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Provision_regions(ctx context.Context, field graphql.CollectedField, obj *model.Provision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Provision_regions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Regions(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Region) graphql.Marshaler {
+			return ec.marshalNRegion2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRegionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Provision_regions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Provision",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Provision_themes(ctx context.Context, field graphql.CollectedField, obj *model.Provision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Provision_themes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Themes(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Theme) graphql.Marshaler {
+			return ec.marshalNTheme2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐThemeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Provision_themes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Provision",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Theme(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Provision_provides(ctx context.Context, field graphql.CollectedField, obj *model.Provision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Provision_provides(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Provides(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Relationship) graphql.Marshaler {
+			return ec.marshalNRelationship2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationship(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Provision_provides(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Provision",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Relationship(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Provision_serves(ctx context.Context, field graphql.CollectedField, obj *model.Provision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Provision_serves(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Serves(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Relationship) graphql.Marshaler {
+			return ec.marshalORelationship2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationship(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Provision_serves(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Provision",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Relationship(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Provision_sources(ctx context.Context, field graphql.CollectedField, obj *model.Provision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Provision_sources(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sources(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Citation) graphql.Marshaler {
+			return ec.marshalNCitation2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐCitationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Provision_sources(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Provision",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Citation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProvisionConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[*model.Provision]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProvisionConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Edge[*model.Provision]) graphql.Marshaler {
+			return ec.marshalNProvisionEdge2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProvisionConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProvisionConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProvisionEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProvisionConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Connection[*model.Provision]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProvisionConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Provision) graphql.Marshaler {
+			return ec.marshalNProvision2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐProvisionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProvisionConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProvisionConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Provision(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProvisionConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.Connection[*model.Provision]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProvisionConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProvisionConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProvisionConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProvisionConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.Connection[*model.Provision]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProvisionConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProvisionConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProvisionConnection", field, true, false, "Int")
+}
+
+func (ec *executionContext) _ProvisionEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[*model.Provision]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProvisionEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProvisionEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProvisionEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProvisionEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[*model.Provision]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProvisionEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Provision) graphql.Marshaler {
+			return ec.marshalNProvision2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐProvision(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProvisionEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProvisionEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Provision(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_node(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13473,6 +14359,50 @@ func (ec *executionContext) fieldContext_Query_relationships(ctx context.Context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_relationships_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_provisions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_provisions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Provisions(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["where"].(*model.ProvisionWhere), fc.Args["asOf"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Provision]) graphql.Marshaler {
+			return ec.marshalNProvisionConnection2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_provisions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProvisionConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_provisions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -19698,6 +20628,104 @@ func UnmarshalProgrammeWhere(ctx context.Context, raw any) (model.ProgrammeWhere
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputProvisionWhere(ctx context.Context, obj any) (model.ProvisionWhere, error) {
+	var it model.ProvisionWhere
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"serviceIn", "serviceTypeIn", "providerIn", "recipientIn", "recipientKindIn", "pilotIn", "regionIn", "themeIn", "basisIn"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "serviceIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceIn"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceIn = data
+		case "serviceTypeIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceTypeIn"))
+			data, err := ec.unmarshalOServiceType2ᚕgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐServiceTypeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceTypeIn = data
+		case "providerIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("providerIn"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProviderIn = data
+		case "recipientIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recipientIn"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecipientIn = data
+		case "recipientKindIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recipientKindIn"))
+			data, err := ec.unmarshalONodeKind2ᚕgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeKindᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecipientKindIn = data
+		case "pilotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pilotIn"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PilotIn = data
+		case "regionIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionIn"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionIn = data
+		case "themeIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("themeIn"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ThemeIn = data
+		case "basisIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("basisIn"))
+			data, err := ec.unmarshalOProvisionBasis2ᚕgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐProvisionBasisᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BasisIn = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalProvisionWhere unmarshals raw into the ProvisionWhere input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalProvisionWhere(ctx context.Context, raw any) (model.ProvisionWhere, error) {
+	var out model.ProvisionWhere
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ProvisionWhere", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputRegionWhere(ctx context.Context, obj any) (model.RegionWhere, error) {
 	var it model.RegionWhere
 	if obj == nil {
@@ -22515,6 +23543,183 @@ func (ec *executionContext) _ProgrammeEdge(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var provisionImplementors = []string{"Provision"}
+
+func (ec *executionContext) _Provision(ctx context.Context, sel ast.SelectionSet, obj *model.Provision) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, provisionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Provision")
+		case "id":
+			out.Values[i] = ec._Provision_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "provider":
+			out.Values[i] = ec._Provision_provider(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "service":
+			out.Values[i] = ec._Provision_service(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "recipient":
+			out.Values[i] = ec._Provision_recipient(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "basis":
+			out.Values[i] = ec._Provision_basis(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "context":
+			out.Values[i] = ec._Provision_context(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "period":
+			out.Values[i] = ec._Provision_period(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "regions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Provision_regions(ctx, field, obj)
+				})
+		case "themes":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Provision_themes(ctx, field, obj)
+				})
+		case "provides":
+			out.Values[i] = ec._Provision_provides(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "serves":
+			out.Values[i] = ec._Provision_serves(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sources":
+			out.Values[i] = ec._Provision_sources(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var provisionConnectionImplementors = []string{"ProvisionConnection"}
+
+func (ec *executionContext) _ProvisionConnection(ctx context.Context, sel ast.SelectionSet, obj *model.Connection[*model.Provision]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, provisionConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProvisionConnection")
+		case "edges":
+			out.Values[i] = ec._ProvisionConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "nodes":
+			out.Values[i] = ec._ProvisionConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ProvisionConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "totalCount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ProvisionConnection_totalCount(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var provisionEdgeImplementors = []string{"ProvisionEdge"}
+
+func (ec *executionContext) _ProvisionEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[*model.Provision]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, provisionEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProvisionEdge")
+		case "cursor":
+			out.Values[i] = ec._ProvisionEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._ProvisionEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -22635,6 +23840,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_relationships(ctx, field)
+				})
+		case "provisions":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_provisions(ctx, field)
 				})
 		case "search":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -25011,6 +26222,72 @@ func (ec *executionContext) unmarshalNProgrammeWhere2ᚖgithubᚗcomᚋotehubᚋ
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNProvision2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐProvisionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Provision) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProvision2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐProvision(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNProvision2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐProvision(ctx context.Context, sel ast.SelectionSet, v *model.Provision) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Provision!")
+		return graphql.Null
+	}
+	return ec._Provision(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNProvisionBasis2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐProvisionBasis(ctx context.Context, v any) (model.ProvisionBasis, error) {
+	var res model.ProvisionBasis
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNProvisionBasis2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐProvisionBasis(ctx context.Context, sel ast.SelectionSet, v model.ProvisionBasis) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNProvisionConnection2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[*model.Provision]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProvisionConnection!")
+		return graphql.Null
+	}
+	return ec._ProvisionConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNProvisionEdge2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[*model.Provision]) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProvisionEdge2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNProvisionEdge2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.Edge[*model.Provision]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProvisionEdge!")
+		return graphql.Null
+	}
+	return ec._ProvisionEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNRegion2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRegionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Region) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -26274,6 +27551,50 @@ func (ec *executionContext) unmarshalOProgrammeWhere2ᚖgithubᚗcomᚋotehubᚋ
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalOProvisionBasis2ᚕgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐProvisionBasisᚄ(ctx context.Context, v any) ([]model.ProvisionBasis, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.ProvisionBasis, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNProvisionBasis2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐProvisionBasis(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOProvisionBasis2ᚕgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐProvisionBasisᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ProvisionBasis) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProvisionBasis2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐProvisionBasis(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOProvisionWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐProvisionWhere(ctx context.Context, v any) (*model.ProvisionWhere, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputProvisionWhere(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOQuantifier2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐQuantifier(ctx context.Context, v any) (*model.Quantifier, error) {
 	if v == nil {
 		return nil, nil
@@ -26356,6 +27677,13 @@ func (ec *executionContext) unmarshalORegionWhere2ᚖgithubᚗcomᚋotehubᚋhub
 	}
 	res, err := ec.unmarshalInputRegionWhere(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORelationship2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationship(ctx context.Context, sel ast.SelectionSet, v *model.Relationship) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Relationship(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalORelationshipCondition2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipConditionᚄ(ctx context.Context, v any) ([]*model.RelationshipCondition, error) {

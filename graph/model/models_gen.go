@@ -308,6 +308,28 @@ type ProgrammeWhere struct {
 	Relationships []*RelationshipCondition `json:"relationships,omitempty"`
 }
 
+// Filters for provisions. All given fields must hold; a list matches any of its items.
+type ProvisionWhere struct {
+	// Only these services (Service ids).
+	ServiceIn []string `json:"serviceIn,omitempty"`
+	// Only services of these types.
+	ServiceTypeIn []ServiceType `json:"serviceTypeIn,omitempty"`
+	// Only these providers.
+	ProviderIn []string `json:"providerIn,omitempty"`
+	// Only these recipients (target groups, organisations, employers).
+	RecipientIn []string `json:"recipientIn,omitempty"`
+	// Only recipients of these kinds, for example [TargetGroup].
+	RecipientKindIn []NodeKind `json:"recipientKindIn,omitempty"`
+	// Only provisions of these pilots or programmes.
+	PilotIn []string `json:"pilotIn,omitempty"`
+	// Only provisions whose provider or service is in one of these regions.
+	RegionIn []string `json:"regionIn,omitempty"`
+	// Only provisions whose service or provider has one of these themes (Theme ids).
+	ThemeIn []string `json:"themeIn,omitempty"`
+	// Only rows with these bases.
+	BasisIn []ProvisionBasis `json:"basisIn,omitempty"`
+}
+
 // The root of every query.
 type Query struct {
 }
@@ -1152,6 +1174,68 @@ func (e *ProgrammeType) UnmarshalJSON(b []byte) error {
 }
 
 func (e ProgrammeType) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// How a provision's recipient is known.
+type ProvisionBasis string
+
+const (
+	// The sources say the service serves the recipient.
+	ProvisionBasisService ProvisionBasis = "SERVICE"
+	// The sources say the provider serves the recipient and provides the
+	// service, but do not tie this service to this recipient.
+	ProvisionBasisProvider ProvisionBasis = "PROVIDER"
+	// The sources name no recipient for the service.
+	ProvisionBasisNone ProvisionBasis = "NONE"
+)
+
+var AllProvisionBasis = []ProvisionBasis{
+	ProvisionBasisService,
+	ProvisionBasisProvider,
+	ProvisionBasisNone,
+}
+
+func (e ProvisionBasis) IsValid() bool {
+	switch e {
+	case ProvisionBasisService, ProvisionBasisProvider, ProvisionBasisNone:
+		return true
+	}
+	return false
+}
+
+func (e ProvisionBasis) String() string {
+	return string(e)
+}
+
+func (e *ProvisionBasis) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ProvisionBasis(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ProvisionBasis", str)
+	}
+	return nil
+}
+
+func (e ProvisionBasis) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ProvisionBasis) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ProvisionBasis) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
