@@ -51,7 +51,7 @@ type Provision struct {
 // list matches any of its items.
 type ProvisionFilter struct {
 	ServiceIDs, ServiceTypes, ProviderIDs, RecipientIDs []string
-	ContextIDs, RegionIDs, ThemeIDs                      []string
+	ContextIDs, RegionIDs, ThemeIDs                     []string
 	// RecipientKinds restricts recipients (e.g. only target groups).
 	RecipientKinds []Kind
 	Bases          []ProvisionBasis
