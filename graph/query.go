@@ -20,14 +20,9 @@ const (
 // matching rows are filtered by period and paged here with the reference
 // semantics; otherwise the store pages them.
 func listRelationships(ctx context.Context, s hub.Store, where *model.RelationshipWhere, asOf *time.Time, first *int, after *string, orderBy []*model.RelationshipOrder) (*model.RelationshipConnection, error) {
-	f := hub.RelationshipFilter{}
-	if where != nil {
-		for _, l := range [][]string{where.FromIn, where.ToIn, where.NodeIn} {
-			if err := checkIDs(l); err != nil {
-				return nil, err
-			}
-		}
-		f = hub.RelationshipFilter{Types: model.RelationshipTypes(where.TypeIn), FromIDs: where.FromIn, ToIDs: where.ToIn, NodeIDs: where.NodeIn}
+	f, err := relationshipFilter(where)
+	if err != nil {
+		return nil, err
 	}
 	opts, err := model.ListOptions(first, after, model.RelationshipOrders(orderBy), hub.RelationshipOrderFields, hub.OrderByType)
 	if err != nil {
@@ -61,8 +56,11 @@ func listRelationships(ctx context.Context, s hub.Store, where *model.Relationsh
 // listProvisions answers the provisions query: rows from
 // hub.Provisions, paged with the fixed provision order.
 func listProvisions(ctx context.Context, s hub.Store, where *model.ProvisionWhere, asOf *time.Time, first *int, after *string) (*model.ProvisionConnection, error) {
-	f := hub.ProvisionFilter{AsOf: asOf}
-	if where != nil {
+	f, err := provisionFilter(where, asOf)
+	if err != nil {
+		return nil, err
+	}
+	size, err := hub.PageSize(first)
 		for _, l := range [][]string{where.ServiceIn, where.ProviderIn, where.RecipientIn, where.PilotIn, where.RegionIn, where.ThemeIn} {
 			if err := checkIDs(l); err != nil {
 				return nil, err
@@ -76,11 +74,6 @@ func listProvisions(ctx context.Context, s hub.Store, where *model.ProvisionWher
 		for _, k := range where.RecipientKindIn {
 			f.RecipientKinds = append(f.RecipientKinds, hub.Kind(k))
 		}
-		for _, b := range where.BasisIn {
-			f.Bases = append(f.Bases, hub.ProvisionBasis(b))
-		}
-	}
-	size, err := hub.PageSize(first)
 	if err != nil {
 		return nil, err
 	}
@@ -107,6 +100,44 @@ func listProvisions(ctx context.Context, s hub.Store, where *model.ProvisionWher
 		}
 	}
 	return model.NewConnection(edges, hasNext, func(context.Context) (int, error) { return len(all), nil }), nil
+}
+
+// provisionFilter converts a provisions where input.
+func provisionFilter(where *model.ProvisionWhere, asOf *time.Time) (hub.ProvisionFilter, error) {
+	f := hub.ProvisionFilter{AsOf: asOf}
+	if where == nil {
+		return f, nil
+	}
+	for _, l := range [][]string{where.ServiceIn, where.ProviderIn, where.RecipientIn, where.PilotIn, where.RegionIn, where.ThemeIn} {
+		if err := checkIDs(l); err != nil {
+			return f, err
+		}
+	}
+	f.ServiceIDs, f.ProviderIDs, f.RecipientIDs = where.ServiceIn, where.ProviderIn, where.RecipientIn
+	f.ContextIDs, f.RegionIDs, f.ThemeIDs = where.PilotIn, where.RegionIn, where.ThemeIn
+	for _, t := range where.ServiceTypeIn {
+		f.ServiceTypes = append(f.ServiceTypes, string(t))
+	}
+	for _, k := range where.RecipientKindIn {
+		f.RecipientKinds = append(f.RecipientKinds, hub.Kind(k))
+	}
+	for _, b := range where.BasisIn {
+		f.Bases = append(f.Bases, hub.ProvisionBasis(b))
+	}
+	return f, nil
+}
+
+// relationshipFilter converts a relationships where input.
+func relationshipFilter(where *model.RelationshipWhere) (hub.RelationshipFilter, error) {
+	if where == nil {
+		return hub.RelationshipFilter{}, nil
+	}
+	for _, l := range [][]string{where.FromIn, where.ToIn, where.NodeIn} {
+		if err := checkIDs(l); err != nil {
+			return hub.RelationshipFilter{}, err
+		}
+	}
+	return hub.RelationshipFilter{Types: model.RelationshipTypes(where.TypeIn), FromIDs: where.FromIn, ToIDs: where.ToIn, NodeIDs: where.NodeIn}, nil
 }
 
 // provisionEnds returns one end of every provision of the page.

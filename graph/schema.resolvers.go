@@ -15,6 +15,34 @@ import (
 	"github.com/otehub/hub/graph/model"
 )
 
+func (r *aggregatesResolver) NodeCounts(ctx context.Context, obj *model.Aggregates, by model.NodeCountField, kinds []model.NodeKind, where *model.EntityWhere, asOf *time.Time) ([]*model.CountBucket, error) {
+	return nodeCounts(ctx, r.Store, by, kinds, where, asOf)
+}
+
+func (r *aggregatesResolver) Funding(ctx context.Context, obj *model.Aggregates, by model.FundingGroupField, policy *model.FundingPolicy, asOf *time.Time) ([]*model.FundingBucket, error) {
+	return fundingTotals(ctx, r.Store, by, policy, asOf)
+}
+
+func (r *aggregatesResolver) PartnersPerPilot(ctx context.Context, obj *model.Aggregates, where *model.PilotWhere, asOf *time.Time) ([]*model.CountBucket, error) {
+	return partnersPerPilot(ctx, r.Store, where, asOf)
+}
+
+func (r *aggregatesResolver) Coverage(ctx context.Context, obj *model.Aggregates, where *model.ProvisionWhere, asOf *time.Time) ([]*model.CoverageCell, error) {
+	return coverage(ctx, r.Store, where, asOf)
+}
+
+func (r *aggregatesResolver) OrganisationsInPilots(ctx context.Context, obj *model.Aggregates, minPilots *int, asOf *time.Time) ([]*model.Participation, error) {
+	return organisationsInPilots(ctx, r.Store, minPilots, asOf)
+}
+
+func (r *aggregatesResolver) PilotsPerYear(ctx context.Context, obj *model.Aggregates, where *model.PilotWhere) ([]*model.CountBucket, error) {
+	return pilotsPerYear(ctx, r.Store, where)
+}
+
+func (r *aggregatesResolver) GroupBy(ctx context.Context, obj *model.Aggregates, collection model.GroupCollection, by []*model.GroupByKey, kinds []model.NodeKind, where *model.EntityWhere, relationshipWhere *model.RelationshipWhere, measure *model.Measure, degree *model.RelationshipCondition, fundingPolicy *model.FundingPolicy, asOf *time.Time, having *model.IntFilter) ([]*model.Group, error) {
+	return groupBy(ctx, r.Store, collection, by, kinds, where, relationshipWhere, measure, degree, fundingPolicy, asOf, having)
+}
+
 func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error) {
 	nodes, err := loadNodes(ctx, []string{id})
 	if err != nil {
@@ -101,6 +129,10 @@ func (r *queryResolver) Provisions(ctx context.Context, first *int, after *strin
 	return listProvisions(ctx, r.Store, where, asOf, first, after)
 }
 
+func (r *queryResolver) Aggregates(ctx context.Context) (*model.Aggregates, error) {
+	return &model.Aggregates{}, nil
+}
+
 func (r *queryResolver) Search(ctx context.Context, text string, kinds []model.NodeKind, first *int) ([]*model.SearchResult, error) {
 	size := hub.DefaultPageSize
 	if first != nil {
@@ -124,6 +156,11 @@ func (r *queryResolver) Search(ctx context.Context, text string, kinds []model.N
 	return searchResults(hits), nil
 }
 
+func (r *Resolver) Aggregates() generated.AggregatesResolver { return &aggregatesResolver{r} }
+
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 
-type queryResolver struct{ *Resolver }
+type (
+	aggregatesResolver struct{ *Resolver }
+	queryResolver      struct{ *Resolver }
+)

@@ -130,25 +130,48 @@ func (w *wireWhere) domain() (*hub.Where, error) {
 	out.Name, out.Key = w.Name.domain(), w.Key.domain()
 	out.Period = w.Period.domain()
 	for _, r := range w.Relationships {
-		d := &hub.RelationshipMatch{Dir: hub.Both}
-		for _, t := range r.Types {
-			d.Types = append(d.Types, hub.RelationshipType(t))
-		}
-		if r.Direction != nil {
-			d.Dir = hub.Direction(*r.Direction)
-		}
-		if r.Quantifier != nil {
-			d.Quantifier = hub.Quantifier(*r.Quantifier)
-		}
-		if r.Count != nil {
-			d.Count = &hub.IntRange{Eq: r.Count.Eq, Gt: r.Count.Gt, Gte: r.Count.Gte, Lt: r.Count.Lt, Lte: r.Count.Lte}
-		}
-		if d.Where, err = r.Where.domain(); err != nil {
+		d, err := r.domain()
+		if err != nil {
 			return nil, err
 		}
 		out.Relationships = append(out.Relationships, d)
 	}
 	return out, out.Check()
+}
+
+func (r *wireRelation) domain() (*hub.RelationshipMatch, error) {
+	d := &hub.RelationshipMatch{Dir: hub.Both}
+	for _, t := range r.Types {
+		d.Types = append(d.Types, hub.RelationshipType(t))
+	}
+	if r.Direction != nil {
+		d.Dir = hub.Direction(*r.Direction)
+	}
+	if r.Quantifier != nil {
+		d.Quantifier = hub.Quantifier(*r.Quantifier)
+	}
+	if r.Count != nil {
+		d.Count = &hub.IntRange{Eq: r.Count.Eq, Gt: r.Count.Gt, Gte: r.Count.Gte, Lt: r.Count.Lt, Lte: r.Count.Lte}
+	}
+	var err error
+	d.Where, err = r.Where.domain()
+	return d, err
+}
+
+// toRelationMatch converts a RelationshipCondition input (nil allowed).
+func toRelationMatch(input *model.RelationshipCondition) (*hub.RelationshipMatch, error) {
+	if input == nil {
+		return nil, nil
+	}
+	b, err := json.Marshal(input)
+	if err != nil {
+		return nil, hub.Wrap(hub.EINTERNAL, err, "condition")
+	}
+	var r wireRelation
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, hub.Wrap(hub.EINTERNAL, err, "condition")
+	}
+	return r.domain()
 }
 
 func (s *wireString) domain() *hub.StringMatch {

@@ -30,6 +30,7 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	Aggregates() AggregatesResolver
 	Query() QueryResolver
 }
 
@@ -37,6 +38,16 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	Aggregates struct {
+		Coverage              func(childComplexity int, where *model.ProvisionWhere, asOf *time.Time) int
+		Funding               func(childComplexity int, by model.FundingGroupField, policy *model.FundingPolicy, asOf *time.Time) int
+		GroupBy               func(childComplexity int, collection model.GroupCollection, by []*model.GroupByKey, kinds []model.NodeKind, where *model.EntityWhere, relationshipWhere *model.RelationshipWhere, measure *model.Measure, degree *model.RelationshipCondition, fundingPolicy *model.FundingPolicy, asOf *time.Time, having *model.IntFilter) int
+		NodeCounts            func(childComplexity int, by model.NodeCountField, kinds []model.NodeKind, where *model.EntityWhere, asOf *time.Time) int
+		OrganisationsInPilots func(childComplexity int, minPilots *int, asOf *time.Time) int
+		PartnersPerPilot      func(childComplexity int, where *model.PilotWhere, asOf *time.Time) int
+		PilotsPerYear         func(childComplexity int, where *model.PilotWhere) int
+	}
+
 	Agreement struct {
 		Abbreviations func(childComplexity int) int
 		Aliases       func(childComplexity int) int
@@ -98,6 +109,19 @@ type ComplexityRoot struct {
 	ContactEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	CountBucket struct {
+		Count func(childComplexity int) int
+		Key   func(childComplexity int) int
+		Node  func(childComplexity int) int
+	}
+
+	CoverageCell struct {
+		Providers  func(childComplexity int) int
+		Provisions func(childComplexity int) int
+		Region     func(childComplexity int) int
+		Service    func(childComplexity int) int
 	}
 
 	Employer struct {
@@ -167,6 +191,30 @@ type ComplexityRoot struct {
 		Sources      func(childComplexity int) int
 	}
 
+	FundingBucket struct {
+		Counted  func(childComplexity int) int
+		Currency func(childComplexity int) int
+		Figures  func(childComplexity int) int
+		Key      func(childComplexity int) int
+		Node     func(childComplexity int) int
+		Total    func(childComplexity int) int
+	}
+
+	Group struct {
+		Avg   func(childComplexity int) int
+		Count func(childComplexity int) int
+		Keys  func(childComplexity int) int
+		Max   func(childComplexity int) int
+		Min   func(childComplexity int) int
+		Sum   func(childComplexity int) int
+	}
+
+	GroupKeyValue struct {
+		Field func(childComplexity int) int
+		Node  func(childComplexity int) int
+		Value func(childComplexity int) int
+	}
+
 	LocalizedText struct {
 		En func(childComplexity int) int
 		Fi func(childComplexity int) int
@@ -212,6 +260,12 @@ type ComplexityRoot struct {
 		HasNextPage     func(childComplexity int) int
 		HasPreviousPage func(childComplexity int) int
 		StartCursor     func(childComplexity int) int
+	}
+
+	Participation struct {
+		Count  func(childComplexity int) int
+		Node   func(childComplexity int) int
+		Pilots func(childComplexity int) int
 	}
 
 	Period struct {
@@ -316,6 +370,7 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
+		Aggregates      func(childComplexity int) int
 		Agreements      func(childComplexity int, first *int, after *string, where *model.AgreementWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
 		Contacts        func(childComplexity int, first *int, after *string, where *model.ContactWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
 		Employers       func(childComplexity int, first *int, after *string, where *model.EmployerWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
@@ -539,6 +594,15 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type AggregatesResolver interface {
+	NodeCounts(ctx context.Context, obj *model.Aggregates, by model.NodeCountField, kinds []model.NodeKind, where *model.EntityWhere, asOf *time.Time) ([]*model.CountBucket, error)
+	Funding(ctx context.Context, obj *model.Aggregates, by model.FundingGroupField, policy *model.FundingPolicy, asOf *time.Time) ([]*model.FundingBucket, error)
+	PartnersPerPilot(ctx context.Context, obj *model.Aggregates, where *model.PilotWhere, asOf *time.Time) ([]*model.CountBucket, error)
+	Coverage(ctx context.Context, obj *model.Aggregates, where *model.ProvisionWhere, asOf *time.Time) ([]*model.CoverageCell, error)
+	OrganisationsInPilots(ctx context.Context, obj *model.Aggregates, minPilots *int, asOf *time.Time) ([]*model.Participation, error)
+	PilotsPerYear(ctx context.Context, obj *model.Aggregates, where *model.PilotWhere) ([]*model.CountBucket, error)
+	GroupBy(ctx context.Context, obj *model.Aggregates, collection model.GroupCollection, by []*model.GroupByKey, kinds []model.NodeKind, where *model.EntityWhere, relationshipWhere *model.RelationshipWhere, measure *model.Measure, degree *model.RelationshipCondition, fundingPolicy *model.FundingPolicy, asOf *time.Time, having *model.IntFilter) ([]*model.Group, error)
+}
 type QueryResolver interface {
 	Node(ctx context.Context, id string) (model.Node, error)
 	Nodes(ctx context.Context, ids []string) ([]model.Node, error)
@@ -558,6 +622,7 @@ type QueryResolver interface {
 	SourceDocuments(ctx context.Context, first *int, after *string, where *model.SourceDocumentWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.SourceDocument], error)
 	Relationships(ctx context.Context, first *int, after *string, where *model.RelationshipWhere, asOf *time.Time, orderBy []*model.RelationshipOrder) (*model.Connection[*model.Relationship], error)
 	Provisions(ctx context.Context, first *int, after *string, where *model.ProvisionWhere, asOf *time.Time) (*model.Connection[*model.Provision], error)
+	Aggregates(ctx context.Context) (*model.Aggregates, error)
 	Search(ctx context.Context, text string, kinds []model.NodeKind, first *int) ([]*model.SearchResult, error)
 }
 
@@ -578,6 +643,84 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "Aggregates.coverage":
+		if e.ComplexityRoot.Aggregates.Coverage == nil {
+			break
+		}
+
+		args, err := ec.field_Aggregates_coverage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Aggregates.Coverage(childComplexity, args["where"].(*model.ProvisionWhere), args["asOf"].(*time.Time)), true
+	case "Aggregates.funding":
+		if e.ComplexityRoot.Aggregates.Funding == nil {
+			break
+		}
+
+		args, err := ec.field_Aggregates_funding_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Aggregates.Funding(childComplexity, args["by"].(model.FundingGroupField), args["policy"].(*model.FundingPolicy), args["asOf"].(*time.Time)), true
+	case "Aggregates.groupBy":
+		if e.ComplexityRoot.Aggregates.GroupBy == nil {
+			break
+		}
+
+		args, err := ec.field_Aggregates_groupBy_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Aggregates.GroupBy(childComplexity, args["collection"].(model.GroupCollection), args["by"].([]*model.GroupByKey), args["kinds"].([]model.NodeKind), args["where"].(*model.EntityWhere), args["relationshipWhere"].(*model.RelationshipWhere), args["measure"].(*model.Measure), args["degree"].(*model.RelationshipCondition), args["fundingPolicy"].(*model.FundingPolicy), args["asOf"].(*time.Time), args["having"].(*model.IntFilter)), true
+	case "Aggregates.nodeCounts":
+		if e.ComplexityRoot.Aggregates.NodeCounts == nil {
+			break
+		}
+
+		args, err := ec.field_Aggregates_nodeCounts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Aggregates.NodeCounts(childComplexity, args["by"].(model.NodeCountField), args["kinds"].([]model.NodeKind), args["where"].(*model.EntityWhere), args["asOf"].(*time.Time)), true
+	case "Aggregates.organisationsInPilots":
+		if e.ComplexityRoot.Aggregates.OrganisationsInPilots == nil {
+			break
+		}
+
+		args, err := ec.field_Aggregates_organisationsInPilots_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Aggregates.OrganisationsInPilots(childComplexity, args["minPilots"].(*int), args["asOf"].(*time.Time)), true
+	case "Aggregates.partnersPerPilot":
+		if e.ComplexityRoot.Aggregates.PartnersPerPilot == nil {
+			break
+		}
+
+		args, err := ec.field_Aggregates_partnersPerPilot_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Aggregates.PartnersPerPilot(childComplexity, args["where"].(*model.PilotWhere), args["asOf"].(*time.Time)), true
+	case "Aggregates.pilotsPerYear":
+		if e.ComplexityRoot.Aggregates.PilotsPerYear == nil {
+			break
+		}
+
+		args, err := ec.field_Aggregates_pilotsPerYear_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Aggregates.PilotsPerYear(childComplexity, args["where"].(*model.PilotWhere)), true
 
 	case "Agreement.abbreviations":
 		if e.ComplexityRoot.Agreement.Abbreviations == nil {
@@ -867,6 +1010,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ContactEdge.Node(childComplexity), true
+
+	case "CountBucket.count":
+		if e.ComplexityRoot.CountBucket.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CountBucket.Count(childComplexity), true
+	case "CountBucket.key":
+		if e.ComplexityRoot.CountBucket.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CountBucket.Key(childComplexity), true
+	case "CountBucket.node":
+		if e.ComplexityRoot.CountBucket.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CountBucket.Node(childComplexity), true
+
+	case "CoverageCell.providers":
+		if e.ComplexityRoot.CoverageCell.Providers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoverageCell.Providers(childComplexity), true
+	case "CoverageCell.provisions":
+		if e.ComplexityRoot.CoverageCell.Provisions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoverageCell.Provisions(childComplexity), true
+	case "CoverageCell.region":
+		if e.ComplexityRoot.CoverageCell.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoverageCell.Region(childComplexity), true
+	case "CoverageCell.service":
+		if e.ComplexityRoot.CoverageCell.Service == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoverageCell.Service(childComplexity), true
 
 	case "Employer.abbreviations":
 		if e.ComplexityRoot.Employer.Abbreviations == nil {
@@ -1181,6 +1368,99 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Funding.Sources(childComplexity), true
 
+	case "FundingBucket.counted":
+		if e.ComplexityRoot.FundingBucket.Counted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FundingBucket.Counted(childComplexity), true
+	case "FundingBucket.currency":
+		if e.ComplexityRoot.FundingBucket.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FundingBucket.Currency(childComplexity), true
+	case "FundingBucket.figures":
+		if e.ComplexityRoot.FundingBucket.Figures == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FundingBucket.Figures(childComplexity), true
+	case "FundingBucket.key":
+		if e.ComplexityRoot.FundingBucket.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FundingBucket.Key(childComplexity), true
+	case "FundingBucket.node":
+		if e.ComplexityRoot.FundingBucket.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FundingBucket.Node(childComplexity), true
+	case "FundingBucket.total":
+		if e.ComplexityRoot.FundingBucket.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FundingBucket.Total(childComplexity), true
+
+	case "Group.avg":
+		if e.ComplexityRoot.Group.Avg == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Group.Avg(childComplexity), true
+	case "Group.count":
+		if e.ComplexityRoot.Group.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Group.Count(childComplexity), true
+	case "Group.keys":
+		if e.ComplexityRoot.Group.Keys == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Group.Keys(childComplexity), true
+	case "Group.max":
+		if e.ComplexityRoot.Group.Max == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Group.Max(childComplexity), true
+	case "Group.min":
+		if e.ComplexityRoot.Group.Min == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Group.Min(childComplexity), true
+	case "Group.sum":
+		if e.ComplexityRoot.Group.Sum == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Group.Sum(childComplexity), true
+
+	case "GroupKeyValue.field":
+		if e.ComplexityRoot.GroupKeyValue.Field == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupKeyValue.Field(childComplexity), true
+	case "GroupKeyValue.node":
+		if e.ComplexityRoot.GroupKeyValue.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupKeyValue.Node(childComplexity), true
+	case "GroupKeyValue.value":
+		if e.ComplexityRoot.GroupKeyValue.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupKeyValue.Value(childComplexity), true
+
 	case "LocalizedText.en":
 		if e.ComplexityRoot.LocalizedText.En == nil {
 			break
@@ -1375,6 +1655,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
+
+	case "Participation.count":
+		if e.ComplexityRoot.Participation.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Participation.Count(childComplexity), true
+	case "Participation.node":
+		if e.ComplexityRoot.Participation.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Participation.Node(childComplexity), true
+	case "Participation.pilots":
+		if e.ComplexityRoot.Participation.Pilots == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Participation.Pilots(childComplexity), true
 
 	case "Period.end":
 		if e.ComplexityRoot.Period.End == nil {
@@ -1852,6 +2151,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ProvisionEdge.Node(childComplexity), true
 
+	case "Query.aggregates":
+		if e.ComplexityRoot.Query.Aggregates == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Aggregates(childComplexity), true
 	case "Query.agreements":
 		if e.ComplexityRoot.Query.Agreements == nil {
 			break
@@ -2966,6 +3271,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("EmployerWhere", ec.unmarshalInputEmployerWhere),
 			graphql.NewInputUnmarshaler("EntityWhere", ec.unmarshalInputEntityWhere),
 			graphql.NewInputUnmarshaler("EventWhere", ec.unmarshalInputEventWhere),
+			graphql.NewInputUnmarshaler("GroupByKey", ec.unmarshalInputGroupByKey),
 			graphql.NewInputUnmarshaler("IntFilter", ec.unmarshalInputIntFilter),
 			graphql.NewInputUnmarshaler("NodeOrder", ec.unmarshalInputNodeOrder),
 			graphql.NewInputUnmarshaler("OrganisationWhere", ec.unmarshalInputOrganisationWhere),
@@ -4196,6 +4502,8 @@ type Query {
     "Only provisions whose relationships and nodes are active on this day (undated ones always count)."
     asOf: Date
   ): ProvisionConnection!
+  "Aggregates for dashboards: counts, funding totals, coverage, activity over time and a generic group-by."
+  aggregates: Aggregates!
   """
   Entities whose names, abbreviations or aliases match the text, ignoring
   case and diacritics, best matches first: exact, then prefix, then
@@ -5173,6 +5481,268 @@ type ProvisionEdge {
   "The provision."
   node: Provision!
 }
+
+"""
+Aggregates for dashboards. Each is computed over the whole matching data
+(not a page) and takes the same conditions as the collections.
+"""
+type Aggregates {
+  "How many nodes there are per kind, type, region or theme."
+  nodeCounts(
+    "What to count by."
+    by: NodeCountField!
+    "Only these kinds (all entity kinds when omitted)."
+    kinds: [NodeKind!]
+    "Only nodes matching this condition."
+    where: EntityWhere
+    "As the network stood on this day."
+    asOf: Date
+  ): [CountBucket!]!
+  """
+  Funding totals per region, funder, programme, year or pilot. Where
+  sources disagree on the amount a funder gives a recipient (several
+  FUNDS figures for one funder and recipient), ` + "`" + `policy` + "`" + ` says which figure
+  the total counts; ` + "`" + `figures` + "`" + ` always lists every figure with its sources.
+  """
+  funding(
+    "What to total by."
+    by: FundingGroupField!
+    "Which of disagreeing figures the total counts."
+    policy: FundingPolicy = HIGHEST
+    "Only funding whose relationship and ends are active on this day."
+    asOf: Date
+  ): [FundingBucket!]!
+  "Partners per pilot (distinct PARTNER_IN partners), most first."
+  partnersPerPilot(
+    "Only pilots matching this condition."
+    where: PilotWhere
+    "As the network stood on this day."
+    asOf: Date
+  ): [CountBucket!]!
+  "The services × regions matrix: which service is provided in which region, by how many providers."
+  coverage(
+    "Only provisions matching this condition."
+    where: ProvisionWhere
+    "As the network stood on this day."
+    asOf: Date
+  ): [CoverageCell!]!
+  "Organisations and employers taking part (administrator, partner or expert) in at least minPilots distinct pilots."
+  organisationsInPilots(
+    "The least number of pilots."
+    minPilots: Int = 2
+    "As the network stood on this day."
+    asOf: Date
+  ): [Participation!]!
+  "Pilots active per year (a pilot counts in every year its period touches; one with no known end only in its start year)."
+  pilotsPerYear(
+    "Only pilots matching this condition."
+    where: PilotWhere
+  ): [CountBucket!]!
+  """
+  A generic group-by for dashboards we did not foresee: group nodes or
+  relationships by up to three fields, with count and, for a measure,
+  sum, min, max and average, keeping groups whose count is in ` + "`" + `having` + "`" + `.
+  """
+  groupBy(
+    "Nodes or relationships."
+    collection: GroupCollection!
+    "The fields to group by, 1 to 3."
+    by: [GroupByKey!]!
+    "Nodes: only these kinds."
+    kinds: [NodeKind!]
+    "Nodes: only those matching this condition."
+    where: EntityWhere
+    "Relationships: only those matching this filter."
+    relationshipWhere: RelationshipWhere
+    "The numeric value to sum, minimise, maximise and average."
+    measure: Measure
+    "Which relationships the DEGREE measure counts (all when omitted)."
+    degree: RelationshipCondition
+    "FUNDS relationships: which of disagreeing figures count."
+    fundingPolicy: FundingPolicy = HIGHEST
+    "As the network stood on this day."
+    asOf: Date
+    "Keep only groups whose count is in this range."
+    having: IntFilter
+  ): [Group!]!
+}
+
+"What nodeCounts counts by."
+enum NodeCountField {
+  "The node kind."
+  KIND
+  "The kind's type (organisation type, service type...)."
+  TYPE
+  "The region (a node in two regions counts in both)."
+  REGION
+  "The theme (HAS_THEME relationships)."
+  THEME
+}
+
+"A count of one group."
+type CountBucket {
+  "The group's value: a kind or type name, a year, or a node id."
+  key: String
+  "The node the key names, when it names one (a region, a theme, a pilot)."
+  node: Entity
+  "How many."
+  count: Int!
+}
+
+"What funding totals by."
+enum FundingGroupField {
+  "The recipient's region (a recipient in two regions counts in both)."
+  REGION
+  "The funder."
+  FUNDER
+  "The recipient's programme or sub-project (its PART_OF parent)."
+  PROGRAMME
+  "The recipient (pilot)."
+  PILOT
+  "The start year of the funding, or of the pilot when the funding is undated."
+  YEAR
+}
+
+"How to count disagreeing funding figures for one funder and recipient."
+enum FundingPolicy {
+  "Count the highest figure once."
+  HIGHEST
+  "Count the lowest figure once."
+  LOWEST
+  "Count every figure (adds disagreeing figures up: for inspection, not totals)."
+  EVERY
+}
+
+"Funding of one group."
+type FundingBucket {
+  "The group's value: a node id or a year."
+  key: String
+  "The node the key names (region, funder, programme, pilot), if any."
+  node: Entity
+  "The total by the policy, in major units."
+  total: Float!
+  "ISO 4217 currency."
+  currency: String!
+  "The figures the total counts."
+  counted: [Funding!]!
+  "Every figure of the group with its sources, disagreeing ones included."
+  figures: [Funding!]!
+}
+
+"One cell of the services × regions matrix."
+type CoverageCell {
+  "The service."
+  service: Service!
+  "The region."
+  region: Region!
+  "How many provision rows."
+  provisions: Int!
+  "The distinct providers."
+  providers: [Entity!]!
+}
+
+"An organisation or employer with the pilots it takes part in."
+type Participation {
+  "The organisation or employer."
+  node: Entity!
+  "The distinct pilots."
+  pilots: [Pilot!]!
+  "How many pilots."
+  count: Int!
+}
+
+"What a group-by groups."
+enum GroupCollection {
+  "Nodes (choose kinds with ` + "`" + `kinds` + "`" + `)."
+  NODES
+  "Relationships."
+  RELATIONSHIPS
+}
+
+"""
+Fields to group by. Nodes: KIND, TYPE, KEY, REGION, START_YEAR,
+ACTIVE_YEAR, RELATED. Relationships: TYPE, START_YEAR, ACTIVE_YEAR,
+FROM_KIND, FROM_TYPE, FROM_KEY, FROM_REGION, TO_KIND, TO_TYPE, TO_KEY,
+TO_REGION, TO_PARENT.
+"""
+enum GroupField {
+  "The node kind."
+  KIND
+  "The node's type, or the relationship's type."
+  TYPE
+  "The node itself (its id)."
+  KEY
+  "The node's regions (multi-valued)."
+  REGION
+  "The start year of the period."
+  START_YEAR
+  "Every year the period touches (multi-valued)."
+  ACTIVE_YEAR
+  "The nodes at the other end of the relationships given with the key (multi-valued)."
+  RELATED
+  "The from-node's kind."
+  FROM_KIND
+  "The from-node's type."
+  FROM_TYPE
+  "The from-node itself."
+  FROM_KEY
+  "The from-node's regions."
+  FROM_REGION
+  "The to-node's kind."
+  TO_KIND
+  "The to-node's type."
+  TO_TYPE
+  "The to-node itself."
+  TO_KEY
+  "The to-node's regions."
+  TO_REGION
+  "The to-node's PART_OF parent (a pilot's programme)."
+  TO_PARENT
+}
+
+"One group-by field."
+input GroupByKey {
+  "The field."
+  field: GroupField!
+  "RELATED: relationship types to follow (all when omitted)."
+  types: [RelationshipType!]
+  "RELATED: direction to follow."
+  direction: Direction = BOTH
+}
+
+"The numeric value of a group-by."
+enum Measure {
+  "A FUNDS relationship's amount (relationships)."
+  AMOUNT
+  "The number of distinct related nodes (nodes; see the degree argument)."
+  DEGREE
+}
+
+"One group of a group-by."
+type Group {
+  "The group's values, one per group-by field."
+  keys: [GroupKeyValue!]!
+  "How many rows."
+  count: Int!
+  "Sum of the measure."
+  sum: Float
+  "Least value of the measure."
+  min: Float
+  "Greatest value of the measure."
+  max: Float
+  "Average of the measure."
+  avg: Float
+}
+
+"One value of a group."
+type GroupKeyValue {
+  "The field."
+  field: GroupField!
+  "The value: a kind or type name, a year, or a node id; null when missing."
+  value: String
+  "The node the value names, if it names one."
+  node: Entity
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -5180,6 +5750,26 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // childFields_* functions provide shared child field context lookups.
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
+
+func (ec *executionContext) childFields_Aggregates(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "nodeCounts":
+		return ec.fieldContext_Aggregates_nodeCounts(ctx, field)
+	case "funding":
+		return ec.fieldContext_Aggregates_funding(ctx, field)
+	case "partnersPerPilot":
+		return ec.fieldContext_Aggregates_partnersPerPilot(ctx, field)
+	case "coverage":
+		return ec.fieldContext_Aggregates_coverage(ctx, field)
+	case "organisationsInPilots":
+		return ec.fieldContext_Aggregates_organisationsInPilots(ctx, field)
+	case "pilotsPerYear":
+		return ec.fieldContext_Aggregates_pilotsPerYear(ctx, field)
+	case "groupBy":
+		return ec.fieldContext_Aggregates_groupBy(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Aggregates", field.Name)
+}
 
 func (ec *executionContext) childFields_Agreement(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
@@ -5305,6 +5895,32 @@ func (ec *executionContext) childFields_ContactEdge(ctx context.Context, field g
 		return ec.fieldContext_ContactEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ContactEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_CountBucket(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "key":
+		return ec.fieldContext_CountBucket_key(ctx, field)
+	case "node":
+		return ec.fieldContext_CountBucket_node(ctx, field)
+	case "count":
+		return ec.fieldContext_CountBucket_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CountBucket", field.Name)
+}
+
+func (ec *executionContext) childFields_CoverageCell(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "service":
+		return ec.fieldContext_CoverageCell_service(ctx, field)
+	case "region":
+		return ec.fieldContext_CoverageCell_region(ctx, field)
+	case "provisions":
+		return ec.fieldContext_CoverageCell_provisions(ctx, field)
+	case "providers":
+		return ec.fieldContext_CoverageCell_providers(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CoverageCell", field.Name)
 }
 
 func (ec *executionContext) childFields_Employer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5441,6 +6057,54 @@ func (ec *executionContext) childFields_Funding(ctx context.Context, field graph
 	return nil, fmt.Errorf("no field named %q was found under type Funding", field.Name)
 }
 
+func (ec *executionContext) childFields_FundingBucket(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "key":
+		return ec.fieldContext_FundingBucket_key(ctx, field)
+	case "node":
+		return ec.fieldContext_FundingBucket_node(ctx, field)
+	case "total":
+		return ec.fieldContext_FundingBucket_total(ctx, field)
+	case "currency":
+		return ec.fieldContext_FundingBucket_currency(ctx, field)
+	case "counted":
+		return ec.fieldContext_FundingBucket_counted(ctx, field)
+	case "figures":
+		return ec.fieldContext_FundingBucket_figures(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FundingBucket", field.Name)
+}
+
+func (ec *executionContext) childFields_Group(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "keys":
+		return ec.fieldContext_Group_keys(ctx, field)
+	case "count":
+		return ec.fieldContext_Group_count(ctx, field)
+	case "sum":
+		return ec.fieldContext_Group_sum(ctx, field)
+	case "min":
+		return ec.fieldContext_Group_min(ctx, field)
+	case "max":
+		return ec.fieldContext_Group_max(ctx, field)
+	case "avg":
+		return ec.fieldContext_Group_avg(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Group", field.Name)
+}
+
+func (ec *executionContext) childFields_GroupKeyValue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "field":
+		return ec.fieldContext_GroupKeyValue_field(ctx, field)
+	case "value":
+		return ec.fieldContext_GroupKeyValue_value(ctx, field)
+	case "node":
+		return ec.fieldContext_GroupKeyValue_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GroupKeyValue", field.Name)
+}
+
 func (ec *executionContext) childFields_LocalizedText(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "fi":
@@ -5533,6 +6197,18 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_Participation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_Participation_node(ctx, field)
+	case "pilots":
+		return ec.fieldContext_Participation_pilots(ctx, field)
+	case "count":
+		return ec.fieldContext_Participation_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Participation", field.Name)
 }
 
 func (ec *executionContext) childFields_Period(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6246,6 +6922,240 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 // endregion ************************** internal!.gotpl ***************************
 
 // region    ***************************** args.gotpl *****************************
+
+func (ec *executionContext) field_Aggregates_coverage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*model.ProvisionWhere, error) {
+			return ec.unmarshalOProvisionWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐProvisionWhere(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Aggregates_funding_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "by",
+		func(ctx context.Context, v any) (model.FundingGroupField, error) {
+			return ec.unmarshalNFundingGroupField2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐFundingGroupField(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["by"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "policy",
+		func(ctx context.Context, v any) (*model.FundingPolicy, error) {
+			return ec.unmarshalOFundingPolicy2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐFundingPolicy(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["policy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Aggregates_groupBy_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "collection",
+		func(ctx context.Context, v any) (model.GroupCollection, error) {
+			return ec.unmarshalNGroupCollection2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐGroupCollection(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["collection"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "by",
+		func(ctx context.Context, v any) ([]*model.GroupByKey, error) {
+			return ec.unmarshalNGroupByKey2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐGroupByKeyᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["by"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "kinds",
+		func(ctx context.Context, v any) ([]model.NodeKind, error) {
+			return ec.unmarshalONodeKind2ᚕgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeKindᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kinds"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*model.EntityWhere, error) {
+			return ec.unmarshalOEntityWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEntityWhere(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "relationshipWhere",
+		func(ctx context.Context, v any) (*model.RelationshipWhere, error) {
+			return ec.unmarshalORelationshipWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipWhere(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["relationshipWhere"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "measure",
+		func(ctx context.Context, v any) (*model.Measure, error) {
+			return ec.unmarshalOMeasure2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐMeasure(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["measure"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "degree",
+		func(ctx context.Context, v any) (*model.RelationshipCondition, error) {
+			return ec.unmarshalORelationshipCondition2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipCondition(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["degree"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "fundingPolicy",
+		func(ctx context.Context, v any) (*model.FundingPolicy, error) {
+			return ec.unmarshalOFundingPolicy2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐFundingPolicy(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["fundingPolicy"] = arg7
+	arg8, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg8
+	arg9, err := graphql.ProcessArgField(ctx, rawArgs, "having",
+		func(ctx context.Context, v any) (*model.IntFilter, error) {
+			return ec.unmarshalOIntFilter2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐIntFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["having"] = arg9
+	return args, nil
+}
+
+func (ec *executionContext) field_Aggregates_nodeCounts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "by",
+		func(ctx context.Context, v any) (model.NodeCountField, error) {
+			return ec.unmarshalNNodeCountField2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeCountField(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["by"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "kinds",
+		func(ctx context.Context, v any) ([]model.NodeKind, error) {
+			return ec.unmarshalONodeKind2ᚕgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeKindᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kinds"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*model.EntityWhere, error) {
+			return ec.unmarshalOEntityWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEntityWhere(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Aggregates_organisationsInPilots_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "minPilots",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["minPilots"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Aggregates_partnersPerPilot_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*model.PilotWhere, error) {
+			return ec.unmarshalOPilotWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐPilotWhere(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Aggregates_pilotsPerYear_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*model.PilotWhere, error) {
+			return ec.unmarshalOPilotWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐPilotWhere(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	return args, nil
+}
 
 func (ec *executionContext) field_Agreement_description_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
@@ -8027,6 +8937,314 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 
 // region    **************************** field.gotpl *****************************
 
+func (ec *executionContext) _Aggregates_nodeCounts(ctx context.Context, field graphql.CollectedField, obj *model.Aggregates) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Aggregates_nodeCounts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Aggregates().NodeCounts(ctx, obj, fc.Args["by"].(model.NodeCountField), fc.Args["kinds"].([]model.NodeKind), fc.Args["where"].(*model.EntityWhere), fc.Args["asOf"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CountBucket) graphql.Marshaler {
+			return ec.marshalNCountBucket2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐCountBucketᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Aggregates_nodeCounts(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Aggregates",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CountBucket(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Aggregates_nodeCounts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Aggregates_funding(ctx context.Context, field graphql.CollectedField, obj *model.Aggregates) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Aggregates_funding(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Aggregates().Funding(ctx, obj, fc.Args["by"].(model.FundingGroupField), fc.Args["policy"].(*model.FundingPolicy), fc.Args["asOf"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.FundingBucket) graphql.Marshaler {
+			return ec.marshalNFundingBucket2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐFundingBucketᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Aggregates_funding(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Aggregates",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FundingBucket(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Aggregates_funding_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Aggregates_partnersPerPilot(ctx context.Context, field graphql.CollectedField, obj *model.Aggregates) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Aggregates_partnersPerPilot(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Aggregates().PartnersPerPilot(ctx, obj, fc.Args["where"].(*model.PilotWhere), fc.Args["asOf"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CountBucket) graphql.Marshaler {
+			return ec.marshalNCountBucket2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐCountBucketᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Aggregates_partnersPerPilot(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Aggregates",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CountBucket(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Aggregates_partnersPerPilot_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Aggregates_coverage(ctx context.Context, field graphql.CollectedField, obj *model.Aggregates) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Aggregates_coverage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Aggregates().Coverage(ctx, obj, fc.Args["where"].(*model.ProvisionWhere), fc.Args["asOf"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CoverageCell) graphql.Marshaler {
+			return ec.marshalNCoverageCell2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐCoverageCellᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Aggregates_coverage(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Aggregates",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CoverageCell(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Aggregates_coverage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Aggregates_organisationsInPilots(ctx context.Context, field graphql.CollectedField, obj *model.Aggregates) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Aggregates_organisationsInPilots(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Aggregates().OrganisationsInPilots(ctx, obj, fc.Args["minPilots"].(*int), fc.Args["asOf"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Participation) graphql.Marshaler {
+			return ec.marshalNParticipation2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐParticipationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Aggregates_organisationsInPilots(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Aggregates",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Participation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Aggregates_organisationsInPilots_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Aggregates_pilotsPerYear(ctx context.Context, field graphql.CollectedField, obj *model.Aggregates) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Aggregates_pilotsPerYear(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Aggregates().PilotsPerYear(ctx, obj, fc.Args["where"].(*model.PilotWhere))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CountBucket) graphql.Marshaler {
+			return ec.marshalNCountBucket2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐCountBucketᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Aggregates_pilotsPerYear(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Aggregates",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CountBucket(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Aggregates_pilotsPerYear_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Aggregates_groupBy(ctx context.Context, field graphql.CollectedField, obj *model.Aggregates) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Aggregates_groupBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Aggregates().GroupBy(ctx, obj, fc.Args["collection"].(model.GroupCollection), fc.Args["by"].([]*model.GroupByKey), fc.Args["kinds"].([]model.NodeKind), fc.Args["where"].(*model.EntityWhere), fc.Args["relationshipWhere"].(*model.RelationshipWhere), fc.Args["measure"].(*model.Measure), fc.Args["degree"].(*model.RelationshipCondition), fc.Args["fundingPolicy"].(*model.FundingPolicy), fc.Args["asOf"].(*time.Time), fc.Args["having"].(*model.IntFilter))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Group) graphql.Marshaler {
+			return ec.marshalNGroup2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐGroupᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Aggregates_groupBy(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Aggregates",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Group(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Aggregates_groupBy_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Agreement_id(ctx context.Context, field graphql.CollectedField, obj *model.Agreement) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9267,6 +10485,203 @@ func (ec *executionContext) fieldContext_ContactEdge_node(_ context.Context, fie
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Contact(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CountBucket_key(ctx context.Context, field graphql.CollectedField, obj *model.CountBucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CountBucket_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CountBucket_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CountBucket", field, true, false, "String")
+}
+
+func (ec *executionContext) _CountBucket_node(ctx context.Context, field graphql.CollectedField, obj *model.CountBucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CountBucket_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Entity) graphql.Marshaler {
+			return ec.marshalOEntity2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEntity(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CountBucket_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CountBucket",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CountBucket_count(ctx context.Context, field graphql.CollectedField, obj *model.CountBucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CountBucket_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CountBucket_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CountBucket", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CoverageCell_service(ctx context.Context, field graphql.CollectedField, obj *model.CoverageCell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoverageCell_service(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Service(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Service) graphql.Marshaler {
+			return ec.marshalNService2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐService(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoverageCell_service(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CoverageCell",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Service(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CoverageCell_region(ctx context.Context, field graphql.CollectedField, obj *model.CoverageCell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoverageCell_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Region(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Region) graphql.Marshaler {
+			return ec.marshalNRegion2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRegion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoverageCell_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CoverageCell",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CoverageCell_provisions(ctx context.Context, field graphql.CollectedField, obj *model.CoverageCell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoverageCell_provisions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Provisions(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoverageCell_provisions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoverageCell", field, true, false, "Int")
+}
+
+func (ec *executionContext) _CoverageCell_providers(ctx context.Context, field graphql.CollectedField, obj *model.CoverageCell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoverageCell_providers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Providers(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Entity) graphql.Marshaler {
+			return ec.marshalNEntity2ᚕgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEntityᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoverageCell_providers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CoverageCell",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
 		},
 	}
 	return fc, nil
@@ -10654,6 +12069,396 @@ func (ec *executionContext) fieldContext_Funding_sources(_ context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _FundingBucket_key(ctx context.Context, field graphql.CollectedField, obj *model.FundingBucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FundingBucket_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FundingBucket_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FundingBucket", field, true, false, "String")
+}
+
+func (ec *executionContext) _FundingBucket_node(ctx context.Context, field graphql.CollectedField, obj *model.FundingBucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FundingBucket_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Entity) graphql.Marshaler {
+			return ec.marshalOEntity2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEntity(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FundingBucket_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FundingBucket",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FundingBucket_total(ctx context.Context, field graphql.CollectedField, obj *model.FundingBucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FundingBucket_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FundingBucket_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FundingBucket", field, true, false, "Float")
+}
+
+func (ec *executionContext) _FundingBucket_currency(ctx context.Context, field graphql.CollectedField, obj *model.FundingBucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FundingBucket_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FundingBucket_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FundingBucket", field, true, false, "String")
+}
+
+func (ec *executionContext) _FundingBucket_counted(ctx context.Context, field graphql.CollectedField, obj *model.FundingBucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FundingBucket_counted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Counted(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Funding) graphql.Marshaler {
+			return ec.marshalNFunding2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐFundingᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FundingBucket_counted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FundingBucket",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Funding(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FundingBucket_figures(ctx context.Context, field graphql.CollectedField, obj *model.FundingBucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FundingBucket_figures(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Figures(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Funding) graphql.Marshaler {
+			return ec.marshalNFunding2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐFundingᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FundingBucket_figures(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FundingBucket",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Funding(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Group_keys(ctx context.Context, field graphql.CollectedField, obj *model.Group) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Group_keys(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Keys(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.GroupKeyValue) graphql.Marshaler {
+			return ec.marshalNGroupKeyValue2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐGroupKeyValueᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Group_keys(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Group",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GroupKeyValue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Group_count(ctx context.Context, field graphql.CollectedField, obj *model.Group) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Group_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Group_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Group", field, true, false, "Int")
+}
+
+func (ec *executionContext) _Group_sum(ctx context.Context, field graphql.CollectedField, obj *model.Group) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Group_sum(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sum(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Group_sum(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Group", field, true, false, "Float")
+}
+
+func (ec *executionContext) _Group_min(ctx context.Context, field graphql.CollectedField, obj *model.Group) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Group_min(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Min(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Group_min(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Group", field, true, false, "Float")
+}
+
+func (ec *executionContext) _Group_max(ctx context.Context, field graphql.CollectedField, obj *model.Group) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Group_max(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Max(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Group_max(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Group", field, true, false, "Float")
+}
+
+func (ec *executionContext) _Group_avg(ctx context.Context, field graphql.CollectedField, obj *model.Group) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Group_avg(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Avg(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Group_avg(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Group", field, true, false, "Float")
+}
+
+func (ec *executionContext) _GroupKeyValue_field(ctx context.Context, field graphql.CollectedField, obj *model.GroupKeyValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GroupKeyValue_field(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Field, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.GroupField) graphql.Marshaler {
+			return ec.marshalNGroupField2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐGroupField(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GroupKeyValue_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GroupKeyValue", field, false, false, "GroupField")
+}
+
+func (ec *executionContext) _GroupKeyValue_value(ctx context.Context, field graphql.CollectedField, obj *model.GroupKeyValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GroupKeyValue_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GroupKeyValue_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GroupKeyValue", field, true, false, "String")
+}
+
+func (ec *executionContext) _GroupKeyValue_node(ctx context.Context, field graphql.CollectedField, obj *model.GroupKeyValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GroupKeyValue_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Entity) graphql.Marshaler {
+			return ec.marshalOEntity2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEntity(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GroupKeyValue_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GroupKeyValue",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _LocalizedText_fi(ctx context.Context, field graphql.CollectedField, obj *model.LocalizedText) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11463,6 +13268,93 @@ func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _Participation_node(ctx context.Context, field graphql.CollectedField, obj *model.Participation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Participation_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Entity) graphql.Marshaler {
+			return ec.marshalNEntity2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEntity(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Participation_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Participation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Participation_pilots(ctx context.Context, field graphql.CollectedField, obj *model.Participation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Participation_pilots(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pilots(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Pilot) graphql.Marshaler {
+			return ec.marshalNPilot2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐPilotᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Participation_pilots(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Participation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Pilot(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Participation_count(ctx context.Context, field graphql.CollectedField, obj *model.Participation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Participation_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Participation_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Participation", field, true, false, "Int")
 }
 
 func (ec *executionContext) _Period_start(ctx context.Context, field graphql.CollectedField, obj *hub.Period) (ret graphql.Marshaler) {
@@ -14405,6 +16297,38 @@ func (ec *executionContext) fieldContext_Query_provisions(ctx context.Context, f
 	if fc.Args, err = ec.field_Query_provisions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_aggregates(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_aggregates(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Aggregates(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Aggregates) graphql.Marshaler {
+			return ec.marshalNAggregates2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐAggregates(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_aggregates(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Aggregates(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -20085,6 +22009,66 @@ func UnmarshalEventWhere(ctx context.Context, raw any) (model.EventWhere, error)
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputGroupByKey(ctx context.Context, obj any) (model.GroupByKey, error) {
+	var it model.GroupByKey
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "BOTH"
+	}
+
+	fieldsInOrder := [...]string{"field", "types", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNGroupField2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐGroupField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "types":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("types"))
+			data, err := ec.unmarshalORelationshipType2ᚕgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipTypeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Types = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalODirection2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalGroupByKey unmarshals raw into the GroupByKey input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalGroupByKey(ctx context.Context, raw any) (model.GroupByKey, error) {
+	var out model.GroupByKey
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "GroupByKey", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputIntFilter(ctx context.Context, obj any) (model.IntFilter, error) {
 	var it model.IntFilter
 	if obj == nil {
@@ -21897,6 +23881,76 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 
 // region    **************************** object.gotpl ****************************
 
+var aggregatesImplementors = []string{"Aggregates"}
+
+func (ec *executionContext) _Aggregates(ctx context.Context, sel ast.SelectionSet, obj *model.Aggregates) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, aggregatesImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Aggregates")
+		case "nodeCounts":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Aggregates_nodeCounts(ctx, field, obj)
+				})
+		case "funding":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Aggregates_funding(ctx, field, obj)
+				})
+		case "partnersPerPilot":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Aggregates_partnersPerPilot(ctx, field, obj)
+				})
+		case "coverage":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Aggregates_coverage(ctx, field, obj)
+				})
+		case "organisationsInPilots":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Aggregates_organisationsInPilots(ctx, field, obj)
+				})
+		case "pilotsPerYear":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Aggregates_pilotsPerYear(ctx, field, obj)
+				})
+		case "groupBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Aggregates_groupBy(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var agreementImplementors = []string{"Agreement", "Node", "Entity"}
 
 func (ec *executionContext) _Agreement(ctx context.Context, sel ast.SelectionSet, obj *model.Agreement) graphql.Marshaler {
@@ -22296,6 +24350,101 @@ func (ec *executionContext) _ContactEdge(ctx context.Context, sel ast.SelectionS
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var countBucketImplementors = []string{"CountBucket"}
+
+func (ec *executionContext) _CountBucket(ctx context.Context, sel ast.SelectionSet, obj *model.CountBucket) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, countBucketImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CountBucket")
+		case "key":
+			out.Values[i] = ec._CountBucket_key(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "node":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CountBucket_node(ctx, field, obj)
+				})
+		case "count":
+			out.Values[i] = ec._CountBucket_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var coverageCellImplementors = []string{"CoverageCell"}
+
+func (ec *executionContext) _CoverageCell(ctx context.Context, sel ast.SelectionSet, obj *model.CoverageCell) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, coverageCellImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CoverageCell")
+		case "service":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CoverageCell_service(ctx, field, obj)
+				})
+		case "region":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CoverageCell_region(ctx, field, obj)
+				})
+		case "provisions":
+			out.Values[i] = ec._CoverageCell_provisions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "providers":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CoverageCell_providers(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -22749,6 +24898,167 @@ func (ec *executionContext) _Funding(ctx context.Context, sel ast.SelectionSet, 
 	return out
 }
 
+var fundingBucketImplementors = []string{"FundingBucket"}
+
+func (ec *executionContext) _FundingBucket(ctx context.Context, sel ast.SelectionSet, obj *model.FundingBucket) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, fundingBucketImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FundingBucket")
+		case "key":
+			out.Values[i] = ec._FundingBucket_key(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "node":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._FundingBucket_node(ctx, field, obj)
+				})
+		case "total":
+			out.Values[i] = ec._FundingBucket_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "currency":
+			out.Values[i] = ec._FundingBucket_currency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "counted":
+			out.Values[i] = ec._FundingBucket_counted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "figures":
+			out.Values[i] = ec._FundingBucket_figures(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var groupImplementors = []string{"Group"}
+
+func (ec *executionContext) _Group(ctx context.Context, sel ast.SelectionSet, obj *model.Group) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, groupImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Group")
+		case "keys":
+			out.Values[i] = ec._Group_keys(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._Group_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sum":
+			out.Values[i] = ec._Group_sum(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "min":
+			out.Values[i] = ec._Group_min(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "max":
+			out.Values[i] = ec._Group_max(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "avg":
+			out.Values[i] = ec._Group_avg(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var groupKeyValueImplementors = []string{"GroupKeyValue"}
+
+func (ec *executionContext) _GroupKeyValue(ctx context.Context, sel ast.SelectionSet, obj *model.GroupKeyValue) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, groupKeyValueImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("GroupKeyValue")
+		case "field":
+			out.Values[i] = ec._GroupKeyValue_field(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "value":
+			out.Values[i] = ec._GroupKeyValue_value(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "node":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._GroupKeyValue_node(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var localizedTextImplementors = []string{"LocalizedText"}
 
 func (ec *executionContext) _LocalizedText(ctx context.Context, sel ast.SelectionSet, obj *model.LocalizedText) graphql.Marshaler {
@@ -23049,6 +25359,51 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 			out.Values[i] = ec._PageInfo_endCursor(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var participationImplementors = []string{"Participation"}
+
+func (ec *executionContext) _Participation(ctx context.Context, sel ast.SelectionSet, obj *model.Participation) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, participationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Participation")
+		case "node":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Participation_node(ctx, field, obj)
+				})
+		case "pilots":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Participation_pilots(ctx, field, obj)
+				})
+		case "count":
+			out.Values[i] = ec._Participation_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -23846,6 +26201,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_provisions(ctx, field)
+				})
+		case "aggregates":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_aggregates(ctx, field)
 				})
 		case "search":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -25542,6 +27903,14 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
+func (ec *executionContext) marshalNAggregates2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐAggregates(ctx context.Context, sel ast.SelectionSet, v *model.Aggregates) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Aggregates!")
+		return graphql.Null
+	}
+	return ec._Aggregates(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNAgreement2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐAgreementᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Agreement) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -25700,6 +28069,54 @@ func (ec *executionContext) marshalNContactEdge2ᚖgithubᚗcomᚋotehubᚋhub�
 func (ec *executionContext) unmarshalNContactWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐContactWhere(ctx context.Context, v any) (*model.ContactWhere, error) {
 	res, err := ec.unmarshalInputContactWhere(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCountBucket2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐCountBucketᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CountBucket) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCountBucket2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐCountBucket(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCountBucket2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐCountBucket(ctx context.Context, sel ast.SelectionSet, v *model.CountBucket) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CountBucket!")
+		return graphql.Null
+	}
+	return ec._CountBucket(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCoverageCell2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐCoverageCellᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CoverageCell) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCoverageCell2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐCoverageCell(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCoverageCell2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐCoverageCell(ctx context.Context, sel ast.SelectionSet, v *model.CoverageCell) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CoverageCell!")
+		return graphql.Null
+	}
+	return ec._CoverageCell(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNEmployer2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEmployerᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Employer) graphql.Marshaler {
@@ -25864,17 +28281,17 @@ func (ec *executionContext) unmarshalNEventWhere2ᚖgithubᚗcomᚋotehubᚋhub�
 }
 
 func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
-	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	res, err := model.UnmarshalFloat(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.SelectionSet, v float64) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalFloatContext(v)
+	res := model.MarshalFloat(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "Float!")
 	}
-	return graphql.WrapContextMarshaler(ctx, res)
+	return res
 }
 
 func (ec *executionContext) marshalNFunding2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐFundingᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Funding) graphql.Marshaler {
@@ -25899,6 +28316,127 @@ func (ec *executionContext) marshalNFunding2ᚖgithubᚗcomᚋotehubᚋhubᚋgra
 		return graphql.Null
 	}
 	return ec._Funding(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNFundingBucket2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐFundingBucketᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.FundingBucket) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFundingBucket2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐFundingBucket(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNFundingBucket2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐFundingBucket(ctx context.Context, sel ast.SelectionSet, v *model.FundingBucket) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FundingBucket!")
+		return graphql.Null
+	}
+	return ec._FundingBucket(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNFundingGroupField2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐFundingGroupField(ctx context.Context, v any) (model.FundingGroupField, error) {
+	var res model.FundingGroupField
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFundingGroupField2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐFundingGroupField(ctx context.Context, sel ast.SelectionSet, v model.FundingGroupField) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNGroup2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Group) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNGroup2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐGroup(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNGroup2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐGroup(ctx context.Context, sel ast.SelectionSet, v *model.Group) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Group!")
+		return graphql.Null
+	}
+	return ec._Group(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNGroupByKey2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐGroupByKeyᚄ(ctx context.Context, v any) ([]*model.GroupByKey, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.GroupByKey, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNGroupByKey2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐGroupByKey(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNGroupByKey2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐGroupByKey(ctx context.Context, v any) (*model.GroupByKey, error) {
+	res, err := ec.unmarshalInputGroupByKey(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNGroupCollection2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐGroupCollection(ctx context.Context, v any) (model.GroupCollection, error) {
+	var res model.GroupCollection
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNGroupCollection2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐGroupCollection(ctx context.Context, sel ast.SelectionSet, v model.GroupCollection) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNGroupField2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐGroupField(ctx context.Context, v any) (model.GroupField, error) {
+	var res model.GroupField
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNGroupField2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐGroupField(ctx context.Context, sel ast.SelectionSet, v model.GroupField) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNGroupKeyValue2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐGroupKeyValueᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.GroupKeyValue) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNGroupKeyValue2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐGroupKeyValue(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNGroupKeyValue2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐGroupKeyValue(ctx context.Context, sel ast.SelectionSet, v *model.GroupKeyValue) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "GroupKeyValue!")
+		return graphql.Null
+	}
+	return ec._GroupKeyValue(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
@@ -25984,6 +28522,16 @@ func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋotehubᚋhubᚋgraph�
 	})
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNNodeCountField2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeCountField(ctx context.Context, v any) (model.NodeCountField, error) {
+	var res model.NodeCountField
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNNodeCountField2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeCountField(ctx context.Context, sel ast.SelectionSet, v model.NodeCountField) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNNodeKind2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeKind(ctx context.Context, v any) (model.NodeKind, error) {
@@ -26088,6 +28636,30 @@ func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋotehubᚋhubᚋgr
 		return graphql.Null
 	}
 	return ec._PageInfo(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNParticipation2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐParticipationᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Participation) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNParticipation2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐParticipation(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNParticipation2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐParticipation(ctx context.Context, sel ast.SelectionSet, v *model.Participation) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Participation!")
+		return graphql.Null
+	}
+	return ec._Participation(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNPilot2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐPilotᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Pilot) graphql.Marshaler {
@@ -27229,6 +29801,40 @@ func (ec *executionContext) unmarshalOEventWhere2ᚖgithubᚗcomᚋotehubᚋhub�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := model.UnmarshalFloat(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel ast.SelectionSet, v *float64) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := model.MarshalFloat(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOFundingPolicy2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐFundingPolicy(ctx context.Context, v any) (*model.FundingPolicy, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.FundingPolicy)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOFundingPolicy2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐFundingPolicy(ctx context.Context, sel ast.SelectionSet, v *model.FundingPolicy) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) unmarshalOID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
 	if v == nil {
 		return nil, nil
@@ -27300,6 +29906,22 @@ func (ec *executionContext) unmarshalOLanguage2ᚖgithubᚗcomᚋotehubᚋhubᚋ
 }
 
 func (ec *executionContext) marshalOLanguage2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐLanguage(ctx context.Context, sel ast.SelectionSet, v *model.Language) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOMeasure2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐMeasure(ctx context.Context, v any) (*model.Measure, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.Measure)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOMeasure2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐMeasure(ctx context.Context, sel ast.SelectionSet, v *model.Measure) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -27701,6 +30323,14 @@ func (ec *executionContext) unmarshalORelationshipCondition2ᚕᚖgithubᚗcom�
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) unmarshalORelationshipCondition2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipCondition(ctx context.Context, v any) (*model.RelationshipCondition, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputRelationshipCondition(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalORelationshipOrder2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipOrderᚄ(ctx context.Context, v any) ([]*model.RelationshipOrder, error) {

@@ -167,6 +167,16 @@ type EventWhere struct {
 	Relationships []*RelationshipCondition `json:"relationships,omitempty"`
 }
 
+// One group-by field.
+type GroupByKey struct {
+	// The field.
+	Field GroupField `json:"field"`
+	// RELATED: relationship types to follow (all when omitted).
+	Types []RelationshipType `json:"types,omitempty"`
+	// RELATED: direction to follow.
+	Direction *Direction `json:"direction,omitempty"`
+}
+
 // A condition on a whole number. Every given bound must hold.
 type IntFilter struct {
 	// Equals.
@@ -703,6 +713,295 @@ func (e EventType) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// What funding totals by.
+type FundingGroupField string
+
+const (
+	// The recipient's region (a recipient in two regions counts in both).
+	FundingGroupFieldRegion FundingGroupField = "REGION"
+	// The funder.
+	FundingGroupFieldFunder FundingGroupField = "FUNDER"
+	// The recipient's programme or sub-project (its PART_OF parent).
+	FundingGroupFieldProgramme FundingGroupField = "PROGRAMME"
+	// The recipient (pilot).
+	FundingGroupFieldPilot FundingGroupField = "PILOT"
+	// The start year of the funding, or of the pilot when the funding is undated.
+	FundingGroupFieldYear FundingGroupField = "YEAR"
+)
+
+var AllFundingGroupField = []FundingGroupField{
+	FundingGroupFieldRegion,
+	FundingGroupFieldFunder,
+	FundingGroupFieldProgramme,
+	FundingGroupFieldPilot,
+	FundingGroupFieldYear,
+}
+
+func (e FundingGroupField) IsValid() bool {
+	switch e {
+	case FundingGroupFieldRegion, FundingGroupFieldFunder, FundingGroupFieldProgramme, FundingGroupFieldPilot, FundingGroupFieldYear:
+		return true
+	}
+	return false
+}
+
+func (e FundingGroupField) String() string {
+	return string(e)
+}
+
+func (e *FundingGroupField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = FundingGroupField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid FundingGroupField", str)
+	}
+	return nil
+}
+
+func (e FundingGroupField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *FundingGroupField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e FundingGroupField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// How to count disagreeing funding figures for one funder and recipient.
+type FundingPolicy string
+
+const (
+	// Count the highest figure once.
+	FundingPolicyHighest FundingPolicy = "HIGHEST"
+	// Count the lowest figure once.
+	FundingPolicyLowest FundingPolicy = "LOWEST"
+	// Count every figure (adds disagreeing figures up: for inspection, not totals).
+	FundingPolicyEvery FundingPolicy = "EVERY"
+)
+
+var AllFundingPolicy = []FundingPolicy{
+	FundingPolicyHighest,
+	FundingPolicyLowest,
+	FundingPolicyEvery,
+}
+
+func (e FundingPolicy) IsValid() bool {
+	switch e {
+	case FundingPolicyHighest, FundingPolicyLowest, FundingPolicyEvery:
+		return true
+	}
+	return false
+}
+
+func (e FundingPolicy) String() string {
+	return string(e)
+}
+
+func (e *FundingPolicy) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = FundingPolicy(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid FundingPolicy", str)
+	}
+	return nil
+}
+
+func (e FundingPolicy) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *FundingPolicy) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e FundingPolicy) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What a group-by groups.
+type GroupCollection string
+
+const (
+	// Nodes (choose kinds with `kinds`).
+	GroupCollectionNodes GroupCollection = "NODES"
+	// Relationships.
+	GroupCollectionRelationships GroupCollection = "RELATIONSHIPS"
+)
+
+var AllGroupCollection = []GroupCollection{
+	GroupCollectionNodes,
+	GroupCollectionRelationships,
+}
+
+func (e GroupCollection) IsValid() bool {
+	switch e {
+	case GroupCollectionNodes, GroupCollectionRelationships:
+		return true
+	}
+	return false
+}
+
+func (e GroupCollection) String() string {
+	return string(e)
+}
+
+func (e *GroupCollection) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = GroupCollection(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid GroupCollection", str)
+	}
+	return nil
+}
+
+func (e GroupCollection) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *GroupCollection) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e GroupCollection) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Fields to group by. Nodes: KIND, TYPE, KEY, REGION, START_YEAR,
+// ACTIVE_YEAR, RELATED. Relationships: TYPE, START_YEAR, ACTIVE_YEAR,
+// FROM_KIND, FROM_TYPE, FROM_KEY, FROM_REGION, TO_KIND, TO_TYPE, TO_KEY,
+// TO_REGION, TO_PARENT.
+type GroupField string
+
+const (
+	// The node kind.
+	GroupFieldKind GroupField = "KIND"
+	// The node's type, or the relationship's type.
+	GroupFieldType GroupField = "TYPE"
+	// The node itself (its id).
+	GroupFieldKey GroupField = "KEY"
+	// The node's regions (multi-valued).
+	GroupFieldRegion GroupField = "REGION"
+	// The start year of the period.
+	GroupFieldStartYear GroupField = "START_YEAR"
+	// Every year the period touches (multi-valued).
+	GroupFieldActiveYear GroupField = "ACTIVE_YEAR"
+	// The nodes at the other end of the relationships given with the key (multi-valued).
+	GroupFieldRelated GroupField = "RELATED"
+	// The from-node's kind.
+	GroupFieldFromKind GroupField = "FROM_KIND"
+	// The from-node's type.
+	GroupFieldFromType GroupField = "FROM_TYPE"
+	// The from-node itself.
+	GroupFieldFromKey GroupField = "FROM_KEY"
+	// The from-node's regions.
+	GroupFieldFromRegion GroupField = "FROM_REGION"
+	// The to-node's kind.
+	GroupFieldToKind GroupField = "TO_KIND"
+	// The to-node's type.
+	GroupFieldToType GroupField = "TO_TYPE"
+	// The to-node itself.
+	GroupFieldToKey GroupField = "TO_KEY"
+	// The to-node's regions.
+	GroupFieldToRegion GroupField = "TO_REGION"
+	// The to-node's PART_OF parent (a pilot's programme).
+	GroupFieldToParent GroupField = "TO_PARENT"
+)
+
+var AllGroupField = []GroupField{
+	GroupFieldKind,
+	GroupFieldType,
+	GroupFieldKey,
+	GroupFieldRegion,
+	GroupFieldStartYear,
+	GroupFieldActiveYear,
+	GroupFieldRelated,
+	GroupFieldFromKind,
+	GroupFieldFromType,
+	GroupFieldFromKey,
+	GroupFieldFromRegion,
+	GroupFieldToKind,
+	GroupFieldToType,
+	GroupFieldToKey,
+	GroupFieldToRegion,
+	GroupFieldToParent,
+}
+
+func (e GroupField) IsValid() bool {
+	switch e {
+	case GroupFieldKind, GroupFieldType, GroupFieldKey, GroupFieldRegion, GroupFieldStartYear, GroupFieldActiveYear, GroupFieldRelated, GroupFieldFromKind, GroupFieldFromType, GroupFieldFromKey, GroupFieldFromRegion, GroupFieldToKind, GroupFieldToType, GroupFieldToKey, GroupFieldToRegion, GroupFieldToParent:
+		return true
+	}
+	return false
+}
+
+func (e GroupField) String() string {
+	return string(e)
+}
+
+func (e *GroupField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = GroupField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid GroupField", str)
+	}
+	return nil
+}
+
+func (e GroupField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *GroupField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e GroupField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 // A content language. When a text is missing in the requested language the
 // hub falls back, in this order, to Finnish (the language of the sources),
 // Swedish, then English.
@@ -822,6 +1121,128 @@ func (e *MatchQuality) UnmarshalJSON(b []byte) error {
 }
 
 func (e MatchQuality) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The numeric value of a group-by.
+type Measure string
+
+const (
+	// A FUNDS relationship's amount (relationships).
+	MeasureAmount Measure = "AMOUNT"
+	// The number of distinct related nodes (nodes; see the degree argument).
+	MeasureDegree Measure = "DEGREE"
+)
+
+var AllMeasure = []Measure{
+	MeasureAmount,
+	MeasureDegree,
+}
+
+func (e Measure) IsValid() bool {
+	switch e {
+	case MeasureAmount, MeasureDegree:
+		return true
+	}
+	return false
+}
+
+func (e Measure) String() string {
+	return string(e)
+}
+
+func (e *Measure) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = Measure(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid Measure", str)
+	}
+	return nil
+}
+
+func (e Measure) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *Measure) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e Measure) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What nodeCounts counts by.
+type NodeCountField string
+
+const (
+	// The node kind.
+	NodeCountFieldKind NodeCountField = "KIND"
+	// The kind's type (organisation type, service type...).
+	NodeCountFieldType NodeCountField = "TYPE"
+	// The region (a node in two regions counts in both).
+	NodeCountFieldRegion NodeCountField = "REGION"
+	// The theme (HAS_THEME relationships).
+	NodeCountFieldTheme NodeCountField = "THEME"
+)
+
+var AllNodeCountField = []NodeCountField{
+	NodeCountFieldKind,
+	NodeCountFieldType,
+	NodeCountFieldRegion,
+	NodeCountFieldTheme,
+}
+
+func (e NodeCountField) IsValid() bool {
+	switch e {
+	case NodeCountFieldKind, NodeCountFieldType, NodeCountFieldRegion, NodeCountFieldTheme:
+		return true
+	}
+	return false
+}
+
+func (e NodeCountField) String() string {
+	return string(e)
+}
+
+func (e *NodeCountField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = NodeCountField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid NodeCountField", str)
+	}
+	return nil
+}
+
+func (e NodeCountField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *NodeCountField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e NodeCountField) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -29,3 +29,14 @@ func UnmarshalDate(v any) (time.Time, error) {
 	}
 	return t, nil
 }
+
+// MarshalFloat writes a float in plain decimal notation (1600000, not
+// 1.6e+06), which dashboards and spreadsheets read without surprises.
+func MarshalFloat(f float64) graphql.Marshaler {
+	return graphql.WriterFunc(func(w io.Writer) {
+		io.WriteString(w, strconv.FormatFloat(f, 'f', -1, 64))
+	})
+}
+
+// UnmarshalFloat reads a float the way gqlgen's built-in scalar does.
+func UnmarshalFloat(v any) (float64, error) { return graphql.UnmarshalFloat(v) }

@@ -1,0 +1,721 @@
+package hub
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// A group-by turns a collection into a flat table of facts, expands
+// multi-valued fields (a node in two regions counts in both) and groups
+// the rows by the chosen fields with count, sum, min, max and average of
+// a numeric measure. The generic implementation here runs over the Store
+// primitives; a store can push the work down (GroupPusher), and the
+// conformance suite checks that it answers the same.
+
+// GroupCollection is what a group-by groups.
+type GroupCollection string
+
+// Group-by collections.
+const (
+	GroupNodes         GroupCollection = "NODES"
+	GroupRelationships GroupCollection = "RELATIONSHIPS"
+)
+
+// GroupField is a field to group by. On nodes: KIND, TYPE, KEY, REGION,
+// START_YEAR, ACTIVE_YEAR (every year of the period), and RELATED (the
+// node at the other end of the relationships in Follow). On
+// relationships: TYPE, START_YEAR, ACTIVE_YEAR, and FROM_* / TO_* fields
+// of either end (KIND, TYPE, KEY, REGION), plus TO_PARENT (the PART_OF
+// parent of the to-node, e.g. a pilot's programme).
+type GroupField string
+
+// Group fields.
+const (
+	ByKind       GroupField = "KIND"
+	ByType       GroupField = "TYPE"
+	ByKey        GroupField = "KEY"
+	ByRegion     GroupField = "REGION"
+	ByStartYear  GroupField = "START_YEAR"
+	ByActiveYear GroupField = "ACTIVE_YEAR"
+	ByRelated    GroupField = "RELATED"
+	ByFromKind   GroupField = "FROM_KIND"
+	ByFromType   GroupField = "FROM_TYPE"
+	ByFromKey    GroupField = "FROM_KEY"
+	ByFromRegion GroupField = "FROM_REGION"
+	ByToKind     GroupField = "TO_KIND"
+	ByToType     GroupField = "TO_TYPE"
+	ByToKey      GroupField = "TO_KEY"
+	ByToRegion   GroupField = "TO_REGION"
+	ByToParent   GroupField = "TO_PARENT"
+)
+
+var (
+	nodeGroupFields = []GroupField{ByKind, ByType, ByKey, ByRegion, ByStartYear, ByActiveYear, ByRelated}
+	relGroupFields  = []GroupField{ByType, ByStartYear, ByActiveYear, ByFromKind, ByFromType, ByFromKey,
+		ByFromRegion, ByToKind, ByToType, ByToKey, ByToRegion, ByToParent}
+)
+
+// GroupKey is one grouping field with its options.
+type GroupKey struct {
+	Field GroupField
+	// Follow is the relationships RELATED follows (nodes only).
+	Dir   Direction
+	Types []RelationshipType
+}
+
+// Measure is the numeric value summed, minimised, maximised and averaged.
+type Measure string
+
+// Measures.
+const (
+	// MeasureNone: only counts.
+	MeasureNone Measure = ""
+	// MeasureAmount is a FUNDS relationship's amount in major units.
+	MeasureAmount Measure = "AMOUNT"
+	// MeasureDegree is a node's number of relationships (of Follow).
+	MeasureDegree Measure = "DEGREE"
+)
+
+// FundingPolicy says how to count FUNDS relationships that are
+// alternative figures for the same funder and recipient (sources that
+// disagree).
+type FundingPolicy string
+
+// Funding policies.
+const (
+	// FundingHighest counts the highest figure once (the default).
+	FundingHighest FundingPolicy = "HIGHEST"
+	// FundingLowest counts the lowest figure once.
+	FundingLowest FundingPolicy = "LOWEST"
+	// FundingEvery counts every figure (sums disagreeing figures; for
+	// seeing per-source figures, not for totals).
+	FundingEvery FundingPolicy = "EVERY"
+)
+
+// GroupSpec is a group-by request.
+type GroupSpec struct {
+	Collection GroupCollection
+	// Nodes and Where select the rows of a NODES group-by.
+	Nodes NodeFilter
+	Where *Where
+	// Relationships selects the rows of a RELATIONSHIPS group-by.
+	Relationships RelationshipFilter
+	By            []GroupKey
+	Measure       Measure
+	// DegreeDir and DegreeTypes say which relationships the DEGREE
+	// measure counts (BOTH and any type when empty).
+	DegreeDir   Direction
+	DegreeTypes []RelationshipType
+	// Funding applies to FUNDS rows (default FundingHighest).
+	Funding FundingPolicy
+	AsOf    *time.Time
+	// Having keeps groups whose count is in range.
+	Having *IntRange
+}
+
+// Group is one group of a group-by.
+type Group struct {
+	// Keys are the group's values, one per GroupKey ("" when missing;
+	// node ids for node-valued fields).
+	Keys  []string
+	Count int
+	// Sum, Min, Max and Avg are over the measure (nil without one or
+	// without values).
+	Sum, Min, Max, Avg *float64
+}
+
+// Limits of a group-by.
+const (
+	maxGroupKeys  = 3
+	maxGroupRows  = 1_000_000
+	maxGroupCount = 10_000
+)
+
+// Check validates a spec.
+func (g *GroupSpec) Check() error {
+	allowed := nodeGroupFields
+	switch g.Collection {
+	case GroupNodes:
+	case GroupRelationships:
+		allowed = relGroupFields
+	default:
+		return Errorf(EINVALID, "unknown collection %q", g.Collection)
+	}
+	if len(g.By) == 0 || len(g.By) > maxGroupKeys {
+		return Errorf(EINVALID, "group by 1 to %d fields", maxGroupKeys)
+	}
+	for _, k := range g.By {
+		if !slices.Contains(allowed, k.Field) {
+			return Errorf(EINVALID, "cannot group %s by %s", strings.ToLower(string(g.Collection)), k.Field)
+		}
+	}
+	if g.Measure == MeasureAmount && g.Collection != GroupRelationships {
+		return Errorf(EINVALID, "the AMOUNT measure applies to relationships (FUNDS)")
+	}
+	if g.Measure == MeasureDegree && g.Collection != GroupNodes {
+		return Errorf(EINVALID, "the DEGREE measure applies to nodes")
+	}
+	if g.Measure == MeasureDegree && slices.ContainsFunc(g.By, func(k GroupKey) bool { return k.Field == ByRelated }) {
+		return Errorf(EINVALID, "group by RELATED or measure DEGREE, not both")
+	}
+	return g.Where.Check()
+}
+
+// GroupPusher is implemented by stores that compute group-bys in the
+// database. It must answer exactly like GroupBy.
+type GroupPusher interface {
+	PushGroupBy(ctx context.Context, spec *GroupSpec) ([]Group, bool, error)
+}
+
+// GroupBy computes a group-by, in the store when it can push the spec
+// down, otherwise over the Store primitives. Groups are ordered by count
+// descending, then by keys.
+func GroupBy(ctx context.Context, s Store, spec *GroupSpec) ([]Group, error) {
+	if err := spec.Check(); err != nil {
+		return nil, err
+	}
+	if p, ok := s.(GroupPusher); ok {
+		groups, done, err := p.PushGroupBy(ctx, spec)
+		if err != nil || done {
+			return finishGroups(groups, spec), err
+		}
+	}
+	return GroupByGeneric(ctx, s, spec)
+}
+
+// GroupByGeneric is the reference implementation over the Store
+// primitives.
+func GroupByGeneric(ctx context.Context, s Store, spec *GroupSpec) ([]Group, error) {
+	if err := spec.Check(); err != nil {
+		return nil, err
+	}
+	var rows []groupRow
+	var err error
+	if spec.Collection == GroupNodes {
+		rows, err = nodeRows(ctx, s, spec)
+	} else {
+		rows, err = relationshipRows(ctx, s, spec)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return finishGroups(aggregateRows(rows, spec.Measure != MeasureNone), spec), nil
+}
+
+// groupRow is one fact: its values per key (several for multi-valued
+// fields) and its measure.
+type groupRow struct {
+	values  [][]string
+	measure float64
+}
+
+func aggregateRows(rows []groupRow, measured bool) []Group {
+	type acc struct {
+		g   Group
+		sum float64
+	}
+	groups := map[string]*acc{}
+	var order []string
+	for _, r := range rows {
+		for _, keys := range cartesian(r.values) {
+			id := strings.Join(keys, "\x00")
+			a, ok := groups[id]
+			if !ok {
+				a = &acc{g: Group{Keys: keys}}
+				groups[id] = a
+				order = append(order, id)
+			}
+			a.g.Count++
+			if measured {
+				a.sum += r.measure
+				if a.g.Min == nil || r.measure < *a.g.Min {
+					a.g.Min = ptr(r.measure)
+				}
+				if a.g.Max == nil || r.measure > *a.g.Max {
+					a.g.Max = ptr(r.measure)
+				}
+			}
+		}
+	}
+	out := make([]Group, 0, len(order))
+	for _, id := range order {
+		a := groups[id]
+		if measured {
+			a.g.Sum = ptr(round2(a.sum))
+			a.g.Avg = ptr(round2(a.sum / float64(a.g.Count)))
+		}
+		out = append(out, a.g)
+	}
+	return out
+}
+
+// finishGroups applies having, the order and the size limit.
+func finishGroups(groups []Group, spec *GroupSpec) []Group {
+	if spec.Having != nil {
+		groups = slices.DeleteFunc(groups, func(g Group) bool { return !spec.Having.Holds(g.Count) })
+	}
+	slices.SortFunc(groups, func(a, b Group) int {
+		if a.Count != b.Count {
+			return b.Count - a.Count
+		}
+		return slices.Compare(a.Keys, b.Keys)
+	})
+	if len(groups) > maxGroupCount {
+		groups = groups[:maxGroupCount]
+	}
+	return groups
+}
+
+func cartesian(values [][]string) [][]string {
+	out := [][]string{{}}
+	for _, vs := range values {
+		if len(vs) == 0 {
+			vs = []string{""}
+		}
+		var next [][]string
+		for _, prefix := range out {
+			for _, v := range vs {
+				next = append(next, append(slices.Clone(prefix), v))
+			}
+		}
+		out = next
+	}
+	return out
+}
+
+func nodeRows(ctx context.Context, s Store, spec *GroupSpec) ([]groupRow, error) {
+	ids, err := Select(ctx, s, spec.Nodes, spec.Where, spec.AsOf)
+	if err != nil {
+		return nil, err
+	}
+	if len(ids) > maxGroupRows {
+		return nil, Errorf(ETOOLARGE, "a group-by reads at most %d rows", maxGroupRows)
+	}
+	nodes, err := s.NodesByID(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	// Related nodes and degrees need the nodes' relationships: one call.
+	var related map[string][]string
+	var degree map[string]int
+	needRel := spec.Measure == MeasureDegree || slices.ContainsFunc(spec.By, func(k GroupKey) bool { return k.Field == ByRelated })
+	if needRel && len(ids) > 0 {
+		related, degree = map[string][]string{}, map[string]int{}
+		follow := GroupKey{Dir: spec.DegreeDir, Types: spec.DegreeTypes}
+		for _, k := range spec.By {
+			if k.Field == ByRelated {
+				follow = k
+			}
+		}
+		rels, _, err := s.FindRelationships(ctx, RelationshipFilter{NodeIDs: ids, Direction: follow.Dir, Types: follow.Types}, ListOptions{First: Unlimited})
+		if err != nil {
+			return nil, err
+		}
+		rels = activeRelationships(rels, spec.AsOf)
+		in := set(ids)
+		for _, r := range rels {
+			if in(r.FromID) && follow.Dir != In {
+				related[r.FromID] = append(related[r.FromID], r.ToID)
+			}
+			if in(r.ToID) && follow.Dir != Out {
+				related[r.ToID] = append(related[r.ToID], r.FromID)
+			}
+		}
+		// The degree counts distinct related nodes, like relationship
+		// conditions' counts.
+		for id, others := range related {
+			related[id] = unique(others)
+			degree[id] = len(related[id])
+		}
+	}
+	rows := make([]groupRow, 0, len(nodes))
+	for _, n := range nodes {
+		if n == nil {
+			continue
+		}
+		row := groupRow{measure: float64(degree[n.ID])}
+		for _, k := range spec.By {
+			if k.Field == ByRelated {
+				row.values = append(row.values, related[n.ID])
+			} else {
+				row.values = append(row.values, nodeField(n, k.Field, spec.AsOf))
+			}
+		}
+		rows = append(rows, row)
+	}
+	return rows, nil
+}
+
+// nodeField returns the values of a node field for grouping.
+func nodeField(n *Node, f GroupField, asOf *time.Time) []string {
+	if n == nil {
+		return nil
+	}
+	switch f {
+	case ByKind:
+		return []string{string(n.Kind)}
+	case ByType:
+		return []string{n.Type}
+	case ByKey:
+		return []string{n.ID}
+	case ByRegion:
+		return n.RegionIDs
+	case ByStartYear:
+		if n.Period != nil && n.Period.Start != nil {
+			return []string{strconv.Itoa(n.Period.Start.Year())}
+		}
+	case ByActiveYear:
+		return activeYears(n.Period)
+	}
+	return nil
+}
+
+// maxYearSpan bounds the years an open-ended period is spread over.
+const maxYearSpan = 50
+
+// activeYears lists the years a period touches; a period with an unknown
+// end counts only its start year (the hub does not guess how long it ran).
+func activeYears(p *Period) []string {
+	if p == nil || p.Start == nil {
+		if p != nil && p.End != nil {
+			return []string{strconv.Itoa(p.End.Year())}
+		}
+		return nil
+	}
+	last := p.Start.Year()
+	if p.End != nil {
+		last = min(p.End.Year(), p.Start.Year()+maxYearSpan)
+	}
+	var out []string
+	for y := p.Start.Year(); y <= last; y++ {
+		out = append(out, strconv.Itoa(y))
+	}
+	return out
+}
+
+func relationshipRows(ctx context.Context, s Store, spec *GroupSpec) ([]groupRow, error) {
+	rels, _, err := s.FindRelationships(ctx, spec.Relationships, ListOptions{First: Unlimited})
+	if err != nil {
+		return nil, err
+	}
+	rels = activeRelationships(rels, spec.AsOf)
+	if len(rels) > maxGroupRows {
+		return nil, Errorf(ETOOLARGE, "a group-by reads at most %d rows", maxGroupRows)
+	}
+	rels = ApplyFundingPolicy(rels, spec.Funding)
+	values, err := relationshipRowsOf(ctx, s, rels, spec)
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]groupRow, 0, len(rels))
+	for i, r := range rels {
+		if values[i] == nil {
+			continue
+		}
+		row := groupRow{values: values[i]}
+		if r.Amount != nil {
+			row.measure = float64(r.Amount.Minor) / 100
+		}
+		rows = append(rows, row)
+	}
+	return rows, nil
+}
+
+// relationshipRowsOf returns, per relationship, its values of the spec's
+// keys; nil for a relationship left out (an end inactive on AsOf).
+func relationshipRowsOf(ctx context.Context, s Store, rels []*Relationship, spec *GroupSpec) ([][][]string, error) {
+	var ids []string
+	for _, r := range rels {
+		ids = append(ids, r.FromID, r.ToID)
+	}
+	ids = unique(ids)
+	list, err := s.NodesByID(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	nodes := make(map[string]*Node, len(list))
+	for _, n := range list {
+		if n != nil {
+			nodes[n.ID] = n
+		}
+	}
+	parents := map[string]string{}
+	if slices.ContainsFunc(spec.By, func(k GroupKey) bool { return k.Field == ByToParent }) && len(ids) > 0 {
+		partOf, _, err := s.FindRelationships(ctx, RelationshipFilter{Types: []RelationshipType{PartOf}, FromIDs: ids}, ListOptions{First: Unlimited})
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range partOf {
+			parents[p.FromID] = p.ToID
+		}
+	}
+	out := make([][][]string, len(rels))
+	for i, r := range rels {
+		from, to := nodes[r.FromID], nodes[r.ToID]
+		if spec.AsOf != nil && ((from != nil && !from.Period.Contains(*spec.AsOf)) || (to != nil && !to.Period.Contains(*spec.AsOf))) {
+			continue
+		}
+		var row [][]string
+		for _, k := range spec.By {
+			var v []string
+			switch k.Field {
+			case ByType:
+				v = []string{string(r.Type)}
+			case ByStartYear:
+				if r.Period != nil && r.Period.Start != nil {
+					v = []string{strconv.Itoa(r.Period.Start.Year())}
+				} else if to != nil && to.Period != nil && to.Period.Start != nil {
+					// Undated relationships take the year of what they
+					// are about (a pilot's funding, its start year).
+					v = []string{strconv.Itoa(to.Period.Start.Year())}
+				}
+			case ByActiveYear:
+				v = activeYears(r.Period)
+				if v == nil && to != nil {
+					v = activeYears(to.Period)
+				}
+			case ByFromKind, ByFromType, ByFromKey, ByFromRegion:
+				v = nodeField(from, GroupField(strings.TrimPrefix(string(k.Field), "FROM_")), nil)
+			case ByToKind, ByToType, ByToKey, ByToRegion:
+				v = nodeField(to, GroupField(strings.TrimPrefix(string(k.Field), "TO_")), nil)
+			case ByToParent:
+				if p, ok := parents[r.ToID]; ok {
+					v = []string{p}
+				}
+			}
+			row = append(row, v)
+		}
+		out[i] = row
+	}
+	return out, nil
+}
+
+// ApplyFundingPolicy reduces FUNDS relationships that are alternative
+// figures for the same funder and recipient to one, by the policy; other
+// relationships pass unchanged. The kept row is the highest (lowest)
+// figure, ties broken by id.
+func ApplyFundingPolicy(rels []*Relationship, policy FundingPolicy) []*Relationship {
+	if policy == FundingEvery {
+		return rels
+	}
+	best := map[string]*Relationship{}
+	var out []*Relationship
+	for _, r := range rels {
+		if r.Type != Funds || r.Amount == nil {
+			out = append(out, r)
+			continue
+		}
+		pair := r.FromID + "|" + r.ToID + "|" + r.Amount.Currency
+		b, ok := best[pair]
+		better := !ok || (policy == FundingLowest && r.Amount.Minor < b.Amount.Minor) ||
+			(policy != FundingLowest && r.Amount.Minor > b.Amount.Minor) ||
+			(r.Amount.Minor == b.Amount.Minor && r.ID < b.ID)
+		if better {
+			best[pair] = r
+		}
+	}
+	for _, r := range rels {
+		if r.Type == Funds && r.Amount != nil && best[r.FromID+"|"+r.ToID+"|"+r.Amount.Currency] == r {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func ptr(f float64) *float64 { return &f }
+
+// round2 rounds to cents, so that float sums of money print cleanly.
+func round2(f float64) float64 { return math.Round(f*100) / 100 }
+
+// String describes a spec for logs.
+func (g *GroupSpec) String() string { return fmt.Sprintf("%s by %v", g.Collection, g.By) }
+
+// FundingBucket is the funding of one group: the total by the policy and
+// every figure behind it, disagreeing ones included.
+type FundingBucket struct {
+	Key      string
+	Currency string
+	Total    float64
+	// Counted are the FUNDS relationships the total counts.
+	Counted []*Relationship
+	// Figures are all FUNDS relationships of the bucket, each with its
+	// own sources, including alternatives the policy left out.
+	Figures []*Relationship
+}
+
+// FundingTotals groups FUNDS relationships by one field (TO_REGION,
+// FROM_KEY, TO_PARENT, TO_KEY, START_YEAR...), totals them by the policy
+// and keeps every figure for inspection. Buckets are ordered by total,
+// largest first.
+func FundingTotals(ctx context.Context, s Store, by GroupKey, policy FundingPolicy, asOf *time.Time) ([]FundingBucket, error) {
+	spec := &GroupSpec{Collection: GroupRelationships, By: []GroupKey{by},
+		Relationships: RelationshipFilter{Types: []RelationshipType{Funds}}, Funding: FundingEvery, AsOf: asOf}
+	if err := spec.Check(); err != nil {
+		return nil, err
+	}
+	all, _, err := s.FindRelationships(ctx, spec.Relationships, ListOptions{First: Unlimited})
+	if err != nil {
+		return nil, err
+	}
+	all = activeRelationships(all, asOf)
+	counted := map[string]bool{}
+	for _, r := range ApplyFundingPolicy(all, policy) {
+		counted[r.ID] = true
+	}
+	// One row per relationship: reuse the group-by's field extraction.
+	rows, err := relationshipRowsOf(ctx, s, all, spec)
+	if err != nil {
+		return nil, err
+	}
+	buckets := map[string]*FundingBucket{}
+	var order []string
+	for i, r := range all {
+		if r.Amount == nil || rows[i] == nil {
+			continue
+		}
+		keys := rows[i][0]
+		if len(keys) == 0 {
+			keys = []string{""}
+		}
+		for _, k := range keys {
+			id := k + "|" + r.Amount.Currency
+			b, ok := buckets[id]
+			if !ok {
+				b = &FundingBucket{Key: k, Currency: r.Amount.Currency}
+				buckets[id] = b
+				order = append(order, id)
+			}
+			b.Figures = append(b.Figures, r)
+			if counted[r.ID] {
+				b.Counted = append(b.Counted, r)
+				b.Total = round2(b.Total + float64(r.Amount.Minor)/100)
+			}
+		}
+	}
+	out := make([]FundingBucket, 0, len(order))
+	for _, id := range order {
+		out = append(out, *buckets[id])
+	}
+	slices.SortFunc(out, func(a, b FundingBucket) int {
+		if a.Total != b.Total {
+			if a.Total > b.Total {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.Key+a.Currency, b.Key+b.Currency)
+	})
+	return out, nil
+}
+
+// CoverageCell is one cell of the services × regions matrix.
+type CoverageCell struct {
+	ServiceID, RegionID string
+	// Provisions counts provision rows; Providers are the distinct
+	// providers.
+	Provisions int
+	Providers  []string
+}
+
+// Coverage is the services × regions matrix of the provisions matching
+// f: which service is provided in which region, by how many providers.
+// A provision counts in every region of its provider and service.
+func Coverage(ctx context.Context, s Store, f ProvisionFilter) ([]CoverageCell, error) {
+	rows, err := Provisions(ctx, s, f)
+	if err != nil {
+		return nil, err
+	}
+	cells := map[[2]string]*CoverageCell{}
+	var order [][2]string
+	for _, p := range rows {
+		for _, region := range p.RegionIDs {
+			k := [2]string{p.Service.ID, region}
+			c, ok := cells[k]
+			if !ok {
+				c = &CoverageCell{ServiceID: k[0], RegionID: k[1]}
+				cells[k] = c
+				order = append(order, k)
+			}
+			c.Provisions++
+			if !slices.Contains(c.Providers, p.Provider.ID) {
+				c.Providers = append(c.Providers, p.Provider.ID)
+			}
+		}
+	}
+	out := make([]CoverageCell, 0, len(order))
+	for _, k := range order {
+		out = append(out, *cells[k])
+	}
+	slices.SortFunc(out, func(a, b CoverageCell) int {
+		return strings.Compare(a.ServiceID+a.RegionID, b.ServiceID+b.RegionID)
+	})
+	return out, nil
+}
+
+// Participation is an organisation with the pilots it takes part in.
+type Participation struct {
+	NodeID   string
+	PilotIDs []string
+}
+
+// participationTypes are the ways an organisation takes part in a pilot.
+var participationTypes = []RelationshipType{Administers, PartnerIn, ExpertFor}
+
+// OrganisationsInPilots lists the organisations and employers that take
+// part (administer, partner or advise) in at least minPilots distinct
+// pilots, most pilots first.
+func OrganisationsInPilots(ctx context.Context, s Store, minPilots int, asOf *time.Time) ([]Participation, error) {
+	if minPilots < 1 {
+		return nil, Errorf(EINVALID, "minPilots must be at least 1")
+	}
+	pilots := &Where{Filter: NodeFilter{Kinds: []Kind{KindPilot}}}
+	w := &Where{Relationships: []*RelationshipMatch{{Dir: Out, Types: participationTypes, Where: pilots, Count: &IntRange{Gte: &minPilots}}}}
+	ids, err := Select(ctx, s, NodeFilter{Kinds: []Kind{KindOrganisation, KindEmployer}}, w, asOf)
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	groups, err := GroupByGeneric(ctx, s, &GroupSpec{Collection: GroupNodes, Nodes: NodeFilter{IDs: ids},
+		By: []GroupKey{{Field: ByKey}, {Field: ByRelated, Dir: Out, Types: participationTypes}}, AsOf: asOf})
+	if err != nil {
+		return nil, err
+	}
+	kinds := map[string]bool{}
+	var related []string
+	for _, g := range groups {
+		related = append(related, g.Keys[1])
+	}
+	nodes, err := s.NodesByID(ctx, unique(related))
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range nodes {
+		if n != nil && n.Kind == KindPilot {
+			kinds[n.ID] = true
+		}
+	}
+	byOrg := map[string][]string{}
+	for _, g := range groups {
+		if kinds[g.Keys[1]] {
+			byOrg[g.Keys[0]] = append(byOrg[g.Keys[0]], g.Keys[1])
+		}
+	}
+	out := make([]Participation, 0, len(byOrg))
+	for _, id := range ids {
+		p := unique(byOrg[id])
+		if len(p) >= minPilots {
+			out = append(out, Participation{NodeID: id, PilotIDs: p})
+		}
+	}
+	slices.SortFunc(out, func(a, b Participation) int {
+		if len(a.PilotIDs) != len(b.PilotIDs) {
+			return len(b.PilotIDs) - len(a.PilotIDs)
+		}
+		return strings.Compare(a.NodeID, b.NodeID)
+	})
+	return out, nil
+}

@@ -1,0 +1,221 @@
+package graph
+
+import (
+	"context"
+	"time"
+
+	"github.com/otehub/hub"
+	"github.com/otehub/hub/graph/model"
+)
+
+// entityKinds are the kinds counted when a caller names none.
+func entityKinds(kinds []model.NodeKind) []hub.Kind {
+	var out []hub.Kind
+	for _, k := range kinds {
+		out = append(out, hub.Kind(k))
+	}
+	if len(out) == 0 {
+		for _, k := range hub.Kinds {
+			if k != hub.KindSourceDocument {
+				out = append(out, k)
+			}
+		}
+	}
+	return out
+}
+
+func countBuckets(groups []hub.Group) []*model.CountBucket {
+	out := make([]*model.CountBucket, len(groups))
+	for i, g := range groups {
+		out[i] = &model.CountBucket{Value: g.Keys[0], Count: g.Count}
+	}
+	return out
+}
+
+// nodeCounts answers aggregates.nodeCounts with a one-key group-by.
+func nodeCounts(ctx context.Context, s hub.Store, by model.NodeCountField, kinds []model.NodeKind, where *model.EntityWhere, asOf *time.Time) ([]*model.CountBucket, error) {
+	w, err := toWhere(where)
+	if err != nil {
+		return nil, err
+	}
+	key := hub.GroupKey{Field: hub.GroupField(by)}
+	if by == model.NodeCountFieldTheme {
+		key = hub.GroupKey{Field: hub.ByRelated, Dir: model.FollowThemes.Dir, Types: model.FollowThemes.Types}
+	}
+	groups, err := hub.GroupBy(ctx, s, &hub.GroupSpec{Collection: hub.GroupNodes, Nodes: hub.NodeFilter{Kinds: entityKinds(kinds)},
+		Where: w, By: []hub.GroupKey{key}, AsOf: asOf})
+	if err != nil {
+		return nil, err
+	}
+	if by == model.NodeCountFieldTheme {
+		// Nodes without a theme form no theme bucket.
+		kept := groups[:0]
+		for _, g := range groups {
+			if g.Keys[0] != "" {
+				kept = append(kept, g)
+			}
+		}
+		groups = kept
+	}
+	return countBuckets(groups), nil
+}
+
+// fundingKeys maps the funding aggregate's fields to group-by fields.
+var fundingKeys = map[model.FundingGroupField]hub.GroupField{
+	model.FundingGroupFieldRegion:    hub.ByToRegion,
+	model.FundingGroupFieldFunder:    hub.ByFromKey,
+	model.FundingGroupFieldProgramme: hub.ByToParent,
+	model.FundingGroupFieldPilot:     hub.ByToKey,
+	model.FundingGroupFieldYear:      hub.ByStartYear,
+}
+
+func fundingTotals(ctx context.Context, s hub.Store, by model.FundingGroupField, policy *model.FundingPolicy, asOf *time.Time) ([]*model.FundingBucket, error) {
+	p := hub.FundingHighest
+	if policy != nil {
+		p = hub.FundingPolicy(*policy)
+	}
+	buckets, err := hub.FundingTotals(ctx, s, hub.GroupKey{Field: fundingKeys[by]}, p, asOf)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.FundingBucket, len(buckets))
+	for i, b := range buckets {
+		out[i] = &model.FundingBucket{B: b}
+	}
+	return out, nil
+}
+
+// partnersPerPilot counts each pilot's distinct partners, zero included.
+func partnersPerPilot(ctx context.Context, s hub.Store, where *model.PilotWhere, asOf *time.Time) ([]*model.CountBucket, error) {
+	w, err := toWhere(where)
+	if err != nil {
+		return nil, err
+	}
+	groups, err := hub.GroupBy(ctx, s, &hub.GroupSpec{Collection: hub.GroupNodes, Nodes: hub.NodeFilter{Kinds: []hub.Kind{hub.KindPilot}},
+		Where: w, By: []hub.GroupKey{{Field: hub.ByKey}}, Measure: hub.MeasureDegree,
+		DegreeDir: model.FollowPartners.Dir, DegreeTypes: model.FollowPartners.Types, AsOf: asOf})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.CountBucket, len(groups))
+	for i, g := range groups {
+		out[i] = &model.CountBucket{Value: g.Keys[0], Count: int(*g.Sum)}
+	}
+	sortBuckets(out)
+	return out, nil
+}
+
+// sortBuckets orders buckets by count, largest first, then by key.
+func sortBuckets(b []*model.CountBucket) {
+	for i := 1; i < len(b); i++ {
+		for j := i; j > 0 && (b[j].Count > b[j-1].Count || (b[j].Count == b[j-1].Count && b[j].Value < b[j-1].Value)); j-- {
+			b[j], b[j-1] = b[j-1], b[j]
+		}
+	}
+}
+
+func coverage(ctx context.Context, s hub.Store, where *model.ProvisionWhere, asOf *time.Time) ([]*model.CoverageCell, error) {
+	f, err := provisionFilter(where, asOf)
+	if err != nil {
+		return nil, err
+	}
+	cells, err := hub.Coverage(ctx, s, f)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.CoverageCell, len(cells))
+	for i, c := range cells {
+		out[i] = &model.CoverageCell{C: c}
+	}
+	return out, nil
+}
+
+func organisationsInPilots(ctx context.Context, s hub.Store, minPilots *int, asOf *time.Time) ([]*model.Participation, error) {
+	least := 2
+	if minPilots != nil {
+		least = *minPilots
+	}
+	ps, err := hub.OrganisationsInPilots(ctx, s, least, asOf)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.Participation, len(ps))
+	for i, p := range ps {
+		out[i] = &model.Participation{P: p}
+	}
+	return out, nil
+}
+
+func pilotsPerYear(ctx context.Context, s hub.Store, where *model.PilotWhere) ([]*model.CountBucket, error) {
+	w, err := toWhere(where)
+	if err != nil {
+		return nil, err
+	}
+	groups, err := hub.GroupBy(ctx, s, &hub.GroupSpec{Collection: hub.GroupNodes, Nodes: hub.NodeFilter{Kinds: []hub.Kind{hub.KindPilot}},
+		Where: w, By: []hub.GroupKey{{Field: hub.ByActiveYear}}})
+	if err != nil {
+		return nil, err
+	}
+	out := countBuckets(groups)
+	// A timeline reads in year order; pilots without a known period form
+	// the bucket with no key, listed last.
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && yearLess(out[j].Value, out[j-1].Value); j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out, nil
+}
+
+func yearLess(a, b string) bool {
+	if a == "" || b == "" {
+		return b == "" && a != ""
+	}
+	return a < b
+}
+
+func groupBy(ctx context.Context, s hub.Store, collection model.GroupCollection, by []*model.GroupByKey, kinds []model.NodeKind, where *model.EntityWhere, relWhere *model.RelationshipWhere, measure *model.Measure, degree *model.RelationshipCondition, policy *model.FundingPolicy, asOf *time.Time, having *model.IntFilter) ([]*model.Group, error) {
+	spec := &hub.GroupSpec{Collection: hub.GroupCollection(collection), AsOf: asOf, Funding: hub.FundingHighest}
+	var err error
+	if spec.Where, err = toWhere(where); err != nil {
+		return nil, err
+	}
+	if spec.Relationships, err = relationshipFilter(relWhere); err != nil {
+		return nil, err
+	}
+	if spec.Collection == hub.GroupNodes {
+		spec.Nodes.Kinds = entityKinds(kinds)
+	}
+	fields := make([]model.GroupField, len(by))
+	for i, k := range by {
+		fields[i] = k.Field
+		key := hub.GroupKey{Field: hub.GroupField(k.Field), Types: model.RelationshipTypes(k.Types), Dir: hub.Both}
+		if k.Direction != nil {
+			key.Dir = hub.Direction(*k.Direction)
+		}
+		spec.By = append(spec.By, key)
+	}
+	if measure != nil {
+		spec.Measure = hub.Measure(*measure)
+	}
+	if d, err := toRelationMatch(degree); err != nil {
+		return nil, err
+	} else if d != nil {
+		spec.DegreeDir, spec.DegreeTypes = d.Dir, d.Types
+	}
+	if policy != nil {
+		spec.Funding = hub.FundingPolicy(*policy)
+	}
+	if having != nil {
+		spec.Having = &hub.IntRange{Eq: having.Eq, Gt: having.Gt, Gte: having.Gte, Lt: having.Lt, Lte: having.Lte}
+	}
+	groups, err := hub.GroupBy(ctx, s, spec)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.Group, len(groups))
+	for i, g := range groups {
+		out[i] = &model.Group{G: g, Fields: fields}
+	}
+	return out, nil
+}

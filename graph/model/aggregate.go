@@ -1,0 +1,164 @@
+package model
+
+import (
+	"context"
+
+	"github.com/otehub/hub"
+	"github.com/otehub/hub/graph/loader"
+)
+
+// Aggregates is the root of the dashboard aggregates; its fields are
+// resolvers (graph/aggregate.go).
+type Aggregates struct{}
+
+// keyNode loads the entity a group key names, or nil when the key is not
+// a node id.
+func keyNode(ctx context.Context, key string) (Entity, error) {
+	if key == "" {
+		return nil, nil
+	}
+	if kind, err := hub.ParseID(key); err != nil || kind == "Relationship" {
+		return nil, nil
+	}
+	n, err := loader.For(ctx).Node.Load(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	return EntityOf(n), nil
+}
+
+// CountBucket is a count of one group.
+type CountBucket struct {
+	Value string
+	Count int
+}
+
+// Key is the group's value.
+func (b *CountBucket) Key() *string { return optional(b.Value) }
+
+// Node is the node the key names.
+func (b *CountBucket) Node(ctx context.Context) (Entity, error) { return keyNode(ctx, b.Value) }
+
+// FundingBucket is the funding of one group.
+type FundingBucket struct{ B hub.FundingBucket }
+
+// Key is the group's value.
+func (b *FundingBucket) Key() *string { return optional(b.B.Key) }
+
+// Node is the node the key names.
+func (b *FundingBucket) Node(ctx context.Context) (Entity, error) { return keyNode(ctx, b.B.Key) }
+
+// Total by the policy.
+func (b *FundingBucket) Total() float64 { return b.B.Total }
+
+// Currency of the bucket.
+func (b *FundingBucket) Currency() string { return b.B.Currency }
+
+// Counted are the figures the total counts.
+func (b *FundingBucket) Counted() []*Funding { return fundings(b.B.Counted) }
+
+// Figures are all figures of the group.
+func (b *FundingBucket) Figures() []*Funding { return fundings(b.B.Figures) }
+
+func fundings(rels []*hub.Relationship) []*Funding {
+	out := make([]*Funding, len(rels))
+	for i, r := range rels {
+		out[i] = &Funding{r}
+	}
+	return out
+}
+
+// CoverageCell is one cell of the services × regions matrix.
+type CoverageCell struct{ C hub.CoverageCell }
+
+// Service of the cell.
+func (c *CoverageCell) Service(ctx context.Context) (*Service, error) {
+	e, err := loadEntity(ctx, c.C.ServiceID)
+	if err != nil {
+		return nil, err
+	}
+	s, _ := e.(*Service)
+	return s, nil
+}
+
+// Region of the cell.
+func (c *CoverageCell) Region(ctx context.Context) (*Region, error) {
+	e, err := loadEntity(ctx, c.C.RegionID)
+	if err != nil {
+		return nil, err
+	}
+	r, _ := e.(*Region)
+	return r, nil
+}
+
+// Provisions counts provision rows.
+func (c *CoverageCell) Provisions() int { return c.C.Provisions }
+
+// Providers are the distinct providers.
+func (c *CoverageCell) Providers(ctx context.Context) ([]Entity, error) {
+	nodes, err := loader.For(ctx).Node.LoadAll(ctx, c.C.Providers)
+	if err != nil {
+		return nil, err
+	}
+	return entities(nodes), nil
+}
+
+// Participation is an organisation with its pilots.
+type Participation struct{ P hub.Participation }
+
+// Node is the organisation or employer.
+func (p *Participation) Node(ctx context.Context) (Entity, error) { return loadEntity(ctx, p.P.NodeID) }
+
+// Pilots it takes part in.
+func (p *Participation) Pilots(ctx context.Context) ([]*Pilot, error) {
+	nodes, err := loader.For(ctx).Node.LoadAll(ctx, p.P.PilotIDs)
+	if err != nil {
+		return nil, err
+	}
+	return views[*Pilot](nodes), nil
+}
+
+// Count of pilots.
+func (p *Participation) Count() int { return len(p.P.PilotIDs) }
+
+// Group is one group of a group-by.
+type Group struct {
+	G      hub.Group
+	Fields []GroupField
+}
+
+// Keys are the group's values.
+func (g *Group) Keys() []*GroupKeyValue {
+	out := make([]*GroupKeyValue, len(g.G.Keys))
+	for i, k := range g.G.Keys {
+		out[i] = &GroupKeyValue{Field: g.Fields[i], Raw: k}
+	}
+	return out
+}
+
+// Count of rows.
+func (g *Group) Count() int { return g.G.Count }
+
+// Sum of the measure.
+func (g *Group) Sum() *float64 { return g.G.Sum }
+
+// Min of the measure.
+func (g *Group) Min() *float64 { return g.G.Min }
+
+// Max of the measure.
+func (g *Group) Max() *float64 { return g.G.Max }
+
+// Avg of the measure.
+func (g *Group) Avg() *float64 { return g.G.Avg }
+
+// GroupKeyValue is one value of a group.
+type GroupKeyValue struct {
+	Field GroupField
+	Raw   string
+}
+
+// Value is the raw value.
+func (v *GroupKeyValue) Value() *string { return optional(v.Raw) }
+
+// Node is the node the value names.
+func (v *GroupKeyValue) Node(ctx context.Context) (Entity, error) { return keyNode(ctx, v.Raw) }
