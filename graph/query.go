@@ -61,19 +61,19 @@ func listProvisions(ctx context.Context, s hub.Store, where *model.ProvisionWher
 		return nil, err
 	}
 	size, err := hub.PageSize(first)
-		for _, l := range [][]string{where.ServiceIn, where.ProviderIn, where.RecipientIn, where.PilotIn, where.RegionIn, where.ThemeIn} {
-			if err := checkIDs(l); err != nil {
-				return nil, err
-			}
+	for _, l := range [][]string{where.ServiceIn, where.ProviderIn, where.RecipientIn, where.PilotIn, where.RegionIn, where.ThemeIn} {
+		if err := checkIDs(l); err != nil {
+			return nil, err
 		}
-		f.ServiceIDs, f.ProviderIDs, f.RecipientIDs = where.ServiceIn, where.ProviderIn, where.RecipientIn
-		f.ContextIDs, f.RegionIDs, f.ThemeIDs = where.PilotIn, where.RegionIn, where.ThemeIn
-		for _, t := range where.ServiceTypeIn {
-			f.ServiceTypes = append(f.ServiceTypes, string(t))
-		}
-		for _, k := range where.RecipientKindIn {
-			f.RecipientKinds = append(f.RecipientKinds, hub.Kind(k))
-		}
+	}
+	f.ServiceIDs, f.ProviderIDs, f.RecipientIDs = where.ServiceIn, where.ProviderIn, where.RecipientIn
+	f.ContextIDs, f.RegionIDs, f.ThemeIDs = where.PilotIn, where.RegionIn, where.ThemeIn
+	for _, t := range where.ServiceTypeIn {
+		f.ServiceTypes = append(f.ServiceTypes, string(t))
+	}
+	for _, k := range where.RecipientKindIn {
+		f.RecipientKinds = append(f.RecipientKinds, hub.Kind(k))
+	}
 	if err != nil {
 		return nil, err
 	}
