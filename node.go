@@ -206,6 +206,11 @@ type Node struct {
 	// SearchTerms are the normalised names, abbreviations and aliases
 	// (see Normalize), derived by Prepare; backends match on them.
 	SearchTerms []string `json:"searchTerms,omitempty" bson:"searchTerms,omitempty"`
+	// SearchGrams are the three-letter substrings of the SearchTerms
+	// (each padded with a space at both ends), derived by Prepare; a
+	// database can look a name filter up in an index of them instead of
+	// scanning (see Grams).
+	SearchGrams []string `json:"-" bson:"searchGrams,omitempty"`
 	// SortName is the normalised display name, derived by Prepare; it is
 	// the NAME order key.
 	SortName string `json:"sortName" bson:"sortName"`
@@ -239,6 +244,7 @@ func (n *Node) Clone() *Node {
 	c.Goals = slices.Clone(n.Goals)
 	c.Sources = slices.Clone(n.Sources)
 	c.SearchTerms = slices.Clone(n.SearchTerms)
+	c.SearchGrams = slices.Clone(n.SearchGrams)
 	c.Period = n.Period.clone()
 	if n.Contact != nil {
 		cd := *n.Contact

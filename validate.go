@@ -204,6 +204,14 @@ func prepareNode(n *Node, now time.Time) error {
 			n.SearchTerms = append(n.SearchTerms, t)
 		}
 	}
+	n.SearchGrams = n.SearchGrams[:0]
+	for _, t := range n.SearchTerms {
+		for _, g := range Grams(" " + t + " ") {
+			if !slices.Contains(n.SearchGrams, g) {
+				n.SearchGrams = append(n.SearchGrams, g)
+			}
+		}
+	}
 	n.SortName = Normalize(n.DisplayName(Finnish))
 	n.SortStart = periodStart(n.Period)
 	n.UpdatedAt = now

@@ -28,8 +28,9 @@ func indexes() map[string][]mongo.IndexModel {
 			idx("kind_type", bson.D{{Key: "kind", Value: 1}, {Key: "type", Value: 1}}),
 			// Filters by region (multikey).
 			idx("regionIds_kind", bson.D{{Key: "regionIds", Value: 1}, {Key: "kind", Value: 1}}),
-			// Name filters and search on normalised names (multikey).
-			idx("searchTerms", bson.D{{Key: "searchTerms", Value: 1}}),
+			// Name filters and search: the three-letter grams of the
+			// normalised names (multikey), then the kind.
+			idx("searchGrams_kind", bson.D{{Key: "searchGrams", Value: 1}, {Key: "kind", Value: 1}}),
 		},
 		RelationshipsCollection: {
 			// Stable external keys; also makes duplicate edges impossible.

@@ -17,8 +17,13 @@ import (
 
 func in[T any](values []T) bson.M { return bson.M{"$in": values} }
 
-func nodeFilter(f *hub.NodeFilter) bson.D {
-	d := bson.D{}
+// nodeFilter builds the query of a node filter. A name filter of at
+// least a gram's length is looked up by one of its grams in the
+// searchGrams index; such a query returns candidates, and gramCandidates
+// reports that the caller must check the substring itself (see
+// findByGram). Shorter needles are matched by a regular expression.
+func nodeFilter(f *hub.NodeFilter) (d bson.D, gramCandidates bool) {
+	d = bson.D{}
 	if len(f.IDs) > 0 {
 		d = append(d, bson.E{Key: "_id", Value: in(f.IDs)})
 	}
@@ -35,11 +40,38 @@ func nodeFilter(f *hub.NodeFilter) bson.D {
 		d = append(d, bson.E{Key: "regionIds", Value: in(f.RegionIDs)})
 	}
 	if f.NameContains != "" {
-		// The needle is normalised (letters, digits, spaces) and quoted, so
-		// it is matched literally.
-		d = append(d, bson.E{Key: "searchTerms", Value: bson.M{"$regex": regexp.QuoteMeta(hub.Normalize(f.NameContains))}})
+		needle := hub.Normalize(f.NameContains)
+		if grams := hub.Grams(needle); len(grams) > 0 {
+			return append(d, bson.E{Key: "searchGrams", Value: grams[len(grams)/2]}), true
+		}
+		// The needle is normalised (letters, digits, spaces) and quoted,
+		// so it is matched literally.
+		d = append(d, bson.E{Key: "searchTerms", Value: bson.M{"$regex": regexp.QuoteMeta(needle)}})
 	}
-	return d
+	return d, false
+}
+
+// findByGram answers a name filter from gram candidates: every node with
+// one gram of the needle (an index lookup), checked for the whole
+// substring and paged here with the reference semantics. The candidates
+// are bounded by the names that share the gram, not by the collection.
+func (s *Store) findByGram(ctx context.Context, f *hub.NodeFilter, query bson.D) ([]*hub.Node, error) {
+	cur, err := s.nodes.Find(ctx, query)
+	if err != nil {
+		return nil, translate(err, "find")
+	}
+	rows, err := decodeAll[hub.Node](ctx, cur)
+	if err != nil {
+		return nil, translate(err, "decode")
+	}
+	match := (&hub.NodeFilter{NameContains: f.NameContains}).Matcher()
+	out := rows[:0]
+	for _, n := range rows {
+		if match(n) {
+			out = append(out, n)
+		}
+	}
+	return out, nil
 }
 
 func relationshipFilter(f *hub.RelationshipFilter) bson.D {
@@ -193,14 +225,28 @@ func (s *Store) NodesByID(ctx context.Context, ids []string) ([]*hub.Node, error
 func (s *Store) FindNodes(ctx context.Context, f hub.NodeFilter, opts hub.ListOptions) ([]*hub.Node, bool, error) {
 	ctx, cancel := s.call(ctx)
 	defer cancel()
-	return find[hub.Node](ctx, s.nodes, nodeFilter(&f), opts)
+	query, byGram := nodeFilter(&f)
+	if byGram {
+		rows, err := s.findByGram(ctx, &f, query)
+		if err != nil {
+			return nil, false, err
+		}
+		page, hasNext := hub.PageNodes(rows, opts)
+		return page, hasNext, nil
+	}
+	return find[hub.Node](ctx, s.nodes, query, opts)
 }
 
 // CountNodes implements hub.Store.
 func (s *Store) CountNodes(ctx context.Context, f hub.NodeFilter) (int, error) {
 	ctx, cancel := s.call(ctx)
 	defer cancel()
-	n, err := s.nodes.CountDocuments(ctx, nodeFilter(&f))
+	query, byGram := nodeFilter(&f)
+	if byGram {
+		rows, err := s.findByGram(ctx, &f, query)
+		return len(rows), err
+	}
+	n, err := s.nodes.CountDocuments(ctx, query)
 	return int(n), translate(err, "count")
 }
 
