@@ -30,3 +30,19 @@ func MayReadPersonalData(ctx context.Context) bool {
 	p := PrincipalFrom(ctx)
 	return p != nil && p.PersonalData
 }
+
+type languageKey struct{}
+
+// WithLanguage returns ctx carrying the caller's preferred language.
+func WithLanguage(ctx context.Context, l Language) context.Context {
+	return context.WithValue(ctx, languageKey{}, l)
+}
+
+// LanguageFrom returns the caller's preferred language, Finnish when the
+// caller stated none.
+func LanguageFrom(ctx context.Context) Language {
+	if l, ok := ctx.Value(languageKey{}).(Language); ok {
+		return l
+	}
+	return Finnish
+}

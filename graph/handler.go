@@ -71,7 +71,7 @@ func NewHandler(opts Options) http.Handler {
 		logger.ErrorContext(ctx, "panic while resolving", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 		return hub.Errorf(hub.EINTERNAL, "internal error")
 	})
-	return http.TimeoutHandler(srv, timeout, `{"errors":[{"message":"the request timed out","extensions":{"code":"TIMEOUT"}}]}`)
+	return http.TimeoutHandler(PreferredLanguage(srv), timeout, `{"errors":[{"message":"the request timed out","extensions":{"code":"TIMEOUT"}}]}`)
 }
 
 // errorPresenter maps every error to a GraphQL error with an

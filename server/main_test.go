@@ -286,6 +286,31 @@ func testServer(t *testing.T, m *Main) {
 		}
 	})
 
+	t.Run("Accept-Language picks the language of names, an argument overrides it", func(t *testing.T) {
+		query := `{ entityByKey(kind: Region, key: "09") { name fi: name(language: FI) } }`
+		for header, want := range map[string]string{"": "Etelä-Karjala", "sv-FI,sv;q=0.9": "Södra Karelen", "en-GB, fi;q=0.5": "South Karelia", "de": "Etelä-Karjala"} {
+			body, _ := json.Marshal(map[string]any{"query": query})
+			req, _ := http.NewRequest(http.MethodPost, m.URL()+"/graphql", bytes.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			if header != "" {
+				req.Header.Set("Accept-Language", header)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var r gqlResponse
+			json.NewDecoder(resp.Body).Decode(&r)
+			resp.Body.Close()
+			if got := path(r.Data, "entityByKey", "name"); got != want {
+				t.Errorf("Accept-Language %q: name %v, want %s", header, got, want)
+			}
+			if got := path(r.Data, "entityByKey", "fi"); got != "Etelä-Karjala" {
+				t.Errorf("Accept-Language %q: name(language: FI) %v", header, got)
+			}
+		}
+	})
+
 	t.Run("contact details stay hidden from anonymous callers", func(t *testing.T) {
 		r := postQuery(t, m, `{ contacts(first: 100) { nodes { name title email phone } } }`, nil)
 		contacts := path(r.Data, "contacts", "nodes").([]any)

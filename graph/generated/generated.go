@@ -3368,9 +3368,11 @@ scalar Date
 scalar DateTime
 
 """
-A content language. When a text is missing in the requested language the
-hub falls back, in this order, to Finnish (the language of the sources),
-Swedish, then English.
+A content language. Texts are given in the language of a field's
+` + "`" + `language` + "`" + ` argument, else the first supported language of the request's
+` + "`" + `Accept-Language` + "`" + ` header, else Finnish. When a text is missing in that
+language the hub falls back, in this order, to Finnish (the language of
+the sources), Swedish, then English.
 """
 enum Language {
   "Finnish."
@@ -3427,7 +3429,7 @@ interface Entity implements Node {
   "Stable external key, unique within the kind (for example ` + "`" + `eksote` + "`" + `)."
   key: String!
   "The name in the requested language, with the documented fallback (see Language)."
-  name("Preferred language." language: Language = FI): String!
+  name("Preferred language; when omitted, the request's Accept-Language, else Finnish." language: Language): String!
   "The name in every language the hub has."
   names: LocalizedText!
   "Abbreviations and short names, for example STM, Eksote, PÄHEE OTE."
@@ -3435,7 +3437,7 @@ interface Entity implements Node {
   "Other names the sources use for this node."
   aliases: [String!]!
   "A short description in the requested language, or null when there is none."
-  description("Preferred language." language: Language = FI): String
+  description("Preferred language; when omitted, the request's Accept-Language, else Finnish." language: Language): String
   "Where the sources state this node."
   sources: [Citation!]!
   """
@@ -3572,7 +3574,7 @@ type Organisation implements Node & Entity {
   "Stable external key, unique within the kind."
   key: String!
   "The name in the requested language, with the documented fallback (see Language)."
-  name("Preferred language." language: Language = FI): String!
+  name("Preferred language; when omitted, the request's Accept-Language, else Finnish." language: Language): String!
   "The name in every language the hub has."
   names: LocalizedText!
   "Abbreviations and short names."
@@ -3580,7 +3582,7 @@ type Organisation implements Node & Entity {
   "Other names the sources use."
   aliases: [String!]!
   "A short description in the requested language, or null when there is none."
-  description("Preferred language." language: Language = FI): String
+  description("Preferred language; when omitted, the request's Accept-Language, else Finnish." language: Language): String
   "Where the sources state this node."
   sources: [Citation!]!
   "The node's relationships; OUT where this node is ` + "`" + `from` + "`" + `, IN where it is ` + "`" + `to` + "`" + `."
@@ -3615,7 +3617,7 @@ type Employer implements Node & Entity {
   "Stable external key, unique within the kind."
   key: String!
   "The name in the requested language, with the documented fallback (see Language)."
-  name("Preferred language." language: Language = FI): String!
+  name("Preferred language; when omitted, the request's Accept-Language, else Finnish." language: Language): String!
   "The name in every language the hub has."
   names: LocalizedText!
   "Abbreviations and short names."
@@ -3623,7 +3625,7 @@ type Employer implements Node & Entity {
   "Other names the sources use."
   aliases: [String!]!
   "A short description in the requested language, or null when there is none."
-  description("Preferred language." language: Language = FI): String
+  description("Preferred language; when omitted, the request's Accept-Language, else Finnish." language: Language): String
   "Where the sources state this node."
   sources: [Citation!]!
   "The node's relationships; OUT where this node is ` + "`" + `from` + "`" + `, IN where it is ` + "`" + `to` + "`" + `."
@@ -3662,7 +3664,7 @@ type Programme implements Node & Entity {
   "Stable external key, unique within the kind."
   key: String!
   "The name in the requested language, with the documented fallback (see Language)."
-  name("Preferred language." language: Language = FI): String!
+  name("Preferred language; when omitted, the request's Accept-Language, else Finnish." language: Language): String!
   "The name in every language the hub has."
   names: LocalizedText!
   "Abbreviations and short names."
@@ -3670,7 +3672,7 @@ type Programme implements Node & Entity {
   "Other names the sources use."
   aliases: [String!]!
   "A short description in the requested language, or null when there is none."
-  description("Preferred language." language: Language = FI): String
+  description("Preferred language; when omitted, the request's Accept-Language, else Finnish." language: Language): String
   "Where the sources state this node."
   sources: [Citation!]!
   "The node's relationships; OUT where this node is ` + "`" + `from` + "`" + `, IN where it is ` + "`" + `to` + "`" + `."
@@ -3693,7 +3695,7 @@ type Programme implements Node & Entity {
   "Derived from the period."
   status: Status!
   "Goals as the sources state them, in the requested language with fallback."
-  goals("Preferred language." language: Language = FI): [String!]!
+  goals("Preferred language; when omitted, the request's Accept-Language, else Finnish." language: Language): [String!]!
   "The programme this sub-project belongs to."
   parent: Entity
   "Sub-projects and pilots that belong to this programme (PART_OF relationships)."
@@ -3712,7 +3714,7 @@ type Pilot implements Node & Entity {
   "Stable external key, unique within the kind."
   key: String!
   "The name in the requested language, with the documented fallback (see Language)."
-  name("Preferred language." language: Language = FI): String!
+  name("Preferred language; when omitted, the request's Accept-Language, else Finnish." language: Language): String!
   "The name in every language the hub has."
   names: LocalizedText!
   "Abbreviations and short names."
@@ -3720,7 +3722,7 @@ type Pilot implements Node & Entity {
   "Other names the sources use."
   aliases: [String!]!
   "A short description in the requested language, or null when there is none."
-  description("Preferred language." language: Language = FI): String
+  description("Preferred language; when omitted, the request's Accept-Language, else Finnish." language: Language): String
   "Where the sources state this node."
   sources: [Citation!]!
   "The node's relationships; OUT where this node is ` + "`" + `from` + "`" + `, IN where it is ` + "`" + `to` + "`" + `."
@@ -3745,7 +3747,7 @@ type Pilot implements Node & Entity {
   "Regions the pilot covers."
   regions: [Region!]!
   "Goals as the sources state them, in the requested language with fallback."
-  goals("Preferred language." language: Language = FI): [String!]!
+  goals("Preferred language; when omitted, the request's Accept-Language, else Finnish." language: Language): [String!]!
   "Themes the pilot works on (HAS_THEME relationships)."
   themes: [Theme!]!
   "Who administers the pilot (ADMINISTERS relationships)."
@@ -3804,7 +3806,7 @@ type Service implements Node & Entity {
   "Stable external key, unique within the kind."
   key: String!
   "The name in the requested language, with the documented fallback (see Language)."
-  name("Preferred language." language: Language = FI): String!
+  name("Preferred language; when omitted, the request's Accept-Language, else Finnish." language: Language): String!
   "The name in every language the hub has."
   names: LocalizedText!
   "Abbreviations and short names."
@@ -3812,7 +3814,7 @@ type Service implements Node & Entity {
   "Other names the sources use."
   aliases: [String!]!
   "A short description in the requested language, or null when there is none."
-  description("Preferred language." language: Language = FI): String
+  description("Preferred language; when omitted, the request's Accept-Language, else Finnish." language: Language): String
   "Where the sources state this node."
   sources: [Citation!]!
   "The node's relationships; OUT where this node is ` + "`" + `from` + "`" + `, IN where it is ` + "`" + `to` + "`" + `."
@@ -3857,7 +3859,7 @@ type Region implements Node & Entity {
   "Stable external key, unique within the kind."
   key: String!
   "The name in the requested language, with the documented fallback (see Language)."
-  name("Preferred language." language: Language = FI): String!
+  name("Preferred language; when omitted, the request's Accept-Language, else Finnish." language: Language): String!
   "The name in every language the hub has."
   names: LocalizedText!
   "Abbreviations and short names."
@@ -3865,7 +3867,7 @@ type Region implements Node & Entity {
   "Other names the sources use."
   aliases: [String!]!
   "A short description in the requested language, or null when there is none."
-  description("Preferred language." language: Language = FI): String
+  description("Preferred language; when omitted, the request's Accept-Language, else Finnish." language: Language): String
   "Where the sources state this node."
   sources: [Citation!]!
   "The node's relationships; OUT where this node is ` + "`" + `from` + "`" + `, IN where it is ` + "`" + `to` + "`" + `."
@@ -3900,7 +3902,7 @@ type TargetGroup implements Node & Entity {
   "Stable external key, unique within the kind."
   key: String!
   "The name in the requested language, with the documented fallback (see Language)."
-  name("Preferred language." language: Language = FI): String!
+  name("Preferred language; when omitted, the request's Accept-Language, else Finnish." language: Language): String!
   "The name in every language the hub has."
   names: LocalizedText!
   "Abbreviations and short names."
@@ -3908,7 +3910,7 @@ type TargetGroup implements Node & Entity {
   "Other names the sources use."
   aliases: [String!]!
   "A short description in the requested language, or null when there is none."
-  description("Preferred language." language: Language = FI): String
+  description("Preferred language; when omitted, the request's Accept-Language, else Finnish." language: Language): String
   "Where the sources state this node."
   sources: [Citation!]!
   "The node's relationships; OUT where this node is ` + "`" + `from` + "`" + `, IN where it is ` + "`" + `to` + "`" + `."
@@ -3937,7 +3939,7 @@ type Theme implements Node & Entity {
   "Stable external key, unique within the kind."
   key: String!
   "The name in the requested language, with the documented fallback (see Language)."
-  name("Preferred language." language: Language = FI): String!
+  name("Preferred language; when omitted, the request's Accept-Language, else Finnish." language: Language): String!
   "The name in every language the hub has."
   names: LocalizedText!
   "Abbreviations and short names."
@@ -3945,7 +3947,7 @@ type Theme implements Node & Entity {
   "Other names the sources use."
   aliases: [String!]!
   "A short description in the requested language, or null when there is none."
-  description("Preferred language." language: Language = FI): String
+  description("Preferred language; when omitted, the request's Accept-Language, else Finnish." language: Language): String
   "Where the sources state this node."
   sources: [Citation!]!
   "The node's relationships; OUT where this node is ` + "`" + `from` + "`" + `, IN where it is ` + "`" + `to` + "`" + `."
@@ -3974,7 +3976,7 @@ type Agreement implements Node & Entity {
   "Stable external key, unique within the kind."
   key: String!
   "The name in the requested language, with the documented fallback (see Language)."
-  name("Preferred language." language: Language = FI): String!
+  name("Preferred language; when omitted, the request's Accept-Language, else Finnish." language: Language): String!
   "The name in every language the hub has."
   names: LocalizedText!
   "Abbreviations and short names."
@@ -3982,7 +3984,7 @@ type Agreement implements Node & Entity {
   "Other names the sources use."
   aliases: [String!]!
   "A short description in the requested language, or null when there is none."
-  description("Preferred language." language: Language = FI): String
+  description("Preferred language; when omitted, the request's Accept-Language, else Finnish." language: Language): String
   "Where the sources state this node."
   sources: [Citation!]!
   "The node's relationships; OUT where this node is ` + "`" + `from` + "`" + `, IN where it is ` + "`" + `to` + "`" + `."
@@ -4026,7 +4028,7 @@ type Event implements Node & Entity {
   "Stable external key, unique within the kind."
   key: String!
   "The name in the requested language, with the documented fallback (see Language)."
-  name("Preferred language." language: Language = FI): String!
+  name("Preferred language; when omitted, the request's Accept-Language, else Finnish." language: Language): String!
   "The name in every language the hub has."
   names: LocalizedText!
   "Abbreviations and short names."
@@ -4034,7 +4036,7 @@ type Event implements Node & Entity {
   "Other names the sources use."
   aliases: [String!]!
   "A short description in the requested language, or null when there is none."
-  description("Preferred language." language: Language = FI): String
+  description("Preferred language; when omitted, the request's Accept-Language, else Finnish." language: Language): String
   "Where the sources state this node."
   sources: [Citation!]!
   "The node's relationships; OUT where this node is ` + "`" + `from` + "`" + `, IN where it is ` + "`" + `to` + "`" + `."
@@ -4071,7 +4073,7 @@ type Training implements Node & Entity {
   "Stable external key, unique within the kind."
   key: String!
   "The name in the requested language, with the documented fallback (see Language)."
-  name("Preferred language." language: Language = FI): String!
+  name("Preferred language; when omitted, the request's Accept-Language, else Finnish." language: Language): String!
   "The name in every language the hub has."
   names: LocalizedText!
   "Abbreviations and short names."
@@ -4079,7 +4081,7 @@ type Training implements Node & Entity {
   "Other names the sources use."
   aliases: [String!]!
   "A short description in the requested language, or null when there is none."
-  description("Preferred language." language: Language = FI): String
+  description("Preferred language; when omitted, the request's Accept-Language, else Finnish." language: Language): String
   "Where the sources state this node."
   sources: [Citation!]!
   "The node's relationships; OUT where this node is ` + "`" + `from` + "`" + `, IN where it is ` + "`" + `to` + "`" + `."
@@ -4117,7 +4119,7 @@ type Contact implements Node & Entity {
   "Stable external key, unique within the kind."
   key: String!
   "The name in the requested language, with the documented fallback (see Language)."
-  name("Preferred language." language: Language = FI): String!
+  name("Preferred language; when omitted, the request's Accept-Language, else Finnish." language: Language): String!
   "The name in every language the hub has."
   names: LocalizedText!
   "Abbreviations and short names."
@@ -4125,7 +4127,7 @@ type Contact implements Node & Entity {
   "Other names the sources use."
   aliases: [String!]!
   "A short description in the requested language, or null when there is none."
-  description("Preferred language." language: Language = FI): String
+  description("Preferred language; when omitted, the request's Accept-Language, else Finnish." language: Language): String
   "Where the sources state this node."
   sources: [Citation!]!
   "The node's relationships; OUT where this node is ` + "`" + `from` + "`" + `, IN where it is ` + "`" + `to` + "`" + `."
@@ -4220,7 +4222,7 @@ type Relationship implements Node {
   "When the relationship holds, as far as the sources say."
   period: Period
   "A short description in the requested language, or null."
-  description("Preferred language." language: Language = FI): String
+  description("Preferred language; when omitted, the request's Accept-Language, else Finnish." language: Language): String
   "Where the sources state this relationship."
   sources: [Citation!]!
 }
@@ -9324,7 +9326,7 @@ func (ec *executionContext) _Agreement_name(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Name(fc.Args["language"].(*model.Language)), nil
+			return obj.Name(ctx, fc.Args["language"].(*model.Language)), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -9446,7 +9448,7 @@ func (ec *executionContext) _Agreement_description(ctx context.Context, field gr
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Description(fc.Args["language"].(*model.Language)), nil
+			return obj.Description(ctx, fc.Args["language"].(*model.Language)), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -9983,7 +9985,7 @@ func (ec *executionContext) _Contact_name(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Name(fc.Args["language"].(*model.Language)), nil
+			return obj.Name(ctx, fc.Args["language"].(*model.Language)), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -10105,7 +10107,7 @@ func (ec *executionContext) _Contact_description(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Description(fc.Args["language"].(*model.Language)), nil
+			return obj.Description(ctx, fc.Args["language"].(*model.Language)), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -10766,7 +10768,7 @@ func (ec *executionContext) _Employer_name(ctx context.Context, field graphql.Co
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Name(fc.Args["language"].(*model.Language)), nil
+			return obj.Name(ctx, fc.Args["language"].(*model.Language)), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -10888,7 +10890,7 @@ func (ec *executionContext) _Employer_description(ctx context.Context, field gra
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Description(fc.Args["language"].(*model.Language)), nil
+			return obj.Description(ctx, fc.Args["language"].(*model.Language)), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -11306,7 +11308,7 @@ func (ec *executionContext) _Event_name(ctx context.Context, field graphql.Colle
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Name(fc.Args["language"].(*model.Language)), nil
+			return obj.Name(ctx, fc.Args["language"].(*model.Language)), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -11428,7 +11430,7 @@ func (ec *executionContext) _Event_description(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Description(fc.Args["language"].(*model.Language)), nil
+			return obj.Description(ctx, fc.Args["language"].(*model.Language)), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -12653,7 +12655,7 @@ func (ec *executionContext) _Organisation_name(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Name(fc.Args["language"].(*model.Language)), nil
+			return obj.Name(ctx, fc.Args["language"].(*model.Language)), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -12775,7 +12777,7 @@ func (ec *executionContext) _Organisation_description(ctx context.Context, field
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Description(fc.Args["language"].(*model.Language)), nil
+			return obj.Description(ctx, fc.Args["language"].(*model.Language)), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -13482,7 +13484,7 @@ func (ec *executionContext) _Pilot_name(ctx context.Context, field graphql.Colle
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Name(fc.Args["language"].(*model.Language)), nil
+			return obj.Name(ctx, fc.Args["language"].(*model.Language)), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -13604,7 +13606,7 @@ func (ec *executionContext) _Pilot_description(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Description(fc.Args["language"].(*model.Language)), nil
+			return obj.Description(ctx, fc.Args["language"].(*model.Language)), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -13834,7 +13836,7 @@ func (ec *executionContext) _Pilot_goals(ctx context.Context, field graphql.Coll
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Goals(fc.Args["language"].(*model.Language)), nil
+			return obj.Goals(ctx, fc.Args["language"].(*model.Language)), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
@@ -14377,7 +14379,7 @@ func (ec *executionContext) _Programme_name(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Name(fc.Args["language"].(*model.Language)), nil
+			return obj.Name(ctx, fc.Args["language"].(*model.Language)), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -14499,7 +14501,7 @@ func (ec *executionContext) _Programme_description(ctx context.Context, field gr
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Description(fc.Args["language"].(*model.Language)), nil
+			return obj.Description(ctx, fc.Args["language"].(*model.Language)), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -14697,7 +14699,7 @@ func (ec *executionContext) _Programme_goals(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Goals(fc.Args["language"].(*model.Language)), nil
+			return obj.Goals(ctx, fc.Args["language"].(*model.Language)), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
@@ -16532,7 +16534,7 @@ func (ec *executionContext) _Region_name(ctx context.Context, field graphql.Coll
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Name(fc.Args["language"].(*model.Language)), nil
+			return obj.Name(ctx, fc.Args["language"].(*model.Language)), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -16654,7 +16656,7 @@ func (ec *executionContext) _Region_description(ctx context.Context, field graph
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Description(fc.Args["language"].(*model.Language)), nil
+			return obj.Description(ctx, fc.Args["language"].(*model.Language)), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -17278,7 +17280,7 @@ func (ec *executionContext) _Relationship_description(ctx context.Context, field
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Description(fc.Args["language"].(*model.Language)), nil
+			return obj.Description(ctx, fc.Args["language"].(*model.Language)), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -17698,7 +17700,7 @@ func (ec *executionContext) _Service_name(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Name(fc.Args["language"].(*model.Language)), nil
+			return obj.Name(ctx, fc.Args["language"].(*model.Language)), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -17820,7 +17822,7 @@ func (ec *executionContext) _Service_description(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Description(fc.Args["language"].(*model.Language)), nil
+			return obj.Description(ctx, fc.Args["language"].(*model.Language)), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -18738,7 +18740,7 @@ func (ec *executionContext) _TargetGroup_name(ctx context.Context, field graphql
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Name(fc.Args["language"].(*model.Language)), nil
+			return obj.Name(ctx, fc.Args["language"].(*model.Language)), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -18860,7 +18862,7 @@ func (ec *executionContext) _TargetGroup_description(ctx context.Context, field 
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Description(fc.Args["language"].(*model.Language)), nil
+			return obj.Description(ctx, fc.Args["language"].(*model.Language)), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -19255,7 +19257,7 @@ func (ec *executionContext) _Theme_name(ctx context.Context, field graphql.Colle
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Name(fc.Args["language"].(*model.Language)), nil
+			return obj.Name(ctx, fc.Args["language"].(*model.Language)), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -19377,7 +19379,7 @@ func (ec *executionContext) _Theme_description(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Description(fc.Args["language"].(*model.Language)), nil
+			return obj.Description(ctx, fc.Args["language"].(*model.Language)), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -19772,7 +19774,7 @@ func (ec *executionContext) _Training_name(ctx context.Context, field graphql.Co
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Name(fc.Args["language"].(*model.Language)), nil
+			return obj.Name(ctx, fc.Args["language"].(*model.Language)), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -19894,7 +19896,7 @@ func (ec *executionContext) _Training_description(ctx context.Context, field gra
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Description(fc.Args["language"].(*model.Language)), nil
+			return obj.Description(ctx, fc.Args["language"].(*model.Language)), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -23978,10 +23980,11 @@ func (ec *executionContext) _Agreement(ctx context.Context, sel ast.SelectionSet
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
-			out.Values[i] = ec._Agreement_name(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Agreement_name(ctx, field, obj)
+				})
 		case "names":
 			out.Values[i] = ec._Agreement_names(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -23998,10 +24001,11 @@ func (ec *executionContext) _Agreement(ctx context.Context, sel ast.SelectionSet
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "description":
-			out.Values[i] = ec._Agreement_description(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Agreement_description(ctx, field, obj)
+				})
 		case "sources":
 			out.Values[i] = ec._Agreement_sources(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -24205,10 +24209,11 @@ func (ec *executionContext) _Contact(ctx context.Context, sel ast.SelectionSet, 
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
-			out.Values[i] = ec._Contact_name(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Contact_name(ctx, field, obj)
+				})
 		case "names":
 			out.Values[i] = ec._Contact_names(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -24225,10 +24230,11 @@ func (ec *executionContext) _Contact(ctx context.Context, sel ast.SelectionSet, 
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "description":
-			out.Values[i] = ec._Contact_description(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Contact_description(ctx, field, obj)
+				})
 		case "sources":
 			out.Values[i] = ec._Contact_sources(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -24489,10 +24495,11 @@ func (ec *executionContext) _Employer(ctx context.Context, sel ast.SelectionSet,
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
-			out.Values[i] = ec._Employer_name(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Employer_name(ctx, field, obj)
+				})
 		case "names":
 			out.Values[i] = ec._Employer_names(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -24509,10 +24516,11 @@ func (ec *executionContext) _Employer(ctx context.Context, sel ast.SelectionSet,
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "description":
-			out.Values[i] = ec._Employer_description(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Employer_description(ctx, field, obj)
+				})
 		case "sources":
 			out.Values[i] = ec._Employer_sources(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -24666,10 +24674,11 @@ func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, ob
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
-			out.Values[i] = ec._Event_name(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Event_name(ctx, field, obj)
+				})
 		case "names":
 			out.Values[i] = ec._Event_names(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -24686,10 +24695,11 @@ func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, ob
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "description":
-			out.Values[i] = ec._Event_description(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Event_description(ctx, field, obj)
+				})
 		case "sources":
 			out.Values[i] = ec._Event_sources(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -25167,10 +25177,11 @@ func (ec *executionContext) _Organisation(ctx context.Context, sel ast.Selection
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
-			out.Values[i] = ec._Organisation_name(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Organisation_name(ctx, field, obj)
+				})
 		case "names":
 			out.Values[i] = ec._Organisation_names(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -25187,10 +25198,11 @@ func (ec *executionContext) _Organisation(ctx context.Context, sel ast.Selection
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "description":
-			out.Values[i] = ec._Organisation_description(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Organisation_description(ctx, field, obj)
+				})
 		case "sources":
 			out.Values[i] = ec._Organisation_sources(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -25487,10 +25499,11 @@ func (ec *executionContext) _Pilot(ctx context.Context, sel ast.SelectionSet, ob
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
-			out.Values[i] = ec._Pilot_name(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Pilot_name(ctx, field, obj)
+				})
 		case "names":
 			out.Values[i] = ec._Pilot_names(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -25507,10 +25520,11 @@ func (ec *executionContext) _Pilot(ctx context.Context, sel ast.SelectionSet, ob
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "description":
-			out.Values[i] = ec._Pilot_description(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Pilot_description(ctx, field, obj)
+				})
 		case "sources":
 			out.Values[i] = ec._Pilot_sources(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -25544,10 +25558,11 @@ func (ec *executionContext) _Pilot(ctx context.Context, sel ast.SelectionSet, ob
 					return ec._Pilot_regions(ctx, field, obj)
 				})
 		case "goals":
-			out.Values[i] = ec._Pilot_goals(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Pilot_goals(ctx, field, obj)
+				})
 		case "themes":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -25727,10 +25742,11 @@ func (ec *executionContext) _Programme(ctx context.Context, sel ast.SelectionSet
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
-			out.Values[i] = ec._Programme_name(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Programme_name(ctx, field, obj)
+				})
 		case "names":
 			out.Values[i] = ec._Programme_names(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -25747,10 +25763,11 @@ func (ec *executionContext) _Programme(ctx context.Context, sel ast.SelectionSet
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "description":
-			out.Values[i] = ec._Programme_description(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Programme_description(ctx, field, obj)
+				})
 		case "sources":
 			out.Values[i] = ec._Programme_sources(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -25778,10 +25795,11 @@ func (ec *executionContext) _Programme(ctx context.Context, sel ast.SelectionSet
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "goals":
-			out.Values[i] = ec._Programme_goals(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Programme_goals(ctx, field, obj)
+				})
 		case "parent":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -26272,10 +26290,11 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
-			out.Values[i] = ec._Region_name(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Region_name(ctx, field, obj)
+				})
 		case "names":
 			out.Values[i] = ec._Region_names(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -26292,10 +26311,11 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "description":
-			out.Values[i] = ec._Region_description(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Region_description(ctx, field, obj)
+				})
 		case "sources":
 			out.Values[i] = ec._Region_sources(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -26487,10 +26507,11 @@ func (ec *executionContext) _Relationship(ctx context.Context, sel ast.Selection
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "description":
-			out.Values[i] = ec._Relationship_description(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Relationship_description(ctx, field, obj)
+				})
 		case "sources":
 			out.Values[i] = ec._Relationship_sources(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -26675,10 +26696,11 @@ func (ec *executionContext) _Service(ctx context.Context, sel ast.SelectionSet, 
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
-			out.Values[i] = ec._Service_name(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Service_name(ctx, field, obj)
+				})
 		case "names":
 			out.Values[i] = ec._Service_names(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -26695,10 +26717,11 @@ func (ec *executionContext) _Service(ctx context.Context, sel ast.SelectionSet, 
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "description":
-			out.Values[i] = ec._Service_description(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Service_description(ctx, field, obj)
+				})
 		case "sources":
 			out.Values[i] = ec._Service_sources(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -27035,10 +27058,11 @@ func (ec *executionContext) _TargetGroup(ctx context.Context, sel ast.SelectionS
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
-			out.Values[i] = ec._TargetGroup_name(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TargetGroup_name(ctx, field, obj)
+				})
 		case "names":
 			out.Values[i] = ec._TargetGroup_names(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -27055,10 +27079,11 @@ func (ec *executionContext) _TargetGroup(ctx context.Context, sel ast.SelectionS
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "description":
-			out.Values[i] = ec._TargetGroup_description(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TargetGroup_description(ctx, field, obj)
+				})
 		case "sources":
 			out.Values[i] = ec._TargetGroup_sources(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -27207,10 +27232,11 @@ func (ec *executionContext) _Theme(ctx context.Context, sel ast.SelectionSet, ob
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
-			out.Values[i] = ec._Theme_name(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Theme_name(ctx, field, obj)
+				})
 		case "names":
 			out.Values[i] = ec._Theme_names(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -27227,10 +27253,11 @@ func (ec *executionContext) _Theme(ctx context.Context, sel ast.SelectionSet, ob
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "description":
-			out.Values[i] = ec._Theme_description(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Theme_description(ctx, field, obj)
+				})
 		case "sources":
 			out.Values[i] = ec._Theme_sources(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -27379,10 +27406,11 @@ func (ec *executionContext) _Training(ctx context.Context, sel ast.SelectionSet,
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
-			out.Values[i] = ec._Training_name(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Training_name(ctx, field, obj)
+				})
 		case "names":
 			out.Values[i] = ec._Training_names(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -27399,10 +27427,11 @@ func (ec *executionContext) _Training(ctx context.Context, sel ast.SelectionSet,
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "description":
-			out.Values[i] = ec._Training_description(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Training_description(ctx, field, obj)
+				})
 		case "sources":
 			out.Values[i] = ec._Training_sources(ctx, field, obj)
 			if out.Values[i] == graphql.Null {

@@ -1002,9 +1002,11 @@ func (e GroupField) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// A content language. When a text is missing in the requested language the
-// hub falls back, in this order, to Finnish (the language of the sources),
-// Swedish, then English.
+// A content language. Texts are given in the language of a field's
+// `language` argument, else the first supported language of the request's
+// `Accept-Language` header, else Finnish. When a text is missing in that
+// language the hub falls back, in this order, to Finnish (the language of
+// the sources), Swedish, then English.
 type Language string
 
 const (

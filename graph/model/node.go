@@ -48,7 +48,9 @@ func (b Base) Kind() NodeKind { return NodeKind(b.n.Kind) }
 func (b Base) Key() string { return b.n.Key }
 
 // Name is the name in language, with fallback.
-func (b Base) Name(language *Language) string { return b.n.DisplayName(lang(language)) }
+func (b Base) Name(ctx context.Context, language *Language) string {
+	return b.n.DisplayName(lang(ctx, language))
+}
 
 // Names are the names in every language.
 func (b Base) Names() *LocalizedText { return &LocalizedText{b.n.Name} }
@@ -60,8 +62,8 @@ func (b Base) Abbreviations() []string { return nonNil(b.n.Abbreviations) }
 func (b Base) Aliases() []string { return nonNil(b.n.Aliases) }
 
 // Description is the description in language, with fallback.
-func (b Base) Description(language *Language) *string {
-	return optional(b.n.Description.In(lang(language)))
+func (b Base) Description(ctx context.Context, language *Language) *string {
+	return optional(b.n.Description.In(lang(ctx, language)))
 }
 
 // Sources are the node's citations.
@@ -71,10 +73,10 @@ func (b Base) Sources() []*Citation { return citations(b.n.Sources) }
 func (b Base) Period() *hub.Period { return b.n.Period }
 
 // Goals are the goals in language, with fallback.
-func (b Base) Goals(language *Language) []string {
+func (b Base) Goals(ctx context.Context, language *Language) []string {
 	out := make([]string, 0, len(b.n.Goals))
 	for _, g := range b.n.Goals {
-		out = append(out, g.In(lang(language)))
+		out = append(out, g.In(lang(ctx, language)))
 	}
 	return out
 }

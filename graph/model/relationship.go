@@ -41,8 +41,8 @@ func (r *Relationship) Amount() *Money { return money(r.r.Amount) }
 func (r *Relationship) Period() *hub.Period { return r.r.Period }
 
 // Description in language, with fallback.
-func (r *Relationship) Description(language *Language) *string {
-	return optional(r.r.Description.In(lang(language)))
+func (r *Relationship) Description(ctx context.Context, language *Language) *string {
+	return optional(r.r.Description.In(lang(ctx, language)))
 }
 
 // Sources of the relationship.

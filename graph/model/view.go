@@ -128,9 +128,11 @@ func relatedOf[T Node](ctx context.Context, b Base, f Follow) ([]T, error) {
 	return out, nil
 }
 
-func lang(l *Language) hub.Language {
+// lang is the language a text field answers in: its argument, else the
+// request's preferred language.
+func lang(ctx context.Context, l *Language) hub.Language {
 	if l == nil {
-		return hub.Finnish
+		return hub.LanguageFrom(ctx)
 	}
 	return hub.Language(strings.ToLower(string(*l)))
 }
