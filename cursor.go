@@ -95,6 +95,11 @@ type ListOptions struct {
 	OrderBy []Order
 	First   int
 	After   *Cursor
+	// Reverse walks the order backwards (every key and the id
+	// tie-breaker reversed): After is then a position to go back from,
+	// and rows come nearest first. Callers paging with last/before
+	// reverse the page again.
+	Reverse bool
 }
 
 // PageSize resolves a client's first argument: nil means the default, and

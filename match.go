@@ -138,15 +138,21 @@ func PageOf[T any](items []T, opts ListOptions, values func(T) []string, id func
 		vals []string
 		id   string
 	}
+	cmp := func(a []string, aID string, b []string, bID string) int {
+		if opts.Reverse {
+			return -compareKeys(opts.OrderBy, a, aID, b, bID)
+		}
+		return compareKeys(opts.OrderBy, a, aID, b, bID)
+	}
 	ks := make([]keyed, 0, len(items))
 	for _, it := range items {
 		vals, iid := values(it), id(it)
-		if opts.After != nil && compareKeys(opts.OrderBy, vals, iid, opts.After.Values, opts.After.ID) <= 0 {
+		if opts.After != nil && cmp(vals, iid, opts.After.Values, opts.After.ID) <= 0 {
 			continue
 		}
 		ks = append(ks, keyed{it, vals, iid})
 	}
-	slices.SortFunc(ks, func(a, b keyed) int { return compareKeys(opts.OrderBy, a.vals, a.id, b.vals, b.id) })
+	slices.SortFunc(ks, func(a, b keyed) int { return cmp(a.vals, a.id, b.vals, b.id) })
 	hasNext := false
 	if opts.First != Unlimited && len(ks) > opts.First {
 		ks, hasNext = ks[:opts.First], true

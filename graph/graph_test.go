@@ -139,8 +139,8 @@ func TestConnections(t *testing.T) {
 			if p.Pilots.TotalCount != 7 {
 				t.Errorf("page %d: totalCount = %d, want 7", page, p.Pilots.TotalCount)
 			}
-			if p.Pilots.PageInfo.HasPreviousPage {
-				t.Errorf("page %d: hasPreviousPage = true; pages only go forward", page)
+			if p.Pilots.PageInfo.HasPreviousPage != (after != nil) {
+				t.Errorf("page %d: hasPreviousPage = %v, want whether after was given", page, p.Pilots.PageInfo.HasPreviousPage)
 			}
 			keys := p.edgeKeys()
 			if len(keys) == 0 || len(keys) > 2 {
@@ -164,6 +164,57 @@ func TestConnections(t *testing.T) {
 		}
 		if want := expected(sortName, false); !slices.Equal(seen, want) {
 			t.Errorf("visited %v\nwant    %v", seen, want)
+		}
+	})
+
+	t.Run("paging backwards two at a time visits every pilot exactly once, pages in order", func(t *testing.T) {
+		const backQuery = `query($last: Int, $before: String) {
+			pilots(last: $last, before: $before) {
+				totalCount
+				edges { cursor node { key } }
+				nodes { key }
+				pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+			}
+		}`
+		var pages [][]string
+		var before *string
+		for page := 1; ; page++ {
+			if page > len(pilots) {
+				t.Fatalf("still paging after %d pages", page)
+			}
+			var p pilotPage
+			MustQuery(t, c, backQuery, &p, client.Var("last", 2), client.Var("before", before))
+			keys := p.edgeKeys()
+			if len(keys) == 0 || len(keys) > 2 || p.Pilots.TotalCount != 7 {
+				t.Fatalf("page %d: %v of %d", page, keys, p.Pilots.TotalCount)
+			}
+			if p.Pilots.PageInfo.HasNextPage != (before != nil) {
+				t.Errorf("page %d: hasNextPage = %v, want whether before was given", page, p.Pilots.PageInfo.HasNextPage)
+			}
+			pages = append([][]string{keys}, pages...)
+			if !p.Pilots.PageInfo.HasPreviousPage {
+				break
+			}
+			before = p.Pilots.PageInfo.StartCursor
+		}
+		if got, want := slices.Concat(pages...), expected(sortName, false); !slices.Equal(got, want) {
+			t.Errorf("visited %v\nwant    %v", got, want)
+		}
+	})
+
+	t.Run("a cursor from a forward page pages backwards from there", func(t *testing.T) {
+		first := fetch(t, 4, nil, nil)
+		var back pilotPage
+		MustQuery(t, c, `query($before: String) { pilots(last: 3, before: $before) { totalCount edges { cursor node { key } } nodes { key } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`,
+			&back, client.Var("before", first.Pilots.PageInfo.EndCursor))
+		if got, want := back.edgeKeys(), first.edgeKeys()[:3]; !slices.Equal(got, want) {
+			t.Errorf("last 3 before the 4th: %v, want %v", got, want)
+		}
+	})
+
+	t.Run("first with last, or after with before, is refused", func(t *testing.T) {
+		for _, q := range []string{`{ pilots(first: 2, last: 2) { totalCount } }`, `{ pilots(after: "x", before: "y") { totalCount } }`, `{ pilots(first: 2, before: "y") { totalCount } }`} {
+			MustFailWith(t, c, "BAD_USER_INPUT", q)
 		}
 	})
 

@@ -19,12 +19,12 @@ const (
 // listRelationships answers the relationships collection. With asOf the
 // matching rows are filtered by period and paged here with the reference
 // semantics; otherwise the store pages them.
-func listRelationships(ctx context.Context, s hub.Store, where *model.RelationshipWhere, asOf *time.Time, first *int, after *string, orderBy []*model.RelationshipOrder) (*model.RelationshipConnection, error) {
+func listRelationships(ctx context.Context, s hub.Store, where *model.RelationshipWhere, asOf *time.Time, args model.PageArgs, orderBy []*model.RelationshipOrder) (*model.RelationshipConnection, error) {
 	f, err := relationshipFilter(where)
 	if err != nil {
 		return nil, err
 	}
-	opts, err := model.ListOptions(first, after, model.RelationshipOrders(orderBy), hub.RelationshipOrderFields, hub.OrderByType)
+	opts, err := model.ListOptions(args, model.RelationshipOrders(orderBy), hub.RelationshipOrderFields, hub.OrderByType)
 	if err != nil {
 		return nil, err
 	}
@@ -50,39 +50,20 @@ func listRelationships(ctx context.Context, s hub.Store, where *model.Relationsh
 	if err := prefetchRelationships(ctx, page, connectionNodes(fieldSelection(ctx))); err != nil {
 		return nil, err
 	}
-	return model.NewConnection(model.RelationshipEdges(page, opts.OrderBy), hasNext, count), nil
+	return model.NewConnection(model.RelationshipEdges(page, opts.OrderBy), args, hasNext, count), nil
 }
 
 // listProvisions answers the provisions query: rows from
 // hub.Provisions, paged with the fixed provision order.
-func listProvisions(ctx context.Context, s hub.Store, where *model.ProvisionWhere, asOf *time.Time, first *int, after *string) (*model.ProvisionConnection, error) {
+func listProvisions(ctx context.Context, s hub.Store, where *model.ProvisionWhere, asOf *time.Time, args model.PageArgs) (*model.ProvisionConnection, error) {
 	f, err := provisionFilter(where, asOf)
 	if err != nil {
 		return nil, err
 	}
-	size, err := hub.PageSize(first)
-	for _, l := range [][]string{where.ServiceIn, where.ProviderIn, where.RecipientIn, where.PilotIn, where.RegionIn, where.ThemeIn} {
-		if err := checkIDs(l); err != nil {
-			return nil, err
-		}
-	}
-	f.ServiceIDs, f.ProviderIDs, f.RecipientIDs = where.ServiceIn, where.ProviderIn, where.RecipientIn
-	f.ContextIDs, f.RegionIDs, f.ThemeIDs = where.PilotIn, where.RegionIn, where.ThemeIn
-	for _, t := range where.ServiceTypeIn {
-		f.ServiceTypes = append(f.ServiceTypes, string(t))
-	}
-	for _, k := range where.RecipientKindIn {
-		f.RecipientKinds = append(f.RecipientKinds, hub.Kind(k))
-	}
+	order := hub.ProvisionOrder()
+	opts, err := model.ListOptions(args, order, nil, "")
 	if err != nil {
 		return nil, err
-	}
-	order := hub.ProvisionOrder()
-	opts := hub.ListOptions{OrderBy: order, First: size}
-	if after != nil {
-		if opts.After, err = hub.DecodeCursor(order, *after); err != nil {
-			return nil, err
-		}
 	}
 	all, err := hub.Provisions(ctx, s, f)
 	if err != nil {
@@ -99,7 +80,7 @@ func listProvisions(ctx context.Context, s hub.Store, where *model.ProvisionWher
 			return nil, err
 		}
 	}
-	return model.NewConnection(edges, hasNext, func(context.Context) (int, error) { return len(all), nil }), nil
+	return model.NewConnection(edges, args, hasNext, func(context.Context) (int, error) { return len(all), nil }), nil
 }
 
 // provisionFilter converts a provisions where input.

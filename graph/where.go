@@ -196,12 +196,12 @@ func (p *wirePeriod) domain() *hub.PeriodMatch {
 // listNodes answers a collection query for one kind: the store pages
 // simple filters natively; rich conditions and asOf go through
 // hub.Select first.
-func listNodes[T model.Node](ctx context.Context, s hub.Store, kind hub.Kind, where any, asOf *time.Time, first *int, after *string, orderBy []*model.NodeOrder) (*model.Connection[T], error) {
+func listNodes[T model.Node](ctx context.Context, s hub.Store, kind hub.Kind, where any, asOf *time.Time, args model.PageArgs, orderBy []*model.NodeOrder) (*model.Connection[T], error) {
 	w, err := toWhere(where)
 	if err != nil {
 		return nil, err
 	}
-	opts, err := model.ListOptions(first, after, model.NodeOrders(orderBy), hub.NodeOrderFields, hub.OrderByName)
+	opts, err := model.ListOptions(args, model.NodeOrders(orderBy), hub.NodeOrderFields, hub.OrderByName)
 	if err != nil {
 		return nil, err
 	}
@@ -220,17 +220,17 @@ func listNodes[T model.Node](ctx context.Context, s hub.Store, kind hub.Kind, wh
 			return nil, err
 		}
 		if len(ids) == 0 {
-			return model.NewConnection[T](nil, false, func(context.Context) (int, error) { return 0, nil }), nil
+			return model.NewConnection[T](nil, args, false, func(context.Context) (int, error) { return 0, nil }), nil
 		}
 		f.IDs = ids
 		count = func(context.Context) (int, error) { return len(ids), nil }
 	}
-	page, hasNext, err := s.FindNodes(ctx, f, opts)
+	page, more, err := s.FindNodes(ctx, f, opts)
 	if err != nil {
 		return nil, err
 	}
 	if err := prefetchNodes(ctx, page, connectionNodes(fieldSelection(ctx))); err != nil {
 		return nil, err
 	}
-	return model.NewConnection(model.NodeEdges[T](page, opts.OrderBy), hasNext, count), nil
+	return model.NewConnection(model.NodeEdges[T](page, opts.OrderBy), args, more, count), nil
 }

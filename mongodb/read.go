@@ -117,19 +117,23 @@ var orderFields = map[hub.OrderField]string{
 // tie-breaker) and, when after is set, the keyset condition selecting the
 // rows after it. Every order field is a string that every document has,
 // and MongoDB compares strings byte-wise like the reference semantics.
-func sortAndSeek(orders []hub.Order, after *hub.Cursor) (bson.D, bson.M) {
+func sortAndSeek(orders []hub.Order, after *hub.Cursor, reverse bool) (bson.D, bson.M) {
 	sort := bson.D{}
 	byID := false
 	for _, o := range orders {
 		dir := 1
-		if o.Desc {
+		if o.Desc != reverse {
 			dir = -1
 		}
 		sort = append(sort, bson.E{Key: orderFields[o.Field], Value: dir})
 		byID = byID || o.Field == hub.OrderByID
 	}
 	if !byID {
-		sort = append(sort, bson.E{Key: "_id", Value: 1})
+		dir := 1
+		if reverse {
+			dir = -1
+		}
+		sort = append(sort, bson.E{Key: "_id", Value: dir})
 	}
 	if after == nil {
 		return sort, nil
@@ -158,7 +162,7 @@ func sortAndSeek(orders []hub.Order, after *hub.Cursor) (bson.D, bson.M) {
 
 // find runs one keyset page query.
 func find[T any](ctx context.Context, coll *mongo.Collection, filter bson.D, opts hub.ListOptions) ([]*T, bool, error) {
-	sort, seek := sortAndSeek(opts.OrderBy, opts.After)
+	sort, seek := sortAndSeek(opts.OrderBy, opts.After, opts.Reverse)
 	if seek != nil {
 		filter = bson.D{{Key: "$and", Value: bson.A{filter, seek}}}
 	}

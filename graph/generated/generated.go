@@ -59,7 +59,7 @@ type ComplexityRoot struct {
 		Names         func(childComplexity int) int
 		Period        func(childComplexity int) int
 		Regions       func(childComplexity int) int
-		Relationships func(childComplexity int, types []model.RelationshipType, direction *model.Direction, first *int, after *string, orderBy []*model.RelationshipOrder) int
+		Relationships func(childComplexity int, types []model.RelationshipType, direction *model.Direction, first *int, after *string, last *int, before *string, orderBy []*model.RelationshipOrder) int
 		Signatories   func(childComplexity int) int
 		Sources       func(childComplexity int) int
 	}
@@ -94,7 +94,7 @@ type ComplexityRoot struct {
 		Name          func(childComplexity int, language *model.Language) int
 		Names         func(childComplexity int) int
 		Phone         func(childComplexity int) int
-		Relationships func(childComplexity int, types []model.RelationshipType, direction *model.Direction, first *int, after *string, orderBy []*model.RelationshipOrder) int
+		Relationships func(childComplexity int, types []model.RelationshipType, direction *model.Direction, first *int, after *string, last *int, before *string, orderBy []*model.RelationshipOrder) int
 		Sources       func(childComplexity int) int
 		Title         func(childComplexity int) int
 	}
@@ -134,7 +134,7 @@ type ComplexityRoot struct {
 		Name          func(childComplexity int, language *model.Language) int
 		Names         func(childComplexity int) int
 		Regions       func(childComplexity int) int
-		Relationships func(childComplexity int, types []model.RelationshipType, direction *model.Direction, first *int, after *string, orderBy []*model.RelationshipOrder) int
+		Relationships func(childComplexity int, types []model.RelationshipType, direction *model.Direction, first *int, after *string, last *int, before *string, orderBy []*model.RelationshipOrder) int
 		Sources       func(childComplexity int) int
 		Type          func(childComplexity int) int
 	}
@@ -164,7 +164,7 @@ type ComplexityRoot struct {
 		Participants  func(childComplexity int) int
 		Period        func(childComplexity int) int
 		Regions       func(childComplexity int) int
-		Relationships func(childComplexity int, types []model.RelationshipType, direction *model.Direction, first *int, after *string, orderBy []*model.RelationshipOrder) int
+		Relationships func(childComplexity int, types []model.RelationshipType, direction *model.Direction, first *int, after *string, last *int, before *string, orderBy []*model.RelationshipOrder) int
 		Sources       func(childComplexity int) int
 		Type          func(childComplexity int) int
 	}
@@ -238,7 +238,7 @@ type ComplexityRoot struct {
 		Names         func(childComplexity int) int
 		Parent        func(childComplexity int) int
 		Regions       func(childComplexity int) int
-		Relationships func(childComplexity int, types []model.RelationshipType, direction *model.Direction, first *int, after *string, orderBy []*model.RelationshipOrder) int
+		Relationships func(childComplexity int, types []model.RelationshipType, direction *model.Direction, first *int, after *string, last *int, before *string, orderBy []*model.RelationshipOrder) int
 		Sources       func(childComplexity int) int
 		Type          func(childComplexity int) int
 	}
@@ -291,7 +291,7 @@ type ComplexityRoot struct {
 		Period         func(childComplexity int) int
 		Programme      func(childComplexity int) int
 		Regions        func(childComplexity int) int
-		Relationships  func(childComplexity int, types []model.RelationshipType, direction *model.Direction, first *int, after *string, orderBy []*model.RelationshipOrder) int
+		Relationships  func(childComplexity int, types []model.RelationshipType, direction *model.Direction, first *int, after *string, last *int, before *string, orderBy []*model.RelationshipOrder) int
 		Services       func(childComplexity int) int
 		ShortName      func(childComplexity int) int
 		Sources        func(childComplexity int) int
@@ -324,7 +324,7 @@ type ComplexityRoot struct {
 		Names         func(childComplexity int) int
 		Parent        func(childComplexity int) int
 		Period        func(childComplexity int) int
-		Relationships func(childComplexity int, types []model.RelationshipType, direction *model.Direction, first *int, after *string, orderBy []*model.RelationshipOrder) int
+		Relationships func(childComplexity int, types []model.RelationshipType, direction *model.Direction, first *int, after *string, last *int, before *string, orderBy []*model.RelationshipOrder) int
 		Sources       func(childComplexity int) int
 		Status        func(childComplexity int) int
 		Type          func(childComplexity int) int
@@ -371,25 +371,25 @@ type ComplexityRoot struct {
 
 	Query struct {
 		Aggregates      func(childComplexity int) int
-		Agreements      func(childComplexity int, first *int, after *string, where *model.AgreementWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
-		Contacts        func(childComplexity int, first *int, after *string, where *model.ContactWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
-		Employers       func(childComplexity int, first *int, after *string, where *model.EmployerWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
+		Agreements      func(childComplexity int, first *int, after *string, last *int, before *string, where *model.AgreementWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
+		Contacts        func(childComplexity int, first *int, after *string, last *int, before *string, where *model.ContactWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
+		Employers       func(childComplexity int, first *int, after *string, last *int, before *string, where *model.EmployerWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
 		EntityByKey     func(childComplexity int, kind model.NodeKind, key string) int
-		Events          func(childComplexity int, first *int, after *string, where *model.EventWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
+		Events          func(childComplexity int, first *int, after *string, last *int, before *string, where *model.EventWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
 		Node            func(childComplexity int, id string) int
 		Nodes           func(childComplexity int, ids []string) int
-		Organisations   func(childComplexity int, first *int, after *string, where *model.OrganisationWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
-		Pilots          func(childComplexity int, first *int, after *string, where *model.PilotWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
-		Programmes      func(childComplexity int, first *int, after *string, where *model.ProgrammeWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
-		Provisions      func(childComplexity int, first *int, after *string, where *model.ProvisionWhere, asOf *time.Time) int
-		Regions         func(childComplexity int, first *int, after *string, where *model.RegionWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
-		Relationships   func(childComplexity int, first *int, after *string, where *model.RelationshipWhere, asOf *time.Time, orderBy []*model.RelationshipOrder) int
+		Organisations   func(childComplexity int, first *int, after *string, last *int, before *string, where *model.OrganisationWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
+		Pilots          func(childComplexity int, first *int, after *string, last *int, before *string, where *model.PilotWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
+		Programmes      func(childComplexity int, first *int, after *string, last *int, before *string, where *model.ProgrammeWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
+		Provisions      func(childComplexity int, first *int, after *string, last *int, before *string, where *model.ProvisionWhere, asOf *time.Time) int
+		Regions         func(childComplexity int, first *int, after *string, last *int, before *string, where *model.RegionWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
+		Relationships   func(childComplexity int, first *int, after *string, last *int, before *string, where *model.RelationshipWhere, asOf *time.Time, orderBy []*model.RelationshipOrder) int
 		Search          func(childComplexity int, text string, kinds []model.NodeKind, first *int) int
-		Services        func(childComplexity int, first *int, after *string, where *model.ServiceWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
-		SourceDocuments func(childComplexity int, first *int, after *string, where *model.SourceDocumentWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
-		TargetGroups    func(childComplexity int, first *int, after *string, where *model.TargetGroupWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
-		Themes          func(childComplexity int, first *int, after *string, where *model.ThemeWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
-		Trainings       func(childComplexity int, first *int, after *string, where *model.TrainingWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
+		Services        func(childComplexity int, first *int, after *string, last *int, before *string, where *model.ServiceWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
+		SourceDocuments func(childComplexity int, first *int, after *string, last *int, before *string, where *model.SourceDocumentWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
+		TargetGroups    func(childComplexity int, first *int, after *string, last *int, before *string, where *model.TargetGroupWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
+		Themes          func(childComplexity int, first *int, after *string, last *int, before *string, where *model.ThemeWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
+		Trainings       func(childComplexity int, first *int, after *string, last *int, before *string, where *model.TrainingWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
 	}
 
 	Region struct {
@@ -405,7 +405,7 @@ type ComplexityRoot struct {
 		Name          func(childComplexity int, language *model.Language) int
 		Names         func(childComplexity int) int
 		Parent        func(childComplexity int) int
-		Relationships func(childComplexity int, types []model.RelationshipType, direction *model.Direction, first *int, after *string, orderBy []*model.RelationshipOrder) int
+		Relationships func(childComplexity int, types []model.RelationshipType, direction *model.Direction, first *int, after *string, last *int, before *string, orderBy []*model.RelationshipOrder) int
 		Sources       func(childComplexity int) int
 	}
 
@@ -464,7 +464,7 @@ type ComplexityRoot struct {
 		Names         func(childComplexity int) int
 		Providers     func(childComplexity int) int
 		Regions       func(childComplexity int) int
-		Relationships func(childComplexity int, types []model.RelationshipType, direction *model.Direction, first *int, after *string, orderBy []*model.RelationshipOrder) int
+		Relationships func(childComplexity int, types []model.RelationshipType, direction *model.Direction, first *int, after *string, last *int, before *string, orderBy []*model.RelationshipOrder) int
 		Sources       func(childComplexity int) int
 		TargetGroups  func(childComplexity int) int
 		Themes        func(childComplexity int) int
@@ -517,7 +517,7 @@ type ComplexityRoot struct {
 		Kind          func(childComplexity int) int
 		Name          func(childComplexity int, language *model.Language) int
 		Names         func(childComplexity int) int
-		Relationships func(childComplexity int, types []model.RelationshipType, direction *model.Direction, first *int, after *string, orderBy []*model.RelationshipOrder) int
+		Relationships func(childComplexity int, types []model.RelationshipType, direction *model.Direction, first *int, after *string, last *int, before *string, orderBy []*model.RelationshipOrder) int
 		ServedBy      func(childComplexity int) int
 		Sources       func(childComplexity int) int
 	}
@@ -544,7 +544,7 @@ type ComplexityRoot struct {
 		Members       func(childComplexity int) int
 		Name          func(childComplexity int, language *model.Language) int
 		Names         func(childComplexity int) int
-		Relationships func(childComplexity int, types []model.RelationshipType, direction *model.Direction, first *int, after *string, orderBy []*model.RelationshipOrder) int
+		Relationships func(childComplexity int, types []model.RelationshipType, direction *model.Direction, first *int, after *string, last *int, before *string, orderBy []*model.RelationshipOrder) int
 		Sources       func(childComplexity int) int
 	}
 
@@ -573,7 +573,7 @@ type ComplexityRoot struct {
 		Participants  func(childComplexity int) int
 		Period        func(childComplexity int) int
 		Regions       func(childComplexity int) int
-		Relationships func(childComplexity int, types []model.RelationshipType, direction *model.Direction, first *int, after *string, orderBy []*model.RelationshipOrder) int
+		Relationships func(childComplexity int, types []model.RelationshipType, direction *model.Direction, first *int, after *string, last *int, before *string, orderBy []*model.RelationshipOrder) int
 		Sources       func(childComplexity int) int
 	}
 
@@ -607,21 +607,21 @@ type QueryResolver interface {
 	Node(ctx context.Context, id string) (model.Node, error)
 	Nodes(ctx context.Context, ids []string) ([]model.Node, error)
 	EntityByKey(ctx context.Context, kind model.NodeKind, key string) (model.Entity, error)
-	Organisations(ctx context.Context, first *int, after *string, where *model.OrganisationWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Organisation], error)
-	Employers(ctx context.Context, first *int, after *string, where *model.EmployerWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Employer], error)
-	Programmes(ctx context.Context, first *int, after *string, where *model.ProgrammeWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Programme], error)
-	Pilots(ctx context.Context, first *int, after *string, where *model.PilotWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Pilot], error)
-	Services(ctx context.Context, first *int, after *string, where *model.ServiceWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Service], error)
-	Regions(ctx context.Context, first *int, after *string, where *model.RegionWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Region], error)
-	TargetGroups(ctx context.Context, first *int, after *string, where *model.TargetGroupWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.TargetGroup], error)
-	Themes(ctx context.Context, first *int, after *string, where *model.ThemeWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Theme], error)
-	Agreements(ctx context.Context, first *int, after *string, where *model.AgreementWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Agreement], error)
-	Events(ctx context.Context, first *int, after *string, where *model.EventWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Event], error)
-	Trainings(ctx context.Context, first *int, after *string, where *model.TrainingWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Training], error)
-	Contacts(ctx context.Context, first *int, after *string, where *model.ContactWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Contact], error)
-	SourceDocuments(ctx context.Context, first *int, after *string, where *model.SourceDocumentWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.SourceDocument], error)
-	Relationships(ctx context.Context, first *int, after *string, where *model.RelationshipWhere, asOf *time.Time, orderBy []*model.RelationshipOrder) (*model.Connection[*model.Relationship], error)
-	Provisions(ctx context.Context, first *int, after *string, where *model.ProvisionWhere, asOf *time.Time) (*model.Connection[*model.Provision], error)
+	Organisations(ctx context.Context, first *int, after *string, last *int, before *string, where *model.OrganisationWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Organisation], error)
+	Employers(ctx context.Context, first *int, after *string, last *int, before *string, where *model.EmployerWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Employer], error)
+	Programmes(ctx context.Context, first *int, after *string, last *int, before *string, where *model.ProgrammeWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Programme], error)
+	Pilots(ctx context.Context, first *int, after *string, last *int, before *string, where *model.PilotWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Pilot], error)
+	Services(ctx context.Context, first *int, after *string, last *int, before *string, where *model.ServiceWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Service], error)
+	Regions(ctx context.Context, first *int, after *string, last *int, before *string, where *model.RegionWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Region], error)
+	TargetGroups(ctx context.Context, first *int, after *string, last *int, before *string, where *model.TargetGroupWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.TargetGroup], error)
+	Themes(ctx context.Context, first *int, after *string, last *int, before *string, where *model.ThemeWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Theme], error)
+	Agreements(ctx context.Context, first *int, after *string, last *int, before *string, where *model.AgreementWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Agreement], error)
+	Events(ctx context.Context, first *int, after *string, last *int, before *string, where *model.EventWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Event], error)
+	Trainings(ctx context.Context, first *int, after *string, last *int, before *string, where *model.TrainingWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Training], error)
+	Contacts(ctx context.Context, first *int, after *string, last *int, before *string, where *model.ContactWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Contact], error)
+	SourceDocuments(ctx context.Context, first *int, after *string, last *int, before *string, where *model.SourceDocumentWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.SourceDocument], error)
+	Relationships(ctx context.Context, first *int, after *string, last *int, before *string, where *model.RelationshipWhere, asOf *time.Time, orderBy []*model.RelationshipOrder) (*model.Connection[*model.Relationship], error)
+	Provisions(ctx context.Context, first *int, after *string, last *int, before *string, where *model.ProvisionWhere, asOf *time.Time) (*model.Connection[*model.Provision], error)
 	Aggregates(ctx context.Context) (*model.Aggregates, error)
 	Search(ctx context.Context, text string, kinds []model.NodeKind, first *int) ([]*model.SearchResult, error)
 }
@@ -802,7 +802,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Agreement.Relationships(childComplexity, args["types"].([]model.RelationshipType), args["direction"].(*model.Direction), args["first"].(*int), args["after"].(*string), args["orderBy"].([]*model.RelationshipOrder)), true
+		return e.ComplexityRoot.Agreement.Relationships(childComplexity, args["types"].([]model.RelationshipType), args["direction"].(*model.Direction), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*model.RelationshipOrder)), true
 	case "Agreement.signatories":
 		if e.ComplexityRoot.Agreement.Signatories == nil {
 			break
@@ -959,7 +959,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Contact.Relationships(childComplexity, args["types"].([]model.RelationshipType), args["direction"].(*model.Direction), args["first"].(*int), args["after"].(*string), args["orderBy"].([]*model.RelationshipOrder)), true
+		return e.ComplexityRoot.Contact.Relationships(childComplexity, args["types"].([]model.RelationshipType), args["direction"].(*model.Direction), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*model.RelationshipOrder)), true
 	case "Contact.sources":
 		if e.ComplexityRoot.Contact.Sources == nil {
 			break
@@ -1129,7 +1129,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Employer.Relationships(childComplexity, args["types"].([]model.RelationshipType), args["direction"].(*model.Direction), args["first"].(*int), args["after"].(*string), args["orderBy"].([]*model.RelationshipOrder)), true
+		return e.ComplexityRoot.Employer.Relationships(childComplexity, args["types"].([]model.RelationshipType), args["direction"].(*model.Direction), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*model.RelationshipOrder)), true
 	case "Employer.sources":
 		if e.ComplexityRoot.Employer.Sources == nil {
 			break
@@ -1273,7 +1273,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Event.Relationships(childComplexity, args["types"].([]model.RelationshipType), args["direction"].(*model.Direction), args["first"].(*int), args["after"].(*string), args["orderBy"].([]*model.RelationshipOrder)), true
+		return e.ComplexityRoot.Event.Relationships(childComplexity, args["types"].([]model.RelationshipType), args["direction"].(*model.Direction), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*model.RelationshipOrder)), true
 	case "Event.sources":
 		if e.ComplexityRoot.Event.Sources == nil {
 			break
@@ -1579,7 +1579,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Organisation.Relationships(childComplexity, args["types"].([]model.RelationshipType), args["direction"].(*model.Direction), args["first"].(*int), args["after"].(*string), args["orderBy"].([]*model.RelationshipOrder)), true
+		return e.ComplexityRoot.Organisation.Relationships(childComplexity, args["types"].([]model.RelationshipType), args["direction"].(*model.Direction), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*model.RelationshipOrder)), true
 	case "Organisation.sources":
 		if e.ComplexityRoot.Organisation.Sources == nil {
 			break
@@ -1815,7 +1815,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Pilot.Relationships(childComplexity, args["types"].([]model.RelationshipType), args["direction"].(*model.Direction), args["first"].(*int), args["after"].(*string), args["orderBy"].([]*model.RelationshipOrder)), true
+		return e.ComplexityRoot.Pilot.Relationships(childComplexity, args["types"].([]model.RelationshipType), args["direction"].(*model.Direction), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*model.RelationshipOrder)), true
 	case "Pilot.services":
 		if e.ComplexityRoot.Pilot.Services == nil {
 			break
@@ -1982,7 +1982,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Programme.Relationships(childComplexity, args["types"].([]model.RelationshipType), args["direction"].(*model.Direction), args["first"].(*int), args["after"].(*string), args["orderBy"].([]*model.RelationshipOrder)), true
+		return e.ComplexityRoot.Programme.Relationships(childComplexity, args["types"].([]model.RelationshipType), args["direction"].(*model.Direction), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*model.RelationshipOrder)), true
 	case "Programme.sources":
 		if e.ComplexityRoot.Programme.Sources == nil {
 			break
@@ -2167,7 +2167,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Agreements(childComplexity, args["first"].(*int), args["after"].(*string), args["where"].(*model.AgreementWhere), args["asOf"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
+		return e.ComplexityRoot.Query.Agreements(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(*model.AgreementWhere), args["asOf"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
 	case "Query.contacts":
 		if e.ComplexityRoot.Query.Contacts == nil {
 			break
@@ -2178,7 +2178,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Contacts(childComplexity, args["first"].(*int), args["after"].(*string), args["where"].(*model.ContactWhere), args["asOf"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
+		return e.ComplexityRoot.Query.Contacts(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(*model.ContactWhere), args["asOf"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
 	case "Query.employers":
 		if e.ComplexityRoot.Query.Employers == nil {
 			break
@@ -2189,7 +2189,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Employers(childComplexity, args["first"].(*int), args["after"].(*string), args["where"].(*model.EmployerWhere), args["asOf"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
+		return e.ComplexityRoot.Query.Employers(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(*model.EmployerWhere), args["asOf"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
 	case "Query.entityByKey":
 		if e.ComplexityRoot.Query.EntityByKey == nil {
 			break
@@ -2211,7 +2211,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Events(childComplexity, args["first"].(*int), args["after"].(*string), args["where"].(*model.EventWhere), args["asOf"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
+		return e.ComplexityRoot.Query.Events(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(*model.EventWhere), args["asOf"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
 
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
@@ -2245,7 +2245,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Organisations(childComplexity, args["first"].(*int), args["after"].(*string), args["where"].(*model.OrganisationWhere), args["asOf"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
+		return e.ComplexityRoot.Query.Organisations(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(*model.OrganisationWhere), args["asOf"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
 	case "Query.pilots":
 		if e.ComplexityRoot.Query.Pilots == nil {
 			break
@@ -2256,7 +2256,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Pilots(childComplexity, args["first"].(*int), args["after"].(*string), args["where"].(*model.PilotWhere), args["asOf"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
+		return e.ComplexityRoot.Query.Pilots(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(*model.PilotWhere), args["asOf"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
 	case "Query.programmes":
 		if e.ComplexityRoot.Query.Programmes == nil {
 			break
@@ -2267,7 +2267,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Programmes(childComplexity, args["first"].(*int), args["after"].(*string), args["where"].(*model.ProgrammeWhere), args["asOf"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
+		return e.ComplexityRoot.Query.Programmes(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(*model.ProgrammeWhere), args["asOf"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
 	case "Query.provisions":
 		if e.ComplexityRoot.Query.Provisions == nil {
 			break
@@ -2278,7 +2278,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Provisions(childComplexity, args["first"].(*int), args["after"].(*string), args["where"].(*model.ProvisionWhere), args["asOf"].(*time.Time)), true
+		return e.ComplexityRoot.Query.Provisions(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(*model.ProvisionWhere), args["asOf"].(*time.Time)), true
 	case "Query.regions":
 		if e.ComplexityRoot.Query.Regions == nil {
 			break
@@ -2289,7 +2289,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Regions(childComplexity, args["first"].(*int), args["after"].(*string), args["where"].(*model.RegionWhere), args["asOf"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
+		return e.ComplexityRoot.Query.Regions(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(*model.RegionWhere), args["asOf"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
 	case "Query.relationships":
 		if e.ComplexityRoot.Query.Relationships == nil {
 			break
@@ -2300,7 +2300,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Relationships(childComplexity, args["first"].(*int), args["after"].(*string), args["where"].(*model.RelationshipWhere), args["asOf"].(*time.Time), args["orderBy"].([]*model.RelationshipOrder)), true
+		return e.ComplexityRoot.Query.Relationships(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(*model.RelationshipWhere), args["asOf"].(*time.Time), args["orderBy"].([]*model.RelationshipOrder)), true
 	case "Query.search":
 		if e.ComplexityRoot.Query.Search == nil {
 			break
@@ -2322,7 +2322,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Services(childComplexity, args["first"].(*int), args["after"].(*string), args["where"].(*model.ServiceWhere), args["asOf"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
+		return e.ComplexityRoot.Query.Services(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(*model.ServiceWhere), args["asOf"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
 	case "Query.sourceDocuments":
 		if e.ComplexityRoot.Query.SourceDocuments == nil {
 			break
@@ -2333,7 +2333,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.SourceDocuments(childComplexity, args["first"].(*int), args["after"].(*string), args["where"].(*model.SourceDocumentWhere), args["asOf"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
+		return e.ComplexityRoot.Query.SourceDocuments(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(*model.SourceDocumentWhere), args["asOf"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
 	case "Query.targetGroups":
 		if e.ComplexityRoot.Query.TargetGroups == nil {
 			break
@@ -2344,7 +2344,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.TargetGroups(childComplexity, args["first"].(*int), args["after"].(*string), args["where"].(*model.TargetGroupWhere), args["asOf"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
+		return e.ComplexityRoot.Query.TargetGroups(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(*model.TargetGroupWhere), args["asOf"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
 	case "Query.themes":
 		if e.ComplexityRoot.Query.Themes == nil {
 			break
@@ -2355,7 +2355,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Themes(childComplexity, args["first"].(*int), args["after"].(*string), args["where"].(*model.ThemeWhere), args["asOf"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
+		return e.ComplexityRoot.Query.Themes(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(*model.ThemeWhere), args["asOf"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
 	case "Query.trainings":
 		if e.ComplexityRoot.Query.Trainings == nil {
 			break
@@ -2366,7 +2366,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Trainings(childComplexity, args["first"].(*int), args["after"].(*string), args["where"].(*model.TrainingWhere), args["asOf"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
+		return e.ComplexityRoot.Query.Trainings(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(*model.TrainingWhere), args["asOf"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
 
 	case "Region.abbreviations":
 		if e.ComplexityRoot.Region.Abbreviations == nil {
@@ -2460,7 +2460,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Region.Relationships(childComplexity, args["types"].([]model.RelationshipType), args["direction"].(*model.Direction), args["first"].(*int), args["after"].(*string), args["orderBy"].([]*model.RelationshipOrder)), true
+		return e.ComplexityRoot.Region.Relationships(childComplexity, args["types"].([]model.RelationshipType), args["direction"].(*model.Direction), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*model.RelationshipOrder)), true
 	case "Region.sources":
 		if e.ComplexityRoot.Region.Sources == nil {
 			break
@@ -2715,7 +2715,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Service.Relationships(childComplexity, args["types"].([]model.RelationshipType), args["direction"].(*model.Direction), args["first"].(*int), args["after"].(*string), args["orderBy"].([]*model.RelationshipOrder)), true
+		return e.ComplexityRoot.Service.Relationships(childComplexity, args["types"].([]model.RelationshipType), args["direction"].(*model.Direction), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*model.RelationshipOrder)), true
 	case "Service.sources":
 		if e.ComplexityRoot.Service.Sources == nil {
 			break
@@ -2946,7 +2946,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.TargetGroup.Relationships(childComplexity, args["types"].([]model.RelationshipType), args["direction"].(*model.Direction), args["first"].(*int), args["after"].(*string), args["orderBy"].([]*model.RelationshipOrder)), true
+		return e.ComplexityRoot.TargetGroup.Relationships(childComplexity, args["types"].([]model.RelationshipType), args["direction"].(*model.Direction), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*model.RelationshipOrder)), true
 	case "TargetGroup.servedBy":
 		if e.ComplexityRoot.TargetGroup.ServedBy == nil {
 			break
@@ -3072,7 +3072,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Theme.Relationships(childComplexity, args["types"].([]model.RelationshipType), args["direction"].(*model.Direction), args["first"].(*int), args["after"].(*string), args["orderBy"].([]*model.RelationshipOrder)), true
+		return e.ComplexityRoot.Theme.Relationships(childComplexity, args["types"].([]model.RelationshipType), args["direction"].(*model.Direction), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*model.RelationshipOrder)), true
 	case "Theme.sources":
 		if e.ComplexityRoot.Theme.Sources == nil {
 			break
@@ -3210,7 +3210,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Training.Relationships(childComplexity, args["types"].([]model.RelationshipType), args["direction"].(*model.Direction), args["first"].(*int), args["after"].(*string), args["orderBy"].([]*model.RelationshipOrder)), true
+		return e.ComplexityRoot.Training.Relationships(childComplexity, args["types"].([]model.RelationshipType), args["direction"].(*model.Direction), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*model.RelationshipOrder)), true
 	case "Training.sources":
 		if e.ComplexityRoot.Training.Sources == nil {
 			break
@@ -3449,10 +3449,14 @@ interface Entity implements Node {
     types: [RelationshipType!]
     "Which end this node is on."
     direction: Direction = BOTH
-    "Page size, 0 to 100."
-    first: Int = 20
+    "Page size, 0 to 100 (default 20)."
+    first: Int
     "Return rows after this cursor (from ` + "`" + `pageInfo.endCursor` + "`" + `)."
     after: String
+    "Page backwards: the last rows before ` + "`" + `before` + "`" + ` (or of all), 0 to 100. Not together with first."
+    last: Int
+    "Return rows before this cursor (from ` + "`" + `pageInfo.startCursor` + "`" + `), with last."
+    before: String
     "Sort keys, applied in order; ties are broken by id."
     orderBy: [RelationshipOrder!]
   ): RelationshipConnection!
@@ -3591,10 +3595,14 @@ type Organisation implements Node & Entity {
     types: [RelationshipType!]
     "Which end this node is on."
     direction: Direction = BOTH
-    "Page size, 0 to 100."
-    first: Int = 20
+    "Page size, 0 to 100 (default 20)."
+    first: Int
     "Return rows after this cursor (from ` + "`" + `pageInfo.endCursor` + "`" + `)."
     after: String
+    "Page backwards: the last rows before ` + "`" + `before` + "`" + ` (or of all), 0 to 100. Not together with first."
+    last: Int
+    "Return rows before this cursor (from ` + "`" + `pageInfo.startCursor` + "`" + `), with last."
+    before: String
     "Sort keys, applied in order; ties are broken by id."
     orderBy: [RelationshipOrder!]
   ): RelationshipConnection!
@@ -3634,10 +3642,14 @@ type Employer implements Node & Entity {
     types: [RelationshipType!]
     "Which end this node is on."
     direction: Direction = BOTH
-    "Page size, 0 to 100."
-    first: Int = 20
+    "Page size, 0 to 100 (default 20)."
+    first: Int
     "Return rows after this cursor (from ` + "`" + `pageInfo.endCursor` + "`" + `)."
     after: String
+    "Page backwards: the last rows before ` + "`" + `before` + "`" + ` (or of all), 0 to 100. Not together with first."
+    last: Int
+    "Return rows before this cursor (from ` + "`" + `pageInfo.startCursor` + "`" + `), with last."
+    before: String
     "Sort keys, applied in order; ties are broken by id."
     orderBy: [RelationshipOrder!]
   ): RelationshipConnection!
@@ -3681,10 +3693,14 @@ type Programme implements Node & Entity {
     types: [RelationshipType!]
     "Which end this node is on."
     direction: Direction = BOTH
-    "Page size, 0 to 100."
-    first: Int = 20
+    "Page size, 0 to 100 (default 20)."
+    first: Int
     "Return rows after this cursor (from ` + "`" + `pageInfo.endCursor` + "`" + `)."
     after: String
+    "Page backwards: the last rows before ` + "`" + `before` + "`" + ` (or of all), 0 to 100. Not together with first."
+    last: Int
+    "Return rows before this cursor (from ` + "`" + `pageInfo.startCursor` + "`" + `), with last."
+    before: String
     "Sort keys, applied in order; ties are broken by id."
     orderBy: [RelationshipOrder!]
   ): RelationshipConnection!
@@ -3731,10 +3747,14 @@ type Pilot implements Node & Entity {
     types: [RelationshipType!]
     "Which end this node is on."
     direction: Direction = BOTH
-    "Page size, 0 to 100."
-    first: Int = 20
+    "Page size, 0 to 100 (default 20)."
+    first: Int
     "Return rows after this cursor (from ` + "`" + `pageInfo.endCursor` + "`" + `)."
     after: String
+    "Page backwards: the last rows before ` + "`" + `before` + "`" + ` (or of all), 0 to 100. Not together with first."
+    last: Int
+    "Return rows before this cursor (from ` + "`" + `pageInfo.startCursor` + "`" + `), with last."
+    before: String
     "Sort keys, applied in order; ties are broken by id."
     orderBy: [RelationshipOrder!]
   ): RelationshipConnection!
@@ -3823,10 +3843,14 @@ type Service implements Node & Entity {
     types: [RelationshipType!]
     "Which end this node is on."
     direction: Direction = BOTH
-    "Page size, 0 to 100."
-    first: Int = 20
+    "Page size, 0 to 100 (default 20)."
+    first: Int
     "Return rows after this cursor (from ` + "`" + `pageInfo.endCursor` + "`" + `)."
     after: String
+    "Page backwards: the last rows before ` + "`" + `before` + "`" + ` (or of all), 0 to 100. Not together with first."
+    last: Int
+    "Return rows before this cursor (from ` + "`" + `pageInfo.startCursor` + "`" + `), with last."
+    before: String
     "Sort keys, applied in order; ties are broken by id."
     orderBy: [RelationshipOrder!]
   ): RelationshipConnection!
@@ -3876,10 +3900,14 @@ type Region implements Node & Entity {
     types: [RelationshipType!]
     "Which end this node is on."
     direction: Direction = BOTH
-    "Page size, 0 to 100."
-    first: Int = 20
+    "Page size, 0 to 100 (default 20)."
+    first: Int
     "Return rows after this cursor (from ` + "`" + `pageInfo.endCursor` + "`" + `)."
     after: String
+    "Page backwards: the last rows before ` + "`" + `before` + "`" + ` (or of all), 0 to 100. Not together with first."
+    last: Int
+    "Return rows before this cursor (from ` + "`" + `pageInfo.startCursor` + "`" + `), with last."
+    before: String
     "Sort keys, applied in order; ties are broken by id."
     orderBy: [RelationshipOrder!]
   ): RelationshipConnection!
@@ -3919,10 +3947,14 @@ type TargetGroup implements Node & Entity {
     types: [RelationshipType!]
     "Which end this node is on."
     direction: Direction = BOTH
-    "Page size, 0 to 100."
-    first: Int = 20
+    "Page size, 0 to 100 (default 20)."
+    first: Int
     "Return rows after this cursor (from ` + "`" + `pageInfo.endCursor` + "`" + `)."
     after: String
+    "Page backwards: the last rows before ` + "`" + `before` + "`" + ` (or of all), 0 to 100. Not together with first."
+    last: Int
+    "Return rows before this cursor (from ` + "`" + `pageInfo.startCursor` + "`" + `), with last."
+    before: String
     "Sort keys, applied in order; ties are broken by id."
     orderBy: [RelationshipOrder!]
   ): RelationshipConnection!
@@ -3956,10 +3988,14 @@ type Theme implements Node & Entity {
     types: [RelationshipType!]
     "Which end this node is on."
     direction: Direction = BOTH
-    "Page size, 0 to 100."
-    first: Int = 20
+    "Page size, 0 to 100 (default 20)."
+    first: Int
     "Return rows after this cursor (from ` + "`" + `pageInfo.endCursor` + "`" + `)."
     after: String
+    "Page backwards: the last rows before ` + "`" + `before` + "`" + ` (or of all), 0 to 100. Not together with first."
+    last: Int
+    "Return rows before this cursor (from ` + "`" + `pageInfo.startCursor` + "`" + `), with last."
+    before: String
     "Sort keys, applied in order; ties are broken by id."
     orderBy: [RelationshipOrder!]
   ): RelationshipConnection!
@@ -3993,10 +4029,14 @@ type Agreement implements Node & Entity {
     types: [RelationshipType!]
     "Which end this node is on."
     direction: Direction = BOTH
-    "Page size, 0 to 100."
-    first: Int = 20
+    "Page size, 0 to 100 (default 20)."
+    first: Int
     "Return rows after this cursor (from ` + "`" + `pageInfo.endCursor` + "`" + `)."
     after: String
+    "Page backwards: the last rows before ` + "`" + `before` + "`" + ` (or of all), 0 to 100. Not together with first."
+    last: Int
+    "Return rows before this cursor (from ` + "`" + `pageInfo.startCursor` + "`" + `), with last."
+    before: String
     "Sort keys, applied in order; ties are broken by id."
     orderBy: [RelationshipOrder!]
   ): RelationshipConnection!
@@ -4045,10 +4085,14 @@ type Event implements Node & Entity {
     types: [RelationshipType!]
     "Which end this node is on."
     direction: Direction = BOTH
-    "Page size, 0 to 100."
-    first: Int = 20
+    "Page size, 0 to 100 (default 20)."
+    first: Int
     "Return rows after this cursor (from ` + "`" + `pageInfo.endCursor` + "`" + `)."
     after: String
+    "Page backwards: the last rows before ` + "`" + `before` + "`" + ` (or of all), 0 to 100. Not together with first."
+    last: Int
+    "Return rows before this cursor (from ` + "`" + `pageInfo.startCursor` + "`" + `), with last."
+    before: String
     "Sort keys, applied in order; ties are broken by id."
     orderBy: [RelationshipOrder!]
   ): RelationshipConnection!
@@ -4090,10 +4134,14 @@ type Training implements Node & Entity {
     types: [RelationshipType!]
     "Which end this node is on."
     direction: Direction = BOTH
-    "Page size, 0 to 100."
-    first: Int = 20
+    "Page size, 0 to 100 (default 20)."
+    first: Int
     "Return rows after this cursor (from ` + "`" + `pageInfo.endCursor` + "`" + `)."
     after: String
+    "Page backwards: the last rows before ` + "`" + `before` + "`" + ` (or of all), 0 to 100. Not together with first."
+    last: Int
+    "Return rows before this cursor (from ` + "`" + `pageInfo.startCursor` + "`" + `), with last."
+    before: String
     "Sort keys, applied in order; ties are broken by id."
     orderBy: [RelationshipOrder!]
   ): RelationshipConnection!
@@ -4136,10 +4184,14 @@ type Contact implements Node & Entity {
     types: [RelationshipType!]
     "Which end this node is on."
     direction: Direction = BOTH
-    "Page size, 0 to 100."
-    first: Int = 20
+    "Page size, 0 to 100 (default 20)."
+    first: Int
     "Return rows after this cursor (from ` + "`" + `pageInfo.endCursor` + "`" + `)."
     after: String
+    "Page backwards: the last rows before ` + "`" + `before` + "`" + ` (or of all), 0 to 100. Not together with first."
+    last: Int
+    "Return rows before this cursor (from ` + "`" + `pageInfo.startCursor` + "`" + `), with last."
+    before: String
     "Sort keys, applied in order; ties are broken by id."
     orderBy: [RelationshipOrder!]
   ): RelationshipConnection!
@@ -4237,9 +4289,9 @@ type Money {
 
 "Relay page information."
 type PageInfo {
-  "Whether more rows follow this page."
+  "Whether more rows follow this page (paging forwards; when paging backwards, whether ` + "`" + `before` + "`" + ` was given)."
   hasNextPage: Boolean!
-  "Always false: pages go forward only."
+  "Whether more rows precede this page (paging backwards; when paging forwards, whether ` + "`" + `after` + "`" + ` was given)."
   hasPreviousPage: Boolean!
   "Cursor of the first row of the page, or null when the page is empty."
   startCursor: String
@@ -4296,10 +4348,14 @@ type Query {
 
   "Organisations, filtered, ordered and paged (default order: name)."
   organisations(
-    "Page size, 0 to 100."
-    first: Int = 20
+    "Page size, 0 to 100 (default 20)."
+    first: Int
     "Return rows after this cursor (from ` + "`" + `pageInfo.endCursor` + "`" + `)."
     after: String
+    "Page backwards: the last rows before ` + "`" + `before` + "`" + ` (or of all), 0 to 100. Not together with first."
+    last: Int
+    "Return rows before this cursor (from ` + "`" + `pageInfo.startCursor` + "`" + `), with last."
+    before: String
     "Filters."
     where: OrganisationWhere
     "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
@@ -4310,10 +4366,14 @@ type Query {
 
   "Employers, filtered, ordered and paged (default order: name)."
   employers(
-    "Page size, 0 to 100."
-    first: Int = 20
+    "Page size, 0 to 100 (default 20)."
+    first: Int
     "Return rows after this cursor (from ` + "`" + `pageInfo.endCursor` + "`" + `)."
     after: String
+    "Page backwards: the last rows before ` + "`" + `before` + "`" + ` (or of all), 0 to 100. Not together with first."
+    last: Int
+    "Return rows before this cursor (from ` + "`" + `pageInfo.startCursor` + "`" + `), with last."
+    before: String
     "Filters."
     where: EmployerWhere
     "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
@@ -4324,10 +4384,14 @@ type Query {
 
   "Programmes, filtered, ordered and paged (default order: name)."
   programmes(
-    "Page size, 0 to 100."
-    first: Int = 20
+    "Page size, 0 to 100 (default 20)."
+    first: Int
     "Return rows after this cursor (from ` + "`" + `pageInfo.endCursor` + "`" + `)."
     after: String
+    "Page backwards: the last rows before ` + "`" + `before` + "`" + ` (or of all), 0 to 100. Not together with first."
+    last: Int
+    "Return rows before this cursor (from ` + "`" + `pageInfo.startCursor` + "`" + `), with last."
+    before: String
     "Filters."
     where: ProgrammeWhere
     "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
@@ -4338,10 +4402,14 @@ type Query {
 
   "Pilots, filtered, ordered and paged (default order: name)."
   pilots(
-    "Page size, 0 to 100."
-    first: Int = 20
+    "Page size, 0 to 100 (default 20)."
+    first: Int
     "Return rows after this cursor (from ` + "`" + `pageInfo.endCursor` + "`" + `)."
     after: String
+    "Page backwards: the last rows before ` + "`" + `before` + "`" + ` (or of all), 0 to 100. Not together with first."
+    last: Int
+    "Return rows before this cursor (from ` + "`" + `pageInfo.startCursor` + "`" + `), with last."
+    before: String
     "Filters."
     where: PilotWhere
     "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
@@ -4352,10 +4420,14 @@ type Query {
 
   "Services, filtered, ordered and paged (default order: name)."
   services(
-    "Page size, 0 to 100."
-    first: Int = 20
+    "Page size, 0 to 100 (default 20)."
+    first: Int
     "Return rows after this cursor (from ` + "`" + `pageInfo.endCursor` + "`" + `)."
     after: String
+    "Page backwards: the last rows before ` + "`" + `before` + "`" + ` (or of all), 0 to 100. Not together with first."
+    last: Int
+    "Return rows before this cursor (from ` + "`" + `pageInfo.startCursor` + "`" + `), with last."
+    before: String
     "Filters."
     where: ServiceWhere
     "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
@@ -4366,10 +4438,14 @@ type Query {
 
   "Regions, filtered, ordered and paged (default order: name)."
   regions(
-    "Page size, 0 to 100."
-    first: Int = 20
+    "Page size, 0 to 100 (default 20)."
+    first: Int
     "Return rows after this cursor (from ` + "`" + `pageInfo.endCursor` + "`" + `)."
     after: String
+    "Page backwards: the last rows before ` + "`" + `before` + "`" + ` (or of all), 0 to 100. Not together with first."
+    last: Int
+    "Return rows before this cursor (from ` + "`" + `pageInfo.startCursor` + "`" + `), with last."
+    before: String
     "Filters."
     where: RegionWhere
     "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
@@ -4380,10 +4456,14 @@ type Query {
 
   "Target groups, filtered, ordered and paged (default order: name)."
   targetGroups(
-    "Page size, 0 to 100."
-    first: Int = 20
+    "Page size, 0 to 100 (default 20)."
+    first: Int
     "Return rows after this cursor (from ` + "`" + `pageInfo.endCursor` + "`" + `)."
     after: String
+    "Page backwards: the last rows before ` + "`" + `before` + "`" + ` (or of all), 0 to 100. Not together with first."
+    last: Int
+    "Return rows before this cursor (from ` + "`" + `pageInfo.startCursor` + "`" + `), with last."
+    before: String
     "Filters."
     where: TargetGroupWhere
     "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
@@ -4394,10 +4474,14 @@ type Query {
 
   "Themes, filtered, ordered and paged (default order: name)."
   themes(
-    "Page size, 0 to 100."
-    first: Int = 20
+    "Page size, 0 to 100 (default 20)."
+    first: Int
     "Return rows after this cursor (from ` + "`" + `pageInfo.endCursor` + "`" + `)."
     after: String
+    "Page backwards: the last rows before ` + "`" + `before` + "`" + ` (or of all), 0 to 100. Not together with first."
+    last: Int
+    "Return rows before this cursor (from ` + "`" + `pageInfo.startCursor` + "`" + `), with last."
+    before: String
     "Filters."
     where: ThemeWhere
     "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
@@ -4408,10 +4492,14 @@ type Query {
 
   "Agreements, filtered, ordered and paged (default order: name)."
   agreements(
-    "Page size, 0 to 100."
-    first: Int = 20
+    "Page size, 0 to 100 (default 20)."
+    first: Int
     "Return rows after this cursor (from ` + "`" + `pageInfo.endCursor` + "`" + `)."
     after: String
+    "Page backwards: the last rows before ` + "`" + `before` + "`" + ` (or of all), 0 to 100. Not together with first."
+    last: Int
+    "Return rows before this cursor (from ` + "`" + `pageInfo.startCursor` + "`" + `), with last."
+    before: String
     "Filters."
     where: AgreementWhere
     "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
@@ -4422,10 +4510,14 @@ type Query {
 
   "Events, filtered, ordered and paged (default order: name)."
   events(
-    "Page size, 0 to 100."
-    first: Int = 20
+    "Page size, 0 to 100 (default 20)."
+    first: Int
     "Return rows after this cursor (from ` + "`" + `pageInfo.endCursor` + "`" + `)."
     after: String
+    "Page backwards: the last rows before ` + "`" + `before` + "`" + ` (or of all), 0 to 100. Not together with first."
+    last: Int
+    "Return rows before this cursor (from ` + "`" + `pageInfo.startCursor` + "`" + `), with last."
+    before: String
     "Filters."
     where: EventWhere
     "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
@@ -4436,10 +4528,14 @@ type Query {
 
   "Trainings, filtered, ordered and paged (default order: name)."
   trainings(
-    "Page size, 0 to 100."
-    first: Int = 20
+    "Page size, 0 to 100 (default 20)."
+    first: Int
     "Return rows after this cursor (from ` + "`" + `pageInfo.endCursor` + "`" + `)."
     after: String
+    "Page backwards: the last rows before ` + "`" + `before` + "`" + ` (or of all), 0 to 100. Not together with first."
+    last: Int
+    "Return rows before this cursor (from ` + "`" + `pageInfo.startCursor` + "`" + `), with last."
+    before: String
     "Filters."
     where: TrainingWhere
     "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
@@ -4450,10 +4546,14 @@ type Query {
 
   "Contacts, filtered, ordered and paged (default order: name)."
   contacts(
-    "Page size, 0 to 100."
-    first: Int = 20
+    "Page size, 0 to 100 (default 20)."
+    first: Int
     "Return rows after this cursor (from ` + "`" + `pageInfo.endCursor` + "`" + `)."
     after: String
+    "Page backwards: the last rows before ` + "`" + `before` + "`" + ` (or of all), 0 to 100. Not together with first."
+    last: Int
+    "Return rows before this cursor (from ` + "`" + `pageInfo.startCursor` + "`" + `), with last."
+    before: String
     "Filters."
     where: ContactWhere
     "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
@@ -4464,10 +4564,14 @@ type Query {
 
   "Source documents, filtered, ordered and paged (default order: name)."
   sourceDocuments(
-    "Page size, 0 to 100."
-    first: Int = 20
+    "Page size, 0 to 100 (default 20)."
+    first: Int
     "Return rows after this cursor (from ` + "`" + `pageInfo.endCursor` + "`" + `)."
     after: String
+    "Page backwards: the last rows before ` + "`" + `before` + "`" + ` (or of all), 0 to 100. Not together with first."
+    last: Int
+    "Return rows before this cursor (from ` + "`" + `pageInfo.startCursor` + "`" + `), with last."
+    before: String
     "Filters."
     where: SourceDocumentWhere
     "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
@@ -4478,10 +4582,14 @@ type Query {
 
   "Relationships, filtered, ordered and paged (default order: type)."
   relationships(
-    "Page size, 0 to 100."
-    first: Int = 20
+    "Page size, 0 to 100 (default 20)."
+    first: Int
     "Return rows after this cursor (from ` + "`" + `pageInfo.endCursor` + "`" + `)."
     after: String
+    "Page backwards: the last rows before ` + "`" + `before` + "`" + ` (or of all), 0 to 100. Not together with first."
+    last: Int
+    "Return rows before this cursor (from ` + "`" + `pageInfo.startCursor` + "`" + `), with last."
+    before: String
     "Filters."
     where: RelationshipWhere
     "Only relationships whose period contains this day (undated ones always count)."
@@ -4495,10 +4603,14 @@ type Query {
   relationships. Ordered by service, provider and recipient name.
   """
   provisions(
-    "Page size, 0 to 100."
-    first: Int = 20
+    "Page size, 0 to 100 (default 20)."
+    first: Int
     "Return rows after this cursor (from ` + "`" + `pageInfo.endCursor` + "`" + `)."
     after: String
+    "Page backwards: the last rows before ` + "`" + `before` + "`" + ` (or of all), 0 to 100. Not together with first."
+    last: Int
+    "Return rows before this cursor (from ` + "`" + `pageInfo.startCursor` + "`" + `), with last."
+    before: String
     "Filters."
     where: ProvisionWhere
     "Only provisions whose relationships and nodes are active on this day (undated ones always count)."
@@ -7222,14 +7334,30 @@ func (ec *executionContext) field_Agreement_relationships_args(ctx context.Conte
 		return nil, err
 	}
 	args["after"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) ([]*model.RelationshipOrder, error) {
 			return ec.unmarshalORelationshipOrder2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipOrderᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg4
+	args["orderBy"] = arg6
 	return args, nil
 }
 
@@ -7296,14 +7424,30 @@ func (ec *executionContext) field_Contact_relationships_args(ctx context.Context
 		return nil, err
 	}
 	args["after"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) ([]*model.RelationshipOrder, error) {
 			return ec.unmarshalORelationshipOrder2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipOrderᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg4
+	args["orderBy"] = arg6
 	return args, nil
 }
 
@@ -7370,14 +7514,30 @@ func (ec *executionContext) field_Employer_relationships_args(ctx context.Contex
 		return nil, err
 	}
 	args["after"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) ([]*model.RelationshipOrder, error) {
 			return ec.unmarshalORelationshipOrder2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipOrderᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg4
+	args["orderBy"] = arg6
 	return args, nil
 }
 
@@ -7444,14 +7604,30 @@ func (ec *executionContext) field_Event_relationships_args(ctx context.Context, 
 		return nil, err
 	}
 	args["after"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) ([]*model.RelationshipOrder, error) {
 			return ec.unmarshalORelationshipOrder2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipOrderᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg4
+	args["orderBy"] = arg6
 	return args, nil
 }
 
@@ -7518,14 +7694,30 @@ func (ec *executionContext) field_Organisation_relationships_args(ctx context.Co
 		return nil, err
 	}
 	args["after"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) ([]*model.RelationshipOrder, error) {
 			return ec.unmarshalORelationshipOrder2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipOrderᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg4
+	args["orderBy"] = arg6
 	return args, nil
 }
 
@@ -7606,14 +7798,30 @@ func (ec *executionContext) field_Pilot_relationships_args(ctx context.Context, 
 		return nil, err
 	}
 	args["after"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) ([]*model.RelationshipOrder, error) {
 			return ec.unmarshalORelationshipOrder2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipOrderᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg4
+	args["orderBy"] = arg6
 	return args, nil
 }
 
@@ -7694,14 +7902,30 @@ func (ec *executionContext) field_Programme_relationships_args(ctx context.Conte
 		return nil, err
 	}
 	args["after"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) ([]*model.RelationshipOrder, error) {
 			return ec.unmarshalORelationshipOrder2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipOrderᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg4
+	args["orderBy"] = arg6
 	return args, nil
 }
 
@@ -7738,30 +7962,46 @@ func (ec *executionContext) field_Query_agreements_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["after"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "where",
 		func(ctx context.Context, v any) (*model.AgreementWhere, error) {
 			return ec.unmarshalOAgreementWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐAgreementWhere(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["where"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+	args["where"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
 		func(ctx context.Context, v any) (*time.Time, error) {
 			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["asOf"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	args["asOf"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) ([]*model.NodeOrder, error) {
 			return ec.unmarshalONodeOrder2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeOrderᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg4
+	args["orderBy"] = arg6
 	return args, nil
 }
 
@@ -7784,30 +8024,46 @@ func (ec *executionContext) field_Query_contacts_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["after"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "where",
 		func(ctx context.Context, v any) (*model.ContactWhere, error) {
 			return ec.unmarshalOContactWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐContactWhere(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["where"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+	args["where"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
 		func(ctx context.Context, v any) (*time.Time, error) {
 			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["asOf"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	args["asOf"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) ([]*model.NodeOrder, error) {
 			return ec.unmarshalONodeOrder2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeOrderᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg4
+	args["orderBy"] = arg6
 	return args, nil
 }
 
@@ -7830,30 +8086,46 @@ func (ec *executionContext) field_Query_employers_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["after"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "where",
 		func(ctx context.Context, v any) (*model.EmployerWhere, error) {
 			return ec.unmarshalOEmployerWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEmployerWhere(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["where"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+	args["where"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
 		func(ctx context.Context, v any) (*time.Time, error) {
 			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["asOf"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	args["asOf"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) ([]*model.NodeOrder, error) {
 			return ec.unmarshalONodeOrder2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeOrderᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg4
+	args["orderBy"] = arg6
 	return args, nil
 }
 
@@ -7898,30 +8170,46 @@ func (ec *executionContext) field_Query_events_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["after"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "where",
 		func(ctx context.Context, v any) (*model.EventWhere, error) {
 			return ec.unmarshalOEventWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEventWhere(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["where"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+	args["where"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
 		func(ctx context.Context, v any) (*time.Time, error) {
 			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["asOf"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	args["asOf"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) ([]*model.NodeOrder, error) {
 			return ec.unmarshalONodeOrder2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeOrderᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg4
+	args["orderBy"] = arg6
 	return args, nil
 }
 
@@ -7972,30 +8260,46 @@ func (ec *executionContext) field_Query_organisations_args(ctx context.Context, 
 		return nil, err
 	}
 	args["after"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "where",
 		func(ctx context.Context, v any) (*model.OrganisationWhere, error) {
 			return ec.unmarshalOOrganisationWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐOrganisationWhere(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["where"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+	args["where"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
 		func(ctx context.Context, v any) (*time.Time, error) {
 			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["asOf"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	args["asOf"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) ([]*model.NodeOrder, error) {
 			return ec.unmarshalONodeOrder2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeOrderᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg4
+	args["orderBy"] = arg6
 	return args, nil
 }
 
@@ -8018,30 +8322,46 @@ func (ec *executionContext) field_Query_pilots_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["after"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "where",
 		func(ctx context.Context, v any) (*model.PilotWhere, error) {
 			return ec.unmarshalOPilotWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐPilotWhere(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["where"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+	args["where"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
 		func(ctx context.Context, v any) (*time.Time, error) {
 			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["asOf"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	args["asOf"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) ([]*model.NodeOrder, error) {
 			return ec.unmarshalONodeOrder2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeOrderᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg4
+	args["orderBy"] = arg6
 	return args, nil
 }
 
@@ -8064,30 +8384,46 @@ func (ec *executionContext) field_Query_programmes_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["after"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "where",
 		func(ctx context.Context, v any) (*model.ProgrammeWhere, error) {
 			return ec.unmarshalOProgrammeWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐProgrammeWhere(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["where"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+	args["where"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
 		func(ctx context.Context, v any) (*time.Time, error) {
 			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["asOf"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	args["asOf"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) ([]*model.NodeOrder, error) {
 			return ec.unmarshalONodeOrder2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeOrderᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg4
+	args["orderBy"] = arg6
 	return args, nil
 }
 
@@ -8110,22 +8446,38 @@ func (ec *executionContext) field_Query_provisions_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["after"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "where",
 		func(ctx context.Context, v any) (*model.ProvisionWhere, error) {
 			return ec.unmarshalOProvisionWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐProvisionWhere(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["where"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+	args["where"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
 		func(ctx context.Context, v any) (*time.Time, error) {
 			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["asOf"] = arg3
+	args["asOf"] = arg5
 	return args, nil
 }
 
@@ -8148,30 +8500,46 @@ func (ec *executionContext) field_Query_regions_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["after"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "where",
 		func(ctx context.Context, v any) (*model.RegionWhere, error) {
 			return ec.unmarshalORegionWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRegionWhere(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["where"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+	args["where"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
 		func(ctx context.Context, v any) (*time.Time, error) {
 			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["asOf"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	args["asOf"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) ([]*model.NodeOrder, error) {
 			return ec.unmarshalONodeOrder2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeOrderᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg4
+	args["orderBy"] = arg6
 	return args, nil
 }
 
@@ -8194,30 +8562,46 @@ func (ec *executionContext) field_Query_relationships_args(ctx context.Context, 
 		return nil, err
 	}
 	args["after"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "where",
 		func(ctx context.Context, v any) (*model.RelationshipWhere, error) {
 			return ec.unmarshalORelationshipWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipWhere(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["where"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+	args["where"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
 		func(ctx context.Context, v any) (*time.Time, error) {
 			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["asOf"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	args["asOf"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) ([]*model.RelationshipOrder, error) {
 			return ec.unmarshalORelationshipOrder2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipOrderᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg4
+	args["orderBy"] = arg6
 	return args, nil
 }
 
@@ -8270,30 +8654,46 @@ func (ec *executionContext) field_Query_services_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["after"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "where",
 		func(ctx context.Context, v any) (*model.ServiceWhere, error) {
 			return ec.unmarshalOServiceWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐServiceWhere(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["where"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+	args["where"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
 		func(ctx context.Context, v any) (*time.Time, error) {
 			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["asOf"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	args["asOf"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) ([]*model.NodeOrder, error) {
 			return ec.unmarshalONodeOrder2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeOrderᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg4
+	args["orderBy"] = arg6
 	return args, nil
 }
 
@@ -8316,30 +8716,46 @@ func (ec *executionContext) field_Query_sourceDocuments_args(ctx context.Context
 		return nil, err
 	}
 	args["after"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "where",
 		func(ctx context.Context, v any) (*model.SourceDocumentWhere, error) {
 			return ec.unmarshalOSourceDocumentWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐSourceDocumentWhere(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["where"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+	args["where"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
 		func(ctx context.Context, v any) (*time.Time, error) {
 			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["asOf"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	args["asOf"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) ([]*model.NodeOrder, error) {
 			return ec.unmarshalONodeOrder2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeOrderᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg4
+	args["orderBy"] = arg6
 	return args, nil
 }
 
@@ -8362,30 +8778,46 @@ func (ec *executionContext) field_Query_targetGroups_args(ctx context.Context, r
 		return nil, err
 	}
 	args["after"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "where",
 		func(ctx context.Context, v any) (*model.TargetGroupWhere, error) {
 			return ec.unmarshalOTargetGroupWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐTargetGroupWhere(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["where"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+	args["where"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
 		func(ctx context.Context, v any) (*time.Time, error) {
 			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["asOf"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	args["asOf"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) ([]*model.NodeOrder, error) {
 			return ec.unmarshalONodeOrder2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeOrderᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg4
+	args["orderBy"] = arg6
 	return args, nil
 }
 
@@ -8408,30 +8840,46 @@ func (ec *executionContext) field_Query_themes_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["after"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "where",
 		func(ctx context.Context, v any) (*model.ThemeWhere, error) {
 			return ec.unmarshalOThemeWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐThemeWhere(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["where"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+	args["where"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
 		func(ctx context.Context, v any) (*time.Time, error) {
 			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["asOf"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	args["asOf"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) ([]*model.NodeOrder, error) {
 			return ec.unmarshalONodeOrder2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeOrderᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg4
+	args["orderBy"] = arg6
 	return args, nil
 }
 
@@ -8454,30 +8902,46 @@ func (ec *executionContext) field_Query_trainings_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["after"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "where",
 		func(ctx context.Context, v any) (*model.TrainingWhere, error) {
 			return ec.unmarshalOTrainingWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐTrainingWhere(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["where"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+	args["where"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
 		func(ctx context.Context, v any) (*time.Time, error) {
 			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["asOf"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	args["asOf"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) ([]*model.NodeOrder, error) {
 			return ec.unmarshalONodeOrder2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeOrderᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg4
+	args["orderBy"] = arg6
 	return args, nil
 }
 
@@ -8544,14 +9008,30 @@ func (ec *executionContext) field_Region_relationships_args(ctx context.Context,
 		return nil, err
 	}
 	args["after"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) ([]*model.RelationshipOrder, error) {
 			return ec.unmarshalORelationshipOrder2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipOrderᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg4
+	args["orderBy"] = arg6
 	return args, nil
 }
 
@@ -8632,14 +9112,30 @@ func (ec *executionContext) field_Service_relationships_args(ctx context.Context
 		return nil, err
 	}
 	args["after"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) ([]*model.RelationshipOrder, error) {
 			return ec.unmarshalORelationshipOrder2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipOrderᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg4
+	args["orderBy"] = arg6
 	return args, nil
 }
 
@@ -8706,14 +9202,30 @@ func (ec *executionContext) field_TargetGroup_relationships_args(ctx context.Con
 		return nil, err
 	}
 	args["after"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) ([]*model.RelationshipOrder, error) {
 			return ec.unmarshalORelationshipOrder2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipOrderᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg4
+	args["orderBy"] = arg6
 	return args, nil
 }
 
@@ -8780,14 +9292,30 @@ func (ec *executionContext) field_Theme_relationships_args(ctx context.Context, 
 		return nil, err
 	}
 	args["after"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) ([]*model.RelationshipOrder, error) {
 			return ec.unmarshalORelationshipOrder2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipOrderᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg4
+	args["orderBy"] = arg6
 	return args, nil
 }
 
@@ -8854,14 +9382,30 @@ func (ec *executionContext) field_Training_relationships_args(ctx context.Contex
 		return nil, err
 	}
 	args["after"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) ([]*model.RelationshipOrder, error) {
 			return ec.unmarshalORelationshipOrder2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipOrderᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg4
+	args["orderBy"] = arg6
 	return args, nil
 }
 
@@ -9524,7 +10068,7 @@ func (ec *executionContext) _Agreement_relationships(ctx context.Context, field 
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Relationships(ctx, fc.Args["types"].([]model.RelationshipType), fc.Args["direction"].(*model.Direction), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["orderBy"].([]*model.RelationshipOrder))
+			return obj.Relationships(ctx, fc.Args["types"].([]model.RelationshipType), fc.Args["direction"].(*model.Direction), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*model.RelationshipOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Relationship]) graphql.Marshaler {
@@ -10183,7 +10727,7 @@ func (ec *executionContext) _Contact_relationships(ctx context.Context, field gr
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Relationships(ctx, fc.Args["types"].([]model.RelationshipType), fc.Args["direction"].(*model.Direction), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["orderBy"].([]*model.RelationshipOrder))
+			return obj.Relationships(ctx, fc.Args["types"].([]model.RelationshipType), fc.Args["direction"].(*model.Direction), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*model.RelationshipOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Relationship]) graphql.Marshaler {
@@ -10966,7 +11510,7 @@ func (ec *executionContext) _Employer_relationships(ctx context.Context, field g
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Relationships(ctx, fc.Args["types"].([]model.RelationshipType), fc.Args["direction"].(*model.Direction), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["orderBy"].([]*model.RelationshipOrder))
+			return obj.Relationships(ctx, fc.Args["types"].([]model.RelationshipType), fc.Args["direction"].(*model.Direction), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*model.RelationshipOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Relationship]) graphql.Marshaler {
@@ -11506,7 +12050,7 @@ func (ec *executionContext) _Event_relationships(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Relationships(ctx, fc.Args["types"].([]model.RelationshipType), fc.Args["direction"].(*model.Direction), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["orderBy"].([]*model.RelationshipOrder))
+			return obj.Relationships(ctx, fc.Args["types"].([]model.RelationshipType), fc.Args["direction"].(*model.Direction), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*model.RelationshipOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Relationship]) graphql.Marshaler {
@@ -12853,7 +13397,7 @@ func (ec *executionContext) _Organisation_relationships(ctx context.Context, fie
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Relationships(ctx, fc.Args["types"].([]model.RelationshipType), fc.Args["direction"].(*model.Direction), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["orderBy"].([]*model.RelationshipOrder))
+			return obj.Relationships(ctx, fc.Args["types"].([]model.RelationshipType), fc.Args["direction"].(*model.Direction), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*model.RelationshipOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Relationship]) graphql.Marshaler {
@@ -13682,7 +14226,7 @@ func (ec *executionContext) _Pilot_relationships(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Relationships(ctx, fc.Args["types"].([]model.RelationshipType), fc.Args["direction"].(*model.Direction), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["orderBy"].([]*model.RelationshipOrder))
+			return obj.Relationships(ctx, fc.Args["types"].([]model.RelationshipType), fc.Args["direction"].(*model.Direction), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*model.RelationshipOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Relationship]) graphql.Marshaler {
@@ -14577,7 +15121,7 @@ func (ec *executionContext) _Programme_relationships(ctx context.Context, field 
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Relationships(ctx, fc.Args["types"].([]model.RelationshipType), fc.Args["direction"].(*model.Direction), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["orderBy"].([]*model.RelationshipOrder))
+			return obj.Relationships(ctx, fc.Args["types"].([]model.RelationshipType), fc.Args["direction"].(*model.Direction), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*model.RelationshipOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Relationship]) graphql.Marshaler {
@@ -15653,7 +16197,7 @@ func (ec *executionContext) _Query_organisations(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Organisations(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["where"].(*model.OrganisationWhere), fc.Args["asOf"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
+			return ec.Resolvers.Query().Organisations(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(*model.OrganisationWhere), fc.Args["asOf"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Organisation]) graphql.Marshaler {
@@ -15697,7 +16241,7 @@ func (ec *executionContext) _Query_employers(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Employers(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["where"].(*model.EmployerWhere), fc.Args["asOf"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
+			return ec.Resolvers.Query().Employers(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(*model.EmployerWhere), fc.Args["asOf"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Employer]) graphql.Marshaler {
@@ -15741,7 +16285,7 @@ func (ec *executionContext) _Query_programmes(ctx context.Context, field graphql
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Programmes(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["where"].(*model.ProgrammeWhere), fc.Args["asOf"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
+			return ec.Resolvers.Query().Programmes(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(*model.ProgrammeWhere), fc.Args["asOf"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Programme]) graphql.Marshaler {
@@ -15785,7 +16329,7 @@ func (ec *executionContext) _Query_pilots(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Pilots(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["where"].(*model.PilotWhere), fc.Args["asOf"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
+			return ec.Resolvers.Query().Pilots(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(*model.PilotWhere), fc.Args["asOf"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Pilot]) graphql.Marshaler {
@@ -15829,7 +16373,7 @@ func (ec *executionContext) _Query_services(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Services(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["where"].(*model.ServiceWhere), fc.Args["asOf"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
+			return ec.Resolvers.Query().Services(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(*model.ServiceWhere), fc.Args["asOf"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Service]) graphql.Marshaler {
@@ -15873,7 +16417,7 @@ func (ec *executionContext) _Query_regions(ctx context.Context, field graphql.Co
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Regions(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["where"].(*model.RegionWhere), fc.Args["asOf"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
+			return ec.Resolvers.Query().Regions(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(*model.RegionWhere), fc.Args["asOf"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Region]) graphql.Marshaler {
@@ -15917,7 +16461,7 @@ func (ec *executionContext) _Query_targetGroups(ctx context.Context, field graph
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().TargetGroups(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["where"].(*model.TargetGroupWhere), fc.Args["asOf"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
+			return ec.Resolvers.Query().TargetGroups(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(*model.TargetGroupWhere), fc.Args["asOf"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.TargetGroup]) graphql.Marshaler {
@@ -15961,7 +16505,7 @@ func (ec *executionContext) _Query_themes(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Themes(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["where"].(*model.ThemeWhere), fc.Args["asOf"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
+			return ec.Resolvers.Query().Themes(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(*model.ThemeWhere), fc.Args["asOf"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Theme]) graphql.Marshaler {
@@ -16005,7 +16549,7 @@ func (ec *executionContext) _Query_agreements(ctx context.Context, field graphql
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Agreements(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["where"].(*model.AgreementWhere), fc.Args["asOf"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
+			return ec.Resolvers.Query().Agreements(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(*model.AgreementWhere), fc.Args["asOf"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Agreement]) graphql.Marshaler {
@@ -16049,7 +16593,7 @@ func (ec *executionContext) _Query_events(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Events(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["where"].(*model.EventWhere), fc.Args["asOf"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
+			return ec.Resolvers.Query().Events(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(*model.EventWhere), fc.Args["asOf"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Event]) graphql.Marshaler {
@@ -16093,7 +16637,7 @@ func (ec *executionContext) _Query_trainings(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Trainings(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["where"].(*model.TrainingWhere), fc.Args["asOf"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
+			return ec.Resolvers.Query().Trainings(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(*model.TrainingWhere), fc.Args["asOf"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Training]) graphql.Marshaler {
@@ -16137,7 +16681,7 @@ func (ec *executionContext) _Query_contacts(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Contacts(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["where"].(*model.ContactWhere), fc.Args["asOf"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
+			return ec.Resolvers.Query().Contacts(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(*model.ContactWhere), fc.Args["asOf"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Contact]) graphql.Marshaler {
@@ -16181,7 +16725,7 @@ func (ec *executionContext) _Query_sourceDocuments(ctx context.Context, field gr
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().SourceDocuments(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["where"].(*model.SourceDocumentWhere), fc.Args["asOf"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
+			return ec.Resolvers.Query().SourceDocuments(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(*model.SourceDocumentWhere), fc.Args["asOf"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.SourceDocument]) graphql.Marshaler {
@@ -16225,7 +16769,7 @@ func (ec *executionContext) _Query_relationships(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Relationships(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["where"].(*model.RelationshipWhere), fc.Args["asOf"].(*time.Time), fc.Args["orderBy"].([]*model.RelationshipOrder))
+			return ec.Resolvers.Query().Relationships(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(*model.RelationshipWhere), fc.Args["asOf"].(*time.Time), fc.Args["orderBy"].([]*model.RelationshipOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Relationship]) graphql.Marshaler {
@@ -16269,7 +16813,7 @@ func (ec *executionContext) _Query_provisions(ctx context.Context, field graphql
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Provisions(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["where"].(*model.ProvisionWhere), fc.Args["asOf"].(*time.Time))
+			return ec.Resolvers.Query().Provisions(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(*model.ProvisionWhere), fc.Args["asOf"].(*time.Time))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Provision]) graphql.Marshaler {
@@ -16732,7 +17276,7 @@ func (ec *executionContext) _Region_relationships(ctx context.Context, field gra
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Relationships(ctx, fc.Args["types"].([]model.RelationshipType), fc.Args["direction"].(*model.Direction), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["orderBy"].([]*model.RelationshipOrder))
+			return obj.Relationships(ctx, fc.Args["types"].([]model.RelationshipType), fc.Args["direction"].(*model.Direction), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*model.RelationshipOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Relationship]) graphql.Marshaler {
@@ -17898,7 +18442,7 @@ func (ec *executionContext) _Service_relationships(ctx context.Context, field gr
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Relationships(ctx, fc.Args["types"].([]model.RelationshipType), fc.Args["direction"].(*model.Direction), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["orderBy"].([]*model.RelationshipOrder))
+			return obj.Relationships(ctx, fc.Args["types"].([]model.RelationshipType), fc.Args["direction"].(*model.Direction), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*model.RelationshipOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Relationship]) graphql.Marshaler {
@@ -18938,7 +19482,7 @@ func (ec *executionContext) _TargetGroup_relationships(ctx context.Context, fiel
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Relationships(ctx, fc.Args["types"].([]model.RelationshipType), fc.Args["direction"].(*model.Direction), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["orderBy"].([]*model.RelationshipOrder))
+			return obj.Relationships(ctx, fc.Args["types"].([]model.RelationshipType), fc.Args["direction"].(*model.Direction), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*model.RelationshipOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Relationship]) graphql.Marshaler {
@@ -19455,7 +19999,7 @@ func (ec *executionContext) _Theme_relationships(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Relationships(ctx, fc.Args["types"].([]model.RelationshipType), fc.Args["direction"].(*model.Direction), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["orderBy"].([]*model.RelationshipOrder))
+			return obj.Relationships(ctx, fc.Args["types"].([]model.RelationshipType), fc.Args["direction"].(*model.Direction), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*model.RelationshipOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Relationship]) graphql.Marshaler {
@@ -19972,7 +20516,7 @@ func (ec *executionContext) _Training_relationships(ctx context.Context, field g
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Relationships(ctx, fc.Args["types"].([]model.RelationshipType), fc.Args["direction"].(*model.Direction), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["orderBy"].([]*model.RelationshipOrder))
+			return obj.Relationships(ctx, fc.Args["types"].([]model.RelationshipType), fc.Args["direction"].(*model.Direction), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*model.RelationshipOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Relationship]) graphql.Marshaler {

@@ -2,6 +2,7 @@ package model
 
 import (
 	"context"
+	"slices"
 
 	"github.com/otehub/hub"
 )
@@ -20,10 +21,25 @@ type Edge[T any] struct {
 	Node   T
 }
 
-// NewConnection builds a page. count is only called when a client asks
-// for totalCount.
-func NewConnection[T any](edges []*Edge[T], hasNext bool, count func(context.Context) (int, error)) *Connection[T] {
-	pi := &PageInfo{HasNextPage: hasNext}
+// PageArgs are a connection's paging arguments.
+type PageArgs struct {
+	First, Last   *int
+	After, Before *string
+}
+
+// backward reports whether the client pages backwards (last/before).
+func (p PageArgs) backward() bool { return p.Last != nil || p.Before != nil }
+
+// NewConnection builds a page from rows fetched with opts (made by
+// ListOptions from args): rows of a backward page are put back in order.
+// more says whether the store had rows beyond the page in the direction
+// of paging. count is only called when a client asks for totalCount.
+func NewConnection[T any](edges []*Edge[T], args PageArgs, more bool, count func(context.Context) (int, error)) *Connection[T] {
+	pi := &PageInfo{HasNextPage: more, HasPreviousPage: args.After != nil}
+	if args.backward() {
+		slices.Reverse(edges)
+		pi.HasNextPage, pi.HasPreviousPage = args.Before != nil, more
+	}
 	if len(edges) > 0 {
 		pi.StartCursor = &edges[0].Cursor
 		pi.EndCursor = &edges[len(edges)-1].Cursor
@@ -77,8 +93,8 @@ type (
 
 // NodeRelationships pages the relationships of node id: the
 // Entity.relationships field.
-func NodeRelationships(ctx context.Context, id string, types []RelationshipType, direction *Direction, first *int, after *string, orderBy []*RelationshipOrder) (*RelationshipConnection, error) {
-	opts, err := ListOptions(first, after, RelationshipOrders(orderBy), hub.RelationshipOrderFields, hub.OrderByType)
+func NodeRelationships(ctx context.Context, id string, types []RelationshipType, direction *Direction, args PageArgs, orderBy []*RelationshipOrder) (*RelationshipConnection, error) {
+	opts, err := ListOptions(args, RelationshipOrders(orderBy), hub.RelationshipOrderFields, hub.OrderByType)
 	if err != nil {
 		return nil, err
 	}
@@ -90,8 +106,8 @@ func NodeRelationships(ctx context.Context, id string, types []RelationshipType,
 	if err != nil {
 		return nil, err
 	}
-	page, hasNext := hub.PageRelationships(all, opts)
-	return NewConnection(RelationshipEdges(page, opts.OrderBy), hasNext, func(context.Context) (int, error) {
+	page, more := hub.PageRelationships(all, opts)
+	return NewConnection(RelationshipEdges(page, opts.OrderBy), args, more, func(context.Context) (int, error) {
 		return len(all), nil
 	}), nil
 }
@@ -120,18 +136,34 @@ func NodeEdges[T Node](page []*hub.Node, orders []hub.Order) []*Edge[T] {
 }
 
 // ListOptions turns connection arguments into domain list options.
-func ListOptions(first *int, after *string, orders []hub.Order, allowed []hub.OrderField, def hub.OrderField) (hub.ListOptions, error) {
-	size, err := hub.PageSize(first)
+// Paging backwards (last/before) walks the order in reverse from before.
+// With allowed nil, orders is a fixed order taken as it is.
+func ListOptions(args PageArgs, orders []hub.Order, allowed []hub.OrderField, def hub.OrderField) (hub.ListOptions, error) {
+	if args.First != nil && args.Last != nil {
+		return hub.ListOptions{}, hub.Errorf(hub.EINVALID, "give first or last, not both")
+	}
+	if args.After != nil && args.Before != nil {
+		return hub.ListOptions{}, hub.Errorf(hub.EINVALID, "give after or before, not both")
+	}
+	size, cursor := args.First, args.After
+	if args.backward() {
+		size, cursor = args.Last, args.Before
+		if args.First != nil || args.After != nil {
+			return hub.ListOptions{}, hub.Errorf(hub.EINVALID, "page forwards (first, after) or backwards (last, before), not both")
+		}
+	}
+	n, err := hub.PageSize(size)
 	if err != nil {
 		return hub.ListOptions{}, err
 	}
-	orders, err = hub.CheckOrder(orders, allowed, def)
-	if err != nil {
-		return hub.ListOptions{}, err
+	if allowed != nil {
+		if orders, err = hub.CheckOrder(orders, allowed, def); err != nil {
+			return hub.ListOptions{}, err
+		}
 	}
-	opts := hub.ListOptions{OrderBy: orders, First: size}
-	if after != nil {
-		if opts.After, err = hub.DecodeCursor(orders, *after); err != nil {
+	opts := hub.ListOptions{OrderBy: orders, First: n, Reverse: args.backward()}
+	if cursor != nil {
+		if opts.After, err = hub.DecodeCursor(orders, *cursor); err != nil {
 			return hub.ListOptions{}, err
 		}
 	}

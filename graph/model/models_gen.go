@@ -232,9 +232,9 @@ type OrganisationWhere struct {
 
 // Relay page information.
 type PageInfo struct {
-	// Whether more rows follow this page.
+	// Whether more rows follow this page (paging forwards; when paging backwards, whether `before` was given).
 	HasNextPage bool `json:"hasNextPage"`
-	// Always false: pages go forward only.
+	// Whether more rows precede this page (paging backwards; when paging forwards, whether `after` was given).
 	HasPreviousPage bool `json:"hasPreviousPage"`
 	// Cursor of the first row of the page, or null when the page is empty.
 	StartCursor *string `json:"startCursor,omitempty"`

@@ -91,8 +91,8 @@ func (b Base) Regions(ctx context.Context) ([]*Region, error) {
 }
 
 // Relationships pages the node's relationships.
-func (b Base) Relationships(ctx context.Context, types []RelationshipType, direction *Direction, first *int, after *string, orderBy []*RelationshipOrder) (*RelationshipConnection, error) {
-	return NodeRelationships(ctx, b.n.ID, types, direction, first, after, orderBy)
+func (b Base) Relationships(ctx context.Context, types []RelationshipType, direction *Direction, first *int, after *string, last *int, before *string, orderBy []*RelationshipOrder) (*RelationshipConnection, error) {
+	return NodeRelationships(ctx, b.n.ID, types, direction, PageArgs{First: first, After: after, Last: last, Before: before}, orderBy)
 }
 
 // related returns the entities at the other end of the relationships f
