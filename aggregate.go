@@ -111,7 +111,8 @@ type GroupSpec struct {
 	// measure counts (BOTH and any type when empty).
 	DegreeDir   Direction
 	DegreeTypes []RelationshipType
-	// Funding applies to FUNDS rows (default FundingHighest).
+	// Funding applies to FUNDS rows when Measure is MeasureAmount
+	// (default FundingHighest); counts without a measure count every row.
 	Funding FundingPolicy
 	AsOf    *time.Time
 	// Having keeps groups whose count is in range.
@@ -407,7 +408,10 @@ func relationshipRows(ctx context.Context, s Store, spec *GroupSpec) ([]groupRow
 	if len(rels) > maxGroupRows {
 		return nil, Errorf(ETOOLARGE, "a group-by reads at most %d rows", maxGroupRows)
 	}
-	rels = ApplyFundingPolicy(rels, spec.Funding)
+	if spec.Measure == MeasureAmount {
+		// Disagreeing figures are alternatives, not additions: sum one.
+		rels = ApplyFundingPolicy(rels, spec.Funding)
+	}
 	values, err := relationshipRowsOf(ctx, s, rels, spec)
 	if err != nil {
 		return nil, err

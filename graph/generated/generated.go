@@ -5647,7 +5647,7 @@ type Aggregates {
     "As the network stood on this day."
     asOf: Date
   ): [Participation!]!
-  "Pilots active per year (a pilot counts in every year its period touches; one with no known end only in its start year)."
+  "Pilots active per year: a pilot counts in every year its period touches; one with only a start (or only an end) known counts in that year alone; undated pilots form the bucket with a null key, listed last."
   pilotsPerYear(
     "Only pilots matching this condition."
     where: PilotWhere
@@ -5672,7 +5672,7 @@ type Aggregates {
     measure: Measure
     "Which relationships the DEGREE measure counts (all when omitted)."
     degree: RelationshipCondition
-    "FUNDS relationships: which of disagreeing figures count."
+    "With measure AMOUNT: which of disagreeing FUNDS figures count."
     fundingPolicy: FundingPolicy = HIGHEST
     "As the network stood on this day."
     asOf: Date
