@@ -436,3 +436,40 @@ func (m *PeriodMatch) match(p *Period) bool {
 	}
 	return true
 }
+
+// FloatRange bounds a number; nil bounds are open.
+type FloatRange struct {
+	Eq, Gt, Gte, Lt, Lte *float64
+}
+
+// Holds reports whether f is inside the range.
+func (r *FloatRange) Holds(f float64) bool {
+	return (r.Eq == nil || f == *r.Eq) && (r.Gt == nil || f > *r.Gt) && (r.Gte == nil || f >= *r.Gte) &&
+		(r.Lt == nil || f < *r.Lt) && (r.Lte == nil || f <= *r.Lte)
+}
+
+// RelationshipWhere is a rich relationship condition: the simple Filter
+// every store answers, plus conditions on the amount, period and role.
+type RelationshipWhere struct {
+	Filter RelationshipFilter
+	Amount *FloatRange
+	Period *PeriodMatch
+	Role   *StringMatch
+}
+
+// IsSimple reports whether w is only a RelationshipFilter.
+func (w *RelationshipWhere) IsSimple() bool {
+	return w == nil || (w.Amount == nil && w.Period == nil && w.Role == nil)
+}
+
+// Match reports whether r satisfies the rich part of w (the Filter is
+// the store's).
+func (w *RelationshipWhere) Match(r *Relationship) bool {
+	if w == nil {
+		return true
+	}
+	if w.Amount != nil && (r.Amount == nil || !w.Amount.Holds(float64(r.Amount.Minor)/100)) {
+		return false
+	}
+	return w.Period.match(r.Period) && w.Role.match(r.Role, r.Role != "")
+}

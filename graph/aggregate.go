@@ -180,9 +180,14 @@ func groupBy(ctx context.Context, s hub.Store, collection model.GroupCollection,
 	if spec.Where, err = toWhere(where); err != nil {
 		return nil, err
 	}
-	if spec.Relationships, err = relationshipFilter(relWhere); err != nil {
+	rw, err := relationshipFilter(relWhere)
+	if err != nil {
 		return nil, err
 	}
+	if !rw.IsSimple() {
+		return nil, hub.Errorf(hub.EINVALID, "groupBy takes typeIn, fromIn, toIn and nodeIn in relationshipWhere")
+	}
+	spec.Relationships = rw.Filter
 	if spec.Collection == hub.GroupNodes {
 		spec.Nodes.Kinds = entityKinds(kinds)
 	}

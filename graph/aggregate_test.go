@@ -297,6 +297,45 @@ func TestAggregates(t *testing.T) {
 		}
 	})
 
+	t.Run("relationships filter on amount, period and role", func(t *testing.T) {
+		var resp struct {
+			Big     struct{ TotalCount int }
+			Roles   struct{ TotalCount int }
+			Dated   struct{ TotalCount int }
+			Undated struct{ TotalCount int }
+		}
+		MustQuery(t, c, `{
+			big: relationships(where: { typeIn: [FUNDS], amount: { gte: 1000000 } }) { totalCount }
+			roles: relationships(where: { role: { isNull: false } }) { totalCount }
+			dated: relationships(where: { period: { isNull: false } }) { totalCount }
+			undated: relationships(where: { period: { isNull: true } }) { totalCount }
+		}`, &resp)
+		big, roles, dated := 0, 0, 0
+		for _, r := range file.Relationships {
+			if r.Type == "FUNDS" && r.Amount != nil && r.Amount.Value >= 1000000 {
+				big++
+			}
+			if r.Role != "" {
+				roles++
+			}
+		}
+		for _, r := range file.Relationships {
+			if r.Period != nil && (r.Period.Start != "" || r.Period.End != "") {
+				dated++
+			}
+		}
+		// 1 200 000 and 1 500 000 (Yhdessä hyvä OTE), 1 600 000 (SATAOSAA).
+		if resp.Big.TotalCount != big || big != 3 {
+			t.Errorf("FUNDS >= 1 000 000: %d, dataset %d, want 3", resp.Big.TotalCount, big)
+		}
+		if resp.Roles.TotalCount != roles {
+			t.Errorf("with a role: %d, dataset %d", resp.Roles.TotalCount, roles)
+		}
+		if resp.Dated.TotalCount != dated || resp.Dated.TotalCount+resp.Undated.TotalCount != len(file.Relationships) {
+			t.Errorf("dated %d + undated %d, dataset %d dated of %d", resp.Dated.TotalCount, resp.Undated.TotalCount, dated, len(file.Relationships))
+		}
+	})
+
 	t.Run("bad group-bys are refused", func(t *testing.T) {
 		for _, q := range []string{
 			`{ aggregates { groupBy(collection: NODES, by: [{field: KIND}, {field: TYPE}, {field: REGION}, {field: KEY}]) { count } } }`,

@@ -20,10 +20,11 @@ const (
 // matching rows are filtered by period and paged here with the reference
 // semantics; otherwise the store pages them.
 func listRelationships(ctx context.Context, s hub.Store, where *model.RelationshipWhere, asOf *time.Time, args model.PageArgs, orderBy []*model.RelationshipOrder) (*model.RelationshipConnection, error) {
-	f, err := relationshipFilter(where)
+	w, err := relationshipFilter(where)
 	if err != nil {
 		return nil, err
 	}
+	f := w.Filter
 	opts, err := model.ListOptions(args, model.RelationshipOrders(orderBy), hub.RelationshipOrderFields, hub.OrderByType)
 	if err != nil {
 		return nil, err
@@ -33,7 +34,7 @@ func listRelationships(ctx context.Context, s hub.Store, where *model.Relationsh
 		hasNext bool
 		count   func(context.Context) (int, error)
 	)
-	if asOf == nil {
+	if asOf == nil && w.IsSimple() {
 		if page, hasNext, err = s.FindRelationships(ctx, f, opts); err != nil {
 			return nil, err
 		}
@@ -43,7 +44,9 @@ func listRelationships(ctx context.Context, s hub.Store, where *model.Relationsh
 		if err != nil {
 			return nil, err
 		}
-		all = slices.DeleteFunc(all, func(r *hub.Relationship) bool { return !r.Period.Contains(*asOf) })
+		all = slices.DeleteFunc(all, func(r *hub.Relationship) bool {
+			return (asOf != nil && !r.Period.Contains(*asOf)) || !w.Match(r)
+		})
 		page, hasNext = hub.PageRelationships(all, opts)
 		count = func(context.Context) (int, error) { return len(all), nil }
 	}
@@ -109,16 +112,35 @@ func provisionFilter(where *model.ProvisionWhere, asOf *time.Time) (hub.Provisio
 }
 
 // relationshipFilter converts a relationships where input.
-func relationshipFilter(where *model.RelationshipWhere) (hub.RelationshipFilter, error) {
+func relationshipFilter(where *model.RelationshipWhere) (*hub.RelationshipWhere, error) {
 	if where == nil {
-		return hub.RelationshipFilter{}, nil
+		return &hub.RelationshipWhere{}, nil
 	}
 	for _, l := range [][]string{where.FromIn, where.ToIn, where.NodeIn} {
+		if len(l) > maxFilterItems {
+			return nil, hub.Errorf(hub.EINVALID, "a filter list holds at most %d items", maxFilterItems)
+		}
 		if err := checkIDs(l); err != nil {
-			return hub.RelationshipFilter{}, err
+			return nil, err
 		}
 	}
-	return hub.RelationshipFilter{Types: model.RelationshipTypes(where.TypeIn), FromIDs: where.FromIn, ToIDs: where.ToIn, NodeIDs: where.NodeIn}, nil
+	w := &hub.RelationshipWhere{
+		Filter: hub.RelationshipFilter{Types: model.RelationshipTypes(where.TypeIn), FromIDs: where.FromIn, ToIDs: where.ToIn, NodeIDs: where.NodeIn},
+	}
+	if a := where.Amount; a != nil {
+		w.Amount = &hub.FloatRange{Eq: a.Eq, Gt: a.Gt, Gte: a.Gte, Lt: a.Lt, Lte: a.Lte}
+	}
+	// The period and role inputs share their shapes with the node
+	// conditions; convert them the same way.
+	var rich struct {
+		Period *wirePeriod `json:"period"`
+		Role   *wireString `json:"role"`
+	}
+	if err := convert(where, &rich); err != nil {
+		return nil, err
+	}
+	w.Period, w.Role = rich.Period.domain(), rich.Role.domain()
+	return w, nil
 }
 
 // provisionEnds returns one end of every provision of the page.

@@ -71,15 +71,23 @@ type wireRelation struct {
 
 // toWhere converts any generated where input (nil allowed) to the domain.
 func toWhere(input any) (*hub.Where, error) {
-	b, err := json.Marshal(input)
-	if err != nil {
-		return nil, hub.Wrap(hub.EINTERNAL, err, "where")
-	}
 	var w *wireWhere
-	if err := json.Unmarshal(b, &w); err != nil {
-		return nil, hub.Wrap(hub.EINTERNAL, err, "where")
+	if err := convert(input, &w); err != nil {
+		return nil, err
 	}
 	return w.domain()
+}
+
+// convert copies a generated input into a wire struct through JSON.
+func convert(input, out any) error {
+	b, err := json.Marshal(input)
+	if err == nil {
+		err = json.Unmarshal(b, out)
+	}
+	if err != nil {
+		return hub.Wrap(hub.EINTERNAL, err, "convert input")
+	}
+	return nil
 }
 
 func (w *wireWhere) domain() (*hub.Where, error) {
@@ -163,13 +171,9 @@ func toRelationMatch(input *model.RelationshipCondition) (*hub.RelationshipMatch
 	if input == nil {
 		return nil, nil
 	}
-	b, err := json.Marshal(input)
-	if err != nil {
-		return nil, hub.Wrap(hub.EINTERNAL, err, "condition")
-	}
 	var r wireRelation
-	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, hub.Wrap(hub.EINTERNAL, err, "condition")
+	if err := convert(input, &r); err != nil {
+		return nil, err
 	}
 	return r.domain()
 }

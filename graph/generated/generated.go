@@ -3271,6 +3271,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("EmployerWhere", ec.unmarshalInputEmployerWhere),
 			graphql.NewInputUnmarshaler("EntityWhere", ec.unmarshalInputEntityWhere),
 			graphql.NewInputUnmarshaler("EventWhere", ec.unmarshalInputEventWhere),
+			graphql.NewInputUnmarshaler("FloatFilter", ec.unmarshalInputFloatFilter),
 			graphql.NewInputUnmarshaler("GroupByKey", ec.unmarshalInputGroupByKey),
 			graphql.NewInputUnmarshaler("IntFilter", ec.unmarshalInputIntFilter),
 			graphql.NewInputUnmarshaler("NodeOrder", ec.unmarshalInputNodeOrder),
@@ -5339,6 +5340,26 @@ input RelationshipWhere {
   toIn: [ID!]
   "Only relationships touching these nodes, at either end."
   nodeIn: [ID!]
+  "A condition on the amount (FUNDS), in major units; relationships without an amount fail it."
+  amount: FloatFilter
+  "A condition on the relationship's period."
+  period: PeriodFilter
+  "A condition on the role."
+  role: StringFilter
+}
+
+"A condition on a number. Every given bound must hold."
+input FloatFilter {
+  "Equals."
+  eq: Float
+  "Greater than."
+  gt: Float
+  "Greater than or equal to."
+  gte: Float
+  "Less than."
+  lt: Float
+  "Less than or equal to."
+  lte: Float
 }
 
 "A page of relationships."
@@ -22555,6 +22576,76 @@ func UnmarshalEventWhere(ctx context.Context, raw any) (model.EventWhere, error)
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputFloatFilter(ctx context.Context, obj any) (model.FloatFilter, error) {
+	var it model.FloatFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"eq", "gt", "gte", "lt", "lte"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "eq":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eq"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Eq = data
+		case "gt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gt"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Gt = data
+		case "gte":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gte"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Gte = data
+		case "lt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lt"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Lt = data
+		case "lte":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lte"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Lte = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalFloatFilter unmarshals raw into the FloatFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalFloatFilter(ctx context.Context, raw any) (model.FloatFilter, error) {
+	var out model.FloatFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "FloatFilter", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputGroupByKey(ctx context.Context, obj any) (model.GroupByKey, error) {
 	var it model.GroupByKey
 	if obj == nil {
@@ -23506,7 +23597,7 @@ func (ec *executionContext) unmarshalInputRelationshipWhere(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"typeIn", "fromIn", "toIn", "nodeIn"}
+	fieldsInOrder := [...]string{"typeIn", "fromIn", "toIn", "nodeIn", "amount", "period", "role"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -23541,6 +23632,27 @@ func (ec *executionContext) unmarshalInputRelationshipWhere(ctx context.Context,
 				return it, err
 			}
 			it.NodeIn = data
+		case "amount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amount"))
+			data, err := ec.unmarshalOFloatFilter2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐFloatFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Amount = data
+		case "period":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("period"))
+			data, err := ec.unmarshalOPeriodFilter2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐPeriodFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Period = data
+		case "role":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("role"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Role = data
 		}
 	}
 	return it, nil
@@ -30390,6 +30502,14 @@ func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel as
 	_ = ctx
 	res := model.MarshalFloat(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOFloatFilter2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐFloatFilter(ctx context.Context, v any) (*model.FloatFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputFloatFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOFundingPolicy2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐFundingPolicy(ctx context.Context, v any) (*model.FundingPolicy, error) {

@@ -167,6 +167,20 @@ type EventWhere struct {
 	Relationships []*RelationshipCondition `json:"relationships,omitempty"`
 }
 
+// A condition on a number. Every given bound must hold.
+type FloatFilter struct {
+	// Equals.
+	Eq *float64 `json:"eq,omitempty"`
+	// Greater than.
+	Gt *float64 `json:"gt,omitempty"`
+	// Greater than or equal to.
+	Gte *float64 `json:"gte,omitempty"`
+	// Less than.
+	Lt *float64 `json:"lt,omitempty"`
+	// Less than or equal to.
+	Lte *float64 `json:"lte,omitempty"`
+}
+
 // One group-by field.
 type GroupByKey struct {
 	// The field.
@@ -409,6 +423,12 @@ type RelationshipWhere struct {
 	ToIn []string `json:"toIn,omitempty"`
 	// Only relationships touching these nodes, at either end.
 	NodeIn []string `json:"nodeIn,omitempty"`
+	// A condition on the amount (FUNDS), in major units; relationships without an amount fail it.
+	Amount *FloatFilter `json:"amount,omitempty"`
+	// A condition on the relationship's period.
+	Period *PeriodFilter `json:"period,omitempty"`
+	// A condition on the role.
+	Role *StringFilter `json:"role,omitempty"`
 }
 
 // One search hit.
