@@ -188,7 +188,7 @@ type oteRel struct {
 		Value    float64
 		Currency string
 	}
-	Period *struct{ Start, End string }
+	Period  *struct{ Start, End string }
 	Sources []oteCitation
 }
 
