@@ -2,6 +2,8 @@ package graph
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/otehub/hub"
@@ -107,11 +109,12 @@ func partnersPerPilot(ctx context.Context, s hub.Store, where *model.PilotWhere,
 
 // sortBuckets orders buckets by count, largest first, then by key.
 func sortBuckets(b []*model.CountBucket) {
-	for i := 1; i < len(b); i++ {
-		for j := i; j > 0 && (b[j].Count > b[j-1].Count || (b[j].Count == b[j-1].Count && b[j].Value < b[j-1].Value)); j-- {
-			b[j], b[j-1] = b[j-1], b[j]
+	slices.SortFunc(b, func(x, y *model.CountBucket) int {
+		if x.Count != y.Count {
+			return y.Count - x.Count
 		}
-	}
+		return strings.Compare(x.Value, y.Value)
+	})
 }
 
 func coverage(ctx context.Context, s hub.Store, where *model.ProvisionWhere, asOf *time.Time) ([]*model.CoverageCell, error) {
@@ -159,19 +162,18 @@ func pilotsPerYear(ctx context.Context, s hub.Store, where *model.PilotWhere) ([
 	out := countBuckets(groups)
 	// A timeline reads in year order; pilots without a known period form
 	// the bucket with no key, listed last.
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && yearLess(out[j].Value, out[j-1].Value); j-- {
-			out[j], out[j-1] = out[j-1], out[j]
+	slices.SortFunc(out, func(a, b *model.CountBucket) int {
+		switch {
+		case a.Value == b.Value:
+			return 0
+		case a.Value == "":
+			return 1
+		case b.Value == "":
+			return -1
 		}
-	}
+		return strings.Compare(a.Value, b.Value)
+	})
 	return out, nil
-}
-
-func yearLess(a, b string) bool {
-	if a == "" || b == "" {
-		return b == "" && a != ""
-	}
-	return a < b
 }
 
 func groupBy(ctx context.Context, s hub.Store, collection model.GroupCollection, by []*model.GroupByKey, kinds []model.NodeKind, where *model.EntityWhere, relWhere *model.RelationshipWhere, measure *model.Measure, degree *model.RelationshipCondition, policy *model.FundingPolicy, asOf *time.Time, having *model.IntFilter) ([]*model.Group, error) {
