@@ -150,10 +150,17 @@ func (g *GroupSpec) Check() error {
 	if len(g.By) == 0 || len(g.By) > maxGroupKeys {
 		return Errorf(EINVALID, "group by 1 to %d fields", maxGroupKeys)
 	}
+	related := 0
 	for _, k := range g.By {
 		if !slices.Contains(allowed, k.Field) {
 			return Errorf(EINVALID, "cannot group %s by %s", strings.ToLower(string(g.Collection)), k.Field)
 		}
+		if k.Field == ByRelated {
+			related++
+		}
+	}
+	if related > 1 {
+		return Errorf(EINVALID, "group by RELATED at most once")
 	}
 	if g.Measure == MeasureAmount && g.Collection != GroupRelationships {
 		return Errorf(EINVALID, "the AMOUNT measure applies to relationships (FUNDS)")

@@ -146,7 +146,10 @@ func Select(ctx context.Context, s Store, base NodeFilter, w *Where, asOf *time.
 	e := &evaluator{s: s, asOf: asOf}
 	f := base
 	if w != nil {
-		f = mergeFilters(base, w.Filter)
+		var impossible bool
+		if f, impossible = mergeFilters(base, w.Filter); impossible {
+			return nil, nil
+		}
 	}
 	candidates, _, err := s.FindNodes(ctx, f, ListOptions{First: Unlimited})
 	if err != nil {
@@ -165,7 +168,9 @@ func Select(ctx context.Context, s Store, base NodeFilter, w *Where, asOf *time.
 
 // mergeFilters ANDs two simple filters. Lists are intersected; a name
 // condition on both keeps the first (the second is checked in Go).
-func mergeFilters(a, b NodeFilter) NodeFilter {
+// impossible reports lists that share nothing: an empty list would mean
+// "no condition" to a store, so the caller must answer "nothing" itself.
+func mergeFilters(a, b NodeFilter) (f NodeFilter, impossible bool) {
 	both := func(x, y []string) []string {
 		switch {
 		case x == nil:
@@ -185,17 +190,20 @@ func mergeFilters(a, b NodeFilter) NodeFilter {
 		IDs: both(a.IDs, b.IDs), Keys: both(a.Keys, b.Keys), Types: both(a.Types, b.Types),
 		RegionIDs: both(a.RegionIDs, b.RegionIDs), NameContains: a.NameContains,
 	}
+	empty := func(l []string) bool { return l != nil && len(l) == 0 }
+	impossible = empty(out.IDs) || empty(out.Keys) || empty(out.Types) || empty(out.RegionIDs)
 	if out.NameContains == "" {
 		out.NameContains = b.NameContains
 	}
 	kinds := both(kindStrings(a.Kinds), kindStrings(b.Kinds))
 	if kinds != nil {
+		impossible = impossible || len(kinds) == 0
 		out.Kinds = make([]Kind, len(kinds))
 		for i, k := range kinds {
 			out.Kinds[i] = Kind(k)
 		}
 	}
-	return out
+	return out, impossible
 }
 
 func kindStrings(ks []Kind) []string {

@@ -60,6 +60,8 @@ func testSelect(t *testing.T, s hub.Store) {
 	}{
 		{"no condition", orgs, nil, "", []string{"a", "b", "c", "d"}},
 		{"a simple filter", orgs, &hub.Where{Filter: hub.NodeFilter{Types: []string{"COMPANY", "OTHER"}}}, "", []string{"b", "d"}},
+		{"base and condition lists that share nothing match nothing", hub.NodeFilter{Keys: []string{"a"}}, &hub.Where{Filter: hub.NodeFilter{Keys: []string{"b"}}}, "", nil},
+		{"kinds that share nothing match nothing", orgs, &hub.Where{Filter: hub.NodeFilter{Kinds: []hub.Kind{hub.KindPilot}}}, "", nil},
 		{"partners in a given pilot", orgs, &hub.Where{Relationships: []*hub.RelationshipMatch{partnerOut(pilotKey("p1"))}}, "", []string{"a", "b"}},
 		{"partners in at least two pilots", orgs, &hub.Where{Relationships: []*hub.RelationshipMatch{{Dir: hub.Out, Types: []hub.RelationshipType{hub.PartnerIn}, Count: &hub.IntRange{Gte: &two}}}}, "", []string{"a", "c"}},
 		{"exactly one pilot of any kind of relationship", orgs, &hub.Where{Relationships: []*hub.RelationshipMatch{{Dir: hub.Out, Count: &hub.IntRange{Eq: &one}}}}, "", []string{"b"}},
