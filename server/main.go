@@ -288,6 +288,10 @@ func (m *Main) handler() (http.Handler, error) {
 	})
 	mux.HandleFunc("GET /readyz", m.readyz)
 	mux.Handle("GET /{$}", playground)
+	pages := web.Pages()
+	for _, p := range []string{"GET /map", "GET /dashboard", "GET /assets/"} {
+		mux.Handle(p, pages)
+	}
 	c := cors.New(cors.Options{
 		AllowedOrigins: m.Config.CORSOrigins,
 		AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions},
