@@ -24,8 +24,10 @@ function barChart(container, title, rows, format = (v) => String(v)) {
   rows.forEach((r, i) => {
     const y = 5 + i * (bar + 6);
     const w = Math.max(1, ((width - labelW - 110) * r.value) / max);
+    // Long names are shortened to fit; the full name is the tooltip.
+    const short = r.label.length > 38 ? `${r.label.slice(0, 36)}…` : r.label;
     chart.append(
-      svg('text', { x: labelW - 8, y: y + bar * 0.7, 'text-anchor': 'end', class: 'label' }, r.label),
+      svg('text', { x: labelW - 8, y: y + bar * 0.7, 'text-anchor': 'end', class: 'label' }, svg('title', {}, r.label), short),
       svg('rect', { x: labelW, y, width: w, height: bar, class: 'bar', rx: 3 }),
       svg('text', { x: labelW + w + 6, y: y + bar * 0.7, class: 'value' }, format(r.value)),
     );
