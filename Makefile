@@ -1,22 +1,34 @@
 # The verbs of the OTE network hub. `make test` is what CI runs.
 GO ?= go
 
-.PHONY: run test generate verify lint bench build secantus
+.PHONY: run test generate verify lint bench build secantus ui ui-if-node
 
-## run: start the hub on :8080 with the embedded store in ./data
-run:
+## run: build the pages (when Node.js is there) and start the hub on
+## :8080 with the embedded store in ./data
+run: ui-if-node
 	$(GO) run ./server
 
-## build: build the server binary into bin/
-build:
+## ui: bundle the map and dashboard pages (npm ci + esbuild into web/map/dist)
+ui:
+	cd web/map && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent
+
+# ui-if-node builds the pages when npm is installed and says so otherwise;
+# the hub then serves a placeholder page with build instructions.
+ui-if-node:
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory ui; \
+	else echo "npm not found: the map and dashboard pages will show build instructions"; fi
+
+## build: build the pages and the server binary into bin/
+build: ui
 	$(GO) build -o bin/hub ./server
 
 ## test: every test on both backends, race detector on, plus the
 ## generated-code check. Without MONGODB_URI the MongoDB tests run on a
 ## SecantusDB server that the tests start (installed into .venv here);
 ## with MONGODB_URI they use that server.
-test: verify secantus
-	HUB_SECANTUSD="$$(scripts/install-secantus.sh)" $(GO) test -race -count=1 ./...
+test: verify secantus ui
+	HUB_SECANTUSD="$$(scripts/install-secantus.sh)" HUB_PYTHON="$$(scripts/install-pytools.sh)" \
+	HUB_CHROMIUM="$$(scripts/install-browser.sh)" $(GO) test -race -count=1 ./...
 
 ## secantus: install the MongoDB-compatible test server into .venv
 secantus:
