@@ -133,6 +133,26 @@ func (r *queryResolver) Aggregates(ctx context.Context) (*model.Aggregates, erro
 	return &model.Aggregates{}, nil
 }
 
+func (r *queryResolver) Network(ctx context.Context, center []string, depth *int, direction *model.Direction, relationshipTypes []model.RelationshipType, kinds []model.NodeKind, where *model.EntityWhere, limit *int, asOf *time.Time) (*model.Network, error) {
+	return loadNetwork(ctx, r.Store, subgraph{center, depth, direction, relationshipTypes, kinds, where, limit, asOf})
+}
+
+func (r *queryResolver) Neighbourhood(ctx context.Context, id string, depth *int, direction *model.Direction, relationshipTypes []model.RelationshipType, limit *int, asOf *time.Time) (*model.Network, error) {
+	return loadNetwork(ctx, r.Store, subgraph{center: []string{id}, depth: depth, direction: direction, types: relationshipTypes, limit: limit, asOf: asOf})
+}
+
+func (r *queryResolver) Paths(ctx context.Context, from string, to string, maxLength *int, relationshipTypes []model.RelationshipType, directed *bool, first *int, asOf *time.Time) ([]*model.Path, error) {
+	return paths(ctx, r.Store, from, to, maxLength, relationshipTypes, directed, first, asOf)
+}
+
+func (r *queryResolver) NetworkMetrics(ctx context.Context, center []string, depth *int, direction *model.Direction, relationshipTypes []model.RelationshipType, kinds []model.NodeKind, where *model.EntityWhere, limit *int, asOf *time.Time) (*model.NetworkMetrics, error) {
+	return networkMetrics(ctx, r.Store, subgraph{center, depth, direction, relationshipTypes, kinds, where, limit, asOf})
+}
+
+func (r *queryResolver) NetworkDiff(ctx context.Context, from time.Time, to time.Time, center []string, depth *int, relationshipTypes []model.RelationshipType, kinds []model.NodeKind, limit *int) (*model.NetworkDiff, error) {
+	return networkDiff(ctx, r.Store, from, to, subgraph{center: center, depth: depth, types: relationshipTypes, kinds: kinds, limit: limit})
+}
+
 func (r *queryResolver) Search(ctx context.Context, text string, kinds []model.NodeKind, first *int) ([]*model.SearchResult, error) {
 	size := hub.DefaultPageSize
 	if first != nil {

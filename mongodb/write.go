@@ -15,7 +15,10 @@ import (
 // (majority write concern, retried on transient errors by the driver), so
 // it is all visible or not at all, and durable once acknowledged.
 func (s *Store) Apply(ctx context.Context, b *hub.Batch) error {
-	ctx, cancel := s.call(ctx)
+	// A large batch is one large transaction: give it time in proportion
+	// (the operation timeout per started thousand rows).
+	rows := len(b.Nodes) + len(b.Relationships)
+	ctx, cancel := context.WithTimeout(ctx, s.opTimeout*time.Duration(1+rows/1000))
 	defer cancel()
 	sess, err := s.client.StartSession()
 	if err != nil {

@@ -76,10 +76,22 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	Broker struct {
+		Node   func(childComplexity int) int
+		Pilots func(childComplexity int) int
+		Score  func(childComplexity int) int
+	}
+
 	Citation struct {
 		Document func(childComplexity int) int
 		Locator  func(childComplexity int) int
 		Quote    func(childComplexity int) int
+	}
+
+	Community struct {
+		ID      func(childComplexity int) int
+		Members func(childComplexity int) int
+		Size    func(childComplexity int) int
 	}
 
 	Contact struct {
@@ -226,6 +238,59 @@ type ComplexityRoot struct {
 		Currency func(childComplexity int) int
 	}
 
+	Network struct {
+		Edges     func(childComplexity int) int
+		Nodes     func(childComplexity int) int
+		Truncated func(childComplexity int) int
+	}
+
+	NetworkDiff struct {
+		AppearedNodes         func(childComplexity int) int
+		AppearedRelationships func(childComplexity int) int
+		EndedNodes            func(childComplexity int) int
+		EndedRelationships    func(childComplexity int) int
+	}
+
+	NetworkEdge struct {
+		Directed     func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Relationship func(childComplexity int) int
+		Source       func(childComplexity int) int
+		Target       func(childComplexity int) int
+		Type         func(childComplexity int) int
+	}
+
+	NetworkMetrics struct {
+		Brokers     func(childComplexity int) int
+		Communities func(childComplexity int) int
+		Modularity  func(childComplexity int) int
+		Nodes       func(childComplexity int) int
+		Truncated   func(childComplexity int) int
+	}
+
+	NetworkNode struct {
+		Degree    func(childComplexity int) int
+		ID        func(childComplexity int) int
+		InDegree  func(childComplexity int) int
+		Kind      func(childComplexity int) int
+		Label     func(childComplexity int, language *model.Language) int
+		Node      func(childComplexity int) int
+		OutDegree func(childComplexity int) int
+		RegionIds func(childComplexity int) int
+		Type      func(childComplexity int) int
+	}
+
+	NodeMetrics struct {
+		Betweenness func(childComplexity int) int
+		Closeness   func(childComplexity int) int
+		Community   func(childComplexity int) int
+		Degree      func(childComplexity int) int
+		Eigenvector func(childComplexity int) int
+		InDegree    func(childComplexity int) int
+		Node        func(childComplexity int) int
+		OutDegree   func(childComplexity int) int
+	}
+
 	Organisation struct {
 		Abbreviations func(childComplexity int) int
 		Aliases       func(childComplexity int) int
@@ -266,6 +331,12 @@ type ComplexityRoot struct {
 		Count  func(childComplexity int) int
 		Node   func(childComplexity int) int
 		Pilots func(childComplexity int) int
+	}
+
+	Path struct {
+		Edges  func(childComplexity int) int
+		Length func(childComplexity int) int
+		Nodes  func(childComplexity int) int
 	}
 
 	Period struct {
@@ -376,9 +447,14 @@ type ComplexityRoot struct {
 		Employers       func(childComplexity int, first *int, after *string, last *int, before *string, where *model.EmployerWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
 		EntityByKey     func(childComplexity int, kind model.NodeKind, key string) int
 		Events          func(childComplexity int, first *int, after *string, last *int, before *string, where *model.EventWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
+		Neighbourhood   func(childComplexity int, id string, depth *int, direction *model.Direction, relationshipTypes []model.RelationshipType, limit *int, asOf *time.Time) int
+		Network         func(childComplexity int, center []string, depth *int, direction *model.Direction, relationshipTypes []model.RelationshipType, kinds []model.NodeKind, where *model.EntityWhere, limit *int, asOf *time.Time) int
+		NetworkDiff     func(childComplexity int, from time.Time, to time.Time, center []string, depth *int, relationshipTypes []model.RelationshipType, kinds []model.NodeKind, limit *int) int
+		NetworkMetrics  func(childComplexity int, center []string, depth *int, direction *model.Direction, relationshipTypes []model.RelationshipType, kinds []model.NodeKind, where *model.EntityWhere, limit *int, asOf *time.Time) int
 		Node            func(childComplexity int, id string) int
 		Nodes           func(childComplexity int, ids []string) int
 		Organisations   func(childComplexity int, first *int, after *string, last *int, before *string, where *model.OrganisationWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
+		Paths           func(childComplexity int, from string, to string, maxLength *int, relationshipTypes []model.RelationshipType, directed *bool, first *int, asOf *time.Time) int
 		Pilots          func(childComplexity int, first *int, after *string, last *int, before *string, where *model.PilotWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
 		Programmes      func(childComplexity int, first *int, after *string, last *int, before *string, where *model.ProgrammeWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
 		Provisions      func(childComplexity int, first *int, after *string, last *int, before *string, where *model.ProvisionWhere, asOf *time.Time) int
@@ -623,6 +699,11 @@ type QueryResolver interface {
 	Relationships(ctx context.Context, first *int, after *string, last *int, before *string, where *model.RelationshipWhere, asOf *time.Time, orderBy []*model.RelationshipOrder) (*model.Connection[*model.Relationship], error)
 	Provisions(ctx context.Context, first *int, after *string, last *int, before *string, where *model.ProvisionWhere, asOf *time.Time) (*model.Connection[*model.Provision], error)
 	Aggregates(ctx context.Context) (*model.Aggregates, error)
+	Network(ctx context.Context, center []string, depth *int, direction *model.Direction, relationshipTypes []model.RelationshipType, kinds []model.NodeKind, where *model.EntityWhere, limit *int, asOf *time.Time) (*model.Network, error)
+	Neighbourhood(ctx context.Context, id string, depth *int, direction *model.Direction, relationshipTypes []model.RelationshipType, limit *int, asOf *time.Time) (*model.Network, error)
+	Paths(ctx context.Context, from string, to string, maxLength *int, relationshipTypes []model.RelationshipType, directed *bool, first *int, asOf *time.Time) ([]*model.Path, error)
+	NetworkMetrics(ctx context.Context, center []string, depth *int, direction *model.Direction, relationshipTypes []model.RelationshipType, kinds []model.NodeKind, where *model.EntityWhere, limit *int, asOf *time.Time) (*model.NetworkMetrics, error)
+	NetworkDiff(ctx context.Context, from time.Time, to time.Time, center []string, depth *int, relationshipTypes []model.RelationshipType, kinds []model.NodeKind, limit *int) (*model.NetworkDiff, error)
 	Search(ctx context.Context, text string, kinds []model.NodeKind, first *int) ([]*model.SearchResult, error)
 }
 
@@ -854,6 +935,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AgreementEdge.Node(childComplexity), true
 
+	case "Broker.node":
+		if e.ComplexityRoot.Broker.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Broker.Node(childComplexity), true
+	case "Broker.pilots":
+		if e.ComplexityRoot.Broker.Pilots == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Broker.Pilots(childComplexity), true
+	case "Broker.score":
+		if e.ComplexityRoot.Broker.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Broker.Score(childComplexity), true
+
 	case "Citation.document":
 		if e.ComplexityRoot.Citation.Document == nil {
 			break
@@ -872,6 +972,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Citation.Quote(childComplexity), true
+
+	case "Community.id":
+		if e.ComplexityRoot.Community.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Community.ID(childComplexity), true
+	case "Community.members":
+		if e.ComplexityRoot.Community.Members == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Community.Members(childComplexity), true
+	case "Community.size":
+		if e.ComplexityRoot.Community.Size == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Community.Size(childComplexity), true
 
 	case "Contact.abbreviations":
 		if e.ComplexityRoot.Contact.Abbreviations == nil {
@@ -1493,6 +1612,227 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Money.Currency(childComplexity), true
 
+	case "Network.edges":
+		if e.ComplexityRoot.Network.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Network.Edges(childComplexity), true
+	case "Network.nodes":
+		if e.ComplexityRoot.Network.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Network.Nodes(childComplexity), true
+	case "Network.truncated":
+		if e.ComplexityRoot.Network.Truncated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Network.Truncated(childComplexity), true
+
+	case "NetworkDiff.appearedNodes":
+		if e.ComplexityRoot.NetworkDiff.AppearedNodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NetworkDiff.AppearedNodes(childComplexity), true
+	case "NetworkDiff.appearedRelationships":
+		if e.ComplexityRoot.NetworkDiff.AppearedRelationships == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NetworkDiff.AppearedRelationships(childComplexity), true
+	case "NetworkDiff.endedNodes":
+		if e.ComplexityRoot.NetworkDiff.EndedNodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NetworkDiff.EndedNodes(childComplexity), true
+	case "NetworkDiff.endedRelationships":
+		if e.ComplexityRoot.NetworkDiff.EndedRelationships == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NetworkDiff.EndedRelationships(childComplexity), true
+
+	case "NetworkEdge.directed":
+		if e.ComplexityRoot.NetworkEdge.Directed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NetworkEdge.Directed(childComplexity), true
+	case "NetworkEdge.id":
+		if e.ComplexityRoot.NetworkEdge.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NetworkEdge.ID(childComplexity), true
+	case "NetworkEdge.relationship":
+		if e.ComplexityRoot.NetworkEdge.Relationship == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NetworkEdge.Relationship(childComplexity), true
+	case "NetworkEdge.source":
+		if e.ComplexityRoot.NetworkEdge.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NetworkEdge.Source(childComplexity), true
+	case "NetworkEdge.target":
+		if e.ComplexityRoot.NetworkEdge.Target == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NetworkEdge.Target(childComplexity), true
+	case "NetworkEdge.type":
+		if e.ComplexityRoot.NetworkEdge.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NetworkEdge.Type(childComplexity), true
+
+	case "NetworkMetrics.brokers":
+		if e.ComplexityRoot.NetworkMetrics.Brokers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NetworkMetrics.Brokers(childComplexity), true
+	case "NetworkMetrics.communities":
+		if e.ComplexityRoot.NetworkMetrics.Communities == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NetworkMetrics.Communities(childComplexity), true
+	case "NetworkMetrics.modularity":
+		if e.ComplexityRoot.NetworkMetrics.Modularity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NetworkMetrics.Modularity(childComplexity), true
+	case "NetworkMetrics.nodes":
+		if e.ComplexityRoot.NetworkMetrics.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NetworkMetrics.Nodes(childComplexity), true
+	case "NetworkMetrics.truncated":
+		if e.ComplexityRoot.NetworkMetrics.Truncated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NetworkMetrics.Truncated(childComplexity), true
+
+	case "NetworkNode.degree":
+		if e.ComplexityRoot.NetworkNode.Degree == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NetworkNode.Degree(childComplexity), true
+	case "NetworkNode.id":
+		if e.ComplexityRoot.NetworkNode.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NetworkNode.ID(childComplexity), true
+	case "NetworkNode.inDegree":
+		if e.ComplexityRoot.NetworkNode.InDegree == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NetworkNode.InDegree(childComplexity), true
+	case "NetworkNode.kind":
+		if e.ComplexityRoot.NetworkNode.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NetworkNode.Kind(childComplexity), true
+	case "NetworkNode.label":
+		if e.ComplexityRoot.NetworkNode.Label == nil {
+			break
+		}
+
+		args, err := ec.field_NetworkNode_label_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.NetworkNode.Label(childComplexity, args["language"].(*model.Language)), true
+	case "NetworkNode.node":
+		if e.ComplexityRoot.NetworkNode.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NetworkNode.Node(childComplexity), true
+	case "NetworkNode.outDegree":
+		if e.ComplexityRoot.NetworkNode.OutDegree == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NetworkNode.OutDegree(childComplexity), true
+	case "NetworkNode.regionIds":
+		if e.ComplexityRoot.NetworkNode.RegionIds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NetworkNode.RegionIds(childComplexity), true
+	case "NetworkNode.type":
+		if e.ComplexityRoot.NetworkNode.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NetworkNode.Type(childComplexity), true
+
+	case "NodeMetrics.betweenness":
+		if e.ComplexityRoot.NodeMetrics.Betweenness == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NodeMetrics.Betweenness(childComplexity), true
+	case "NodeMetrics.closeness":
+		if e.ComplexityRoot.NodeMetrics.Closeness == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NodeMetrics.Closeness(childComplexity), true
+	case "NodeMetrics.community":
+		if e.ComplexityRoot.NodeMetrics.Community == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NodeMetrics.Community(childComplexity), true
+	case "NodeMetrics.degree":
+		if e.ComplexityRoot.NodeMetrics.Degree == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NodeMetrics.Degree(childComplexity), true
+	case "NodeMetrics.eigenvector":
+		if e.ComplexityRoot.NodeMetrics.Eigenvector == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NodeMetrics.Eigenvector(childComplexity), true
+	case "NodeMetrics.inDegree":
+		if e.ComplexityRoot.NodeMetrics.InDegree == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NodeMetrics.InDegree(childComplexity), true
+	case "NodeMetrics.node":
+		if e.ComplexityRoot.NodeMetrics.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NodeMetrics.Node(childComplexity), true
+	case "NodeMetrics.outDegree":
+		if e.ComplexityRoot.NodeMetrics.OutDegree == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NodeMetrics.OutDegree(childComplexity), true
+
 	case "Organisation.abbreviations":
 		if e.ComplexityRoot.Organisation.Abbreviations == nil {
 			break
@@ -1674,6 +2014,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Participation.Pilots(childComplexity), true
+
+	case "Path.edges":
+		if e.ComplexityRoot.Path.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Path.Edges(childComplexity), true
+	case "Path.length":
+		if e.ComplexityRoot.Path.Length == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Path.Length(childComplexity), true
+	case "Path.nodes":
+		if e.ComplexityRoot.Path.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Path.Nodes(childComplexity), true
 
 	case "Period.end":
 		if e.ComplexityRoot.Period.End == nil {
@@ -2213,6 +2572,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Events(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(*model.EventWhere), args["asOf"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
 
+	case "Query.neighbourhood":
+		if e.ComplexityRoot.Query.Neighbourhood == nil {
+			break
+		}
+
+		args, err := ec.field_Query_neighbourhood_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Neighbourhood(childComplexity, args["id"].(string), args["depth"].(*int), args["direction"].(*model.Direction), args["relationshipTypes"].([]model.RelationshipType), args["limit"].(*int), args["asOf"].(*time.Time)), true
+	case "Query.network":
+		if e.ComplexityRoot.Query.Network == nil {
+			break
+		}
+
+		args, err := ec.field_Query_network_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Network(childComplexity, args["center"].([]string), args["depth"].(*int), args["direction"].(*model.Direction), args["relationshipTypes"].([]model.RelationshipType), args["kinds"].([]model.NodeKind), args["where"].(*model.EntityWhere), args["limit"].(*int), args["asOf"].(*time.Time)), true
+	case "Query.networkDiff":
+		if e.ComplexityRoot.Query.NetworkDiff == nil {
+			break
+		}
+
+		args, err := ec.field_Query_networkDiff_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.NetworkDiff(childComplexity, args["from"].(time.Time), args["to"].(time.Time), args["center"].([]string), args["depth"].(*int), args["relationshipTypes"].([]model.RelationshipType), args["kinds"].([]model.NodeKind), args["limit"].(*int)), true
+	case "Query.networkMetrics":
+		if e.ComplexityRoot.Query.NetworkMetrics == nil {
+			break
+		}
+
+		args, err := ec.field_Query_networkMetrics_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.NetworkMetrics(childComplexity, args["center"].([]string), args["depth"].(*int), args["direction"].(*model.Direction), args["relationshipTypes"].([]model.RelationshipType), args["kinds"].([]model.NodeKind), args["where"].(*model.EntityWhere), args["limit"].(*int), args["asOf"].(*time.Time)), true
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
 			break
@@ -2246,6 +2649,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Organisations(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(*model.OrganisationWhere), args["asOf"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
+	case "Query.paths":
+		if e.ComplexityRoot.Query.Paths == nil {
+			break
+		}
+
+		args, err := ec.field_Query_paths_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Paths(childComplexity, args["from"].(string), args["to"].(string), args["maxLength"].(*int), args["relationshipTypes"].([]model.RelationshipType), args["directed"].(*bool), args["first"].(*int), args["asOf"].(*time.Time)), true
 	case "Query.pilots":
 		if e.ComplexityRoot.Query.Pilots == nil {
 			break
@@ -4620,6 +5034,106 @@ type Query {
   "Aggregates for dashboards: counts, funding totals, coverage, activity over time and a generic group-by."
   aggregates: Aggregates!
   """
+  A subgraph for network maps: nodes and edges with what a renderer needs.
+  Over the limit, nodes are cut deterministically (breadth-first order,
+  then id) and ` + "`" + `truncated` + "`" + ` says so.
+  """
+  network(
+    "Start from these nodes (breadth first); without centers the subgraph is the nodes matching kinds and where, and the relationships among them."
+    center: [ID!]
+    "How many relationship steps from the centers, 0 to 6."
+    depth: Int = 1
+    "Which way to follow relationships from the centers."
+    direction: Direction = BOTH
+    "Only relationships of these types (all when omitted)."
+    relationshipTypes: [RelationshipType!]
+    "Without centers: only nodes of these kinds."
+    kinds: [NodeKind!]
+    "Without centers: only nodes matching this condition."
+    where: EntityWhere
+    "At most this many nodes (1 to 5000, default 500); the cut is deterministic and reported as truncated."
+    limit: Int
+    "As the network stood on this day."
+    asOf: Date
+  ): Network!
+  "The neighbourhood of one node: network centred on it."
+  neighbourhood(
+    "The node."
+    id: ID!
+    "How many relationship steps, 0 to 6."
+    depth: Int = 1
+    "Which way to follow relationships."
+    direction: Direction = BOTH
+    "Only relationships of these types (all when omitted)."
+    relationshipTypes: [RelationshipType!]
+    "At most this many nodes (1 to 5000, default 500)."
+    limit: Int
+    "As the network stood on this day."
+    asOf: Date
+  ): Network!
+  """
+  Shortest paths between two nodes, each as the alternating list of nodes
+  and relationships. With first = 1 (the default) every shortest path is
+  returned (up to 100); with first > 1, the first k shortest simple paths
+  in order of length.
+  """
+  paths(
+    "The start node."
+    from: ID!
+    "The end node."
+    to: ID!
+    "The longest path considered, 1 to 6 steps."
+    maxLength: Int = 6
+    "Only relationships of these types (all when omitted)."
+    relationshipTypes: [RelationshipType!]
+    "Follow relationships only from ` + "`" + `from` + "`" + ` to ` + "`" + `to` + "`" + ` ends."
+    directed: Boolean = false
+    "1: all shortest paths; k > 1: the k shortest simple paths (at most 100)."
+    first: Int = 1
+    "As the network stood on this day."
+    asOf: Date
+  ): [Path!]!
+  """
+  Network metrics of every node of a subgraph (see network for the
+  arguments): degree, betweenness, closeness, eigenvector centrality and
+  community, computed on the undirected simple graph.
+  """
+  networkMetrics(
+    "Start from these nodes (breadth first); without centers the subgraph is the nodes matching kinds and where, and the relationships among them."
+    center: [ID!]
+    "How many relationship steps from the centers, 0 to 6."
+    depth: Int = 1
+    "Which way to follow relationships from the centers."
+    direction: Direction = BOTH
+    "Only relationships of these types (all when omitted)."
+    relationshipTypes: [RelationshipType!]
+    "Without centers: only nodes of these kinds."
+    kinds: [NodeKind!]
+    "Without centers: only nodes matching this condition."
+    where: EntityWhere
+    "At most this many nodes (1 to 5000, default 500); the cut is deterministic and reported as truncated."
+    limit: Int
+    "As the network stood on this day."
+    asOf: Date
+  ): NetworkMetrics!
+  "How the network changed between two days: nodes and relationships that appeared, ended or changed."
+  networkDiff(
+    "The earlier day."
+    from: Date!
+    "The later day."
+    to: Date!
+    "Start from these nodes; without centers the whole network (or kinds)."
+    center: [ID!]
+    "How many steps from the centers."
+    depth: Int = 2
+    "Only relationships of these types."
+    relationshipTypes: [RelationshipType!]
+    "Without centers: only nodes of these kinds."
+    kinds: [NodeKind!]
+    "At most this many nodes per day."
+    limit: Int
+  ): NetworkDiff!
+  """
   Entities whose names, abbreviations or aliases match the text, ignoring
   case and diacritics, best matches first: exact, then prefix, then
   contained.
@@ -5878,6 +6392,130 @@ type GroupKeyValue {
   "The node the value names, if it names one."
   node: Entity
 }
+
+"A subgraph for rendering."
+type Network {
+  "The nodes."
+  nodes: [NetworkNode!]!
+  "The relationships among them."
+  edges: [NetworkEdge!]!
+  "Whether nodes were cut at the limit."
+  truncated: Boolean!
+}
+
+"A node of a subgraph, with what a renderer needs."
+type NetworkNode {
+  "The node's id."
+  id: ID!
+  "The entity."
+  node: Entity!
+  "Its name in the requested language."
+  label(language: Language): String!
+  "Its kind."
+  kind: NodeKind!
+  "Its type, if its kind has types."
+  type: String
+  "Its region ids."
+  regionIds: [ID!]!
+  "Relationships in the subgraph in either direction."
+  degree: Int!
+  "Relationships in the subgraph pointing to it."
+  inDegree: Int!
+  "Relationships in the subgraph leaving it."
+  outDegree: Int!
+}
+
+"A relationship of a subgraph."
+type NetworkEdge {
+  "The relationship's id."
+  id: ID!
+  "The from-node's id."
+  source: ID!
+  "The to-node's id."
+  target: ID!
+  "The relationship type."
+  type: RelationshipType!
+  "Always true: relationships point from source to target."
+  directed: Boolean!
+  "The relationship with all its properties and sources."
+  relationship: Relationship!
+}
+
+"A path: nodes[0], edges[0], nodes[1], ... nodes[length]."
+type Path {
+  "Number of relationships."
+  length: Int!
+  "The nodes, in order."
+  nodes: [Entity!]!
+  "The relationships, in order."
+  edges: [Relationship!]!
+}
+
+"The metrics of a subgraph."
+type NetworkMetrics {
+  "Per node."
+  nodes: [NodeMetrics!]!
+  "The communities found (Louvain, fixed seed), largest first."
+  communities: [Community!]!
+  "Modularity of the communities."
+  modularity: Float!
+  "Organisations that connect otherwise separate pilots, strongest first."
+  brokers: [Broker!]!
+  "Whether the subgraph was cut at the limit."
+  truncated: Boolean!
+}
+
+"The metrics of one node."
+type NodeMetrics {
+  "The node."
+  node: Entity!
+  "Relationships in either direction (multigraph)."
+  degree: Int!
+  "Incoming relationships."
+  inDegree: Int!
+  "Outgoing relationships."
+  outDegree: Int!
+  "Normalised betweenness centrality (Brandes), undirected simple graph."
+  betweenness: Float!
+  "Closeness centrality (Wasserman–Faust for disconnected graphs)."
+  closeness: Float!
+  "Eigenvector centrality (Euclidean norm 1); null when power iteration does not converge on this subgraph."
+  eigenvector: Float
+  "Community index (see communities)."
+  community: Int!
+}
+
+"A community of the subgraph."
+type Community {
+  "Its index."
+  id: Int!
+  "How many nodes."
+  size: Int!
+  "The members."
+  members: [Entity!]!
+}
+
+"An organisation that connects pilots."
+type Broker {
+  "The organisation or employer."
+  node: Entity!
+  "The pilots it takes part in."
+  pilots: [Pilot!]!
+  "How many pairs of those pilots it alone connects (no other organisation takes part in both)."
+  score: Int!
+}
+
+"What changed between two days."
+type NetworkDiff {
+  "Nodes active on ` + "`" + `to` + "`" + ` but not on ` + "`" + `from` + "`" + `."
+  appearedNodes: [Entity!]!
+  "Nodes active on ` + "`" + `from` + "`" + ` but not on ` + "`" + `to` + "`" + `."
+  endedNodes: [Entity!]!
+  "Relationships active on ` + "`" + `to` + "`" + ` but not on ` + "`" + `from` + "`" + `."
+  appearedRelationships: [Relationship!]!
+  "Relationships active on ` + "`" + `from` + "`" + ` but not on ` + "`" + `to` + "`" + `."
+  endedRelationships: [Relationship!]!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -5962,6 +6600,18 @@ func (ec *executionContext) childFields_AgreementEdge(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type AgreementEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_Broker(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_Broker_node(ctx, field)
+	case "pilots":
+		return ec.fieldContext_Broker_pilots(ctx, field)
+	case "score":
+		return ec.fieldContext_Broker_score(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Broker", field.Name)
+}
+
 func (ec *executionContext) childFields_Citation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "document":
@@ -5972,6 +6622,18 @@ func (ec *executionContext) childFields_Citation(ctx context.Context, field grap
 		return ec.fieldContext_Citation_quote(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Citation", field.Name)
+}
+
+func (ec *executionContext) childFields_Community(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Community_id(ctx, field)
+	case "size":
+		return ec.fieldContext_Community_size(ctx, field)
+	case "members":
+		return ec.fieldContext_Community_members(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Community", field.Name)
 }
 
 func (ec *executionContext) childFields_Contact(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6262,6 +6924,112 @@ func (ec *executionContext) childFields_Money(ctx context.Context, field graphql
 	return nil, fmt.Errorf("no field named %q was found under type Money", field.Name)
 }
 
+func (ec *executionContext) childFields_Network(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "nodes":
+		return ec.fieldContext_Network_nodes(ctx, field)
+	case "edges":
+		return ec.fieldContext_Network_edges(ctx, field)
+	case "truncated":
+		return ec.fieldContext_Network_truncated(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Network", field.Name)
+}
+
+func (ec *executionContext) childFields_NetworkDiff(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "appearedNodes":
+		return ec.fieldContext_NetworkDiff_appearedNodes(ctx, field)
+	case "endedNodes":
+		return ec.fieldContext_NetworkDiff_endedNodes(ctx, field)
+	case "appearedRelationships":
+		return ec.fieldContext_NetworkDiff_appearedRelationships(ctx, field)
+	case "endedRelationships":
+		return ec.fieldContext_NetworkDiff_endedRelationships(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NetworkDiff", field.Name)
+}
+
+func (ec *executionContext) childFields_NetworkEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_NetworkEdge_id(ctx, field)
+	case "source":
+		return ec.fieldContext_NetworkEdge_source(ctx, field)
+	case "target":
+		return ec.fieldContext_NetworkEdge_target(ctx, field)
+	case "type":
+		return ec.fieldContext_NetworkEdge_type(ctx, field)
+	case "directed":
+		return ec.fieldContext_NetworkEdge_directed(ctx, field)
+	case "relationship":
+		return ec.fieldContext_NetworkEdge_relationship(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NetworkEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_NetworkMetrics(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "nodes":
+		return ec.fieldContext_NetworkMetrics_nodes(ctx, field)
+	case "communities":
+		return ec.fieldContext_NetworkMetrics_communities(ctx, field)
+	case "modularity":
+		return ec.fieldContext_NetworkMetrics_modularity(ctx, field)
+	case "brokers":
+		return ec.fieldContext_NetworkMetrics_brokers(ctx, field)
+	case "truncated":
+		return ec.fieldContext_NetworkMetrics_truncated(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NetworkMetrics", field.Name)
+}
+
+func (ec *executionContext) childFields_NetworkNode(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_NetworkNode_id(ctx, field)
+	case "node":
+		return ec.fieldContext_NetworkNode_node(ctx, field)
+	case "label":
+		return ec.fieldContext_NetworkNode_label(ctx, field)
+	case "kind":
+		return ec.fieldContext_NetworkNode_kind(ctx, field)
+	case "type":
+		return ec.fieldContext_NetworkNode_type(ctx, field)
+	case "regionIds":
+		return ec.fieldContext_NetworkNode_regionIds(ctx, field)
+	case "degree":
+		return ec.fieldContext_NetworkNode_degree(ctx, field)
+	case "inDegree":
+		return ec.fieldContext_NetworkNode_inDegree(ctx, field)
+	case "outDegree":
+		return ec.fieldContext_NetworkNode_outDegree(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NetworkNode", field.Name)
+}
+
+func (ec *executionContext) childFields_NodeMetrics(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_NodeMetrics_node(ctx, field)
+	case "degree":
+		return ec.fieldContext_NodeMetrics_degree(ctx, field)
+	case "inDegree":
+		return ec.fieldContext_NodeMetrics_inDegree(ctx, field)
+	case "outDegree":
+		return ec.fieldContext_NodeMetrics_outDegree(ctx, field)
+	case "betweenness":
+		return ec.fieldContext_NodeMetrics_betweenness(ctx, field)
+	case "closeness":
+		return ec.fieldContext_NodeMetrics_closeness(ctx, field)
+	case "eigenvector":
+		return ec.fieldContext_NodeMetrics_eigenvector(ctx, field)
+	case "community":
+		return ec.fieldContext_NodeMetrics_community(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NodeMetrics", field.Name)
+}
+
 func (ec *executionContext) childFields_Organisation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -6344,6 +7112,18 @@ func (ec *executionContext) childFields_Participation(ctx context.Context, field
 		return ec.fieldContext_Participation_count(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Participation", field.Name)
+}
+
+func (ec *executionContext) childFields_Path(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "length":
+		return ec.fieldContext_Path_length(ctx, field)
+	case "nodes":
+		return ec.fieldContext_Path_nodes(ctx, field)
+	case "edges":
+		return ec.fieldContext_Path_edges(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Path", field.Name)
 }
 
 func (ec *executionContext) childFields_Period(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7652,6 +8432,20 @@ func (ec *executionContext) field_Event_relationships_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_NetworkNode_label_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "language",
+		func(ctx context.Context, v any) (*model.Language, error) {
+			return ec.unmarshalOLanguage2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐLanguage(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["language"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Organisation_description_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8234,6 +9028,262 @@ func (ec *executionContext) field_Query_events_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_neighbourhood_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "depth",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["depth"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "direction",
+		func(ctx context.Context, v any) (*model.Direction, error) {
+			return ec.unmarshalODirection2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐDirection(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["direction"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "relationshipTypes",
+		func(ctx context.Context, v any) ([]model.RelationshipType, error) {
+			return ec.unmarshalORelationshipType2ᚕgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipTypeᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["relationshipTypes"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "limit",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["limit"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_networkDiff_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNDate2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNDate2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "center",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["center"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "depth",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["depth"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "relationshipTypes",
+		func(ctx context.Context, v any) ([]model.RelationshipType, error) {
+			return ec.unmarshalORelationshipType2ᚕgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipTypeᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["relationshipTypes"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "kinds",
+		func(ctx context.Context, v any) ([]model.NodeKind, error) {
+			return ec.unmarshalONodeKind2ᚕgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeKindᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kinds"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "limit",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["limit"] = arg6
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_networkMetrics_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "center",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["center"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "depth",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["depth"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "direction",
+		func(ctx context.Context, v any) (*model.Direction, error) {
+			return ec.unmarshalODirection2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐDirection(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["direction"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "relationshipTypes",
+		func(ctx context.Context, v any) ([]model.RelationshipType, error) {
+			return ec.unmarshalORelationshipType2ᚕgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipTypeᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["relationshipTypes"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "kinds",
+		func(ctx context.Context, v any) ([]model.NodeKind, error) {
+			return ec.unmarshalONodeKind2ᚕgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeKindᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kinds"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*model.EntityWhere, error) {
+			return ec.unmarshalOEntityWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEntityWhere(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "limit",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["limit"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg7
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_network_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "center",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["center"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "depth",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["depth"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "direction",
+		func(ctx context.Context, v any) (*model.Direction, error) {
+			return ec.unmarshalODirection2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐDirection(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["direction"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "relationshipTypes",
+		func(ctx context.Context, v any) ([]model.RelationshipType, error) {
+			return ec.unmarshalORelationshipType2ᚕgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipTypeᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["relationshipTypes"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "kinds",
+		func(ctx context.Context, v any) ([]model.NodeKind, error) {
+			return ec.unmarshalONodeKind2ᚕgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeKindᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kinds"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*model.EntityWhere, error) {
+			return ec.unmarshalOEntityWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEntityWhere(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "limit",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["limit"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg7
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_node_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8321,6 +9371,68 @@ func (ec *executionContext) field_Query_organisations_args(ctx context.Context, 
 		return nil, err
 	}
 	args["orderBy"] = arg6
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_paths_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "maxLength",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["maxLength"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "relationshipTypes",
+		func(ctx context.Context, v any) ([]model.RelationshipType, error) {
+			return ec.unmarshalORelationshipType2ᚕgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipTypeᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["relationshipTypes"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "directed",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["directed"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg6
 	return args, nil
 }
 
@@ -10393,6 +11505,93 @@ func (ec *executionContext) fieldContext_AgreementEdge_node(_ context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _Broker_node(ctx context.Context, field graphql.CollectedField, obj *model.Broker) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Broker_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Entity) graphql.Marshaler {
+			return ec.marshalNEntity2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEntity(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Broker_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Broker",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Broker_pilots(ctx context.Context, field graphql.CollectedField, obj *model.Broker) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Broker_pilots(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pilots(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Pilot) graphql.Marshaler {
+			return ec.marshalNPilot2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐPilotᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Broker_pilots(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Broker",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Pilot(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Broker_score(ctx context.Context, field graphql.CollectedField, obj *model.Broker) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Broker_score(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Score(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Broker_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Broker", field, true, false, "Int")
+}
+
 func (ec *executionContext) _Citation_document(ctx context.Context, field graphql.CollectedField, obj *model.Citation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10469,6 +11668,84 @@ func (ec *executionContext) _Citation_quote(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_Citation_quote(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Citation", field, true, false, "String")
+}
+
+func (ec *executionContext) _Community_id(ctx context.Context, field graphql.CollectedField, obj *model.Community) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Community_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Community_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Community", field, true, false, "Int")
+}
+
+func (ec *executionContext) _Community_size(ctx context.Context, field graphql.CollectedField, obj *model.Community) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Community_size(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Size(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Community_size(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Community", field, true, false, "Int")
+}
+
+func (ec *executionContext) _Community_members(ctx context.Context, field graphql.CollectedField, obj *model.Community) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Community_members(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Members(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Entity) graphql.Marshaler {
+			return ec.marshalNEntity2ᚕgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEntityᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Community_members(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Community",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Contact_id(ctx context.Context, field graphql.CollectedField, obj *model.Contact) (ret graphql.Marshaler) {
@@ -13141,6 +14418,940 @@ func (ec *executionContext) fieldContext_Money_currency(_ context.Context, field
 	return graphql.NewScalarFieldContext("Money", field, false, false, "String")
 }
 
+func (ec *executionContext) _Network_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Network) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Network_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.NetworkNode) graphql.Marshaler {
+			return ec.marshalNNetworkNode2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNetworkNodeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Network_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Network",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NetworkNode(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Network_edges(ctx context.Context, field graphql.CollectedField, obj *model.Network) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Network_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.NetworkEdge) graphql.Marshaler {
+			return ec.marshalNNetworkEdge2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNetworkEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Network_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Network",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NetworkEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Network_truncated(ctx context.Context, field graphql.CollectedField, obj *model.Network) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Network_truncated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Truncated(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Network_truncated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Network", field, true, false, "Boolean")
+}
+
+func (ec *executionContext) _NetworkDiff_appearedNodes(ctx context.Context, field graphql.CollectedField, obj *model.NetworkDiff) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NetworkDiff_appearedNodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AppearedNodes(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Entity) graphql.Marshaler {
+			return ec.marshalNEntity2ᚕgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEntityᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NetworkDiff_appearedNodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NetworkDiff",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NetworkDiff_endedNodes(ctx context.Context, field graphql.CollectedField, obj *model.NetworkDiff) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NetworkDiff_endedNodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EndedNodes(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Entity) graphql.Marshaler {
+			return ec.marshalNEntity2ᚕgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEntityᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NetworkDiff_endedNodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NetworkDiff",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NetworkDiff_appearedRelationships(ctx context.Context, field graphql.CollectedField, obj *model.NetworkDiff) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NetworkDiff_appearedRelationships(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AppearedRelationships(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Relationship) graphql.Marshaler {
+			return ec.marshalNRelationship2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NetworkDiff_appearedRelationships(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NetworkDiff",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Relationship(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NetworkDiff_endedRelationships(ctx context.Context, field graphql.CollectedField, obj *model.NetworkDiff) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NetworkDiff_endedRelationships(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EndedRelationships(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Relationship) graphql.Marshaler {
+			return ec.marshalNRelationship2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NetworkDiff_endedRelationships(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NetworkDiff",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Relationship(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NetworkEdge_id(ctx context.Context, field graphql.CollectedField, obj *model.NetworkEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NetworkEdge_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NetworkEdge_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NetworkEdge", field, true, false, "ID")
+}
+
+func (ec *executionContext) _NetworkEdge_source(ctx context.Context, field graphql.CollectedField, obj *model.NetworkEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NetworkEdge_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NetworkEdge_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NetworkEdge", field, true, false, "ID")
+}
+
+func (ec *executionContext) _NetworkEdge_target(ctx context.Context, field graphql.CollectedField, obj *model.NetworkEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NetworkEdge_target(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Target(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NetworkEdge_target(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NetworkEdge", field, true, false, "ID")
+}
+
+func (ec *executionContext) _NetworkEdge_type(ctx context.Context, field graphql.CollectedField, obj *model.NetworkEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NetworkEdge_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.RelationshipType) graphql.Marshaler {
+			return ec.marshalNRelationshipType2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NetworkEdge_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NetworkEdge", field, true, false, "RelationshipType")
+}
+
+func (ec *executionContext) _NetworkEdge_directed(ctx context.Context, field graphql.CollectedField, obj *model.NetworkEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NetworkEdge_directed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Directed(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NetworkEdge_directed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NetworkEdge", field, true, false, "Boolean")
+}
+
+func (ec *executionContext) _NetworkEdge_relationship(ctx context.Context, field graphql.CollectedField, obj *model.NetworkEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NetworkEdge_relationship(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Relationship(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Relationship) graphql.Marshaler {
+			return ec.marshalNRelationship2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationship(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NetworkEdge_relationship(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NetworkEdge",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Relationship(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NetworkMetrics_nodes(ctx context.Context, field graphql.CollectedField, obj *model.NetworkMetrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NetworkMetrics_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.NodeMetrics) graphql.Marshaler {
+			return ec.marshalNNodeMetrics2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeMetricsᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NetworkMetrics_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NetworkMetrics",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NodeMetrics(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NetworkMetrics_communities(ctx context.Context, field graphql.CollectedField, obj *model.NetworkMetrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NetworkMetrics_communities(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Communities(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Community) graphql.Marshaler {
+			return ec.marshalNCommunity2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐCommunityᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NetworkMetrics_communities(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NetworkMetrics",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Community(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NetworkMetrics_modularity(ctx context.Context, field graphql.CollectedField, obj *model.NetworkMetrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NetworkMetrics_modularity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Modularity(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NetworkMetrics_modularity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NetworkMetrics", field, true, false, "Float")
+}
+
+func (ec *executionContext) _NetworkMetrics_brokers(ctx context.Context, field graphql.CollectedField, obj *model.NetworkMetrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NetworkMetrics_brokers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Brokers(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Broker) graphql.Marshaler {
+			return ec.marshalNBroker2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐBrokerᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NetworkMetrics_brokers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NetworkMetrics",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Broker(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NetworkMetrics_truncated(ctx context.Context, field graphql.CollectedField, obj *model.NetworkMetrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NetworkMetrics_truncated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Truncated(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NetworkMetrics_truncated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NetworkMetrics", field, true, false, "Boolean")
+}
+
+func (ec *executionContext) _NetworkNode_id(ctx context.Context, field graphql.CollectedField, obj *model.NetworkNode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NetworkNode_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NetworkNode_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NetworkNode", field, true, false, "ID")
+}
+
+func (ec *executionContext) _NetworkNode_node(ctx context.Context, field graphql.CollectedField, obj *model.NetworkNode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NetworkNode_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Entity) graphql.Marshaler {
+			return ec.marshalNEntity2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEntity(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NetworkNode_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NetworkNode",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NetworkNode_label(ctx context.Context, field graphql.CollectedField, obj *model.NetworkNode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NetworkNode_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return obj.Label(ctx, fc.Args["language"].(*model.Language)), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NetworkNode_label(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NetworkNode",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_NetworkNode_label_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NetworkNode_kind(ctx context.Context, field graphql.CollectedField, obj *model.NetworkNode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NetworkNode_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.NodeKind) graphql.Marshaler {
+			return ec.marshalNNodeKind2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NetworkNode_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NetworkNode", field, true, false, "NodeKind")
+}
+
+func (ec *executionContext) _NetworkNode_type(ctx context.Context, field graphql.CollectedField, obj *model.NetworkNode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NetworkNode_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_NetworkNode_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NetworkNode", field, true, false, "String")
+}
+
+func (ec *executionContext) _NetworkNode_regionIds(ctx context.Context, field graphql.CollectedField, obj *model.NetworkNode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NetworkNode_regionIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RegionIds(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NetworkNode_regionIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NetworkNode", field, true, false, "ID")
+}
+
+func (ec *executionContext) _NetworkNode_degree(ctx context.Context, field graphql.CollectedField, obj *model.NetworkNode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NetworkNode_degree(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Degree(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NetworkNode_degree(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NetworkNode", field, true, false, "Int")
+}
+
+func (ec *executionContext) _NetworkNode_inDegree(ctx context.Context, field graphql.CollectedField, obj *model.NetworkNode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NetworkNode_inDegree(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InDegree(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NetworkNode_inDegree(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NetworkNode", field, true, false, "Int")
+}
+
+func (ec *executionContext) _NetworkNode_outDegree(ctx context.Context, field graphql.CollectedField, obj *model.NetworkNode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NetworkNode_outDegree(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OutDegree(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NetworkNode_outDegree(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NetworkNode", field, true, false, "Int")
+}
+
+func (ec *executionContext) _NodeMetrics_node(ctx context.Context, field graphql.CollectedField, obj *model.NodeMetrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NodeMetrics_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Entity) graphql.Marshaler {
+			return ec.marshalNEntity2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEntity(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NodeMetrics_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NodeMetrics",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NodeMetrics_degree(ctx context.Context, field graphql.CollectedField, obj *model.NodeMetrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NodeMetrics_degree(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Degree(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NodeMetrics_degree(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NodeMetrics", field, true, false, "Int")
+}
+
+func (ec *executionContext) _NodeMetrics_inDegree(ctx context.Context, field graphql.CollectedField, obj *model.NodeMetrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NodeMetrics_inDegree(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InDegree(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NodeMetrics_inDegree(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NodeMetrics", field, true, false, "Int")
+}
+
+func (ec *executionContext) _NodeMetrics_outDegree(ctx context.Context, field graphql.CollectedField, obj *model.NodeMetrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NodeMetrics_outDegree(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OutDegree(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NodeMetrics_outDegree(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NodeMetrics", field, true, false, "Int")
+}
+
+func (ec *executionContext) _NodeMetrics_betweenness(ctx context.Context, field graphql.CollectedField, obj *model.NodeMetrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NodeMetrics_betweenness(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Betweenness(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NodeMetrics_betweenness(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NodeMetrics", field, true, false, "Float")
+}
+
+func (ec *executionContext) _NodeMetrics_closeness(ctx context.Context, field graphql.CollectedField, obj *model.NodeMetrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NodeMetrics_closeness(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Closeness(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NodeMetrics_closeness(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NodeMetrics", field, true, false, "Float")
+}
+
+func (ec *executionContext) _NodeMetrics_eigenvector(ctx context.Context, field graphql.CollectedField, obj *model.NodeMetrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NodeMetrics_eigenvector(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Eigenvector(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_NodeMetrics_eigenvector(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NodeMetrics", field, true, false, "Float")
+}
+
+func (ec *executionContext) _NodeMetrics_community(ctx context.Context, field graphql.CollectedField, obj *model.NodeMetrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NodeMetrics_community(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Community(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NodeMetrics_community(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NodeMetrics", field, true, false, "Int")
+}
+
 func (ec *executionContext) _Organisation_id(ctx context.Context, field graphql.CollectedField, obj *model.Organisation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13922,6 +16133,93 @@ func (ec *executionContext) _Participation_count(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_Participation_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Participation", field, true, false, "Int")
+}
+
+func (ec *executionContext) _Path_length(ctx context.Context, field graphql.CollectedField, obj *model.Path) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Path_length(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Length(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Path_length(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Path", field, true, false, "Int")
+}
+
+func (ec *executionContext) _Path_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Path) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Path_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Entity) graphql.Marshaler {
+			return ec.marshalNEntity2ᚕgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEntityᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Path_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Path",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Path_edges(ctx context.Context, field graphql.CollectedField, obj *model.Path) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Path_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Relationship) graphql.Marshaler {
+			return ec.marshalNRelationship2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Path_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Path",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Relationship(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Period_start(ctx context.Context, field graphql.CollectedField, obj *hub.Period) (ret graphql.Marshaler) {
@@ -16896,6 +19194,226 @@ func (ec *executionContext) fieldContext_Query_aggregates(_ context.Context, fie
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Aggregates(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_network(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_network(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Network(ctx, fc.Args["center"].([]string), fc.Args["depth"].(*int), fc.Args["direction"].(*model.Direction), fc.Args["relationshipTypes"].([]model.RelationshipType), fc.Args["kinds"].([]model.NodeKind), fc.Args["where"].(*model.EntityWhere), fc.Args["limit"].(*int), fc.Args["asOf"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Network) graphql.Marshaler {
+			return ec.marshalNNetwork2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNetwork(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_network(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Network(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_network_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_neighbourhood(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_neighbourhood(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Neighbourhood(ctx, fc.Args["id"].(string), fc.Args["depth"].(*int), fc.Args["direction"].(*model.Direction), fc.Args["relationshipTypes"].([]model.RelationshipType), fc.Args["limit"].(*int), fc.Args["asOf"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Network) graphql.Marshaler {
+			return ec.marshalNNetwork2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNetwork(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_neighbourhood(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Network(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_neighbourhood_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_paths(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_paths(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Paths(ctx, fc.Args["from"].(string), fc.Args["to"].(string), fc.Args["maxLength"].(*int), fc.Args["relationshipTypes"].([]model.RelationshipType), fc.Args["directed"].(*bool), fc.Args["first"].(*int), fc.Args["asOf"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Path) graphql.Marshaler {
+			return ec.marshalNPath2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐPathᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_paths(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Path(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_paths_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_networkMetrics(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_networkMetrics(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().NetworkMetrics(ctx, fc.Args["center"].([]string), fc.Args["depth"].(*int), fc.Args["direction"].(*model.Direction), fc.Args["relationshipTypes"].([]model.RelationshipType), fc.Args["kinds"].([]model.NodeKind), fc.Args["where"].(*model.EntityWhere), fc.Args["limit"].(*int), fc.Args["asOf"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NetworkMetrics) graphql.Marshaler {
+			return ec.marshalNNetworkMetrics2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNetworkMetrics(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_networkMetrics(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NetworkMetrics(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_networkMetrics_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_networkDiff(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_networkDiff(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().NetworkDiff(ctx, fc.Args["from"].(time.Time), fc.Args["to"].(time.Time), fc.Args["center"].([]string), fc.Args["depth"].(*int), fc.Args["relationshipTypes"].([]model.RelationshipType), fc.Args["kinds"].([]model.NodeKind), fc.Args["limit"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NetworkDiff) graphql.Marshaler {
+			return ec.marshalNNetworkDiff2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNetworkDiff(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_networkDiff(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NetworkDiff(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_networkDiff_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -24794,6 +27312,51 @@ func (ec *executionContext) _AgreementEdge(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var brokerImplementors = []string{"Broker"}
+
+func (ec *executionContext) _Broker(ctx context.Context, sel ast.SelectionSet, obj *model.Broker) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, brokerImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Broker")
+		case "node":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Broker_node(ctx, field, obj)
+				})
+		case "pilots":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Broker_pilots(ctx, field, obj)
+				})
+		case "score":
+			out.Values[i] = ec._Broker_score(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var citationImplementors = []string{"Citation"}
 
 func (ec *executionContext) _Citation(ctx context.Context, sel ast.SelectionSet, obj *model.Citation) graphql.Marshaler {
@@ -24820,6 +27383,49 @@ func (ec *executionContext) _Citation(ctx context.Context, sel ast.SelectionSet,
 			out.Values[i] = ec._Citation_quote(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var communityImplementors = []string{"Community"}
+
+func (ec *executionContext) _Community(ctx context.Context, sel ast.SelectionSet, obj *model.Community) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, communityImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Community")
+		case "id":
+			out.Values[i] = ec._Community_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "size":
+			out.Values[i] = ec._Community_size(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "members":
+			out.Values[i] = ec._Community_members(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -25806,6 +28412,350 @@ func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, ob
 	return out
 }
 
+var networkImplementors = []string{"Network"}
+
+func (ec *executionContext) _Network(ctx context.Context, sel ast.SelectionSet, obj *model.Network) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, networkImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Network")
+		case "nodes":
+			out.Values[i] = ec._Network_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "edges":
+			out.Values[i] = ec._Network_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "truncated":
+			out.Values[i] = ec._Network_truncated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var networkDiffImplementors = []string{"NetworkDiff"}
+
+func (ec *executionContext) _NetworkDiff(ctx context.Context, sel ast.SelectionSet, obj *model.NetworkDiff) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, networkDiffImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NetworkDiff")
+		case "appearedNodes":
+			out.Values[i] = ec._NetworkDiff_appearedNodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "endedNodes":
+			out.Values[i] = ec._NetworkDiff_endedNodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "appearedRelationships":
+			out.Values[i] = ec._NetworkDiff_appearedRelationships(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "endedRelationships":
+			out.Values[i] = ec._NetworkDiff_endedRelationships(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var networkEdgeImplementors = []string{"NetworkEdge"}
+
+func (ec *executionContext) _NetworkEdge(ctx context.Context, sel ast.SelectionSet, obj *model.NetworkEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, networkEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NetworkEdge")
+		case "id":
+			out.Values[i] = ec._NetworkEdge_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "source":
+			out.Values[i] = ec._NetworkEdge_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "target":
+			out.Values[i] = ec._NetworkEdge_target(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "type":
+			out.Values[i] = ec._NetworkEdge_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "directed":
+			out.Values[i] = ec._NetworkEdge_directed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "relationship":
+			out.Values[i] = ec._NetworkEdge_relationship(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var networkMetricsImplementors = []string{"NetworkMetrics"}
+
+func (ec *executionContext) _NetworkMetrics(ctx context.Context, sel ast.SelectionSet, obj *model.NetworkMetrics) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, networkMetricsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NetworkMetrics")
+		case "nodes":
+			out.Values[i] = ec._NetworkMetrics_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "communities":
+			out.Values[i] = ec._NetworkMetrics_communities(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "modularity":
+			out.Values[i] = ec._NetworkMetrics_modularity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "brokers":
+			out.Values[i] = ec._NetworkMetrics_brokers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "truncated":
+			out.Values[i] = ec._NetworkMetrics_truncated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var networkNodeImplementors = []string{"NetworkNode"}
+
+func (ec *executionContext) _NetworkNode(ctx context.Context, sel ast.SelectionSet, obj *model.NetworkNode) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, networkNodeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NetworkNode")
+		case "id":
+			out.Values[i] = ec._NetworkNode_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "node":
+			out.Values[i] = ec._NetworkNode_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "label":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._NetworkNode_label(ctx, field, obj)
+				})
+		case "kind":
+			out.Values[i] = ec._NetworkNode_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "type":
+			out.Values[i] = ec._NetworkNode_type(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "regionIds":
+			out.Values[i] = ec._NetworkNode_regionIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "degree":
+			out.Values[i] = ec._NetworkNode_degree(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "inDegree":
+			out.Values[i] = ec._NetworkNode_inDegree(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "outDegree":
+			out.Values[i] = ec._NetworkNode_outDegree(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var nodeMetricsImplementors = []string{"NodeMetrics"}
+
+func (ec *executionContext) _NodeMetrics(ctx context.Context, sel ast.SelectionSet, obj *model.NodeMetrics) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, nodeMetricsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NodeMetrics")
+		case "node":
+			out.Values[i] = ec._NodeMetrics_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "degree":
+			out.Values[i] = ec._NodeMetrics_degree(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "inDegree":
+			out.Values[i] = ec._NodeMetrics_inDegree(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "outDegree":
+			out.Values[i] = ec._NodeMetrics_outDegree(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "betweenness":
+			out.Values[i] = ec._NodeMetrics_betweenness(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "closeness":
+			out.Values[i] = ec._NodeMetrics_closeness(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "eigenvector":
+			out.Values[i] = ec._NodeMetrics_eigenvector(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "community":
+			out.Values[i] = ec._NodeMetrics_community(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var organisationImplementors = []string{"Organisation", "Node", "Entity"}
 
 func (ec *executionContext) _Organisation(ctx context.Context, sel ast.SelectionSet, obj *model.Organisation) graphql.Marshaler {
@@ -26073,6 +29023,51 @@ func (ec *executionContext) _Participation(ctx context.Context, sel ast.Selectio
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var pathImplementors = []string{"Path"}
+
+func (ec *executionContext) _Path(ctx context.Context, sel ast.SelectionSet, obj *model.Path) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, pathImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Path")
+		case "length":
+			out.Values[i] = ec._Path_length(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "nodes":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Path_nodes(ctx, field, obj)
+				})
+		case "edges":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Path_edges(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -26881,6 +29876,36 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_aggregates(ctx, field)
+				})
+		case "network":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_network(ctx, field)
+				})
+		case "neighbourhood":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_neighbourhood(ctx, field)
+				})
+		case "paths":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_paths(ctx, field)
+				})
+		case "networkMetrics":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_networkMetrics(ctx, field)
+				})
+		case "networkDiff":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_networkDiff(ctx, field)
 				})
 		case "search":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -28671,6 +31696,30 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) marshalNBroker2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐBrokerᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Broker) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBroker2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐBroker(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNBroker2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐBroker(ctx context.Context, sel ast.SelectionSet, v *model.Broker) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Broker!")
+		return graphql.Null
+	}
+	return ec._Broker(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNCitation2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐCitationᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Citation) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -28693,6 +31742,30 @@ func (ec *executionContext) marshalNCitation2ᚖgithubᚗcomᚋotehubᚋhubᚋgr
 		return graphql.Null
 	}
 	return ec._Citation(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCommunity2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐCommunityᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Community) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCommunity2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐCommunity(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCommunity2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐCommunity(ctx context.Context, sel ast.SelectionSet, v *model.Community) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Community!")
+		return graphql.Null
+	}
+	return ec._Community(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNContact2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐContactᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Contact) graphql.Marshaler {
@@ -28802,6 +31875,20 @@ func (ec *executionContext) marshalNCoverageCell2ᚖgithubᚗcomᚋotehubᚋhub�
 		return graphql.Null
 	}
 	return ec._CoverageCell(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNDate2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
+	res, err := model.UnmarshalDate(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDate2timeᚐTime(ctx context.Context, sel ast.SelectionSet, v time.Time) graphql.Marshaler {
+	_ = sel
+	res := model.MarshalDate(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Date!")
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNEmployer2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEmployerᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Employer) graphql.Marshaler {
@@ -29199,6 +32286,78 @@ func (ec *executionContext) marshalNMatchQuality2githubᚗcomᚋotehubᚋhubᚋg
 	return v
 }
 
+func (ec *executionContext) marshalNNetwork2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNetwork(ctx context.Context, sel ast.SelectionSet, v *model.Network) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Network!")
+		return graphql.Null
+	}
+	return ec._Network(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNNetworkDiff2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNetworkDiff(ctx context.Context, sel ast.SelectionSet, v *model.NetworkDiff) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "NetworkDiff!")
+		return graphql.Null
+	}
+	return ec._NetworkDiff(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNNetworkEdge2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNetworkEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.NetworkEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNNetworkEdge2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNetworkEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNNetworkEdge2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNetworkEdge(ctx context.Context, sel ast.SelectionSet, v *model.NetworkEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "NetworkEdge!")
+		return graphql.Null
+	}
+	return ec._NetworkEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNNetworkMetrics2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNetworkMetrics(ctx context.Context, sel ast.SelectionSet, v *model.NetworkMetrics) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "NetworkMetrics!")
+		return graphql.Null
+	}
+	return ec._NetworkMetrics(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNNetworkNode2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNetworkNodeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.NetworkNode) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNNetworkNode2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNetworkNode(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNNetworkNode2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNetworkNode(ctx context.Context, sel ast.SelectionSet, v *model.NetworkNode) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "NetworkNode!")
+		return graphql.Null
+	}
+	return ec._NetworkNode(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v []model.Node) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -29227,6 +32386,30 @@ func (ec *executionContext) unmarshalNNodeKind2githubᚗcomᚋotehubᚋhubᚋgra
 
 func (ec *executionContext) marshalNNodeKind2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeKind(ctx context.Context, sel ast.SelectionSet, v model.NodeKind) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNNodeMetrics2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeMetricsᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.NodeMetrics) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNNodeMetrics2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeMetrics(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNNodeMetrics2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeMetrics(ctx context.Context, sel ast.SelectionSet, v *model.NodeMetrics) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "NodeMetrics!")
+		return graphql.Null
+	}
+	return ec._NodeMetrics(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNNodeOrder2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeOrder(ctx context.Context, v any) (*model.NodeOrder, error) {
@@ -29345,6 +32528,30 @@ func (ec *executionContext) marshalNParticipation2ᚖgithubᚗcomᚋotehubᚋhub
 		return graphql.Null
 	}
 	return ec._Participation(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPath2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐPathᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Path) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPath2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐPath(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPath2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐPath(ctx context.Context, sel ast.SelectionSet, v *model.Path) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Path!")
+		return graphql.Null
+	}
+	return ec._Path(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNPilot2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐPilotᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Pilot) graphql.Marshaler {

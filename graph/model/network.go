@@ -1,0 +1,273 @@
+package model
+
+import (
+	"context"
+	"slices"
+
+	"github.com/otehub/hub"
+	"github.com/otehub/hub/graph/loader"
+	"github.com/otehub/hub/network"
+)
+
+// Network is a view of a subgraph.
+type Network struct {
+	G       *network.Graph
+	Degrees map[string]network.Degrees
+}
+
+// Nodes of the subgraph.
+func (n *Network) Nodes() []*NetworkNode {
+	out := make([]*NetworkNode, len(n.G.Nodes))
+	for i, x := range n.G.Nodes {
+		out[i] = &NetworkNode{n: x, d: n.Degrees[x.ID]}
+	}
+	return out
+}
+
+// Edges of the subgraph.
+func (n *Network) Edges() []*NetworkEdge {
+	out := make([]*NetworkEdge, len(n.G.Edges))
+	for i, r := range n.G.Edges {
+		out[i] = &NetworkEdge{r}
+	}
+	return out
+}
+
+// Truncated says whether nodes were cut.
+func (n *Network) Truncated() bool { return n.G.Truncated }
+
+// NetworkNode is a node of a subgraph.
+type NetworkNode struct {
+	n *hub.Node
+	d network.Degrees
+}
+
+// ID of the node.
+func (n *NetworkNode) ID() string { return n.n.ID }
+
+// Node is the entity.
+func (n *NetworkNode) Node() Entity { return EntityOf(n.n) }
+
+// Label is the name in a language.
+func (n *NetworkNode) Label(ctx context.Context, language *Language) string {
+	return n.n.DisplayName(lang(ctx, language))
+}
+
+// Kind of the node.
+func (n *NetworkNode) Kind() NodeKind { return NodeKind(n.n.Kind) }
+
+// Type of the node.
+func (n *NetworkNode) Type() *string { return optional(n.n.Type) }
+
+// RegionIds of the node.
+func (n *NetworkNode) RegionIds() []string { return nonNil(n.n.RegionIDs) }
+
+// Degree in the subgraph.
+func (n *NetworkNode) Degree() int { return n.d.Total }
+
+// InDegree in the subgraph.
+func (n *NetworkNode) InDegree() int { return n.d.In }
+
+// OutDegree in the subgraph.
+func (n *NetworkNode) OutDegree() int { return n.d.Out }
+
+// NetworkEdge is a relationship of a subgraph.
+type NetworkEdge struct{ r *hub.Relationship }
+
+// ID of the relationship.
+func (e *NetworkEdge) ID() string { return e.r.ID }
+
+// Source is the from-node id.
+func (e *NetworkEdge) Source() string { return e.r.FromID }
+
+// Target is the to-node id.
+func (e *NetworkEdge) Target() string { return e.r.ToID }
+
+// Type of the relationship.
+func (e *NetworkEdge) Type() RelationshipType { return RelationshipType(e.r.Type) }
+
+// Directed is always true.
+func (e *NetworkEdge) Directed() bool { return true }
+
+// Relationship with its properties.
+func (e *NetworkEdge) Relationship() *Relationship { return NewRelationship(e.r) }
+
+// Path is a path through the network.
+type Path struct{ P network.Path }
+
+// Length in relationships.
+func (p *Path) Length() int { return len(p.P.EdgeIDs) }
+
+// Nodes in order.
+func (p *Path) Nodes(ctx context.Context) ([]Entity, error) {
+	nodes, err := loader.For(ctx).Node.LoadAll(ctx, p.P.NodeIDs)
+	if err != nil {
+		return nil, err
+	}
+	return entities(nodes), nil
+}
+
+// Edges in order.
+func (p *Path) Edges(ctx context.Context) ([]*Relationship, error) {
+	rels, err := loader.For(ctx).Relationship.LoadAll(ctx, p.P.EdgeIDs)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Relationship, 0, len(rels))
+	for _, r := range rels {
+		if r != nil {
+			out = append(out, NewRelationship(r))
+		}
+	}
+	return out, nil
+}
+
+// NetworkMetrics are the metrics of a subgraph.
+type NetworkMetrics struct {
+	G                                    *network.Graph
+	Degrees                              map[string]network.Degrees
+	Betweenness, Closeness, EigenvectorM map[string]float64
+	Partition                            *network.Partition
+	BrokerList                           []network.Broker
+	// PilotsOf lists, per broker, the pilots it takes part in.
+	PilotsOf map[string][]string
+}
+
+// Nodes are the per-node metrics.
+func (m *NetworkMetrics) Nodes() []*NodeMetrics {
+	out := make([]*NodeMetrics, 0, len(m.G.Nodes))
+	for _, n := range m.G.Nodes {
+		if n.Kind == hub.KindSourceDocument {
+			continue
+		}
+		out = append(out, &NodeMetrics{m: m, n: n})
+	}
+	return out
+}
+
+// Communities, largest first.
+func (m *NetworkMetrics) Communities() []*Community {
+	members := make([][]*hub.Node, m.Partition.Count)
+	for _, n := range m.G.Nodes {
+		c := m.Partition.Community[n.ID]
+		members[c] = append(members[c], n)
+	}
+	out := make([]*Community, len(members))
+	for i, ms := range members {
+		out[i] = &Community{id: i, members: ms}
+	}
+	slices.SortStableFunc(out, func(a, b *Community) int { return len(b.members) - len(a.members) })
+	return out
+}
+
+// Modularity of the communities.
+func (m *NetworkMetrics) Modularity() float64 { return m.Partition.Modularity }
+
+// Brokers, strongest first.
+func (m *NetworkMetrics) Brokers() []*Broker {
+	out := make([]*Broker, len(m.BrokerList))
+	for i, b := range m.BrokerList {
+		out[i] = &Broker{b: b, pilots: m.PilotsOf[b.NodeID]}
+	}
+	return out
+}
+
+// Truncated says whether the subgraph was cut.
+func (m *NetworkMetrics) Truncated() bool { return m.G.Truncated }
+
+// NodeMetrics are one node's metrics.
+type NodeMetrics struct {
+	m *NetworkMetrics
+	n *hub.Node
+}
+
+// Node is the entity.
+func (x *NodeMetrics) Node() Entity { return EntityOf(x.n) }
+
+// Degree in the multigraph.
+func (x *NodeMetrics) Degree() int { return x.m.Degrees[x.n.ID].Total }
+
+// InDegree in the multigraph.
+func (x *NodeMetrics) InDegree() int { return x.m.Degrees[x.n.ID].In }
+
+// OutDegree in the multigraph.
+func (x *NodeMetrics) OutDegree() int { return x.m.Degrees[x.n.ID].Out }
+
+// Betweenness centrality.
+func (x *NodeMetrics) Betweenness() float64 { return x.m.Betweenness[x.n.ID] }
+
+// Closeness centrality.
+func (x *NodeMetrics) Closeness() float64 { return x.m.Closeness[x.n.ID] }
+
+// Eigenvector centrality, nil when it did not converge.
+func (x *NodeMetrics) Eigenvector() *float64 {
+	if x.m.EigenvectorM == nil {
+		return nil
+	}
+	v := x.m.EigenvectorM[x.n.ID]
+	return &v
+}
+
+// Community index.
+func (x *NodeMetrics) Community() int { return x.m.Partition.Community[x.n.ID] }
+
+// Community is one community.
+type Community struct {
+	id      int
+	members []*hub.Node
+}
+
+// ID is the community index.
+func (c *Community) ID() int { return c.id }
+
+// Size is the member count.
+func (c *Community) Size() int { return len(c.members) }
+
+// Members of the community.
+func (c *Community) Members() []Entity { return entities(c.members) }
+
+// Broker is an organisation connecting pilots.
+type Broker struct {
+	b      network.Broker
+	pilots []string
+}
+
+// Node is the organisation.
+func (b *Broker) Node(ctx context.Context) (Entity, error) { return loadEntity(ctx, b.b.NodeID) }
+
+// Pilots it takes part in.
+func (b *Broker) Pilots(ctx context.Context) ([]*Pilot, error) {
+	nodes, err := loader.For(ctx).Node.LoadAll(ctx, b.pilots)
+	if err != nil {
+		return nil, err
+	}
+	return views[*Pilot](nodes), nil
+}
+
+// Score is the number of pilot pairs it alone connects.
+func (b *Broker) Score() int { return b.b.Pairs }
+
+// NetworkDiff is what changed between two days.
+type NetworkDiff struct{ D *network.Delta }
+
+// AppearedNodes are active on to only.
+func (d *NetworkDiff) AppearedNodes() []Entity { return entities(d.D.NodesAppeared) }
+
+// EndedNodes are active on from only.
+func (d *NetworkDiff) EndedNodes() []Entity { return entities(d.D.NodesEnded) }
+
+// AppearedRelationships are active on to only.
+func (d *NetworkDiff) AppearedRelationships() []*Relationship {
+	return relationships(d.D.EdgesAppeared)
+}
+
+// EndedRelationships are active on from only.
+func (d *NetworkDiff) EndedRelationships() []*Relationship { return relationships(d.D.EdgesEnded) }
+
+func relationships(rs []*hub.Relationship) []*Relationship {
+	out := make([]*Relationship, len(rs))
+	for i, r := range rs {
+		out[i] = NewRelationship(r)
+	}
+	return out
+}
