@@ -31,7 +31,8 @@ const check = async (name, fn) => {
 };
 
 async function open(path, viewport = { width: 1366, height: 900 }) {
-  const page = await browser.newPage({ viewport });
+  // Finnish, the language of the sources, as the hub's users read it.
+  const page = await browser.newPage({ viewport, locale: 'fi-FI' });
   const errors = [];
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
   page.on('pageerror', (e) => errors.push(String(e)));
