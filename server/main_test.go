@@ -135,6 +135,7 @@ func TestBackendsAnswerAlike(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	exports := []string{"network.json?metrics=degree,betweenness,community", "network.graphml?kind=Pilot&kind=Organisation&depth=1", "network.gexf?asOf=2018-06-01"}
 	var answers [2][]string
 	for i, b := range backends {
 		m := MustRunMain(t, b.env(t))
@@ -144,10 +145,24 @@ func TestBackendsAnswerAlike(t *testing.T) {
 			out, _ := json.Marshal(r)
 			answers[i] = append(answers[i], string(out))
 		}
+		for _, x := range exports {
+			resp, err := http.Get(m.URL() + "/export/" + x)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			answers[i] = append(answers[i], resp.Status+string(body))
+		}
 	}
-	for i, e := range examples {
+	names := make([]string, 0, len(examples)+len(exports))
+	for _, e := range examples {
+		names = append(names, e.Name)
+	}
+	names = append(names, exports...)
+	for i, name := range names {
 		if answers[0][i] != answers[1][i] {
-			t.Errorf("%s differs:\nembedded: %s\nmongodb:  %s", e.Name, answers[0][i], answers[1][i])
+			t.Errorf("%s differs:\nembedded: %.2000s\nmongodb:  %.2000s", name, answers[0][i], answers[1][i])
 		}
 	}
 }
