@@ -16,6 +16,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/otehub/hub"
 )
@@ -54,7 +55,7 @@ func Open(dir string) (*Store, error) {
 	// error instead of a hang on the file lock.
 	db, err := bolt.Open(filepath.Join(dir, FileName), 0o600, &bolt.Options{Timeout: 2 * time.Second})
 	if err != nil {
-		if errors.Is(err, bolt.ErrTimeout) {
+		if errors.Is(err, berrors.ErrTimeout) {
 			return nil, fmt.Errorf("open %s: another process holds the database", filepath.Join(dir, FileName))
 		}
 		return nil, fmt.Errorf("open %s: %w", filepath.Join(dir, FileName), err)
