@@ -45,8 +45,9 @@ verify:
 	$(GO) generate ./...
 	@git diff --exit-code -- graph/ || { echo "generated code is stale: run make generate and commit"; exit 1; }
 
-## lint: alias of verify
+## lint: verify plus staticcheck
 lint: verify
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
 ## bench: benchmarks
 bench:
