@@ -12,8 +12,9 @@ import (
 	"github.com/otehub/hub"
 )
 
-// changeLogSize is how many recent changes the in-process feed keeps for
-// resuming; a consumer that falls further behind must start over.
+// changeLogSize is how many recent changes the in-process feed keeps at
+// least for resuming (up to twice as many); a consumer that falls
+// further behind must start over.
 const changeLogSize = 10_000
 
 // changeLog is the embedded store's change feed: in process only, since
@@ -40,7 +41,9 @@ func (l *changeLog) append(op hub.ChangeOp, row, id string, at time.Time) {
 		Token: l.epoch + "." + strconv.FormatUint(l.last, 10),
 		Op:    op, Row: row, ID: id, At: at,
 	})
-	if len(l.changes) > changeLogSize {
+	// Trim in one go once the log holds twice its size, so that each
+	// append costs O(1) amortised instead of a copy of the window.
+	if len(l.changes) >= 2*changeLogSize {
 		drop := len(l.changes) - changeLogSize
 		l.changes = append(l.changes[:0:0], l.changes[drop:]...)
 		l.first += uint64(drop)

@@ -40,7 +40,12 @@ type Store struct {
 	// out and in index relationship ids by their from- and to-node.
 	out map[string][]string
 	in  map[string][]string
-	log *changeLog
+	// byKind and byType list node and relationship ids per kind and
+	// type (fixed for an id: both are part of what the id derives from),
+	// so that filters on them do not scan everything.
+	byKind map[hub.Kind][]string
+	byType map[hub.RelationshipType][]string
+	log    *changeLog
 }
 
 var _ hub.Store = (*Store)(nil)
@@ -65,8 +70,10 @@ func Open(dir string) (*Store, error) {
 		nodes: map[string]*hub.Node{},
 		rels:  map[string]*hub.Relationship{},
 		out:   map[string][]string{},
-		in:    map[string][]string{},
-		log:   newChangeLog(),
+		in:     map[string][]string{},
+		byKind: map[hub.Kind][]string{},
+		byType: map[hub.RelationshipType][]string{},
+		log:    newChangeLog(),
 	}
 	if err := s.load(); err != nil {
 		db.Close()
@@ -91,6 +98,7 @@ func (s *Store) load() error {
 				return fmt.Errorf("decode node %s: %w", k, err)
 			}
 			s.nodes[n.ID] = &n
+			s.byKind[n.Kind] = append(s.byKind[n.Kind], n.ID)
 			return nil
 		}); err != nil {
 			return err
@@ -102,6 +110,7 @@ func (s *Store) load() error {
 			}
 			s.rels[r.ID] = &r
 			s.index(&r)
+			s.byType[r.Type] = append(s.byType[r.Type], r.ID)
 			return nil
 		})
 	})
@@ -184,6 +193,16 @@ func (s *Store) matchNodes(f *hub.NodeFilter) []*hub.Node {
 		return out
 	}
 	match := f.Matcher()
+	if len(f.Kinds) > 0 {
+		for _, k := range slices.Compact(slices.Sorted(slices.Values(f.Kinds))) {
+			for _, id := range s.byKind[k] {
+				if n := s.nodes[id]; match(n) {
+					out = append(out, n)
+				}
+			}
+		}
+		return out
+	}
 	for _, n := range s.nodes {
 		if match(n) {
 			out = append(out, n)
@@ -255,6 +274,10 @@ func (s *Store) matchRelationships(f *hub.RelationshipFilter) []*hub.Relationshi
 			for _, id := range f.ToIDs {
 				candidates = append(candidates, s.in[id]...)
 			}
+		}
+	case len(f.Types) > 0:
+		for _, t := range slices.Compact(slices.Sorted(slices.Values(f.Types))) {
+			candidates = append(candidates, s.byType[t]...)
 		}
 	default:
 		match := f.Matcher()
@@ -331,12 +354,17 @@ func (s *Store) Apply(ctx context.Context, b *hub.Batch) error {
 		return hub.Wrap(hub.EINTERNAL, err, "write failed")
 	}
 	for _, n := range nodes {
+		if _, ok := s.nodes[n.ID]; !ok {
+			s.byKind[n.Kind] = append(s.byKind[n.Kind], n.ID)
+		}
 		s.nodes[n.ID] = n
 		s.log.append(hub.ChangeUpsert, hub.RowNode, n.ID, n.UpdatedAt)
 	}
 	for _, r := range rels {
 		if old, ok := s.rels[r.ID]; ok {
 			s.unindex(old)
+		} else {
+			s.byType[r.Type] = append(s.byType[r.Type], r.ID)
 		}
 		s.rels[r.ID] = r
 		s.index(r)

@@ -252,10 +252,10 @@ func (p *prefetch) follow(ids []string, f model.Follow) []*hub.Relationship {
 }
 
 func (p *prefetch) matching(id string, f model.Follow) []*hub.Relationship {
-	filter := hub.RelationshipFilter{NodeIDs: []string{id}, Direction: f.Dir, Types: f.Types}
+	match := (&hub.RelationshipFilter{NodeIDs: []string{id}, Direction: f.Dir, Types: f.Types}).Matcher()
 	var out []*hub.Relationship
 	for _, r := range p.adjacent[id] {
-		if hub.MatchRelationship(&filter, r) {
+		if match(r) {
 			out = append(out, r)
 		}
 	}

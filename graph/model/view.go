@@ -102,10 +102,10 @@ func adjacent(ctx context.Context, id string, dir hub.Direction, types []hub.Rel
 	if err != nil {
 		return nil, err
 	}
-	f := hub.RelationshipFilter{NodeIDs: []string{id}, Direction: dir, Types: types}
+	match := (&hub.RelationshipFilter{NodeIDs: []string{id}, Direction: dir, Types: types}).Matcher()
 	var out []*hub.Relationship
 	for _, r := range all {
-		if hub.MatchRelationship(&f, r) {
+		if match(r) {
 			out = append(out, r)
 		}
 	}
