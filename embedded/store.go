@@ -66,10 +66,10 @@ func Open(dir string) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", filepath.Join(dir, FileName), err)
 	}
 	s := &Store{
-		db:    db,
-		nodes: map[string]*hub.Node{},
-		rels:  map[string]*hub.Relationship{},
-		out:   map[string][]string{},
+		db:     db,
+		nodes:  map[string]*hub.Node{},
+		rels:   map[string]*hub.Relationship{},
+		out:    map[string][]string{},
 		in:     map[string][]string{},
 		byKind: map[hub.Kind][]string{},
 		byType: map[hub.RelationshipType][]string{},
