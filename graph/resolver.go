@@ -3,7 +3,7 @@
 // the views in graph/model. The generated executor is in graph/generated.
 package graph
 
-//go:generate go -C .. run github.com/99designs/gqlgen generate --config gqlgen.yml
+//go:generate go -C .. tool gqlgen generate --config gqlgen.yml
 
 import "github.com/otehub/hub"
 
