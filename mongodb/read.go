@@ -82,18 +82,23 @@ func relationshipFilter(f *hub.RelationshipFilter) bson.D {
 	if len(f.Types) > 0 {
 		d = append(d, bson.E{Key: "type", Value: in(f.Types)})
 	}
+	// An empty list is no condition (nil); only an empty intersection
+	// below becomes the match-nothing empty list.
+	var from, to []string
 	if len(f.FromIDs) > 0 {
-		d = append(d, bson.E{Key: "fromId", Value: in(f.FromIDs)})
+		from = f.FromIDs
 	}
 	if len(f.ToIDs) > 0 {
-		d = append(d, bson.E{Key: "toId", Value: in(f.ToIDs)})
+		to = f.ToIDs
 	}
 	if len(f.NodeIDs) > 0 {
 		switch f.Direction {
 		case hub.Out:
-			d = append(d, bson.E{Key: "fromId", Value: in(f.NodeIDs)})
+			from, _ = intersect(from, f.NodeIDs)
+			from = nonNilIDs(from)
 		case hub.In:
-			d = append(d, bson.E{Key: "toId", Value: in(f.NodeIDs)})
+			to, _ = intersect(to, f.NodeIDs)
+			to = nonNilIDs(to)
 		default:
 			d = append(d, bson.E{Key: "$or", Value: bson.A{
 				bson.M{"fromId": in(f.NodeIDs)},
@@ -101,7 +106,24 @@ func relationshipFilter(f *hub.RelationshipFilter) bson.D {
 			}})
 		}
 	}
+	// One condition per field: a document key given twice would keep
+	// only one of them. An empty $in matches nothing, as an empty
+	// intersection must.
+	if from != nil {
+		d = append(d, bson.E{Key: "fromId", Value: in(from)})
+	}
+	if to != nil {
+		d = append(d, bson.E{Key: "toId", Value: in(to)})
+	}
 	return d
+}
+
+// nonNilIDs makes an empty intersection an empty (match nothing) list.
+func nonNilIDs(ids []string) []string {
+	if ids == nil {
+		return []string{}
+	}
+	return ids
 }
 
 // orderFields maps order fields to document fields.
@@ -265,13 +287,69 @@ func (s *Store) RelationshipsByID(ctx context.Context, ids []string) ([]*hub.Rel
 func (s *Store) FindRelationships(ctx context.Context, f hub.RelationshipFilter, opts hub.ListOptions) ([]*hub.Relationship, bool, error) {
 	ctx, cancel := s.call(ctx)
 	defer cancel()
+	if bothWays(&f) && opts.First == hub.Unlimited && opts.After == nil {
+		// All relationships touching some nodes (what loaders and the
+		// network loader ask): two index lookups, one per end, merged
+		// here, instead of an $or a planner may not split.
+		out, _, err := find[hub.Relationship](ctx, s.rels, relationshipFilter(oneWay(f, hub.Out)), opts)
+		if err != nil {
+			return nil, false, err
+		}
+		in, _, err := find[hub.Relationship](ctx, s.rels, relationshipFilter(oneWay(f, hub.In)), opts)
+		if err != nil {
+			return nil, false, err
+		}
+		seen := make(map[string]bool, len(out))
+		for _, r := range out {
+			seen[r.ID] = true
+		}
+		for _, r := range in {
+			if !seen[r.ID] {
+				out = append(out, r)
+			}
+		}
+		page, _ := hub.PageRelationships(out, opts)
+		return page, false, nil
+	}
 	return find[hub.Relationship](ctx, s.rels, relationshipFilter(&f), opts)
+}
+
+// bothWays reports a filter on relationships touching nodes at either end.
+func bothWays(f *hub.RelationshipFilter) bool {
+	return len(f.NodeIDs) > 0 && f.Direction != hub.Out && f.Direction != hub.In
+}
+
+// oneWay is f restricted to relationships whose end dir is in NodeIDs.
+func oneWay(f hub.RelationshipFilter, dir hub.Direction) *hub.RelationshipFilter {
+	f.Direction = dir
+	return &f
 }
 
 // CountRelationships implements hub.Store.
 func (s *Store) CountRelationships(ctx context.Context, f hub.RelationshipFilter) (int, error) {
 	ctx, cancel := s.call(ctx)
 	defer cancel()
+	if bothWays(&f) {
+		// |from ∪ to| = |from| + |to| − |from ∩ to|: three indexed counts.
+		both := f
+		both.Direction, both.FromIDs, both.ToIDs, both.NodeIDs = hub.Out, f.NodeIDs, f.NodeIDs, nil
+		if len(f.FromIDs) > 0 || len(f.ToIDs) > 0 {
+			n, err := s.rels.CountDocuments(ctx, relationshipFilter(&f))
+			return int(n), translate(err, "count")
+		}
+		var total int64
+		for _, part := range []struct {
+			f    *hub.RelationshipFilter
+			sign int64
+		}{{oneWay(f, hub.Out), 1}, {oneWay(f, hub.In), 1}, {&both, -1}} {
+			n, err := s.rels.CountDocuments(ctx, relationshipFilter(part.f))
+			if err != nil {
+				return 0, translate(err, "count")
+			}
+			total += part.sign * n
+		}
+		return int(total), nil
+	}
 	n, err := s.rels.CountDocuments(ctx, relationshipFilter(&f))
 	return int(n), translate(err, "count")
 }
