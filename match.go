@@ -146,7 +146,11 @@ func PageOf[T any](items []T, opts ListOptions, values func(T) []string, id func
 	}
 	ks := make([]keyed, 0, len(items))
 	for _, it := range items {
-		vals, iid := values(it), id(it)
+		var vals []string
+		if len(opts.OrderBy) > 0 {
+			vals = values(it)
+		}
+		iid := id(it)
 		if opts.After != nil && cmp(vals, iid, opts.After.Values, opts.After.ID) <= 0 {
 			continue
 		}

@@ -43,8 +43,10 @@ func Prepare(ctx context.Context, s Store, b *Batch, now time.Time) error {
 	}
 	// Look up every referenced id the batch does not hold, in one call.
 	var missing []string
+	asked := map[string]bool{}
 	ref := func(id string) {
-		if _, ok := kinds[id]; !ok && !slices.Contains(missing, id) {
+		if _, ok := kinds[id]; !ok && !asked[id] {
+			asked[id] = true
 			missing = append(missing, id)
 		}
 	}

@@ -252,28 +252,39 @@ func (s *Store) CountRelationships(ctx context.Context, f hub.RelationshipFilter
 // matchRelationships uses the adjacency indexes when the filter names
 // nodes, so that per-node lookups do not scan every relationship.
 func (s *Store) matchRelationships(f *hub.RelationshipFilter) []*hub.Relationship {
+	// Candidate ids come without repeats, so no set is needed to drop
+	// them: input lists are deduplicated, and a relationship between two
+	// of the named nodes is taken from its from-end only.
 	var candidates []string
+	uniq := func(ids []string) []string { return slices.Compact(slices.Sorted(slices.Values(ids))) }
 	switch {
 	case len(f.IDs) > 0:
-		candidates = f.IDs
-	case len(f.NodeIDs) > 0 || len(f.FromIDs) > 0 || len(f.ToIDs) > 0:
-		if len(f.NodeIDs) > 0 {
-			for _, id := range f.NodeIDs {
-				if f.Direction != hub.In {
-					candidates = append(candidates, s.out[id]...)
-				}
-				if f.Direction != hub.Out {
-					candidates = append(candidates, s.in[id]...)
-				}
-			}
-		} else if len(f.FromIDs) > 0 {
-			for _, id := range f.FromIDs {
+		candidates = uniq(f.IDs)
+	case len(f.NodeIDs) > 0:
+		nodes := uniq(f.NodeIDs)
+		named := make(map[string]bool, len(nodes))
+		for _, id := range nodes {
+			named[id] = true
+		}
+		for _, id := range nodes {
+			if f.Direction != hub.In {
 				candidates = append(candidates, s.out[id]...)
 			}
-		} else {
-			for _, id := range f.ToIDs {
-				candidates = append(candidates, s.in[id]...)
+			if f.Direction != hub.Out {
+				for _, rid := range s.in[id] {
+					if f.Direction == hub.In || !named[s.rels[rid].FromID] {
+						candidates = append(candidates, rid)
+					}
+				}
 			}
+		}
+	case len(f.FromIDs) > 0:
+		for _, id := range uniq(f.FromIDs) {
+			candidates = append(candidates, s.out[id]...)
+		}
+	case len(f.ToIDs) > 0:
+		for _, id := range uniq(f.ToIDs) {
+			candidates = append(candidates, s.in[id]...)
 		}
 	case len(f.Types) > 0:
 		for _, t := range slices.Compact(slices.Sorted(slices.Values(f.Types))) {
@@ -290,15 +301,11 @@ func (s *Store) matchRelationships(f *hub.RelationshipFilter) []*hub.Relationshi
 		return out
 	}
 	match := f.Matcher()
-	seen := make(map[string]bool, len(candidates))
-	var out []*hub.Relationship
+	out := make([]*hub.Relationship, 0, len(candidates))
 	for _, id := range candidates {
-		r, ok := s.rels[id]
-		if !ok || seen[id] || !match(r) {
-			continue
+		if r, ok := s.rels[id]; ok && match(r) {
+			out = append(out, r)
 		}
-		seen[id] = true
-		out = append(out, r)
 	}
 	return out
 }

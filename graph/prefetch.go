@@ -2,7 +2,6 @@ package graph
 
 import (
 	"context"
-	"slices"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -99,12 +98,14 @@ func (p *prefetch) run(ctx context.Context, levels []level) error {
 // whose selection follows relationships, and primes the Adjacent loader.
 func (p *prefetch) loadAdjacent(ctx context.Context, levels []level) error {
 	var ids []string
+	seen := map[string]bool{}
 	for _, lv := range levels {
 		if !followsRelationships(fields(lv.sel)) {
 			continue
 		}
 		for _, id := range lv.ids {
-			if _, done := p.adjacent[id]; !done && !slices.Contains(ids, id) {
+			if _, done := p.adjacent[id]; !done && !seen[id] {
+				seen[id] = true
 				ids = append(ids, id)
 			}
 		}
@@ -136,9 +137,11 @@ func (p *prefetch) loadAdjacent(ctx context.Context, levels []level) error {
 // load fetches, in one call, every node of the levels not seen yet.
 func (p *prefetch) load(ctx context.Context, levels []level) error {
 	var ids []string
+	seen := map[string]bool{}
 	for _, lv := range levels {
 		for _, id := range lv.ids {
-			if _, ok := p.known[id]; !ok && !slices.Contains(ids, id) {
+			if _, ok := p.known[id]; !ok && !seen[id] {
+				seen[id] = true
 				ids = append(ids, id)
 			}
 		}
