@@ -563,9 +563,16 @@ type FundingBucket struct {
 // FROM_KEY, TO_PARENT, TO_KEY, START_YEAR...), totals them by the policy
 // and keeps every figure for inspection. Buckets are ordered by total,
 // largest first.
-func FundingTotals(ctx context.Context, s Store, by GroupKey, policy FundingPolicy, asOf *time.Time) ([]FundingBucket, error) {
+func FundingTotals(ctx context.Context, s Store, by GroupKey, policy FundingPolicy, recipients *Where, asOf *time.Time) ([]FundingBucket, error) {
 	spec := &GroupSpec{Collection: GroupRelationships, By: []GroupKey{by},
 		Relationships: RelationshipFilter{Types: []RelationshipType{Funds}}, Funding: FundingEvery, AsOf: asOf}
+	if recipients != nil {
+		ids, err := Select(ctx, s, NodeFilter{}, recipients, asOf)
+		if err != nil || len(ids) == 0 {
+			return nil, err
+		}
+		spec.Relationships.ToIDs = ids
+	}
 	if err := spec.Check(); err != nil {
 		return nil, err
 	}
@@ -680,12 +687,15 @@ var participationTypes = []RelationshipType{Administers, PartnerIn, ExpertFor}
 // OrganisationsInPilots lists the organisations and employers that take
 // part (administer, partner or advise) in at least minPilots distinct
 // pilots, most pilots first.
-func OrganisationsInPilots(ctx context.Context, s Store, minPilots int, asOf *time.Time) ([]Participation, error) {
+func OrganisationsInPilots(ctx context.Context, s Store, minPilots int, where *Where, asOf *time.Time) ([]Participation, error) {
 	if minPilots < 1 {
 		return nil, Errorf(EINVALID, "minPilots must be at least 1")
 	}
 	pilots := &Where{Filter: NodeFilter{Kinds: []Kind{KindPilot}}}
 	w := &Where{Relationships: []*RelationshipMatch{{Dir: Out, Types: participationTypes, Where: pilots, Count: &IntRange{Gte: &minPilots}}}}
+	if where != nil {
+		w.And = []*Where{where}
+	}
 	ids, err := Select(ctx, s, NodeFilter{Kinds: []Kind{KindOrganisation, KindEmployer}}, w, asOf)
 	if err != nil || len(ids) == 0 {
 		return nil, err

@@ -71,12 +71,16 @@ var fundingKeys = map[model.FundingGroupField]hub.GroupField{
 	model.FundingGroupFieldYear:      hub.ByStartYear,
 }
 
-func fundingTotals(ctx context.Context, s hub.Store, by model.FundingGroupField, policy *model.FundingPolicy, asOf *time.Time) ([]*model.FundingBucket, error) {
+func fundingTotals(ctx context.Context, s hub.Store, by model.FundingGroupField, policy *model.FundingPolicy, where *model.EntityWhere, asOf *time.Time) ([]*model.FundingBucket, error) {
 	p := hub.FundingHighest
 	if policy != nil {
 		p = hub.FundingPolicy(*policy)
 	}
-	buckets, err := hub.FundingTotals(ctx, s, hub.GroupKey{Field: fundingKeys[by]}, p, asOf)
+	w, err := toWhere(where)
+	if err != nil {
+		return nil, err
+	}
+	buckets, err := hub.FundingTotals(ctx, s, hub.GroupKey{Field: fundingKeys[by]}, p, w, asOf)
 	if err != nil {
 		return nil, err
 	}
@@ -133,12 +137,16 @@ func coverage(ctx context.Context, s hub.Store, where *model.ProvisionWhere, asO
 	return out, nil
 }
 
-func organisationsInPilots(ctx context.Context, s hub.Store, minPilots *int, asOf *time.Time) ([]*model.Participation, error) {
+func organisationsInPilots(ctx context.Context, s hub.Store, minPilots *int, where *model.EntityWhere, asOf *time.Time) ([]*model.Participation, error) {
 	least := 2
 	if minPilots != nil {
 		least = *minPilots
 	}
-	ps, err := hub.OrganisationsInPilots(ctx, s, least, asOf)
+	w, err := toWhere(where)
+	if err != nil {
+		return nil, err
+	}
+	ps, err := hub.OrganisationsInPilots(ctx, s, least, w, asOf)
 	if err != nil {
 		return nil, err
 	}

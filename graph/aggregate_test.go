@@ -336,6 +336,31 @@ func TestAggregates(t *testing.T) {
 		}
 	})
 
+	t.Run("funding and participation take the collections' conditions", func(t *testing.T) {
+		var resp struct {
+			Aggregates struct {
+				Funding []struct {
+					Node    struct{ Key string }
+					Total   float64
+					Figures []struct{ Amount float64 }
+				}
+				Kela, Carea []struct{ Node struct{ Key string } }
+			}
+		}
+		MustQuery(t, c, `{ aggregates {
+			funding(by: PILOT, where: { keyIn: ["yhdessa-hyva-ote"] }) { node { key } total figures { amount } }
+			kela: organisationsInPilots(where: { keyIn: ["kela"] }) { node { key } }
+			carea: organisationsInPilots(where: { keyIn: ["carea"] }) { node { key } }
+		} }`, &resp)
+		a := resp.Aggregates
+		if len(a.Funding) != 1 || a.Funding[0].Node.Key != "yhdessa-hyva-ote" || a.Funding[0].Total != 1500000 || len(a.Funding[0].Figures) != 2 {
+			t.Errorf("funding %+v", a.Funding)
+		}
+		if len(a.Kela) != 1 || a.Kela[0].Node.Key != "kela" || len(a.Carea) != 0 {
+			t.Errorf("kela %+v, carea %+v (Carea is in one pilot)", a.Kela, a.Carea)
+		}
+	})
+
 	t.Run("bad group-bys are refused", func(t *testing.T) {
 		for _, q := range []string{
 			`{ aggregates { groupBy(collection: NODES, by: [{field: KIND}, {field: TYPE}, {field: REGION}, {field: KEY}]) { count } } }`,

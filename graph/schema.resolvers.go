@@ -19,8 +19,8 @@ func (r *aggregatesResolver) NodeCounts(ctx context.Context, obj *model.Aggregat
 	return nodeCounts(ctx, r.Store, by, kinds, where, asOf)
 }
 
-func (r *aggregatesResolver) Funding(ctx context.Context, obj *model.Aggregates, by model.FundingGroupField, policy *model.FundingPolicy, asOf *time.Time) ([]*model.FundingBucket, error) {
-	return fundingTotals(ctx, r.Store, by, policy, asOf)
+func (r *aggregatesResolver) Funding(ctx context.Context, obj *model.Aggregates, by model.FundingGroupField, policy *model.FundingPolicy, where *model.EntityWhere, asOf *time.Time) ([]*model.FundingBucket, error) {
+	return fundingTotals(ctx, r.Store, by, policy, where, asOf)
 }
 
 func (r *aggregatesResolver) PartnersPerPilot(ctx context.Context, obj *model.Aggregates, where *model.PilotWhere, asOf *time.Time) ([]*model.CountBucket, error) {
@@ -31,8 +31,8 @@ func (r *aggregatesResolver) Coverage(ctx context.Context, obj *model.Aggregates
 	return coverage(ctx, r.Store, where, asOf)
 }
 
-func (r *aggregatesResolver) OrganisationsInPilots(ctx context.Context, obj *model.Aggregates, minPilots *int, asOf *time.Time) ([]*model.Participation, error) {
-	return organisationsInPilots(ctx, r.Store, minPilots, asOf)
+func (r *aggregatesResolver) OrganisationsInPilots(ctx context.Context, obj *model.Aggregates, minPilots *int, where *model.EntityWhere, asOf *time.Time) ([]*model.Participation, error) {
+	return organisationsInPilots(ctx, r.Store, minPilots, where, asOf)
 }
 
 func (r *aggregatesResolver) PilotsPerYear(ctx context.Context, obj *model.Aggregates, where *model.PilotWhere) ([]*model.CountBucket, error) {

@@ -40,10 +40,10 @@ type DirectiveRoot struct {
 type ComplexityRoot struct {
 	Aggregates struct {
 		Coverage              func(childComplexity int, where *model.ProvisionWhere, asOf *time.Time) int
-		Funding               func(childComplexity int, by model.FundingGroupField, policy *model.FundingPolicy, asOf *time.Time) int
+		Funding               func(childComplexity int, by model.FundingGroupField, policy *model.FundingPolicy, where *model.EntityWhere, asOf *time.Time) int
 		GroupBy               func(childComplexity int, collection model.GroupCollection, by []*model.GroupByKey, kinds []model.NodeKind, where *model.EntityWhere, relationshipWhere *model.RelationshipWhere, measure *model.Measure, degree *model.RelationshipCondition, fundingPolicy *model.FundingPolicy, asOf *time.Time, having *model.IntFilter) int
 		NodeCounts            func(childComplexity int, by model.NodeCountField, kinds []model.NodeKind, where *model.EntityWhere, asOf *time.Time) int
-		OrganisationsInPilots func(childComplexity int, minPilots *int, asOf *time.Time) int
+		OrganisationsInPilots func(childComplexity int, minPilots *int, where *model.EntityWhere, asOf *time.Time) int
 		PartnersPerPilot      func(childComplexity int, where *model.PilotWhere, asOf *time.Time) int
 		PilotsPerYear         func(childComplexity int, where *model.PilotWhere) int
 	}
@@ -672,10 +672,10 @@ type ComplexityRoot struct {
 
 type AggregatesResolver interface {
 	NodeCounts(ctx context.Context, obj *model.Aggregates, by model.NodeCountField, kinds []model.NodeKind, where *model.EntityWhere, asOf *time.Time) ([]*model.CountBucket, error)
-	Funding(ctx context.Context, obj *model.Aggregates, by model.FundingGroupField, policy *model.FundingPolicy, asOf *time.Time) ([]*model.FundingBucket, error)
+	Funding(ctx context.Context, obj *model.Aggregates, by model.FundingGroupField, policy *model.FundingPolicy, where *model.EntityWhere, asOf *time.Time) ([]*model.FundingBucket, error)
 	PartnersPerPilot(ctx context.Context, obj *model.Aggregates, where *model.PilotWhere, asOf *time.Time) ([]*model.CountBucket, error)
 	Coverage(ctx context.Context, obj *model.Aggregates, where *model.ProvisionWhere, asOf *time.Time) ([]*model.CoverageCell, error)
-	OrganisationsInPilots(ctx context.Context, obj *model.Aggregates, minPilots *int, asOf *time.Time) ([]*model.Participation, error)
+	OrganisationsInPilots(ctx context.Context, obj *model.Aggregates, minPilots *int, where *model.EntityWhere, asOf *time.Time) ([]*model.Participation, error)
 	PilotsPerYear(ctx context.Context, obj *model.Aggregates, where *model.PilotWhere) ([]*model.CountBucket, error)
 	GroupBy(ctx context.Context, obj *model.Aggregates, collection model.GroupCollection, by []*model.GroupByKey, kinds []model.NodeKind, where *model.EntityWhere, relationshipWhere *model.RelationshipWhere, measure *model.Measure, degree *model.RelationshipCondition, fundingPolicy *model.FundingPolicy, asOf *time.Time, having *model.IntFilter) ([]*model.Group, error)
 }
@@ -746,7 +746,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Aggregates.Funding(childComplexity, args["by"].(model.FundingGroupField), args["policy"].(*model.FundingPolicy), args["asOf"].(*time.Time)), true
+		return e.ComplexityRoot.Aggregates.Funding(childComplexity, args["by"].(model.FundingGroupField), args["policy"].(*model.FundingPolicy), args["where"].(*model.EntityWhere), args["asOf"].(*time.Time)), true
 	case "Aggregates.groupBy":
 		if e.ComplexityRoot.Aggregates.GroupBy == nil {
 			break
@@ -779,7 +779,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Aggregates.OrganisationsInPilots(childComplexity, args["minPilots"].(*int), args["asOf"].(*time.Time)), true
+		return e.ComplexityRoot.Aggregates.OrganisationsInPilots(childComplexity, args["minPilots"].(*int), args["where"].(*model.EntityWhere), args["asOf"].(*time.Time)), true
 	case "Aggregates.partnersPerPilot":
 		if e.ComplexityRoot.Aggregates.PartnersPerPilot == nil {
 			break
@@ -6158,6 +6158,8 @@ type Aggregates {
     by: FundingGroupField!
     "Which of disagreeing figures the total counts."
     policy: FundingPolicy = HIGHEST
+    "Only funding of the pilots (or other recipients) matching this condition."
+    where: EntityWhere
     "Only funding whose relationship and ends are active on this day."
     asOf: Date
   ): [FundingBucket!]!
@@ -6179,6 +6181,8 @@ type Aggregates {
   organisationsInPilots(
     "The least number of pilots."
     minPilots: Int = 2
+    "Only organisations and employers matching this condition."
+    where: EntityWhere
     "As the network stood on this day."
     asOf: Date
   ): [Participation!]!
@@ -7879,14 +7883,22 @@ func (ec *executionContext) field_Aggregates_funding_args(ctx context.Context, r
 		return nil, err
 	}
 	args["policy"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*model.EntityWhere, error) {
+			return ec.unmarshalOEntityWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEntityWhere(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
 		func(ctx context.Context, v any) (*time.Time, error) {
 			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["asOf"] = arg2
+	args["asOf"] = arg3
 	return args, nil
 }
 
@@ -8025,14 +8037,22 @@ func (ec *executionContext) field_Aggregates_organisationsInPilots_args(ctx cont
 		return nil, err
 	}
 	args["minPilots"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*model.EntityWhere, error) {
+			return ec.unmarshalOEntityWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEntityWhere(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
 		func(ctx context.Context, v any) (*time.Time, error) {
 			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["asOf"] = arg1
+	args["asOf"] = arg2
 	return args, nil
 }
 
@@ -10670,7 +10690,7 @@ func (ec *executionContext) _Aggregates_funding(ctx context.Context, field graph
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Aggregates().Funding(ctx, obj, fc.Args["by"].(model.FundingGroupField), fc.Args["policy"].(*model.FundingPolicy), fc.Args["asOf"].(*time.Time))
+			return ec.Resolvers.Aggregates().Funding(ctx, obj, fc.Args["by"].(model.FundingGroupField), fc.Args["policy"].(*model.FundingPolicy), fc.Args["where"].(*model.EntityWhere), fc.Args["asOf"].(*time.Time))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.FundingBucket) graphql.Marshaler {
@@ -10802,7 +10822,7 @@ func (ec *executionContext) _Aggregates_organisationsInPilots(ctx context.Contex
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Aggregates().OrganisationsInPilots(ctx, obj, fc.Args["minPilots"].(*int), fc.Args["asOf"].(*time.Time))
+			return ec.Resolvers.Aggregates().OrganisationsInPilots(ctx, obj, fc.Args["minPilots"].(*int), fc.Args["where"].(*model.EntityWhere), fc.Args["asOf"].(*time.Time))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.Participation) graphql.Marshaler {
