@@ -322,6 +322,9 @@ func (s *Store) Apply(ctx context.Context, b *hub.Batch) error {
 	nodes := make([]*hub.Node, len(b.Nodes))
 	for i, n := range b.Nodes {
 		c := n.Clone()
+		// Grams serve database indexes; the embedded store matches names
+		// on SearchTerms, and not keeping them saves memory and copies.
+		c.SearchGrams = nil
 		if old, ok := s.nodes[c.ID]; ok {
 			c.CreatedAt = old.CreatedAt
 		}

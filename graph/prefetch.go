@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"slices"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -99,9 +100,26 @@ func (p *prefetch) run(ctx context.Context, levels []level) error {
 func (p *prefetch) loadAdjacent(ctx context.Context, levels []level) error {
 	var ids []string
 	seen := map[string]bool{}
+	// The union of what the level's fields follow: when every field
+	// names its relationship types, only those are fetched.
+	full, dirs := false, map[hub.Direction]bool{}
+	var types []hub.RelationshipType
 	for _, lv := range levels {
-		if !followsRelationships(fields(lv.sel)) {
+		fs := fields(lv.sel)
+		if !followsRelationships(fs) {
 			continue
+		}
+		for _, f := range fs {
+			if follow, ok := model.FollowsByField[f.Name]; ok {
+				dirs[follow.Dir] = true
+				for _, t := range follow.Types {
+					if !slices.Contains(types, t) {
+						types = append(types, t)
+					}
+				}
+			} else if f.Name == "relationships" {
+				full = true
+			}
 		}
 		for _, id := range lv.ids {
 			if _, done := p.adjacent[id]; !done && !seen[id] {
@@ -113,7 +131,16 @@ func (p *prefetch) loadAdjacent(ctx context.Context, levels []level) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	rels, _, err := p.l.Store().FindRelationships(ctx, hub.RelationshipFilter{NodeIDs: ids, Direction: hub.Both}, hub.ListOptions{First: hub.Unlimited})
+	filter := hub.RelationshipFilter{NodeIDs: ids, Direction: hub.Both}
+	if !full {
+		filter.Types = types
+		if len(dirs) == 1 {
+			for d := range dirs {
+				filter.Direction = d
+			}
+		}
+	}
+	rels, _, err := p.l.Store().FindRelationships(ctx, filter, hub.ListOptions{First: hub.Unlimited})
 	if err != nil {
 		return err
 	}
@@ -129,7 +156,11 @@ func (p *prefetch) loadAdjacent(ctx context.Context, levels []level) error {
 		}
 	}
 	for _, id := range ids {
-		p.l.Adjacent.Prime(id, p.adjacent[id])
+		if full {
+			p.l.Adjacent.Prime(id, p.adjacent[id])
+		} else {
+			p.l.PrimePartial(id, filter.Direction, filter.Types, p.adjacent[id])
+		}
 	}
 	return nil
 }

@@ -7,6 +7,8 @@ package loader
 import (
 	"context"
 	"net/http"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/vikstrous/dataloadgen"
@@ -17,6 +19,9 @@ import (
 // Loaders are the request-scoped batch loaders.
 type Loaders struct {
 	store hub.Store
+	// partial holds relationships fetched for some types only (see
+	// PrimePartial), by node id.
+	partial sync.Map
 	// Node loads nodes by id; a missing node is a nil value, not an error.
 	Node *dataloadgen.Loader[string, *hub.Node]
 	// Relationship loads relationships by id.
@@ -65,6 +70,40 @@ func New(store hub.Store) *Loaders {
 		return out, nil
 	}, dataloadgen.WithWait(wait))
 	return l
+}
+
+// partialAdjacency is some of a node's relationships: those in Dir
+// (BOTH: either) with one of Types.
+type partialAdjacency struct {
+	dir   hub.Direction
+	types []hub.RelationshipType
+	rels  []*hub.Relationship
+}
+
+// PrimePartial records a node's relationships of some types in one
+// direction, fetched ahead by a caller that knew no other would be
+// needed. Covered answers from it.
+func (l *Loaders) PrimePartial(id string, dir hub.Direction, types []hub.RelationshipType, rels []*hub.Relationship) {
+	l.partial.Store(id, &partialAdjacency{dir: dir, types: types, rels: rels})
+}
+
+// Covered returns a node's relationships in dir with one of types when a
+// partial prime holds all of them (types must be named).
+func (l *Loaders) Covered(id string, dir hub.Direction, types []hub.RelationshipType) ([]*hub.Relationship, bool) {
+	v, ok := l.partial.Load(id)
+	if !ok || len(types) == 0 {
+		return nil, false
+	}
+	p := v.(*partialAdjacency)
+	if p.dir != hub.Both && p.dir != dir {
+		return nil, false
+	}
+	for _, t := range types {
+		if !slices.Contains(p.types, t) {
+			return nil, false
+		}
+	}
+	return p.rels, true
 }
 
 // Store returns the store the loaders read.

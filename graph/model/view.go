@@ -98,9 +98,13 @@ func loadEntity(ctx context.Context, id string) (Entity, error) {
 // adjacent returns the relationships of node id in direction dir with one
 // of the types (any type when none), in the default relationship order.
 func adjacent(ctx context.Context, id string, dir hub.Direction, types []hub.RelationshipType) ([]*hub.Relationship, error) {
-	all, err := loader.For(ctx).Adjacent.Load(ctx, id)
-	if err != nil {
-		return nil, err
+	l := loader.For(ctx)
+	all, ok := l.Covered(id, dir, types)
+	if !ok {
+		var err error
+		if all, err = l.Adjacent.Load(ctx, id); err != nil {
+			return nil, err
+		}
 	}
 	match := (&hub.RelationshipFilter{NodeIDs: []string{id}, Direction: dir, Types: types}).Matcher()
 	var out []*hub.Relationship
