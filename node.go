@@ -32,6 +32,10 @@ var Kinds = []Kind{
 	KindTraining, KindContact, KindSourceDocument,
 }
 
+// EntityKinds are the kinds of the network's entities: every kind but
+// SourceDocument, which the entities cite.
+var EntityKinds = Kinds[:len(Kinds)-1 : len(Kinds)-1]
+
 // Valid reports whether k is a known kind.
 func (k Kind) Valid() bool { return slices.Contains(Kinds, k) }
 

@@ -54,7 +54,7 @@ func Search(ctx context.Context, s Store, text string, kinds []Kind, first int) 
 		return nil, Errorf(EINVALID, "first must be between 1 and %d, got %d", MaxPageSize, first)
 	}
 	if len(kinds) == 0 {
-		kinds = slices.DeleteFunc(slices.Clone(Kinds), func(k Kind) bool { return k == KindSourceDocument })
+		kinds = EntityKinds
 	}
 	nodes, _, err := s.FindNodes(ctx, NodeFilter{Kinds: kinds, NameContains: needle},
 		ListOptions{OrderBy: []Order{{Field: OrderByName}}, First: maxSearchCandidates})

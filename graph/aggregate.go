@@ -17,11 +17,7 @@ func entityKinds(kinds []model.NodeKind) []hub.Kind {
 		out = append(out, hub.Kind(k))
 	}
 	if len(out) == 0 {
-		for _, k := range hub.Kinds {
-			if k != hub.KindSourceDocument {
-				out = append(out, k)
-			}
-		}
+		out = hub.EntityKinds
 	}
 	return out
 }

@@ -7,11 +7,11 @@ import (
 	"github.com/otehub/hub"
 )
 
-func init() {
-	selectTests = append(selectTests, struct {
-		name string
-		fn   func(t *testing.T, s hub.Store)
-	}{"reverse pages walk every order backwards, row for row", testReversePaging})
+var reverseTests = []struct {
+	name string
+	fn   func(t *testing.T, s hub.Store)
+}{
+	{"reverse pages walk every order backwards, row for row", testReversePaging},
 }
 
 // testReversePaging walks each order backwards with Reverse and checks

@@ -7,11 +7,11 @@ import (
 	"github.com/otehub/hub"
 )
 
-func init() {
-	selectTests = append(selectTests, struct {
-		name string
-		fn   func(t *testing.T, s hub.Store)
-	}{"Search ranks exact, prefix and contained matches alike on every store", testSearch})
+var searchTests = []struct {
+	name string
+	fn   func(t *testing.T, s hub.Store)
+}{
+	{"Search ranks exact, prefix and contained matches alike on every store", testSearch},
 }
 
 func testSearch(t *testing.T, s hub.Store) {

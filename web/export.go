@@ -143,11 +143,7 @@ func exportOptions(q url.Values, lang hub.Language) (network.LoadOptions, []stri
 			opt.Filter.Kinds = append(opt.Filter.Kinds, hub.Kind(k))
 		}
 		if len(opt.Filter.Kinds) == 0 {
-			for _, k := range hub.Kinds {
-				if k != hub.KindSourceDocument {
-					opt.Filter.Kinds = append(opt.Filter.Kinds, k)
-				}
-			}
+			opt.Filter.Kinds = hub.EntityKinds
 		}
 		for _, id := range q["region"] {
 			if kind, err := hub.ParseID(id); err != nil || kind != string(hub.KindRegion) {

@@ -6,7 +6,6 @@ package loader
 
 import (
 	"context"
-	"net/http"
 	"slices"
 	"sync"
 	"time"
@@ -127,19 +126,12 @@ func With(ctx context.Context, l *Loaders) context.Context {
 	return context.WithValue(ctx, ctxKey{}, l)
 }
 
-// For returns the loaders of the request ctx belongs to. It panics when
-// the request did not pass through Middleware: that is a wiring bug.
+// For returns the loaders of the operation ctx belongs to (graph.NewHandler
+// installs them). It panics without them: that is a wiring bug.
 func For(ctx context.Context) *Loaders {
 	l, ok := ctx.Value(ctxKey{}).(*Loaders)
 	if !ok {
-		panic("loader: no loaders in context; wrap the handler with loader.Middleware")
+		panic("loader: no loaders in context; the GraphQL handler installs them per operation")
 	}
 	return l
-}
-
-// Middleware gives every request its own loaders over store.
-func Middleware(store hub.Store, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(w, r.WithContext(With(r.Context(), New(store))))
-	})
 }
