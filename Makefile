@@ -49,6 +49,7 @@ verify:
 lint: verify
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
-## bench: benchmarks
-bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+## bench: benchmarks on both backends (loading the 10k network into
+## SecantusDB alone takes about 10 minutes; see docs/performance.md)
+bench: secantus
+	HUB_SECANTUSD="$$(scripts/install-secantus.sh)" $(GO) test -run '^$$' -bench . -benchmem -timeout 120m ./...
