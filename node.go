@@ -34,7 +34,7 @@ var Kinds = []Kind{
 
 // EntityKinds are the kinds of the network's entities: every kind but
 // SourceDocument, which the entities cite.
-var EntityKinds = Kinds[:len(Kinds)-1 : len(Kinds)-1]
+var EntityKinds = Kinds[: len(Kinds)-1 : len(Kinds)-1]
 
 // Valid reports whether k is a known kind.
 func (k Kind) Valid() bool { return slices.Contains(Kinds, k) }
