@@ -55,9 +55,13 @@ type Batch struct {
 // Common rules: ctx bounds every call (a cancelled or expired context
 // fails the call); errors are *Error values: EUNAVAILABLE when the backing
 // database cannot be reached, EINVALID for a request the store cannot
-// satisfy, EINTERNAL (wrapped cause) otherwise. Returned values are copies
-// the caller owns. Lists are ordered by opts.OrderBy, then by ascending
-// id, and return at most opts.First rows plus whether more follow.
+// satisfy, EINTERNAL (wrapped cause) otherwise. Returned values are
+// read-only: a store may hand the same value to many callers (the
+// embedded store returns what it holds, so reads copy nothing), and it
+// never changes a value once handed out: a write replaces it. A caller
+// that wants to change a value clones it first. Lists are ordered by
+// opts.OrderBy, then by ascending id, and return at most opts.First rows
+// plus whether more follow.
 type Store interface {
 	// NodesByID returns the nodes with the given ids, in the same order;
 	// missing ids give nil entries (not an error).

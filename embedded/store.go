@@ -29,7 +29,9 @@ var (
 // FileName is the name of the database file inside the data directory.
 const FileName = "hub.db"
 
-// Store is the embedded store. It is safe for concurrent use.
+// Store is the embedded store. It is safe for concurrent use. Reads
+// return the values it holds, uncopied (hub.Store's values are
+// read-only); a write stores new values instead of changing old ones.
 type Store struct {
 	db *bolt.DB
 
@@ -146,7 +148,7 @@ func (s *Store) NodesByID(ctx context.Context, ids []string) ([]*hub.Node, error
 	}
 	out := make([]*hub.Node, len(ids))
 	for i, id := range ids {
-		out[i] = s.nodes[id].Clone()
+		out[i] = s.nodes[id]
 	}
 	return out, nil
 }
@@ -160,7 +162,7 @@ func (s *Store) FindNodes(ctx context.Context, f hub.NodeFilter, opts hub.ListOp
 	}
 	page, hasNext := hub.PageNodes(s.matchNodes(&f), opts)
 	for i, n := range page {
-		page[i] = n.Clone()
+		page[i] = n
 	}
 	return page, hasNext, nil
 }
@@ -220,7 +222,7 @@ func (s *Store) RelationshipsByID(ctx context.Context, ids []string) ([]*hub.Rel
 	}
 	out := make([]*hub.Relationship, len(ids))
 	for i, id := range ids {
-		out[i] = s.rels[id].Clone()
+		out[i] = s.rels[id]
 	}
 	return out, nil
 }
@@ -234,7 +236,7 @@ func (s *Store) FindRelationships(ctx context.Context, f hub.RelationshipFilter,
 	}
 	page, hasNext := hub.PageRelationships(s.matchRelationships(&f), opts)
 	for i, r := range page {
-		page[i] = r.Clone()
+		page[i] = r
 	}
 	return page, hasNext, nil
 }

@@ -1,0 +1,99 @@
+package graph_test
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"testing"
+
+	"github.com/otehub/hub"
+	"github.com/otehub/hub/graph"
+	"github.com/otehub/hub/web"
+)
+
+// watchingStore remembers every value the store hands out, as JSON at
+// the time it was handed out, so that a test can check that nobody
+// changed one: values are read-only and shared (see hub.Store).
+type watchingStore struct {
+	hub.Store
+	mu   sync.Mutex
+	seen map[any]string
+}
+
+func (s *watchingStore) note(v any) {
+	b, _ := json.Marshal(v)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.seen[v]; !ok {
+		s.seen[v] = string(b)
+	}
+}
+
+func (s *watchingStore) NodesByID(ctx context.Context, ids []string) ([]*hub.Node, error) {
+	out, err := s.Store.NodesByID(ctx, ids)
+	for _, n := range out {
+		if n != nil {
+			s.note(n)
+		}
+	}
+	return out, err
+}
+
+func (s *watchingStore) FindNodes(ctx context.Context, f hub.NodeFilter, opts hub.ListOptions) ([]*hub.Node, bool, error) {
+	out, more, err := s.Store.FindNodes(ctx, f, opts)
+	for _, n := range out {
+		s.note(n)
+	}
+	return out, more, err
+}
+
+func (s *watchingStore) RelationshipsByID(ctx context.Context, ids []string) ([]*hub.Relationship, error) {
+	out, err := s.Store.RelationshipsByID(ctx, ids)
+	for _, r := range out {
+		if r != nil {
+			s.note(r)
+		}
+	}
+	return out, err
+}
+
+func (s *watchingStore) FindRelationships(ctx context.Context, f hub.RelationshipFilter, opts hub.ListOptions) ([]*hub.Relationship, bool, error) {
+	out, more, err := s.Store.FindRelationships(ctx, f, opts)
+	for _, r := range out {
+		s.note(r)
+	}
+	return out, more, err
+}
+
+// Every example query, and the shapes the benchmarks use, leave the
+// store's values as they found them.
+func TestResolversLeaveStoreValuesAlone(t *testing.T) {
+	s := &watchingStore{Store: MustOpenSeeded(t), seen: map[any]string{}}
+	c := newClient(graph.Options{Store: s})
+	examples, err := web.Examples()
+	if err != nil {
+		t.Fatal(err)
+	}
+	queries := []string{
+		`{ pilots(first: 100) { nodes { name administrators { name } partners { name } funding { amount funder { name } } } } }`,
+		`{ relationships(first: 100, where: {typeIn: [FUNDS]}) { totalCount nodes { amount { amount } from { name } to { name } } } }`,
+		`{ search(text: "ote", first: 20) { node { name key } match } }`,
+		`{ organisations(first: 100) { nodes { name names { fi sv en } abbreviations aliases sources { document { title } quote } regions { name } relationships(first: 100) { nodes { type role period { start end } sources { quote } from { name } to { name } } } } } }`,
+	}
+	for _, e := range examples {
+		queries = append(queries, e.Query)
+	}
+	for _, q := range queries {
+		if _, errs := MustErrors(t, c, q); len(errs) > 0 {
+			t.Fatalf("%s: %+v", q, errs)
+		}
+	}
+	if len(s.seen) < 100 {
+		t.Fatalf("only %d values were read; the queries did not exercise the store", len(s.seen))
+	}
+	for v, before := range s.seen {
+		if b, _ := json.Marshal(v); string(b) != before {
+			t.Errorf("a value read from the store was changed:\nread    %s\nnow     %s", before, b)
+		}
+	}
+}
