@@ -39,9 +39,11 @@ type Store struct {
 	closed bool
 	nodes  map[string]*hub.Node
 	rels   map[string]*hub.Relationship
-	// out and in index relationship ids by their from- and to-node.
-	out map[string][]string
-	in  map[string][]string
+	// out and in index relationships by their from- and to-node; they
+	// hold the values themselves, so that following a node's
+	// relationships needs no lookup per relationship.
+	out map[string][]*hub.Relationship
+	in  map[string][]*hub.Relationship
 	// byKind and byType list node and relationship ids per kind and
 	// type (fixed for an id: both are part of what the id derives from),
 	// so that filters on them do not scan everything.
@@ -71,8 +73,8 @@ func Open(dir string) (*Store, error) {
 		db:     db,
 		nodes:  map[string]*hub.Node{},
 		rels:   map[string]*hub.Relationship{},
-		out:    map[string][]string{},
-		in:     map[string][]string{},
+		out:    map[string][]*hub.Relationship{},
+		in:     map[string][]*hub.Relationship{},
 		byKind: map[hub.Kind][]string{},
 		byType: map[hub.RelationshipType][]string{},
 		log:    newChangeLog(),
@@ -119,13 +121,14 @@ func (s *Store) load() error {
 }
 
 func (s *Store) index(r *hub.Relationship) {
-	s.out[r.FromID] = append(s.out[r.FromID], r.ID)
-	s.in[r.ToID] = append(s.in[r.ToID], r.ID)
+	s.out[r.FromID] = append(s.out[r.FromID], r)
+	s.in[r.ToID] = append(s.in[r.ToID], r)
 }
 
 func (s *Store) unindex(r *hub.Relationship) {
-	s.out[r.FromID] = slices.DeleteFunc(s.out[r.FromID], func(id string) bool { return id == r.ID })
-	s.in[r.ToID] = slices.DeleteFunc(s.in[r.ToID], func(id string) bool { return id == r.ID })
+	same := func(x *hub.Relationship) bool { return x.ID == r.ID }
+	s.out[r.FromID] = slices.DeleteFunc(s.out[r.FromID], same)
+	s.in[r.ToID] = slices.DeleteFunc(s.in[r.ToID], same)
 }
 
 // begin checks the context and the store state before a read.
@@ -254,14 +257,20 @@ func (s *Store) CountRelationships(ctx context.Context, f hub.RelationshipFilter
 // matchRelationships uses the adjacency indexes when the filter names
 // nodes, so that per-node lookups do not scan every relationship.
 func (s *Store) matchRelationships(f *hub.RelationshipFilter) []*hub.Relationship {
-	// Candidate ids come without repeats, so no set is needed to drop
-	// them: input lists are deduplicated, and a relationship between two
-	// of the named nodes is taken from its from-end only.
-	var candidates []string
 	uniq := func(ids []string) []string { return slices.Compact(slices.Sorted(slices.Values(ids))) }
+	// Candidates come without repeats, so no set is needed to drop them:
+	// input lists are deduplicated, and a relationship between two of
+	// the named nodes is taken from its from-end only.
+	var candidates []*hub.Relationship
+	rest := *f
 	switch {
 	case len(f.IDs) > 0:
-		candidates = uniq(f.IDs)
+		for _, id := range uniq(f.IDs) {
+			if r, ok := s.rels[id]; ok {
+				candidates = append(candidates, r)
+			}
+		}
+		rest.IDs = nil
 	case len(f.NodeIDs) > 0:
 		nodes := uniq(f.NodeIDs)
 		named := make(map[string]bool, len(nodes))
@@ -273,25 +282,32 @@ func (s *Store) matchRelationships(f *hub.RelationshipFilter) []*hub.Relationshi
 				candidates = append(candidates, s.out[id]...)
 			}
 			if f.Direction != hub.Out {
-				for _, rid := range s.in[id] {
-					if f.Direction == hub.In || !named[s.rels[rid].FromID] {
-						candidates = append(candidates, rid)
+				for _, r := range s.in[id] {
+					if f.Direction == hub.In || !named[r.FromID] {
+						candidates = append(candidates, r)
 					}
 				}
 			}
 		}
+		// Every candidate touches a named node in the asked direction.
+		rest.NodeIDs, rest.Direction = nil, ""
 	case len(f.FromIDs) > 0:
 		for _, id := range uniq(f.FromIDs) {
 			candidates = append(candidates, s.out[id]...)
 		}
+		rest.FromIDs = nil
 	case len(f.ToIDs) > 0:
 		for _, id := range uniq(f.ToIDs) {
 			candidates = append(candidates, s.in[id]...)
 		}
+		rest.ToIDs = nil
 	case len(f.Types) > 0:
 		for _, t := range slices.Compact(slices.Sorted(slices.Values(f.Types))) {
-			candidates = append(candidates, s.byType[t]...)
+			for _, id := range s.byType[t] {
+				candidates = append(candidates, s.rels[id])
+			}
 		}
+		rest.Types = nil
 	default:
 		match := f.Matcher()
 		out := make([]*hub.Relationship, 0, len(s.rels))
@@ -302,10 +318,12 @@ func (s *Store) matchRelationships(f *hub.RelationshipFilter) []*hub.Relationshi
 		}
 		return out
 	}
-	match := f.Matcher()
-	out := make([]*hub.Relationship, 0, len(candidates))
-	for _, id := range candidates {
-		if r, ok := s.rels[id]; ok && match(r) {
+	// The candidates' own condition is met; the rest of the filter is
+	// checked per relationship without its (possibly long) list.
+	match := rest.Matcher()
+	out := candidates[:0]
+	for _, r := range candidates {
+		if match(r) {
 			out = append(out, r)
 		}
 	}

@@ -286,10 +286,9 @@ func (p *prefetch) follow(ids []string, f model.Follow) []*hub.Relationship {
 }
 
 func (p *prefetch) matching(id string, f model.Follow) []*hub.Relationship {
-	match := (&hub.RelationshipFilter{NodeIDs: []string{id}, Direction: f.Dir, Types: f.Types}).Matcher()
 	var out []*hub.Relationship
 	for _, r := range p.adjacent[id] {
-		if match(r) {
+		if f.Matches(id, r) {
 			out = append(out, r)
 		}
 	}

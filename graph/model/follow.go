@@ -1,6 +1,11 @@
 package model
 
-import "github.com/otehub/hub"
+import (
+	"cmp"
+	"slices"
+
+	"github.com/otehub/hub"
+)
 
 // Follow says which relationships a field follows from its node: those in
 // direction Dir with one of Types.
@@ -53,4 +58,29 @@ var FollowsByField = map[string]Follow{
 	"organisers":     FollowOrganisers,
 	"participants":   FollowParticipants,
 	"employers":      FollowEmployers,
+}
+
+// Matches reports whether r is one of the relationships f follows from
+// node id (no types: any type).
+func (f Follow) Matches(id string, r *hub.Relationship) bool {
+	return touches(id, f.Dir, r) && (len(f.Types) == 0 || slices.Contains(f.Types, r.Type))
+}
+
+func touches(id string, dir hub.Direction, r *hub.Relationship) bool {
+	switch dir {
+	case hub.Out:
+		return r.FromID == id
+	case hub.In:
+		return r.ToID == id
+	}
+	return r.FromID == id || r.ToID == id
+}
+
+// byTypeThenID is the default relationship order (TYPE, then id), as
+// hub.PageRelationships orders it.
+func byTypeThenID(a, b *hub.Relationship) int {
+	if c := cmp.Compare(a.Type, b.Type); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.ID, b.ID)
 }

@@ -106,14 +106,14 @@ func adjacent(ctx context.Context, id string, dir hub.Direction, types []hub.Rel
 			return nil, err
 		}
 	}
-	match := (&hub.RelationshipFilter{NodeIDs: []string{id}, Direction: dir, Types: types}).Matcher()
+	f := Follow{dir, types}
 	var out []*hub.Relationship
 	for _, r := range all {
-		if match(r) {
+		if f.Matches(id, r) {
 			out = append(out, r)
 		}
 	}
-	out, _ = hub.PageRelationships(out, hub.ListOptions{OrderBy: []hub.Order{{Field: hub.OrderByType}}, First: hub.Unlimited})
+	slices.SortFunc(out, byTypeThenID)
 	return out, nil
 }
 
