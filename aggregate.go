@@ -559,30 +559,97 @@ type FundingBucket struct {
 	Figures []*Relationship
 }
 
+// FundingSpec is a funding-totals request as FundingTotals hands it to
+// a FundingPusher: checked, with the recipients already selected.
+type FundingSpec struct {
+	By     GroupKey
+	Policy FundingPolicy
+	// RecipientIDs, when not nil, are the only recipients (to-nodes)
+	// counted. It is never empty: FundingTotals answers an empty
+	// selection itself.
+	RecipientIDs []string
+	AsOf         *time.Time
+}
+
+// FundingPusher is implemented by stores that compute funding totals in
+// the database. done=false (with no error) leaves the request to
+// FundingTotalsGeneric. Pushed buckets may come in any order, and their
+// figures too: FundingTotals orders both as the generic implementation
+// does.
+type FundingPusher interface {
+	PushFundingTotals(ctx context.Context, spec *FundingSpec) (buckets []FundingBucket, done bool, err error)
+}
+
 // FundingTotals groups FUNDS relationships by one field (TO_REGION,
 // FROM_KEY, TO_PARENT, TO_KEY, START_YEAR...), totals them by the policy
 // and keeps every figure for inspection. Buckets are ordered by total,
-// largest first.
+// largest first. The store computes them when it can (FundingPusher),
+// otherwise FundingTotalsGeneric does.
 func FundingTotals(ctx context.Context, s Store, by GroupKey, policy FundingPolicy, recipients *Where, asOf *time.Time) ([]FundingBucket, error) {
-	spec := &GroupSpec{Collection: GroupRelationships, By: []GroupKey{by},
-		Relationships: RelationshipFilter{Types: []RelationshipType{Funds}}, Funding: FundingEvery, AsOf: asOf}
+	spec, err := fundingSpec(ctx, s, by, policy, recipients, asOf)
+	if err != nil || spec == nil {
+		return nil, err
+	}
+	if p, ok := s.(FundingPusher); ok {
+		buckets, done, err := p.PushFundingTotals(ctx, spec)
+		if err != nil {
+			return nil, err
+		}
+		if done {
+			for _, b := range buckets {
+				slices.SortStableFunc(b.Figures, byRelationshipID)
+				slices.SortStableFunc(b.Counted, byRelationshipID)
+			}
+			sortFundingBuckets(buckets)
+			return buckets, nil
+		}
+	}
+	return fundingTotals(ctx, s, spec)
+}
+
+// FundingTotalsGeneric is the reference implementation of FundingTotals
+// over the Store primitives.
+func FundingTotalsGeneric(ctx context.Context, s Store, by GroupKey, policy FundingPolicy, recipients *Where, asOf *time.Time) ([]FundingBucket, error) {
+	spec, err := fundingSpec(ctx, s, by, policy, recipients, asOf)
+	if err != nil || spec == nil {
+		return nil, err
+	}
+	return fundingTotals(ctx, s, spec)
+}
+
+// fundingSpec selects the recipients and checks the key; a nil spec (and
+// no error) means no recipient matched, so there is nothing to total.
+func fundingSpec(ctx context.Context, s Store, by GroupKey, policy FundingPolicy, recipients *Where, asOf *time.Time) (*FundingSpec, error) {
+	spec := &FundingSpec{By: by, Policy: policy, AsOf: asOf}
 	if recipients != nil {
 		ids, err := Select(ctx, s, NodeFilter{}, recipients, asOf)
 		if err != nil || len(ids) == 0 {
 			return nil, err
 		}
-		spec.Relationships.ToIDs = ids
+		spec.RecipientIDs = ids
 	}
-	if err := spec.Check(); err != nil {
+	if err := spec.groupSpec().Check(); err != nil {
 		return nil, err
 	}
+	return spec, nil
+}
+
+// groupSpec is the FUNDS group-by whose rows the totals are made of;
+// every figure is a row (the policy only decides which ones count).
+func (f *FundingSpec) groupSpec() *GroupSpec {
+	return &GroupSpec{Collection: GroupRelationships, By: []GroupKey{f.By},
+		Relationships: RelationshipFilter{Types: []RelationshipType{Funds}, ToIDs: f.RecipientIDs}, Funding: FundingEvery, AsOf: f.AsOf}
+}
+
+func fundingTotals(ctx context.Context, s Store, f *FundingSpec) ([]FundingBucket, error) {
+	spec := f.groupSpec()
 	all, _, err := s.FindRelationships(ctx, spec.Relationships, ListOptions{First: Unlimited})
 	if err != nil {
 		return nil, err
 	}
-	all = activeRelationships(all, asOf)
+	all = activeRelationships(all, f.AsOf)
 	counted := map[string]bool{}
-	for _, r := range ApplyFundingPolicy(all, policy) {
+	for _, r := range ApplyFundingPolicy(all, f.Policy) {
 		counted[r.ID] = true
 	}
 	// One row per relationship: reuse the group-by's field extraction.
@@ -619,6 +686,13 @@ func FundingTotals(ctx context.Context, s Store, by GroupKey, policy FundingPoli
 	for _, id := range order {
 		out = append(out, *buckets[id])
 	}
+	sortFundingBuckets(out)
+	return out, nil
+}
+
+// sortFundingBuckets orders buckets by total, largest first, then by key
+// and currency.
+func sortFundingBuckets(out []FundingBucket) {
 	slices.SortFunc(out, func(a, b FundingBucket) int {
 		if a.Total != b.Total {
 			if a.Total > b.Total {
@@ -628,8 +702,11 @@ func FundingTotals(ctx context.Context, s Store, by GroupKey, policy FundingPoli
 		}
 		return strings.Compare(a.Key+a.Currency, b.Key+b.Currency)
 	})
-	return out, nil
 }
+
+// byRelationshipID is the order FindRelationships returns rows in by
+// default, which is the order of the generic figures.
+func byRelationshipID(a, b *Relationship) int { return strings.Compare(a.ID, b.ID) }
 
 // CoverageCell is one cell of the services × regions matrix.
 type CoverageCell struct {
@@ -640,10 +717,37 @@ type CoverageCell struct {
 	Providers  []string
 }
 
+// CoveragePusher is implemented by stores that compute the coverage
+// matrix in the database. done=false (with no error) leaves the request
+// to CoverageGeneric. Cells may come in any order (Coverage orders
+// them), but each cell's Providers must be in the generic order: that of
+// their first provision row, which is by provider sort name.
+type CoveragePusher interface {
+	PushCoverage(ctx context.Context, f *ProvisionFilter) (cells []CoverageCell, done bool, err error)
+}
+
 // Coverage is the services × regions matrix of the provisions matching
 // f: which service is provided in which region, by how many providers.
-// A provision counts in every region of its provider and service.
+// A provision counts in every region of its provider and service. The
+// store computes it when it can (CoveragePusher), otherwise
+// CoverageGeneric does.
 func Coverage(ctx context.Context, s Store, f ProvisionFilter) ([]CoverageCell, error) {
+	if p, ok := s.(CoveragePusher); ok {
+		cells, done, err := p.PushCoverage(ctx, &f)
+		if err != nil {
+			return nil, err
+		}
+		if done {
+			sortCoverage(cells)
+			return cells, nil
+		}
+	}
+	return CoverageGeneric(ctx, s, f)
+}
+
+// CoverageGeneric is the reference implementation of Coverage over
+// Provisions.
+func CoverageGeneric(ctx context.Context, s Store, f ProvisionFilter) ([]CoverageCell, error) {
 	rows, err := Provisions(ctx, s, f)
 	if err != nil {
 		return nil, err
@@ -669,10 +773,15 @@ func Coverage(ctx context.Context, s Store, f ProvisionFilter) ([]CoverageCell, 
 	for _, k := range order {
 		out = append(out, *cells[k])
 	}
-	slices.SortFunc(out, func(a, b CoverageCell) int {
+	sortCoverage(out)
+	return out, nil
+}
+
+// sortCoverage orders cells by service, then region.
+func sortCoverage(cells []CoverageCell) {
+	slices.SortFunc(cells, func(a, b CoverageCell) int {
 		return strings.Compare(a.ServiceID+a.RegionID, b.ServiceID+b.RegionID)
 	})
-	return out, nil
 }
 
 // Participation is an organisation with the pilots it takes part in.
