@@ -253,8 +253,26 @@ func relationshipGroupPipeline(spec *hub.GroupSpec) bson.A {
 			bson.M{"$replaceRoot": bson.M{"newRoot": "$row"}},
 		)
 	}
+	p = append(p, relationshipEnds(spec.By, false)...)
+	keys := make([]keyExpr, len(spec.By))
+	for i, k := range spec.By {
+		keys[i] = relationshipKey(k.Field)
+	}
+	var measure any
+	if spec.Measure == hub.MeasureAmount {
+		// Minor units: sums of integers are exact; decodeGroup divides.
+		measure = bson.M{"$ifNull": bson.A{"$amount.minor", 0}}
+	}
+	return append(p, groupStages(keys, measure)...)
+}
+
+// relationshipEnds are the lookups the relationship keys in by need:
+// the from-node ("from"), the to-node ("to") and the to-node's PART_OF
+// parent ("parent"). bothEnds looks both nodes up whatever the keys (to
+// check that they are active on a day).
+func relationshipEnds(by []hub.GroupKey, bothEnds bool) bson.A {
 	uses := func(fields ...hub.GroupField) bool {
-		return slices.ContainsFunc(spec.By, func(k hub.GroupKey) bool { return slices.Contains(fields, k.Field) })
+		return slices.ContainsFunc(by, func(k hub.GroupKey) bool { return slices.Contains(fields, k.Field) })
 	}
 	end := func(local, as string) bson.A {
 		return bson.A{
@@ -266,10 +284,11 @@ func relationshipGroupPipeline(spec *hub.GroupSpec) bson.A {
 			bson.M{"$set": bson.M{as: bson.M{"$arrayElemAt": bson.A{"$" + as, 0}}}},
 		}
 	}
-	if uses(hub.ByFromKind, hub.ByFromType, hub.ByFromKey, hub.ByFromRegion) {
+	var p bson.A
+	if bothEnds || uses(hub.ByFromKind, hub.ByFromType, hub.ByFromKey, hub.ByFromRegion) {
 		p = append(p, end("fromId", "from")...)
 	}
-	if uses(hub.ByToKind, hub.ByToType, hub.ByToKey, hub.ByToRegion, hub.ByStartYear, hub.ByActiveYear) {
+	if bothEnds || uses(hub.ByToKind, hub.ByToType, hub.ByToKey, hub.ByToRegion, hub.ByStartYear, hub.ByActiveYear) {
 		p = append(p, end("toId", "to")...)
 	}
 	if uses(hub.ByToParent) {
@@ -289,35 +308,34 @@ func relationshipGroupPipeline(spec *hub.GroupSpec) bson.A {
 			bson.M{"$set": bson.M{"parent": bson.M{"$arrayElemAt": bson.A{"$parent", 0}}}},
 		)
 	}
-	keys := make([]keyExpr, len(spec.By))
-	for i, k := range spec.By {
-		switch k.Field {
-		case hub.ByType:
-			keys[i] = keyExpr{ifNull("type"), false}
-		case hub.ByStartYear:
-			// Undated relationships take their to-node's start year.
-			keys[i] = keyExpr{bson.M{"$cond": bson.A{isDate("$period.start"), yearOf("$period.start"), yearString("to.period.start")}}, false}
-		case hub.ByActiveYear:
-			keys[i] = keyExpr{bson.M{"$let": bson.M{
-				"vars": bson.M{"own": activeYears("period")},
-				"in": orMissing(bson.M{"$cond": bson.A{
-					bson.M{"$gt": bson.A{bson.M{"$size": "$$own"}, 0}}, "$$own", activeYears("to.period"),
-				}}),
-			}}, true}
-		case hub.ByFromKind, hub.ByFromType, hub.ByFromKey, hub.ByFromRegion:
-			keys[i] = nodeKey(hub.GroupField(string(k.Field)[len("FROM_"):]), "from.")
-		case hub.ByToKind, hub.ByToType, hub.ByToKey, hub.ByToRegion:
-			keys[i] = nodeKey(hub.GroupField(string(k.Field)[len("TO_"):]), "to.")
-		case hub.ByToParent:
-			keys[i] = keyExpr{ifNull("parent.toId"), false}
-		}
+	return p
+}
+
+// relationshipKey is the expression of a relationship group field over
+// the ends relationshipEnds looked up, as hub's relationshipRowsOf
+// computes it.
+func relationshipKey(f hub.GroupField) keyExpr {
+	switch f {
+	case hub.ByType:
+		return keyExpr{ifNull("type"), false}
+	case hub.ByStartYear:
+		// Undated relationships take their to-node's start year.
+		return keyExpr{bson.M{"$cond": bson.A{isDate("$period.start"), yearOf("$period.start"), yearString("to.period.start")}}, false}
+	case hub.ByActiveYear:
+		return keyExpr{bson.M{"$let": bson.M{
+			"vars": bson.M{"own": activeYears("period")},
+			"in": orMissing(bson.M{"$cond": bson.A{
+				bson.M{"$gt": bson.A{bson.M{"$size": "$$own"}, 0}}, "$$own", activeYears("to.period"),
+			}}),
+		}}, true}
+	case hub.ByFromKind, hub.ByFromType, hub.ByFromKey, hub.ByFromRegion:
+		return nodeKey(hub.GroupField(string(f)[len("FROM_"):]), "from.")
+	case hub.ByToKind, hub.ByToType, hub.ByToKey, hub.ByToRegion:
+		return nodeKey(hub.GroupField(string(f)[len("TO_"):]), "to.")
+	case hub.ByToParent:
+		return keyExpr{ifNull("parent.toId"), false}
 	}
-	var measure any
-	if spec.Measure == hub.MeasureAmount {
-		// Minor units: sums of integers are exact; decodeGroup divides.
-		measure = bson.M{"$ifNull": bson.A{"$amount.minor", 0}}
-	}
-	return append(p, groupStages(keys, measure)...)
+	return keyExpr{"", false}
 }
 
 // keyExpr is the expression of one grouping key: a string, or (multi)

@@ -1,0 +1,266 @@
+package storetest
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/otehub/hub"
+)
+
+// fundingTests check hub.FundingTotals against hand-written answers and
+// against hub.FundingTotalsGeneric: on a store that computes funding
+// totals in the database (a hub.FundingPusher) this compares the
+// database's buckets, totals and figures with the generic ones.
+var fundingTests = []struct {
+	name string
+	fn   func(t *testing.T, s hub.Store)
+}{
+	{"FundingTotals answers like the generic funding totals on every store", testFundingTotals},
+	{"FundingTotals sums cents like the generic funding totals", testFundingCents},
+}
+
+// fundingRenderer renders buckets with node and relationship keys
+// instead of ids: "key currency total counted/figures [counted figures]".
+func fundingRenderer(nodes []*hub.Node, rels []*hub.Relationship) func([]hub.FundingBucket) []string {
+	keyOf := map[string]string{}
+	for _, n := range nodes {
+		keyOf[n.ID] = n.Key
+	}
+	for _, r := range rels {
+		keyOf[r.ID] = strings.TrimPrefix(r.Key, string(r.Type)+":")
+	}
+	names := func(rels []*hub.Relationship) string {
+		out := make([]string, len(rels))
+		for i, r := range rels {
+			out[i] = keyOf[r.ID]
+			if out[i] == "" {
+				out[i] = r.ID
+			}
+		}
+		return strings.Join(out, " ")
+	}
+	return func(buckets []hub.FundingBucket) []string {
+		out := make([]string, len(buckets))
+		for i, b := range buckets {
+			key := b.Key
+			if k, ok := keyOf[key]; ok {
+				key = k
+			}
+			out[i] = fmt.Sprintf("%s %s %s %d/%d", key, b.Currency, strconv.FormatFloat(b.Total, 'f', -1, 64), len(b.Counted), len(b.Figures))
+			// The figures with their ids, in order: the generic figures
+			// are in ascending id order.
+			out[i] += " [" + names(b.Counted) + "] [" + names(b.Figures) + "]"
+		}
+		return out
+	}
+}
+
+// summary drops the figure lists from rendered buckets, for hand-written
+// answers (which figures tie is up to the ids).
+func summary(rendered []string) []string {
+	out := make([]string, len(rendered))
+	for i, r := range rendered {
+		out[i], _, _ = strings.Cut(r, " [")
+	}
+	return out
+}
+
+func testFundingTotals(t *testing.T, s hub.Store) {
+	nodes, rels := groupByNetwork()
+	mustApply(t, s, nodes, rels)
+	render := fundingRenderer(nodes, rels)
+	key := func(f hub.GroupField) hub.GroupKey { return hub.GroupKey{Field: f} }
+	inR2 := &hub.Where{Filter: hub.NodeFilter{RegionIDs: []string{hub.NodeID(hub.KindRegion, "r2")}}}
+	pilots := &hub.Where{Filter: hub.NodeFilter{Kinds: []hub.Kind{hub.KindPilot}}}
+	nobody := &hub.Where{Filter: hub.NodeFilter{Keys: []string{"nobody"}}}
+	type spec struct {
+		by         hub.GroupField
+		policy     hub.FundingPolicy
+		recipients *hub.Where
+		asOf       *time.Time
+	}
+	for _, tc := range []struct {
+		name string
+		spec spec
+		// want is the answer in order, without the figure lists (see
+		// summary).
+		want []string
+	}{
+		{"by pilot, the highest of disagreeing figures", spec{by: hub.ByToKey},
+			[]string{"p1 EUR 120000 1/3", "p2 EUR 50000.4 1/1", "p4 EUR 3000 1/2", "p3 EUR 2500.2 1/1", "p2 USD 1000.01 1/1"}},
+		{"by pilot, the default policy is the highest", spec{by: hub.ByToKey, policy: ""},
+			[]string{"p1 EUR 120000 1/3", "p2 EUR 50000.4 1/1", "p4 EUR 3000 1/2", "p3 EUR 2500.2 1/1", "p2 USD 1000.01 1/1"}},
+		{"by pilot, the lowest", spec{by: hub.ByToKey, policy: hub.FundingLowest},
+			[]string{"p1 EUR 100000 1/3", "p2 EUR 50000.4 1/1", "p3 EUR 2500.2 1/1", "p4 EUR 2000 1/2", "p2 USD 1000.01 1/1"}},
+		{"by pilot, every figure", spec{by: hub.ByToKey, policy: hub.FundingEvery},
+			[]string{"p1 EUR 340000 3/3", "p2 EUR 50000.4 1/1", "p4 EUR 5000 2/2", "p3 EUR 2500.2 1/1", "p2 USD 1000.01 1/1"}},
+		{"by funder", spec{by: hub.ByFromKey, policy: hub.FundingHighest},
+			[]string{"f EUR 173000.4 3/6", "a EUR 2500.2 1/1", "f USD 1000.01 1/1"}},
+		{"by region, a pilot in two regions counts in both", spec{by: hub.ByToRegion, policy: hub.FundingHighest},
+			nil},
+		{"by programme", spec{by: hub.ByToParent, policy: hub.FundingHighest},
+			[]string{"prog EUR 170000.4 2/4", " EUR 5500.2 2/3", "prog USD 1000.01 1/1"}},
+		{"by year: the figure's own, else the pilot's", spec{by: hub.ByStartYear, policy: hub.FundingHighest},
+			[]string{"2016 EUR 120000 1/3", "2018 EUR 50000.4 1/1", " EUR 5500.2 2/3", "2017 USD 1000.01 1/1"}},
+		{"as of 2017: the 2018 figure does not count yet", spec{by: hub.ByToKey, policy: hub.FundingHighest, asOf: day("2017-06-01")},
+			[]string{"p1 EUR 120000 1/3", "p4 EUR 3000 1/2", "p3 EUR 2500.2 1/1", "p2 USD 1000.01 1/1"}},
+		{"as of mid-2018 p1 has ended", spec{by: hub.ByToKey, policy: hub.FundingHighest, asOf: day("2018-06-01")},
+			[]string{"p2 EUR 50000.4 1/1", "p4 EUR 3000 1/2", "p3 EUR 2500.2 1/1", "p2 USD 1000.01 1/1"}},
+		{"as of 2020 p4 has ended too", spec{by: hub.ByFromKey, policy: hub.FundingLowest, asOf: day("2020-01-01")},
+			[]string{"a EUR 2500.2 1/1", "f USD 1000.01 1/1"}},
+		{"recipients in r2", spec{by: hub.ByToKey, policy: hub.FundingHighest, recipients: inR2},
+			[]string{"p2 EUR 50000.4 1/1", "p4 EUR 3000 1/2", "p2 USD 1000.01 1/1"}},
+		{"recipients in r2 by funder, every figure, as of 2018", spec{by: hub.ByFromKey, policy: hub.FundingEvery, recipients: inR2, asOf: day("2018-06-01")},
+			[]string{"f EUR 55000.4 3/3", "f USD 1000.01 1/1"}},
+		{"recipients that match nothing", spec{by: hub.ByToKey, recipients: nobody}, []string{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sp := tc.spec
+			got, err := hub.FundingTotals(t.Context(), s, key(sp.by), sp.policy, sp.recipients, sp.asOf)
+			if err != nil {
+				t.Fatalf("FundingTotals: %v", err)
+			}
+			generic, err := hub.FundingTotalsGeneric(t.Context(), s, key(sp.by), sp.policy, sp.recipients, sp.asOf)
+			if err != nil {
+				t.Fatalf("FundingTotalsGeneric: %v", err)
+			}
+			if g, w := render(got), render(generic); !slices.Equal(g, w) {
+				t.Errorf("FundingTotals and FundingTotalsGeneric disagree:\n got %q\nwant %q", g, w)
+			}
+			if (got == nil) != (generic == nil) {
+				t.Errorf("FundingTotals returned nil: %v, the generic one: %v", got == nil, generic == nil)
+			}
+			if tc.want != nil {
+				if g := summary(render(got)); !slices.Equal(g, tc.want) {
+					t.Errorf("got %q, want %q", g, tc.want)
+				}
+			}
+		})
+	}
+
+	// Every key, policy and selection both ways.
+	for _, by := range []hub.GroupField{hub.ByType, hub.ByStartYear, hub.ByActiveYear, hub.ByFromKind, hub.ByFromType, hub.ByFromKey,
+		hub.ByFromRegion, hub.ByToKind, hub.ByToType, hub.ByToKey, hub.ByToRegion, hub.ByToParent} {
+		for _, policy := range []hub.FundingPolicy{hub.FundingHighest, hub.FundingLowest, hub.FundingEvery} {
+			for _, sel := range []struct {
+				name       string
+				recipients *hub.Where
+				asOf       *time.Time
+			}{
+				{"all", nil, nil}, {"pilots", pilots, nil}, {"in r2", inR2, nil},
+				{"as of 2016", nil, day("2016-06-01")}, {"as of 2018", nil, day("2018-06-01")},
+				{"in r2 as of 2019", inR2, day("2019-01-01")},
+			} {
+				t.Run(fmt.Sprintf("%s %s %s", by, policy, sel.name), func(t *testing.T) {
+					got, err := hub.FundingTotals(t.Context(), s, key(by), policy, sel.recipients, sel.asOf)
+					if err != nil {
+						t.Fatalf("FundingTotals: %v", err)
+					}
+					generic, err := hub.FundingTotalsGeneric(t.Context(), s, key(by), policy, sel.recipients, sel.asOf)
+					if err != nil {
+						t.Fatalf("FundingTotalsGeneric: %v", err)
+					}
+					if g, w := render(got), render(generic); !slices.Equal(g, w) {
+						t.Errorf("FundingTotals and FundingTotalsGeneric disagree:\n got %q\nwant %q", g, w)
+					}
+				})
+			}
+		}
+	}
+
+	t.Run("a region bucket's figures in full", func(t *testing.T) {
+		got, err := hub.FundingTotals(t.Context(), s, key(hub.ByToRegion), hub.FundingHighest, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]string{
+			"r1 EUR": "170000.4 2/4", "r2 EUR": "53000.4 2/3", " EUR": "2500.2 1/1", "r1 USD": "1000.01 1/1", "r2 USD": "1000.01 1/1",
+		}
+		rendered := summary(render(got))
+		if len(rendered) != len(want) {
+			t.Fatalf("got %q, want %v", rendered, want)
+		}
+		for _, r := range rendered {
+			parts := strings.SplitN(r, " ", 3)
+			if w := want[parts[0]+" "+parts[1]]; w != parts[2] {
+				t.Errorf("bucket %q, want %q", r, w)
+			}
+		}
+		for _, b := range got {
+			// Each figure carries its sources, and the counted ones are
+			// figures.
+			for _, r := range b.Figures {
+				if len(r.Sources) == 0 || r.Amount == nil {
+					t.Errorf("figure %s without sources or amount", r.ID)
+				}
+			}
+			for _, r := range b.Counted {
+				if !slices.ContainsFunc(b.Figures, func(f *hub.Relationship) bool { return f.ID == r.ID }) {
+					t.Errorf("counted %s is not a figure", r.ID)
+				}
+			}
+		}
+	})
+	t.Run("a key relationships cannot be grouped by fails alike", func(t *testing.T) {
+		for _, f := range []hub.GroupField{hub.ByRelated, hub.ByKind} {
+			_, err := hub.FundingTotals(t.Context(), s, key(f), hub.FundingHighest, nil, nil)
+			_, gerr := hub.FundingTotalsGeneric(t.Context(), s, key(f), hub.FundingHighest, nil, nil)
+			var he, ghe *hub.Error
+			if !errors.As(err, &he) || !errors.As(gerr, &ghe) || he.Code != hub.EINVALID || ghe.Code != hub.EINVALID {
+				t.Errorf("%s: got %v and %v, want EINVALID errors", f, err, gerr)
+			}
+		}
+	})
+}
+
+// testFundingCents totals amounts whose float sums are not exact (0.1 +
+// 0.2), alternative figures in two currencies and a large total.
+func testFundingCents(t *testing.T, s hub.Store) {
+	g, h := node(hub.KindOrganisation, "g", "Rahoittaja"), node(hub.KindOrganisation, "h", "Säätiö")
+	q1, q2, q3 := node(hub.KindPilot, "q1", "Yksi"), node(hub.KindPilot, "q2", "Kaksi"), node(hub.KindPilot, "q3", "Kolme")
+	funds := func(from, to *hub.Node, disc string, minor int64, currency string) *hub.Relationship {
+		r := rel(hub.Funds, from, to, disc)
+		r.Amount = &hub.Money{Minor: minor, Currency: currency}
+		return r
+	}
+	nodes := []*hub.Node{source(), g, h, q1, q2, q3}
+	rels := []*hub.Relationship{
+		funds(g, q1, "", 10, "EUR"), funds(g, q2, "", 20, "EUR"), funds(g, q3, "", 70, "EUR"),
+		funds(h, q1, "a", 33, "EUR"), funds(h, q1, "b", 33, "EUR"), funds(h, q1, "c", 7, "SEK"),
+		funds(h, q2, "", 999_999_999_99, "EUR"), funds(h, q3, "", 1, "EUR"),
+	}
+	mustApply(t, s, nodes, rels)
+	render := fundingRenderer(nodes, rels)
+	for _, tc := range []struct {
+		by     hub.GroupField
+		policy hub.FundingPolicy
+		want   []string
+	}{
+		{hub.ByFromKey, hub.FundingHighest, []string{"h EUR 1000000000.33 3/4", "g EUR 1 3/3", "h SEK 0.07 1/1"}},
+		{hub.ByFromKey, hub.FundingEvery, []string{"h EUR 1000000000.66 4/4", "g EUR 1 3/3", "h SEK 0.07 1/1"}},
+		{hub.ByToKey, hub.FundingLowest, []string{"q2 EUR 1000000000.19 2/2", "q3 EUR 0.71 2/2", "q1 EUR 0.43 2/3", "q1 SEK 0.07 1/1"}},
+		{hub.ByType, hub.FundingHighest, []string{"FUNDS EUR 1000000001.33 6/7", "FUNDS SEK 0.07 1/1"}},
+	} {
+		t.Run(fmt.Sprintf("%s %s", tc.by, tc.policy), func(t *testing.T) {
+			got, err := hub.FundingTotals(t.Context(), s, hub.GroupKey{Field: tc.by}, tc.policy, nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			generic, err := hub.FundingTotalsGeneric(t.Context(), s, hub.GroupKey{Field: tc.by}, tc.policy, nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if g, w := render(got), render(generic); !slices.Equal(g, w) {
+				t.Errorf("FundingTotals and FundingTotalsGeneric disagree:\n got %q\nwant %q", g, w)
+			}
+			if g := summary(render(got)); !slices.Equal(g, tc.want) {
+				t.Errorf("got %q, want %q", g, tc.want)
+			}
+		})
+	}
+}
