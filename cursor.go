@@ -100,7 +100,14 @@ type ListOptions struct {
 	// and rows come nearest first. Callers paging with last/before
 	// reverse the page again.
 	Reverse bool
+	// Unordered, with First = Unlimited and no After, lets the store
+	// return the rows in any order: for bulk reads whose caller orders
+	// or aggregates them itself, so that neither side sorts for nothing.
+	Unordered bool
 }
+
+// Bulk reports whether o asks for every row in any order.
+func (o ListOptions) Bulk() bool { return o.Unordered && o.First == Unlimited && o.After == nil }
 
 // PageSize resolves a client's first argument: nil means the default, and
 // values outside 0..MaxPageSize are an EINVALID error.

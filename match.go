@@ -133,6 +133,9 @@ func compareKeys(orders []Order, a []string, aID string, b []string, bID string)
 // PageOf orders items, skips up to and including the cursor position and
 // cuts the page. values and id give an item's order values and id.
 func PageOf[T any](items []T, opts ListOptions, values func(T) []string, id func(T) string) ([]T, bool) {
+	if opts.Bulk() {
+		return slices.Clone(items), false
+	}
 	type keyed struct {
 		item T
 		vals []string

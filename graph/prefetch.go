@@ -140,7 +140,7 @@ func (p *prefetch) loadAdjacent(ctx context.Context, levels []level) error {
 			}
 		}
 	}
-	rels, _, err := p.l.Store().FindRelationships(ctx, filter, hub.ListOptions{First: hub.Unlimited})
+	rels, _, err := p.l.Store().FindRelationships(ctx, filter, hub.ListOptions{First: hub.Unlimited, Unordered: true})
 	if err != nil {
 		return err
 	}

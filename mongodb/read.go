@@ -188,7 +188,10 @@ func find[T any](ctx context.Context, coll *mongo.Collection, filter bson.D, opt
 	if seek != nil {
 		filter = bson.D{{Key: "$and", Value: bson.A{filter, seek}}}
 	}
-	fo := options.Find().SetSort(sort)
+	fo := options.Find()
+	if !opts.Bulk() {
+		fo.SetSort(sort)
+	}
 	if opts.First != hub.Unlimited {
 		// One extra row tells whether another page follows; a limit of
 		// 0 would mean "no limit" to MongoDB.

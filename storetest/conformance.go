@@ -47,6 +47,7 @@ func RunTests(t *testing.T, newStore func(t *testing.T) hub.Store) {
 		{"FindRelationships orders rows and breaks ties by ascending id", testRelationshipOrders},
 		{"FindRelationships keyset pages visit every row exactly once", testRelationshipPaging},
 		{"FindRelationships page sizes and cursors at the edges", testRelationshipPageEdges},
+		{"unordered bulk reads return the rows of ordered ones", testUnorderedBulkReads},
 		{"Ping succeeds on an open store", testPing},
 		{"a cancelled or expired context fails every call and writes nothing", testCancelledContext},
 		{"calls after Close fail and a second Close does not panic", testClosed},
@@ -1923,5 +1924,36 @@ func testLargeBatch(t *testing.T, s hub.Store) {
 	got := mustRelationshipsByID(t, s, rs[0].ID, rs[rels-1].ID)
 	if got[0] == nil || got[1] == nil {
 		t.Errorf("RelationshipsByID of the first and last relationship = %v", got)
+	}
+}
+
+// ListOptions.Unordered may change the order of a bulk read, never its
+// rows.
+func testUnorderedBulkReads(t *testing.T, s hub.Store) {
+	nodes, rels := richNetwork()
+	mustApply(t, s, nodes, rels)
+	ids := nodeIDs(nodes)
+	bulk := hub.ListOptions{First: hub.Unlimited, Unordered: true}
+	for _, f := range []hub.NodeFilter{{}, {Kinds: []hub.Kind{hub.KindOrganisation, hub.KindPilot}}, {IDs: ids[:3]}} {
+		want, _ := mustFindNodes(t, s, f, hub.ListOptions{First: hub.Unlimited})
+		got, more := mustFindNodes(t, s, f, bulk)
+		if more {
+			t.Errorf("FindNodes(%+v) unordered says more rows follow", f)
+		}
+		mustSameIDSet(t, s, fmt.Sprintf("FindNodes(%+v) unordered", f), nodeIDs(got), nodeIDs(want))
+	}
+	for _, f := range []hub.RelationshipFilter{
+		{},
+		{Types: []hub.RelationshipType{hub.PartnerIn, hub.Funds}},
+		{NodeIDs: ids[:4]},
+		{NodeIDs: ids[:4], Direction: hub.In, Types: []hub.RelationshipType{hub.PartnerIn}},
+		{FromIDs: ids},
+	} {
+		want, _ := mustFindRelationships(t, s, f, hub.ListOptions{First: hub.Unlimited})
+		got, more := mustFindRelationships(t, s, f, bulk)
+		if more {
+			t.Errorf("FindRelationships(%+v) unordered says more rows follow", f)
+		}
+		mustSameIDSet(t, s, fmt.Sprintf("FindRelationships(%+v) unordered", f), relIDs(got), relIDs(want))
 	}
 }

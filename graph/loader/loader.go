@@ -49,7 +49,7 @@ func New(store hub.Store) *Loaders {
 	l.Adjacent = dataloadgen.NewLoader(func(ctx context.Context, ids []string) ([][]*hub.Relationship, []error) {
 		rels, _, err := store.FindRelationships(ctx,
 			hub.RelationshipFilter{NodeIDs: ids, Direction: hub.Both},
-			hub.ListOptions{First: hub.Unlimited})
+			hub.ListOptions{First: hub.Unlimited, Unordered: true})
 		if err != nil {
 			return nil, fill(len(ids), err)
 		}
