@@ -66,7 +66,7 @@ type ProvisionFilter struct {
 // and the nodes involved. Rows are ordered by service name, provider
 // name, recipient name and id.
 func Provisions(ctx context.Context, s Store, f ProvisionFilter) ([]*Provision, error) {
-	provides, _, err := s.FindRelationships(ctx, RelationshipFilter{Types: []RelationshipType{Provides}, FromIDs: f.ProviderIDs, ToIDs: f.ServiceIDs}, ListOptions{First: Unlimited})
+	provides, _, err := s.FindRelationships(ctx, RelationshipFilter{Types: []RelationshipType{Provides}, FromIDs: f.ProviderIDs, ToIDs: f.ServiceIDs}, ListOptions{First: Unlimited, Unordered: true})
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +76,7 @@ func Provisions(ctx context.Context, s Store, f ProvisionFilter) ([]*Provision, 
 		ends = append(ends, r.FromID, r.ToID)
 	}
 	ends = unique(ends)
-	around, _, err := s.FindRelationships(ctx, RelationshipFilter{Types: []RelationshipType{Serves, HasTheme}, FromIDs: ends}, ListOptions{First: Unlimited})
+	around, _, err := s.FindRelationships(ctx, RelationshipFilter{Types: []RelationshipType{Serves, HasTheme}, FromIDs: ends}, ListOptions{First: Unlimited, Unordered: true})
 	if err != nil {
 		return nil, err
 	}
@@ -115,6 +115,11 @@ func Provisions(ctx context.Context, s Store, f ProvisionFilter) ([]*Provision, 
 		if len(rows) == 0 {
 			rows, basis = serves[provider.ID], BasisProvider
 		}
+		// Filter before building rows: most of a filtered answer's
+		// cost would be rows it drops.
+		if !f.matchEnds(provider, service, themes) {
+			continue
+		}
 		base := Provision{Provides: p, Provider: provider, Service: service, Basis: basis,
 			RegionIDs: unique(slices.Concat(provider.RegionIDs, service.RegionIDs)),
 			ThemeIDs:  unique(slices.Concat(themes[service.ID], themes[provider.ID]))}
@@ -123,30 +128,45 @@ func Provisions(ctx context.Context, s Store, f ProvisionFilter) ([]*Provision, 
 		}
 		if len(rows) == 0 {
 			row := base
-			row.Basis, row.ID, row.Period = BasisNone, provisionID(p, nil), p.Period.clone()
-			out = append(out, &row)
+			row.Basis = BasisNone
+			if f.matchRecipient(&row) {
+				row.ID, row.Period = provisionID(p, nil), p.Period.clone()
+				out = append(out, &row)
+			}
 			continue
 		}
 		for _, sv := range rows {
-			if nodes[sv.ToID] == nil {
+			recipient := nodes[sv.ToID]
+			if recipient == nil {
 				continue
 			}
 			row := base
-			row.Serves, row.Recipient = sv, nodes[sv.ToID]
-			row.ID, row.Period = provisionID(p, sv), intersect(p.Period, sv.Period)
-			out = append(out, &row)
+			row.Serves, row.Recipient = sv, recipient
+			if f.matchRecipient(&row) {
+				row.ID, row.Period = provisionID(p, sv), intersect(p.Period, sv.Period)
+				out = append(out, &row)
+			}
 		}
 	}
-	out = slices.DeleteFunc(out, func(p *Provision) bool { return !f.match(p) })
-	slices.SortFunc(out, func(a, b *Provision) int {
-		return compareProvisions(a, b)
-	})
+	sortProvisions(out)
 	return out, nil
 }
 
-func compareProvisions(a, b *Provision) int {
-	av, bv := ProvisionOrderValues(a), ProvisionOrderValues(b)
-	return compareKeys(provisionOrder, av, a.ID, bv, b.ID)
+// sortProvisions orders rows by their order values (provisionOrder),
+// then id, computing each row's values once.
+func sortProvisions(rows []*Provision) {
+	type keyed struct {
+		p    *Provision
+		vals []string
+	}
+	ks := make([]keyed, len(rows))
+	for i, p := range rows {
+		ks[i] = keyed{p, ProvisionOrderValues(p)}
+	}
+	slices.SortFunc(ks, func(a, b keyed) int { return compareKeys(provisionOrder, a.vals, a.p.ID, b.vals, b.p.ID) })
+	for i, k := range ks {
+		rows[i] = k.p
+	}
 }
 
 // provisionOrder is the fixed order of provisions.
@@ -164,21 +184,32 @@ func ProvisionOrderValues(p *Provision) []string {
 	return []string{p.Service.SortName, p.Provider.SortName, recipient}
 }
 
-func (f *ProvisionFilter) match(p *Provision) bool {
-	any := func(want []string, have ...string) bool {
-		return len(want) == 0 || slices.ContainsFunc(have, func(h string) bool { return slices.Contains(want, h) })
+// matchEnds checks what a provision's provider and service decide:
+// service type, context, regions and themes (see Provision).
+func (f *ProvisionFilter) matchEnds(provider, service *Node, themes map[string][]string) bool {
+	context := ""
+	if provider.Kind == KindPilot || provider.Kind == KindProgramme {
+		context = provider.ID
 	}
-	recipient, recipientKind, context := "", Kind(""), ""
+	return anyOf(f.ServiceTypes, service.Type) && anyOf(f.ContextIDs, context) &&
+		(anyOf(f.RegionIDs, provider.RegionIDs...) || anyOf(f.RegionIDs, service.RegionIDs...)) &&
+		(anyOf(f.ThemeIDs, themes[service.ID]...) || anyOf(f.ThemeIDs, themes[provider.ID]...))
+}
+
+// matchRecipient checks the recipient and the basis.
+func (f *ProvisionFilter) matchRecipient(p *Provision) bool {
+	recipient, recipientKind := "", Kind("")
 	if p.Recipient != nil {
 		recipient, recipientKind = p.Recipient.ID, p.Recipient.Kind
 	}
-	if p.Context != nil {
-		context = p.Context.ID
-	}
-	return any(f.ServiceTypes, p.Service.Type) && any(f.RecipientIDs, recipient) && any(f.ContextIDs, context) &&
-		any(f.RegionIDs, p.RegionIDs...) && any(f.ThemeIDs, p.ThemeIDs...) &&
+	return anyOf(f.RecipientIDs, recipient) &&
 		(len(f.RecipientKinds) == 0 || slices.Contains(f.RecipientKinds, recipientKind)) &&
 		(len(f.Bases) == 0 || slices.Contains(f.Bases, p.Basis))
+}
+
+// anyOf reports whether want is empty (no condition) or holds one of have.
+func anyOf(want []string, have ...string) bool {
+	return len(want) == 0 || slices.ContainsFunc(have, func(h string) bool { return slices.Contains(want, h) })
 }
 
 // provisionID is stable and opaque; it is not a node id.
