@@ -610,3 +610,71 @@ func TestRoundTripsDoNotGrowWithPageSize(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkProvisions is a page of "who provides what to whom" in one
+// region, with its total count and the three parties of every row.
+func BenchmarkProvisions(b *testing.B) {
+	run(b, query{
+		text: func(network) string {
+			return fmt.Sprintf(`{ provisions(first: 50, where: {regionIn: [%q]}) { totalCount nodes { provider { name } service { name } recipient { name } basis } } }`, uusimaa)
+		},
+		check: func(_ network, data json.RawMessage) error {
+			var a struct {
+				Provisions struct {
+					TotalCount int
+					Nodes      []struct {
+						Provider, Service struct{ Name string }
+						Recipient         *struct{ Name string }
+						Basis             string
+					}
+				}
+			}
+			if err := json.Unmarshal(data, &a); err != nil {
+				return err
+			}
+			if a.Provisions.TotalCount <= 50 || len(a.Provisions.Nodes) != 50 {
+				return fmt.Errorf("%d of %d provisions", len(a.Provisions.Nodes), a.Provisions.TotalCount)
+			}
+			for _, p := range a.Provisions.Nodes {
+				if p.Provider.Name == "" || p.Service.Name == "" || p.Basis == "" {
+					return fmt.Errorf("provision %+v", p)
+				}
+			}
+			return nil
+		},
+	})
+}
+
+// BenchmarkFundingByRegion is a dashboard aggregate: funding totalled by
+// the recipients' regions, with the bucket's region.
+func BenchmarkFundingByRegion(b *testing.B) {
+	run(b, query{
+		text: func(network) string {
+			return `{ aggregates { funding(by: REGION) { key total currency node { name } } } }`
+		},
+		check: func(_ network, data json.RawMessage) error {
+			var a struct {
+				Aggregates struct {
+					Funding []struct {
+						Key      *string
+						Total    float64
+						Currency string
+						Node     *struct{ Name string }
+					}
+				}
+			}
+			if err := json.Unmarshal(data, &a); err != nil {
+				return err
+			}
+			if len(a.Aggregates.Funding) < 10 {
+				return fmt.Errorf("%d buckets, want one per funded region", len(a.Aggregates.Funding))
+			}
+			for _, f := range a.Aggregates.Funding {
+				if f.Key != nil && (f.Total <= 0 || f.Currency != "EUR" || f.Node == nil || f.Node.Name == "") {
+					return fmt.Errorf("bucket %+v", f)
+				}
+			}
+			return nil
+		},
+	})
+}
