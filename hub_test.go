@@ -726,3 +726,37 @@ func TestErrors(t *testing.T) {
 		})
 	}
 }
+
+// An exact match is found however many names contain the text and
+// however late its name sorts: thousands of "A… säätiö" sort before
+// "Säätiö".
+func TestSearchFindsExactMatchAmongThousands(t *testing.T) {
+	f := newPrepareFixture(t)
+	b := &hub.Batch{}
+	for i := range 6000 {
+		n := f.node(hub.KindOrganisation, fmt.Sprintf("a%04d", i))
+		n.Name.FI = fmt.Sprintf("A%04d säätiö", i)
+		b.Nodes = append(b.Nodes, n)
+	}
+	exact := f.node(hub.KindOrganisation, "saatio")
+	exact.Name.FI = "Säätiö"
+	b.Nodes = append(b.Nodes, exact)
+	if err := hub.Prepare(t.Context(), f.store, b, t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.store.Apply(t.Context(), b); err != nil {
+		t.Fatal(err)
+	}
+	hits, err := hub.Search(t.Context(), f.store, "saatio", nil, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, h := range hits {
+		got = append(got, h.Node.Key+" "+h.Quality.String())
+	}
+	want := []string{"saatio EXACT", "a0000 CONTAINS", "a0001 CONTAINS"}
+	if !slices.Equal(got, want) {
+		t.Errorf("search saatio = %v, want %v", got, want)
+	}
+}

@@ -32,16 +32,18 @@ type SearchHit struct {
 	Field string
 }
 
-// Search limits.
-const (
-	MaxSearchText = 200
-	// maxSearchCandidates bounds the rows ranked for one search.
-	maxSearchCandidates = 5000
-)
+// MaxSearchText bounds the length of a search text.
+const MaxSearchText = 200
 
 // Search finds entities whose names, abbreviations or aliases contain
 // text, ignoring case and diacritics, ranked exact > prefix > contained,
 // then by name and id. An empty kinds list searches every entity kind.
+//
+// Every entity containing the text is ranked, however many there are:
+// ranking only a first batch in name order would drop an exact match
+// whose name sorts late. A short text thus costs a scan of the names it
+// matches (on MongoDB, the gram index bounds them for texts of three
+// characters or more).
 func Search(ctx context.Context, s Store, text string, kinds []Kind, first int) ([]SearchHit, error) {
 	if utf8.RuneCountInString(text) > MaxSearchText {
 		return nil, Errorf(EINVALID, "search text is longer than %d characters", MaxSearchText)
@@ -57,7 +59,7 @@ func Search(ctx context.Context, s Store, text string, kinds []Kind, first int) 
 		kinds = EntityKinds
 	}
 	nodes, _, err := s.FindNodes(ctx, NodeFilter{Kinds: kinds, NameContains: needle},
-		ListOptions{OrderBy: []Order{{Field: OrderByName}}, First: maxSearchCandidates})
+		ListOptions{First: Unlimited, Unordered: true})
 	if err != nil {
 		return nil, err
 	}
@@ -67,8 +69,15 @@ func Search(ctx context.Context, s Store, text string, kinds []Kind, first int) 
 			hits = append(hits, h)
 		}
 	}
-	// Stable: candidates arrive ordered by name and id.
-	slices.SortStableFunc(hits, func(a, b SearchHit) int { return int(a.Quality) - int(b.Quality) })
+	slices.SortFunc(hits, func(a, b SearchHit) int {
+		if a.Quality != b.Quality {
+			return int(a.Quality) - int(b.Quality)
+		}
+		if c := strings.Compare(a.Node.SortName, b.Node.SortName); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Node.ID, b.Node.ID)
+	})
 	if len(hits) > first {
 		hits = hits[:first]
 	}
