@@ -147,7 +147,7 @@ func Select(ctx context.Context, s Store, base NodeFilter, w *Where, asOf *time.
 	f := base
 	if w != nil {
 		var impossible bool
-		if f, impossible = mergeFilters(base, w.Filter); impossible {
+		if f, impossible = MergeNodeFilters(base, w.Filter); impossible {
 			return nil, nil
 		}
 	}
@@ -166,55 +166,42 @@ func Select(ctx context.Context, s Store, base NodeFilter, w *Where, asOf *time.
 	return ids, nil
 }
 
-// mergeFilters ANDs two simple filters. Lists are intersected; a name
-// condition on both keeps the first (the second is checked in Go).
-// impossible reports lists that share nothing: an empty list would mean
-// "no condition" to a store, so the caller must answer "nothing" itself.
-func mergeFilters(a, b NodeFilter) (f NodeFilter, impossible bool) {
-	both := func(x, y []string) []string {
-		switch {
-		case x == nil:
-			return y
-		case y == nil:
-			return x
-		}
-		out := []string{}
-		for _, v := range x {
-			if slices.Contains(y, v) {
-				out = append(out, v)
-			}
-		}
-		return out
+// MergeNodeFilters ANDs two simple filters. Lists are intersected; a
+// name condition on both keeps the first (Select checks the second in
+// Go). impossible reports lists that share nothing: an empty list would
+// mean "no condition" to a store, so the caller must answer "nothing"
+// itself.
+func MergeNodeFilters(a, b NodeFilter) (f NodeFilter, impossible bool) {
+	var ok [5]bool
+	f.IDs, ok[0] = Intersect(a.IDs, b.IDs)
+	f.Keys, ok[1] = Intersect(a.Keys, b.Keys)
+	f.Types, ok[2] = Intersect(a.Types, b.Types)
+	f.RegionIDs, ok[3] = Intersect(a.RegionIDs, b.RegionIDs)
+	f.Kinds, ok[4] = Intersect(a.Kinds, b.Kinds)
+	f.NameContains = a.NameContains
+	if f.NameContains == "" {
+		f.NameContains = b.NameContains
 	}
-	out := NodeFilter{
-		IDs: both(a.IDs, b.IDs), Keys: both(a.Keys, b.Keys), Types: both(a.Types, b.Types),
-		RegionIDs: both(a.RegionIDs, b.RegionIDs), NameContains: a.NameContains,
-	}
-	empty := func(l []string) bool { return l != nil && len(l) == 0 }
-	impossible = empty(out.IDs) || empty(out.Keys) || empty(out.Types) || empty(out.RegionIDs)
-	if out.NameContains == "" {
-		out.NameContains = b.NameContains
-	}
-	kinds := both(kindStrings(a.Kinds), kindStrings(b.Kinds))
-	if kinds != nil {
-		impossible = impossible || len(kinds) == 0
-		out.Kinds = make([]Kind, len(kinds))
-		for i, k := range kinds {
-			out.Kinds[i] = Kind(k)
-		}
-	}
-	return out, impossible
+	return f, slices.Contains(ok[:], false)
 }
 
-func kindStrings(ks []Kind) []string {
-	if ks == nil {
-		return nil
+// Intersect ANDs two list conditions, nil meaning no condition: the
+// items of x that are also in y, in x's order. ok is false when the
+// result is a condition no value meets (an empty, non-nil list).
+func Intersect[T comparable](x, y []T) (out []T, ok bool) {
+	switch {
+	case x == nil:
+		return y, y == nil || len(y) > 0
+	case y == nil:
+		return x, len(x) > 0
 	}
-	out := make([]string, len(ks))
-	for i, k := range ks {
-		out[i] = string(k)
+	out = []T{}
+	for _, v := range x {
+		if slices.Contains(y, v) {
+			out = append(out, v)
+		}
 	}
-	return out
+	return out, len(out) > 0
 }
 
 type evaluator struct {

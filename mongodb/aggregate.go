@@ -95,28 +95,17 @@ func nodeGroupMatch(spec *hub.GroupSpec) (bson.D, bool) {
 	if w == nil {
 		return nodeMatch(&spec.Nodes), true
 	}
-	// Select merges the two filters by intersecting their lists. When
-	// two lists that are both set share nothing, the empty intersection
-	// it passes to FindNodes filters nothing; rather than copy that,
-	// such specs stay generic.
-	a, b := spec.Nodes, w.Filter
-	merged := hub.NodeFilter{NameContains: a.NameContains}
-	if merged.NameContains == "" {
-		merged.NameContains = b.NameContains
-	}
-	var ok [5]bool
-	merged.IDs, ok[0] = intersect(a.IDs, b.IDs)
-	merged.Keys, ok[1] = intersect(a.Keys, b.Keys)
-	merged.Types, ok[2] = intersect(a.Types, b.Types)
-	merged.RegionIDs, ok[3] = intersect(a.RegionIDs, b.RegionIDs)
-	merged.Kinds, ok[4] = intersect(a.Kinds, b.Kinds)
-	if slices.Contains(ok[:], false) {
+	// Select merges the two filters alike. Lists that share nothing
+	// make it answer nothing without asking the store; such specs stay
+	// generic rather than copy that.
+	merged, impossible := hub.MergeNodeFilters(spec.Nodes, w.Filter)
+	if impossible {
 		return nil, false
 	}
 	match := nodeMatch(&merged)
-	if b.NameContains != "" && b.NameContains != merged.NameContains {
+	if name := w.Filter.NameContains; name != "" && name != merged.NameContains {
 		// Select checks the where's name condition on top of the base's.
-		match = bson.D{{Key: "$and", Value: bson.A{match, nodeMatch(&hub.NodeFilter{NameContains: b.NameContains})}}}
+		match = bson.D{{Key: "$and", Value: bson.A{match, nodeMatch(&hub.NodeFilter{NameContains: name})}}}
 	}
 	return match, true
 }
@@ -132,24 +121,6 @@ func nodeMatch(f *hub.NodeFilter) bson.D {
 		d = append(d, bson.E{Key: "$and", Value: bson.A{bson.M{"searchTerms": bson.M{"$regex": needle}}}})
 	}
 	return d
-}
-
-// intersect ANDs two list conditions (nil: no condition). ok is false
-// when both are set and share nothing.
-func intersect[T comparable](x, y []T) ([]T, bool) {
-	switch {
-	case x == nil:
-		return y, true
-	case y == nil:
-		return x, true
-	}
-	var out []T
-	for _, v := range x {
-		if slices.Contains(y, v) {
-			out = append(out, v)
-		}
-	}
-	return out, len(out) > 0
 }
 
 // follow is the relationships a node's related nodes are reached by.

@@ -94,10 +94,10 @@ func relationshipFilter(f *hub.RelationshipFilter) bson.D {
 	if len(f.NodeIDs) > 0 {
 		switch f.Direction {
 		case hub.Out:
-			from, _ = intersect(from, f.NodeIDs)
+			from, _ = hub.Intersect(from, f.NodeIDs)
 			from = nonNilIDs(from)
 		case hub.In:
-			to, _ = intersect(to, f.NodeIDs)
+			to, _ = hub.Intersect(to, f.NodeIDs)
 			to = nonNilIDs(to)
 		default:
 			d = append(d, bson.E{Key: "$or", Value: bson.A{
