@@ -82,7 +82,7 @@ func fundingTotals(ctx context.Context, s hub.Store, by model.FundingGroupField,
 	}
 	out := make([]*model.FundingBucket, len(buckets))
 	for i, b := range buckets {
-		out[i] = &model.FundingBucket{B: b}
+		out[i] = model.NewFundingBucket(model.RequestOf(ctx), b)
 	}
 	return out, nil
 }

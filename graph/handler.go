@@ -20,6 +20,7 @@ import (
 	"github.com/otehub/hub"
 	"github.com/otehub/hub/graph/generated"
 	"github.com/otehub/hub/graph/loader"
+	"github.com/otehub/hub/graph/model"
 )
 
 // Limits of the GraphQL endpoint.
@@ -64,7 +65,8 @@ func NewHandler(opts Options) http.Handler {
 	srv.Use(extension.FixedComplexityLimit(MaxComplexity))
 	srv.Use(depthLimit{max: MaxDepth})
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-		return next(loader.With(ctx, loader.New(opts.Store)))
+		ctx = loader.With(ctx, loader.New(opts.Store))
+		return next(model.WithRequest(ctx, model.NewRequest(ctx)))
 	})
 	srv.SetErrorPresenter(errorPresenter(logger))
 	srv.SetRecoverFunc(func(ctx context.Context, p any) error {

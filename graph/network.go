@@ -71,7 +71,7 @@ func loadNetwork(ctx context.Context, s hub.Store, a subgraph) (*model.Network, 
 	if err != nil {
 		return nil, err
 	}
-	return &model.Network{G: g, Degrees: deg}, nil
+	return &model.Network{G: g, Degrees: deg, Rq: model.RequestOf(ctx)}, nil
 }
 
 // maxPathCandidates bounds the neighbourhood paths are searched in.
@@ -133,7 +133,7 @@ func networkMetrics(ctx context.Context, s hub.Store, a subgraph) (*model.Networ
 	if err != nil {
 		return nil, err
 	}
-	m := &model.NetworkMetrics{G: g}
+	m := &model.NetworkMetrics{G: g, Rq: model.RequestOf(ctx)}
 	if m.Degrees, err = network.Degree(g); err != nil {
 		return nil, err
 	}
@@ -190,5 +190,5 @@ func networkDiff(ctx context.Context, s hub.Store, from, to time.Time, a subgrap
 	if err != nil {
 		return nil, err
 	}
-	return &model.NetworkDiff{D: d}, nil
+	return &model.NetworkDiff{D: d, Rq: model.RequestOf(ctx)}, nil
 }

@@ -53,7 +53,7 @@ func listRelationships(ctx context.Context, s hub.Store, where *model.Relationsh
 	if err := prefetchRelationships(ctx, page, connectionNodes(fieldSelection(ctx))); err != nil {
 		return nil, err
 	}
-	return model.NewConnection(model.RelationshipEdges(page, opts.OrderBy), args, hasNext, count), nil
+	return model.NewConnection(model.RelationshipEdges(model.RequestOf(ctx), page, opts.OrderBy), args, hasNext, count), nil
 }
 
 // listProvisions answers the provisions query: rows from
@@ -75,7 +75,7 @@ func listProvisions(ctx context.Context, s hub.Store, where *model.ProvisionWher
 	page, hasNext := hub.PageOf(all, opts, hub.ProvisionOrderValues, func(p *hub.Provision) string { return p.ID })
 	edges := make([]*model.ProvisionEdge, len(page))
 	for i, p := range page {
-		edges[i] = &model.ProvisionEdge{Cursor: hub.EncodeCursor(order, hub.ProvisionOrderValues(p), p.ID), Node: model.NewProvision(p)}
+		edges[i] = &model.ProvisionEdge{Cursor: hub.EncodeCursor(order, hub.ProvisionOrderValues(p), p.ID), Node: model.NewProvision(model.RequestOf(ctx), p)}
 	}
 	sel := connectionNodes(fieldSelection(ctx))
 	for _, field := range []string{"provider", "service", "recipient", "context"} {
@@ -197,14 +197,15 @@ func loadNodes(ctx context.Context, ids []string) ([]model.Node, error) {
 	if err := prefetchRelationships(ctx, slices.DeleteFunc(slices.Clone(rels), func(r *hub.Relationship) bool { return r == nil }), fieldSelection(ctx)); err != nil {
 		return nil, err
 	}
+	rq := model.RequestOf(ctx)
 	for i, id := range ids {
 		if kind, _ := hub.ParseID(id); kind == "Relationship" {
 			if r := rels[0]; r != nil {
-				out[i] = model.NewRelationship(r)
+				out[i] = model.NewRelationship(rq, r)
 			}
 			rels = rels[1:]
 		} else {
-			if v := model.View(nodes[0]); v != nil {
+			if v := model.View(rq, nodes[0]); v != nil {
 				out[i] = v
 			}
 			nodes = nodes[1:]
@@ -213,10 +214,10 @@ func loadNodes(ctx context.Context, ids []string) ([]model.Node, error) {
 	return out, nil
 }
 
-func searchResults(hits []hub.SearchHit) []*model.SearchResult {
+func searchResults(rq *model.Request, hits []hub.SearchHit) []*model.SearchResult {
 	out := make([]*model.SearchResult, 0, len(hits))
 	for _, h := range hits {
-		if e := model.EntityOf(h.Node); e != nil {
+		if e := model.EntityOf(rq, h.Node); e != nil {
 			out = append(out, &model.SearchResult{
 				Node:         e,
 				Match:        model.MatchQuality(h.Quality.String()),

@@ -66,7 +66,7 @@ func (r *queryResolver) EntityByKey(ctx context.Context, kind model.NodeKind, ke
 	if err := prefetchNodes(ctx, []*hub.Node{n}, fieldSelection(ctx)); err != nil {
 		return nil, err
 	}
-	return model.EntityOf(n), nil
+	return model.EntityOf(model.RequestOf(ctx), n), nil
 }
 
 func (r *queryResolver) Organisations(ctx context.Context, first *int, after *string, last *int, before *string, where *model.OrganisationWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Organisation], error) {
@@ -173,7 +173,7 @@ func (r *queryResolver) Search(ctx context.Context, text string, kinds []model.N
 	if err := prefetchNodes(ctx, nodes, childSelection(fieldSelection(ctx), "node")); err != nil {
 		return nil, err
 	}
-	return searchResults(hits), nil
+	return searchResults(model.RequestOf(ctx), hits), nil
 }
 
 func (r *Resolver) Aggregates() generated.AggregatesResolver { return &aggregatesResolver{r} }

@@ -236,5 +236,5 @@ func listNodes[T model.Node](ctx context.Context, s hub.Store, kind hub.Kind, wh
 	if err := prefetchNodes(ctx, page, connectionNodes(fieldSelection(ctx))); err != nil {
 		return nil, err
 	}
-	return model.NewConnection(model.NodeEdges[T](page, opts.OrderBy), args, more, count), nil
+	return model.NewConnection(model.NodeEdges[T](model.RequestOf(ctx), page, opts.OrderBy), args, more, count), nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/otehub/hub"
-	"github.com/otehub/hub/graph/loader"
 )
 
 // Aggregates is the root of the dashboard aggregates; its fields are
@@ -20,11 +19,12 @@ func keyNode(ctx context.Context, key string) (Entity, error) {
 	if kind, err := hub.ParseID(key); err != nil || kind == "Relationship" {
 		return nil, nil
 	}
-	n, err := loader.For(ctx).Node.Load(ctx, key)
+	rq := RequestOf(ctx)
+	n, err := rq.l.Node.Load(rq.ctx, key)
 	if err != nil {
 		return nil, err
 	}
-	return EntityOf(n), nil
+	return EntityOf(rq, n), nil
 }
 
 // CountBucket is a count of one group.
@@ -40,7 +40,15 @@ func (b *CountBucket) Key() *string { return optional(b.Value) }
 func (b *CountBucket) Node(ctx context.Context) (Entity, error) { return keyNode(ctx, b.Value) }
 
 // FundingBucket is the funding of one group.
-type FundingBucket struct{ B hub.FundingBucket }
+type FundingBucket struct {
+	B  hub.FundingBucket
+	rq *Request
+}
+
+// NewFundingBucket views b.
+func NewFundingBucket(rq *Request, b hub.FundingBucket) *FundingBucket {
+	return &FundingBucket{B: b, rq: rq}
+}
 
 // Key is the group's value.
 func (b *FundingBucket) Key() *string { return optional(b.B.Key) }
@@ -55,15 +63,15 @@ func (b *FundingBucket) Total() float64 { return b.B.Total }
 func (b *FundingBucket) Currency() string { return b.B.Currency }
 
 // Counted are the figures the total counts.
-func (b *FundingBucket) Counted() []*Funding { return fundings(b.B.Counted) }
+func (b *FundingBucket) Counted() []*Funding { return fundings(b.rq, b.B.Counted) }
 
 // Figures are all figures of the group.
-func (b *FundingBucket) Figures() []*Funding { return fundings(b.B.Figures) }
+func (b *FundingBucket) Figures() []*Funding { return fundings(b.rq, b.B.Figures) }
 
-func fundings(rels []*hub.Relationship) []*Funding {
+func fundings(rq *Request, rels []*hub.Relationship) []*Funding {
 	out := make([]*Funding, len(rels))
 	for i, r := range rels {
-		out[i] = &Funding{r}
+		out[i] = &Funding{r: r, rq: rq}
 	}
 	return out
 }
@@ -73,7 +81,7 @@ type CoverageCell struct{ C hub.CoverageCell }
 
 // Service of the cell.
 func (c *CoverageCell) Service(ctx context.Context) (*Service, error) {
-	e, err := loadEntity(ctx, c.C.ServiceID)
+	e, err := loadEntity(RequestOf(ctx), c.C.ServiceID)
 	if err != nil {
 		return nil, err
 	}
@@ -83,7 +91,7 @@ func (c *CoverageCell) Service(ctx context.Context) (*Service, error) {
 
 // Region of the cell.
 func (c *CoverageCell) Region(ctx context.Context) (*Region, error) {
-	e, err := loadEntity(ctx, c.C.RegionID)
+	e, err := loadEntity(RequestOf(ctx), c.C.RegionID)
 	if err != nil {
 		return nil, err
 	}
@@ -96,26 +104,30 @@ func (c *CoverageCell) Provisions() int { return c.C.Provisions }
 
 // Providers are the distinct providers.
 func (c *CoverageCell) Providers(ctx context.Context) ([]Entity, error) {
-	nodes, err := loader.For(ctx).Node.LoadAll(ctx, c.C.Providers)
+	rq := RequestOf(ctx)
+	nodes, err := rq.l.Node.LoadAll(rq.ctx, c.C.Providers)
 	if err != nil {
 		return nil, err
 	}
-	return entities(nodes), nil
+	return entities(rq, nodes), nil
 }
 
 // Participation is an organisation with its pilots.
 type Participation struct{ P hub.Participation }
 
 // Node is the organisation or employer.
-func (p *Participation) Node(ctx context.Context) (Entity, error) { return loadEntity(ctx, p.P.NodeID) }
+func (p *Participation) Node(ctx context.Context) (Entity, error) {
+	return loadEntity(RequestOf(ctx), p.P.NodeID)
+}
 
 // Pilots it takes part in.
 func (p *Participation) Pilots(ctx context.Context) ([]*Pilot, error) {
-	nodes, err := loader.For(ctx).Node.LoadAll(ctx, p.P.PilotIDs)
+	rq := RequestOf(ctx)
+	nodes, err := rq.l.Node.LoadAll(rq.ctx, p.P.PilotIDs)
 	if err != nil {
 		return nil, err
 	}
-	return views[*Pilot](nodes), nil
+	return views[*Pilot](rq, nodes), nil
 }
 
 // Count of pilots.

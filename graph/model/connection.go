@@ -93,7 +93,7 @@ type (
 
 // NodeRelationships pages the relationships of node id: the
 // Entity.relationships field.
-func NodeRelationships(ctx context.Context, id string, types []RelationshipType, direction *Direction, args PageArgs, orderBy []*RelationshipOrder) (*RelationshipConnection, error) {
+func NodeRelationships(rq *Request, id string, types []RelationshipType, direction *Direction, args PageArgs, orderBy []*RelationshipOrder) (*RelationshipConnection, error) {
 	opts, err := ListOptions(args, RelationshipOrders(orderBy), hub.RelationshipOrderFields, hub.OrderByType)
 	if err != nil {
 		return nil, err
@@ -102,33 +102,33 @@ func NodeRelationships(ctx context.Context, id string, types []RelationshipType,
 	if direction != nil {
 		dir = hub.Direction(*direction)
 	}
-	all, err := adjacent(ctx, id, dir, RelationshipTypes(types))
+	all, err := adjacent(rq, id, dir, RelationshipTypes(types))
 	if err != nil {
 		return nil, err
 	}
 	page, more := hub.PageRelationships(all, opts)
-	return NewConnection(RelationshipEdges(page, opts.OrderBy), args, more, func(context.Context) (int, error) {
+	return NewConnection(RelationshipEdges(rq, page, opts.OrderBy), args, more, func(context.Context) (int, error) {
 		return len(all), nil
 	}), nil
 }
 
 // RelationshipEdges wraps a page of relationships with their cursors.
-func RelationshipEdges(page []*hub.Relationship, orders []hub.Order) []*RelationshipEdge {
+func RelationshipEdges(rq *Request, page []*hub.Relationship, orders []hub.Order) []*RelationshipEdge {
 	edges := make([]*RelationshipEdge, len(page))
 	for i, r := range page {
 		edges[i] = &RelationshipEdge{
 			Cursor: hub.EncodeCursor(orders, hub.RelationshipOrderValues(r, orders), r.ID),
-			Node:   NewRelationship(r),
+			Node:   NewRelationship(rq, r),
 		}
 	}
 	return edges
 }
 
 // NodeEdges wraps a page of nodes, as T, with their cursors.
-func NodeEdges[T Node](page []*hub.Node, orders []hub.Order) []*Edge[T] {
+func NodeEdges[T Node](rq *Request, page []*hub.Node, orders []hub.Order) []*Edge[T] {
 	edges := make([]*Edge[T], 0, len(page))
 	for _, n := range page {
-		if v, ok := View(n).(T); ok {
+		if v, ok := View(rq, n).(T); ok {
 			edges = append(edges, &Edge[T]{Cursor: hub.EncodeCursor(orders, hub.NodeOrderValues(n, orders), n.ID), Node: v})
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"slices"
 
 	"github.com/otehub/hub"
-	"github.com/otehub/hub/graph/loader"
 	"github.com/otehub/hub/network"
 )
 
@@ -13,13 +12,14 @@ import (
 type Network struct {
 	G       *network.Graph
 	Degrees map[string]network.Degrees
+	Rq      *Request
 }
 
 // Nodes of the subgraph.
 func (n *Network) Nodes() []*NetworkNode {
 	out := make([]*NetworkNode, len(n.G.Nodes))
 	for i, x := range n.G.Nodes {
-		out[i] = &NetworkNode{n: x, d: n.Degrees[x.ID]}
+		out[i] = &NetworkNode{n: x, d: n.Degrees[x.ID], rq: n.Rq}
 	}
 	return out
 }
@@ -28,7 +28,7 @@ func (n *Network) Nodes() []*NetworkNode {
 func (n *Network) Edges() []*NetworkEdge {
 	out := make([]*NetworkEdge, len(n.G.Edges))
 	for i, r := range n.G.Edges {
-		out[i] = &NetworkEdge{r}
+		out[i] = &NetworkEdge{r, n.Rq}
 	}
 	return out
 }
@@ -38,19 +38,20 @@ func (n *Network) Truncated() bool { return n.G.Truncated }
 
 // NetworkNode is a node of a subgraph.
 type NetworkNode struct {
-	n *hub.Node
-	d network.Degrees
+	n  *hub.Node
+	d  network.Degrees
+	rq *Request
 }
 
 // ID of the node.
 func (n *NetworkNode) ID() string { return n.n.ID }
 
 // Node is the entity.
-func (n *NetworkNode) Node() Entity { return EntityOf(n.n) }
+func (n *NetworkNode) Node() Entity { return EntityOf(n.rq, n.n) }
 
 // Label is the name in a language.
-func (n *NetworkNode) Label(ctx context.Context, language *Language) string {
-	return n.n.DisplayName(lang(ctx, language))
+func (n *NetworkNode) Label(language *Language) string {
+	return n.n.DisplayName(n.rq.language(language))
 }
 
 // Kind of the node.
@@ -72,7 +73,10 @@ func (n *NetworkNode) InDegree() int { return n.d.In }
 func (n *NetworkNode) OutDegree() int { return n.d.Out }
 
 // NetworkEdge is a relationship of a subgraph.
-type NetworkEdge struct{ r *hub.Relationship }
+type NetworkEdge struct {
+	r  *hub.Relationship
+	rq *Request
+}
 
 // ID of the relationship.
 func (e *NetworkEdge) ID() string { return e.r.ID }
@@ -90,7 +94,7 @@ func (e *NetworkEdge) Type() RelationshipType { return RelationshipType(e.r.Type
 func (e *NetworkEdge) Directed() bool { return true }
 
 // Relationship with its properties.
-func (e *NetworkEdge) Relationship() *Relationship { return NewRelationship(e.r) }
+func (e *NetworkEdge) Relationship() *Relationship { return NewRelationship(e.rq, e.r) }
 
 // Path is a path through the network.
 type Path struct{ P network.Path }
@@ -100,23 +104,25 @@ func (p *Path) Length() int { return len(p.P.EdgeIDs) }
 
 // Nodes in order.
 func (p *Path) Nodes(ctx context.Context) ([]Entity, error) {
-	nodes, err := loader.For(ctx).Node.LoadAll(ctx, p.P.NodeIDs)
+	rq := RequestOf(ctx)
+	nodes, err := rq.l.Node.LoadAll(rq.ctx, p.P.NodeIDs)
 	if err != nil {
 		return nil, err
 	}
-	return entities(nodes), nil
+	return entities(rq, nodes), nil
 }
 
 // Edges in order.
 func (p *Path) Edges(ctx context.Context) ([]*Relationship, error) {
-	rels, err := loader.For(ctx).Relationship.LoadAll(ctx, p.P.EdgeIDs)
+	rq := RequestOf(ctx)
+	rels, err := rq.l.Relationship.LoadAll(rq.ctx, p.P.EdgeIDs)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]*Relationship, 0, len(rels))
 	for _, r := range rels {
 		if r != nil {
-			out = append(out, NewRelationship(r))
+			out = append(out, NewRelationship(rq, r))
 		}
 	}
 	return out, nil
@@ -131,6 +137,7 @@ type NetworkMetrics struct {
 	BrokerList                           []network.Broker
 	// PilotsOf lists, per broker, the pilots it takes part in.
 	PilotsOf map[string][]string
+	Rq       *Request
 }
 
 // Nodes are the per-node metrics.
@@ -154,7 +161,7 @@ func (m *NetworkMetrics) Communities() []*Community {
 	}
 	out := make([]*Community, len(members))
 	for i, ms := range members {
-		out[i] = &Community{id: i, members: ms}
+		out[i] = &Community{id: i, members: ms, rq: m.Rq}
 	}
 	slices.SortStableFunc(out, func(a, b *Community) int { return len(b.members) - len(a.members) })
 	return out
@@ -182,7 +189,7 @@ type NodeMetrics struct {
 }
 
 // Node is the entity.
-func (x *NodeMetrics) Node() Entity { return EntityOf(x.n) }
+func (x *NodeMetrics) Node() Entity { return EntityOf(x.m.Rq, x.n) }
 
 // Degree in the multigraph.
 func (x *NodeMetrics) Degree() int { return x.m.Degrees[x.n.ID].Total }
@@ -215,6 +222,7 @@ func (x *NodeMetrics) Community() int { return x.m.Partition.Community[x.n.ID] }
 type Community struct {
 	id      int
 	members []*hub.Node
+	rq      *Request
 }
 
 // ID is the community index.
@@ -224,7 +232,7 @@ func (c *Community) ID() int { return c.id }
 func (c *Community) Size() int { return len(c.members) }
 
 // Members of the community.
-func (c *Community) Members() []Entity { return entities(c.members) }
+func (c *Community) Members() []Entity { return entities(c.rq, c.members) }
 
 // Broker is an organisation connecting pilots.
 type Broker struct {
@@ -233,41 +241,49 @@ type Broker struct {
 }
 
 // Node is the organisation.
-func (b *Broker) Node(ctx context.Context) (Entity, error) { return loadEntity(ctx, b.b.NodeID) }
+func (b *Broker) Node(ctx context.Context) (Entity, error) {
+	return loadEntity(RequestOf(ctx), b.b.NodeID)
+}
 
 // Pilots it takes part in.
 func (b *Broker) Pilots(ctx context.Context) ([]*Pilot, error) {
-	nodes, err := loader.For(ctx).Node.LoadAll(ctx, b.pilots)
+	rq := RequestOf(ctx)
+	nodes, err := rq.l.Node.LoadAll(rq.ctx, b.pilots)
 	if err != nil {
 		return nil, err
 	}
-	return views[*Pilot](nodes), nil
+	return views[*Pilot](rq, nodes), nil
 }
 
 // Score is the number of pilot pairs it alone connects.
 func (b *Broker) Score() int { return b.b.Pairs }
 
 // NetworkDiff is what changed between two days.
-type NetworkDiff struct{ D *network.Delta }
+type NetworkDiff struct {
+	D  *network.Delta
+	Rq *Request
+}
 
 // AppearedNodes are active on to only.
-func (d *NetworkDiff) AppearedNodes() []Entity { return entities(d.D.NodesAppeared) }
+func (d *NetworkDiff) AppearedNodes() []Entity { return entities(d.Rq, d.D.NodesAppeared) }
 
 // EndedNodes are active on from only.
-func (d *NetworkDiff) EndedNodes() []Entity { return entities(d.D.NodesEnded) }
+func (d *NetworkDiff) EndedNodes() []Entity { return entities(d.Rq, d.D.NodesEnded) }
 
 // AppearedRelationships are active on to only.
 func (d *NetworkDiff) AppearedRelationships() []*Relationship {
-	return relationships(d.D.EdgesAppeared)
+	return relationships(d.Rq, d.D.EdgesAppeared)
 }
 
 // EndedRelationships are active on from only.
-func (d *NetworkDiff) EndedRelationships() []*Relationship { return relationships(d.D.EdgesEnded) }
+func (d *NetworkDiff) EndedRelationships() []*Relationship {
+	return relationships(d.Rq, d.D.EdgesEnded)
+}
 
-func relationships(rs []*hub.Relationship) []*Relationship {
+func relationships(rq *Request, rs []*hub.Relationship) []*Relationship {
 	out := make([]*Relationship, len(rs))
 	for i, r := range rs {
-		out[i] = NewRelationship(r)
+		out[i] = NewRelationship(rq, r)
 	}
 	return out
 }

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/otehub/hub"
-	"github.com/otehub/hub/graph/loader"
 )
 
 // Node is any object with a global id.
@@ -26,7 +25,8 @@ type Entity interface {
 // Base holds what every entity kind has; the kind types embed it so that
 // the common fields are written once.
 type Base struct {
-	n *hub.Node
+	n  *hub.Node
+	rq *Request
 }
 
 // IsNode marks Base-derived types as GraphQL Nodes.
@@ -48,8 +48,8 @@ func (b Base) Kind() NodeKind { return NodeKind(b.n.Kind) }
 func (b Base) Key() string { return b.n.Key }
 
 // Name is the name in language, with fallback.
-func (b Base) Name(ctx context.Context, language *Language) string {
-	return b.n.DisplayName(lang(ctx, language))
+func (b Base) Name(language *Language) string {
+	return b.n.DisplayName(b.rq.language(language))
 }
 
 // Names are the names in every language.
@@ -62,8 +62,8 @@ func (b Base) Abbreviations() []string { return nonNil(b.n.Abbreviations) }
 func (b Base) Aliases() []string { return nonNil(b.n.Aliases) }
 
 // Description is the description in language, with fallback.
-func (b Base) Description(ctx context.Context, language *Language) *string {
-	return optional(b.n.Description.In(lang(ctx, language)))
+func (b Base) Description(language *Language) *string {
+	return optional(b.n.Description.In(b.rq.language(language)))
 }
 
 // Sources are the node's citations.
@@ -73,32 +73,32 @@ func (b Base) Sources() []*Citation { return citations(b.n.Sources) }
 func (b Base) Period() *hub.Period { return b.n.Period }
 
 // Goals are the goals in language, with fallback.
-func (b Base) Goals(ctx context.Context, language *Language) []string {
+func (b Base) Goals(language *Language) []string {
 	out := make([]string, 0, len(b.n.Goals))
 	for _, g := range b.n.Goals {
-		out = append(out, g.In(lang(ctx, language)))
+		out = append(out, g.In(b.rq.language(language)))
 	}
 	return out
 }
 
 // Regions are the regions the node is located in.
-func (b Base) Regions(ctx context.Context) ([]*Region, error) {
-	nodes, err := loader.For(ctx).Node.LoadAll(ctx, b.n.RegionIDs)
+func (b Base) Regions() ([]*Region, error) {
+	nodes, err := b.rq.l.Node.LoadAll(b.rq.ctx, b.n.RegionIDs)
 	if err != nil {
 		return nil, err
 	}
-	return views[*Region](nodes), nil
+	return views[*Region](b.rq, nodes), nil
 }
 
 // Relationships pages the node's relationships.
-func (b Base) Relationships(ctx context.Context, types []RelationshipType, direction *Direction, first *int, after *string, last *int, before *string, orderBy []*RelationshipOrder) (*RelationshipConnection, error) {
-	return NodeRelationships(ctx, b.n.ID, types, direction, PageArgs{First: first, After: after, Last: last, Before: before}, orderBy)
+func (b Base) Relationships(types []RelationshipType, direction *Direction, first *int, after *string, last *int, before *string, orderBy []*RelationshipOrder) (*RelationshipConnection, error) {
+	return NodeRelationships(b.rq, b.n.ID, types, direction, PageArgs{First: first, After: after, Last: last, Before: before}, orderBy)
 }
 
 // related returns the entities at the other end of the relationships f
 // follows from the node, each once, in relationship order.
-func (b Base) related(ctx context.Context, f Follow) ([]Entity, error) {
-	rels, err := adjacent(ctx, b.n.ID, f.Dir, f.Types)
+func (b Base) related(f Follow) ([]Entity, error) {
+	rels, err := adjacent(b.rq, b.n.ID, f.Dir, f.Types)
 	if err != nil {
 		return nil, err
 	}
@@ -108,16 +108,16 @@ func (b Base) related(ctx context.Context, f Follow) ([]Entity, error) {
 			ids = append(ids, id)
 		}
 	}
-	nodes, err := loader.For(ctx).Node.LoadAll(ctx, ids)
+	nodes, err := b.rq.l.Node.LoadAll(b.rq.ctx, ids)
 	if err != nil {
 		return nil, err
 	}
-	return entities(nodes), nil
+	return entities(b.rq, nodes), nil
 }
 
 // parent returns the target of the node's PART_OF relationship.
-func (b Base) parent(ctx context.Context) (Entity, error) {
-	p, err := b.related(ctx, FollowParent)
+func (b Base) parent() (Entity, error) {
+	p, err := b.related(FollowParent)
 	if err != nil || len(p) == 0 {
 		return nil, err
 	}
@@ -125,8 +125,8 @@ func (b Base) parent(ctx context.Context) (Entity, error) {
 }
 
 // children returns the nodes whose PART_OF points here.
-func (b Base) children(ctx context.Context) ([]Entity, error) {
-	return b.related(ctx, FollowChildren)
+func (b Base) children() ([]Entity, error) {
+	return b.related(FollowChildren)
 }
 
 // Status derives the status of a dated node today.
@@ -139,10 +139,10 @@ type Organisation struct{ Base }
 func (o *Organisation) Type() OrganisationType { return OrganisationType(o.n.Type) }
 
 // Parent is the organisation this one belongs to.
-func (o *Organisation) Parent(ctx context.Context) (Entity, error) { return o.parent(ctx) }
+func (o *Organisation) Parent() (Entity, error) { return o.parent() }
 
 // Children are the organisations that belong to this one.
-func (o *Organisation) Children(ctx context.Context) ([]Entity, error) { return o.children(ctx) }
+func (o *Organisation) Children() ([]Entity, error) { return o.children() }
 
 // Employer is an employer.
 type Employer struct{ Base }
@@ -157,10 +157,10 @@ type Programme struct{ Base }
 func (p *Programme) Type() ProgrammeType { return ProgrammeType(p.n.Type) }
 
 // Parent is the programme of a sub-project.
-func (p *Programme) Parent(ctx context.Context) (Entity, error) { return p.parent(ctx) }
+func (p *Programme) Parent() (Entity, error) { return p.parent() }
 
 // Children are the sub-projects and pilots of the programme.
-func (p *Programme) Children(ctx context.Context) ([]Entity, error) { return p.children(ctx) }
+func (p *Programme) Children() ([]Entity, error) { return p.children() }
 
 // Pilot is a regional pilot.
 type Pilot struct{ Base }
@@ -174,48 +174,48 @@ func (p *Pilot) ShortName() *string {
 }
 
 // Themes of the pilot.
-func (p *Pilot) Themes(ctx context.Context) ([]*Theme, error) {
-	return relatedOf[*Theme](ctx, p.Base, FollowThemes)
+func (p *Pilot) Themes() ([]*Theme, error) {
+	return relatedOf[*Theme](p.Base, FollowThemes)
 }
 
 // Administrators of the pilot.
-func (p *Pilot) Administrators(ctx context.Context) ([]Entity, error) {
-	return p.related(ctx, FollowAdministrators)
+func (p *Pilot) Administrators() ([]Entity, error) {
+	return p.related(FollowAdministrators)
 }
 
 // Partners of the pilot.
-func (p *Pilot) Partners(ctx context.Context) ([]Entity, error) {
-	return p.related(ctx, FollowPartners)
+func (p *Pilot) Partners() ([]Entity, error) {
+	return p.related(FollowPartners)
 }
 
 // Experts of the pilot.
-func (p *Pilot) Experts(ctx context.Context) ([]Entity, error) {
-	return p.related(ctx, FollowExperts)
+func (p *Pilot) Experts() ([]Entity, error) {
+	return p.related(FollowExperts)
 }
 
 // Services the pilot provides.
-func (p *Pilot) Services(ctx context.Context) ([]*Service, error) {
-	return relatedOf[*Service](ctx, p.Base, FollowServices)
+func (p *Pilot) Services() ([]*Service, error) {
+	return relatedOf[*Service](p.Base, FollowServices)
 }
 
 // Programme the pilot belongs to.
-func (p *Pilot) Programme(ctx context.Context) (Entity, error) { return p.parent(ctx) }
+func (p *Pilot) Programme() (Entity, error) { return p.parent() }
 
 // Contacts of the pilot.
-func (p *Pilot) Contacts(ctx context.Context) ([]*Contact, error) {
-	return relatedOf[*Contact](ctx, p.Base, FollowContacts)
+func (p *Pilot) Contacts() ([]*Contact, error) {
+	return relatedOf[*Contact](p.Base, FollowContacts)
 }
 
 // Funding records of the pilot, one per FUNDS relationship.
-func (p *Pilot) Funding(ctx context.Context) ([]*Funding, error) {
-	rels, err := adjacent(ctx, p.n.ID, FollowFunding.Dir, FollowFunding.Types)
+func (p *Pilot) Funding() ([]*Funding, error) {
+	rels, err := adjacent(p.rq, p.n.ID, FollowFunding.Dir, FollowFunding.Types)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]*Funding, 0, len(rels))
 	for _, r := range rels {
 		if r.Amount != nil {
-			out = append(out, &Funding{r: r})
+			out = append(out, &Funding{r: r, rq: p.rq})
 		}
 	}
 	return out, nil
@@ -228,18 +228,18 @@ type Service struct{ Base }
 func (s *Service) Type() ServiceType { return ServiceType(s.n.Type) }
 
 // Providers of the service.
-func (s *Service) Providers(ctx context.Context) ([]Entity, error) {
-	return s.related(ctx, FollowProviders)
+func (s *Service) Providers() ([]Entity, error) {
+	return s.related(FollowProviders)
 }
 
 // TargetGroups the service serves.
-func (s *Service) TargetGroups(ctx context.Context) ([]*TargetGroup, error) {
-	return relatedOf[*TargetGroup](ctx, s.Base, FollowTargetGroups)
+func (s *Service) TargetGroups() ([]*TargetGroup, error) {
+	return relatedOf[*TargetGroup](s.Base, FollowTargetGroups)
 }
 
 // Themes of the service.
-func (s *Service) Themes(ctx context.Context) ([]*Theme, error) {
-	return relatedOf[*Theme](ctx, s.Base, FollowThemes)
+func (s *Service) Themes() ([]*Theme, error) {
+	return relatedOf[*Theme](s.Base, FollowThemes)
 }
 
 // Region is a region or municipality.
@@ -252,8 +252,8 @@ func (r *Region) Level() RegionLevel { return RegionLevel(r.n.Type) }
 func (r *Region) Code() string { return r.n.Code }
 
 // Parent is the region of a municipality.
-func (r *Region) Parent(ctx context.Context) (*Region, error) {
-	p, err := relatedOf[*Region](ctx, r.Base, FollowParent)
+func (r *Region) Parent() (*Region, error) {
+	p, err := relatedOf[*Region](r.Base, FollowParent)
 	if err != nil || len(p) == 0 {
 		return nil, err
 	}
@@ -261,32 +261,32 @@ func (r *Region) Parent(ctx context.Context) (*Region, error) {
 }
 
 // Children are the municipalities of a region.
-func (r *Region) Children(ctx context.Context) ([]*Region, error) {
-	return relatedOf[*Region](ctx, r.Base, FollowChildren)
+func (r *Region) Children() ([]*Region, error) {
+	return relatedOf[*Region](r.Base, FollowChildren)
 }
 
 // TargetGroup is a target group.
 type TargetGroup struct{ Base }
 
 // ServedBy lists what serves the group.
-func (t *TargetGroup) ServedBy(ctx context.Context) ([]Entity, error) {
-	return t.related(ctx, FollowServedBy)
+func (t *TargetGroup) ServedBy() ([]Entity, error) {
+	return t.related(FollowServedBy)
 }
 
 // Theme is a programme theme.
 type Theme struct{ Base }
 
 // Members are the nodes with the theme.
-func (t *Theme) Members(ctx context.Context) ([]Entity, error) {
-	return t.related(ctx, FollowMembers)
+func (t *Theme) Members() ([]Entity, error) {
+	return t.related(FollowMembers)
 }
 
 // Agreement is an agreement.
 type Agreement struct{ Base }
 
 // Signatories of the agreement.
-func (a *Agreement) Signatories(ctx context.Context) ([]Entity, error) {
-	return a.related(ctx, FollowSignatories)
+func (a *Agreement) Signatories() ([]Entity, error) {
+	return a.related(FollowSignatories)
 }
 
 // Event is an event.
@@ -296,26 +296,26 @@ type Event struct{ Base }
 func (e *Event) Type() EventType { return EventType(e.n.Type) }
 
 // Organisers of the event.
-func (e *Event) Organisers(ctx context.Context) ([]Entity, error) {
-	return e.related(ctx, FollowOrganisers)
+func (e *Event) Organisers() ([]Entity, error) {
+	return e.related(FollowOrganisers)
 }
 
 // Participants of the event.
-func (e *Event) Participants(ctx context.Context) ([]Entity, error) {
-	return e.related(ctx, FollowParticipants)
+func (e *Event) Participants() ([]Entity, error) {
+	return e.related(FollowParticipants)
 }
 
 // Training is a training.
 type Training struct{ Base }
 
 // Organisers of the training.
-func (t *Training) Organisers(ctx context.Context) ([]Entity, error) {
-	return t.related(ctx, FollowOrganisers)
+func (t *Training) Organisers() ([]Entity, error) {
+	return t.related(FollowOrganisers)
 }
 
 // Participants of the training.
-func (t *Training) Participants(ctx context.Context) ([]Entity, error) {
-	return t.related(ctx, FollowParticipants)
+func (t *Training) Participants() ([]Entity, error) {
+	return t.related(FollowParticipants)
 }
 
 // Contact is a contact person. Contact details are personal data.
@@ -341,8 +341,8 @@ func (c *Contact) Phone(ctx context.Context) *string {
 }
 
 // Employers of the person.
-func (c *Contact) Employers(ctx context.Context) ([]Entity, error) {
-	return c.related(ctx, FollowEmployers)
+func (c *Contact) Employers() ([]Entity, error) {
+	return c.related(FollowEmployers)
 }
 
 // SourceDocument is a source document. It is a Node but not an Entity.

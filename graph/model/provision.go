@@ -1,67 +1,68 @@
 package model
 
 import (
-	"context"
 	"slices"
 
 	"github.com/otehub/hub"
-	"github.com/otehub/hub/graph/loader"
 )
 
 // Provision is a view of a domain provision.
-type Provision struct{ p *hub.Provision }
+type Provision struct {
+	p  *hub.Provision
+	rq *Request
+}
 
 // NewProvision views p.
-func NewProvision(p *hub.Provision) *Provision { return &Provision{p} }
+func NewProvision(rq *Request, p *hub.Provision) *Provision { return &Provision{p, rq} }
 
 // ID is the row's stable id.
 func (p *Provision) ID() string { return p.p.ID }
 
 // Provider provides the service.
-func (p *Provision) Provider() Entity { return EntityOf(p.p.Provider) }
+func (p *Provision) Provider() Entity { return EntityOf(p.rq, p.p.Provider) }
 
 // Service is provided.
-func (p *Provision) Service() *Service { return &Service{Base{p.p.Service}} }
+func (p *Provision) Service() *Service { return &Service{Base{p.p.Service, p.rq}} }
 
 // Recipient is who it is for.
-func (p *Provision) Recipient() Entity { return EntityOf(p.p.Recipient) }
+func (p *Provision) Recipient() Entity { return EntityOf(p.rq, p.p.Recipient) }
 
 // Basis says how the recipient is known.
 func (p *Provision) Basis() ProvisionBasis { return ProvisionBasis(p.p.Basis) }
 
 // Context is the pilot or programme.
-func (p *Provision) Context() Entity { return EntityOf(p.p.Context) }
+func (p *Provision) Context() Entity { return EntityOf(p.rq, p.p.Context) }
 
 // Period is when both relationships hold.
 func (p *Provision) Period() *hub.Period { return p.p.Period }
 
 // Regions of the provider and service.
-func (p *Provision) Regions(ctx context.Context) ([]*Region, error) {
-	nodes, err := loader.For(ctx).Node.LoadAll(ctx, p.p.RegionIDs)
+func (p *Provision) Regions() ([]*Region, error) {
+	nodes, err := p.rq.l.Node.LoadAll(p.rq.ctx, p.p.RegionIDs)
 	if err != nil {
 		return nil, err
 	}
-	return views[*Region](nodes), nil
+	return views[*Region](p.rq, nodes), nil
 }
 
 // Themes of the service and provider.
-func (p *Provision) Themes(ctx context.Context) ([]*Theme, error) {
-	nodes, err := loader.For(ctx).Node.LoadAll(ctx, p.p.ThemeIDs)
+func (p *Provision) Themes() ([]*Theme, error) {
+	nodes, err := p.rq.l.Node.LoadAll(p.rq.ctx, p.p.ThemeIDs)
 	if err != nil {
 		return nil, err
 	}
-	return views[*Theme](nodes), nil
+	return views[*Theme](p.rq, nodes), nil
 }
 
 // Provides is the PROVIDES relationship.
-func (p *Provision) Provides() *Relationship { return NewRelationship(p.p.Provides) }
+func (p *Provision) Provides() *Relationship { return NewRelationship(p.rq, p.p.Provides) }
 
 // Serves is the SERVES relationship.
 func (p *Provision) Serves() *Relationship {
 	if p.p.Serves == nil {
 		return nil
 	}
-	return NewRelationship(p.p.Serves)
+	return NewRelationship(p.rq, p.p.Serves)
 }
 
 // Sources of both relationships, each citation once.

@@ -8,10 +8,13 @@ import (
 )
 
 // Relationship is a view of a domain relationship.
-type Relationship struct{ r *hub.Relationship }
+type Relationship struct {
+	r  *hub.Relationship
+	rq *Request
+}
 
 // NewRelationship views r.
-func NewRelationship(r *hub.Relationship) *Relationship { return &Relationship{r} }
+func NewRelationship(rq *Request, r *hub.Relationship) *Relationship { return &Relationship{r, rq} }
 
 // IsNode marks Relationship as a GraphQL Node.
 func (Relationship) IsNode() {}
@@ -26,10 +29,10 @@ func (r *Relationship) Key() string { return r.r.Key }
 func (r *Relationship) Type() RelationshipType { return RelationshipType(r.r.Type) }
 
 // From is the source end.
-func (r *Relationship) From(ctx context.Context) (Entity, error) { return loadEntity(ctx, r.r.FromID) }
+func (r *Relationship) From() (Entity, error) { return loadEntity(r.rq, r.r.FromID) }
 
 // To is the target end.
-func (r *Relationship) To(ctx context.Context) (Entity, error) { return loadEntity(ctx, r.r.ToID) }
+func (r *Relationship) To() (Entity, error) { return loadEntity(r.rq, r.r.ToID) }
 
 // Role of the source end.
 func (r *Relationship) Role() *string { return optional(r.r.Role) }
@@ -41,8 +44,8 @@ func (r *Relationship) Amount() *Money { return money(r.r.Amount) }
 func (r *Relationship) Period() *hub.Period { return r.r.Period }
 
 // Description in language, with fallback.
-func (r *Relationship) Description(ctx context.Context, language *Language) *string {
-	return optional(r.r.Description.In(lang(ctx, language)))
+func (r *Relationship) Description(language *Language) *string {
+	return optional(r.r.Description.In(r.rq.language(language)))
 }
 
 // Sources of the relationship.
@@ -63,7 +66,10 @@ func money(m *hub.Money) *Money {
 }
 
 // Funding is a FUNDS relationship seen from its recipient.
-type Funding struct{ r *hub.Relationship }
+type Funding struct {
+	r  *hub.Relationship
+	rq *Request
+}
 
 // Amount in major units.
 func (f *Funding) Amount() float64 { return money(f.r.Amount).Amount }
@@ -72,16 +78,16 @@ func (f *Funding) Amount() float64 { return money(f.r.Amount).Amount }
 func (f *Funding) Currency() string { return f.r.Amount.Currency }
 
 // Funder grants the money.
-func (f *Funding) Funder(ctx context.Context) (Entity, error) { return loadEntity(ctx, f.r.FromID) }
+func (f *Funding) Funder() (Entity, error) { return loadEntity(f.rq, f.r.FromID) }
 
 // Recipient receives it.
-func (f *Funding) Recipient(ctx context.Context) (Entity, error) { return loadEntity(ctx, f.r.ToID) }
+func (f *Funding) Recipient() (Entity, error) { return loadEntity(f.rq, f.r.ToID) }
 
 // Period the money covers.
 func (f *Funding) Period() *hub.Period { return f.r.Period }
 
 // Relationship is the FUNDS relationship.
-func (f *Funding) Relationship() *Relationship { return &Relationship{f.r} }
+func (f *Funding) Relationship() *Relationship { return &Relationship{f.r, f.rq} }
 
 // Sources of the figure.
 func (f *Funding) Sources() []*Citation { return citations(f.r.Sources) }

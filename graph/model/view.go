@@ -10,20 +10,63 @@ import (
 	"github.com/otehub/hub/graph/loader"
 )
 
+// Request is what the views of one GraphQL operation share: the
+// operation's context (loads run under it), its loaders and its preferred
+// language. Views carry it so that their fields need no context
+// argument: gqlgen resolves such fields in line, where it gives each
+// field that takes a context a goroutine of its own.
+type Request struct {
+	ctx  context.Context
+	l    *loader.Loaders
+	lang hub.Language
+}
+
+// NewRequest returns the request of the operation ctx belongs to, which
+// must carry the operation's loaders.
+func NewRequest(ctx context.Context) *Request {
+	return &Request{ctx: ctx, l: loader.For(ctx), lang: hub.LanguageFrom(ctx)}
+}
+
+type requestKey struct{}
+
+// WithRequest returns ctx carrying rq.
+func WithRequest(ctx context.Context, rq *Request) context.Context {
+	return context.WithValue(ctx, requestKey{}, rq)
+}
+
+// RequestOf returns the request ctx belongs to (graph.NewHandler installs
+// one per operation). It panics without one: that is a wiring bug.
+func RequestOf(ctx context.Context) *Request {
+	rq, ok := ctx.Value(requestKey{}).(*Request)
+	if !ok {
+		panic("model: no request in context; the GraphQL handler installs one per operation")
+	}
+	return rq
+}
+
+// language is the language a text field answers in: its argument, else
+// the request's preferred language.
+func (rq *Request) language(l *Language) hub.Language {
+	if l == nil {
+		return rq.lang
+	}
+	return hub.Language(strings.ToLower(string(*l)))
+}
+
 // View returns the GraphQL view of a domain node: the kind's type, or a
 // *SourceDocument. It returns nil for nil.
-func View(n *hub.Node) Node {
+func View(rq *Request, n *hub.Node) Node {
 	if n == nil {
 		return nil
 	}
 	if n.Kind == hub.KindSourceDocument {
 		return &SourceDocument{n}
 	}
-	return entity(n)
+	return entity(rq, n)
 }
 
-func entity(n *hub.Node) Entity {
-	b := Base{n}
+func entity(rq *Request, n *hub.Node) Entity {
+	b := Base{n, rq}
 	switch n.Kind {
 	case hub.KindOrganisation:
 		return &Organisation{b}
@@ -55,18 +98,18 @@ func entity(n *hub.Node) Entity {
 
 // EntityOf returns the entity view of n, or nil when n is nil or not an
 // entity.
-func EntityOf(n *hub.Node) Entity {
+func EntityOf(rq *Request, n *hub.Node) Entity {
 	if n == nil || n.Kind == hub.KindSourceDocument {
 		return nil
 	}
-	return entity(n)
+	return entity(rq, n)
 }
 
 // views keeps the nodes whose view is a T, skipping missing ones.
-func views[T Node](nodes []*hub.Node) []T {
+func views[T Node](rq *Request, nodes []*hub.Node) []T {
 	out := make([]T, 0, len(nodes))
 	for _, n := range nodes {
-		if v, ok := View(n).(T); ok {
+		if v, ok := View(rq, n).(T); ok {
 			out = append(out, v)
 		}
 	}
@@ -74,22 +117,22 @@ func views[T Node](nodes []*hub.Node) []T {
 }
 
 // entities views the nodes as entities, skipping missing ones.
-func entities(nodes []*hub.Node) []Entity {
+func entities(rq *Request, nodes []*hub.Node) []Entity {
 	out := make([]Entity, 0, len(nodes))
 	for _, n := range nodes {
-		if e := EntityOf(n); e != nil {
+		if e := EntityOf(rq, n); e != nil {
 			out = append(out, e)
 		}
 	}
 	return out
 }
 
-func loadEntity(ctx context.Context, id string) (Entity, error) {
-	n, err := loader.For(ctx).Node.Load(ctx, id)
+func loadEntity(rq *Request, id string) (Entity, error) {
+	n, err := rq.l.Node.Load(rq.ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if e := EntityOf(n); e != nil {
+	if e := EntityOf(rq, n); e != nil {
 		return e, nil
 	}
 	return nil, hub.Errorf(hub.EINTERNAL, "relationship end %s is missing", id)
@@ -97,12 +140,11 @@ func loadEntity(ctx context.Context, id string) (Entity, error) {
 
 // adjacent returns the relationships of node id in direction dir with one
 // of the types (any type when none), in the default relationship order.
-func adjacent(ctx context.Context, id string, dir hub.Direction, types []hub.RelationshipType) ([]*hub.Relationship, error) {
-	l := loader.For(ctx)
-	all, ok := l.Covered(id, dir, types)
+func adjacent(rq *Request, id string, dir hub.Direction, types []hub.RelationshipType) ([]*hub.Relationship, error) {
+	all, ok := rq.l.Covered(id, dir, types)
 	if !ok {
 		var err error
-		if all, err = l.Adjacent.Load(ctx, id); err != nil {
+		if all, err = rq.l.Adjacent.Load(rq.ctx, id); err != nil {
 			return nil, err
 		}
 	}
@@ -118,8 +160,8 @@ func adjacent(ctx context.Context, id string, dir hub.Direction, types []hub.Rel
 }
 
 // relatedOf is Base.related keeping only the ends that are a T.
-func relatedOf[T Node](ctx context.Context, b Base, f Follow) ([]T, error) {
-	es, err := b.related(ctx, f)
+func relatedOf[T Node](b Base, f Follow) ([]T, error) {
+	es, err := b.related(f)
 	if err != nil {
 		return nil, err
 	}
@@ -130,15 +172,6 @@ func relatedOf[T Node](ctx context.Context, b Base, f Follow) ([]T, error) {
 		}
 	}
 	return out, nil
-}
-
-// lang is the language a text field answers in: its argument, else the
-// request's preferred language.
-func lang(ctx context.Context, l *Language) hub.Language {
-	if l == nil {
-		return hub.LanguageFrom(ctx)
-	}
-	return hub.Language(strings.ToLower(string(*l)))
 }
 
 func optional(s string) *string {
