@@ -11621,7 +11621,7 @@ func (ec *executionContext) _Citation_document(ctx context.Context, field graphq
 			return ec.fieldContext_Citation_document(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Document(ctx)
+			return obj.Document()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.SourceDocument) graphql.Marshaler {
@@ -27384,20 +27384,19 @@ func (ec *executionContext) _Citation(ctx context.Context, sel ast.SelectionSet,
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Citation")
 		case "document":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Citation_document(ctx, field, obj)
-				})
+			out.Values[i] = ec._Citation_document(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "locator":
 			out.Values[i] = ec._Citation_locator(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "quote":
 			out.Values[i] = ec._Citation_quote(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))

@@ -67,7 +67,7 @@ func (b Base) Description(language *Language) *string {
 }
 
 // Sources are the node's citations.
-func (b Base) Sources() []*Citation { return citations(b.n.Sources) }
+func (b Base) Sources() []*Citation { return citations(b.rq, b.n.Sources) }
 
 // Period is the node's period, if any.
 func (b Base) Period() *hub.Period { return b.n.Period }

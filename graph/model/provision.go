@@ -75,7 +75,7 @@ func (p *Provision) Sources() []*Citation {
 			}
 		}
 	}
-	return citations(cs)
+	return citations(p.rq, cs)
 }
 
 // The provision connection types.

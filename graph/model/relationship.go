@@ -1,11 +1,6 @@
 package model
 
-import (
-	"context"
-
-	"github.com/otehub/hub"
-	"github.com/otehub/hub/graph/loader"
-)
+import "github.com/otehub/hub"
 
 // Relationship is a view of a domain relationship.
 type Relationship struct {
@@ -49,7 +44,7 @@ func (r *Relationship) Description(language *Language) *string {
 }
 
 // Sources of the relationship.
-func (r *Relationship) Sources() []*Citation { return citations(r.r.Sources) }
+func (r *Relationship) Sources() []*Citation { return citations(r.rq, r.r.Sources) }
 
 // Money is an amount in a currency.
 type Money struct {
@@ -90,14 +85,17 @@ func (f *Funding) Period() *hub.Period { return f.r.Period }
 func (f *Funding) Relationship() *Relationship { return &Relationship{f.r, f.rq} }
 
 // Sources of the figure.
-func (f *Funding) Sources() []*Citation { return citations(f.r.Sources) }
+func (f *Funding) Sources() []*Citation { return citations(f.rq, f.r.Sources) }
 
 // Citation is a view of a domain citation.
-type Citation struct{ c hub.Citation }
+type Citation struct {
+	c  hub.Citation
+	rq *Request
+}
 
 // Document is the cited source document.
-func (c *Citation) Document(ctx context.Context) (*SourceDocument, error) {
-	n, err := loader.For(ctx).Node.Load(ctx, c.c.SourceID)
+func (c *Citation) Document() (*SourceDocument, error) {
+	n, err := c.rq.l.Node.Load(c.rq.ctx, c.c.SourceID)
 	if err != nil {
 		return nil, err
 	}
@@ -113,10 +111,10 @@ func (c *Citation) Locator() *string { return optional(c.c.Locator) }
 // Quote is the supporting excerpt.
 func (c *Citation) Quote() *string { return optional(c.c.Quote) }
 
-func citations(cs []hub.Citation) []*Citation {
+func citations(rq *Request, cs []hub.Citation) []*Citation {
 	out := make([]*Citation, len(cs))
 	for i, c := range cs {
-		out[i] = &Citation{c}
+		out[i] = &Citation{c, rq}
 	}
 	return out
 }
