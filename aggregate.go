@@ -746,9 +746,10 @@ func Coverage(ctx context.Context, s Store, f ProvisionFilter) ([]CoverageCell, 
 }
 
 // CoverageGeneric is the reference implementation of Coverage over
-// Provisions.
+// the generic provision rows (ProvisionRowsGeneric): it needs no
+// hydrated provisions.
 func CoverageGeneric(ctx context.Context, s Store, f ProvisionFilter) ([]CoverageCell, error) {
-	rows, err := Provisions(ctx, s, f)
+	rows, err := ProvisionRowsGeneric(ctx, s, f)
 	if err != nil {
 		return nil, err
 	}
@@ -756,7 +757,7 @@ func CoverageGeneric(ctx context.Context, s Store, f ProvisionFilter) ([]Coverag
 	var order [][2]string
 	for _, p := range rows {
 		for _, region := range p.RegionIDs {
-			k := [2]string{p.Service.ID, region}
+			k := [2]string{p.ServiceID, region}
 			c, ok := cells[k]
 			if !ok {
 				c = &CoverageCell{ServiceID: k[0], RegionID: k[1]}
@@ -764,8 +765,8 @@ func CoverageGeneric(ctx context.Context, s Store, f ProvisionFilter) ([]Coverag
 				order = append(order, k)
 			}
 			c.Provisions++
-			if !slices.Contains(c.Providers, p.Provider.ID) {
-				c.Providers = append(c.Providers, p.Provider.ID)
+			if !slices.Contains(c.Providers, p.ProviderID) {
+				c.Providers = append(c.Providers, p.ProviderID)
 			}
 		}
 	}

@@ -1,11 +1,13 @@
 package hub
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -60,15 +62,186 @@ type ProvisionFilter struct {
 	AsOf *time.Time
 }
 
-// Provisions answers "who provides what to whom" over the store
-// primitives, in a fixed number of store calls: the PROVIDES
-// relationships, the SERVES and HAS_THEME relationships of their ends,
-// and the nodes involved. Rows are ordered by service name, provider
-// name, recipient name and id.
+// ProvisionRow is a provision before hydration: the ids and keys of
+// what it joins and what its filter and order need. Rows are cheap to
+// compute, order and page; HydrateProvisions turns the rows a caller
+// shows into Provisions.
+type ProvisionRow struct {
+	// ID is the provision's id (see Provision), derived from the keys.
+	ID                      string
+	ProvidesID, ProvidesKey string
+	// ServesID and ServesKey are empty when the basis is BasisNone.
+	ServesID, ServesKey string
+	Basis               ProvisionBasis
+	// RecipientID is empty without a recipient, ContextID when the
+	// provider is not a pilot or programme.
+	ProviderID, ServiceID, RecipientID, ContextID string
+	// ServiceName, ProviderName and RecipientName are the ends' sort
+	// names, the row's order values ("" without a recipient).
+	ServiceName, ProviderName, RecipientName string
+	// RegionIDs and ThemeIDs are as in Provision: sorted, each once,
+	// nil when none.
+	RegionIDs, ThemeIDs []string
+}
+
+// OrderValues returns the order-key values of a row (see
+// ProvisionOrder); they equal ProvisionOrderValues of its provision.
+func (r *ProvisionRow) OrderValues() []string {
+	return []string{r.ServiceName, r.ProviderName, r.RecipientName}
+}
+
+// ProvisionRowOrderValues is OrderValues as a function of a row value,
+// for PageOf.
+func ProvisionRowOrderValues(r ProvisionRow) []string { return r.OrderValues() }
+
+// ProvisionPusher is implemented by stores that compute provision rows
+// in the database. done=false (with no error) leaves the request to
+// ProvisionRowsGeneric. Rows may come in any order and without ID:
+// ProvisionRows derives the ids from the keys, normalises the region and
+// theme sets and orders the rows.
+type ProvisionPusher interface {
+	PushProvisionRows(ctx context.Context, f *ProvisionFilter) (rows []ProvisionRow, done bool, err error)
+}
+
+// ProvisionRows returns the rows of the provisions matching f, in the
+// provision order (service name, provider name, recipient name, id): in
+// the store when it can (ProvisionPusher), otherwise over the Store
+// primitives (ProvisionRowsGeneric).
+func ProvisionRows(ctx context.Context, s Store, f ProvisionFilter) ([]ProvisionRow, error) {
+	if p, ok := s.(ProvisionPusher); ok {
+		rows, done, err := p.PushProvisionRows(ctx, &f)
+		if err != nil {
+			return nil, err
+		}
+		if done {
+			for i := range rows {
+				r := &rows[i]
+				r.ID = provisionID(r.ProvidesKey, r.ServesKey)
+				r.RegionIDs, r.ThemeIDs = unique(r.RegionIDs), unique(r.ThemeIDs)
+			}
+			sortProvisionRows(rows)
+			return rows, nil
+		}
+	}
+	return ProvisionRowsGeneric(ctx, s, f)
+}
+
+// ProvisionRowsGeneric is the reference implementation of ProvisionRows
+// over the Store primitives.
+func ProvisionRowsGeneric(ctx context.Context, s Store, f ProvisionFilter) ([]ProvisionRow, error) {
+	rows, _, err := provisionRows(ctx, s, f)
+	return rows, err
+}
+
+// Provisions answers "who provides what to whom": the rows of
+// ProvisionRows, hydrated. Rows are ordered by service name, provider
+// name, recipient name and id. Callers that show a page should page
+// ProvisionRows and hydrate only the page (HydrateProvisions).
 func Provisions(ctx context.Context, s Store, f ProvisionFilter) ([]*Provision, error) {
-	provides, _, err := s.FindRelationships(ctx, RelationshipFilter{Types: []RelationshipType{Provides}, FromIDs: f.ProviderIDs, ToIDs: f.ServiceIDs}, ListOptions{First: Unlimited, Unordered: true})
+	if _, ok := s.(ProvisionPusher); ok {
+		rows, err := ProvisionRows(ctx, s, f)
+		if err != nil {
+			return nil, err
+		}
+		return HydrateProvisions(ctx, s, rows)
+	}
+	return ProvisionsGeneric(ctx, s, f)
+}
+
+// ProvisionsGeneric is the reference implementation of Provisions over
+// the Store primitives: the generic rows, hydrated from what computing
+// them read (no further store calls).
+func ProvisionsGeneric(ctx context.Context, s Store, f ProvisionFilter) ([]*Provision, error) {
+	rows, read, err := provisionRows(ctx, s, f)
 	if err != nil {
 		return nil, err
+	}
+	return read.hydrate(rows), nil
+}
+
+// HydrateProvisions builds the provisions of rows, in their order, with
+// one RelationshipsByID and one NodesByID call. A row whose relationship
+// or end was deleted since the rows were computed is left out.
+func HydrateProvisions(ctx context.Context, s Store, rows []ProvisionRow) ([]*Provision, error) {
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	var relIDs, nodeIDs []string
+	for _, r := range rows {
+		relIDs = append(relIDs, r.ProvidesID)
+		if r.ServesID != "" {
+			relIDs = append(relIDs, r.ServesID)
+		}
+		nodeIDs = append(nodeIDs, r.ProviderID, r.ServiceID)
+		if r.RecipientID != "" {
+			nodeIDs = append(nodeIDs, r.RecipientID)
+		}
+	}
+	relIDs, nodeIDs = unique(relIDs), unique(nodeIDs)
+	rels, err := s.RelationshipsByID(ctx, relIDs)
+	if err != nil {
+		return nil, err
+	}
+	nodes, err := s.NodesByID(ctx, nodeIDs)
+	if err != nil {
+		return nil, err
+	}
+	read := provisionReads{rels: make(map[string]*Relationship, len(rels)), nodes: make(map[string]*Node, len(nodes))}
+	for _, r := range rels {
+		if r != nil {
+			read.rels[r.ID] = r
+		}
+	}
+	for _, n := range nodes {
+		if n != nil {
+			read.nodes[n.ID] = n
+		}
+	}
+	return read.hydrate(rows), nil
+}
+
+// provisionReads are the relationships and nodes rows are hydrated from.
+type provisionReads struct {
+	rels  map[string]*Relationship
+	nodes map[string]*Node
+}
+
+// hydrate builds the provisions of rows from what was read.
+func (read provisionReads) hydrate(rows []ProvisionRow) []*Provision {
+	out := make([]*Provision, 0, len(rows))
+	for _, r := range rows {
+		p := &Provision{ID: r.ID, Basis: r.Basis, Provides: read.rels[r.ProvidesID],
+			Provider: read.nodes[r.ProviderID], Service: read.nodes[r.ServiceID],
+			RegionIDs: slices.Clone(r.RegionIDs), ThemeIDs: slices.Clone(r.ThemeIDs)}
+		if p.Provides == nil || p.Provider == nil || p.Service == nil {
+			continue
+		}
+		if r.ContextID != "" {
+			p.Context = p.Provider
+		}
+		if r.ServesID == "" {
+			p.Period = p.Provides.Period.clone()
+		} else {
+			p.Serves, p.Recipient = read.rels[r.ServesID], read.nodes[r.RecipientID]
+			if p.Serves == nil || p.Recipient == nil {
+				continue
+			}
+			p.Period = intersect(p.Provides.Period, p.Serves.Period)
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// provisionRows computes the ordered rows over the Store primitives, in
+// a fixed number of store calls: the PROVIDES relationships, the SERVES
+// and HAS_THEME relationships of their ends, and the nodes involved,
+// which it returns for hydration.
+func provisionRows(ctx context.Context, s Store, f ProvisionFilter) ([]ProvisionRow, provisionReads, error) {
+	var read provisionReads
+	provides, _, err := s.FindRelationships(ctx, RelationshipFilter{Types: []RelationshipType{Provides}, FromIDs: f.ProviderIDs, ToIDs: f.ServiceIDs}, ListOptions{First: Unlimited, Unordered: true})
+	if err != nil {
+		return nil, read, err
 	}
 	provides = activeRelationships(provides, f.AsOf)
 	var ends []string
@@ -78,16 +251,21 @@ func Provisions(ctx context.Context, s Store, f ProvisionFilter) ([]*Provision, 
 	ends = unique(ends)
 	around, _, err := s.FindRelationships(ctx, RelationshipFilter{Types: []RelationshipType{Serves, HasTheme}, FromIDs: ends}, ListOptions{First: Unlimited, Unordered: true})
 	if err != nil {
-		return nil, err
+		return nil, read, err
 	}
 	around = activeRelationships(around, f.AsOf)
+	read.rels = make(map[string]*Relationship, len(provides)+len(around))
 	serves := map[string][]*Relationship{}
 	themes := map[string][]string{}
 	ids := slices.Clone(ends)
+	for _, r := range provides {
+		read.rels[r.ID] = r
+	}
 	for _, r := range around {
 		if r.Type == Serves {
 			serves[r.FromID] = append(serves[r.FromID], r)
 			ids = append(ids, r.ToID)
+			read.rels[r.ID] = r
 		} else {
 			themes[r.FromID] = append(themes[r.FromID], r.ToID)
 		}
@@ -95,7 +273,7 @@ func Provisions(ctx context.Context, s Store, f ProvisionFilter) ([]*Provision, 
 	ids = unique(ids)
 	list, err := s.NodesByID(ctx, ids)
 	if err != nil {
-		return nil, err
+		return nil, read, err
 	}
 	nodes := make(map[string]*Node, len(list))
 	for _, n := range list {
@@ -103,70 +281,65 @@ func Provisions(ctx context.Context, s Store, f ProvisionFilter) ([]*Provision, 
 			nodes[n.ID] = n
 		}
 	}
+	read.nodes = nodes
 
-	var out []*Provision
+	var out []ProvisionRow
 	for _, p := range provides {
 		provider, service := nodes[p.FromID], nodes[p.ToID]
 		if provider == nil || service == nil {
 			continue
 		}
-		rows := serves[service.ID]
+		rels := serves[service.ID]
 		basis := BasisService
-		if len(rows) == 0 {
-			rows, basis = serves[provider.ID], BasisProvider
+		if len(rels) == 0 {
+			rels, basis = serves[provider.ID], BasisProvider
 		}
 		// Filter before building rows: most of a filtered answer's
 		// cost would be rows it drops.
 		if !f.matchEnds(provider, service, themes) {
 			continue
 		}
-		base := Provision{Provides: p, Provider: provider, Service: service, Basis: basis,
+		base := ProvisionRow{ProvidesID: p.ID, ProvidesKey: p.Key, Basis: basis,
+			ProviderID: provider.ID, ServiceID: service.ID,
+			ServiceName: service.SortName, ProviderName: provider.SortName,
 			RegionIDs: unique(slices.Concat(provider.RegionIDs, service.RegionIDs)),
 			ThemeIDs:  unique(slices.Concat(themes[service.ID], themes[provider.ID]))}
 		if provider.Kind == KindPilot || provider.Kind == KindProgramme {
-			base.Context = provider
+			base.ContextID = provider.ID
 		}
-		if len(rows) == 0 {
+		if len(rels) == 0 {
 			row := base
 			row.Basis = BasisNone
-			if f.matchRecipient(&row) {
-				row.ID, row.Period = provisionID(p, nil), p.Period.clone()
-				out = append(out, &row)
+			if f.matchRecipient(&row, "") {
+				row.ID = provisionID(p.Key, "")
+				out = append(out, row)
 			}
 			continue
 		}
-		for _, sv := range rows {
+		for _, sv := range rels {
 			recipient := nodes[sv.ToID]
 			if recipient == nil {
 				continue
 			}
 			row := base
-			row.Serves, row.Recipient = sv, recipient
-			if f.matchRecipient(&row) {
-				row.ID, row.Period = provisionID(p, sv), intersect(p.Period, sv.Period)
-				out = append(out, &row)
+			row.ServesID, row.ServesKey = sv.ID, sv.Key
+			row.RecipientID, row.RecipientName = recipient.ID, recipient.SortName
+			if f.matchRecipient(&row, recipient.Kind) {
+				row.ID = provisionID(p.Key, sv.Key)
+				out = append(out, row)
 			}
 		}
 	}
-	sortProvisions(out)
-	return out, nil
+	sortProvisionRows(out)
+	return out, read, nil
 }
 
-// sortProvisions orders rows by their order values (provisionOrder),
-// then id, computing each row's values once.
-func sortProvisions(rows []*Provision) {
-	type keyed struct {
-		p    *Provision
-		vals []string
-	}
-	ks := make([]keyed, len(rows))
-	for i, p := range rows {
-		ks[i] = keyed{p, ProvisionOrderValues(p)}
-	}
-	slices.SortFunc(ks, func(a, b keyed) int { return compareKeys(provisionOrder, a.vals, a.p.ID, b.vals, b.p.ID) })
-	for i, k := range ks {
-		rows[i] = k.p
-	}
+// sortProvisionRows orders rows by their order values, then id.
+func sortProvisionRows(rows []ProvisionRow) {
+	slices.SortFunc(rows, func(a, b ProvisionRow) int {
+		return cmp.Or(strings.Compare(a.ServiceName, b.ServiceName), strings.Compare(a.ProviderName, b.ProviderName),
+			strings.Compare(a.RecipientName, b.RecipientName), strings.Compare(a.ID, b.ID))
+	})
 }
 
 // provisionOrder is the fixed order of provisions.
@@ -196,15 +369,12 @@ func (f *ProvisionFilter) matchEnds(provider, service *Node, themes map[string][
 		(anyOf(f.ThemeIDs, themes[service.ID]...) || anyOf(f.ThemeIDs, themes[provider.ID]...))
 }
 
-// matchRecipient checks the recipient and the basis.
-func (f *ProvisionFilter) matchRecipient(p *Provision) bool {
-	recipient, recipientKind := "", Kind("")
-	if p.Recipient != nil {
-		recipient, recipientKind = p.Recipient.ID, p.Recipient.Kind
-	}
-	return anyOf(f.RecipientIDs, recipient) &&
+// matchRecipient checks the recipient (of kind recipientKind) and the
+// basis.
+func (f *ProvisionFilter) matchRecipient(r *ProvisionRow, recipientKind Kind) bool {
+	return anyOf(f.RecipientIDs, r.RecipientID) &&
 		(len(f.RecipientKinds) == 0 || slices.Contains(f.RecipientKinds, recipientKind)) &&
-		(len(f.Bases) == 0 || slices.Contains(f.Bases, p.Basis))
+		(len(f.Bases) == 0 || slices.Contains(f.Bases, r.Basis))
 }
 
 // anyOf reports whether want is empty (no condition) or holds one of have.
@@ -212,11 +382,12 @@ func anyOf(want []string, have ...string) bool {
 	return len(want) == 0 || slices.ContainsFunc(have, func(h string) bool { return slices.Contains(want, h) })
 }
 
-// provisionID is stable and opaque; it is not a node id.
-func provisionID(provides, serves *Relationship) string {
-	key := provides.Key
-	if serves != nil {
-		key += "|" + serves.Key
+// provisionID is stable and opaque; it is not a node id. It hashes the
+// keys of the PROVIDES and (when there is one) the SERVES relationship.
+func provisionID(providesKey, servesKey string) string {
+	key := providesKey
+	if servesKey != "" {
+		key += "|" + servesKey
 	}
 	sum := sha256.Sum256([]byte(key))
 	return base64.RawURLEncoding.EncodeToString([]byte("Provision:" + hex.EncodeToString(sum[:10])))
@@ -247,7 +418,11 @@ func intersect(a, b *Period) *Period {
 	return out
 }
 
+// unique returns s sorted, each value once; nil when s is empty.
 func unique(s []string) []string {
+	if len(s) == 0 {
+		return nil
+	}
 	out := slices.Clone(s)
 	slices.Sort(out)
 	return slices.Compact(out)
