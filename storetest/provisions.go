@@ -2,7 +2,9 @@ package storetest
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/otehub/hub"
@@ -13,6 +15,7 @@ var provisionTests = []struct {
 	fn   func(t *testing.T, s hub.Store)
 }{
 	{"Provisions join who provides what to whom alike on every store", testProvisions},
+	{"ProvisionRows and hydrated provisions answer like the generic ones on every store", testProvisionRows},
 }
 
 // provisionNetwork: pilot p provides coaching (which serves students)
@@ -86,4 +89,138 @@ func testProvisions(t *testing.T, s hub.Store) {
 			t.Errorf("row %+v", got[0])
 		}
 	})
+}
+
+// testProvisionRows checks hub.ProvisionRows against
+// hub.ProvisionRowsGeneric, and hub.Provisions and hub.HydrateProvisions
+// against hub.ProvisionsGeneric: on a store that computes the rows in
+// the database (a hub.ProvisionPusher) this compares the database's rows
+// with the generic ones, in the same order and with the same ids.
+func testProvisionRows(t *testing.T, s hub.Store) {
+	nodes, rels := coverageNetwork()
+	// Ties: providers o2 and o3 and recipients students2 share sort
+	// names with o and students, so the id decides their order.
+	byKey := map[string]*hub.Node{}
+	for _, n := range nodes {
+		byKey[n.Key] = n
+	}
+	o2, o3 := node(hub.KindOrganisation, "o2", "Yhdistys"), node(hub.KindEmployer, "o3", "Yhdistys")
+	o2.RegionIDs = []string{byKey["r2"].ID}
+	students2 := node(hub.KindTargetGroup, "students2", "Opiskelijat")
+	nodes = append(nodes, o2, o3, students2)
+	byKey["o2"], byKey["o3"], byKey["students2"] = o2, o3, students2
+	rels = append(rels, rel(hub.Provides, o2, byKey["s1"], ""), rel(hub.Provides, o3, byKey["s1"], ""),
+		rel(hub.Provides, o3, byKey["s3"], ""), rel(hub.Serves, byKey["s1"], students2, ""))
+	mustApply(t, s, nodes, rels)
+	ids := func(keys ...string) []string {
+		out := make([]string, len(keys))
+		for i, k := range keys {
+			out[i] = byKey[k].ID
+		}
+		return out
+	}
+	render := func(rows []hub.ProvisionRow) string {
+		var b strings.Builder
+		for _, r := range rows {
+			fmt.Fprintf(&b, "%+v\n", r)
+		}
+		return b.String()
+	}
+	for _, tc := range []struct {
+		name string
+		f    hub.ProvisionFilter
+		// some: the filter selects rows (so that the comparison is not
+		// vacuous).
+		some bool
+	}{
+		{"all rows", hub.ProvisionFilter{}, true},
+		{"by service", hub.ProvisionFilter{ServiceIDs: ids("s1")}, true},
+		{"by service type", hub.ProvisionFilter{ServiceTypes: []string{"METHOD"}}, true},
+		{"by service types, one matching nothing", hub.ProvisionFilter{ServiceTypes: []string{"OPERATING_MODEL", "SERVICE"}}, true},
+		{"by provider", hub.ProvisionFilter{ProviderIDs: ids("o", "o3")}, true},
+		{"by recipient", hub.ProvisionFilter{RecipientIDs: ids("students", "unemployed")}, true},
+		{"by recipient kind", hub.ProvisionFilter{RecipientKinds: []hub.Kind{hub.KindEmployer}}, true},
+		{"by pilot", hub.ProvisionFilter{ContextIDs: ids("p", "prog")}, true},
+		{"by region", hub.ProvisionFilter{RegionIDs: ids("r2")}, true},
+		{"by region of the service", hub.ProvisionFilter{RegionIDs: ids("r3")}, true},
+		{"by theme", hub.ProvisionFilter{ThemeIDs: ids("t1")}, true},
+		{"by the provider's theme", hub.ProvisionFilter{ThemeIDs: ids("t2")}, true},
+		{"by basis", hub.ProvisionFilter{Bases: []hub.ProvisionBasis{hub.BasisProvider, hub.BasisNone}}, true},
+		{"as of 2017", hub.ProvisionFilter{AsOf: day("2017-06-01")}, true},
+		{"as of 2017, rows without a recipient", hub.ProvisionFilter{AsOf: day("2017-06-01"), Bases: []hub.ProvisionBasis{hub.BasisNone}}, true},
+		{"as of 2019", hub.ProvisionFilter{AsOf: day("2019-06-01")}, true},
+		{"as of 2019 by theme", hub.ProvisionFilter{AsOf: day("2019-06-01"), ThemeIDs: ids("t2")}, true},
+		{"as of 2010 by region", hub.ProvisionFilter{AsOf: day("2010-06-01"), RegionIDs: ids("r1")}, false},
+		{"every filter at once", hub.ProvisionFilter{ServiceIDs: ids("s1", "s3"), ServiceTypes: []string{"SERVICE"}, ProviderIDs: ids("q", "prog", "p"),
+			RecipientIDs: ids("students", "e", "unemployed"), ContextIDs: ids("q", "prog"), RegionIDs: ids("r1"), ThemeIDs: ids("t1", "t2"),
+			RecipientKinds: []hub.Kind{hub.KindTargetGroup, hub.KindEmployer}, Bases: []hub.ProvisionBasis{hub.BasisService, hub.BasisProvider}}, true},
+		{"the empty recipient and context select rows without them", hub.ProvisionFilter{RecipientIDs: []string{""}, ContextIDs: []string{"", ids("q")[0]}}, false},
+		{"the empty recipient kind and service type", hub.ProvisionFilter{RecipientKinds: []hub.Kind{""}, ServiceTypes: []string{"", "SERVICE"}, AsOf: day("2017-06-01")}, true},
+		{"filters that match nothing", hub.ProvisionFilter{ServiceTypes: []string{"OPERATING_MODEL"}}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := t.Context()
+			rows, err := hub.ProvisionRows(ctx, s, tc.f)
+			if err != nil {
+				t.Fatalf("ProvisionRows: %v", err)
+			}
+			generic, err := hub.ProvisionRowsGeneric(ctx, s, tc.f)
+			if err != nil {
+				t.Fatalf("ProvisionRowsGeneric: %v", err)
+			}
+			if !reflect.DeepEqual(rows, generic) && (len(rows) > 0 || len(generic) > 0) {
+				t.Errorf("ProvisionRows:\n%s\nProvisionRowsGeneric:\n%s", render(rows), render(generic))
+			}
+			if tc.some && len(generic) == 0 {
+				t.Fatal("the filter selects no rows: nothing compared")
+			}
+			want, err := hub.ProvisionsGeneric(ctx, s, tc.f)
+			if err != nil {
+				t.Fatalf("ProvisionsGeneric: %v", err)
+			}
+			if len(want) != len(generic) {
+				t.Fatalf("%d generic provisions for %d generic rows", len(want), len(generic))
+			}
+			for i, p := range want {
+				r := generic[i]
+				if p.ID != r.ID || !slices.Equal(hub.ProvisionOrderValues(p), r.OrderValues()) {
+					t.Errorf("row %d: provision %s %v, row %s %v", i, p.ID, hub.ProvisionOrderValues(p), r.ID, r.OrderValues())
+				}
+			}
+			got, err := hub.Provisions(ctx, s, tc.f)
+			if err != nil {
+				t.Fatalf("Provisions: %v", err)
+			}
+			if !reflect.DeepEqual(got, want) && (len(got) > 0 || len(want) > 0) {
+				t.Errorf("Provisions and ProvisionsGeneric disagree:\n got %s\nwant %s", renderProvisions(got), renderProvisions(want))
+			}
+			// A page hydrated alone is that part of the whole.
+			if len(rows) > 2 {
+				page, err := hub.HydrateProvisions(ctx, s, rows[1:3])
+				if err != nil {
+					t.Fatalf("HydrateProvisions: %v", err)
+				}
+				if !reflect.DeepEqual(page, want[1:3]) {
+					t.Errorf("a hydrated page:\n got %s\nwant %s", renderProvisions(page), renderProvisions(want[1:3]))
+				}
+			}
+		})
+	}
+}
+
+// renderProvisions shows provisions for a failure message.
+func renderProvisions(ps []*hub.Provision) string {
+	var b strings.Builder
+	for _, p := range ps {
+		recipient, serves := "-", "-"
+		if p.Recipient != nil {
+			recipient = p.Recipient.Key
+		}
+		if p.Serves != nil {
+			serves = p.Serves.Key
+		}
+		fmt.Fprintf(&b, "\n  %s %s>%s>%s:%s provides %s serves %s period %v regions %v themes %v",
+			p.ID, p.Provider.Key, p.Service.Key, recipient, p.Basis, p.Provides.Key, serves, p.Period, p.RegionIDs, p.ThemeIDs)
+	}
+	return b.String()
 }
