@@ -164,9 +164,6 @@ func (s *Store) FindNodes(ctx context.Context, f hub.NodeFilter, opts hub.ListOp
 		return nil, false, err
 	}
 	page, hasNext := hub.PageNodes(s.matchNodes(&f), opts)
-	for i, n := range page {
-		page[i] = n
-	}
 	return page, hasNext, nil
 }
 
@@ -238,9 +235,6 @@ func (s *Store) FindRelationships(ctx context.Context, f hub.RelationshipFilter,
 		return nil, false, err
 	}
 	page, hasNext := hub.PageRelationships(s.matchRelationships(&f), opts)
-	for i, r := range page {
-		page[i] = r
-	}
 	return page, hasNext, nil
 }
 
