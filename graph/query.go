@@ -56,8 +56,10 @@ func listRelationships(ctx context.Context, s hub.Store, where *model.Relationsh
 	return model.NewConnection(model.RelationshipEdges(model.RequestOf(ctx), page, opts.OrderBy), args, hasNext, count), nil
 }
 
-// listProvisions answers the provisions query: rows from
-// hub.Provisions, paged with the fixed provision order.
+// listProvisions answers the provisions query: the light rows of
+// hub.ProvisionRows (computed in the database when the store can),
+// paged with the fixed provision order; only the page is hydrated, so
+// that a page of a large answer reads a page of documents.
 func listProvisions(ctx context.Context, s hub.Store, where *model.ProvisionWhere, asOf *time.Time, args model.PageArgs) (*model.ProvisionConnection, error) {
 	f, err := provisionFilter(where, asOf)
 	if err != nil {
@@ -68,11 +70,15 @@ func listProvisions(ctx context.Context, s hub.Store, where *model.ProvisionWher
 	if err != nil {
 		return nil, err
 	}
-	all, err := hub.Provisions(ctx, s, f)
+	rows, err := hub.ProvisionRows(ctx, s, f)
 	if err != nil {
 		return nil, err
 	}
-	page, hasNext := hub.PageOf(all, opts, hub.ProvisionOrderValues, func(p *hub.Provision) string { return p.ID })
+	pageRows, hasNext := hub.PageProvisionRows(rows, opts)
+	page, err := hub.HydrateProvisions(ctx, s, pageRows)
+	if err != nil {
+		return nil, err
+	}
 	edges := make([]*model.ProvisionEdge, len(page))
 	for i, p := range page {
 		edges[i] = &model.ProvisionEdge{Cursor: hub.EncodeCursor(order, hub.ProvisionOrderValues(p), p.ID), Node: model.NewProvision(model.RequestOf(ctx), p)}
@@ -83,7 +89,7 @@ func listProvisions(ctx context.Context, s hub.Store, where *model.ProvisionWher
 			return nil, err
 		}
 	}
-	return model.NewConnection(edges, args, hasNext, func(context.Context) (int, error) { return len(all), nil }), nil
+	return model.NewConnection(edges, args, hasNext, func(context.Context) (int, error) { return len(rows), nil }), nil
 }
 
 // provisionFilter converts a provisions where input.
