@@ -12,15 +12,16 @@ import (
 
 // Provision rows run in the database as one aggregation pipeline over
 // the PROVIDES relationships: $match on the indexed type (and providers
-// and services), $lookup of the provider and the service (active ones
-// only), of the HAS_THEME relationships of both and of their SERVES
-// relationships with their recipients; then hub.ProvisionRowsGeneric's
-// rule for the rows (the service's recipients, else the provider's, else
-// one row without a recipient), $unwind of the rows, and a $project of
-// the light row: ids, keys, sort names, region and theme ids. No whole
-// document crosses the wire: the hub derives the ids from the keys,
-// orders and pages the rows, and hydrates only the page
-// (hub.HydrateProvisions).
+// and services); a $group per service and $lookup of its node (active
+// ones only), HAS_THEME and SERVES relationships (with their
+// recipients), then a $group per provider and the same lookups for it,
+// so that each end is looked up once rather than once per PROVIDES
+// relationship; then hub.ProvisionRowsGeneric's rule for the rows (the
+// service's recipients, else the provider's, else one row without a
+// recipient), $unwind of the rows, and a $project of the light row: ids,
+// keys, sort names, region and theme ids. No whole document crosses the
+// wire: the hub derives the ids from the keys, orders and pages the
+// rows, and hydrates only the page (hub.HydrateProvisions).
 
 var _ hub.ProvisionPusher = (*Store)(nil)
 
@@ -92,10 +93,11 @@ func toIDs(list string) bson.M {
 // fromId and toId, the provider (kind, regionIds, sortName) and service
 // (type, regionIds), regions (both ends' region ids), context, basis and
 // the row (rows: to, kind). rows adds what a hub.ProvisionRow needs and
-// the coverage matrix does not: the service's sortName, the serves
+// the coverage matrix does not: the service's sortName, the SERVES
 // relationship's id and key and the recipient's name in the row, and the
 // HAS_THEME relationships of both ends (serviceThemes, providerThemes:
-// to), which the coverage matrix only looks up to filter by theme.
+// to), which the coverage matrix only looks up to filter by theme. Each
+// filter applies as soon as what it needs is there.
 func provisionStages(f *hub.ProvisionFilter, rows bool) bson.A {
 	dated := f.AsOf != nil
 	var day time.Time
@@ -156,26 +158,15 @@ func provisionStages(f *hub.ProvisionFilter, rows bool) bson.A {
 		bson.M{"$match": active(relationshipFilter(&hub.RelationshipFilter{
 			Types: []hub.RelationshipType{hub.Provides}, FromIDs: f.ProviderIDs, ToIDs: f.ServiceIDs,
 		}))},
-		bson.M{"$project": bson.M{"key": 1, "fromId": 1, "toId": 1}},
-		node("fromId", "provider", "kind", "regionIds", "sortName"),
-		node("toId", "service", serviceFields...),
+		// Each service's node, themes and SERVES relationships are
+		// looked up once, not once per PROVIDES relationship: a service
+		// has many providers. Likewise each provider's, below.
+		bson.M{"$group": bson.M{"_id": "$toId", "provides": bson.M{"$push": bson.M{"_id": "$_id", "key": "$key", "fromId": "$fromId"}}}},
+		node("_id", "service", serviceFields...),
 		// A provision needs both ends.
-		bson.M{"$match": bson.M{"provider.0": bson.M{"$exists": true}, "service.0": bson.M{"$exists": true}}},
-		bson.M{"$set": bson.M{"provider": first("provider"), "service": first("service")}},
-		bson.M{"$set": bson.M{
-			// The provider's and the service's regions, each once.
-			"regions": bson.M{"$setUnion": bson.A{
-				bson.M{"$ifNull": bson.A{"$provider.regionIds", bson.A{}}},
-				bson.M{"$ifNull": bson.A{"$service.regionIds", bson.A{}}},
-			}},
-			// The pilot or programme a provision belongs to: its
-			// provider, when it is one.
-			"context": bson.M{"$cond": bson.A{
-				bson.M{"$in": bson.A{"$provider.kind", bson.A{hub.KindPilot, hub.KindProgramme}}}, "$provider._id", "",
-			}},
-		}},
+		bson.M{"$match": bson.M{"service.0": bson.M{"$exists": true}}},
+		bson.M{"$set": bson.M{"service": first("service")}},
 	}
-	var match bson.D
 	if len(f.ServiceTypes) > 0 {
 		types := bson.A{}
 		for _, t := range f.ServiceTypes {
@@ -185,24 +176,57 @@ func provisionStages(f *hub.ProvisionFilter, rows bool) bson.A {
 				types = append(types, nil)
 			}
 		}
-		match = append(match, bson.E{Key: "service.type", Value: bson.M{"$in": types}})
+		p = append(p, bson.M{"$match": bson.M{"service.type": bson.M{"$in": types}}})
 	}
+	// themes: the service's and the provider's themes (the theme nodes
+	// themselves are not checked, as in the generic rows).
+	themes := rows || len(f.ThemeIDs) > 0
+	if themes {
+		p = append(p, edges("_id", "serviceThemes", hub.HasTheme))
+	}
+	p = append(p,
+		edges("_id", "serviceServes", hub.Serves),
+		bson.M{"$unwind": "$provides"},
+		bson.M{"$group": bson.M{"_id": "$provides.fromId", "rows": bson.M{"$push": bson.M{
+			"_id": "$provides._id", "key": "$provides.key", "toId": "$_id",
+			"service": "$service", "serviceThemes": "$serviceThemes", "serviceServes": "$serviceServes",
+		}}}},
+		node("_id", "provider", "kind", "regionIds", "sortName"),
+		bson.M{"$match": bson.M{"provider.0": bson.M{"$exists": true}}},
+		bson.M{"$set": bson.M{
+			"provider": first("provider"),
+			// The pilot or programme a provision belongs to: its
+			// provider, when it is one.
+			"context": bson.M{"$let": bson.M{
+				"vars": bson.M{"p": first("provider")},
+				"in": bson.M{"$cond": bson.A{
+					bson.M{"$in": bson.A{"$$p.kind", bson.A{hub.KindPilot, hub.KindProgramme}}}, "$$p._id", "",
+				}},
+			}},
+		}},
+	)
 	if len(f.ContextIDs) > 0 {
-		match = append(match, bson.E{Key: "context", Value: in(f.ContextIDs)})
+		p = append(p, bson.M{"$match": bson.M{"context": in(f.ContextIDs)}})
 	}
+	if themes {
+		p = append(p, edges("_id", "providerThemes", hub.HasTheme))
+	}
+	p = append(p,
+		edges("_id", "providerServes", hub.Serves),
+		// One document per PROVIDES relationship again.
+		bson.M{"$unwind": "$rows"},
+		bson.M{"$replaceRoot": bson.M{"newRoot": bson.M{"$mergeObjects": bson.A{"$rows", bson.M{
+			"fromId": "$_id", "provider": "$provider", "context": "$context",
+			"providerThemes": "$providerThemes", "providerServes": "$providerServes",
+		}}}}},
+		// The provider's and the service's regions, each once.
+		bson.M{"$set": bson.M{"regions": bson.M{"$setUnion": bson.A{
+			bson.M{"$ifNull": bson.A{"$provider.regionIds", bson.A{}}},
+			bson.M{"$ifNull": bson.A{"$service.regionIds", bson.A{}}},
+		}}}},
+	)
 	if len(f.RegionIDs) > 0 {
-		match = append(match, bson.E{Key: "regions", Value: in(f.RegionIDs)})
-	}
-	if len(match) > 0 {
-		p = append(p, bson.M{"$match": match})
-	}
-	if rows || len(f.ThemeIDs) > 0 {
-		// The service's and the provider's themes (the theme nodes
-		// themselves are not checked, as in the generic rows).
-		p = append(p,
-			edges("toId", "serviceThemes", hub.HasTheme),
-			edges("fromId", "providerThemes", hub.HasTheme),
-		)
+		p = append(p, bson.M{"$match": bson.M{"regions": in(f.RegionIDs)}})
 	}
 	if len(f.ThemeIDs) > 0 {
 		p = append(p, bson.M{"$match": bson.M{"$or": bson.A{
@@ -222,8 +246,6 @@ func provisionStages(f *hub.ProvisionFilter, rows bool) bson.A {
 		row["id"], row["key"] = "$$this.id", "$$this.key"
 	}
 	p = append(p,
-		edges("toId", "serviceServes", hub.Serves),
-		edges("fromId", "providerServes", hub.Serves),
 		// The basis: the service's SERVES relationships when it has any
 		// (even if none of their recipients is there), else the
 		// provider's, else none.
@@ -249,7 +271,7 @@ func provisionStages(f *hub.ProvisionFilter, rows bool) bson.A {
 		}}}},
 		bson.M{"$unwind": "$rows"},
 	)
-	match = nil
+	var match bson.D
 	if len(f.RecipientIDs) > 0 {
 		match = append(match, bson.E{Key: "rows.to", Value: in(f.RecipientIDs)})
 	}
