@@ -268,9 +268,12 @@ func (s *Store) matchRelationships(f *hub.RelationshipFilter) []*hub.Relationshi
 	case len(f.NodeIDs) > 0:
 		nodes := uniq(f.NodeIDs)
 		named := make(map[string]bool, len(nodes))
+		size := 0
 		for _, id := range nodes {
 			named[id] = true
+			size += len(s.out[id]) + len(s.in[id])
 		}
+		candidates = make([]*hub.Relationship, 0, size)
 		for _, id := range nodes {
 			if f.Direction != hub.In {
 				candidates = append(candidates, s.out[id]...)

@@ -99,7 +99,6 @@ func (p *prefetch) run(ctx context.Context, levels []level) error {
 // whose selection follows relationships, and primes the Adjacent loader.
 func (p *prefetch) loadAdjacent(ctx context.Context, levels []level) error {
 	var ids []string
-	seen := map[string]bool{}
 	// The union of what the level's fields follow: when every field
 	// names its relationship types, only those are fetched.
 	full, dirs := false, map[hub.Direction]bool{}
@@ -122,8 +121,9 @@ func (p *prefetch) loadAdjacent(ctx context.Context, levels []level) error {
 			}
 		}
 		for _, id := range lv.ids {
-			if _, done := p.adjacent[id]; !done && !seen[id] {
-				seen[id] = true
+			if _, done := p.adjacent[id]; !done {
+				// Claimed now, filled in below.
+				p.adjacent[id] = nil
 				ids = append(ids, id)
 			}
 		}
@@ -144,14 +144,17 @@ func (p *prefetch) loadAdjacent(ctx context.Context, levels []level) error {
 	if err != nil {
 		return err
 	}
+	// Only the nodes of this fetch: an earlier level's nodes have their
+	// relationships already.
+	fetched := make(map[string]bool, len(ids))
 	for _, id := range ids {
-		p.adjacent[id] = nil
+		fetched[id] = true
 	}
 	for _, r := range rels {
-		if _, ok := p.adjacent[r.FromID]; ok {
+		if fetched[r.FromID] {
 			p.adjacent[r.FromID] = append(p.adjacent[r.FromID], r)
 		}
-		if _, ok := p.adjacent[r.ToID]; ok {
+		if fetched[r.ToID] && r.ToID != r.FromID {
 			p.adjacent[r.ToID] = append(p.adjacent[r.ToID], r)
 		}
 	}
@@ -168,11 +171,11 @@ func (p *prefetch) loadAdjacent(ctx context.Context, levels []level) error {
 // load fetches, in one call, every node of the levels not seen yet.
 func (p *prefetch) load(ctx context.Context, levels []level) error {
 	var ids []string
-	seen := map[string]bool{}
 	for _, lv := range levels {
 		for _, id := range lv.ids {
-			if _, ok := p.known[id]; !ok && !seen[id] {
-				seen[id] = true
+			if _, ok := p.known[id]; !ok {
+				// Claimed now (nil: not loaded), filled in below.
+				p.known[id] = nil
 				ids = append(ids, id)
 			}
 		}
