@@ -235,10 +235,11 @@ const (
 	mRelationshipsByID
 	mFindRelationships
 	mCountRelationships
+	mPush
 	numMethods
 )
 
-var methodNames = [numMethods]string{"NodesByID", "FindNodes", "CountNodes", "RelationshipsByID", "FindRelationships", "CountRelationships"}
+var methodNames = [numMethods]string{"NodesByID", "FindNodes", "CountNodes", "RelationshipsByID", "FindRelationships", "CountRelationships", "Push"}
 
 func newCountingStore(s hub.Store) *countingStore { return &countingStore{Store: s} }
 
@@ -297,6 +298,54 @@ func (s *countingStore) FindRelationships(ctx context.Context, f hub.Relationshi
 func (s *countingStore) CountRelationships(ctx context.Context, f hub.RelationshipFilter) (int, error) {
 	s.calls[mCountRelationships].Add(1)
 	return s.Store.CountRelationships(ctx, f)
+}
+
+var _ interface {
+	hub.Store
+	hub.GroupPusher
+	hub.FundingPusher
+	hub.CoveragePusher
+	hub.ProvisionPusher
+} = (*countingStore)(nil)
+
+// The optional pushers (aggregation pipelines) pass through, so that the
+// wrapper does not turn the database's aggregates into the generic ones;
+// a pushed aggregate is one round trip.
+
+func (s *countingStore) PushGroupBy(ctx context.Context, spec *hub.GroupSpec) ([]hub.Group, bool, error) {
+	p, ok := s.Store.(hub.GroupPusher)
+	if !ok {
+		return nil, false, nil
+	}
+	s.calls[mPush].Add(1)
+	return p.PushGroupBy(ctx, spec)
+}
+
+func (s *countingStore) PushFundingTotals(ctx context.Context, spec *hub.FundingSpec) ([]hub.FundingBucket, bool, error) {
+	p, ok := s.Store.(hub.FundingPusher)
+	if !ok {
+		return nil, false, nil
+	}
+	s.calls[mPush].Add(1)
+	return p.PushFundingTotals(ctx, spec)
+}
+
+func (s *countingStore) PushCoverage(ctx context.Context, f *hub.ProvisionFilter) ([]hub.CoverageCell, bool, error) {
+	p, ok := s.Store.(hub.CoveragePusher)
+	if !ok {
+		return nil, false, nil
+	}
+	s.calls[mPush].Add(1)
+	return p.PushCoverage(ctx, f)
+}
+
+func (s *countingStore) PushProvisionRows(ctx context.Context, f *hub.ProvisionFilter) ([]hub.ProvisionRow, bool, error) {
+	p, ok := s.Store.(hub.ProvisionPusher)
+	if !ok {
+		return nil, false, nil
+	}
+	s.calls[mPush].Add(1)
+	return p.PushProvisionRows(ctx, f)
 }
 
 // query is one benchmarked GraphQL operation and the check of its
