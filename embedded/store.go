@@ -11,7 +11,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -50,6 +52,13 @@ type Store struct {
 	byKind map[hub.Kind][]string
 	byType map[hub.RelationshipType][]string
 	log    *changeLog
+
+	// byName caches a kind's nodes in NAME order (sort name, then id),
+	// the default order of every list: a first page then needs no sort
+	// of the whole kind. Readers fill it under nameMu; a write of a node
+	// of the kind drops it.
+	nameMu sync.Mutex
+	byName map[hub.Kind][]*hub.Node
 }
 
 var _ hub.Store = (*Store)(nil)
@@ -78,6 +87,7 @@ func Open(dir string) (*Store, error) {
 		byKind: map[hub.Kind][]string{},
 		byType: map[hub.RelationshipType][]string{},
 		log:    newChangeLog(),
+		byName: map[hub.Kind][]*hub.Node{},
 	}
 	if err := s.load(); err != nil {
 		db.Close()
@@ -163,8 +173,36 @@ func (s *Store) FindNodes(ctx context.Context, f hub.NodeFilter, opts hub.ListOp
 	if err := s.begin(ctx); err != nil {
 		return nil, false, err
 	}
+	if page, hasNext, ok := s.firstPageByName(&f, opts); ok {
+		return page, hasNext, nil
+	}
 	page, hasNext := hub.PageNodes(s.matchNodes(&f), opts)
 	return page, hasNext, nil
+}
+
+// firstPageByName answers the first page of one kind in NAME order from
+// the byName cache; ok is false for any other request.
+func (s *Store) firstPageByName(f *hub.NodeFilter, opts hub.ListOptions) (page []*hub.Node, hasNext, ok bool) {
+	kindOnly := hub.NodeFilter{Kinds: f.Kinds}
+	if len(f.Kinds) != 1 || !reflect.DeepEqual(*f, kindOnly) || opts.After != nil || opts.Reverse ||
+		opts.First == hub.Unlimited || len(opts.OrderBy) != 1 || opts.OrderBy[0] != (hub.Order{Field: hub.OrderByName}) {
+		return nil, false, false
+	}
+	s.nameMu.Lock()
+	sorted, cached := s.byName[f.Kinds[0]]
+	if !cached {
+		sorted = s.matchNodes(f)
+		slices.SortFunc(sorted, func(a, b *hub.Node) int {
+			if c := strings.Compare(a.SortName, b.SortName); c != 0 {
+				return c
+			}
+			return strings.Compare(a.ID, b.ID)
+		})
+		s.byName[f.Kinds[0]] = sorted
+	}
+	s.nameMu.Unlock()
+	n := min(opts.First, len(sorted))
+	return slices.Clone(sorted[:n]), len(sorted) > n, true
 }
 
 // CountNodes implements hub.Store.
@@ -384,6 +422,7 @@ func (s *Store) Apply(ctx context.Context, b *hub.Batch) error {
 		if _, ok := s.nodes[n.ID]; !ok {
 			s.byKind[n.Kind] = append(s.byKind[n.Kind], n.ID)
 		}
+		delete(s.byName, n.Kind)
 		s.nodes[n.ID] = n
 		s.log.append(hub.ChangeUpsert, hub.RowNode, n.ID, n.UpdatedAt)
 	}
