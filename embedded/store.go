@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -183,8 +182,8 @@ func (s *Store) FindNodes(ctx context.Context, f hub.NodeFilter, opts hub.ListOp
 // firstPageByName answers the first page of one kind in NAME order from
 // the byName cache; ok is false for any other request.
 func (s *Store) firstPageByName(f *hub.NodeFilter, opts hub.ListOptions) (page []*hub.Node, hasNext, ok bool) {
-	kindOnly := hub.NodeFilter{Kinds: f.Kinds}
-	if len(f.Kinds) != 1 || !reflect.DeepEqual(*f, kindOnly) || opts.After != nil || opts.Reverse ||
+	kindOnly := len(f.IDs) == 0 && len(f.Keys) == 0 && len(f.Types) == 0 && len(f.RegionIDs) == 0 && f.NameContains == ""
+	if len(f.Kinds) != 1 || !kindOnly || opts.After != nil || opts.Reverse ||
 		opts.First == hub.Unlimited || len(opts.OrderBy) != 1 || opts.OrderBy[0] != (hub.Order{Field: hub.OrderByName}) {
 		return nil, false, false
 	}
