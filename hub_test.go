@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -758,5 +759,33 @@ func TestSearchFindsExactMatchAmongThousands(t *testing.T) {
 	want := []string{"saatio EXACT", "a0000 CONTAINS", "a0001 CONTAINS"}
 	if !slices.Equal(got, want) {
 		t.Errorf("search saatio = %v, want %v", got, want)
+	}
+}
+
+// KindsOnly must know every field of NodeFilter: a filter with any other
+// field set is not kinds-only.
+func TestNodeFilterKindsOnly(t *testing.T) {
+	v := reflect.ValueOf(hub.NodeFilter{})
+	for i := range v.NumField() {
+		f := hub.NodeFilter{Kinds: []hub.Kind{hub.KindPilot}}
+		field := reflect.ValueOf(&f).Elem().Field(i)
+		name := v.Type().Field(i).Name
+		if name == "Kinds" {
+			continue
+		}
+		switch field.Kind() {
+		case reflect.String:
+			field.SetString("x")
+		case reflect.Slice:
+			field.Set(reflect.MakeSlice(field.Type(), 1, 1))
+		default:
+			t.Fatalf("NodeFilter.%s: a %s; teach this test and KindsOnly about it", name, field.Kind())
+		}
+		if f.KindsOnly() {
+			t.Errorf("a filter with %s set counts as kinds-only", name)
+		}
+	}
+	if f := (hub.NodeFilter{Kinds: []hub.Kind{hub.KindPilot}}); !f.KindsOnly() {
+		t.Error("a filter on kinds alone is not kinds-only")
 	}
 }

@@ -27,6 +27,12 @@ type NodeFilter struct {
 	NameContains string
 }
 
+// KindsOnly reports whether f filters on kinds alone (or on nothing).
+// A field added to NodeFilter must be added here.
+func (f *NodeFilter) KindsOnly() bool {
+	return len(f.IDs) == 0 && len(f.Keys) == 0 && len(f.Types) == 0 && len(f.RegionIDs) == 0 && f.NameContains == ""
+}
+
 // RelationshipFilter selects relationships, with the same rules as
 // NodeFilter.
 type RelationshipFilter struct {

@@ -182,8 +182,7 @@ func (s *Store) FindNodes(ctx context.Context, f hub.NodeFilter, opts hub.ListOp
 // firstPageByName answers the first page of one kind in NAME order from
 // the byName cache; ok is false for any other request.
 func (s *Store) firstPageByName(f *hub.NodeFilter, opts hub.ListOptions) (page []*hub.Node, hasNext, ok bool) {
-	kindOnly := len(f.IDs) == 0 && len(f.Keys) == 0 && len(f.Types) == 0 && len(f.RegionIDs) == 0 && f.NameContains == ""
-	if len(f.Kinds) != 1 || !kindOnly || opts.After != nil || opts.Reverse ||
+	if len(f.Kinds) != 1 || !f.KindsOnly() || opts.After != nil || opts.Reverse ||
 		opts.First == hub.Unlimited || len(opts.OrderBy) != 1 || opts.OrderBy[0] != (hub.Order{Field: hub.OrderByName}) {
 		return nil, false, false
 	}
