@@ -12,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -179,27 +178,26 @@ func (s *Store) FindNodes(ctx context.Context, f hub.NodeFilter, opts hub.ListOp
 	return page, hasNext, nil
 }
 
-// firstPageByName answers the first page of one kind in NAME order from
-// the byName cache; ok is false for any other request.
+// firstPageByName answers the first page (or all rows) of one kind in
+// NAME order from the byName cache, which holds the reference order of
+// hub.PageNodes; ok is false for any other request.
 func (s *Store) firstPageByName(f *hub.NodeFilter, opts hub.ListOptions) (page []*hub.Node, hasNext, ok bool) {
-	if len(f.Kinds) != 1 || !f.KindsOnly() || opts.After != nil || opts.Reverse ||
-		opts.First == hub.Unlimited || len(opts.OrderBy) != 1 || opts.OrderBy[0] != (hub.Order{Field: hub.OrderByName}) {
+	byName := []hub.Order{{Field: hub.OrderByName}}
+	if len(f.Kinds) != 1 || !f.KindsOnly() || opts.After != nil || opts.Reverse || !slices.Equal(opts.OrderBy, byName) {
 		return nil, false, false
 	}
 	s.nameMu.Lock()
 	sorted, cached := s.byName[f.Kinds[0]]
 	if !cached {
-		sorted = s.matchNodes(f)
-		slices.SortFunc(sorted, func(a, b *hub.Node) int {
-			if c := strings.Compare(a.SortName, b.SortName); c != 0 {
-				return c
-			}
-			return strings.Compare(a.ID, b.ID)
-		})
+		// The reference order, computed once for the kind.
+		sorted, _ = hub.PageNodes(s.matchNodes(f), hub.ListOptions{OrderBy: byName, First: hub.Unlimited})
 		s.byName[f.Kinds[0]] = sorted
 	}
 	s.nameMu.Unlock()
-	n := min(opts.First, len(sorted))
+	n := len(sorted)
+	if opts.First != hub.Unlimited {
+		n = min(opts.First, n)
+	}
 	return slices.Clone(sorted[:n]), len(sorted) > n, true
 }
 

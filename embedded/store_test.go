@@ -29,10 +29,10 @@ func TestFirstPageByNameFollowsWrites(t *testing.T) {
 		b.Nodes = append(b.Nodes, org(key))
 	}
 	mustApply(t, s, b)
-	byName := hub.ListOptions{OrderBy: []hub.Order{{Field: hub.OrderByName}}, First: 3}
 	orgs := hub.NodeFilter{Kinds: []hub.Kind{hub.KindOrganisation}}
-	page := func() string {
+	keys := func(first int) string {
 		t.Helper()
+		byName := hub.ListOptions{OrderBy: []hub.Order{{Field: hub.OrderByName}}, First: first}
 		nodes, more, err := s.FindNodes(t.Context(), orgs, byName)
 		if err != nil {
 			t.Fatal(err)
@@ -55,6 +55,11 @@ func TestFirstPageByNameFollowsWrites(t *testing.T) {
 			t.Errorf("cached first page %q (more %v), general %q (more %v)", out, more, general, allMore)
 		}
 		return out
+	}
+	page := func() string {
+		t.Helper()
+		keys(hub.Unlimited) // checked against the general path too
+		return keys(3)
 	}
 	if got := page(); got != "abc" {
 		t.Errorf("first page %q, want abc", got)
