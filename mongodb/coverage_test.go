@@ -1,15 +1,12 @@
 package mongodb_test
 
 import (
-	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
 	"time"
-
-	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/otehub/hub"
 	"github.com/otehub/hub/mongodb"
@@ -145,11 +142,7 @@ func TestPushedCoverageRunsInTheDatabase(t *testing.T) {
 	uri := mongotest.URI(t)
 	s := MustOpen(t, uri)
 	ids := coverageFixture(t, s)
-	client, err := mongo.Connect(options.Client().ApplyURI(uri))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Disconnect(context.Background())
+	client := topClient(t, uri)
 	counting := &countingStore{Store: s}
 	day := time.Date(2018, 6, 1, 0, 0, 0, 0, time.UTC)
 	for _, tc := range []struct {
@@ -169,7 +162,7 @@ func TestPushedCoverageRunsInTheDatabase(t *testing.T) {
 			if counting.reads != 0 {
 				t.Errorf("Coverage read rows through %d Store calls", counting.reads)
 			}
-			if after := topQueries(t, client, s.Database()); !maps(after, before) {
+			if after := topQueries(t, client, s.Database()); !maps.Equal(after, before) {
 				t.Errorf("the server ran finds: %v before, %v after", before, after)
 			}
 			generic, err := hub.CoverageGeneric(t.Context(), counting, tc.f)

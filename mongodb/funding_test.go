@@ -1,15 +1,11 @@
 package mongodb_test
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"strings"
 	"testing"
 	"time"
-
-	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/otehub/hub"
 	"github.com/otehub/hub/mongodb"
@@ -122,11 +118,7 @@ func TestPushedFundingTotalsRunInTheDatabase(t *testing.T) {
 	uri := mongotest.URI(t)
 	s := MustOpen(t, uri)
 	groupFixture(t, s)
-	client, err := mongo.Connect(options.Client().ApplyURI(uri))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Disconnect(context.Background())
+	client := topClient(t, uri)
 	counting := &countingStore{Store: s}
 	day := time.Date(2017, 6, 1, 0, 0, 0, 0, time.UTC)
 	for _, tc := range []struct {

@@ -1,16 +1,12 @@
 package mongodb_test
 
 import (
-	"context"
+	"maps"
 	"reflect"
 	"testing"
 	"time"
 
-	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
-
 	"github.com/otehub/hub"
-	"github.com/otehub/hub/mongodb"
 	"github.com/otehub/hub/mongodb/mongotest"
 )
 
@@ -70,35 +66,6 @@ func TestPushProvisionRows(t *testing.T) {
 	}
 }
 
-// hydrationCounter counts the Store calls of the provisions: finds
-// (which would read whole PROVIDES and SERVES documents) and ByID
-// lookups with their ids.
-type hydrationCounter struct {
-	*mongodb.Store
-	finds           int
-	nodeIDs, relIDs [][]string
-}
-
-func (c *hydrationCounter) FindNodes(ctx context.Context, f hub.NodeFilter, o hub.ListOptions) ([]*hub.Node, bool, error) {
-	c.finds++
-	return c.Store.FindNodes(ctx, f, o)
-}
-
-func (c *hydrationCounter) FindRelationships(ctx context.Context, f hub.RelationshipFilter, o hub.ListOptions) ([]*hub.Relationship, bool, error) {
-	c.finds++
-	return c.Store.FindRelationships(ctx, f, o)
-}
-
-func (c *hydrationCounter) NodesByID(ctx context.Context, ids []string) ([]*hub.Node, error) {
-	c.nodeIDs = append(c.nodeIDs, ids)
-	return c.Store.NodesByID(ctx, ids)
-}
-
-func (c *hydrationCounter) RelationshipsByID(ctx context.Context, ids []string) ([]*hub.Relationship, error) {
-	c.relIDs = append(c.relIDs, ids)
-	return c.Store.RelationshipsByID(ctx, ids)
-}
-
 // Provision rows computed in the database read no document through the
 // Store primitives and run no find on the server; hydrating a page of
 // two rows reads their relationships and ends in one call each.
@@ -106,11 +73,7 @@ func TestPushedProvisionsRunInTheDatabase(t *testing.T) {
 	uri := mongotest.URI(t)
 	s := MustOpen(t, uri)
 	ids := coverageFixture(t, s)
-	client, err := mongo.Connect(options.Client().ApplyURI(uri))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Disconnect(context.Background())
+	client := topClient(t, uri)
 	day := time.Date(2018, 6, 1, 0, 0, 0, 0, time.UTC)
 	for _, tc := range []struct {
 		name string
@@ -122,7 +85,7 @@ func TestPushedProvisionsRunInTheDatabase(t *testing.T) {
 			RecipientKinds: []hub.Kind{hub.KindTargetGroup}, AsOf: &day}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			counting := &hydrationCounter{Store: s}
+			counting := &countingStore{Store: s}
 			before := topQueries(t, client, s.Database())
 			rows, err := hub.ProvisionRows(t.Context(), counting, tc.f)
 			if err != nil {
@@ -132,7 +95,7 @@ func TestPushedProvisionsRunInTheDatabase(t *testing.T) {
 				t.Errorf("ProvisionRows read through the Store: %d finds, %d node and %d relationship lookups",
 					counting.finds, len(counting.nodeIDs), len(counting.relIDs))
 			}
-			if after := topQueries(t, client, s.Database()); !maps(after, before) {
+			if after := topQueries(t, client, s.Database()); !maps.Equal(after, before) {
 				t.Errorf("the server ran finds: %v before, %v after", before, after)
 			}
 			if len(rows) < 2 {
