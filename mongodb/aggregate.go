@@ -88,26 +88,13 @@ func (s *Store) PushGroupBy(ctx context.Context, spec *hub.GroupSpec) ([]hub.Gro
 // hub.Select picks for spec.Nodes and a simple spec.Where. ok is false
 // when the spec is left to the generic implementation.
 func nodeGroupMatch(spec *hub.GroupSpec) (bson.D, bool) {
-	w := spec.Where
-	if !w.IsSimple() {
+	if !spec.Where.IsSimple() {
 		return nil, false
 	}
-	if w == nil {
-		return nodeMatch(&spec.Nodes), true
-	}
-	// Select merges the two filters alike. Lists that share nothing
-	// make it answer nothing without asking the store; such specs stay
-	// generic rather than copy that.
-	merged, impossible := hub.MergeNodeFilters(spec.Nodes, w.Filter)
-	if impossible {
-		return nil, false
-	}
-	match := nodeMatch(&merged)
-	if name := w.Filter.NameContains; name != "" && name != merged.NameContains {
-		// Select checks the where's name condition on top of the base's.
-		match = bson.D{{Key: "$and", Value: bson.A{match, nodeMatch(&hub.NodeFilter{NameContains: name})}}}
-	}
-	return match, true
+	// Lists that share nothing make Select answer nothing without asking
+	// the store; such specs stay generic rather than copy that.
+	match, impossible := selectMatch(spec.Nodes, spec.Where)
+	return match, !impossible
 }
 
 // nodeMatch is the condition FindNodes applies for f, in one query: a

@@ -16,6 +16,7 @@ var selectTests = []struct {
 	fn   func(t *testing.T, s hub.Store)
 }{
 	{"Select answers rich conditions alike on every store", testSelect},
+	{"Select answers like the generic evaluator on every store", testSelectLikeGeneric},
 }
 
 // selectNetwork is a small network of three pilots and four
@@ -110,4 +111,177 @@ func testSelect(t *testing.T, s hub.Store) {
 // related node, seen from a pilot).
 func pilotKeyOf(k string) *hub.Where {
 	return &hub.Where{Filter: hub.NodeFilter{Kinds: []hub.Kind{hub.KindOrganisation}, Keys: []string{k}}}
+}
+
+// WhereCase is one condition of the comparison of hub.Select with
+// hub.SelectGeneric.
+type WhereCase struct {
+	Name  string
+	Base  hub.NodeFilter
+	Where *hub.Where
+	AsOf  *time.Time
+	// Folds says the condition compares ignoring case and diacritics.
+	Folds bool
+}
+
+// WhereNetwork is the network the WhereCases are asked of: organisations
+// with names in several languages (one starting with "$"), regions and a
+// missing type, pilots with full, open and no periods, relationships with
+// and without periods, and REFERS_TO relationships both ways between two
+// organisations.
+func WhereNetwork() *hub.Batch {
+	r1, r2 := node(hub.KindRegion, "r1", "Uusimaa"), node(hub.KindRegion, "r2", "Päijät-Häme")
+	a, b := node(hub.KindOrganisation, "a", "Alfa ry"), node(hub.KindOrganisation, "b", "Beta Oy")
+	c, d := node(hub.KindOrganisation, "c", "Gamma säätiö"), node(hub.KindOrganisation, "d", "Delta")
+	e := node(hub.KindOrganisation, "e", "$key Oy")
+	a.Name.SV, a.Name.EN = "Alfa rf", "Alpha"
+	e.Name.EN = "$key"
+	a.Type, b.Type, c.Type, d.Type = "ASSOCIATION", "COMPANY", "FOUNDATION", "OTHER"
+	a.RegionIDs, c.RegionIDs = []string{r1.ID}, []string{r1.ID, r2.ID}
+	d.Period = period("2010-01-01", "2016-12-31")
+	p1, p2 := node(hub.KindPilot, "p1", "Pilotti yksi"), node(hub.KindPilot, "p2", "Pilotti kaksi")
+	p3, p4 := node(hub.KindPilot, "p3", "Pilotti kolme"), node(hub.KindPilot, "p4", "Pilotti neljä")
+	p1.Period = period("2016-01-01", "2017-12-31")
+	p2.Period = period("2017-01-01", "2019-12-31")
+	p4.Period = period("", "2018-06-30")
+	p2.RegionIDs = []string{r2.ID}
+	late := rel(hub.PartnerIn, a, p2, "")
+	late.Period = period("2018-01-01", "2019-12-31")
+	early := rel(hub.RefersTo, c, a, "")
+	early.Period = period("2015-01-01", "2016-12-31")
+	return batchOf(source(), r1, r2, a, b, c, d, e, p1, p2, p3, p4,
+		rel(hub.Administers, a, p1, ""), rel(hub.PartnerIn, a, p1, ""), late, rel(hub.ExpertFor, a, p3, ""),
+		rel(hub.PartnerIn, b, p1, ""), rel(hub.PartnerIn, c, p2, ""), rel(hub.PartnerIn, c, p3, ""),
+		rel(hub.PartnerIn, e, p4, ""), rel(hub.RefersTo, a, b, ""), rel(hub.RefersTo, b, a, ""), early)
+}
+
+// WhereCases are conditions built from every kind of predicate, alone,
+// negated, combined and under relationship conditions of every
+// direction, quantifier and count, nested two deep, on several days.
+func WhereCases() []WhereCase {
+	str := func(s string) *string { return &s }
+	yes, no := true, false
+	one, two := 1, 2
+	r1 := hub.NodeID(hub.KindRegion, "r1")
+	type atom struct {
+		name  string
+		w     *hub.Where
+		folds bool
+	}
+	atoms := []atom{
+		{"kind", &hub.Where{Filter: hub.NodeFilter{Kinds: []hub.Kind{hub.KindPilot}}}, false},
+		{"keys", &hub.Where{Filter: hub.NodeFilter{Keys: []string{"a", "c", "p2"}}}, false},
+		{"ids", &hub.Where{Filter: hub.NodeFilter{IDs: []string{hub.NodeID(hub.KindOrganisation, "b"), hub.NodeID(hub.KindPilot, "p3")}}}, false},
+		{"types with the empty type", &hub.Where{Filter: hub.NodeFilter{Types: []string{"COMPANY", ""}}}, false},
+		{"region", &hub.Where{Filter: hub.NodeFilter{RegionIDs: []string{r1}}}, false},
+		{"name contains", &hub.Where{Filter: hub.NodeFilter{NameContains: "PILOTTI K"}}, false},
+		{"name contains nothing normalisable", &hub.Where{Filter: hub.NodeFilter{NameContains: "!!"}}, false},
+		{"name equals another language", &hub.Where{Name: &hub.StringMatch{Eq: str("Alpha")}}, false},
+		{"name not equal", &hub.Where{Name: &hub.StringMatch{Neq: str("Alfa rf")}}, false},
+		{"name in", &hub.Where{Name: &hub.StringMatch{In: []string{"Beta Oy", "x"}}}, false},
+		{"name in an empty list", &hub.Where{Name: &hub.StringMatch{In: []string{}}}, false},
+		{"name not in an empty list", &hub.Where{Name: &hub.StringMatch{NotIn: []string{}}}, false},
+		{"name contains a dollar", &hub.Where{Name: &hub.StringMatch{Contains: str("$key")}}, false},
+		{"name equals a field path", &hub.Where{Name: &hub.StringMatch{Eq: str("$key")}}, false},
+		{"name prefix and not equal", &hub.Where{Name: &hub.StringMatch{Prefix: str("Al"), Neq: str("Alpha")}}, false},
+		{"name present", &hub.Where{Name: &hub.StringMatch{IsNull: &no}}, false},
+		{"name folded", &hub.Where{Name: &hub.StringMatch{Contains: str("SAATIO"), Fold: true}}, true},
+		{"name folded null check", &hub.Where{Name: &hub.StringMatch{IsNull: &yes, Fold: true}}, false},
+		{"key prefix", &hub.Where{Key: &hub.StringMatch{Prefix: str("p")}}, false},
+		{"key missing", &hub.Where{Key: &hub.StringMatch{IsNull: &yes}}, false},
+		{"key not in", &hub.Where{Key: &hub.StringMatch{NotIn: []string{"a", "p1"}}}, false},
+		{"type equals", &hub.Where{Type: &hub.StringMatch{Eq: str("COMPANY")}}, false},
+		{"type missing", &hub.Where{Type: &hub.StringMatch{IsNull: &yes}}, false},
+		{"type not equal", &hub.Where{Type: &hub.StringMatch{Neq: str("COMPANY")}}, false},
+		{"type contains", &hub.Where{Type: &hub.StringMatch{Contains: str("ATION")}}, false},
+		{"type folded", &hub.Where{Type: &hub.StringMatch{Eq: str("company"), Fold: true}}, true},
+		{"undated", &hub.Where{Period: &hub.PeriodMatch{IsNull: &yes}}, false},
+		{"dated", &hub.Where{Period: &hub.PeriodMatch{IsNull: &no}}, false},
+		{"overlaps 2018", &hub.Where{Period: &hub.PeriodMatch{Overlaps: period("2018-01-01", "2018-12-31")}}, false},
+		{"overlaps until 2016", &hub.Where{Period: &hub.PeriodMatch{Overlaps: period("", "2016-06-30")}}, false},
+		{"contains mid-2017", &hub.Where{Period: &hub.PeriodMatch{Contains: day("2017-06-01")}}, false},
+		{"contains a first day", &hub.Where{Period: &hub.PeriodMatch{Contains: day("2017-01-01")}}, false},
+		{"contains a last day", &hub.Where{Period: &hub.PeriodMatch{Contains: day("2017-12-31")}}, false},
+		{"overlaps until a first day", &hub.Where{Period: &hub.PeriodMatch{Overlaps: period("", "2017-01-01")}}, false},
+		{"overlaps from a last day", &hub.Where{Period: &hub.PeriodMatch{Overlaps: period("2017-12-31", "")}}, false},
+		{"starts from a first day", &hub.Where{Period: &hub.PeriodMatch{StartsFrom: day("2016-01-01")}}, false},
+		{"starts before a first day", &hub.Where{Period: &hub.PeriodMatch{StartsBefore: day("2016-01-01")}}, false},
+		{"starts from 2017", &hub.Where{Period: &hub.PeriodMatch{StartsFrom: day("2017-01-01")}}, false},
+		{"starts before 2017", &hub.Where{Period: &hub.PeriodMatch{StartsBefore: day("2017-01-01")}}, false},
+	}
+	rels := func(dir hub.Direction, types ...hub.RelationshipType) *hub.RelationshipMatch {
+		return &hub.RelationshipMatch{Dir: dir, Types: types}
+	}
+	with := func(r *hub.RelationshipMatch, w *hub.Where, q hub.Quantifier, count *hub.IntRange) *hub.Where {
+		r.Where, r.Quantifier, r.Count = w, q, count
+		return &hub.Where{Relationships: []*hub.RelationshipMatch{r}}
+	}
+	variants := []struct {
+		name string
+		of   func(w *hub.Where) *hub.Where
+	}{
+		{"", func(w *hub.Where) *hub.Where { return w }},
+		{"not ", func(w *hub.Where) *hub.Where { return &hub.Where{Not: w} }},
+		{"or key d: ", func(w *hub.Where) *hub.Where {
+			return &hub.Where{Or: []*hub.Where{w, {Key: &hub.StringMatch{Eq: str("d")}}}}
+		}},
+		{"and related somehow: ", func(w *hub.Where) *hub.Where {
+			return &hub.Where{And: []*hub.Where{w, with(rels(""), nil, "", nil)}}
+		}},
+		{"some out: ", func(w *hub.Where) *hub.Where { return with(rels(hub.Out), w, "", nil) }},
+		{"all partners in: ", func(w *hub.Where) *hub.Where { return with(rels(hub.In, hub.PartnerIn), w, hub.All, nil) }},
+		{"no refers both ways: ", func(w *hub.Where) *hub.Where { return with(rels("", hub.RefersTo), w, hub.None, nil) }},
+		{"at least two out: ", func(w *hub.Where) *hub.Where { return with(rels(hub.Out), w, "", &hub.IntRange{Gte: &two}) }},
+		{"exactly one both ways: ", func(w *hub.Where) *hub.Where { return with(rels(""), w, "", &hub.IntRange{Eq: &one}) }},
+		{"partner in a pilot with one such partner: ", func(w *hub.Where) *hub.Where {
+			return with(rels(hub.Out, hub.PartnerIn), with(rels(hub.In, hub.PartnerIn), w, "", &hub.IntRange{Eq: &one}), "", nil)
+		}},
+	}
+	// 2018-01-01 is the first day of a relationship's period.
+	days := []string{"", "2016-06-01", "2018-01-01"}
+	var cases []WhereCase
+	for _, a := range atoms {
+		for vi, v := range variants {
+			for di, d := range days {
+				if vi > 0 && di == 1 {
+					// Every atom on every day; the variants on two.
+					continue
+				}
+				name := v.name + a.name
+				if d != "" {
+					name += " as of " + d
+				}
+				cases = append(cases, WhereCase{Name: name, Where: v.of(a.w), AsOf: day(d), Folds: a.folds})
+			}
+		}
+	}
+	orgs := hub.NodeFilter{Kinds: []hub.Kind{hub.KindOrganisation}}
+	return append(cases,
+		WhereCase{Name: "base and where merge", Base: orgs, Where: &hub.Where{Filter: hub.NodeFilter{Keys: []string{"a", "p1"}}}},
+		WhereCase{Name: "base and where names both hold", Base: hub.NodeFilter{NameContains: "a"}, Where: &hub.Where{Filter: hub.NodeFilter{NameContains: "oy"}}},
+		WhereCase{Name: "base and where share nothing", Base: orgs, Where: &hub.Where{Filter: hub.NodeFilter{Kinds: []hub.Kind{hub.KindPilot}}}},
+		WhereCase{Name: "no condition as of 2016", Base: orgs, AsOf: day("2016-06-01")},
+	)
+}
+
+// testSelectLikeGeneric compares hub.Select with the generic evaluator on
+// every WhereCase: the same nodes, whichever way the store answers.
+func testSelectLikeGeneric(t *testing.T, s hub.Store) {
+	b := WhereNetwork()
+	mustApply(t, s, b.Nodes, b.Relationships)
+	for _, tc := range WhereCases() {
+		got, err := hub.Select(t.Context(), s, tc.Base, tc.Where, tc.AsOf)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.Name, err)
+		}
+		want, err := hub.SelectGeneric(t.Context(), s, tc.Base, tc.Where, tc.AsOf)
+		if err != nil {
+			t.Fatalf("%s: generic: %v", tc.Name, err)
+		}
+		slices.Sort(got)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: got %v, want %v", tc.Name, got, want)
+		}
+	}
 }

@@ -1,0 +1,493 @@
+package mongodb
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/otehub/hub"
+)
+
+// Rich conditions (hub.Where) and asOf days run in the database as one
+// aggregation pipeline over the nodes:
+//
+//   - the simple part, on indexed fields, as the first $match;
+//   - the asOf day as a $match on the node's period;
+//   - each relationship condition as $lookups of the node's relationships
+//     (through the index on that end) and of the nodes at their other
+//     ends, each flagged with whether it matches the condition's own
+//     where, into a field of distinct {_id, hit} pairs;
+//   - everything else as one boolean $expr over the node and those fields.
+//
+// Only the ids of the matching nodes cross the wire. The pipeline mirrors
+// hub.SelectGeneric part for part, and the conformance suite checks that
+// both answer alike. Comparisons that ignore case and diacritics need
+// hub.Normalize, which the database does not have; conditions with them
+// are left to hub.SelectGeneric.
+//
+// Every client value in an expression is wrapped in $literal: a string
+// starting with "$" would otherwise be read as a field path.
+
+var _ hub.SelectPusher = (*Store)(nil)
+
+// PushSelect implements hub.SelectPusher.
+func (s *Store) PushSelect(ctx context.Context, base hub.NodeFilter, w *hub.Where, asOf *time.Time) ([]string, bool, error) {
+	if err := w.Check(); err != nil {
+		return nil, true, err
+	}
+	pipeline, impossible, ok := selectPipeline(base, w, asOf)
+	switch {
+	case !ok:
+		return nil, false, nil
+	case impossible:
+		return nil, true, nil
+	}
+	pipeline = append(pipeline, bson.M{"$project": bson.M{"_id": 1}})
+	ctx, cancel := s.call(ctx)
+	defer cancel()
+	cur, err := s.nodes.Aggregate(ctx, pipeline, options.Aggregate().SetAllowDiskUse(true))
+	if err != nil {
+		return nil, true, translate(err, "select")
+	}
+	defer cur.Close(ctx)
+	var ids []string
+	for cur.Next(ctx) {
+		id, ok := cur.Current.Lookup("_id").StringValueOK()
+		if !ok {
+			return nil, true, hub.Errorf(hub.EINTERNAL, "select: a node without a string id")
+		}
+		ids = append(ids, id)
+	}
+	if err := cur.Err(); err != nil {
+		return nil, true, translate(err, "select")
+	}
+	return ids, true, nil
+}
+
+// selectPipeline is the pipeline over the nodes that keeps those
+// hub.SelectGeneric selects for base, w and asOf. impossible reports
+// filters that share nothing (nothing matches); ok is false for
+// conditions left to the generic implementation.
+func selectPipeline(base hub.NodeFilter, w *hub.Where, asOf *time.Time) (p bson.A, impossible, ok bool) {
+	match, impossible := selectMatch(base, w)
+	if impossible {
+		return nil, true, true
+	}
+	c := &whereCompiler{asOf: asOf}
+	if asOf != nil && !exactInBSON(*asOf) {
+		return nil, false, false
+	}
+	stages, expr, ok := c.where(w, true)
+	if !ok {
+		return nil, false, false
+	}
+	p = bson.A{bson.M{"$match": match}}
+	if asOf != nil {
+		p = append(p, bson.M{"$match": bson.M{"$expr": periodContains("$period", *asOf)}})
+	}
+	p = append(p, stages...)
+	if expr != nil {
+		p = append(p, bson.M{"$match": bson.M{"$expr": expr}})
+	}
+	return p, false, true
+}
+
+// selectMatch is the query of the candidates hub.SelectGeneric starts
+// from: base and w's filter merged, and w's name condition when the merge
+// kept base's. impossible reports lists that share nothing.
+func selectMatch(base hub.NodeFilter, w *hub.Where) (match bson.D, impossible bool) {
+	if w == nil {
+		return nodeMatch(&base), false
+	}
+	merged, impossible := hub.MergeNodeFilters(base, w.Filter)
+	if impossible {
+		return nil, true
+	}
+	match = nodeMatch(&merged)
+	if name := w.Filter.NameContains; name != "" && name != merged.NameContains {
+		match = bson.D{{Key: "$and", Value: bson.A{match, nodeMatch(&hub.NodeFilter{NameContains: name})}}}
+	}
+	return match, false
+}
+
+// whereCompiler turns conditions into stages and expressions. It numbers
+// the fields the relationship conditions compute (_w0, _w1, ...).
+type whereCompiler struct {
+	asOf   *time.Time
+	fields int
+}
+
+// where returns the stages that compute w's relationship conditions and
+// the boolean expression of w over a node document (nil when w holds for
+// every node). filtered says the node already satisfies w.Filter.
+// ok is false when w cannot be mirrored exactly.
+func (c *whereCompiler) where(w *hub.Where, filtered bool) (stages bson.A, expr any, ok bool) {
+	if w == nil {
+		return nil, nil, true
+	}
+	var parts bson.A
+	if !filtered {
+		parts = append(parts, filterExprs(&w.Filter)...)
+	}
+	if w.Name != nil {
+		e, ok := namesExpr(w.Name)
+		if !ok {
+			return nil, nil, false
+		}
+		parts = append(parts, e)
+	}
+	if w.Key != nil {
+		e, ok := stringExpr(w.Key, "$key", true)
+		if !ok {
+			return nil, nil, false
+		}
+		parts = append(parts, e)
+	}
+	if w.Type != nil {
+		typ := bson.M{"$ifNull": bson.A{"$type", ""}}
+		e, ok := stringExpr(w.Type, typ, bson.M{"$ne": bson.A{typ, ""}})
+		if !ok {
+			return nil, nil, false
+		}
+		parts = append(parts, e)
+	}
+	if w.Period != nil {
+		e, ok := periodExpr(w.Period, "$period")
+		if !ok {
+			return nil, nil, false
+		}
+		parts = append(parts, e)
+	}
+	for _, r := range w.Relationships {
+		st, e, ok := c.relationship(r)
+		if !ok {
+			return nil, nil, false
+		}
+		stages = append(stages, st...)
+		parts = append(parts, e)
+	}
+	for _, sub := range w.And {
+		st, e, ok := c.where(sub, false)
+		if !ok {
+			return nil, nil, false
+		}
+		stages = append(stages, st...)
+		if e != nil {
+			parts = append(parts, e)
+		}
+	}
+	if len(w.Or) > 0 {
+		var anyOf bson.A
+		for _, sub := range w.Or {
+			st, e, ok := c.where(sub, false)
+			if !ok {
+				return nil, nil, false
+			}
+			stages = append(stages, st...)
+			anyOf = append(anyOf, orTrue(e))
+		}
+		parts = append(parts, bson.M{"$or": anyOf})
+	}
+	if w.Not != nil {
+		st, e, ok := c.where(w.Not, false)
+		if !ok {
+			return nil, nil, false
+		}
+		stages = append(stages, st...)
+		parts = append(parts, bson.M{"$not": bson.A{orTrue(e)}})
+	}
+	return stages, allOf(parts), true
+}
+
+// relationship compiles one relationship condition: lookups into a
+// field of the distinct related nodes, each {_id, hit}, and the
+// quantifier or count over it.
+func (c *whereCompiler) relationship(r *hub.RelationshipMatch) (bson.A, any, bool) {
+	// The nodes at the other end: present and active on the day, each
+	// flagged with r.Where.
+	var ends bson.A
+	if c.asOf != nil {
+		ends = append(ends, bson.M{"$match": bson.M{"$expr": periodContains("$period", *c.asOf)}})
+	}
+	hit := any(bson.M{"$literal": true})
+	if r.Where != nil {
+		st, e, ok := c.where(r.Where, false)
+		if !ok {
+			return nil, nil, false
+		}
+		ends = append(ends, st...)
+		if e != nil {
+			hit = e
+		}
+	}
+	ends = append(ends, bson.M{"$project": bson.M{"_id": 0, "hit": hit}})
+
+	field := "_w" + strconv.Itoa(c.fields)
+	c.fields++
+	lookup := func(local, other, as string) bson.M {
+		var rels bson.A
+		if len(r.Types) > 0 {
+			rels = append(rels, bson.M{"$match": bson.M{"type": in(r.Types)}})
+		}
+		if c.asOf != nil {
+			rels = append(rels, bson.M{"$match": bson.M{"$expr": periodContains("$period", *c.asOf)}})
+		}
+		rels = append(rels,
+			bson.M{"$project": bson.M{"_id": 0, "other": "$" + other}},
+			bson.M{"$lookup": bson.M{"from": NodesCollection, "localField": "other", "foreignField": "_id", "pipeline": ends, "as": "end"}},
+			bson.M{"$unwind": "$end"},
+			// One entry per related node, however many relationships
+			// lead to it (its flag is the same on all of them).
+			bson.M{"$group": bson.M{"_id": "$other", "hit": bson.M{"$first": "$end.hit"}}},
+		)
+		return bson.M{"$lookup": bson.M{"from": RelationshipsCollection, "localField": "_id", "foreignField": local, "pipeline": rels, "as": as}}
+	}
+	var stages bson.A
+	var related any
+	switch r.Dir {
+	case hub.Out:
+		stages = bson.A{lookup("fromId", "toId", field)}
+		related = "$" + field
+	case hub.In:
+		stages = bson.A{lookup("toId", "fromId", field)}
+		related = "$" + field
+	default:
+		// Both ways: a node related both ways (or to itself) counts
+		// once; equal {_id, hit} documents are one set element.
+		stages = bson.A{lookup("fromId", "toId", field+"o"), lookup("toId", "fromId", field+"i")}
+		related = bson.M{"$setUnion": bson.A{"$" + field + "o", "$" + field + "i"}}
+	}
+	total := bson.M{"$size": related}
+	hits := bson.M{"$size": bson.M{"$filter": bson.M{"input": related, "cond": "$$this.hit"}}}
+	var expr any
+	switch {
+	case r.Count != nil:
+		expr = orTrue(rangeExpr(hits, r.Count))
+	case r.Quantifier == hub.None:
+		expr = bson.M{"$eq": bson.A{hits, 0}}
+	case r.Quantifier == hub.All:
+		expr = bson.M{"$eq": bson.A{hits, total}}
+	default:
+		expr = bson.M{"$gt": bson.A{hits, 0}}
+	}
+	return stages, expr, true
+}
+
+// filterExprs are the conditions of f (as NodeFilter.Matcher applies
+// them) as expressions.
+func filterExprs(f *hub.NodeFilter) bson.A {
+	var parts bson.A
+	oneOf := func(value any, list any) {
+		parts = append(parts, bson.M{"$in": bson.A{value, bson.M{"$literal": list}}})
+	}
+	if len(f.IDs) > 0 {
+		oneOf("$_id", f.IDs)
+	}
+	if len(f.Kinds) > 0 {
+		oneOf("$kind", f.Kinds)
+	}
+	if len(f.Keys) > 0 {
+		oneOf("$key", f.Keys)
+	}
+	if len(f.Types) > 0 {
+		oneOf(bson.M{"$ifNull": bson.A{"$type", ""}}, f.Types)
+	}
+	if len(f.RegionIDs) > 0 {
+		shared := bson.M{"$setIntersection": bson.A{bson.M{"$ifNull": bson.A{"$regionIds", bson.A{}}}, bson.M{"$literal": f.RegionIDs}}}
+		parts = append(parts, bson.M{"$gt": bson.A{bson.M{"$size": shared}, 0}})
+	}
+	if f.NameContains != "" {
+		if needle := hub.Normalize(f.NameContains); needle != "" {
+			parts = append(parts, bson.M{"$anyElementTrue": bson.A{bson.M{"$map": bson.M{
+				"input": bson.M{"$ifNull": bson.A{"$searchTerms", bson.A{}}},
+				"in":    contains("$$this", needle),
+			}}}})
+		}
+	}
+	return parts
+}
+
+// stringExpr is StringMatch.match of the string expression v; present is
+// the expression of "the value is there". ok is false for comparisons
+// ignoring case and diacritics.
+func stringExpr(m *hub.StringMatch, v, present any) (any, bool) {
+	if m.Fold && (m.Eq != nil || m.Neq != nil || m.In != nil || m.NotIn != nil || m.Contains != nil || m.Prefix != nil) {
+		return nil, false
+	}
+	if b, ok := present.(bool); ok {
+		// A bare true would be an inclusion flag in a $project.
+		present = bson.M{"$literal": b}
+	}
+	var parts bson.A
+	if m.IsNull != nil {
+		if *m.IsNull {
+			parts = append(parts, bson.M{"$not": bson.A{present}})
+		} else {
+			parts = append(parts, present)
+		}
+	}
+	if m.Eq != nil {
+		parts = append(parts, bson.M{"$eq": bson.A{v, bson.M{"$literal": *m.Eq}}})
+	}
+	if m.Neq != nil {
+		parts = append(parts, bson.M{"$ne": bson.A{v, bson.M{"$literal": *m.Neq}}})
+	}
+	// A given but empty list is a condition (In matches nothing, NotIn
+	// everything), as in hub.
+	if m.In != nil {
+		parts = append(parts, bson.M{"$in": bson.A{v, bson.M{"$literal": nonNil(m.In)}}})
+	}
+	if m.NotIn != nil {
+		parts = append(parts, bson.M{"$not": bson.A{bson.M{"$in": bson.A{v, bson.M{"$literal": nonNil(m.NotIn)}}}}})
+	}
+	if m.Contains != nil {
+		parts = append(parts, contains(v, *m.Contains))
+	}
+	if m.Prefix != nil {
+		parts = append(parts, bson.M{"$eq": bson.A{bson.M{"$indexOfCP": bson.A{v, bson.M{"$literal": *m.Prefix}}}, 0}})
+	}
+	return orTrue(allOf(parts)), true
+}
+
+// namesExpr is StringMatch.matchAny over the node's names in every
+// language: negative conditions must hold for every name, the others for
+// one of them.
+func namesExpr(m *hub.StringMatch) (any, bool) {
+	names := bson.M{"$filter": bson.M{
+		"input": bson.A{
+			bson.M{"$ifNull": bson.A{"$name.fi", ""}},
+			bson.M{"$ifNull": bson.A{"$name.sv", ""}},
+			bson.M{"$ifNull": bson.A{"$name.en", ""}},
+		},
+		"cond": bson.M{"$ne": bson.A{"$$this", ""}},
+	}}
+	count := bson.M{"$size": names}
+	if m.IsNull != nil {
+		if *m.IsNull {
+			return bson.M{"$eq": bson.A{count, 0}}, true
+		}
+		return bson.M{"$gt": bson.A{count, 0}}, true
+	}
+	neg := hub.StringMatch{Neq: m.Neq, NotIn: m.NotIn, Fold: m.Fold}
+	pos := *m
+	pos.Neq, pos.NotIn = nil, nil
+	negExpr, ok := stringExpr(&neg, "$$this", true)
+	if !ok {
+		return nil, false
+	}
+	posExpr, ok := stringExpr(&pos, "$$this", true)
+	if !ok {
+		return nil, false
+	}
+	return bson.M{"$and": bson.A{
+		bson.M{"$allElementsTrue": bson.A{bson.M{"$map": bson.M{"input": names, "in": negExpr}}}},
+		bson.M{"$anyElementTrue": bson.A{bson.M{"$map": bson.M{"input": names, "in": posExpr}}}},
+	}}, true
+}
+
+// periodExpr is PeriodMatch.match of the period at path. ok is false for
+// bounds finer than BSON dates keep.
+func periodExpr(m *hub.PeriodMatch, path string) (any, bool) {
+	start, end := path+".start", path+".end"
+	for _, t := range []*time.Time{m.Contains, m.StartsFrom, m.StartsBefore} {
+		if t != nil && !exactInBSON(*t) {
+			return nil, false
+		}
+	}
+	if o := m.Overlaps; o != nil && ((o.Start != nil && !exactInBSON(*o.Start)) || (o.End != nil && !exactInBSON(*o.End))) {
+		return nil, false
+	}
+	var parts bson.A
+	if m.IsNull != nil {
+		has := bson.M{"$or": bson.A{isDate(start), isDate(end)}}
+		if *m.IsNull {
+			parts = append(parts, bson.M{"$not": bson.A{has}})
+		} else {
+			parts = append(parts, has)
+		}
+	}
+	if o := m.Overlaps; o != nil {
+		if o.End != nil {
+			parts = append(parts, bson.M{"$not": bson.A{bson.M{"$and": bson.A{isDate(start), bson.M{"$gt": bson.A{start, *o.End}}}}}})
+		}
+		if o.Start != nil {
+			parts = append(parts, bson.M{"$not": bson.A{bson.M{"$and": bson.A{isDate(end), bson.M{"$lt": bson.A{end, *o.Start}}}}}})
+		}
+	}
+	if m.Contains != nil {
+		parts = append(parts, periodContains(path, *m.Contains))
+	}
+	if m.StartsFrom != nil {
+		parts = append(parts, bson.M{"$and": bson.A{isDate(start), bson.M{"$gte": bson.A{start, *m.StartsFrom}}}})
+	}
+	if m.StartsBefore != nil {
+		parts = append(parts, bson.M{"$and": bson.A{isDate(start), bson.M{"$lt": bson.A{start, *m.StartsBefore}}}})
+	}
+	return orTrue(allOf(parts)), true
+}
+
+// periodContains is Period.Contains of the period at path: the day (of
+// t, in UTC) is not before a known start nor after a known end.
+func periodContains(path string, t time.Time) bson.M {
+	y, m, d := t.UTC().Date()
+	day := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	start, end := path+".start", path+".end"
+	return bson.M{"$and": bson.A{
+		bson.M{"$or": bson.A{bson.M{"$not": bson.A{isDate(start)}}, bson.M{"$lte": bson.A{start, day}}}},
+		bson.M{"$or": bson.A{bson.M{"$not": bson.A{isDate(end)}}, bson.M{"$gte": bson.A{end, day}}}},
+	}}
+}
+
+// rangeExpr is IntRange.Holds of the integer expression n (nil when the
+// range has no bound).
+func rangeExpr(n any, r *hub.IntRange) any {
+	var parts bson.A
+	for _, b := range []struct {
+		op    string
+		bound *int
+	}{{"$eq", r.Eq}, {"$gt", r.Gt}, {"$gte", r.Gte}, {"$lt", r.Lt}, {"$lte", r.Lte}} {
+		if b.bound != nil {
+			parts = append(parts, bson.M{b.op: bson.A{n, *b.bound}})
+		}
+	}
+	return allOf(parts)
+}
+
+// contains is strings.Contains of the string expression v and the text:
+// on valid UTF-8, a byte substring is a code point substring.
+func contains(v any, text string) bson.M {
+	return bson.M{"$gte": bson.A{bson.M{"$indexOfCP": bson.A{v, bson.M{"$literal": text}}}, 0}}
+}
+
+// allOf is the conjunction of parts, nil when there are none.
+func allOf(parts bson.A) any {
+	switch len(parts) {
+	case 0:
+		return nil
+	case 1:
+		return parts[0]
+	}
+	return bson.M{"$and": parts}
+}
+
+// orTrue is e, or the constant true for the nil (empty) condition.
+func orTrue(e any) any {
+	if e == nil {
+		return bson.M{"$literal": true}
+	}
+	return e
+}
+
+func nonNil(list []string) []string {
+	if list == nil {
+		return []string{}
+	}
+	return list
+}
+
+// exactInBSON reports whether t survives a BSON date (milliseconds)
+// unchanged, so that comparing in the database equals comparing in Go.
+func exactInBSON(t time.Time) bool { return t.Nanosecond()%int(time.Millisecond) == 0 }

@@ -1,0 +1,70 @@
+package mongodb_test
+
+import (
+	"maps"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/otehub/hub"
+	"github.com/otehub/hub/mongodb/mongotest"
+	"github.com/otehub/hub/storetest"
+)
+
+// The conformance suite checks that Select answers like the generic
+// evaluator; this test checks that it answers in the database: every
+// condition that does not fold case is one aggregate command, with no
+// read through the Store primitives and no find on the server, and the
+// folding ones are left to the generic evaluator.
+func TestSelectRunsInTheDatabase(t *testing.T) {
+	uri := mongotest.URI(t)
+	s := MustOpen(t, uri)
+	b := storetest.WhereNetwork()
+	if err := hub.Prepare(t.Context(), s, b, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Apply(t.Context(), b); err != nil {
+		t.Fatal(err)
+	}
+	client := topClient(t, uri)
+	cases := storetest.WhereCases()
+	// Pushed conditions first, so that the server's find counters can
+	// only move for them if they run finds.
+	slices.SortStableFunc(cases, func(x, y storetest.WhereCase) int {
+		switch {
+		case x.Folds == y.Folds:
+			return 0
+		case y.Folds:
+			return -1
+		}
+		return 1
+	})
+	counting := &countingStore{Store: s}
+	before := topQueries(t, client, s.Database())
+	matched := 0
+	for i, tc := range cases {
+		if tc.Folds && (i == 0 || !cases[i-1].Folds) {
+			if after := topQueries(t, client, s.Database()); !maps.Equal(after, before) {
+				t.Errorf("the server ran finds for pushed conditions: %v before, %v after", before, after)
+			}
+		}
+		counting.reads = 0
+		ids, err := hub.Select(t.Context(), counting, tc.Base, tc.Where, tc.AsOf)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.Name, err)
+		}
+		switch {
+		case tc.Folds && counting.reads == 0:
+			t.Errorf("%s: a folding condition was answered without the generic evaluator", tc.Name)
+		case !tc.Folds && counting.reads != 0:
+			t.Errorf("%s: read rows through %d Store calls", tc.Name, counting.reads)
+		}
+		if len(ids) > 0 {
+			matched++
+		}
+	}
+	// The cases are not all vacuous.
+	if matched < len(cases)/2 {
+		t.Errorf("only %d of %d conditions match any node", matched, len(cases))
+	}
+}
