@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -14,14 +15,15 @@ import (
 	"github.com/otehub/hub"
 )
 
-// Group-bys run in the database as one aggregation pipeline: $match on
-// the indexed filter, the funding policy as a $sort and $group over
-// (funder, recipient, currency), $lookup of the ends and related nodes,
-// $unwind of multi-valued fields and a $group with count, sum, min and
-// max. Only the groups cross the wire. The pipeline mirrors
+// Group-bys run in the database as one aggregation pipeline: the nodes
+// a condition selects (see where.go) or a $match of the relationships
+// (active on the asOf day), the funding policy as a $sort and $group
+// over (funder, recipient, currency), $lookup of the ends and related
+// nodes, $unwind of multi-valued fields and a $group with count, sum,
+// min and max. Only the groups cross the wire. The pipeline mirrors
 // hub.GroupByGeneric field for field, and the conformance suite checks
-// that both answer alike; shapes it does not mirror (rich conditions,
-// AsOf) go to the generic implementation.
+// that both answer alike; conditions PushSelect does not mirror go to
+// the generic implementation.
 //
 // Unlike the generic implementation, a pushed-down group-by reads no
 // rows into the hub, so it has no row limit of its own: the database's
@@ -34,16 +36,13 @@ var _ hub.GroupPusher = (*Store)(nil)
 const maxYearSpan = 50
 
 // PushGroupBy implements hub.GroupPusher. It returns done=false, and no
-// error, for specs it leaves to hub.GroupByGeneric: an AsOf day, a rich
-// Where, node filters whose merge the generic evaluator treats
-// specially, and averages of amounts that a float sum could round
-// either way.
+// error, for specs it leaves to hub.GroupByGeneric: conditions that
+// PushSelect leaves to the generic evaluator, node filters whose merge
+// the generic evaluator treats specially, and averages of amounts that a
+// float sum could round either way.
 func (s *Store) PushGroupBy(ctx context.Context, spec *hub.GroupSpec) ([]hub.Group, bool, error) {
 	if err := spec.Check(); err != nil {
 		return nil, true, err
-	}
-	if spec.AsOf != nil {
-		return nil, false, nil
 	}
 	var (
 		coll     *mongo.Collection
@@ -51,11 +50,15 @@ func (s *Store) PushGroupBy(ctx context.Context, spec *hub.GroupSpec) ([]hub.Gro
 	)
 	switch spec.Collection {
 	case hub.GroupNodes:
-		match, ok := nodeGroupMatch(spec)
-		if !ok {
+		// The nodes hub.Select picks, however rich the condition.
+		selected, impossible, ok := selectPipeline(spec.Nodes, spec.Where, spec.AsOf)
+		if !ok || impossible {
+			// Lists that share nothing make Select answer nothing
+			// without asking the store; such specs stay generic rather
+			// than copy that.
 			return nil, false, nil
 		}
-		coll, pipeline = s.nodes, nodeGroupPipeline(spec, match)
+		coll, pipeline = s.nodes, append(selected, nodeGroupPipeline(spec)...)
 	case hub.GroupRelationships:
 		coll, pipeline = s.rels, relationshipGroupPipeline(spec)
 	default:
@@ -84,19 +87,6 @@ func (s *Store) PushGroupBy(ctx context.Context, spec *hub.GroupSpec) ([]hub.Gro
 	return groups, true, nil
 }
 
-// nodeGroupMatch returns the $match of a NODES group-by: the nodes
-// hub.Select picks for spec.Nodes and a simple spec.Where. ok is false
-// when the spec is left to the generic implementation.
-func nodeGroupMatch(spec *hub.GroupSpec) (bson.D, bool) {
-	if !spec.Where.IsSimple() {
-		return nil, false
-	}
-	// Lists that share nothing make Select answer nothing without asking
-	// the store; such specs stay generic rather than copy that.
-	match, impossible := selectMatch(spec.Nodes, spec.Where)
-	return match, !impossible
-}
-
 // nodeMatch is the condition FindNodes applies for f, in one query: a
 // name filter answered from the gram index gives candidates, which are
 // narrowed to the nodes one of whose search terms contains the
@@ -116,9 +106,10 @@ type follow struct {
 	types []hub.RelationshipType
 }
 
-// nodeGroupPipeline is the pipeline of a NODES group-by.
-func nodeGroupPipeline(spec *hub.GroupSpec, match bson.D) bson.A {
-	p := bson.A{bson.M{"$match": match}}
+// nodeGroupPipeline is the pipeline of a NODES group-by over the
+// selected nodes.
+func nodeGroupPipeline(spec *hub.GroupSpec) bson.A {
+	var p bson.A
 	needRelated := spec.Measure == hub.MeasureDegree ||
 		slices.ContainsFunc(spec.By, func(k hub.GroupKey) bool { return k.Field == hub.ByRelated })
 	if needRelated {
@@ -131,7 +122,7 @@ func nodeGroupPipeline(spec *hub.GroupSpec, match bson.D) bson.A {
 				f = follow{k.Dir, k.Types}
 			}
 		}
-		p = append(p, relatedLookups(f)...)
+		p = append(p, relatedLookups(f, spec.AsOf)...)
 	}
 	keys := make([]keyExpr, len(spec.By))
 	for i, k := range spec.By {
@@ -157,13 +148,17 @@ func idsOf(list string) bson.M {
 }
 
 // relatedLookups fetch, per node, the ids at the other end of its
-// relationships of f into out (outgoing) and in (incoming), each
-// through the index on that end.
-func relatedLookups(f follow) bson.A {
+// relationships of f (active on asOf when it is set) into out (outgoing)
+// and in (incoming), each through the index on that end. Like the
+// generic group-by, they do not check the other ends' periods.
+func relatedLookups(f follow, asOf *time.Time) bson.A {
 	lookup := func(local, other, as string) bson.M {
 		var sub bson.A
 		if len(f.types) > 0 {
 			sub = append(sub, bson.M{"$match": bson.M{"type": in(f.types)}})
+		}
+		if asOf != nil {
+			sub = append(sub, bson.M{"$match": activeOn("period", utcDay(*asOf))})
 		}
 		sub = append(sub, bson.M{"$project": bson.M{"_id": 0, "id": "$" + other}})
 		return bson.M{"$lookup": bson.M{
@@ -183,8 +178,15 @@ func relatedLookups(f follow) bson.A {
 
 // relationshipGroupPipeline is the pipeline of a RELATIONSHIPS group-by.
 func relationshipGroupPipeline(spec *hub.GroupSpec) bson.A {
+	match := relationshipFilter(&spec.Relationships)
+	var day time.Time
+	if spec.AsOf != nil {
+		// Active rows only, before the funding policy picks among them.
+		day = utcDay(*spec.AsOf)
+		match = append(match, activeOn("period", day)...)
+	}
 	p := bson.A{
-		bson.M{"$match": relationshipFilter(&spec.Relationships)},
+		bson.M{"$match": match},
 		bson.M{"$project": bson.M{"type": 1, "fromId": 1, "toId": 1, "amount": 1, "period": 1}},
 	}
 	if spec.Measure == hub.MeasureAmount && spec.Funding != hub.FundingEvery {
@@ -211,7 +213,12 @@ func relationshipGroupPipeline(spec *hub.GroupSpec) bson.A {
 			bson.M{"$replaceRoot": bson.M{"newRoot": "$row"}},
 		)
 	}
-	p = append(p, relationshipEnds(spec.By, false)...)
+	p = append(p, relationshipEnds(spec.By, spec.AsOf != nil)...)
+	if spec.AsOf != nil {
+		// A row counts only while both its ends (those that exist) are
+		// active, as in the generic group-by.
+		p = append(p, bson.M{"$match": append(activeOn("from.period", day), activeOn("to.period", day)...)})
+	}
 	keys := make([]keyExpr, len(spec.By))
 	for i, k := range spec.By {
 		keys[i] = relationshipKey(k.Field)

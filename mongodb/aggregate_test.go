@@ -110,6 +110,7 @@ func TestPushGroupBy(t *testing.T) {
 	funds := hub.RelationshipFilter{Types: []hub.RelationshipType{hub.Funds}}
 	day := time.Date(2017, 6, 1, 0, 0, 0, 0, time.UTC)
 	prefix := "nimi p"
+	one := 1
 	for _, tc := range []struct {
 		name   string
 		spec   hub.GroupSpec
@@ -140,9 +141,14 @@ func TestPushGroupBy(t *testing.T) {
 		{"relationships by active year", hub.GroupSpec{Collection: hub.GroupRelationships, By: by(hub.ByActiveYear)}, true},
 		{"funding by programme", hub.GroupSpec{Collection: hub.GroupRelationships, By: by(hub.ByToParent), Measure: hub.MeasureAmount}, true},
 
-		{"a rich where", hub.GroupSpec{Collection: hub.GroupNodes, Where: &hub.Where{Name: &hub.StringMatch{Prefix: &prefix, Fold: true}}, By: by(hub.ByKind)}, false},
-		{"nodes as of a day", hub.GroupSpec{Collection: hub.GroupNodes, By: by(hub.ByKind), AsOf: &day}, false},
-		{"relationships as of a day", hub.GroupSpec{Collection: hub.GroupRelationships, By: by(hub.ByType), AsOf: &day}, false},
+		{"a rich where", hub.GroupSpec{Collection: hub.GroupNodes, Nodes: kinds(hub.KindOrganisation), Where: &hub.Where{Relationships: []*hub.RelationshipMatch{
+			{Dir: hub.Out, Types: []hub.RelationshipType{hub.Funds}, Count: &hub.IntRange{Eq: &one}}}}, By: by(hub.ByKey)}, true},
+		{"nodes as of a day", hub.GroupSpec{Collection: hub.GroupNodes, By: by(hub.ByKind), AsOf: &day}, true},
+		{"nodes and related as of a day", hub.GroupSpec{Collection: hub.GroupNodes, Nodes: kinds(hub.KindOrganisation),
+			By: []hub.GroupKey{{Field: hub.ByKey}, {Field: hub.ByRelated, Dir: hub.Out}}, AsOf: &day}, true},
+		{"relationships as of a day", hub.GroupSpec{Collection: hub.GroupRelationships, By: by(hub.ByType), AsOf: &day}, true},
+		{"funding by funder as of a day", hub.GroupSpec{Collection: hub.GroupRelationships, Relationships: funds, By: by(hub.ByFromKey), Measure: hub.MeasureAmount, AsOf: &day}, true},
+		{"a where folding case", hub.GroupSpec{Collection: hub.GroupNodes, Where: &hub.Where{Name: &hub.StringMatch{Prefix: &prefix, Fold: true}}, By: by(hub.ByKind)}, false},
 		{"filters whose lists share nothing", hub.GroupSpec{Collection: hub.GroupNodes, Nodes: hub.NodeFilter{IDs: []string{ids["a"]}},
 			Where: &hub.Where{Filter: hub.NodeFilter{IDs: []string{ids["b"]}}}, By: by(hub.ByKind)}, false},
 		// a's figures: 1 000.01 and 1 200.00 EUR, an average of 110 000.5
@@ -267,6 +273,7 @@ func TestPushedGroupByRunsInTheDatabase(t *testing.T) {
 	groupFixture(t, s)
 	client := topClient(t, uri)
 	counting := &countingStore{Store: s}
+	day := time.Date(2017, 6, 1, 0, 0, 0, 0, time.UTC)
 	for _, tc := range []struct {
 		name string
 		spec *hub.GroupSpec
@@ -274,6 +281,9 @@ func TestPushedGroupByRunsInTheDatabase(t *testing.T) {
 		{"nodes by kind", &hub.GroupSpec{Collection: hub.GroupNodes, By: by(hub.ByKind)}},
 		{"nodes by key with the degree", &hub.GroupSpec{Collection: hub.GroupNodes, By: by(hub.ByKey), Measure: hub.MeasureDegree}},
 		{"funding by region and year", &hub.GroupSpec{Collection: hub.GroupRelationships, By: by(hub.ByToRegion, hub.ByStartYear), Measure: hub.MeasureAmount}},
+		{"partners by region with a rich where as of a day", &hub.GroupSpec{Collection: hub.GroupNodes, By: by(hub.ByRegion), AsOf: &day,
+			Where: &hub.Where{Relationships: []*hub.RelationshipMatch{{Dir: hub.Out, Types: []hub.RelationshipType{hub.PartnerIn}}}}}},
+		{"funding by funder as of a day", &hub.GroupSpec{Collection: hub.GroupRelationships, By: by(hub.ByFromKey), Measure: hub.MeasureAmount, AsOf: &day}},
 	} {
 		spec := tc.spec
 		t.Run(tc.name, func(t *testing.T) {

@@ -77,16 +77,13 @@ func selectPipeline(base hub.NodeFilter, w *hub.Where, asOf *time.Time) (p bson.
 		return nil, true, true
 	}
 	c := &whereCompiler{asOf: asOf}
-	if asOf != nil && !exactInBSON(*asOf) {
-		return nil, false, false
-	}
 	stages, expr, ok := c.where(w, true)
 	if !ok {
 		return nil, false, false
 	}
 	p = bson.A{bson.M{"$match": match}}
 	if asOf != nil {
-		p = append(p, bson.M{"$match": bson.M{"$expr": periodContains("$period", *asOf)}})
+		p = append(p, bson.M{"$match": activeOn("period", utcDay(*asOf))})
 	}
 	p = append(p, stages...)
 	if expr != nil {
@@ -210,7 +207,7 @@ func (c *whereCompiler) relationship(r *hub.RelationshipMatch) (bson.A, any, boo
 	// flagged with r.Where.
 	var ends bson.A
 	if c.asOf != nil {
-		ends = append(ends, bson.M{"$match": bson.M{"$expr": periodContains("$period", *c.asOf)}})
+		ends = append(ends, bson.M{"$match": activeOn("period", utcDay(*c.asOf))})
 	}
 	hit := any(bson.M{"$literal": true})
 	if r.Where != nil {
@@ -233,7 +230,7 @@ func (c *whereCompiler) relationship(r *hub.RelationshipMatch) (bson.A, any, boo
 			rels = append(rels, bson.M{"$match": bson.M{"type": in(r.Types)}})
 		}
 		if c.asOf != nil {
-			rels = append(rels, bson.M{"$match": bson.M{"$expr": periodContains("$period", *c.asOf)}})
+			rels = append(rels, bson.M{"$match": activeOn("period", utcDay(*c.asOf))})
 		}
 		rels = append(rels,
 			bson.M{"$project": bson.M{"_id": 0, "other": "$" + other}},
@@ -392,7 +389,8 @@ func namesExpr(m *hub.StringMatch) (any, bool) {
 // bounds finer than BSON dates keep.
 func periodExpr(m *hub.PeriodMatch, path string) (any, bool) {
 	start, end := path+".start", path+".end"
-	for _, t := range []*time.Time{m.Contains, m.StartsFrom, m.StartsBefore} {
+	// Contains compares days (UTC midnights), which are exact.
+	for _, t := range []*time.Time{m.StartsFrom, m.StartsBefore} {
 		if t != nil && !exactInBSON(*t) {
 			return nil, false
 		}
@@ -429,11 +427,11 @@ func periodExpr(m *hub.PeriodMatch, path string) (any, bool) {
 	return orTrue(allOf(parts)), true
 }
 
-// periodContains is Period.Contains of the period at path: the day (of
-// t, in UTC) is not before a known start nor after a known end.
+// periodContains is Period.Contains of the period at path, as an
+// expression: the day (of t, in UTC) is not before a known start nor
+// after a known end. activeOn is the same as a query.
 func periodContains(path string, t time.Time) bson.M {
-	y, m, d := t.UTC().Date()
-	day := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	day := utcDay(t)
 	start, end := path+".start", path+".end"
 	return bson.M{"$and": bson.A{
 		bson.M{"$or": bson.A{bson.M{"$not": bson.A{isDate(start)}}, bson.M{"$lte": bson.A{start, day}}}},

@@ -113,7 +113,7 @@ func testGroupBy(t *testing.T, s hub.Store) {
 		return out
 	}
 	str := func(s string) *string { return &s }
-	two := 2
+	two, no := 2, false
 	onlyFunds := hub.RelationshipFilter{Types: []hub.RelationshipType{hub.Funds}}
 	orgs, pilots := kinds(hub.KindOrganisation), kinds(hub.KindPilot)
 	for _, tc := range []struct {
@@ -166,11 +166,31 @@ func testGroupBy(t *testing.T, s hub.Store) {
 			By: []hub.GroupKey{{Field: hub.ByRelated, Dir: hub.In}, {Field: hub.ByStartYear}}}, nil},
 		{"having at least two", hub.GroupSpec{Collection: hub.GroupNodes, By: by(hub.ByKind), Having: &hub.IntRange{Gte: &two}},
 			[]string{"Organisation:4", "Pilot:4", "Programme:2", "Region:2"}},
-		{"a rich where (generic)", hub.GroupSpec{Collection: hub.GroupNodes, Nodes: pilots,
+		{"a where folding case", hub.GroupSpec{Collection: hub.GroupNodes, Nodes: pilots,
 			Where: &hub.Where{Name: &hub.StringMatch{Prefix: str("pilotti k"), Fold: true}}, By: by(hub.ByKey)},
 			[]string{"p2:1", "p3:1"}},
-		{"as of a day (generic)", hub.GroupSpec{Collection: hub.GroupNodes, Nodes: pilots, By: by(hub.ByKind), AsOf: day("2018-06-01")},
+		{"pilots with two partners", hub.GroupSpec{Collection: hub.GroupNodes, Nodes: pilots,
+			Where: &hub.Where{Relationships: []*hub.RelationshipMatch{{Dir: hub.In, Types: []hub.RelationshipType{hub.PartnerIn}, Count: &hub.IntRange{Eq: &two}}}}, By: by(hub.ByKey)},
+			[]string{"p1:1", "p2:1"}},
+		{"organisations funding no dated pilot, by region", hub.GroupSpec{Collection: hub.GroupNodes, Nodes: orgs,
+			Where: &hub.Where{Relationships: []*hub.RelationshipMatch{{Dir: hub.Out, Types: []hub.RelationshipType{hub.Funds}, Quantifier: hub.None,
+				Where: &hub.Where{Period: &hub.PeriodMatch{IsNull: &no}}}}}, By: by(hub.ByRegion)},
+			[]string{"r1:1", ":1"}},
+		{"as of a day", hub.GroupSpec{Collection: hub.GroupNodes, Nodes: pilots, By: by(hub.ByKind), AsOf: day("2018-06-01")},
 			[]string{"Pilot:3"}},
+		{"a rich where as of a day", hub.GroupSpec{Collection: hub.GroupNodes, Nodes: orgs,
+			Where: &hub.Where{Relationships: []*hub.RelationshipMatch{{Dir: hub.Out, Types: []hub.RelationshipType{hub.PartnerIn}, Count: &hub.IntRange{Gte: &two}}}},
+			By:    by(hub.ByKey), AsOf: day("2018-06-01")},
+			[]string{"c:1"}},
+		{"degrees as of a day", hub.GroupSpec{Collection: hub.GroupNodes, Nodes: orgs, By: by(hub.ByKey), Measure: hub.MeasureDegree, DegreeDir: hub.Out,
+			AsOf: day("2016-06-01")}, nil},
+		// The partnership a→p2 starts in 2018; the related pilots' own
+		// periods do not count (p1 has ended).
+		{"organisations and the pilots they partner in as of a day", hub.GroupSpec{Collection: hub.GroupNodes, Nodes: orgs,
+			By: []hub.GroupKey{{Field: hub.ByKey}, {Field: hub.ByRelated, Dir: hub.Out, Types: []hub.RelationshipType{hub.PartnerIn}}}, AsOf: day("2017-06-01")},
+			[]string{"a,p1:1", "b,p1:1", "c,p2:1", "c,p3:1", "f,:1"}},
+		{"nodes by active year as of a day", hub.GroupSpec{Collection: hub.GroupNodes, Nodes: kinds(hub.KindPilot, hub.KindProgramme), By: by(hub.ByActiveYear),
+			AsOf: day("2017-06-01")}, nil},
 
 		// Relationships.
 		{"relationships by type count every figure", hub.GroupSpec{Collection: hub.GroupRelationships, By: by(hub.ByType)},
@@ -216,8 +236,15 @@ func testGroupBy(t *testing.T, s hub.Store) {
 		{"relationships by the regions of both ends", hub.GroupSpec{Collection: hub.GroupRelationships, By: by(hub.ByFromRegion, hub.ByToRegion)}, nil},
 		{"relationships by active year", hub.GroupSpec{Collection: hub.GroupRelationships, By: by(hub.ByActiveYear, hub.ByType)}, nil},
 		{"relationships by to-kind and parent", hub.GroupSpec{Collection: hub.GroupRelationships, By: by(hub.ByToKind, hub.ByToParent, hub.ByFromKey)}, nil},
-		{"funding as of a day (generic)", hub.GroupSpec{Collection: hub.GroupRelationships, Relationships: onlyFunds,
+		{"funding as of a day", hub.GroupSpec{Collection: hub.GroupRelationships, Relationships: onlyFunds,
 			By: by(hub.ByToKey), Measure: hub.MeasureAmount, AsOf: day("2018-06-01")}, nil},
+		{"the lowest funding by funder as of a day", hub.GroupSpec{Collection: hub.GroupRelationships, Relationships: onlyFunds,
+			By: by(hub.ByFromKey), Measure: hub.MeasureAmount, Funding: hub.FundingLowest, AsOf: day("2017-06-01")}, nil},
+		{"relationships by type as of a day: ended ends leave", hub.GroupSpec{Collection: hub.GroupRelationships, By: by(hub.ByType), AsOf: day("2019-01-01")}, nil},
+		{"relationships by parent, start year and active year as of a day", hub.GroupSpec{Collection: hub.GroupRelationships,
+			By: by(hub.ByToParent, hub.ByStartYear, hub.ByActiveYear), AsOf: day("2017-06-01")}, nil},
+		{"relationships by the regions of their ends as of a day", hub.GroupSpec{Collection: hub.GroupRelationships,
+			By: by(hub.ByFromRegion, hub.ByToRegion), AsOf: day("2018-06-01")}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			spec := tc.spec
