@@ -796,7 +796,11 @@ var participationTypes = []RelationshipType{Administers, PartnerIn, ExpertFor}
 
 // OrganisationsInPilots lists the organisations and employers that take
 // part (administer, partner or advise) in at least minPilots distinct
-// pilots, most pilots first.
+// pilots, most pilots first, then by id. On asOf, only relationships and
+// pilots active that day count, as in relationship conditions. It
+// selects the organisations with a relationship condition (in the
+// database, on a store that pushes conditions down) and then reads only
+// their participations: three store calls, whatever the network's size.
 func OrganisationsInPilots(ctx context.Context, s Store, minPilots int, where *Where, asOf *time.Time) ([]Participation, error) {
 	if minPilots < 1 {
 		return nil, Errorf(EINVALID, "minPilots must be at least 1")
@@ -810,35 +814,38 @@ func OrganisationsInPilots(ctx context.Context, s Store, minPilots int, where *W
 	if err != nil || len(ids) == 0 {
 		return nil, err
 	}
-	groups, err := GroupByGeneric(ctx, s, &GroupSpec{Collection: GroupNodes, Nodes: NodeFilter{IDs: ids},
-		By: []GroupKey{{Field: ByKey}, {Field: ByRelated, Dir: Out, Types: participationTypes}}, AsOf: asOf})
+	rels, _, err := s.FindRelationships(ctx, RelationshipFilter{NodeIDs: ids, Direction: Out, Types: participationTypes},
+		ListOptions{First: Unlimited, Unordered: true})
 	if err != nil {
 		return nil, err
 	}
-	kinds := map[string]bool{}
-	var related []string
-	for _, g := range groups {
-		related = append(related, g.Keys[1])
+	rels = activeRelationships(rels, asOf)
+	var ends []string
+	for _, r := range rels {
+		ends = append(ends, r.ToID)
 	}
-	nodes, err := s.NodesByID(ctx, unique(related))
+	ends = unique(ends)
+	nodes, err := s.NodesByID(ctx, ends)
 	if err != nil {
 		return nil, err
 	}
+	pilot := make(map[string]bool, len(nodes))
 	for _, n := range nodes {
-		if n != nil && n.Kind == KindPilot {
-			kinds[n.ID] = true
+		if n != nil && n.Kind == KindPilot && (asOf == nil || n.Period.Contains(*asOf)) {
+			pilot[n.ID] = true
 		}
 	}
 	byOrg := map[string][]string{}
-	for _, g := range groups {
-		if kinds[g.Keys[1]] {
-			byOrg[g.Keys[0]] = append(byOrg[g.Keys[0]], g.Keys[1])
+	for _, r := range rels {
+		if pilot[r.ToID] {
+			byOrg[r.FromID] = append(byOrg[r.FromID], r.ToID)
 		}
 	}
-	out := make([]Participation, 0, len(byOrg))
+	out := make([]Participation, 0, len(ids))
 	for _, id := range ids {
-		p := unique(byOrg[id])
-		if len(p) >= minPilots {
+		// The condition counted the same pilots; the check keeps the
+		// answer right should a write land between the two reads.
+		if p := unique(byOrg[id]); len(p) >= minPilots {
 			out = append(out, Participation{NodeID: id, PilotIDs: p})
 		}
 	}

@@ -68,3 +68,27 @@ func TestSelectRunsInTheDatabase(t *testing.T) {
 		t.Errorf("only %d of %d conditions match any node", matched, len(cases))
 	}
 }
+
+// OrganisationsInPilots selects in the database and then reads only the
+// selected organisations' participations: one find and one lookup.
+func TestOrganisationsInPilotsReadsOnlyTheAnswer(t *testing.T) {
+	s := MustOpen(t, mongotest.URI(t))
+	b := storetest.WhereNetwork()
+	if err := hub.Prepare(t.Context(), s, b, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Apply(t.Context(), b); err != nil {
+		t.Fatal(err)
+	}
+	counting := &countingStore{Store: s}
+	ps, err := hub.OrganisationsInPilots(t.Context(), counting, 2, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ps) != 2 {
+		t.Fatalf("got %d organisations, want 2", len(ps))
+	}
+	if counting.finds != 1 || len(counting.nodeIDs) != 1 {
+		t.Errorf("%d finds and %d node lookups, want 1 and 1", counting.finds, len(counting.nodeIDs))
+	}
+}

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,6 +18,7 @@ var selectTests = []struct {
 }{
 	{"Select answers rich conditions alike on every store", testSelect},
 	{"Select answers like the generic evaluator on every store", testSelectLikeGeneric},
+	{"OrganisationsInPilots counts the pilots they take part in alike on every store", testOrganisationsInPilots},
 }
 
 // selectNetwork is a small network of three pilots and four
@@ -283,5 +285,51 @@ func testSelectLikeGeneric(t *testing.T, s hub.Store) {
 		if !slices.Equal(got, want) {
 			t.Errorf("%s: got %v, want %v", tc.Name, got, want)
 		}
+	}
+}
+
+func testOrganisationsInPilots(t *testing.T, s hub.Store) {
+	b := WhereNetwork()
+	mustApply(t, s, b.Nodes, b.Relationships)
+	keyOf := map[string]string{}
+	for _, n := range b.Nodes {
+		keyOf[n.ID] = n.Key
+	}
+	inR1 := &hub.Where{Filter: hub.NodeFilter{RegionIDs: []string{hub.NodeID(hub.KindRegion, "r1")}}}
+	for _, tc := range []struct {
+		name  string
+		min   int
+		where *hub.Where
+		asOf  string
+		want  []string
+	}{
+		{"in two pilots, most first", 2, nil, "", []string{"a:p1,p2,p3", "c:p2,p3"}},
+		{"in one pilot, ties by id", 1, nil, "", []string{"a:p1,p2,p3", "c:p2,p3", "b:p1", "e:p4"}},
+		{"as of 2018 an ended pilot does not count", 2, nil, "2018-06-01", []string{"a:p2,p3", "c:p2,p3"}},
+		{"as of 2016 a partnership not yet begun does not count", 2, nil, "2016-06-01", []string{"a:p1,p3"}},
+		{"as of 2019", 1, nil, "2019-06-01", []string{"a:p2,p3", "c:p2,p3"}},
+		{"with a condition on the organisation", 1, inR1, "", []string{"a:p1,p2,p3", "c:p2,p3"}},
+		{"with a condition nobody meets", 1, &hub.Where{Filter: hub.NodeFilter{Keys: []string{"d"}}}, "", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ps, err := hub.OrganisationsInPilots(t.Context(), s, tc.min, tc.where, day(tc.asOf))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, p := range ps {
+				pilots := make([]string, len(p.PilotIDs))
+				for i, id := range p.PilotIDs {
+					pilots[i] = keyOf[id]
+				}
+				got = append(got, keyOf[p.NodeID]+":"+strings.Join(pilots, ","))
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
+	if _, err := hub.OrganisationsInPilots(t.Context(), s, 0, nil, nil); hub.ErrorCode(err) != hub.EINVALID {
+		t.Errorf("minPilots 0: got %v, want EINVALID", err)
 	}
 }

@@ -6183,7 +6183,7 @@ type Aggregates {
     minPilots: Int = 2
     "Only organisations and employers matching this condition."
     where: EntityWhere
-    "As the network stood on this day."
+    "As the network stood on this day: only the relationships and pilots active that day count."
     asOf: Date
   ): [Participation!]!
   "Pilots active per year: a pilot counts in every year its period touches; one with only a start (or only an end) known counts in that year alone; undated pilots form the bucket with a null key, listed last."
