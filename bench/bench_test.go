@@ -727,3 +727,29 @@ func BenchmarkFundingByRegion(b *testing.B) {
 		},
 	})
 }
+
+// BenchmarkRichFilter is a page of organisations under a relationship
+// condition with a count: those partnering in at least two pilots, with
+// their total.
+func BenchmarkRichFilter(b *testing.B) {
+	run(b, query{
+		text: func(network) string {
+			return `{ organisations(first: 50, where: {relationships: [{direction: OUT, types: [PARTNER_IN], where: {kindIn: [Pilot]}, count: {gte: 2}}]}) { totalCount nodes { name } } }`
+		},
+		check: func(_ network, data json.RawMessage) error {
+			var a struct {
+				Organisations struct {
+					TotalCount int
+					Nodes      []struct{ Name string }
+				}
+			}
+			if err := json.Unmarshal(data, &a); err != nil {
+				return err
+			}
+			if a.Organisations.TotalCount <= 50 || len(a.Organisations.Nodes) != 50 {
+				return fmt.Errorf("%d of %d organisations", len(a.Organisations.Nodes), a.Organisations.TotalCount)
+			}
+			return nil
+		},
+	})
+}
