@@ -547,16 +547,18 @@ func round2(f float64) float64 { return math.Round(f*100) / 100 }
 func (g *GroupSpec) String() string { return fmt.Sprintf("%s by %v", g.Collection, g.By) }
 
 // FundingBucket is the funding of one group: the total by the policy and
-// every figure behind it, disagreeing ones included.
+// every figure behind it, disagreeing ones included. The figures are
+// relationship ids, in ascending order: a caller reads them (with their
+// sources) only when it shows them.
 type FundingBucket struct {
 	Key      string
 	Currency string
 	Total    float64
-	// Counted are the FUNDS relationships the total counts.
-	Counted []*Relationship
-	// Figures are all FUNDS relationships of the bucket, each with its
-	// own sources, including alternatives the policy left out.
-	Figures []*Relationship
+	// CountedIDs are the FUNDS relationships the total counts.
+	CountedIDs []string
+	// FigureIDs are all FUNDS relationships of the bucket, including
+	// alternatives the policy left out.
+	FigureIDs []string
 }
 
 // FundingSpec is a funding-totals request as FundingTotals hands it to
@@ -597,8 +599,8 @@ func FundingTotals(ctx context.Context, s Store, by GroupKey, policy FundingPoli
 		}
 		if done {
 			for _, b := range buckets {
-				slices.SortStableFunc(b.Figures, byRelationshipID)
-				slices.SortStableFunc(b.Counted, byRelationshipID)
+				slices.Sort(b.FigureIDs)
+				slices.Sort(b.CountedIDs)
 			}
 			sortFundingBuckets(buckets)
 			return buckets, nil
@@ -675,9 +677,9 @@ func fundingTotals(ctx context.Context, s Store, f *FundingSpec) ([]FundingBucke
 				buckets[id] = b
 				order = append(order, id)
 			}
-			b.Figures = append(b.Figures, r)
+			b.FigureIDs = append(b.FigureIDs, r.ID)
 			if counted[r.ID] {
-				b.Counted = append(b.Counted, r)
+				b.CountedIDs = append(b.CountedIDs, r.ID)
 				b.Total = round2(b.Total + float64(r.Amount.Minor)/100)
 			}
 		}
@@ -703,10 +705,6 @@ func sortFundingBuckets(out []FundingBucket) {
 		return strings.Compare(a.Key+a.Currency, b.Key+b.Currency)
 	})
 }
-
-// byRelationshipID is the order FindRelationships returns rows in by
-// default, which is the order of the generic figures.
-func byRelationshipID(a, b *Relationship) int { return strings.Compare(a.ID, b.ID) }
 
 // CoverageCell is one cell of the services × regions matrix.
 type CoverageCell struct {

@@ -75,6 +75,38 @@ func TestAggregates(t *testing.T) {
 		}
 	})
 
+	t.Run("funding figures are read only when shown, every bucket's in one call", func(t *testing.T) {
+		cs := newCountingStore(MustOpenSeeded(t))
+		counting := newClient(graph.Options{Store: cs})
+		var totals struct {
+			Aggregates struct{ Funding []struct{ Total float64 } }
+		}
+		MustQuery(t, counting, `{ aggregates { funding(by: REGION) { total } } }`, &totals)
+		if calls, _ := cs.snapshot(); calls["RelationshipsByID"] != 0 {
+			t.Errorf("totals alone read figures: %v", calls)
+		}
+		cs.reset()
+		var figures struct {
+			Aggregates struct {
+				Funding []struct {
+					Counted, Figures []struct{ Amount float64 }
+				}
+			}
+		}
+		MustQuery(t, counting, `{ aggregates { funding(by: REGION) { counted { amount } figures { amount } } } }`, &figures)
+		if calls, _ := cs.snapshot(); calls["RelationshipsByID"] != 1 {
+			t.Errorf("figures of %d buckets read in %d calls, want 1: %v", len(figures.Aggregates.Funding), calls["RelationshipsByID"], calls)
+		}
+		if len(figures.Aggregates.Funding) < 2 || len(figures.Aggregates.Funding) != len(totals.Aggregates.Funding) {
+			t.Fatalf("%d buckets with figures, %d with totals", len(figures.Aggregates.Funding), len(totals.Aggregates.Funding))
+		}
+		for _, b := range figures.Aggregates.Funding {
+			if len(b.Counted) == 0 || len(b.Figures) < len(b.Counted) {
+				t.Errorf("bucket with %d counted of %d figures", len(b.Counted), len(b.Figures))
+			}
+		}
+	})
+
 	t.Run("funding by region counts disagreeing figures by the policy and lists them all", func(t *testing.T) {
 		type bucket struct {
 			Node    *struct{ Name string }

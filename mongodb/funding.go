@@ -16,10 +16,10 @@ import (
 // currency) that marks the figure each pair counts, $lookup of the ends
 // the key needs, $unwind of a multi-valued key and a $group per (key,
 // currency) with the exact total in cents and the ids of the figures.
-// Only the buckets and ids cross the wire; the figures themselves (which
-// the answer carries, sources and all) are then read in one
-// RelationshipsByID call. The pipeline mirrors hub.FundingTotalsGeneric
-// and the conformance suite checks that both answer alike.
+// Only the buckets and ids cross the wire; the figures themselves are
+// read by id only when a query shows them. The pipeline mirrors
+// hub.FundingTotalsGeneric and the conformance suite checks that both
+// answer alike.
 
 var _ hub.FundingPusher = (*Store)(nil)
 
@@ -38,10 +38,7 @@ func (s *Store) PushFundingTotals(ctx context.Context, spec *hub.FundingSpec) ([
 		total            int64
 		figures, counted []string
 	}
-	var (
-		buckets []bucket
-		ids     []string
-	)
+	var buckets []bucket
 	ok, err := func() (bool, error) {
 		ctx, cancel := s.call(ctx)
 		defer cancel()
@@ -61,7 +58,6 @@ func (s *Store) PushFundingTotals(ctx context.Context, spec *hub.FundingSpec) ([
 				return false, nil
 			}
 			buckets = append(buckets, bucket{key, currency, total, figures, counted})
-			ids = append(ids, figures...)
 		}
 		return true, translate(cur.Err(), "funding totals")
 	}()
@@ -71,30 +67,10 @@ func (s *Store) PushFundingTotals(ctx context.Context, spec *hub.FundingSpec) ([
 	if !ok {
 		return nil, false, nil
 	}
-	rels, err := s.RelationshipsByID(ctx, uniqueStrings(ids))
-	if err != nil {
-		return nil, true, err
-	}
-	byID := make(map[string]*hub.Relationship, len(rels))
-	for _, r := range rels {
-		if r != nil {
-			byID[r.ID] = r
-		}
-	}
-	pick := func(ids []string) []*hub.Relationship {
-		var out []*hub.Relationship
-		for _, id := range ids {
-			// A figure deleted since the pipeline ran is left out.
-			if r := byID[id]; r != nil {
-				out = append(out, r)
-			}
-		}
-		return out
-	}
 	out := make([]hub.FundingBucket, 0, len(buckets))
 	for _, b := range buckets {
 		out = append(out, hub.FundingBucket{Key: b.key, Currency: b.currency, Total: float64(b.total) / 100,
-			Figures: pick(b.figures), Counted: pick(b.counted)})
+			FigureIDs: b.figures, CountedIDs: b.counted})
 	}
 	return out, true, nil
 }
@@ -200,17 +176,4 @@ func stringArray(v bson.RawValue) ([]string, bool) {
 		out = append(out, s)
 	}
 	return out, true
-}
-
-// uniqueStrings returns the distinct strings of s, in their first order.
-func uniqueStrings(s []string) []string {
-	seen := make(map[string]bool, len(s))
-	out := make([]string, 0, len(s))
-	for _, v := range s {
-		if !seen[v] {
-			seen[v] = true
-			out = append(out, v)
-		}
-	}
-	return out
 }

@@ -34,12 +34,12 @@ func fundingRenderer(nodes []*hub.Node, rels []*hub.Relationship) func([]hub.Fun
 	for _, r := range rels {
 		keyOf[r.ID] = strings.TrimPrefix(r.Key, string(r.Type)+":")
 	}
-	names := func(rels []*hub.Relationship) string {
-		out := make([]string, len(rels))
-		for i, r := range rels {
-			out[i] = keyOf[r.ID]
+	names := func(ids []string) string {
+		out := make([]string, len(ids))
+		for i, id := range ids {
+			out[i] = keyOf[id]
 			if out[i] == "" {
-				out[i] = r.ID
+				out[i] = id
 			}
 		}
 		return strings.Join(out, " ")
@@ -51,10 +51,10 @@ func fundingRenderer(nodes []*hub.Node, rels []*hub.Relationship) func([]hub.Fun
 			if k, ok := keyOf[key]; ok {
 				key = k
 			}
-			out[i] = fmt.Sprintf("%s %s %s %d/%d", key, b.Currency, strconv.FormatFloat(b.Total, 'f', -1, 64), len(b.Counted), len(b.Figures))
+			out[i] = fmt.Sprintf("%s %s %s %d/%d", key, b.Currency, strconv.FormatFloat(b.Total, 'f', -1, 64), len(b.CountedIDs), len(b.FigureIDs))
 			// The figures with their ids, in order: the generic figures
 			// are in ascending id order.
-			out[i] += " [" + names(b.Counted) + "] [" + names(b.Figures) + "]"
+			out[i] += " [" + names(b.CountedIDs) + "] [" + names(b.FigureIDs) + "]"
 		}
 		return out
 	}
@@ -192,16 +192,16 @@ func testFundingTotals(t *testing.T, s hub.Store) {
 			}
 		}
 		for _, b := range got {
-			// Each figure carries its sources, and the counted ones are
-			// figures.
-			for _, r := range b.Figures {
-				if len(r.Sources) == 0 || r.Amount == nil {
-					t.Errorf("figure %s without sources or amount", r.ID)
+			// Each figure is a FUNDS relationship with an amount and
+			// sources, and the counted ones are figures.
+			for i, r := range mustRelationshipsByID(t, s, b.FigureIDs...) {
+				if r == nil || r.Type != hub.Funds || len(r.Sources) == 0 || r.Amount == nil {
+					t.Errorf("figure %s is not a FUNDS relationship with sources and an amount", b.FigureIDs[i])
 				}
 			}
-			for _, r := range b.Counted {
-				if !slices.ContainsFunc(b.Figures, func(f *hub.Relationship) bool { return f.ID == r.ID }) {
-					t.Errorf("counted %s is not a figure", r.ID)
+			for _, id := range b.CountedIDs {
+				if !slices.Contains(b.FigureIDs, id) {
+					t.Errorf("counted %s is not a figure", id)
 				}
 			}
 		}

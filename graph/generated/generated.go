@@ -14043,7 +14043,7 @@ func (ec *executionContext) _FundingBucket_counted(ctx context.Context, field gr
 			return ec.fieldContext_FundingBucket_counted(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Counted(), nil
+			return obj.Counted(ctx)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.Funding) graphql.Marshaler {
@@ -14075,7 +14075,7 @@ func (ec *executionContext) _FundingBucket_figures(ctx context.Context, field gr
 			return ec.fieldContext_FundingBucket_figures(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Figures(), nil
+			return obj.Figures(ctx)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.Funding) graphql.Marshaler {
@@ -28201,15 +28201,17 @@ func (ec *executionContext) _FundingBucket(ctx context.Context, sel ast.Selectio
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "counted":
-			out.Values[i] = ec._FundingBucket_counted(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._FundingBucket_counted(ctx, field, obj)
+				})
 		case "figures":
-			out.Values[i] = ec._FundingBucket_figures(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._FundingBucket_figures(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}

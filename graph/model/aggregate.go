@@ -62,18 +62,33 @@ func (b *FundingBucket) Total() float64 { return b.B.Total }
 // Currency of the bucket.
 func (b *FundingBucket) Currency() string { return b.B.Currency }
 
-// Counted are the figures the total counts.
-func (b *FundingBucket) Counted() []*Funding { return fundings(b.rq, b.B.Counted) }
+// Counted are the figures the total counts. Taking the context makes
+// the executor resolve it concurrently, so that the loads of every
+// bucket's figures share one batch.
+func (b *FundingBucket) Counted(context.Context) ([]*Funding, error) {
+	return loadFundings(b.rq, b.B.CountedIDs)
+}
 
-// Figures are all figures of the group.
-func (b *FundingBucket) Figures() []*Funding { return fundings(b.rq, b.B.Figures) }
+// Figures are all figures of the group (see Counted).
+func (b *FundingBucket) Figures(context.Context) ([]*Funding, error) {
+	return loadFundings(b.rq, b.B.FigureIDs)
+}
 
-func fundings(rq *Request, rels []*hub.Relationship) []*Funding {
-	out := make([]*Funding, len(rels))
-	for i, r := range rels {
-		out[i] = &Funding{r: r, rq: rq}
+// loadFundings reads figures by id, batched with the request's other
+// relationship loads; a figure deleted since the totals were computed is
+// left out.
+func loadFundings(rq *Request, ids []string) ([]*Funding, error) {
+	rels, err := rq.l.Relationship.LoadAll(rq.ctx, ids)
+	if err != nil {
+		return nil, err
 	}
-	return out
+	out := make([]*Funding, 0, len(rels))
+	for _, r := range rels {
+		if r != nil {
+			out = append(out, &Funding{r: r, rq: rq})
+		}
+	}
+	return out, nil
 }
 
 // CoverageCell is one cell of the services × regions matrix.
