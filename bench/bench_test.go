@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -306,7 +307,28 @@ var _ interface {
 	hub.FundingPusher
 	hub.CoveragePusher
 	hub.ProvisionPusher
+	hub.SelectPusher
 } = (*countingStore)(nil)
+
+// TestCountingStorePassesEveryPusher guards the benchmarks against
+// measuring a generic implementation by mistake: every Push method of
+// the MongoDB store must pass through the wrapper.
+func TestCountingStorePassesEveryPusher(t *testing.T) {
+	mongoStore, wrapper := reflect.TypeFor[*mongodb.Store](), reflect.TypeFor[*countingStore]()
+	pushers := 0
+	for m := range mongoStore.Methods() {
+		if !strings.HasPrefix(m.Name, "Push") {
+			continue
+		}
+		pushers++
+		if _, ok := wrapper.MethodByName(m.Name); !ok {
+			t.Errorf("countingStore hides %s", m.Name)
+		}
+	}
+	if pushers == 0 {
+		t.Error("the MongoDB store has no Push methods: the check checks nothing")
+	}
+}
 
 // The optional pushers (aggregation pipelines) pass through, so that the
 // wrapper does not turn the database's aggregates into the generic ones;
@@ -752,4 +774,13 @@ func BenchmarkRichFilter(b *testing.B) {
 			return nil
 		},
 	})
+}
+
+func (s *countingStore) PushSelect(ctx context.Context, base hub.NodeFilter, w *hub.Where, asOf *time.Time) ([]string, bool, error) {
+	p, ok := s.Store.(hub.SelectPusher)
+	if !ok {
+		return nil, false, nil
+	}
+	s.calls[mPush].Add(1)
+	return p.PushSelect(ctx, base, w, asOf)
 }
