@@ -25,8 +25,9 @@ import (
 // Only the ids of the matching nodes cross the wire. The pipeline mirrors
 // hub.SelectGeneric part for part, and the conformance suite checks that
 // both answer alike. Comparisons that ignore case and diacritics need
-// hub.Normalize, which the database does not have; conditions with them
-// are left to hub.SelectGeneric.
+// hub.Normalize, which the database does not have, and relationship
+// conditions nested deeper than maxPushedNesting would repeat work along
+// every path; such conditions are left to hub.SelectGeneric.
 //
 // Every client value in an expression is wrapped in $literal: a string
 // starting with "$" would otherwise be read as a field path.
@@ -110,11 +111,21 @@ func selectMatch(base hub.NodeFilter, w *hub.Where) (match bson.D, impossible bo
 	return match, false
 }
 
+// maxPushedNesting bounds how deep relationship conditions nest in a
+// pipeline. A nested condition is a $lookup within a $lookup, evaluated
+// again along every path that reaches a node, so the work grows with the
+// number of paths (the product of the degrees); the generic evaluator
+// works level by level on the distinct nodes instead. Deeper conditions
+// are left to it.
+const maxPushedNesting = 2
+
 // whereCompiler turns conditions into stages and expressions. It numbers
-// the fields the relationship conditions compute (_w0, _w1, ...).
+// the fields the relationship conditions compute (_w0, _w1, ...) and
+// counts how deep relationship conditions nest.
 type whereCompiler struct {
-	asOf   *time.Time
-	fields int
+	asOf    *time.Time
+	fields  int
+	nesting int
 }
 
 // where returns the stages that compute w's relationship conditions and
@@ -203,6 +214,10 @@ func (c *whereCompiler) where(w *hub.Where, filtered bool) (stages bson.A, expr 
 // field of the distinct related nodes, each {_id, hit}, and the
 // quantifier or count over it.
 func (c *whereCompiler) relationship(r *hub.RelationshipMatch) (bson.A, any, bool) {
+	if c.nesting++; c.nesting > maxPushedNesting {
+		return nil, nil, false
+	}
+	defer func() { c.nesting-- }()
 	// The nodes at the other end: present and active on the day, each
 	// flagged with r.Where.
 	var ends bson.A

@@ -257,6 +257,17 @@ func WhereCases() []WhereCase {
 			}
 		}
 	}
+	// Relationship conditions nested as deep as Where.Check allows, each
+	// one way: a → p1 ← b → a ...
+	deepest := &hub.Where{Filter: hub.NodeFilter{Keys: []string{"a"}}}
+	for depth := range 8 {
+		dir := hub.Out
+		if depth%2 == 1 {
+			dir = hub.In
+		}
+		deepest = with(rels(dir), deepest, "", nil)
+	}
+	cases = append(cases, WhereCase{Name: "relationship conditions nested to the limit", Where: deepest})
 	orgs := hub.NodeFilter{Kinds: []hub.Kind{hub.KindOrganisation}}
 	return append(cases,
 		WhereCase{Name: "base and where merge", Base: orgs, Where: &hub.Where{Filter: hub.NodeFilter{Keys: []string{"a", "p1"}}}},

@@ -1,0 +1,4 @@
+package mongodb
+
+// MaxPushedNesting is maxPushedNesting, for the tests.
+const MaxPushedNesting = maxPushedNesting
