@@ -42,8 +42,8 @@ type Store struct {
 	// out and in index relationships by their from- and to-node; they
 	// hold the values themselves, so that following a node's
 	// relationships needs no lookup per relationship.
-	out map[string][]*hub.Relationship
-	in  map[string][]*hub.Relationship
+	out map[string][]edge
+	in  map[string][]edge
 	// byKind and byType list node and relationship ids per kind and
 	// type (fixed for an id: both are part of what the id derives from),
 	// so that filters on them do not scan everything.
@@ -80,8 +80,8 @@ func Open(dir string) (*Store, error) {
 		db:     db,
 		nodes:  map[string]*hub.Node{},
 		rels:   map[string]*hub.Relationship{},
-		out:    map[string][]*hub.Relationship{},
-		in:     map[string][]*hub.Relationship{},
+		out:    map[string][]edge{},
+		in:     map[string][]edge{},
 		byKind: map[hub.Kind][]string{},
 		byType: map[hub.RelationshipType][]string{},
 		log:    newChangeLog(),
@@ -128,15 +128,64 @@ func (s *Store) load() error {
 	})
 }
 
+// edge is an adjacency entry: a relationship and its type's code, so
+// that a type filter is checked in the adjacency list itself, without
+// following a pointer per relationship to its (scattered) value.
+type edge struct {
+	r    *hub.Relationship
+	code typeCode
+}
+
+// typeCode numbers the relationship types (0 for an unknown one).
+type typeCode uint8
+
+// typeSet is a set of type codes.
+type typeSet uint64
+
+var typeCodes = func() map[hub.RelationshipType]typeCode {
+	if len(hub.RelationshipTypes) >= 64 {
+		panic("embedded: a typeSet holds at most 63 relationship types")
+	}
+	codes := make(map[hub.RelationshipType]typeCode, len(hub.RelationshipTypes))
+	for i, t := range hub.RelationshipTypes {
+		codes[t] = typeCode(i + 1)
+	}
+	return codes
+}()
+
+// typesOf is the set of the types' codes; unknown types are left out, as
+// no relationship has one.
+func typesOf(types []hub.RelationshipType) typeSet {
+	var set typeSet
+	for _, t := range types {
+		if c, ok := typeCodes[t]; ok {
+			set |= 1 << c
+		}
+	}
+	return set
+}
+
 func (s *Store) index(r *hub.Relationship) {
-	s.out[r.FromID] = append(s.out[r.FromID], r)
-	s.in[r.ToID] = append(s.in[r.ToID], r)
+	e := edge{r, typeCodes[r.Type]}
+	s.out[r.FromID] = append(s.out[r.FromID], e)
+	s.in[r.ToID] = append(s.in[r.ToID], e)
 }
 
 func (s *Store) unindex(r *hub.Relationship) {
-	same := func(x *hub.Relationship) bool { return x.ID == r.ID }
+	same := func(x edge) bool { return x.r.ID == r.ID }
 	s.out[r.FromID] = slices.DeleteFunc(s.out[r.FromID], same)
 	s.in[r.ToID] = slices.DeleteFunc(s.in[r.ToID], same)
+}
+
+// appendEdges appends the relationships of edges whose type is in types
+// (any type when all is set) and for which keep holds (when it is set).
+func appendEdges(out []*hub.Relationship, edges []edge, all bool, types typeSet, keep func(*hub.Relationship) bool) []*hub.Relationship {
+	for _, e := range edges {
+		if (all || types&(1<<e.code) != 0) && (keep == nil || keep(e.r)) {
+			out = append(out, e.r)
+		}
+	}
+	return out
 }
 
 // begin checks the context and the store state before a read.
@@ -291,6 +340,8 @@ func (s *Store) matchRelationships(f *hub.RelationshipFilter) []*hub.Relationshi
 	// the named nodes is taken from its from-end only.
 	var candidates []*hub.Relationship
 	rest := *f
+	// A type filter on an adjacency path is checked on the entries' codes.
+	anyType, types := len(f.Types) == 0, typesOf(f.Types)
 	switch {
 	case len(f.IDs) > 0:
 		for _, id := range uniq(f.IDs) {
@@ -308,30 +359,31 @@ func (s *Store) matchRelationships(f *hub.RelationshipFilter) []*hub.Relationshi
 			size += len(s.out[id]) + len(s.in[id])
 		}
 		candidates = make([]*hub.Relationship, 0, size)
+		var notNamed func(*hub.Relationship) bool
+		if f.Direction != hub.In {
+			notNamed = func(r *hub.Relationship) bool { return !named[r.FromID] }
+		}
 		for _, id := range nodes {
 			if f.Direction != hub.In {
-				candidates = append(candidates, s.out[id]...)
+				candidates = appendEdges(candidates, s.out[id], anyType, types, nil)
 			}
 			if f.Direction != hub.Out {
-				for _, r := range s.in[id] {
-					if f.Direction == hub.In || !named[r.FromID] {
-						candidates = append(candidates, r)
-					}
-				}
+				candidates = appendEdges(candidates, s.in[id], anyType, types, notNamed)
 			}
 		}
-		// Every candidate touches a named node in the asked direction.
-		rest.NodeIDs, rest.Direction = nil, ""
+		// Every candidate touches a named node in the asked direction
+		// and has one of the types.
+		rest.NodeIDs, rest.Direction, rest.Types = nil, "", nil
 	case len(f.FromIDs) > 0:
 		for _, id := range uniq(f.FromIDs) {
-			candidates = append(candidates, s.out[id]...)
+			candidates = appendEdges(candidates, s.out[id], anyType, types, nil)
 		}
-		rest.FromIDs = nil
+		rest.FromIDs, rest.Types = nil, nil
 	case len(f.ToIDs) > 0:
 		for _, id := range uniq(f.ToIDs) {
-			candidates = append(candidates, s.in[id]...)
+			candidates = appendEdges(candidates, s.in[id], anyType, types, nil)
 		}
-		rest.ToIDs = nil
+		rest.ToIDs, rest.Types = nil, nil
 	case len(f.Types) > 0:
 		for _, t := range slices.Compact(slices.Sorted(slices.Values(f.Types))) {
 			for _, id := range s.byType[t] {
