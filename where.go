@@ -85,6 +85,10 @@ type RelationshipMatch struct {
 	// Count, when set, replaces the quantifier: the number of distinct
 	// related nodes matching Where must be in the range.
 	Count *IntRange
+	// Relationship, when set, keeps only the relationships that meet it
+	// (its filter, and its amount, period and role conditions): other
+	// relationships lead to no related node.
+	Relationship *RelationshipWhere
 }
 
 // Limits of the evaluator, so that one request cannot make it walk
@@ -311,6 +315,10 @@ func (e *evaluator) related(ctx context.Context, r *RelationshipMatch, c []*Node
 	}
 	if e.asOf != nil {
 		rels = slices.DeleteFunc(rels, func(x *Relationship) bool { return !x.Period.Contains(*e.asOf) })
+	}
+	if rw := r.Relationship; rw != nil {
+		match := rw.Filter.Matcher()
+		rels = slices.DeleteFunc(rels, func(x *Relationship) bool { return !match(x) || !rw.Match(x) })
 	}
 	inC := make(map[string]bool, len(c))
 	for _, id := range ids {

@@ -1724,3 +1724,63 @@ func TestBatching(t *testing.T) {
 		}
 	})
 }
+
+// TestRelationshipConditionsOnTheRelationship checks conditions on the
+// relationships themselves (amount, role, period, ends) against the
+// dataset file.
+func TestRelationshipConditionsOnTheRelationship(t *testing.T) {
+	ote := MustReadDataset(t)
+	c := newClient(graph.Options{Store: MustOpenSeeded(t)})
+	keys := func(match func(oteRel) bool, end func(oteRel) string) []string {
+		var out []string
+		for _, r := range ote.Relationships {
+			if match(r) && !slices.Contains(out, keyOf(end(r))) {
+				out = append(out, keyOf(end(r)))
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	from := func(r oteRel) string { return r.From }
+	to := func(r oteRel) string { return r.To }
+	for _, tc := range []struct {
+		name, query string
+		want        []string
+	}{
+		{"pilots granted at least a million in one figure",
+			`{ pilots(where: { relationships: [{ types: [FUNDS], direction: IN, relationship: { amount: { gte: 1000000 } } }] }) { nodes { key } } }`,
+			keys(func(r oteRel) bool { return r.Type == "FUNDS" && r.Amount != nil && r.Amount.Value >= 1000000 }, to)},
+		{"organisations by the role the sources give them",
+			`{ organisations(first: 100, where: { relationships: [{ direction: OUT, relationship: { role: { eq: "hallinnoija" } } }] }) { nodes { key } } }`,
+			keys(func(r oteRel) bool { return r.Role == "hallinnoija" && strings.HasPrefix(r.From, "organisation/") }, from)},
+		{"pilots with a dated relationship to a contact person",
+			`{ pilots(where: { relationships: [{ direction: IN, where: { kindIn: [Contact] }, relationship: { period: { isNull: false } } }] }) { nodes { key } } }`,
+			keys(func(r oteRel) bool {
+				return r.Period != nil && strings.HasPrefix(r.From, "contact/") && strings.HasPrefix(r.To, "pilot/")
+			}, to)},
+		{"no pilot is granted more than ten million in one figure",
+			`{ pilots(where: { relationships: [{ types: [FUNDS], direction: IN, relationship: { amount: { gt: 10000000 } } }] }) { nodes { key } } }`,
+			nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.want == nil && !strings.HasPrefix(tc.name, "no ") {
+				t.Fatal("the dataset gives no answer: nothing checked")
+			}
+			var resp map[string]struct{ Nodes []struct{ Key string } }
+			MustQuery(t, c, tc.query, &resp)
+			var got []string
+			for _, conn := range resp {
+				for _, n := range conn.Nodes {
+					got = append(got, n.Key)
+				}
+			}
+			slices.Sort(got)
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
+	t.Run("a bad id in the relationship condition is a clear error", func(t *testing.T) {
+		MustFailWith(t, c, hub.EINVALID, `{ pilots(where: { relationships: [{ relationship: { fromIn: ["nope"] } }] }) { nodes { key } } }`)
+	})
+}

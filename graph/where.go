@@ -56,11 +56,12 @@ type wirePeriod struct {
 }
 
 type wireRelation struct {
-	Types      []string   `json:"types"`
-	Direction  *string    `json:"direction"`
-	Where      *wireWhere `json:"where"`
-	Quantifier *string    `json:"quantifier"`
-	Count      *struct {
+	Types        []string                 `json:"types"`
+	Direction    *string                  `json:"direction"`
+	Where        *wireWhere               `json:"where"`
+	Relationship *model.RelationshipWhere `json:"relationship"`
+	Quantifier   *string                  `json:"quantifier"`
+	Count        *struct {
 		Eq  *int `json:"eq"`
 		Gt  *int `json:"gt"`
 		Gte *int `json:"gte"`
@@ -160,6 +161,13 @@ func (r *wireRelation) domain() (*hub.RelationshipMatch, error) {
 	}
 	if r.Count != nil {
 		d.Count = &hub.IntRange{Eq: r.Count.Eq, Gt: r.Count.Gt, Gte: r.Count.Gte, Lt: r.Count.Lt, Lte: r.Count.Lte}
+	}
+	if r.Relationship != nil {
+		rw, err := relationshipFilter(r.Relationship)
+		if err != nil {
+			return nil, err
+		}
+		d.Relationship = rw
 	}
 	var err error
 	d.Where, err = r.Where.domain()

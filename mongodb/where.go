@@ -2,6 +2,7 @@ package mongodb
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"time"
 
@@ -237,16 +238,32 @@ func (c *whereCompiler) relationship(r *hub.RelationshipMatch) (bson.A, any, boo
 	}
 	ends = append(ends, bson.M{"$project": bson.M{"_id": 0, "hit": hit}})
 
+	// The relationships that lead to related nodes: of the types, active
+	// on the day, meeting the relationship condition.
+	var relMatch bson.A
+	if len(r.Types) > 0 {
+		relMatch = append(relMatch, bson.M{"$match": bson.M{"type": in(r.Types)}})
+	}
+	if c.asOf != nil {
+		relMatch = append(relMatch, bson.M{"$match": activeOn("period", utcDay(*c.asOf))})
+	}
+	if rw := r.Relationship; rw != nil {
+		if d := relationshipFilter(&rw.Filter); len(d) > 0 {
+			relMatch = append(relMatch, bson.M{"$match": d})
+		}
+		e, ok := relationshipWhereExpr(rw)
+		if !ok {
+			return nil, nil, false
+		}
+		if e != nil {
+			relMatch = append(relMatch, bson.M{"$match": bson.M{"$expr": e}})
+		}
+	}
+
 	field := "_w" + strconv.Itoa(c.fields)
 	c.fields++
 	lookup := func(local, other, as string) bson.M {
-		var rels bson.A
-		if len(r.Types) > 0 {
-			rels = append(rels, bson.M{"$match": bson.M{"type": in(r.Types)}})
-		}
-		if c.asOf != nil {
-			rels = append(rels, bson.M{"$match": activeOn("period", utcDay(*c.asOf))})
-		}
+		rels := slices.Clone(relMatch)
 		rels = append(rels,
 			bson.M{"$project": bson.M{"_id": 0, "other": "$" + other}},
 			bson.M{"$lookup": bson.M{"from": NodesCollection, "localField": "other", "foreignField": "_id", "pipeline": ends, "as": "end"}},
@@ -286,6 +303,40 @@ func (c *whereCompiler) relationship(r *hub.RelationshipMatch) (bson.A, any, boo
 		expr = bson.M{"$gt": bson.A{hits, 0}}
 	}
 	return stages, expr, true
+}
+
+// relationshipWhereExpr is RelationshipWhere.Match (amount, period and
+// role) over a relationship document, nil when it has none of them. ok is
+// false for what stringExpr and periodExpr leave to the generic
+// evaluator.
+func relationshipWhereExpr(w *hub.RelationshipWhere) (any, bool) {
+	var parts bson.A
+	if a := w.Amount; a != nil {
+		// In major units, as float64(minor)/100 in Go: $divide converts
+		// the integer to a double too. A relationship without an amount
+		// fails.
+		major := bson.M{"$divide": bson.A{"$amount.minor", 100}}
+		parts = append(parts, bson.M{"$and": bson.A{
+			bson.M{"$eq": bson.A{bson.M{"$type": "$amount"}, "object"}},
+			orTrue(floatRangeExpr(major, a)),
+		}})
+	}
+	if w.Period != nil {
+		e, ok := periodExpr(w.Period, "$period")
+		if !ok {
+			return nil, false
+		}
+		parts = append(parts, e)
+	}
+	if w.Role != nil {
+		role := bson.M{"$ifNull": bson.A{"$role", ""}}
+		e, ok := stringExpr(w.Role, role, bson.M{"$ne": bson.A{role, ""}})
+		if !ok {
+			return nil, false
+		}
+		parts = append(parts, e)
+	}
+	return allOf(parts), true
 }
 
 // filterExprs are the conditions of f (as NodeFilter.Matcher applies
@@ -464,6 +515,21 @@ func rangeExpr(n any, r *hub.IntRange) any {
 	}{{"$eq", r.Eq}, {"$gt", r.Gt}, {"$gte", r.Gte}, {"$lt", r.Lt}, {"$lte", r.Lte}} {
 		if b.bound != nil {
 			parts = append(parts, bson.M{b.op: bson.A{n, *b.bound}})
+		}
+	}
+	return allOf(parts)
+}
+
+// floatRangeExpr is FloatRange.Holds of the number expression f (nil
+// when the range has no bound).
+func floatRangeExpr(f any, r *hub.FloatRange) any {
+	var parts bson.A
+	for _, b := range []struct {
+		op    string
+		bound *float64
+	}{{"$eq", r.Eq}, {"$gt", r.Gt}, {"$gte", r.Gte}, {"$lt", r.Lt}, {"$lte", r.Lte}} {
+		if b.bound != nil {
+			parts = append(parts, bson.M{b.op: bson.A{f, *b.bound}})
 		}
 	}
 	return allOf(parts)

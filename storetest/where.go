@@ -151,10 +151,23 @@ func WhereNetwork() *hub.Batch {
 	late.Period = period("2018-01-01", "2019-12-31")
 	early := rel(hub.RefersTo, c, a, "")
 	early.Period = period("2015-01-01", "2016-12-31")
+	administers := rel(hub.Administers, a, p1, "")
+	administers.Role = "Hallinnoija"
+	funds := func(from, to *hub.Node, minor int64, role string) *hub.Relationship {
+		r := rel(hub.Funds, from, to, "")
+		if minor > 0 {
+			r.Amount = &hub.Money{Minor: minor, Currency: "EUR"}
+		}
+		r.Role = role
+		return r
+	}
+	big, small := funds(b, p1, 10_000_000, "päärahoittaja"), funds(b, p2, 500_000, "")
+	small.Period = period("2018-01-01", "2018-12-31")
 	return batchOf(source(), r1, r2, a, b, c, d, e, p1, p2, p3, p4,
-		rel(hub.Administers, a, p1, ""), rel(hub.PartnerIn, a, p1, ""), late, rel(hub.ExpertFor, a, p3, ""),
+		administers, rel(hub.PartnerIn, a, p1, ""), late, rel(hub.ExpertFor, a, p3, ""),
 		rel(hub.PartnerIn, b, p1, ""), rel(hub.PartnerIn, c, p2, ""), rel(hub.PartnerIn, c, p3, ""),
-		rel(hub.PartnerIn, e, p4, ""), rel(hub.RefersTo, a, b, ""), rel(hub.RefersTo, b, a, ""), early)
+		rel(hub.PartnerIn, e, p4, ""), rel(hub.RefersTo, a, b, ""), rel(hub.RefersTo, b, a, ""), early,
+		big, small, funds(c, p3, 0, "rahoittaja"))
 }
 
 // WhereCases are conditions built from every kind of predicate, alone,
@@ -257,6 +270,38 @@ func WhereCases() []WhereCase {
 			}
 		}
 	}
+	// Conditions on the relationships themselves.
+	p1 := hub.NodeID(hub.KindPilot, "p1")
+	amount := func(r hub.FloatRange) *hub.RelationshipWhere { return &hub.RelationshipWhere{Amount: &r} }
+	fifty, tenThousand := 50_000.0, 10_000.0
+	relWheres := []struct {
+		name  string
+		rw    *hub.RelationshipWhere
+		folds bool
+	}{
+		{"an amount of at least 50 000", amount(hub.FloatRange{Gte: &fifty}), false},
+		{"an amount under 10 000", amount(hub.FloatRange{Lt: &tenThousand}), false},
+		{"an amount of exactly 5 000", amount(hub.FloatRange{Eq: ptrTo(5_000.0)}), false},
+		{"a role", &hub.RelationshipWhere{Role: &hub.StringMatch{Eq: str("Hallinnoija")}}, false},
+		{"a role present", &hub.RelationshipWhere{Role: &hub.StringMatch{IsNull: &no}}, false},
+		{"a role folded", &hub.RelationshipWhere{Role: &hub.StringMatch{Prefix: str("paa"), Fold: true}}, true},
+		{"a dated relationship", &hub.RelationshipWhere{Period: &hub.PeriodMatch{IsNull: &no}}, false},
+		{"a relationship to p1", &hub.RelationshipWhere{Filter: hub.RelationshipFilter{ToIDs: []string{p1}}}, false},
+		{"a relationship touching p1 of some types", &hub.RelationshipWhere{Filter: hub.RelationshipFilter{NodeIDs: []string{p1},
+			Types: []hub.RelationshipType{hub.Funds, hub.Administers}}}, false},
+	}
+	for _, rw := range relWheres {
+		for _, q := range []hub.Quantifier{"", hub.All, hub.None} {
+			for _, d := range []string{"", "2018-01-01"} {
+				name := "related through " + rw.name + " " + string(q)
+				if d != "" {
+					name += " as of " + d
+				}
+				cond := &hub.RelationshipMatch{Dir: hub.Both, Quantifier: q, Relationship: rw.rw}
+				cases = append(cases, WhereCase{Name: name, Where: &hub.Where{Relationships: []*hub.RelationshipMatch{cond}}, AsOf: day(d), Folds: rw.folds})
+			}
+		}
+	}
 	// Relationship conditions nested as deep as Where.Check allows, each
 	// one way: a → p1 ← b → a ...
 	deepest := &hub.Where{Filter: hub.NodeFilter{Keys: []string{"a"}}}
@@ -276,6 +321,8 @@ func WhereCases() []WhereCase {
 		WhereCase{Name: "no condition as of 2016", Base: orgs, AsOf: day("2016-06-01")},
 	)
 }
+
+func ptrTo[T any](v T) *T { return &v }
 
 // testSelectLikeGeneric compares hub.Select with the generic evaluator on
 // every WhereCase: the same nodes, whichever way the store answers.

@@ -6009,6 +6009,13 @@ input RelationshipCondition {
   quantifier: Quantifier
   "Bounds on the number of distinct related nodes that match."
   count: IntFilter
+  """
+  A condition on the relationships themselves (their amount, period, role
+  or ends): only relationships that meet it lead to related nodes, e.g.
+  funders of at least 1 000 000 EUR: ` + "`" + `{types: [FUNDS], direction: OUT,
+  relationship: {amount: {gte: 1000000}}}` + "`" + `.
+  """
+  relationship: RelationshipWhere
 }
 
 """
@@ -26012,7 +26019,7 @@ func (ec *executionContext) unmarshalInputRelationshipCondition(ctx context.Cont
 		asMap["direction"] = "BOTH"
 	}
 
-	fieldsInOrder := [...]string{"types", "direction", "where", "quantifier", "count"}
+	fieldsInOrder := [...]string{"types", "direction", "where", "quantifier", "count", "relationship"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -26054,6 +26061,13 @@ func (ec *executionContext) unmarshalInputRelationshipCondition(ctx context.Cont
 				return it, err
 			}
 			it.Count = data
+		case "relationship":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relationship"))
+			data, err := ec.unmarshalORelationshipWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipWhere(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Relationship = data
 		}
 	}
 	return it, nil

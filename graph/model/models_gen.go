@@ -402,6 +402,11 @@ type RelationshipCondition struct {
 	Quantifier *Quantifier `json:"quantifier,omitempty"`
 	// Bounds on the number of distinct related nodes that match.
 	Count *IntFilter `json:"count,omitempty"`
+	// A condition on the relationships themselves (their amount, period, role
+	// or ends): only relationships that meet it lead to related nodes, e.g.
+	// funders of at least 1 000 000 EUR: `{types: [FUNDS], direction: OUT,
+	// relationship: {amount: {gte: 1000000}}}`.
+	Relationship *RelationshipWhere `json:"relationship,omitempty"`
 }
 
 // One sort key for relationships.
