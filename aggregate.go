@@ -103,10 +103,13 @@ type GroupSpec struct {
 	// Nodes and Where select the rows of a NODES group-by.
 	Nodes NodeFilter
 	Where *Where
-	// Relationships selects the rows of a RELATIONSHIPS group-by.
-	Relationships RelationshipFilter
-	By            []GroupKey
-	Measure       Measure
+	// Relationships selects the rows of a RELATIONSHIPS group-by, and
+	// RelationshipWhere, when set, narrows them further (its filter and
+	// its amount, period and role conditions).
+	Relationships     RelationshipFilter
+	RelationshipWhere *RelationshipWhere
+	By                []GroupKey
+	Measure           Measure
 	// DegreeDir and DegreeTypes say which relationships the DEGREE
 	// measure counts (BOTH and any type when empty).
 	DegreeDir   Direction
@@ -412,6 +415,10 @@ func relationshipRows(ctx context.Context, s Store, spec *GroupSpec) ([]groupRow
 		return nil, err
 	}
 	rels = activeRelationships(rels, spec.AsOf)
+	if rw := spec.RelationshipWhere; rw != nil {
+		match := rw.Filter.Matcher()
+		rels = slices.DeleteFunc(rels, func(r *Relationship) bool { return !match(r) || !rw.Match(r) })
+	}
 	if len(rels) > maxGroupRows {
 		return nil, Errorf(ETOOLARGE, "a group-by reads at most %d rows", maxGroupRows)
 	}

@@ -190,10 +190,10 @@ func groupBy(ctx context.Context, s hub.Store, collection model.GroupCollection,
 	if err != nil {
 		return nil, err
 	}
-	if !rw.IsSimple() {
-		return nil, hub.Errorf(hub.EINVALID, "groupBy takes typeIn, fromIn, toIn and nodeIn in relationshipWhere")
-	}
 	spec.Relationships = rw.Filter
+	if !rw.IsSimple() {
+		spec.RelationshipWhere = &hub.RelationshipWhere{Amount: rw.Amount, Period: rw.Period, Role: rw.Role}
+	}
 	if spec.Collection == hub.GroupNodes {
 		spec.Nodes.Kinds = entityKinds(kinds)
 	}
@@ -212,6 +212,9 @@ func groupBy(ctx context.Context, s hub.Store, collection model.GroupCollection,
 	if d, err := toRelationMatch(degree); err != nil {
 		return nil, err
 	} else if d != nil {
+		if d.Where != nil || d.Relationship != nil || d.Quantifier != "" || d.Count != nil {
+			return nil, hub.Errorf(hub.EINVALID, "degree takes types and direction only")
+		}
 		spec.DegreeDir, spec.DegreeTypes = d.Dir, d.Types
 	}
 	if policy != nil {

@@ -1,12 +1,14 @@
 package graph_test
 
 import (
+	"maps"
 	"slices"
 	"strconv"
 	"testing"
 
 	"github.com/99designs/gqlgen/client"
 
+	"github.com/otehub/hub"
 	"github.com/otehub/hub/graph"
 )
 
@@ -399,8 +401,38 @@ func TestAggregates(t *testing.T) {
 			`{ aggregates { groupBy(collection: NODES, by: [{field: FROM_KIND}]) { count } } }`,
 			`{ aggregates { groupBy(collection: NODES, by: [{field: KIND}], measure: AMOUNT) { count } } }`,
 			`{ aggregates { organisationsInPilots(minPilots: 0) { count } } }`,
+			// The DEGREE measure counts relationships by type and direction.
+			`{ aggregates { groupBy(collection: NODES, by: [{field: KIND}], measure: DEGREE, degree: {types: [FUNDS], count: {gt: 1}}) { count } } }`,
+			`{ aggregates { groupBy(collection: NODES, by: [{field: KIND}], measure: DEGREE, degree: {relationship: {amount: {gt: 1}}}) { count } } }`,
 		} {
 			MustFailWith(t, c, "BAD_USER_INPUT", q)
+		}
+	})
+
+	t.Run("relationship group-bys take the relationships' conditions", func(t *testing.T) {
+		var resp struct {
+			Aggregates struct {
+				GroupBy []struct {
+					Keys  []struct{ Value *string }
+					Count int
+					Sum   *float64
+				}
+			}
+		}
+		MustQuery(t, c, `{ aggregates { groupBy(collection: RELATIONSHIPS, by: [{field: TO_KEY}], measure: AMOUNT,
+			relationshipWhere: { typeIn: [FUNDS], amount: { gte: 1000000 } }) { keys { value } count sum } } }`, &resp)
+		got := map[string]float64{}
+		for _, g := range resp.Aggregates.GroupBy {
+			if len(g.Keys) != 1 || g.Keys[0].Value == nil || g.Sum == nil {
+				t.Fatalf("group %+v", g)
+			}
+			got[*g.Keys[0].Value] = *g.Sum
+		}
+		// Of Yhdessä hyvä OTE's two figures the highest counts; SATAOSAA
+		// has one. No other figure reaches a million.
+		want := map[string]float64{hub.NodeID(hub.KindPilot, "yhdessa-hyva-ote"): 1500000, hub.NodeID(hub.KindPilot, "sataosaa"): 1600000}
+		if !maps.Equal(got, want) {
+			t.Errorf("got %v, want %v", got, want)
 		}
 	})
 }

@@ -60,7 +60,11 @@ func (s *Store) PushGroupBy(ctx context.Context, spec *hub.GroupSpec) ([]hub.Gro
 		}
 		coll, pipeline = s.nodes, append(selected, nodeGroupPipeline(spec)...)
 	case hub.GroupRelationships:
-		coll, pipeline = s.rels, relationshipGroupPipeline(spec)
+		var ok bool
+		if pipeline, ok = relationshipGroupPipeline(spec); !ok {
+			return nil, false, nil
+		}
+		coll = s.rels
 	default:
 		return nil, false, nil
 	}
@@ -176,8 +180,9 @@ func relatedLookups(f follow, asOf *time.Time) bson.A {
 	return out
 }
 
-// relationshipGroupPipeline is the pipeline of a RELATIONSHIPS group-by.
-func relationshipGroupPipeline(spec *hub.GroupSpec) bson.A {
+// relationshipGroupPipeline is the pipeline of a RELATIONSHIPS group-by;
+// ok is false for a relationship condition left to the generic group-by.
+func relationshipGroupPipeline(spec *hub.GroupSpec) (bson.A, bool) {
 	match := relationshipFilter(&spec.Relationships)
 	var day time.Time
 	if spec.AsOf != nil {
@@ -185,10 +190,20 @@ func relationshipGroupPipeline(spec *hub.GroupSpec) bson.A {
 		day = utcDay(*spec.AsOf)
 		match = append(match, activeOn("period", day)...)
 	}
-	p := bson.A{
-		bson.M{"$match": match},
-		bson.M{"$project": bson.M{"type": 1, "fromId": 1, "toId": 1, "amount": 1, "period": 1}},
+	p := bson.A{bson.M{"$match": match}}
+	if rw := spec.RelationshipWhere; rw != nil {
+		if d := relationshipFilter(&rw.Filter); len(d) > 0 {
+			p = append(p, bson.M{"$match": d})
+		}
+		e, ok := relationshipWhereExpr(rw)
+		if !ok {
+			return nil, false
+		}
+		if e != nil {
+			p = append(p, bson.M{"$match": bson.M{"$expr": e}})
+		}
 	}
+	p = append(p, bson.M{"$project": bson.M{"type": 1, "fromId": 1, "toId": 1, "amount": 1, "period": 1}})
 	if spec.Measure == hub.MeasureAmount && spec.Funding != hub.FundingEvery {
 		// hub.ApplyFundingPolicy, which a sum of amounts applies: of the
 		// FUNDS figures for one funder, recipient and currency keep the
@@ -228,7 +243,7 @@ func relationshipGroupPipeline(spec *hub.GroupSpec) bson.A {
 		// Minor units: sums of integers are exact; decodeGroup divides.
 		measure = bson.M{"$ifNull": bson.A{"$amount.minor", 0}}
 	}
-	return append(p, groupStages(keys, measure)...)
+	return append(p, groupStages(keys, measure)...), true
 }
 
 // relationshipEnds are the lookups the relationship keys in by need:

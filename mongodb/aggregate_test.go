@@ -110,7 +110,7 @@ func TestPushGroupBy(t *testing.T) {
 	funds := hub.RelationshipFilter{Types: []hub.RelationshipType{hub.Funds}}
 	day := time.Date(2017, 6, 1, 0, 0, 0, 0, time.UTC)
 	prefix := "nimi p"
-	one := 1
+	one, thousand := 1, 1_000.0
 	for _, tc := range []struct {
 		name   string
 		spec   hub.GroupSpec
@@ -148,6 +148,10 @@ func TestPushGroupBy(t *testing.T) {
 			By: []hub.GroupKey{{Field: hub.ByKey}, {Field: hub.ByRelated, Dir: hub.Out}}, AsOf: &day}, true},
 		{"relationships as of a day", hub.GroupSpec{Collection: hub.GroupRelationships, By: by(hub.ByType), AsOf: &day}, true},
 		{"funding by funder as of a day", hub.GroupSpec{Collection: hub.GroupRelationships, Relationships: funds, By: by(hub.ByFromKey), Measure: hub.MeasureAmount, AsOf: &day}, true},
+		{"funding with an amount condition", hub.GroupSpec{Collection: hub.GroupRelationships, Relationships: funds,
+			RelationshipWhere: &hub.RelationshipWhere{Amount: &hub.FloatRange{Gte: &thousand}}, By: by(hub.ByFromKey), Measure: hub.MeasureAmount}, true},
+		{"relationships with a role condition folding case", hub.GroupSpec{Collection: hub.GroupRelationships,
+			RelationshipWhere: &hub.RelationshipWhere{Role: &hub.StringMatch{Eq: &prefix, Fold: true}}, By: by(hub.ByType)}, false},
 		{"a where folding case", hub.GroupSpec{Collection: hub.GroupNodes, Where: &hub.Where{Name: &hub.StringMatch{Prefix: &prefix, Fold: true}}, By: by(hub.ByKind)}, false},
 		{"filters whose lists share nothing", hub.GroupSpec{Collection: hub.GroupNodes, Nodes: hub.NodeFilter{IDs: []string{ids["a"]}},
 			Where: &hub.Where{Filter: hub.NodeFilter{IDs: []string{ids["b"]}}}, By: by(hub.ByKind)}, false},

@@ -113,7 +113,8 @@ func testGroupBy(t *testing.T, s hub.Store) {
 		return out
 	}
 	str := func(s string) *string { return &s }
-	two, no := 2, false
+	two, no, yes := 2, false, true
+	hundredThousand := 100_000.0
 	onlyFunds := hub.RelationshipFilter{Types: []hub.RelationshipType{hub.Funds}}
 	orgs, pilots := kinds(hub.KindOrganisation), kinds(hub.KindPilot)
 	for _, tc := range []struct {
@@ -236,6 +237,18 @@ func testGroupBy(t *testing.T, s hub.Store) {
 		{"relationships by the regions of both ends", hub.GroupSpec{Collection: hub.GroupRelationships, By: by(hub.ByFromRegion, hub.ByToRegion)}, nil},
 		{"relationships by active year", hub.GroupSpec{Collection: hub.GroupRelationships, By: by(hub.ByActiveYear, hub.ByType)}, nil},
 		{"relationships by to-kind and parent", hub.GroupSpec{Collection: hub.GroupRelationships, By: by(hub.ByToKind, hub.ByToParent, hub.ByFromKey)}, nil},
+		{"funding of at least 100 000 by funder", hub.GroupSpec{Collection: hub.GroupRelationships, Relationships: onlyFunds,
+			RelationshipWhere: &hub.RelationshipWhere{Amount: &hub.FloatRange{Gte: &hundredThousand}}, By: by(hub.ByFromKey), Measure: hub.MeasureAmount},
+			[]string{"f:1 sum=120000 min=120000 max=120000 avg=120000"}},
+		{"dated relationships by type", hub.GroupSpec{Collection: hub.GroupRelationships,
+			RelationshipWhere: &hub.RelationshipWhere{Period: &hub.PeriodMatch{IsNull: &no}}, By: by(hub.ByType)},
+			[]string{"FUNDS:1", "PARTNER_IN:1"}},
+		{"relationships into p1 with an amount under 110 000, by type", hub.GroupSpec{Collection: hub.GroupRelationships,
+			RelationshipWhere: &hub.RelationshipWhere{Filter: hub.RelationshipFilter{ToIDs: []string{idOf(hub.KindPilot, "p1")}},
+				Amount: &hub.FloatRange{Lt: ptrTo(110_000.0)}}, By: by(hub.ByType)},
+			[]string{"FUNDS:1"}},
+		{"a folded role condition", hub.GroupSpec{Collection: hub.GroupRelationships,
+			RelationshipWhere: &hub.RelationshipWhere{Role: &hub.StringMatch{IsNull: &yes, Fold: true}}, By: by(hub.ByType)}, nil},
 		{"funding as of a day", hub.GroupSpec{Collection: hub.GroupRelationships, Relationships: onlyFunds,
 			By: by(hub.ByToKey), Measure: hub.MeasureAmount, AsOf: day("2018-06-01")}, nil},
 		{"the lowest funding by funder as of a day", hub.GroupSpec{Collection: hub.GroupRelationships, Relationships: onlyFunds,

@@ -6212,11 +6212,11 @@ type Aggregates {
     kinds: [NodeKind!]
     "Nodes: only those matching this condition."
     where: EntityWhere
-    "Relationships: only those matching this filter."
+    "Relationships: only those matching this condition (ends, types, amount, period, role)."
     relationshipWhere: RelationshipWhere
     "The numeric value to sum, minimise, maximise and average."
     measure: Measure
-    "Which relationships the DEGREE measure counts (all when omitted)."
+    "Which relationships the DEGREE measure counts (all when omitted): types and direction only."
     degree: RelationshipCondition
     "With measure AMOUNT: which of disagreeing FUNDS figures count."
     fundingPolicy: FundingPolicy = HIGHEST
