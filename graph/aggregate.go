@@ -6,7 +6,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vektah/gqlparser/v2/ast"
+
 	"github.com/otehub/hub"
+	"github.com/otehub/hub/graph/loader"
 	"github.com/otehub/hub/graph/model"
 )
 
@@ -20,6 +23,23 @@ func entityKinds(kinds []model.NodeKind) []hub.Kind {
 		out = hub.EntityKinds
 	}
 	return out
+}
+
+// loadKeyNodes reads, in one call, the nodes that bucket keys name when
+// the selection sel of the buckets asks for their node.
+func loadKeyNodes(ctx context.Context, sel ast.SelectionSet, keys []string) error {
+	if len(childSelection(sel, "node")) == 0 {
+		return nil
+	}
+	var ids []string
+	for _, k := range keys {
+		if kind, err := hub.ParseID(k); err == nil && kind != "Relationship" {
+			ids = append(ids, k)
+		}
+	}
+	slices.Sort(ids)
+	_, err := loader.For(ctx).Node.LoadAll(ctx, slices.Compact(ids))
+	return err
 }
 
 func countBuckets(groups []hub.Group) []*model.CountBucket {
@@ -55,7 +75,17 @@ func nodeCounts(ctx context.Context, s hub.Store, by model.NodeCountField, kinds
 		}
 		groups = kept
 	}
-	return countBuckets(groups), nil
+	out := countBuckets(groups)
+	return out, loadBucketNodes(ctx, out)
+}
+
+// loadBucketNodes is loadKeyNodes for count buckets.
+func loadBucketNodes(ctx context.Context, buckets []*model.CountBucket) error {
+	keys := make([]string, len(buckets))
+	for i, b := range buckets {
+		keys[i] = b.Value
+	}
+	return loadKeyNodes(ctx, fieldSelection(ctx), keys)
 }
 
 // fundingKeys maps the funding aggregate's fields to group-by fields.
@@ -78,6 +108,28 @@ func fundingTotals(ctx context.Context, s hub.Store, by model.FundingGroupField,
 	}
 	buckets, err := hub.FundingTotals(ctx, s, hub.GroupKey{Field: fundingKeys[by]}, p, w, asOf)
 	if err != nil {
+		return nil, err
+	}
+	// What the query shows of the buckets is read here, every bucket's in
+	// one call, rather than by each bucket's fields within the loaders'
+	// time window (which a busy host can split in two).
+	sel := fieldSelection(ctx)
+	if len(childSelection(sel, "figures")) > 0 || len(childSelection(sel, "counted")) > 0 {
+		var ids []string
+		for _, b := range buckets {
+			// The counted figures are among the bucket's figures.
+			ids = append(ids, b.FigureIDs...)
+		}
+		slices.Sort(ids)
+		if _, err := loader.For(ctx).Relationship.LoadAll(ctx, slices.Compact(ids)); err != nil {
+			return nil, err
+		}
+	}
+	keys := make([]string, len(buckets))
+	for i, b := range buckets {
+		keys[i] = b.Key
+	}
+	if err := loadKeyNodes(ctx, sel, keys); err != nil {
 		return nil, err
 	}
 	out := make([]*model.FundingBucket, len(buckets))
@@ -104,7 +156,7 @@ func partnersPerPilot(ctx context.Context, s hub.Store, where *model.PilotWhere,
 		out[i] = &model.CountBucket{Value: g.Keys[0], Count: int(*g.Sum)}
 	}
 	sortBuckets(out)
-	return out, nil
+	return out, loadBucketNodes(ctx, out)
 }
 
 // sortBuckets orders buckets by count, largest first, then by key.

@@ -77,15 +77,21 @@ func TestAggregates(t *testing.T) {
 		}
 	})
 
-	t.Run("funding figures are read only when shown, every bucket's in one call", func(t *testing.T) {
+	t.Run("funding figures are read only when shown, every bucket's figures and nodes in one call", func(t *testing.T) {
 		cs := newCountingStore(MustOpenSeeded(t))
 		counting := newClient(graph.Options{Store: cs})
 		var totals struct {
-			Aggregates struct{ Funding []struct{ Total float64 } }
+			Aggregates struct {
+				Funding []struct {
+					Total float64
+					Node  *struct{ Name string }
+				}
+			}
 		}
-		MustQuery(t, counting, `{ aggregates { funding(by: REGION) { total } } }`, &totals)
-		if calls, _ := cs.snapshot(); calls["RelationshipsByID"] != 0 {
-			t.Errorf("totals alone read figures: %v", calls)
+		MustQuery(t, counting, `{ aggregates { funding(by: REGION) { total node { name } } } }`, &totals)
+		// The totals' reads, then the buckets' nodes in one call.
+		if calls, _ := cs.snapshot(); calls["RelationshipsByID"] != 0 || calls["NodesByID"] != 2 {
+			t.Errorf("totals alone read figures, or the buckets' nodes in more than one call: %v", calls)
 		}
 		cs.reset()
 		var figures struct {
