@@ -3,6 +3,7 @@ package mongodb
 import (
 	"context"
 	"regexp"
+	"slices"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -34,7 +35,16 @@ func nodeFilter(f *hub.NodeFilter) (d bson.D, gramCandidates bool) {
 		d = append(d, bson.E{Key: "key", Value: in(f.Keys)})
 	}
 	if len(f.Types) > 0 {
-		d = append(d, bson.E{Key: "type", Value: in(f.Types)})
+		types := make([]any, len(f.Types), len(f.Types)+1)
+		for i, t := range f.Types {
+			types[i] = t
+		}
+		if slices.Contains(f.Types, "") {
+			// The empty type is a node without one, whose document has
+			// no type field: $in matches a missing field through null.
+			types = append(types, nil)
+		}
+		d = append(d, bson.E{Key: "type", Value: bson.M{"$in": types}})
 	}
 	if len(f.RegionIDs) > 0 {
 		d = append(d, bson.E{Key: "regionIds", Value: in(f.RegionIDs)})
@@ -80,7 +90,16 @@ func relationshipFilter(f *hub.RelationshipFilter) bson.D {
 		d = append(d, bson.E{Key: "_id", Value: in(f.IDs)})
 	}
 	if len(f.Types) > 0 {
-		d = append(d, bson.E{Key: "type", Value: in(f.Types)})
+		types := make([]any, len(f.Types), len(f.Types)+1)
+		for i, t := range f.Types {
+			types[i] = t
+		}
+		if slices.Contains(f.Types, "") {
+			// The empty type is a node without one, whose document has
+			// no type field: $in matches a missing field through null.
+			types = append(types, nil)
+		}
+		d = append(d, bson.E{Key: "type", Value: bson.M{"$in": types}})
 	}
 	// An empty list is no condition (nil); only an empty intersection
 	// below becomes the match-nothing empty list.

@@ -1095,6 +1095,8 @@ func testNodeFilters(t *testing.T, s hub.Store) {
 		{"ids of relationships", hub.NodeFilter{IDs: []string{n.partOf.ID}}, nil},
 		{"a type across kinds", hub.NodeFilter{Types: []string{"MUNICIPALITY"}}, []*hub.Node{n.lahti, n.lahtiOrg, n.helsinki}},
 		{"any of two types", hub.NodeFilter{Types: []string{"PILOT", "PROGRAMME"}}, []*hub.Node{n.pahee, n.uusimaaOte, n.ote}},
+		{"the empty type: nodes of a kind without types", hub.NodeFilter{Types: []string{""}}, []*hub.Node{n.nuoret}},
+		{"a type or none", hub.NodeFilter{Types: []string{"MINISTRY", ""}}, []*hub.Node{n.tem, n.nuoret}},
 		{"one region", hub.NodeFilter{RegionIDs: ids(n.paijatHame)}, []*hub.Node{n.lahtiOrg, n.pahee}},
 		{"any of two regions", hub.NodeFilter{RegionIDs: ids(n.paijatHame, n.uusimaa)}, []*hub.Node{n.lahtiOrg, n.pahee, n.helsinki, n.uusimaaOte}},
 		{"a municipality as region", hub.NodeFilter{RegionIDs: ids(n.lahti)}, []*hub.Node{n.lahtiOrg}},
