@@ -128,6 +128,11 @@ func (w *Where) Check() error {
 			if r.Quantifier != "" && r.Count != nil {
 				return Errorf(EINVALID, "a relationship condition takes a quantifier or a count, not both")
 			}
+			// Each relationship condition costs store reads: it counts
+			// as a condition of its own.
+			if count++; count > maxWhereNodes {
+				return Errorf(ETOOLARGE, "where has more than %d conditions", maxWhereNodes)
+			}
 			if err := walk(r.Where, depth+1); err != nil {
 				return err
 			}

@@ -87,11 +87,50 @@ func selectPipeline(base hub.NodeFilter, w *hub.Where, asOf *time.Time) (p bson.
 	if asOf != nil {
 		p = append(p, bson.M{"$match": activeOn("period", utcDay(*asOf))})
 	}
+	if len(stages) > 0 {
+		// The node's own conditions first, so that only the nodes that
+		// meet them have their relationships looked up.
+		if _, own, _ := (&whereCompiler{}).where(ownConditions(w), true); own != nil {
+			p = append(p, bson.M{"$match": bson.M{"$expr": own}})
+		}
+	}
 	p = append(p, stages...)
 	if expr != nil {
 		p = append(p, bson.M{"$match": bson.M{"$expr": expr}})
 	}
 	return p, false, true
+}
+
+// ownConditions is the part of w that needs no relationship lookup: its
+// own conditions and its and-ed parts without relationship conditions
+// (a node failing them fails w).
+func ownConditions(w *hub.Where) *hub.Where {
+	if w == nil {
+		return nil
+	}
+	own := &hub.Where{Filter: w.Filter, Name: w.Name, Key: w.Key, Type: w.Type, Period: w.Period}
+	for _, sub := range w.And {
+		if !followsRelationships(sub) {
+			own.And = append(own.And, sub)
+		}
+	}
+	return own
+}
+
+// followsRelationships reports whether w has a relationship condition.
+func followsRelationships(w *hub.Where) bool {
+	if w == nil {
+		return false
+	}
+	if len(w.Relationships) > 0 || followsRelationships(w.Not) {
+		return true
+	}
+	for _, sub := range slices.Concat(w.And, w.Or) {
+		if followsRelationships(sub) {
+			return true
+		}
+	}
+	return false
 }
 
 // selectMatch is the query of the candidates hub.SelectGeneric starts
@@ -120,6 +159,11 @@ func selectMatch(base hub.NodeFilter, w *hub.Where) (match bson.D, impossible bo
 // are left to it.
 const maxPushedNesting = 2
 
+// maxPushedLookups bounds the relationship conditions one pipeline
+// compiles (each is one or two $lookup stages), well below the server's
+// limit of 1 000 stages in a pipeline.
+const maxPushedLookups = 100
+
 // whereCompiler turns conditions into stages and expressions. It numbers
 // the fields the relationship conditions compute (_w0, _w1, ...) and
 // counts how deep relationship conditions nest.
@@ -127,6 +171,7 @@ type whereCompiler struct {
 	asOf    *time.Time
 	fields  int
 	nesting int
+	lookups int
 }
 
 // where returns the stages that compute w's relationship conditions and
@@ -215,10 +260,16 @@ func (c *whereCompiler) where(w *hub.Where, filtered bool) (stages bson.A, expr 
 // field of the distinct related nodes, each {_id, hit}, and the
 // quantifier or count over it.
 func (c *whereCompiler) relationship(r *hub.RelationshipMatch) (bson.A, any, bool) {
-	if c.nesting++; c.nesting > maxPushedNesting {
+	// A nested condition is looked up again for every node reached, so
+	// it must name its types, which bounds the relationships it follows
+	// to those of the types rather than a node's every one.
+	if c.nesting++; c.nesting > maxPushedNesting || (c.nesting > 1 && len(r.Types) == 0) {
 		return nil, nil, false
 	}
 	defer func() { c.nesting-- }()
+	if c.lookups++; c.lookups > maxPushedLookups {
+		return nil, nil, false
+	}
 	// The nodes at the other end: present and active on the day, each
 	// flagged with r.Where.
 	var ends bson.A
@@ -265,12 +316,12 @@ func (c *whereCompiler) relationship(r *hub.RelationshipMatch) (bson.A, any, boo
 	lookup := func(local, other, as string) bson.M {
 		rels := slices.Clone(relMatch)
 		rels = append(rels,
-			bson.M{"$project": bson.M{"_id": 0, "other": "$" + other}},
-			bson.M{"$lookup": bson.M{"from": NodesCollection, "localField": "other", "foreignField": "_id", "pipeline": ends, "as": "end"}},
-			bson.M{"$unwind": "$end"},
 			// One entry per related node, however many relationships
-			// lead to it (its flag is the same on all of them).
-			bson.M{"$group": bson.M{"_id": "$other", "hit": bson.M{"$first": "$end.hit"}}},
+			// lead to it, looked up and flagged once.
+			bson.M{"$group": bson.M{"_id": "$" + other}},
+			bson.M{"$lookup": bson.M{"from": NodesCollection, "localField": "_id", "foreignField": "_id", "pipeline": ends, "as": "end"}},
+			bson.M{"$unwind": "$end"},
+			bson.M{"$project": bson.M{"_id": 1, "hit": "$end.hit"}},
 		)
 		return bson.M{"$lookup": bson.M{"from": RelationshipsCollection, "localField": "_id", "foreignField": local, "pipeline": rels, "as": as}}
 	}

@@ -14,8 +14,9 @@ import (
 
 // The conformance suite checks that Select answers like the generic
 // evaluator; this test checks that it answers in the database: every
-// condition that does not fold case nor nest relationship conditions
-// deeper than MaxPushedNesting is one aggregate command, with no read
+// condition that does not fold case, nest relationship conditions deeper
+// than MaxPushedNesting, nest one without types or hold more than
+// MaxPushedLookups of them is one aggregate command, with no read
 // through the Store primitives and no find on the server, and the others
 // are left to the generic evaluator.
 func TestSelectRunsInTheDatabase(t *testing.T) {
@@ -30,7 +31,10 @@ func TestSelectRunsInTheDatabase(t *testing.T) {
 	}
 	client := topClient(t, uri)
 	cases := storetest.WhereCases()
-	generic := func(tc storetest.WhereCase) bool { return tc.Folds || nesting(tc.Where) > mongodb.MaxPushedNesting }
+	generic := func(tc storetest.WhereCase) bool {
+		deepest, untypedNested, conditions := shape(tc.Where, 0)
+		return tc.Folds || deepest > mongodb.MaxPushedNesting || untypedNested || conditions > mongodb.MaxPushedLookups
+	}
 	// Pushed conditions first, so that the server's find counters can
 	// only move for them if they run finds.
 	slices.SortStableFunc(cases, func(x, y storetest.WhereCase) int {
@@ -96,17 +100,22 @@ func TestOrganisationsInPilotsReadsOnlyTheAnswer(t *testing.T) {
 	}
 }
 
-// nesting is how deep relationship conditions nest in w.
-func nesting(w *hub.Where) int {
+// shape describes the relationship conditions of w, found at nesting
+// depth: how deep they nest, whether a nested one names no types, and
+// how many there are.
+func shape(w *hub.Where, depth int) (deepest int, untypedNested bool, conditions int) {
 	if w == nil {
-		return 0
+		return depth, false, 0
 	}
-	deepest := 0
+	deepest = depth
 	for _, sub := range slices.Concat(w.And, w.Or, []*hub.Where{w.Not}) {
-		deepest = max(deepest, nesting(sub))
+		d, u, n := shape(sub, depth)
+		deepest, untypedNested, conditions = max(deepest, d), untypedNested || u, conditions+n
 	}
 	for _, r := range w.Relationships {
-		deepest = max(deepest, 1+nesting(r.Where))
+		d, u, n := shape(r.Where, depth+1)
+		deepest, untypedNested = max(deepest, d), untypedNested || u || (depth > 0 && len(r.Types) == 0)
+		conditions += 1 + n
 	}
-	return deepest
+	return deepest, untypedNested, conditions
 }

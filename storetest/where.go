@@ -141,6 +141,7 @@ func WhereNetwork() *hub.Batch {
 	a.Type, b.Type, c.Type, d.Type = "ASSOCIATION", "COMPANY", "FOUNDATION", "OTHER"
 	a.RegionIDs, c.RegionIDs = []string{r1.ID}, []string{r1.ID, r2.ID}
 	d.Period = period("2010-01-01", "2016-12-31")
+	c.Period = period("2017-06-01", "")
 	p1, p2 := node(hub.KindPilot, "p1", "Pilotti yksi"), node(hub.KindPilot, "p2", "Pilotti kaksi")
 	p3, p4 := node(hub.KindPilot, "p3", "Pilotti kolme"), node(hub.KindPilot, "p4", "Pilotti neljä")
 	p1.Period = period("2016-01-01", "2017-12-31")
@@ -163,7 +164,11 @@ func WhereNetwork() *hub.Batch {
 	}
 	big, small := funds(b, p1, 10_000_000, "päärahoittaja"), funds(b, p2, 500_000, "")
 	small.Period = period("2018-01-01", "2018-12-31")
-	return batchOf(source(), r1, r2, a, b, c, d, e, p1, p2, p3, p4,
+	zero := funds(d, p2, 0, "")
+	zero.Amount = &hub.Money{Currency: "EUR"}
+	// A theme has no type.
+	theme := node(hub.KindTheme, "t", "Teema")
+	return batchOf(source(), r1, r2, a, b, c, d, e, p1, p2, p3, p4, theme, rel(hub.HasTheme, p1, theme, ""), zero,
 		administers, rel(hub.PartnerIn, a, p1, ""), late, rel(hub.ExpertFor, a, p3, ""),
 		rel(hub.PartnerIn, b, p1, ""), rel(hub.PartnerIn, c, p2, ""), rel(hub.PartnerIn, c, p3, ""),
 		rel(hub.PartnerIn, e, p4, ""), rel(hub.RefersTo, a, b, ""), rel(hub.RefersTo, b, a, ""), early,
@@ -176,7 +181,7 @@ func WhereNetwork() *hub.Batch {
 func WhereCases() []WhereCase {
 	str := func(s string) *string { return &s }
 	yes, no := true, false
-	one, two := 1, 2
+	zero, one, two := 0, 1, 2
 	r1 := hub.NodeID(hub.KindRegion, "r1")
 	type atom struct {
 		name  string
@@ -251,6 +256,14 @@ func WhereCases() []WhereCase {
 		{"partner in a pilot with one such partner: ", func(w *hub.Where) *hub.Where {
 			return with(rels(hub.Out, hub.PartnerIn), with(rels(hub.In, hub.PartnerIn), w, "", &hub.IntRange{Eq: &one}), "", nil)
 		}},
+		{"two conditions: ", func(w *hub.Where) *hub.Where {
+			return &hub.Where{Relationships: []*hub.RelationshipMatch{
+				{Dir: hub.Out, Where: w}, {Dir: hub.In, Types: []hub.RelationshipType{hub.PartnerIn}, Quantifier: hub.None}}}
+		}},
+		{"no related node matching, by count: ", func(w *hub.Where) *hub.Where { return with(rels(""), w, "", &hub.IntRange{Eq: &zero}) }},
+		{"not (related or key a): ", func(w *hub.Where) *hub.Where {
+			return &hub.Where{Not: &hub.Where{Or: []*hub.Where{with(rels(hub.Out), w, "", nil), {Key: &hub.StringMatch{Eq: str("a")}}}}}
+		}},
 	}
 	// 2018-01-01 is the first day of a relationship's period.
 	days := []string{"", "2016-06-01", "2018-01-01"}
@@ -289,6 +302,9 @@ func WhereCases() []WhereCase {
 		{"a relationship to p1", &hub.RelationshipWhere{Filter: hub.RelationshipFilter{ToIDs: []string{p1}}}, false},
 		{"a relationship touching p1 of some types", &hub.RelationshipWhere{Filter: hub.RelationshipFilter{NodeIDs: []string{p1},
 			Types: []hub.RelationshipType{hub.Funds, hub.Administers}}}, false},
+		{"ends that share nothing", &hub.RelationshipWhere{Filter: hub.RelationshipFilter{FromIDs: []string{p1},
+			NodeIDs: []string{hub.NodeID(hub.KindOrganisation, "b")}, Direction: hub.Out}}, false},
+		{"an amount under one (a zero amount)", amount(hub.FloatRange{Lt: ptrTo(1.0)}), false},
 	}
 	for _, rw := range relWheres {
 		for _, q := range []hub.Quantifier{"", hub.All, hub.None} {
@@ -313,6 +329,20 @@ func WhereCases() []WhereCase {
 		deepest = with(rels(dir), deepest, "", nil)
 	}
 	cases = append(cases, WhereCase{Name: "relationship conditions nested to the limit", Where: deepest})
+	// More relationship conditions than a pipeline takes.
+	many := &hub.Where{}
+	for range 101 {
+		many.Relationships = append(many.Relationships, &hub.RelationshipMatch{Dir: hub.Out})
+	}
+	cases = append(cases, WhereCase{Name: "101 relationship conditions", Where: many})
+	// A day given at a time that is already the next day in UTC: days are
+	// UTC dates.
+	late := time.Date(2017, time.December, 31, 23, 30, 0, 0, time.FixedZone("EST", -5*60*60))
+	cases = append(cases,
+		WhereCase{Name: "no condition on a day given in another zone", AsOf: &late},
+		WhereCase{Name: "partners on a day given in another zone", Where: with(rels(hub.Out, hub.PartnerIn), nil, "", nil), AsOf: &late},
+		WhereCase{Name: "a period containing a day given in another zone", Where: &hub.Where{Period: &hub.PeriodMatch{Contains: &late}}},
+	)
 	orgs := hub.NodeFilter{Kinds: []hub.Kind{hub.KindOrganisation}}
 	return append(cases,
 		WhereCase{Name: "base and where merge", Base: orgs, Where: &hub.Where{Filter: hub.NodeFilter{Keys: []string{"a", "p1"}}}},
