@@ -789,3 +789,24 @@ func TestNodeFilterKindsOnly(t *testing.T) {
 		t.Error("a filter on kinds alone is not kinds-only")
 	}
 }
+
+// TestWhereCheckCountsRelationshipConditions: each relationship
+// condition costs store reads, so it counts towards the 200 conditions a
+// where may hold, and so does every nested where.
+func TestWhereCheckCountsRelationshipConditions(t *testing.T) {
+	withConditions := func(n int) *hub.Where {
+		w := &hub.Where{}
+		for range n {
+			w.Relationships = append(w.Relationships, &hub.RelationshipMatch{Dir: hub.Out})
+		}
+		return w
+	}
+	// The where itself is one condition.
+	if err := withConditions(199).Check(); err != nil {
+		t.Errorf("199 relationship conditions: %v", err)
+	}
+	mustCode(t, withConditions(200).Check(), hub.ETOOLARGE, "more than 200 conditions")
+	nested := withConditions(150)
+	nested.Relationships[0].Where = withConditions(49)
+	mustCode(t, nested.Check(), hub.ETOOLARGE, "more than 200 conditions")
+}
