@@ -304,8 +304,8 @@ func provisionRows(ctx context.Context, s Store, f ProvisionFilter) ([]Provision
 		base := ProvisionRow{ProvidesID: p.ID, ProvidesKey: p.Key, Basis: basis,
 			ProviderID: provider.ID, ServiceID: service.ID,
 			ServiceName: service.SortName, ProviderName: provider.SortName,
-			RegionIDs: unique(slices.Concat(provider.RegionIDs, service.RegionIDs)),
-			ThemeIDs:  unique(slices.Concat(themes[service.ID], themes[provider.ID]))}
+			RegionIDs: union(provider.RegionIDs, service.RegionIDs),
+			ThemeIDs:  union(themes[service.ID], themes[provider.ID])}
 		if provider.Kind == KindPilot || provider.Kind == KindProgramme {
 			base.ContextID = provider.ID
 		}
@@ -459,12 +459,19 @@ func anyOf(want []string, have ...string) bool {
 // provisionID is stable and opaque; it is not a node id. It hashes the
 // keys of the PROVIDES and (when there is one) the SERVES relationship.
 func provisionID(providesKey, servesKey string) string {
-	key := providesKey
+	// Built in fixed buffers: a large answer makes one id per row, and
+	// the result string is the only allocation.
+	var keyBuf [256]byte
+	key := append(keyBuf[:0], providesKey...)
 	if servesKey != "" {
-		key += "|" + servesKey
+		key = append(append(key, '|'), servesKey...)
 	}
-	sum := sha256.Sum256([]byte(key))
-	return base64.RawURLEncoding.EncodeToString([]byte("Provision:" + hex.EncodeToString(sum[:10])))
+	sum := sha256.Sum256(key)
+	var plain [len("Provision:") + 20]byte
+	n := copy(plain[:], "Provision:")
+	hex.Encode(plain[n:], sum[:10])
+	var out [40]byte
+	return string(base64.RawURLEncoding.AppendEncode(out[:0], plain[:]))
 }
 
 func activeRelationships(rels []*Relationship, day *time.Time) []*Relationship {
@@ -493,6 +500,17 @@ func intersect(a, b *Period) *Period {
 }
 
 // unique returns s sorted, each value once; nil when s is empty.
+// union returns the distinct strings of a and b, sorted, in a new slice
+// (nil when both are empty).
+func union(a, b []string) []string {
+	if len(a)+len(b) == 0 {
+		return nil
+	}
+	out := append(append(make([]string, 0, len(a)+len(b)), a...), b...)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
 func unique(s []string) []string {
 	if len(s) == 0 {
 		return nil
