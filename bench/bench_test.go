@@ -334,40 +334,36 @@ func TestCountingStorePassesEveryPusher(t *testing.T) {
 // wrapper does not turn the database's aggregates into the generic ones;
 // a pushed aggregate is one round trip.
 
-func (s *countingStore) PushGroupBy(ctx context.Context, spec *hub.GroupSpec) ([]hub.Group, bool, error) {
-	p, ok := s.Store.(hub.GroupPusher)
+// push calls the store's pusher P, counting the call, or declines
+// (done=false) when the store has none.
+func push[P, R any](s *countingStore, call func(P) (R, bool, error)) (R, bool, error) {
+	p, ok := s.Store.(P)
 	if !ok {
-		return nil, false, nil
+		var none R
+		return none, false, nil
 	}
 	s.calls[mPush].Add(1)
-	return p.PushGroupBy(ctx, spec)
+	return call(p)
+}
+
+func (s *countingStore) PushGroupBy(ctx context.Context, spec *hub.GroupSpec) ([]hub.Group, bool, error) {
+	return push(s, func(p hub.GroupPusher) ([]hub.Group, bool, error) { return p.PushGroupBy(ctx, spec) })
 }
 
 func (s *countingStore) PushFundingTotals(ctx context.Context, spec *hub.FundingSpec) ([]hub.FundingBucket, bool, error) {
-	p, ok := s.Store.(hub.FundingPusher)
-	if !ok {
-		return nil, false, nil
-	}
-	s.calls[mPush].Add(1)
-	return p.PushFundingTotals(ctx, spec)
+	return push(s, func(p hub.FundingPusher) ([]hub.FundingBucket, bool, error) { return p.PushFundingTotals(ctx, spec) })
 }
 
 func (s *countingStore) PushCoverage(ctx context.Context, f *hub.ProvisionFilter) ([]hub.CoverageCell, bool, error) {
-	p, ok := s.Store.(hub.CoveragePusher)
-	if !ok {
-		return nil, false, nil
-	}
-	s.calls[mPush].Add(1)
-	return p.PushCoverage(ctx, f)
+	return push(s, func(p hub.CoveragePusher) ([]hub.CoverageCell, bool, error) { return p.PushCoverage(ctx, f) })
 }
 
 func (s *countingStore) PushProvisionRows(ctx context.Context, f *hub.ProvisionFilter) ([]hub.ProvisionRow, bool, error) {
-	p, ok := s.Store.(hub.ProvisionPusher)
-	if !ok {
-		return nil, false, nil
-	}
-	s.calls[mPush].Add(1)
-	return p.PushProvisionRows(ctx, f)
+	return push(s, func(p hub.ProvisionPusher) ([]hub.ProvisionRow, bool, error) { return p.PushProvisionRows(ctx, f) })
+}
+
+func (s *countingStore) PushSelect(ctx context.Context, base hub.NodeFilter, w *hub.Where, asOf *time.Time) ([]string, bool, error) {
+	return push(s, func(p hub.SelectPusher) ([]string, bool, error) { return p.PushSelect(ctx, base, w, asOf) })
 }
 
 // query is one benchmarked GraphQL operation and the check of its
@@ -774,13 +770,4 @@ func BenchmarkRichFilter(b *testing.B) {
 			return nil
 		},
 	})
-}
-
-func (s *countingStore) PushSelect(ctx context.Context, base hub.NodeFilter, w *hub.Where, asOf *time.Time) ([]string, bool, error) {
-	p, ok := s.Store.(hub.SelectPusher)
-	if !ok {
-		return nil, false, nil
-	}
-	s.calls[mPush].Add(1)
-	return p.PushSelect(ctx, base, w, asOf)
 }
