@@ -81,7 +81,9 @@ func listProvisions(ctx context.Context, s hub.Store, where *model.ProvisionWher
 	}
 	edges := make([]*model.ProvisionEdge, len(page))
 	for i, p := range page {
-		edges[i] = &model.ProvisionEdge{Cursor: hub.EncodeCursor(order, hub.ProvisionOrderValues(p), p.ID), Node: model.NewProvision(model.RequestOf(ctx), p)}
+		edges[i] = model.NewEdge(model.NewProvision(model.RequestOf(ctx), p), func() string {
+			return hub.EncodeCursor(order, hub.ProvisionOrderValues(p), p.ID)
+		})
 	}
 	sel := connectionNodes(fieldSelection(ctx))
 	for _, field := range []string{"provider", "service", "recipient", "context"} {

@@ -11486,7 +11486,7 @@ func (ec *executionContext) _AgreementEdge_cursor(ctx context.Context, field gra
 			return ec.fieldContext_AgreementEdge_cursor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+			return obj.Cursor(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -11497,7 +11497,7 @@ func (ec *executionContext) _AgreementEdge_cursor(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_AgreementEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AgreementEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("AgreementEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _AgreementEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[*model.Agreement]) (ret graphql.Marshaler) {
@@ -12315,7 +12315,7 @@ func (ec *executionContext) _ContactEdge_cursor(ctx context.Context, field graph
 			return ec.fieldContext_ContactEdge_cursor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+			return obj.Cursor(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -12326,7 +12326,7 @@ func (ec *executionContext) _ContactEdge_cursor(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_ContactEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ContactEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("ContactEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _ContactEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[*model.Contact]) (ret graphql.Marshaler) {
@@ -13052,7 +13052,7 @@ func (ec *executionContext) _EmployerEdge_cursor(ctx context.Context, field grap
 			return ec.fieldContext_EmployerEdge_cursor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+			return obj.Cursor(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -13063,7 +13063,7 @@ func (ec *executionContext) _EmployerEdge_cursor(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_EmployerEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EmployerEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("EmployerEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _EmployerEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[*model.Employer]) (ret graphql.Marshaler) {
@@ -13688,7 +13688,7 @@ func (ec *executionContext) _EventEdge_cursor(ctx context.Context, field graphql
 			return ec.fieldContext_EventEdge_cursor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+			return obj.Cursor(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -13699,7 +13699,7 @@ func (ec *executionContext) _EventEdge_cursor(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_EventEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EventEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("EventEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _EventEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[*model.Event]) (ret graphql.Marshaler) {
@@ -15937,7 +15937,7 @@ func (ec *executionContext) _OrganisationEdge_cursor(ctx context.Context, field 
 			return ec.fieldContext_OrganisationEdge_cursor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+			return obj.Cursor(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -15948,7 +15948,7 @@ func (ec *executionContext) _OrganisationEdge_cursor(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_OrganisationEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("OrganisationEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("OrganisationEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _OrganisationEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[*model.Organisation]) (ret graphql.Marshaler) {
@@ -17144,7 +17144,7 @@ func (ec *executionContext) _PilotEdge_cursor(ctx context.Context, field graphql
 			return ec.fieldContext_PilotEdge_cursor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+			return obj.Cursor(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -17155,7 +17155,7 @@ func (ec *executionContext) _PilotEdge_cursor(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_PilotEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PilotEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("PilotEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _PilotEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[*model.Pilot]) (ret graphql.Marshaler) {
@@ -17815,7 +17815,7 @@ func (ec *executionContext) _ProgrammeEdge_cursor(ctx context.Context, field gra
 			return ec.fieldContext_ProgrammeEdge_cursor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+			return obj.Cursor(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -17826,7 +17826,7 @@ func (ec *executionContext) _ProgrammeEdge_cursor(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_ProgrammeEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ProgrammeEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("ProgrammeEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _ProgrammeEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[*model.Programme]) (ret graphql.Marshaler) {
@@ -18355,7 +18355,7 @@ func (ec *executionContext) _ProvisionEdge_cursor(ctx context.Context, field gra
 			return ec.fieldContext_ProvisionEdge_cursor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+			return obj.Cursor(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -18366,7 +18366,7 @@ func (ec *executionContext) _ProvisionEdge_cursor(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_ProvisionEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ProvisionEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("ProvisionEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _ProvisionEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[*model.Provision]) (ret graphql.Marshaler) {
@@ -20114,7 +20114,7 @@ func (ec *executionContext) _RegionEdge_cursor(ctx context.Context, field graphq
 			return ec.fieldContext_RegionEdge_cursor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+			return obj.Cursor(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -20125,7 +20125,7 @@ func (ec *executionContext) _RegionEdge_cursor(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_RegionEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RegionEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("RegionEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _RegionEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[*model.Region]) (ret graphql.Marshaler) {
@@ -20584,7 +20584,7 @@ func (ec *executionContext) _RelationshipEdge_cursor(ctx context.Context, field 
 			return ec.fieldContext_RelationshipEdge_cursor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+			return obj.Cursor(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -20595,7 +20595,7 @@ func (ec *executionContext) _RelationshipEdge_cursor(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_RelationshipEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RelationshipEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("RelationshipEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _RelationshipEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[*model.Relationship]) (ret graphql.Marshaler) {
@@ -21321,7 +21321,7 @@ func (ec *executionContext) _ServiceEdge_cursor(ctx context.Context, field graph
 			return ec.fieldContext_ServiceEdge_cursor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+			return obj.Cursor(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -21332,7 +21332,7 @@ func (ec *executionContext) _ServiceEdge_cursor(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_ServiceEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ServiceEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("ServiceEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _ServiceEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[*model.Service]) (ret graphql.Marshaler) {
@@ -21725,7 +21725,7 @@ func (ec *executionContext) _SourceDocumentEdge_cursor(ctx context.Context, fiel
 			return ec.fieldContext_SourceDocumentEdge_cursor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+			return obj.Cursor(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -21736,7 +21736,7 @@ func (ec *executionContext) _SourceDocumentEdge_cursor(ctx context.Context, fiel
 	)
 }
 func (ec *executionContext) fieldContext_SourceDocumentEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SourceDocumentEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("SourceDocumentEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _SourceDocumentEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[*model.SourceDocument]) (ret graphql.Marshaler) {
@@ -22242,7 +22242,7 @@ func (ec *executionContext) _TargetGroupEdge_cursor(ctx context.Context, field g
 			return ec.fieldContext_TargetGroupEdge_cursor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+			return obj.Cursor(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -22253,7 +22253,7 @@ func (ec *executionContext) _TargetGroupEdge_cursor(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_TargetGroupEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TargetGroupEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("TargetGroupEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _TargetGroupEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[*model.TargetGroup]) (ret graphql.Marshaler) {
@@ -22759,7 +22759,7 @@ func (ec *executionContext) _ThemeEdge_cursor(ctx context.Context, field graphql
 			return ec.fieldContext_ThemeEdge_cursor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+			return obj.Cursor(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -22770,7 +22770,7 @@ func (ec *executionContext) _ThemeEdge_cursor(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_ThemeEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ThemeEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("ThemeEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _ThemeEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[*model.Theme]) (ret graphql.Marshaler) {
@@ -23372,7 +23372,7 @@ func (ec *executionContext) _TrainingEdge_cursor(ctx context.Context, field grap
 			return ec.fieldContext_TrainingEdge_cursor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+			return obj.Cursor(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -23383,7 +23383,7 @@ func (ec *executionContext) _TrainingEdge_cursor(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_TrainingEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TrainingEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("TrainingEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _TrainingEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[*model.Training]) (ret graphql.Marshaler) {

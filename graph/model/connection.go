@@ -15,11 +15,20 @@ type Connection[T any] struct {
 	count    func(context.Context) (int, error)
 }
 
-// Edge is a row of a connection.
+// Edge is a row of a connection. Its cursor is encoded when asked for:
+// most queries read a page's nodes, not its cursors.
 type Edge[T any] struct {
-	Cursor string
 	Node   T
+	cursor func() string
 }
+
+// NewEdge is the row of node whose cursor cursor encodes.
+func NewEdge[T any](node T, cursor func() string) *Edge[T] {
+	return &Edge[T]{Node: node, cursor: cursor}
+}
+
+// Cursor is the opaque position of the row.
+func (e *Edge[T]) Cursor() string { return e.cursor() }
 
 // PageArgs are a connection's paging arguments.
 type PageArgs struct {
@@ -41,8 +50,8 @@ func NewConnection[T any](edges []*Edge[T], args PageArgs, more bool, count func
 		pi.HasNextPage, pi.HasPreviousPage = args.Before != nil, more
 	}
 	if len(edges) > 0 {
-		pi.StartCursor = &edges[0].Cursor
-		pi.EndCursor = &edges[len(edges)-1].Cursor
+		start, end := edges[0].Cursor(), edges[len(edges)-1].Cursor()
+		pi.StartCursor, pi.EndCursor = &start, &end
 	}
 	return &Connection[T]{Edges: edges, PageInfo: pi, count: count}
 }
@@ -116,10 +125,9 @@ func NodeRelationships(rq *Request, id string, types []RelationshipType, directi
 func RelationshipEdges(rq *Request, page []*hub.Relationship, orders []hub.Order) []*RelationshipEdge {
 	edges := make([]*RelationshipEdge, len(page))
 	for i, r := range page {
-		edges[i] = &RelationshipEdge{
-			Cursor: hub.EncodeCursor(orders, hub.RelationshipOrderValues(r, orders), r.ID),
-			Node:   NewRelationship(rq, r),
-		}
+		edges[i] = NewEdge(NewRelationship(rq, r), func() string {
+			return hub.EncodeCursor(orders, hub.RelationshipOrderValues(r, orders), r.ID)
+		})
 	}
 	return edges
 }
@@ -129,7 +137,7 @@ func NodeEdges[T Node](rq *Request, page []*hub.Node, orders []hub.Order) []*Edg
 	edges := make([]*Edge[T], 0, len(page))
 	for _, n := range page {
 		if v, ok := View(rq, n).(T); ok {
-			edges = append(edges, &Edge[T]{Cursor: hub.EncodeCursor(orders, hub.NodeOrderValues(n, orders), n.ID), Node: v})
+			edges = append(edges, NewEdge(v, func() string { return hub.EncodeCursor(orders, hub.NodeOrderValues(n, orders), n.ID) }))
 		}
 	}
 	return edges
