@@ -246,11 +246,11 @@ func provisionRows(ctx context.Context, s Store, f ProvisionFilter) ([]Provision
 		return nil, read, err
 	}
 	provides = activeRelationships(provides, f.AsOf)
-	var ends []string
+	ends := make([]string, 0, 2*len(provides))
 	for _, r := range provides {
 		ends = append(ends, r.FromID, r.ToID)
 	}
-	ends = unique(ends)
+	ends = distinct(ends)
 	around, _, err := s.FindRelationships(ctx, RelationshipFilter{Types: []RelationshipType{Serves, HasTheme}, FromIDs: ends}, ListOptions{First: Unlimited, Unordered: true})
 	if err != nil {
 		return nil, read, err
@@ -272,7 +272,7 @@ func provisionRows(ctx context.Context, s Store, f ProvisionFilter) ([]Provision
 			themes[r.FromID] = append(themes[r.FromID], r.ToID)
 		}
 	}
-	ids = unique(ids)
+	ids = distinct(ids)
 	list, err := s.NodesByID(ctx, ids)
 	if err != nil {
 		return nil, read, err
@@ -285,7 +285,7 @@ func provisionRows(ctx context.Context, s Store, f ProvisionFilter) ([]Provision
 	}
 	read.nodes = nodes
 
-	var out []ProvisionRow
+	out := make([]ProvisionRow, 0, len(provides))
 	for _, p := range provides {
 		provider, service := nodes[p.FromID], nodes[p.ToID]
 		if provider == nil || service == nil {
@@ -509,6 +509,21 @@ func union(a, b []string) []string {
 	out := append(append(make([]string, 0, len(a)+len(b)), a...), b...)
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+// distinct drops repeats from s, in place, keeping first occurrences:
+// for lists whose order does not matter, a set is cheaper than the sort
+// unique makes.
+func distinct(s []string) []string {
+	seen := make(map[string]struct{}, len(s))
+	out := s[:0]
+	for _, v := range s {
+		if _, ok := seen[v]; !ok {
+			seen[v] = struct{}{}
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 func unique(s []string) []string {
