@@ -177,6 +177,21 @@ func (s *Store) unindex(r *hub.Relationship) {
 	s.in[r.ToID] = slices.DeleteFunc(s.in[r.ToID], same)
 }
 
+// countEdges counts the edges whose type is in types (any when all is
+// set), for sizing: it reads only the entries' codes.
+func countEdges(edges []edge, all bool, types typeSet) int {
+	if all {
+		return len(edges)
+	}
+	n := 0
+	for _, e := range edges {
+		if types&(1<<e.code) != 0 {
+			n++
+		}
+	}
+	return n
+}
+
 // appendEdges appends the relationships of edges whose type is in types
 // (any type when all is set) and for which keep holds (when it is set).
 func appendEdges(out []*hub.Relationship, edges []edge, all bool, types typeSet, keep func(*hub.Relationship) bool) []*hub.Relationship {
@@ -356,7 +371,7 @@ func (s *Store) matchRelationships(f *hub.RelationshipFilter) []*hub.Relationshi
 		size := 0
 		for _, id := range nodes {
 			named[id] = true
-			size += len(s.out[id]) + len(s.in[id])
+			size += countEdges(s.out[id], anyType, types) + countEdges(s.in[id], anyType, types)
 		}
 		candidates = make([]*hub.Relationship, 0, size)
 		var notNamed func(*hub.Relationship) bool

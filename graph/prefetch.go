@@ -230,8 +230,10 @@ func (p *prefetch) nodeLevels(lv level) []level {
 			}
 			var ends []string
 			for _, id := range lv.ids {
-				for _, r := range p.matching(id, follow) {
-					ends = append(ends, r.Other(id))
+				for _, r := range p.adjacent[id] {
+					if follow.Matches(id, r) {
+						ends = append(ends, r.Other(id))
+					}
 				}
 			}
 			out = append(out, level{ends, f.SelectionSet})
