@@ -166,9 +166,12 @@ func translate(err error, op string) error {
 		return err
 	case errors.Is(err, mongo.ErrClientDisconnected):
 		return hub.Wrap(hub.EUNAVAILABLE, err, "store is closed")
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled),
-		mongo.IsTimeout(err), mongo.IsNetworkError(err), isServerSelection(err):
+	case isServerSelection(err), mongo.IsNetworkError(err):
 		return hub.Wrap(hub.EUNAVAILABLE, err, "the database is unavailable; try again shortly")
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled), mongo.IsTimeout(err):
+		// A server that answers too slowly, or a query too heavy for the
+		// operation timeout: the caller cannot tell which from here.
+		return hub.Wrap(hub.EUNAVAILABLE, err, "the database did not answer in time; try again shortly, or narrow the query")
 	case mongo.IsDuplicateKeyError(err):
 		return hub.Wrap(hub.ECONFLICT, err, "a row with that key exists")
 	}
