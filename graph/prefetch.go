@@ -145,24 +145,31 @@ func (p *prefetch) loadAdjacent(ctx context.Context, levels []level) error {
 		return err
 	}
 	// Only the nodes of this fetch: an earlier level's nodes have their
-	// relationships already.
-	fetched := make(map[string]bool, len(ids))
-	for _, id := range ids {
-		fetched[id] = true
+	// relationships already. One direction's rows belong to that end
+	// alone; both directions' to either end that was fetched.
+	at := make(map[string]int, len(ids))
+	for i, id := range ids {
+		at[id] = i
 	}
+	lists := make([][]*hub.Relationship, len(ids))
 	for _, r := range rels {
-		if fetched[r.FromID] {
-			p.adjacent[r.FromID] = append(p.adjacent[r.FromID], r)
+		if filter.Direction != hub.In {
+			if i, ok := at[r.FromID]; ok {
+				lists[i] = append(lists[i], r)
+			}
 		}
-		if fetched[r.ToID] && r.ToID != r.FromID {
-			p.adjacent[r.ToID] = append(p.adjacent[r.ToID], r)
+		if filter.Direction != hub.Out && r.ToID != r.FromID {
+			if i, ok := at[r.ToID]; ok {
+				lists[i] = append(lists[i], r)
+			}
 		}
 	}
-	for _, id := range ids {
+	for i, id := range ids {
+		p.adjacent[id] = lists[i]
 		if full {
-			p.l.Adjacent.Prime(id, p.adjacent[id])
+			p.l.Adjacent.Prime(id, lists[i])
 		} else {
-			p.l.PrimePartial(id, filter.Direction, filter.Types, p.adjacent[id])
+			p.l.PrimePartial(id, filter.Direction, filter.Types, lists[i])
 		}
 	}
 	return nil
