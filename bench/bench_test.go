@@ -505,6 +505,24 @@ func BenchmarkNestedPilots100(b *testing.B) {
 // uusimaa is the region the filter benchmark asks for, the largest.
 var uusimaa = hub.NodeID(hub.KindRegion, "01")
 
+// checkFullOrganisationsPage checks a page of 50 organisations out of
+// more.
+func checkFullOrganisationsPage(_ network, data json.RawMessage) error {
+	var a struct {
+		Organisations struct {
+			TotalCount int
+			Nodes      []struct{ Name string }
+		}
+	}
+	if err := json.Unmarshal(data, &a); err != nil {
+		return err
+	}
+	if a.Organisations.TotalCount <= 50 || len(a.Organisations.Nodes) != 50 {
+		return fmt.Errorf("%d of %d organisations", len(a.Organisations.Nodes), a.Organisations.TotalCount)
+	}
+	return nil
+}
+
 // BenchmarkFilteredOrganisations is a filtered page of organisations
 // with its total count.
 func BenchmarkFilteredOrganisations(b *testing.B) {
@@ -512,21 +530,7 @@ func BenchmarkFilteredOrganisations(b *testing.B) {
 		text: func(network) string {
 			return fmt.Sprintf(`{ organisations(first: 50, where: {typeIn: [ASSOCIATION, FOUNDATION], regionIn: [%q]}) { totalCount nodes { name } } }`, uusimaa)
 		},
-		check: func(_ network, data json.RawMessage) error {
-			var a struct {
-				Organisations struct {
-					TotalCount int
-					Nodes      []struct{ Name string }
-				}
-			}
-			if err := json.Unmarshal(data, &a); err != nil {
-				return err
-			}
-			if a.Organisations.TotalCount <= 50 || len(a.Organisations.Nodes) != 50 {
-				return fmt.Errorf("%d of %d organisations", len(a.Organisations.Nodes), a.Organisations.TotalCount)
-			}
-			return nil
-		},
+		check: checkFullOrganisationsPage,
 	})
 }
 
@@ -754,20 +758,6 @@ func BenchmarkRichFilter(b *testing.B) {
 		text: func(network) string {
 			return `{ organisations(first: 50, where: {relationships: [{direction: OUT, types: [PARTNER_IN], where: {kindIn: [Pilot]}, count: {gte: 2}}]}) { totalCount nodes { name } } }`
 		},
-		check: func(_ network, data json.RawMessage) error {
-			var a struct {
-				Organisations struct {
-					TotalCount int
-					Nodes      []struct{ Name string }
-				}
-			}
-			if err := json.Unmarshal(data, &a); err != nil {
-				return err
-			}
-			if a.Organisations.TotalCount <= 50 || len(a.Organisations.Nodes) != 50 {
-				return fmt.Errorf("%d of %d organisations", len(a.Organisations.Nodes), a.Organisations.TotalCount)
-			}
-			return nil
-		},
+		check: checkFullOrganisationsPage,
 	})
 }
