@@ -90,16 +90,7 @@ func relationshipFilter(f *hub.RelationshipFilter) bson.D {
 		d = append(d, bson.E{Key: "_id", Value: in(f.IDs)})
 	}
 	if len(f.Types) > 0 {
-		types := make([]any, len(f.Types), len(f.Types)+1)
-		for i, t := range f.Types {
-			types[i] = t
-		}
-		if slices.Contains(f.Types, "") {
-			// The empty type is a node without one, whose document has
-			// no type field: $in matches a missing field through null.
-			types = append(types, nil)
-		}
-		d = append(d, bson.E{Key: "type", Value: bson.M{"$in": types}})
+		d = append(d, bson.E{Key: "type", Value: in(f.Types)})
 	}
 	// An empty list is no condition (nil); only an empty intersection
 	// below becomes the match-nothing empty list.
