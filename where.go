@@ -108,6 +108,14 @@ func (w *Where) IsSimple() bool {
 // Check validates the shape of w: depth and size limits.
 func (w *Where) Check() error {
 	count := 0
+	// counted counts one more condition: every where, and every
+	// relationship condition, since each costs store reads.
+	counted := func() error {
+		if count++; count > maxWhereNodes {
+			return Errorf(ETOOLARGE, "where has more than %d conditions", maxWhereNodes)
+		}
+		return nil
+	}
 	var walk func(*Where, int) error
 	walk = func(w *Where, depth int) error {
 		if w == nil {
@@ -116,8 +124,8 @@ func (w *Where) Check() error {
 		if depth > maxWhereDepth {
 			return Errorf(ETOOLARGE, "where nests deeper than %d levels", maxWhereDepth)
 		}
-		if count++; count > maxWhereNodes {
-			return Errorf(ETOOLARGE, "where has more than %d conditions", maxWhereNodes)
+		if err := counted(); err != nil {
+			return err
 		}
 		for _, s := range slices.Concat(w.And, w.Or, []*Where{w.Not}) {
 			if err := walk(s, depth+1); err != nil {
@@ -128,10 +136,8 @@ func (w *Where) Check() error {
 			if r.Quantifier != "" && r.Count != nil {
 				return Errorf(EINVALID, "a relationship condition takes a quantifier or a count, not both")
 			}
-			// Each relationship condition costs store reads: it counts
-			// as a condition of its own.
-			if count++; count > maxWhereNodes {
-				return Errorf(ETOOLARGE, "where has more than %d conditions", maxWhereNodes)
+			if err := counted(); err != nil {
+				return err
 			}
 			if err := walk(r.Where, depth+1); err != nil {
 				return err

@@ -345,7 +345,8 @@ func (c *whereCompiler) relationship(r *hub.RelationshipMatch) (bson.A, any, boo
 	var expr any
 	switch {
 	case r.Count != nil:
-		expr = orTrue(rangeExpr(hits, r.Count))
+		n := r.Count
+		expr = orTrue(boundsExpr(hits, n.Eq, n.Gt, n.Gte, n.Lt, n.Lte))
 	case r.Quantifier == hub.None:
 		expr = bson.M{"$eq": bson.A{hits, 0}}
 	case r.Quantifier == hub.All:
@@ -369,7 +370,7 @@ func relationshipWhereExpr(w *hub.RelationshipWhere) (any, bool) {
 		major := bson.M{"$divide": bson.A{"$amount.minor", 100}}
 		parts = append(parts, bson.M{"$and": bson.A{
 			bson.M{"$eq": bson.A{bson.M{"$type": "$amount"}, "object"}},
-			orTrue(floatRangeExpr(major, a)),
+			orTrue(boundsExpr(major, a.Eq, a.Gt, a.Gte, a.Lt, a.Lte)),
 		}})
 	}
 	if w.Period != nil {
@@ -556,31 +557,16 @@ func periodContains(path string, t time.Time) bson.M {
 	}}
 }
 
-// rangeExpr is IntRange.Holds of the integer expression n (nil when the
-// range has no bound).
-func rangeExpr(n any, r *hub.IntRange) any {
+// boundsExpr is IntRange.Holds or FloatRange.Holds of the number
+// expression v, given the range's bounds (nil when it has none).
+func boundsExpr[T int | float64](v any, eq, gt, gte, lt, lte *T) any {
 	var parts bson.A
 	for _, b := range []struct {
 		op    string
-		bound *int
-	}{{"$eq", r.Eq}, {"$gt", r.Gt}, {"$gte", r.Gte}, {"$lt", r.Lt}, {"$lte", r.Lte}} {
+		bound *T
+	}{{"$eq", eq}, {"$gt", gt}, {"$gte", gte}, {"$lt", lt}, {"$lte", lte}} {
 		if b.bound != nil {
-			parts = append(parts, bson.M{b.op: bson.A{n, *b.bound}})
-		}
-	}
-	return allOf(parts)
-}
-
-// floatRangeExpr is FloatRange.Holds of the number expression f (nil
-// when the range has no bound).
-func floatRangeExpr(f any, r *hub.FloatRange) any {
-	var parts bson.A
-	for _, b := range []struct {
-		op    string
-		bound *float64
-	}{{"$eq", r.Eq}, {"$gt", r.Gt}, {"$gte", r.Gte}, {"$lt", r.Lt}, {"$lte", r.Lte}} {
-		if b.bound != nil {
-			parts = append(parts, bson.M{b.op: bson.A{f, *b.bound}})
+			parts = append(parts, bson.M{b.op: bson.A{v, *b.bound}})
 		}
 	}
 	return allOf(parts)

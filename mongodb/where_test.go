@@ -22,13 +22,7 @@ import (
 func TestSelectRunsInTheDatabase(t *testing.T) {
 	uri := mongotest.URI(t)
 	s := MustOpen(t, uri)
-	b := storetest.WhereNetwork()
-	if err := hub.Prepare(t.Context(), s, b, time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Apply(t.Context(), b); err != nil {
-		t.Fatal(err)
-	}
+	applyWhereNetwork(t, s)
 	client := topClient(t, uri)
 	cases := storetest.WhereCases()
 	generic := func(tc storetest.WhereCase) bool {
@@ -80,13 +74,7 @@ func TestSelectRunsInTheDatabase(t *testing.T) {
 // selected organisations' participations: one find and one lookup.
 func TestOrganisationsInPilotsReadsOnlyTheAnswer(t *testing.T) {
 	s := MustOpen(t, mongotest.URI(t))
-	b := storetest.WhereNetwork()
-	if err := hub.Prepare(t.Context(), s, b, time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Apply(t.Context(), b); err != nil {
-		t.Fatal(err)
-	}
+	applyWhereNetwork(t, s)
 	counting := &countingStore{Store: s}
 	ps, err := hub.OrganisationsInPilots(t.Context(), counting, 2, nil, nil)
 	if err != nil {
@@ -118,4 +106,16 @@ func shape(w *hub.Where, depth int) (deepest int, untypedNested bool, conditions
 		conditions += 1 + n
 	}
 	return deepest, untypedNested, conditions
+}
+
+// applyWhereNetwork loads storetest.WhereNetwork into s.
+func applyWhereNetwork(t *testing.T, s *mongodb.Store) {
+	t.Helper()
+	b := storetest.WhereNetwork()
+	if err := hub.Prepare(t.Context(), s, b, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Apply(t.Context(), b); err != nil {
+		t.Fatal(err)
+	}
 }
