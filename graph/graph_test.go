@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -1573,6 +1574,54 @@ func TestLimits(t *testing.T) {
 		t.Logf("gqlgen answers: code %s, %q", errs[0].code(), errs[0].Message)
 		if calls, n := s.snapshot(); n != 0 {
 			t.Errorf("store called %v", calls)
+		}
+	})
+}
+
+func TestDefer(t *testing.T) {
+	s := newCountingStore(MustOpenSeeded(t))
+	c := newClient(graph.Options{Store: s})
+
+	refused := []struct{ name, query string }{
+		{"an inline fragment", `{ aggregates { ... @defer { pilotsPerYear { key count } } } }`},
+		{"a labelled inline fragment", `{ aggregates { ... @defer(label: "years") { pilotsPerYear { key } } } }`},
+		{"a fragment spread", `{ aggregates { ...Years @defer } } fragment Years on Aggregates { pilotsPerYear { key } }`},
+		{"a fragment inside a named fragment", `{ pilots(first: 2) { ...Page } } fragment Page on PilotConnection { nodes { id ... @defer { name } } }`},
+		{"an if that holds", `{ aggregates { ... @defer(if: true) { pilotsPerYear { key } } } }`},
+	}
+	for _, tc := range refused {
+		t.Run("@defer on "+tc.name+" is refused before any store call", func(t *testing.T) {
+			s.reset()
+			errs := MustFailWith(t, c, hub.EINVALID, tc.query)
+			if !strings.Contains(errs[0].Message, "@defer is not supported") {
+				t.Errorf("message %q", errs[0].Message)
+			}
+			if calls, n := s.snapshot(); n != 0 {
+				t.Errorf("store called %v", calls)
+			}
+		})
+	}
+
+	t.Run("@defer whose if is false answers in full", func(t *testing.T) {
+		var plain, withDefer struct {
+			Aggregates struct{ PilotsPerYear []struct{ Key *string } }
+		}
+		MustQuery(t, c, `{ aggregates { pilotsPerYear { key } } }`, &plain)
+		MustQuery(t, c, `{ aggregates { ... @defer(if: false) { pilotsPerYear { key } } } }`, &withDefer)
+		if len(plain.Aggregates.PilotsPerYear) == 0 || !reflect.DeepEqual(plain, withDefer) {
+			t.Errorf("got %+v, want %+v", withDefer, plain)
+		}
+	})
+
+	t.Run("@defer with an if variable is refused only when it holds", func(t *testing.T) {
+		q := `query($d: Boolean!) { aggregates { ... @defer(if: $d) { pilotsPerYear { key } } } }`
+		MustFailWith(t, c, hub.EINVALID, q, client.Var("d", true))
+		var resp struct {
+			Aggregates struct{ PilotsPerYear []struct{ Key *string } }
+		}
+		MustQuery(t, c, q, &resp, client.Var("d", false))
+		if len(resp.Aggregates.PilotsPerYear) == 0 {
+			t.Error("no years")
 		}
 	})
 }

@@ -64,6 +64,7 @@ func NewHandler(opts Options) http.Handler {
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.FixedComplexityLimit(MaxComplexity))
 	srv.Use(depthLimit{max: MaxDepth})
+	srv.Use(refuseDefer{})
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		ctx = loader.With(ctx, loader.New(opts.Store))
 		return next(model.WithRequest(ctx, model.NewRequest(ctx)))
@@ -156,6 +157,74 @@ func selectionDepth(set ast.SelectionSet, visiting map[string]bool) int {
 		deepest = max(deepest, d)
 	}
 	return deepest
+}
+
+// refuseDefer refuses operations that defer a fragment. gqlgen accepts
+// @defer, but its incremental payloads need a streaming transport, which
+// this endpoint does not offer: over POST or GET a deferred field that
+// resolved concurrently came back null with "hasNext": true, and the rest
+// of it never came.
+type refuseDefer struct{}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = refuseDefer{}
+
+func (refuseDefer) ExtensionName() string                          { return "RefuseDefer" }
+func (refuseDefer) Validate(schema graphql.ExecutableSchema) error { return nil }
+
+func (refuseDefer) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	if defers(oc.Operation.SelectionSet, oc.Variables, map[string]bool{}) {
+		err := gqlerror.Errorf("@defer is not supported: this endpoint answers each operation in one response; remove the directive and the fields under it come in that response")
+		setCode(err, hub.EINVALID)
+		return err
+	}
+	return nil
+}
+
+// defers reports whether a fragment of set, or of a fragment it spreads,
+// is deferred under vars (@defer without if, or with an if that holds).
+func defers(set ast.SelectionSet, vars map[string]any, seen map[string]bool) bool {
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			if defers(s.SelectionSet, vars, seen) {
+				return true
+			}
+		case *ast.InlineFragment:
+			if deferred(s.Directives, vars) || defers(s.SelectionSet, vars, seen) {
+				return true
+			}
+		case *ast.FragmentSpread:
+			if deferred(s.Directives, vars) {
+				return true
+			}
+			if s.Definition != nil && !seen[s.Name] {
+				seen[s.Name] = true
+				if defers(s.Definition.SelectionSet, vars, seen) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+func deferred(directives ast.DirectiveList, vars map[string]any) bool {
+	d := directives.ForName("defer")
+	if d == nil {
+		return false
+	}
+	cond := d.Arguments.ForName("if")
+	if cond == nil {
+		return true
+	}
+	v, err := cond.Value.Value(vars)
+	// Validation has checked the argument is a Boolean; a null if (or
+	// none) defers, as the directive's default is true.
+	on, isBool := v.(bool)
+	return err != nil || !isBool || on
 }
 
 // isGraphQLInputError reports whether err was raised by gqlgen itself
