@@ -70,11 +70,10 @@ func listProvisions(ctx context.Context, s hub.Store, where *model.ProvisionWher
 	if err != nil {
 		return nil, err
 	}
-	rows, err := hub.ProvisionRows(ctx, s, f)
+	pageRows, hasNext, total, err := hub.ProvisionPage(ctx, s, f, opts)
 	if err != nil {
 		return nil, err
 	}
-	pageRows, hasNext := hub.PageProvisionRows(rows, opts)
 	page, err := hub.HydrateProvisions(ctx, s, pageRows)
 	if err != nil {
 		return nil, err
@@ -91,7 +90,7 @@ func listProvisions(ctx context.Context, s hub.Store, where *model.ProvisionWher
 			return nil, err
 		}
 	}
-	return model.NewConnection(edges, args, hasNext, func(context.Context) (int, error) { return len(rows), nil }), nil
+	return model.NewConnection(edges, args, hasNext, func(context.Context) (int, error) { return total, nil }), nil
 }
 
 // provisionFilter converts a provisions where input.

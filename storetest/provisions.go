@@ -204,6 +204,31 @@ func testProvisionRows(t *testing.T, s hub.Store) {
 					t.Errorf("a hydrated page:\n got %s\nwant %s", renderProvisions(page), renderProvisions(want[1:3]))
 				}
 			}
+			// ProvisionPage answers every page as paging the ordered rows
+			// does, with the number of rows.
+			cursors := []*hub.Cursor{nil}
+			for _, r := range rows {
+				cursors = append(cursors, &hub.Cursor{Values: r.OrderValues(), ID: r.ID})
+			}
+			for _, c := range cursors {
+				for _, first := range []int{0, 1, 2, 100} {
+					for _, reverse := range []bool{false, true} {
+						opts := hub.ListOptions{OrderBy: hub.ProvisionOrder(), First: first, After: c, Reverse: reverse}
+						page, hasNext, total, err := hub.ProvisionPage(ctx, s, tc.f, opts)
+						if err != nil {
+							t.Fatalf("ProvisionPage: %v", err)
+						}
+						wantPage, wantNext := hub.PageProvisionRows(rows, opts)
+						if len(page) == 0 && len(wantPage) == 0 {
+							page, wantPage = nil, nil
+						}
+						if !reflect.DeepEqual(page, wantPage) || hasNext != wantNext || total != len(rows) {
+							t.Errorf("ProvisionPage after %v, first %d, reverse %v: got %d rows of %d, next %v:\n%s\nwant %d rows of %d, next %v:\n%s",
+								c, first, reverse, len(page), total, hasNext, render(page), len(wantPage), len(rows), wantNext, render(wantPage))
+						}
+					}
+				}
+			}
 		})
 	}
 }

@@ -1,0 +1,4 @@
+package hub
+
+// SelectProvisionPage exports selectProvisionPage to the tests.
+var SelectProvisionPage = selectProvisionPage
