@@ -1615,13 +1615,32 @@ func TestDefer(t *testing.T) {
 
 	t.Run("@defer with an if variable is refused only when it holds", func(t *testing.T) {
 		q := `query($d: Boolean!) { aggregates { ... @defer(if: $d) { pilotsPerYear { key } } } }`
+		s.reset()
 		MustFailWith(t, c, hub.EINVALID, q, client.Var("d", true))
+		if calls, n := s.snapshot(); n != 0 {
+			t.Errorf("store called %v", calls)
+		}
 		var resp struct {
 			Aggregates struct{ PilotsPerYear []struct{ Key *string } }
 		}
 		MustQuery(t, c, q, &resp, client.Var("d", false))
 		if len(resp.Aggregates.PilotsPerYear) == 0 {
 			t.Error("no years")
+		}
+	})
+
+	t.Run("@defer whose if is null answers in full, as gqlgen would not defer it", func(t *testing.T) {
+		for _, q := range []string{
+			`{ aggregates { ... @defer(if: null) { pilotsPerYear { key } } } }`,
+			`query($d: Boolean) { aggregates { ... @defer(if: $d) { pilotsPerYear { key } } } }`,
+		} {
+			var resp struct {
+				Aggregates struct{ PilotsPerYear []struct{ Key *string } }
+			}
+			MustQuery(t, c, q, &resp)
+			if len(resp.Aggregates.PilotsPerYear) == 0 {
+				t.Errorf("no years for %s", q)
+			}
 		}
 	})
 }

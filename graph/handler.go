@@ -216,15 +216,19 @@ func deferred(directives ast.DirectiveList, vars map[string]any) bool {
 	if d == nil {
 		return false
 	}
+	// As gqlgen decides: without if, or with one that cannot be
+	// evaluated, the fragment is deferred; otherwise only if it is true
+	// (a null if, such as an omitted nullable variable, is not).
 	cond := d.Arguments.ForName("if")
 	if cond == nil {
 		return true
 	}
 	v, err := cond.Value.Value(vars)
-	// Validation has checked the argument is a Boolean; a null if (or
-	// none) defers, as the directive's default is true.
-	on, isBool := v.(bool)
-	return err != nil || !isBool || on
+	if err != nil {
+		return true
+	}
+	on, _ := v.(bool)
+	return on
 }
 
 // isGraphQLInputError reports whether err was raised by gqlgen itself

@@ -16,6 +16,8 @@ import (
 	"fmt"
 	"go/format"
 	"os"
+	"regexp"
+	"strings"
 )
 
 const (
@@ -53,8 +55,16 @@ func patchFile(path string) error {
 // patch returns src with every eager @defer group made lazy.
 func patch(src []byte) ([]byte, error) {
 	groups := bytes.Count(src, []byte(eagerGroup))
+	if groups == 0 && bytes.Contains(src, []byte(lazyGroup)) {
+		return nil, fmt.Errorf("already patched: run gqlgen first")
+	}
 	if groups == 0 {
 		return nil, fmt.Errorf("no %q: has gqlgen changed how it builds @defer groups?", bytes.TrimSpace([]byte(eagerGroup)))
+	}
+	// The zero group is only safe where the executor reads a group for
+	// deferred fields alone: any other use must be looked at.
+	if line := unexpectedUse(src); line != "" {
+		return nil, fmt.Errorf("the executor uses an object's @defer group in a way this patch does not know: %q", line)
 	}
 	if all := bytes.Count(src, []byte("graphql.NewDeferredGroup(")); all != groups {
 		return nil, fmt.Errorf("%d calls of graphql.NewDeferredGroup, %d of them in the expected form", all, groups)
@@ -70,6 +80,40 @@ func patch(src []byte) ([]byte, error) {
 	out := bytes.ReplaceAll(src, []byte(eagerGroup), []byte(lazyGroup))
 	out = bytes.Replace(out, []byte(importBlock), []byte(lazyImport), 1)
 	return format.Source(out)
+}
+
+// groupUse matches the lines that name an object's @defer group.
+var groupUse = regexp.MustCompile(`\bdeferred\b`)
+
+// knownUses are those lines, trimmed, as gqlgen generates them: the
+// group is built, handed to the concurrent field resolution (which reads
+// it only for a deferred field), and read for its deferred labels.
+var knownUses = []string{
+	strings.TrimSpace(eagerGroup),
+	"if n := len(deferred.Defers); n > 0 {",
+	"ec.ProcessDeferredGroup(deferred)",
+	"out.ResolveConcurrently(ec.OperationContext, &deferred, i,",
+}
+
+// unexpectedUse returns the first line that names a group otherwise.
+func unexpectedUse(src []byte) string {
+	for line := range bytes.Lines(src) {
+		if !groupUse.Match(line) {
+			continue
+		}
+		trimmed := strings.TrimSpace(string(line))
+		known := false
+		for _, use := range knownUses {
+			if strings.HasPrefix(trimmed, use) {
+				known = true
+				break
+			}
+		}
+		if !known {
+			return trimmed
+		}
+	}
+	return ""
 }
 
 // countAfterCollect counts the eager groups created in a function that

@@ -31,6 +31,13 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 
 	out := graphql.NewFieldSet(fields)
 	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		out.ResolveConcurrently(ec.OperationContext, &deferred, i, true, true, nil)
+	}
+	out.Dispatch(ctx)
+	if n := len(deferred.Defers); n > 0 {
+		ec.ProcessDeferredGroup(deferred)
+	}
 	return out
 }
 `
@@ -56,12 +63,18 @@ func TestPatchRefusesUnexpectedCode(t *testing.T) {
 	tests := []struct {
 		name, src, why string
 	}{
-		{"no groups (gqlgen changed, or patched already)",
-			strings.ReplaceAll(executor, "deferred := graphql.NewDeferredGroup(ctx)", "deferred := lazydefer.Group(ctx, fields)"),
+		{"no groups",
+			strings.ReplaceAll(executor, "deferred := graphql.NewDeferredGroup(ctx)", "deferred := newGroup(ctx)"),
 			"has gqlgen changed"},
+		{"patched already",
+			strings.ReplaceAll(executor, "deferred := graphql.NewDeferredGroup(ctx)", "deferred := lazydefer.Group(ctx, fields)"),
+			"already patched"},
+		{"a group read for every object",
+			strings.Replace(executor, "\tout.Dispatch(ctx)\n", "\tout.Dispatch(ctx)\n\tlog(deferred.Path)\n", 1),
+			`"log(deferred.Path)"`},
 		{"a group built in another form",
 			strings.Replace(executor, "\tdeferred := graphql.NewDeferredGroup(ctx)\n", "\tdeferred := graphql.NewDeferredGroup(ctx2)\n", 1),
-			"1 of them in the expected form"},
+			`"deferred := graphql.NewDeferredGroup(ctx2)"`},
 		{"a group with no fields collected before it",
 			strings.Replace(executor, "\tfields := graphql.CollectFields(ec.OperationContext, sel, queryImplementors)\n", "", 1),
 			"1 of them after the object's CollectFields"},
