@@ -7,7 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/otehub/hub/graph/lazydefer"
+	"github.com/otehub/hub/graph/gqlexec"
 	"math"
 	"strconv"
 	"sync/atomic"
@@ -27098,7 +27098,7 @@ func (ec *executionContext) _Aggregates(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, aggregatesImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -27159,7 +27159,7 @@ func (ec *executionContext) _Aggregates(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var agreementImplementors = []string{"Agreement", "Node", "Entity"}
@@ -27168,7 +27168,7 @@ func (ec *executionContext) _Agreement(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, agreementImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -27252,7 +27252,7 @@ func (ec *executionContext) _Agreement(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var agreementConnectionImplementors = []string{"AgreementConnection"}
@@ -27261,7 +27261,7 @@ func (ec *executionContext) _AgreementConnection(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, agreementConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -27301,7 +27301,7 @@ func (ec *executionContext) _AgreementConnection(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var agreementEdgeImplementors = []string{"AgreementEdge"}
@@ -27310,7 +27310,7 @@ func (ec *executionContext) _AgreementEdge(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, agreementEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -27339,7 +27339,7 @@ func (ec *executionContext) _AgreementEdge(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var brokerImplementors = []string{"Broker"}
@@ -27348,7 +27348,7 @@ func (ec *executionContext) _Broker(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, brokerImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -27384,7 +27384,7 @@ func (ec *executionContext) _Broker(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var citationImplementors = []string{"Citation"}
@@ -27393,7 +27393,7 @@ func (ec *executionContext) _Citation(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, citationImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -27427,7 +27427,7 @@ func (ec *executionContext) _Citation(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var communityImplementors = []string{"Community"}
@@ -27436,7 +27436,7 @@ func (ec *executionContext) _Community(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, communityImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -27470,7 +27470,7 @@ func (ec *executionContext) _Community(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var contactImplementors = []string{"Contact", "Node", "Entity"}
@@ -27479,7 +27479,7 @@ func (ec *executionContext) _Contact(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, contactImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -27570,7 +27570,7 @@ func (ec *executionContext) _Contact(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var contactConnectionImplementors = []string{"ContactConnection"}
@@ -27579,7 +27579,7 @@ func (ec *executionContext) _ContactConnection(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, contactConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -27619,7 +27619,7 @@ func (ec *executionContext) _ContactConnection(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var contactEdgeImplementors = []string{"ContactEdge"}
@@ -27628,7 +27628,7 @@ func (ec *executionContext) _ContactEdge(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, contactEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -27657,7 +27657,7 @@ func (ec *executionContext) _ContactEdge(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var countBucketImplementors = []string{"CountBucket"}
@@ -27666,7 +27666,7 @@ func (ec *executionContext) _CountBucket(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, countBucketImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -27701,7 +27701,7 @@ func (ec *executionContext) _CountBucket(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var coverageCellImplementors = []string{"CoverageCell"}
@@ -27710,7 +27710,7 @@ func (ec *executionContext) _CoverageCell(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, coverageCellImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -27752,7 +27752,7 @@ func (ec *executionContext) _CoverageCell(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var employerImplementors = []string{"Employer", "Node", "Entity"}
@@ -27761,7 +27761,7 @@ func (ec *executionContext) _Employer(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, employerImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -27840,7 +27840,7 @@ func (ec *executionContext) _Employer(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var employerConnectionImplementors = []string{"EmployerConnection"}
@@ -27849,7 +27849,7 @@ func (ec *executionContext) _EmployerConnection(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, employerConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -27889,7 +27889,7 @@ func (ec *executionContext) _EmployerConnection(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var employerEdgeImplementors = []string{"EmployerEdge"}
@@ -27898,7 +27898,7 @@ func (ec *executionContext) _EmployerEdge(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, employerEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -27927,7 +27927,7 @@ func (ec *executionContext) _EmployerEdge(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var eventImplementors = []string{"Event", "Node", "Entity"}
@@ -27936,7 +27936,7 @@ func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, ob
 	fields := graphql.CollectFields(ec.OperationContext, sel, eventImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28030,7 +28030,7 @@ func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, ob
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var eventConnectionImplementors = []string{"EventConnection"}
@@ -28039,7 +28039,7 @@ func (ec *executionContext) _EventConnection(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, eventConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28079,7 +28079,7 @@ func (ec *executionContext) _EventConnection(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var eventEdgeImplementors = []string{"EventEdge"}
@@ -28088,7 +28088,7 @@ func (ec *executionContext) _EventEdge(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, eventEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28117,7 +28117,7 @@ func (ec *executionContext) _EventEdge(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var fundingImplementors = []string{"Funding"}
@@ -28126,7 +28126,7 @@ func (ec *executionContext) _Funding(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, fundingImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28180,7 +28180,7 @@ func (ec *executionContext) _Funding(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var fundingBucketImplementors = []string{"FundingBucket"}
@@ -28189,7 +28189,7 @@ func (ec *executionContext) _FundingBucket(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, fundingBucketImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28241,7 +28241,7 @@ func (ec *executionContext) _FundingBucket(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var groupImplementors = []string{"Group"}
@@ -28250,7 +28250,7 @@ func (ec *executionContext) _Group(ctx context.Context, sel ast.SelectionSet, ob
 	fields := graphql.CollectFields(ec.OperationContext, sel, groupImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28299,7 +28299,7 @@ func (ec *executionContext) _Group(ctx context.Context, sel ast.SelectionSet, ob
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var groupKeyValueImplementors = []string{"GroupKeyValue"}
@@ -28308,7 +28308,7 @@ func (ec *executionContext) _GroupKeyValue(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, groupKeyValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28343,7 +28343,7 @@ func (ec *executionContext) _GroupKeyValue(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var localizedTextImplementors = []string{"LocalizedText"}
@@ -28352,7 +28352,7 @@ func (ec *executionContext) _LocalizedText(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, localizedTextImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28386,7 +28386,7 @@ func (ec *executionContext) _LocalizedText(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var moneyImplementors = []string{"Money"}
@@ -28395,7 +28395,7 @@ func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, ob
 	fields := graphql.CollectFields(ec.OperationContext, sel, moneyImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28424,7 +28424,7 @@ func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, ob
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var networkImplementors = []string{"Network"}
@@ -28433,7 +28433,7 @@ func (ec *executionContext) _Network(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, networkImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28467,7 +28467,7 @@ func (ec *executionContext) _Network(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var networkDiffImplementors = []string{"NetworkDiff"}
@@ -28476,7 +28476,7 @@ func (ec *executionContext) _NetworkDiff(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, networkDiffImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28515,7 +28515,7 @@ func (ec *executionContext) _NetworkDiff(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var networkEdgeImplementors = []string{"NetworkEdge"}
@@ -28524,7 +28524,7 @@ func (ec *executionContext) _NetworkEdge(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, networkEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28573,7 +28573,7 @@ func (ec *executionContext) _NetworkEdge(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var networkMetricsImplementors = []string{"NetworkMetrics"}
@@ -28582,7 +28582,7 @@ func (ec *executionContext) _NetworkMetrics(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, networkMetricsImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28626,7 +28626,7 @@ func (ec *executionContext) _NetworkMetrics(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var networkNodeImplementors = []string{"NetworkNode"}
@@ -28635,7 +28635,7 @@ func (ec *executionContext) _NetworkNode(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, networkNodeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28699,7 +28699,7 @@ func (ec *executionContext) _NetworkNode(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var nodeMetricsImplementors = []string{"NodeMetrics"}
@@ -28708,7 +28708,7 @@ func (ec *executionContext) _NodeMetrics(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, nodeMetricsImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28767,7 +28767,7 @@ func (ec *executionContext) _NodeMetrics(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var organisationImplementors = []string{"Organisation", "Node", "Entity"}
@@ -28776,7 +28776,7 @@ func (ec *executionContext) _Organisation(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, organisationImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28865,7 +28865,7 @@ func (ec *executionContext) _Organisation(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var organisationConnectionImplementors = []string{"OrganisationConnection"}
@@ -28874,7 +28874,7 @@ func (ec *executionContext) _OrganisationConnection(ctx context.Context, sel ast
 	fields := graphql.CollectFields(ec.OperationContext, sel, organisationConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28914,7 +28914,7 @@ func (ec *executionContext) _OrganisationConnection(ctx context.Context, sel ast
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var organisationEdgeImplementors = []string{"OrganisationEdge"}
@@ -28923,7 +28923,7 @@ func (ec *executionContext) _OrganisationEdge(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, organisationEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28952,7 +28952,7 @@ func (ec *executionContext) _OrganisationEdge(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var pageInfoImplementors = []string{"PageInfo"}
@@ -28961,7 +28961,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, pageInfoImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29000,7 +29000,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var participationImplementors = []string{"Participation"}
@@ -29009,7 +29009,7 @@ func (ec *executionContext) _Participation(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, participationImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29045,7 +29045,7 @@ func (ec *executionContext) _Participation(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var pathImplementors = []string{"Path"}
@@ -29054,7 +29054,7 @@ func (ec *executionContext) _Path(ctx context.Context, sel ast.SelectionSet, obj
 	fields := graphql.CollectFields(ec.OperationContext, sel, pathImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29090,7 +29090,7 @@ func (ec *executionContext) _Path(ctx context.Context, sel ast.SelectionSet, obj
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var periodImplementors = []string{"Period"}
@@ -29099,7 +29099,7 @@ func (ec *executionContext) _Period(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, periodImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29128,7 +29128,7 @@ func (ec *executionContext) _Period(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var pilotImplementors = []string{"Pilot", "Node", "Entity"}
@@ -29137,7 +29137,7 @@ func (ec *executionContext) _Pilot(ctx context.Context, sel ast.SelectionSet, ob
 	fields := graphql.CollectFields(ec.OperationContext, sel, pilotImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29271,7 +29271,7 @@ func (ec *executionContext) _Pilot(ctx context.Context, sel ast.SelectionSet, ob
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var pilotConnectionImplementors = []string{"PilotConnection"}
@@ -29280,7 +29280,7 @@ func (ec *executionContext) _PilotConnection(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, pilotConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29320,7 +29320,7 @@ func (ec *executionContext) _PilotConnection(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var pilotEdgeImplementors = []string{"PilotEdge"}
@@ -29329,7 +29329,7 @@ func (ec *executionContext) _PilotEdge(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, pilotEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29358,7 +29358,7 @@ func (ec *executionContext) _PilotEdge(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var programmeImplementors = []string{"Programme", "Node", "Entity"}
@@ -29367,7 +29367,7 @@ func (ec *executionContext) _Programme(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, programmeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29466,7 +29466,7 @@ func (ec *executionContext) _Programme(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var programmeConnectionImplementors = []string{"ProgrammeConnection"}
@@ -29475,7 +29475,7 @@ func (ec *executionContext) _ProgrammeConnection(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, programmeConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29515,7 +29515,7 @@ func (ec *executionContext) _ProgrammeConnection(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var programmeEdgeImplementors = []string{"ProgrammeEdge"}
@@ -29524,7 +29524,7 @@ func (ec *executionContext) _ProgrammeEdge(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, programmeEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29553,7 +29553,7 @@ func (ec *executionContext) _ProgrammeEdge(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var provisionImplementors = []string{"Provision"}
@@ -29562,7 +29562,7 @@ func (ec *executionContext) _Provision(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, provisionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29641,7 +29641,7 @@ func (ec *executionContext) _Provision(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var provisionConnectionImplementors = []string{"ProvisionConnection"}
@@ -29650,7 +29650,7 @@ func (ec *executionContext) _ProvisionConnection(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, provisionConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29690,7 +29690,7 @@ func (ec *executionContext) _ProvisionConnection(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var provisionEdgeImplementors = []string{"ProvisionEdge"}
@@ -29699,7 +29699,7 @@ func (ec *executionContext) _ProvisionEdge(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, provisionEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29728,7 +29728,7 @@ func (ec *executionContext) _ProvisionEdge(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var queryImplementors = []string{"Query"}
@@ -29740,7 +29740,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 	})
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
 			Object: field.Name,
@@ -29928,7 +29928,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var regionImplementors = []string{"Region", "Node", "Entity"}
@@ -29937,7 +29937,7 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, regionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30026,7 +30026,7 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var regionConnectionImplementors = []string{"RegionConnection"}
@@ -30035,7 +30035,7 @@ func (ec *executionContext) _RegionConnection(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, regionConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30075,7 +30075,7 @@ func (ec *executionContext) _RegionConnection(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var regionEdgeImplementors = []string{"RegionEdge"}
@@ -30084,7 +30084,7 @@ func (ec *executionContext) _RegionEdge(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, regionEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30113,7 +30113,7 @@ func (ec *executionContext) _RegionEdge(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var relationshipImplementors = []string{"Relationship", "Node"}
@@ -30122,7 +30122,7 @@ func (ec *executionContext) _Relationship(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, relationshipImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30191,7 +30191,7 @@ func (ec *executionContext) _Relationship(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var relationshipConnectionImplementors = []string{"RelationshipConnection"}
@@ -30200,7 +30200,7 @@ func (ec *executionContext) _RelationshipConnection(ctx context.Context, sel ast
 	fields := graphql.CollectFields(ec.OperationContext, sel, relationshipConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30240,7 +30240,7 @@ func (ec *executionContext) _RelationshipConnection(ctx context.Context, sel ast
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var relationshipEdgeImplementors = []string{"RelationshipEdge"}
@@ -30249,7 +30249,7 @@ func (ec *executionContext) _RelationshipEdge(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, relationshipEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30278,7 +30278,7 @@ func (ec *executionContext) _RelationshipEdge(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var searchResultImplementors = []string{"SearchResult"}
@@ -30287,7 +30287,7 @@ func (ec *executionContext) _SearchResult(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, searchResultImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30326,7 +30326,7 @@ func (ec *executionContext) _SearchResult(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var serviceImplementors = []string{"Service", "Node", "Entity"}
@@ -30335,7 +30335,7 @@ func (ec *executionContext) _Service(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, serviceImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30429,7 +30429,7 @@ func (ec *executionContext) _Service(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var serviceConnectionImplementors = []string{"ServiceConnection"}
@@ -30438,7 +30438,7 @@ func (ec *executionContext) _ServiceConnection(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, serviceConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30478,7 +30478,7 @@ func (ec *executionContext) _ServiceConnection(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var serviceEdgeImplementors = []string{"ServiceEdge"}
@@ -30487,7 +30487,7 @@ func (ec *executionContext) _ServiceEdge(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, serviceEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30516,7 +30516,7 @@ func (ec *executionContext) _ServiceEdge(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var sourceDocumentImplementors = []string{"SourceDocument", "Node"}
@@ -30525,7 +30525,7 @@ func (ec *executionContext) _SourceDocument(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, sourceDocumentImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30594,7 +30594,7 @@ func (ec *executionContext) _SourceDocument(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var sourceDocumentConnectionImplementors = []string{"SourceDocumentConnection"}
@@ -30603,7 +30603,7 @@ func (ec *executionContext) _SourceDocumentConnection(ctx context.Context, sel a
 	fields := graphql.CollectFields(ec.OperationContext, sel, sourceDocumentConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30643,7 +30643,7 @@ func (ec *executionContext) _SourceDocumentConnection(ctx context.Context, sel a
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var sourceDocumentEdgeImplementors = []string{"SourceDocumentEdge"}
@@ -30652,7 +30652,7 @@ func (ec *executionContext) _SourceDocumentEdge(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, sourceDocumentEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30681,7 +30681,7 @@ func (ec *executionContext) _SourceDocumentEdge(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var targetGroupImplementors = []string{"TargetGroup", "Node", "Entity"}
@@ -30690,7 +30690,7 @@ func (ec *executionContext) _TargetGroup(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, targetGroupImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30764,7 +30764,7 @@ func (ec *executionContext) _TargetGroup(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var targetGroupConnectionImplementors = []string{"TargetGroupConnection"}
@@ -30773,7 +30773,7 @@ func (ec *executionContext) _TargetGroupConnection(ctx context.Context, sel ast.
 	fields := graphql.CollectFields(ec.OperationContext, sel, targetGroupConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30813,7 +30813,7 @@ func (ec *executionContext) _TargetGroupConnection(ctx context.Context, sel ast.
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var targetGroupEdgeImplementors = []string{"TargetGroupEdge"}
@@ -30822,7 +30822,7 @@ func (ec *executionContext) _TargetGroupEdge(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, targetGroupEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30851,7 +30851,7 @@ func (ec *executionContext) _TargetGroupEdge(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var themeImplementors = []string{"Theme", "Node", "Entity"}
@@ -30860,7 +30860,7 @@ func (ec *executionContext) _Theme(ctx context.Context, sel ast.SelectionSet, ob
 	fields := graphql.CollectFields(ec.OperationContext, sel, themeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30934,7 +30934,7 @@ func (ec *executionContext) _Theme(ctx context.Context, sel ast.SelectionSet, ob
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var themeConnectionImplementors = []string{"ThemeConnection"}
@@ -30943,7 +30943,7 @@ func (ec *executionContext) _ThemeConnection(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, themeConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30983,7 +30983,7 @@ func (ec *executionContext) _ThemeConnection(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var themeEdgeImplementors = []string{"ThemeEdge"}
@@ -30992,7 +30992,7 @@ func (ec *executionContext) _ThemeEdge(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, themeEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31021,7 +31021,7 @@ func (ec *executionContext) _ThemeEdge(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var trainingImplementors = []string{"Training", "Node", "Entity"}
@@ -31030,7 +31030,7 @@ func (ec *executionContext) _Training(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, trainingImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31119,7 +31119,7 @@ func (ec *executionContext) _Training(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var trainingConnectionImplementors = []string{"TrainingConnection"}
@@ -31128,7 +31128,7 @@ func (ec *executionContext) _TrainingConnection(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, trainingConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31168,7 +31168,7 @@ func (ec *executionContext) _TrainingConnection(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var trainingEdgeImplementors = []string{"TrainingEdge"}
@@ -31177,7 +31177,7 @@ func (ec *executionContext) _TrainingEdge(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, trainingEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31206,7 +31206,7 @@ func (ec *executionContext) _TrainingEdge(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var __DirectiveImplementors = []string{"__Directive"}
@@ -31215,7 +31215,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, __DirectiveImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31259,7 +31259,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var __EnumValueImplementors = []string{"__EnumValue"}
@@ -31268,7 +31268,7 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, __EnumValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31307,7 +31307,7 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var __FieldImplementors = []string{"__Field"}
@@ -31316,7 +31316,7 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, __FieldImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31365,7 +31365,7 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var __InputValueImplementors = []string{"__InputValue"}
@@ -31374,7 +31374,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, __InputValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31423,7 +31423,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var __SchemaImplementors = []string{"__Schema"}
@@ -31432,7 +31432,7 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, __SchemaImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31481,7 +31481,7 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var __TypeImplementors = []string{"__Type"}
@@ -31490,7 +31490,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, __TypeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := lazydefer.Group(ctx, fields)
+	deferred := gqlexec.DeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31564,7 +31564,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 // endregion **************************** object.gotpl ****************************

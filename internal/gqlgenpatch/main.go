@@ -1,8 +1,11 @@
 // Command gqlgenpatch edits the executor gqlgen generates, after each
-// `go generate`, where gqlgen offers no setting for what we need:
+// `go generate`, where gqlgen offers no setting for what we need. In
+// every function that marshals an object:
 //
-//   - every object's @defer group comes from lazydefer.Group, which builds
-//     one only for objects with a deferred field.
+//   - the object's @defer group comes from gqlexec.DeferredGroup, which
+//     builds one only when a field of the object is deferred;
+//   - the object is written by gqlexec.Object instead of its field set's
+//     own MarshalGQL.
 //
 // It fails, and so does go generate, when the code it edits is not there
 // exactly as expected: a gqlgen upgrade that changes it must be looked at,
@@ -20,13 +23,17 @@ import (
 	"strings"
 )
 
+// The lines of an object's marshalling function that the patch reads and
+// edits, as gqlgen generates them.
 const (
-	// gqlgen creates each object's group after collecting its fields.
-	collected   = "\tfields := graphql.CollectFields(ec.OperationContext, sel, "
-	eagerGroup  = "\tdeferred := graphql.NewDeferredGroup(ctx)\n"
-	lazyGroup   = "\tdeferred := lazydefer.Group(ctx, fields)\n"
-	importBlock = "import (\n"
-	lazyImport  = "import (\n\t\"github.com/otehub/hub/graph/lazydefer\"\n"
+	collectLine  = "\tfields := graphql.CollectFields(ec.OperationContext, sel, "
+	fieldSetLine = "\tout := graphql.NewFieldSet(fields)\n"
+	eagerGroup   = "\tdeferred := graphql.NewDeferredGroup(ctx)\n"
+	lazyGroup    = "\tdeferred := gqlexec.DeferredGroup(ctx, fields)\n"
+	fieldSetOut  = "\treturn out\n"
+	objectOut    = "\treturn gqlexec.Object(fields, out)\n"
+	importBlock  = "import (\n"
+	patchImport  = "import (\n\t\"github.com/otehub/hub/graph/gqlexec\"\n"
 )
 
 func main() {
@@ -52,34 +59,82 @@ func patchFile(path string) error {
 	return os.WriteFile(path, out, 0o644)
 }
 
-// patch returns src with every eager @defer group made lazy.
+// patch returns src with every object's marshalling function edited.
 func patch(src []byte) ([]byte, error) {
-	groups := bytes.Count(src, []byte(eagerGroup))
-	if groups == 0 && bytes.Contains(src, []byte(lazyGroup)) {
+	if bytes.Contains(src, []byte(lazyGroup)) {
 		return nil, fmt.Errorf("already patched: run gqlgen first")
-	}
-	if groups == 0 {
-		return nil, fmt.Errorf("no %q: has gqlgen changed how it builds @defer groups?", bytes.TrimSpace([]byte(eagerGroup)))
 	}
 	// The zero group is only safe where the executor reads a group for
 	// deferred fields alone: any other use must be looked at.
 	if line := unexpectedUse(src); line != "" {
 		return nil, fmt.Errorf("the executor uses an object's @defer group in a way this patch does not know: %q", line)
 	}
-	if all := bytes.Count(src, []byte("graphql.NewDeferredGroup(")); all != groups {
-		return nil, fmt.Errorf("%d calls of graphql.NewDeferredGroup, %d of them in the expected form", all, groups)
-	}
-	// lazydefer.Group needs the object's fields: each group must follow
-	// the collection of its fields.
-	if after := countAfterCollect(src); after != groups {
-		return nil, fmt.Errorf("%d @defer groups, %d of them after the object's CollectFields", groups, after)
-	}
 	if !bytes.Contains(src, []byte(importBlock)) {
 		return nil, fmt.Errorf("no import block")
 	}
-	out := bytes.ReplaceAll(src, []byte(eagerGroup), []byte(lazyGroup))
-	out = bytes.Replace(out, []byte(importBlock), []byte(lazyImport), 1)
-	return format.Source(out)
+	var out bytes.Buffer
+	objects := 0
+	for fn := range functions(src) {
+		edited, isObject, err := patchFunction(fn)
+		if err != nil {
+			return nil, err
+		}
+		if isObject {
+			objects++
+		}
+		out.Write(edited)
+	}
+	if objects == 0 {
+		return nil, fmt.Errorf("no object marshalling functions: has gqlgen changed how it writes them?")
+	}
+	if n := bytes.Count(out.Bytes(), []byte("graphql.NewDeferredGroup(")); n > 0 {
+		return nil, fmt.Errorf("%d @defer groups built outside an object's marshalling function", n)
+	}
+	return format.Source(bytes.Replace(out.Bytes(), []byte(importBlock), []byte(patchImport), 1))
+}
+
+// patchFunction edits fn when it marshals an object: it builds a @defer
+// group. Such a function must collect its fields, build its field set
+// from them and return that field set once, at its end; otherwise gqlgen
+// has changed and the patch says so.
+func patchFunction(fn []byte) (edited []byte, isObject bool, err error) {
+	if !bytes.Contains(fn, []byte(eagerGroup)) {
+		return fn, false, nil
+	}
+	name, _, _ := bytes.Cut(fn, []byte("\n"))
+	collect := bytes.Index(fn, []byte(collectLine))
+	fieldSet := bytes.Index(fn, []byte(fieldSetLine))
+	group := bytes.Index(fn, []byte(eagerGroup))
+	ret := bytes.Index(fn, []byte(fieldSetOut))
+	switch {
+	case bytes.Count(fn, []byte(eagerGroup)) != 1 || bytes.Count(fn, []byte(fieldSetOut)) != 1:
+		return nil, false, fmt.Errorf("%s: not one @defer group and one return of the field set", name)
+	case collect < 0 || fieldSet < collect || group < fieldSet || ret < group:
+		return nil, false, fmt.Errorf("%s: not CollectFields, NewFieldSet, NewDeferredGroup, ..., return out", name)
+	}
+	edited = bytes.Replace(fn, []byte(eagerGroup), []byte(lazyGroup), 1)
+	edited = bytes.Replace(edited, []byte(fieldSetOut), []byte(objectOut), 1)
+	return edited, true, nil
+}
+
+// functions yields src in pieces that each start at a top-level func
+// (the first piece holds what comes before the first).
+func functions(src []byte) func(yield func([]byte) bool) {
+	return func(yield func([]byte) bool) {
+		start := 0
+		for i := 0; i < len(src); {
+			next := bytes.Index(src[i:], []byte("\nfunc "))
+			if next < 0 {
+				break
+			}
+			i += next + 1
+			if !yield(src[start:i]) {
+				return
+			}
+			start = i
+		}
+		yield(src[start:])
+	}
 }
 
 // groupUse matches the lines that name an object's @defer group.
@@ -114,22 +169,4 @@ func unexpectedUse(src []byte) string {
 		}
 	}
 	return ""
-}
-
-// countAfterCollect counts the eager groups created in a function that
-// has collected its fields before.
-func countAfterCollect(src []byte) int {
-	n := 0
-	collectedInFunc := false
-	for line := range bytes.Lines(src) {
-		switch {
-		case bytes.HasPrefix(line, []byte("func ")):
-			collectedInFunc = false
-		case bytes.HasPrefix(line, []byte(collected)):
-			collectedInFunc = true
-		case bytes.Equal(line, []byte(eagerGroup)) && collectedInFunc:
-			n++
-		}
-	}
-	return n
 }

@@ -42,20 +42,33 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 }
 `
 
+// args is a function of the executor that marshals no object.
+const args = `
+func (ec *executionContext) field_Pilot_name_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	out := map[string]any{}
+	return out
+}
+`
+
 func TestPatch(t *testing.T) {
-	got, err := patch([]byte(executor))
+	got, err := patch([]byte(executor + args))
 	if err != nil {
 		t.Fatal(err)
 	}
 	src := string(got)
-	if n := strings.Count(src, "deferred := lazydefer.Group(ctx, fields)"); n != 2 {
-		t.Errorf("%d lazy groups, want 2:\n%s", n, src)
+	for _, want := range []string{"deferred := gqlexec.DeferredGroup(ctx, fields)", "return gqlexec.Object(fields, out)"} {
+		if n := strings.Count(src, want); n != 2 {
+			t.Errorf("%d times %q, want 2:\n%s", n, want, src)
+		}
 	}
 	if strings.Contains(src, "NewDeferredGroup") {
 		t.Errorf("an eager group is left:\n%s", src)
 	}
-	if !strings.Contains(src, `"github.com/otehub/hub/graph/lazydefer"`) {
-		t.Errorf("no import of lazydefer:\n%s", src)
+	if !strings.Contains(src, `"github.com/otehub/hub/graph/gqlexec"`) {
+		t.Errorf("no import of gqlexec:\n%s", src)
+	}
+	if !strings.Contains(src, args) {
+		t.Errorf("a function that marshals no object was changed:\n%s", src)
 	}
 }
 
@@ -63,11 +76,11 @@ func TestPatchRefusesUnexpectedCode(t *testing.T) {
 	tests := []struct {
 		name, src, why string
 	}{
-		{"no groups",
-			strings.ReplaceAll(executor, "deferred := graphql.NewDeferredGroup(ctx)", "deferred := newGroup(ctx)"),
+		{"no objects",
+			"package generated\n\nimport (\n\t\"context\"\n)\n" + args,
 			"has gqlgen changed"},
 		{"patched already",
-			strings.ReplaceAll(executor, "deferred := graphql.NewDeferredGroup(ctx)", "deferred := lazydefer.Group(ctx, fields)"),
+			strings.ReplaceAll(executor, "deferred := graphql.NewDeferredGroup(ctx)", "deferred := gqlexec.DeferredGroup(ctx, fields)"),
 			"already patched"},
 		{"a group read for every object",
 			strings.Replace(executor, "\tout.Dispatch(ctx)\n", "\tout.Dispatch(ctx)\n\tlog(deferred.Path)\n", 1),
@@ -77,7 +90,13 @@ func TestPatchRefusesUnexpectedCode(t *testing.T) {
 			`"deferred := graphql.NewDeferredGroup(ctx2)"`},
 		{"a group with no fields collected before it",
 			strings.Replace(executor, "\tfields := graphql.CollectFields(ec.OperationContext, sel, queryImplementors)\n", "", 1),
-			"1 of them after the object's CollectFields"},
+			"_Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {: not CollectFields"},
+		{"an object that returns its field set twice",
+			strings.Replace(executor, "\tout.Dispatch(ctx)\n", "\tout.Dispatch(ctx)\n\tif out.Invalids > 0 {\n\treturn out\n\t}\n", 1),
+			"not one @defer group and one return of the field set"},
+		{"an object that returns something else",
+			strings.Replace(executor, "\tdeferred := graphql.NewDeferredGroup(ctx)\n\treturn out\n", "\tdeferred := graphql.NewDeferredGroup(ctx)\n\treturn other\n", 1),
+			"_Pilot(ctx context.Context, sel ast.SelectionSet, obj *model.Pilot) graphql.Marshaler {: not one @defer group"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -99,7 +118,10 @@ func TestExecutorIsPatched(t *testing.T) {
 	if strings.Contains(string(src), "graphql.NewDeferredGroup(") {
 		t.Error("graph/generated/generated.go builds eager @defer groups: run go generate ./...")
 	}
-	if !strings.Contains(string(src), "lazydefer.Group(ctx, fields)") {
+	if !strings.Contains(string(src), "gqlexec.DeferredGroup(ctx, fields)") {
 		t.Error("graph/generated/generated.go has no lazy @defer groups")
+	}
+	if !strings.Contains(string(src), "return gqlexec.Object(fields, out)") {
+		t.Error("graph/generated/generated.go writes objects with gqlgen's field sets")
 	}
 }

@@ -1,4 +1,4 @@
-package lazydefer_test
+package gqlexec_test
 
 import (
 	"context"
@@ -7,10 +7,10 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 
-	"github.com/otehub/hub/graph/lazydefer"
+	"github.com/otehub/hub/graph/gqlexec"
 )
 
-func TestGroup(t *testing.T) {
+func TestDeferredGroup(t *testing.T) {
 	index := 3
 	ctx := graphql.WithFieldContext(context.Background(), &graphql.FieldContext{
 		Field: graphql.CollectedField{Field: &ast.Field{Alias: "nodes"}},
@@ -34,7 +34,7 @@ func TestGroup(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := lazydefer.Group(ctx, tc.fields)
+			got := gqlexec.DeferredGroup(ctx, tc.fields)
 			if !tc.full {
 				if got.Defers != nil || got.FieldSet != nil || got.Path != nil || got.Context != nil {
 					t.Errorf("got %+v, want the zero group", got)

@@ -1,0 +1,15 @@
+// Package gqlexec holds what the executor gqlgen generates calls instead
+// of gqlgen's own code where that code costs a page of nested lists
+// much for nothing. go generate points the executor here after gqlgen
+// has run (see internal/gqlgenpatch):
+//
+//   - DeferredGroup builds an object's group for @defer'd fields only
+//     when one of its fields is deferred. gqlgen builds one for every
+//     object (the object's path, a field set and a map); on a page of 100
+//     pilots with their partners and funding that was a fifth of the
+//     request's allocations.
+//   - Object writes an object's JSON without the map and the field copies
+//     gqlgen's field set allocates per object to write it, on the one
+//     goroutine that writes the whole response after every field has
+//     resolved.
+package gqlexec
