@@ -2,6 +2,7 @@ package model
 
 import (
 	"io"
+	"math"
 	"strconv"
 	"time"
 
@@ -32,7 +33,11 @@ func UnmarshalDate(v any) (time.Time, error) {
 
 // MarshalFloat writes a float in plain decimal notation (1600000, not
 // 1.6e+06), which dashboards and spreadsheets read without surprises.
+// JSON has no NaN or infinity: those are written as null.
 func MarshalFloat(f float64) graphql.Marshaler {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return graphql.Null
+	}
 	return graphql.WriterFunc(func(w io.Writer) {
 		io.WriteString(w, strconv.FormatFloat(f, 'f', -1, 64))
 	})
