@@ -47,6 +47,11 @@ type Options struct {
 // transports, introspection, a parsed-query cache, complexity and depth
 // limits, per-request loaders and the one error presenter.
 func NewHandler(opts Options) http.Handler {
+	return newHandler(opts, postJSON{})
+}
+
+// newHandler is NewHandler with post as the POST transport.
+func newHandler(opts Options, post graphql.Transport) http.Handler {
 	logger := opts.Logger
 	if logger == nil {
 		logger = slog.Default()
@@ -58,7 +63,7 @@ func NewHandler(opts Options) http.Handler {
 	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: &Resolver{Store: opts.Store}}))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(post)
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.SetParserTokenLimit(maxTokens)
 	srv.Use(extension.Introspection{})
