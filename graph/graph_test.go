@@ -793,6 +793,40 @@ func TestEntityFields(t *testing.T) {
 		}
 	})
 
+	t.Run("a language given by a variable applies to every row, per request", func(t *testing.T) {
+		// The executor computes a field's arguments once per operation:
+		// each request must see its own variables, every row the same.
+		const q = `query($lang: Language) { regions(first: 100) { nodes { key name(language: $lang) } } }`
+		want := map[string]map[string]string{"SV": {}, "EN": {}}
+		for _, n := range ote.Nodes {
+			if n.Kind != "region" || n.Name.SV == "" || n.Name.EN == "" {
+				continue
+			}
+			want["SV"][n.Key], want["EN"][n.Key] = n.Name.SV, n.Name.EN
+		}
+		if len(want["SV"]) < 2 {
+			t.Fatalf("the test needs regions named in Swedish and English; found %d", len(want["SV"]))
+		}
+		for _, lang := range []string{"SV", "EN", "SV"} {
+			var resp struct {
+				Regions struct{ Nodes []struct{ Key, Name string } }
+			}
+			MustQuery(t, c, q, &resp, client.Var("lang", lang))
+			seen := 0
+			for _, r := range resp.Regions.Nodes {
+				if w, ok := want[lang][r.Key]; ok {
+					seen++
+					if r.Name != w {
+						t.Errorf("%s: region %s named %q, want %q", lang, r.Key, r.Name, w)
+					}
+				}
+			}
+			if seen != len(want[lang]) {
+				t.Errorf("%s: %d of %d regions checked", lang, seen, len(want[lang]))
+			}
+		}
+	})
+
 	t.Run("description falls back to the language the dataset has", func(t *testing.T) {
 		want := ote.node("organisation/kela").Description
 		if want.EN == "" || want.FI != "" {

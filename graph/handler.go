@@ -19,6 +19,7 @@ import (
 
 	"github.com/otehub/hub"
 	"github.com/otehub/hub/graph/generated"
+	"github.com/otehub/hub/graph/gqlexec"
 	"github.com/otehub/hub/graph/loader"
 	"github.com/otehub/hub/graph/model"
 )
@@ -72,6 +73,7 @@ func newHandler(opts Options, post graphql.Transport) http.Handler {
 	srv.Use(refuseDefer{})
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		ctx = loader.With(ctx, loader.New(opts.Store))
+		ctx = gqlexec.WithArgsCache(ctx)
 		return next(model.WithRequest(ctx, model.NewRequest(ctx)))
 	})
 	srv.SetErrorPresenter(errorPresenter(logger))

@@ -11058,7 +11058,7 @@ func (ec *executionContext) fieldContext_Agreement_name(ctx context.Context, fie
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Agreement_name_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, ec.field_Agreement_name_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -11180,7 +11180,7 @@ func (ec *executionContext) fieldContext_Agreement_description(ctx context.Conte
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Agreement_description_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, ec.field_Agreement_description_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -11882,7 +11882,7 @@ func (ec *executionContext) fieldContext_Contact_name(ctx context.Context, field
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Contact_name_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, ec.field_Contact_name_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -12004,7 +12004,7 @@ func (ec *executionContext) fieldContext_Contact_description(ctx context.Context
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Contact_description_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, ec.field_Contact_description_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -12665,7 +12665,7 @@ func (ec *executionContext) fieldContext_Employer_name(ctx context.Context, fiel
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Employer_name_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, ec.field_Employer_name_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -12787,7 +12787,7 @@ func (ec *executionContext) fieldContext_Employer_description(ctx context.Contex
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Employer_description_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, ec.field_Employer_description_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -13205,7 +13205,7 @@ func (ec *executionContext) fieldContext_Event_name(ctx context.Context, field g
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Event_name_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, ec.field_Event_name_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -13327,7 +13327,7 @@ func (ec *executionContext) fieldContext_Event_description(ctx context.Context, 
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Event_description_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, ec.field_Event_description_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15042,7 +15042,7 @@ func (ec *executionContext) fieldContext_NetworkNode_label(ctx context.Context, 
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_NetworkNode_label_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, ec.field_NetworkNode_label_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15486,7 +15486,7 @@ func (ec *executionContext) fieldContext_Organisation_name(ctx context.Context, 
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Organisation_name_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, ec.field_Organisation_name_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15608,7 +15608,7 @@ func (ec *executionContext) fieldContext_Organisation_description(ctx context.Co
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Organisation_description_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, ec.field_Organisation_description_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -16402,7 +16402,7 @@ func (ec *executionContext) fieldContext_Pilot_name(ctx context.Context, field g
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Pilot_name_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, ec.field_Pilot_name_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -16524,7 +16524,7 @@ func (ec *executionContext) fieldContext_Pilot_description(ctx context.Context, 
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Pilot_description_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, ec.field_Pilot_description_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -16754,7 +16754,7 @@ func (ec *executionContext) fieldContext_Pilot_goals(ctx context.Context, field 
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Pilot_goals_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, ec.field_Pilot_goals_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -17297,7 +17297,7 @@ func (ec *executionContext) fieldContext_Programme_name(ctx context.Context, fie
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Programme_name_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, ec.field_Programme_name_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -17419,7 +17419,7 @@ func (ec *executionContext) fieldContext_Programme_description(ctx context.Conte
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Programme_description_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, ec.field_Programme_description_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -17617,7 +17617,7 @@ func (ec *executionContext) fieldContext_Programme_goals(ctx context.Context, fi
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Programme_goals_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, ec.field_Programme_goals_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -19672,7 +19672,7 @@ func (ec *executionContext) fieldContext_Region_name(ctx context.Context, field 
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Region_name_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, ec.field_Region_name_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -19794,7 +19794,7 @@ func (ec *executionContext) fieldContext_Region_description(ctx context.Context,
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Region_description_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, ec.field_Region_description_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -20418,7 +20418,7 @@ func (ec *executionContext) fieldContext_Relationship_description(ctx context.Co
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Relationship_description_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, ec.field_Relationship_description_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -20838,7 +20838,7 @@ func (ec *executionContext) fieldContext_Service_name(ctx context.Context, field
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Service_name_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, ec.field_Service_name_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -20960,7 +20960,7 @@ func (ec *executionContext) fieldContext_Service_description(ctx context.Context
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Service_description_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, ec.field_Service_description_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -21878,7 +21878,7 @@ func (ec *executionContext) fieldContext_TargetGroup_name(ctx context.Context, f
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_TargetGroup_name_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, ec.field_TargetGroup_name_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -22000,7 +22000,7 @@ func (ec *executionContext) fieldContext_TargetGroup_description(ctx context.Con
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_TargetGroup_description_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, ec.field_TargetGroup_description_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -22395,7 +22395,7 @@ func (ec *executionContext) fieldContext_Theme_name(ctx context.Context, field g
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Theme_name_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, ec.field_Theme_name_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -22517,7 +22517,7 @@ func (ec *executionContext) fieldContext_Theme_description(ctx context.Context, 
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Theme_description_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, ec.field_Theme_description_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -22912,7 +22912,7 @@ func (ec *executionContext) fieldContext_Training_name(ctx context.Context, fiel
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Training_name_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, ec.field_Training_name_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -23034,7 +23034,7 @@ func (ec *executionContext) fieldContext_Training_description(ctx context.Contex
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Training_description_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, ec.field_Training_description_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}

@@ -12,4 +12,6 @@
 //     gqlgen's field set allocates per object to write it, on the one
 //     goroutine that writes the whole response after every field has
 //     resolved.
+//   - CachedArgs computes the arguments of a field that takes only a
+//     language once per field of the query, not once per object.
 package gqlexec

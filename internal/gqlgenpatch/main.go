@@ -7,6 +7,10 @@
 //   - the object is written by gqlexec.Object instead of its field set's
 //     own MarshalGQL.
 //
+// And every field whose one argument is a language takes its arguments
+// from gqlexec.CachedArgs, once per field of the query, instead of
+// computing them for every object.
+//
 // It fails, and so does go generate, when the code it edits is not there
 // exactly as expected: a gqlgen upgrade that changes it must be looked at,
 // not patched blindly.
@@ -90,7 +94,44 @@ func patch(src []byte) ([]byte, error) {
 	if n := bytes.Count(out.Bytes(), []byte("graphql.NewDeferredGroup(")); n > 0 {
 		return nil, fmt.Errorf("%d @defer groups built outside an object's marshalling function", n)
 	}
-	return format.Source(bytes.Replace(out.Bytes(), []byte(importBlock), []byte(patchImport), 1))
+	patched, err := cacheLanguageArgs(out.Bytes())
+	if err != nil {
+		return nil, err
+	}
+	return format.Source(bytes.Replace(patched, []byte(importBlock), []byte(patchImport), 1))
+}
+
+// argsFunction matches the start of the function that computes a field's
+// arguments from the raw ones.
+var argsFunction = regexp.MustCompile(`^func \(ec \*executionContext\) (field_\w+_args)\(ctx context\.Context, rawArgs map\[string\]any\) \(map\[string\]any, error\) \{`)
+
+// cacheLanguageArgs makes the fields whose one argument is "language"
+// take their arguments from gqlexec.CachedArgs. A field's arguments are
+// computed where its field context is built, from
+// field.ArgumentMap(ec.Variables); each must be there once.
+func cacheLanguageArgs(src []byte) ([]byte, error) {
+	var names []string
+	for fn := range functions(src) {
+		m := argsFunction.FindSubmatch(fn)
+		if m == nil {
+			continue
+		}
+		if bytes.Count(fn, []byte("graphql.ProcessArgField(ctx, rawArgs, ")) == 1 &&
+			bytes.Contains(fn, []byte(`graphql.ProcessArgField(ctx, rawArgs, "language",`)) {
+			names = append(names, string(m[1]))
+		}
+	}
+	if len(names) == 0 {
+		return nil, fmt.Errorf("no field takes only a language: has gqlgen changed how it computes arguments?")
+	}
+	for _, name := range names {
+		eager := []byte("ec." + name + "(ctx, field.ArgumentMap(ec.Variables))")
+		if n := bytes.Count(src, eager); n != 1 {
+			return nil, fmt.Errorf("%s: computed %d times from field.ArgumentMap(ec.Variables), not once", name, n)
+		}
+		src = bytes.Replace(src, eager, []byte("gqlexec.CachedArgs(ctx, field, ec.Variables, ec."+name+")"), 1)
+	}
+	return src, nil
 }
 
 // patchFunction edits fn when it marshals an object: it builds a @defer

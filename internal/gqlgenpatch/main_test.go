@@ -42,11 +42,37 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 }
 `
 
-// args is a function of the executor that marshals no object.
+// args are functions of the executor that marshal no object: the
+// fields' arguments, one field taking a language only, one more.
 const args = `
+func (ec *executionContext) fieldContext_Pilot_name(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	if fc.Args, err = ec.field_Pilot_name_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) fieldContext_Query_pilots(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	if fc.Args, err = ec.field_Query_pilots_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) field_Pilot_name_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
-	out := map[string]any{}
-	return out
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "language", nil)
+	args["language"] = arg0
+	return args, err
+}
+
+func (ec *executionContext) field_Query_pilots_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first", nil)
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "language", nil)
+	args["language"] = arg1
+	return args, err
 }
 `
 
@@ -67,8 +93,9 @@ func TestPatch(t *testing.T) {
 	if !strings.Contains(src, `"github.com/otehub/hub/graph/gqlexec"`) {
 		t.Errorf("no import of gqlexec:\n%s", src)
 	}
-	if !strings.Contains(src, args) {
-		t.Errorf("a function that marshals no object was changed:\n%s", src)
+	if want := strings.Replace(args, "ec.field_Pilot_name_args(ctx, field.ArgumentMap(ec.Variables))",
+		"gqlexec.CachedArgs(ctx, field, ec.Variables, ec.field_Pilot_name_args)", 1); !strings.Contains(src, want) {
+		t.Errorf("not only the arguments of the field that takes a language alone were cached:\n%s", src)
 	}
 }
 
@@ -94,6 +121,12 @@ func TestPatchRefusesUnexpectedCode(t *testing.T) {
 		{"an object that returns its field set twice",
 			strings.Replace(executor, "\tout.Dispatch(ctx)\n", "\tout.Dispatch(ctx)\n\tif out.Invalids > 0 {\n\treturn out\n\t}\n", 1),
 			"not one @defer group and one return of the field set"},
+		{"no field that takes only a language",
+			executor + strings.ReplaceAll(args, `"language"`, `"lang"`),
+			"no field takes only a language"},
+		{"arguments computed twice",
+			executor + args + strings.Replace(args[:strings.Index(args, "func (ec *executionContext) fieldContext_Query_pilots")], "fieldContext_Pilot_name", "fieldContext_Pilot_name2", 1),
+			"field_Pilot_name_args: computed 2 times"},
 		{"an object that returns something else",
 			strings.Replace(executor, "\tdeferred := graphql.NewDeferredGroup(ctx)\n\treturn out\n", "\tdeferred := graphql.NewDeferredGroup(ctx)\n\treturn other\n", 1),
 			"_Pilot(ctx context.Context, sel ast.SelectionSet, obj *model.Pilot) graphql.Marshaler {: not one @defer group"},
@@ -123,5 +156,8 @@ func TestExecutorIsPatched(t *testing.T) {
 	}
 	if !strings.Contains(string(src), "return gqlexec.Object(fields, out)") {
 		t.Error("graph/generated/generated.go writes objects with gqlgen's field sets")
+	}
+	if !strings.Contains(string(src), "gqlexec.CachedArgs(ctx, field, ec.Variables, ec.field_Organisation_name_args)") {
+		t.Error("graph/generated/generated.go computes the language of every name")
 	}
 }

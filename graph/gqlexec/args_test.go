@@ -1,0 +1,82 @@
+package gqlexec_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/otehub/hub/graph/gqlexec"
+)
+
+func TestCachedArgs(t *testing.T) {
+	field := func(lang string) graphql.CollectedField {
+		return graphql.CollectedField{Field: &ast.Field{Name: "name", Arguments: ast.ArgumentList{
+			{Name: "language", Value: &ast.Value{Kind: ast.EnumValue, Raw: lang}}}}}
+	}
+	calls := 0
+	compute := func(fail bool) func(context.Context, map[string]any) (map[string]any, error) {
+		return func(_ context.Context, raw map[string]any) (map[string]any, error) {
+			calls++
+			if fail {
+				return nil, errors.New("bad argument")
+			}
+			return map[string]any{"computed": calls}, nil
+		}
+	}
+	sv, en := field("SV"), field("EN")
+
+	t.Run("once per field of the query in one operation", func(t *testing.T) {
+		ctx := gqlexec.WithArgsCache(context.Background())
+		calls = 0
+		for range 3 {
+			for i, f := range []graphql.CollectedField{sv, en} {
+				// The first computation for each field is the one kept.
+				args, err := gqlexec.CachedArgs(ctx, f, nil, compute(false))
+				if err != nil || args["computed"] != i+1 {
+					t.Fatalf("%s: args %v, err %v", f.Arguments[0].Value.Raw, args, err)
+				}
+			}
+		}
+		if calls != 2 {
+			t.Errorf("computed %d times, want 2", calls)
+		}
+	})
+	t.Run("again in another operation", func(t *testing.T) {
+		calls = 0
+		for range 2 {
+			ctx := gqlexec.WithArgsCache(context.Background())
+			if _, err := gqlexec.CachedArgs(ctx, sv, nil, compute(false)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if calls != 2 {
+			t.Errorf("computed %d times, want 2", calls)
+		}
+	})
+	t.Run("every time when they fail", func(t *testing.T) {
+		ctx := gqlexec.WithArgsCache(context.Background())
+		calls = 0
+		for range 2 {
+			if _, err := gqlexec.CachedArgs(ctx, sv, nil, compute(true)); err == nil {
+				t.Fatal("no error")
+			}
+		}
+		if calls != 2 {
+			t.Errorf("computed %d times, want 2", calls)
+		}
+	})
+	t.Run("every time without a cache", func(t *testing.T) {
+		calls = 0
+		for range 2 {
+			if _, err := gqlexec.CachedArgs(context.Background(), sv, nil, compute(false)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if calls != 2 {
+			t.Errorf("computed %d times, want 2", calls)
+		}
+	})
+}
