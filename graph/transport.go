@@ -10,6 +10,8 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
+
+	"github.com/otehub/hub/graph/gqlexec"
 )
 
 // postJSON is the POST transport. It answers as gqlgen's transport.POST
@@ -59,7 +61,10 @@ func (t postJSON) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphE
 	}
 	w.Header().Set("Content-Type", responseContentType(r.Header.Get("Accept")))
 	responses, ctx := exec.DispatchOperation(ctx, oc)
-	writeResponse(w, responses(ctx))
+	resp := responses(ctx)
+	writeResponse(w, resp)
+	// Written: a Writer keeps nothing of what it was given.
+	gqlexec.ReleaseResponse(resp.Data)
 }
 
 // responseContentType picks the response's media type from the request's

@@ -7,9 +7,10 @@
 //   - the object is written by gqlexec.Object instead of its field set's
 //     own MarshalGQL.
 //
-// And every field whose one argument is a language takes its arguments
+// Every field whose one argument is a language takes its arguments
 // from gqlexec.CachedArgs, once per field of the query, instead of
-// computing them for every object.
+// computing them for every object. And a response's data is written
+// into a gqlexec.ResponseBuffer, which reuses the room of earlier ones.
 //
 // It fails, and so does go generate, when the code it edits is not there
 // exactly as expected: a gqlgen upgrade that changes it must be looked at,
@@ -98,7 +99,35 @@ func patch(src []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	patched, err = reuseResponseBuffers(patched)
+	if err != nil {
+		return nil, err
+	}
 	return format.Source(bytes.Replace(patched, []byte(importBlock), []byte(patchImport), 1))
+}
+
+// The executor writes a response's data into a buffer of its own, the
+// only use of package bytes in the file.
+const (
+	ownBuffer    = "\t\t\tvar buf bytes.Buffer\n\t\t\tdata.MarshalGQL(&buf)\n"
+	reusedBuffer = "\t\t\tbuf := gqlexec.ResponseBuffer()\n\t\t\tdata.MarshalGQL(buf)\n"
+	bytesImport  = "\t\"bytes\"\n"
+)
+
+// reuseResponseBuffers makes the executor write responses into
+// gqlexec.ResponseBuffer.
+func reuseResponseBuffers(src []byte) ([]byte, error) {
+	if n := bytes.Count(src, []byte(ownBuffer)); n != 1 {
+		return nil, fmt.Errorf("the response's data is written into its own buffer %d times, not once: has gqlgen changed how it writes a response?", n)
+	}
+	src = bytes.Replace(src, []byte(ownBuffer), []byte(reusedBuffer), 1)
+	if bytes.Contains(src, []byte("bytes.")) {
+		return nil, fmt.Errorf("package bytes is used for more than the response's buffer")
+	}
+	if !bytes.Contains(src, []byte(bytesImport)) {
+		return nil, fmt.Errorf("no import of package bytes")
+	}
+	return bytes.Replace(src, []byte(bytesImport), nil, 1), nil
 }
 
 // argsFunction matches the start of the function that computes a field's

@@ -10,10 +10,24 @@ import (
 const executor = `package generated
 
 import (
+	"bytes"
 	"context"
 
 	"github.com/99designs/gqlgen/graphql"
 )
+
+func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
+	return func(ctx context.Context) *graphql.Response {
+		var response graphql.Response
+		var data graphql.Marshaler
+		if first {
+			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+			response.Data = buf.Bytes()
+		}
+		return &response
+	}
+}
 
 func (ec *executionContext) _Pilot(ctx context.Context, sel ast.SelectionSet, obj *model.Pilot) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, pilotImplementors)
@@ -87,6 +101,9 @@ func TestPatch(t *testing.T) {
 			t.Errorf("%d times %q, want 2:\n%s", n, want, src)
 		}
 	}
+	if !strings.Contains(src, "buf := gqlexec.ResponseBuffer()\n\t\t\tdata.MarshalGQL(buf)\n") || strings.Contains(src, `"bytes"`) {
+		t.Errorf("the response is not written into a reused buffer, or bytes is still imported:\n%s", src)
+	}
 	if strings.Contains(src, "NewDeferredGroup") {
 		t.Errorf("an eager group is left:\n%s", src)
 	}
@@ -127,6 +144,12 @@ func TestPatchRefusesUnexpectedCode(t *testing.T) {
 		{"arguments computed twice",
 			executor + args + strings.Replace(args[:strings.Index(args, "func (ec *executionContext) fieldContext_Query_pilots")], "fieldContext_Pilot_name", "fieldContext_Pilot_name2", 1),
 			"field_Pilot_name_args: computed 2 times"},
+		{"a response written otherwise",
+			strings.Replace(executor+args, "data.MarshalGQL(&buf)", "data.MarshalGQL(&buf2)", 1),
+			"written into its own buffer 0 times"},
+		{"bytes used for more",
+			executor + args + "\nvar sep = bytes.Repeat([]byte{'-'}, 3)\n",
+			"package bytes is used for more"},
 		{"an object that returns something else",
 			strings.Replace(executor, "\tdeferred := graphql.NewDeferredGroup(ctx)\n\treturn out\n", "\tdeferred := graphql.NewDeferredGroup(ctx)\n\treturn other\n", 1),
 			"_Pilot(ctx context.Context, sel ast.SelectionSet, obj *model.Pilot) graphql.Marshaler {: not one @defer group"},
@@ -159,5 +182,8 @@ func TestExecutorIsPatched(t *testing.T) {
 	}
 	if !strings.Contains(string(src), "gqlexec.CachedArgs(ctx, field, ec.Variables, ec.field_Organisation_name_args)") {
 		t.Error("graph/generated/generated.go computes the language of every name")
+	}
+	if !strings.Contains(string(src), "buf := gqlexec.ResponseBuffer()") {
+		t.Error("graph/generated/generated.go writes responses into buffers of their own")
 	}
 }
