@@ -11057,7 +11057,7 @@ func (ec *executionContext) fieldContext_Agreement_name(ctx context.Context, fie
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, ec.field_Agreement_name_args); err != nil {
+	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, "field_Agreement_name_args", ec.field_Agreement_name_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -11179,7 +11179,7 @@ func (ec *executionContext) fieldContext_Agreement_description(ctx context.Conte
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, ec.field_Agreement_description_args); err != nil {
+	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, "field_Agreement_description_args", ec.field_Agreement_description_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -11881,7 +11881,7 @@ func (ec *executionContext) fieldContext_Contact_name(ctx context.Context, field
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, ec.field_Contact_name_args); err != nil {
+	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, "field_Contact_name_args", ec.field_Contact_name_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -12003,7 +12003,7 @@ func (ec *executionContext) fieldContext_Contact_description(ctx context.Context
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, ec.field_Contact_description_args); err != nil {
+	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, "field_Contact_description_args", ec.field_Contact_description_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -12664,7 +12664,7 @@ func (ec *executionContext) fieldContext_Employer_name(ctx context.Context, fiel
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, ec.field_Employer_name_args); err != nil {
+	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, "field_Employer_name_args", ec.field_Employer_name_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -12786,7 +12786,7 @@ func (ec *executionContext) fieldContext_Employer_description(ctx context.Contex
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, ec.field_Employer_description_args); err != nil {
+	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, "field_Employer_description_args", ec.field_Employer_description_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -13204,7 +13204,7 @@ func (ec *executionContext) fieldContext_Event_name(ctx context.Context, field g
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, ec.field_Event_name_args); err != nil {
+	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, "field_Event_name_args", ec.field_Event_name_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -13326,7 +13326,7 @@ func (ec *executionContext) fieldContext_Event_description(ctx context.Context, 
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, ec.field_Event_description_args); err != nil {
+	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, "field_Event_description_args", ec.field_Event_description_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15041,7 +15041,7 @@ func (ec *executionContext) fieldContext_NetworkNode_label(ctx context.Context, 
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, ec.field_NetworkNode_label_args); err != nil {
+	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, "field_NetworkNode_label_args", ec.field_NetworkNode_label_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15485,7 +15485,7 @@ func (ec *executionContext) fieldContext_Organisation_name(ctx context.Context, 
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, ec.field_Organisation_name_args); err != nil {
+	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, "field_Organisation_name_args", ec.field_Organisation_name_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15607,7 +15607,7 @@ func (ec *executionContext) fieldContext_Organisation_description(ctx context.Co
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, ec.field_Organisation_description_args); err != nil {
+	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, "field_Organisation_description_args", ec.field_Organisation_description_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -16401,7 +16401,7 @@ func (ec *executionContext) fieldContext_Pilot_name(ctx context.Context, field g
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, ec.field_Pilot_name_args); err != nil {
+	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, "field_Pilot_name_args", ec.field_Pilot_name_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -16523,7 +16523,7 @@ func (ec *executionContext) fieldContext_Pilot_description(ctx context.Context, 
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, ec.field_Pilot_description_args); err != nil {
+	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, "field_Pilot_description_args", ec.field_Pilot_description_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -16753,7 +16753,7 @@ func (ec *executionContext) fieldContext_Pilot_goals(ctx context.Context, field 
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, ec.field_Pilot_goals_args); err != nil {
+	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, "field_Pilot_goals_args", ec.field_Pilot_goals_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -17296,7 +17296,7 @@ func (ec *executionContext) fieldContext_Programme_name(ctx context.Context, fie
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, ec.field_Programme_name_args); err != nil {
+	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, "field_Programme_name_args", ec.field_Programme_name_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -17418,7 +17418,7 @@ func (ec *executionContext) fieldContext_Programme_description(ctx context.Conte
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, ec.field_Programme_description_args); err != nil {
+	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, "field_Programme_description_args", ec.field_Programme_description_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -17616,7 +17616,7 @@ func (ec *executionContext) fieldContext_Programme_goals(ctx context.Context, fi
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, ec.field_Programme_goals_args); err != nil {
+	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, "field_Programme_goals_args", ec.field_Programme_goals_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -19671,7 +19671,7 @@ func (ec *executionContext) fieldContext_Region_name(ctx context.Context, field 
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, ec.field_Region_name_args); err != nil {
+	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, "field_Region_name_args", ec.field_Region_name_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -19793,7 +19793,7 @@ func (ec *executionContext) fieldContext_Region_description(ctx context.Context,
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, ec.field_Region_description_args); err != nil {
+	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, "field_Region_description_args", ec.field_Region_description_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -20417,7 +20417,7 @@ func (ec *executionContext) fieldContext_Relationship_description(ctx context.Co
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, ec.field_Relationship_description_args); err != nil {
+	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, "field_Relationship_description_args", ec.field_Relationship_description_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -20837,7 +20837,7 @@ func (ec *executionContext) fieldContext_Service_name(ctx context.Context, field
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, ec.field_Service_name_args); err != nil {
+	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, "field_Service_name_args", ec.field_Service_name_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -20959,7 +20959,7 @@ func (ec *executionContext) fieldContext_Service_description(ctx context.Context
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, ec.field_Service_description_args); err != nil {
+	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, "field_Service_description_args", ec.field_Service_description_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -21877,7 +21877,7 @@ func (ec *executionContext) fieldContext_TargetGroup_name(ctx context.Context, f
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, ec.field_TargetGroup_name_args); err != nil {
+	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, "field_TargetGroup_name_args", ec.field_TargetGroup_name_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -21999,7 +21999,7 @@ func (ec *executionContext) fieldContext_TargetGroup_description(ctx context.Con
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, ec.field_TargetGroup_description_args); err != nil {
+	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, "field_TargetGroup_description_args", ec.field_TargetGroup_description_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -22394,7 +22394,7 @@ func (ec *executionContext) fieldContext_Theme_name(ctx context.Context, field g
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, ec.field_Theme_name_args); err != nil {
+	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, "field_Theme_name_args", ec.field_Theme_name_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -22516,7 +22516,7 @@ func (ec *executionContext) fieldContext_Theme_description(ctx context.Context, 
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, ec.field_Theme_description_args); err != nil {
+	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, "field_Theme_description_args", ec.field_Theme_description_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -22911,7 +22911,7 @@ func (ec *executionContext) fieldContext_Training_name(ctx context.Context, fiel
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, ec.field_Training_name_args); err != nil {
+	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, "field_Training_name_args", ec.field_Training_name_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -23033,7 +23033,7 @@ func (ec *executionContext) fieldContext_Training_description(ctx context.Contex
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, ec.field_Training_description_args); err != nil {
+	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, "field_Training_description_args", ec.field_Training_description_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}

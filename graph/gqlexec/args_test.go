@@ -34,9 +34,25 @@ func TestCachedArgs(t *testing.T) {
 		for range 3 {
 			for i, f := range []graphql.CollectedField{sv, en} {
 				// The first computation for each field is the one kept.
-				args, err := gqlexec.CachedArgs(ctx, f, nil, compute(false))
+				args, err := gqlexec.CachedArgs(ctx, f, nil, "name", compute(false))
 				if err != nil || args["computed"] != i+1 {
 					t.Fatalf("%s: args %v, err %v", f.Arguments[0].Value.Raw, args, err)
+				}
+			}
+		}
+		if calls != 2 {
+			t.Errorf("computed %d times, want 2", calls)
+		}
+	})
+	t.Run("once per field and argument function", func(t *testing.T) {
+		// A field of a fragment on an interface resolves on objects of
+		// several types, each with its own argument function.
+		ctx := gqlexec.WithArgsCache(context.Background())
+		calls = 0
+		for range 2 {
+			for _, fn := range []string{"field_Pilot_name_args", "field_Organisation_name_args"} {
+				if _, err := gqlexec.CachedArgs(ctx, sv, nil, fn, compute(false)); err != nil {
+					t.Fatal(err)
 				}
 			}
 		}
@@ -48,7 +64,7 @@ func TestCachedArgs(t *testing.T) {
 		calls = 0
 		for range 2 {
 			ctx := gqlexec.WithArgsCache(context.Background())
-			if _, err := gqlexec.CachedArgs(ctx, sv, nil, compute(false)); err != nil {
+			if _, err := gqlexec.CachedArgs(ctx, sv, nil, "name", compute(false)); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -60,7 +76,7 @@ func TestCachedArgs(t *testing.T) {
 		ctx := gqlexec.WithArgsCache(context.Background())
 		calls = 0
 		for range 2 {
-			if _, err := gqlexec.CachedArgs(ctx, sv, nil, compute(true)); err == nil {
+			if _, err := gqlexec.CachedArgs(ctx, sv, nil, "name", compute(true)); err == nil {
 				t.Fatal("no error")
 			}
 		}
@@ -71,7 +87,7 @@ func TestCachedArgs(t *testing.T) {
 	t.Run("every time without a cache", func(t *testing.T) {
 		calls = 0
 		for range 2 {
-			if _, err := gqlexec.CachedArgs(context.Background(), sv, nil, compute(false)); err != nil {
+			if _, err := gqlexec.CachedArgs(context.Background(), sv, nil, "name", compute(false)); err != nil {
 				t.Fatal(err)
 			}
 		}

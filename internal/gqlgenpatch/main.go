@@ -158,7 +158,7 @@ func cacheLanguageArgs(src []byte) ([]byte, error) {
 		if n := bytes.Count(src, eager); n != 1 {
 			return nil, fmt.Errorf("%s: computed %d times from field.ArgumentMap(ec.Variables), not once", name, n)
 		}
-		src = bytes.Replace(src, eager, []byte("gqlexec.CachedArgs(ctx, field, ec.Variables, ec."+name+")"), 1)
+		src = bytes.Replace(src, eager, []byte(`gqlexec.CachedArgs(ctx, field, ec.Variables, "`+name+`", ec.`+name+")"), 1)
 	}
 	return src, nil
 }

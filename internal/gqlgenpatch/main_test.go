@@ -111,7 +111,7 @@ func TestPatch(t *testing.T) {
 		t.Errorf("no import of gqlexec:\n%s", src)
 	}
 	if want := strings.Replace(args, "ec.field_Pilot_name_args(ctx, field.ArgumentMap(ec.Variables))",
-		"gqlexec.CachedArgs(ctx, field, ec.Variables, ec.field_Pilot_name_args)", 1); !strings.Contains(src, want) {
+		`gqlexec.CachedArgs(ctx, field, ec.Variables, "field_Pilot_name_args", ec.field_Pilot_name_args)`, 1); !strings.Contains(src, want) {
 		t.Errorf("not only the arguments of the field that takes a language alone were cached:\n%s", src)
 	}
 }
@@ -180,7 +180,7 @@ func TestExecutorIsPatched(t *testing.T) {
 	if !strings.Contains(string(src), "return gqlexec.Object(fields, out)") {
 		t.Error("graph/generated/generated.go writes objects with gqlgen's field sets")
 	}
-	if !strings.Contains(string(src), "gqlexec.CachedArgs(ctx, field, ec.Variables, ec.field_Organisation_name_args)") {
+	if !strings.Contains(string(src), `gqlexec.CachedArgs(ctx, field, ec.Variables, "field_Organisation_name_args", ec.field_Organisation_name_args)`) {
 		t.Error("graph/generated/generated.go computes the language of every name")
 	}
 	if !strings.Contains(string(src), "buf := gqlexec.ResponseBuffer()") {
