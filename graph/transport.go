@@ -62,6 +62,12 @@ func (t postJSON) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphE
 	w.Header().Set("Content-Type", responseContentType(r.Header.Get("Accept")))
 	responses, ctx := exec.DispatchOperation(ctx, oc)
 	resp := responses(ctx)
+	if resp == nil {
+		// The request was cancelled before the operation ran; gqlgen's
+		// transport writes the nil response as null.
+		io.WriteString(w, "null")
+		return
+	}
 	writeResponse(w, resp)
 	// Written: a Writer keeps nothing of what it was given.
 	gqlexec.ReleaseResponse(resp.Data)

@@ -9,10 +9,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/executor"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 
 	"github.com/otehub/hub/dataset"
 	"github.com/otehub/hub/embedded"
+	"github.com/otehub/hub/graph/generated"
 )
 
 // The POST transport answers every request as gqlgen's transport.POST
@@ -57,6 +60,29 @@ func TestPostJSONAnswersAsGqlgensPOST(t *testing.T) {
 		{"a body over the limit", `{"query":"{ __typename }","x":"` + strings.Repeat("x", 2000) + `"}`, "", "application/json", false},
 		{"introspection", `{"query":"{ __schema { queryType { name } } }"}`, "", "application/json", true},
 	}
+	t.Run("a request cancelled before its operation runs", func(t *testing.T) {
+		// Straight to the transports: the handler's time limit would
+		// answer a cancelled request before them.
+		exec := executor.New(generated.NewExecutableSchema(generated.Config{Resolvers: &Resolver{Store: s}}))
+		ask := func(tr graphql.Transport) (w *httptest.ResponseRecorder, panicked any) {
+			ctx, cancel := context.WithCancel(graphql.StartOperationTrace(context.Background()))
+			cancel()
+			r := httptest.NewRequestWithContext(ctx, http.MethodPost, "/graphql", strings.NewReader(`{"query":"{ __typename }"}`))
+			r.Header.Set("Content-Type", "application/json")
+			w = httptest.NewRecorder()
+			defer func() { panicked = recover() }()
+			tr.Do(w, r, exec)
+			return w, nil
+		}
+		got, p := ask(postJSON{})
+		want, wantPanic := ask(transport.POST{})
+		if wantPanic != nil {
+			t.Fatalf("transport.POST panicked: %v", wantPanic)
+		}
+		if p != nil || got.Code != want.Code || got.Body.String() != want.Body.String() {
+			t.Errorf("got %d %q (panic %v), want %d %q", got.Code, got.Body.String(), p, want.Code, want.Body.String())
+		}
+	})
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			ask := func(h http.Handler) *httptest.ResponseRecorder {
