@@ -2,6 +2,7 @@ package hub
 
 import (
 	"cmp"
+	"container/heap"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -465,49 +466,59 @@ func selectProvisionPage(rows []ProvisionRow, opts ListOptions) ([]ProvisionRow,
 		at = &ProvisionRow{ServiceName: c.Values[0], ProviderName: c.Values[1], RecipientName: c.Values[2], ID: c.ID}
 	}
 	// kept holds the positions of the up to First+1 rows nearest the
-	// cursor seen so far; farthest is the position in kept of the one
-	// farthest from it, which a nearer row replaces.
+	// cursor seen so far, farthest from it first (a heap), so that a
+	// nearer row replaces that one in log(First) steps whatever order
+	// the rows come in.
 	keep := opts.First + 1
-	kept := make([]int, 0, keep)
-	farthest := -1
-	findFarthest := func() {
-		farthest = 0
-		for i := 1; i < len(kept); i++ {
-			if before(&rows[kept[farthest]], &rows[kept[i]]) {
-				farthest = i
-			}
-		}
-	}
+	kept := &farthestFirst{positions: make([]int, 0, keep),
+		farther: func(a, b int) bool { return before(&rows[b], &rows[a]) }}
 	for i := range rows {
 		if at != nil && !before(at, &rows[i]) {
 			continue
 		}
 		switch {
-		case len(kept) < keep:
-			kept = append(kept, i)
-			if len(kept) == keep {
-				findFarthest()
-			}
-		case before(&rows[i], &rows[kept[farthest]]):
-			kept[farthest] = i
-			findFarthest()
+		case kept.Len() < keep:
+			heap.Push(kept, i)
+		case before(&rows[i], &rows[kept.positions[0]]):
+			kept.positions[0] = i
+			heap.Fix(kept, 0)
 		}
 	}
-	slices.SortFunc(kept, func(a, b int) int {
+	nearest := kept.positions
+	slices.SortFunc(nearest, func(a, b int) int {
 		if before(&rows[a], &rows[b]) {
 			return -1
 		}
 		return 1
 	})
-	hasNext := len(kept) > opts.First
+	hasNext := len(nearest) > opts.First
 	if hasNext {
-		kept = kept[:opts.First]
+		nearest = nearest[:opts.First]
 	}
-	page := make([]ProvisionRow, len(kept))
-	for i, k := range kept {
+	page := make([]ProvisionRow, len(nearest))
+	for i, k := range nearest {
 		page[i] = rows[k]
 	}
 	return page, hasNext
+}
+
+// farthestFirst is a heap of row positions whose root is the row
+// farthest from a page's cursor.
+type farthestFirst struct {
+	positions []int
+	farther   func(a, b int) bool
+}
+
+func (h *farthestFirst) Len() int           { return len(h.positions) }
+func (h *farthestFirst) Less(i, j int) bool { return h.farther(h.positions[i], h.positions[j]) }
+func (h *farthestFirst) Swap(i, j int) {
+	h.positions[i], h.positions[j] = h.positions[j], h.positions[i]
+}
+func (h *farthestFirst) Push(x any) { h.positions = append(h.positions, x.(int)) }
+func (h *farthestFirst) Pop() any {
+	last := h.positions[len(h.positions)-1]
+	h.positions = h.positions[:len(h.positions)-1]
+	return last
 }
 
 // provisionOrder is the fixed order of provisions.
