@@ -64,6 +64,9 @@ func newHandler(opts Options, post graphql.Transport) http.Handler {
 	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: &Resolver{Store: opts.Store}}))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
+	// postJSON gives a response's data back for reuse once written
+	// (gqlexec.ReleaseResponse): a response middleware added here must
+	// not keep the data past its return.
 	srv.AddTransport(post)
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.SetParserTokenLimit(maxTokens)

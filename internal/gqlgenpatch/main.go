@@ -134,6 +134,9 @@ func reuseResponseBuffers(src []byte) ([]byte, error) {
 // arguments from the raw ones.
 var argsFunction = regexp.MustCompile(`^func \(ec \*executionContext\) (field_\w+_args)\(ctx context\.Context, rawArgs map\[string\]any\) \(map\[string\]any, error\) \{`)
 
+// languageEnum matches the unmarshalling of the Language enum.
+var languageEnum = regexp.MustCompile(`ec\.unmarshal[NO]Language2`)
+
 // cacheLanguageArgs makes the fields whose one argument is "language"
 // take their arguments from gqlexec.CachedArgs. A field's arguments are
 // computed where its field context is built, from
@@ -145,8 +148,11 @@ func cacheLanguageArgs(src []byte) ([]byte, error) {
 		if m == nil {
 			continue
 		}
+		// One argument, named language, of the Language enum, with no
+		// directive to run each time it is computed.
 		if bytes.Count(fn, []byte("graphql.ProcessArgField(ctx, rawArgs, ")) == 1 &&
-			bytes.Contains(fn, []byte(`graphql.ProcessArgField(ctx, rawArgs, "language",`)) {
+			bytes.Contains(fn, []byte(`graphql.ProcessArgField(ctx, rawArgs, "language",`)) &&
+			languageEnum.Match(fn) && !bytes.Contains(bytes.ToLower(fn), []byte("directive")) {
 			names = append(names, string(m[1]))
 		}
 	}

@@ -75,7 +75,10 @@ func (ec *executionContext) fieldContext_Query_pilots(ctx context.Context, field
 
 func (ec *executionContext) field_Pilot_name_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "language", nil)
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "language",
+		func(ctx context.Context, v any) (*model.Language, error) {
+			return ec.unmarshalOLanguage2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐLanguage(ctx, v)
+		})
 	args["language"] = arg0
 	return args, err
 }
@@ -140,6 +143,12 @@ func TestPatchRefusesUnexpectedCode(t *testing.T) {
 			"not one @defer group and one return of the field set"},
 		{"no field that takes only a language",
 			executor + strings.ReplaceAll(args, `"language"`, `"lang"`),
+			"no field takes only a language"},
+		{"a language argument with a directive",
+			executor + strings.Replace(args, "return ec.unmarshalOLanguage2", "return ec.directives.Translate(ctx, ec.unmarshalOLanguage2", 1),
+			"no field takes only a language"},
+		{"a language argument of another type",
+			executor + strings.Replace(args, "ec.unmarshalOLanguage2ᚖ", "ec.unmarshalOString2ᚖ", 1),
 			"no field takes only a language"},
 		{"arguments computed twice",
 			executor + args + strings.Replace(args[:strings.Index(args, "func (ec *executionContext) fieldContext_Query_pilots")], "fieldContext_Pilot_name", "fieldContext_Pilot_name2", 1),
