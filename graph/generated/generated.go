@@ -31579,7 +31579,7 @@ func (ec *executionContext) marshalNAggregates2ᚖgithubᚗcomᚋotehubᚋhubᚋ
 }
 
 func (ec *executionContext) marshalNAgreement2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐAgreementᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Agreement) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAgreement2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐAgreement(ctx, sel, v[i])
@@ -31611,7 +31611,7 @@ func (ec *executionContext) marshalNAgreementConnection2ᚖgithubᚗcomᚋotehub
 }
 
 func (ec *executionContext) marshalNAgreementEdge2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[*model.Agreement]) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAgreementEdge2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
@@ -31654,7 +31654,7 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 }
 
 func (ec *executionContext) marshalNBroker2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐBrokerᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Broker) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNBroker2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐBroker(ctx, sel, v[i])
@@ -31678,7 +31678,7 @@ func (ec *executionContext) marshalNBroker2ᚖgithubᚗcomᚋotehubᚋhubᚋgrap
 }
 
 func (ec *executionContext) marshalNCitation2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐCitationᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Citation) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCitation2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐCitation(ctx, sel, v[i])
@@ -31702,7 +31702,7 @@ func (ec *executionContext) marshalNCitation2ᚖgithubᚗcomᚋotehubᚋhubᚋgr
 }
 
 func (ec *executionContext) marshalNCommunity2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐCommunityᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Community) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCommunity2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐCommunity(ctx, sel, v[i])
@@ -31726,7 +31726,7 @@ func (ec *executionContext) marshalNCommunity2ᚖgithubᚗcomᚋotehubᚋhubᚋg
 }
 
 func (ec *executionContext) marshalNContact2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐContactᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Contact) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNContact2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐContact(ctx, sel, v[i])
@@ -31758,7 +31758,7 @@ func (ec *executionContext) marshalNContactConnection2ᚖgithubᚗcomᚋotehub�
 }
 
 func (ec *executionContext) marshalNContactEdge2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[*model.Contact]) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNContactEdge2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
@@ -31787,7 +31787,7 @@ func (ec *executionContext) unmarshalNContactWhere2ᚖgithubᚗcomᚋotehubᚋhu
 }
 
 func (ec *executionContext) marshalNCountBucket2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐCountBucketᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CountBucket) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCountBucket2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐCountBucket(ctx, sel, v[i])
@@ -31811,7 +31811,7 @@ func (ec *executionContext) marshalNCountBucket2ᚖgithubᚗcomᚋotehubᚋhub�
 }
 
 func (ec *executionContext) marshalNCoverageCell2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐCoverageCellᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CoverageCell) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCoverageCell2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐCoverageCell(ctx, sel, v[i])
@@ -31849,7 +31849,7 @@ func (ec *executionContext) marshalNDate2timeᚐTime(ctx context.Context, sel as
 }
 
 func (ec *executionContext) marshalNEmployer2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEmployerᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Employer) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEmployer2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEmployer(ctx, sel, v[i])
@@ -31881,7 +31881,7 @@ func (ec *executionContext) marshalNEmployerConnection2ᚖgithubᚗcomᚋotehub�
 }
 
 func (ec *executionContext) marshalNEmployerEdge2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[*model.Employer]) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEmployerEdge2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
@@ -31918,7 +31918,7 @@ func (ec *executionContext) marshalNEntity2githubᚗcomᚋotehubᚋhubᚋgraph�
 }
 
 func (ec *executionContext) marshalNEntity2ᚕgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEntityᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Entity) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEntity2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEntity(ctx, sel, v[i])
@@ -31939,7 +31939,7 @@ func (ec *executionContext) unmarshalNEntityWhere2ᚖgithubᚗcomᚋotehubᚋhub
 }
 
 func (ec *executionContext) marshalNEvent2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEventᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Event) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEvent2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEvent(ctx, sel, v[i])
@@ -31971,7 +31971,7 @@ func (ec *executionContext) marshalNEventConnection2ᚖgithubᚗcomᚋotehubᚋh
 }
 
 func (ec *executionContext) marshalNEventEdge2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[*model.Event]) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEventEdge2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
@@ -32024,7 +32024,7 @@ func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.S
 }
 
 func (ec *executionContext) marshalNFunding2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐFundingᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Funding) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNFunding2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐFunding(ctx, sel, v[i])
@@ -32048,7 +32048,7 @@ func (ec *executionContext) marshalNFunding2ᚖgithubᚗcomᚋotehubᚋhubᚋgra
 }
 
 func (ec *executionContext) marshalNFundingBucket2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐFundingBucketᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.FundingBucket) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNFundingBucket2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐFundingBucket(ctx, sel, v[i])
@@ -32082,7 +32082,7 @@ func (ec *executionContext) marshalNFundingGroupField2githubᚗcomᚋotehubᚋhu
 }
 
 func (ec *executionContext) marshalNGroup2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Group) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNGroup2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐGroup(ctx, sel, v[i])
@@ -32145,7 +32145,7 @@ func (ec *executionContext) marshalNGroupField2githubᚗcomᚋotehubᚋhubᚋgra
 }
 
 func (ec *executionContext) marshalNGroupKeyValue2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐGroupKeyValueᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.GroupKeyValue) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNGroupKeyValue2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐGroupKeyValue(ctx, sel, v[i])
@@ -32260,7 +32260,7 @@ func (ec *executionContext) marshalNNetworkDiff2ᚖgithubᚗcomᚋotehubᚋhub�
 }
 
 func (ec *executionContext) marshalNNetworkEdge2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNetworkEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.NetworkEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNNetworkEdge2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNetworkEdge(ctx, sel, v[i])
@@ -32292,7 +32292,7 @@ func (ec *executionContext) marshalNNetworkMetrics2ᚖgithubᚗcomᚋotehubᚋhu
 }
 
 func (ec *executionContext) marshalNNetworkNode2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNetworkNodeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.NetworkNode) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNNetworkNode2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNetworkNode(ctx, sel, v[i])
@@ -32316,7 +32316,7 @@ func (ec *executionContext) marshalNNetworkNode2ᚖgithubᚗcomᚋotehubᚋhub�
 }
 
 func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v []model.Node) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalONode2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNode(ctx, sel, v[i])
@@ -32346,7 +32346,7 @@ func (ec *executionContext) marshalNNodeKind2githubᚗcomᚋotehubᚋhubᚋgraph
 }
 
 func (ec *executionContext) marshalNNodeMetrics2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeMetricsᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.NodeMetrics) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNNodeMetrics2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeMetrics(ctx, sel, v[i])
@@ -32385,7 +32385,7 @@ func (ec *executionContext) marshalNNodeOrderField2githubᚗcomᚋotehubᚋhub�
 }
 
 func (ec *executionContext) marshalNOrganisation2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐOrganisationᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Organisation) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNOrganisation2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐOrganisation(ctx, sel, v[i])
@@ -32417,7 +32417,7 @@ func (ec *executionContext) marshalNOrganisationConnection2ᚖgithubᚗcomᚋote
 }
 
 func (ec *executionContext) marshalNOrganisationEdge2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[*model.Organisation]) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNOrganisationEdge2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
@@ -32464,7 +32464,7 @@ func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋotehubᚋhubᚋgr
 }
 
 func (ec *executionContext) marshalNParticipation2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐParticipationᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Participation) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNParticipation2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐParticipation(ctx, sel, v[i])
@@ -32488,7 +32488,7 @@ func (ec *executionContext) marshalNParticipation2ᚖgithubᚗcomᚋotehubᚋhub
 }
 
 func (ec *executionContext) marshalNPath2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐPathᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Path) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPath2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐPath(ctx, sel, v[i])
@@ -32512,7 +32512,7 @@ func (ec *executionContext) marshalNPath2ᚖgithubᚗcomᚋotehubᚋhubᚋgraph�
 }
 
 func (ec *executionContext) marshalNPilot2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐPilotᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Pilot) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPilot2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐPilot(ctx, sel, v[i])
@@ -32544,7 +32544,7 @@ func (ec *executionContext) marshalNPilotConnection2ᚖgithubᚗcomᚋotehubᚋh
 }
 
 func (ec *executionContext) marshalNPilotEdge2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[*model.Pilot]) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPilotEdge2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
@@ -32573,7 +32573,7 @@ func (ec *executionContext) unmarshalNPilotWhere2ᚖgithubᚗcomᚋotehubᚋhub�
 }
 
 func (ec *executionContext) marshalNProgramme2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐProgrammeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Programme) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNProgramme2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐProgramme(ctx, sel, v[i])
@@ -32605,7 +32605,7 @@ func (ec *executionContext) marshalNProgrammeConnection2ᚖgithubᚗcomᚋotehub
 }
 
 func (ec *executionContext) marshalNProgrammeEdge2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[*model.Programme]) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNProgrammeEdge2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
@@ -32644,7 +32644,7 @@ func (ec *executionContext) unmarshalNProgrammeWhere2ᚖgithubᚗcomᚋotehubᚋ
 }
 
 func (ec *executionContext) marshalNProvision2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐProvisionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Provision) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNProvision2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐProvision(ctx, sel, v[i])
@@ -32686,7 +32686,7 @@ func (ec *executionContext) marshalNProvisionConnection2ᚖgithubᚗcomᚋotehub
 }
 
 func (ec *executionContext) marshalNProvisionEdge2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[*model.Provision]) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNProvisionEdge2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
@@ -32710,7 +32710,7 @@ func (ec *executionContext) marshalNProvisionEdge2ᚖgithubᚗcomᚋotehubᚋhub
 }
 
 func (ec *executionContext) marshalNRegion2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRegionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Region) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRegion2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRegion(ctx, sel, v[i])
@@ -32742,7 +32742,7 @@ func (ec *executionContext) marshalNRegionConnection2ᚖgithubᚗcomᚋotehubᚋ
 }
 
 func (ec *executionContext) marshalNRegionEdge2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[*model.Region]) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRegionEdge2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
@@ -32781,7 +32781,7 @@ func (ec *executionContext) unmarshalNRegionWhere2ᚖgithubᚗcomᚋotehubᚋhub
 }
 
 func (ec *executionContext) marshalNRelationship2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Relationship) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRelationship2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationship(ctx, sel, v[i])
@@ -32818,7 +32818,7 @@ func (ec *executionContext) marshalNRelationshipConnection2ᚖgithubᚗcomᚋote
 }
 
 func (ec *executionContext) marshalNRelationshipEdge2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[*model.Relationship]) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRelationshipEdge2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
@@ -32867,7 +32867,7 @@ func (ec *executionContext) marshalNRelationshipType2githubᚗcomᚋotehubᚋhub
 }
 
 func (ec *executionContext) marshalNSearchResult2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐSearchResultᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SearchResult) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSearchResult2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐSearchResult(ctx, sel, v[i])
@@ -32891,7 +32891,7 @@ func (ec *executionContext) marshalNSearchResult2ᚖgithubᚗcomᚋotehubᚋhub�
 }
 
 func (ec *executionContext) marshalNService2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐServiceᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Service) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNService2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐService(ctx, sel, v[i])
@@ -32923,7 +32923,7 @@ func (ec *executionContext) marshalNServiceConnection2ᚖgithubᚗcomᚋotehub�
 }
 
 func (ec *executionContext) marshalNServiceEdge2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[*model.Service]) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNServiceEdge2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
@@ -32962,7 +32962,7 @@ func (ec *executionContext) unmarshalNServiceWhere2ᚖgithubᚗcomᚋotehubᚋhu
 }
 
 func (ec *executionContext) marshalNSourceDocument2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐSourceDocumentᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SourceDocument) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSourceDocument2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐSourceDocument(ctx, sel, v[i])
@@ -32994,7 +32994,7 @@ func (ec *executionContext) marshalNSourceDocumentConnection2ᚖgithubᚗcomᚋo
 }
 
 func (ec *executionContext) marshalNSourceDocumentEdge2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[*model.SourceDocument]) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSourceDocumentEdge2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
@@ -33086,7 +33086,7 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 }
 
 func (ec *executionContext) marshalNTargetGroup2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐTargetGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TargetGroup) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTargetGroup2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐTargetGroup(ctx, sel, v[i])
@@ -33118,7 +33118,7 @@ func (ec *executionContext) marshalNTargetGroupConnection2ᚖgithubᚗcomᚋoteh
 }
 
 func (ec *executionContext) marshalNTargetGroupEdge2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[*model.TargetGroup]) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTargetGroupEdge2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
@@ -33147,7 +33147,7 @@ func (ec *executionContext) unmarshalNTargetGroupWhere2ᚖgithubᚗcomᚋotehub�
 }
 
 func (ec *executionContext) marshalNTheme2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐThemeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Theme) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTheme2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐTheme(ctx, sel, v[i])
@@ -33179,7 +33179,7 @@ func (ec *executionContext) marshalNThemeConnection2ᚖgithubᚗcomᚋotehubᚋh
 }
 
 func (ec *executionContext) marshalNThemeEdge2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[*model.Theme]) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNThemeEdge2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
@@ -33208,7 +33208,7 @@ func (ec *executionContext) unmarshalNThemeWhere2ᚖgithubᚗcomᚋotehubᚋhub�
 }
 
 func (ec *executionContext) marshalNTraining2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐTrainingᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Training) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTraining2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐTraining(ctx, sel, v[i])
@@ -33240,7 +33240,7 @@ func (ec *executionContext) marshalNTrainingConnection2ᚖgithubᚗcomᚋotehub�
 }
 
 func (ec *executionContext) marshalNTrainingEdge2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[*model.Training]) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTrainingEdge2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
@@ -33273,7 +33273,7 @@ func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlge
 }
 
 func (ec *executionContext) marshalN__Directive2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirectiveᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Directive) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx, sel, v[i])
@@ -33317,7 +33317,7 @@ func (ec *executionContext) unmarshalN__DirectiveLocation2ᚕstringᚄ(ctx conte
 }
 
 func (ec *executionContext) marshalN__DirectiveLocation2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__DirectiveLocation2string(ctx, sel, v[i])
@@ -33345,7 +33345,7 @@ func (ec *executionContext) marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlg
 }
 
 func (ec *executionContext) marshalN__InputValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.InputValue) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
@@ -33373,7 +33373,7 @@ func (ec *executionContext) marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋg
 }
 
 func (ec *executionContext) marshalN__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Type) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])
@@ -33610,7 +33610,7 @@ func (ec *executionContext) marshalOEventType2ᚕgithubᚗcomᚋotehubᚋhubᚋg
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEventType2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEventType(ctx, sel, v[i])
@@ -33820,7 +33820,7 @@ func (ec *executionContext) marshalONodeKind2ᚕgithubᚗcomᚋotehubᚋhubᚋgr
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNNodeKind2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeKind(ctx, sel, v[i])
@@ -33889,7 +33889,7 @@ func (ec *executionContext) marshalOOrganisationType2ᚕgithubᚗcomᚋotehubᚋ
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNOrganisationType2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐOrganisationType(ctx, sel, v[i])
@@ -33990,7 +33990,7 @@ func (ec *executionContext) marshalOProgrammeType2ᚕgithubᚗcomᚋotehubᚋhub
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNProgrammeType2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐProgrammeType(ctx, sel, v[i])
@@ -34051,7 +34051,7 @@ func (ec *executionContext) marshalOProvisionBasis2ᚕgithubᚗcomᚋotehubᚋhu
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNProvisionBasis2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐProvisionBasis(ctx, sel, v[i])
@@ -34118,7 +34118,7 @@ func (ec *executionContext) marshalORegionLevel2ᚕgithubᚗcomᚋotehubᚋhub�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRegionLevel2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRegionLevel(ctx, sel, v[i])
@@ -34228,7 +34228,7 @@ func (ec *executionContext) marshalORelationshipType2ᚕgithubᚗcomᚋotehubᚋ
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRelationshipType2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipType(ctx, sel, v[i])
@@ -34272,7 +34272,7 @@ func (ec *executionContext) marshalOServiceType2ᚕgithubᚗcomᚋotehubᚋhub�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNServiceType2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐServiceType(ctx, sel, v[i])
@@ -34333,7 +34333,7 @@ func (ec *executionContext) marshalOSourceDocumentType2ᚕgithubᚗcomᚋotehub�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSourceDocumentType2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐSourceDocumentType(ctx, sel, v[i])
@@ -34513,7 +34513,7 @@ func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgq
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__EnumValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValue(ctx, sel, v[i])
@@ -34532,7 +34532,7 @@ func (ec *executionContext) marshalO__Field2ᚕgithubᚗcomᚋ99designsᚋgqlgen
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Field2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐField(ctx, sel, v[i])
@@ -34551,7 +34551,7 @@ func (ec *executionContext) marshalO__InputValue2ᚕgithubᚗcomᚋ99designsᚋg
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
@@ -34570,7 +34570,7 @@ func (ec *executionContext) marshalO__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgen�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])

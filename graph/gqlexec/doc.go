@@ -14,4 +14,9 @@
 //     resolved.
 //   - CachedArgs computes the arguments of a field that takes only a
 //     language once per field of the query, not once per object.
+//   - ResponseBuffer gives the executor a buffer with the room of
+//     earlier responses.
+//   - MarshalSlice marshals a list's elements in the calling goroutine
+//     when the selection on them asks for OwnFields only, instead of
+//     starting a goroutine per element.
 package gqlexec

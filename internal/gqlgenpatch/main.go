@@ -9,8 +9,11 @@
 //
 // Every field whose one argument is a language takes its arguments
 // from gqlexec.CachedArgs, once per field of the query, instead of
-// computing them for every object. And a response's data is written
-// into a gqlexec.ResponseBuffer, which reuses the room of earlier ones.
+// computing them for every object. A response's data is written into a
+// gqlexec.ResponseBuffer, which reuses the room of earlier ones. And
+// lists are marshalled by gqlexec.MarshalSlice, which marshals the
+// elements in place when the selection on them asks for nothing to wait
+// for.
 //
 // It fails, and so does go generate, when the code it edits is not there
 // exactly as expected: a gqlgen upgrade that changes it must be looked at,
@@ -103,7 +106,44 @@ func patch(src []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	patched, err = marshalListsInPlace(patched)
+	if err != nil {
+		return nil, err
+	}
 	return format.Source(bytes.Replace(patched, []byte(importBlock), []byte(patchImport), 1))
+}
+
+// Lists of objects are marshalled by graphql.MarshalSliceConcurrently,
+// in functions that have the selection on the elements as sel.
+const (
+	concurrentList = "graphql.MarshalSliceConcurrently(ctx, len(v), "
+	listInPlace    = "gqlexec.MarshalSlice(ctx, sel, len(v), "
+	selParam       = "sel ast.SelectionSet"
+)
+
+// marshalListsInPlace makes every list marshalled by gqlexec.MarshalSlice,
+// which needs the selection on the elements.
+func marshalListsInPlace(src []byte) ([]byte, error) {
+	var out bytes.Buffer
+	lists := 0
+	for fn := range functions(src) {
+		if n := bytes.Count(fn, []byte(concurrentList)); n > 0 {
+			name, _, _ := bytes.Cut(fn, []byte("\n"))
+			if !bytes.Contains(name, []byte(selParam)) {
+				return nil, fmt.Errorf("%s: marshals a list without the selection as sel", name)
+			}
+			fn = bytes.ReplaceAll(fn, []byte(concurrentList), []byte(listInPlace))
+			lists += n
+		}
+		out.Write(fn)
+	}
+	if lists == 0 {
+		return nil, fmt.Errorf("no list marshalled by %q: has gqlgen changed how it marshals lists?", concurrentList)
+	}
+	if bytes.Contains(out.Bytes(), []byte("graphql.MarshalSliceConcurrently(")) {
+		return nil, fmt.Errorf("graphql.MarshalSliceConcurrently called in another form")
+	}
+	return out.Bytes(), nil
 }
 
 // The executor writes a response's data into a buffer of its own, the

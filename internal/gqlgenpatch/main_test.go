@@ -56,6 +56,16 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 }
 `
 
+// list is the executor's marshalling of a list of objects.
+const list = `
+func (ec *executionContext) marshalNPilot2ᚕᚖPilotᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Pilot) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		return ec._Pilot(ctx, sel, v[i])
+	})
+	return ret
+}
+`
+
 // args are functions of the executor that marshal no object: the
 // fields' arguments, one field taking a language only, one more.
 const args = `
@@ -94,7 +104,7 @@ func (ec *executionContext) field_Query_pilots_args(ctx context.Context, rawArgs
 `
 
 func TestPatch(t *testing.T) {
-	got, err := patch([]byte(executor + args))
+	got, err := patch([]byte(executor + args + list))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,6 +113,9 @@ func TestPatch(t *testing.T) {
 		if n := strings.Count(src, want); n != 2 {
 			t.Errorf("%d times %q, want 2:\n%s", n, want, src)
 		}
+	}
+	if !strings.Contains(src, "ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func") || strings.Contains(src, "MarshalSliceConcurrently") {
+		t.Errorf("the list is not marshalled by gqlexec.MarshalSlice:\n%s", src)
 	}
 	if !strings.Contains(src, "buf := gqlexec.ResponseBuffer()\n\t\t\tdata.MarshalGQL(buf)\n") || strings.Contains(src, `"bytes"`) {
 		t.Errorf("the response is not written into a reused buffer, or bytes is still imported:\n%s", src)
@@ -153,11 +166,20 @@ func TestPatchRefusesUnexpectedCode(t *testing.T) {
 		{"arguments computed twice",
 			executor + args + strings.Replace(args[:strings.Index(args, "func (ec *executionContext) fieldContext_Query_pilots")], "fieldContext_Pilot_name", "fieldContext_Pilot_name2", 1),
 			"field_Pilot_name_args: computed 2 times"},
+		{"no list marshalled concurrently",
+			executor + args,
+			"no list marshalled by"},
+		{"a list marshalled without its selection as sel",
+			executor + args + strings.Replace(list, "sel ast.SelectionSet", "s ast.SelectionSet", 1),
+			"marshals a list without the selection as sel"},
+		{"a list marshalled in another form",
+			executor + args + list + strings.Replace(list, "ctx, len(v), 0", "ctx, n, 0", 1),
+			"MarshalSliceConcurrently called in another form"},
 		{"a response written otherwise",
-			strings.Replace(executor+args, "data.MarshalGQL(&buf)", "data.MarshalGQL(&buf2)", 1),
+			strings.Replace(executor+args+list, "data.MarshalGQL(&buf)", "data.MarshalGQL(&buf2)", 1),
 			"written into its own buffer 0 times"},
 		{"bytes used for more",
-			executor + args + "\nvar sep = bytes.Repeat([]byte{'-'}, 3)\n",
+			executor + args + list + "\nvar sep = bytes.Repeat([]byte{'-'}, 3)\n",
 			"package bytes is used for more"},
 		{"an object that returns something else",
 			strings.Replace(executor, "\tdeferred := graphql.NewDeferredGroup(ctx)\n\treturn out\n", "\tdeferred := graphql.NewDeferredGroup(ctx)\n\treturn other\n", 1),
@@ -194,5 +216,8 @@ func TestExecutorIsPatched(t *testing.T) {
 	}
 	if !strings.Contains(string(src), "buf := gqlexec.ResponseBuffer()") {
 		t.Error("graph/generated/generated.go writes responses into buffers of their own")
+	}
+	if strings.Contains(string(src), "graphql.MarshalSliceConcurrently(") {
+		t.Error("graph/generated/generated.go marshals lists with gqlgen's MarshalSliceConcurrently")
 	}
 }
