@@ -13,21 +13,8 @@ import (
 // PageProvisionRows pages ordered rows like PageOf, forwards and
 // backwards, from every cursor position (on a row and between rows).
 func TestPageProvisionRows(t *testing.T) {
-	var rows []hub.ProvisionRow
-	names := []string{"a", "b", "b", "c"}
-	for i := range 12 {
-		rows = append(rows, hub.ProvisionRow{ID: fmt.Sprintf("id%02d", (i*7)%12),
-			ServiceName: names[i%4], ProviderName: names[(i/4)%4], RecipientName: names[i%2]})
-	}
-	order := hub.ProvisionOrder()
-	values := hub.ProvisionRowOrderValues
-	id := func(r hub.ProvisionRow) string { return r.ID }
-	rows, _ = hub.PageOf(rows, hub.ListOptions{OrderBy: order, First: hub.Unlimited}, values, id)
-	cursors := []*hub.Cursor{nil}
-	for _, r := range rows {
-		cursors = append(cursors, &hub.Cursor{Values: values(r), ID: r.ID}, &hub.Cursor{Values: values(r), ID: r.ID + "~"})
-	}
-	cursors = append(cursors, &hub.Cursor{Values: []string{"", "", ""}}, &hub.Cursor{Values: []string{"z", "", ""}})
+	_, rows, cursors := provisionRowsAndCursors(12, []string{"a", "b", "b", "c"})
+	order, values, id := hub.ProvisionOrder(), hub.ProvisionRowOrderValues, func(r hub.ProvisionRow) string { return r.ID }
 	for _, c := range cursors {
 		for _, first := range []int{0, 1, 3, 12, hub.Unlimited} {
 			for _, reverse := range []bool{false, true} {
@@ -45,23 +32,31 @@ func TestPageProvisionRows(t *testing.T) {
 	}
 }
 
-// SelectProvisionPage pages rows in any order as PageProvisionRows pages
-// them in order: from every cursor position, both ways, every size.
-func TestSelectProvisionPage(t *testing.T) {
-	var rows []hub.ProvisionRow
-	names := []string{"a", "b", "b", "c", "ä"}
-	for i := range 40 {
-		rows = append(rows, hub.ProvisionRow{ID: fmt.Sprintf("id%02d", (i*7)%40),
-			ServiceName: names[i%5], ProviderName: names[(i/5)%5], RecipientName: names[i%2]})
+// provisionRowsAndCursors returns n rows whose names repeat (so that
+// ids break ties), the same rows in the provision order, and cursors at
+// every position: none, on each row, just after each, before all and
+// after all.
+func provisionRowsAndCursors(n int, names []string) (rows, sorted []hub.ProvisionRow, cursors []*hub.Cursor) {
+	k := len(names)
+	for i := range n {
+		rows = append(rows, hub.ProvisionRow{ID: fmt.Sprintf("id%02d", (i*7)%n),
+			ServiceName: names[i%k], ProviderName: names[(i/k)%k], RecipientName: names[i%2]})
 	}
-	order := hub.ProvisionOrder()
 	values := hub.ProvisionRowOrderValues
-	id := func(r hub.ProvisionRow) string { return r.ID }
-	sorted, _ := hub.PageOf(slices.Clone(rows), hub.ListOptions{OrderBy: order, First: hub.Unlimited}, values, id)
-	cursors := []*hub.Cursor{nil, {Values: []string{"", "", ""}}, {Values: []string{"z", "", ""}}}
+	sorted, _ = hub.PageOf(slices.Clone(rows), hub.ListOptions{OrderBy: hub.ProvisionOrder(), First: hub.Unlimited}, values,
+		func(r hub.ProvisionRow) string { return r.ID })
+	cursors = []*hub.Cursor{nil, {Values: []string{"", "", ""}}, {Values: []string{"z", "", ""}}}
 	for _, r := range sorted {
 		cursors = append(cursors, &hub.Cursor{Values: values(r), ID: r.ID}, &hub.Cursor{Values: values(r), ID: r.ID + "~"})
 	}
+	return rows, sorted, cursors
+}
+
+// SelectProvisionPage pages rows in any order as PageProvisionRows pages
+// them in order: from every cursor position, both ways, every size.
+func TestSelectProvisionPage(t *testing.T) {
+	rows, sorted, cursors := provisionRowsAndCursors(40, []string{"a", "b", "b", "c", "ä"})
+	order := hub.ProvisionOrder()
 	shuffle := rand.New(rand.NewPCG(1, 2))
 	// Rows in any order, in the page's order and against it.
 	arrange := map[string]func([]hub.ProvisionRow){

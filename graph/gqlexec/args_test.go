@@ -44,55 +44,41 @@ func TestCachedArgs(t *testing.T) {
 			t.Errorf("computed %d times, want 2", calls)
 		}
 	})
-	t.Run("once per field and argument function", func(t *testing.T) {
+	// How often the arguments are computed over two rounds of calls.
+	fresh := func() context.Context { return gqlexec.WithArgsCache(context.Background()) }
+	for _, tc := range []struct {
+		name string
+		// ctx is called once per round when perRound, else once.
+		ctx      func() context.Context
+		perRound bool
+		fail     bool
+		// functions are the argument functions called for sv each round.
+		functions []string
+		want      int
+	}{
 		// A field of a fragment on an interface resolves on objects of
 		// several types, each with its own argument function.
-		ctx := gqlexec.WithArgsCache(context.Background())
-		calls = 0
-		for range 2 {
-			for _, fn := range []string{"field_Pilot_name_args", "field_Organisation_name_args"} {
-				if _, err := gqlexec.CachedArgs(ctx, sv, nil, fn, compute(false)); err != nil {
-					t.Fatal(err)
+		{"once per field and argument function", fresh, false, false, []string{"field_Pilot_name_args", "field_Organisation_name_args"}, 2},
+		{"again in another operation", fresh, true, false, []string{"name"}, 2},
+		{"every time when they fail", fresh, false, true, []string{"name"}, 2},
+		{"every time without a cache", context.Background, false, false, []string{"name"}, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			calls = 0
+			ctx := tc.ctx()
+			for range 2 {
+				if tc.perRound {
+					ctx = tc.ctx()
+				}
+				for _, fn := range tc.functions {
+					if _, err := gqlexec.CachedArgs(ctx, sv, nil, fn, compute(tc.fail)); (err != nil) != tc.fail {
+						t.Fatalf("error %v", err)
+					}
 				}
 			}
-		}
-		if calls != 2 {
-			t.Errorf("computed %d times, want 2", calls)
-		}
-	})
-	t.Run("again in another operation", func(t *testing.T) {
-		calls = 0
-		for range 2 {
-			ctx := gqlexec.WithArgsCache(context.Background())
-			if _, err := gqlexec.CachedArgs(ctx, sv, nil, "name", compute(false)); err != nil {
-				t.Fatal(err)
+			if calls != tc.want {
+				t.Errorf("computed %d times, want %d", calls, tc.want)
 			}
-		}
-		if calls != 2 {
-			t.Errorf("computed %d times, want 2", calls)
-		}
-	})
-	t.Run("every time when they fail", func(t *testing.T) {
-		ctx := gqlexec.WithArgsCache(context.Background())
-		calls = 0
-		for range 2 {
-			if _, err := gqlexec.CachedArgs(ctx, sv, nil, "name", compute(true)); err == nil {
-				t.Fatal("no error")
-			}
-		}
-		if calls != 2 {
-			t.Errorf("computed %d times, want 2", calls)
-		}
-	})
-	t.Run("every time without a cache", func(t *testing.T) {
-		calls = 0
-		for range 2 {
-			if _, err := gqlexec.CachedArgs(context.Background(), sv, nil, "name", compute(false)); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if calls != 2 {
-			t.Errorf("computed %d times, want 2", calls)
-		}
-	})
+		})
+	}
 }
