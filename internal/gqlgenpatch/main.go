@@ -67,18 +67,29 @@ func patchFile(path string) error {
 	return os.WriteFile(path, out, 0o644)
 }
 
-// patch returns src with every object's marshalling function edited.
+// patch returns src with every edit made, in turn.
 func patch(src []byte) ([]byte, error) {
 	if bytes.Contains(src, []byte(lazyGroup)) {
 		return nil, fmt.Errorf("already patched: run gqlgen first")
 	}
+	if !bytes.Contains(src, []byte(importBlock)) {
+		return nil, fmt.Errorf("no import block")
+	}
+	for _, edit := range []func([]byte) ([]byte, error){editObjects, cacheLanguageArgs, reuseResponseBuffers, marshalListsInPlace} {
+		var err error
+		if src, err = edit(src); err != nil {
+			return nil, err
+		}
+	}
+	return format.Source(bytes.Replace(src, []byte(importBlock), []byte(patchImport), 1))
+}
+
+// editObjects edits every function that marshals an object.
+func editObjects(src []byte) ([]byte, error) {
 	// The zero group is only safe where the executor reads a group for
 	// deferred fields alone: any other use must be looked at.
 	if line := unexpectedUse(src); line != "" {
 		return nil, fmt.Errorf("the executor uses an object's @defer group in a way this patch does not know: %q", line)
-	}
-	if !bytes.Contains(src, []byte(importBlock)) {
-		return nil, fmt.Errorf("no import block")
 	}
 	var out bytes.Buffer
 	objects := 0
@@ -98,19 +109,7 @@ func patch(src []byte) ([]byte, error) {
 	if n := bytes.Count(out.Bytes(), []byte("graphql.NewDeferredGroup(")); n > 0 {
 		return nil, fmt.Errorf("%d @defer groups built outside an object's marshalling function", n)
 	}
-	patched, err := cacheLanguageArgs(out.Bytes())
-	if err != nil {
-		return nil, err
-	}
-	patched, err = reuseResponseBuffers(patched)
-	if err != nil {
-		return nil, err
-	}
-	patched, err = marshalListsInPlace(patched)
-	if err != nil {
-		return nil, err
-	}
-	return format.Source(bytes.Replace(patched, []byte(importBlock), []byte(patchImport), 1))
+	return out.Bytes(), nil
 }
 
 // Lists of objects are marshalled by graphql.MarshalSliceConcurrently,
