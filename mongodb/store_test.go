@@ -14,9 +14,12 @@ import (
 func TestMain(m *testing.M) { mongotest.Main(m) }
 
 // MustOpen opens a store on a fresh database and closes it at the end.
+// The test server answers a new connection within the store's default
+// 3 seconds, except on a machine busy with the other packages' tests,
+// where it has taken longer: the tests wait up to 30.
 func MustOpen(tb testing.TB, uri string) *mongodb.Store {
 	tb.Helper()
-	s, err := mongodb.Open(mongodb.Options{URI: uri})
+	s, err := mongodb.Open(mongodb.Options{URI: uri, ServerSelectionTimeout: 30 * time.Second})
 	if err != nil {
 		tb.Fatal(err)
 	}
