@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/otehub/hub"
 	"github.com/otehub/hub/graph"
 	"github.com/otehub/hub/graph/gqlexec"
 )
@@ -85,9 +86,18 @@ func TestOwnFieldsReadNothing(t *testing.T) {
 			checked++
 		}
 	}
+	// Source documents, which are nodes but not entities.
+	document := fmt.Sprintf(`node(id: %q)`, hub.NodeID(hub.KindSourceDocument, ote.Sources[0].Key))
+	base := calls(fmt.Sprintf(`{ %s { __typename } }`, document))
+	for _, f := range ownFields(fieldsOf("SourceDocument")) {
+		if got := calls(fmt.Sprintf(`{ %s { __typename ... on SourceDocument { %s } } }`, document, f)); got != base {
+			t.Errorf("SourceDocument.%s: %d store calls, against %d without it", f, got, base)
+		}
+		checked++
+	}
 	// Relationships, reached through a node.
 	org := `entityByKey(kind: Organisation, key: "eksote")`
-	base := calls(fmt.Sprintf(`{ %s { relationships(first: 10) { nodes { __typename } } } }`, org))
+	base = calls(fmt.Sprintf(`{ %s { relationships(first: 10) { nodes { __typename } } } }`, org))
 	for _, f := range ownFields(fieldsOf("Relationship")) {
 		if got := calls(fmt.Sprintf(`{ %s { relationships(first: 10) { nodes { __typename %s } } } }`, org, f)); got != base {
 			t.Errorf("Relationship.%s: %d store calls, against %d without it", f, got, base)
