@@ -264,10 +264,9 @@ func (read provisionReads) hydrate(rows []ProvisionRow) []*Provision {
 }
 
 // provisionRows computes the rows, in no particular order, over the
-// Store primitives, in
-// a fixed number of store calls: the PROVIDES relationships, the SERVES
-// and HAS_THEME relationships of their ends, and the nodes involved,
-// which it returns for hydration.
+// Store primitives, in a fixed number of store calls: the PROVIDES
+// relationships, the SERVES and HAS_THEME relationships of their ends,
+// and the nodes involved, which it returns for hydration.
 func provisionRows(ctx context.Context, s Store, f ProvisionFilter) ([]ProvisionRow, provisionReads, error) {
 	var read provisionReads
 	provides, _, err := s.FindRelationships(ctx, RelationshipFilter{Types: []RelationshipType{Provides}, FromIDs: f.ProviderIDs, ToIDs: f.ServiceIDs}, ListOptions{First: Unlimited, Unordered: true})
@@ -420,7 +419,7 @@ func PageProvisionRows(rows []ProvisionRow, opts ListOptions) ([]ProvisionRow, b
 	// reverse page) rows[:to].
 	from, to := 0, len(rows)
 	if c := opts.After; c != nil && len(c.Values) == len(provisionOrder) {
-		at := &ProvisionRow{ServiceName: c.Values[0], ProviderName: c.Values[1], RecipientName: c.Values[2], ID: c.ID}
+		at := cursorRow(c)
 		from = sort.Search(len(rows), func(i int) bool { return compareProvisionRows(&rows[i], at) > 0 })
 		to = sort.Search(len(rows), func(i int) bool { return compareProvisionRows(&rows[i], at) >= 0 })
 	} else if c != nil {
@@ -463,7 +462,7 @@ func selectProvisionPage(rows []ProvisionRow, opts ListOptions) ([]ProvisionRow,
 	}
 	var at *ProvisionRow
 	if c != nil {
-		at = &ProvisionRow{ServiceName: c.Values[0], ProviderName: c.Values[1], RecipientName: c.Values[2], ID: c.ID}
+		at = cursorRow(c)
 	}
 	// kept holds the positions of the up to First+1 rows nearest the
 	// cursor seen so far, farthest from it first (a heap), so that a
@@ -519,6 +518,12 @@ func (h *farthestFirst) Pop() any {
 	last := h.positions[len(h.positions)-1]
 	h.positions = h.positions[:len(h.positions)-1]
 	return last
+}
+
+// cursorRow is the position of a cursor of the provision order, as a row
+// to compare rows with.
+func cursorRow(c *Cursor) *ProvisionRow {
+	return &ProvisionRow{ServiceName: c.Values[0], ProviderName: c.Values[1], RecipientName: c.Values[2], ID: c.ID}
 }
 
 // provisionOrder is the fixed order of provisions.
