@@ -91,25 +91,33 @@ func editObjects(src []byte) ([]byte, error) {
 	if line := unexpectedUse(src); line != "" {
 		return nil, fmt.Errorf("the executor uses an object's @defer group in a way this patch does not know: %q", line)
 	}
-	var out bytes.Buffer
-	objects := 0
-	for fn := range functions(src) {
-		edited, isObject, err := patchFunction(fn)
-		if err != nil {
-			return nil, err
-		}
-		if isObject {
-			objects++
-		}
-		out.Write(edited)
+	out, objects, err := editFunctions(src, editObject)
+	if err != nil {
+		return nil, err
 	}
 	if objects == 0 {
 		return nil, fmt.Errorf("no object marshalling functions: has gqlgen changed how it writes them?")
 	}
-	if n := bytes.Count(out.Bytes(), []byte("graphql.NewDeferredGroup(")); n > 0 {
+	if n := bytes.Count(out, []byte("graphql.NewDeferredGroup(")); n > 0 {
 		return nil, fmt.Errorf("%d @defer groups built outside an object's marshalling function", n)
 	}
-	return out.Bytes(), nil
+	return out, nil
+}
+
+// editFunctions returns src with edit applied to each of its functions,
+// and the number of edits edit reports.
+func editFunctions(src []byte, edit func(fn []byte) (edited []byte, edits int, err error)) ([]byte, int, error) {
+	var out bytes.Buffer
+	total := 0
+	for fn := range functions(src) {
+		edited, edits, err := edit(fn)
+		if err != nil {
+			return nil, 0, err
+		}
+		total += edits
+		out.Write(edited)
+	}
+	return out.Bytes(), total, nil
 }
 
 // Lists of objects are marshalled by graphql.MarshalSliceConcurrently,
@@ -123,26 +131,27 @@ const (
 // marshalListsInPlace makes every list marshalled by gqlexec.MarshalSlice,
 // which needs the selection on the elements.
 func marshalListsInPlace(src []byte) ([]byte, error) {
-	var out bytes.Buffer
-	lists := 0
-	for fn := range functions(src) {
-		if n := bytes.Count(fn, []byte(concurrentList)); n > 0 {
-			name, _, _ := bytes.Cut(fn, []byte("\n"))
-			if !bytes.Contains(name, []byte(selParam)) {
-				return nil, fmt.Errorf("%s: marshals a list without the selection as sel", name)
-			}
-			fn = bytes.ReplaceAll(fn, []byte(concurrentList), []byte(listInPlace))
-			lists += n
+	out, lists, err := editFunctions(src, func(fn []byte) ([]byte, int, error) {
+		n := bytes.Count(fn, []byte(concurrentList))
+		if n == 0 {
+			return fn, 0, nil
 		}
-		out.Write(fn)
+		name, _, _ := bytes.Cut(fn, []byte("\n"))
+		if !bytes.Contains(name, []byte(selParam)) {
+			return nil, 0, fmt.Errorf("%s: marshals a list without the selection as sel", name)
+		}
+		return bytes.ReplaceAll(fn, []byte(concurrentList), []byte(listInPlace)), n, nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if lists == 0 {
 		return nil, fmt.Errorf("no list marshalled by %q: has gqlgen changed how it marshals lists?", concurrentList)
 	}
-	if bytes.Contains(out.Bytes(), []byte("graphql.MarshalSliceConcurrently(")) {
+	if bytes.Contains(out, []byte("graphql.MarshalSliceConcurrently(")) {
 		return nil, fmt.Errorf("graphql.MarshalSliceConcurrently called in another form")
 	}
-	return out.Bytes(), nil
+	return out, nil
 }
 
 // The executor writes a response's data into a buffer of its own, the
@@ -208,13 +217,13 @@ func cacheLanguageArgs(src []byte) ([]byte, error) {
 	return src, nil
 }
 
-// patchFunction edits fn when it marshals an object: it builds a @defer
+// editObject edits fn when it marshals an object (one edit): it builds a @defer
 // group. Such a function must collect its fields, build its field set
 // from them and return that field set once, at its end; otherwise gqlgen
 // has changed and the patch says so.
-func patchFunction(fn []byte) (edited []byte, isObject bool, err error) {
+func editObject(fn []byte) (edited []byte, objects int, err error) {
 	if !bytes.Contains(fn, []byte(eagerGroup)) {
-		return fn, false, nil
+		return fn, 0, nil
 	}
 	name, _, _ := bytes.Cut(fn, []byte("\n"))
 	collect := bytes.Index(fn, []byte(collectLine))
@@ -223,13 +232,13 @@ func patchFunction(fn []byte) (edited []byte, isObject bool, err error) {
 	ret := bytes.Index(fn, []byte(fieldSetOut))
 	switch {
 	case bytes.Count(fn, []byte(eagerGroup)) != 1 || bytes.Count(fn, []byte(fieldSetOut)) != 1:
-		return nil, false, fmt.Errorf("%s: not one @defer group and one return of the field set", name)
+		return nil, 0, fmt.Errorf("%s: not one @defer group and one return of the field set", name)
 	case collect < 0 || fieldSet < collect || group < fieldSet || ret < group:
-		return nil, false, fmt.Errorf("%s: not CollectFields, NewFieldSet, NewDeferredGroup, ..., return out", name)
+		return nil, 0, fmt.Errorf("%s: not CollectFields, NewFieldSet, NewDeferredGroup, ..., return out", name)
 	}
 	edited = bytes.Replace(fn, []byte(eagerGroup), []byte(lazyGroup), 1)
 	edited = bytes.Replace(edited, []byte(fieldSetOut), []byte(objectOut), 1)
-	return edited, true, nil
+	return edited, 1, nil
 }
 
 // functions yields src in pieces that each start at a top-level func
