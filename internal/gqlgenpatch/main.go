@@ -217,10 +217,10 @@ func cacheLanguageArgs(src []byte) ([]byte, error) {
 	return src, nil
 }
 
-// editObject edits fn when it marshals an object (one edit): it builds a @defer
-// group. Such a function must collect its fields, build its field set
-// from them and return that field set once, at its end; otherwise gqlgen
-// has changed and the patch says so.
+// editObject edits fn, one edit, when it marshals an object: it builds
+// a @defer group. Such a function must collect its fields, build its
+// field set from them and return that field set once, at its end;
+// otherwise gqlgen has changed and the patch says so.
 func editObject(fn []byte) (edited []byte, objects int, err error) {
 	if !bytes.Contains(fn, []byte(eagerGroup)) {
 		return fn, 0, nil
