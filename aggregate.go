@@ -13,9 +13,7 @@ import (
 // A group-by turns a collection into a flat table of facts, expands
 // multi-valued fields (a node in two regions counts in both) and groups
 // the rows by the chosen fields with count, sum, min, max and average of
-// a numeric measure. The generic implementation here runs over the Store
-// primitives; a store can push the work down (GroupPusher), and the
-// conformance suite checks that it answers the same.
+// a numeric measure, over the Reader (the in-memory index).
 
 // GroupCollection is what a group-by groups.
 type GroupCollection string
@@ -177,31 +175,9 @@ func (g *GroupSpec) Check() error {
 	return g.Where.Check()
 }
 
-// GroupPusher is implemented by stores that compute group-bys in the
-// database. It must answer exactly like GroupBy.
-type GroupPusher interface {
-	PushGroupBy(ctx context.Context, spec *GroupSpec) ([]Group, bool, error)
-}
-
-// GroupBy computes a group-by, in the store when it can push the spec
-// down, otherwise over the Store primitives. Groups are ordered by count
-// descending, then by keys.
-func GroupBy(ctx context.Context, s Store, spec *GroupSpec) ([]Group, error) {
-	if err := spec.Check(); err != nil {
-		return nil, err
-	}
-	if p, ok := s.(GroupPusher); ok {
-		groups, done, err := p.PushGroupBy(ctx, spec)
-		if err != nil || done {
-			return finishGroups(groups, spec), err
-		}
-	}
-	return GroupByGeneric(ctx, s, spec)
-}
-
-// GroupByGeneric is the reference implementation over the Store
-// primitives.
-func GroupByGeneric(ctx context.Context, s Store, spec *GroupSpec) ([]Group, error) {
+// GroupBy computes a group-by. Groups are ordered by count descending,
+// then by keys.
+func GroupBy(ctx context.Context, s Reader, spec *GroupSpec) ([]Group, error) {
 	if err := spec.Check(); err != nil {
 		return nil, err
 	}
@@ -299,7 +275,7 @@ func cartesian(values [][]string) [][]string {
 	return out
 }
 
-func nodeRows(ctx context.Context, s Store, spec *GroupSpec) ([]groupRow, error) {
+func nodeRows(ctx context.Context, s Reader, spec *GroupSpec) ([]groupRow, error) {
 	ids, err := Select(ctx, s, spec.Nodes, spec.Where, spec.AsOf)
 	if err != nil {
 		return nil, err
@@ -409,7 +385,7 @@ func activeYears(p *Period) []string {
 	return out
 }
 
-func relationshipRows(ctx context.Context, s Store, spec *GroupSpec) ([]groupRow, error) {
+func relationshipRows(ctx context.Context, s Reader, spec *GroupSpec) ([]groupRow, error) {
 	rels, _, err := s.FindRelationships(ctx, spec.Relationships, ListOptions{First: Unlimited})
 	if err != nil {
 		return nil, err
@@ -446,7 +422,7 @@ func relationshipRows(ctx context.Context, s Store, spec *GroupSpec) ([]groupRow
 
 // relationshipRowsOf returns, per relationship, its values of the spec's
 // keys; nil for a relationship left out (an end inactive on AsOf).
-func relationshipRowsOf(ctx context.Context, s Store, rels []*Relationship, spec *GroupSpec) ([][][]string, error) {
+func relationshipRowsOf(ctx context.Context, s Reader, rels []*Relationship, spec *GroupSpec) ([][][]string, error) {
 	var ids []string
 	for _, r := range rels {
 		ids = append(ids, r.FromID, r.ToID)
@@ -568,8 +544,8 @@ type FundingBucket struct {
 	FigureIDs []string
 }
 
-// FundingSpec is a funding-totals request as FundingTotals hands it to
-// a FundingPusher: checked, with the recipients already selected.
+// FundingSpec is a checked funding-totals request, with the recipients
+// already selected.
 type FundingSpec struct {
 	By     GroupKey
 	Policy FundingPolicy
@@ -580,45 +556,11 @@ type FundingSpec struct {
 	AsOf         *time.Time
 }
 
-// FundingPusher is implemented by stores that compute funding totals in
-// the database. done=false (with no error) leaves the request to
-// FundingTotalsGeneric. Pushed buckets may come in any order, and their
-// figures too: FundingTotals orders both as the generic implementation
-// does.
-type FundingPusher interface {
-	PushFundingTotals(ctx context.Context, spec *FundingSpec) (buckets []FundingBucket, done bool, err error)
-}
-
 // FundingTotals groups FUNDS relationships by one field (TO_REGION,
 // FROM_KEY, TO_PARENT, TO_KEY, START_YEAR...), totals them by the policy
 // and keeps every figure for inspection. Buckets are ordered by total,
-// largest first. The store computes them when it can (FundingPusher),
-// otherwise FundingTotalsGeneric does.
-func FundingTotals(ctx context.Context, s Store, by GroupKey, policy FundingPolicy, recipients *Where, asOf *time.Time) ([]FundingBucket, error) {
-	spec, err := fundingSpec(ctx, s, by, policy, recipients, asOf)
-	if err != nil || spec == nil {
-		return nil, err
-	}
-	if p, ok := s.(FundingPusher); ok {
-		buckets, done, err := p.PushFundingTotals(ctx, spec)
-		if err != nil {
-			return nil, err
-		}
-		if done {
-			for _, b := range buckets {
-				slices.Sort(b.FigureIDs)
-				slices.Sort(b.CountedIDs)
-			}
-			sortFundingBuckets(buckets)
-			return buckets, nil
-		}
-	}
-	return fundingTotals(ctx, s, spec)
-}
-
-// FundingTotalsGeneric is the reference implementation of FundingTotals
-// over the Store primitives.
-func FundingTotalsGeneric(ctx context.Context, s Store, by GroupKey, policy FundingPolicy, recipients *Where, asOf *time.Time) ([]FundingBucket, error) {
+// largest first.
+func FundingTotals(ctx context.Context, s Reader, by GroupKey, policy FundingPolicy, recipients *Where, asOf *time.Time) ([]FundingBucket, error) {
 	spec, err := fundingSpec(ctx, s, by, policy, recipients, asOf)
 	if err != nil || spec == nil {
 		return nil, err
@@ -628,7 +570,7 @@ func FundingTotalsGeneric(ctx context.Context, s Store, by GroupKey, policy Fund
 
 // fundingSpec selects the recipients and checks the key; a nil spec (and
 // no error) means no recipient matched, so there is nothing to total.
-func fundingSpec(ctx context.Context, s Store, by GroupKey, policy FundingPolicy, recipients *Where, asOf *time.Time) (*FundingSpec, error) {
+func fundingSpec(ctx context.Context, s Reader, by GroupKey, policy FundingPolicy, recipients *Where, asOf *time.Time) (*FundingSpec, error) {
 	spec := &FundingSpec{By: by, Policy: policy, AsOf: asOf}
 	if recipients != nil {
 		ids, err := Select(ctx, s, NodeFilter{}, recipients, asOf)
@@ -650,7 +592,7 @@ func (f *FundingSpec) groupSpec() *GroupSpec {
 		Relationships: RelationshipFilter{Types: []RelationshipType{Funds}, ToIDs: f.RecipientIDs}, Funding: FundingEvery, AsOf: f.AsOf}
 }
 
-func fundingTotals(ctx context.Context, s Store, f *FundingSpec) ([]FundingBucket, error) {
+func fundingTotals(ctx context.Context, s Reader, f *FundingSpec) ([]FundingBucket, error) {
 	spec := f.groupSpec()
 	all, _, err := s.FindRelationships(ctx, spec.Relationships, ListOptions{First: Unlimited})
 	if err != nil {
@@ -722,39 +664,12 @@ type CoverageCell struct {
 	Providers  []string
 }
 
-// CoveragePusher is implemented by stores that compute the coverage
-// matrix in the database. done=false (with no error) leaves the request
-// to CoverageGeneric. Cells may come in any order (Coverage orders
-// them), but each cell's Providers must be in the generic order: that of
-// their first provision row, which is by provider sort name.
-type CoveragePusher interface {
-	PushCoverage(ctx context.Context, f *ProvisionFilter) (cells []CoverageCell, done bool, err error)
-}
-
 // Coverage is the services × regions matrix of the provisions matching
 // f: which service is provided in which region, by how many providers.
-// A provision counts in every region of its provider and service. The
-// store computes it when it can (CoveragePusher), otherwise
-// CoverageGeneric does.
-func Coverage(ctx context.Context, s Store, f ProvisionFilter) ([]CoverageCell, error) {
-	if p, ok := s.(CoveragePusher); ok {
-		cells, done, err := p.PushCoverage(ctx, &f)
-		if err != nil {
-			return nil, err
-		}
-		if done {
-			sortCoverage(cells)
-			return cells, nil
-		}
-	}
-	return CoverageGeneric(ctx, s, f)
-}
-
-// CoverageGeneric is the reference implementation of Coverage over
-// the generic provision rows (ProvisionRowsGeneric): it needs no
-// hydrated provisions.
-func CoverageGeneric(ctx context.Context, s Store, f ProvisionFilter) ([]CoverageCell, error) {
-	rows, err := ProvisionRowsGeneric(ctx, s, f)
+// A provision counts in every region of its provider and service. It is
+// computed from the provision rows alone, without hydrated provisions.
+func Coverage(ctx context.Context, s Reader, f ProvisionFilter) ([]CoverageCell, error) {
+	rows, err := ProvisionRows(ctx, s, f)
 	if err != nil {
 		return nil, err
 	}
@@ -806,7 +721,7 @@ var participationTypes = []RelationshipType{Administers, PartnerIn, ExpertFor}
 // selects the organisations with a relationship condition (in the
 // database, on a store that pushes conditions down) and then reads only
 // their participations: three store calls, whatever the network's size.
-func OrganisationsInPilots(ctx context.Context, s Store, minPilots int, where *Where, asOf *time.Time) ([]Participation, error) {
+func OrganisationsInPilots(ctx context.Context, s Reader, minPilots int, where *Where, asOf *time.Time) ([]Participation, error) {
 	if minPilots < 1 {
 		return nil, Errorf(EINVALID, "minPilots must be at least 1")
 	}

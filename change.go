@@ -9,10 +9,13 @@ import (
 type ChangeOp string
 
 // Change operations. Apply upserts, so every write is an UPSERT; DELETE
-// is reserved for removals.
+// removes one row; RESET says that the stored data set was dropped or
+// replaced as a whole (a database dropped under the hub), so that a
+// follower must load everything again.
 const (
 	ChangeUpsert ChangeOp = "UPSERT"
 	ChangeDelete ChangeOp = "DELETE"
+	ChangeReset  ChangeOp = "RESET"
 )
 
 // Row kinds of a change.
@@ -33,13 +36,22 @@ type Change struct {
 	ID string
 	// At is when the write committed, when the backend knows it.
 	At time.Time
+	// Last marks the last change of a committed write (a transaction):
+	// a follower applies a write's changes together, so that no reader
+	// sees part of a batch.
+	Last bool
+	// Node or Relationship is the row as committed, for an UPSERT of
+	// that row kind. It is read-only: a feed may hand the same value to
+	// every receiver.
+	Node         *Node
+	Relationship *Relationship
 }
 
 // ChangeStream is an open change feed.
 type ChangeStream interface {
 	// Next blocks until the next change is committed, ctx ends, or the
 	// feed fails. Changes arrive in commit order; a batch's rows arrive
-	// one by one.
+	// one by one, the last one marked Last.
 	Next(ctx context.Context) (Change, error)
 	// Close releases the feed.
 	Close() error

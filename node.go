@@ -210,11 +210,6 @@ type Node struct {
 	// SearchTerms are the normalised names, abbreviations and aliases
 	// (see Normalize), derived by Prepare; backends match on them.
 	SearchTerms []string `json:"searchTerms,omitempty" bson:"searchTerms,omitempty"`
-	// SearchGrams are the three-letter substrings of the SearchTerms
-	// (each padded with a space at both ends), derived by Prepare; a
-	// database can look a name filter up in an index of them instead of
-	// scanning (see Grams).
-	SearchGrams []string `json:"-" bson:"searchGrams,omitempty"`
 	// SortName is the normalised display name, derived by Prepare; it is
 	// the NAME order key.
 	SortName string `json:"sortName" bson:"sortName"`
@@ -224,6 +219,10 @@ type Node struct {
 
 	CreatedAt time.Time `json:"createdAt" bson:"createdAt"`
 	UpdatedAt time.Time `json:"updatedAt" bson:"updatedAt"`
+	// Version counts the row's stored writes: 1 when created, one more
+	// on every write (set by Store.Apply). A follower of the change feed
+	// never replaces a row with an older version.
+	Version int64 `json:"version,omitempty" bson:"version"`
 }
 
 // DisplayName returns the node's name in lang with fallback, or its key
@@ -248,7 +247,6 @@ func (n *Node) Clone() *Node {
 	c.Goals = slices.Clone(n.Goals)
 	c.Sources = slices.Clone(n.Sources)
 	c.SearchTerms = slices.Clone(n.SearchTerms)
-	c.SearchGrams = slices.Clone(n.SearchGrams)
 	c.Period = n.Period.clone()
 	if n.Contact != nil {
 		cd := *n.Contact

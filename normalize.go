@@ -1,7 +1,6 @@
 package hub
 
 import (
-	"slices"
 	"strings"
 	"unicode"
 
@@ -31,24 +30,4 @@ func Normalize(s string) string {
 		}
 	}
 	return b.String()
-}
-
-// GramSize is the length, in letters, of the search grams.
-const GramSize = 3
-
-// Grams returns the distinct GramSize-letter substrings of a normalised
-// text. A text contains a needle only if it contains every gram of the
-// needle, so an index of the grams of every name narrows a substring
-// search to a few candidates, which the exact test then checks. Needles
-// shorter than GramSize have no grams.
-func Grams(s string) []string {
-	r := []rune(s)
-	var out []string
-	for i := 0; i+GramSize <= len(r); i++ {
-		g := string(r[i : i+GramSize])
-		if !slices.Contains(out, g) {
-			out = append(out, g)
-		}
-	}
-	return out
 }

@@ -97,21 +97,10 @@ func (r *ProvisionRow) OrderValues() []string {
 // for PageOf.
 func ProvisionRowOrderValues(r ProvisionRow) []string { return r.OrderValues() }
 
-// ProvisionPusher is implemented by stores that compute provision rows
-// in the database. done=false (with no error) leaves the request to
-// ProvisionRowsGeneric. Rows may come in any order and without ID:
-// ProvisionRows derives the ids from the keys, normalises the region and
-// theme sets and orders the rows.
-type ProvisionPusher interface {
-	PushProvisionRows(ctx context.Context, f *ProvisionFilter) (rows []ProvisionRow, done bool, err error)
-}
-
 // ProvisionRows returns the rows of the provisions matching f, in the
-// provision order (service name, provider name, recipient name, id): in
-// the store when it can (ProvisionPusher), otherwise over the Store
-// primitives (ProvisionRowsGeneric).
-func ProvisionRows(ctx context.Context, s Store, f ProvisionFilter) ([]ProvisionRow, error) {
-	rows, err := provisionRowsAnyOrder(ctx, s, f)
+// provision order (service name, provider name, recipient name, id).
+func ProvisionRows(ctx context.Context, s Reader, f ProvisionFilter) ([]ProvisionRow, error) {
+	rows, _, err := provisionRows(ctx, s, f)
 	if err != nil {
 		return nil, err
 	}
@@ -124,8 +113,8 @@ func ProvisionRows(ctx context.Context, s Store, f ProvisionFilter) ([]Provision
 // f: what PageProvisionRows gives for the rows of ProvisionRows, but only
 // the page is put in order. A page of 50 out of 26 000 rows no longer
 // sorts the 26 000.
-func ProvisionPage(ctx context.Context, s Store, f ProvisionFilter, opts ListOptions) (page []ProvisionRow, hasNext bool, total int, err error) {
-	rows, err := provisionRowsAnyOrder(ctx, s, f)
+func ProvisionPage(ctx context.Context, s Reader, f ProvisionFilter, opts ListOptions) (page []ProvisionRow, hasNext bool, total int, err error) {
+	rows, _, err := provisionRows(ctx, s, f)
 	if err != nil {
 		return nil, false, 0, err
 	}
@@ -133,54 +122,12 @@ func ProvisionPage(ctx context.Context, s Store, f ProvisionFilter, opts ListOpt
 	return page, hasNext, len(rows), nil
 }
 
-// provisionRowsAnyOrder returns the rows of ProvisionRows in no
-// particular order.
-func provisionRowsAnyOrder(ctx context.Context, s Store, f ProvisionFilter) ([]ProvisionRow, error) {
-	if p, ok := s.(ProvisionPusher); ok {
-		rows, done, err := p.PushProvisionRows(ctx, &f)
-		if err != nil {
-			return nil, err
-		}
-		if done {
-			for i := range rows {
-				r := &rows[i]
-				r.ID = provisionID(r.ProvidesKey, r.ServesKey)
-				r.RegionIDs, r.ThemeIDs = unique(r.RegionIDs), unique(r.ThemeIDs)
-			}
-			return rows, nil
-		}
-	}
-	rows, _, err := provisionRows(ctx, s, f)
-	return rows, err
-}
-
-// ProvisionRowsGeneric is the reference implementation of ProvisionRows
-// over the Store primitives.
-func ProvisionRowsGeneric(ctx context.Context, s Store, f ProvisionFilter) ([]ProvisionRow, error) {
-	rows, _, err := provisionRows(ctx, s, f)
-	sortProvisionRows(rows)
-	return rows, err
-}
-
 // Provisions answers "who provides what to whom": the rows of
-// ProvisionRows, hydrated. Rows are ordered by service name, provider
-// name, recipient name and id. Callers that show a page should page
-// ProvisionRows and hydrate only the page (HydrateProvisions).
-func Provisions(ctx context.Context, s Store, f ProvisionFilter) ([]*Provision, error) {
-	if _, ok := s.(ProvisionPusher); ok {
-		rows, err := ProvisionRows(ctx, s, f)
-		if err != nil {
-			return nil, err
-		}
-		return HydrateProvisions(ctx, s, rows)
-	}
-	return ProvisionsGeneric(ctx, s, f)
-}
-
-// ProvisionsGeneric is the reference implementation of Provisions over
-// the Store primitives: the generic rows, hydrated from what computing
-// them read (no further store calls).
-func ProvisionsGeneric(ctx context.Context, s Store, f ProvisionFilter) ([]*Provision, error) {
+// ProvisionRows, hydrated from what computing them read (no further
+// reads). Rows are ordered by service name, provider name, recipient
+// name and id. Callers that show a page should page the rows and hydrate
+// only the page (HydrateProvisions).
+func Provisions(ctx context.Context, s Reader, f ProvisionFilter) ([]*Provision, error) {
 	rows, read, err := provisionRows(ctx, s, f)
 	if err != nil {
 		return nil, err
@@ -192,7 +139,7 @@ func ProvisionsGeneric(ctx context.Context, s Store, f ProvisionFilter) ([]*Prov
 // HydrateProvisions builds the provisions of rows, in their order, with
 // one RelationshipsByID and one NodesByID call. A row whose relationship
 // or end was deleted since the rows were computed is left out.
-func HydrateProvisions(ctx context.Context, s Store, rows []ProvisionRow) ([]*Provision, error) {
+func HydrateProvisions(ctx context.Context, s Reader, rows []ProvisionRow) ([]*Provision, error) {
 	if len(rows) == 0 {
 		return nil, nil
 	}
@@ -264,10 +211,10 @@ func (read provisionReads) hydrate(rows []ProvisionRow) []*Provision {
 }
 
 // provisionRows computes the rows, in no particular order, over the
-// Store primitives, in a fixed number of store calls: the PROVIDES
+// Reader, in a fixed number of reads: the PROVIDES
 // relationships, the SERVES and HAS_THEME relationships of their ends,
 // and the nodes involved, which it returns for hydration.
-func provisionRows(ctx context.Context, s Store, f ProvisionFilter) ([]ProvisionRow, provisionReads, error) {
+func provisionRows(ctx context.Context, s Reader, f ProvisionFilter) ([]ProvisionRow, provisionReads, error) {
 	var read provisionReads
 	provides, _, err := s.FindRelationships(ctx, RelationshipFilter{Types: []RelationshipType{Provides}, FromIDs: f.ProviderIDs, ToIDs: f.ServiceIDs}, ListOptions{First: Unlimited, Unordered: true})
 	if err != nil {

@@ -69,6 +69,10 @@ type Relationship struct {
 
 	CreatedAt time.Time `json:"createdAt" bson:"createdAt"`
 	UpdatedAt time.Time `json:"updatedAt" bson:"updatedAt"`
+	// Version counts the row's stored writes: 1 when created, one more
+	// on every write (set by Store.Apply). A follower of the change feed
+	// never replaces a row with an older version.
+	Version int64 `json:"version,omitempty" bson:"version"`
 }
 
 // Other returns the id of the end of r that is not id.

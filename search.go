@@ -44,7 +44,7 @@ const MaxSearchText = 200
 // whose name sorts late. A short text thus costs a scan of the names it
 // matches (on MongoDB, the gram index bounds them for texts of three
 // characters or more).
-func Search(ctx context.Context, s Store, text string, kinds []Kind, first int) ([]SearchHit, error) {
+func Search(ctx context.Context, s Reader, text string, kinds []Kind, first int) ([]SearchHit, error) {
 	if utf8.RuneCountInString(text) > MaxSearchText {
 		return nil, Errorf(EINVALID, "search text is longer than %d characters", MaxSearchText)
 	}

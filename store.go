@@ -55,20 +55,18 @@ type Batch struct {
 	Relationships []*Relationship
 }
 
-// Store is the persistence contract. Every backend passes the
-// conformance suite in package storetest.
+// Reader is the read side of the network: what every query is built on.
+// The in-memory index (package index) implements it; queries never read a
+// store directly.
 //
 // Common rules: ctx bounds every call (a cancelled or expired context
-// fails the call); errors are *Error values: EUNAVAILABLE when the backing
-// database cannot be reached, EINVALID for a request the store cannot
-// satisfy, EINTERNAL (wrapped cause) otherwise. Returned values are
-// read-only: a store may hand the same value to many callers (the
-// embedded store returns what it holds, so reads copy nothing), and it
-// never changes a value once handed out: a write replaces it. A caller
-// that wants to change a value clones it first. Lists are ordered by
-// opts.OrderBy, then by ascending id, and return at most opts.First rows
-// plus whether more follow.
-type Store interface {
+// fails it with EUNAVAILABLE). Returned values are read-only and shared:
+// the reader hands the same value to many callers and never changes a
+// value once handed out (a write replaces it); a caller that wants to
+// change one clones it first. Lists are ordered by opts.OrderBy, then by
+// ascending id, and return at most opts.First rows plus whether more
+// follow.
+type Reader interface {
 	// NodesByID returns the nodes with the given ids, in the same order;
 	// missing ids give nil entries (not an error).
 	NodesByID(ctx context.Context, ids []string) ([]*Node, error)
@@ -80,17 +78,46 @@ type Store interface {
 	// RelationshipsByID is NodesByID for relationships.
 	RelationshipsByID(ctx context.Context, ids []string) ([]*Relationship, error)
 	// FindRelationships returns a page of the relationships matching f.
-	// opts.First = Unlimited returns every match (used by batch loaders,
-	// which page per node themselves).
+	// opts.First = Unlimited returns every match.
 	FindRelationships(ctx context.Context, f RelationshipFilter, opts ListOptions) (rels []*Relationship, hasNext bool, err error)
 	// CountRelationships returns how many relationships match f.
 	CountRelationships(ctx context.Context, f RelationshipFilter) (int, error)
+}
 
-	// Apply writes the batch atomically: upserts every node and
-	// relationship by id, keeping the CreatedAt of rows that exist. The
-	// batch must have passed Prepare. When Apply returns nil the write
-	// is durable; on error nothing of the batch is visible.
+// Network is the network as the hub serves it: reads from the in-memory
+// index, writes through the store. A write is visible to the reads of
+// the same Network when Apply returns (read your writes).
+type Network interface {
+	Reader
+	// Apply is Store.Apply, acknowledged once the index holds the batch.
 	Apply(ctx context.Context, b *Batch) error
+}
+
+// Store is the persistence contract: durable, transactional writes, a
+// full load and a change feed. Queries are answered by the in-memory
+// index that Load fills and Watch keeps current, never by the store.
+// Every backend passes the conformance suite in package storetest.
+//
+// Common rules: ctx bounds every call (a cancelled or expired context
+// fails the call); errors are *Error values: EUNAVAILABLE when the backing
+// database cannot be reached, EINVALID for a request the store cannot
+// satisfy, EINTERNAL (wrapped cause) otherwise. Rows handed to a Load
+// callback belong to the receiver; rows carried by a Change are
+// read-only (see Change).
+type Store interface {
+	// Apply writes the batch atomically: upserts every node and
+	// relationship by id, keeping the CreatedAt of rows that exist and
+	// giving each row the next Version (1 for a new row, one more than
+	// the stored row's otherwise). It sets CreatedAt and Version on the
+	// batch's rows to what was stored. The batch must have passed
+	// Prepare. When Apply returns nil the write is durable and on the
+	// change feed; on error nothing of the batch is visible.
+	Apply(ctx context.Context, b *Batch) error
+
+	// Load streams every stored node to node, then every relationship to
+	// rel, in no particular order. An error from a callback stops the
+	// load and is returned.
+	Load(ctx context.Context, node func(*Node) error, rel func(*Relationship) error) error
 
 	// Watch opens a change feed of every write committed after the
 	// change with token resumeAfter, or from now when it is "". A token

@@ -21,12 +21,12 @@ var (
 	currencyPattern = regexp.MustCompile(`^[A-Z]{3}$`)
 )
 
-// Prepare validates a batch against itself and the store and fills in the
-// derived fields (ids when empty, search terms, order keys, timestamps at
-// UTC millisecond precision). It reads the store but never writes it; a
+// Prepare validates a batch against itself and the network as s holds
+// it, and fills in the derived fields (ids when empty, search terms,
+// order keys, timestamps at UTC millisecond precision). It never writes; a
 // batch that fails is an EINVALID error naming the first problem, and the
 // caller must not Apply it.
-func Prepare(ctx context.Context, s Store, b *Batch, now time.Time) error {
+func Prepare(ctx context.Context, s Reader, b *Batch, now time.Time) error {
 	if len(b.Nodes)+len(b.Relationships) > maxBatchLen {
 		return Errorf(ETOOLARGE, "a batch holds at most %d rows", maxBatchLen)
 	}
@@ -204,14 +204,6 @@ func prepareNode(n *Node, now time.Time) error {
 	for _, s := range slices.Concat(n.Name.All(), n.Abbreviations, n.Aliases) {
 		if t := Normalize(s); t != "" && !slices.Contains(n.SearchTerms, t) {
 			n.SearchTerms = append(n.SearchTerms, t)
-		}
-	}
-	n.SearchGrams = n.SearchGrams[:0]
-	for _, t := range n.SearchTerms {
-		for _, g := range Grams(" " + t + " ") {
-			if !slices.Contains(n.SearchGrams, g) {
-				n.SearchGrams = append(n.SearchGrams, g)
-			}
 		}
 	}
 	n.SortName = Normalize(n.DisplayName(Finnish))

@@ -150,36 +150,11 @@ func (w *Where) Check() error {
 
 // Select returns the ids of the nodes matching base and w, as the network
 // stood on asOf when it is set (nodes and relationships whose period does
-// not contain the day are left out; undated ones always count). A store
-// that implements SelectPusher answers in the database; otherwise
-// SelectGeneric evaluates the condition over the Store primitives. The
-// ids come in no particular order.
-func Select(ctx context.Context, s Store, base NodeFilter, w *Where, asOf *time.Time) ([]string, error) {
-	if err := w.Check(); err != nil {
-		return nil, err
-	}
-	if p, ok := s.(SelectPusher); ok {
-		ids, done, err := p.PushSelect(ctx, base, w, asOf)
-		if err != nil || done {
-			return ids, err
-		}
-	}
-	return SelectGeneric(ctx, s, base, w, asOf)
-}
-
-// SelectPusher is implemented by stores that evaluate rich conditions in
-// the database. PushSelect must answer exactly like SelectGeneric, or
-// return done=false (and no error) to leave the condition to it. w has
-// passed Where.Check.
-type SelectPusher interface {
-	PushSelect(ctx context.Context, base NodeFilter, w *Where, asOf *time.Time) (ids []string, done bool, err error)
-}
-
-// SelectGeneric is the reference implementation of Select over the Store
-// primitives: the simple part goes to the store, the rest is evaluated
-// on the candidates with one relationship fetch and one node fetch per
-// relationship predicate level.
-func SelectGeneric(ctx context.Context, s Store, base NodeFilter, w *Where, asOf *time.Time) ([]string, error) {
+// not contain the day are left out; undated ones always count). The
+// simple part of the condition selects the candidates; the rest is
+// evaluated on them with one relationship read and one node read per
+// relationship predicate level. The ids come in no particular order.
+func Select(ctx context.Context, s Reader, base NodeFilter, w *Where, asOf *time.Time) ([]string, error) {
 	if err := w.Check(); err != nil {
 		return nil, err
 	}
@@ -245,7 +220,7 @@ func Intersect[T comparable](x, y []T) (out []T, ok bool) {
 }
 
 type evaluator struct {
-	s    Store
+	s    Reader
 	asOf *time.Time
 }
 

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/otehub/hub"
 )
@@ -35,12 +34,10 @@ func newChangeLog() *changeLog {
 	return &changeLog{epoch: hex.EncodeToString(b), first: 1, wake: make(chan struct{})}
 }
 
-func (l *changeLog) append(op hub.ChangeOp, row, id string, at time.Time) {
+func (l *changeLog) append(ch hub.Change) {
 	l.last++
-	l.changes = append(l.changes, hub.Change{
-		Token: l.epoch + "." + strconv.FormatUint(l.last, 10),
-		Op:    op, Row: row, ID: id, At: at,
-	})
+	ch.Token = l.epoch + "." + strconv.FormatUint(l.last, 10)
+	l.changes = append(l.changes, ch)
 	// Trim in one go once the log holds twice its size, so that each
 	// append costs O(1) amortised instead of a copy of the window.
 	if len(l.changes) >= 2*changeLogSize {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/otehub/hub"
 	"github.com/otehub/hub/embedded"
+	"github.com/otehub/hub/storetest"
 )
 
 func TestMain(m *testing.M) {
@@ -49,16 +50,18 @@ func link(typ hub.RelationshipType, from, to *hub.Node) *hub.Relationship {
 	}
 }
 
-func mustOpen(t *testing.T, dir string) *embedded.Store {
+// mustOpen opens the store in dir behind an index that follows it, so
+// that what the store loads and streams can be read back.
+func mustOpen(t *testing.T, dir string) storetest.Store {
 	t.Helper()
 	s, err := embedded.Open(dir)
 	if err != nil {
 		t.Fatalf("Open(%s): %v", dir, err)
 	}
-	return s
+	return storetest.Follow(t, s)
 }
 
-func mustApply(t *testing.T, s hub.Store, b *hub.Batch) {
+func mustApply(t *testing.T, s storetest.Store, b *hub.Batch) {
 	t.Helper()
 	if err := hub.Prepare(t.Context(), s, b, now); err != nil {
 		t.Fatalf("Prepare: %v", err)

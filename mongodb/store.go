@@ -1,8 +1,9 @@
 // Package mongodb is the production storage backend: the network in two
 // MongoDB collections (nodes and relationships), written in majority-
-// acknowledged transactions, read with indexed keyset queries, and watched
-// through change streams. It passes the same conformance suite as the
-// embedded store.
+// acknowledged transactions, loaded in full at start and followed through
+// change streams by every hub instance's in-memory index (package
+// index). No query runs in the database. It passes the same conformance
+// suite as the embedded store.
 package mongodb
 
 import (
@@ -12,6 +13,7 @@ import (
 	"regexp"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"go.mongodb.org/mongo-driver/v2/mongo/readconcern"
@@ -184,16 +186,29 @@ func isServerSelection(err error) bool {
 	return errors.As(err, &sse) || errors.As(err, &ce)
 }
 
-// decodeAll drains a cursor into typed rows.
-func decodeAll[T any](ctx context.Context, cur *mongo.Cursor) ([]*T, error) {
-	defer cur.Close(ctx)
-	var out []*T
+// Load implements hub.Store: every node, then every relationship, each
+// decoded as the cursor yields it.
+func (s *Store) Load(ctx context.Context, node func(*hub.Node) error, rel func(*hub.Relationship) error) error {
+	if err := loadAll(ctx, s.nodes, node); err != nil {
+		return err
+	}
+	return loadAll(ctx, s.rels, rel)
+}
+
+func loadAll[T any](ctx context.Context, coll *mongo.Collection, visit func(*T) error) error {
+	cur, err := coll.Find(ctx, bson.D{})
+	if err != nil {
+		return translate(err, "load "+coll.Name())
+	}
+	defer cur.Close(context.WithoutCancel(ctx))
 	for cur.Next(ctx) {
 		v := new(T)
 		if err := cur.Decode(v); err != nil {
-			return nil, err
+			return translate(err, "decode "+coll.Name())
 		}
-		out = append(out, v)
+		if err := visit(v); err != nil {
+			return err
+		}
 	}
-	return out, cur.Err()
+	return translate(cur.Err(), "load "+coll.Name())
 }

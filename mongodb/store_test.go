@@ -45,36 +45,3 @@ func TestInitIsIdempotent(t *testing.T) {
 		}
 	}
 }
-
-// Client strings are values, never operators: strings that look like
-// query operators or regular expressions match nothing and break nothing.
-func TestNoOperatorInjection(t *testing.T) {
-	s := MustOpen(t, mongotest.URI(t))
-	ctx := context.Background()
-	src := &hub.Node{Kind: hub.KindSourceDocument, Key: "src", Name: hub.LocalizedText{FI: "Lähde"}, Type: "WEB_PAGE", Document: &hub.Document{}}
-	org := &hub.Node{Kind: hub.KindOrganisation, Key: "org", Name: hub.LocalizedText{FI: "Eksote"}, Type: "OTHER",
-		Sources: []hub.Citation{{SourceID: hub.NodeID(hub.KindSourceDocument, "src")}}}
-	b := &hub.Batch{Nodes: []*hub.Node{src, org}}
-	if err := hub.Prepare(ctx, s, b, time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Apply(ctx, b); err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range []hub.NodeFilter{
-		{Keys: []string{`{"$ne": null}`}},
-		{Keys: []string{"$ne"}},
-		{IDs: []string{`{"$gt": ""}`}},
-		{Types: []string{"$where"}},
-		{NameContains: "k.*z"},
-		{NameContains: `^(?!x)`},
-	} {
-		nodes, _, err := s.FindNodes(ctx, f, hub.ListOptions{First: 10})
-		if err != nil {
-			t.Errorf("%+v: %v", f, err)
-		}
-		if len(nodes) != 0 {
-			t.Errorf("%+v matched %d nodes", f, len(nodes))
-		}
-	}
-}

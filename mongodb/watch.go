@@ -1,6 +1,7 @@
 package mongodb
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 
@@ -15,11 +16,18 @@ import (
 // collections. Tokens are MongoDB resume tokens, so any hub instance can
 // resume a feed another one started.
 func (s *Store) Watch(ctx context.Context, resumeAfter string) (hub.ChangeStream, error) {
-	pipeline := mongo.Pipeline{{{Key: "$match", Value: bson.M{
-		"ns.coll":       bson.M{"$in": bson.A{NodesCollection, RelationshipsCollection}},
-		"operationType": bson.M{"$in": bson.A{"insert", "update", "replace", "delete"}},
-	}}}}
-	opts := options.ChangeStream()
+	// Row changes of the two collections, and the events that end a
+	// feed because the data set went away or was replaced as a whole.
+	pipeline := mongo.Pipeline{{{Key: "$match", Value: bson.M{"$or": bson.A{
+		bson.M{
+			"ns.coll":       bson.M{"$in": bson.A{NodesCollection, RelationshipsCollection}},
+			"operationType": bson.M{"$in": bson.A{"insert", "update", "replace", "delete"}},
+		},
+		bson.M{"operationType": bson.M{"$in": bson.A{"drop", "dropDatabase", "rename", "invalidate"}}},
+	}}}}}
+	// Apply replaces whole documents, so insert and replace events carry
+	// the row; updateLookup covers updates made by other tools.
+	opts := options.ChangeStream().SetFullDocument(options.UpdateLookup)
 	if resumeAfter != "" {
 		opts.SetResumeAfter(bson.M{"_data": resumeAfter})
 	}
@@ -37,7 +45,13 @@ func (s *Store) Watch(ctx context.Context, resumeAfter string) (hub.ChangeStream
 
 func isUnavailable(err error) bool { return hub.ErrorCode(translate(err, "")) == hub.EUNAVAILABLE }
 
-type changeStream struct{ cs *mongo.ChangeStream }
+// changeStream reads one event ahead where it must, to mark the last
+// event of a transaction: the events of one transaction carry the same
+// session id and transaction number, and come one after the other.
+type changeStream struct {
+	cs   *mongo.ChangeStream
+	next *changeEvent // read ahead, not returned yet
+}
 
 type changeEvent struct {
 	ID struct {
@@ -50,34 +64,87 @@ type changeEvent struct {
 	DocumentKey struct {
 		ID string `bson:"_id"`
 	} `bson:"documentKey"`
-	WallTime bson.DateTime `bson:"wallTime"`
+	WallTime     bson.DateTime `bson:"wallTime"`
+	FullDocument bson.Raw      `bson:"fullDocument"`
+	LSID         bson.Raw      `bson:"lsid"`
+	TxnNumber    int64         `bson:"txnNumber"`
 }
 
-// Next implements hub.ChangeStream.
+// sameTransaction reports whether two events were committed together.
+func (e *changeEvent) sameTransaction(o *changeEvent) bool {
+	return e.TxnNumber != 0 && e.TxnNumber == o.TxnNumber && bytes.Equal(e.LSID, o.LSID)
+}
+
+// Next implements hub.ChangeStream. An event is the last of its write
+// unless the next one, already received, belongs to the same
+// transaction. The events of a committed transaction become visible
+// together, so one still to come is in the batch at hand unless the
+// transaction outgrew a batch (16 MiB): only then could a follower
+// apply a transaction in two steps.
 func (c *changeStream) Next(ctx context.Context) (hub.Change, error) {
-	if !c.cs.Next(ctx) {
-		if err := c.cs.Err(); err != nil {
-			return hub.Change{}, translate(err, "change stream")
+	ev := c.next
+	c.next = nil
+	if ev == nil {
+		if !c.cs.Next(ctx) {
+			if err := c.cs.Err(); err != nil {
+				return hub.Change{}, translate(err, "change stream")
+			}
+			if err := ctx.Err(); err != nil {
+				return hub.Change{}, hub.Wrap(hub.EUNAVAILABLE, err, "change feed wait ended")
+			}
+			return hub.Change{}, hub.Errorf(hub.EUNAVAILABLE, "change stream closed")
 		}
-		if err := ctx.Err(); err != nil {
-			return hub.Change{}, hub.Wrap(hub.EUNAVAILABLE, err, "change feed wait ended")
+		ev = new(changeEvent)
+		if err := c.cs.Decode(ev); err != nil {
+			return hub.Change{}, translate(err, "decode change")
 		}
-		return hub.Change{}, hub.Errorf(hub.EUNAVAILABLE, "change stream closed")
 	}
-	var ev changeEvent
-	if err := c.cs.Decode(&ev); err != nil {
-		return hub.Change{}, translate(err, "decode change")
+	last := true
+	if ev.TxnNumber != 0 && c.cs.RemainingBatchLength() > 0 && c.cs.TryNext(ctx) {
+		next := new(changeEvent)
+		if err := c.cs.Decode(next); err != nil {
+			return hub.Change{}, translate(err, "decode change")
+		}
+		c.next = next
+		last = !ev.sameTransaction(next)
 	}
-	ch := hub.Change{Token: ev.ID.Data, Op: hub.ChangeUpsert, ID: ev.DocumentKey.ID}
-	if ev.OperationType == "delete" {
-		ch.Op = hub.ChangeDelete
-	}
-	ch.Row = hub.RowNode
+	ch, err := ev.change()
+	ch.Last = last
+	return ch, err
+}
+
+// change is the hub's view of the event.
+func (ev *changeEvent) change() (hub.Change, error) {
+	ch := hub.Change{Token: ev.ID.Data, Op: hub.ChangeUpsert, ID: ev.DocumentKey.ID, Row: hub.RowNode}
 	if ev.NS.Coll == RelationshipsCollection {
 		ch.Row = hub.RowRelationship
 	}
 	if ev.WallTime != 0 {
 		ch.At = ev.WallTime.Time().UTC()
+	}
+	switch ev.OperationType {
+	case "delete":
+		ch.Op = hub.ChangeDelete
+	case "drop", "dropDatabase", "rename", "invalidate":
+		ch.Op, ch.Row, ch.ID = hub.ChangeReset, "", ""
+	default:
+		if len(ev.FullDocument) == 0 {
+			// The document was deleted before the lookup: a delete
+			// event follows.
+			ch.Op = hub.ChangeDelete
+			break
+		}
+		var err error
+		if ch.Row == hub.RowNode {
+			ch.Node = new(hub.Node)
+			err = bson.Unmarshal(ev.FullDocument, ch.Node)
+		} else {
+			ch.Relationship = new(hub.Relationship)
+			err = bson.Unmarshal(ev.FullDocument, ch.Relationship)
+		}
+		if err != nil {
+			return hub.Change{}, translate(err, "decode changed "+ch.Row)
+		}
 	}
 	return ch, nil
 }

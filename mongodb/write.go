@@ -13,7 +13,9 @@ import (
 
 // Apply implements hub.Store. The batch is written in one transaction
 // (majority write concern, retried on transient errors by the driver), so
-// it is all visible or not at all, and durable once acknowledged.
+// it is all visible or not at all, and durable once acknowledged. Two
+// transactions that write one row conflict, and the driver retries the
+// later one, so versions never repeat.
 func (s *Store) Apply(ctx context.Context, b *hub.Batch) error {
 	// A large batch is one large transaction: give it time in proportion
 	// (the operation timeout per started thousand rows).
@@ -25,49 +27,74 @@ func (s *Store) Apply(ctx context.Context, b *hub.Batch) error {
 		return translate(err, "start session")
 	}
 	defer sess.EndSession(ctx)
+	var nodes []*hub.Node
+	var rels []*hub.Relationship
 	_, err = sess.WithTransaction(ctx, func(tx context.Context) (any, error) {
-		if err := upsert(tx, s.nodes, b.Nodes, func(n *hub.Node) (string, *time.Time) { return n.ID, &n.CreatedAt }); err != nil {
+		var err error
+		nodes, err = upsert(tx, s.nodes, b.Nodes, (*hub.Node).Clone, func(n *hub.Node) (string, *time.Time, *int64) { return n.ID, &n.CreatedAt, &n.Version })
+		if err != nil {
 			return nil, err
 		}
-		return nil, upsert(tx, s.rels, b.Relationships, func(r *hub.Relationship) (string, *time.Time) { return r.ID, &r.CreatedAt })
+		rels, err = upsert(tx, s.rels, b.Relationships, (*hub.Relationship).Clone, func(r *hub.Relationship) (string, *time.Time, *int64) { return r.ID, &r.CreatedAt, &r.Version })
+		return nil, err
 	})
-	return translate(err, "write")
+	if err != nil {
+		return translate(err, "write")
+	}
+	for i, n := range nodes {
+		b.Nodes[i].CreatedAt, b.Nodes[i].Version = n.CreatedAt, n.Version
+	}
+	for i, r := range rels {
+		b.Relationships[i].CreatedAt, b.Relationships[i].Version = r.CreatedAt, r.Version
+	}
+	return nil
 }
 
-// upsert replaces rows by id, keeping the createdAt of rows that exist.
-// It works on copies so that the caller's batch is not changed.
-func upsert[T any](ctx context.Context, coll *mongo.Collection, rows []*T, key func(*T) (string, *time.Time)) error {
+// upsert replaces rows by id, keeping the createdAt of rows that exist
+// and giving each the next version. It writes copies, which it returns,
+// so that the caller's batch changes only once the transaction commits.
+func upsert[T any](ctx context.Context, coll *mongo.Collection, rows []*T, clone func(*T) *T, key func(*T) (string, *time.Time, *int64)) ([]*T, error) {
 	if len(rows) == 0 {
-		return nil
+		return nil, nil
 	}
 	ids := make([]string, len(rows))
 	for i, r := range rows {
-		ids[i], _ = key(r)
+		ids[i], _, _ = key(r)
 	}
-	cur, err := coll.Find(ctx, bson.M{"_id": in(ids)}, options.Find().SetProjection(bson.M{"createdAt": 1}))
+	cur, err := coll.Find(ctx, bson.M{"_id": bson.M{"$in": ids}}, options.Find().SetProjection(bson.M{"createdAt": 1, "version": 1}))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var existing []struct {
 		ID        string    `bson:"_id"`
 		CreatedAt time.Time `bson:"createdAt"`
+		Version   int64     `bson:"version"`
 	}
 	if err := cur.All(ctx, &existing); err != nil {
-		return err
+		return nil, err
 	}
-	created := make(map[string]time.Time, len(existing))
+	type stored struct {
+		created time.Time
+		version int64
+	}
+	old := make(map[string]stored, len(existing))
 	for _, e := range existing {
-		created[e.ID] = e.CreatedAt
+		old[e.ID] = stored{e.CreatedAt, e.Version}
 	}
+	out := make([]*T, len(rows))
 	models := make([]mongo.WriteModel, len(rows))
 	for i, r := range rows {
-		c := *r
-		id, at := key(&c)
-		if t, ok := created[id]; ok {
-			*at = t
+		c := clone(r)
+		id, created, version := key(c)
+		*version = 1
+		if o, ok := old[id]; ok {
+			*created, *version = o.created, o.version+1
 		}
-		models[i] = mongo.NewReplaceOneModel().SetFilter(bson.M{"_id": id}).SetReplacement(&c).SetUpsert(true)
+		out[i] = c
+		models[i] = mongo.NewReplaceOneModel().SetFilter(bson.M{"_id": id}).SetReplacement(c).SetUpsert(true)
 	}
-	_, err = coll.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(true))
-	return err
+	if _, err := coll.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(true)); err != nil {
+		return nil, err
+	}
+	return out, nil
 }

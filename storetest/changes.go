@@ -11,7 +11,7 @@ import (
 // changeFeedTests pin the Watch contract.
 var changeFeedTests = []struct {
 	name string
-	fn   func(t *testing.T, s hub.Store)
+	fn   func(t *testing.T, s Store)
 }{
 	{"a feed reports every row of a later write, in order", testFeedReportsWrites},
 	{"a feed resumes after a token without repeating or skipping", testFeedResumes},
@@ -20,7 +20,7 @@ var changeFeedTests = []struct {
 	{"a foreign resume token is refused", testFeedRefusesForeignToken},
 }
 
-func mustWatch(t *testing.T, s hub.Store, after string) hub.ChangeStream {
+func mustWatch(t *testing.T, s Store, after string) hub.ChangeStream {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -43,7 +43,7 @@ func mustNext(t *testing.T, cs hub.ChangeStream) hub.Change {
 	return ch
 }
 
-func testFeedReportsWrites(t *testing.T, s hub.Store) {
+func testFeedReportsWrites(t *testing.T, s Store) {
 	src := source()
 	mustApply(t, s, src)
 	cs := mustWatch(t, s, "")
@@ -59,7 +59,7 @@ func testFeedReportsWrites(t *testing.T, s hub.Store) {
 	}
 }
 
-func testFeedResumes(t *testing.T, s hub.Store) {
+func testFeedResumes(t *testing.T, s Store) {
 	mustApply(t, s, source())
 	cs := mustWatch(t, s, "")
 	a, b, c := node(hub.KindOrganisation, "a", "A"), node(hub.KindOrganisation, "b", "B"), node(hub.KindOrganisation, "c", "C")
@@ -79,7 +79,7 @@ func testFeedResumes(t *testing.T, s hub.Store) {
 	}
 }
 
-func testFeedStartsNow(t *testing.T, s hub.Store) {
+func testFeedStartsNow(t *testing.T, s Store) {
 	old := node(hub.KindOrganisation, "old", "Old")
 	mustApply(t, s, source(), old)
 	cs := mustWatch(t, s, "")
@@ -90,7 +90,7 @@ func testFeedStartsNow(t *testing.T, s hub.Store) {
 	}
 }
 
-func testFeedWaitEndsWithContext(t *testing.T, s hub.Store) {
+func testFeedWaitEndsWithContext(t *testing.T, s Store) {
 	cs := mustWatch(t, s, "")
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
@@ -103,7 +103,7 @@ func testFeedWaitEndsWithContext(t *testing.T, s hub.Store) {
 	}
 }
 
-func testFeedRefusesForeignToken(t *testing.T, s hub.Store) {
+func testFeedRefusesForeignToken(t *testing.T, s Store) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	cs, err := s.Watch(ctx, "not-a-token-of-this-store")

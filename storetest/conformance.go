@@ -1,7 +1,10 @@
 // Package storetest is the conformance suite of hub.Store. Every backend
 // runs RunTests, so that ordering, page boundaries, error codes, time
 // precision and concurrency are pinned once, for all of them, and only
-// through what the hub.Store contract promises.
+// through what the hub.Store contract promises. The reads of the suite
+// go through an in-memory index following the store (see Store), as
+// every read of the hub does: the query semantics are those of package
+// index, checked here on the rows each backend loads and streams.
 package storetest
 
 import (
@@ -25,7 +28,7 @@ import (
 func RunTests(t *testing.T, newStore func(t *testing.T) hub.Store) {
 	tests := []struct {
 		name string
-		run  func(t *testing.T, s hub.Store)
+		run  func(t *testing.T, s Store)
 	}{
 		{"Apply then NodesByID returns every field of every node", testNodeRoundTrip},
 		{"Apply then RelationshipsByID returns every field of every relationship", testRelationshipRoundTrip},
@@ -57,12 +60,12 @@ func RunTests(t *testing.T, newStore func(t *testing.T) hub.Store) {
 	for _, tt := range slices.Concat(changeFeedTests, selectTests, searchTests, reverseTests, provisionTests, groupByTests, fundingTests, coverageTests) {
 		tests = append(tests, struct {
 			name string
-			run  func(t *testing.T, s hub.Store)
+			run  func(t *testing.T, s Store)
 		}{tt.name, tt.fn})
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tt.run(t, newStore(t))
+			tt.run(t, Follow(t, newStore(t)))
 		})
 	}
 }
@@ -160,7 +163,7 @@ func batchOf(rows ...any) *hub.Batch {
 	return b
 }
 
-func mustPrepare(t *testing.T, s hub.Store, b *hub.Batch, now time.Time) {
+func mustPrepare(t *testing.T, s Store, b *hub.Batch, now time.Time) {
 	t.Helper()
 	if err := hub.Prepare(t.Context(), s, b, now); err != nil {
 		t.Fatalf("Prepare: %v", err)
@@ -170,7 +173,7 @@ func mustPrepare(t *testing.T, s hub.Store, b *hub.Batch, now time.Time) {
 // mustApplyAt prepares the rows at now and applies them. Prepare fills in
 // the derived fields of the rows in place, so the caller's values are the
 // expected stored values afterwards.
-func mustApplyAt(t *testing.T, s hub.Store, now time.Time, rows ...any) *hub.Batch {
+func mustApplyAt(t *testing.T, s Store, now time.Time, rows ...any) *hub.Batch {
 	t.Helper()
 	b := batchOf(rows...)
 	mustPrepare(t, s, b, now)
@@ -181,12 +184,12 @@ func mustApplyAt(t *testing.T, s hub.Store, now time.Time, rows ...any) *hub.Bat
 }
 
 // mustApply is mustApplyAt at t0.
-func mustApply(t *testing.T, s hub.Store, rows ...any) *hub.Batch {
+func mustApply(t *testing.T, s Store, rows ...any) *hub.Batch {
 	t.Helper()
 	return mustApplyAt(t, s, t0, rows...)
 }
 
-func mustNodesByID(t *testing.T, s hub.Store, ids ...string) []*hub.Node {
+func mustNodesByID(t *testing.T, s Store, ids ...string) []*hub.Node {
 	t.Helper()
 	got, err := s.NodesByID(t.Context(), ids)
 	if err != nil {
@@ -198,7 +201,7 @@ func mustNodesByID(t *testing.T, s hub.Store, ids ...string) []*hub.Node {
 	return got
 }
 
-func mustRelationshipsByID(t *testing.T, s hub.Store, ids ...string) []*hub.Relationship {
+func mustRelationshipsByID(t *testing.T, s Store, ids ...string) []*hub.Relationship {
 	t.Helper()
 	got, err := s.RelationshipsByID(t.Context(), ids)
 	if err != nil {
@@ -210,7 +213,7 @@ func mustRelationshipsByID(t *testing.T, s hub.Store, ids ...string) []*hub.Rela
 	return got
 }
 
-func mustFindNodes(t *testing.T, s hub.Store, f hub.NodeFilter, opts hub.ListOptions) ([]*hub.Node, bool) {
+func mustFindNodes(t *testing.T, s Store, f hub.NodeFilter, opts hub.ListOptions) ([]*hub.Node, bool) {
 	t.Helper()
 	got, hasNext, err := s.FindNodes(t.Context(), f, opts)
 	if err != nil {
@@ -219,7 +222,7 @@ func mustFindNodes(t *testing.T, s hub.Store, f hub.NodeFilter, opts hub.ListOpt
 	return got, hasNext
 }
 
-func mustCountNodes(t *testing.T, s hub.Store, f hub.NodeFilter) int {
+func mustCountNodes(t *testing.T, s Store, f hub.NodeFilter) int {
 	t.Helper()
 	n, err := s.CountNodes(t.Context(), f)
 	if err != nil {
@@ -228,7 +231,7 @@ func mustCountNodes(t *testing.T, s hub.Store, f hub.NodeFilter) int {
 	return n
 }
 
-func mustFindRelationships(t *testing.T, s hub.Store, f hub.RelationshipFilter, opts hub.ListOptions) ([]*hub.Relationship, bool) {
+func mustFindRelationships(t *testing.T, s Store, f hub.RelationshipFilter, opts hub.ListOptions) ([]*hub.Relationship, bool) {
 	t.Helper()
 	got, hasNext, err := s.FindRelationships(t.Context(), f, opts)
 	if err != nil {
@@ -237,7 +240,7 @@ func mustFindRelationships(t *testing.T, s hub.Store, f hub.RelationshipFilter, 
 	return got, hasNext
 }
 
-func mustCountRelationships(t *testing.T, s hub.Store, f hub.RelationshipFilter) int {
+func mustCountRelationships(t *testing.T, s Store, f hub.RelationshipFilter) int {
 	t.Helper()
 	n, err := s.CountRelationships(t.Context(), f)
 	if err != nil {
@@ -247,7 +250,7 @@ func mustCountRelationships(t *testing.T, s hub.Store, f hub.RelationshipFilter)
 }
 
 // allNodes returns every node matching f, in id order.
-func allNodes(t *testing.T, s hub.Store, f hub.NodeFilter) []*hub.Node {
+func allNodes(t *testing.T, s Store, f hub.NodeFilter) []*hub.Node {
 	t.Helper()
 	got, hasNext := mustFindNodes(t, s, f, hub.ListOptions{First: hub.Unlimited})
 	if hasNext {
@@ -257,7 +260,7 @@ func allNodes(t *testing.T, s hub.Store, f hub.NodeFilter) []*hub.Node {
 }
 
 // allRelationships returns every relationship matching f, in id order.
-func allRelationships(t *testing.T, s hub.Store, f hub.RelationshipFilter) []*hub.Relationship {
+func allRelationships(t *testing.T, s Store, f hub.RelationshipFilter) []*hub.Relationship {
 	t.Helper()
 	got, hasNext := mustFindRelationships(t, s, f, hub.ListOptions{First: hub.Unlimited})
 	if hasNext {
@@ -292,7 +295,7 @@ func relsByID(rs ...*hub.Relationship) []*hub.Relationship { return byID(relID, 
 
 // names makes failure messages readable: the key of each node or
 // relationship id.
-func names(t *testing.T, s hub.Store, ids []string) string {
+func names(t *testing.T, s Store, ids []string) string {
 	t.Helper()
 	out := make([]string, len(ids))
 	for i, id := range ids {
@@ -308,7 +311,7 @@ func names(t *testing.T, s hub.Store, ids []string) string {
 
 // mustSameIDs fails unless got and want hold the same ids in the same
 // order.
-func mustSameIDs(t *testing.T, s hub.Store, what string, got, want []string) {
+func mustSameIDs(t *testing.T, s Store, what string, got, want []string) {
 	t.Helper()
 	if !slices.Equal(got, want) {
 		t.Errorf("%s:\n got %s\nwant %s", what, names(t, s, got), names(t, s, want))
@@ -316,7 +319,7 @@ func mustSameIDs(t *testing.T, s hub.Store, what string, got, want []string) {
 }
 
 // mustSameIDSet fails unless got and want hold the same ids, each once.
-func mustSameIDSet(t *testing.T, s hub.Store, what string, got, want []string) {
+func mustSameIDSet(t *testing.T, s Store, what string, got, want []string) {
 	t.Helper()
 	g, w := slices.Sorted(slices.Values(got)), slices.Sorted(slices.Values(want))
 	if !slices.Equal(g, w) {
@@ -469,7 +472,7 @@ func richNetwork() ([]*hub.Node, []*hub.Relationship) {
 		[]*hub.Relationship{funds, partOf, contactFor}
 }
 
-func testNodeRoundTrip(t *testing.T, s hub.Store) {
+func testNodeRoundTrip(t *testing.T, s Store) {
 	nodes, rels := richNetwork()
 	mustApply(t, s, nodes, rels)
 
@@ -528,7 +531,7 @@ func testNodeRoundTrip(t *testing.T, s hub.Store) {
 	}
 }
 
-func testRelationshipRoundTrip(t *testing.T, s hub.Store) {
+func testRelationshipRoundTrip(t *testing.T, s Store) {
 	nodes, rels := richNetwork()
 	mustApply(t, s, nodes, rels)
 
@@ -571,7 +574,7 @@ func testRelationshipRoundTrip(t *testing.T, s hub.Store) {
 	}
 }
 
-func testByIDPositions(t *testing.T, s hub.Store) {
+func testByIDPositions(t *testing.T, s Store) {
 	a := node(hub.KindOrganisation, "a", "A")
 	b := node(hub.KindOrganisation, "b", "B")
 	r := rel(hub.RefersTo, a, b, "")
@@ -662,10 +665,10 @@ func scribbleRelationship(r *hub.Relationship) {
 	r.UpdatedAt = r.UpdatedAt.AddDate(1, 0, 0)
 }
 
-// Returned values are read-only and may be shared (see hub.Store), so a
+// Returned values are read-only and may be shared (see hub.Reader), so a
 // store must never change one in place: a reader holding a value while
 // another request writes would see it change, or race with the write.
-func testReturnedValuesDoNotChange(t *testing.T, s hub.Store) {
+func testReturnedValuesDoNotChange(t *testing.T, s Store) {
 	nodes, rels := richNetwork()
 	mustApply(t, s, nodes, rels)
 	ids, rids := nodeIDs(nodes), relIDs(rels)
@@ -724,7 +727,7 @@ func testReturnedValuesDoNotChange(t *testing.T, s hub.Store) {
 	}
 }
 
-func testAppliedBatchIsCopied(t *testing.T, s hub.Store) {
+func testAppliedBatchIsCopied(t *testing.T, s Store) {
 	nodes, rels := richNetwork()
 	mustApply(t, s, nodes, rels)
 	want := make([]json.RawMessage, 0, len(nodes)+len(rels))
@@ -751,7 +754,7 @@ func testAppliedBatchIsCopied(t *testing.T, s hub.Store) {
 	}
 }
 
-func testUpsertNode(t *testing.T, s hub.Store) {
+func testUpsertNode(t *testing.T, s Store) {
 	region := node(hub.KindRegion, "uusimaa", "Uusimaa")
 	v1 := node(hub.KindPilot, "pilotti", "Vanha nimi")
 	v1.Aliases = []string{"Vanha alias"}
@@ -794,7 +797,7 @@ func testUpsertNode(t *testing.T, s hub.Store) {
 	}
 }
 
-func testUpsertRelationship(t *testing.T, s hub.Store) {
+func testUpsertRelationship(t *testing.T, s Store) {
 	tem := node(hub.KindOrganisation, "tem", "TEM")
 	pilot := node(hub.KindPilot, "pilotti", "Pilotti")
 	v1 := rel(hub.Funds, tem, pilot, "")
@@ -826,7 +829,7 @@ func testUpsertRelationship(t *testing.T, s hub.Store) {
 	mustSameIDs(t, s, "FindRelationships from the node", relIDs(allRelationships(t, s, hub.RelationshipFilter{NodeIDs: []string{tem.ID}})), []string{v2.ID})
 }
 
-func testReapplyAddsNothing(t *testing.T, s hub.Store) {
+func testReapplyAddsNothing(t *testing.T, s Store) {
 	nodes, rels := richNetwork()
 	b := mustApply(t, s, nodes, rels)
 	mustPrepare(t, s, b, t1)
@@ -864,7 +867,7 @@ func testReapplyAddsNothing(t *testing.T, s hub.Store) {
 	}
 }
 
-func testRelationshipEndsMove(t *testing.T, s hub.Store) {
+func testRelationshipEndsMove(t *testing.T, s Store) {
 	a := node(hub.KindOrganisation, "a", "A")
 	b := node(hub.KindPilot, "b", "B")
 	c := node(hub.KindOrganisation, "c", "C")
@@ -907,7 +910,7 @@ func testRelationshipEndsMove(t *testing.T, s hub.Store) {
 	}
 }
 
-func testTimePrecision(t *testing.T, s hub.Store) {
+func testTimePrecision(t *testing.T, s Store) {
 	// Mid-day in a non-UTC zone on the same UTC day, and times with
 	// nanoseconds: Prepare keeps the UTC day, the store keeps what
 	// Prepare made.
@@ -972,7 +975,7 @@ func testTimePrecision(t *testing.T, s hub.Store) {
 	}
 }
 
-func testEmptyStore(t *testing.T, s hub.Store) {
+func testEmptyStore(t *testing.T, s Store) {
 	for _, first := range []int{0, 1, 20, hub.Unlimited} {
 		nodes, hasNext := mustFindNodes(t, s, hub.NodeFilter{}, hub.ListOptions{First: first, OrderBy: []hub.Order{{Field: hub.OrderByName}}})
 		if len(nodes) != 0 || hasNext {
@@ -1072,7 +1075,7 @@ func (n *network) rels() []*hub.Relationship {
 		n.coordinates, n.funds23, n.refers}
 }
 
-func testNodeFilters(t *testing.T, s hub.Store) {
+func testNodeFilters(t *testing.T, s Store) {
 	n := newNetwork()
 	mustApply(t, s, n.nodes(), n.rels())
 	missing := hub.NodeID(hub.KindPilot, "missing")
@@ -1183,14 +1186,14 @@ func walk[T any](t *testing.T, orders []hub.Order, first int,
 	}
 }
 
-func walkNodes(t *testing.T, s hub.Store, f hub.NodeFilter, orders []hub.Order, first int) []*hub.Node {
+func walkNodes(t *testing.T, s Store, f hub.NodeFilter, orders []hub.Order, first int) []*hub.Node {
 	t.Helper()
 	return walk(t, orders, first,
 		func(o hub.ListOptions) ([]*hub.Node, bool) { return mustFindNodes(t, s, f, o) },
 		hub.NodeOrderValues, nodeID)
 }
 
-func walkRelationships(t *testing.T, s hub.Store, f hub.RelationshipFilter, orders []hub.Order, first int) []*hub.Relationship {
+func walkRelationships(t *testing.T, s Store, f hub.RelationshipFilter, orders []hub.Order, first int) []*hub.Relationship {
 	t.Helper()
 	return walk(t, orders, first,
 		func(o hub.ListOptions) ([]*hub.Relationship, bool) { return mustFindRelationships(t, s, f, o) },
@@ -1232,7 +1235,7 @@ func (o *orderSet) nodes() []*hub.Node {
 func asc(field hub.OrderField) hub.Order  { return hub.Order{Field: field} }
 func desc(field hub.OrderField) hub.Order { return hub.Order{Field: field, Desc: true} }
 
-func testNodeOrders(t *testing.T, s hub.Store) {
+func testNodeOrders(t *testing.T, s Store) {
 	o := newOrderSet()
 	mustApply(t, s, source(), o.nodes())
 	all := o.nodes()
@@ -1313,7 +1316,7 @@ func fillerNodes(n int) []*hub.Node {
 	return out
 }
 
-func testNodePaging(t *testing.T, s hub.Store) {
+func testNodePaging(t *testing.T, s Store) {
 	o := newOrderSet()
 	filler := fillerNodes(31)
 	b := mustApply(t, s, source(), o.nodes(), filler)
@@ -1353,7 +1356,7 @@ func testNodePaging(t *testing.T, s hub.Store) {
 	}
 }
 
-func testNodePageEdges(t *testing.T, s hub.Store) {
+func testNodePageEdges(t *testing.T, s Store) {
 	o := newOrderSet()
 	mustApply(t, s, source(), o.nodes())
 	orders := []hub.Order{asc(hub.OrderByName)}
@@ -1404,7 +1407,7 @@ func testNodePageEdges(t *testing.T, s hub.Store) {
 	}
 }
 
-func testNodePagingWithInserts(t *testing.T, s hub.Store) {
+func testNodePagingWithInserts(t *testing.T, s Store) {
 	o := newOrderSet()
 	mustApply(t, s, source(), o.nodes())
 	orders := []hub.Order{asc(hub.OrderByName)}
@@ -1470,7 +1473,7 @@ func testNodePagingWithInserts(t *testing.T, s hub.Store) {
 	}
 }
 
-func testRelationshipFilters(t *testing.T, s hub.Store) {
+func testRelationshipFilters(t *testing.T, s Store) {
 	n := newNetwork()
 	mustApply(t, s, n.nodes(), n.rels())
 	ids := func(ns ...*hub.Node) []string { return nodeIDs(ns) }
@@ -1538,7 +1541,7 @@ func testRelationshipFilters(t *testing.T, s hub.Store) {
 	}
 }
 
-func testRelationshipOrders(t *testing.T, s hub.Store) {
+func testRelationshipOrders(t *testing.T, s Store) {
 	n := newNetwork()
 	mustApply(t, s, n.nodes(), n.rels())
 	all := n.rels()
@@ -1596,7 +1599,7 @@ var relationshipOrders = []struct {
 	{"ID desc", []hub.Order{desc(hub.OrderByID)}},
 }
 
-func testRelationshipPaging(t *testing.T, s hub.Store) {
+func testRelationshipPaging(t *testing.T, s Store) {
 	n := newNetwork()
 	// Parallel relationships whose types and start dates repeat.
 	ends := []*hub.Node{n.tem, n.lahtiOrg, n.helsinki, n.pahee, n.tuki}
@@ -1648,7 +1651,7 @@ func testRelationshipPaging(t *testing.T, s hub.Store) {
 	}
 }
 
-func testRelationshipPageEdges(t *testing.T, s hub.Store) {
+func testRelationshipPageEdges(t *testing.T, s Store) {
 	n := newNetwork()
 	mustApply(t, s, n.nodes(), n.rels())
 	orders := []hub.Order{asc(hub.OrderByType)}
@@ -1689,34 +1692,53 @@ func testRelationshipPageEdges(t *testing.T, s hub.Store) {
 
 // mustFailEveryCall calls every method of s with ctx, applying b, and
 // fails unless each returns a domain error.
-func mustFailEveryCall(t *testing.T, ctx context.Context, s hub.Store, what string, b *hub.Batch) {
+func mustFailEveryCall(t *testing.T, ctx context.Context, s Store, what string, b *hub.Batch) {
+	t.Helper()
+	mustFailCalls(t, ctx, s, what, b, true)
+}
+
+// mustFailStoreCalls is mustFailEveryCall for the store's own calls
+// alone: a closed store leaves the index serving what it holds.
+func mustFailStoreCalls(t *testing.T, ctx context.Context, s Store, what string, b *hub.Batch) {
+	t.Helper()
+	mustFailCalls(t, ctx, s, what, b, false)
+}
+
+func mustFailCalls(t *testing.T, ctx context.Context, s Store, what string, b *hub.Batch, reads bool) {
 	t.Helper()
 	n := b.Nodes[0]
 	list := hub.ListOptions{OrderBy: []hub.Order{asc(hub.OrderByName)}, First: 10}
 	calls := []struct {
 		name string
 		call func() error
+		read bool
 	}{
-		{"NodesByID", func() error { _, err := s.NodesByID(ctx, []string{n.ID}); return err }},
-		{"FindNodes", func() error { _, _, err := s.FindNodes(ctx, hub.NodeFilter{}, list); return err }},
-		{"CountNodes", func() error { _, err := s.CountNodes(ctx, hub.NodeFilter{}); return err }},
-		{"RelationshipsByID", func() error { _, err := s.RelationshipsByID(ctx, []string{hub.RelationshipID("x")}); return err }},
+		{"NodesByID", func() error { _, err := s.NodesByID(ctx, []string{n.ID}); return err }, true},
+		{"FindNodes", func() error { _, _, err := s.FindNodes(ctx, hub.NodeFilter{}, list); return err }, true},
+		{"CountNodes", func() error { _, err := s.CountNodes(ctx, hub.NodeFilter{}); return err }, true},
+		{"RelationshipsByID", func() error { _, err := s.RelationshipsByID(ctx, []string{hub.RelationshipID("x")}); return err }, true},
 		{"FindRelationships", func() error {
 			_, _, err := s.FindRelationships(ctx, hub.RelationshipFilter{NodeIDs: []string{n.ID}}, hub.ListOptions{First: hub.Unlimited})
 			return err
-		}},
-		{"CountRelationships", func() error { _, err := s.CountRelationships(ctx, hub.RelationshipFilter{}); return err }},
-		{"Apply", func() error { return s.Apply(ctx, b) }},
-		{"Ping", func() error { return s.Ping(ctx) }},
+		}, true},
+		{"CountRelationships", func() error { _, err := s.CountRelationships(ctx, hub.RelationshipFilter{}); return err }, true},
+		{"Apply", func() error { return s.Apply(ctx, b) }, false},
+		{"Load", func() error {
+			return s.Load(ctx, func(*hub.Node) error { return nil }, func(*hub.Relationship) error { return nil })
+		}, false},
+		{"Ping", func() error { return s.Ping(ctx) }, false},
 		{"Watch", func() error {
 			cs, err := s.Watch(ctx, "")
 			if err == nil {
 				cs.Close()
 			}
 			return err
-		}},
+		}, false},
 	}
 	for _, c := range calls {
+		if c.read && !reads {
+			continue
+		}
 		err := c.call()
 		if err == nil {
 			t.Errorf("%s %s: no error", c.name, what)
@@ -1729,7 +1751,7 @@ func mustFailEveryCall(t *testing.T, ctx context.Context, s hub.Store, what stri
 	}
 }
 
-func testPing(t *testing.T, s hub.Store) {
+func testPing(t *testing.T, s Store) {
 	if err := s.Ping(t.Context()); err != nil {
 		t.Errorf("Ping on an empty store: %v", err)
 	}
@@ -1739,7 +1761,7 @@ func testPing(t *testing.T, s hub.Store) {
 	}
 }
 
-func testCancelledContext(t *testing.T, s hub.Store) {
+func testCancelledContext(t *testing.T, s Store) {
 	mustApply(t, s, source())
 	fresh := func(key string) *hub.Batch {
 		b := batchOf(node(hub.KindOrganisation, key, "Ei tallennettu"))
@@ -1766,14 +1788,14 @@ func testCancelledContext(t *testing.T, s hub.Store) {
 	}
 }
 
-func testClosed(t *testing.T, s hub.Store) {
+func testClosed(t *testing.T, s Store) {
 	mustApply(t, s, source())
 	b := batchOf(node(hub.KindOrganisation, "after-close", "Suljettu"))
 	mustPrepare(t, s, b, t0)
 	if err := s.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
-	mustFailEveryCall(t, t.Context(), s, "after Close", b)
+	mustFailStoreCalls(t, t.Context(), s, "after Close", b)
 	func() {
 		defer func() {
 			if p := recover(); p != nil {
@@ -1786,7 +1808,7 @@ func testClosed(t *testing.T, s hub.Store) {
 	}()
 }
 
-func testConcurrentWritersAndReaders(t *testing.T, s hub.Store) {
+func testConcurrentWritersAndReaders(t *testing.T, s Store) {
 	region := node(hub.KindRegion, "keskus", "Keskus")
 	mustApply(t, s, source(), region)
 	const writers, perWriter, readers = 4, 25, 4
@@ -1878,7 +1900,7 @@ func testConcurrentWritersAndReaders(t *testing.T, s hub.Store) {
 	}
 }
 
-func testLargeBatch(t *testing.T, s hub.Store) {
+func testLargeBatch(t *testing.T, s Store) {
 	const nodes, rels = 2000, 5000
 	src := source()
 	orgs := make([]*hub.Node, nodes-1)
@@ -1931,7 +1953,7 @@ func testLargeBatch(t *testing.T, s hub.Store) {
 
 // ListOptions.Unordered may change the order of a bulk read, never its
 // rows.
-func testUnorderedBulkReads(t *testing.T, s hub.Store) {
+func testUnorderedBulkReads(t *testing.T, s Store) {
 	nodes, rels := richNetwork()
 	mustApply(t, s, nodes, rels)
 	ids := nodeIDs(nodes)

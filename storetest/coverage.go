@@ -15,7 +15,7 @@ import (
 // with the generic ones.
 var coverageTests = []struct {
 	name string
-	fn   func(t *testing.T, s hub.Store)
+	fn   func(t *testing.T, s Store)
 }{
 	{"Coverage answers like the generic coverage matrix on every store", testCoverage},
 }
@@ -63,7 +63,7 @@ func coverageNetwork() (nodes []*hub.Node, rels []*hub.Relationship) {
 	return nodes, rels
 }
 
-func testCoverage(t *testing.T, s hub.Store) {
+func testCoverage(t *testing.T, s Store) {
 	nodes, rels := coverageNetwork()
 	mustApply(t, s, nodes, rels)
 	keyOf, idOf := map[string]string{}, map[string]string{}
@@ -95,7 +95,7 @@ func testCoverage(t *testing.T, s hub.Store) {
 		if err != nil {
 			t.Fatalf("Coverage: %v", err)
 		}
-		generic, err := hub.CoverageGeneric(t.Context(), s, f)
+		generic, err := oracleCoverage(t.Context(), s, f)
 		if err != nil {
 			t.Fatalf("CoverageGeneric: %v", err)
 		}

@@ -12,7 +12,7 @@ import (
 
 var provisionTests = []struct {
 	name string
-	fn   func(t *testing.T, s hub.Store)
+	fn   func(t *testing.T, s Store)
 }{
 	{"Provisions join who provides what to whom alike on every store", testProvisions},
 	{"ProvisionRows and hydrated provisions answer like the generic ones on every store", testProvisionRows},
@@ -22,7 +22,7 @@ var provisionTests = []struct {
 // and assessment (which serves nobody; p itself serves the unemployed);
 // organisation o provides coaching too, without serving anyone; the
 // assessment serves nobody and o nobody, so o's row has no recipient.
-func testProvisions(t *testing.T, s hub.Store) {
+func testProvisions(t *testing.T, s Store) {
 	region := node(hub.KindRegion, "r", "Kainuu")
 	p := node(hub.KindPilot, "p", "Pilotti")
 	p.RegionIDs = []string{region.ID}
@@ -96,7 +96,7 @@ func testProvisions(t *testing.T, s hub.Store) {
 // against hub.ProvisionsGeneric: on a store that computes the rows in
 // the database (a hub.ProvisionPusher) this compares the database's rows
 // with the generic ones, in the same order and with the same ids.
-func testProvisionRows(t *testing.T, s hub.Store) {
+func testProvisionRows(t *testing.T, s Store) {
 	nodes, rels := coverageNetwork()
 	// Ties: providers o2 and o3 and recipients students2 share sort
 	// names with o and students, so the id decides their order.
@@ -164,7 +164,7 @@ func testProvisionRows(t *testing.T, s hub.Store) {
 			if err != nil {
 				t.Fatalf("ProvisionRows: %v", err)
 			}
-			generic, err := hub.ProvisionRowsGeneric(ctx, s, tc.f)
+			generic, err := oracleProvisionRows(ctx, s, tc.f)
 			if err != nil {
 				t.Fatalf("ProvisionRowsGeneric: %v", err)
 			}
@@ -174,7 +174,7 @@ func testProvisionRows(t *testing.T, s hub.Store) {
 			if tc.some && len(generic) == 0 {
 				t.Fatal("the filter selects no rows: nothing compared")
 			}
-			want, err := hub.ProvisionsGeneric(ctx, s, tc.f)
+			want, err := oracleProvisions(ctx, s, tc.f)
 			if err != nil {
 				t.Fatalf("ProvisionsGeneric: %v", err)
 			}

@@ -9,14 +9,14 @@ import (
 
 var reverseTests = []struct {
 	name string
-	fn   func(t *testing.T, s hub.Store)
+	fn   func(t *testing.T, s Store)
 }{
 	{"reverse pages walk every order backwards, row for row", testReversePaging},
 }
 
 // testReversePaging walks each order backwards with Reverse and checks
 // it meets the forward walk's rows in exactly the opposite order.
-func testReversePaging(t *testing.T, s hub.Store) {
+func testReversePaging(t *testing.T, s Store) {
 	var rows []any
 	rows = append(rows, source())
 	var last *hub.Node

@@ -9,12 +9,12 @@ import (
 
 var searchTests = []struct {
 	name string
-	fn   func(t *testing.T, s hub.Store)
+	fn   func(t *testing.T, s Store)
 }{
 	{"Search ranks exact, prefix and contained matches alike on every store", testSearch},
 }
 
-func testSearch(t *testing.T, s hub.Store) {
+func testSearch(t *testing.T, s Store) {
 	region := node(hub.KindRegion, "07", "Päijät-Häme")
 	region.Name.SV = "Päijänne-Tavastland"
 	pilot := node(hub.KindPilot, "pahee", "Päijät-Hämeen OTE")

@@ -1,0 +1,441 @@
+package index
+
+import (
+	"context"
+	"slices"
+	"sync"
+
+	"github.com/otehub/hub"
+)
+
+// Index is the whole network in memory, indexed for every read the API
+// makes: by id, by kind and relationship type, adjacency by direction
+// and type, and each kind in name order. It is safe for concurrent use.
+// Reads return the values it holds, uncopied (hub.Reader's values are
+// read-only); applying a change stores new values instead of changing
+// old ones.
+type Index struct {
+	mu    sync.RWMutex
+	nodes map[string]*hub.Node
+	rels  map[string]*hub.Relationship
+	// out and in index relationships by their from- and to-node; they
+	// hold the values themselves, so that following a node's
+	// relationships needs no lookup per relationship.
+	out map[string][]edge
+	in  map[string][]edge
+	// byKind and byType list node and relationship ids per kind and
+	// type (fixed for an id: both are part of what the id derives from),
+	// so that filters on them do not scan everything.
+	byKind map[hub.Kind][]string
+	byType map[hub.RelationshipType][]string
+
+	// byName caches a kind's nodes in NAME order (sort name, then id),
+	// the default order of every list: a first page then needs no sort
+	// of the whole kind. Readers fill it under nameMu; a change of a node
+	// of the kind drops it.
+	nameMu sync.Mutex
+	byName map[hub.Kind][]*hub.Node
+}
+
+var _ hub.Reader = (*Index)(nil)
+
+// New returns an empty index.
+func New() *Index {
+	return &Index{
+		nodes:  map[string]*hub.Node{},
+		rels:   map[string]*hub.Relationship{},
+		out:    map[string][]edge{},
+		in:     map[string][]edge{},
+		byKind: map[hub.Kind][]string{},
+		byType: map[hub.RelationshipType][]string{},
+		byName: map[hub.Kind][]*hub.Node{},
+	}
+}
+
+// Size returns how many nodes and relationships the index holds.
+func (s *Index) Size() (nodes, relationships int) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.nodes), len(s.rels)
+}
+
+// Apply applies committed changes in order. A row is replaced only by a
+// newer version of it (a higher Version, or any version of a row written
+// before versions existed), so that a change delivered twice, or
+// delivered after a load that already held it, changes nothing. RESET
+// changes are not the index's to apply: the follower reloads instead.
+func (s *Index) Apply(changes ...hub.Change) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range changes {
+		ch := &changes[i]
+		switch {
+		case ch.Op == hub.ChangeUpsert && ch.Node != nil:
+			s.putNode(ch.Node)
+		case ch.Op == hub.ChangeUpsert && ch.Relationship != nil:
+			s.putRelationship(ch.Relationship)
+		case ch.Op == hub.ChangeDelete && ch.Row == hub.RowNode:
+			s.deleteNode(ch.ID)
+		case ch.Op == hub.ChangeDelete && ch.Row == hub.RowRelationship:
+			s.deleteRelationship(ch.ID)
+		}
+	}
+}
+
+// newer reports whether a row at version v replaces one held at version
+// held.
+func newer(v, held int64) bool { return v == 0 || held == 0 || v > held }
+
+func (s *Index) putNode(n *hub.Node) {
+	old, ok := s.nodes[n.ID]
+	if ok && !newer(n.Version, old.Version) {
+		return
+	}
+	if !ok {
+		s.byKind[n.Kind] = append(s.byKind[n.Kind], n.ID)
+	}
+	delete(s.byName, n.Kind)
+	s.nodes[n.ID] = n
+}
+
+func (s *Index) putRelationship(r *hub.Relationship) {
+	old, ok := s.rels[r.ID]
+	if ok && !newer(r.Version, old.Version) {
+		return
+	}
+	if ok {
+		s.unindex(old)
+	} else {
+		s.byType[r.Type] = append(s.byType[r.Type], r.ID)
+	}
+	s.rels[r.ID] = r
+	s.index(r)
+}
+
+func (s *Index) deleteNode(id string) {
+	n, ok := s.nodes[id]
+	if !ok {
+		return
+	}
+	delete(s.nodes, id)
+	delete(s.byName, n.Kind)
+	s.byKind[n.Kind] = slices.DeleteFunc(s.byKind[n.Kind], func(x string) bool { return x == id })
+}
+
+func (s *Index) deleteRelationship(id string) {
+	r, ok := s.rels[id]
+	if !ok {
+		return
+	}
+	delete(s.rels, id)
+	s.unindex(r)
+	s.byType[r.Type] = slices.DeleteFunc(s.byType[r.Type], func(x string) bool { return x == id })
+}
+
+// holds reports whether the index holds the node or relationship id at
+// version v or newer.
+func (s *Index) holds(row, id string, v int64) bool {
+	if row == hub.RowNode {
+		n, ok := s.nodes[id]
+		return ok && n.Version >= v
+	}
+	r, ok := s.rels[id]
+	return ok && r.Version >= v
+}
+
+// edge is an adjacency entry: a relationship and its type's code, so
+// that a type filter is checked in the adjacency list itself, without
+// following a pointer per relationship to its (scattered) value.
+type edge struct {
+	r    *hub.Relationship
+	code typeCode
+}
+
+// typeCode numbers the relationship types (0 for an unknown one).
+type typeCode uint8
+
+// typeSet is a set of type codes.
+type typeSet uint64
+
+var typeCodes = func() map[hub.RelationshipType]typeCode {
+	if len(hub.RelationshipTypes) >= 64 {
+		panic("index: a typeSet holds at most 63 relationship types")
+	}
+	codes := make(map[hub.RelationshipType]typeCode, len(hub.RelationshipTypes))
+	for i, t := range hub.RelationshipTypes {
+		codes[t] = typeCode(i + 1)
+	}
+	return codes
+}()
+
+// typesOf is the set of the types' codes; unknown types are left out, as
+// no relationship has one.
+func typesOf(types []hub.RelationshipType) typeSet {
+	var set typeSet
+	for _, t := range types {
+		if c, ok := typeCodes[t]; ok {
+			set |= 1 << c
+		}
+	}
+	return set
+}
+
+func (s *Index) index(r *hub.Relationship) {
+	e := edge{r, typeCodes[r.Type]}
+	s.out[r.FromID] = append(s.out[r.FromID], e)
+	s.in[r.ToID] = append(s.in[r.ToID], e)
+}
+
+func (s *Index) unindex(r *hub.Relationship) {
+	same := func(x edge) bool { return x.r.ID == r.ID }
+	s.out[r.FromID] = slices.DeleteFunc(s.out[r.FromID], same)
+	s.in[r.ToID] = slices.DeleteFunc(s.in[r.ToID], same)
+}
+
+// countEdges counts the edges whose type is in types (any when all is
+// set), for sizing: it reads only the entries' codes.
+func countEdges(edges []edge, all bool, types typeSet) int {
+	if all {
+		return len(edges)
+	}
+	n := 0
+	for _, e := range edges {
+		if types&(1<<e.code) != 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// appendEdges appends the relationships of edges whose type is in types
+// (any type when all is set) and for which keep holds (when it is set).
+func appendEdges(out []*hub.Relationship, edges []edge, all bool, types typeSet, keep func(*hub.Relationship) bool) []*hub.Relationship {
+	for _, e := range edges {
+		if (all || types&(1<<e.code) != 0) && (keep == nil || keep(e.r)) {
+			out = append(out, e.r)
+		}
+	}
+	return out
+}
+
+// begin checks the context before a read.
+func (s *Index) begin(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return hub.Wrap(hub.EUNAVAILABLE, err, "request cancelled or timed out")
+	}
+	return nil
+}
+
+// NodesByID implements hub.Reader.
+func (s *Index) NodesByID(ctx context.Context, ids []string) ([]*hub.Node, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err := s.begin(ctx); err != nil {
+		return nil, err
+	}
+	out := make([]*hub.Node, len(ids))
+	for i, id := range ids {
+		out[i] = s.nodes[id]
+	}
+	return out, nil
+}
+
+// FindNodes implements hub.Reader.
+func (s *Index) FindNodes(ctx context.Context, f hub.NodeFilter, opts hub.ListOptions) ([]*hub.Node, bool, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err := s.begin(ctx); err != nil {
+		return nil, false, err
+	}
+	if page, hasNext, ok := s.firstPageByName(&f, opts); ok {
+		return page, hasNext, nil
+	}
+	page, hasNext := hub.PageNodes(s.matchNodes(&f), opts)
+	return page, hasNext, nil
+}
+
+// firstPageByName answers the first page (or all rows) of one kind in
+// NAME order from the byName cache, which holds the reference order of
+// hub.PageNodes; ok is false for any other request.
+func (s *Index) firstPageByName(f *hub.NodeFilter, opts hub.ListOptions) (page []*hub.Node, hasNext, ok bool) {
+	byName := []hub.Order{{Field: hub.OrderByName}}
+	if len(f.Kinds) != 1 || !f.KindsOnly() || opts.After != nil || opts.Reverse || !slices.Equal(opts.OrderBy, byName) {
+		return nil, false, false
+	}
+	s.nameMu.Lock()
+	sorted, cached := s.byName[f.Kinds[0]]
+	if !cached {
+		// The reference order, computed once for the kind.
+		sorted, _ = hub.PageNodes(s.matchNodes(f), hub.ListOptions{OrderBy: byName, First: hub.Unlimited})
+		s.byName[f.Kinds[0]] = sorted
+	}
+	s.nameMu.Unlock()
+	n := len(sorted)
+	if opts.First != hub.Unlimited {
+		n = min(opts.First, n)
+	}
+	return slices.Clone(sorted[:n]), len(sorted) > n, true
+}
+
+// CountNodes implements hub.Reader.
+func (s *Index) CountNodes(ctx context.Context, f hub.NodeFilter) (int, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err := s.begin(ctx); err != nil {
+		return 0, err
+	}
+	return len(s.matchNodes(&f)), nil
+}
+
+func (s *Index) matchNodes(f *hub.NodeFilter) []*hub.Node {
+	var out []*hub.Node
+	if len(f.IDs) > 0 {
+		// Look the ids up instead of scanning; the rest of the filter is
+		// checked per node without the (long) id list.
+		rest := *f
+		rest.IDs = nil
+		match := rest.Matcher()
+		seen := make(map[string]bool, len(f.IDs))
+		for _, id := range f.IDs {
+			if n, ok := s.nodes[id]; ok && !seen[id] && match(n) {
+				seen[id] = true
+				out = append(out, n)
+			}
+		}
+		return out
+	}
+	match := f.Matcher()
+	if len(f.Kinds) > 0 {
+		for _, k := range slices.Compact(slices.Sorted(slices.Values(f.Kinds))) {
+			for _, id := range s.byKind[k] {
+				if n := s.nodes[id]; match(n) {
+					out = append(out, n)
+				}
+			}
+		}
+		return out
+	}
+	for _, n := range s.nodes {
+		if match(n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// RelationshipsByID implements hub.Reader.
+func (s *Index) RelationshipsByID(ctx context.Context, ids []string) ([]*hub.Relationship, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err := s.begin(ctx); err != nil {
+		return nil, err
+	}
+	out := make([]*hub.Relationship, len(ids))
+	for i, id := range ids {
+		out[i] = s.rels[id]
+	}
+	return out, nil
+}
+
+// FindRelationships implements hub.Reader.
+func (s *Index) FindRelationships(ctx context.Context, f hub.RelationshipFilter, opts hub.ListOptions) ([]*hub.Relationship, bool, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err := s.begin(ctx); err != nil {
+		return nil, false, err
+	}
+	page, hasNext := hub.PageRelationships(s.matchRelationships(&f), opts)
+	return page, hasNext, nil
+}
+
+// CountRelationships implements hub.Reader.
+func (s *Index) CountRelationships(ctx context.Context, f hub.RelationshipFilter) (int, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err := s.begin(ctx); err != nil {
+		return 0, err
+	}
+	return len(s.matchRelationships(&f)), nil
+}
+
+// matchRelationships uses the adjacency indexes when the filter names
+// nodes, so that per-node lookups do not scan every relationship.
+func (s *Index) matchRelationships(f *hub.RelationshipFilter) []*hub.Relationship {
+	uniq := func(ids []string) []string { return slices.Compact(slices.Sorted(slices.Values(ids))) }
+	// Candidates come without repeats, so no set is needed to drop them:
+	// input lists are deduplicated, and a relationship between two of
+	// the named nodes is taken from its from-end only.
+	var candidates []*hub.Relationship
+	rest := *f
+	// A type filter on an adjacency path is checked on the entries' codes.
+	anyType, types := len(f.Types) == 0, typesOf(f.Types)
+	switch {
+	case len(f.IDs) > 0:
+		for _, id := range uniq(f.IDs) {
+			if r, ok := s.rels[id]; ok {
+				candidates = append(candidates, r)
+			}
+		}
+		rest.IDs = nil
+	case len(f.NodeIDs) > 0:
+		nodes := uniq(f.NodeIDs)
+		named := make(map[string]bool, len(nodes))
+		size := 0
+		for _, id := range nodes {
+			named[id] = true
+			size += countEdges(s.out[id], anyType, types) + countEdges(s.in[id], anyType, types)
+		}
+		candidates = make([]*hub.Relationship, 0, size)
+		var notNamed func(*hub.Relationship) bool
+		if f.Direction != hub.In {
+			notNamed = func(r *hub.Relationship) bool { return !named[r.FromID] }
+		}
+		for _, id := range nodes {
+			if f.Direction != hub.In {
+				candidates = appendEdges(candidates, s.out[id], anyType, types, nil)
+			}
+			if f.Direction != hub.Out {
+				candidates = appendEdges(candidates, s.in[id], anyType, types, notNamed)
+			}
+		}
+		// Every candidate touches a named node in the asked direction
+		// and has one of the types.
+		rest.NodeIDs, rest.Direction, rest.Types = nil, "", nil
+	case len(f.FromIDs) > 0:
+		for _, id := range uniq(f.FromIDs) {
+			candidates = appendEdges(candidates, s.out[id], anyType, types, nil)
+		}
+		rest.FromIDs, rest.Types = nil, nil
+	case len(f.ToIDs) > 0:
+		for _, id := range uniq(f.ToIDs) {
+			candidates = appendEdges(candidates, s.in[id], anyType, types, nil)
+		}
+		rest.ToIDs, rest.Types = nil, nil
+	case len(f.Types) > 0:
+		for _, t := range slices.Compact(slices.Sorted(slices.Values(f.Types))) {
+			for _, id := range s.byType[t] {
+				candidates = append(candidates, s.rels[id])
+			}
+		}
+		rest.Types = nil
+	default:
+		match := f.Matcher()
+		out := make([]*hub.Relationship, 0, len(s.rels))
+		for _, r := range s.rels {
+			if match(r) {
+				out = append(out, r)
+			}
+		}
+		return out
+	}
+	// The candidates' own condition is met; the rest of the filter is
+	// checked per relationship without its (possibly long) list.
+	match := rest.Matcher()
+	out := candidates[:0]
+	for _, r := range candidates {
+		if match(r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
