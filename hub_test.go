@@ -12,6 +12,7 @@ import (
 
 	"github.com/otehub/hub"
 	"github.com/otehub/hub/embedded"
+	"github.com/otehub/hub/storetest"
 )
 
 // mustCode fails unless err carries code and a message containing every
@@ -370,7 +371,7 @@ func TestPeriodStatusOn(t *testing.T) {
 // prepareFixture is the store state the Prepare tests read: a source
 // document, a region, a pilot with a PART_OF parent, and an organisation.
 type prepareFixture struct {
-	store                                hub.Store
+	store                                hub.Network
 	src, region, pilot, programme, other *hub.Node
 }
 
@@ -385,11 +386,12 @@ var srcID = hub.NodeID(hub.KindSourceDocument, "src")
 func cite(id string) []hub.Citation { return []hub.Citation{{SourceID: id}} }
 
 func newPrepareFixture(t *testing.T) *prepareFixture {
-	s, err := embedded.Open(t.TempDir())
+	es, err := embedded.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { s.Close() })
+	t.Cleanup(func() { es.Close() })
+	s := storetest.Follow(t, es)
 	f := &prepareFixture{store: s}
 	f.src = &hub.Node{Kind: hub.KindSourceDocument, Key: "src", Type: "WEB_PAGE", Name: hub.LocalizedText{FI: "Lähde"}, Document: &hub.Document{}}
 	f.region = &hub.Node{Kind: hub.KindRegion, Key: "uusimaa", Type: "REGION", Code: "01", Name: hub.LocalizedText{FI: "Uusimaa"}, Sources: cite(srcID)}

@@ -231,7 +231,7 @@ func date(s string) (*time.Time, error) {
 // SeedIfEmpty loads the dataset into s when s holds no nodes, and reports
 // whether it did. Ids are derived from keys, so seeding twice would
 // upsert the same rows rather than duplicate them.
-func SeedIfEmpty(ctx context.Context, s hub.Store) (bool, error) {
+func SeedIfEmpty(ctx context.Context, s hub.Network) (bool, error) {
 	n, err := s.CountNodes(ctx, hub.NodeFilter{})
 	if err != nil || n > 0 {
 		return false, err
@@ -240,7 +240,7 @@ func SeedIfEmpty(ctx context.Context, s hub.Store) (bool, error) {
 }
 
 // Seed validates the dataset against s and writes it in one batch.
-func Seed(ctx context.Context, s hub.Store) error {
+func Seed(ctx context.Context, s hub.Network) error {
 	b, err := Batch()
 	if err != nil {
 		return err

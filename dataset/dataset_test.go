@@ -7,7 +7,7 @@ import (
 
 	"github.com/otehub/hub"
 	"github.com/otehub/hub/dataset"
-	"github.com/otehub/hub/embedded"
+	"github.com/otehub/hub/storetest"
 )
 
 // The dataset's integrity: it parses strictly, passes the domain's
@@ -18,11 +18,7 @@ func TestDatasetIntegrity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, err := embedded.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store := storetest.Embedded(t)
 	if err := hub.Prepare(context.Background(), store, b, time.Now()); err != nil {
 		t.Fatalf("dataset does not validate: %v", err)
 	}
@@ -105,11 +101,7 @@ func TestDatasetIntegrity(t *testing.T) {
 
 func TestSeedIfEmptyIsIdempotent(t *testing.T) {
 	ctx := context.Background()
-	store, err := embedded.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store := storetest.Embedded(t)
 	seeded, err := dataset.SeedIfEmpty(ctx, store)
 	if err != nil || !seeded {
 		t.Fatalf("first seed: seeded=%v err=%v", seeded, err)

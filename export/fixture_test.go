@@ -8,7 +8,7 @@ import (
 
 	"github.com/otehub/hub"
 	"github.com/otehub/hub/dataset"
-	"github.com/otehub/hub/embedded"
+	"github.com/otehub/hub/storetest"
 )
 
 // The small network of the tests: names with ä, ö, &, quotes and angle
@@ -136,11 +136,7 @@ type ote struct {
 func mustLoadDataset(tb testing.TB) *ote {
 	tb.Helper()
 	ctx := context.Background()
-	s, err := embedded.Open(tb.TempDir())
-	if err != nil {
-		tb.Fatalf("open store: %v", err)
-	}
-	tb.Cleanup(func() { s.Close() })
+	s := storetest.Embedded(tb)
 	if err := dataset.Seed(ctx, s); err != nil {
 		tb.Fatalf("seed: %v", err)
 	}

@@ -155,13 +155,15 @@ func (l *Live) setFresh() {
 	l.status.Stale, l.status.Since, l.status.Reason = false, time.Time{}, ""
 }
 
-// run loads and follows until ctx ends.
+// run loads and follows until ctx ends. Every time the feed opens, the
+// network is loaded in full: after a broken feed the database may be
+// another one (restored from a backup, or restarted without its data),
+// which no resume token can tell, and a load of the whole network takes
+// seconds. The previous index serves until the new one is complete.
 func (l *Live) run(ctx context.Context) {
 	defer close(l.done)
 	var (
-		feed     hub.ChangeStream
-		token    string
-		mustLoad = true
+		feed hub.ChangeStream
 		// pending holds the changes of a write until its last one.
 		pending []hub.Change
 	)
@@ -182,20 +184,11 @@ func (l *Live) run(ctx context.Context) {
 		if feed == nil {
 			pending = nil
 			var err error
-			if mustLoad {
-				// The feed opens before the load, so that no change
-				// committed during the load is missed; replays of rows
-				// the load already read change nothing.
-				if feed, err = l.store.Watch(ctx, ""); err == nil {
-					err = l.reload(ctx)
-				}
-				if err == nil {
-					mustLoad, token = false, ""
-				}
-			} else if feed, err = l.store.Watch(ctx, token); hub.ErrorCode(err) == hub.EINVALID {
-				l.log.Warn("change feed cannot resume; loading the network again", "error", hub.ErrorMessage(err))
-				mustLoad = true
-				continue
+			// The feed opens before the load, so that no change committed
+			// during the load is missed; replays of rows the load already
+			// read change nothing.
+			if feed, err = l.store.Watch(ctx, ""); err == nil {
+				err = l.reload(ctx)
 			}
 			if err != nil {
 				if feed != nil {
@@ -220,14 +213,6 @@ func (l *Live) run(ctx context.Context) {
 			if ctx.Err() != nil {
 				return
 			}
-			// Without a token there is no point to resume from: changes
-			// since the load could be missed, so load again.
-			if hub.ErrorCode(err) == hub.EINVALID || token == "" {
-				if hub.ErrorCode(err) == hub.EINVALID {
-					l.log.Warn("change feed lost its place; loading the network again", "error", hub.ErrorMessage(err))
-				}
-				mustLoad = true
-			}
 			l.feedFailed(err)
 			if !pause() {
 				return
@@ -237,14 +222,14 @@ func (l *Live) run(ctx context.Context) {
 		if ch.Op == hub.ChangeReset {
 			l.log.Warn("the database was dropped or replaced; loading the network again")
 			feed.Close()
-			feed, mustLoad, pending = nil, true, nil
+			feed, pending = nil, nil
 			continue
 		}
 		if pending = append(pending, ch); !ch.Last {
 			continue
 		}
 		l.cur.Load().Apply(pending...)
-		pending, token = pending[:0], ch.Token
+		pending = pending[:0]
 		l.mu.Lock()
 		l.status.LastChange, l.status.AppliedAt = ch.At, time.Now()
 		l.notify()
@@ -254,9 +239,13 @@ func (l *Live) run(ctx context.Context) {
 
 func (l *Live) feedFailed(err error) {
 	l.mu.Lock()
-	was := l.status.Stale
+	was, loaded := l.status.Stale, l.status.Loaded
 	l.mu.Unlock()
-	if !was {
+	switch {
+	case was:
+	case !loaded:
+		l.log.Warn("the network cannot be loaded yet; retrying", "error", hub.ErrorMessage(err))
+	default:
 		l.log.Error("change feed broken; serving the network as last known", "error", hub.ErrorMessage(err))
 	}
 	l.setStale(hub.ErrorMessage(err))
@@ -279,8 +268,15 @@ func (l *Live) reload(ctx context.Context) error {
 	nodes, rels := idx.Size()
 	if old := l.cur.Load(); old != nil && nodes == 0 {
 		if n, _ := old.Size(); n > 0 {
+			err := hub.Errorf(hub.EUNAVAILABLE, "the store is empty while the hub holds %d nodes", n)
+			l.mu.Lock()
+			told := l.status.Reason == err.Message
+			l.mu.Unlock()
+			if told {
+				return err
+			}
 			l.log.Error("the store is empty while this hub holds a network: refusing to serve an empty network; check the database (restarted without its data?)", "held_nodes", n)
-			return hub.Errorf(hub.EUNAVAILABLE, "the store is empty while the hub holds %d nodes", n)
+			return err
 		}
 	}
 	took := time.Since(start)

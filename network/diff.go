@@ -45,7 +45,7 @@ type EdgeChange struct{ Before, After *hub.Relationship }
 //
 // Errors: EINVALID when to is before from or opt.AsOf is set, and those
 // of Load. Time and space those of two Loads plus O(V+E).
-func Diff(ctx context.Context, s hub.Store, opt LoadOptions, from, to time.Time) (*Delta, error) {
+func Diff(ctx context.Context, s hub.Reader, opt LoadOptions, from, to time.Time) (*Delta, error) {
 	if opt.AsOf != nil {
 		return nil, hub.Errorf(hub.EINVALID, "a diff sets the date of each subgraph itself: leave asOf empty")
 	}

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/otehub/hub"
-	"github.com/otehub/hub/embedded"
+	"github.com/otehub/hub/storetest"
 	"github.com/otehub/hub/network"
 )
 
@@ -177,13 +177,9 @@ func (f *fixture) link(t hub.RelationshipType, from, to string, p *hub.Period) s
 
 // MustStore opens an embedded store in a temporary directory holding the
 // fixture.
-func MustStore(tb testing.TB, f *fixture) *embedded.Store {
+func MustStore(tb testing.TB, f *fixture) storetest.Store {
 	tb.Helper()
-	s, err := embedded.Open(tb.TempDir())
-	if err != nil {
-		tb.Fatalf("Open: %v", err)
-	}
-	tb.Cleanup(func() { s.Close() })
+	s := storetest.Embedded(tb)
 	b := &hub.Batch{Nodes: append([]*hub.Node{{
 		Kind: hub.KindSourceDocument, Key: "source", Type: "WEB_PAGE",
 		Name: hub.LocalizedText{FI: "Lähde"}, Document: &hub.Document{URL: "https://example.org"},
@@ -200,7 +196,7 @@ func MustStore(tb testing.TB, f *fixture) *embedded.Store {
 
 // countingStore counts the store calls Load makes.
 type countingStore struct {
-	hub.Store
+	hub.Reader
 	mu                             sync.Mutex
 	findRels, nodesByID, findNodes int
 	frontier                       []int // NodeIDs per FindRelationships
@@ -214,21 +210,21 @@ func (c *countingStore) FindRelationships(ctx context.Context, f hub.Relationshi
 	if len(f.NodeIDs) == 0 {
 		return nil, false, errors.New("FindRelationships without node ids would scan the whole store")
 	}
-	return c.Store.FindRelationships(ctx, f, o)
+	return c.Reader.FindRelationships(ctx, f, o)
 }
 
 func (c *countingStore) NodesByID(ctx context.Context, ids []string) ([]*hub.Node, error) {
 	c.mu.Lock()
 	c.nodesByID++
 	c.mu.Unlock()
-	return c.Store.NodesByID(ctx, ids)
+	return c.Reader.NodesByID(ctx, ids)
 }
 
 func (c *countingStore) FindNodes(ctx context.Context, f hub.NodeFilter, o hub.ListOptions) ([]*hub.Node, bool, error) {
 	c.mu.Lock()
 	c.findNodes++
 	c.mu.Unlock()
-	return c.Store.FindNodes(ctx, f, o)
+	return c.Reader.FindNodes(ctx, f, o)
 }
 
 func nodeIDs(g *network.Graph) []string {

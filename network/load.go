@@ -102,7 +102,7 @@ func filterIsZero(f *hub.NodeFilter) bool {
 //
 // Time O(d · store round trip + (V+E)·log(V+E)) for the V nodes and E
 // relationships read; space O(V+E).
-func Load(ctx context.Context, s hub.Store, opt LoadOptions) (*Graph, error) {
+func Load(ctx context.Context, s hub.Reader, opt LoadOptions) (*Graph, error) {
 	if err := opt.check(); err != nil {
 		return nil, err
 	}

@@ -23,7 +23,7 @@ type loadIDs struct {
 //
 // with dates: P2 runs 2021–2022, B's funding of P2 is 2020 only, A's
 // referral to B ends 2020-12-31, D ends 2020-12-31.
-func loadFixture(t *testing.T) (hub.Store, loadIDs) {
+func loadFixture(t *testing.T) (hub.Reader, loadIDs) {
 	f := &fixture{}
 	var x loadIDs
 	x.p1 = f.node(hub.KindPilot, "p1", nil)
@@ -199,7 +199,7 @@ func TestLoadQueriesOncePerLevel(t *testing.T) {
 		{4, 5, 5},
 		{6, 5, 5},
 	} {
-		cs := &countingStore{Store: s}
+		cs := &countingStore{Reader: s}
 		g, err := network.Load(ctx, cs, network.LoadOptions{Center: []string{x.p1}, Depth: c.depth})
 		if err != nil {
 			t.Fatal(err)
@@ -213,7 +213,7 @@ func TestLoadQueriesOncePerLevel(t *testing.T) {
 		}
 	}
 	// Without centers: hub.Select's one FindNodes, then the same.
-	cs := &countingStore{Store: s}
+	cs := &countingStore{Reader: s}
 	if _, err := network.Load(ctx, cs, network.LoadOptions{}); err != nil {
 		t.Fatal(err)
 	}

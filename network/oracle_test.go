@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/otehub/hub/dataset"
-	"github.com/otehub/hub/embedded"
+	"github.com/otehub/hub/storetest"
 	"github.com/otehub/hub/network"
 )
 
@@ -360,11 +360,7 @@ func oracleCheck(t *testing.T, py, name string, g *network.Graph, pairSeed uint6
 func TestOracleOTEDataset(t *testing.T) {
 	py := oraclePython(t)
 	ctx := context.Background()
-	s, err := embedded.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := storetest.Embedded(t)
 	if err := dataset.Seed(ctx, s); err != nil {
 		t.Fatal(err)
 	}

@@ -22,8 +22,8 @@ import (
 	"github.com/rs/cors"
 
 	"github.com/otehub/hub"
-	"github.com/otehub/hub/embedded"
 	"github.com/otehub/hub/graph"
+	"github.com/otehub/hub/index"
 	"github.com/otehub/hub/web"
 )
 
@@ -102,7 +102,10 @@ type Main struct {
 	// LogOutput is where logs go (stderr by default; tests may redirect).
 	LogOutput io.Writer
 
+	// Store keeps the truth; Network is the index that follows it and
+	// answers every read.
 	Store    hub.Store
+	Network  *index.Live
 	server   *http.Server
 	listener net.Listener
 	served   chan error
@@ -225,21 +228,8 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.Logger = slog.New(slog.NewTextHandler(m.LogOutput, &slog.HandlerOptions{Level: level}))
 
-	if m.Config.MongoURI != "" {
-		if err := m.openMongo(); err != nil {
-			return err
-		}
-	} else {
-		store, err := embedded.Open(m.Config.DataDir)
-		if err != nil {
-			return err
-		}
-		m.Store = store
-		m.Logger.Info("embedded store open", "dir", m.Config.DataDir)
-		if err := m.seed(ctx); err != nil {
-			return err
-		}
-		m.ready.Store(true)
+	if err := m.openStore(ctx); err != nil {
+		return err
 	}
 
 	h, err := m.handler()
@@ -278,7 +268,7 @@ func (m *Main) handler() (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	api := graph.NewHandler(graph.Options{Store: m.Store, Logger: m.Logger, Timeout: m.Config.RequestTimeout})
+	api := graph.NewHandler(graph.Options{Network: m.Network, Logger: m.Logger, Timeout: m.Config.RequestTimeout})
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", http.MaxBytesHandler(api, maxBodyBytes))
 	mux.Handle("GET /examples.json", examples)
@@ -288,7 +278,7 @@ func (m *Main) handler() (http.Handler, error) {
 	})
 	mux.HandleFunc("GET /readyz", m.readyz)
 	mux.Handle("GET /{$}", playground)
-	mux.Handle("GET /export/{file}", graph.PreferredLanguage(web.Exports(m.Store, m.Logger)))
+	mux.Handle("GET /export/{file}", graph.PreferredLanguage(web.Exports(m.Network, m.Logger)))
 	pages := web.Pages()
 	for _, p := range []string{"GET /map", "GET /dashboard", "GET /assets/"} {
 		mux.Handle(p, pages)
@@ -331,6 +321,10 @@ func (m *Main) Close() error {
 			errs = append(errs, err)
 		}
 		m.server = nil
+	}
+	if m.Network != nil {
+		errs = append(errs, m.Network.Close())
+		m.Network = nil
 	}
 	if m.Store != nil {
 		errs = append(errs, m.Store.Close())

@@ -9,13 +9,35 @@ import (
 
 	"github.com/otehub/hub"
 	"github.com/otehub/hub/dataset"
+	"github.com/otehub/hub/embedded"
+	"github.com/otehub/hub/index"
 	"github.com/otehub/hub/mongodb"
 )
 
-// openMongo creates the MongoDB store and initialises it in the
-// background: the hub serves (and /readyz says not ready, GraphQL says
-// STORE_UNAVAILABLE) until MongoDB answers, retrying with backoff.
-func (m *Main) openMongo() error {
+// openStore opens the configured store and starts the index that
+// follows it. The embedded store is loaded before Run returns; MongoDB
+// is initialised and loaded in the background, since it may be down at
+// start: until the index is loaded /readyz says not ready and GraphQL
+// answers STORE_UNAVAILABLE, retrying with backoff.
+func (m *Main) openStore(ctx context.Context) error {
+	opts := index.Options{Logger: m.Logger}
+	if m.Config.MongoURI == "" {
+		store, err := embedded.Open(m.Config.DataDir)
+		if err != nil {
+			return err
+		}
+		m.Store = store
+		m.Logger.Info("embedded store open", "dir", m.Config.DataDir)
+		m.Network = index.Follow(store, opts)
+		if err := m.Network.WaitLoaded(ctx); err != nil {
+			return err
+		}
+		if err := m.seed(ctx); err != nil {
+			return err
+		}
+		m.ready.Store(true)
+		return nil
+	}
 	store, err := mongodb.Open(mongodb.Options{
 		URI:              m.Config.MongoURI,
 		Database:         m.Config.MongoDatabase,
@@ -27,12 +49,13 @@ func (m *Main) openMongo() error {
 		return err
 	}
 	m.Store = store
-	ctx, cancel := context.WithCancel(context.Background())
+	m.Network = index.Follow(store, opts)
+	ictx, cancel := context.WithCancel(context.Background())
 	m.stopInit = cancel
 	m.initDone = make(chan struct{})
 	go func() {
 		defer close(m.initDone)
-		m.initMongo(ctx, store)
+		m.initMongo(ictx, store)
 	}()
 	return nil
 }
@@ -43,10 +66,17 @@ const (
 	maxRetry   = 30 * time.Second
 )
 
+// initMongo creates the indexes, waits for the network to load and
+// seeds an empty database, retrying until it succeeds or ctx ends.
 func (m *Main) initMongo(ctx context.Context, store *mongodb.Store) {
 	wait := firstRetry
 	for attempt := 1; ; attempt++ {
 		err := store.Init(ctx)
+		if err == nil {
+			lctx, cancel := context.WithTimeout(ctx, wait)
+			err = m.Network.WaitLoaded(lctx)
+			cancel()
+		}
 		if err == nil {
 			err = m.seed(ctx)
 		}
@@ -59,7 +89,7 @@ func (m *Main) initMongo(ctx context.Context, store *mongodb.Store) {
 			return
 		}
 		m.Logger.Warn("MongoDB is not reachable yet; the hub answers STORE_UNAVAILABLE until it is",
-			"attempt", attempt, "retry_in", wait.String(), "err", err)
+			"attempt", attempt, "retry_in", wait.String(), "err", hub.ErrorMessage(err))
 		select {
 		case <-ctx.Done():
 			return
@@ -74,7 +104,7 @@ func (m *Main) seed(ctx context.Context) error {
 	if !m.Config.Seed {
 		return nil
 	}
-	seeded, err := dataset.SeedIfEmpty(ctx, m.Store)
+	seeded, err := dataset.SeedIfEmpty(ctx, m.Network)
 	if err != nil {
 		return fmt.Errorf("seed the %s dataset: %w", dataset.Name, err)
 	}
@@ -84,21 +114,69 @@ func (m *Main) seed(ctx context.Context) error {
 	return nil
 }
 
-// readyz reports whether the hub can serve: the store is initialised and
-// answers a ping now. Load balancers route by it; /healthz is liveness.
+// readiness is the body of /readyz.
+type readiness struct {
+	Status string `json:"status"`
+	Reason string `json:"reason,omitempty"`
+	Index  struct {
+		Loaded        bool       `json:"loaded"`
+		Nodes         int        `json:"nodes"`
+		Relationships int        `json:"relationships"`
+		LoadedAt      *time.Time `json:"loadedAt,omitempty"`
+		LoadSeconds   float64    `json:"loadSeconds"`
+	} `json:"index"`
+	Store struct {
+		Reachable bool   `json:"reachable"`
+		Error     string `json:"error,omitempty"`
+	} `json:"store"`
+	Feed struct {
+		Stale      bool       `json:"stale"`
+		Since      *time.Time `json:"staleSince,omitempty"`
+		Reason     string     `json:"reason,omitempty"`
+		LastChange *time.Time `json:"lastChange,omitempty"`
+		// LagSeconds is how long after its commit the newest change was
+		// applied to this instance's index.
+		LagSeconds float64 `json:"lagSeconds"`
+	} `json:"feed"`
+}
+
+// readyz reports whether the hub can serve: 200 once the index is
+// loaded (and an empty store seeded), whether or not the store answers
+// now, since reads are served from the index; the body says how fresh
+// it is. Load balancers route by it; /healthz is liveness.
 func (m *Main) readyz(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "application/json")
-	status := map[string]string{"status": "ready"}
-	code := http.StatusOK
-	if !m.ready.Load() {
-		status, code = map[string]string{"status": "not ready", "reason": "store is starting"}, http.StatusServiceUnavailable
-	} else {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		if err := m.Store.Ping(ctx); err != nil {
-			status, code = map[string]string{"status": "not ready", "reason": hub.ErrorMessage(err)}, http.StatusServiceUnavailable
-		}
+	var body readiness
+	st := m.Network.Status()
+	body.Index.Loaded, body.Index.Nodes, body.Index.Relationships = st.Loaded, st.Nodes, st.Relationships
+	if st.Loaded {
+		body.Index.LoadedAt, body.Index.LoadSeconds = &st.LoadedAt, st.LoadDuration.Seconds()
 	}
+	body.Feed.Stale, body.Feed.Reason = st.Stale, st.Reason
+	if st.Stale {
+		body.Feed.Since = &st.Since
+	}
+	if !st.LastChange.IsZero() {
+		body.Feed.LastChange, body.Feed.LagSeconds = &st.LastChange, max(0, st.AppliedAt.Sub(st.LastChange).Seconds())
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := m.Store.Ping(ctx); err != nil {
+		body.Store.Error = hub.ErrorMessage(err)
+	} else {
+		body.Store.Reachable = true
+	}
+	code := http.StatusOK
+	body.Status = "ready"
+	switch {
+	case !st.Loaded:
+		code, body.Status, body.Reason = http.StatusServiceUnavailable, "not ready", "the network is loading"
+		if st.Reason != "" {
+			body.Reason += ": " + st.Reason
+		}
+	case !m.ready.Load():
+		code, body.Status, body.Reason = http.StatusServiceUnavailable, "not ready", "the store is starting"
+	}
+	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)
-	json.NewEncoder(w).Encode(status)
+	json.NewEncoder(w).Encode(body)
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/otehub/hub"
+	"github.com/otehub/hub/embedded"
 	"github.com/otehub/hub/index"
 )
 
@@ -51,4 +52,17 @@ func (f followed) Ping(ctx context.Context) error { return f.store.Ping(ctx) }
 func (f followed) Close() error {
 	f.Live.Close()
 	return f.store.Close()
+}
+
+// Embedded returns an empty embedded store in a temporary directory,
+// behind a live index, closed when the test ends.
+func Embedded(tb testing.TB) Store {
+	tb.Helper()
+	s, err := embedded.Open(tb.TempDir())
+	if err != nil {
+		tb.Fatalf("open the embedded store: %v", err)
+	}
+	f := Follow(tb, s)
+	tb.Cleanup(func() { f.Close() })
+	return f
 }

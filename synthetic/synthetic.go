@@ -136,7 +136,7 @@ func Generate(cfg Config) *hub.Batch {
 // before any relationship, so that each chunk is validated against the
 // rows already written. It prepares b's rows in place. Source documents
 // and regions are written first whatever their place in b.
-func Load(ctx context.Context, s hub.Store, b *hub.Batch) error {
+func Load(ctx context.Context, s hub.Network, b *hub.Batch) error {
 	// Citations and region lists must find their targets in the chunk or
 	// in the store: order those targets first.
 	rank := func(n *hub.Node) int {

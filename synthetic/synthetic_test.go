@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/otehub/hub"
-	"github.com/otehub/hub/embedded"
+	"github.com/otehub/hub/storetest"
 	"github.com/otehub/hub/synthetic"
 )
 
@@ -60,19 +60,11 @@ func MustMarshal(tb testing.TB, b *hub.Batch) []byte {
 	return out
 }
 
-// MustOpen opens an empty embedded store that is closed when the test ends.
-func MustOpen(tb testing.TB) *embedded.Store {
+// MustOpen opens an empty embedded store behind a live index, closed
+// when the test ends.
+func MustOpen(tb testing.TB) storetest.Store {
 	tb.Helper()
-	s, err := embedded.Open(tb.TempDir())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		if err := s.Close(); err != nil {
-			tb.Error(err)
-		}
-	})
-	return s
+	return storetest.Embedded(tb)
 }
 
 func TestGenerateIsDeterministic(t *testing.T) {
@@ -336,7 +328,7 @@ func TestTheBatchPassesPrepare(t *testing.T) {
 }
 
 // MustHold checks that s holds exactly the network of cfg.
-func MustHold(tb testing.TB, s hub.Store, cfg synthetic.Config) {
+func MustHold(tb testing.TB, s hub.Reader, cfg synthetic.Config) {
 	tb.Helper()
 	ctx := context.Background()
 	nodes, err := s.CountNodes(ctx, hub.NodeFilter{})

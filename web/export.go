@@ -32,7 +32,7 @@ import (
 //	limit=<1..5000>    node limit (default 500); a cut is reported as truncated
 //	metrics=degree,betweenness,closeness,eigenvector,community
 //	lang=fi|sv|en      label language (else Accept-Language, else Finnish)
-func Exports(store hub.Store, logger *slog.Logger) http.Handler {
+func Exports(store hub.Reader, logger *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		format := strings.TrimPrefix(r.PathValue("file"), "network.")
 		if export.ContentType(format) == "" {
@@ -235,7 +235,7 @@ func computeMetrics(g *network.Graph, names []string) (map[string]map[string]flo
 
 // documents loads the source documents the subgraph cites, for
 // provenance titles.
-func documents(ctx context.Context, s hub.Store, g *network.Graph) (map[string]*hub.Node, error) {
+func documents(ctx context.Context, s hub.Reader, g *network.Graph) (map[string]*hub.Node, error) {
 	seen := map[string]bool{}
 	var ids []string
 	add := func(cs []hub.Citation) {
