@@ -191,20 +191,33 @@ func GroupBy(ctx context.Context, s Reader, spec *GroupSpec) ([]Group, error) {
 	if err != nil {
 		return nil, err
 	}
-	return finishGroups(aggregateRows(rows, spec.Measure != MeasureNone), spec), nil
+	return finishGroups(aggregateRows(rows, spec.Measure), spec), nil
 }
 
 // groupRow is one fact: its values per key (several for multi-valued
-// fields) and its measure.
+// fields) and its measure, in the measure's integer unit (cents for
+// AMOUNT), so that sums are exact; measured says the row has one (a
+// FUNDS relationship without an amount has none).
 type groupRow struct {
-	values  [][]string
-	measure float64
+	values   [][]string
+	measure  int64
+	measured bool
 }
 
-func aggregateRows(rows []groupRow, measured bool) []Group {
+// measureScale is how many integer units of a measure make one unit of
+// its answer: amounts are summed in cents and answered in euros.
+func measureScale(m Measure) float64 {
+	if m == MeasureAmount {
+		return 100
+	}
+	return 1
+}
+
+func aggregateRows(rows []groupRow, measure Measure) []Group {
 	type acc struct {
-		g   Group
-		sum float64
+		g             Group
+		sum, min, max int64
+		n             int // rows with a measure
 	}
 	groups := map[string]*acc{}
 	var order []string
@@ -218,23 +231,29 @@ func aggregateRows(rows []groupRow, measured bool) []Group {
 				order = append(order, id)
 			}
 			a.g.Count++
-			if measured {
+			if r.measured {
+				if a.n == 0 || r.measure < a.min {
+					a.min = r.measure
+				}
+				if a.n == 0 || r.measure > a.max {
+					a.max = r.measure
+				}
 				a.sum += r.measure
-				if a.g.Min == nil || r.measure < *a.g.Min {
-					a.g.Min = ptr(r.measure)
-				}
-				if a.g.Max == nil || r.measure > *a.g.Max {
-					a.g.Max = ptr(r.measure)
-				}
+				a.n++
 			}
 		}
 	}
+	scale := measureScale(measure)
 	out := make([]Group, 0, len(order))
 	for _, id := range order {
 		a := groups[id]
-		if measured {
-			a.g.Sum = ptr(round2(a.sum))
-			a.g.Avg = ptr(round2(a.sum / float64(a.g.Count)))
+		// A group none of whose rows has a value has no sum, min, max or
+		// average: zero would be a value it does not have.
+		if measure != MeasureNone && a.n > 0 {
+			a.g.Sum = ptr(float64(a.sum) / scale)
+			a.g.Min = ptr(float64(a.min) / scale)
+			a.g.Max = ptr(float64(a.max) / scale)
+			a.g.Avg = ptr(round2(float64(a.sum) / float64(a.n) / scale))
 		}
 		out = append(out, a.g)
 	}
@@ -325,7 +344,7 @@ func nodeRows(ctx context.Context, s Reader, spec *GroupSpec) ([]groupRow, error
 		if n == nil {
 			continue
 		}
-		row := groupRow{measure: float64(degree[n.ID])}
+		row := groupRow{measure: int64(degree[n.ID]), measured: true}
 		for _, k := range spec.By {
 			if k.Field == ByRelated {
 				row.values = append(row.values, related[n.ID])
@@ -413,7 +432,7 @@ func relationshipRows(ctx context.Context, s Reader, spec *GroupSpec) ([]groupRo
 		}
 		row := groupRow{values: values[i]}
 		if r.Amount != nil {
-			row.measure = float64(r.Amount.Minor) / 100
+			row.measure, row.measured = r.Amount.Minor, true
 		}
 		rows = append(rows, row)
 	}
@@ -536,7 +555,10 @@ func (g *GroupSpec) String() string { return fmt.Sprintf("%s by %v", g.Collectio
 type FundingBucket struct {
 	Key      string
 	Currency string
-	Total    float64
+	// TotalMinor is the total in minor units (cents), summed exactly;
+	// Total is the same in major units.
+	TotalMinor int64
+	Total      float64
 	// CountedIDs are the FUNDS relationships the total counts.
 	CountedIDs []string
 	// FigureIDs are all FUNDS relationships of the bucket, including
@@ -629,13 +651,15 @@ func fundingTotals(ctx context.Context, s Reader, f *FundingSpec) ([]FundingBuck
 			b.FigureIDs = append(b.FigureIDs, r.ID)
 			if counted[r.ID] {
 				b.CountedIDs = append(b.CountedIDs, r.ID)
-				b.Total = round2(b.Total + float64(r.Amount.Minor)/100)
+				b.TotalMinor += r.Amount.Minor
 			}
 		}
 	}
 	out := make([]FundingBucket, 0, len(order))
 	for _, id := range order {
-		out = append(out, *buckets[id])
+		b := buckets[id]
+		b.Total = float64(b.TotalMinor) / 100
+		out = append(out, *b)
 	}
 	sortFundingBuckets(out)
 	return out, nil
@@ -645,8 +669,8 @@ func fundingTotals(ctx context.Context, s Reader, f *FundingSpec) ([]FundingBuck
 // and currency.
 func sortFundingBuckets(out []FundingBucket) {
 	slices.SortFunc(out, func(a, b FundingBucket) int {
-		if a.Total != b.Total {
-			if a.Total > b.Total {
+		if a.TotalMinor != b.TotalMinor {
+			if a.TotalMinor > b.TotalMinor {
 				return -1
 			}
 			return 1

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -41,6 +42,21 @@ func readyStatus(t *testing.T, m *Main) int {
 	}
 	resp.Body.Close()
 	return resp.StatusCode
+}
+
+// readiness returns the /readyz status code and body.
+func readiness(t *testing.T, m *Main) (int, readinessBody) {
+	t.Helper()
+	resp, err := http.Get(m.URL() + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body readinessBody
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		t.Fatalf("/readyz body: %v", err)
+	}
+	return resp.StatusCode, body
 }
 
 // mustFailFast runs a query while the database is down and checks that it
@@ -129,13 +145,24 @@ func TestMongoDBFaults(t *testing.T) {
 		mustRecover(t, m, 60*time.Second)
 	})
 
-	t.Run("MongoDB lost while serving: requests fail fast, not ready", func(t *testing.T) {
+	t.Run("MongoDB lost while serving: reads answer from memory, /readyz says the feed is stale", func(t *testing.T) {
 		if err := db.Kill(); err != nil {
 			t.Fatal(err)
 		}
-		mustFailFast(t, m)
-		if code := readyStatus(t, m); code != http.StatusServiceUnavailable {
-			t.Errorf("/readyz = %d, want 503", code)
+		r := postQuery(t, m, `{ pilots { totalCount } }`, nil)
+		if len(r.Errors) > 0 || path(r.Data, "pilots", "totalCount") != float64(7) {
+			t.Errorf("a read with MongoDB away: %+v %v", r.Errors, r.Data)
+		}
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			code, body := readiness(t, m)
+			if code == http.StatusOK && body.Feed.Stale && !body.Store.Reachable {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("/readyz = %d %+v, want 200 with a stale feed and an unreachable store", code, body)
+			}
+			time.Sleep(100 * time.Millisecond)
 		}
 	})
 
@@ -144,5 +171,15 @@ func TestMongoDBFaults(t *testing.T) {
 			t.Fatal(err)
 		}
 		mustRecover(t, m, 60*time.Second)
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			if _, body := readiness(t, m); !body.Feed.Stale && body.Store.Reachable {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the feed is still stale with MongoDB back")
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
 	})
 }

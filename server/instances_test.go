@@ -63,9 +63,9 @@ func startHub(t *testing.T, bin string, env ...string) *hubProcess {
 	return p
 }
 
-func (p *hubProcess) readyz(t *testing.T) (int, readiness) {
+func (p *hubProcess) readyz(t *testing.T) (int, readinessBody) {
 	t.Helper()
-	var r readiness
+	var r readinessBody
 	resp, err := http.Get(p.url + "/readyz")
 	if err != nil {
 		return 0, r

@@ -114,8 +114,8 @@ func (m *Main) seed(ctx context.Context) error {
 	return nil
 }
 
-// readiness is the body of /readyz.
-type readiness struct {
+// readinessBody is the body of /readyz.
+type readinessBody struct {
 	Status string `json:"status"`
 	Reason string `json:"reason,omitempty"`
 	Index  struct {
@@ -145,7 +145,7 @@ type readiness struct {
 // now, since reads are served from the index; the body says how fresh
 // it is. Load balancers route by it; /healthz is liveness.
 func (m *Main) readyz(w http.ResponseWriter, r *http.Request) {
-	var body readiness
+	var body readinessBody
 	st := m.Network.Status()
 	body.Index.Loaded, body.Index.Nodes, body.Index.Relationships = st.Loaded, st.Nodes, st.Relationships
 	if st.Loaded {
