@@ -6,10 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/vektah/gqlparser/v2/ast"
-
 	"github.com/otehub/hub"
-	"github.com/otehub/hub/graph/loader"
 	"github.com/otehub/hub/graph/model"
 )
 
@@ -25,23 +22,6 @@ func entityKinds(kinds []model.NodeKind) []hub.Kind {
 	return out
 }
 
-// loadKeyNodes reads, in one call, the nodes that bucket keys name when
-// the selection sel of the buckets asks for their node.
-func loadKeyNodes(ctx context.Context, sel ast.SelectionSet, keys []string) error {
-	if len(childSelection(sel, "node")) == 0 {
-		return nil
-	}
-	var ids []string
-	for _, k := range keys {
-		if kind, err := hub.ParseID(k); err == nil && kind != "Relationship" {
-			ids = append(ids, k)
-		}
-	}
-	slices.Sort(ids)
-	_, err := loader.For(ctx).Node.LoadAll(ctx, slices.Compact(ids))
-	return err
-}
-
 func countBuckets(groups []hub.Group) []*model.CountBucket {
 	out := make([]*model.CountBucket, len(groups))
 	for i, g := range groups {
@@ -51,7 +31,7 @@ func countBuckets(groups []hub.Group) []*model.CountBucket {
 }
 
 // nodeCounts answers aggregates.nodeCounts with a one-key group-by.
-func nodeCounts(ctx context.Context, s hub.Store, by model.NodeCountField, kinds []model.NodeKind, where *model.EntityWhere, asOf *time.Time) ([]*model.CountBucket, error) {
+func nodeCounts(ctx context.Context, s hub.Reader, by model.NodeCountField, kinds []model.NodeKind, where *model.EntityWhere, asOf *time.Time) ([]*model.CountBucket, error) {
 	w, err := toWhere(where)
 	if err != nil {
 		return nil, err
@@ -75,17 +55,7 @@ func nodeCounts(ctx context.Context, s hub.Store, by model.NodeCountField, kinds
 		}
 		groups = kept
 	}
-	out := countBuckets(groups)
-	return out, loadBucketNodes(ctx, out)
-}
-
-// loadBucketNodes is loadKeyNodes for count buckets.
-func loadBucketNodes(ctx context.Context, buckets []*model.CountBucket) error {
-	keys := make([]string, len(buckets))
-	for i, b := range buckets {
-		keys[i] = b.Value
-	}
-	return loadKeyNodes(ctx, fieldSelection(ctx), keys)
+	return countBuckets(groups), nil
 }
 
 // fundingKeys maps the funding aggregate's fields to group-by fields.
@@ -97,7 +67,7 @@ var fundingKeys = map[model.FundingGroupField]hub.GroupField{
 	model.FundingGroupFieldYear:      hub.ByStartYear,
 }
 
-func fundingTotals(ctx context.Context, s hub.Store, by model.FundingGroupField, policy *model.FundingPolicy, where *model.EntityWhere, asOf *time.Time) ([]*model.FundingBucket, error) {
+func fundingTotals(ctx context.Context, s hub.Reader, by model.FundingGroupField, policy *model.FundingPolicy, where *model.EntityWhere, asOf *time.Time) ([]*model.FundingBucket, error) {
 	p := hub.FundingHighest
 	if policy != nil {
 		p = hub.FundingPolicy(*policy)
@@ -110,28 +80,6 @@ func fundingTotals(ctx context.Context, s hub.Store, by model.FundingGroupField,
 	if err != nil {
 		return nil, err
 	}
-	// What the query shows of the buckets is read here, every bucket's in
-	// one call, rather than by each bucket's fields within the loaders'
-	// time window (which a busy host can split in two).
-	sel := fieldSelection(ctx)
-	if len(childSelection(sel, "figures")) > 0 || len(childSelection(sel, "counted")) > 0 {
-		var ids []string
-		for _, b := range buckets {
-			// The counted figures are among the bucket's figures.
-			ids = append(ids, b.FigureIDs...)
-		}
-		slices.Sort(ids)
-		if _, err := loader.For(ctx).Relationship.LoadAll(ctx, slices.Compact(ids)); err != nil {
-			return nil, err
-		}
-	}
-	keys := make([]string, len(buckets))
-	for i, b := range buckets {
-		keys[i] = b.Key
-	}
-	if err := loadKeyNodes(ctx, sel, keys); err != nil {
-		return nil, err
-	}
 	out := make([]*model.FundingBucket, len(buckets))
 	for i, b := range buckets {
 		out[i] = model.NewFundingBucket(model.RequestOf(ctx), b)
@@ -140,7 +88,7 @@ func fundingTotals(ctx context.Context, s hub.Store, by model.FundingGroupField,
 }
 
 // partnersPerPilot counts each pilot's distinct partners, zero included.
-func partnersPerPilot(ctx context.Context, s hub.Store, where *model.PilotWhere, asOf *time.Time) ([]*model.CountBucket, error) {
+func partnersPerPilot(ctx context.Context, s hub.Reader, where *model.PilotWhere, asOf *time.Time) ([]*model.CountBucket, error) {
 	w, err := toWhere(where)
 	if err != nil {
 		return nil, err
@@ -156,7 +104,7 @@ func partnersPerPilot(ctx context.Context, s hub.Store, where *model.PilotWhere,
 		out[i] = &model.CountBucket{Value: g.Keys[0], Count: int(*g.Sum)}
 	}
 	sortBuckets(out)
-	return out, loadBucketNodes(ctx, out)
+	return out, nil
 }
 
 // sortBuckets orders buckets by count, largest first, then by key.
@@ -169,7 +117,7 @@ func sortBuckets(b []*model.CountBucket) {
 	})
 }
 
-func coverage(ctx context.Context, s hub.Store, where *model.ProvisionWhere, asOf *time.Time) ([]*model.CoverageCell, error) {
+func coverage(ctx context.Context, s hub.Reader, where *model.ProvisionWhere, asOf *time.Time) ([]*model.CoverageCell, error) {
 	f, err := provisionFilter(where, asOf)
 	if err != nil {
 		return nil, err
@@ -185,7 +133,7 @@ func coverage(ctx context.Context, s hub.Store, where *model.ProvisionWhere, asO
 	return out, nil
 }
 
-func organisationsInPilots(ctx context.Context, s hub.Store, minPilots *int, where *model.EntityWhere, asOf *time.Time) ([]*model.Participation, error) {
+func organisationsInPilots(ctx context.Context, s hub.Reader, minPilots *int, where *model.EntityWhere, asOf *time.Time) ([]*model.Participation, error) {
 	least := 2
 	if minPilots != nil {
 		least = *minPilots
@@ -205,7 +153,7 @@ func organisationsInPilots(ctx context.Context, s hub.Store, minPilots *int, whe
 	return out, nil
 }
 
-func pilotsPerYear(ctx context.Context, s hub.Store, where *model.PilotWhere) ([]*model.CountBucket, error) {
+func pilotsPerYear(ctx context.Context, s hub.Reader, where *model.PilotWhere) ([]*model.CountBucket, error) {
 	w, err := toWhere(where)
 	if err != nil {
 		return nil, err
@@ -232,7 +180,7 @@ func pilotsPerYear(ctx context.Context, s hub.Store, where *model.PilotWhere) ([
 	return out, nil
 }
 
-func groupBy(ctx context.Context, s hub.Store, collection model.GroupCollection, by []*model.GroupByKey, kinds []model.NodeKind, where *model.EntityWhere, relWhere *model.RelationshipWhere, measure *model.Measure, degree *model.RelationshipCondition, policy *model.FundingPolicy, asOf *time.Time, having *model.IntFilter) ([]*model.Group, error) {
+func groupBy(ctx context.Context, s hub.Reader, collection model.GroupCollection, by []*model.GroupByKey, kinds []model.NodeKind, where *model.EntityWhere, relWhere *model.RelationshipWhere, measure *model.Measure, degree *model.RelationshipCondition, policy *model.FundingPolicy, asOf *time.Time, having *model.IntFilter) ([]*model.Group, error) {
 	spec := &hub.GroupSpec{Collection: hub.GroupCollection(collection), AsOf: asOf, Funding: hub.FundingHighest}
 	var err error
 	if spec.Where, err = toWhere(where); err != nil {

@@ -20,7 +20,6 @@ import (
 	"github.com/otehub/hub"
 	"github.com/otehub/hub/graph/generated"
 	"github.com/otehub/hub/graph/gqlexec"
-	"github.com/otehub/hub/graph/loader"
 	"github.com/otehub/hub/graph/model"
 )
 
@@ -38,15 +37,17 @@ const (
 
 // Options configure the handler.
 type Options struct {
-	Store  hub.Store
-	Logger *slog.Logger
+	// Network is what every query reads: the in-memory index
+	// (index.Live in the hub). The API only reads.
+	Network hub.Reader
+	Logger  *slog.Logger
 	// Timeout bounds one operation; 0 means 30 seconds.
 	Timeout time.Duration
 }
 
-// NewHandler returns the GraphQL endpoint over opts.Store: GET and POST
+// NewHandler returns the GraphQL endpoint over opts.Network: GET and POST
 // transports, introspection, a parsed-query cache, complexity and depth
-// limits, per-request loaders and the one error presenter.
+// limits, and the one error presenter.
 func NewHandler(opts Options) http.Handler {
 	return newHandler(opts, postJSON{})
 }
@@ -61,7 +62,7 @@ func newHandler(opts Options, post graphql.Transport) http.Handler {
 	if timeout == 0 {
 		timeout = 30 * time.Second
 	}
-	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: &Resolver{Store: opts.Store}}))
+	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: &Resolver{Index: opts.Network}}))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	// postJSON gives a response's data back for reuse once written
@@ -75,9 +76,8 @@ func newHandler(opts Options, post graphql.Transport) http.Handler {
 	srv.Use(depthLimit{max: MaxDepth})
 	srv.Use(refuseDefer{})
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-		ctx = loader.With(ctx, loader.New(opts.Store))
 		ctx = gqlexec.WithArgsCache(ctx)
-		return next(model.WithRequest(ctx, model.NewRequest(ctx)))
+		return next(model.WithRequest(ctx, model.NewRequest(ctx, opts.Network)))
 	})
 	srv.SetErrorPresenter(errorPresenter(logger))
 	srv.SetRecoverFunc(func(ctx context.Context, p any) error {

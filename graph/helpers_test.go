@@ -22,17 +22,20 @@ import (
 	"github.com/otehub/hub/dataset"
 	"github.com/otehub/hub/embedded"
 	"github.com/otehub/hub/graph"
+	"github.com/otehub/hub/storetest"
 )
 
 // TestMain fails the package when a test leaves goroutines behind: the
-// handler starts loader batches, timeouts and concurrent resolvers.
+// handler starts timeouts and concurrent resolvers, and every test
+// network has an index that follows its store.
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// MustOpenSeeded opens an embedded store in a fresh directory and loads
-// the OTE dataset into it. The store is closed when the test ends.
-func MustOpenSeeded(tb testing.TB) *embedded.Store {
+// MustOpenSeeded opens an embedded store in a fresh directory behind an
+// in-memory index, as the hub serves it, and loads the OTE dataset
+// through it. Both are closed when the test ends.
+func MustOpenSeeded(tb testing.TB) hub.Network {
 	tb.Helper()
 	s, err := embedded.Open(tb.TempDir())
 	if err != nil {
@@ -43,10 +46,11 @@ func MustOpenSeeded(tb testing.TB) *embedded.Store {
 			tb.Error(err)
 		}
 	})
-	if err := dataset.Seed(context.Background(), s); err != nil {
+	n := storetest.Follow(tb, s)
+	if err := dataset.Seed(context.Background(), n); err != nil {
 		tb.Fatal(err)
 	}
-	return s
+	return n
 }
 
 // newClient returns gqlgen's test client over the real handler. Extra
@@ -292,117 +296,106 @@ func sorted(s []string) []string {
 	return out
 }
 
-// countingStore counts the calls of each Store method, and for the
-// batched ones how many ids each call asked for.
-type countingStore struct {
-	hub.Store
+// countingReader counts the calls of each Reader method.
+type countingReader struct {
+	hub.Reader
 	mu    sync.Mutex
 	calls map[string]int
-	sizes map[string][]int
 }
 
-func newCountingStore(s hub.Store) *countingStore {
-	return &countingStore{Store: s, calls: map[string]int{}, sizes: map[string][]int{}}
+func newCountingReader(r hub.Reader) *countingReader {
+	return &countingReader{Reader: r, calls: map[string]int{}}
 }
 
-func (s *countingStore) count(method string, ids ...string) {
-	s.mu.Lock()
-	s.calls[method]++
-	if len(ids) > 0 {
-		s.sizes[method] = append(s.sizes[method], len(ids))
-	}
-	s.mu.Unlock()
+func (r *countingReader) count(method string) {
+	r.mu.Lock()
+	r.calls[method]++
+	r.mu.Unlock()
 }
 
 // reset forgets the calls counted so far.
-func (s *countingStore) reset() {
-	s.mu.Lock()
-	s.calls = map[string]int{}
-	s.sizes = map[string][]int{}
-	s.mu.Unlock()
-}
-
-// batches describes the ids asked for per call of the batched methods,
-// in call order.
-func (s *countingStore) batches() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return fmt.Sprintf("NodesByID ids per call %v, FindRelationships node ids per call %v", s.sizes["NodesByID"], s.sizes["FindRelationships"])
+func (r *countingReader) reset() {
+	r.mu.Lock()
+	r.calls = map[string]int{}
+	r.mu.Unlock()
 }
 
 // snapshot returns the calls per method and their total.
-func (s *countingStore) snapshot() (map[string]int, int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make(map[string]int, len(s.calls))
+func (r *countingReader) snapshot() (map[string]int, int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make(map[string]int, len(r.calls))
 	total := 0
-	for k, v := range s.calls {
+	for k, v := range r.calls {
 		out[k] = v
 		total += v
 	}
 	return out, total
 }
 
-func (s *countingStore) NodesByID(ctx context.Context, ids []string) ([]*hub.Node, error) {
-	s.count("NodesByID", ids...)
-	return s.Store.NodesByID(ctx, ids)
+func (r *countingReader) NodesByID(ctx context.Context, ids []string) ([]*hub.Node, error) {
+	r.count("NodesByID")
+	return r.Reader.NodesByID(ctx, ids)
 }
 
-func (s *countingStore) FindNodes(ctx context.Context, f hub.NodeFilter, opts hub.ListOptions) ([]*hub.Node, bool, error) {
-	s.count("FindNodes")
-	return s.Store.FindNodes(ctx, f, opts)
+func (r *countingReader) FindNodes(ctx context.Context, f hub.NodeFilter, opts hub.ListOptions) ([]*hub.Node, bool, error) {
+	r.count("FindNodes")
+	return r.Reader.FindNodes(ctx, f, opts)
 }
 
-func (s *countingStore) CountNodes(ctx context.Context, f hub.NodeFilter) (int, error) {
-	s.count("CountNodes")
-	return s.Store.CountNodes(ctx, f)
+func (r *countingReader) CountNodes(ctx context.Context, f hub.NodeFilter) (int, error) {
+	r.count("CountNodes")
+	return r.Reader.CountNodes(ctx, f)
 }
 
-func (s *countingStore) RelationshipsByID(ctx context.Context, ids []string) ([]*hub.Relationship, error) {
-	s.count("RelationshipsByID")
-	return s.Store.RelationshipsByID(ctx, ids)
+func (r *countingReader) RelationshipsByID(ctx context.Context, ids []string) ([]*hub.Relationship, error) {
+	r.count("RelationshipsByID")
+	return r.Reader.RelationshipsByID(ctx, ids)
 }
 
-func (s *countingStore) FindRelationships(ctx context.Context, f hub.RelationshipFilter, opts hub.ListOptions) ([]*hub.Relationship, bool, error) {
-	s.count("FindRelationships", f.NodeIDs...)
-	return s.Store.FindRelationships(ctx, f, opts)
+func (r *countingReader) FindRelationships(ctx context.Context, f hub.RelationshipFilter, opts hub.ListOptions) ([]*hub.Relationship, bool, error) {
+	r.count("FindRelationships")
+	return r.Reader.FindRelationships(ctx, f, opts)
 }
 
-func (s *countingStore) CountRelationships(ctx context.Context, f hub.RelationshipFilter) (int, error) {
-	s.count("CountRelationships")
-	return s.Store.CountRelationships(ctx, f)
+func (r *countingReader) CountRelationships(ctx context.Context, f hub.RelationshipFilter) (int, error) {
+	r.count("CountRelationships")
+	return r.Reader.CountRelationships(ctx, f)
 }
 
-func (s *countingStore) Apply(ctx context.Context, b *hub.Batch) error {
-	s.count("Apply")
-	return s.Store.Apply(ctx, b)
-}
-
-// failingStore is a real store whose FindNodes or NodesByID fail with a
-// given error, as a backend that lost its database would.
-type failingStore struct {
-	hub.Store
-	findNodes, nodesByID error
+// failingReader is a real network some of whose reads fail with a given
+// error, as an index that cannot serve (not loaded yet, or a request
+// that ran out of time) or a reader with a bug would.
+type failingReader struct {
+	hub.Reader
+	findNodes, nodesByID, findRelationships error
 	// block makes FindNodes wait for its context to end instead.
 	block bool
 }
 
-func (s *failingStore) FindNodes(ctx context.Context, f hub.NodeFilter, opts hub.ListOptions) ([]*hub.Node, bool, error) {
-	if s.block {
+func (r *failingReader) FindNodes(ctx context.Context, f hub.NodeFilter, opts hub.ListOptions) ([]*hub.Node, bool, error) {
+	if r.block {
 		<-ctx.Done()
 		return nil, false, hub.Wrap(hub.EUNAVAILABLE, ctx.Err(), "request cancelled or timed out")
 	}
-	if s.findNodes != nil {
-		return nil, false, s.findNodes
+	if r.findNodes != nil {
+		return nil, false, r.findNodes
 	}
-	return s.Store.FindNodes(ctx, f, opts)
+	return r.Reader.FindNodes(ctx, f, opts)
 }
 
-func (s *failingStore) NodesByID(ctx context.Context, ids []string) ([]*hub.Node, error) {
-	if s.nodesByID != nil {
-		return nil, s.nodesByID
+func (r *failingReader) NodesByID(ctx context.Context, ids []string) ([]*hub.Node, error) {
+	if r.nodesByID != nil {
+		return nil, r.nodesByID
 	}
-	return s.Store.NodesByID(ctx, ids)
+	return r.Reader.NodesByID(ctx, ids)
+}
+
+func (r *failingReader) FindRelationships(ctx context.Context, f hub.RelationshipFilter, opts hub.ListOptions) ([]*hub.Relationship, bool, error) {
+	if r.findRelationships != nil {
+		return nil, false, r.findRelationships
+	}
+	return r.Reader.FindRelationships(ctx, f, opts)
 }
 
 // syncBuffer is a log sink that the handler's goroutines may share.
@@ -425,11 +418,11 @@ func (b *syncBuffer) String() string {
 
 var _ io.Writer = (*syncBuffer)(nil)
 
-// MustAddSyntheticPilots adds pilots extra pilots to s, each administered
+// MustAddSyntheticPilots adds pilots extra pilots to n, each administered
 // by the first of its partners organisations (every one located in
 // Kymenlaakso), funded by the OTE programme and providing job coaching;
 // every fact cites an existing source document of the dataset.
-func MustAddSyntheticPilots(tb testing.TB, s hub.Store, pilots, partners int) {
+func MustAddSyntheticPilots(tb testing.TB, n hub.Network, pilots, partners int) {
 	tb.Helper()
 	src := []hub.Citation{{SourceID: hub.NodeID(hub.KindSourceDocument, "seed-002"), Locator: "synthetic test row"}}
 	kymenlaakso := hub.NodeID(hub.KindRegion, "08")
@@ -474,10 +467,10 @@ func MustAddSyntheticPilots(tb testing.TB, s hub.Store, pilots, partners int) {
 		}
 	}
 	ctx := context.Background()
-	if err := hub.Prepare(ctx, s, b, time.Now()); err != nil {
+	if err := hub.Prepare(ctx, n, b, time.Now()); err != nil {
 		tb.Fatal(err)
 	}
-	if err := s.Apply(ctx, b); err != nil {
+	if err := n.Apply(ctx, b); err != nil {
 		tb.Fatal(err)
 	}
 }

@@ -58,7 +58,7 @@ func (a subgraph) options() (network.LoadOptions, error) {
 	return opt, nil
 }
 
-func loadNetwork(ctx context.Context, s hub.Store, a subgraph) (*model.Network, error) {
+func loadNetwork(ctx context.Context, s hub.Reader, a subgraph) (*model.Network, error) {
 	opt, err := a.options()
 	if err != nil {
 		return nil, err
@@ -77,7 +77,7 @@ func loadNetwork(ctx context.Context, s hub.Store, a subgraph) (*model.Network, 
 // maxPathCandidates bounds the neighbourhood paths are searched in.
 const maxPathCandidates = network.MaxLimit
 
-func paths(ctx context.Context, s hub.Store, from, to string, maxLength *int, types []model.RelationshipType, directed *bool, first *int, asOf *time.Time) ([]*model.Path, error) {
+func paths(ctx context.Context, s hub.Reader, from, to string, maxLength *int, types []model.RelationshipType, directed *bool, first *int, asOf *time.Time) ([]*model.Path, error) {
 	if err := checkIDs([]string{from, to}); err != nil {
 		return nil, err
 	}
@@ -124,7 +124,7 @@ func paths(ctx context.Context, s hub.Store, from, to string, maxLength *int, ty
 	return out, nil
 }
 
-func networkMetrics(ctx context.Context, s hub.Store, a subgraph) (*model.NetworkMetrics, error) {
+func networkMetrics(ctx context.Context, s hub.Reader, a subgraph) (*model.NetworkMetrics, error) {
 	opt, err := a.options()
 	if err != nil {
 		return nil, err
@@ -178,7 +178,7 @@ func networkMetrics(ctx context.Context, s hub.Store, a subgraph) (*model.Networ
 	return m, nil
 }
 
-func networkDiff(ctx context.Context, s hub.Store, from, to time.Time, a subgraph) (*model.NetworkDiff, error) {
+func networkDiff(ctx context.Context, s hub.Reader, from, to time.Time, a subgraph) (*model.NetworkDiff, error) {
 	if to.Before(from) {
 		return nil, hub.Errorf(hub.EINVALID, "to must not be before from")
 	}

@@ -11,7 +11,7 @@ import (
 )
 
 func TestNetworkQueries(t *testing.T) {
-	c := newClient(graph.Options{Store: MustOpenSeeded(t)})
+	c := newClient(graph.Options{Network: MustOpenSeeded(t)})
 	yho, kainuu := hub.NodeID(hub.KindPilot, "yhdessa-hyva-ote"), hub.NodeID(hub.KindPilot, "kainuu-polut-kuntoon")
 
 	t.Run("every shortest path between two pilots, one through Kela", func(t *testing.T) {

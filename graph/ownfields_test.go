@@ -14,11 +14,11 @@ import (
 // The executor marshals a list's elements in place, without a goroutine
 // each, when the selection on them asks for gqlexec.OwnFields only: so
 // every such field, on every type that has it, must answer from the
-// object's own value, reading nothing from the store (which would make
+// object's own value, reading nothing from the network (which would make
 // the elements wait one after the other).
 func TestOwnFieldsReadNothing(t *testing.T) {
-	s := newCountingStore(MustOpenSeeded(t))
-	c := newClient(graph.Options{Store: s})
+	s := newCountingReader(MustOpenSeeded(t))
+	c := newClient(graph.Options{Network: s})
 	ote := MustReadDataset(t)
 
 	// The fields each type has, and the selection below the own fields
@@ -81,7 +81,7 @@ func TestOwnFieldsReadNothing(t *testing.T) {
 		base := calls(fmt.Sprintf(`{ %s { __typename } }`, entity))
 		for _, f := range ownFields(fieldsOf(typeName)) {
 			if got := calls(fmt.Sprintf(`{ %s { __typename ... on %s { %s } } }`, entity, typeName, f)); got != base {
-				t.Errorf("%s.%s: %d store calls, against %d without it", typeName, f, got, base)
+				t.Errorf("%s.%s: %d reads, against %d without it", typeName, f, got, base)
 			}
 			checked++
 		}
@@ -91,7 +91,7 @@ func TestOwnFieldsReadNothing(t *testing.T) {
 	base := calls(fmt.Sprintf(`{ %s { __typename } }`, document))
 	for _, f := range ownFields(fieldsOf("SourceDocument")) {
 		if got := calls(fmt.Sprintf(`{ %s { __typename ... on SourceDocument { %s } } }`, document, f)); got != base {
-			t.Errorf("SourceDocument.%s: %d store calls, against %d without it", f, got, base)
+			t.Errorf("SourceDocument.%s: %d reads, against %d without it", f, got, base)
 		}
 		checked++
 	}
@@ -100,7 +100,7 @@ func TestOwnFieldsReadNothing(t *testing.T) {
 	base = calls(fmt.Sprintf(`{ %s { relationships(first: 10) { nodes { __typename } } } }`, org))
 	for _, f := range ownFields(fieldsOf("Relationship")) {
 		if got := calls(fmt.Sprintf(`{ %s { relationships(first: 10) { nodes { __typename %s } } } }`, org, f)); got != base {
-			t.Errorf("Relationship.%s: %d store calls, against %d without it", f, got, base)
+			t.Errorf("Relationship.%s: %d reads, against %d without it", f, got, base)
 		}
 		checked++
 	}

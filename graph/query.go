@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/otehub/hub"
-	"github.com/otehub/hub/graph/loader"
 	"github.com/otehub/hub/graph/model"
 )
 
@@ -16,10 +15,11 @@ const (
 	maxFilterText  = 200
 )
 
-// listRelationships answers the relationships collection. With asOf the
-// matching rows are filtered by period and paged here with the reference
-// semantics; otherwise the store pages them.
-func listRelationships(ctx context.Context, s hub.Store, where *model.RelationshipWhere, asOf *time.Time, args model.PageArgs, orderBy []*model.RelationshipOrder) (*model.RelationshipConnection, error) {
+// listRelationships answers the relationships collection. With asOf or
+// conditions beyond the plain filter, the matching rows are filtered and
+// paged here with the reference semantics; otherwise the reader pages
+// them.
+func listRelationships(ctx context.Context, s hub.Reader, where *model.RelationshipWhere, asOf *time.Time, args model.PageArgs, orderBy []*model.RelationshipOrder) (*model.RelationshipConnection, error) {
 	w, err := relationshipFilter(where)
 	if err != nil {
 		return nil, err
@@ -50,17 +50,13 @@ func listRelationships(ctx context.Context, s hub.Store, where *model.Relationsh
 		page, hasNext = hub.PageRelationships(all, opts)
 		count = func(context.Context) (int, error) { return len(all), nil }
 	}
-	if err := prefetchRelationships(ctx, page, connectionNodes(fieldSelection(ctx))); err != nil {
-		return nil, err
-	}
 	return model.NewConnection(model.RelationshipEdges(model.RequestOf(ctx), page, opts.OrderBy), args, hasNext, count), nil
 }
 
 // listProvisions answers the provisions query: the light rows of
-// hub.ProvisionRows (computed in the database when the store can),
-// paged with the fixed provision order; only the page is hydrated, so
-// that a page of a large answer reads a page of documents.
-func listProvisions(ctx context.Context, s hub.Store, where *model.ProvisionWhere, asOf *time.Time, args model.PageArgs) (*model.ProvisionConnection, error) {
+// hub.ProvisionRows, paged with the fixed provision order; only the page
+// is hydrated into provisions with their nodes and relationships.
+func listProvisions(ctx context.Context, s hub.Reader, where *model.ProvisionWhere, asOf *time.Time, args model.PageArgs) (*model.ProvisionConnection, error) {
 	f, err := provisionFilter(where, asOf)
 	if err != nil {
 		return nil, err
@@ -83,12 +79,6 @@ func listProvisions(ctx context.Context, s hub.Store, where *model.ProvisionWher
 		edges[i] = model.NewEdge(model.NewProvision(model.RequestOf(ctx), p), func() string {
 			return hub.EncodeCursor(order, hub.ProvisionOrderValues(p), p.ID)
 		})
-	}
-	sel := connectionNodes(fieldSelection(ctx))
-	for _, field := range []string{"provider", "service", "recipient", "context"} {
-		if err := prefetchNodes(ctx, provisionEnds(page, field), childSelection(sel, field)); err != nil {
-			return nil, err
-		}
 	}
 	return model.NewConnection(edges, args, hasNext, func(context.Context) (int, error) { return total, nil }), nil
 }
@@ -150,19 +140,7 @@ func relationshipFilter(where *model.RelationshipWhere) (*hub.RelationshipWhere,
 	return w, nil
 }
 
-// provisionEnds returns one end of every provision of the page.
-func provisionEnds(page []*hub.Provision, field string) []*hub.Node {
-	var out []*hub.Node
-	for _, p := range page {
-		n := map[string]*hub.Node{"provider": p.Provider, "service": p.Service, "recipient": p.Recipient, "context": p.Context}[field]
-		if n != nil && !slices.Contains(out, n) {
-			out = append(out, n)
-		}
-	}
-	return out
-}
-
-// ids checks a list of client-given ids.
+// checkIDs checks a list of client-given ids.
 func checkIDs(ids []string) error {
 	if len(ids) > maxFilterItems {
 		return hub.Errorf(hub.EINVALID, "at most %d ids at once", maxFilterItems)
@@ -175,12 +153,11 @@ func checkIDs(ids []string) error {
 	return nil
 }
 
-// loadNodes loads nodes or relationships by global id, nil where missing.
-func loadNodes(ctx context.Context, ids []string) ([]model.Node, error) {
+// loadNodes reads nodes or relationships by global id, nil where missing.
+func loadNodes(ctx context.Context, s hub.Reader, ids []string) ([]model.Node, error) {
 	if err := checkIDs(ids); err != nil {
 		return nil, err
 	}
-	out := make([]model.Node, len(ids))
 	var nodeIDs, relIDs []string
 	for _, id := range ids {
 		if kind, _ := hub.ParseID(id); kind == "Relationship" {
@@ -189,22 +166,16 @@ func loadNodes(ctx context.Context, ids []string) ([]model.Node, error) {
 			nodeIDs = append(nodeIDs, id)
 		}
 	}
-	l := loader.For(ctx)
-	nodes, err := l.Node.LoadAll(ctx, nodeIDs)
+	nodes, err := s.NodesByID(ctx, nodeIDs)
 	if err != nil {
 		return nil, err
 	}
-	if err := prefetchNodes(ctx, slices.DeleteFunc(slices.Clone(nodes), func(n *hub.Node) bool { return n == nil }), fieldSelection(ctx)); err != nil {
-		return nil, err
-	}
-	rels, err := l.Relationship.LoadAll(ctx, relIDs)
+	rels, err := s.RelationshipsByID(ctx, relIDs)
 	if err != nil {
-		return nil, err
-	}
-	if err := prefetchRelationships(ctx, slices.DeleteFunc(slices.Clone(rels), func(r *hub.Relationship) bool { return r == nil }), fieldSelection(ctx)); err != nil {
 		return nil, err
 	}
 	rq := model.RequestOf(ctx)
+	out := make([]model.Node, len(ids))
 	for i, id := range ids {
 		if kind, _ := hub.ParseID(id); kind == "Relationship" {
 			if r := rels[0]; r != nil {

@@ -11,16 +11,16 @@ import (
 	"github.com/otehub/hub/web"
 )
 
-// watchingStore remembers every value the store hands out, as JSON at
+// watchingReader remembers every value the network hands out, as JSON at
 // the time it was handed out, so that a test can check that nobody
-// changed one: values are read-only and shared (see hub.Store).
-type watchingStore struct {
-	hub.Store
+// changed one: values are read-only and shared (see hub.Reader).
+type watchingReader struct {
+	hub.Reader
 	mu   sync.Mutex
 	seen map[any]string
 }
 
-func (s *watchingStore) note(v any) {
+func (s *watchingReader) note(v any) {
 	b, _ := json.Marshal(v)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -29,8 +29,8 @@ func (s *watchingStore) note(v any) {
 	}
 }
 
-func (s *watchingStore) NodesByID(ctx context.Context, ids []string) ([]*hub.Node, error) {
-	out, err := s.Store.NodesByID(ctx, ids)
+func (s *watchingReader) NodesByID(ctx context.Context, ids []string) ([]*hub.Node, error) {
+	out, err := s.Reader.NodesByID(ctx, ids)
 	for _, n := range out {
 		if n != nil {
 			s.note(n)
@@ -39,16 +39,16 @@ func (s *watchingStore) NodesByID(ctx context.Context, ids []string) ([]*hub.Nod
 	return out, err
 }
 
-func (s *watchingStore) FindNodes(ctx context.Context, f hub.NodeFilter, opts hub.ListOptions) ([]*hub.Node, bool, error) {
-	out, more, err := s.Store.FindNodes(ctx, f, opts)
+func (s *watchingReader) FindNodes(ctx context.Context, f hub.NodeFilter, opts hub.ListOptions) ([]*hub.Node, bool, error) {
+	out, more, err := s.Reader.FindNodes(ctx, f, opts)
 	for _, n := range out {
 		s.note(n)
 	}
 	return out, more, err
 }
 
-func (s *watchingStore) RelationshipsByID(ctx context.Context, ids []string) ([]*hub.Relationship, error) {
-	out, err := s.Store.RelationshipsByID(ctx, ids)
+func (s *watchingReader) RelationshipsByID(ctx context.Context, ids []string) ([]*hub.Relationship, error) {
+	out, err := s.Reader.RelationshipsByID(ctx, ids)
 	for _, r := range out {
 		if r != nil {
 			s.note(r)
@@ -57,8 +57,8 @@ func (s *watchingStore) RelationshipsByID(ctx context.Context, ids []string) ([]
 	return out, err
 }
 
-func (s *watchingStore) FindRelationships(ctx context.Context, f hub.RelationshipFilter, opts hub.ListOptions) ([]*hub.Relationship, bool, error) {
-	out, more, err := s.Store.FindRelationships(ctx, f, opts)
+func (s *watchingReader) FindRelationships(ctx context.Context, f hub.RelationshipFilter, opts hub.ListOptions) ([]*hub.Relationship, bool, error) {
+	out, more, err := s.Reader.FindRelationships(ctx, f, opts)
 	for _, r := range out {
 		s.note(r)
 	}
@@ -66,10 +66,10 @@ func (s *watchingStore) FindRelationships(ctx context.Context, f hub.Relationshi
 }
 
 // Every example query, and the shapes the benchmarks use, leave the
-// store's values as they found them.
-func TestResolversLeaveStoreValuesAlone(t *testing.T) {
-	s := &watchingStore{Store: MustOpenSeeded(t), seen: map[any]string{}}
-	c := newClient(graph.Options{Store: s})
+// network's values as they found them.
+func TestResolversLeaveNetworkValuesAlone(t *testing.T) {
+	s := &watchingReader{Reader: MustOpenSeeded(t), seen: map[any]string{}}
+	c := newClient(graph.Options{Network: s})
 	examples, err := web.Examples()
 	if err != nil {
 		t.Fatal(err)
@@ -89,11 +89,11 @@ func TestResolversLeaveStoreValuesAlone(t *testing.T) {
 		}
 	}
 	if len(s.seen) < 100 {
-		t.Fatalf("only %d values were read; the queries did not exercise the store", len(s.seen))
+		t.Fatalf("only %d values were read; the queries did not exercise the network", len(s.seen))
 	}
 	for v, before := range s.seen {
 		if b, _ := json.Marshal(v); string(b) != before {
-			t.Errorf("a value read from the store was changed:\nread    %s\nnow     %s", before, b)
+			t.Errorf("a value read from the network was changed:\nread    %s\nnow     %s", before, b)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 // Package graph is the GraphQL transport: it maps the schema onto the
-// domain's Store. Resolvers stay thin; shared helpers live in query.go and
-// the views in graph/model. The generated executor is in graph/generated.
+// in-memory network (hub.Reader). Resolvers stay thin; shared helpers live
+// in query.go and the views in graph/model. The generated executor is in
+// graph/generated.
 package graph
 
 //go:generate go -C .. tool gqlgen generate --config gqlgen.yml
@@ -10,5 +11,7 @@ import "github.com/otehub/hub"
 
 // Resolver is the root resolver.
 type Resolver struct {
-	Store hub.Store
+	// Index is what every query reads: the in-memory network. (Not
+	// Network: that is the resolver method of the query field network.)
+	Index hub.Reader
 }

@@ -11,40 +11,39 @@ import (
 
 	"github.com/otehub/hub"
 	"github.com/otehub/hub/graph/generated"
-	"github.com/otehub/hub/graph/loader"
 	"github.com/otehub/hub/graph/model"
 )
 
 func (r *aggregatesResolver) NodeCounts(ctx context.Context, obj *model.Aggregates, by model.NodeCountField, kinds []model.NodeKind, where *model.EntityWhere, asOf *time.Time) ([]*model.CountBucket, error) {
-	return nodeCounts(ctx, r.Store, by, kinds, where, asOf)
+	return nodeCounts(ctx, r.Index, by, kinds, where, asOf)
 }
 
 func (r *aggregatesResolver) Funding(ctx context.Context, obj *model.Aggregates, by model.FundingGroupField, policy *model.FundingPolicy, where *model.EntityWhere, asOf *time.Time) ([]*model.FundingBucket, error) {
-	return fundingTotals(ctx, r.Store, by, policy, where, asOf)
+	return fundingTotals(ctx, r.Index, by, policy, where, asOf)
 }
 
 func (r *aggregatesResolver) PartnersPerPilot(ctx context.Context, obj *model.Aggregates, where *model.PilotWhere, asOf *time.Time) ([]*model.CountBucket, error) {
-	return partnersPerPilot(ctx, r.Store, where, asOf)
+	return partnersPerPilot(ctx, r.Index, where, asOf)
 }
 
 func (r *aggregatesResolver) Coverage(ctx context.Context, obj *model.Aggregates, where *model.ProvisionWhere, asOf *time.Time) ([]*model.CoverageCell, error) {
-	return coverage(ctx, r.Store, where, asOf)
+	return coverage(ctx, r.Index, where, asOf)
 }
 
 func (r *aggregatesResolver) OrganisationsInPilots(ctx context.Context, obj *model.Aggregates, minPilots *int, where *model.EntityWhere, asOf *time.Time) ([]*model.Participation, error) {
-	return organisationsInPilots(ctx, r.Store, minPilots, where, asOf)
+	return organisationsInPilots(ctx, r.Index, minPilots, where, asOf)
 }
 
 func (r *aggregatesResolver) PilotsPerYear(ctx context.Context, obj *model.Aggregates, where *model.PilotWhere) ([]*model.CountBucket, error) {
-	return pilotsPerYear(ctx, r.Store, where)
+	return pilotsPerYear(ctx, r.Index, where)
 }
 
 func (r *aggregatesResolver) GroupBy(ctx context.Context, obj *model.Aggregates, collection model.GroupCollection, by []*model.GroupByKey, kinds []model.NodeKind, where *model.EntityWhere, relationshipWhere *model.RelationshipWhere, measure *model.Measure, degree *model.RelationshipCondition, fundingPolicy *model.FundingPolicy, asOf *time.Time, having *model.IntFilter) ([]*model.Group, error) {
-	return groupBy(ctx, r.Store, collection, by, kinds, where, relationshipWhere, measure, degree, fundingPolicy, asOf, having)
+	return groupBy(ctx, r.Index, collection, by, kinds, where, relationshipWhere, measure, degree, fundingPolicy, asOf, having)
 }
 
 func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error) {
-	nodes, err := loadNodes(ctx, []string{id})
+	nodes, err := loadNodes(ctx, r.Index, []string{id})
 	if err != nil {
 		return nil, err
 	}
@@ -52,81 +51,78 @@ func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error)
 }
 
 func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]model.Node, error) {
-	return loadNodes(ctx, ids)
+	return loadNodes(ctx, r.Index, ids)
 }
 
 func (r *queryResolver) EntityByKey(ctx context.Context, kind model.NodeKind, key string) (model.Entity, error) {
 	if kind == model.NodeKindSourceDocument {
 		return nil, hub.Errorf(hub.EINVALID, "source documents are not entities; use node or sourceDocuments")
 	}
-	n, err := loader.For(ctx).Node.Load(ctx, hub.NodeID(hub.Kind(kind), key))
-	if err != nil || n == nil {
+	nodes, err := r.Index.NodesByID(ctx, []string{hub.NodeID(hub.Kind(kind), key)})
+	if err != nil {
 		return nil, err
 	}
-	if err := prefetchNodes(ctx, []*hub.Node{n}, fieldSelection(ctx)); err != nil {
-		return nil, err
-	}
-	return model.EntityOf(model.RequestOf(ctx), n), nil
+	return model.EntityOf(model.RequestOf(ctx), nodes[0]), nil
 }
 
 func (r *queryResolver) Organisations(ctx context.Context, first *int, after *string, last *int, before *string, where *model.OrganisationWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Organisation], error) {
-	return listNodes[*model.Organisation](ctx, r.Store, hub.KindOrganisation, where, asOf, model.PageArgs{First: first, After: after, Last: last, Before: before}, orderBy)
+	return listNodes[*model.Organisation](ctx, r.Index, hub.KindOrganisation, where, asOf, model.PageArgs{First: first, After: after, Last: last, Before: before}, orderBy)
 }
 
 func (r *queryResolver) Employers(ctx context.Context, first *int, after *string, last *int, before *string, where *model.EmployerWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Employer], error) {
-	return listNodes[*model.Employer](ctx, r.Store, hub.KindEmployer, where, asOf, model.PageArgs{First: first, After: after, Last: last, Before: before}, orderBy)
+	return listNodes[*model.Employer](ctx, r.Index, hub.KindEmployer, where, asOf, model.PageArgs{First: first, After: after, Last: last, Before: before}, orderBy)
 }
 
 func (r *queryResolver) Programmes(ctx context.Context, first *int, after *string, last *int, before *string, where *model.ProgrammeWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Programme], error) {
-	return listNodes[*model.Programme](ctx, r.Store, hub.KindProgramme, where, asOf, model.PageArgs{First: first, After: after, Last: last, Before: before}, orderBy)
+	return listNodes[*model.Programme](ctx, r.Index, hub.KindProgramme, where, asOf, model.PageArgs{First: first, After: after, Last: last, Before: before}, orderBy)
 }
 
 func (r *queryResolver) Pilots(ctx context.Context, first *int, after *string, last *int, before *string, where *model.PilotWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Pilot], error) {
-	return listNodes[*model.Pilot](ctx, r.Store, hub.KindPilot, where, asOf, model.PageArgs{First: first, After: after, Last: last, Before: before}, orderBy)
+	return listNodes[*model.Pilot](ctx, r.Index, hub.KindPilot, where, asOf, model.PageArgs{First: first, After: after, Last: last, Before: before}, orderBy)
 }
 
 func (r *queryResolver) Services(ctx context.Context, first *int, after *string, last *int, before *string, where *model.ServiceWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Service], error) {
-	return listNodes[*model.Service](ctx, r.Store, hub.KindService, where, asOf, model.PageArgs{First: first, After: after, Last: last, Before: before}, orderBy)
+	return listNodes[*model.Service](ctx, r.Index, hub.KindService, where, asOf, model.PageArgs{First: first, After: after, Last: last, Before: before}, orderBy)
 }
 
 func (r *queryResolver) Regions(ctx context.Context, first *int, after *string, last *int, before *string, where *model.RegionWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Region], error) {
-	return listNodes[*model.Region](ctx, r.Store, hub.KindRegion, where, asOf, model.PageArgs{First: first, After: after, Last: last, Before: before}, orderBy)
+	return listNodes[*model.Region](ctx, r.Index, hub.KindRegion, where, asOf, model.PageArgs{First: first, After: after, Last: last, Before: before}, orderBy)
 }
 
 func (r *queryResolver) TargetGroups(ctx context.Context, first *int, after *string, last *int, before *string, where *model.TargetGroupWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.TargetGroup], error) {
-	return listNodes[*model.TargetGroup](ctx, r.Store, hub.KindTargetGroup, where, asOf, model.PageArgs{First: first, After: after, Last: last, Before: before}, orderBy)
+	return listNodes[*model.TargetGroup](ctx, r.Index, hub.KindTargetGroup, where, asOf, model.PageArgs{First: first, After: after, Last: last, Before: before}, orderBy)
 }
 
 func (r *queryResolver) Themes(ctx context.Context, first *int, after *string, last *int, before *string, where *model.ThemeWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Theme], error) {
-	return listNodes[*model.Theme](ctx, r.Store, hub.KindTheme, where, asOf, model.PageArgs{First: first, After: after, Last: last, Before: before}, orderBy)
+	return listNodes[*model.Theme](ctx, r.Index, hub.KindTheme, where, asOf, model.PageArgs{First: first, After: after, Last: last, Before: before}, orderBy)
 }
 
 func (r *queryResolver) Agreements(ctx context.Context, first *int, after *string, last *int, before *string, where *model.AgreementWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Agreement], error) {
-	return listNodes[*model.Agreement](ctx, r.Store, hub.KindAgreement, where, asOf, model.PageArgs{First: first, After: after, Last: last, Before: before}, orderBy)
+	return listNodes[*model.Agreement](ctx, r.Index, hub.KindAgreement, where, asOf, model.PageArgs{First: first, After: after, Last: last, Before: before}, orderBy)
 }
 
 func (r *queryResolver) Events(ctx context.Context, first *int, after *string, last *int, before *string, where *model.EventWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Event], error) {
-	return listNodes[*model.Event](ctx, r.Store, hub.KindEvent, where, asOf, model.PageArgs{First: first, After: after, Last: last, Before: before}, orderBy)
+	return listNodes[*model.Event](ctx, r.Index, hub.KindEvent, where, asOf, model.PageArgs{First: first, After: after, Last: last, Before: before}, orderBy)
 }
 
 func (r *queryResolver) Trainings(ctx context.Context, first *int, after *string, last *int, before *string, where *model.TrainingWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Training], error) {
-	return listNodes[*model.Training](ctx, r.Store, hub.KindTraining, where, asOf, model.PageArgs{First: first, After: after, Last: last, Before: before}, orderBy)
+	return listNodes[*model.Training](ctx, r.Index, hub.KindTraining, where, asOf, model.PageArgs{First: first, After: after, Last: last, Before: before}, orderBy)
 }
 
 func (r *queryResolver) Contacts(ctx context.Context, first *int, after *string, last *int, before *string, where *model.ContactWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Contact], error) {
-	return listNodes[*model.Contact](ctx, r.Store, hub.KindContact, where, asOf, model.PageArgs{First: first, After: after, Last: last, Before: before}, orderBy)
+	return listNodes[*model.Contact](ctx, r.Index, hub.KindContact, where, asOf, model.PageArgs{First: first, After: after, Last: last, Before: before}, orderBy)
 }
 
 func (r *queryResolver) SourceDocuments(ctx context.Context, first *int, after *string, last *int, before *string, where *model.SourceDocumentWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.SourceDocument], error) {
-	return listNodes[*model.SourceDocument](ctx, r.Store, hub.KindSourceDocument, where, asOf, model.PageArgs{First: first, After: after, Last: last, Before: before}, orderBy)
+	return listNodes[*model.SourceDocument](ctx, r.Index, hub.KindSourceDocument, where, asOf, model.PageArgs{First: first, After: after, Last: last, Before: before}, orderBy)
 }
 
 func (r *queryResolver) Relationships(ctx context.Context, first *int, after *string, last *int, before *string, where *model.RelationshipWhere, asOf *time.Time, orderBy []*model.RelationshipOrder) (*model.Connection[*model.Relationship], error) {
-	return listRelationships(ctx, r.Store, where, asOf, model.PageArgs{First: first, After: after, Last: last, Before: before}, orderBy)
+	return listRelationships(ctx, r.Index, where, asOf, model.PageArgs{First: first, After: after, Last: last, Before: before}, orderBy)
 }
 
 func (r *queryResolver) Provisions(ctx context.Context, first *int, after *string, last *int, before *string, where *model.ProvisionWhere, asOf *time.Time) (*model.Connection[*model.Provision], error) {
-	return listProvisions(ctx, r.Store, where, asOf, model.PageArgs{First: first, After: after, Last: last, Before: before})
+	return listProvisions(ctx, r.Index, where, asOf, model.PageArgs{First: first, After: after, Last: last, Before: before})
 }
 
 func (r *queryResolver) Aggregates(ctx context.Context) (*model.Aggregates, error) {
@@ -134,23 +130,23 @@ func (r *queryResolver) Aggregates(ctx context.Context) (*model.Aggregates, erro
 }
 
 func (r *queryResolver) Network(ctx context.Context, center []string, depth *int, direction *model.Direction, relationshipTypes []model.RelationshipType, kinds []model.NodeKind, where *model.EntityWhere, limit *int, asOf *time.Time) (*model.Network, error) {
-	return loadNetwork(ctx, r.Store, subgraph{center, depth, direction, relationshipTypes, kinds, where, limit, asOf})
+	return loadNetwork(ctx, r.Index, subgraph{center, depth, direction, relationshipTypes, kinds, where, limit, asOf})
 }
 
 func (r *queryResolver) Neighbourhood(ctx context.Context, id string, depth *int, direction *model.Direction, relationshipTypes []model.RelationshipType, limit *int, asOf *time.Time) (*model.Network, error) {
-	return loadNetwork(ctx, r.Store, subgraph{center: []string{id}, depth: depth, direction: direction, types: relationshipTypes, limit: limit, asOf: asOf})
+	return loadNetwork(ctx, r.Index, subgraph{center: []string{id}, depth: depth, direction: direction, types: relationshipTypes, limit: limit, asOf: asOf})
 }
 
 func (r *queryResolver) Paths(ctx context.Context, from string, to string, maxLength *int, relationshipTypes []model.RelationshipType, directed *bool, first *int, asOf *time.Time) ([]*model.Path, error) {
-	return paths(ctx, r.Store, from, to, maxLength, relationshipTypes, directed, first, asOf)
+	return paths(ctx, r.Index, from, to, maxLength, relationshipTypes, directed, first, asOf)
 }
 
 func (r *queryResolver) NetworkMetrics(ctx context.Context, center []string, depth *int, direction *model.Direction, relationshipTypes []model.RelationshipType, kinds []model.NodeKind, where *model.EntityWhere, limit *int, asOf *time.Time) (*model.NetworkMetrics, error) {
-	return networkMetrics(ctx, r.Store, subgraph{center, depth, direction, relationshipTypes, kinds, where, limit, asOf})
+	return networkMetrics(ctx, r.Index, subgraph{center, depth, direction, relationshipTypes, kinds, where, limit, asOf})
 }
 
 func (r *queryResolver) NetworkDiff(ctx context.Context, from time.Time, to time.Time, center []string, depth *int, relationshipTypes []model.RelationshipType, kinds []model.NodeKind, limit *int) (*model.NetworkDiff, error) {
-	return networkDiff(ctx, r.Store, from, to, subgraph{center: center, depth: depth, types: relationshipTypes, kinds: kinds, limit: limit})
+	return networkDiff(ctx, r.Index, from, to, subgraph{center: center, depth: depth, types: relationshipTypes, kinds: kinds, limit: limit})
 }
 
 func (r *queryResolver) Search(ctx context.Context, text string, kinds []model.NodeKind, first *int) ([]*model.SearchResult, error) {
@@ -162,15 +158,8 @@ func (r *queryResolver) Search(ctx context.Context, text string, kinds []model.N
 	for i, k := range kinds {
 		hk[i] = hub.Kind(k)
 	}
-	hits, err := hub.Search(ctx, r.Store, text, hk, size)
+	hits, err := hub.Search(ctx, r.Index, text, hk, size)
 	if err != nil {
-		return nil, err
-	}
-	nodes := make([]*hub.Node, len(hits))
-	for i, h := range hits {
-		nodes[i] = h.Node
-	}
-	if err := prefetchNodes(ctx, nodes, childSelection(fieldSelection(ctx), "node")); err != nil {
 		return nil, err
 	}
 	return searchResults(model.RequestOf(ctx), hits), nil

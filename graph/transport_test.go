@@ -16,6 +16,7 @@ import (
 	"github.com/otehub/hub/dataset"
 	"github.com/otehub/hub/embedded"
 	"github.com/otehub/hub/graph/generated"
+	"github.com/otehub/hub/storetest"
 )
 
 // The POST transport answers every request as gqlgen's transport.POST
@@ -27,10 +28,11 @@ func TestPostJSONAnswersAsGqlgensPOST(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	if err := dataset.Seed(context.Background(), s); err != nil {
+	n := storetest.Follow(t, s)
+	if err := dataset.Seed(context.Background(), n); err != nil {
 		t.Fatal(err)
 	}
-	opts := Options{Store: s, Logger: slog.New(slog.DiscardHandler)}
+	opts := Options{Network: n, Logger: slog.New(slog.DiscardHandler)}
 	// As the server mounts the endpoint: bodies over 1 KiB are refused
 	// here, so that one case can exceed the limit.
 	limit := func(h http.Handler) http.Handler { return http.MaxBytesHandler(h, 1<<10) }
@@ -63,7 +65,7 @@ func TestPostJSONAnswersAsGqlgensPOST(t *testing.T) {
 	t.Run("a request cancelled before its operation runs", func(t *testing.T) {
 		// Straight to the transports: the handler's time limit would
 		// answer a cancelled request before them.
-		exec := executor.New(generated.NewExecutableSchema(generated.Config{Resolvers: &Resolver{Store: s}}))
+		exec := executor.New(generated.NewExecutableSchema(generated.Config{Resolvers: &Resolver{Index: n}}))
 		ask := func(tr graphql.Transport) (w *httptest.ResponseRecorder, panicked any) {
 			ctx, cancel := context.WithCancel(graphql.StartOperationTrace(context.Background()))
 			cancel()

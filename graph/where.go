@@ -205,10 +205,10 @@ func (p *wirePeriod) domain() *hub.PeriodMatch {
 	return out
 }
 
-// listNodes answers a collection query for one kind: the store pages
-// simple filters natively; rich conditions and asOf go through
-// hub.Select first.
-func listNodes[T model.Node](ctx context.Context, s hub.Store, kind hub.Kind, where any, asOf *time.Time, args model.PageArgs, orderBy []*model.NodeOrder) (*model.Connection[T], error) {
+// listNodes answers a collection query for one kind: the reader pages
+// simple filters itself; rich conditions and asOf go through hub.Select
+// first.
+func listNodes[T model.Node](ctx context.Context, s hub.Reader, kind hub.Kind, where any, asOf *time.Time, args model.PageArgs, orderBy []*model.NodeOrder) (*model.Connection[T], error) {
 	w, err := toWhere(where)
 	if err != nil {
 		return nil, err
@@ -239,9 +239,6 @@ func listNodes[T model.Node](ctx context.Context, s hub.Store, kind hub.Kind, wh
 	}
 	page, more, err := s.FindNodes(ctx, f, opts)
 	if err != nil {
-		return nil, err
-	}
-	if err := prefetchNodes(ctx, page, connectionNodes(fieldSelection(ctx))); err != nil {
 		return nil, err
 	}
 	return model.NewConnection(model.NodeEdges[T](model.RequestOf(ctx), page, opts.OrderBy), args, more, count), nil

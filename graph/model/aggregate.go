@@ -20,7 +20,7 @@ func keyNode(ctx context.Context, key string) (Entity, error) {
 		return nil, nil
 	}
 	rq := RequestOf(ctx)
-	n, err := rq.l.Node.Load(rq.ctx, key)
+	n, err := rq.node(key)
 	if err != nil {
 		return nil, err
 	}
@@ -62,9 +62,7 @@ func (b *FundingBucket) Total() float64 { return b.B.Total }
 // Currency of the bucket.
 func (b *FundingBucket) Currency() string { return b.B.Currency }
 
-// Counted are the figures the total counts. Taking the context makes
-// the executor resolve it concurrently, so that the loads of every
-// bucket's figures share one batch.
+// Counted are the figures the total counts.
 func (b *FundingBucket) Counted(context.Context) ([]*Funding, error) {
 	return loadFundings(b.rq, b.B.CountedIDs)
 }
@@ -74,19 +72,16 @@ func (b *FundingBucket) Figures(context.Context) ([]*Funding, error) {
 	return loadFundings(b.rq, b.B.FigureIDs)
 }
 
-// loadFundings reads figures by id, batched with the request's other
-// relationship loads; a figure deleted since the totals were computed is
-// left out.
+// loadFundings reads figures by id; a figure deleted since the totals
+// were computed is left out.
 func loadFundings(rq *Request, ids []string) ([]*Funding, error) {
-	rels, err := rq.l.Relationship.LoadAll(rq.ctx, ids)
+	rels, err := rq.relationships(ids)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*Funding, 0, len(rels))
-	for _, r := range rels {
-		if r != nil {
-			out = append(out, &Funding{r: r, rq: rq})
-		}
+	out := make([]*Funding, len(rels))
+	for i, r := range rels {
+		out[i] = &Funding{r: r, rq: rq}
 	}
 	return out, nil
 }
@@ -120,7 +115,7 @@ func (c *CoverageCell) Provisions() int { return c.C.Provisions }
 // Providers are the distinct providers.
 func (c *CoverageCell) Providers(ctx context.Context) ([]Entity, error) {
 	rq := RequestOf(ctx)
-	nodes, err := rq.l.Node.LoadAll(rq.ctx, c.C.Providers)
+	nodes, err := rq.nodes(c.C.Providers)
 	if err != nil {
 		return nil, err
 	}
@@ -138,7 +133,7 @@ func (p *Participation) Node(ctx context.Context) (Entity, error) {
 // Pilots it takes part in.
 func (p *Participation) Pilots(ctx context.Context) ([]*Pilot, error) {
 	rq := RequestOf(ctx)
-	nodes, err := rq.l.Node.LoadAll(rq.ctx, p.P.PilotIDs)
+	nodes, err := rq.nodes(p.P.PilotIDs)
 	if err != nil {
 		return nil, err
 	}

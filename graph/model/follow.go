@@ -2,7 +2,6 @@ package model
 
 import (
 	"cmp"
-	"slices"
 
 	"github.com/otehub/hub"
 )
@@ -14,8 +13,9 @@ type Follow struct {
 	Types []hub.RelationshipType
 }
 
-// The relationship-backed fields. The field methods and the per-level
-// prefetcher (graph/prefetch.go) both read them, so the two cannot drift.
+// The relationship-backed fields. The field methods and the aggregates
+// that count the same relationships (graph/aggregate.go) both read them,
+// so the two cannot drift.
 var (
 	FollowParent         = Follow{hub.Out, []hub.RelationshipType{hub.PartOf}}
 	FollowChildren       = Follow{hub.In, []hub.RelationshipType{hub.PartOf}}
@@ -35,46 +35,6 @@ var (
 	FollowParticipants   = Follow{hub.In, []hub.RelationshipType{hub.ParticipatesIn}}
 	FollowEmployers      = Follow{hub.In, []hub.RelationshipType{hub.Employs}}
 )
-
-// FollowsByField maps schema field names to what they follow. Where two
-// kinds use one name (parent, children, themes, services) the meaning is
-// the same.
-var FollowsByField = map[string]Follow{
-	"parent":         FollowParent,
-	"programme":      FollowParent,
-	"children":       FollowChildren,
-	"themes":         FollowThemes,
-	"administrators": FollowAdministrators,
-	"partners":       FollowPartners,
-	"experts":        FollowExperts,
-	"services":       FollowServices,
-	"contacts":       FollowContacts,
-	"funding":        FollowFunding,
-	"providers":      FollowProviders,
-	"targetGroups":   FollowTargetGroups,
-	"servedBy":       FollowServedBy,
-	"members":        FollowMembers,
-	"signatories":    FollowSignatories,
-	"organisers":     FollowOrganisers,
-	"participants":   FollowParticipants,
-	"employers":      FollowEmployers,
-}
-
-// Matches reports whether r is one of the relationships f follows from
-// node id (no types: any type).
-func (f Follow) Matches(id string, r *hub.Relationship) bool {
-	return touches(id, f.Dir, r) && (len(f.Types) == 0 || slices.Contains(f.Types, r.Type))
-}
-
-func touches(id string, dir hub.Direction, r *hub.Relationship) bool {
-	switch dir {
-	case hub.Out:
-		return r.FromID == id
-	case hub.In:
-		return r.ToID == id
-	}
-	return r.FromID == id || r.ToID == id
-}
 
 // byTypeThenID is the default relationship order (TYPE, then id), as
 // hub.PageRelationships orders it.

@@ -105,7 +105,7 @@ func (p *Path) Length() int { return len(p.P.EdgeIDs) }
 // Nodes in order.
 func (p *Path) Nodes(ctx context.Context) ([]Entity, error) {
 	rq := RequestOf(ctx)
-	nodes, err := rq.l.Node.LoadAll(rq.ctx, p.P.NodeIDs)
+	nodes, err := rq.nodes(p.P.NodeIDs)
 	if err != nil {
 		return nil, err
 	}
@@ -115,17 +115,11 @@ func (p *Path) Nodes(ctx context.Context) ([]Entity, error) {
 // Edges in order.
 func (p *Path) Edges(ctx context.Context) ([]*Relationship, error) {
 	rq := RequestOf(ctx)
-	rels, err := rq.l.Relationship.LoadAll(rq.ctx, p.P.EdgeIDs)
+	rels, err := rq.relationships(p.P.EdgeIDs)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*Relationship, 0, len(rels))
-	for _, r := range rels {
-		if r != nil {
-			out = append(out, NewRelationship(rq, r))
-		}
-	}
-	return out, nil
+	return relationships(rq, rels), nil
 }
 
 // NetworkMetrics are the metrics of a subgraph.
@@ -248,7 +242,7 @@ func (b *Broker) Node(ctx context.Context) (Entity, error) {
 // Pilots it takes part in.
 func (b *Broker) Pilots(ctx context.Context) ([]*Pilot, error) {
 	rq := RequestOf(ctx)
-	nodes, err := rq.l.Node.LoadAll(rq.ctx, b.pilots)
+	nodes, err := rq.nodes(b.pilots)
 	if err != nil {
 		return nil, err
 	}

@@ -83,7 +83,7 @@ func (b Base) Goals(language *Language) []string {
 
 // Regions are the regions the node is located in.
 func (b Base) Regions() ([]*Region, error) {
-	nodes, err := b.rq.l.Node.LoadAll(b.rq.ctx, b.n.RegionIDs)
+	nodes, err := b.rq.nodes(b.n.RegionIDs)
 	if err != nil {
 		return nil, err
 	}
@@ -108,7 +108,7 @@ func (b Base) related(f Follow) ([]Entity, error) {
 			ids = append(ids, id)
 		}
 	}
-	nodes, err := b.rq.l.Node.LoadAll(b.rq.ctx, ids)
+	nodes, err := b.rq.nodes(ids)
 	if err != nil {
 		return nil, err
 	}

@@ -38,7 +38,7 @@ func (p *Provision) Period() *hub.Period { return p.p.Period }
 
 // Regions of the provider and service.
 func (p *Provision) Regions() ([]*Region, error) {
-	nodes, err := p.rq.l.Node.LoadAll(p.rq.ctx, p.p.RegionIDs)
+	nodes, err := p.rq.nodes(p.p.RegionIDs)
 	if err != nil {
 		return nil, err
 	}
@@ -47,7 +47,7 @@ func (p *Provision) Regions() ([]*Region, error) {
 
 // Themes of the service and provider.
 func (p *Provision) Themes() ([]*Theme, error) {
-	nodes, err := p.rq.l.Node.LoadAll(p.rq.ctx, p.p.ThemeIDs)
+	nodes, err := p.rq.nodes(p.p.ThemeIDs)
 	if err != nil {
 		return nil, err
 	}

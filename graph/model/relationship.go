@@ -95,7 +95,7 @@ type Citation struct {
 
 // Document is the cited source document.
 func (c *Citation) Document() (*SourceDocument, error) {
-	n, err := c.rq.l.Node.Load(c.rq.ctx, c.c.SourceID)
+	n, err := c.rq.node(c.c.SourceID)
 	if err != nil {
 		return nil, err
 	}

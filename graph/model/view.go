@@ -7,24 +7,23 @@ import (
 	"time"
 
 	"github.com/otehub/hub"
-	"github.com/otehub/hub/graph/loader"
 )
 
 // Request is what the views of one GraphQL operation share: the
-// operation's context (loads run under it), its loaders and its preferred
-// language. Views carry it so that their fields need no context
+// operation's context (reads run under it), the network it reads and its
+// preferred language. Views carry it so that their fields need no context
 // argument: gqlgen resolves such fields in line, where it gives each
 // field that takes a context a goroutine of its own.
 type Request struct {
 	ctx  context.Context
-	l    *loader.Loaders
+	r    hub.Reader
 	lang hub.Language
 }
 
-// NewRequest returns the request of the operation ctx belongs to, which
-// must carry the operation's loaders.
-func NewRequest(ctx context.Context) *Request {
-	return &Request{ctx: ctx, l: loader.For(ctx), lang: hub.LanguageFrom(ctx)}
+// NewRequest returns the request of the operation ctx belongs to, reading
+// the network r.
+func NewRequest(ctx context.Context, r hub.Reader) *Request {
+	return &Request{ctx: ctx, r: r, lang: hub.LanguageFrom(ctx)}
 }
 
 type requestKey struct{}
@@ -127,8 +126,37 @@ func entities(rq *Request, nodes []*hub.Node) []Entity {
 	return out
 }
 
+// nodes reads nodes by id, nil where missing.
+func (rq *Request) nodes(ids []string) ([]*hub.Node, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	return rq.r.NodesByID(rq.ctx, ids)
+}
+
+// node reads one node by id, nil when missing.
+func (rq *Request) node(id string) (*hub.Node, error) {
+	nodes, err := rq.r.NodesByID(rq.ctx, []string{id})
+	if err != nil {
+		return nil, err
+	}
+	return nodes[0], nil
+}
+
+// relationships reads relationships by id, leaving out missing ones.
+func (rq *Request) relationships(ids []string) ([]*hub.Relationship, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	rels, err := rq.r.RelationshipsByID(rq.ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(rels, func(r *hub.Relationship) bool { return r == nil }), nil
+}
+
 func loadEntity(rq *Request, id string) (Entity, error) {
-	n, err := rq.l.Node.Load(rq.ctx, id)
+	n, err := rq.node(id)
 	if err != nil {
 		return nil, err
 	}
@@ -141,22 +169,13 @@ func loadEntity(rq *Request, id string) (Entity, error) {
 // adjacent returns the relationships of node id in direction dir with one
 // of the types (any type when none), in the default relationship order.
 func adjacent(rq *Request, id string, dir hub.Direction, types []hub.RelationshipType) ([]*hub.Relationship, error) {
-	all, ok := rq.l.Covered(id, dir, types)
-	if !ok {
-		var err error
-		if all, err = rq.l.Adjacent.Load(rq.ctx, id); err != nil {
-			return nil, err
-		}
+	rels, _, err := rq.r.FindRelationships(rq.ctx, hub.RelationshipFilter{NodeIDs: []string{id}, Direction: dir, Types: types},
+		hub.ListOptions{First: hub.Unlimited, Unordered: true})
+	if err != nil {
+		return nil, err
 	}
-	f := Follow{dir, types}
-	var out []*hub.Relationship
-	for _, r := range all {
-		if f.Matches(id, r) {
-			out = append(out, r)
-		}
-	}
-	slices.SortFunc(out, byTypeThenID)
-	return out, nil
+	slices.SortFunc(rels, byTypeThenID)
+	return rels, nil
 }
 
 // relatedOf is Base.related keeping only the ends that are a T.
