@@ -22,7 +22,7 @@ import (
 	"github.com/otehub/hub/dataset"
 	"github.com/otehub/hub/embedded"
 	"github.com/otehub/hub/graph"
-	"github.com/otehub/hub/storetest"
+	"github.com/otehub/hub/index"
 )
 
 // TestMain fails the package when a test leaves goroutines behind: the
@@ -46,8 +46,15 @@ func MustOpenSeeded(tb testing.TB) hub.Network {
 			tb.Error(err)
 		}
 	})
-	n := storetest.Follow(tb, s)
-	if err := dataset.Seed(context.Background(), n); err != nil {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	n, err := index.Open(ctx, s, index.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	// Cleanups run last first: the index stops before its store closes.
+	tb.Cleanup(func() { n.Close() })
+	if err := dataset.Seed(ctx, n); err != nil {
 		tb.Fatal(err)
 	}
 	return n
