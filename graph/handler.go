@@ -19,7 +19,6 @@ import (
 
 	"github.com/otehub/hub"
 	"github.com/otehub/hub/graph/generated"
-	"github.com/otehub/hub/graph/gqlexec"
 	"github.com/otehub/hub/graph/model"
 )
 
@@ -45,15 +44,10 @@ type Options struct {
 	Timeout time.Duration
 }
 
-// NewHandler returns the GraphQL endpoint over opts.Network: GET and POST
-// transports, introspection, a parsed-query cache, complexity and depth
-// limits, and the one error presenter.
+// NewHandler returns the GraphQL endpoint over opts.Network: gqlgen's
+// GET and POST transports, introspection, a parsed-query cache,
+// complexity and depth limits, and the one error presenter.
 func NewHandler(opts Options) http.Handler {
-	return newHandler(opts, postJSON{})
-}
-
-// newHandler is NewHandler with post as the POST transport.
-func newHandler(opts Options, post graphql.Transport) http.Handler {
 	logger := opts.Logger
 	if logger == nil {
 		logger = slog.Default()
@@ -65,10 +59,7 @@ func newHandler(opts Options, post graphql.Transport) http.Handler {
 	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: &Resolver{Index: opts.Network}}))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
-	// postJSON gives a response's data back for reuse once written
-	// (gqlexec.ReleaseResponse): a response middleware added here must
-	// not keep the data past its return.
-	srv.AddTransport(post)
+	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.SetParserTokenLimit(maxTokens)
 	srv.Use(extension.Introspection{})
@@ -76,7 +67,6 @@ func newHandler(opts Options, post graphql.Transport) http.Handler {
 	srv.Use(depthLimit{max: MaxDepth})
 	srv.Use(refuseDefer{})
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-		ctx = gqlexec.WithArgsCache(ctx)
 		return next(model.WithRequest(ctx, model.NewRequest(ctx, opts.Network)))
 	})
 	srv.SetErrorPresenter(errorPresenter(logger))

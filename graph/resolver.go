@@ -5,7 +5,6 @@
 package graph
 
 //go:generate go -C .. tool gqlgen generate --config gqlgen.yml
-//go:generate go -C .. run ./internal/gqlgenpatch graph/generated/generated.go
 
 import "github.com/otehub/hub"
 

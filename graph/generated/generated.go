@@ -3,10 +3,10 @@
 package generated
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"github.com/otehub/hub/graph/gqlexec"
 	"math"
 	"strconv"
 	"sync/atomic"
@@ -3729,8 +3729,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 					return nil
 				}
 			}
-			buf := gqlexec.ResponseBuffer()
-			data.MarshalGQL(buf)
+			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
 			response.Data = buf.Bytes()
 			if atomic.LoadInt32(&ec.Deferred) > 0 {
 				hasNext := atomic.LoadInt32(&ec.PendingDeferred) > 0
@@ -11057,7 +11057,7 @@ func (ec *executionContext) fieldContext_Agreement_name(ctx context.Context, fie
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, "field_Agreement_name_args", ec.field_Agreement_name_args); err != nil {
+	if fc.Args, err = ec.field_Agreement_name_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -11179,7 +11179,7 @@ func (ec *executionContext) fieldContext_Agreement_description(ctx context.Conte
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, "field_Agreement_description_args", ec.field_Agreement_description_args); err != nil {
+	if fc.Args, err = ec.field_Agreement_description_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -11881,7 +11881,7 @@ func (ec *executionContext) fieldContext_Contact_name(ctx context.Context, field
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, "field_Contact_name_args", ec.field_Contact_name_args); err != nil {
+	if fc.Args, err = ec.field_Contact_name_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -12003,7 +12003,7 @@ func (ec *executionContext) fieldContext_Contact_description(ctx context.Context
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, "field_Contact_description_args", ec.field_Contact_description_args); err != nil {
+	if fc.Args, err = ec.field_Contact_description_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -12664,7 +12664,7 @@ func (ec *executionContext) fieldContext_Employer_name(ctx context.Context, fiel
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, "field_Employer_name_args", ec.field_Employer_name_args); err != nil {
+	if fc.Args, err = ec.field_Employer_name_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -12786,7 +12786,7 @@ func (ec *executionContext) fieldContext_Employer_description(ctx context.Contex
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, "field_Employer_description_args", ec.field_Employer_description_args); err != nil {
+	if fc.Args, err = ec.field_Employer_description_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -13204,7 +13204,7 @@ func (ec *executionContext) fieldContext_Event_name(ctx context.Context, field g
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, "field_Event_name_args", ec.field_Event_name_args); err != nil {
+	if fc.Args, err = ec.field_Event_name_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -13326,7 +13326,7 @@ func (ec *executionContext) fieldContext_Event_description(ctx context.Context, 
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, "field_Event_description_args", ec.field_Event_description_args); err != nil {
+	if fc.Args, err = ec.field_Event_description_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15041,7 +15041,7 @@ func (ec *executionContext) fieldContext_NetworkNode_label(ctx context.Context, 
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, "field_NetworkNode_label_args", ec.field_NetworkNode_label_args); err != nil {
+	if fc.Args, err = ec.field_NetworkNode_label_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15485,7 +15485,7 @@ func (ec *executionContext) fieldContext_Organisation_name(ctx context.Context, 
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, "field_Organisation_name_args", ec.field_Organisation_name_args); err != nil {
+	if fc.Args, err = ec.field_Organisation_name_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15607,7 +15607,7 @@ func (ec *executionContext) fieldContext_Organisation_description(ctx context.Co
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, "field_Organisation_description_args", ec.field_Organisation_description_args); err != nil {
+	if fc.Args, err = ec.field_Organisation_description_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -16401,7 +16401,7 @@ func (ec *executionContext) fieldContext_Pilot_name(ctx context.Context, field g
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, "field_Pilot_name_args", ec.field_Pilot_name_args); err != nil {
+	if fc.Args, err = ec.field_Pilot_name_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -16523,7 +16523,7 @@ func (ec *executionContext) fieldContext_Pilot_description(ctx context.Context, 
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, "field_Pilot_description_args", ec.field_Pilot_description_args); err != nil {
+	if fc.Args, err = ec.field_Pilot_description_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -16753,7 +16753,7 @@ func (ec *executionContext) fieldContext_Pilot_goals(ctx context.Context, field 
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, "field_Pilot_goals_args", ec.field_Pilot_goals_args); err != nil {
+	if fc.Args, err = ec.field_Pilot_goals_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -17296,7 +17296,7 @@ func (ec *executionContext) fieldContext_Programme_name(ctx context.Context, fie
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, "field_Programme_name_args", ec.field_Programme_name_args); err != nil {
+	if fc.Args, err = ec.field_Programme_name_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -17418,7 +17418,7 @@ func (ec *executionContext) fieldContext_Programme_description(ctx context.Conte
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, "field_Programme_description_args", ec.field_Programme_description_args); err != nil {
+	if fc.Args, err = ec.field_Programme_description_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -17616,7 +17616,7 @@ func (ec *executionContext) fieldContext_Programme_goals(ctx context.Context, fi
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, "field_Programme_goals_args", ec.field_Programme_goals_args); err != nil {
+	if fc.Args, err = ec.field_Programme_goals_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -19671,7 +19671,7 @@ func (ec *executionContext) fieldContext_Region_name(ctx context.Context, field 
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, "field_Region_name_args", ec.field_Region_name_args); err != nil {
+	if fc.Args, err = ec.field_Region_name_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -19793,7 +19793,7 @@ func (ec *executionContext) fieldContext_Region_description(ctx context.Context,
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, "field_Region_description_args", ec.field_Region_description_args); err != nil {
+	if fc.Args, err = ec.field_Region_description_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -20417,7 +20417,7 @@ func (ec *executionContext) fieldContext_Relationship_description(ctx context.Co
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, "field_Relationship_description_args", ec.field_Relationship_description_args); err != nil {
+	if fc.Args, err = ec.field_Relationship_description_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -20837,7 +20837,7 @@ func (ec *executionContext) fieldContext_Service_name(ctx context.Context, field
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, "field_Service_name_args", ec.field_Service_name_args); err != nil {
+	if fc.Args, err = ec.field_Service_name_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -20959,7 +20959,7 @@ func (ec *executionContext) fieldContext_Service_description(ctx context.Context
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, "field_Service_description_args", ec.field_Service_description_args); err != nil {
+	if fc.Args, err = ec.field_Service_description_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -21877,7 +21877,7 @@ func (ec *executionContext) fieldContext_TargetGroup_name(ctx context.Context, f
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, "field_TargetGroup_name_args", ec.field_TargetGroup_name_args); err != nil {
+	if fc.Args, err = ec.field_TargetGroup_name_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -21999,7 +21999,7 @@ func (ec *executionContext) fieldContext_TargetGroup_description(ctx context.Con
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, "field_TargetGroup_description_args", ec.field_TargetGroup_description_args); err != nil {
+	if fc.Args, err = ec.field_TargetGroup_description_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -22394,7 +22394,7 @@ func (ec *executionContext) fieldContext_Theme_name(ctx context.Context, field g
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, "field_Theme_name_args", ec.field_Theme_name_args); err != nil {
+	if fc.Args, err = ec.field_Theme_name_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -22516,7 +22516,7 @@ func (ec *executionContext) fieldContext_Theme_description(ctx context.Context, 
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, "field_Theme_description_args", ec.field_Theme_description_args); err != nil {
+	if fc.Args, err = ec.field_Theme_description_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -22911,7 +22911,7 @@ func (ec *executionContext) fieldContext_Training_name(ctx context.Context, fiel
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, "field_Training_name_args", ec.field_Training_name_args); err != nil {
+	if fc.Args, err = ec.field_Training_name_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -23033,7 +23033,7 @@ func (ec *executionContext) fieldContext_Training_description(ctx context.Contex
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = gqlexec.CachedArgs(ctx, field, ec.Variables, "field_Training_description_args", ec.field_Training_description_args); err != nil {
+	if fc.Args, err = ec.field_Training_description_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -27097,7 +27097,7 @@ func (ec *executionContext) _Aggregates(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, aggregatesImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -27158,7 +27158,7 @@ func (ec *executionContext) _Aggregates(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var agreementImplementors = []string{"Agreement", "Node", "Entity"}
@@ -27167,7 +27167,7 @@ func (ec *executionContext) _Agreement(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, agreementImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -27251,7 +27251,7 @@ func (ec *executionContext) _Agreement(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var agreementConnectionImplementors = []string{"AgreementConnection"}
@@ -27260,7 +27260,7 @@ func (ec *executionContext) _AgreementConnection(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, agreementConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -27300,7 +27300,7 @@ func (ec *executionContext) _AgreementConnection(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var agreementEdgeImplementors = []string{"AgreementEdge"}
@@ -27309,7 +27309,7 @@ func (ec *executionContext) _AgreementEdge(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, agreementEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -27338,7 +27338,7 @@ func (ec *executionContext) _AgreementEdge(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var brokerImplementors = []string{"Broker"}
@@ -27347,7 +27347,7 @@ func (ec *executionContext) _Broker(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, brokerImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -27383,7 +27383,7 @@ func (ec *executionContext) _Broker(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var citationImplementors = []string{"Citation"}
@@ -27392,7 +27392,7 @@ func (ec *executionContext) _Citation(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, citationImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -27426,7 +27426,7 @@ func (ec *executionContext) _Citation(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var communityImplementors = []string{"Community"}
@@ -27435,7 +27435,7 @@ func (ec *executionContext) _Community(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, communityImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -27469,7 +27469,7 @@ func (ec *executionContext) _Community(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var contactImplementors = []string{"Contact", "Node", "Entity"}
@@ -27478,7 +27478,7 @@ func (ec *executionContext) _Contact(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, contactImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -27569,7 +27569,7 @@ func (ec *executionContext) _Contact(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var contactConnectionImplementors = []string{"ContactConnection"}
@@ -27578,7 +27578,7 @@ func (ec *executionContext) _ContactConnection(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, contactConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -27618,7 +27618,7 @@ func (ec *executionContext) _ContactConnection(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var contactEdgeImplementors = []string{"ContactEdge"}
@@ -27627,7 +27627,7 @@ func (ec *executionContext) _ContactEdge(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, contactEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -27656,7 +27656,7 @@ func (ec *executionContext) _ContactEdge(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var countBucketImplementors = []string{"CountBucket"}
@@ -27665,7 +27665,7 @@ func (ec *executionContext) _CountBucket(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, countBucketImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -27700,7 +27700,7 @@ func (ec *executionContext) _CountBucket(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var coverageCellImplementors = []string{"CoverageCell"}
@@ -27709,7 +27709,7 @@ func (ec *executionContext) _CoverageCell(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, coverageCellImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -27751,7 +27751,7 @@ func (ec *executionContext) _CoverageCell(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var employerImplementors = []string{"Employer", "Node", "Entity"}
@@ -27760,7 +27760,7 @@ func (ec *executionContext) _Employer(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, employerImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -27839,7 +27839,7 @@ func (ec *executionContext) _Employer(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var employerConnectionImplementors = []string{"EmployerConnection"}
@@ -27848,7 +27848,7 @@ func (ec *executionContext) _EmployerConnection(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, employerConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -27888,7 +27888,7 @@ func (ec *executionContext) _EmployerConnection(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var employerEdgeImplementors = []string{"EmployerEdge"}
@@ -27897,7 +27897,7 @@ func (ec *executionContext) _EmployerEdge(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, employerEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -27926,7 +27926,7 @@ func (ec *executionContext) _EmployerEdge(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var eventImplementors = []string{"Event", "Node", "Entity"}
@@ -27935,7 +27935,7 @@ func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, ob
 	fields := graphql.CollectFields(ec.OperationContext, sel, eventImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28029,7 +28029,7 @@ func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, ob
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var eventConnectionImplementors = []string{"EventConnection"}
@@ -28038,7 +28038,7 @@ func (ec *executionContext) _EventConnection(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, eventConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28078,7 +28078,7 @@ func (ec *executionContext) _EventConnection(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var eventEdgeImplementors = []string{"EventEdge"}
@@ -28087,7 +28087,7 @@ func (ec *executionContext) _EventEdge(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, eventEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28116,7 +28116,7 @@ func (ec *executionContext) _EventEdge(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var fundingImplementors = []string{"Funding"}
@@ -28125,7 +28125,7 @@ func (ec *executionContext) _Funding(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, fundingImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28179,7 +28179,7 @@ func (ec *executionContext) _Funding(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var fundingBucketImplementors = []string{"FundingBucket"}
@@ -28188,7 +28188,7 @@ func (ec *executionContext) _FundingBucket(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, fundingBucketImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28240,7 +28240,7 @@ func (ec *executionContext) _FundingBucket(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var groupImplementors = []string{"Group"}
@@ -28249,7 +28249,7 @@ func (ec *executionContext) _Group(ctx context.Context, sel ast.SelectionSet, ob
 	fields := graphql.CollectFields(ec.OperationContext, sel, groupImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28298,7 +28298,7 @@ func (ec *executionContext) _Group(ctx context.Context, sel ast.SelectionSet, ob
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var groupKeyValueImplementors = []string{"GroupKeyValue"}
@@ -28307,7 +28307,7 @@ func (ec *executionContext) _GroupKeyValue(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, groupKeyValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28342,7 +28342,7 @@ func (ec *executionContext) _GroupKeyValue(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var localizedTextImplementors = []string{"LocalizedText"}
@@ -28351,7 +28351,7 @@ func (ec *executionContext) _LocalizedText(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, localizedTextImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28385,7 +28385,7 @@ func (ec *executionContext) _LocalizedText(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var moneyImplementors = []string{"Money"}
@@ -28394,7 +28394,7 @@ func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, ob
 	fields := graphql.CollectFields(ec.OperationContext, sel, moneyImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28423,7 +28423,7 @@ func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, ob
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var networkImplementors = []string{"Network"}
@@ -28432,7 +28432,7 @@ func (ec *executionContext) _Network(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, networkImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28466,7 +28466,7 @@ func (ec *executionContext) _Network(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var networkDiffImplementors = []string{"NetworkDiff"}
@@ -28475,7 +28475,7 @@ func (ec *executionContext) _NetworkDiff(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, networkDiffImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28514,7 +28514,7 @@ func (ec *executionContext) _NetworkDiff(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var networkEdgeImplementors = []string{"NetworkEdge"}
@@ -28523,7 +28523,7 @@ func (ec *executionContext) _NetworkEdge(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, networkEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28572,7 +28572,7 @@ func (ec *executionContext) _NetworkEdge(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var networkMetricsImplementors = []string{"NetworkMetrics"}
@@ -28581,7 +28581,7 @@ func (ec *executionContext) _NetworkMetrics(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, networkMetricsImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28625,7 +28625,7 @@ func (ec *executionContext) _NetworkMetrics(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var networkNodeImplementors = []string{"NetworkNode"}
@@ -28634,7 +28634,7 @@ func (ec *executionContext) _NetworkNode(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, networkNodeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28698,7 +28698,7 @@ func (ec *executionContext) _NetworkNode(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var nodeMetricsImplementors = []string{"NodeMetrics"}
@@ -28707,7 +28707,7 @@ func (ec *executionContext) _NodeMetrics(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, nodeMetricsImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28766,7 +28766,7 @@ func (ec *executionContext) _NodeMetrics(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var organisationImplementors = []string{"Organisation", "Node", "Entity"}
@@ -28775,7 +28775,7 @@ func (ec *executionContext) _Organisation(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, organisationImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28864,7 +28864,7 @@ func (ec *executionContext) _Organisation(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var organisationConnectionImplementors = []string{"OrganisationConnection"}
@@ -28873,7 +28873,7 @@ func (ec *executionContext) _OrganisationConnection(ctx context.Context, sel ast
 	fields := graphql.CollectFields(ec.OperationContext, sel, organisationConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28913,7 +28913,7 @@ func (ec *executionContext) _OrganisationConnection(ctx context.Context, sel ast
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var organisationEdgeImplementors = []string{"OrganisationEdge"}
@@ -28922,7 +28922,7 @@ func (ec *executionContext) _OrganisationEdge(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, organisationEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28951,7 +28951,7 @@ func (ec *executionContext) _OrganisationEdge(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var pageInfoImplementors = []string{"PageInfo"}
@@ -28960,7 +28960,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, pageInfoImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28999,7 +28999,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var participationImplementors = []string{"Participation"}
@@ -29008,7 +29008,7 @@ func (ec *executionContext) _Participation(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, participationImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29044,7 +29044,7 @@ func (ec *executionContext) _Participation(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var pathImplementors = []string{"Path"}
@@ -29053,7 +29053,7 @@ func (ec *executionContext) _Path(ctx context.Context, sel ast.SelectionSet, obj
 	fields := graphql.CollectFields(ec.OperationContext, sel, pathImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29089,7 +29089,7 @@ func (ec *executionContext) _Path(ctx context.Context, sel ast.SelectionSet, obj
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var periodImplementors = []string{"Period"}
@@ -29098,7 +29098,7 @@ func (ec *executionContext) _Period(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, periodImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29127,7 +29127,7 @@ func (ec *executionContext) _Period(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var pilotImplementors = []string{"Pilot", "Node", "Entity"}
@@ -29136,7 +29136,7 @@ func (ec *executionContext) _Pilot(ctx context.Context, sel ast.SelectionSet, ob
 	fields := graphql.CollectFields(ec.OperationContext, sel, pilotImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29270,7 +29270,7 @@ func (ec *executionContext) _Pilot(ctx context.Context, sel ast.SelectionSet, ob
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var pilotConnectionImplementors = []string{"PilotConnection"}
@@ -29279,7 +29279,7 @@ func (ec *executionContext) _PilotConnection(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, pilotConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29319,7 +29319,7 @@ func (ec *executionContext) _PilotConnection(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var pilotEdgeImplementors = []string{"PilotEdge"}
@@ -29328,7 +29328,7 @@ func (ec *executionContext) _PilotEdge(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, pilotEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29357,7 +29357,7 @@ func (ec *executionContext) _PilotEdge(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var programmeImplementors = []string{"Programme", "Node", "Entity"}
@@ -29366,7 +29366,7 @@ func (ec *executionContext) _Programme(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, programmeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29465,7 +29465,7 @@ func (ec *executionContext) _Programme(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var programmeConnectionImplementors = []string{"ProgrammeConnection"}
@@ -29474,7 +29474,7 @@ func (ec *executionContext) _ProgrammeConnection(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, programmeConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29514,7 +29514,7 @@ func (ec *executionContext) _ProgrammeConnection(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var programmeEdgeImplementors = []string{"ProgrammeEdge"}
@@ -29523,7 +29523,7 @@ func (ec *executionContext) _ProgrammeEdge(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, programmeEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29552,7 +29552,7 @@ func (ec *executionContext) _ProgrammeEdge(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var provisionImplementors = []string{"Provision"}
@@ -29561,7 +29561,7 @@ func (ec *executionContext) _Provision(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, provisionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29640,7 +29640,7 @@ func (ec *executionContext) _Provision(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var provisionConnectionImplementors = []string{"ProvisionConnection"}
@@ -29649,7 +29649,7 @@ func (ec *executionContext) _ProvisionConnection(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, provisionConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29689,7 +29689,7 @@ func (ec *executionContext) _ProvisionConnection(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var provisionEdgeImplementors = []string{"ProvisionEdge"}
@@ -29698,7 +29698,7 @@ func (ec *executionContext) _ProvisionEdge(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, provisionEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29727,7 +29727,7 @@ func (ec *executionContext) _ProvisionEdge(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var queryImplementors = []string{"Query"}
@@ -29739,7 +29739,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 	})
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
 			Object: field.Name,
@@ -29927,7 +29927,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var regionImplementors = []string{"Region", "Node", "Entity"}
@@ -29936,7 +29936,7 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, regionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30025,7 +30025,7 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var regionConnectionImplementors = []string{"RegionConnection"}
@@ -30034,7 +30034,7 @@ func (ec *executionContext) _RegionConnection(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, regionConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30074,7 +30074,7 @@ func (ec *executionContext) _RegionConnection(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var regionEdgeImplementors = []string{"RegionEdge"}
@@ -30083,7 +30083,7 @@ func (ec *executionContext) _RegionEdge(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, regionEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30112,7 +30112,7 @@ func (ec *executionContext) _RegionEdge(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var relationshipImplementors = []string{"Relationship", "Node"}
@@ -30121,7 +30121,7 @@ func (ec *executionContext) _Relationship(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, relationshipImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30190,7 +30190,7 @@ func (ec *executionContext) _Relationship(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var relationshipConnectionImplementors = []string{"RelationshipConnection"}
@@ -30199,7 +30199,7 @@ func (ec *executionContext) _RelationshipConnection(ctx context.Context, sel ast
 	fields := graphql.CollectFields(ec.OperationContext, sel, relationshipConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30239,7 +30239,7 @@ func (ec *executionContext) _RelationshipConnection(ctx context.Context, sel ast
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var relationshipEdgeImplementors = []string{"RelationshipEdge"}
@@ -30248,7 +30248,7 @@ func (ec *executionContext) _RelationshipEdge(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, relationshipEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30277,7 +30277,7 @@ func (ec *executionContext) _RelationshipEdge(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var searchResultImplementors = []string{"SearchResult"}
@@ -30286,7 +30286,7 @@ func (ec *executionContext) _SearchResult(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, searchResultImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30325,7 +30325,7 @@ func (ec *executionContext) _SearchResult(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var serviceImplementors = []string{"Service", "Node", "Entity"}
@@ -30334,7 +30334,7 @@ func (ec *executionContext) _Service(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, serviceImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30428,7 +30428,7 @@ func (ec *executionContext) _Service(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var serviceConnectionImplementors = []string{"ServiceConnection"}
@@ -30437,7 +30437,7 @@ func (ec *executionContext) _ServiceConnection(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, serviceConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30477,7 +30477,7 @@ func (ec *executionContext) _ServiceConnection(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var serviceEdgeImplementors = []string{"ServiceEdge"}
@@ -30486,7 +30486,7 @@ func (ec *executionContext) _ServiceEdge(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, serviceEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30515,7 +30515,7 @@ func (ec *executionContext) _ServiceEdge(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var sourceDocumentImplementors = []string{"SourceDocument", "Node"}
@@ -30524,7 +30524,7 @@ func (ec *executionContext) _SourceDocument(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, sourceDocumentImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30593,7 +30593,7 @@ func (ec *executionContext) _SourceDocument(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var sourceDocumentConnectionImplementors = []string{"SourceDocumentConnection"}
@@ -30602,7 +30602,7 @@ func (ec *executionContext) _SourceDocumentConnection(ctx context.Context, sel a
 	fields := graphql.CollectFields(ec.OperationContext, sel, sourceDocumentConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30642,7 +30642,7 @@ func (ec *executionContext) _SourceDocumentConnection(ctx context.Context, sel a
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var sourceDocumentEdgeImplementors = []string{"SourceDocumentEdge"}
@@ -30651,7 +30651,7 @@ func (ec *executionContext) _SourceDocumentEdge(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, sourceDocumentEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30680,7 +30680,7 @@ func (ec *executionContext) _SourceDocumentEdge(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var targetGroupImplementors = []string{"TargetGroup", "Node", "Entity"}
@@ -30689,7 +30689,7 @@ func (ec *executionContext) _TargetGroup(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, targetGroupImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30763,7 +30763,7 @@ func (ec *executionContext) _TargetGroup(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var targetGroupConnectionImplementors = []string{"TargetGroupConnection"}
@@ -30772,7 +30772,7 @@ func (ec *executionContext) _TargetGroupConnection(ctx context.Context, sel ast.
 	fields := graphql.CollectFields(ec.OperationContext, sel, targetGroupConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30812,7 +30812,7 @@ func (ec *executionContext) _TargetGroupConnection(ctx context.Context, sel ast.
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var targetGroupEdgeImplementors = []string{"TargetGroupEdge"}
@@ -30821,7 +30821,7 @@ func (ec *executionContext) _TargetGroupEdge(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, targetGroupEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30850,7 +30850,7 @@ func (ec *executionContext) _TargetGroupEdge(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var themeImplementors = []string{"Theme", "Node", "Entity"}
@@ -30859,7 +30859,7 @@ func (ec *executionContext) _Theme(ctx context.Context, sel ast.SelectionSet, ob
 	fields := graphql.CollectFields(ec.OperationContext, sel, themeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30933,7 +30933,7 @@ func (ec *executionContext) _Theme(ctx context.Context, sel ast.SelectionSet, ob
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var themeConnectionImplementors = []string{"ThemeConnection"}
@@ -30942,7 +30942,7 @@ func (ec *executionContext) _ThemeConnection(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, themeConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30982,7 +30982,7 @@ func (ec *executionContext) _ThemeConnection(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var themeEdgeImplementors = []string{"ThemeEdge"}
@@ -30991,7 +30991,7 @@ func (ec *executionContext) _ThemeEdge(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, themeEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31020,7 +31020,7 @@ func (ec *executionContext) _ThemeEdge(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var trainingImplementors = []string{"Training", "Node", "Entity"}
@@ -31029,7 +31029,7 @@ func (ec *executionContext) _Training(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, trainingImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31118,7 +31118,7 @@ func (ec *executionContext) _Training(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var trainingConnectionImplementors = []string{"TrainingConnection"}
@@ -31127,7 +31127,7 @@ func (ec *executionContext) _TrainingConnection(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, trainingConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31167,7 +31167,7 @@ func (ec *executionContext) _TrainingConnection(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var trainingEdgeImplementors = []string{"TrainingEdge"}
@@ -31176,7 +31176,7 @@ func (ec *executionContext) _TrainingEdge(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, trainingEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31205,7 +31205,7 @@ func (ec *executionContext) _TrainingEdge(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var __DirectiveImplementors = []string{"__Directive"}
@@ -31214,7 +31214,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, __DirectiveImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31258,7 +31258,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var __EnumValueImplementors = []string{"__EnumValue"}
@@ -31267,7 +31267,7 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, __EnumValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31306,7 +31306,7 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var __FieldImplementors = []string{"__Field"}
@@ -31315,7 +31315,7 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, __FieldImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31364,7 +31364,7 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var __InputValueImplementors = []string{"__InputValue"}
@@ -31373,7 +31373,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, __InputValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31422,7 +31422,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var __SchemaImplementors = []string{"__Schema"}
@@ -31431,7 +31431,7 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, __SchemaImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31480,7 +31480,7 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 var __TypeImplementors = []string{"__Type"}
@@ -31489,7 +31489,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, __TypeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := gqlexec.DeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31563,7 +31563,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out)
+	return out
 }
 
 // endregion **************************** object.gotpl ****************************
@@ -31579,7 +31579,7 @@ func (ec *executionContext) marshalNAggregates2ᚖgithubᚗcomᚋotehubᚋhubᚋ
 }
 
 func (ec *executionContext) marshalNAgreement2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐAgreementᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Agreement) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAgreement2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐAgreement(ctx, sel, v[i])
@@ -31611,7 +31611,7 @@ func (ec *executionContext) marshalNAgreementConnection2ᚖgithubᚗcomᚋotehub
 }
 
 func (ec *executionContext) marshalNAgreementEdge2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[*model.Agreement]) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAgreementEdge2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
@@ -31654,7 +31654,7 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 }
 
 func (ec *executionContext) marshalNBroker2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐBrokerᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Broker) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNBroker2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐBroker(ctx, sel, v[i])
@@ -31678,7 +31678,7 @@ func (ec *executionContext) marshalNBroker2ᚖgithubᚗcomᚋotehubᚋhubᚋgrap
 }
 
 func (ec *executionContext) marshalNCitation2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐCitationᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Citation) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCitation2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐCitation(ctx, sel, v[i])
@@ -31702,7 +31702,7 @@ func (ec *executionContext) marshalNCitation2ᚖgithubᚗcomᚋotehubᚋhubᚋgr
 }
 
 func (ec *executionContext) marshalNCommunity2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐCommunityᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Community) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCommunity2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐCommunity(ctx, sel, v[i])
@@ -31726,7 +31726,7 @@ func (ec *executionContext) marshalNCommunity2ᚖgithubᚗcomᚋotehubᚋhubᚋg
 }
 
 func (ec *executionContext) marshalNContact2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐContactᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Contact) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNContact2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐContact(ctx, sel, v[i])
@@ -31758,7 +31758,7 @@ func (ec *executionContext) marshalNContactConnection2ᚖgithubᚗcomᚋotehub�
 }
 
 func (ec *executionContext) marshalNContactEdge2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[*model.Contact]) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNContactEdge2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
@@ -31787,7 +31787,7 @@ func (ec *executionContext) unmarshalNContactWhere2ᚖgithubᚗcomᚋotehubᚋhu
 }
 
 func (ec *executionContext) marshalNCountBucket2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐCountBucketᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CountBucket) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCountBucket2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐCountBucket(ctx, sel, v[i])
@@ -31811,7 +31811,7 @@ func (ec *executionContext) marshalNCountBucket2ᚖgithubᚗcomᚋotehubᚋhub�
 }
 
 func (ec *executionContext) marshalNCoverageCell2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐCoverageCellᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CoverageCell) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCoverageCell2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐCoverageCell(ctx, sel, v[i])
@@ -31849,7 +31849,7 @@ func (ec *executionContext) marshalNDate2timeᚐTime(ctx context.Context, sel as
 }
 
 func (ec *executionContext) marshalNEmployer2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEmployerᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Employer) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEmployer2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEmployer(ctx, sel, v[i])
@@ -31881,7 +31881,7 @@ func (ec *executionContext) marshalNEmployerConnection2ᚖgithubᚗcomᚋotehub�
 }
 
 func (ec *executionContext) marshalNEmployerEdge2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[*model.Employer]) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEmployerEdge2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
@@ -31918,7 +31918,7 @@ func (ec *executionContext) marshalNEntity2githubᚗcomᚋotehubᚋhubᚋgraph�
 }
 
 func (ec *executionContext) marshalNEntity2ᚕgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEntityᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Entity) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEntity2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEntity(ctx, sel, v[i])
@@ -31939,7 +31939,7 @@ func (ec *executionContext) unmarshalNEntityWhere2ᚖgithubᚗcomᚋotehubᚋhub
 }
 
 func (ec *executionContext) marshalNEvent2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEventᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Event) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEvent2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEvent(ctx, sel, v[i])
@@ -31971,7 +31971,7 @@ func (ec *executionContext) marshalNEventConnection2ᚖgithubᚗcomᚋotehubᚋh
 }
 
 func (ec *executionContext) marshalNEventEdge2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[*model.Event]) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEventEdge2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
@@ -32024,7 +32024,7 @@ func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.S
 }
 
 func (ec *executionContext) marshalNFunding2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐFundingᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Funding) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNFunding2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐFunding(ctx, sel, v[i])
@@ -32048,7 +32048,7 @@ func (ec *executionContext) marshalNFunding2ᚖgithubᚗcomᚋotehubᚋhubᚋgra
 }
 
 func (ec *executionContext) marshalNFundingBucket2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐFundingBucketᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.FundingBucket) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNFundingBucket2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐFundingBucket(ctx, sel, v[i])
@@ -32082,7 +32082,7 @@ func (ec *executionContext) marshalNFundingGroupField2githubᚗcomᚋotehubᚋhu
 }
 
 func (ec *executionContext) marshalNGroup2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Group) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNGroup2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐGroup(ctx, sel, v[i])
@@ -32145,7 +32145,7 @@ func (ec *executionContext) marshalNGroupField2githubᚗcomᚋotehubᚋhubᚋgra
 }
 
 func (ec *executionContext) marshalNGroupKeyValue2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐGroupKeyValueᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.GroupKeyValue) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNGroupKeyValue2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐGroupKeyValue(ctx, sel, v[i])
@@ -32260,7 +32260,7 @@ func (ec *executionContext) marshalNNetworkDiff2ᚖgithubᚗcomᚋotehubᚋhub�
 }
 
 func (ec *executionContext) marshalNNetworkEdge2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNetworkEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.NetworkEdge) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNNetworkEdge2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNetworkEdge(ctx, sel, v[i])
@@ -32292,7 +32292,7 @@ func (ec *executionContext) marshalNNetworkMetrics2ᚖgithubᚗcomᚋotehubᚋhu
 }
 
 func (ec *executionContext) marshalNNetworkNode2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNetworkNodeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.NetworkNode) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNNetworkNode2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNetworkNode(ctx, sel, v[i])
@@ -32316,7 +32316,7 @@ func (ec *executionContext) marshalNNetworkNode2ᚖgithubᚗcomᚋotehubᚋhub�
 }
 
 func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v []model.Node) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalONode2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNode(ctx, sel, v[i])
@@ -32346,7 +32346,7 @@ func (ec *executionContext) marshalNNodeKind2githubᚗcomᚋotehubᚋhubᚋgraph
 }
 
 func (ec *executionContext) marshalNNodeMetrics2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeMetricsᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.NodeMetrics) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNNodeMetrics2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeMetrics(ctx, sel, v[i])
@@ -32385,7 +32385,7 @@ func (ec *executionContext) marshalNNodeOrderField2githubᚗcomᚋotehubᚋhub�
 }
 
 func (ec *executionContext) marshalNOrganisation2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐOrganisationᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Organisation) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNOrganisation2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐOrganisation(ctx, sel, v[i])
@@ -32417,7 +32417,7 @@ func (ec *executionContext) marshalNOrganisationConnection2ᚖgithubᚗcomᚋote
 }
 
 func (ec *executionContext) marshalNOrganisationEdge2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[*model.Organisation]) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNOrganisationEdge2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
@@ -32464,7 +32464,7 @@ func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋotehubᚋhubᚋgr
 }
 
 func (ec *executionContext) marshalNParticipation2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐParticipationᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Participation) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNParticipation2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐParticipation(ctx, sel, v[i])
@@ -32488,7 +32488,7 @@ func (ec *executionContext) marshalNParticipation2ᚖgithubᚗcomᚋotehubᚋhub
 }
 
 func (ec *executionContext) marshalNPath2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐPathᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Path) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPath2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐPath(ctx, sel, v[i])
@@ -32512,7 +32512,7 @@ func (ec *executionContext) marshalNPath2ᚖgithubᚗcomᚋotehubᚋhubᚋgraph�
 }
 
 func (ec *executionContext) marshalNPilot2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐPilotᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Pilot) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPilot2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐPilot(ctx, sel, v[i])
@@ -32544,7 +32544,7 @@ func (ec *executionContext) marshalNPilotConnection2ᚖgithubᚗcomᚋotehubᚋh
 }
 
 func (ec *executionContext) marshalNPilotEdge2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[*model.Pilot]) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPilotEdge2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
@@ -32573,7 +32573,7 @@ func (ec *executionContext) unmarshalNPilotWhere2ᚖgithubᚗcomᚋotehubᚋhub�
 }
 
 func (ec *executionContext) marshalNProgramme2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐProgrammeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Programme) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNProgramme2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐProgramme(ctx, sel, v[i])
@@ -32605,7 +32605,7 @@ func (ec *executionContext) marshalNProgrammeConnection2ᚖgithubᚗcomᚋotehub
 }
 
 func (ec *executionContext) marshalNProgrammeEdge2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[*model.Programme]) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNProgrammeEdge2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
@@ -32644,7 +32644,7 @@ func (ec *executionContext) unmarshalNProgrammeWhere2ᚖgithubᚗcomᚋotehubᚋ
 }
 
 func (ec *executionContext) marshalNProvision2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐProvisionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Provision) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNProvision2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐProvision(ctx, sel, v[i])
@@ -32686,7 +32686,7 @@ func (ec *executionContext) marshalNProvisionConnection2ᚖgithubᚗcomᚋotehub
 }
 
 func (ec *executionContext) marshalNProvisionEdge2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[*model.Provision]) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNProvisionEdge2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
@@ -32710,7 +32710,7 @@ func (ec *executionContext) marshalNProvisionEdge2ᚖgithubᚗcomᚋotehubᚋhub
 }
 
 func (ec *executionContext) marshalNRegion2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRegionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Region) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRegion2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRegion(ctx, sel, v[i])
@@ -32742,7 +32742,7 @@ func (ec *executionContext) marshalNRegionConnection2ᚖgithubᚗcomᚋotehubᚋ
 }
 
 func (ec *executionContext) marshalNRegionEdge2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[*model.Region]) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRegionEdge2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
@@ -32781,7 +32781,7 @@ func (ec *executionContext) unmarshalNRegionWhere2ᚖgithubᚗcomᚋotehubᚋhub
 }
 
 func (ec *executionContext) marshalNRelationship2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Relationship) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRelationship2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationship(ctx, sel, v[i])
@@ -32818,7 +32818,7 @@ func (ec *executionContext) marshalNRelationshipConnection2ᚖgithubᚗcomᚋote
 }
 
 func (ec *executionContext) marshalNRelationshipEdge2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[*model.Relationship]) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRelationshipEdge2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
@@ -32867,7 +32867,7 @@ func (ec *executionContext) marshalNRelationshipType2githubᚗcomᚋotehubᚋhub
 }
 
 func (ec *executionContext) marshalNSearchResult2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐSearchResultᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SearchResult) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSearchResult2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐSearchResult(ctx, sel, v[i])
@@ -32891,7 +32891,7 @@ func (ec *executionContext) marshalNSearchResult2ᚖgithubᚗcomᚋotehubᚋhub�
 }
 
 func (ec *executionContext) marshalNService2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐServiceᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Service) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNService2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐService(ctx, sel, v[i])
@@ -32923,7 +32923,7 @@ func (ec *executionContext) marshalNServiceConnection2ᚖgithubᚗcomᚋotehub�
 }
 
 func (ec *executionContext) marshalNServiceEdge2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[*model.Service]) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNServiceEdge2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
@@ -32962,7 +32962,7 @@ func (ec *executionContext) unmarshalNServiceWhere2ᚖgithubᚗcomᚋotehubᚋhu
 }
 
 func (ec *executionContext) marshalNSourceDocument2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐSourceDocumentᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SourceDocument) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSourceDocument2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐSourceDocument(ctx, sel, v[i])
@@ -32994,7 +32994,7 @@ func (ec *executionContext) marshalNSourceDocumentConnection2ᚖgithubᚗcomᚋo
 }
 
 func (ec *executionContext) marshalNSourceDocumentEdge2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[*model.SourceDocument]) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSourceDocumentEdge2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
@@ -33086,7 +33086,7 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 }
 
 func (ec *executionContext) marshalNTargetGroup2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐTargetGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TargetGroup) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTargetGroup2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐTargetGroup(ctx, sel, v[i])
@@ -33118,7 +33118,7 @@ func (ec *executionContext) marshalNTargetGroupConnection2ᚖgithubᚗcomᚋoteh
 }
 
 func (ec *executionContext) marshalNTargetGroupEdge2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[*model.TargetGroup]) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTargetGroupEdge2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
@@ -33147,7 +33147,7 @@ func (ec *executionContext) unmarshalNTargetGroupWhere2ᚖgithubᚗcomᚋotehub�
 }
 
 func (ec *executionContext) marshalNTheme2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐThemeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Theme) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTheme2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐTheme(ctx, sel, v[i])
@@ -33179,7 +33179,7 @@ func (ec *executionContext) marshalNThemeConnection2ᚖgithubᚗcomᚋotehubᚋh
 }
 
 func (ec *executionContext) marshalNThemeEdge2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[*model.Theme]) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNThemeEdge2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
@@ -33208,7 +33208,7 @@ func (ec *executionContext) unmarshalNThemeWhere2ᚖgithubᚗcomᚋotehubᚋhub�
 }
 
 func (ec *executionContext) marshalNTraining2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐTrainingᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Training) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTraining2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐTraining(ctx, sel, v[i])
@@ -33240,7 +33240,7 @@ func (ec *executionContext) marshalNTrainingConnection2ᚖgithubᚗcomᚋotehub�
 }
 
 func (ec *executionContext) marshalNTrainingEdge2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[*model.Training]) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTrainingEdge2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
@@ -33273,7 +33273,7 @@ func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlge
 }
 
 func (ec *executionContext) marshalN__Directive2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirectiveᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Directive) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx, sel, v[i])
@@ -33317,7 +33317,7 @@ func (ec *executionContext) unmarshalN__DirectiveLocation2ᚕstringᚄ(ctx conte
 }
 
 func (ec *executionContext) marshalN__DirectiveLocation2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__DirectiveLocation2string(ctx, sel, v[i])
@@ -33345,7 +33345,7 @@ func (ec *executionContext) marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlg
 }
 
 func (ec *executionContext) marshalN__InputValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.InputValue) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
@@ -33373,7 +33373,7 @@ func (ec *executionContext) marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋg
 }
 
 func (ec *executionContext) marshalN__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Type) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])
@@ -33610,7 +33610,7 @@ func (ec *executionContext) marshalOEventType2ᚕgithubᚗcomᚋotehubᚋhubᚋg
 	if v == nil {
 		return graphql.Null
 	}
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEventType2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEventType(ctx, sel, v[i])
@@ -33820,7 +33820,7 @@ func (ec *executionContext) marshalONodeKind2ᚕgithubᚗcomᚋotehubᚋhubᚋgr
 	if v == nil {
 		return graphql.Null
 	}
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNNodeKind2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeKind(ctx, sel, v[i])
@@ -33889,7 +33889,7 @@ func (ec *executionContext) marshalOOrganisationType2ᚕgithubᚗcomᚋotehubᚋ
 	if v == nil {
 		return graphql.Null
 	}
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNOrganisationType2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐOrganisationType(ctx, sel, v[i])
@@ -33990,7 +33990,7 @@ func (ec *executionContext) marshalOProgrammeType2ᚕgithubᚗcomᚋotehubᚋhub
 	if v == nil {
 		return graphql.Null
 	}
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNProgrammeType2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐProgrammeType(ctx, sel, v[i])
@@ -34051,7 +34051,7 @@ func (ec *executionContext) marshalOProvisionBasis2ᚕgithubᚗcomᚋotehubᚋhu
 	if v == nil {
 		return graphql.Null
 	}
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNProvisionBasis2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐProvisionBasis(ctx, sel, v[i])
@@ -34118,7 +34118,7 @@ func (ec *executionContext) marshalORegionLevel2ᚕgithubᚗcomᚋotehubᚋhub�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRegionLevel2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRegionLevel(ctx, sel, v[i])
@@ -34228,7 +34228,7 @@ func (ec *executionContext) marshalORelationshipType2ᚕgithubᚗcomᚋotehubᚋ
 	if v == nil {
 		return graphql.Null
 	}
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRelationshipType2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipType(ctx, sel, v[i])
@@ -34272,7 +34272,7 @@ func (ec *executionContext) marshalOServiceType2ᚕgithubᚗcomᚋotehubᚋhub�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNServiceType2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐServiceType(ctx, sel, v[i])
@@ -34333,7 +34333,7 @@ func (ec *executionContext) marshalOSourceDocumentType2ᚕgithubᚗcomᚋotehub�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSourceDocumentType2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐSourceDocumentType(ctx, sel, v[i])
@@ -34513,7 +34513,7 @@ func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgq
 	if v == nil {
 		return graphql.Null
 	}
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__EnumValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValue(ctx, sel, v[i])
@@ -34532,7 +34532,7 @@ func (ec *executionContext) marshalO__Field2ᚕgithubᚗcomᚋ99designsᚋgqlgen
 	if v == nil {
 		return graphql.Null
 	}
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Field2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐField(ctx, sel, v[i])
@@ -34551,7 +34551,7 @@ func (ec *executionContext) marshalO__InputValue2ᚕgithubᚗcomᚋ99designsᚋg
 	if v == nil {
 		return graphql.Null
 	}
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
@@ -34570,7 +34570,7 @@ func (ec *executionContext) marshalO__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgen�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := gqlexec.MarshalSlice(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])
