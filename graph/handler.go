@@ -77,21 +77,38 @@ func NewHandler(opts Options) http.Handler {
 	return http.TimeoutHandler(PreferredLanguage(srv), timeout, `{"errors":[{"message":"the request timed out","extensions":{"code":"TIMEOUT"}}]}`)
 }
 
+// extensionCodes name the domain's error codes in the API: the values of
+// extensions.code, which clients branch on.
+var extensionCodes = map[string]string{
+	hub.EINVALID:     "BAD_USER_INPUT",
+	hub.ENOTFOUND:    "NOT_FOUND",
+	hub.ECONFLICT:    "CONFLICT",
+	hub.ETOOLARGE:    "LIMIT_EXCEEDED",
+	hub.EUNAVAILABLE: "STORE_UNAVAILABLE",
+	hub.EINTERNAL:    "INTERNAL",
+}
+
 // errorPresenter maps every error to a GraphQL error with an
-// extensions.code: domain errors keep their code and message; internal
-// errors are logged and shown with a generic message; errors raised by
-// gqlgen itself (parse, validation, argument coercion) are the client's.
+// extensions.code: domain errors keep their message under their code's
+// API name; internal errors (and codes the API does not name) are logged
+// and shown with a generic message; errors raised by gqlgen itself
+// (parse, validation, argument coercion) are the client's.
 func errorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
 		var he *hub.Error
 		switch {
 		case errors.As(err, &he):
-			if he.Code == hub.EINTERNAL {
+			code := he.Code
+			if _, ok := extensionCodes[code]; !ok || code == hub.EINTERNAL {
 				logger.ErrorContext(ctx, "internal error", "err", err, "path", gqlErr.Path.String())
+				code = hub.EINTERNAL
 			}
-			gqlErr.Message = hub.ErrorMessage(he)
-			setCode(gqlErr, he.Code)
+			gqlErr.Message = he.Message
+			if code == hub.EINTERNAL {
+				gqlErr.Message = "internal error"
+			}
+			setCode(gqlErr, code)
 		case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
 			gqlErr.Message = "the request was cancelled or timed out"
 			setCode(gqlErr, hub.EUNAVAILABLE)
@@ -109,11 +126,12 @@ func errorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 	}
 }
 
+// setCode sets e's extensions.code to the API name of the domain code.
 func setCode(e *gqlerror.Error, code string) {
 	if e.Extensions == nil {
 		e.Extensions = map[string]any{}
 	}
-	e.Extensions["code"] = code
+	e.Extensions["code"] = extensionCodes[code]
 }
 
 // depthLimit refuses operations whose selections nest deeper than max.
