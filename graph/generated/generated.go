@@ -14050,7 +14050,7 @@ func (ec *executionContext) _FundingBucket_counted(ctx context.Context, field gr
 			return ec.fieldContext_FundingBucket_counted(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Counted(ctx)
+			return obj.Counted()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.Funding) graphql.Marshaler {
@@ -14082,7 +14082,7 @@ func (ec *executionContext) _FundingBucket_figures(ctx context.Context, field gr
 			return ec.fieldContext_FundingBucket_figures(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Figures(ctx)
+			return obj.Figures()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.Funding) graphql.Marshaler {
@@ -28215,17 +28215,15 @@ func (ec *executionContext) _FundingBucket(ctx context.Context, sel ast.Selectio
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "counted":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._FundingBucket_counted(ctx, field, obj)
-				})
+			out.Values[i] = ec._FundingBucket_counted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "figures":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._FundingBucket_figures(ctx, field, obj)
-				})
+			out.Values[i] = ec._FundingBucket_figures(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}

@@ -63,12 +63,12 @@ func (b *FundingBucket) Total() float64 { return b.B.Total }
 func (b *FundingBucket) Currency() string { return b.B.Currency }
 
 // Counted are the figures the total counts.
-func (b *FundingBucket) Counted(context.Context) ([]*Funding, error) {
+func (b *FundingBucket) Counted() ([]*Funding, error) {
 	return loadFundings(b.rq, b.B.CountedIDs)
 }
 
 // Figures are all figures of the group (see Counted).
-func (b *FundingBucket) Figures(context.Context) ([]*Funding, error) {
+func (b *FundingBucket) Figures() ([]*Funding, error) {
 	return loadFundings(b.rq, b.B.FigureIDs)
 }
 
