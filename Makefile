@@ -1,7 +1,7 @@
 # The verbs of the OTE network hub. `make test` is what CI runs.
 GO ?= go
 
-.PHONY: run test generate verify lint bench build secantus ui ui-if-node
+.PHONY: run test generate verify lint bench bench-http build secantus ui ui-if-node
 
 ## run: build the pages (when Node.js is there) and start the hub on
 ## :8080 with the embedded store in ./data
@@ -53,3 +53,10 @@ lint: verify
 ## SecantusDB alone takes about 10 minutes; see docs/performance.md)
 bench: secantus
 	HUB_SECANTUSD="$$(scripts/install-secantus.sh)" $(GO) test -run '^$$' -bench . -benchmem -timeout 120m ./...
+
+## bench-http: the hub as a process over HTTP against a stock gqlgen
+## floor server, on both backends and the 10k network (a few minutes
+## plus loading; see docs/performance.md). For the small CI-sized run:
+## make bench-http HTTPBENCH_FLAGS=-short
+bench-http: secantus
+	HUB_SECANTUSD="$$(scripts/install-secantus.sh)" $(GO) run ./bench/httpbench $(HTTPBENCH_FLAGS)
