@@ -82,9 +82,9 @@ var Languages = []Language{Finnish, Swedish, English}
 
 // LocalizedText is a text in up to three languages.
 type LocalizedText struct {
-	FI string `json:"fi,omitempty" bson:"fi,omitempty"`
-	SV string `json:"sv,omitempty" bson:"sv,omitempty"`
-	EN string `json:"en,omitempty" bson:"en,omitempty"`
+	FI string `json:"fi,omitempty"`
+	SV string `json:"sv,omitempty"`
+	EN string `json:"en,omitempty"`
 }
 
 // Get returns the text in lang, or "" when that translation is missing.
@@ -131,8 +131,8 @@ func (t LocalizedText) All() []string {
 // Period is a span of days. Either end may be unknown (nil); both are
 // inclusive and stored as UTC midnight.
 type Period struct {
-	Start *time.Time `json:"start,omitempty" bson:"start,omitempty"`
-	End   *time.Time `json:"end,omitempty" bson:"end,omitempty"`
+	Start *time.Time `json:"start,omitempty"`
+	End   *time.Time `json:"end,omitempty"`
 }
 
 // Contains reports whether day lies inside the period; unknown ends are
@@ -155,28 +155,28 @@ func (p *Period) Contains(t time.Time) bool {
 // it.
 type Citation struct {
 	// SourceID is the id of the SourceDocument node.
-	SourceID string `json:"sourceId" bson:"sourceId"`
+	SourceID string `json:"sourceId"`
 	// Locator is a short human-readable place in the document.
-	Locator string `json:"locator,omitempty" bson:"locator,omitempty"`
+	Locator string `json:"locator,omitempty"`
 	// Quote is a short verbatim excerpt that supports the fact.
-	Quote string `json:"quote,omitempty" bson:"quote,omitempty"`
+	Quote string `json:"quote,omitempty"`
 }
 
 // ContactDetails are personal data of a contact person. They are stored
 // but only ever shown to authenticated callers.
 type ContactDetails struct {
-	Email string `json:"email,omitempty" bson:"email,omitempty"`
-	Phone string `json:"phone,omitempty" bson:"phone,omitempty"`
+	Email string `json:"email,omitempty"`
+	Phone string `json:"phone,omitempty"`
 }
 
 // Document holds the bibliographic data of a SourceDocument node.
 type Document struct {
-	File      string     `json:"file,omitempty" bson:"file,omitempty"`
-	Publisher string     `json:"publisher,omitempty" bson:"publisher,omitempty"`
-	Author    string     `json:"author,omitempty" bson:"author,omitempty"`
-	Published *time.Time `json:"published,omitempty" bson:"published,omitempty"`
-	Language  Language   `json:"language,omitempty" bson:"language,omitempty"`
-	URL       string     `json:"url,omitempty" bson:"url,omitempty"`
+	File      string     `json:"file,omitempty"`
+	Publisher string     `json:"publisher,omitempty"`
+	Author    string     `json:"author,omitempty"`
+	Published *time.Time `json:"published,omitempty"`
+	Language  Language   `json:"language,omitempty"`
+	URL       string     `json:"url,omitempty"`
 }
 
 // Node is a vertex of the network. One struct serves every kind so that
@@ -184,45 +184,45 @@ type Document struct {
 // do not apply to a kind stay empty (Validate enforces which apply).
 type Node struct {
 	// ID is the global, opaque id (see NodeID).
-	ID   string `json:"id" bson:"_id"`
-	Kind Kind   `json:"kind" bson:"kind"`
+	ID   string `json:"id"`
+	Kind Kind   `json:"kind"`
 	// Key is the stable external key, unique within the kind.
-	Key           string        `json:"key" bson:"key"`
-	Name          LocalizedText `json:"name" bson:"name"`
-	Abbreviations []string      `json:"abbreviations,omitempty" bson:"abbreviations,omitempty"`
-	Aliases       []string      `json:"aliases,omitempty" bson:"aliases,omitempty"`
-	Description   LocalizedText `json:"description,omitzero" bson:"description,omitempty"`
+	Key           string        `json:"key"`
+	Name          LocalizedText `json:"name"`
+	Abbreviations []string      `json:"abbreviations,omitempty"`
+	Aliases       []string      `json:"aliases,omitempty"`
+	Description   LocalizedText `json:"description,omitzero"`
 	// Type is the kind's subtype (see NodeTypes).
-	Type string `json:"type,omitempty" bson:"type,omitempty"`
+	Type string `json:"type,omitempty"`
 	// Code is an official code (regions and municipalities).
-	Code string `json:"code,omitempty" bson:"code,omitempty"`
+	Code string `json:"code,omitempty"`
 	// RegionIDs are the regions where the node is located or operates.
-	RegionIDs []string        `json:"regionIds,omitempty" bson:"regionIds,omitempty"`
-	Period    *Period         `json:"period,omitempty" bson:"period,omitempty"`
-	Goals     []LocalizedText `json:"goals,omitempty" bson:"goals,omitempty"`
+	RegionIDs []string        `json:"regionIds,omitempty"`
+	Period    *Period         `json:"period,omitempty"`
+	Goals     []LocalizedText `json:"goals,omitempty"`
 	// Title is a contact person's job title.
-	Title   string          `json:"title,omitempty" bson:"title,omitempty"`
-	Contact *ContactDetails `json:"contact,omitempty" bson:"contact,omitempty"`
+	Title   string          `json:"title,omitempty"`
+	Contact *ContactDetails `json:"contact,omitempty"`
 	// Document is set on SourceDocument nodes only.
-	Document *Document  `json:"document,omitempty" bson:"document,omitempty"`
-	Sources  []Citation `json:"sources,omitempty" bson:"sources,omitempty"`
+	Document *Document  `json:"document,omitempty"`
+	Sources  []Citation `json:"sources,omitempty"`
 
 	// SearchTerms are the normalised names, abbreviations and aliases
 	// (see Normalize), derived by Prepare; backends match on them.
-	SearchTerms []string `json:"searchTerms,omitempty" bson:"searchTerms,omitempty"`
+	SearchTerms []string `json:"searchTerms,omitempty"`
 	// SortName is the normalised display name, derived by Prepare; it is
 	// the NAME order key.
-	SortName string `json:"sortName" bson:"sortName"`
+	SortName string `json:"sortName"`
 	// SortStart is the period start as YYYY-MM-DD ("" when unknown),
 	// derived by Prepare; it is the START_DATE order key.
-	SortStart string `json:"sortStart" bson:"sortStart"`
+	SortStart string `json:"sortStart"`
 
-	CreatedAt time.Time `json:"createdAt" bson:"createdAt"`
-	UpdatedAt time.Time `json:"updatedAt" bson:"updatedAt"`
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
 	// Version counts the row's stored writes: 1 when created, one more
 	// on every write (set by Store.Apply). A follower of the change feed
 	// never replaces a row with an older version.
-	Version int64 `json:"version,omitempty" bson:"version"`
+	Version int64 `json:"version,omitempty"`
 }
 
 // DisplayName returns the node's name in lang with fallback, or its key

@@ -44,35 +44,35 @@ func (t RelationshipType) Valid() bool { return slices.Contains(RelationshipType
 // Money is an amount in a currency, kept in minor units (cents) so that
 // sums are exact.
 type Money struct {
-	Minor    int64  `json:"minor" bson:"minor"`
-	Currency string `json:"currency" bson:"currency"`
+	Minor    int64  `json:"minor"`
+	Currency string `json:"currency"`
 }
 
 // Relationship is a typed, directed edge with properties and provenance.
 type Relationship struct {
-	ID string `json:"id" bson:"_id"`
+	ID string `json:"id"`
 	// Key is the stable external key (see RelationshipKey).
-	Key    string           `json:"key" bson:"key"`
-	Type   RelationshipType `json:"type" bson:"type"`
-	FromID string           `json:"fromId" bson:"fromId"`
-	ToID   string           `json:"toId" bson:"toId"`
+	Key    string           `json:"key"`
+	Type   RelationshipType `json:"type"`
+	FromID string           `json:"fromId"`
+	ToID   string           `json:"toId"`
 	// Role is the role of the from-node in the relationship, in the words
 	// of the source (usually Finnish).
-	Role        string        `json:"role,omitempty" bson:"role,omitempty"`
-	Amount      *Money        `json:"amount,omitempty" bson:"amount,omitempty"`
-	Period      *Period       `json:"period,omitempty" bson:"period,omitempty"`
-	Description LocalizedText `json:"description,omitzero" bson:"description,omitempty"`
-	Sources     []Citation    `json:"sources,omitempty" bson:"sources,omitempty"`
+	Role        string        `json:"role,omitempty"`
+	Amount      *Money        `json:"amount,omitempty"`
+	Period      *Period       `json:"period,omitempty"`
+	Description LocalizedText `json:"description,omitzero"`
+	Sources     []Citation    `json:"sources,omitempty"`
 
 	// SortStart is the period start as YYYY-MM-DD, derived by Prepare.
-	SortStart string `json:"sortStart" bson:"sortStart"`
+	SortStart string `json:"sortStart"`
 
-	CreatedAt time.Time `json:"createdAt" bson:"createdAt"`
-	UpdatedAt time.Time `json:"updatedAt" bson:"updatedAt"`
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
 	// Version counts the row's stored writes: 1 when created, one more
 	// on every write (set by Store.Apply). A follower of the change feed
 	// never replaces a row with an older version.
-	Version int64 `json:"version,omitempty" bson:"version"`
+	Version int64 `json:"version,omitempty"`
 }
 
 // Other returns the id of the end of r that is not id.

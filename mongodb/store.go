@@ -189,24 +189,26 @@ func isServerSelection(err error) bool {
 // Load implements hub.Store: every node, then every relationship, each
 // decoded as the cursor yields it.
 func (s *Store) Load(ctx context.Context, node func(*hub.Node) error, rel func(*hub.Relationship) error) error {
-	if err := loadAll(ctx, s.nodes, node); err != nil {
+	if err := loadAll(ctx, s.nodes, (*nodeDoc).node, node); err != nil {
 		return err
 	}
-	return loadAll(ctx, s.rels, rel)
+	return loadAll(ctx, s.rels, (*relationshipDoc).relationship, rel)
 }
 
-func loadAll[T any](ctx context.Context, coll *mongo.Collection, visit func(*T) error) error {
+// loadAll decodes every document of coll as a D and visits it as the
+// domain row conv makes of it.
+func loadAll[D, T any](ctx context.Context, coll *mongo.Collection, conv func(*D) *T, visit func(*T) error) error {
 	cur, err := coll.Find(ctx, bson.D{})
 	if err != nil {
 		return translate(err, "load "+coll.Name())
 	}
 	defer cur.Close(context.WithoutCancel(ctx))
 	for cur.Next(ctx) {
-		v := new(T)
-		if err := cur.Decode(v); err != nil {
+		d := new(D)
+		if err := cur.Decode(d); err != nil {
 			return translate(err, "decode "+coll.Name())
 		}
-		if err := visit(v); err != nil {
+		if err := visit(conv(d)); err != nil {
 			return err
 		}
 	}

@@ -2,8 +2,13 @@ package mongodb_test
 
 import (
 	"context"
+	"reflect"
 	"testing"
 	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/otehub/hub"
 	"github.com/otehub/hub/mongodb"
@@ -43,5 +48,184 @@ func TestInitIsIdempotent(t *testing.T) {
 		if err := s.Init(ctx); err != nil {
 			t.Fatalf("Init #%d: %v", i+2, err)
 		}
+	}
+}
+
+// Documents written by earlier versions of the hub, whose field names
+// came from bson tags on the domain types, load unchanged: each is
+// inserted here as raw BSON, bypassing the backend's own document types.
+func TestLoadReadsStoredDocuments(t *testing.T) {
+	uri := mongotest.URI(t)
+	s := MustOpen(t, uri)
+	ctx := context.Background()
+	client, err := mongo.Connect(options.Client().ApplyURI(uri))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Disconnect(ctx)
+	db := client.Database(s.Database())
+
+	at := time.Date(2025, time.March, 14, 7, 26, 53, 589_000_000, time.UTC)
+	later := at.Add(time.Hour)
+	day := func(y int, m time.Month, d int) *time.Time {
+		t := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+		return &t
+	}
+	nodes := []any{
+		bson.D{
+			{Key: "_id", Value: "n_pilot"},
+			{Key: "kind", Value: "Pilot"},
+			{Key: "key", Value: "pahee"},
+			{Key: "name", Value: bson.D{{Key: "fi", Value: "Päijät-Hämeen pilotti"}, {Key: "sv", Value: "Pilot"}, {Key: "en", Value: "Pilot"}}},
+			{Key: "abbreviations", Value: bson.A{"PÄHEE"}},
+			{Key: "aliases", Value: bson.A{"PH-pilotti", "Päijät-Hämeen OTE"}},
+			{Key: "description", Value: bson.D{{Key: "fi", Value: "Kuvaus"}, {Key: "en", Value: "Description"}}},
+			{Key: "type", Value: "PILOT"},
+			{Key: "code", Value: "07"},
+			{Key: "regionIds", Value: bson.A{"n_region"}},
+			{Key: "period", Value: bson.D{{Key: "start", Value: *day(2021, time.March, 1)}, {Key: "end", Value: *day(2024, time.December, 31)}}},
+			{Key: "goals", Value: bson.A{bson.D{{Key: "fi", Value: "Työllisyys"}, {Key: "sv", Value: "Sysselsättning"}}, bson.D{{Key: "en", Value: "Only English"}}}},
+			{Key: "title", Value: "Projektipäällikkö"},
+			{Key: "contact", Value: bson.D{{Key: "email", Value: "maija@example.org"}, {Key: "phone", Value: "+358 40 123 4567"}}},
+			{Key: "document", Value: bson.D{
+				{Key: "file", Value: "tiedote.pdf"},
+				{Key: "publisher", Value: "TEM"},
+				{Key: "author", Value: "Maija Meikäläinen"},
+				{Key: "published", Value: *day(2024, time.May, 17)},
+				{Key: "language", Value: "fi"},
+				{Key: "url", Value: "https://tem.fi/-/tiedote"},
+			}},
+			{Key: "sources", Value: bson.A{
+				bson.D{{Key: "sourceId", Value: "n_src"}, {Key: "locator", Value: "s. 3"}, {Key: "quote", Value: "Pilotti alkaa."}},
+				bson.D{{Key: "sourceId", Value: "n_src"}},
+			}},
+			{Key: "searchTerms", Value: bson.A{"paijat hameen pilotti", "pahee"}},
+			{Key: "sortName", Value: "paijat hameen pilotti"},
+			{Key: "sortStart", Value: "2021-03-01"},
+			{Key: "createdAt", Value: at},
+			{Key: "updatedAt", Value: later},
+			{Key: "version", Value: int64(3)},
+		},
+		// Every optional field left out, as omitempty wrote them.
+		bson.D{
+			{Key: "_id", Value: "n_theme"},
+			{Key: "kind", Value: "Theme"},
+			{Key: "key", Value: "osaaminen"},
+			{Key: "name", Value: bson.D{{Key: "fi", Value: "Osaaminen"}}},
+			{Key: "sortName", Value: "osaaminen"},
+			{Key: "sortStart", Value: ""},
+			{Key: "createdAt", Value: at},
+			{Key: "updatedAt", Value: at},
+			{Key: "version", Value: int64(1)},
+		},
+	}
+	rels := []any{
+		bson.D{
+			{Key: "_id", Value: "r_funds"},
+			{Key: "key", Value: "FUNDS/Organisation/tem/Pilot/pahee/2021"},
+			{Key: "type", Value: "FUNDS"},
+			{Key: "fromId", Value: "n_tem"},
+			{Key: "toId", Value: "n_pilot"},
+			{Key: "role", Value: "rahoittaja"},
+			{Key: "amount", Value: bson.D{{Key: "minor", Value: int64(150_000_000)}, {Key: "currency", Value: "EUR"}}},
+			{Key: "period", Value: bson.D{{Key: "start", Value: *day(2021, time.March, 1)}}},
+			{Key: "description", Value: bson.D{{Key: "sv", Value: "Finansiering"}}},
+			{Key: "sources", Value: bson.A{bson.D{{Key: "sourceId", Value: "n_src"}, {Key: "quote", Value: "1,5 miljoonaa euroa"}}}},
+			{Key: "sortStart", Value: "2021-03-01"},
+			{Key: "createdAt", Value: at},
+			{Key: "updatedAt", Value: later},
+			{Key: "version", Value: int64(2)},
+		},
+		bson.D{
+			{Key: "_id", Value: "r_part"},
+			{Key: "key", Value: "PART_OF/Pilot/pahee/Programme/ote"},
+			{Key: "type", Value: "PART_OF"},
+			{Key: "fromId", Value: "n_pilot"},
+			{Key: "toId", Value: "n_ote"},
+			{Key: "sortStart", Value: ""},
+			{Key: "createdAt", Value: at},
+			{Key: "updatedAt", Value: at},
+			{Key: "version", Value: int64(1)},
+		},
+	}
+	if _, err := db.Collection(mongodb.NodesCollection).InsertMany(ctx, nodes); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Collection(mongodb.RelationshipsCollection).InsertMany(ctx, rels); err != nil {
+		t.Fatal(err)
+	}
+
+	wantNodes := map[string]*hub.Node{
+		"n_pilot": {
+			ID: "n_pilot", Kind: hub.KindPilot, Key: "pahee",
+			Name:          hub.LocalizedText{FI: "Päijät-Hämeen pilotti", SV: "Pilot", EN: "Pilot"},
+			Abbreviations: []string{"PÄHEE"},
+			Aliases:       []string{"PH-pilotti", "Päijät-Hämeen OTE"},
+			Description:   hub.LocalizedText{FI: "Kuvaus", EN: "Description"},
+			Type:          "PILOT",
+			Code:          "07",
+			RegionIDs:     []string{"n_region"},
+			Period:        &hub.Period{Start: day(2021, time.March, 1), End: day(2024, time.December, 31)},
+			Goals:         []hub.LocalizedText{{FI: "Työllisyys", SV: "Sysselsättning"}, {EN: "Only English"}},
+			Title:         "Projektipäällikkö",
+			Contact:       &hub.ContactDetails{Email: "maija@example.org", Phone: "+358 40 123 4567"},
+			Document: &hub.Document{
+				File: "tiedote.pdf", Publisher: "TEM", Author: "Maija Meikäläinen",
+				Published: day(2024, time.May, 17), Language: hub.Finnish, URL: "https://tem.fi/-/tiedote",
+			},
+			Sources: []hub.Citation{
+				{SourceID: "n_src", Locator: "s. 3", Quote: "Pilotti alkaa."},
+				{SourceID: "n_src"},
+			},
+			SearchTerms: []string{"paijat hameen pilotti", "pahee"},
+			SortName:    "paijat hameen pilotti",
+			SortStart:   "2021-03-01",
+			CreatedAt:   at, UpdatedAt: later, Version: 3,
+		},
+		"n_theme": {
+			ID: "n_theme", Kind: hub.KindTheme, Key: "osaaminen",
+			Name:     hub.LocalizedText{FI: "Osaaminen"},
+			SortName: "osaaminen", CreatedAt: at, UpdatedAt: at, Version: 1,
+		},
+	}
+	wantRels := map[string]*hub.Relationship{
+		"r_funds": {
+			ID: "r_funds", Key: "FUNDS/Organisation/tem/Pilot/pahee/2021", Type: hub.Funds,
+			FromID: "n_tem", ToID: "n_pilot", Role: "rahoittaja",
+			Amount:      &hub.Money{Minor: 150_000_000, Currency: "EUR"},
+			Period:      &hub.Period{Start: day(2021, time.March, 1)},
+			Description: hub.LocalizedText{SV: "Finansiering"},
+			Sources:     []hub.Citation{{SourceID: "n_src", Quote: "1,5 miljoonaa euroa"}},
+			SortStart:   "2021-03-01",
+			CreatedAt:   at, UpdatedAt: later, Version: 2,
+		},
+		"r_part": {
+			ID: "r_part", Key: "PART_OF/Pilot/pahee/Programme/ote", Type: hub.PartOf,
+			FromID: "n_pilot", ToID: "n_ote", CreatedAt: at, UpdatedAt: at, Version: 1,
+		},
+	}
+
+	gotNodes := map[string]*hub.Node{}
+	gotRels := map[string]*hub.Relationship{}
+	err = s.Load(ctx,
+		func(n *hub.Node) error { gotNodes[n.ID] = n; return nil },
+		func(r *hub.Relationship) error { gotRels[r.ID] = r; return nil })
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	// reflect.DeepEqual also tells nil from empty and requires the times
+	// in UTC, as the domain's rows have them.
+	for id, want := range wantNodes {
+		if got := gotNodes[id]; !reflect.DeepEqual(got, want) {
+			t.Errorf("node %s:\n got %+v\nwant %+v", id, got, want)
+		}
+	}
+	for id, want := range wantRels {
+		if got := gotRels[id]; !reflect.DeepEqual(got, want) {
+			t.Errorf("relationship %s:\n got %+v\nwant %+v", id, got, want)
+		}
+	}
+	if len(gotNodes) != len(wantNodes) || len(gotRels) != len(wantRels) {
+		t.Errorf("Load gave %d nodes and %d relationships, want %d and %d", len(gotNodes), len(gotRels), len(wantNodes), len(wantRels))
 	}
 }

@@ -134,16 +134,18 @@ func (ev *changeEvent) change() (hub.Change, error) {
 			ch.Op = hub.ChangeDelete
 			break
 		}
-		var err error
 		if ch.Row == hub.RowNode {
-			ch.Node = new(hub.Node)
-			err = bson.Unmarshal(ev.FullDocument, ch.Node)
+			var d nodeDoc
+			if err := bson.Unmarshal(ev.FullDocument, &d); err != nil {
+				return hub.Change{}, translate(err, "decode changed "+ch.Row)
+			}
+			ch.Node = d.node()
 		} else {
-			ch.Relationship = new(hub.Relationship)
-			err = bson.Unmarshal(ev.FullDocument, ch.Relationship)
-		}
-		if err != nil {
-			return hub.Change{}, translate(err, "decode changed "+ch.Row)
+			var d relationshipDoc
+			if err := bson.Unmarshal(ev.FullDocument, &d); err != nil {
+				return hub.Change{}, translate(err, "decode changed "+ch.Row)
+			}
+			ch.Relationship = d.relationship()
 		}
 	}
 	return ch, nil

@@ -27,15 +27,15 @@ func (s *Store) Apply(ctx context.Context, b *hub.Batch) error {
 		return translate(err, "start session")
 	}
 	defer sess.EndSession(ctx)
-	var nodes []*hub.Node
-	var rels []*hub.Relationship
+	var nodes []*nodeDoc
+	var rels []*relationshipDoc
 	_, err = sess.WithTransaction(ctx, func(tx context.Context) (any, error) {
 		var err error
-		nodes, err = upsert(tx, s.nodes, b.Nodes, (*hub.Node).Clone, func(n *hub.Node) (string, *time.Time, *int64) { return n.ID, &n.CreatedAt, &n.Version })
+		nodes, err = upsert(tx, s.nodes, b.Nodes, newNodeDoc, (*nodeDoc).stamp)
 		if err != nil {
 			return nil, err
 		}
-		rels, err = upsert(tx, s.rels, b.Relationships, (*hub.Relationship).Clone, func(r *hub.Relationship) (string, *time.Time, *int64) { return r.ID, &r.CreatedAt, &r.Version })
+		rels, err = upsert(tx, s.rels, b.Relationships, newRelationshipDoc, (*relationshipDoc).stamp)
 		return nil, err
 	})
 	if err != nil {
@@ -51,50 +51,42 @@ func (s *Store) Apply(ctx context.Context, b *hub.Batch) error {
 }
 
 // upsert replaces rows by id, keeping the createdAt of rows that exist
-// and giving each the next version. It writes copies, which it returns,
-// so that the caller's batch changes only once the transaction commits.
-func upsert[T any](ctx context.Context, coll *mongo.Collection, rows []*T, clone func(*T) *T, key func(*T) (string, *time.Time, *int64)) ([]*T, error) {
+// and giving each the next version. It writes new documents, which it
+// returns, so that the caller's batch changes only once the transaction
+// commits; it makes them afresh on every attempt of the transaction.
+func upsert[T, D any](ctx context.Context, coll *mongo.Collection, rows []*T, doc func(*T) *D, stamp func(*D) (string, *time.Time, *int64)) ([]*D, error) {
 	if len(rows) == 0 {
 		return nil, nil
 	}
+	docs := make([]*D, len(rows))
 	ids := make([]string, len(rows))
 	for i, r := range rows {
-		ids[i], _, _ = key(r)
+		docs[i] = doc(r)
+		ids[i], _, _ = stamp(docs[i])
 	}
 	cur, err := coll.Find(ctx, bson.M{"_id": bson.M{"$in": ids}}, options.Find().SetProjection(bson.M{"createdAt": 1, "version": 1}))
 	if err != nil {
 		return nil, err
 	}
-	var existing []struct {
-		ID        string    `bson:"_id"`
-		CreatedAt time.Time `bson:"createdAt"`
-		Version   int64     `bson:"version"`
-	}
+	var existing []stampDoc
 	if err := cur.All(ctx, &existing); err != nil {
 		return nil, err
 	}
-	type stored struct {
-		created time.Time
-		version int64
-	}
-	old := make(map[string]stored, len(existing))
+	old := make(map[string]stampDoc, len(existing))
 	for _, e := range existing {
-		old[e.ID] = stored{e.CreatedAt, e.Version}
+		old[e.ID] = e
 	}
-	out := make([]*T, len(rows))
-	models := make([]mongo.WriteModel, len(rows))
-	for i, r := range rows {
-		c := clone(r)
-		id, created, version := key(c)
+	models := make([]mongo.WriteModel, len(docs))
+	for i, d := range docs {
+		id, created, version := stamp(d)
 		*version = 1
 		if o, ok := old[id]; ok {
-			*created, *version = o.created, o.version+1
+			*created, *version = o.CreatedAt, o.Version+1
 		}
-		out[i] = c
-		models[i] = mongo.NewReplaceOneModel().SetFilter(bson.M{"_id": id}).SetReplacement(c).SetUpsert(true)
+		models[i] = mongo.NewReplaceOneModel().SetFilter(bson.M{"_id": id}).SetReplacement(d).SetUpsert(true)
 	}
 	if _, err := coll.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(true)); err != nil {
 		return nil, err
 	}
-	return out, nil
+	return docs, nil
 }

@@ -1,0 +1,283 @@
+package mongodb
+
+import (
+	"time"
+
+	"github.com/otehub/hub"
+)
+
+// The documents this backend stores. Their field names and omitempty
+// rules are a stored format: databases written by earlier versions, when
+// the domain types carried bson tags, hold the same ones and load
+// unchanged. Rename nothing here without migrating the collections.
+//
+// The conversions share slices and time pointers with their input rather
+// than copying them: a document made for a write is marshalled and
+// dropped within Apply, and a decoded document is dropped once converted,
+// so neither side outlives the call that holds both.
+
+// nodeDoc is a document of the nodes collection.
+type nodeDoc struct {
+	ID            string             `bson:"_id"`
+	Kind          string             `bson:"kind"`
+	Key           string             `bson:"key"`
+	Name          localizedTextDoc   `bson:"name"`
+	Abbreviations []string           `bson:"abbreviations,omitempty"`
+	Aliases       []string           `bson:"aliases,omitempty"`
+	Description   localizedTextDoc   `bson:"description,omitempty"`
+	Type          string             `bson:"type,omitempty"`
+	Code          string             `bson:"code,omitempty"`
+	RegionIDs     []string           `bson:"regionIds,omitempty"`
+	Period        *periodDoc         `bson:"period,omitempty"`
+	Goals         []localizedTextDoc `bson:"goals,omitempty"`
+	Title         string             `bson:"title,omitempty"`
+	Contact       *contactDoc        `bson:"contact,omitempty"`
+	Document      *documentDoc       `bson:"document,omitempty"`
+	Sources       []citationDoc      `bson:"sources,omitempty"`
+	SearchTerms   []string           `bson:"searchTerms,omitempty"`
+	SortName      string             `bson:"sortName"`
+	SortStart     string             `bson:"sortStart"`
+	CreatedAt     time.Time          `bson:"createdAt"`
+	UpdatedAt     time.Time          `bson:"updatedAt"`
+	Version       int64              `bson:"version"`
+}
+
+// relationshipDoc is a document of the relationships collection.
+type relationshipDoc struct {
+	ID          string           `bson:"_id"`
+	Key         string           `bson:"key"`
+	Type        string           `bson:"type"`
+	FromID      string           `bson:"fromId"`
+	ToID        string           `bson:"toId"`
+	Role        string           `bson:"role,omitempty"`
+	Amount      *moneyDoc        `bson:"amount,omitempty"`
+	Period      *periodDoc       `bson:"period,omitempty"`
+	Description localizedTextDoc `bson:"description,omitempty"`
+	Sources     []citationDoc    `bson:"sources,omitempty"`
+	SortStart   string           `bson:"sortStart"`
+	CreatedAt   time.Time        `bson:"createdAt"`
+	UpdatedAt   time.Time        `bson:"updatedAt"`
+	Version     int64            `bson:"version"`
+}
+
+// stampDoc is the part of a stored row that Apply keeps across an upsert.
+type stampDoc struct {
+	ID        string    `bson:"_id"`
+	CreatedAt time.Time `bson:"createdAt"`
+	Version   int64     `bson:"version"`
+}
+
+type localizedTextDoc struct {
+	FI string `bson:"fi,omitempty"`
+	SV string `bson:"sv,omitempty"`
+	EN string `bson:"en,omitempty"`
+}
+
+// IsZero makes omitempty drop a description with no text, as it did
+// when the driver saw hub.LocalizedText's IsZero.
+func (t localizedTextDoc) IsZero() bool { return t == localizedTextDoc{} }
+
+type periodDoc struct {
+	Start *time.Time `bson:"start,omitempty"`
+	End   *time.Time `bson:"end,omitempty"`
+}
+
+type citationDoc struct {
+	SourceID string `bson:"sourceId"`
+	Locator  string `bson:"locator,omitempty"`
+	Quote    string `bson:"quote,omitempty"`
+}
+
+type contactDoc struct {
+	Email string `bson:"email,omitempty"`
+	Phone string `bson:"phone,omitempty"`
+}
+
+// documentDoc is the bibliographic data of a SourceDocument node.
+type documentDoc struct {
+	File      string     `bson:"file,omitempty"`
+	Publisher string     `bson:"publisher,omitempty"`
+	Author    string     `bson:"author,omitempty"`
+	Published *time.Time `bson:"published,omitempty"`
+	Language  string     `bson:"language,omitempty"`
+	URL       string     `bson:"url,omitempty"`
+}
+
+type moneyDoc struct {
+	Minor    int64  `bson:"minor"`
+	Currency string `bson:"currency"`
+}
+
+func newNodeDoc(n *hub.Node) *nodeDoc {
+	d := &nodeDoc{
+		ID:            n.ID,
+		Kind:          string(n.Kind),
+		Key:           n.Key,
+		Name:          newLocalizedTextDoc(n.Name),
+		Abbreviations: n.Abbreviations,
+		Aliases:       n.Aliases,
+		Description:   newLocalizedTextDoc(n.Description),
+		Type:          n.Type,
+		Code:          n.Code,
+		RegionIDs:     n.RegionIDs,
+		Period:        newPeriodDoc(n.Period),
+		Goals:         mapSlice(n.Goals, newLocalizedTextDoc),
+		Title:         n.Title,
+		Sources:       mapSlice(n.Sources, newCitationDoc),
+		SearchTerms:   n.SearchTerms,
+		SortName:      n.SortName,
+		SortStart:     n.SortStart,
+		CreatedAt:     n.CreatedAt,
+		UpdatedAt:     n.UpdatedAt,
+		Version:       n.Version,
+	}
+	if c := n.Contact; c != nil {
+		d.Contact = &contactDoc{Email: c.Email, Phone: c.Phone}
+	}
+	if doc := n.Document; doc != nil {
+		d.Document = &documentDoc{
+			File:      doc.File,
+			Publisher: doc.Publisher,
+			Author:    doc.Author,
+			Published: doc.Published,
+			Language:  string(doc.Language),
+			URL:       doc.URL,
+		}
+	}
+	return d
+}
+
+// node converts d to the domain type.
+func (d *nodeDoc) node() *hub.Node {
+	n := &hub.Node{
+		ID:            d.ID,
+		Kind:          hub.Kind(d.Kind),
+		Key:           d.Key,
+		Name:          d.Name.text(),
+		Abbreviations: d.Abbreviations,
+		Aliases:       d.Aliases,
+		Description:   d.Description.text(),
+		Type:          d.Type,
+		Code:          d.Code,
+		RegionIDs:     d.RegionIDs,
+		Period:        d.Period.period(),
+		Goals:         mapSlice(d.Goals, localizedTextDoc.text),
+		Title:         d.Title,
+		Sources:       mapSlice(d.Sources, citationDoc.citation),
+		SearchTerms:   d.SearchTerms,
+		SortName:      d.SortName,
+		SortStart:     d.SortStart,
+		CreatedAt:     d.CreatedAt,
+		UpdatedAt:     d.UpdatedAt,
+		Version:       d.Version,
+	}
+	if c := d.Contact; c != nil {
+		n.Contact = &hub.ContactDetails{Email: c.Email, Phone: c.Phone}
+	}
+	if doc := d.Document; doc != nil {
+		n.Document = &hub.Document{
+			File:      doc.File,
+			Publisher: doc.Publisher,
+			Author:    doc.Author,
+			Published: doc.Published,
+			Language:  hub.Language(doc.Language),
+			URL:       doc.URL,
+		}
+	}
+	return n
+}
+
+// stamp gives upsert the row's id and the fields it keeps or counts.
+func (d *nodeDoc) stamp() (string, *time.Time, *int64) { return d.ID, &d.CreatedAt, &d.Version }
+
+func newRelationshipDoc(r *hub.Relationship) *relationshipDoc {
+	d := &relationshipDoc{
+		ID:          r.ID,
+		Key:         r.Key,
+		Type:        string(r.Type),
+		FromID:      r.FromID,
+		ToID:        r.ToID,
+		Role:        r.Role,
+		Period:      newPeriodDoc(r.Period),
+		Description: newLocalizedTextDoc(r.Description),
+		Sources:     mapSlice(r.Sources, newCitationDoc),
+		SortStart:   r.SortStart,
+		CreatedAt:   r.CreatedAt,
+		UpdatedAt:   r.UpdatedAt,
+		Version:     r.Version,
+	}
+	if m := r.Amount; m != nil {
+		d.Amount = &moneyDoc{Minor: m.Minor, Currency: m.Currency}
+	}
+	return d
+}
+
+// relationship converts d to the domain type.
+func (d *relationshipDoc) relationship() *hub.Relationship {
+	r := &hub.Relationship{
+		ID:          d.ID,
+		Key:         d.Key,
+		Type:        hub.RelationshipType(d.Type),
+		FromID:      d.FromID,
+		ToID:        d.ToID,
+		Role:        d.Role,
+		Period:      d.Period.period(),
+		Description: d.Description.text(),
+		Sources:     mapSlice(d.Sources, citationDoc.citation),
+		SortStart:   d.SortStart,
+		CreatedAt:   d.CreatedAt,
+		UpdatedAt:   d.UpdatedAt,
+		Version:     d.Version,
+	}
+	if m := d.Amount; m != nil {
+		r.Amount = &hub.Money{Minor: m.Minor, Currency: m.Currency}
+	}
+	return r
+}
+
+// stamp gives upsert the row's id and the fields it keeps or counts.
+func (d *relationshipDoc) stamp() (string, *time.Time, *int64) {
+	return d.ID, &d.CreatedAt, &d.Version
+}
+
+func newLocalizedTextDoc(t hub.LocalizedText) localizedTextDoc {
+	return localizedTextDoc{FI: t.FI, SV: t.SV, EN: t.EN}
+}
+
+func (t localizedTextDoc) text() hub.LocalizedText {
+	return hub.LocalizedText{FI: t.FI, SV: t.SV, EN: t.EN}
+}
+
+func newPeriodDoc(p *hub.Period) *periodDoc {
+	if p == nil {
+		return nil
+	}
+	return &periodDoc{Start: p.Start, End: p.End}
+}
+
+func (p *periodDoc) period() *hub.Period {
+	if p == nil {
+		return nil
+	}
+	return &hub.Period{Start: p.Start, End: p.End}
+}
+
+func newCitationDoc(c hub.Citation) citationDoc {
+	return citationDoc{SourceID: c.SourceID, Locator: c.Locator, Quote: c.Quote}
+}
+
+func (c citationDoc) citation() hub.Citation {
+	return hub.Citation{SourceID: c.SourceID, Locator: c.Locator, Quote: c.Quote}
+}
+
+// mapSlice converts each element, keeping nil as nil.
+func mapSlice[S, T any](s []S, f func(S) T) []T {
+	if s == nil {
+		return nil
+	}
+	out := make([]T, len(s))
+	for i, v := range s {
+		out[i] = f(v)
+	}
+	return out
+}
