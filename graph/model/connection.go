@@ -41,7 +41,7 @@ func (p PageArgs) backward() bool { return p.Last != nil || p.Before != nil }
 
 // NewConnection builds a page from rows fetched with opts (made by
 // ListOptions from args): rows of a backward page are put back in order.
-// more says whether the store had rows beyond the page in the direction
+// more says whether the reader had rows beyond the page in the direction
 // of paging. count is only called when a client asks for totalCount.
 func NewConnection[T any](edges []*Edge[T], args PageArgs, more bool, count func(context.Context) (int, error)) *Connection[T] {
 	pi := &PageInfo{HasNextPage: more, HasPreviousPage: args.After != nil}
