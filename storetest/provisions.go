@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"reflect"
 	"slices"
@@ -15,7 +17,7 @@ var provisionTests = []struct {
 	fn   func(t *testing.T, s Store)
 }{
 	{"Provisions join who provides what to whom alike on every store", testProvisions},
-	{"ProvisionRows and hydrated provisions answer like the generic ones on every store", testProvisionRows},
+	{"provision rows, hydrated provisions and their pages answer like a brute-force join", testProvisionRows},
 }
 
 // provisionNetwork: pilot p provides coaching (which serves students)
@@ -37,6 +39,7 @@ func testProvisions(t *testing.T, s Store) {
 	mustApply(t, s, source(), region, p, o, coaching, assessment, students, unemployed, theme,
 		rel(hub.Provides, p, coaching, ""), rel(hub.Provides, p, assessment, ""), rel(hub.Provides, o, coaching, ""),
 		servesStudents, rel(hub.Serves, p, unemployed, ""), rel(hub.HasTheme, coaching, theme, ""))
+	net := mustLoadPlain(t, s)
 
 	row := func(x *hub.Provision) string {
 		recipient := "-"
@@ -68,12 +71,19 @@ func testProvisions(t *testing.T, s Store) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var rows []string
-			for _, x := range got {
-				rows = append(rows, row(x))
+			rows := func(ps []*hub.Provision) []string {
+				var out []string
+				for _, x := range ps {
+					out = append(out, row(x))
+				}
+				return out
 			}
-			if !slices.Equal(rows, tc.want) {
-				t.Errorf("got %v, want %v", rows, tc.want)
+			if g := rows(got); !slices.Equal(g, tc.want) {
+				t.Errorf("got %v, want %v", g, tc.want)
+			}
+			// The hand-written answers check the oracle too.
+			if o := rows(oracleProvisions(net, tc.f)); !slices.Equal(o, tc.want) {
+				t.Errorf("the oracle answers %v, want %v", o, tc.want)
 			}
 		})
 	}
@@ -91,11 +101,10 @@ func testProvisions(t *testing.T, s Store) {
 	})
 }
 
-// testProvisionRows checks hub.ProvisionRows against
-// hub.ProvisionRowsGeneric, and hub.Provisions and hub.HydrateProvisions
-// against hub.ProvisionsGeneric: on a store that computes the rows in
-// the database (a hub.ProvisionPusher) this compares the database's rows
-// with the generic ones, in the same order and with the same ids.
+// testProvisionRows checks hub.ProvisionRows, hub.Provisions,
+// hub.HydrateProvisions and hub.ProvisionPage against the oracle's
+// brute-force join of the store's rows: the same rows, in the same order
+// and with the same ids, and every page from every cursor both ways.
 func testProvisionRows(t *testing.T, s Store) {
 	nodes, rels := coverageNetwork()
 	// Ties: providers o2 and o3 and recipients students2 share sort
@@ -112,6 +121,7 @@ func testProvisionRows(t *testing.T, s Store) {
 	rels = append(rels, rel(hub.Provides, o2, byKey["s1"], ""), rel(hub.Provides, o3, byKey["s1"], ""),
 		rel(hub.Provides, o3, byKey["s3"], ""), rel(hub.Serves, byKey["s1"], students2, ""))
 	mustApply(t, s, nodes, rels)
+	net := mustLoadPlain(t, s)
 	ids := func(keys ...string) []string {
 		out := make([]string, len(keys))
 		for i, k := range keys {
@@ -164,72 +174,74 @@ func testProvisionRows(t *testing.T, s Store) {
 			if err != nil {
 				t.Fatalf("ProvisionRows: %v", err)
 			}
-			generic, err := oracleProvisionRows(ctx, s, tc.f)
-			if err != nil {
-				t.Fatalf("ProvisionRowsGeneric: %v", err)
+			oracle := oracleProvisionRows(net, tc.f)
+			if !reflect.DeepEqual(rows, oracle) && (len(rows) > 0 || len(oracle) > 0) {
+				t.Errorf("ProvisionRows:\n%s\nthe oracle:\n%s", render(rows), render(oracle))
 			}
-			if !reflect.DeepEqual(rows, generic) && (len(rows) > 0 || len(generic) > 0) {
-				t.Errorf("ProvisionRows:\n%s\nProvisionRowsGeneric:\n%s", render(rows), render(generic))
-			}
-			if tc.some && len(generic) == 0 {
+			if tc.some && len(oracle) == 0 {
 				t.Fatal("the filter selects no rows: nothing compared")
 			}
-			want, err := oracleProvisions(ctx, s, tc.f)
-			if err != nil {
-				t.Fatalf("ProvisionsGeneric: %v", err)
-			}
-			if len(want) != len(generic) {
-				t.Fatalf("%d generic provisions for %d generic rows", len(want), len(generic))
-			}
-			for i, p := range want {
-				r := generic[i]
-				if p.ID != r.ID || !slices.Equal(hub.ProvisionOrderValues(p), r.OrderValues()) {
-					t.Errorf("row %d: provision %s %v, row %s %v", i, p.ID, hub.ProvisionOrderValues(p), r.ID, r.OrderValues())
-				}
-			}
+			want := oracleProvisions(net, tc.f)
 			got, err := hub.Provisions(ctx, s, tc.f)
 			if err != nil {
 				t.Fatalf("Provisions: %v", err)
 			}
-			if !reflect.DeepEqual(got, want) && (len(got) > 0 || len(want) > 0) {
-				t.Errorf("Provisions and ProvisionsGeneric disagree:\n got %s\nwant %s", renderProvisions(got), renderProvisions(want))
-			}
+			mustSameProvisions(t, "Provisions", got, want)
 			// A page hydrated alone is that part of the whole.
 			if len(rows) > 2 {
 				page, err := hub.HydrateProvisions(ctx, s, rows[1:3])
 				if err != nil {
 					t.Fatalf("HydrateProvisions: %v", err)
 				}
-				if !reflect.DeepEqual(page, want[1:3]) {
-					t.Errorf("a hydrated page:\n got %s\nwant %s", renderProvisions(page), renderProvisions(want[1:3]))
-				}
+				mustSameProvisions(t, "a hydrated page", page, want[1:3])
 			}
-			// ProvisionPage answers every page as paging the ordered rows
-			// does, with the number of rows.
-			cursors := []*hub.Cursor{nil}
-			for _, r := range rows {
-				cursors = append(cursors, &hub.Cursor{Values: r.OrderValues(), ID: r.ID})
+			// ProvisionPage answers every page from every cursor, both
+			// ways, with the number of rows; a cursor may also stand
+			// between rows.
+			cursors := []*hub.Cursor{nil, {Values: []string{"", "", ""}, ID: ""}, {Values: []string{"~", "", ""}, ID: ""}}
+			for _, r := range oracle {
+				cursors = append(cursors, &hub.Cursor{Values: r.OrderValues(), ID: r.ID},
+					&hub.Cursor{Values: r.OrderValues(), ID: r.ID + "~"})
 			}
 			for _, c := range cursors {
-				for _, first := range []int{0, 1, 2, 100} {
+				for _, first := range []int{0, 1, 2, 100, hub.Unlimited} {
 					for _, reverse := range []bool{false, true} {
 						opts := hub.ListOptions{OrderBy: hub.ProvisionOrder(), First: first, After: c, Reverse: reverse}
 						page, hasNext, total, err := hub.ProvisionPage(ctx, s, tc.f, opts)
 						if err != nil {
 							t.Fatalf("ProvisionPage: %v", err)
 						}
-						wantPage, wantNext := hub.PageProvisionRows(rows, opts)
+						wantPage, wantNext := oraclePage(oracle, opts,
+							func(r hub.ProvisionRow, _ []hub.Order) []string { return r.OrderValues() },
+							func(r hub.ProvisionRow) string { return r.ID })
 						if len(page) == 0 && len(wantPage) == 0 {
 							page, wantPage = nil, nil
 						}
-						if !reflect.DeepEqual(page, wantPage) || hasNext != wantNext || total != len(rows) {
+						if !reflect.DeepEqual(page, wantPage) || hasNext != wantNext || total != len(oracle) {
 							t.Errorf("ProvisionPage after %v, first %d, reverse %v: got %d rows of %d, next %v:\n%s\nwant %d rows of %d, next %v:\n%s",
-								c, first, reverse, len(page), total, hasNext, render(page), len(wantPage), len(rows), wantNext, render(wantPage))
+								c, first, reverse, len(page), total, hasNext, render(page), len(wantPage), len(oracle), wantNext, render(wantPage))
 						}
 					}
 				}
 			}
 		})
+	}
+}
+
+// mustSameProvisions compares provisions by their JSON form: every field
+// of the provision and of the rows it joins.
+func mustSameProvisions(t *testing.T, what string, got, want []*hub.Provision) {
+	t.Helper()
+	g, err := json.Marshal(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := json.Marshal(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got)+len(want) > 0 && !bytes.Equal(g, w) {
+		t.Errorf("%s and the oracle disagree:\n got %s\nwant %s", what, renderProvisions(got), renderProvisions(want))
 	}
 }
 
