@@ -80,6 +80,7 @@ func testSelect(t *testing.T, s Store) {
 		{"and of a name and a relationship", orgs, &hub.Where{And: []*hub.Where{{Name: &hub.StringMatch{Contains: str("säätiö"), Fold: true}}, {Relationships: []*hub.RelationshipMatch{partnerOut(nil)}}}}, "", []string{"c"}},
 		{"name prefix ignoring case and diacritics", orgs, &hub.Where{Name: &hub.StringMatch{Prefix: str("gamma saa"), Fold: true}}, "", []string{"c"}},
 		{"name not in, exact", orgs, &hub.Where{Name: &hub.StringMatch{NotIn: []string{"Alfa ry", "Delta"}}}, "", []string{"b", "c"}},
+		{"a name present and equal to a name matches that name only", orgs, &hub.Where{Name: &hub.StringMatch{IsNull: &no, Eq: str("Delta")}}, "", []string{"d"}},
 		{"key in", orgs, &hub.Where{Key: &hub.StringMatch{In: []string{"a", "c", "x"}}}, "", []string{"a", "c"}},
 		{"pilots overlapping 2018", pilots, &hub.Where{Period: &hub.PeriodMatch{Overlaps: period("2018-01-01", "2018-12-31"), IsNull: &no}}, "", []string{"p2"}},
 		{"undated pilots", pilots, &hub.Where{Period: &hub.PeriodMatch{IsNull: &yes}}, "", []string{"p3"}},
