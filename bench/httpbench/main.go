@@ -9,8 +9,9 @@
 // store and into a SecantusDB server it starts, builds and starts the
 // hub on each (HUB_SEED=false) and the floor server, checks that all
 // answer each query with the same data, warms up, then measures in
-// rounds that visit every system in turn, so that the host's drift
-// affects all of them alike. It prints, per query shape and system, the
+// rounds: in each, every shape runs on every system in turn (the order
+// rotating from round to round), so that the host's drift affects all
+// of them alike. It prints, per query shape and system, the
 // median and 99th-percentile latency of one client, the requests per
 // second of -concurrency clients, and both as ratios to the floor.
 //

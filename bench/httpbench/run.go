@@ -234,13 +234,17 @@ func run(ctx context.Context, cfg config, out io.Writer, progress *log.Logger) (
 
 	loadBefore := loadAverage()
 	roundsBegan := time.Now()
+	// A shape is measured on every system in turn, so that the runs a
+	// ratio compares are seconds apart; the systems' order rotates from
+	// round to round, so that none is always measured first or last.
 	for round := range cfg.rounds {
 		progress.Printf("round %d of %d", round+1, cfg.rounds)
-		for _, sys := range all {
-			if err := byName[sys].running(); err != nil {
-				return nil, err
-			}
-			for _, sh := range shs {
+		for _, sh := range shs {
+			for i := range all {
+				sys := all[(i+round)%len(all)]
+				if err := byName[sys].running(); err != nil {
+					return nil, err
+				}
 				t := targets[sys][sh.id]
 				c1, err := drive(ctx, client, t, load{concurrency: 1, requests: cfg.requests, duration: cfg.duration, latencies: true})
 				if err != nil {
