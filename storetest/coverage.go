@@ -16,6 +16,7 @@ var coverageTests = []struct {
 	fn   func(t *testing.T, s Store)
 }{
 	{"Coverage answers like a brute-force coverage matrix on every filter", testCoverage},
+	{"Coverage cells come by service id, then region id, also when one id starts another", testCoverageOrder},
 }
 
 // coverageNetwork:
@@ -169,4 +170,36 @@ func testCoverage(t *testing.T, s Store) {
 		compare(t, hub.ProvisionFilter{ServiceIDs: ids("s1")}, nil)
 		compare(t, hub.ProvisionFilter{ServiceIDs: ids("s1"), RegionIDs: ids("r2")}, nil)
 	})
+}
+
+// testCoverageOrder provides services whose ids start alike: the id of
+// service "a" is the start of that of "a1", so its cells come first.
+func testCoverageOrder(t *testing.T, s Store) {
+	r := node(hub.KindRegion, "r", "Alue")
+	o := node(hub.KindOrganisation, "o", "Yhdistys")
+	o.RegionIDs = []string{r.ID}
+	a, a1 := node(hub.KindService, "a", "Neuvonta"), node(hub.KindService, "a1", "Ohjaus")
+	if !strings.HasPrefix(a1.ID, a.ID) {
+		t.Fatalf("the fixture needs one id to start another: %s, %s", a.ID, a1.ID)
+	}
+	mustApply(t, s, source(), r, o, a, a1, rel(hub.Provides, o, a, ""), rel(hub.Provides, o, a1, ""))
+	keyOf := map[string]string{a.ID: "a", a1.ID: "a1"}
+	render := func(cells []hub.CoverageCell) []string {
+		var out []string
+		for _, c := range cells {
+			out = append(out, keyOf[c.ServiceID])
+		}
+		return out
+	}
+	want := []string{"a", "a1"}
+	got, err := hub.Coverage(t.Context(), s, hub.ProvisionFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := render(got); !slices.Equal(g, want) {
+		t.Errorf("got %v, want %v", g, want)
+	}
+	if o := render(oracleCoverage(mustLoadPlain(t, s), hub.ProvisionFilter{})); !slices.Equal(o, want) {
+		t.Errorf("the oracle answers %v, want %v", o, want)
+	}
 }
