@@ -21,6 +21,7 @@ var fundingTests = []struct {
 }{
 	{"FundingTotals answers like brute-force totals for every key, policy and selection", testFundingTotals},
 	{"FundingTotals sums cents exactly", testFundingCents},
+	{"FundingTotals orders buckets of equal totals by key, then currency", testFundingTies},
 }
 
 // fundingRenderer renders buckets with node and relationship keys
@@ -260,5 +261,38 @@ func testFundingCents(t *testing.T, s Store) {
 				t.Errorf("got %q, want %q", g, tc.want)
 			}
 		})
+	}
+}
+
+// testFundingTies totals three buckets alike: an undated pilot's in two
+// currencies and a pilot's of 2016. The empty key comes first, as the
+// shorter of two keys that start alike.
+func testFundingTies(t *testing.T, s Store) {
+	g := node(hub.KindOrganisation, "g", "Rahoittaja")
+	q1, q2 := node(hub.KindPilot, "q1", "Yksi"), node(hub.KindPilot, "q2", "Kaksi")
+	q2.Period = period("2016-01-01", "")
+	funds := func(to *hub.Node, disc string, currency string) *hub.Relationship {
+		r := rel(hub.Funds, g, to, disc)
+		r.Amount = &hub.Money{Minor: 10, Currency: currency}
+		return r
+	}
+	nodes := []*hub.Node{source(), g, q1, q2}
+	rels := []*hub.Relationship{funds(q1, "eur", "EUR"), funds(q1, "sek", "SEK"), funds(q2, "", "EUR")}
+	mustApply(t, s, nodes, rels)
+	render := fundingRenderer(nodes, rels)
+	want := []string{" EUR 0.1 1/1", " SEK 0.1 1/1", "2016 EUR 0.1 1/1"}
+	got, err := hub.FundingTotals(t.Context(), s, hub.GroupKey{Field: hub.ByStartYear}, hub.FundingHighest, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := summary(render(got)); !slices.Equal(g, want) {
+		t.Errorf("got %q, want %q", g, want)
+	}
+	oracle, err := oracleFundingTotals(mustLoadPlain(t, s), hub.GroupKey{Field: hub.ByStartYear}, hub.FundingHighest, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := summary(render(oracle)); !slices.Equal(o, want) {
+		t.Errorf("the oracle answers %q, want %q", o, want)
 	}
 }
