@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/otehub/hub"
 )
@@ -289,4 +290,67 @@ func testGroupBy(t *testing.T, s Store) {
 			}
 		})
 	}
+
+	// Every field alone and every pair of fields, with every measure and
+	// funding policy, on several days.
+	related := []hub.GroupKey{{Field: hub.ByRelated}, {Field: hub.ByRelated, Dir: hub.Out},
+		{Field: hub.ByRelated, Dir: hub.In, Types: []hub.RelationshipType{hub.PartnerIn, hub.Funds}}}
+	var nodeKeys []hub.GroupKey
+	for _, f := range []hub.GroupField{hub.ByKind, hub.ByType, hub.ByKey, hub.ByRegion, hub.ByStartYear, hub.ByActiveYear} {
+		nodeKeys = append(nodeKeys, hub.GroupKey{Field: f})
+	}
+	var relKeys []hub.GroupKey
+	for _, f := range relationshipGroupFields {
+		relKeys = append(relKeys, hub.GroupKey{Field: f})
+	}
+	var specs []hub.GroupSpec
+	for _, asOf := range []*time.Time{nil, day("2017-06-01"), day("2018-06-01")} {
+		for _, keys := range keyLists(slices.Concat(nodeKeys, related)) {
+			specs = append(specs, hub.GroupSpec{Collection: hub.GroupNodes, By: keys, AsOf: asOf})
+			if !slices.ContainsFunc(keys, func(k hub.GroupKey) bool { return k.Field == hub.ByRelated }) {
+				specs = append(specs, hub.GroupSpec{Collection: hub.GroupNodes, By: keys, AsOf: asOf, Measure: hub.MeasureDegree},
+					hub.GroupSpec{Collection: hub.GroupNodes, By: keys, AsOf: asOf, Measure: hub.MeasureDegree,
+						DegreeDir: hub.Out, DegreeTypes: []hub.RelationshipType{hub.PartnerIn, hub.Administers}})
+			}
+		}
+		for _, keys := range keyLists(relKeys) {
+			specs = append(specs, hub.GroupSpec{Collection: hub.GroupRelationships, By: keys, AsOf: asOf})
+			for _, policy := range []hub.FundingPolicy{"", hub.FundingLowest, hub.FundingEvery} {
+				specs = append(specs, hub.GroupSpec{Collection: hub.GroupRelationships, By: keys, AsOf: asOf, Measure: hub.MeasureAmount, Funding: policy})
+			}
+		}
+	}
+	t.Run("every field and pair of fields", func(t *testing.T) {
+		for _, spec := range specs {
+			got, err := hub.GroupBy(t.Context(), s, &spec)
+			if err != nil {
+				t.Fatalf("GroupBy %s: %v", spec.String(), err)
+			}
+			g, w := make([]string, len(got)), []string{}
+			for i, x := range got {
+				g[i] = render(x)
+			}
+			for _, x := range oracleGroupBy(net, &spec) {
+				w = append(w, render(x))
+			}
+			if !slices.Equal(g, w) {
+				t.Errorf("%s measure %q %s as of %v:\n got %q\nwant %q", spec.String(), spec.Measure, spec.Funding, spec.AsOf, g, w)
+			}
+		}
+	})
+}
+
+// keyLists returns every key alone and every ordered pair of keys, at
+// most one of them RELATED.
+func keyLists(keys []hub.GroupKey) [][]hub.GroupKey {
+	var out [][]hub.GroupKey
+	for i, a := range keys {
+		out = append(out, []hub.GroupKey{a})
+		for j, b := range keys {
+			if i != j && (a.Field != hub.ByRelated || b.Field != hub.ByRelated) {
+				out = append(out, []hub.GroupKey{a, b})
+			}
+		}
+	}
+	return out
 }
