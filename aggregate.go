@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -675,7 +676,7 @@ func sortFundingBuckets(out []FundingBucket) {
 			}
 			return 1
 		}
-		return strings.Compare(a.Key+a.Currency, b.Key+b.Currency)
+		return cmp.Or(strings.Compare(a.Key, b.Key), strings.Compare(a.Currency, b.Currency))
 	})
 }
 
@@ -725,7 +726,7 @@ func Coverage(ctx context.Context, s Reader, f ProvisionFilter) ([]CoverageCell,
 // sortCoverage orders cells by service, then region.
 func sortCoverage(cells []CoverageCell) {
 	slices.SortFunc(cells, func(a, b CoverageCell) int {
-		return strings.Compare(a.ServiceID+a.RegionID, b.ServiceID+b.RegionID)
+		return cmp.Or(strings.Compare(a.ServiceID, b.ServiceID), strings.Compare(a.RegionID, b.RegionID))
 	})
 }
 
@@ -742,9 +743,8 @@ var participationTypes = []RelationshipType{Administers, PartnerIn, ExpertFor}
 // part (administer, partner or advise) in at least minPilots distinct
 // pilots, most pilots first, then by id. On asOf, only relationships and
 // pilots active that day count, as in relationship conditions. It
-// selects the organisations with a relationship condition (in the
-// database, on a store that pushes conditions down) and then reads only
-// their participations: three store calls, whatever the network's size.
+// selects the organisations with a relationship condition and then
+// reads only their participations.
 func OrganisationsInPilots(ctx context.Context, s Reader, minPilots int, where *Where, asOf *time.Time) ([]Participation, error) {
 	if minPilots < 1 {
 		return nil, Errorf(EINVALID, "minPilots must be at least 1")

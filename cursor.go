@@ -100,7 +100,7 @@ type ListOptions struct {
 	// and rows come nearest first. Callers paging with last/before
 	// reverse the page again.
 	Reverse bool
-	// Unordered, with First = Unlimited and no After, lets the store
+	// Unordered, with First = Unlimited and no After, lets the reader
 	// return the rows in any order: for bulk reads whose caller orders
 	// or aggregates them itself, so that neither side sorts for nothing.
 	Unordered bool

@@ -1,5 +1,6 @@
 // Package hub is the domain of the OTE network hub: the node and
-// relationship types, their validation, ids, cursors, error codes and the
+// relationship types, their validation, ids, cursors, error codes, the
+// queries over the Reader that the in-memory index implements, and the
 // Store contract that every storage backend implements.
 //
 // It imports nothing of the transport (GraphQL) or of any database driver,

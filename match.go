@@ -6,10 +6,9 @@ import (
 	"strings"
 )
 
-// This file is the reference semantics of filters, orders and keyset
-// pages. The embedded store uses it directly; backends that push the work
-// down to a database must agree with it, which the conformance suite
-// checks.
+// This file is the semantics of filters, orders and keyset pages, which
+// the in-memory index (package index) applies; the conformance suite
+// checks them against a brute-force evaluator.
 
 // MatchNode reports whether n matches f.
 func MatchNode(f *NodeFilter, n *Node) bool { return f.Matcher()(n) }

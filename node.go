@@ -208,7 +208,8 @@ type Node struct {
 	Sources  []Citation `json:"sources,omitempty"`
 
 	// SearchTerms are the normalised names, abbreviations and aliases
-	// (see Normalize), derived by Prepare; backends match on them.
+	// (see Normalize), derived by Prepare; name filters and search
+	// match on them.
 	SearchTerms []string `json:"searchTerms,omitempty"`
 	// SortName is the normalised display name, derived by Prepare; it is
 	// the NAME order key.

@@ -41,9 +41,8 @@ const MaxSearchText = 200
 //
 // Every entity containing the text is ranked, however many there are:
 // ranking only a first batch in name order would drop an exact match
-// whose name sorts late. A short text thus costs a scan of the names it
-// matches (on MongoDB, the gram index bounds them for texts of three
-// characters or more).
+// whose name sorts late. A search thus costs a scan of the kinds' names
+// in memory.
 func Search(ctx context.Context, s Reader, text string, kinds []Kind, first int) ([]SearchHit, error) {
 	if utf8.RuneCountInString(text) > MaxSearchText {
 		return nil, Errorf(EINVALID, "search text is longer than %d characters", MaxSearchText)

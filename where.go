@@ -285,8 +285,8 @@ func (e *evaluator) eval(ctx context.Context, w *Where, c []*Node, filtered bool
 }
 
 // related keeps the nodes of c for which the relationship predicate
-// holds: one store call for the relationships of all of c, one for the
-// nodes at their other ends.
+// holds: one read for the relationships of all of c, one for the nodes
+// at their other ends.
 func (e *evaluator) related(ctx context.Context, r *RelationshipMatch, c []*Node) ([]*Node, error) {
 	if len(c) == 0 {
 		return c, nil
@@ -409,11 +409,18 @@ func (m *StringMatch) matchAny(values []string) bool {
 	if m == nil {
 		return true
 	}
-	if m.IsNull != nil {
-		return *m.IsNull == (len(values) == 0)
-	}
 	pos := *m
-	pos.Neq, pos.NotIn = nil, nil
+	pos.Neq, pos.NotIn, pos.IsNull = nil, nil, nil
+	if m.IsNull != nil {
+		if *m.IsNull != (len(values) == 0) {
+			return false
+		}
+		if *m.IsNull {
+			// No value: the negative conditions hold for all of none,
+			// a positive one has nothing to hold for.
+			return pos.Eq == nil && pos.In == nil && pos.Contains == nil && pos.Prefix == nil
+		}
+	}
 	neg := StringMatch{Neq: m.Neq, NotIn: m.NotIn, Fold: m.Fold}
 	anyPos := false
 	for _, v := range values {
@@ -477,7 +484,7 @@ func (w *RelationshipWhere) IsSimple() bool {
 }
 
 // Match reports whether r satisfies the rich part of w (the Filter is
-// the store's).
+// the reader's).
 func (w *RelationshipWhere) Match(r *Relationship) bool {
 	if w == nil {
 		return true
