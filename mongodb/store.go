@@ -8,6 +8,8 @@ package mongodb
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"regexp"
@@ -28,6 +30,8 @@ import (
 const (
 	NodesCollection         = "nodes"
 	RelationshipsCollection = "relationships"
+	// MetaCollection holds the database's epoch (see Store.Init).
+	MetaCollection = "meta"
 )
 
 // Options configure the store.
@@ -129,7 +133,35 @@ func (s *Store) Init(ctx context.Context) error {
 			return translate(err, "create indexes")
 		}
 	}
-	return nil
+	// The epoch is written once per database: every instance that starts
+	// later keeps the first one's.
+	b := make([]byte, 8)
+	rand.Read(b)
+	_, err := s.db.Collection(MetaCollection).UpdateOne(ctx, bson.M{"_id": epochID},
+		bson.M{"$setOnInsert": bson.M{"epoch": hex.EncodeToString(b), "createdAt": time.Now().UTC()}},
+		options.UpdateOne().SetUpsert(true))
+	return translate(err, "write the database epoch")
+}
+
+// epochID is the _id of the document that holds the database's epoch.
+const epochID = "epoch"
+
+// epoch returns the random value Init wrote once into this database ("" when
+// there is none): a database dropped and created again, or a server
+// restarted without its data, has another epoch or none, whatever its
+// change stream says.
+func (s *Store) epoch(ctx context.Context) (string, error) {
+	var doc struct {
+		Epoch string `bson:"epoch"`
+	}
+	err := s.db.Collection(MetaCollection).FindOne(ctx, bson.M{"_id": epochID}).Decode(&doc)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return "", nil
+	}
+	if err != nil {
+		return "", translate(err, "read the database epoch")
+	}
+	return doc.Epoch, nil
 }
 
 // Ping implements hub.Store.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -27,12 +28,16 @@ func (s *Store) Watch(ctx context.Context, resumeAfter string) (hub.ChangeStream
 	}}}}}
 	// Apply replaces whole documents, so insert and replace events carry
 	// the row; updateLookup covers updates made by other tools.
-	opts := options.ChangeStream().SetFullDocument(options.UpdateLookup)
+	opts := options.ChangeStream().SetFullDocument(options.UpdateLookup).SetMaxAwaitTime(feedWait)
 	if resumeAfter != "" {
 		opts.SetResumeAfter(bson.M{"_data": resumeAfter})
 	}
 	cctx, cancel := s.call(ctx)
 	defer cancel()
+	epoch, err := s.epoch(cctx)
+	if err != nil {
+		return nil, err
+	}
 	cs, err := s.db.Watch(cctx, pipeline, opts)
 	if err != nil {
 		if resumeAfter != "" && !isUnavailable(err) {
@@ -40,17 +45,32 @@ func (s *Store) Watch(ctx context.Context, resumeAfter string) (hub.ChangeStream
 		}
 		return nil, translate(err, "watch")
 	}
-	return &changeStream{cs: cs}, nil
+	return &changeStream{cs: cs, store: s, epoch: epoch, checked: time.Now()}, nil
 }
+
+// The feed waits at most feedWait for an event in one round trip, and
+// checks the database's epoch every epochCheck while it waits.
+const (
+	feedWait   = time.Second
+	epochCheck = 5 * time.Second
+)
 
 func isUnavailable(err error) bool { return hub.ErrorCode(translate(err, "")) == hub.EUNAVAILABLE }
 
 // changeStream reads one event ahead where it must, to mark the last
 // event of a transaction: the events of one transaction carry the same
 // session id and transaction number, and come one after the other.
+//
+// It also watches the database's epoch (see Store.epoch): the driver
+// resumes a broken change stream by itself, even on a server that came
+// back without its data, so only the epoch tells that the data set the
+// feed started from is gone.
 type changeStream struct {
-	cs   *mongo.ChangeStream
-	next *changeEvent // read ahead, not returned yet
+	cs      *mongo.ChangeStream
+	next    *changeEvent // read ahead, not returned yet
+	store   *Store
+	epoch   string
+	checked time.Time
 }
 
 type changeEvent struct {
@@ -84,15 +104,36 @@ func (e *changeEvent) sameTransaction(o *changeEvent) bool {
 func (c *changeStream) Next(ctx context.Context) (hub.Change, error) {
 	ev := c.next
 	c.next = nil
-	if ev == nil {
-		if !c.cs.Next(ctx) {
+	for ev == nil {
+		began := time.Now()
+		if !c.cs.TryNext(ctx) {
 			if err := c.cs.Err(); err != nil {
 				return hub.Change{}, translate(err, "change stream")
 			}
 			if err := ctx.Err(); err != nil {
 				return hub.Change{}, hub.Wrap(hub.EUNAVAILABLE, err, "change feed wait ended")
 			}
-			return hub.Change{}, hub.Errorf(hub.EUNAVAILABLE, "change stream closed")
+			if time.Since(c.checked) >= epochCheck {
+				cctx, cancel := c.store.call(ctx)
+				epoch, err := c.store.epoch(cctx)
+				cancel()
+				if err != nil {
+					return hub.Change{}, err
+				}
+				c.checked = time.Now()
+				if epoch != c.epoch {
+					return hub.Change{Op: hub.ChangeReset, Last: true, At: c.checked}, nil
+				}
+			}
+			// A server that answers an empty round trip at once would
+			// make this loop spin.
+			if wait := 50*time.Millisecond - time.Since(began); wait > 0 {
+				select {
+				case <-ctx.Done():
+				case <-time.After(wait):
+				}
+			}
+			continue
 		}
 		ev = new(changeEvent)
 		if err := c.cs.Decode(ev); err != nil {
