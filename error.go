@@ -5,15 +5,16 @@ import (
 	"fmt"
 )
 
-// Error codes. They are part of the public API: the GraphQL layer exposes
-// them verbatim as extensions.code, so clients may branch on them.
+// Error codes, neutral of any transport: the GraphQL layer names each in
+// its extensions.code (graph.ExtensionCode), the HTTP endpoints map them
+// to statuses.
 const (
-	ENOTFOUND    = "NOT_FOUND"
-	EINVALID     = "BAD_USER_INPUT"
-	ECONFLICT    = "CONFLICT"
-	EUNAVAILABLE = "STORE_UNAVAILABLE"
-	EINTERNAL    = "INTERNAL"
-	ETOOLARGE    = "LIMIT_EXCEEDED"
+	ENOTFOUND    = "ENOTFOUND"
+	EINVALID     = "EINVALID"
+	ECONFLICT    = "ECONFLICT"
+	EUNAVAILABLE = "EUNAVAILABLE"
+	EINTERNAL    = "EINTERNAL"
+	ETOOLARGE    = "ETOOLARGE"
 )
 
 // Error is a domain error with a machine-readable code and a message that

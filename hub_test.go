@@ -708,10 +708,10 @@ func TestErrors(t *testing.T) {
 		contains string
 	}{
 		{"nil", nil, "", "", ""},
-		{"a domain error", cause, hub.ENOTFOUND, "no such pilot", "NOT_FOUND: no such pilot"},
-		{"an internal error hides its message", wrapped, hub.EINTERNAL, "internal error", "lookup failed: NOT_FOUND"},
+		{"a domain error", cause, hub.ENOTFOUND, "no such pilot", "ENOTFOUND: no such pilot"},
+		{"an internal error hides its message", wrapped, hub.EINTERNAL, "internal error", "lookup failed: ENOTFOUND"},
 		{"a foreign error is internal", errors.New("driver: connection reset"), hub.EINTERNAL, "internal error", "connection reset"},
-		{"a wrapped domain error keeps its code", fmt.Errorf("loading: %w", cause), hub.ENOTFOUND, "no such pilot", "loading: NOT_FOUND"},
+		{"a wrapped domain error keeps its code", fmt.Errorf("loading: %w", cause), hub.ENOTFOUND, "no such pilot", "loading: ENOTFOUND"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := hub.ErrorCode(tc.err); got != tc.code {

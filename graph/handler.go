@@ -77,8 +77,17 @@ func NewHandler(opts Options) http.Handler {
 	return http.TimeoutHandler(PreferredLanguage(srv), timeout, `{"errors":[{"message":"the request timed out","extensions":{"code":"TIMEOUT"}}]}`)
 }
 
-// extensionCodes name the domain's error codes in the API: the values of
-// extensions.code, which clients branch on.
+// ExtensionCode names a domain error code in the API, as the value of
+// extensions.code that clients branch on ("INTERNAL" for a code the API
+// does not name).
+func ExtensionCode(code string) string {
+	if name, ok := extensionCodes[code]; ok {
+		return name
+	}
+	return extensionCodes[hub.EINTERNAL]
+}
+
+// extensionCodes name the domain's error codes in the API.
 var extensionCodes = map[string]string{
 	hub.EINVALID:     "BAD_USER_INPUT",
 	hub.ENOTFOUND:    "NOT_FOUND",

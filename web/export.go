@@ -12,6 +12,7 @@ import (
 
 	"github.com/otehub/hub"
 	"github.com/otehub/hub/export"
+	"github.com/otehub/hub/graph"
 	"github.com/otehub/hub/network"
 )
 
@@ -83,7 +84,7 @@ func exportError(w http.ResponseWriter, logger *slog.Logger, err error) {
 	case hub.EINTERNAL:
 		logger.Error("export", "err", err)
 	}
-	http.Error(w, hub.ErrorCode(err)+": "+hub.ErrorMessage(err), status)
+	http.Error(w, graph.ExtensionCode(hub.ErrorCode(err))+": "+hub.ErrorMessage(err), status)
 }
 
 var metricNames = []string{"degree", "betweenness", "closeness", "eigenvector", "community"}
