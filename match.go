@@ -158,16 +158,65 @@ func PageOf[T any](items []T, opts ListOptions, values func(T) []string, id func
 		}
 		ks = append(ks, keyed{it, vals, iid})
 	}
-	slices.SortFunc(ks, func(a, b keyed) int { return cmp(a.vals, a.id, b.vals, b.id) })
+	byKeys := func(a, b keyed) int { return cmp(a.vals, a.id, b.vals, b.id) }
 	hasNext := false
 	if opts.First != Unlimited && len(ks) > opts.First {
-		ks, hasNext = ks[:opts.First], true
+		// Only the page and the row after it need ordering: n log(page)
+		// instead of n log n.
+		ks, hasNext = smallest(ks, opts.First, byKeys), true
+	} else {
+		slices.SortFunc(ks, byKeys)
 	}
 	out := make([]T, len(ks))
 	for i, k := range ks {
 		out[i] = k.item
 	}
 	return out, hasNext
+}
+
+// smallest returns the k smallest of items by cmp, in order, keeping a
+// max-heap of the k smallest seen so far.
+func smallest[T any](items []T, k int, cmp func(a, b T) int) []T {
+	if k <= 0 {
+		return items[:0]
+	}
+	h := make([]T, 0, k)
+	// down restores the max-heap property from i.
+	down := func(i int) {
+		for {
+			l, big := 2*i+1, i
+			if l < len(h) && cmp(h[l], h[big]) > 0 {
+				big = l
+			}
+			if r := l + 1; r < len(h) && cmp(h[r], h[big]) > 0 {
+				big = r
+			}
+			if big == i {
+				return
+			}
+			h[i], h[big] = h[big], h[i]
+			i = big
+		}
+	}
+	for _, it := range items {
+		switch {
+		case len(h) < k:
+			h = append(h, it)
+			for i := len(h) - 1; i > 0; {
+				p := (i - 1) / 2
+				if cmp(h[i], h[p]) <= 0 {
+					break
+				}
+				h[i], h[p] = h[p], h[i]
+				i = p
+			}
+		case cmp(it, h[0]) < 0:
+			h[0] = it
+			down(0)
+		}
+	}
+	slices.SortFunc(h, cmp)
+	return h
 }
 
 // PageNodes pages nodes with the reference semantics.

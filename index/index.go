@@ -1,6 +1,7 @@
 package index
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"sync"
@@ -23,11 +24,16 @@ type Index struct {
 	// relationships needs no lookup per relationship.
 	out map[string][]edge
 	in  map[string][]edge
-	// byKind and byType list node and relationship ids per kind and
-	// type (fixed for an id: both are part of what the id derives from),
-	// so that filters on them do not scan everything.
-	byKind map[hub.Kind][]string
-	byType map[hub.RelationshipType][]string
+	// byKind and byType hold the nodes of each kind and the
+	// relationships of each type (both fixed for an id: they are part
+	// of what it derives from); byKindType, byRegion and byKey narrow a
+	// node filter to the nodes of a type, in a region or with a key, so
+	// that a filter reads the fewest candidates any of them gives.
+	byKind     map[hub.Kind]*set[*hub.Node]
+	byType     map[hub.RelationshipType]*set[*hub.Relationship]
+	byKindType map[kindType]*set[*hub.Node]
+	byRegion   map[string]*set[*hub.Node]
+	byKey      map[kindKey]*hub.Node
 
 	// byName caches a kind's nodes in NAME order (sort name, then id),
 	// the default order of every list: a first page then needs no sort
@@ -46,8 +52,11 @@ func New() *Index {
 		rels:   map[string]*hub.Relationship{},
 		out:    map[string][]edge{},
 		in:     map[string][]edge{},
-		byKind: map[hub.Kind][]string{},
-		byType: map[hub.RelationshipType][]string{},
+		byKind:     map[hub.Kind]*set[*hub.Node]{},
+		byType:     map[hub.RelationshipType]*set[*hub.Relationship]{},
+		byKindType: map[kindType]*set[*hub.Node]{},
+		byRegion:   map[string]*set[*hub.Node]{},
+		byKey:      map[kindKey]*hub.Node{},
 		byName: map[hub.Kind][]*hub.Node{},
 	}
 }
@@ -86,16 +95,42 @@ func (s *Index) Apply(changes ...hub.Change) {
 // held.
 func newer(v, held int64) bool { return v == 0 || held == 0 || v > held }
 
+type kindType struct {
+	kind hub.Kind
+	typ  string
+}
+
+type kindKey struct {
+	kind hub.Kind
+	key  string
+}
+
 func (s *Index) putNode(n *hub.Node) {
 	old, ok := s.nodes[n.ID]
 	if ok && !newer(n.Version, old.Version) {
 		return
 	}
-	if !ok {
-		s.byKind[n.Kind] = append(s.byKind[n.Kind], n.ID)
+	if ok {
+		s.unindexNode(old)
 	}
-	delete(s.byName, n.Kind)
 	s.nodes[n.ID] = n
+	delete(s.byName, n.Kind)
+	add(s.byKind, n.Kind, n.ID, n)
+	add(s.byKindType, kindType{n.Kind, n.Type}, n.ID, n)
+	for _, r := range n.RegionIDs {
+		add(s.byRegion, r, n.ID, n)
+	}
+	s.byKey[kindKey{n.Kind, n.Key}] = n
+}
+
+func (s *Index) unindexNode(n *hub.Node) {
+	delete(s.byName, n.Kind)
+	remove(s.byKind, n.Kind, n.ID)
+	remove(s.byKindType, kindType{n.Kind, n.Type}, n.ID)
+	for _, r := range n.RegionIDs {
+		remove(s.byRegion, r, n.ID)
+	}
+	delete(s.byKey, kindKey{n.Kind, n.Key})
 }
 
 func (s *Index) putRelationship(r *hub.Relationship) {
@@ -105,31 +140,82 @@ func (s *Index) putRelationship(r *hub.Relationship) {
 	}
 	if ok {
 		s.unindex(old)
-	} else {
-		s.byType[r.Type] = append(s.byType[r.Type], r.ID)
 	}
 	s.rels[r.ID] = r
 	s.index(r)
+	add(s.byType, r.Type, r.ID, r)
 }
 
 func (s *Index) deleteNode(id string) {
-	n, ok := s.nodes[id]
-	if !ok {
-		return
+	if n, ok := s.nodes[id]; ok {
+		delete(s.nodes, id)
+		s.unindexNode(n)
 	}
-	delete(s.nodes, id)
-	delete(s.byName, n.Kind)
-	s.byKind[n.Kind] = slices.DeleteFunc(s.byKind[n.Kind], func(x string) bool { return x == id })
 }
 
 func (s *Index) deleteRelationship(id string) {
-	r, ok := s.rels[id]
+	if r, ok := s.rels[id]; ok {
+		delete(s.rels, id)
+		s.unindex(r)
+		remove(s.byType, r.Type, id)
+	}
+}
+
+// uniq returns the distinct values of l, sorted.
+func uniq[T cmp.Ordered](l []T) []T { return slices.Compact(slices.Sorted(slices.Values(l))) }
+
+// set is an unordered set of rows with O(1) insertion, replacement and
+// removal by id, that iterates as a slice.
+type set[T any] struct {
+	rows []T
+	ids  []string
+	pos  map[string]int
+}
+
+// add puts row under key in m, replacing the row of the same id.
+func add[K comparable, T any](m map[K]*set[T], key K, id string, row T) {
+	st := m[key]
+	if st == nil {
+		st = &set[T]{pos: map[string]int{}}
+		m[key] = st
+	}
+	if i, ok := st.pos[id]; ok {
+		st.rows[i] = row
+		return
+	}
+	st.pos[id] = len(st.rows)
+	st.rows = append(st.rows, row)
+	st.ids = append(st.ids, id)
+}
+
+// remove takes the row of id out of the set under key in m.
+func remove[K comparable, T any](m map[K]*set[T], key K, id string) {
+	st := m[key]
+	if st == nil {
+		return
+	}
+	i, ok := st.pos[id]
 	if !ok {
 		return
 	}
-	delete(s.rels, id)
-	s.unindex(r)
-	s.byType[r.Type] = slices.DeleteFunc(s.byType[r.Type], func(x string) bool { return x == id })
+	last := len(st.rows) - 1
+	st.rows[i], st.ids[i] = st.rows[last], st.ids[last]
+	st.pos[st.ids[i]] = i
+	var zero T
+	st.rows[last] = zero
+	st.rows, st.ids = st.rows[:last], st.ids[:last]
+	delete(st.pos, id)
+	if len(st.rows) == 0 {
+		delete(m, key)
+	}
+}
+
+// rowsOf returns the rows under key in m (nil when none).
+func rowsOf[K comparable, T any](m map[K]*set[T], key K) []T {
+	if st := m[key]; st != nil {
+		return st.rows
+	}
+	return nil
 }
 
 // holds reports whether the index holds the node or relationship id at
@@ -304,20 +390,72 @@ func (s *Index) matchNodes(f *hub.NodeFilter) []*hub.Node {
 		}
 		return out
 	}
-	match := f.Matcher()
-	if len(f.Kinds) > 0 {
-		for _, k := range slices.Compact(slices.Sorted(slices.Values(f.Kinds))) {
-			for _, id := range s.byKind[k] {
-				if n := s.nodes[id]; match(n) {
-					out = append(out, n)
+	kinds := f.Kinds
+	if len(kinds) == 0 {
+		kinds = hub.Kinds
+	}
+	kinds = uniq(kinds)
+	// The candidate lists each filter field can give; the shortest is
+	// read, and the whole filter checked on it. A node is in one list of
+	// each: one kind, one type, one key per kind; only several regions
+	// can name it twice.
+	var lists [][]*hub.Node
+	size := 0
+	for _, k := range kinds {
+		l := rowsOf(s.byKind, k)
+		lists, size = append(lists, l), size+len(l)
+	}
+	twice := false
+	try := func(cand [][]*hub.Node, mayRepeat bool) {
+		n := 0
+		for _, l := range cand {
+			n += len(l)
+		}
+		if n < size {
+			lists, size, twice = cand, n, mayRepeat
+		}
+	}
+	if len(f.Keys) > 0 {
+		var cand [][]*hub.Node
+		for _, k := range kinds {
+			for _, key := range uniq(f.Keys) {
+				if n := s.byKey[kindKey{k, key}]; n != nil {
+					cand = append(cand, []*hub.Node{n})
 				}
 			}
 		}
-		return out
+		try(cand, false)
 	}
-	for _, n := range s.nodes {
-		if match(n) {
-			out = append(out, n)
+	if len(f.Types) > 0 {
+		var cand [][]*hub.Node
+		for _, k := range kinds {
+			for _, t := range uniq(f.Types) {
+				cand = append(cand, rowsOf(s.byKindType, kindType{k, t}))
+			}
+		}
+		try(cand, false)
+	}
+	if len(f.RegionIDs) > 0 {
+		var cand [][]*hub.Node
+		regions := uniq(f.RegionIDs)
+		for _, r := range regions {
+			cand = append(cand, rowsOf(s.byRegion, r))
+		}
+		try(cand, len(regions) > 1)
+	}
+	match := f.Matcher()
+	var seen map[*hub.Node]bool
+	if twice {
+		seen = map[*hub.Node]bool{}
+	}
+	for _, l := range lists {
+		for _, n := range l {
+			if match(n) && (seen == nil || !seen[n]) {
+				if seen != nil {
+					seen[n] = true
+				}
+				out = append(out, n)
+			}
 		}
 	}
 	return out
@@ -413,9 +551,7 @@ func (s *Index) matchRelationships(f *hub.RelationshipFilter) []*hub.Relationshi
 		rest.ToIDs, rest.Types = nil, nil
 	case len(f.Types) > 0:
 		for _, t := range slices.Compact(slices.Sorted(slices.Values(f.Types))) {
-			for _, id := range s.byType[t] {
-				candidates = append(candidates, s.rels[id])
-			}
+			candidates = append(candidates, rowsOf(s.byType, t)...)
 		}
 		rest.Types = nil
 	default:
