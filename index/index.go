@@ -48,16 +48,16 @@ var _ hub.Reader = (*Index)(nil)
 // New returns an empty index.
 func New() *Index {
 	return &Index{
-		nodes:  map[string]*hub.Node{},
-		rels:   map[string]*hub.Relationship{},
-		out:    map[string][]edge{},
-		in:     map[string][]edge{},
+		nodes:      map[string]*hub.Node{},
+		rels:       map[string]*hub.Relationship{},
+		out:        map[string][]edge{},
+		in:         map[string][]edge{},
 		byKind:     map[hub.Kind]*set[*hub.Node]{},
 		byType:     map[hub.RelationshipType]*set[*hub.Relationship]{},
 		byKindType: map[kindType]*set[*hub.Node]{},
 		byRegion:   map[string]*set[*hub.Node]{},
 		byKey:      map[kindKey]*hub.Node{},
-		byName: map[hub.Kind][]*hub.Node{},
+		byName:     map[hub.Kind][]*hub.Node{},
 	}
 }
 
