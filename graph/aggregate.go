@@ -22,10 +22,10 @@ func entityKinds(kinds []model.NodeKind) []hub.Kind {
 	return out
 }
 
-func countBuckets(groups []hub.Group) []*model.CountBucket {
+func countBuckets(rq *model.Request, groups []hub.Group) []*model.CountBucket {
 	out := make([]*model.CountBucket, len(groups))
 	for i, g := range groups {
-		out[i] = &model.CountBucket{Value: g.Keys[0], Count: g.Count}
+		out[i] = model.NewCountBucket(rq, g.Keys[0], g.Count)
 	}
 	return out
 }
@@ -55,7 +55,7 @@ func nodeCounts(ctx context.Context, s hub.Reader, by model.NodeCountField, kind
 		}
 		groups = kept
 	}
-	return countBuckets(groups), nil
+	return countBuckets(model.RequestOf(ctx), groups), nil
 }
 
 // fundingKeys maps the funding aggregate's fields to group-by fields.
@@ -100,8 +100,9 @@ func partnersPerPilot(ctx context.Context, s hub.Reader, where *model.PilotWhere
 		return nil, err
 	}
 	out := make([]*model.CountBucket, len(groups))
+	rq := model.RequestOf(ctx)
 	for i, g := range groups {
-		out[i] = &model.CountBucket{Value: g.Keys[0], Count: int(*g.Sum)}
+		out[i] = model.NewCountBucket(rq, g.Keys[0], int(*g.Sum))
 	}
 	sortBuckets(out)
 	return out, nil
@@ -127,8 +128,9 @@ func coverage(ctx context.Context, s hub.Reader, where *model.ProvisionWhere, as
 		return nil, err
 	}
 	out := make([]*model.CoverageCell, len(cells))
+	rq := model.RequestOf(ctx)
 	for i, c := range cells {
-		out[i] = &model.CoverageCell{C: c}
+		out[i] = model.NewCoverageCell(rq, c)
 	}
 	return out, nil
 }
@@ -147,8 +149,9 @@ func organisationsInPilots(ctx context.Context, s hub.Reader, minPilots *int, wh
 		return nil, err
 	}
 	out := make([]*model.Participation, len(ps))
+	rq := model.RequestOf(ctx)
 	for i, p := range ps {
-		out[i] = &model.Participation{P: p}
+		out[i] = model.NewParticipation(rq, p)
 	}
 	return out, nil
 }
@@ -163,7 +166,7 @@ func pilotsPerYear(ctx context.Context, s hub.Reader, where *model.PilotWhere) (
 	if err != nil {
 		return nil, err
 	}
-	out := countBuckets(groups)
+	out := countBuckets(model.RequestOf(ctx), groups)
 	// A timeline reads in year order; pilots without a known period form
 	// the bucket with no key, listed last.
 	slices.SortFunc(out, func(a, b *model.CountBucket) int {
@@ -228,8 +231,9 @@ func groupBy(ctx context.Context, s hub.Reader, collection model.GroupCollection
 		return nil, err
 	}
 	out := make([]*model.Group, len(groups))
+	rq := model.RequestOf(ctx)
 	for i, g := range groups {
-		out[i] = &model.Group{G: g, Fields: fields}
+		out[i] = model.NewGroup(rq, g, fields)
 	}
 	return out, nil
 }

@@ -118,8 +118,9 @@ func paths(ctx context.Context, s hub.Reader, from, to string, maxLength *int, t
 		return nil, err
 	}
 	out := make([]*model.Path, len(found))
+	rq := model.RequestOf(ctx)
 	for i, p := range found {
-		out[i] = &model.Path{P: p}
+		out[i] = model.NewPath(rq, p)
 	}
 	return out, nil
 }

@@ -11541,7 +11541,7 @@ func (ec *executionContext) _Broker_node(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_Broker_node(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Node(ctx)
+			return obj.Node()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v model.Entity) graphql.Marshaler {
@@ -11573,7 +11573,7 @@ func (ec *executionContext) _Broker_pilots(ctx context.Context, field graphql.Co
 			return ec.fieldContext_Broker_pilots(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Pilots(ctx)
+			return obj.Pilots()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.Pilot) graphql.Marshaler {
@@ -12118,7 +12118,7 @@ func (ec *executionContext) _Contact_email(ctx context.Context, field graphql.Co
 			return ec.fieldContext_Contact_email(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Email(ctx), nil
+			return obj.Email(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -12141,7 +12141,7 @@ func (ec *executionContext) _Contact_phone(ctx context.Context, field graphql.Co
 			return ec.fieldContext_Contact_phone(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Phone(ctx), nil
+			return obj.Phone(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -12393,7 +12393,7 @@ func (ec *executionContext) _CountBucket_node(ctx context.Context, field graphql
 			return ec.fieldContext_CountBucket_node(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Node(ctx)
+			return obj.Node()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v model.Entity) graphql.Marshaler {
@@ -12448,7 +12448,7 @@ func (ec *executionContext) _CoverageCell_service(ctx context.Context, field gra
 			return ec.fieldContext_CoverageCell_service(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Service(ctx)
+			return obj.Service()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Service) graphql.Marshaler {
@@ -12480,7 +12480,7 @@ func (ec *executionContext) _CoverageCell_region(ctx context.Context, field grap
 			return ec.fieldContext_CoverageCell_region(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Region(ctx)
+			return obj.Region()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Region) graphql.Marshaler {
@@ -12535,7 +12535,7 @@ func (ec *executionContext) _CoverageCell_providers(ctx context.Context, field g
 			return ec.fieldContext_CoverageCell_providers(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Providers(ctx)
+			return obj.Providers()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []model.Entity) graphql.Marshaler {
@@ -13972,7 +13972,7 @@ func (ec *executionContext) _FundingBucket_node(ctx context.Context, field graph
 			return ec.fieldContext_FundingBucket_node(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Node(ctx)
+			return obj.Node()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v model.Entity) graphql.Marshaler {
@@ -14307,7 +14307,7 @@ func (ec *executionContext) _GroupKeyValue_node(ctx context.Context, field graph
 			return ec.fieldContext_GroupKeyValue_node(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Node(ctx)
+			return obj.Node()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v model.Entity) graphql.Marshaler {
@@ -16084,7 +16084,7 @@ func (ec *executionContext) _Participation_node(ctx context.Context, field graph
 			return ec.fieldContext_Participation_node(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Node(ctx)
+			return obj.Node()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v model.Entity) graphql.Marshaler {
@@ -16116,7 +16116,7 @@ func (ec *executionContext) _Participation_pilots(ctx context.Context, field gra
 			return ec.fieldContext_Participation_pilots(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Pilots(ctx)
+			return obj.Pilots()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.Pilot) graphql.Marshaler {
@@ -16194,7 +16194,7 @@ func (ec *executionContext) _Path_nodes(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_Path_nodes(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Nodes(ctx)
+			return obj.Nodes()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []model.Entity) graphql.Marshaler {
@@ -16226,7 +16226,7 @@ func (ec *executionContext) _Path_edges(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_Path_edges(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Edges(ctx)
+			return obj.Edges()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.Relationship) graphql.Marshaler {
@@ -27353,21 +27353,19 @@ func (ec *executionContext) _Broker(ctx context.Context, sel ast.SelectionSet, o
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Broker")
 		case "node":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Broker_node(ctx, field, obj)
-				})
+			out.Values[i] = ec._Broker_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "pilots":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Broker_pilots(ctx, field, obj)
-				})
+			out.Values[i] = ec._Broker_pilots(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "score":
 			out.Values[i] = ec._Broker_score(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -27486,74 +27484,72 @@ func (ec *executionContext) _Contact(ctx context.Context, sel ast.SelectionSet, 
 		case "id":
 			out.Values[i] = ec._Contact_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "kind":
 			out.Values[i] = ec._Contact_kind(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "key":
 			out.Values[i] = ec._Contact_key(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "name":
 			out.Values[i] = ec._Contact_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "names":
 			out.Values[i] = ec._Contact_names(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "abbreviations":
 			out.Values[i] = ec._Contact_abbreviations(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "aliases":
 			out.Values[i] = ec._Contact_aliases(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "description":
 			out.Values[i] = ec._Contact_description(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "sources":
 			out.Values[i] = ec._Contact_sources(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "relationships":
 			out.Values[i] = ec._Contact_relationships(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "title":
 			out.Values[i] = ec._Contact_title(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "email":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Contact_email(ctx, field, obj)
-				})
+			out.Values[i] = ec._Contact_email(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "phone":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Contact_phone(ctx, field, obj)
-				})
+			out.Values[i] = ec._Contact_phone(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "employers":
 			out.Values[i] = ec._Contact_employers(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -27673,18 +27669,17 @@ func (ec *executionContext) _CountBucket(ctx context.Context, sel ast.SelectionS
 		case "key":
 			out.Values[i] = ec._CountBucket_key(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "node":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._CountBucket_node(ctx, field, obj)
-				})
+			out.Values[i] = ec._CountBucket_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "count":
 			out.Values[i] = ec._CountBucket_count(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -27715,28 +27710,25 @@ func (ec *executionContext) _CoverageCell(ctx context.Context, sel ast.Selection
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("CoverageCell")
 		case "service":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._CoverageCell_service(ctx, field, obj)
-				})
+			out.Values[i] = ec._CoverageCell_service(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "region":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._CoverageCell_region(ctx, field, obj)
-				})
+			out.Values[i] = ec._CoverageCell_region(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "provisions":
 			out.Values[i] = ec._CoverageCell_provisions(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "providers":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._CoverageCell_providers(ctx, field, obj)
-				})
+			out.Values[i] = ec._CoverageCell_providers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -28196,33 +28188,32 @@ func (ec *executionContext) _FundingBucket(ctx context.Context, sel ast.Selectio
 		case "key":
 			out.Values[i] = ec._FundingBucket_key(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "node":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._FundingBucket_node(ctx, field, obj)
-				})
+			out.Values[i] = ec._FundingBucket_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "total":
 			out.Values[i] = ec._FundingBucket_total(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "currency":
 			out.Values[i] = ec._FundingBucket_currency(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "counted":
 			out.Values[i] = ec._FundingBucket_counted(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "figures":
 			out.Values[i] = ec._FundingBucket_figures(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -28313,19 +28304,18 @@ func (ec *executionContext) _GroupKeyValue(ctx context.Context, sel ast.Selectio
 		case "field":
 			out.Values[i] = ec._GroupKeyValue_field(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "value":
 			out.Values[i] = ec._GroupKeyValue_value(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "node":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._GroupKeyValue_node(ctx, field, obj)
-				})
+			out.Values[i] = ec._GroupKeyValue_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -29012,21 +29002,19 @@ func (ec *executionContext) _Participation(ctx context.Context, sel ast.Selectio
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Participation")
 		case "node":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Participation_node(ctx, field, obj)
-				})
+			out.Values[i] = ec._Participation_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "pilots":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Participation_pilots(ctx, field, obj)
-				})
+			out.Values[i] = ec._Participation_pilots(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "count":
 			out.Values[i] = ec._Participation_count(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -29059,20 +29047,18 @@ func (ec *executionContext) _Path(ctx context.Context, sel ast.SelectionSet, obj
 		case "length":
 			out.Values[i] = ec._Path_length(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "nodes":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Path_nodes(ctx, field, obj)
-				})
+			out.Values[i] = ec._Path_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "edges":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Path_edges(ctx, field, obj)
-				})
+			out.Values[i] = ec._Path_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}

@@ -1,10 +1,6 @@
 package model
 
-import (
-	"context"
-
-	"github.com/otehub/hub"
-)
+import "github.com/otehub/hub"
 
 // Aggregates is the root of the dashboard aggregates; its fields are
 // resolvers (graph/aggregate.go).
@@ -12,14 +8,13 @@ type Aggregates struct{}
 
 // keyNode loads the entity a group key names, or nil when the key is not
 // a node id.
-func keyNode(ctx context.Context, key string) (Entity, error) {
+func keyNode(rq *Request, key string) (Entity, error) {
 	if key == "" {
 		return nil, nil
 	}
 	if kind, err := hub.ParseID(key); err != nil || kind == "Relationship" {
 		return nil, nil
 	}
-	rq := RequestOf(ctx)
 	n, err := rq.node(key)
 	if err != nil {
 		return nil, err
@@ -31,13 +26,19 @@ func keyNode(ctx context.Context, key string) (Entity, error) {
 type CountBucket struct {
 	Value string
 	Count int
+	rq    *Request
+}
+
+// NewCountBucket is the count of the group value names.
+func NewCountBucket(rq *Request, value string, count int) *CountBucket {
+	return &CountBucket{Value: value, Count: count, rq: rq}
 }
 
 // Key is the group's value.
 func (b *CountBucket) Key() *string { return optional(b.Value) }
 
 // Node is the node the key names.
-func (b *CountBucket) Node(ctx context.Context) (Entity, error) { return keyNode(ctx, b.Value) }
+func (b *CountBucket) Node() (Entity, error) { return keyNode(b.rq, b.Value) }
 
 // FundingBucket is the funding of one group.
 type FundingBucket struct {
@@ -54,7 +55,7 @@ func NewFundingBucket(rq *Request, b hub.FundingBucket) *FundingBucket {
 func (b *FundingBucket) Key() *string { return optional(b.B.Key) }
 
 // Node is the node the key names.
-func (b *FundingBucket) Node(ctx context.Context) (Entity, error) { return keyNode(ctx, b.B.Key) }
+func (b *FundingBucket) Node() (Entity, error) { return keyNode(b.rq, b.B.Key) }
 
 // Total by the policy.
 func (b *FundingBucket) Total() float64 { return b.B.Total }
@@ -87,11 +88,19 @@ func loadFundings(rq *Request, ids []string) ([]*Funding, error) {
 }
 
 // CoverageCell is one cell of the services × regions matrix.
-type CoverageCell struct{ C hub.CoverageCell }
+type CoverageCell struct {
+	C  hub.CoverageCell
+	rq *Request
+}
+
+// NewCoverageCell views c.
+func NewCoverageCell(rq *Request, c hub.CoverageCell) *CoverageCell {
+	return &CoverageCell{C: c, rq: rq}
+}
 
 // Service of the cell.
-func (c *CoverageCell) Service(ctx context.Context) (*Service, error) {
-	e, err := loadEntity(RequestOf(ctx), c.C.ServiceID)
+func (c *CoverageCell) Service() (*Service, error) {
+	e, err := loadEntity(c.rq, c.C.ServiceID)
 	if err != nil {
 		return nil, err
 	}
@@ -100,8 +109,8 @@ func (c *CoverageCell) Service(ctx context.Context) (*Service, error) {
 }
 
 // Region of the cell.
-func (c *CoverageCell) Region(ctx context.Context) (*Region, error) {
-	e, err := loadEntity(RequestOf(ctx), c.C.RegionID)
+func (c *CoverageCell) Region() (*Region, error) {
+	e, err := loadEntity(c.rq, c.C.RegionID)
 	if err != nil {
 		return nil, err
 	}
@@ -113,31 +122,35 @@ func (c *CoverageCell) Region(ctx context.Context) (*Region, error) {
 func (c *CoverageCell) Provisions() int { return c.C.Provisions }
 
 // Providers are the distinct providers.
-func (c *CoverageCell) Providers(ctx context.Context) ([]Entity, error) {
-	rq := RequestOf(ctx)
-	nodes, err := rq.nodes(c.C.Providers)
+func (c *CoverageCell) Providers() ([]Entity, error) {
+	nodes, err := c.rq.nodes(c.C.Providers)
 	if err != nil {
 		return nil, err
 	}
-	return entities(rq, nodes), nil
+	return entities(c.rq, nodes), nil
 }
 
 // Participation is an organisation with its pilots.
-type Participation struct{ P hub.Participation }
-
-// Node is the organisation or employer.
-func (p *Participation) Node(ctx context.Context) (Entity, error) {
-	return loadEntity(RequestOf(ctx), p.P.NodeID)
+type Participation struct {
+	P  hub.Participation
+	rq *Request
 }
 
+// NewParticipation views p.
+func NewParticipation(rq *Request, p hub.Participation) *Participation {
+	return &Participation{P: p, rq: rq}
+}
+
+// Node is the organisation or employer.
+func (p *Participation) Node() (Entity, error) { return loadEntity(p.rq, p.P.NodeID) }
+
 // Pilots it takes part in.
-func (p *Participation) Pilots(ctx context.Context) ([]*Pilot, error) {
-	rq := RequestOf(ctx)
-	nodes, err := rq.nodes(p.P.PilotIDs)
+func (p *Participation) Pilots() ([]*Pilot, error) {
+	nodes, err := p.rq.nodes(p.P.PilotIDs)
 	if err != nil {
 		return nil, err
 	}
-	return views[*Pilot](rq, nodes), nil
+	return views[*Pilot](p.rq, nodes), nil
 }
 
 // Count of pilots.
@@ -147,13 +160,19 @@ func (p *Participation) Count() int { return len(p.P.PilotIDs) }
 type Group struct {
 	G      hub.Group
 	Fields []GroupField
+	rq     *Request
+}
+
+// NewGroup views g, whose keys are of fields.
+func NewGroup(rq *Request, g hub.Group, fields []GroupField) *Group {
+	return &Group{G: g, Fields: fields, rq: rq}
 }
 
 // Keys are the group's values.
 func (g *Group) Keys() []*GroupKeyValue {
 	out := make([]*GroupKeyValue, len(g.G.Keys))
 	for i, k := range g.G.Keys {
-		out[i] = &GroupKeyValue{Field: g.Fields[i], Raw: k}
+		out[i] = &GroupKeyValue{Field: g.Fields[i], Raw: k, rq: g.rq}
 	}
 	return out
 }
@@ -177,10 +196,11 @@ func (g *Group) Avg() *float64 { return g.G.Avg }
 type GroupKeyValue struct {
 	Field GroupField
 	Raw   string
+	rq    *Request
 }
 
 // Value is the raw value.
 func (v *GroupKeyValue) Value() *string { return optional(v.Raw) }
 
 // Node is the node the value names.
-func (v *GroupKeyValue) Node(ctx context.Context) (Entity, error) { return keyNode(ctx, v.Raw) }
+func (v *GroupKeyValue) Node() (Entity, error) { return keyNode(v.rq, v.Raw) }

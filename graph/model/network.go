@@ -1,7 +1,6 @@
 package model
 
 import (
-	"context"
 	"slices"
 
 	"github.com/otehub/hub"
@@ -97,29 +96,33 @@ func (e *NetworkEdge) Directed() bool { return true }
 func (e *NetworkEdge) Relationship() *Relationship { return NewRelationship(e.rq, e.r) }
 
 // Path is a path through the network.
-type Path struct{ P network.Path }
+type Path struct {
+	P  network.Path
+	rq *Request
+}
+
+// NewPath views p.
+func NewPath(rq *Request, p network.Path) *Path { return &Path{P: p, rq: rq} }
 
 // Length in relationships.
 func (p *Path) Length() int { return len(p.P.EdgeIDs) }
 
 // Nodes in order.
-func (p *Path) Nodes(ctx context.Context) ([]Entity, error) {
-	rq := RequestOf(ctx)
-	nodes, err := rq.nodes(p.P.NodeIDs)
+func (p *Path) Nodes() ([]Entity, error) {
+	nodes, err := p.rq.nodes(p.P.NodeIDs)
 	if err != nil {
 		return nil, err
 	}
-	return entities(rq, nodes), nil
+	return entities(p.rq, nodes), nil
 }
 
 // Edges in order.
-func (p *Path) Edges(ctx context.Context) ([]*Relationship, error) {
-	rq := RequestOf(ctx)
-	rels, err := rq.relationships(p.P.EdgeIDs)
+func (p *Path) Edges() ([]*Relationship, error) {
+	rels, err := p.rq.relationships(p.P.EdgeIDs)
 	if err != nil {
 		return nil, err
 	}
-	return relationships(rq, rels), nil
+	return relationships(p.rq, rels), nil
 }
 
 // NetworkMetrics are the metrics of a subgraph.
@@ -168,7 +171,7 @@ func (m *NetworkMetrics) Modularity() float64 { return m.Partition.Modularity }
 func (m *NetworkMetrics) Brokers() []*Broker {
 	out := make([]*Broker, len(m.BrokerList))
 	for i, b := range m.BrokerList {
-		out[i] = &Broker{b: b, pilots: m.PilotsOf[b.NodeID]}
+		out[i] = &Broker{b: b, pilots: m.PilotsOf[b.NodeID], rq: m.Rq}
 	}
 	return out
 }
@@ -232,21 +235,19 @@ func (c *Community) Members() []Entity { return entities(c.rq, c.members) }
 type Broker struct {
 	b      network.Broker
 	pilots []string
+	rq     *Request
 }
 
 // Node is the organisation.
-func (b *Broker) Node(ctx context.Context) (Entity, error) {
-	return loadEntity(RequestOf(ctx), b.b.NodeID)
-}
+func (b *Broker) Node() (Entity, error) { return loadEntity(b.rq, b.b.NodeID) }
 
 // Pilots it takes part in.
-func (b *Broker) Pilots(ctx context.Context) ([]*Pilot, error) {
-	rq := RequestOf(ctx)
-	nodes, err := rq.nodes(b.pilots)
+func (b *Broker) Pilots() ([]*Pilot, error) {
+	nodes, err := b.rq.nodes(b.pilots)
 	if err != nil {
 		return nil, err
 	}
-	return views[*Pilot](rq, nodes), nil
+	return views[*Pilot](b.rq, nodes), nil
 }
 
 // Score is the number of pilot pairs it alone connects.

@@ -1,7 +1,6 @@
 package model
 
 import (
-	"context"
 	"slices"
 	"strings"
 	"time"
@@ -325,16 +324,16 @@ type Contact struct{ Base }
 func (c *Contact) Title() *string { return optional(c.n.Title) }
 
 // Email is only shown to authenticated callers.
-func (c *Contact) Email(ctx context.Context) *string {
-	if c.n.Contact == nil || !hub.MayReadPersonalData(ctx) {
+func (c *Contact) Email() *string {
+	if c.n.Contact == nil || !c.rq.personal {
 		return nil
 	}
 	return optional(c.n.Contact.Email)
 }
 
 // Phone is only shown to authenticated callers.
-func (c *Contact) Phone(ctx context.Context) *string {
-	if c.n.Contact == nil || !hub.MayReadPersonalData(ctx) {
+func (c *Contact) Phone() *string {
+	if c.n.Contact == nil || !c.rq.personal {
 		return nil
 	}
 	return optional(c.n.Contact.Phone)

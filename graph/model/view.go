@@ -10,20 +10,22 @@ import (
 )
 
 // Request is what the views of one GraphQL operation share: the
-// operation's context (reads run under it), the network it reads and its
-// preferred language. Views carry it so that their fields need no context
-// argument: gqlgen resolves such fields in line, where it gives each
-// field that takes a context a goroutine of its own.
+// operation's context (reads run under it), the network it reads, its
+// preferred language and whether its caller may read personal data.
+// Views carry it so that their fields need no context argument: gqlgen
+// resolves such fields in line, where it gives each field that takes a
+// context a goroutine of its own.
 type Request struct {
-	ctx  context.Context
-	r    hub.Reader
-	lang hub.Language
+	ctx      context.Context
+	r        hub.Reader
+	lang     hub.Language
+	personal bool
 }
 
 // NewRequest returns the request of the operation ctx belongs to, reading
 // the network r.
 func NewRequest(ctx context.Context, r hub.Reader) *Request {
-	return &Request{ctx: ctx, r: r, lang: hub.LanguageFrom(ctx)}
+	return &Request{ctx: ctx, r: r, lang: hub.LanguageFrom(ctx), personal: hub.MayReadPersonalData(ctx)}
 }
 
 type requestKey struct{}
