@@ -127,16 +127,7 @@ func relationshipFilter(where *model.RelationshipWhere) (*hub.RelationshipWhere,
 	if a := where.Amount; a != nil {
 		w.Amount = &hub.FloatRange{Eq: a.Eq, Gt: a.Gt, Gte: a.Gte, Lt: a.Lt, Lte: a.Lte}
 	}
-	// The period and role inputs share their shapes with the node
-	// conditions; convert them the same way.
-	var rich struct {
-		Period *wirePeriod `json:"period"`
-		Role   *wireString `json:"role"`
-	}
-	if err := convert(where, &rich); err != nil {
-		return nil, err
-	}
-	w.Period, w.Role = rich.Period.domain(), rich.Role.domain()
+	w.Period, w.Role = periodMatch(where.Period), stringMatch(where.Role)
 	return w, nil
 }
 

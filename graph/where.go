@@ -2,7 +2,6 @@ package graph
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 	"unicode/utf8"
 
@@ -10,92 +9,72 @@ import (
 	"github.com/otehub/hub/graph/model"
 )
 
-// Every collection has its own where input type (so that each can grow
-// kind-specific conditions), but they share their fields. Instead of one
-// converter per generated type, an input is converted through its JSON
-// form (the generated types carry the schema's field names as JSON tags)
-// into wireWhere, which has the union of the fields.
-
-type wireWhere struct {
-	IDIn          []string        `json:"idIn"`
-	KeyIn         []string        `json:"keyIn"`
-	NameContains  *string         `json:"nameContains"`
-	RegionIn      []string        `json:"regionIn"`
-	TypeIn        []string        `json:"typeIn"`
-	LevelIn       []string        `json:"levelIn"`
-	KindIn        []string        `json:"kindIn"`
-	And           []*wireWhere    `json:"and"`
-	Or            []*wireWhere    `json:"or"`
-	Not           *wireWhere      `json:"not"`
-	Name          *wireString     `json:"name"`
-	Key           *wireString     `json:"key"`
-	Period        *wirePeriod     `json:"period"`
-	Relationships []*wireRelation `json:"relationships"`
+// nodeWhere is what the where inputs of every node collection, and of
+// related entities, share: the per-kind inputs differ only in the type
+// of their own type filter. The typed converters from each generated
+// input are generated from the table of kinds (kinds_gen.go).
+type nodeWhere struct {
+	IDIn, KeyIn, RegionIn, TypeIn, KindIn []string
+	NameContains                          *string
+	And, Or                               []*nodeWhere
+	Not                                   *nodeWhere
+	Name, Key                             *model.StringFilter
+	Period                                *model.PeriodFilter
+	Relationships                         []*model.RelationshipCondition
 }
 
-type wireString struct {
-	Eq        *string  `json:"eq"`
-	Neq       *string  `json:"neq"`
-	In        []string `json:"in"`
-	NotIn     []string `json:"notIn"`
-	Contains  *string  `json:"contains"`
-	HasPrefix *string  `json:"hasPrefix"`
-	Fold      *bool    `json:"fold"`
-	IsNull    *bool    `json:"isNull"`
+// fromEntityWhere converts the where input of related entities.
+func fromEntityWhere(w *model.EntityWhere) *nodeWhere {
+	if w == nil {
+		return nil
+	}
+	return &nodeWhere{
+		IDIn: w.IDIn, KeyIn: w.KeyIn, NameContains: w.NameContains, RegionIn: w.RegionIn,
+		TypeIn: w.TypeIn, KindIn: enumStrings(w.KindIn),
+		And: convertAll(w.And, fromEntityWhere), Or: convertAll(w.Or, fromEntityWhere), Not: fromEntityWhere(w.Not),
+		Name: w.Name, Key: w.Key, Period: w.Period, Relationships: w.Relationships,
+	}
 }
 
-type wirePeriod struct {
-	Overlaps *struct {
-		Start *time.Time `json:"start"`
-		End   *time.Time `json:"end"`
-	} `json:"overlaps"`
-	Contains     *time.Time `json:"contains"`
-	StartsFrom   *time.Time `json:"startsFrom"`
-	StartsBefore *time.Time `json:"startsBefore"`
-	IsNull       *bool      `json:"isNull"`
+// enumStrings returns the names of enum values.
+func enumStrings[E ~string](values []E) []string {
+	if values == nil {
+		return nil
+	}
+	out := make([]string, len(values))
+	for i, v := range values {
+		out[i] = string(v)
+	}
+	return out
 }
 
-type wireRelation struct {
-	Types        []string                 `json:"types"`
-	Direction    *string                  `json:"direction"`
-	Where        *wireWhere               `json:"where"`
-	Relationship *model.RelationshipWhere `json:"relationship"`
-	Quantifier   *string                  `json:"quantifier"`
-	Count        *struct {
-		Eq  *int `json:"eq"`
-		Gt  *int `json:"gt"`
-		Gte *int `json:"gte"`
-		Lt  *int `json:"lt"`
-		Lte *int `json:"lte"`
-	} `json:"count"`
+// convertAll converts every input of a list.
+func convertAll[I, O any](in []*I, convert func(*I) *O) []*O {
+	if in == nil {
+		return nil
+	}
+	out := make([]*O, len(in))
+	for i, v := range in {
+		out[i] = convert(v)
+	}
+	return out
 }
 
-// toWhere converts any generated where input (nil allowed) to the domain.
+// toWhere converts the where input of any node collection or of related
+// entities (nil allowed) to the domain.
 func toWhere(input any) (*hub.Where, error) {
-	var w *wireWhere
-	if err := convert(input, &w); err != nil {
+	w, err := nodeWhereOf(input)
+	if err != nil {
 		return nil, err
 	}
 	return w.domain()
 }
 
-// convert copies a generated input into a wire struct through JSON.
-func convert(input, out any) error {
-	b, err := json.Marshal(input)
-	if err == nil {
-		err = json.Unmarshal(b, out)
-	}
-	if err != nil {
-		return hub.Wrap(hub.EINTERNAL, err, "convert input")
-	}
-	return nil
-}
-
-func (w *wireWhere) domain() (*hub.Where, error) {
+func (w *nodeWhere) domain() (*hub.Where, error) {
 	if w == nil {
 		return nil, nil
 	}
-	for _, l := range [][]string{w.IDIn, w.KeyIn, w.RegionIn, w.TypeIn, w.LevelIn, w.KindIn} {
+	for _, l := range [][]string{w.IDIn, w.KeyIn, w.RegionIn, w.TypeIn, w.KindIn} {
 		if len(l) > maxFilterItems {
 			return nil, hub.Errorf(hub.EINVALID, "a filter list holds at most %d items", maxFilterItems)
 		}
@@ -106,7 +85,7 @@ func (w *wireWhere) domain() (*hub.Where, error) {
 	if err := checkIDs(w.RegionIn); err != nil {
 		return nil, err
 	}
-	out := &hub.Where{Filter: hub.NodeFilter{IDs: w.IDIn, Keys: w.KeyIn, RegionIDs: w.RegionIn, Types: append(w.TypeIn, w.LevelIn...)}}
+	out := &hub.Where{Filter: hub.NodeFilter{IDs: w.IDIn, Keys: w.KeyIn, RegionIDs: w.RegionIn, Types: w.TypeIn}}
 	for _, k := range w.KindIn {
 		out.Filter.Kinds = append(out.Filter.Kinds, hub.Kind(k))
 	}
@@ -136,10 +115,10 @@ func (w *wireWhere) domain() (*hub.Where, error) {
 	if out.Not, err = w.Not.domain(); err != nil {
 		return nil, err
 	}
-	out.Name, out.Key = w.Name.domain(), w.Key.domain()
-	out.Period = w.Period.domain()
+	out.Name, out.Key = stringMatch(w.Name), stringMatch(w.Key)
+	out.Period = periodMatch(w.Period)
 	for _, r := range w.Relationships {
-		d, err := r.domain()
+		d, err := toRelationMatch(r)
 		if err != nil {
 			return nil, err
 		}
@@ -148,19 +127,20 @@ func (w *wireWhere) domain() (*hub.Where, error) {
 	return out, out.Check()
 }
 
-func (r *wireRelation) domain() (*hub.RelationshipMatch, error) {
-	d := &hub.RelationshipMatch{Dir: hub.Both}
-	for _, t := range r.Types {
-		d.Types = append(d.Types, hub.RelationshipType(t))
+// toRelationMatch converts a RelationshipCondition input (nil allowed).
+func toRelationMatch(r *model.RelationshipCondition) (*hub.RelationshipMatch, error) {
+	if r == nil {
+		return nil, nil
 	}
+	d := &hub.RelationshipMatch{Dir: hub.Both, Types: model.RelationshipTypes(r.Types)}
 	if r.Direction != nil {
 		d.Dir = hub.Direction(*r.Direction)
 	}
 	if r.Quantifier != nil {
 		d.Quantifier = hub.Quantifier(*r.Quantifier)
 	}
-	if r.Count != nil {
-		d.Count = &hub.IntRange{Eq: r.Count.Eq, Gt: r.Count.Gt, Gte: r.Count.Gte, Lt: r.Count.Lt, Lte: r.Count.Lte}
+	if c := r.Count; c != nil {
+		d.Count = &hub.IntRange{Eq: c.Eq, Gt: c.Gt, Gte: c.Gte, Lt: c.Lt, Lte: c.Lte}
 	}
 	if r.Relationship != nil {
 		rw, err := relationshipFilter(r.Relationship)
@@ -170,31 +150,29 @@ func (r *wireRelation) domain() (*hub.RelationshipMatch, error) {
 		d.Relationship = rw
 	}
 	var err error
-	d.Where, err = r.Where.domain()
+	d.Where, err = fromEntityWhere(r.Where).domain()
 	return d, err
 }
 
-// toRelationMatch converts a RelationshipCondition input (nil allowed).
-func toRelationMatch(input *model.RelationshipCondition) (*hub.RelationshipMatch, error) {
-	if input == nil {
-		return nil, nil
-	}
-	var r wireRelation
-	if err := convert(input, &r); err != nil {
-		return nil, err
-	}
-	return r.domain()
-}
-
-func (s *wireString) domain() *hub.StringMatch {
+// stringMatch converts a StringFilter input (nil allowed). An empty
+// list is no condition, like an omitted one.
+func stringMatch(s *model.StringFilter) *hub.StringMatch {
 	if s == nil {
 		return nil
 	}
-	return &hub.StringMatch{Eq: s.Eq, Neq: s.Neq, In: s.In, NotIn: s.NotIn, Contains: s.Contains,
+	return &hub.StringMatch{Eq: s.Eq, Neq: s.Neq, In: nilIfEmpty(s.In), NotIn: nilIfEmpty(s.NotIn), Contains: s.Contains,
 		Prefix: s.HasPrefix, Fold: s.Fold != nil && *s.Fold, IsNull: s.IsNull}
 }
 
-func (p *wirePeriod) domain() *hub.PeriodMatch {
+func nilIfEmpty(l []string) []string {
+	if len(l) == 0 {
+		return nil
+	}
+	return l
+}
+
+// periodMatch converts a PeriodFilter input (nil allowed).
+func periodMatch(p *model.PeriodFilter) *hub.PeriodMatch {
 	if p == nil {
 		return nil
 	}

@@ -683,6 +683,15 @@ type QueryResolver interface {
 	Node(ctx context.Context, id string) (model.Node, error)
 	Nodes(ctx context.Context, ids []string) ([]model.Node, error)
 	EntityByKey(ctx context.Context, kind model.NodeKind, key string) (model.Entity, error)
+	Relationships(ctx context.Context, first *int, after *string, last *int, before *string, where *model.RelationshipWhere, asOf *time.Time, orderBy []*model.RelationshipOrder) (*model.Connection[*model.Relationship], error)
+	Provisions(ctx context.Context, first *int, after *string, last *int, before *string, where *model.ProvisionWhere, asOf *time.Time) (*model.Connection[*model.Provision], error)
+	Aggregates(ctx context.Context) (*model.Aggregates, error)
+	Network(ctx context.Context, center []string, depth *int, direction *model.Direction, relationshipTypes []model.RelationshipType, kinds []model.NodeKind, where *model.EntityWhere, limit *int, asOf *time.Time) (*model.Network, error)
+	Neighbourhood(ctx context.Context, id string, depth *int, direction *model.Direction, relationshipTypes []model.RelationshipType, limit *int, asOf *time.Time) (*model.Network, error)
+	Paths(ctx context.Context, from string, to string, maxLength *int, relationshipTypes []model.RelationshipType, directed *bool, first *int, asOf *time.Time) ([]*model.Path, error)
+	NetworkMetrics(ctx context.Context, center []string, depth *int, direction *model.Direction, relationshipTypes []model.RelationshipType, kinds []model.NodeKind, where *model.EntityWhere, limit *int, asOf *time.Time) (*model.NetworkMetrics, error)
+	NetworkDiff(ctx context.Context, from time.Time, to time.Time, center []string, depth *int, relationshipTypes []model.RelationshipType, kinds []model.NodeKind, limit *int) (*model.NetworkDiff, error)
+	Search(ctx context.Context, text string, kinds []model.NodeKind, first *int) ([]*model.SearchResult, error)
 	Organisations(ctx context.Context, first *int, after *string, last *int, before *string, where *model.OrganisationWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Organisation], error)
 	Employers(ctx context.Context, first *int, after *string, last *int, before *string, where *model.EmployerWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Employer], error)
 	Programmes(ctx context.Context, first *int, after *string, last *int, before *string, where *model.ProgrammeWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Programme], error)
@@ -696,15 +705,6 @@ type QueryResolver interface {
 	Trainings(ctx context.Context, first *int, after *string, last *int, before *string, where *model.TrainingWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Training], error)
 	Contacts(ctx context.Context, first *int, after *string, last *int, before *string, where *model.ContactWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Contact], error)
 	SourceDocuments(ctx context.Context, first *int, after *string, last *int, before *string, where *model.SourceDocumentWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.SourceDocument], error)
-	Relationships(ctx context.Context, first *int, after *string, last *int, before *string, where *model.RelationshipWhere, asOf *time.Time, orderBy []*model.RelationshipOrder) (*model.Connection[*model.Relationship], error)
-	Provisions(ctx context.Context, first *int, after *string, last *int, before *string, where *model.ProvisionWhere, asOf *time.Time) (*model.Connection[*model.Provision], error)
-	Aggregates(ctx context.Context) (*model.Aggregates, error)
-	Network(ctx context.Context, center []string, depth *int, direction *model.Direction, relationshipTypes []model.RelationshipType, kinds []model.NodeKind, where *model.EntityWhere, limit *int, asOf *time.Time) (*model.Network, error)
-	Neighbourhood(ctx context.Context, id string, depth *int, direction *model.Direction, relationshipTypes []model.RelationshipType, limit *int, asOf *time.Time) (*model.Network, error)
-	Paths(ctx context.Context, from string, to string, maxLength *int, relationshipTypes []model.RelationshipType, directed *bool, first *int, asOf *time.Time) ([]*model.Path, error)
-	NetworkMetrics(ctx context.Context, center []string, depth *int, direction *model.Direction, relationshipTypes []model.RelationshipType, kinds []model.NodeKind, where *model.EntityWhere, limit *int, asOf *time.Time) (*model.NetworkMetrics, error)
-	NetworkDiff(ctx context.Context, from time.Time, to time.Time, center []string, depth *int, relationshipTypes []model.RelationshipType, kinds []model.NodeKind, limit *int) (*model.NetworkDiff, error)
-	Search(ctx context.Context, text string, kinds []model.NodeKind, first *int) ([]*model.SearchResult, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -4761,240 +4761,6 @@ type Query {
   "The entity of this kind with this external key, or null."
   entityByKey("The kind." kind: NodeKind!, "The key, for example ` + "`" + `eksote` + "`" + `." key: String!): Entity
 
-  "Organisations, filtered, ordered and paged (default order: name)."
-  organisations(
-    "Page size, 0 to 100 (default 20)."
-    first: Int
-    "Return rows after this cursor (from ` + "`" + `pageInfo.endCursor` + "`" + `)."
-    after: String
-    "Page backwards: the last rows before ` + "`" + `before` + "`" + ` (or of all), 0 to 100. Not together with first."
-    last: Int
-    "Return rows before this cursor (from ` + "`" + `pageInfo.startCursor` + "`" + `), with last."
-    before: String
-    "Filters."
-    where: OrganisationWhere
-    "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
-    asOf: Date
-    "Sort keys, applied in order; ties are broken by id."
-    orderBy: [NodeOrder!]
-  ): OrganisationConnection!
-
-  "Employers, filtered, ordered and paged (default order: name)."
-  employers(
-    "Page size, 0 to 100 (default 20)."
-    first: Int
-    "Return rows after this cursor (from ` + "`" + `pageInfo.endCursor` + "`" + `)."
-    after: String
-    "Page backwards: the last rows before ` + "`" + `before` + "`" + ` (or of all), 0 to 100. Not together with first."
-    last: Int
-    "Return rows before this cursor (from ` + "`" + `pageInfo.startCursor` + "`" + `), with last."
-    before: String
-    "Filters."
-    where: EmployerWhere
-    "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
-    asOf: Date
-    "Sort keys, applied in order; ties are broken by id."
-    orderBy: [NodeOrder!]
-  ): EmployerConnection!
-
-  "Programmes, filtered, ordered and paged (default order: name)."
-  programmes(
-    "Page size, 0 to 100 (default 20)."
-    first: Int
-    "Return rows after this cursor (from ` + "`" + `pageInfo.endCursor` + "`" + `)."
-    after: String
-    "Page backwards: the last rows before ` + "`" + `before` + "`" + ` (or of all), 0 to 100. Not together with first."
-    last: Int
-    "Return rows before this cursor (from ` + "`" + `pageInfo.startCursor` + "`" + `), with last."
-    before: String
-    "Filters."
-    where: ProgrammeWhere
-    "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
-    asOf: Date
-    "Sort keys, applied in order; ties are broken by id."
-    orderBy: [NodeOrder!]
-  ): ProgrammeConnection!
-
-  "Pilots, filtered, ordered and paged (default order: name)."
-  pilots(
-    "Page size, 0 to 100 (default 20)."
-    first: Int
-    "Return rows after this cursor (from ` + "`" + `pageInfo.endCursor` + "`" + `)."
-    after: String
-    "Page backwards: the last rows before ` + "`" + `before` + "`" + ` (or of all), 0 to 100. Not together with first."
-    last: Int
-    "Return rows before this cursor (from ` + "`" + `pageInfo.startCursor` + "`" + `), with last."
-    before: String
-    "Filters."
-    where: PilotWhere
-    "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
-    asOf: Date
-    "Sort keys, applied in order; ties are broken by id."
-    orderBy: [NodeOrder!]
-  ): PilotConnection!
-
-  "Services, filtered, ordered and paged (default order: name)."
-  services(
-    "Page size, 0 to 100 (default 20)."
-    first: Int
-    "Return rows after this cursor (from ` + "`" + `pageInfo.endCursor` + "`" + `)."
-    after: String
-    "Page backwards: the last rows before ` + "`" + `before` + "`" + ` (or of all), 0 to 100. Not together with first."
-    last: Int
-    "Return rows before this cursor (from ` + "`" + `pageInfo.startCursor` + "`" + `), with last."
-    before: String
-    "Filters."
-    where: ServiceWhere
-    "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
-    asOf: Date
-    "Sort keys, applied in order; ties are broken by id."
-    orderBy: [NodeOrder!]
-  ): ServiceConnection!
-
-  "Regions, filtered, ordered and paged (default order: name)."
-  regions(
-    "Page size, 0 to 100 (default 20)."
-    first: Int
-    "Return rows after this cursor (from ` + "`" + `pageInfo.endCursor` + "`" + `)."
-    after: String
-    "Page backwards: the last rows before ` + "`" + `before` + "`" + ` (or of all), 0 to 100. Not together with first."
-    last: Int
-    "Return rows before this cursor (from ` + "`" + `pageInfo.startCursor` + "`" + `), with last."
-    before: String
-    "Filters."
-    where: RegionWhere
-    "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
-    asOf: Date
-    "Sort keys, applied in order; ties are broken by id."
-    orderBy: [NodeOrder!]
-  ): RegionConnection!
-
-  "Target groups, filtered, ordered and paged (default order: name)."
-  targetGroups(
-    "Page size, 0 to 100 (default 20)."
-    first: Int
-    "Return rows after this cursor (from ` + "`" + `pageInfo.endCursor` + "`" + `)."
-    after: String
-    "Page backwards: the last rows before ` + "`" + `before` + "`" + ` (or of all), 0 to 100. Not together with first."
-    last: Int
-    "Return rows before this cursor (from ` + "`" + `pageInfo.startCursor` + "`" + `), with last."
-    before: String
-    "Filters."
-    where: TargetGroupWhere
-    "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
-    asOf: Date
-    "Sort keys, applied in order; ties are broken by id."
-    orderBy: [NodeOrder!]
-  ): TargetGroupConnection!
-
-  "Themes, filtered, ordered and paged (default order: name)."
-  themes(
-    "Page size, 0 to 100 (default 20)."
-    first: Int
-    "Return rows after this cursor (from ` + "`" + `pageInfo.endCursor` + "`" + `)."
-    after: String
-    "Page backwards: the last rows before ` + "`" + `before` + "`" + ` (or of all), 0 to 100. Not together with first."
-    last: Int
-    "Return rows before this cursor (from ` + "`" + `pageInfo.startCursor` + "`" + `), with last."
-    before: String
-    "Filters."
-    where: ThemeWhere
-    "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
-    asOf: Date
-    "Sort keys, applied in order; ties are broken by id."
-    orderBy: [NodeOrder!]
-  ): ThemeConnection!
-
-  "Agreements, filtered, ordered and paged (default order: name)."
-  agreements(
-    "Page size, 0 to 100 (default 20)."
-    first: Int
-    "Return rows after this cursor (from ` + "`" + `pageInfo.endCursor` + "`" + `)."
-    after: String
-    "Page backwards: the last rows before ` + "`" + `before` + "`" + ` (or of all), 0 to 100. Not together with first."
-    last: Int
-    "Return rows before this cursor (from ` + "`" + `pageInfo.startCursor` + "`" + `), with last."
-    before: String
-    "Filters."
-    where: AgreementWhere
-    "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
-    asOf: Date
-    "Sort keys, applied in order; ties are broken by id."
-    orderBy: [NodeOrder!]
-  ): AgreementConnection!
-
-  "Events, filtered, ordered and paged (default order: name)."
-  events(
-    "Page size, 0 to 100 (default 20)."
-    first: Int
-    "Return rows after this cursor (from ` + "`" + `pageInfo.endCursor` + "`" + `)."
-    after: String
-    "Page backwards: the last rows before ` + "`" + `before` + "`" + ` (or of all), 0 to 100. Not together with first."
-    last: Int
-    "Return rows before this cursor (from ` + "`" + `pageInfo.startCursor` + "`" + `), with last."
-    before: String
-    "Filters."
-    where: EventWhere
-    "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
-    asOf: Date
-    "Sort keys, applied in order; ties are broken by id."
-    orderBy: [NodeOrder!]
-  ): EventConnection!
-
-  "Trainings, filtered, ordered and paged (default order: name)."
-  trainings(
-    "Page size, 0 to 100 (default 20)."
-    first: Int
-    "Return rows after this cursor (from ` + "`" + `pageInfo.endCursor` + "`" + `)."
-    after: String
-    "Page backwards: the last rows before ` + "`" + `before` + "`" + ` (or of all), 0 to 100. Not together with first."
-    last: Int
-    "Return rows before this cursor (from ` + "`" + `pageInfo.startCursor` + "`" + `), with last."
-    before: String
-    "Filters."
-    where: TrainingWhere
-    "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
-    asOf: Date
-    "Sort keys, applied in order; ties are broken by id."
-    orderBy: [NodeOrder!]
-  ): TrainingConnection!
-
-  "Contacts, filtered, ordered and paged (default order: name)."
-  contacts(
-    "Page size, 0 to 100 (default 20)."
-    first: Int
-    "Return rows after this cursor (from ` + "`" + `pageInfo.endCursor` + "`" + `)."
-    after: String
-    "Page backwards: the last rows before ` + "`" + `before` + "`" + ` (or of all), 0 to 100. Not together with first."
-    last: Int
-    "Return rows before this cursor (from ` + "`" + `pageInfo.startCursor` + "`" + `), with last."
-    before: String
-    "Filters."
-    where: ContactWhere
-    "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
-    asOf: Date
-    "Sort keys, applied in order; ties are broken by id."
-    orderBy: [NodeOrder!]
-  ): ContactConnection!
-
-  "Source documents, filtered, ordered and paged (default order: name)."
-  sourceDocuments(
-    "Page size, 0 to 100 (default 20)."
-    first: Int
-    "Return rows after this cursor (from ` + "`" + `pageInfo.endCursor` + "`" + `)."
-    after: String
-    "Page backwards: the last rows before ` + "`" + `before` + "`" + ` (or of all), 0 to 100. Not together with first."
-    last: Int
-    "Return rows before this cursor (from ` + "`" + `pageInfo.startCursor` + "`" + `), with last."
-    before: String
-    "Filters."
-    where: SourceDocumentWhere
-    "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
-    asOf: Date
-    "Sort keys, applied in order; ties are broken by id."
-    orderBy: [NodeOrder!]
-  ): SourceDocumentConnection!
-
   "Relationships, filtered, ordered and paged (default order: type)."
   relationships(
     "Page size, 0 to 100 (default 20)."
@@ -5149,699 +4915,6 @@ type Query {
 }
 
 """
-Filters for organisations. All given fields must match; a list matches any of its
-items. Omitted fields do not filter.
-"""
-input OrganisationWhere {
-  "Only the nodes with these ids."
-  idIn: [ID!]
-  "Only the nodes with these external keys."
-  keyIn: [String!]
-  "Only nodes one of whose names, abbreviations or aliases contains this text, ignoring case and diacritics (\"paijat\" matches \"Päijät-Häme\")."
-  nameContains: String
-  "Only nodes located in or covering any of these regions (Region ids)."
-  regionIn: [ID!]
-  "Only nodes of these types."
-  typeIn: [OrganisationType!]
-  "All of these conditions hold."
-  and: [OrganisationWhere!]
-  "At least one of these conditions holds."
-  or: [OrganisationWhere!]
-  "This condition does not hold."
-  not: OrganisationWhere
-  "A condition on the name, in any language (at least one name must match; ` + "`" + `neq` + "`" + ` and ` + "`" + `notIn` + "`" + ` must hold for all)."
-  name: StringFilter
-  "A condition on the external key."
-  key: StringFilter
-  "A condition on the node's own period."
-  period: PeriodFilter
-  """
-  Conditions on related nodes, all of which must hold: for example
-  ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
-  ` + "`" + `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}` + "`" + `.
-  """
-  relationships: [RelationshipCondition!]
-}
-
-"A page of organisations."
-type OrganisationConnection {
-  "The rows of the page with their cursors."
-  edges: [OrganisationEdge!]!
-  "The organisations of the page (the edges' nodes)."
-  nodes: [Organisation!]!
-  "Paging information."
-  pageInfo: PageInfo!
-  "How many organisations match the filter in all pages."
-  totalCount: Int!
-}
-
-"A organisation with its cursor."
-type OrganisationEdge {
-  "Opaque cursor of this row."
-  cursor: String!
-  "The organisation."
-  node: Organisation!
-}
-
-"""
-Filters for employers. All given fields must match; a list matches any of its
-items. Omitted fields do not filter.
-"""
-input EmployerWhere {
-  "Only the nodes with these ids."
-  idIn: [ID!]
-  "Only the nodes with these external keys."
-  keyIn: [String!]
-  "Only nodes one of whose names, abbreviations or aliases contains this text, ignoring case and diacritics (\"paijat\" matches \"Päijät-Häme\")."
-  nameContains: String
-  "Only nodes located in or covering any of these regions (Region ids)."
-  regionIn: [ID!]
-  "Only nodes of these types."
-  typeIn: [OrganisationType!]
-  "All of these conditions hold."
-  and: [EmployerWhere!]
-  "At least one of these conditions holds."
-  or: [EmployerWhere!]
-  "This condition does not hold."
-  not: EmployerWhere
-  "A condition on the name, in any language (at least one name must match; ` + "`" + `neq` + "`" + ` and ` + "`" + `notIn` + "`" + ` must hold for all)."
-  name: StringFilter
-  "A condition on the external key."
-  key: StringFilter
-  "A condition on the node's own period."
-  period: PeriodFilter
-  """
-  Conditions on related nodes, all of which must hold: for example
-  ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
-  ` + "`" + `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}` + "`" + `.
-  """
-  relationships: [RelationshipCondition!]
-}
-
-"A page of employers."
-type EmployerConnection {
-  "The rows of the page with their cursors."
-  edges: [EmployerEdge!]!
-  "The employers of the page (the edges' nodes)."
-  nodes: [Employer!]!
-  "Paging information."
-  pageInfo: PageInfo!
-  "How many employers match the filter in all pages."
-  totalCount: Int!
-}
-
-"A employer with its cursor."
-type EmployerEdge {
-  "Opaque cursor of this row."
-  cursor: String!
-  "The employer."
-  node: Employer!
-}
-
-"""
-Filters for programmes. All given fields must match; a list matches any of its
-items. Omitted fields do not filter.
-"""
-input ProgrammeWhere {
-  "Only the nodes with these ids."
-  idIn: [ID!]
-  "Only the nodes with these external keys."
-  keyIn: [String!]
-  "Only nodes one of whose names, abbreviations or aliases contains this text, ignoring case and diacritics (\"paijat\" matches \"Päijät-Häme\")."
-  nameContains: String
-  "Only nodes located in or covering any of these regions (Region ids)."
-  regionIn: [ID!]
-  "Only nodes of these types."
-  typeIn: [ProgrammeType!]
-  "All of these conditions hold."
-  and: [ProgrammeWhere!]
-  "At least one of these conditions holds."
-  or: [ProgrammeWhere!]
-  "This condition does not hold."
-  not: ProgrammeWhere
-  "A condition on the name, in any language (at least one name must match; ` + "`" + `neq` + "`" + ` and ` + "`" + `notIn` + "`" + ` must hold for all)."
-  name: StringFilter
-  "A condition on the external key."
-  key: StringFilter
-  "A condition on the node's own period."
-  period: PeriodFilter
-  """
-  Conditions on related nodes, all of which must hold: for example
-  ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
-  ` + "`" + `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}` + "`" + `.
-  """
-  relationships: [RelationshipCondition!]
-}
-
-"A page of programmes."
-type ProgrammeConnection {
-  "The rows of the page with their cursors."
-  edges: [ProgrammeEdge!]!
-  "The programmes of the page (the edges' nodes)."
-  nodes: [Programme!]!
-  "Paging information."
-  pageInfo: PageInfo!
-  "How many programmes match the filter in all pages."
-  totalCount: Int!
-}
-
-"A programme with its cursor."
-type ProgrammeEdge {
-  "Opaque cursor of this row."
-  cursor: String!
-  "The programme."
-  node: Programme!
-}
-
-"""
-Filters for pilots. All given fields must match; a list matches any of its
-items. Omitted fields do not filter.
-"""
-input PilotWhere {
-  "Only the nodes with these ids."
-  idIn: [ID!]
-  "Only the nodes with these external keys."
-  keyIn: [String!]
-  "Only nodes one of whose names, abbreviations or aliases contains this text, ignoring case and diacritics (\"paijat\" matches \"Päijät-Häme\")."
-  nameContains: String
-  "Only nodes located in or covering any of these regions (Region ids)."
-  regionIn: [ID!]
-  "All of these conditions hold."
-  and: [PilotWhere!]
-  "At least one of these conditions holds."
-  or: [PilotWhere!]
-  "This condition does not hold."
-  not: PilotWhere
-  "A condition on the name, in any language (at least one name must match; ` + "`" + `neq` + "`" + ` and ` + "`" + `notIn` + "`" + ` must hold for all)."
-  name: StringFilter
-  "A condition on the external key."
-  key: StringFilter
-  "A condition on the node's own period."
-  period: PeriodFilter
-  """
-  Conditions on related nodes, all of which must hold: for example
-  ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
-  ` + "`" + `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}` + "`" + `.
-  """
-  relationships: [RelationshipCondition!]
-}
-
-"A page of pilots."
-type PilotConnection {
-  "The rows of the page with their cursors."
-  edges: [PilotEdge!]!
-  "The pilots of the page (the edges' nodes)."
-  nodes: [Pilot!]!
-  "Paging information."
-  pageInfo: PageInfo!
-  "How many pilots match the filter in all pages."
-  totalCount: Int!
-}
-
-"A pilot with its cursor."
-type PilotEdge {
-  "Opaque cursor of this row."
-  cursor: String!
-  "The pilot."
-  node: Pilot!
-}
-
-"""
-Filters for services. All given fields must match; a list matches any of its
-items. Omitted fields do not filter.
-"""
-input ServiceWhere {
-  "Only the nodes with these ids."
-  idIn: [ID!]
-  "Only the nodes with these external keys."
-  keyIn: [String!]
-  "Only nodes one of whose names, abbreviations or aliases contains this text, ignoring case and diacritics (\"paijat\" matches \"Päijät-Häme\")."
-  nameContains: String
-  "Only nodes located in or covering any of these regions (Region ids)."
-  regionIn: [ID!]
-  "Only nodes of these types."
-  typeIn: [ServiceType!]
-  "All of these conditions hold."
-  and: [ServiceWhere!]
-  "At least one of these conditions holds."
-  or: [ServiceWhere!]
-  "This condition does not hold."
-  not: ServiceWhere
-  "A condition on the name, in any language (at least one name must match; ` + "`" + `neq` + "`" + ` and ` + "`" + `notIn` + "`" + ` must hold for all)."
-  name: StringFilter
-  "A condition on the external key."
-  key: StringFilter
-  "A condition on the node's own period."
-  period: PeriodFilter
-  """
-  Conditions on related nodes, all of which must hold: for example
-  ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
-  ` + "`" + `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}` + "`" + `.
-  """
-  relationships: [RelationshipCondition!]
-}
-
-"A page of services."
-type ServiceConnection {
-  "The rows of the page with their cursors."
-  edges: [ServiceEdge!]!
-  "The services of the page (the edges' nodes)."
-  nodes: [Service!]!
-  "Paging information."
-  pageInfo: PageInfo!
-  "How many services match the filter in all pages."
-  totalCount: Int!
-}
-
-"A service with its cursor."
-type ServiceEdge {
-  "Opaque cursor of this row."
-  cursor: String!
-  "The service."
-  node: Service!
-}
-
-"""
-Filters for regions. All given fields must match; a list matches any of its
-items. Omitted fields do not filter.
-"""
-input RegionWhere {
-  "Only the nodes with these ids."
-  idIn: [ID!]
-  "Only the nodes with these external keys."
-  keyIn: [String!]
-  "Only nodes one of whose names, abbreviations or aliases contains this text, ignoring case and diacritics (\"paijat\" matches \"Päijät-Häme\")."
-  nameContains: String
-  "Only nodes of these levels."
-  levelIn: [RegionLevel!]
-  "All of these conditions hold."
-  and: [RegionWhere!]
-  "At least one of these conditions holds."
-  or: [RegionWhere!]
-  "This condition does not hold."
-  not: RegionWhere
-  "A condition on the name, in any language (at least one name must match; ` + "`" + `neq` + "`" + ` and ` + "`" + `notIn` + "`" + ` must hold for all)."
-  name: StringFilter
-  "A condition on the external key."
-  key: StringFilter
-  "A condition on the node's own period."
-  period: PeriodFilter
-  """
-  Conditions on related nodes, all of which must hold: for example
-  ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
-  ` + "`" + `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}` + "`" + `.
-  """
-  relationships: [RelationshipCondition!]
-}
-
-"A page of regions."
-type RegionConnection {
-  "The rows of the page with their cursors."
-  edges: [RegionEdge!]!
-  "The regions of the page (the edges' nodes)."
-  nodes: [Region!]!
-  "Paging information."
-  pageInfo: PageInfo!
-  "How many regions match the filter in all pages."
-  totalCount: Int!
-}
-
-"A region with its cursor."
-type RegionEdge {
-  "Opaque cursor of this row."
-  cursor: String!
-  "The region."
-  node: Region!
-}
-
-"""
-Filters for target groups. All given fields must match; a list matches any of its
-items. Omitted fields do not filter.
-"""
-input TargetGroupWhere {
-  "Only the nodes with these ids."
-  idIn: [ID!]
-  "Only the nodes with these external keys."
-  keyIn: [String!]
-  "Only nodes one of whose names, abbreviations or aliases contains this text, ignoring case and diacritics (\"paijat\" matches \"Päijät-Häme\")."
-  nameContains: String
-  "All of these conditions hold."
-  and: [TargetGroupWhere!]
-  "At least one of these conditions holds."
-  or: [TargetGroupWhere!]
-  "This condition does not hold."
-  not: TargetGroupWhere
-  "A condition on the name, in any language (at least one name must match; ` + "`" + `neq` + "`" + ` and ` + "`" + `notIn` + "`" + ` must hold for all)."
-  name: StringFilter
-  "A condition on the external key."
-  key: StringFilter
-  "A condition on the node's own period."
-  period: PeriodFilter
-  """
-  Conditions on related nodes, all of which must hold: for example
-  ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
-  ` + "`" + `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}` + "`" + `.
-  """
-  relationships: [RelationshipCondition!]
-}
-
-"A page of target groups."
-type TargetGroupConnection {
-  "The rows of the page with their cursors."
-  edges: [TargetGroupEdge!]!
-  "The target groups of the page (the edges' nodes)."
-  nodes: [TargetGroup!]!
-  "Paging information."
-  pageInfo: PageInfo!
-  "How many target groups match the filter in all pages."
-  totalCount: Int!
-}
-
-"A target group with its cursor."
-type TargetGroupEdge {
-  "Opaque cursor of this row."
-  cursor: String!
-  "The target group."
-  node: TargetGroup!
-}
-
-"""
-Filters for themes. All given fields must match; a list matches any of its
-items. Omitted fields do not filter.
-"""
-input ThemeWhere {
-  "Only the nodes with these ids."
-  idIn: [ID!]
-  "Only the nodes with these external keys."
-  keyIn: [String!]
-  "Only nodes one of whose names, abbreviations or aliases contains this text, ignoring case and diacritics (\"paijat\" matches \"Päijät-Häme\")."
-  nameContains: String
-  "All of these conditions hold."
-  and: [ThemeWhere!]
-  "At least one of these conditions holds."
-  or: [ThemeWhere!]
-  "This condition does not hold."
-  not: ThemeWhere
-  "A condition on the name, in any language (at least one name must match; ` + "`" + `neq` + "`" + ` and ` + "`" + `notIn` + "`" + ` must hold for all)."
-  name: StringFilter
-  "A condition on the external key."
-  key: StringFilter
-  "A condition on the node's own period."
-  period: PeriodFilter
-  """
-  Conditions on related nodes, all of which must hold: for example
-  ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
-  ` + "`" + `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}` + "`" + `.
-  """
-  relationships: [RelationshipCondition!]
-}
-
-"A page of themes."
-type ThemeConnection {
-  "The rows of the page with their cursors."
-  edges: [ThemeEdge!]!
-  "The themes of the page (the edges' nodes)."
-  nodes: [Theme!]!
-  "Paging information."
-  pageInfo: PageInfo!
-  "How many themes match the filter in all pages."
-  totalCount: Int!
-}
-
-"A theme with its cursor."
-type ThemeEdge {
-  "Opaque cursor of this row."
-  cursor: String!
-  "The theme."
-  node: Theme!
-}
-
-"""
-Filters for agreements. All given fields must match; a list matches any of its
-items. Omitted fields do not filter.
-"""
-input AgreementWhere {
-  "Only the nodes with these ids."
-  idIn: [ID!]
-  "Only the nodes with these external keys."
-  keyIn: [String!]
-  "Only nodes one of whose names, abbreviations or aliases contains this text, ignoring case and diacritics (\"paijat\" matches \"Päijät-Häme\")."
-  nameContains: String
-  "Only nodes located in or covering any of these regions (Region ids)."
-  regionIn: [ID!]
-  "All of these conditions hold."
-  and: [AgreementWhere!]
-  "At least one of these conditions holds."
-  or: [AgreementWhere!]
-  "This condition does not hold."
-  not: AgreementWhere
-  "A condition on the name, in any language (at least one name must match; ` + "`" + `neq` + "`" + ` and ` + "`" + `notIn` + "`" + ` must hold for all)."
-  name: StringFilter
-  "A condition on the external key."
-  key: StringFilter
-  "A condition on the node's own period."
-  period: PeriodFilter
-  """
-  Conditions on related nodes, all of which must hold: for example
-  ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
-  ` + "`" + `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}` + "`" + `.
-  """
-  relationships: [RelationshipCondition!]
-}
-
-"A page of agreements."
-type AgreementConnection {
-  "The rows of the page with their cursors."
-  edges: [AgreementEdge!]!
-  "The agreements of the page (the edges' nodes)."
-  nodes: [Agreement!]!
-  "Paging information."
-  pageInfo: PageInfo!
-  "How many agreements match the filter in all pages."
-  totalCount: Int!
-}
-
-"A agreement with its cursor."
-type AgreementEdge {
-  "Opaque cursor of this row."
-  cursor: String!
-  "The agreement."
-  node: Agreement!
-}
-
-"""
-Filters for events. All given fields must match; a list matches any of its
-items. Omitted fields do not filter.
-"""
-input EventWhere {
-  "Only the nodes with these ids."
-  idIn: [ID!]
-  "Only the nodes with these external keys."
-  keyIn: [String!]
-  "Only nodes one of whose names, abbreviations or aliases contains this text, ignoring case and diacritics (\"paijat\" matches \"Päijät-Häme\")."
-  nameContains: String
-  "Only nodes located in or covering any of these regions (Region ids)."
-  regionIn: [ID!]
-  "Only nodes of these types."
-  typeIn: [EventType!]
-  "All of these conditions hold."
-  and: [EventWhere!]
-  "At least one of these conditions holds."
-  or: [EventWhere!]
-  "This condition does not hold."
-  not: EventWhere
-  "A condition on the name, in any language (at least one name must match; ` + "`" + `neq` + "`" + ` and ` + "`" + `notIn` + "`" + ` must hold for all)."
-  name: StringFilter
-  "A condition on the external key."
-  key: StringFilter
-  "A condition on the node's own period."
-  period: PeriodFilter
-  """
-  Conditions on related nodes, all of which must hold: for example
-  ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
-  ` + "`" + `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}` + "`" + `.
-  """
-  relationships: [RelationshipCondition!]
-}
-
-"A page of events."
-type EventConnection {
-  "The rows of the page with their cursors."
-  edges: [EventEdge!]!
-  "The events of the page (the edges' nodes)."
-  nodes: [Event!]!
-  "Paging information."
-  pageInfo: PageInfo!
-  "How many events match the filter in all pages."
-  totalCount: Int!
-}
-
-"A event with its cursor."
-type EventEdge {
-  "Opaque cursor of this row."
-  cursor: String!
-  "The event."
-  node: Event!
-}
-
-"""
-Filters for trainings. All given fields must match; a list matches any of its
-items. Omitted fields do not filter.
-"""
-input TrainingWhere {
-  "Only the nodes with these ids."
-  idIn: [ID!]
-  "Only the nodes with these external keys."
-  keyIn: [String!]
-  "Only nodes one of whose names, abbreviations or aliases contains this text, ignoring case and diacritics (\"paijat\" matches \"Päijät-Häme\")."
-  nameContains: String
-  "Only nodes located in or covering any of these regions (Region ids)."
-  regionIn: [ID!]
-  "All of these conditions hold."
-  and: [TrainingWhere!]
-  "At least one of these conditions holds."
-  or: [TrainingWhere!]
-  "This condition does not hold."
-  not: TrainingWhere
-  "A condition on the name, in any language (at least one name must match; ` + "`" + `neq` + "`" + ` and ` + "`" + `notIn` + "`" + ` must hold for all)."
-  name: StringFilter
-  "A condition on the external key."
-  key: StringFilter
-  "A condition on the node's own period."
-  period: PeriodFilter
-  """
-  Conditions on related nodes, all of which must hold: for example
-  ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
-  ` + "`" + `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}` + "`" + `.
-  """
-  relationships: [RelationshipCondition!]
-}
-
-"A page of trainings."
-type TrainingConnection {
-  "The rows of the page with their cursors."
-  edges: [TrainingEdge!]!
-  "The trainings of the page (the edges' nodes)."
-  nodes: [Training!]!
-  "Paging information."
-  pageInfo: PageInfo!
-  "How many trainings match the filter in all pages."
-  totalCount: Int!
-}
-
-"A training with its cursor."
-type TrainingEdge {
-  "Opaque cursor of this row."
-  cursor: String!
-  "The training."
-  node: Training!
-}
-
-"""
-Filters for contacts. All given fields must match; a list matches any of its
-items. Omitted fields do not filter.
-"""
-input ContactWhere {
-  "Only the nodes with these ids."
-  idIn: [ID!]
-  "Only the nodes with these external keys."
-  keyIn: [String!]
-  "Only nodes one of whose names, abbreviations or aliases contains this text, ignoring case and diacritics (\"paijat\" matches \"Päijät-Häme\")."
-  nameContains: String
-  "All of these conditions hold."
-  and: [ContactWhere!]
-  "At least one of these conditions holds."
-  or: [ContactWhere!]
-  "This condition does not hold."
-  not: ContactWhere
-  "A condition on the name, in any language (at least one name must match; ` + "`" + `neq` + "`" + ` and ` + "`" + `notIn` + "`" + ` must hold for all)."
-  name: StringFilter
-  "A condition on the external key."
-  key: StringFilter
-  "A condition on the node's own period."
-  period: PeriodFilter
-  """
-  Conditions on related nodes, all of which must hold: for example
-  ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
-  ` + "`" + `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}` + "`" + `.
-  """
-  relationships: [RelationshipCondition!]
-}
-
-"A page of contacts."
-type ContactConnection {
-  "The rows of the page with their cursors."
-  edges: [ContactEdge!]!
-  "The contacts of the page (the edges' nodes)."
-  nodes: [Contact!]!
-  "Paging information."
-  pageInfo: PageInfo!
-  "How many contacts match the filter in all pages."
-  totalCount: Int!
-}
-
-"A contact with its cursor."
-type ContactEdge {
-  "Opaque cursor of this row."
-  cursor: String!
-  "The contact."
-  node: Contact!
-}
-
-"""
-Filters for source documents. All given fields must match; a list matches any of its
-items. Omitted fields do not filter.
-"""
-input SourceDocumentWhere {
-  "Only the nodes with these ids."
-  idIn: [ID!]
-  "Only the nodes with these external keys."
-  keyIn: [String!]
-  "Only nodes one of whose names, abbreviations or aliases contains this text, ignoring case and diacritics (\"paijat\" matches \"Päijät-Häme\")."
-  nameContains: String
-  "Only nodes of these types."
-  typeIn: [SourceDocumentType!]
-  "All of these conditions hold."
-  and: [SourceDocumentWhere!]
-  "At least one of these conditions holds."
-  or: [SourceDocumentWhere!]
-  "This condition does not hold."
-  not: SourceDocumentWhere
-  "A condition on the name, in any language (at least one name must match; ` + "`" + `neq` + "`" + ` and ` + "`" + `notIn` + "`" + ` must hold for all)."
-  name: StringFilter
-  "A condition on the external key."
-  key: StringFilter
-  "A condition on the node's own period."
-  period: PeriodFilter
-  """
-  Conditions on related nodes, all of which must hold: for example
-  ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
-  ` + "`" + `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}` + "`" + `.
-  """
-  relationships: [RelationshipCondition!]
-}
-
-"A page of source documents."
-type SourceDocumentConnection {
-  "The rows of the page with their cursors."
-  edges: [SourceDocumentEdge!]!
-  "The source documents of the page (the edges' nodes)."
-  nodes: [SourceDocument!]!
-  "Paging information."
-  pageInfo: PageInfo!
-  "How many source documents match the filter in all pages."
-  totalCount: Int!
-}
-
-"A source document with its cursor."
-type SourceDocumentEdge {
-  "Opaque cursor of this row."
-  cursor: String!
-  "The source document."
-  node: SourceDocument!
-}
-
-"""
 Filters for relationships. All given fields must match; a list matches any
 of its items. Omitted fields do not filter.
 """
@@ -5874,26 +4947,6 @@ input FloatFilter {
   lt: Float
   "Less than or equal to."
   lte: Float
-}
-
-"A page of relationships."
-type RelationshipConnection {
-  "The rows of the page with their cursors."
-  edges: [RelationshipEdge!]!
-  "The relationships of the page (the edges' nodes)."
-  nodes: [Relationship!]!
-  "Paging information."
-  pageInfo: PageInfo!
-  "How many relationships match the filter in all pages."
-  totalCount: Int!
-}
-
-"A relationship with its cursor."
-type RelationshipEdge {
-  "Opaque cursor of this row."
-  cursor: String!
-  "The relationship."
-  node: Relationship!
 }
 
 "How a search result matched."
@@ -6116,26 +5169,6 @@ input ProvisionWhere {
   themeIn: [ID!]
   "Only rows with these bases."
   basisIn: [ProvisionBasis!]
-}
-
-"A page of provisions."
-type ProvisionConnection {
-  "The rows of the page with their cursors."
-  edges: [ProvisionEdge!]!
-  "The provisions of the page."
-  nodes: [Provision!]!
-  "Paging information."
-  pageInfo: PageInfo!
-  "How many provisions match in all pages."
-  totalCount: Int!
-}
-
-"A provision with its cursor."
-type ProvisionEdge {
-  "Opaque cursor of this row."
-  cursor: String!
-  "The provision."
-  node: Provision!
 }
 
 """
@@ -6526,6 +5559,977 @@ type NetworkDiff {
   appearedRelationships: [Relationship!]!
   "Relationships active on ` + "`" + `from` + "`" + ` but not on ` + "`" + `to` + "`" + `."
   endedRelationships: [Relationship!]!
+}
+`, BuiltIn: false},
+	{Name: "../kinds.graphqls", Input: `# Code generated by internal/kindgen from its table of kinds. DO NOT EDIT.
+
+"""
+Filters for organisations. All given fields must match; a list matches any of its
+items. Omitted fields do not filter.
+"""
+input OrganisationWhere {
+  "Only the nodes with these ids."
+  idIn: [ID!]
+  "Only the nodes with these external keys."
+  keyIn: [String!]
+  "Only nodes one of whose names, abbreviations or aliases contains this text, ignoring case and diacritics (\"paijat\" matches \"Päijät-Häme\")."
+  nameContains: String
+  "Only nodes located in or covering any of these regions (Region ids)."
+  regionIn: [ID!]
+  "Only nodes of these types."
+  typeIn: [OrganisationType!]
+  "All of these conditions hold."
+  and: [OrganisationWhere!]
+  "At least one of these conditions holds."
+  or: [OrganisationWhere!]
+  "This condition does not hold."
+  not: OrganisationWhere
+  "A condition on the name, in any language (at least one name must match; ` + "`" + `neq` + "`" + ` and ` + "`" + `notIn` + "`" + ` must hold for all)."
+  name: StringFilter
+  "A condition on the external key."
+  key: StringFilter
+  "A condition on the node's own period."
+  period: PeriodFilter
+  """
+  Conditions on related nodes, all of which must hold: for example
+  ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
+  ` + "`" + `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}` + "`" + `.
+  """
+  relationships: [RelationshipCondition!]
+}
+
+"""
+Filters for employers. All given fields must match; a list matches any of its
+items. Omitted fields do not filter.
+"""
+input EmployerWhere {
+  "Only the nodes with these ids."
+  idIn: [ID!]
+  "Only the nodes with these external keys."
+  keyIn: [String!]
+  "Only nodes one of whose names, abbreviations or aliases contains this text, ignoring case and diacritics (\"paijat\" matches \"Päijät-Häme\")."
+  nameContains: String
+  "Only nodes located in or covering any of these regions (Region ids)."
+  regionIn: [ID!]
+  "Only nodes of these types."
+  typeIn: [OrganisationType!]
+  "All of these conditions hold."
+  and: [EmployerWhere!]
+  "At least one of these conditions holds."
+  or: [EmployerWhere!]
+  "This condition does not hold."
+  not: EmployerWhere
+  "A condition on the name, in any language (at least one name must match; ` + "`" + `neq` + "`" + ` and ` + "`" + `notIn` + "`" + ` must hold for all)."
+  name: StringFilter
+  "A condition on the external key."
+  key: StringFilter
+  "A condition on the node's own period."
+  period: PeriodFilter
+  """
+  Conditions on related nodes, all of which must hold: for example
+  ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
+  ` + "`" + `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}` + "`" + `.
+  """
+  relationships: [RelationshipCondition!]
+}
+
+"""
+Filters for programmes. All given fields must match; a list matches any of its
+items. Omitted fields do not filter.
+"""
+input ProgrammeWhere {
+  "Only the nodes with these ids."
+  idIn: [ID!]
+  "Only the nodes with these external keys."
+  keyIn: [String!]
+  "Only nodes one of whose names, abbreviations or aliases contains this text, ignoring case and diacritics (\"paijat\" matches \"Päijät-Häme\")."
+  nameContains: String
+  "Only nodes located in or covering any of these regions (Region ids)."
+  regionIn: [ID!]
+  "Only nodes of these types."
+  typeIn: [ProgrammeType!]
+  "All of these conditions hold."
+  and: [ProgrammeWhere!]
+  "At least one of these conditions holds."
+  or: [ProgrammeWhere!]
+  "This condition does not hold."
+  not: ProgrammeWhere
+  "A condition on the name, in any language (at least one name must match; ` + "`" + `neq` + "`" + ` and ` + "`" + `notIn` + "`" + ` must hold for all)."
+  name: StringFilter
+  "A condition on the external key."
+  key: StringFilter
+  "A condition on the node's own period."
+  period: PeriodFilter
+  """
+  Conditions on related nodes, all of which must hold: for example
+  ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
+  ` + "`" + `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}` + "`" + `.
+  """
+  relationships: [RelationshipCondition!]
+}
+
+"""
+Filters for pilots. All given fields must match; a list matches any of its
+items. Omitted fields do not filter.
+"""
+input PilotWhere {
+  "Only the nodes with these ids."
+  idIn: [ID!]
+  "Only the nodes with these external keys."
+  keyIn: [String!]
+  "Only nodes one of whose names, abbreviations or aliases contains this text, ignoring case and diacritics (\"paijat\" matches \"Päijät-Häme\")."
+  nameContains: String
+  "Only nodes located in or covering any of these regions (Region ids)."
+  regionIn: [ID!]
+  "All of these conditions hold."
+  and: [PilotWhere!]
+  "At least one of these conditions holds."
+  or: [PilotWhere!]
+  "This condition does not hold."
+  not: PilotWhere
+  "A condition on the name, in any language (at least one name must match; ` + "`" + `neq` + "`" + ` and ` + "`" + `notIn` + "`" + ` must hold for all)."
+  name: StringFilter
+  "A condition on the external key."
+  key: StringFilter
+  "A condition on the node's own period."
+  period: PeriodFilter
+  """
+  Conditions on related nodes, all of which must hold: for example
+  ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
+  ` + "`" + `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}` + "`" + `.
+  """
+  relationships: [RelationshipCondition!]
+}
+
+"""
+Filters for services. All given fields must match; a list matches any of its
+items. Omitted fields do not filter.
+"""
+input ServiceWhere {
+  "Only the nodes with these ids."
+  idIn: [ID!]
+  "Only the nodes with these external keys."
+  keyIn: [String!]
+  "Only nodes one of whose names, abbreviations or aliases contains this text, ignoring case and diacritics (\"paijat\" matches \"Päijät-Häme\")."
+  nameContains: String
+  "Only nodes located in or covering any of these regions (Region ids)."
+  regionIn: [ID!]
+  "Only nodes of these types."
+  typeIn: [ServiceType!]
+  "All of these conditions hold."
+  and: [ServiceWhere!]
+  "At least one of these conditions holds."
+  or: [ServiceWhere!]
+  "This condition does not hold."
+  not: ServiceWhere
+  "A condition on the name, in any language (at least one name must match; ` + "`" + `neq` + "`" + ` and ` + "`" + `notIn` + "`" + ` must hold for all)."
+  name: StringFilter
+  "A condition on the external key."
+  key: StringFilter
+  "A condition on the node's own period."
+  period: PeriodFilter
+  """
+  Conditions on related nodes, all of which must hold: for example
+  ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
+  ` + "`" + `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}` + "`" + `.
+  """
+  relationships: [RelationshipCondition!]
+}
+
+"""
+Filters for regions. All given fields must match; a list matches any of its
+items. Omitted fields do not filter.
+"""
+input RegionWhere {
+  "Only the nodes with these ids."
+  idIn: [ID!]
+  "Only the nodes with these external keys."
+  keyIn: [String!]
+  "Only nodes one of whose names, abbreviations or aliases contains this text, ignoring case and diacritics (\"paijat\" matches \"Päijät-Häme\")."
+  nameContains: String
+  "Only nodes of these levels."
+  levelIn: [RegionLevel!]
+  "All of these conditions hold."
+  and: [RegionWhere!]
+  "At least one of these conditions holds."
+  or: [RegionWhere!]
+  "This condition does not hold."
+  not: RegionWhere
+  "A condition on the name, in any language (at least one name must match; ` + "`" + `neq` + "`" + ` and ` + "`" + `notIn` + "`" + ` must hold for all)."
+  name: StringFilter
+  "A condition on the external key."
+  key: StringFilter
+  "A condition on the node's own period."
+  period: PeriodFilter
+  """
+  Conditions on related nodes, all of which must hold: for example
+  ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
+  ` + "`" + `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}` + "`" + `.
+  """
+  relationships: [RelationshipCondition!]
+}
+
+"""
+Filters for target groups. All given fields must match; a list matches any of its
+items. Omitted fields do not filter.
+"""
+input TargetGroupWhere {
+  "Only the nodes with these ids."
+  idIn: [ID!]
+  "Only the nodes with these external keys."
+  keyIn: [String!]
+  "Only nodes one of whose names, abbreviations or aliases contains this text, ignoring case and diacritics (\"paijat\" matches \"Päijät-Häme\")."
+  nameContains: String
+  "All of these conditions hold."
+  and: [TargetGroupWhere!]
+  "At least one of these conditions holds."
+  or: [TargetGroupWhere!]
+  "This condition does not hold."
+  not: TargetGroupWhere
+  "A condition on the name, in any language (at least one name must match; ` + "`" + `neq` + "`" + ` and ` + "`" + `notIn` + "`" + ` must hold for all)."
+  name: StringFilter
+  "A condition on the external key."
+  key: StringFilter
+  "A condition on the node's own period."
+  period: PeriodFilter
+  """
+  Conditions on related nodes, all of which must hold: for example
+  ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
+  ` + "`" + `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}` + "`" + `.
+  """
+  relationships: [RelationshipCondition!]
+}
+
+"""
+Filters for themes. All given fields must match; a list matches any of its
+items. Omitted fields do not filter.
+"""
+input ThemeWhere {
+  "Only the nodes with these ids."
+  idIn: [ID!]
+  "Only the nodes with these external keys."
+  keyIn: [String!]
+  "Only nodes one of whose names, abbreviations or aliases contains this text, ignoring case and diacritics (\"paijat\" matches \"Päijät-Häme\")."
+  nameContains: String
+  "All of these conditions hold."
+  and: [ThemeWhere!]
+  "At least one of these conditions holds."
+  or: [ThemeWhere!]
+  "This condition does not hold."
+  not: ThemeWhere
+  "A condition on the name, in any language (at least one name must match; ` + "`" + `neq` + "`" + ` and ` + "`" + `notIn` + "`" + ` must hold for all)."
+  name: StringFilter
+  "A condition on the external key."
+  key: StringFilter
+  "A condition on the node's own period."
+  period: PeriodFilter
+  """
+  Conditions on related nodes, all of which must hold: for example
+  ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
+  ` + "`" + `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}` + "`" + `.
+  """
+  relationships: [RelationshipCondition!]
+}
+
+"""
+Filters for agreements. All given fields must match; a list matches any of its
+items. Omitted fields do not filter.
+"""
+input AgreementWhere {
+  "Only the nodes with these ids."
+  idIn: [ID!]
+  "Only the nodes with these external keys."
+  keyIn: [String!]
+  "Only nodes one of whose names, abbreviations or aliases contains this text, ignoring case and diacritics (\"paijat\" matches \"Päijät-Häme\")."
+  nameContains: String
+  "Only nodes located in or covering any of these regions (Region ids)."
+  regionIn: [ID!]
+  "All of these conditions hold."
+  and: [AgreementWhere!]
+  "At least one of these conditions holds."
+  or: [AgreementWhere!]
+  "This condition does not hold."
+  not: AgreementWhere
+  "A condition on the name, in any language (at least one name must match; ` + "`" + `neq` + "`" + ` and ` + "`" + `notIn` + "`" + ` must hold for all)."
+  name: StringFilter
+  "A condition on the external key."
+  key: StringFilter
+  "A condition on the node's own period."
+  period: PeriodFilter
+  """
+  Conditions on related nodes, all of which must hold: for example
+  ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
+  ` + "`" + `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}` + "`" + `.
+  """
+  relationships: [RelationshipCondition!]
+}
+
+"""
+Filters for events. All given fields must match; a list matches any of its
+items. Omitted fields do not filter.
+"""
+input EventWhere {
+  "Only the nodes with these ids."
+  idIn: [ID!]
+  "Only the nodes with these external keys."
+  keyIn: [String!]
+  "Only nodes one of whose names, abbreviations or aliases contains this text, ignoring case and diacritics (\"paijat\" matches \"Päijät-Häme\")."
+  nameContains: String
+  "Only nodes located in or covering any of these regions (Region ids)."
+  regionIn: [ID!]
+  "Only nodes of these types."
+  typeIn: [EventType!]
+  "All of these conditions hold."
+  and: [EventWhere!]
+  "At least one of these conditions holds."
+  or: [EventWhere!]
+  "This condition does not hold."
+  not: EventWhere
+  "A condition on the name, in any language (at least one name must match; ` + "`" + `neq` + "`" + ` and ` + "`" + `notIn` + "`" + ` must hold for all)."
+  name: StringFilter
+  "A condition on the external key."
+  key: StringFilter
+  "A condition on the node's own period."
+  period: PeriodFilter
+  """
+  Conditions on related nodes, all of which must hold: for example
+  ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
+  ` + "`" + `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}` + "`" + `.
+  """
+  relationships: [RelationshipCondition!]
+}
+
+"""
+Filters for trainings. All given fields must match; a list matches any of its
+items. Omitted fields do not filter.
+"""
+input TrainingWhere {
+  "Only the nodes with these ids."
+  idIn: [ID!]
+  "Only the nodes with these external keys."
+  keyIn: [String!]
+  "Only nodes one of whose names, abbreviations or aliases contains this text, ignoring case and diacritics (\"paijat\" matches \"Päijät-Häme\")."
+  nameContains: String
+  "Only nodes located in or covering any of these regions (Region ids)."
+  regionIn: [ID!]
+  "All of these conditions hold."
+  and: [TrainingWhere!]
+  "At least one of these conditions holds."
+  or: [TrainingWhere!]
+  "This condition does not hold."
+  not: TrainingWhere
+  "A condition on the name, in any language (at least one name must match; ` + "`" + `neq` + "`" + ` and ` + "`" + `notIn` + "`" + ` must hold for all)."
+  name: StringFilter
+  "A condition on the external key."
+  key: StringFilter
+  "A condition on the node's own period."
+  period: PeriodFilter
+  """
+  Conditions on related nodes, all of which must hold: for example
+  ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
+  ` + "`" + `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}` + "`" + `.
+  """
+  relationships: [RelationshipCondition!]
+}
+
+"""
+Filters for contacts. All given fields must match; a list matches any of its
+items. Omitted fields do not filter.
+"""
+input ContactWhere {
+  "Only the nodes with these ids."
+  idIn: [ID!]
+  "Only the nodes with these external keys."
+  keyIn: [String!]
+  "Only nodes one of whose names, abbreviations or aliases contains this text, ignoring case and diacritics (\"paijat\" matches \"Päijät-Häme\")."
+  nameContains: String
+  "All of these conditions hold."
+  and: [ContactWhere!]
+  "At least one of these conditions holds."
+  or: [ContactWhere!]
+  "This condition does not hold."
+  not: ContactWhere
+  "A condition on the name, in any language (at least one name must match; ` + "`" + `neq` + "`" + ` and ` + "`" + `notIn` + "`" + ` must hold for all)."
+  name: StringFilter
+  "A condition on the external key."
+  key: StringFilter
+  "A condition on the node's own period."
+  period: PeriodFilter
+  """
+  Conditions on related nodes, all of which must hold: for example
+  ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
+  ` + "`" + `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}` + "`" + `.
+  """
+  relationships: [RelationshipCondition!]
+}
+
+"""
+Filters for source documents. All given fields must match; a list matches any of its
+items. Omitted fields do not filter.
+"""
+input SourceDocumentWhere {
+  "Only the nodes with these ids."
+  idIn: [ID!]
+  "Only the nodes with these external keys."
+  keyIn: [String!]
+  "Only nodes one of whose names, abbreviations or aliases contains this text, ignoring case and diacritics (\"paijat\" matches \"Päijät-Häme\")."
+  nameContains: String
+  "Only nodes of these types."
+  typeIn: [SourceDocumentType!]
+  "All of these conditions hold."
+  and: [SourceDocumentWhere!]
+  "At least one of these conditions holds."
+  or: [SourceDocumentWhere!]
+  "This condition does not hold."
+  not: SourceDocumentWhere
+  "A condition on the name, in any language (at least one name must match; ` + "`" + `neq` + "`" + ` and ` + "`" + `notIn` + "`" + ` must hold for all)."
+  name: StringFilter
+  "A condition on the external key."
+  key: StringFilter
+  "A condition on the node's own period."
+  period: PeriodFilter
+  """
+  Conditions on related nodes, all of which must hold: for example
+  ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
+  ` + "`" + `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}` + "`" + `.
+  """
+  relationships: [RelationshipCondition!]
+}
+
+"A page of organisations."
+type OrganisationConnection {
+  "The rows of the page with their cursors."
+  edges: [OrganisationEdge!]!
+  "The organisations of the page (the edges' nodes)."
+  nodes: [Organisation!]!
+  "Paging information."
+  pageInfo: PageInfo!
+  "How many organisations match the filter in all pages."
+  totalCount: Int!
+}
+
+"An organisation with its cursor."
+type OrganisationEdge {
+  "Opaque cursor of this row."
+  cursor: String!
+  "The organisation."
+  node: Organisation!
+}
+
+"A page of employers."
+type EmployerConnection {
+  "The rows of the page with their cursors."
+  edges: [EmployerEdge!]!
+  "The employers of the page (the edges' nodes)."
+  nodes: [Employer!]!
+  "Paging information."
+  pageInfo: PageInfo!
+  "How many employers match the filter in all pages."
+  totalCount: Int!
+}
+
+"An employer with its cursor."
+type EmployerEdge {
+  "Opaque cursor of this row."
+  cursor: String!
+  "The employer."
+  node: Employer!
+}
+
+"A page of programmes."
+type ProgrammeConnection {
+  "The rows of the page with their cursors."
+  edges: [ProgrammeEdge!]!
+  "The programmes of the page (the edges' nodes)."
+  nodes: [Programme!]!
+  "Paging information."
+  pageInfo: PageInfo!
+  "How many programmes match the filter in all pages."
+  totalCount: Int!
+}
+
+"A programme with its cursor."
+type ProgrammeEdge {
+  "Opaque cursor of this row."
+  cursor: String!
+  "The programme."
+  node: Programme!
+}
+
+"A page of pilots."
+type PilotConnection {
+  "The rows of the page with their cursors."
+  edges: [PilotEdge!]!
+  "The pilots of the page (the edges' nodes)."
+  nodes: [Pilot!]!
+  "Paging information."
+  pageInfo: PageInfo!
+  "How many pilots match the filter in all pages."
+  totalCount: Int!
+}
+
+"A pilot with its cursor."
+type PilotEdge {
+  "Opaque cursor of this row."
+  cursor: String!
+  "The pilot."
+  node: Pilot!
+}
+
+"A page of services."
+type ServiceConnection {
+  "The rows of the page with their cursors."
+  edges: [ServiceEdge!]!
+  "The services of the page (the edges' nodes)."
+  nodes: [Service!]!
+  "Paging information."
+  pageInfo: PageInfo!
+  "How many services match the filter in all pages."
+  totalCount: Int!
+}
+
+"A service with its cursor."
+type ServiceEdge {
+  "Opaque cursor of this row."
+  cursor: String!
+  "The service."
+  node: Service!
+}
+
+"A page of regions."
+type RegionConnection {
+  "The rows of the page with their cursors."
+  edges: [RegionEdge!]!
+  "The regions of the page (the edges' nodes)."
+  nodes: [Region!]!
+  "Paging information."
+  pageInfo: PageInfo!
+  "How many regions match the filter in all pages."
+  totalCount: Int!
+}
+
+"A region with its cursor."
+type RegionEdge {
+  "Opaque cursor of this row."
+  cursor: String!
+  "The region."
+  node: Region!
+}
+
+"A page of target groups."
+type TargetGroupConnection {
+  "The rows of the page with their cursors."
+  edges: [TargetGroupEdge!]!
+  "The target groups of the page (the edges' nodes)."
+  nodes: [TargetGroup!]!
+  "Paging information."
+  pageInfo: PageInfo!
+  "How many target groups match the filter in all pages."
+  totalCount: Int!
+}
+
+"A target group with its cursor."
+type TargetGroupEdge {
+  "Opaque cursor of this row."
+  cursor: String!
+  "The target group."
+  node: TargetGroup!
+}
+
+"A page of themes."
+type ThemeConnection {
+  "The rows of the page with their cursors."
+  edges: [ThemeEdge!]!
+  "The themes of the page (the edges' nodes)."
+  nodes: [Theme!]!
+  "Paging information."
+  pageInfo: PageInfo!
+  "How many themes match the filter in all pages."
+  totalCount: Int!
+}
+
+"A theme with its cursor."
+type ThemeEdge {
+  "Opaque cursor of this row."
+  cursor: String!
+  "The theme."
+  node: Theme!
+}
+
+"A page of agreements."
+type AgreementConnection {
+  "The rows of the page with their cursors."
+  edges: [AgreementEdge!]!
+  "The agreements of the page (the edges' nodes)."
+  nodes: [Agreement!]!
+  "Paging information."
+  pageInfo: PageInfo!
+  "How many agreements match the filter in all pages."
+  totalCount: Int!
+}
+
+"An agreement with its cursor."
+type AgreementEdge {
+  "Opaque cursor of this row."
+  cursor: String!
+  "The agreement."
+  node: Agreement!
+}
+
+"A page of events."
+type EventConnection {
+  "The rows of the page with their cursors."
+  edges: [EventEdge!]!
+  "The events of the page (the edges' nodes)."
+  nodes: [Event!]!
+  "Paging information."
+  pageInfo: PageInfo!
+  "How many events match the filter in all pages."
+  totalCount: Int!
+}
+
+"An event with its cursor."
+type EventEdge {
+  "Opaque cursor of this row."
+  cursor: String!
+  "The event."
+  node: Event!
+}
+
+"A page of trainings."
+type TrainingConnection {
+  "The rows of the page with their cursors."
+  edges: [TrainingEdge!]!
+  "The trainings of the page (the edges' nodes)."
+  nodes: [Training!]!
+  "Paging information."
+  pageInfo: PageInfo!
+  "How many trainings match the filter in all pages."
+  totalCount: Int!
+}
+
+"A training with its cursor."
+type TrainingEdge {
+  "Opaque cursor of this row."
+  cursor: String!
+  "The training."
+  node: Training!
+}
+
+"A page of contacts."
+type ContactConnection {
+  "The rows of the page with their cursors."
+  edges: [ContactEdge!]!
+  "The contacts of the page (the edges' nodes)."
+  nodes: [Contact!]!
+  "Paging information."
+  pageInfo: PageInfo!
+  "How many contacts match the filter in all pages."
+  totalCount: Int!
+}
+
+"A contact with its cursor."
+type ContactEdge {
+  "Opaque cursor of this row."
+  cursor: String!
+  "The contact."
+  node: Contact!
+}
+
+"A page of source documents."
+type SourceDocumentConnection {
+  "The rows of the page with their cursors."
+  edges: [SourceDocumentEdge!]!
+  "The source documents of the page (the edges' nodes)."
+  nodes: [SourceDocument!]!
+  "Paging information."
+  pageInfo: PageInfo!
+  "How many source documents match the filter in all pages."
+  totalCount: Int!
+}
+
+"A source document with its cursor."
+type SourceDocumentEdge {
+  "Opaque cursor of this row."
+  cursor: String!
+  "The source document."
+  node: SourceDocument!
+}
+
+"A page of relationships."
+type RelationshipConnection {
+  "The rows of the page with their cursors."
+  edges: [RelationshipEdge!]!
+  "The relationships of the page (the edges' nodes)."
+  nodes: [Relationship!]!
+  "Paging information."
+  pageInfo: PageInfo!
+  "How many relationships match the filter in all pages."
+  totalCount: Int!
+}
+
+"A relationship with its cursor."
+type RelationshipEdge {
+  "Opaque cursor of this row."
+  cursor: String!
+  "The relationship."
+  node: Relationship!
+}
+
+"A page of provisions."
+type ProvisionConnection {
+  "The rows of the page with their cursors."
+  edges: [ProvisionEdge!]!
+  "The provisions of the page (the edges' nodes)."
+  nodes: [Provision!]!
+  "Paging information."
+  pageInfo: PageInfo!
+  "How many provisions match the filter in all pages."
+  totalCount: Int!
+}
+
+"A provision with its cursor."
+type ProvisionEdge {
+  "Opaque cursor of this row."
+  cursor: String!
+  "The provision."
+  node: Provision!
+}
+
+extend type Query {
+  "Organisations, filtered, ordered and paged (default order: name)."
+  organisations(
+    "Page size, 0 to 100 (default 20)."
+    first: Int
+    "Return rows after this cursor (from ` + "`" + `pageInfo.endCursor` + "`" + `)."
+    after: String
+    "Page backwards: the last rows before ` + "`" + `before` + "`" + ` (or of all), 0 to 100. Not together with first."
+    last: Int
+    "Return rows before this cursor (from ` + "`" + `pageInfo.startCursor` + "`" + `), with last."
+    before: String
+    "Filters."
+    where: OrganisationWhere
+    "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
+    asOf: Date
+    "Sort keys, applied in order; ties are broken by id."
+    orderBy: [NodeOrder!]
+  ): OrganisationConnection!
+
+  "Employers, filtered, ordered and paged (default order: name)."
+  employers(
+    "Page size, 0 to 100 (default 20)."
+    first: Int
+    "Return rows after this cursor (from ` + "`" + `pageInfo.endCursor` + "`" + `)."
+    after: String
+    "Page backwards: the last rows before ` + "`" + `before` + "`" + ` (or of all), 0 to 100. Not together with first."
+    last: Int
+    "Return rows before this cursor (from ` + "`" + `pageInfo.startCursor` + "`" + `), with last."
+    before: String
+    "Filters."
+    where: EmployerWhere
+    "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
+    asOf: Date
+    "Sort keys, applied in order; ties are broken by id."
+    orderBy: [NodeOrder!]
+  ): EmployerConnection!
+
+  "Programmes, filtered, ordered and paged (default order: name)."
+  programmes(
+    "Page size, 0 to 100 (default 20)."
+    first: Int
+    "Return rows after this cursor (from ` + "`" + `pageInfo.endCursor` + "`" + `)."
+    after: String
+    "Page backwards: the last rows before ` + "`" + `before` + "`" + ` (or of all), 0 to 100. Not together with first."
+    last: Int
+    "Return rows before this cursor (from ` + "`" + `pageInfo.startCursor` + "`" + `), with last."
+    before: String
+    "Filters."
+    where: ProgrammeWhere
+    "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
+    asOf: Date
+    "Sort keys, applied in order; ties are broken by id."
+    orderBy: [NodeOrder!]
+  ): ProgrammeConnection!
+
+  "Pilots, filtered, ordered and paged (default order: name)."
+  pilots(
+    "Page size, 0 to 100 (default 20)."
+    first: Int
+    "Return rows after this cursor (from ` + "`" + `pageInfo.endCursor` + "`" + `)."
+    after: String
+    "Page backwards: the last rows before ` + "`" + `before` + "`" + ` (or of all), 0 to 100. Not together with first."
+    last: Int
+    "Return rows before this cursor (from ` + "`" + `pageInfo.startCursor` + "`" + `), with last."
+    before: String
+    "Filters."
+    where: PilotWhere
+    "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
+    asOf: Date
+    "Sort keys, applied in order; ties are broken by id."
+    orderBy: [NodeOrder!]
+  ): PilotConnection!
+
+  "Services, filtered, ordered and paged (default order: name)."
+  services(
+    "Page size, 0 to 100 (default 20)."
+    first: Int
+    "Return rows after this cursor (from ` + "`" + `pageInfo.endCursor` + "`" + `)."
+    after: String
+    "Page backwards: the last rows before ` + "`" + `before` + "`" + ` (or of all), 0 to 100. Not together with first."
+    last: Int
+    "Return rows before this cursor (from ` + "`" + `pageInfo.startCursor` + "`" + `), with last."
+    before: String
+    "Filters."
+    where: ServiceWhere
+    "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
+    asOf: Date
+    "Sort keys, applied in order; ties are broken by id."
+    orderBy: [NodeOrder!]
+  ): ServiceConnection!
+
+  "Regions, filtered, ordered and paged (default order: name)."
+  regions(
+    "Page size, 0 to 100 (default 20)."
+    first: Int
+    "Return rows after this cursor (from ` + "`" + `pageInfo.endCursor` + "`" + `)."
+    after: String
+    "Page backwards: the last rows before ` + "`" + `before` + "`" + ` (or of all), 0 to 100. Not together with first."
+    last: Int
+    "Return rows before this cursor (from ` + "`" + `pageInfo.startCursor` + "`" + `), with last."
+    before: String
+    "Filters."
+    where: RegionWhere
+    "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
+    asOf: Date
+    "Sort keys, applied in order; ties are broken by id."
+    orderBy: [NodeOrder!]
+  ): RegionConnection!
+
+  "Target groups, filtered, ordered and paged (default order: name)."
+  targetGroups(
+    "Page size, 0 to 100 (default 20)."
+    first: Int
+    "Return rows after this cursor (from ` + "`" + `pageInfo.endCursor` + "`" + `)."
+    after: String
+    "Page backwards: the last rows before ` + "`" + `before` + "`" + ` (or of all), 0 to 100. Not together with first."
+    last: Int
+    "Return rows before this cursor (from ` + "`" + `pageInfo.startCursor` + "`" + `), with last."
+    before: String
+    "Filters."
+    where: TargetGroupWhere
+    "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
+    asOf: Date
+    "Sort keys, applied in order; ties are broken by id."
+    orderBy: [NodeOrder!]
+  ): TargetGroupConnection!
+
+  "Themes, filtered, ordered and paged (default order: name)."
+  themes(
+    "Page size, 0 to 100 (default 20)."
+    first: Int
+    "Return rows after this cursor (from ` + "`" + `pageInfo.endCursor` + "`" + `)."
+    after: String
+    "Page backwards: the last rows before ` + "`" + `before` + "`" + ` (or of all), 0 to 100. Not together with first."
+    last: Int
+    "Return rows before this cursor (from ` + "`" + `pageInfo.startCursor` + "`" + `), with last."
+    before: String
+    "Filters."
+    where: ThemeWhere
+    "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
+    asOf: Date
+    "Sort keys, applied in order; ties are broken by id."
+    orderBy: [NodeOrder!]
+  ): ThemeConnection!
+
+  "Agreements, filtered, ordered and paged (default order: name)."
+  agreements(
+    "Page size, 0 to 100 (default 20)."
+    first: Int
+    "Return rows after this cursor (from ` + "`" + `pageInfo.endCursor` + "`" + `)."
+    after: String
+    "Page backwards: the last rows before ` + "`" + `before` + "`" + ` (or of all), 0 to 100. Not together with first."
+    last: Int
+    "Return rows before this cursor (from ` + "`" + `pageInfo.startCursor` + "`" + `), with last."
+    before: String
+    "Filters."
+    where: AgreementWhere
+    "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
+    asOf: Date
+    "Sort keys, applied in order; ties are broken by id."
+    orderBy: [NodeOrder!]
+  ): AgreementConnection!
+
+  "Events, filtered, ordered and paged (default order: name)."
+  events(
+    "Page size, 0 to 100 (default 20)."
+    first: Int
+    "Return rows after this cursor (from ` + "`" + `pageInfo.endCursor` + "`" + `)."
+    after: String
+    "Page backwards: the last rows before ` + "`" + `before` + "`" + ` (or of all), 0 to 100. Not together with first."
+    last: Int
+    "Return rows before this cursor (from ` + "`" + `pageInfo.startCursor` + "`" + `), with last."
+    before: String
+    "Filters."
+    where: EventWhere
+    "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
+    asOf: Date
+    "Sort keys, applied in order; ties are broken by id."
+    orderBy: [NodeOrder!]
+  ): EventConnection!
+
+  "Trainings, filtered, ordered and paged (default order: name)."
+  trainings(
+    "Page size, 0 to 100 (default 20)."
+    first: Int
+    "Return rows after this cursor (from ` + "`" + `pageInfo.endCursor` + "`" + `)."
+    after: String
+    "Page backwards: the last rows before ` + "`" + `before` + "`" + ` (or of all), 0 to 100. Not together with first."
+    last: Int
+    "Return rows before this cursor (from ` + "`" + `pageInfo.startCursor` + "`" + `), with last."
+    before: String
+    "Filters."
+    where: TrainingWhere
+    "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
+    asOf: Date
+    "Sort keys, applied in order; ties are broken by id."
+    orderBy: [NodeOrder!]
+  ): TrainingConnection!
+
+  "Contacts, filtered, ordered and paged (default order: name)."
+  contacts(
+    "Page size, 0 to 100 (default 20)."
+    first: Int
+    "Return rows after this cursor (from ` + "`" + `pageInfo.endCursor` + "`" + `)."
+    after: String
+    "Page backwards: the last rows before ` + "`" + `before` + "`" + ` (or of all), 0 to 100. Not together with first."
+    last: Int
+    "Return rows before this cursor (from ` + "`" + `pageInfo.startCursor` + "`" + `), with last."
+    before: String
+    "Filters."
+    where: ContactWhere
+    "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
+    asOf: Date
+    "Sort keys, applied in order; ties are broken by id."
+    orderBy: [NodeOrder!]
+  ): ContactConnection!
+
+  "Source documents, filtered, ordered and paged (default order: name)."
+  sourceDocuments(
+    "Page size, 0 to 100 (default 20)."
+    first: Int
+    "Return rows after this cursor (from ` + "`" + `pageInfo.endCursor` + "`" + `)."
+    after: String
+    "Page backwards: the last rows before ` + "`" + `before` + "`" + ` (or of all), 0 to 100. Not together with first."
+    last: Int
+    "Return rows before this cursor (from ` + "`" + `pageInfo.startCursor` + "`" + `), with last."
+    before: String
+    "Filters."
+    where: SourceDocumentWhere
+    "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
+    asOf: Date
+    "Sort keys, applied in order; ties are broken by id."
+    orderBy: [NodeOrder!]
+  ): SourceDocumentConnection!
 }
 `, BuiltIn: false},
 }
@@ -18533,6 +18537,390 @@ func (ec *executionContext) fieldContext_Query_entityByKey(ctx context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_relationships(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_relationships(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Relationships(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(*model.RelationshipWhere), fc.Args["asOf"].(*time.Time), fc.Args["orderBy"].([]*model.RelationshipOrder))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Relationship]) graphql.Marshaler {
+			return ec.marshalNRelationshipConnection2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_relationships(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RelationshipConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_relationships_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_provisions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_provisions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Provisions(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(*model.ProvisionWhere), fc.Args["asOf"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Provision]) graphql.Marshaler {
+			return ec.marshalNProvisionConnection2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_provisions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProvisionConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_provisions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_aggregates(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_aggregates(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Aggregates(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Aggregates) graphql.Marshaler {
+			return ec.marshalNAggregates2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐAggregates(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_aggregates(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Aggregates(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_network(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_network(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Network(ctx, fc.Args["center"].([]string), fc.Args["depth"].(*int), fc.Args["direction"].(*model.Direction), fc.Args["relationshipTypes"].([]model.RelationshipType), fc.Args["kinds"].([]model.NodeKind), fc.Args["where"].(*model.EntityWhere), fc.Args["limit"].(*int), fc.Args["asOf"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Network) graphql.Marshaler {
+			return ec.marshalNNetwork2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNetwork(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_network(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Network(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_network_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_neighbourhood(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_neighbourhood(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Neighbourhood(ctx, fc.Args["id"].(string), fc.Args["depth"].(*int), fc.Args["direction"].(*model.Direction), fc.Args["relationshipTypes"].([]model.RelationshipType), fc.Args["limit"].(*int), fc.Args["asOf"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Network) graphql.Marshaler {
+			return ec.marshalNNetwork2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNetwork(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_neighbourhood(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Network(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_neighbourhood_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_paths(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_paths(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Paths(ctx, fc.Args["from"].(string), fc.Args["to"].(string), fc.Args["maxLength"].(*int), fc.Args["relationshipTypes"].([]model.RelationshipType), fc.Args["directed"].(*bool), fc.Args["first"].(*int), fc.Args["asOf"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Path) graphql.Marshaler {
+			return ec.marshalNPath2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐPathᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_paths(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Path(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_paths_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_networkMetrics(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_networkMetrics(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().NetworkMetrics(ctx, fc.Args["center"].([]string), fc.Args["depth"].(*int), fc.Args["direction"].(*model.Direction), fc.Args["relationshipTypes"].([]model.RelationshipType), fc.Args["kinds"].([]model.NodeKind), fc.Args["where"].(*model.EntityWhere), fc.Args["limit"].(*int), fc.Args["asOf"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NetworkMetrics) graphql.Marshaler {
+			return ec.marshalNNetworkMetrics2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNetworkMetrics(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_networkMetrics(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NetworkMetrics(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_networkMetrics_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_networkDiff(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_networkDiff(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().NetworkDiff(ctx, fc.Args["from"].(time.Time), fc.Args["to"].(time.Time), fc.Args["center"].([]string), fc.Args["depth"].(*int), fc.Args["relationshipTypes"].([]model.RelationshipType), fc.Args["kinds"].([]model.NodeKind), fc.Args["limit"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NetworkDiff) graphql.Marshaler {
+			return ec.marshalNNetworkDiff2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNetworkDiff(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_networkDiff(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NetworkDiff(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_networkDiff_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_search(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_search(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Search(ctx, fc.Args["text"].(string), fc.Args["kinds"].([]model.NodeKind), fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SearchResult) graphql.Marshaler {
+			return ec.marshalNSearchResult2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐSearchResultᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_search(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SearchResult(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_search_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_organisations(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19099,390 +19487,6 @@ func (ec *executionContext) fieldContext_Query_sourceDocuments(ctx context.Conte
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_sourceDocuments_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Query_relationships(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_relationships(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Relationships(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(*model.RelationshipWhere), fc.Args["asOf"].(*time.Time), fc.Args["orderBy"].([]*model.RelationshipOrder))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Relationship]) graphql.Marshaler {
-			return ec.marshalNRelationshipConnection2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐConnection(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Query_relationships(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Query",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_RelationshipConnection(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_relationships_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Query_provisions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_provisions(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Provisions(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(*model.ProvisionWhere), fc.Args["asOf"].(*time.Time))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Provision]) graphql.Marshaler {
-			return ec.marshalNProvisionConnection2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐConnection(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Query_provisions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Query",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_ProvisionConnection(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_provisions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Query_aggregates(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_aggregates(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Query().Aggregates(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Aggregates) graphql.Marshaler {
-			return ec.marshalNAggregates2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐAggregates(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Query_aggregates(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Query",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Aggregates(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Query_network(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_network(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Network(ctx, fc.Args["center"].([]string), fc.Args["depth"].(*int), fc.Args["direction"].(*model.Direction), fc.Args["relationshipTypes"].([]model.RelationshipType), fc.Args["kinds"].([]model.NodeKind), fc.Args["where"].(*model.EntityWhere), fc.Args["limit"].(*int), fc.Args["asOf"].(*time.Time))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Network) graphql.Marshaler {
-			return ec.marshalNNetwork2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNetwork(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Query_network(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Query",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Network(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_network_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Query_neighbourhood(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_neighbourhood(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Neighbourhood(ctx, fc.Args["id"].(string), fc.Args["depth"].(*int), fc.Args["direction"].(*model.Direction), fc.Args["relationshipTypes"].([]model.RelationshipType), fc.Args["limit"].(*int), fc.Args["asOf"].(*time.Time))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Network) graphql.Marshaler {
-			return ec.marshalNNetwork2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNetwork(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Query_neighbourhood(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Query",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Network(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_neighbourhood_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Query_paths(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_paths(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Paths(ctx, fc.Args["from"].(string), fc.Args["to"].(string), fc.Args["maxLength"].(*int), fc.Args["relationshipTypes"].([]model.RelationshipType), fc.Args["directed"].(*bool), fc.Args["first"].(*int), fc.Args["asOf"].(*time.Time))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.Path) graphql.Marshaler {
-			return ec.marshalNPath2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐPathᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Query_paths(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Query",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Path(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_paths_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Query_networkMetrics(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_networkMetrics(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().NetworkMetrics(ctx, fc.Args["center"].([]string), fc.Args["depth"].(*int), fc.Args["direction"].(*model.Direction), fc.Args["relationshipTypes"].([]model.RelationshipType), fc.Args["kinds"].([]model.NodeKind), fc.Args["where"].(*model.EntityWhere), fc.Args["limit"].(*int), fc.Args["asOf"].(*time.Time))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.NetworkMetrics) graphql.Marshaler {
-			return ec.marshalNNetworkMetrics2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNetworkMetrics(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Query_networkMetrics(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Query",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_NetworkMetrics(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_networkMetrics_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Query_networkDiff(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_networkDiff(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().NetworkDiff(ctx, fc.Args["from"].(time.Time), fc.Args["to"].(time.Time), fc.Args["center"].([]string), fc.Args["depth"].(*int), fc.Args["relationshipTypes"].([]model.RelationshipType), fc.Args["kinds"].([]model.NodeKind), fc.Args["limit"].(*int))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.NetworkDiff) graphql.Marshaler {
-			return ec.marshalNNetworkDiff2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNetworkDiff(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Query_networkDiff(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Query",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_NetworkDiff(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_networkDiff_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Query_search(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_search(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Search(ctx, fc.Args["text"].(string), fc.Args["kinds"].([]model.NodeKind), fc.Args["first"].(*int))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.SearchResult) graphql.Marshaler {
-			return ec.marshalNSearchResult2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐSearchResultᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Query_search(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Query",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_SearchResult(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_search_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -29751,6 +29755,60 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_entityByKey(ctx, field)
 				})
+		case "relationships":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_relationships(ctx, field)
+				})
+		case "provisions":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_provisions(ctx, field)
+				})
+		case "aggregates":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_aggregates(ctx, field)
+				})
+		case "network":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_network(ctx, field)
+				})
+		case "neighbourhood":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_neighbourhood(ctx, field)
+				})
+		case "paths":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_paths(ctx, field)
+				})
+		case "networkMetrics":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_networkMetrics(ctx, field)
+				})
+		case "networkDiff":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_networkDiff(ctx, field)
+				})
+		case "search":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_search(ctx, field)
+				})
 		case "organisations":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -29828,60 +29886,6 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_sourceDocuments(ctx, field)
-				})
-		case "relationships":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Query_relationships(ctx, field)
-				})
-		case "provisions":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Query_provisions(ctx, field)
-				})
-		case "aggregates":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Query_aggregates(ctx, field)
-				})
-		case "network":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Query_network(ctx, field)
-				})
-		case "neighbourhood":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Query_neighbourhood(ctx, field)
-				})
-		case "paths":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Query_paths(ctx, field)
-				})
-		case "networkMetrics":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Query_networkMetrics(ctx, field)
-				})
-		case "networkDiff":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Query_networkDiff(ctx, field)
-				})
-		case "search":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Query_search(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
