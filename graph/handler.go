@@ -42,6 +42,19 @@ type Options struct {
 	Logger  *slog.Logger
 	// Timeout bounds one operation; 0 means 30 seconds.
 	Timeout time.Duration
+	// Freshness, when set, says how current the network is; every
+	// response reports it under extensions.freshness.
+	Freshness func() Freshness
+}
+
+// Freshness is how current the network a response was computed from
+// is: when it was loaded, the commit time of the last change applied to
+// it since (null before the first), and whether the change feed is
+// broken (the hub then answers from what it last knew).
+type Freshness struct {
+	LoadedAt   *time.Time `json:"loadedAt"`
+	LastChange *time.Time `json:"lastChange"`
+	Stale      bool       `json:"stale"`
 }
 
 // NewHandler returns the GraphQL endpoint over opts.Network: gqlgen's
@@ -69,6 +82,18 @@ func NewHandler(opts Options) http.Handler {
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		return next(model.WithRequest(ctx, model.NewRequest(ctx, opts.Network)))
 	})
+	if opts.Freshness != nil {
+		srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+			resp := next(ctx)
+			if resp != nil {
+				if resp.Extensions == nil {
+					resp.Extensions = map[string]any{}
+				}
+				resp.Extensions["freshness"] = opts.Freshness()
+			}
+			return resp
+		})
+	}
 	srv.SetErrorPresenter(errorPresenter(logger))
 	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
 		logger.ErrorContext(ctx, "panic while resolving", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))

@@ -164,6 +164,10 @@ func TestMongoDBFaults(t *testing.T) {
 			}
 			time.Sleep(100 * time.Millisecond)
 		}
+		r = postQuery(t, m, `{ pilots { totalCount } }`, nil)
+		if stale := path(r.Extensions, "freshness", "stale"); stale != true || path(r.Extensions, "freshness", "loadedAt") == nil {
+			t.Errorf("a response with the feed broken says freshness %v, want stale: true and when the network was loaded", r.Extensions["freshness"])
+		}
 	})
 
 	t.Run("MongoDB back: the hub recovers without a restart and kept its data", func(t *testing.T) {
@@ -180,6 +184,10 @@ func TestMongoDBFaults(t *testing.T) {
 				t.Fatal("the feed is still stale with MongoDB back")
 			}
 			time.Sleep(100 * time.Millisecond)
+		}
+		r := postQuery(t, m, `{ pilots { totalCount } }`, nil)
+		if stale := path(r.Extensions, "freshness", "stale"); stale != false {
+			t.Errorf("a response with the feed restored says freshness %v, want stale: false", r.Extensions["freshness"])
 		}
 	})
 }

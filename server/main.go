@@ -268,7 +268,7 @@ func (m *Main) handler() (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	api := graph.NewHandler(graph.Options{Network: m.Network, Logger: m.Logger, Timeout: m.Config.RequestTimeout})
+	api := graph.NewHandler(graph.Options{Network: m.Network, Logger: m.Logger, Timeout: m.Config.RequestTimeout, Freshness: m.freshness})
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", http.MaxBytesHandler(api, maxBodyBytes))
 	mux.Handle("GET /examples.json", examples)

@@ -39,7 +39,8 @@ func MustRunMain(tb testing.TB, env map[string]string) *Main {
 }
 
 type gqlResponse struct {
-	Data   map[string]any `json:"data"`
+	Data       map[string]any `json:"data"`
+	Extensions map[string]any `json:"extensions"`
 	Errors []struct {
 		Message    string         `json:"message"`
 		Extensions map[string]any `json:"extensions"`

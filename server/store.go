@@ -10,6 +10,7 @@ import (
 	"github.com/otehub/hub"
 	"github.com/otehub/hub/dataset"
 	"github.com/otehub/hub/embedded"
+	"github.com/otehub/hub/graph"
 	"github.com/otehub/hub/index"
 	"github.com/otehub/hub/mongodb"
 )
@@ -112,6 +113,19 @@ func (m *Main) seed(ctx context.Context) error {
 		m.Logger.Info("loaded dataset into the empty store", "dataset", dataset.Name)
 	}
 	return nil
+}
+
+// freshness says how current the index is, for every GraphQL response.
+func (m *Main) freshness() graph.Freshness {
+	st := m.Network.Status()
+	f := graph.Freshness{Stale: st.Stale}
+	if st.Loaded {
+		f.LoadedAt = &st.LoadedAt
+	}
+	if !st.LastChange.IsZero() {
+		f.LastChange = &st.LastChange
+	}
+	return f
 }
 
 // readinessBody is the body of /readyz.
