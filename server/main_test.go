@@ -41,7 +41,7 @@ func MustRunMain(tb testing.TB, env map[string]string) *Main {
 type gqlResponse struct {
 	Data       map[string]any `json:"data"`
 	Extensions map[string]any `json:"extensions"`
-	Errors []struct {
+	Errors     []struct {
 		Message    string         `json:"message"`
 		Extensions map[string]any `json:"extensions"`
 	} `json:"errors"`
