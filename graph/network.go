@@ -37,6 +37,9 @@ func (a subgraph) options() (network.LoadOptions, error) {
 		if opt.Limit < 1 {
 			return opt, hub.Errorf(hub.EINVALID, "limit must be at least 1")
 		}
+		if opt.Limit > network.MaxLimit {
+			return opt, hub.Errorf(hub.ETOOLARGE, "limit must be at most %d nodes, got %d", network.MaxLimit, opt.Limit)
+		}
 	}
 	if len(a.center) > 0 {
 		if len(a.kinds) > 0 || a.where != nil {
@@ -74,8 +77,9 @@ func loadNetwork(ctx context.Context, s hub.Reader, a subgraph) (*model.Network,
 	return &model.Network{G: g, Degrees: deg, Rq: model.RequestOf(ctx)}, nil
 }
 
-// maxPathCandidates bounds the neighbourhood paths are searched in.
-const maxPathCandidates = network.MaxLimit
+// maxPathCandidates bounds the neighbourhood paths are searched in: the
+// cap of the breadth-first search, which is linear in it.
+const maxPathCandidates = network.MaxNodes
 
 func paths(ctx context.Context, s hub.Reader, from, to string, maxLength *int, types []model.RelationshipType, directed *bool, first *int, asOf *time.Time) ([]*model.Path, error) {
 	if err := checkIDs([]string{from, to}); err != nil {
@@ -97,6 +101,15 @@ func paths(ctx context.Context, s hub.Reader, from, to string, maxLength *int, t
 	if k < 1 || k > hub.MaxPageSize {
 		return nil, hub.Errorf(hub.EINVALID, "first must be between 1 and %d", hub.MaxPageSize)
 	}
+	ends, err := s.NodesByID(ctx, []string{from, to})
+	if err != nil {
+		return nil, err
+	}
+	for i, n := range ends {
+		if n == nil {
+			return nil, hub.Errorf(hub.ENOTFOUND, "node %q not found", []string{from, to}[i])
+		}
+	}
 	opt := network.LoadOptions{Center: []string{from}, Depth: length, Types: model.RelationshipTypes(types), Limit: maxPathCandidates, AsOf: asOf}
 	if dir {
 		opt.Direction = hub.Out
@@ -107,6 +120,11 @@ func paths(ctx context.Context, s hub.Reader, from, to string, maxLength *int, t
 	}
 	if g.Truncated {
 		return nil, hub.Errorf(hub.ETOOLARGE, "more than %d nodes lie within %d steps; lower maxLength or name relationshipTypes", maxPathCandidates, length)
+	}
+	if !g.Has(from) || !g.Has(to) {
+		// Both exist, but no path of at most maxLength steps joins them
+		// (or one of them is not in the network on asOf).
+		return []*model.Path{}, nil
 	}
 	var found []network.Path
 	if k == 1 {

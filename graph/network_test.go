@@ -36,6 +36,24 @@ func TestNetworkQueries(t *testing.T) {
 		}
 	})
 
+	t.Run("no path within maxLength is an empty list, a missing node NOT_FOUND", func(t *testing.T) {
+		var resp struct{ Paths []struct{ Length int } }
+		// The two pilots are two steps apart (through Kela).
+		MustQuery(t, c, `query($a: ID!, $b: ID!) { paths(from: $a, to: $b, maxLength: 1) { length } }`, &resp,
+			client.Var("a", yho), client.Var("b", kainuu))
+		if resp.Paths == nil || len(resp.Paths) != 0 {
+			t.Errorf("paths %+v, want an empty list", resp.Paths)
+		}
+		// Before the programme began, neither pilot is in the network.
+		MustQuery(t, c, `query($a: ID!, $b: ID!) { paths(from: $a, to: $b, asOf: "2000-01-01") { length } }`, &resp,
+			client.Var("a", yho), client.Var("b", kainuu))
+		if resp.Paths == nil || len(resp.Paths) != 0 {
+			t.Errorf("paths on a day without the pilots %+v, want an empty list", resp.Paths)
+		}
+		MustFailWith(t, c, "NOT_FOUND", `query($a: ID!, $b: ID!) { paths(from: $a, to: $b) { length } }`,
+			client.Var("a", yho), client.Var("b", hub.NodeID(hub.KindPilot, "no-such-pilot")))
+	})
+
 	t.Run("k shortest paths come in order of length", func(t *testing.T) {
 		var resp struct{ Paths []struct{ Length int } }
 		MustQuery(t, c, `query($a: ID!, $b: ID!) { paths(from: $a, to: $b, maxLength: 4, first: 8) { length } }`, &resp,

@@ -3,6 +3,7 @@ package network
 import (
 	"cmp"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/otehub/hub"
@@ -75,6 +76,13 @@ func New(nodes []*hub.Node, edges []*hub.Relationship) (*Graph, error) {
 		return nil, err
 	}
 	return g, nil
+}
+
+// Has reports whether the graph holds the node id (its nodes are sorted
+// by id).
+func (g *Graph) Has(id string) bool {
+	_, found := slices.BinarySearchFunc(g.Nodes, id, func(n *hub.Node, id string) int { return strings.Compare(n.ID, id) })
+	return found
 }
 
 // index returns the graph's index, building it on first use (a Graph

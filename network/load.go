@@ -14,7 +14,10 @@ const (
 	MaxDepth = 6
 	// DefaultLimit is the node limit when LoadOptions.Limit is 0.
 	DefaultLimit = 500
-	// MaxLimit is the largest node limit a caller may ask for.
+	// MaxLimit is the largest subgraph the API returns (its limit
+	// argument): a bound on the size of an answer. Load itself reads up
+	// to MaxNodes, the cap of the near-linear algorithms, for searches
+	// such as paths whose answer is small.
 	MaxLimit = 5_000
 	// MaxLoadEdges bounds the relationships of a loaded subgraph; a
 	// subgraph with more is an ETOOLARGE error (relationships cannot be
@@ -40,7 +43,7 @@ type LoadOptions struct {
 	// empty).
 	Types []hub.RelationshipType
 	// Limit is the maximum number of nodes (DefaultLimit when 0, at most
-	// MaxLimit).
+	// MaxNodes).
 	Limit int
 	// AsOf, when set, loads the network as it stood on that day: nodes
 	// and relationships whose Period does not contain the day are left
@@ -54,8 +57,8 @@ func (o *LoadOptions) check() error {
 		return hub.Errorf(hub.EINVALID, "depth must be between 0 and %d, got %d", MaxDepth, o.Depth)
 	case o.Limit < 0:
 		return hub.Errorf(hub.EINVALID, "limit must not be negative, got %d", o.Limit)
-	case o.Limit > MaxLimit:
-		return hub.Errorf(hub.ETOOLARGE, "limit must be at most %d nodes, got %d", MaxLimit, o.Limit)
+	case o.Limit > MaxNodes:
+		return hub.Errorf(hub.ETOOLARGE, "limit must be at most %d nodes, got %d", MaxNodes, o.Limit)
 	case len(o.Center) > MaxLimit:
 		return hub.Errorf(hub.ETOOLARGE, "at most %d centers, got %d", MaxLimit, len(o.Center))
 	case o.Direction != "" && o.Direction != hub.Out && o.Direction != hub.In && o.Direction != hub.Both:

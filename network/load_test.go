@@ -135,7 +135,7 @@ func TestLoad(t *testing.T) {
 			{network.LoadOptions{Center: []string{x.a}, Depth: network.MaxDepth + 1}, hub.EINVALID},
 			{network.LoadOptions{Center: []string{x.a}, Depth: -1}, hub.EINVALID},
 			{network.LoadOptions{Center: []string{x.a}, Limit: -1}, hub.EINVALID},
-			{network.LoadOptions{Center: []string{x.a}, Limit: network.MaxLimit + 1}, hub.ETOOLARGE},
+			{network.LoadOptions{Center: []string{x.a}, Limit: network.MaxNodes + 1}, hub.ETOOLARGE},
 			{network.LoadOptions{Center: []string{x.a}, Direction: "UP"}, hub.EINVALID},
 			{network.LoadOptions{Center: []string{x.a}, Types: []hub.RelationshipType{"LIKES"}}, hub.EINVALID},
 			{network.LoadOptions{Center: []string{x.a}, Filter: hub.NodeFilter{Kinds: []hub.Kind{hub.KindPilot}}}, hub.EINVALID},

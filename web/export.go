@@ -115,6 +115,9 @@ func exportOptions(q url.Values, lang hub.Language) (network.LoadOptions, []stri
 		if err != nil || n < 1 {
 			return bad("limit %q is not a positive number", v)
 		}
+		if n > network.MaxLimit {
+			return opt, nil, "", hub.Errorf(hub.ETOOLARGE, "limit must be at most %d nodes, got %d", network.MaxLimit, n)
+		}
 		opt.Limit = n
 	}
 	switch d := hub.Direction(strings.ToUpper(q.Get("direction"))); d {
