@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/otehub/hub"
-	"github.com/otehub/hub/storetest"
 	"github.com/otehub/hub/network"
+	"github.com/otehub/hub/storetest"
 )
 
 // MustGraph builds a graph from edge specs "id:from>to" (a directed

@@ -17,8 +17,8 @@ import (
 	"time"
 
 	"github.com/otehub/hub/dataset"
-	"github.com/otehub/hub/storetest"
 	"github.com/otehub/hub/network"
+	"github.com/otehub/hub/storetest"
 )
 
 // The networkx oracle: every metric and path answer of this package is
