@@ -2,6 +2,10 @@ package storetest
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +22,140 @@ var changeFeedTests = []struct {
 	{"a feed does not report writes from before it opened", testFeedStartsNow},
 	{"waiting on a feed ends with the context", testFeedWaitEndsWithContext},
 	{"a foreign resume token is refused", testFeedRefusesForeignToken},
+	{"a feed carries each row as written and marks the last change of each write", testFeedCarriesRows},
+	{"Load streams every stored row as written", testLoadStreamsEveryRow},
+	{"every write of a row gives it the next version, also on the batch", testVersions},
+}
+
+func testFeedCarriesRows(t *testing.T, s Store) {
+	mustApply(t, s, source())
+	cs := mustWatch(t, s, "")
+	a, b := node(hub.KindOrganisation, "a", "A"), node(hub.KindOrganisation, "b", "B")
+	r := rel(hub.PartnerIn, a, b, "")
+	first := mustApply(t, s, a, b, r)
+	c := node(hub.KindOrganisation, "c", "C")
+	second := mustApply(t, s, c)
+	var got []hub.Change
+	for range 4 {
+		got = append(got, mustNext(t, cs))
+	}
+	for i, ch := range got {
+		if wantLast := i == 2 || i == 3; ch.Last != wantLast {
+			t.Errorf("change %d (%s): Last = %v, want %v", i, ch.ID, ch.Last, wantLast)
+		}
+	}
+	mustSameJSON(t, "node a as the feed carries it", got[0].Node, first.Nodes[0])
+	mustSameJSON(t, "node b as the feed carries it", got[1].Node, first.Nodes[1])
+	mustSameJSON(t, "the relationship as the feed carries it", got[2].Relationship, first.Relationships[0])
+	mustSameJSON(t, "node c as the feed carries it", got[3].Node, second.Nodes[0])
+}
+
+// load returns every row Load streams, by id.
+func load(t *testing.T, s Store) (map[string]*hub.Node, map[string]*hub.Relationship) {
+	t.Helper()
+	nodes, rels := map[string]*hub.Node{}, map[string]*hub.Relationship{}
+	err := s.Load(t.Context(),
+		func(n *hub.Node) error {
+			if nodes[n.ID] != nil {
+				t.Errorf("Load streams node %s twice", n.ID)
+			}
+			nodes[n.ID] = n
+			return nil
+		},
+		func(r *hub.Relationship) error {
+			if rels[r.ID] != nil {
+				t.Errorf("Load streams relationship %s twice", r.ID)
+			}
+			rels[r.ID] = r
+			return nil
+		})
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	return nodes, rels
+}
+
+func testLoadStreamsEveryRow(t *testing.T, s Store) {
+	if n, r := load(t, s); len(n)+len(r) != 0 {
+		t.Errorf("an empty store loads %d nodes and %d relationships", len(n), len(r))
+	}
+	nodes, rels := richNetwork()
+	b := mustApply(t, s, nodes, rels)
+	// A second write of some rows: Load gives the latest.
+	again := b.Nodes[1].Clone()
+	again.Name.FI = "Toinen nimi"
+	mustApplyAt(t, s, t1, again)
+	gotNodes, gotRels := load(t, s)
+	if len(gotNodes) != len(b.Nodes) || len(gotRels) != len(b.Relationships) {
+		t.Fatalf("Load streams %d nodes and %d relationships, want %d and %d", len(gotNodes), len(gotRels), len(b.Nodes), len(b.Relationships))
+	}
+	for _, n := range b.Nodes {
+		want := n
+		if n.ID == again.ID {
+			want = again
+		}
+		mustSameJSON(t, "loaded node "+n.Key, gotNodes[n.ID], want)
+	}
+	for _, r := range b.Relationships {
+		mustSameJSON(t, "loaded relationship "+r.Key, gotRels[r.ID], r)
+	}
+	sentinel := errors.New("stop")
+	if err := s.Load(t.Context(), func(*hub.Node) error { return sentinel }, func(*hub.Relationship) error { return nil }); !errors.Is(err, sentinel) {
+		t.Errorf("Load with a failing callback = %v, want its error", err)
+	}
+}
+
+func testVersions(t *testing.T, s Store) {
+	a := node(hub.KindOrganisation, "a", "A")
+	b := mustApply(t, s, source(), a)
+	if b.Nodes[1].Version != 1 {
+		t.Errorf("a new row's version is %d on the batch, want 1", b.Nodes[1].Version)
+	}
+	for want := int64(2); want <= 3; want++ {
+		again := a.Clone()
+		b := mustApply(t, s, again)
+		if b.Nodes[0].Version != want {
+			t.Errorf("write %d: version %d on the batch, want %d", want, b.Nodes[0].Version, want)
+		}
+		if got := mustNodesByID(t, s, a.ID)[0]; got.Version != want {
+			t.Errorf("write %d: the index holds version %d, want %d", want, got.Version, want)
+		}
+	}
+	nodes, _ := load(t, s)
+	if v := nodes[a.ID].Version; v != 3 {
+		t.Errorf("Load gives version %d, want 3", v)
+	}
+	// Writers racing on one row: every write gets its own version.
+	const writers = 8
+	var wg sync.WaitGroup
+	versions := make([]int64, writers)
+	for i := range writers {
+		wg.Go(func() {
+			c := a.Clone()
+			c.Name.FI = fmt.Sprintf("Kirjoittaja %d", i)
+			b := &hub.Batch{Nodes: []*hub.Node{c}}
+			if err := hub.Prepare(t.Context(), s, b, t1); err != nil {
+				t.Error(err)
+				return
+			}
+			if err := s.Apply(t.Context(), b); err != nil {
+				t.Error(err)
+				return
+			}
+			versions[i] = b.Nodes[0].Version
+		})
+	}
+	wg.Wait()
+	slices.Sort(versions)
+	for i, v := range versions {
+		if v != int64(4+i) {
+			t.Fatalf("versions of %d racing writes: %v, want 4 to %d, each once", writers, versions, 3+writers)
+		}
+	}
+	final := mustNodesByID(t, s, a.ID)[0]
+	if final.Version != 3+writers {
+		t.Errorf("the index holds version %d after the race, want %d", final.Version, 3+writers)
+	}
 }
 
 func mustWatch(t *testing.T, s Store, after string) hub.ChangeStream {
