@@ -26,7 +26,8 @@ func (q MatchQuality) String() string {
 type SearchHit struct {
 	Node    *Node
 	Quality MatchQuality
-	// Text is the name, abbreviation or alias that matched, as stored.
+	// Text is the name, abbreviation or alias that matched, as stored,
+	// or as the caller may see it (see PersonalText).
 	Text string
 	// Field is "name", "abbreviation" or "alias".
 	Field string
@@ -38,6 +39,10 @@ const MaxSearchText = 200
 // Search finds entities whose names, abbreviations or aliases contain
 // text, ignoring case and diacritics, ranked exact > prefix > contained,
 // then by name and id. An empty kinds list searches every entity kind.
+//
+// A caller who may not read personal data searches the texts as they
+// are shown to it, with e-mail addresses and phone numbers replaced, so
+// that a search cannot tell whose name or alias holds a given number.
 //
 // Every entity containing the text is ranked, however many there are:
 // ranking only a first batch in name order would drop an exact match
@@ -62,9 +67,10 @@ func Search(ctx context.Context, s Reader, text string, kinds []Kind, first int)
 	if err != nil {
 		return nil, err
 	}
+	personal := MayReadPersonalData(ctx)
 	hits := make([]SearchHit, 0, len(nodes))
 	for _, n := range nodes {
-		if h, ok := rank(n, needle); ok {
+		if h, ok := rank(n, needle, personal); ok {
 			hits = append(hits, h)
 		}
 	}
@@ -84,11 +90,12 @@ func Search(ctx context.Context, s Reader, text string, kinds []Kind, first int)
 }
 
 // rank finds the best match of needle among n's names, abbreviations and
-// aliases.
-func rank(n *Node, needle string) (SearchHit, bool) {
+// aliases, as a caller who may read personal data or not sees them.
+func rank(n *Node, needle string, personal bool) (SearchHit, bool) {
 	best := SearchHit{Node: n, Quality: MatchContains + 1}
 	try := func(field string, values []string) {
 		for _, v := range values {
+			v = PersonalText(personal, v)
 			t := Normalize(v)
 			q := MatchContains + 1
 			switch {

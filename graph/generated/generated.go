@@ -3913,7 +3913,12 @@ type Citation {
   document: SourceDocument!
   "A short human-readable place in the document (slide, paragraph, list item)."
   locator: String
-  "A short verbatim excerpt that supports the fact, in the document's language."
+  """
+  A short verbatim excerpt that supports the fact, in the document's
+  language. E-mail addresses and phone numbers in it are replaced by
+  ` + "`" + `[e-mail removed]` + "`" + ` and ` + "`" + `[phone removed]` + "`" + ` unless the caller may read
+  personal data.
+  """
   quote: String
 }
 
@@ -4572,7 +4577,12 @@ type Training implements Node & Entity {
 
 """
 A contact person. Contact details are personal data: ` + "`" + `email` + "`" + ` and ` + "`" + `phone` + "`" + `
-are only given to authenticated callers and are null otherwise.
+are only given to authenticated callers and are null otherwise. The same
+holds wherever stored text could repeat them: in every text the hub
+returns (quotes, locators, descriptions, goals, names, titles, roles,
+search matches, network labels, exports), e-mail addresses and phone
+numbers are replaced by ` + "`" + `[e-mail removed]` + "`" + ` and ` + "`" + `[phone removed]` + "`" + ` for
+other callers.
 """
 type Contact implements Node & Entity {
   "Global, opaque, stable id."

@@ -50,7 +50,7 @@ func (n *NetworkNode) Node() Entity { return EntityOf(n.rq, n.n) }
 
 // Label is the name in a language.
 func (n *NetworkNode) Label(language *Language) string {
-	return n.n.DisplayName(n.rq.language(language))
+	return n.rq.text(n.n.DisplayName(n.rq.language(language)))
 }
 
 // Kind of the node.

@@ -48,21 +48,21 @@ func (b Base) Key() string { return b.n.Key }
 
 // Name is the name in language, with fallback.
 func (b Base) Name(language *Language) string {
-	return b.n.DisplayName(b.rq.language(language))
+	return b.rq.text(b.n.DisplayName(b.rq.language(language)))
 }
 
 // Names are the names in every language.
-func (b Base) Names() *LocalizedText { return &LocalizedText{b.n.Name} }
+func (b Base) Names() *LocalizedText { return &LocalizedText{b.rq.localized(b.n.Name)} }
 
 // Abbreviations never returns nil, so that the list is [] in JSON.
-func (b Base) Abbreviations() []string { return nonNil(b.n.Abbreviations) }
+func (b Base) Abbreviations() []string { return b.rq.texts(b.n.Abbreviations) }
 
 // Aliases never returns nil.
-func (b Base) Aliases() []string { return nonNil(b.n.Aliases) }
+func (b Base) Aliases() []string { return b.rq.texts(b.n.Aliases) }
 
 // Description is the description in language, with fallback.
 func (b Base) Description(language *Language) *string {
-	return optional(b.n.Description.In(b.rq.language(language)))
+	return b.rq.optionalText(b.n.Description.In(b.rq.language(language)))
 }
 
 // Sources are the node's citations.
@@ -75,7 +75,7 @@ func (b Base) Period() *hub.Period { return b.n.Period }
 func (b Base) Goals(language *Language) []string {
 	out := make([]string, 0, len(b.n.Goals))
 	for _, g := range b.n.Goals {
-		out = append(out, g.In(b.rq.language(language)))
+		out = append(out, b.rq.text(g.In(b.rq.language(language))))
 	}
 	return out
 }
@@ -169,7 +169,7 @@ func (p *Pilot) ShortName() *string {
 	if len(p.n.Abbreviations) == 0 {
 		return nil
 	}
-	return &p.n.Abbreviations[0]
+	return p.rq.optionalText(p.n.Abbreviations[0])
 }
 
 // Themes of the pilot.
@@ -321,7 +321,7 @@ func (t *Training) Participants() ([]Entity, error) {
 type Contact struct{ Base }
 
 // Title is the job title.
-func (c *Contact) Title() *string { return optional(c.n.Title) }
+func (c *Contact) Title() *string { return c.rq.optionalText(c.n.Title) }
 
 // Email is only shown to authenticated callers.
 func (c *Contact) Email() *string {

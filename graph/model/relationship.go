@@ -30,7 +30,7 @@ func (r *Relationship) From() (Entity, error) { return loadEntity(r.rq, r.r.From
 func (r *Relationship) To() (Entity, error) { return loadEntity(r.rq, r.r.ToID) }
 
 // Role of the source end.
-func (r *Relationship) Role() *string { return optional(r.r.Role) }
+func (r *Relationship) Role() *string { return r.rq.optionalText(r.r.Role) }
 
 // Amount of a FUNDS relationship.
 func (r *Relationship) Amount() *Money { return money(r.r.Amount) }
@@ -40,7 +40,7 @@ func (r *Relationship) Period() *hub.Period { return r.r.Period }
 
 // Description in language, with fallback.
 func (r *Relationship) Description(language *Language) *string {
-	return optional(r.r.Description.In(r.rq.language(language)))
+	return r.rq.optionalText(r.r.Description.In(r.rq.language(language)))
 }
 
 // Sources of the relationship.
@@ -106,10 +106,10 @@ func (c *Citation) Document() (*SourceDocument, error) {
 }
 
 // Locator is the place in the document.
-func (c *Citation) Locator() *string { return optional(c.c.Locator) }
+func (c *Citation) Locator() *string { return c.rq.optionalText(c.c.Locator) }
 
 // Quote is the supporting excerpt.
-func (c *Citation) Quote() *string { return optional(c.c.Quote) }
+func (c *Citation) Quote() *string { return c.rq.optionalText(c.c.Quote) }
 
 func citations(rq *Request, cs []hub.Citation) []*Citation {
 	out := make([]*Citation, len(cs))
