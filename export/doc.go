@@ -22,7 +22,10 @@
 //
 // Contact nodes are people: their e-mail addresses and phone numbers are
 // personal data and are never exported, and neither is anything else
-// about them but id, label and kind.
+// about them but id, label and kind. Stored text can repeat them, so
+// unless Options.PersonalData is set, every free-text column of every
+// element has its e-mail addresses and phone numbers replaced by
+// markers before any format is written.
 //
 // Output is deterministic: nodes and edges in the order given, attributes
 // in the fixed order above, no timestamps. The package imports nothing of

@@ -28,6 +28,12 @@ type Options struct {
 	// Truncated records that the graph was cut at a size limit, so that
 	// a reader does not mistake it for the whole neighbourhood.
 	Truncated bool
+	// PersonalData is set when the reader may see personal data
+	// (hub.MayReadPersonalData). Without it, e-mail addresses and phone
+	// numbers in the free-text columns (labels, abbreviations, roles,
+	// provenance) are replaced by markers (hub.RedactPersonalData).
+	// Contacts' own details are never exported either way.
+	PersonalData bool
 }
 
 // Format names an export format. It is an alias of string so that a

@@ -273,6 +273,55 @@ func TestTruncatedFlag(t *testing.T) {
 	}
 }
 
+// TestStoredTextIsRedactedUnlessTheReaderMayReadPersonalData puts an
+// e-mail address and a phone number in every free-text column (a label,
+// an abbreviation, a role, a document title and a locator) and checks
+// that no format writes them for a reader without the personal-data
+// right, and that one with it gets the text whole.
+func TestStoredTextIsRedactedUnlessTheReaderMayReadPersonalData(t *testing.T) {
+	const mail, tel = "toimisto@tyo-osaaminen.fi", "050 306 6869"
+	f := newFixture()
+	for _, n := range f.nodes {
+		switch n.ID {
+		case f.yhdistys:
+			n.Name.FI = "Työ & Osaaminen ry, " + mail
+			n.Abbreviations = []string{"TOry p. " + tel}
+		case f.pilot:
+			n.Sources = append(n.Sources, hub.Citation{SourceID: f.doc, Locator: "yhteystiedot: " + mail + ", p. " + tel})
+		}
+	}
+	for _, r := range f.edges {
+		if r.ID == f.partner {
+			r.Role = "kumppani (puh. " + tel + ")"
+		}
+	}
+	f.docs[f.doc].Name.FI = "Muistio, lisätietoja " + mail
+	for _, format := range Formats {
+		t.Run(format, func(t *testing.T) {
+			doc := mustWrite(t, format, f.nodes, f.edges, f.options())
+			for _, secret := range []string{mail, tel, "6869"} {
+				if bytes.Contains(doc, []byte(secret)) {
+					t.Errorf("export for an anonymous reader contains %q", secret)
+				}
+			}
+			for _, marker := range []string{hub.EmailRemoved, hub.PhoneRemoved} {
+				if !bytes.Contains(doc, []byte(marker)) {
+					t.Errorf("export for an anonymous reader has no %q", marker)
+				}
+			}
+			opt := f.options()
+			opt.PersonalData = true
+			doc = mustWrite(t, format, f.nodes, f.edges, opt)
+			if n := bytes.Count(doc, []byte(mail)); n < 3 {
+				t.Errorf("export for a reader with the right has the e-mail address %d times, want at least 3 (label, locator, title)", n)
+			}
+			if n := bytes.Count(doc, []byte(tel)); n < 3 {
+				t.Errorf("export for a reader with the right has the phone number %d times, want at least 3 (abbreviation, locator, role)", n)
+			}
+		})
+	}
+}
+
 // TestPersonalDataIsNeverExported checks that a contact carries id,
 // label and kind only, and that its e-mail, phone, title, description
 // and the quotes of citations appear nowhere in any export.

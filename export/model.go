@@ -26,6 +26,9 @@ type attrDef struct {
 	typ  attrType
 	// list marks a list of strings: ";"-joined in XML, an array in JSON.
 	list bool
+	// text marks free text taken from the store, which may repeat
+	// personal data (see Options.PersonalData).
+	text bool
 }
 
 // labelAttr is the name of the label column, which GEXF writes as the
@@ -34,16 +37,16 @@ const labelAttr = "label"
 
 // Node columns, in output order; the indexes below point into it.
 var nodeDefs = []attrDef{
-	{name: labelAttr, typ: typeString},
+	{name: labelAttr, typ: typeString, text: true},
 	{name: "kind", typ: typeString},
 	{name: "type", typ: typeString},
 	{name: "key", typ: typeString},
 	{name: "code", typ: typeString},
 	{name: "regionIds", typ: typeString, list: true},
-	{name: "abbreviations", typ: typeString, list: true},
+	{name: "abbreviations", typ: typeString, list: true, text: true},
 	{name: "start", typ: typeString},
 	{name: "end", typ: typeString},
-	{name: "sources", typ: typeString},
+	{name: "sources", typ: typeString, text: true},
 	{name: "sourceIds", typ: typeString, list: true},
 }
 
@@ -67,12 +70,12 @@ const (
 var edgeDefs = []attrDef{
 	{name: labelAttr, typ: typeString},
 	{name: "type", typ: typeString},
-	{name: "role", typ: typeString},
+	{name: "role", typ: typeString, text: true},
 	{name: "amount", typ: typeDouble},
 	{name: "currency", typ: typeString},
 	{name: "start", typ: typeString},
 	{name: "end", typ: typeString},
-	{name: "sources", typ: typeString},
+	{name: "sources", typ: typeString, text: true},
 	{name: "sourceIds", typ: typeString, list: true},
 }
 
@@ -183,7 +186,33 @@ func build(nodes []*hub.Node, edges []*hub.Relationship, opt Options) (*network,
 		seenEdge[r.ID] = true
 		g.edges = append(g.edges, edgeElement(r, opt))
 	}
+	if !opt.PersonalData {
+		redact(g.nodes, g.nodeDefs)
+		redact(g.edges, g.edgeDefs)
+	}
 	return g, nil
+}
+
+// redact replaces the e-mail addresses and phone numbers in the free-text
+// columns of elements: the one place where every format's stored text
+// passes.
+func redact(elements []element, defs []attrDef) {
+	for i := range elements {
+		for j, v := range elements[i].values {
+			if !defs[v.def].text {
+				continue
+			}
+			v.s = hub.RedactPersonalData(v.s)
+			if v.list != nil {
+				l := make([]string, len(v.list))
+				for k, s := range v.list {
+					l[k] = hub.RedactPersonalData(s)
+				}
+				v.list = l
+			}
+			elements[i].values[j] = v
+		}
+	}
 }
 
 func nodeElement(n *hub.Node, metrics []string, opt Options) element {

@@ -52,7 +52,7 @@ func Exports(store hub.Reader, logger *slog.Logger) http.Handler {
 			exportError(w, logger, err)
 			return
 		}
-		eo := export.Options{Language: lang, Truncated: g.Truncated}
+		eo := export.Options{Language: lang, Truncated: g.Truncated, PersonalData: hub.MayReadPersonalData(r.Context())}
 		if eo.Metrics, err = computeMetrics(g, metrics); err != nil {
 			exportError(w, logger, err)
 			return
