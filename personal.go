@@ -39,7 +39,9 @@ func PersonalText(mayRead bool, text string) string {
 //     "050-1234567", "050/1234567", "(09) 123 456", "044 7186 240",
 //     "+358 50 123 4567", "+358 (0)50 …", "00358 …", and after a label
 //     ("p.", "puh.", "tel.", "gsm", "mob.", "phone") also a local number
-//     without the area code: "puh. 123 4567".
+//     without the area code: "puh. 123 4567"; numbers written one after
+//     another are told apart where a group starts again with 0
+//     ("050 306 6869 044 5650 558").
 //
 // What is not a phone number is left alone: years and ranges of years,
 // amounts ("489 800 euroa", "1 200 000 EUR": a number that continues a
@@ -182,18 +184,51 @@ func redactPhones(s string) string {
 				labelled = false
 			}
 		}
-		if !standsAlone(s, start, end) || !phoneDigits(s[start:end], labelled) {
+		if !standsAlone(s, start, end) {
 			continue
 		}
-		b.WriteString(s[last:start])
-		b.WriteString(PhoneRemoved)
-		last = end
+		for _, n := range numbers(s[start:end], labelled) {
+			b.WriteString(s[last : start+n[0]])
+			b.WriteString(PhoneRemoved)
+			last = start + n[1]
+		}
 	}
 	if last == 0 {
 		return s
 	}
 	b.WriteString(s[last:])
 	return b.String()
+}
+
+// numbers returns the spans of the phone numbers that make up
+// candidate: the whole of it when it has as many digits as one, else the
+// numbers it splits into where a group starts with the trunk prefix 0
+// ("050 306 6869 044 5650 558" is two), or none.
+func numbers(candidate string, labelled bool) [][2]int {
+	if phoneDigits(candidate, labelled) {
+		return [][2]int{{0, len(candidate)}}
+	}
+	for i := 1; i < len(candidate); i++ {
+		if candidate[i] != '0' {
+			continue
+		}
+		r, size := utf8.DecodeLastRuneInString(candidate[:i])
+		if r != ' ' && r != '\u00a0' && r != '-' {
+			continue
+		}
+		head := candidate[:i-size]
+		if !phoneDigits(head, labelled) {
+			continue
+		}
+		if rest := numbers(candidate[i:], false); rest != nil {
+			out := [][2]int{{0, len(head)}}
+			for _, n := range rest {
+				out = append(out, [2]int{i + n[0], i + n[1]})
+			}
+			return out
+		}
+	}
+	return nil
 }
 
 // phoneDigits reports whether number has as many digits as a phone

@@ -57,6 +57,8 @@ func TestRedactPersonalData(t *testing.T) {
 		{"international Helsinki", "+358 9 1605 1234", phone},
 		{"a no-break space", "p.\u00a0050\u00a0306\u00a06869", "p.\u00a0" + phone},
 		{"two numbers in a list", "050 306 6869, 044 5650 558", phone + ", " + phone},
+		{"two numbers after one another", "puh. 050 306 6869 044 5650 558", "puh. " + phone + " " + phone},
+		{"a number and a switchboard", "09 123 4567 0295 16001", phone + " " + phone},
 		{"a number and an address", "Timo Pesu timo.pesu@carearea.fi p. 050 3100362", "Timo Pesu " + email + " p. " + phone},
 		{"a number right after a label-like word end", "Soitto050 123 4567", "Soitto050 123 4567"},
 
