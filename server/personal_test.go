@@ -180,6 +180,7 @@ func TestAnonymousCallersGetNoPersonalData(t *testing.T) {
 				ask(t, "employers", `{ employers(first: 100) { nodes { `+baseFields+` } } }`, nil)
 				ask(t, "pilots", `{ pilots(first: 100) { nodes { `+baseFields+pilotFields+` } } }`, nil)
 				ask(t, "relationships", `{ relationships(first: 100) { nodes { role description sources { quote locator } } } }`, nil)
+				ask(t, "source documents", `{ sourceDocuments(first: 100) { nodes { title publisher author file url } } }`, nil)
 				ask(t, "provisions", `{ provisions(first: 100) { nodes { sources { quote locator } } } }`, nil)
 			})
 

@@ -345,7 +345,10 @@ func (c *Contact) Employers() ([]Entity, error) {
 }
 
 // SourceDocument is a source document. It is a Node but not an Entity.
-type SourceDocument struct{ n *hub.Node }
+type SourceDocument struct {
+	n  *hub.Node
+	rq *Request
+}
 
 // IsNode marks SourceDocument as a GraphQL Node.
 func (SourceDocument) IsNode() {}
@@ -357,7 +360,7 @@ func (d *SourceDocument) ID() string { return d.n.ID }
 func (d *SourceDocument) Key() string { return d.n.Key }
 
 // Title is the document title.
-func (d *SourceDocument) Title() string { return d.n.DisplayName(hub.Finnish) }
+func (d *SourceDocument) Title() string { return d.rq.text(d.n.DisplayName(hub.Finnish)) }
 
 // Type is the document type.
 func (d *SourceDocument) Type() SourceDocumentType { return SourceDocumentType(d.n.Type) }
@@ -373,10 +376,10 @@ func (d *SourceDocument) doc() *hub.Document {
 func (d *SourceDocument) File() *string { return optional(d.doc().File) }
 
 // Publisher of the document.
-func (d *SourceDocument) Publisher() *string { return optional(d.doc().Publisher) }
+func (d *SourceDocument) Publisher() *string { return d.rq.optionalText(d.doc().Publisher) }
 
 // Author of the document.
-func (d *SourceDocument) Author() *string { return optional(d.doc().Author) }
+func (d *SourceDocument) Author() *string { return d.rq.optionalText(d.doc().Author) }
 
 // Published is the publication date.
 func (d *SourceDocument) Published() *time.Time { return d.doc().Published }

@@ -102,7 +102,7 @@ func (c *Citation) Document() (*SourceDocument, error) {
 	if n == nil {
 		return nil, hub.Errorf(hub.EINTERNAL, "citation of missing document %s", c.c.SourceID)
 	}
-	return &SourceDocument{n}, nil
+	return &SourceDocument{n, c.rq}, nil
 }
 
 // Locator is the place in the document.

@@ -61,7 +61,7 @@ func View(rq *Request, n *hub.Node) Node {
 		return nil
 	}
 	if n.Kind == hub.KindSourceDocument {
-		return &SourceDocument{n}
+		return &SourceDocument{n, rq}
 	}
 	return entity(rq, n)
 }
