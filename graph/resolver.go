@@ -4,7 +4,9 @@
 // graph/generated.
 package graph
 
+//go:generate go -C .. run ./internal/kindgen
 //go:generate go -C .. tool gqlgen generate --config gqlgen.yml
+//go:generate go -C .. run ./internal/gqlgenseq -config gqlgen.yml
 
 import "github.com/otehub/hub"
 

@@ -31577,7 +31577,7 @@ func (ec *executionContext) marshalNAggregates2ᚖgithubᚗcomᚋotehubᚋhubᚋ
 }
 
 func (ec *executionContext) marshalNAgreement2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐAgreementᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Agreement) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAgreement2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐAgreement(ctx, sel, v[i])
@@ -31609,7 +31609,7 @@ func (ec *executionContext) marshalNAgreementConnection2ᚖgithubᚗcomᚋotehub
 }
 
 func (ec *executionContext) marshalNAgreementEdge2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[*model.Agreement]) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAgreementEdge2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
@@ -31652,7 +31652,7 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 }
 
 func (ec *executionContext) marshalNBroker2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐBrokerᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Broker) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNBroker2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐBroker(ctx, sel, v[i])
@@ -31676,7 +31676,7 @@ func (ec *executionContext) marshalNBroker2ᚖgithubᚗcomᚋotehubᚋhubᚋgrap
 }
 
 func (ec *executionContext) marshalNCitation2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐCitationᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Citation) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCitation2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐCitation(ctx, sel, v[i])
@@ -31700,7 +31700,7 @@ func (ec *executionContext) marshalNCitation2ᚖgithubᚗcomᚋotehubᚋhubᚋgr
 }
 
 func (ec *executionContext) marshalNCommunity2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐCommunityᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Community) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCommunity2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐCommunity(ctx, sel, v[i])
@@ -31724,7 +31724,7 @@ func (ec *executionContext) marshalNCommunity2ᚖgithubᚗcomᚋotehubᚋhubᚋg
 }
 
 func (ec *executionContext) marshalNContact2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐContactᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Contact) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNContact2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐContact(ctx, sel, v[i])
@@ -31756,7 +31756,7 @@ func (ec *executionContext) marshalNContactConnection2ᚖgithubᚗcomᚋotehub�
 }
 
 func (ec *executionContext) marshalNContactEdge2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[*model.Contact]) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNContactEdge2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
@@ -31785,7 +31785,7 @@ func (ec *executionContext) unmarshalNContactWhere2ᚖgithubᚗcomᚋotehubᚋhu
 }
 
 func (ec *executionContext) marshalNCountBucket2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐCountBucketᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CountBucket) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCountBucket2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐCountBucket(ctx, sel, v[i])
@@ -31809,7 +31809,7 @@ func (ec *executionContext) marshalNCountBucket2ᚖgithubᚗcomᚋotehubᚋhub�
 }
 
 func (ec *executionContext) marshalNCoverageCell2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐCoverageCellᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CoverageCell) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCoverageCell2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐCoverageCell(ctx, sel, v[i])
@@ -31847,7 +31847,7 @@ func (ec *executionContext) marshalNDate2timeᚐTime(ctx context.Context, sel as
 }
 
 func (ec *executionContext) marshalNEmployer2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEmployerᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Employer) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEmployer2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEmployer(ctx, sel, v[i])
@@ -31879,7 +31879,7 @@ func (ec *executionContext) marshalNEmployerConnection2ᚖgithubᚗcomᚋotehub�
 }
 
 func (ec *executionContext) marshalNEmployerEdge2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[*model.Employer]) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEmployerEdge2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
@@ -31916,7 +31916,7 @@ func (ec *executionContext) marshalNEntity2githubᚗcomᚋotehubᚋhubᚋgraph�
 }
 
 func (ec *executionContext) marshalNEntity2ᚕgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEntityᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Entity) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEntity2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEntity(ctx, sel, v[i])
@@ -31937,7 +31937,7 @@ func (ec *executionContext) unmarshalNEntityWhere2ᚖgithubᚗcomᚋotehubᚋhub
 }
 
 func (ec *executionContext) marshalNEvent2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEventᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Event) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEvent2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEvent(ctx, sel, v[i])
@@ -31969,7 +31969,7 @@ func (ec *executionContext) marshalNEventConnection2ᚖgithubᚗcomᚋotehubᚋh
 }
 
 func (ec *executionContext) marshalNEventEdge2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[*model.Event]) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEventEdge2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
@@ -32022,7 +32022,7 @@ func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.S
 }
 
 func (ec *executionContext) marshalNFunding2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐFundingᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Funding) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNFunding2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐFunding(ctx, sel, v[i])
@@ -32046,7 +32046,7 @@ func (ec *executionContext) marshalNFunding2ᚖgithubᚗcomᚋotehubᚋhubᚋgra
 }
 
 func (ec *executionContext) marshalNFundingBucket2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐFundingBucketᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.FundingBucket) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNFundingBucket2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐFundingBucket(ctx, sel, v[i])
@@ -32080,7 +32080,7 @@ func (ec *executionContext) marshalNFundingGroupField2githubᚗcomᚋotehubᚋhu
 }
 
 func (ec *executionContext) marshalNGroup2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Group) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNGroup2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐGroup(ctx, sel, v[i])
@@ -32143,7 +32143,7 @@ func (ec *executionContext) marshalNGroupField2githubᚗcomᚋotehubᚋhubᚋgra
 }
 
 func (ec *executionContext) marshalNGroupKeyValue2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐGroupKeyValueᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.GroupKeyValue) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNGroupKeyValue2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐGroupKeyValue(ctx, sel, v[i])
@@ -32258,7 +32258,7 @@ func (ec *executionContext) marshalNNetworkDiff2ᚖgithubᚗcomᚋotehubᚋhub�
 }
 
 func (ec *executionContext) marshalNNetworkEdge2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNetworkEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.NetworkEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNNetworkEdge2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNetworkEdge(ctx, sel, v[i])
@@ -32290,7 +32290,7 @@ func (ec *executionContext) marshalNNetworkMetrics2ᚖgithubᚗcomᚋotehubᚋhu
 }
 
 func (ec *executionContext) marshalNNetworkNode2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNetworkNodeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.NetworkNode) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNNetworkNode2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNetworkNode(ctx, sel, v[i])
@@ -32314,7 +32314,7 @@ func (ec *executionContext) marshalNNetworkNode2ᚖgithubᚗcomᚋotehubᚋhub�
 }
 
 func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v []model.Node) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalONode2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNode(ctx, sel, v[i])
@@ -32344,7 +32344,7 @@ func (ec *executionContext) marshalNNodeKind2githubᚗcomᚋotehubᚋhubᚋgraph
 }
 
 func (ec *executionContext) marshalNNodeMetrics2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeMetricsᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.NodeMetrics) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNNodeMetrics2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeMetrics(ctx, sel, v[i])
@@ -32383,7 +32383,7 @@ func (ec *executionContext) marshalNNodeOrderField2githubᚗcomᚋotehubᚋhub�
 }
 
 func (ec *executionContext) marshalNOrganisation2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐOrganisationᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Organisation) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNOrganisation2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐOrganisation(ctx, sel, v[i])
@@ -32415,7 +32415,7 @@ func (ec *executionContext) marshalNOrganisationConnection2ᚖgithubᚗcomᚋote
 }
 
 func (ec *executionContext) marshalNOrganisationEdge2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[*model.Organisation]) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNOrganisationEdge2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
@@ -32462,7 +32462,7 @@ func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋotehubᚋhubᚋgr
 }
 
 func (ec *executionContext) marshalNParticipation2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐParticipationᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Participation) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNParticipation2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐParticipation(ctx, sel, v[i])
@@ -32486,7 +32486,7 @@ func (ec *executionContext) marshalNParticipation2ᚖgithubᚗcomᚋotehubᚋhub
 }
 
 func (ec *executionContext) marshalNPath2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐPathᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Path) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPath2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐPath(ctx, sel, v[i])
@@ -32510,7 +32510,7 @@ func (ec *executionContext) marshalNPath2ᚖgithubᚗcomᚋotehubᚋhubᚋgraph�
 }
 
 func (ec *executionContext) marshalNPilot2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐPilotᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Pilot) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPilot2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐPilot(ctx, sel, v[i])
@@ -32542,7 +32542,7 @@ func (ec *executionContext) marshalNPilotConnection2ᚖgithubᚗcomᚋotehubᚋh
 }
 
 func (ec *executionContext) marshalNPilotEdge2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[*model.Pilot]) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPilotEdge2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
@@ -32571,7 +32571,7 @@ func (ec *executionContext) unmarshalNPilotWhere2ᚖgithubᚗcomᚋotehubᚋhub�
 }
 
 func (ec *executionContext) marshalNProgramme2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐProgrammeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Programme) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNProgramme2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐProgramme(ctx, sel, v[i])
@@ -32603,7 +32603,7 @@ func (ec *executionContext) marshalNProgrammeConnection2ᚖgithubᚗcomᚋotehub
 }
 
 func (ec *executionContext) marshalNProgrammeEdge2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[*model.Programme]) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNProgrammeEdge2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
@@ -32642,7 +32642,7 @@ func (ec *executionContext) unmarshalNProgrammeWhere2ᚖgithubᚗcomᚋotehubᚋ
 }
 
 func (ec *executionContext) marshalNProvision2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐProvisionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Provision) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNProvision2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐProvision(ctx, sel, v[i])
@@ -32684,7 +32684,7 @@ func (ec *executionContext) marshalNProvisionConnection2ᚖgithubᚗcomᚋotehub
 }
 
 func (ec *executionContext) marshalNProvisionEdge2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[*model.Provision]) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNProvisionEdge2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
@@ -32708,7 +32708,7 @@ func (ec *executionContext) marshalNProvisionEdge2ᚖgithubᚗcomᚋotehubᚋhub
 }
 
 func (ec *executionContext) marshalNRegion2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRegionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Region) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRegion2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRegion(ctx, sel, v[i])
@@ -32740,7 +32740,7 @@ func (ec *executionContext) marshalNRegionConnection2ᚖgithubᚗcomᚋotehubᚋ
 }
 
 func (ec *executionContext) marshalNRegionEdge2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[*model.Region]) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRegionEdge2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
@@ -32779,7 +32779,7 @@ func (ec *executionContext) unmarshalNRegionWhere2ᚖgithubᚗcomᚋotehubᚋhub
 }
 
 func (ec *executionContext) marshalNRelationship2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Relationship) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRelationship2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationship(ctx, sel, v[i])
@@ -32816,7 +32816,7 @@ func (ec *executionContext) marshalNRelationshipConnection2ᚖgithubᚗcomᚋote
 }
 
 func (ec *executionContext) marshalNRelationshipEdge2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[*model.Relationship]) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRelationshipEdge2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
@@ -32865,7 +32865,7 @@ func (ec *executionContext) marshalNRelationshipType2githubᚗcomᚋotehubᚋhub
 }
 
 func (ec *executionContext) marshalNSearchResult2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐSearchResultᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SearchResult) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSearchResult2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐSearchResult(ctx, sel, v[i])
@@ -32889,7 +32889,7 @@ func (ec *executionContext) marshalNSearchResult2ᚖgithubᚗcomᚋotehubᚋhub�
 }
 
 func (ec *executionContext) marshalNService2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐServiceᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Service) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNService2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐService(ctx, sel, v[i])
@@ -32921,7 +32921,7 @@ func (ec *executionContext) marshalNServiceConnection2ᚖgithubᚗcomᚋotehub�
 }
 
 func (ec *executionContext) marshalNServiceEdge2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[*model.Service]) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNServiceEdge2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
@@ -32960,7 +32960,7 @@ func (ec *executionContext) unmarshalNServiceWhere2ᚖgithubᚗcomᚋotehubᚋhu
 }
 
 func (ec *executionContext) marshalNSourceDocument2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐSourceDocumentᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SourceDocument) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSourceDocument2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐSourceDocument(ctx, sel, v[i])
@@ -32992,7 +32992,7 @@ func (ec *executionContext) marshalNSourceDocumentConnection2ᚖgithubᚗcomᚋo
 }
 
 func (ec *executionContext) marshalNSourceDocumentEdge2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[*model.SourceDocument]) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSourceDocumentEdge2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
@@ -33084,7 +33084,7 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 }
 
 func (ec *executionContext) marshalNTargetGroup2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐTargetGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TargetGroup) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTargetGroup2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐTargetGroup(ctx, sel, v[i])
@@ -33116,7 +33116,7 @@ func (ec *executionContext) marshalNTargetGroupConnection2ᚖgithubᚗcomᚋoteh
 }
 
 func (ec *executionContext) marshalNTargetGroupEdge2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[*model.TargetGroup]) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTargetGroupEdge2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
@@ -33145,7 +33145,7 @@ func (ec *executionContext) unmarshalNTargetGroupWhere2ᚖgithubᚗcomᚋotehub�
 }
 
 func (ec *executionContext) marshalNTheme2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐThemeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Theme) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTheme2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐTheme(ctx, sel, v[i])
@@ -33177,7 +33177,7 @@ func (ec *executionContext) marshalNThemeConnection2ᚖgithubᚗcomᚋotehubᚋh
 }
 
 func (ec *executionContext) marshalNThemeEdge2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[*model.Theme]) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNThemeEdge2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
@@ -33206,7 +33206,7 @@ func (ec *executionContext) unmarshalNThemeWhere2ᚖgithubᚗcomᚋotehubᚋhub�
 }
 
 func (ec *executionContext) marshalNTraining2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐTrainingᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Training) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTraining2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐTraining(ctx, sel, v[i])
@@ -33238,7 +33238,7 @@ func (ec *executionContext) marshalNTrainingConnection2ᚖgithubᚗcomᚋotehub�
 }
 
 func (ec *executionContext) marshalNTrainingEdge2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[*model.Training]) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTrainingEdge2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
@@ -33271,7 +33271,7 @@ func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlge
 }
 
 func (ec *executionContext) marshalN__Directive2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirectiveᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Directive) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx, sel, v[i])
@@ -33315,7 +33315,7 @@ func (ec *executionContext) unmarshalN__DirectiveLocation2ᚕstringᚄ(ctx conte
 }
 
 func (ec *executionContext) marshalN__DirectiveLocation2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__DirectiveLocation2string(ctx, sel, v[i])
@@ -33343,7 +33343,7 @@ func (ec *executionContext) marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlg
 }
 
 func (ec *executionContext) marshalN__InputValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.InputValue) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
@@ -33371,7 +33371,7 @@ func (ec *executionContext) marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋg
 }
 
 func (ec *executionContext) marshalN__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Type) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])
@@ -33608,7 +33608,7 @@ func (ec *executionContext) marshalOEventType2ᚕgithubᚗcomᚋotehubᚋhubᚋg
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEventType2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEventType(ctx, sel, v[i])
@@ -33818,7 +33818,7 @@ func (ec *executionContext) marshalONodeKind2ᚕgithubᚗcomᚋotehubᚋhubᚋgr
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNNodeKind2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeKind(ctx, sel, v[i])
@@ -33887,7 +33887,7 @@ func (ec *executionContext) marshalOOrganisationType2ᚕgithubᚗcomᚋotehubᚋ
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNOrganisationType2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐOrganisationType(ctx, sel, v[i])
@@ -33988,7 +33988,7 @@ func (ec *executionContext) marshalOProgrammeType2ᚕgithubᚗcomᚋotehubᚋhub
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNProgrammeType2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐProgrammeType(ctx, sel, v[i])
@@ -34049,7 +34049,7 @@ func (ec *executionContext) marshalOProvisionBasis2ᚕgithubᚗcomᚋotehubᚋhu
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNProvisionBasis2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐProvisionBasis(ctx, sel, v[i])
@@ -34116,7 +34116,7 @@ func (ec *executionContext) marshalORegionLevel2ᚕgithubᚗcomᚋotehubᚋhub�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRegionLevel2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRegionLevel(ctx, sel, v[i])
@@ -34226,7 +34226,7 @@ func (ec *executionContext) marshalORelationshipType2ᚕgithubᚗcomᚋotehubᚋ
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRelationshipType2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipType(ctx, sel, v[i])
@@ -34270,7 +34270,7 @@ func (ec *executionContext) marshalOServiceType2ᚕgithubᚗcomᚋotehubᚋhub�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNServiceType2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐServiceType(ctx, sel, v[i])
@@ -34331,7 +34331,7 @@ func (ec *executionContext) marshalOSourceDocumentType2ᚕgithubᚗcomᚋotehub�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSourceDocumentType2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐSourceDocumentType(ctx, sel, v[i])
@@ -34511,7 +34511,7 @@ func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgq
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__EnumValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValue(ctx, sel, v[i])
@@ -34530,7 +34530,7 @@ func (ec *executionContext) marshalO__Field2ᚕgithubᚗcomᚋ99designsᚋgqlgen
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Field2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐField(ctx, sel, v[i])
@@ -34549,7 +34549,7 @@ func (ec *executionContext) marshalO__InputValue2ᚕgithubᚗcomᚋ99designsᚋg
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
@@ -34568,7 +34568,7 @@ func (ec *executionContext) marshalO__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgen�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])
@@ -34591,3 +34591,30 @@ func (ec *executionContext) marshalO__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgen�
 }
 
 // endregion ***************************** type.gotpl *****************************
+
+// marshalSliceSequentially is graphql.MarshalSliceConcurrently without
+// goroutines, for the lists whose elements gqlgen resolves without them
+// (written after gqlgen by gqlgenseq). Each element is marshalled in turn
+// in a field context with its index; a panic, unless omitPanicHandler,
+// adds an error and leaves the element null. There are no goroutines for
+// a workerLimit to bound.
+func marshalSliceSequentially(ctx context.Context, length int, _ int64, omitPanicHandler bool, marshalElement func(ctx context.Context, i int) graphql.Marshaler) graphql.Array {
+	ret := make(graphql.Array, length)
+	for i := range length {
+		ctx := graphql.WithFieldContext(ctx, &graphql.FieldContext{Index: &i})
+		if omitPanicHandler {
+			ret[i] = marshalElement(ctx, i)
+			continue
+		}
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					graphql.AddError(ctx, graphql.Recover(ctx, r))
+					ret[i] = graphql.Null
+				}
+			}()
+			ret[i] = marshalElement(ctx, i)
+		}()
+	}
+	return ret
+}
