@@ -183,8 +183,11 @@ func periodMatch(p *model.PeriodFilter) *hub.PeriodMatch {
 	return out
 }
 
-// listNodes answers a collection query for one kind: the reader pages
-// simple filters itself; rich conditions and asOf go through hub.Select
+// listNodes answers a collection query for one kind. A page and its
+// total come from one evaluation of the filter: the matching nodes are
+// read once, in no order, counted, and only the page is put in order. A
+// kind without a filter is paged from the reader's name order and
+// counted from its size; rich conditions and asOf go through hub.Select
 // first.
 func listNodes[T model.Node](ctx context.Context, s hub.Reader, kind hub.Kind, where any, asOf *time.Time, args model.PageArgs, orderBy []*model.NodeOrder) (*model.Connection[T], error) {
 	w, err := toWhere(where)
@@ -202,6 +205,16 @@ func listNodes[T model.Node](ctx context.Context, s hub.Reader, kind hub.Kind, w
 		if w != nil {
 			f = w.Filter
 			f.Kinds = base.Kinds
+		}
+		if !f.KindsOnly() {
+			all, _, err := s.FindNodes(ctx, f, hub.ListOptions{First: hub.Unlimited, Unordered: true})
+			if err != nil {
+				return nil, err
+			}
+			page, more := hub.PageNodes(all, opts)
+			total := len(all)
+			return model.NewConnection(model.NodeEdges[T](model.RequestOf(ctx), page, opts.OrderBy), args, more,
+				func(context.Context) (int, error) { return total, nil }), nil
 		}
 		count = func(ctx context.Context) (int, error) { return s.CountNodes(ctx, f) }
 	} else {
