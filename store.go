@@ -74,6 +74,9 @@ type Reader interface {
 	FindNodes(ctx context.Context, f NodeFilter, opts ListOptions) (nodes []*Node, hasNext bool, err error)
 	// CountNodes returns how many nodes match f.
 	CountNodes(ctx context.Context, f NodeFilter) (int, error)
+	// NodePage is FindNodes and CountNodes from one evaluation of f: a
+	// page and how many nodes match f in all.
+	NodePage(ctx context.Context, f NodeFilter, opts ListOptions) (page []*Node, hasNext bool, total int, err error)
 
 	// RelationshipsByID is NodesByID for relationships.
 	RelationshipsByID(ctx context.Context, ids []string) ([]*Relationship, error)

@@ -350,6 +350,11 @@ func (r *countingReader) FindNodes(ctx context.Context, f hub.NodeFilter, opts h
 	return r.Reader.FindNodes(ctx, f, opts)
 }
 
+func (r *countingReader) NodePage(ctx context.Context, f hub.NodeFilter, opts hub.ListOptions) ([]*hub.Node, bool, int, error) {
+	r.count("NodePage")
+	return r.Reader.NodePage(ctx, f, opts)
+}
+
 func (r *countingReader) CountNodes(ctx context.Context, f hub.NodeFilter) (int, error) {
 	r.count("CountNodes")
 	return r.Reader.CountNodes(ctx, f)
@@ -376,8 +381,21 @@ func (r *countingReader) CountRelationships(ctx context.Context, f hub.Relations
 type failingReader struct {
 	hub.Reader
 	findNodes, nodesByID, findRelationships error
-	// block makes FindNodes wait for its context to end instead.
+	// block makes FindNodes and NodePage wait for their context to end
+	// instead.
 	block bool
+}
+
+// NodePage fails as FindNodes does: it is FindNodes with a count.
+func (r *failingReader) NodePage(ctx context.Context, f hub.NodeFilter, opts hub.ListOptions) ([]*hub.Node, bool, int, error) {
+	if r.block {
+		<-ctx.Done()
+		return nil, false, 0, hub.Wrap(hub.EUNAVAILABLE, ctx.Err(), "request cancelled or timed out")
+	}
+	if r.findNodes != nil {
+		return nil, false, 0, r.findNodes
+	}
+	return r.Reader.NodePage(ctx, f, opts)
 }
 
 func (r *failingReader) FindNodes(ctx context.Context, f hub.NodeFilter, opts hub.ListOptions) ([]*hub.Node, bool, error) {

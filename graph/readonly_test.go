@@ -47,6 +47,14 @@ func (s *watchingReader) FindNodes(ctx context.Context, f hub.NodeFilter, opts h
 	return out, more, err
 }
 
+func (s *watchingReader) NodePage(ctx context.Context, f hub.NodeFilter, opts hub.ListOptions) ([]*hub.Node, bool, int, error) {
+	out, more, total, err := s.Reader.NodePage(ctx, f, opts)
+	for _, n := range out {
+		s.note(n)
+	}
+	return out, more, total, err
+}
+
 func (s *watchingReader) RelationshipsByID(ctx context.Context, ids []string) ([]*hub.Relationship, error) {
 	out, err := s.Reader.RelationshipsByID(ctx, ids)
 	for _, r := range out {

@@ -183,12 +183,9 @@ func periodMatch(p *model.PeriodFilter) *hub.PeriodMatch {
 	return out
 }
 
-// listNodes answers a collection query for one kind. A page and its
-// total come from one evaluation of the filter: the matching nodes are
-// read once, in no order, counted, and only the page is put in order. A
-// kind without a filter is paged from the reader's name order and
-// counted from its size; rich conditions and asOf go through hub.Select
-// first.
+// listNodes answers a collection query for one kind. A simple filter's
+// page and total come from one evaluation by the reader (NodePage);
+// rich conditions and asOf go through hub.Select first.
 func listNodes[T model.Node](ctx context.Context, s hub.Reader, kind hub.Kind, where any, asOf *time.Time, args model.PageArgs, orderBy []*model.NodeOrder) (*model.Connection[T], error) {
 	w, err := toWhere(where)
 	if err != nil {
@@ -200,23 +197,11 @@ func listNodes[T model.Node](ctx context.Context, s hub.Reader, kind hub.Kind, w
 	}
 	base := hub.NodeFilter{Kinds: []hub.Kind{kind}}
 	f := base
-	var count func(context.Context) (int, error)
 	if w.IsSimple() && asOf == nil {
 		if w != nil {
 			f = w.Filter
 			f.Kinds = base.Kinds
 		}
-		if !f.KindsOnly() {
-			all, _, err := s.FindNodes(ctx, f, hub.ListOptions{First: hub.Unlimited, Unordered: true})
-			if err != nil {
-				return nil, err
-			}
-			page, more := hub.PageNodes(all, opts)
-			total := len(all)
-			return model.NewConnection(model.NodeEdges[T](model.RequestOf(ctx), page, opts.OrderBy), args, more,
-				func(context.Context) (int, error) { return total, nil }), nil
-		}
-		count = func(ctx context.Context) (int, error) { return s.CountNodes(ctx, f) }
 	} else {
 		ids, err := hub.Select(ctx, s, base, w, asOf)
 		if err != nil {
@@ -226,11 +211,11 @@ func listNodes[T model.Node](ctx context.Context, s hub.Reader, kind hub.Kind, w
 			return model.NewConnection[T](nil, args, false, func(context.Context) (int, error) { return 0, nil }), nil
 		}
 		f.IDs = ids
-		count = func(context.Context) (int, error) { return len(ids), nil }
 	}
-	page, more, err := s.FindNodes(ctx, f, opts)
+	page, more, total, err := s.NodePage(ctx, f, opts)
 	if err != nil {
 		return nil, err
 	}
-	return model.NewConnection(model.NodeEdges[T](model.RequestOf(ctx), page, opts.OrderBy), args, more, count), nil
+	return model.NewConnection(model.NodeEdges[T](model.RequestOf(ctx), page, opts.OrderBy), args, more,
+		func(context.Context) (int, error) { return total, nil }), nil
 }

@@ -35,12 +35,12 @@ type Index struct {
 	byRegion   map[string]*set[*hub.Node]
 	byKey      map[kindKey]*hub.Node
 
-	// byName caches a kind's nodes in NAME order (sort name, then id),
-	// the default order of every list: a first page then needs no sort
-	// of the whole kind. Readers fill it under nameMu; a change of a node
-	// of the kind drops it.
-	nameMu sync.Mutex
-	byName map[hub.Kind][]*hub.Node
+	// byName holds, per facet (a kind, or a kind with a type or a
+	// region or both), its nodes in NAME order (sort name, then id),
+	// the default order of every list: a page of a filter on kinds,
+	// types and regions is then read from the front of a few lists,
+	// and counted from their lengths, without reading the rest.
+	byName map[facet][]*hub.Node
 }
 
 var _ hub.Reader = (*Index)(nil)
@@ -57,7 +57,7 @@ func New() *Index {
 		byKindType: map[kindType]*set[*hub.Node]{},
 		byRegion:   map[string]*set[*hub.Node]{},
 		byKey:      map[kindKey]*hub.Node{},
-		byName:     map[hub.Kind][]*hub.Node{},
+		byName:     map[facet][]*hub.Node{},
 	}
 }
 
@@ -114,7 +114,7 @@ func (s *Index) putNode(n *hub.Node) {
 		s.unindexNode(old)
 	}
 	s.nodes[n.ID] = n
-	delete(s.byName, n.Kind)
+	s.nameIndex(n)
 	add(s.byKind, n.Kind, n.ID, n)
 	add(s.byKindType, kindType{n.Kind, n.Type}, n.ID, n)
 	for _, r := range n.RegionIDs {
@@ -124,7 +124,7 @@ func (s *Index) putNode(n *hub.Node) {
 }
 
 func (s *Index) unindexNode(n *hub.Node) {
-	delete(s.byName, n.Kind)
+	s.nameUnindex(n)
 	remove(s.byKind, n.Kind, n.ID)
 	remove(s.byKindType, kindType{n.Kind, n.Type}, n.ID)
 	for _, r := range n.RegionIDs {
@@ -333,34 +333,29 @@ func (s *Index) FindNodes(ctx context.Context, f hub.NodeFilter, opts hub.ListOp
 	if err := s.begin(ctx); err != nil {
 		return nil, false, err
 	}
-	if page, hasNext, ok := s.firstPageByName(&f, opts); ok {
+	if page, hasNext, ok := s.namePage(&f, opts); ok {
 		return page, hasNext, nil
 	}
 	page, hasNext := hub.PageNodes(s.matchNodes(&f), opts)
 	return page, hasNext, nil
 }
 
-// firstPageByName answers the first page (or all rows) of one kind in
-// NAME order from the byName cache, which holds the reference order of
-// hub.PageNodes; ok is false for any other request.
-func (s *Index) firstPageByName(f *hub.NodeFilter, opts hub.ListOptions) (page []*hub.Node, hasNext, ok bool) {
-	byName := []hub.Order{{Field: hub.OrderByName}}
-	if len(f.Kinds) != 1 || !f.KindsOnly() || opts.After != nil || opts.Reverse || !slices.Equal(opts.OrderBy, byName) {
-		return nil, false, false
+// NodePage implements hub.Reader: the page and the total from one
+// evaluation of f.
+func (s *Index) NodePage(ctx context.Context, f hub.NodeFilter, opts hub.ListOptions) ([]*hub.Node, bool, int, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err := s.begin(ctx); err != nil {
+		return nil, false, 0, err
 	}
-	s.nameMu.Lock()
-	sorted, cached := s.byName[f.Kinds[0]]
-	if !cached {
-		// The reference order, computed once for the kind.
-		sorted, _ = hub.PageNodes(s.matchNodes(f), hub.ListOptions{OrderBy: byName, First: hub.Unlimited})
-		s.byName[f.Kinds[0]] = sorted
+	if page, hasNext, ok := s.namePage(&f, opts); ok {
+		if total, ok := s.nameCount(&f); ok {
+			return page, hasNext, total, nil
+		}
 	}
-	s.nameMu.Unlock()
-	n := len(sorted)
-	if opts.First != hub.Unlimited {
-		n = min(opts.First, n)
-	}
-	return slices.Clone(sorted[:n]), len(sorted) > n, true
+	all := s.matchNodes(&f)
+	page, hasNext := hub.PageNodes(all, opts)
+	return page, hasNext, len(all), nil
 }
 
 // CountNodes implements hub.Reader.
@@ -370,18 +365,7 @@ func (s *Index) CountNodes(ctx context.Context, f hub.NodeFilter) (int, error) {
 	if err := s.begin(ctx); err != nil {
 		return 0, err
 	}
-	if f.KindsOnly() {
-		// The size of each kind's set: no node is read.
-		kinds := f.Kinds
-		if len(kinds) == 0 {
-			return len(s.nodes), nil
-		}
-		n := 0
-		for _, k := range uniq(kinds) {
-			if st := s.byKind[k]; st != nil {
-				n += len(st.rows)
-			}
-		}
+	if n, ok := s.nameCount(&f); ok {
 		return n, nil
 	}
 	return len(s.matchNodes(&f)), nil

@@ -367,6 +367,15 @@ func (l *Live) FindNodes(ctx context.Context, f hub.NodeFilter, opts hub.ListOpt
 	return idx.FindNodes(ctx, f, opts)
 }
 
+// NodePage implements hub.Reader.
+func (l *Live) NodePage(ctx context.Context, f hub.NodeFilter, opts hub.ListOptions) ([]*hub.Node, bool, int, error) {
+	idx, err := l.index(ctx)
+	if err != nil {
+		return nil, false, 0, err
+	}
+	return idx.NodePage(ctx, f, opts)
+}
+
 // CountNodes implements hub.Reader.
 func (l *Live) CountNodes(ctx context.Context, f hub.NodeFilter) (int, error) {
 	idx, err := l.index(ctx)

@@ -219,6 +219,18 @@ func mustFindNodes(t *testing.T, s Store, f hub.NodeFilter, opts hub.ListOptions
 	if err != nil {
 		t.Fatalf("FindNodes(%+v, %+v): %v", f, opts, err)
 	}
+	// NodePage is FindNodes with CountNodes: every page asked of one
+	// is asked of the other.
+	page, more, total, err := s.NodePage(t.Context(), f, opts)
+	if err != nil {
+		t.Fatalf("NodePage(%+v, %+v): %v", f, opts, err)
+	}
+	if !slices.Equal(nodeIDs(page), nodeIDs(got)) || more != hasNext {
+		t.Errorf("NodePage(%+v, %+v) = %v (more %v), FindNodes %v (more %v)", f, opts, nodeIDs(page), more, nodeIDs(got), hasNext)
+	}
+	if n := mustCountNodes(t, s, f); total != n {
+		t.Errorf("NodePage(%+v) counts %d, CountNodes %d", f, total, n)
+	}
 	return got, hasNext
 }
 
