@@ -90,3 +90,50 @@ func BenchmarkLoad10k(b *testing.B) {
 }
 
 func mkTempDir() (string, error) { return os.MkdirTemp("", "index-bench-") }
+
+// BenchmarkHeapPerRow fills an index from the 10k network's store in two
+// loads, its nodes and then its relationships, and reports the live heap
+// each adds, per node and per relationship.
+func BenchmarkHeapPerRow(b *testing.B) {
+	dir := tenK(b)
+	s, err := embedded.Open(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	heap := func() uint64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	skipNode := func(*hub.Node) error { return nil }
+	skipRel := func(*hub.Relationship) error { return nil }
+	var perNode, perRel float64
+	for b.Loop() {
+		start := heap()
+		idx := index.New()
+		nodes, rels := 0, 0
+		if err := s.Load(context.Background(), func(n *hub.Node) error {
+			idx.Apply(hub.Change{Op: hub.ChangeUpsert, Row: hub.RowNode, ID: n.ID, Node: n})
+			nodes++
+			return nil
+		}, skipRel); err != nil {
+			b.Fatal(err)
+		}
+		withNodes := heap()
+		if err := s.Load(context.Background(), skipNode, func(r *hub.Relationship) error {
+			idx.Apply(hub.Change{Op: hub.ChangeUpsert, Row: hub.RowRelationship, ID: r.ID, Relationship: r})
+			rels++
+			return nil
+		}); err != nil {
+			b.Fatal(err)
+		}
+		all := heap()
+		perNode = float64(withNodes-start) / float64(nodes)
+		perRel = float64(all-withNodes) / float64(rels)
+		runtime.KeepAlive(idx)
+	}
+	b.ReportMetric(perNode, "B/node")
+	b.ReportMetric(perRel, "B/relationship")
+}
