@@ -1585,9 +1585,9 @@ func TestLimits(t *testing.T) {
 			var b strings.Builder
 			b.WriteString("{")
 			for i := range aliases {
-				fmt.Fprintf(&b, " p%d: pilots(first: 1) { nodes { ...F } }", i)
+				fmt.Fprintf(&b, " p%d: pilots(first: 1) { ...C }", i)
 			}
-			b.WriteString(" } fragment F on Pilot { id key kind name names { fi sv en } abbreviations aliases description shortName status }")
+			b.WriteString(" } fragment C on PilotConnection { nodes { ...F } } fragment F on Pilot { id key kind name names { fi sv en } abbreviations aliases description shortName status }")
 			return b.String()
 		}
 		s.reset()

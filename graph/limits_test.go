@@ -1,0 +1,122 @@
+package graph_test
+
+import (
+	"fmt"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/otehub/hub/graph"
+)
+
+// allocated runs f and returns the bytes the process allocated meanwhile
+// (other tests running in parallel count too, so bounds are generous).
+func allocated(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+func TestDocumentLimits(t *testing.T) {
+	s := newCountingReader(MustOpenSeeded(t))
+	c := newClient(graph.Options{Network: s})
+
+	// One response name written with conflicting arguments: validation
+	// compares every pair, and each pair is an error. Before the limit,
+	// this 20 KB document (540 repeats) took 1.7 s and 344 MB to answer
+	// with 28 MB of errors; 7 000 repeats of __typename took 4 s and
+	// 565 MB to validate.
+	conflicting := func(n int) string {
+		var b strings.Builder
+		b.WriteString("{")
+		for i := range n {
+			fmt.Fprintf(&b, " total: pilots(first: %d) { totalCount }", i)
+		}
+		return b.String() + " }"
+	}
+	attacks := []struct{ name, query string }{
+		{"one response name with conflicting arguments, 400 times", conflicting(400)},
+		{"one response name with conflicting arguments, 540 times", conflicting(540)},
+		{"one field repeated 900 times", "{" + strings.Repeat(" t: __typename", 900) + " }"},
+		{"one field repeated 7 000 times", "{" + strings.Repeat(" __typename", 7000) + " }"},
+		{"more fields than MaxFields", func() string {
+			var b strings.Builder
+			b.WriteString("{ aggregates {")
+			for i := range graph.MaxFields/2 + 1 {
+				fmt.Fprintf(&b, " a%d: __typename b%d: __typename", i, i)
+			}
+			return b.String() + " } }"
+		}()},
+	}
+	for _, tc := range attacks {
+		t.Run(tc.name+" is refused before validation", func(t *testing.T) {
+			s.reset()
+			var errs []gqlError
+			start := time.Now()
+			alloc := allocated(func() { _, errs = MustErrors(t, c, tc.query) })
+			took := time.Since(start)
+			if len(errs) != 1 || errs[0].code() != "LIMIT_EXCEEDED" {
+				t.Fatalf("errors %+v, want one LIMIT_EXCEEDED", errs)
+			}
+			t.Logf("%d B query: %v, %d KB allocated, %q", len(tc.query), took, alloc>>10, errs[0].Message)
+			if took > 2*time.Second {
+				t.Errorf("took %v", took)
+			}
+			if alloc > 64<<20 {
+				t.Errorf("allocated %d MB", alloc>>20)
+			}
+			if calls, n := s.snapshot(); n != 0 {
+				t.Errorf("the network was read: %v", calls)
+			}
+		})
+	}
+
+	t.Run("a name written MaxRepeats times is validated as usual", func(t *testing.T) {
+		_, errs := MustErrors(t, c, conflicting(graph.MaxRepeats))
+		if len(errs) == 0 || errs[0].code() != "GRAPHQL_VALIDATION_FAILED" {
+			t.Fatalf("errors %.300v, want GRAPHQL_VALIDATION_FAILED", errs)
+		}
+		var same strings.Builder
+		same.WriteString("{")
+		for range graph.MaxRepeats {
+			same.WriteString(" total: pilots(first: 1) { totalCount }")
+		}
+		same.WriteString(" }")
+		if data, errs := MustErrors(t, c, same.String()); len(errs) > 0 || data == nil {
+			t.Errorf("errors %+v", errs)
+		}
+		// As Apollo Client sends it: __typename in every selection set.
+		typenames := "{" + strings.Repeat(" __typename", graph.MaxFields) + " }"
+		if data, errs := MustErrors(t, c, typenames); len(errs) > 0 || data == nil {
+			t.Errorf("errors %+v", errs)
+		}
+	})
+
+	t.Run("at most MaxErrors errors are returned, and one saying how many were dropped", func(t *testing.T) {
+		// 3 000 unknown directives returned 3 000 errors, 400 KB.
+		var b strings.Builder
+		b.WriteString("{ __typename")
+		for i := range 3000 {
+			fmt.Fprintf(&b, " @x%d", i)
+		}
+		b.WriteString(" }")
+		resp, err := c.RawPost(b.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, errs := MustErrors(t, c, b.String())
+		if len(errs) != graph.MaxErrors+1 {
+			t.Fatalf("%d errors, want %d", len(errs), graph.MaxErrors+1)
+		}
+		last := errs[len(errs)-1]
+		if last.code() != "LIMIT_EXCEEDED" || last.Extensions["dropped"] != float64(3000-graph.MaxErrors) {
+			t.Errorf("last error %+v", last)
+		}
+		if len(resp.Errors) > 16<<10 {
+			t.Errorf("%d B of errors", len(resp.Errors))
+		}
+	})
+}
