@@ -30,7 +30,19 @@ const (
 	// MaxDepth bounds how deeply selections may nest, so that nested
 	// connections cannot multiply into an expensive query.
 	MaxDepth = 12
-	// maxTokens bounds the size of a query document.
+	// MaxIntrospectionDepth bounds the nesting under __schema and
+	// __type: the introspection query of graphql-js and GraphiQL nests
+	// 13 levels, seven of them ofType.
+	MaxIntrospectionDepth = 20
+	// MaxRootFields bounds an operation's root fields, aliases
+	// included, so that one request cannot repeat a whole query under
+	// many aliases.
+	MaxRootFields = 20
+	// MaxIntrospectionRoots bounds the __schema and __type roots of an
+	// operation: one full introspection answers 270 KB.
+	MaxIntrospectionRoots = 2
+	// maxTokens bounds the size of a query document (Apollo Router's
+	// default too).
 	maxTokens = 15000
 )
 
@@ -78,8 +90,9 @@ func NewHandler(opts Options) http.Handler {
 	srv.SetParserTokenLimit(maxTokens)
 	srv.Use(documentLimits{cache: cache})
 	srv.Use(extension.Introspection{})
-	srv.Use(extension.FixedComplexityLimit(MaxComplexity))
+	// Depth and root fields first: they are linear in the document.
 	srv.Use(depthLimit{max: MaxDepth})
+	srv.Use(extension.FixedComplexityLimit(MaxComplexity))
 	srv.Use(refuseDefer{})
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		return next(model.WithRequest(ctx, model.NewRequest(ctx, opts.Network)))
@@ -171,7 +184,13 @@ func setCode(e *gqlerror.Error, code string) {
 	e.Extensions["code"] = extensionCodes[code]
 }
 
-// depthLimit refuses operations whose selections nest deeper than max.
+// depthLimit refuses operations whose selections nest deeper than max,
+// that have more root fields than MaxRootFields, or more introspection
+// roots than MaxIntrospectionRoots. An introspection root's subtree is
+// measured against MaxIntrospectionDepth instead: the standard
+// introspection query nests type references (ofType) deeper than any
+// query of the data needs, and gqlparser's MaxIntrospectionDepth rule
+// already bounds its lists.
 type depthLimit struct{ max int }
 
 var _ interface {
@@ -183,30 +202,76 @@ func (depthLimit) ExtensionName() string                          { return "Dept
 func (depthLimit) Validate(schema graphql.ExecutableSchema) error { return nil }
 
 func (d depthLimit) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
-	if depth := selectionDepth(oc.Operation.SelectionSet, map[string]bool{}); depth > d.max {
-		err := gqlerror.Errorf("operation nests %d levels deep; the limit is %d", depth, d.max)
-		setCode(err, hub.ETOOLARGE)
-		return err
+	roots, ok := rootFields(oc.Operation.SelectionSet, nil, MaxRootFields+1)
+	if !ok {
+		return limitError("the operation has more than %d root fields (aliases included); the limit is %d", MaxRootFields, MaxRootFields)
+	}
+	depths := map[string]int{}
+	introspection := 0
+	for _, f := range roots {
+		limit := d.max
+		if f.Name == "__schema" || f.Name == "__type" {
+			introspection++
+			limit = MaxIntrospectionDepth
+		}
+		if depth := 1 + selectionDepth(f.SelectionSet, depths, map[string]bool{}); depth > limit {
+			return limitError("operation nests %d levels deep under %s; the limit is %d", depth, f.Alias, limit)
+		}
+	}
+	if introspection > MaxIntrospectionRoots {
+		return limitError("the operation has %d introspection roots (__schema, __type); the limit is %d", introspection, MaxIntrospectionRoots)
 	}
 	return nil
 }
 
-// selectionDepth measures the deepest field path, following fragments
-// (each fragment once per path, so cycles cannot loop).
-func selectionDepth(set ast.SelectionSet, visiting map[string]bool) int {
+// rootFields appends the fields of set, those of its inline fragments
+// and fragment spreads included, to out, and reports false as soon as
+// there are limit of them (plain __typename fields not counted): a
+// fragment spread several times in several nested fragments would
+// otherwise expand exponentially.
+func rootFields(set ast.SelectionSet, out []*ast.Field, limit int) ([]*ast.Field, bool) {
+	ok := true
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			if s.Alias != "__typename" {
+				out = append(out, s)
+			}
+		case *ast.InlineFragment:
+			out, ok = rootFields(s.SelectionSet, out, limit)
+		case *ast.FragmentSpread:
+			if s.Definition != nil {
+				out, ok = rootFields(s.Definition.SelectionSet, out, limit)
+			}
+		}
+		if !ok || len(out) >= limit {
+			return out, false
+		}
+	}
+	return out, true
+}
+
+// selectionDepth measures the deepest field path, following fragments.
+// A fragment's depth is the same wherever it is spread, so it is
+// measured once (depths); visiting guards against cycles, which
+// validation has refused already.
+func selectionDepth(set ast.SelectionSet, depths map[string]int, visiting map[string]bool) int {
 	deepest := 0
 	for _, sel := range set {
 		d := 0
 		switch s := sel.(type) {
 		case *ast.Field:
-			d = 1 + selectionDepth(s.SelectionSet, visiting)
+			d = 1 + selectionDepth(s.SelectionSet, depths, visiting)
 		case *ast.InlineFragment:
-			d = selectionDepth(s.SelectionSet, visiting)
+			d = selectionDepth(s.SelectionSet, depths, visiting)
 		case *ast.FragmentSpread:
-			if s.Definition != nil && !visiting[s.Name] {
+			if known, ok := depths[s.Name]; ok {
+				d = known
+			} else if s.Definition != nil && !visiting[s.Name] {
 				visiting[s.Name] = true
-				d = selectionDepth(s.Definition.SelectionSet, visiting)
+				d = selectionDepth(s.Definition.SelectionSet, depths, visiting)
 				delete(visiting, s.Name)
+				depths[s.Name] = d
 			}
 		}
 		deepest = max(deepest, d)

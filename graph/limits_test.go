@@ -1,11 +1,15 @@
 package graph_test
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/99designs/gqlgen/client"
 
 	"github.com/otehub/hub/graph"
 )
@@ -31,11 +35,11 @@ func TestDocumentLimits(t *testing.T) {
 	// 565 MB to validate.
 	conflicting := func(n int) string {
 		var b strings.Builder
-		b.WriteString("{")
+		b.WriteString(`{ entityByKey(kind: Organisation, key: "eksote") {`)
 		for i := range n {
-			fmt.Fprintf(&b, " total: pilots(first: %d) { totalCount }", i)
+			fmt.Fprintf(&b, " total: relationships(first: %d) { totalCount }", i)
 		}
-		return b.String() + " }"
+		return b.String() + " } }"
 	}
 	attacks := []struct{ name, query string }{
 		{"one response name with conflicting arguments, 400 times", conflicting(400)},
@@ -80,11 +84,11 @@ func TestDocumentLimits(t *testing.T) {
 			t.Fatalf("errors %.300v, want GRAPHQL_VALIDATION_FAILED", errs)
 		}
 		var same strings.Builder
-		same.WriteString("{")
+		same.WriteString(`{ entityByKey(kind: Organisation, key: "eksote") {`)
 		for range graph.MaxRepeats {
-			same.WriteString(" total: pilots(first: 1) { totalCount }")
+			same.WriteString(" total: relationships(first: 1) { totalCount }")
 		}
-		same.WriteString(" }")
+		same.WriteString(" } }")
 		if data, errs := MustErrors(t, c, same.String()); len(errs) > 0 || data == nil {
 			t.Errorf("errors %+v", errs)
 		}
@@ -117,6 +121,80 @@ func TestDocumentLimits(t *testing.T) {
 		}
 		if len(resp.Errors) > 16<<10 {
 			t.Errorf("%d B of errors", len(resp.Errors))
+		}
+	})
+}
+
+func TestIntrospectionAndRootLimits(t *testing.T) {
+	s := newCountingReader(MustOpenSeeded(t))
+	c := newClient(graph.Options{Network: s})
+
+	t.Run("the introspection query of graphql-js and GraphiQL answers", func(t *testing.T) {
+		q, err := os.ReadFile("testdata/introspection.graphql")
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := c.RawPost(string(q), client.Operation("IntrospectionQuery"))
+		if err != nil || len(raw.Errors) > 0 {
+			t.Fatalf("%v %s", err, raw.Errors)
+		}
+		data, _ := json.Marshal(raw.Data)
+		var resp struct {
+			Schema struct {
+				QueryType struct{ Name string }
+				Types     []struct{ Name string }
+			} `json:"__schema"`
+		}
+		if err := json.Unmarshal(data, &resp); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%d B of introspection", len(data))
+		if resp.Schema.QueryType.Name != "Query" || len(resp.Schema.Types) < 20 {
+			t.Errorf("query type %q, %d types", resp.Schema.QueryType.Name, len(resp.Schema.Types))
+		}
+	})
+
+	t.Run("type references nested past MaxIntrospectionDepth are refused", func(t *testing.T) {
+		q := `{ __type(name: "Pilot") { ` + strings.Repeat("ofType { ", graph.MaxIntrospectionDepth) + "name" + strings.Repeat(" }", graph.MaxIntrospectionDepth) + " } }"
+		errs := MustFailWith(t, c, "LIMIT_EXCEEDED", q)
+		if !strings.Contains(errs[0].Message, fmt.Sprint(graph.MaxIntrospectionDepth)) {
+			t.Errorf("message %q does not name the limit", errs[0].Message)
+		}
+	})
+
+	aliased := func(n int, field string) string {
+		var b strings.Builder
+		b.WriteString("{")
+		for i := range n {
+			fmt.Fprintf(&b, " a%d: %s", i, field)
+		}
+		return b.String() + " }"
+	}
+	refused := []struct{ name, query string }{
+		// Before the limit, 330 of these were answered in one request.
+		{"330 aliased introspections", aliased(330, "__schema { types { name fields { name } } }")},
+		{"more introspection roots than MaxIntrospectionRoots", aliased(graph.MaxIntrospectionRoots+1, "__schema { queryType { name } }")},
+		{"more root fields than MaxRootFields", aliased(graph.MaxRootFields+1, "pilots(first: 1) { totalCount }")},
+		{"more root fields than MaxRootFields through fragments", `{ ...A } fragment A on Query { ...B ...B } fragment B on Query { ...C ...C } fragment C on Query { ...D ...D } fragment D on Query { ...E ...E } fragment E on Query { ...F ...F } fragment F on Query { pilots(first: 1) { totalCount } }`},
+	}
+	for _, tc := range refused {
+		t.Run(tc.name+" are refused before anything is read", func(t *testing.T) {
+			s.reset()
+			MustFailWith(t, c, "LIMIT_EXCEEDED", tc.query)
+			if calls, n := s.snapshot(); n != 0 {
+				t.Errorf("the network was read: %v", calls)
+			}
+		})
+	}
+
+	t.Run("MaxRootFields root fields and MaxIntrospectionRoots introspections answer", func(t *testing.T) {
+		for _, q := range []string{
+			aliased(graph.MaxRootFields, "pilots(first: 1) { totalCount }"),
+			aliased(graph.MaxIntrospectionRoots, "__schema { queryType { name } }"),
+		} {
+			if data, errs := MustErrors(t, c, q); len(errs) > 0 || data == nil {
+				t.Errorf("errors %+v\nquery: %.200s", errs, q)
+			}
 		}
 	})
 }
