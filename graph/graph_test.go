@@ -1579,25 +1579,26 @@ func TestLimits(t *testing.T) {
 	}
 
 	t.Run("an operation over the complexity limit is refused before anything is read", func(t *testing.T) {
-		// Each alias costs 1 + the 13 fields of the fragment; 150 of them
-		// cost 2101, over MaxComplexity, in a few thousand tokens.
+		// Each alias costs 1 + the 13 fields of the fragment, once per
+		// row of the page of 100; the page adds 1.
 		complex := func(aliases int) string {
 			var b strings.Builder
-			b.WriteString("{ pilots(first: 1) {")
+			b.WriteString("{ pilots(first: 100) {")
 			for i := range aliases {
 				fmt.Fprintf(&b, " p%d: nodes { ...F }", i)
 			}
 			b.WriteString(" } } fragment F on Pilot { id key kind name names { fi sv en } abbreviations aliases description shortName status }")
 			return b.String()
 		}
+		over := (graph.MaxComplexity-1)/1400 + 1
 		s.reset()
-		errs := MustFailWith(t, c, "COMPLEXITY_LIMIT_EXCEEDED", complex(150))
+		errs := MustFailWith(t, c, "COMPLEXITY_LIMIT_EXCEEDED", complex(over))
 		t.Logf("gqlgen answers: code %s, %q", errs[0].code(), errs[0].Message)
 		if calls, n := s.snapshot(); n != 0 {
 			t.Errorf("the network was read: %v", calls)
 		}
-		if data, errs := MustErrors(t, c, complex(100)); len(errs) > 0 || data == nil {
-			t.Errorf("100 aliases (complexity 1401) refused: %+v", errs)
+		if data, errs := MustErrors(t, c, complex(over-1)); len(errs) > 0 || data == nil {
+			t.Errorf("%d aliases (complexity %d) refused: %+v", over-1, 1+1400*(over-1), errs)
 		}
 	})
 

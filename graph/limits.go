@@ -2,11 +2,16 @@ package graph
 
 import (
 	"context"
+	"encoding/json"
+	"math"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
+	"github.com/vektah/gqlparser/v2/validator/core"
+	"github.com/vektah/gqlparser/v2/validator/rules"
 
 	"github.com/otehub/hub"
 )
@@ -18,11 +23,12 @@ const (
 	// has well under a tenth of it.
 	MaxFields = 1000
 	// MaxRepeats bounds how often one response name (an alias, or a
-	// field's name) is written in a document. Validation compares every
-	// pair of fields that share a response name, so n repeats cost n²:
-	// 7 000 repeats of __typename took 4 s and 565 MB to validate, and
-	// 540 conflicting repeats returned 28 MB of errors.
-	MaxRepeats = 50
+	// field's name) is written under one response name (or at the top
+	// of fragments). Validation compares every pair of fields that are
+	// merged into one selection, so n repeats cost n²: 7 000 repeats of
+	// __typename took 4 s and 565 MB to validate, and 540 conflicting
+	// repeats returned 28 MB of errors.
+	MaxRepeats = 100
 	// MaxErrors bounds the errors one response returns; one more error
 	// says how many were dropped.
 	MaxErrors = 50
@@ -55,9 +61,14 @@ func (l documentLimits) MutateOperationParameters(ctx context.Context, p *graphq
 	if err != nil {
 		return nil // gqlgen parses it again and reports the error
 	}
-	fields, names := 0, map[string]int{}
-	var count func(ast.SelectionSet)
-	count = func(set ast.SelectionSet) {
+	// Fields are counted by response name and the response name of the
+	// field they are selected under: validation compares only fields
+	// merged into one selection, which share both. A fragment's own
+	// fields can be spread under any field, so they share one parent.
+	type key struct{ parent, name string }
+	fields, names := 0, map[key]int{}
+	var count func(set ast.SelectionSet, parent string)
+	count = func(set ast.SelectionSet, parent string) {
 		for _, sel := range set {
 			switch s := sel.(type) {
 			case *ast.Field:
@@ -66,26 +77,26 @@ func (l documentLimits) MutateOperationParameters(ctx context.Context, p *graphq
 				// selection set; comparing plain __typename fields is
 				// cheap and never conflicts, so MaxFields bounds them.
 				if s.Alias != "__typename" {
-					names[s.Alias]++ // the parser sets Alias to Name when there is none
+					names[key{parent, s.Alias}]++ // the parser sets Alias to Name when there is none
 				}
-				count(s.SelectionSet)
+				count(s.SelectionSet, s.Alias)
 			case *ast.InlineFragment:
-				count(s.SelectionSet)
+				count(s.SelectionSet, parent)
 			}
 		}
 	}
 	for _, op := range doc.Operations {
-		count(op.SelectionSet)
+		count(op.SelectionSet, "")
 	}
 	for _, f := range doc.Fragments {
-		count(f.SelectionSet)
+		count(f.SelectionSet, "...")
 	}
 	if fields > MaxFields {
 		return limitError("the document has %d fields; the limit is %d", fields, MaxFields)
 	}
-	for name, n := range names {
+	for k, n := range names {
 		if n > MaxRepeats {
-			return limitError("the document writes %q %d times; the limit is %d", name, n, MaxRepeats)
+			return limitError("the document writes %q %d times in selections that are merged; the limit is %d", k.name, n, MaxRepeats)
 		}
 	}
 	return nil
@@ -98,16 +109,212 @@ func limitError(format string, args ...any) *gqlerror.Error {
 }
 
 // capErrors keeps the first MaxErrors errors of a response and adds one
-// saying how many more there were: a document can still raise an error
+// saying that more were dropped: a document can still raise an error
 // per field or directive, and the response should not grow with them.
 func capErrors(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 	resp := next(ctx)
 	if resp == nil || len(resp.Errors) <= MaxErrors {
 		return resp
 	}
-	dropped := len(resp.Errors) - MaxErrors
-	note := limitError("%d more errors were dropped; a response returns at most %d", dropped, MaxErrors)
-	note.Extensions["dropped"] = dropped
+	note := limitError("more errors were dropped; a response carries at most %d", MaxErrors)
 	resp.Errors = append(resp.Errors[:MaxErrors:MaxErrors], note)
 	return resp
+}
+
+// pagedSchema is the executable schema whose cost of a paged field (one
+// that takes an Int first or last, found in the schema rather than
+// listed) is 1 plus its selections' cost times the page size asked for,
+// or the default page size: a connection of 100 rows costs a hundred
+// times its row. Other fields keep gqlgen's cost, 1 plus their
+// selections'.
+type pagedSchema struct {
+	graphql.ExecutableSchema
+	// pageSizes holds each paged field's page size when neither first
+	// nor last is given, keyed "Type.field".
+	pageSizes map[string]int
+}
+
+func withPageCosts(es graphql.ExecutableSchema) pagedSchema {
+	sizes := map[string]int{}
+	for _, def := range es.Schema().Types {
+		for _, f := range def.Fields {
+			for _, a := range f.Arguments {
+				if (a.Name != "first" && a.Name != "last") || a.Type.NamedType != "Int" {
+					continue
+				}
+				size := hub.DefaultPageSize
+				if a.Name == "first" && a.DefaultValue != nil {
+					if v, err := a.DefaultValue.Value(nil); err == nil {
+						if n, ok := pageSize(v); ok {
+							size = n
+						}
+					}
+				}
+				if old, ok := sizes[def.Name+"."+f.Name]; !ok || old < size {
+					sizes[def.Name+"."+f.Name] = size
+				}
+			}
+		}
+	}
+	return pagedSchema{ExecutableSchema: es, pageSizes: sizes}
+}
+
+func (s pagedSchema) Complexity(ctx context.Context, typeName, field string, child int, args map[string]any) (int, bool) {
+	size, paged := s.pageSizes[typeName+"."+field]
+	if !paged {
+		return s.ExecutableSchema.Complexity(ctx, typeName, field, child, args)
+	}
+	for _, name := range []string{"first", "last"} {
+		if n, ok := pageSize(args[name]); ok {
+			size = n
+		}
+	}
+	// An empty page still costs its selections once, so that every
+	// field counted is at least 1 and the cost bounds the walk.
+	size = max(size, 1)
+	if child > (math.MaxInt-1)/size {
+		return math.MaxInt, true
+	}
+	return 1 + size*child, true
+}
+
+// pageSize reads a first or last argument as the resolvers will use it:
+// a page holds at most hub.MaxPageSize rows, and a larger request is
+// refused when it resolves.
+func pageSize(v any) (int, bool) {
+	var n int64
+	switch v := v.(type) {
+	case int:
+		n = int64(v)
+	case int64:
+		n = v
+	case float64:
+		n = int64(v)
+	case json.Number:
+		i, err := v.Int64()
+		if err != nil {
+			return 0, false
+		}
+		n = i
+	default:
+		return 0, false
+	}
+	return int(min(max(n, 0), hub.MaxPageSize)), true
+}
+
+// costLimit refuses an operation whose cost exceeds max before gqlgen's
+// complexity limit computes it again. gqlgen walks a fragment again at
+// every spread, so nested fragments spread twice each cost 2ⁿ walks;
+// this computes the same cost with each fragment's walked once. Every
+// field costs at least 1, so an operation it lets through is one whose
+// expanded walk gqlgen can afford.
+type costLimit struct {
+	max int
+	es  graphql.ExecutableSchema
+}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = costLimit{}
+
+func (costLimit) ExtensionName() string                          { return "CostLimit" }
+func (costLimit) Validate(schema graphql.ExecutableSchema) error { return nil }
+
+func (l costLimit) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	w := costWalker{ctx: ctx, es: l.es, schema: l.es.Schema(), vars: oc.Variables, fragments: map[string]int{}}
+	if cost := w.set(oc.Operation.SelectionSet); cost > l.max {
+		err := gqlerror.Errorf("operation has complexity %d, which exceeds the limit of %d", cost, l.max)
+		errcode.Set(err, "COMPLEXITY_LIMIT_EXCEEDED") // gqlgen's code for the same refusal
+		return err
+	}
+	return nil
+}
+
+// costWalker computes gqlgen's complexity of a selection set: each field
+// costs what the schema's Complexity says, or 1 plus its selections; a
+// field of an interface costs the most of its implementations; the
+// __schema subtree costs nothing.
+type costWalker struct {
+	ctx       context.Context
+	es        graphql.ExecutableSchema
+	schema    *ast.Schema
+	vars      map[string]any
+	fragments map[string]int
+}
+
+func (w *costWalker) set(set ast.SelectionSet) int {
+	total := 0
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			total = addCost(total, w.field(s))
+		case *ast.InlineFragment:
+			total = addCost(total, w.set(s.SelectionSet))
+		case *ast.FragmentSpread:
+			cost, ok := w.fragments[s.Name]
+			if !ok && s.Definition != nil {
+				w.fragments[s.Name] = 0 // a cycle, refused by validation, adds nothing
+				cost = w.set(s.Definition.SelectionSet)
+				w.fragments[s.Name] = cost
+			}
+			total = addCost(total, cost)
+		}
+	}
+	return total
+}
+
+func (w *costWalker) field(f *ast.Field) int {
+	if f.Definition == nil || f.ObjectDefinition == nil {
+		return 1
+	}
+	typ := w.schema.Types[f.Definition.Type.Name()]
+	if typ == nil || typ.Name == "__Schema" {
+		return 0
+	}
+	child := 0
+	if typ.Kind == ast.Object || typ.Kind == ast.Interface || typ.Kind == ast.Union {
+		child = w.set(f.SelectionSet)
+	}
+	args := f.ArgumentMap(w.vars)
+	owners := []*ast.Definition{f.ObjectDefinition}
+	if f.ObjectDefinition.Kind == ast.Interface {
+		owners = w.schema.GetPossibleTypes(f.ObjectDefinition)
+	}
+	cost := 0
+	for _, owner := range owners {
+		c, ok := w.es.Complexity(w.ctx, owner.Name, f.Name, child, args)
+		if !ok || c < 1 {
+			c = addCost(1, child)
+		}
+		cost = max(cost, c)
+	}
+	return cost
+}
+
+func addCost(a, b int) int {
+	if a > math.MaxInt-b {
+		return math.MaxInt
+	}
+	return a + b
+}
+
+// validationRules are gqlparser's default rules, whose errors past
+// MaxErrors+1 (counted over all rules of one document) are dropped as
+// they are raised: capErrors would drop them anyway, and a rule may raise
+// one per pair of fields.
+func validationRules() *rules.Rules {
+	r := rules.NewDefaultRules()
+	raised := 0
+	for name, f := range r.GetInner() {
+		r.ReplaceRule(name, func(observers *core.Events, addError core.AddErrFunc) {
+			f(observers, func(options ...core.ErrorOption) {
+				raised++
+				if raised <= MaxErrors+1 {
+					addError(options...)
+				}
+			})
+		})
+	}
+	return r
 }
