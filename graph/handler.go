@@ -57,6 +57,8 @@ type Options struct {
 	Logger  *slog.Logger
 	// Timeout bounds one operation; 0 means 30 seconds.
 	Timeout time.Duration
+	// MaxBodyBytes bounds a POST request's body; 0 means 1 MiB.
+	MaxBodyBytes int64
 	// Freshness, when set, says how current the network is; every
 	// response reports it under extensions.freshness.
 	Freshness func() Freshness
@@ -99,6 +101,7 @@ func NewHandler(opts Options) http.Handler {
 	srv.Use(depthLimit{max: MaxDepth})
 	srv.Use(costLimit{max: MaxComplexity, es: es})
 	srv.Use(extension.FixedComplexityLimit(MaxComplexity))
+	srv.Use(inputLimits{schema: es.Schema()})
 	srv.Use(refuseDefer{})
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		return next(model.WithRequest(ctx, model.NewRequest(ctx, opts.Network)))
@@ -121,7 +124,11 @@ func NewHandler(opts Options) http.Handler {
 		logger.ErrorContext(ctx, "panic while resolving", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 		return hub.Errorf(hub.EINTERNAL, "internal error")
 	})
-	return http.TimeoutHandler(PreferredLanguage(srv), timeout, `{"errors":[{"message":"the request timed out","extensions":{"code":"TIMEOUT"}}]}`)
+	maxBody := opts.MaxBodyBytes
+	if maxBody == 0 {
+		maxBody = 1 << 20
+	}
+	return guardTransport(http.TimeoutHandler(PreferredLanguage(srv), timeout, `{"errors":[{"message":"the request timed out","extensions":{"code":"TIMEOUT"}}]}`), maxBody)
 }
 
 // ExtensionCode names a domain error code in the API, as the value of

@@ -3,7 +3,9 @@ package graph
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
+	"strconv"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
@@ -317,4 +319,123 @@ func validationRules() *rules.Rules {
 		})
 	}
 	return r
+}
+
+// inputLimits refuses, before anything resolves, an argument holding a
+// list longer than maxFilterItems or a Float that is not a finite
+// number, wherever it is in the argument (conditions of conditions,
+// relationship conditions, string filters and the rest): the walk
+// follows the schema's input types rather than a list of fields, so a
+// new input is covered when it is added. gqlgen reads "NaN" and "Inf"
+// as Float variables.
+type inputLimits struct{ schema *ast.Schema }
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = inputLimits{}
+
+func (inputLimits) ExtensionName() string                          { return "InputLimits" }
+func (inputLimits) Validate(schema graphql.ExecutableSchema) error { return nil }
+
+func (l inputLimits) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	c := inputCheck{schema: l.schema, vars: oc.Variables, seen: map[string]bool{}}
+	c.set(oc.Operation.SelectionSet)
+	return c.err
+}
+
+type inputCheck struct {
+	schema *ast.Schema
+	vars   map[string]any
+	seen   map[string]bool
+	err    *gqlerror.Error
+}
+
+func (c *inputCheck) set(set ast.SelectionSet) {
+	for _, sel := range set {
+		if c.err != nil {
+			return
+		}
+		switch s := sel.(type) {
+		case *ast.Field:
+			if s.Definition != nil {
+				for _, a := range s.Arguments {
+					def := s.Definition.Arguments.ForName(a.Name)
+					if def == nil {
+						continue
+					}
+					v, err := a.Value.Value(c.vars)
+					if err != nil {
+						continue // gqlgen reports it
+					}
+					c.value(v, def.Type, a.Name)
+				}
+			}
+			c.set(s.SelectionSet)
+		case *ast.InlineFragment:
+			c.set(s.SelectionSet)
+		case *ast.FragmentSpread:
+			if s.Definition != nil && !c.seen[s.Name] {
+				c.seen[s.Name] = true // its arguments are the same wherever it is spread
+				c.set(s.Definition.SelectionSet)
+			}
+		}
+	}
+}
+
+// value checks v, of type t, at path.
+func (c *inputCheck) value(v any, t *ast.Type, path string) {
+	if v == nil || c.err != nil {
+		return
+	}
+	if t.Elem != nil {
+		list, ok := v.([]any)
+		if !ok {
+			c.value(v, t.Elem, path) // one value where a list is expected is a list of one
+			return
+		}
+		if len(list) > maxFilterItems {
+			c.fail("%s holds %d items; a list holds at most %d", path, len(list), maxFilterItems)
+			return
+		}
+		for i, e := range list {
+			c.value(e, t.Elem, fmt.Sprintf("%s[%d]", path, i))
+		}
+		return
+	}
+	def := c.schema.Types[t.NamedType]
+	switch {
+	case def == nil:
+	case def.Kind == ast.InputObject:
+		fields, _ := v.(map[string]any)
+		for name, fv := range fields {
+			if fd := def.Fields.ForName(name); fd != nil {
+				c.value(fv, fd.Type, path+"."+name)
+			}
+		}
+	case def.Name == "Float":
+		if f, ok := float(v); ok && (math.IsNaN(f) || math.IsInf(f, 0)) {
+			c.fail("%s must be a finite number", path)
+		}
+	}
+}
+
+func (c *inputCheck) fail(format string, args ...any) {
+	c.err = gqlerror.Errorf(format, args...)
+	setCode(c.err, hub.EINVALID)
+}
+
+// float reads a Float value as gqlgen's unmarshaller will.
+func float(v any) (float64, bool) {
+	switch v := v.(type) {
+	case float64:
+		return v, true
+	case json.Number:
+		f, err := strconv.ParseFloat(string(v), 64)
+		return f, err == nil || math.IsInf(f, 0)
+	case string:
+		f, err := strconv.ParseFloat(v, 64)
+		return f, err == nil || math.IsInf(f, 0)
+	}
+	return 0, false
 }

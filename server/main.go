@@ -278,9 +278,9 @@ func (m *Main) handler() (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	api := graph.NewHandler(graph.Options{Network: m.Network, Logger: m.Logger, Timeout: m.Config.RequestTimeout, Freshness: m.freshness})
+	api := graph.NewHandler(graph.Options{Network: m.Network, Logger: m.Logger, Timeout: m.Config.RequestTimeout, Freshness: m.freshness, MaxBodyBytes: maxBodyBytes})
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", http.MaxBytesHandler(api, maxBodyBytes))
+	mux.Handle("/graphql", api)
 	mux.Handle("GET /examples.json", examples)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")

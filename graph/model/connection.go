@@ -161,6 +161,10 @@ func ListOptions(args PageArgs, orders []hub.Order, allowed []hub.OrderField, de
 		}
 	}
 	n, err := hub.PageSize(size)
+	if err != nil && args.backward() {
+		// hub.PageSize names first, the argument it usually reads.
+		return hub.ListOptions{}, hub.Errorf(hub.EINVALID, "last must be between 0 and %d, got %d", hub.MaxPageSize, *size)
+	}
 	if err != nil {
 		return hub.ListOptions{}, err
 	}

@@ -1,0 +1,110 @@
+package graph
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+
+	"github.com/otehub/hub"
+)
+
+// allowedMethods are the methods of the GraphQL endpoint (gqlgen's
+// OPTIONS, GET and POST transports).
+const allowedMethods = "OPTIONS, GET, POST"
+
+// guardTransport answers, before gqlgen's transports see them, the
+// requests they would answer without an extensions.code, with HTTP 200,
+// or with the body echoed back and Go's type names in the message: other
+// methods (405 with Allow), other content types (415), bodies over
+// maxBody (413), and bodies that are not a JSON GraphQL request (400).
+func guardTransport(next http.Handler, maxBody int64) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodGet, http.MethodOptions:
+			next.ServeHTTP(w, r)
+			return
+		case http.MethodPost:
+		default:
+			w.Header().Set("Allow", allowedMethods)
+			writeError(w, http.StatusMethodNotAllowed, hub.EINVALID, fmt.Sprintf("method %s is not allowed; use GET or POST", r.Method))
+			return
+		}
+		if mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mediaType != "application/json" {
+			writeError(w, http.StatusUnsupportedMediaType, hub.EINVALID, "send a POST request with Content-Type: application/json")
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+		if err != nil {
+			var tooLarge *http.MaxBytesError
+			if errors.As(err, &tooLarge) {
+				writeError(w, http.StatusRequestEntityTooLarge, hub.ETOOLARGE, fmt.Sprintf("the request body is larger than %d bytes", maxBody))
+				return
+			}
+			writeError(w, http.StatusBadRequest, hub.EINVALID, "the request body could not be read")
+			return
+		}
+		if msg := checkRequestBody(body); msg != "" {
+			writeError(w, http.StatusBadRequest, hub.EINVALID, msg)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.ContentLength = int64(len(body))
+		next.ServeHTTP(w, r)
+	})
+}
+
+// checkRequestBody says what is wrong with a POST body that gqlgen could
+// not decode into its request parameters, in words that do not repeat the
+// body or name Go types; "" when it decodes. Like gqlgen, it reads the
+// first JSON value and field names case-insensitively.
+func checkRequestBody(body []byte) string {
+	var p struct {
+		Query         json.RawMessage `json:"query"`
+		OperationName json.RawMessage `json:"operationName"`
+		Variables     json.RawMessage `json:"variables"`
+		Extensions    json.RawMessage `json:"extensions"`
+	}
+	if err := json.NewDecoder(bytes.NewReader(body)).Decode(&p); err != nil {
+		var syntax *json.SyntaxError
+		switch {
+		case errors.As(err, &syntax):
+			return fmt.Sprintf("the request body is not valid JSON (at byte %d)", syntax.Offset)
+		case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+			return "the request body is empty or ends too soon"
+		default:
+			return `the request body must be a JSON object such as {"query": "...", "variables": {...}}`
+		}
+	}
+	for _, f := range []struct {
+		name  string
+		value json.RawMessage
+		first byte
+		want  string
+	}{
+		{"query", p.Query, '"', "a string"},
+		{"operationName", p.OperationName, '"', "a string"},
+		{"variables", p.Variables, '{', "an object"},
+		{"extensions", p.Extensions, '{', "an object"},
+	} {
+		if v := bytes.TrimSpace(f.value); len(v) > 0 && v[0] != f.first && !bytes.Equal(v, []byte("null")) {
+			return fmt.Sprintf("%s must be %s", f.name, f.want)
+		}
+	}
+	return ""
+}
+
+// writeError answers with one GraphQL error carrying the API name of
+// code.
+func writeError(w http.ResponseWriter, status int, code, message string) {
+	body, _ := json.Marshal(map[string]any{"errors": []map[string]any{{
+		"message":    message,
+		"extensions": map[string]any{"code": ExtensionCode(code)},
+	}}})
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(body) // the client has gone if this fails
+}
