@@ -192,6 +192,11 @@ func GroupBy(ctx context.Context, s Reader, spec *GroupSpec) ([]Group, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Rows of a large collection take a while to build and to group:
+	// do not group them for a request that has ended.
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	return finishGroups(aggregateRows(rows, spec.Measure), spec), nil
 }
 

@@ -261,7 +261,12 @@ func provisionRows(ctx context.Context, s Reader, f ProvisionFilter) ([]Provisio
 	read.nodes = nodes
 
 	out := make([]ProvisionRow, 0, len(provides))
-	for _, p := range provides {
+	for i, p := range provides {
+		// A row per recipient of each provision: stop once the
+		// request has ended (every 256 provisions, so the check is free).
+		if i%256 == 0 && ctx.Err() != nil {
+			return nil, provisionReads{}, ctx.Err()
+		}
 		provider, service := nodes[p.FromID], nodes[p.ToID]
 		if provider == nil || service == nil {
 			continue

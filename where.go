@@ -238,6 +238,11 @@ func (e *evaluator) eval(ctx context.Context, w *Where, c []*Node, filtered bool
 	if w == nil || len(c) == 0 {
 		return c, nil
 	}
+	// Each condition is a pass over the candidates: stop between passes
+	// once the request has ended.
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	match := w.Filter.Matcher()
 	byName := (&NodeFilter{NameContains: w.Filter.NameContains}).Matcher()
 	out := slices.DeleteFunc(slices.Clone(c), func(n *Node) bool {

@@ -47,6 +47,9 @@ func Brokers(g *Graph) ([]Broker, error) {
 	pilots := map[int][]int{} // organisation → its pilots, ascending
 	total := 0
 	for u := range g.Nodes {
+		if err := g.interrupted(u); err != nil {
+			return nil, err
+		}
 		if !isOrg(u) {
 			continue
 		}

@@ -71,6 +71,9 @@ func Betweenness(g *Graph, normalized bool) (map[string]float64, error) {
 		dist[i] = -1
 	}
 	for s := range n {
+		if err := g.interrupted(s); err != nil {
+			return nil, err
+		}
 		sigma[s], dist[s] = 1, 0
 		order = append(order[:0], int32(s))
 		dag = dag[:0]
@@ -139,6 +142,9 @@ func Closeness(g *Graph) (map[string]float64, error) {
 		dist[i] = -1
 	}
 	for s := range n {
+		if err := g.interrupted(s); err != nil {
+			return nil, err
+		}
 		dist[s] = 0
 		queue = append(queue[:0], int32(s))
 		total := 0
@@ -203,7 +209,10 @@ func Eigenvector(g *Graph) (map[string]float64, error) {
 	for i := range x {
 		x[i] = 1 / float64(n)
 	}
-	for range EigenvectorMaxIter {
+	for iter := range EigenvectorMaxIter {
+		if err := g.interrupted(iter); err != nil {
+			return nil, err
+		}
 		x, last = last, x
 		copy(x, last)
 		for u := range n {

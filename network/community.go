@@ -49,6 +49,10 @@ func Communities(g *Graph, seed int64) (*Partition, error) {
 		m := float64(ix.m)
 		mod := modularity(ix, comm)
 		for {
+			// Levels are few, each a pass over the graph: look at every one.
+			if err := g.interrupted(0); err != nil {
+				return nil, err
+			}
 			moved, improved := lg.oneLevel(m, rng)
 			if !improved {
 				break

@@ -2,6 +2,7 @@ package network
 
 import (
 	"cmp"
+	"context"
 	"slices"
 	"strings"
 	"sync"
@@ -40,6 +41,20 @@ type Graph struct {
 	once sync.Once
 	ix   *index
 	err  error
+	// ctx is the context of the request Load read the graph for: the
+	// algorithms stop when it ends (nil for graphs from New, which
+	// run to the end).
+	ctx context.Context
+}
+
+// interrupted returns the error of g's context when it has ended,
+// looking only at every 16th step i of a loop, so that the check costs
+// nothing next to the work between two looks.
+func (g *Graph) interrupted(i int) error {
+	if g.ctx == nil || i%16 != 0 {
+		return nil
+	}
+	return g.ctx.Err()
 }
 
 // index is the adjacency of a graph by node position. Positions follow

@@ -103,6 +103,10 @@ func filterIsZero(f *hub.NodeFilter) bool {
 // ENOTFOUND for a center that does not exist (a center that did not
 // exist on AsOf is left out), and the store's errors.
 //
+// The algorithms run on the graph (centralities, communities, brokers,
+// k shortest paths) stop with ctx's error once ctx ends: the graph is
+// read for one request, and its work should not outlive it.
+//
 // Time O(d · store round trip + (V+E)·log(V+E)) for the V nodes and E
 // relationships read; space O(V+E).
 func Load(ctx context.Context, s hub.Reader, opt LoadOptions) (*Graph, error) {
@@ -240,5 +244,6 @@ func Load(ctx context.Context, s hub.Reader, opt LoadOptions) (*Graph, error) {
 		return nil, err
 	}
 	g.Truncated = truncated
+	g.ctx = ctx
 	return g, nil
 }

@@ -209,6 +209,10 @@ func ShortestPaths(g *Graph, from, to string, maxLength, k int, directed bool) (
 	seen := map[string]bool{key(first): true}
 	cands := &candidates{}
 	for len(found) < k {
+		// Each round searches once per node of the last path.
+		if err := g.interrupted(0); err != nil {
+			return nil, err
+		}
 		last := found[len(found)-1]
 		for i := 0; i < len(last)-1; i++ {
 			spur, root := last[i], last[:i+1]
