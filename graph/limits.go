@@ -32,7 +32,7 @@ const (
 	// repeats returned 28 MB of errors.
 	MaxRepeats = 100
 	// MaxErrors bounds the errors one response returns; one more error
-	// says how many were dropped.
+	// says that more were dropped.
 	MaxErrors = 50
 )
 
