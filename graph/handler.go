@@ -16,13 +16,14 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/validator/rules"
 
 	"github.com/otehub/hub"
 	"github.com/otehub/hub/graph/generated"
 	"github.com/otehub/hub/graph/model"
 )
 
-// Limits of the GraphQL endpoint.
+// Default limits of the GraphQL endpoint (see Limits).
 const (
 	// MaxComplexity bounds the cost of one operation: one per field,
 	// summed over the selection tree, with a paged field's selections
@@ -59,6 +60,9 @@ type Options struct {
 	Timeout time.Duration
 	// MaxBodyBytes bounds a POST request's body; 0 means 1 MiB.
 	MaxBodyBytes int64
+	// Limits bound the work of one operation; a zero field takes its
+	// default.
+	Limits Limits
 	// Freshness, when set, says how current the network is; every
 	// response reports it under extensions.freshness.
 	Freshness func() Freshness
@@ -72,6 +76,34 @@ type Freshness struct {
 	LoadedAt   *time.Time `json:"loadedAt"`
 	LastChange *time.Time `json:"lastChange"`
 	Stale      bool       `json:"stale"`
+}
+
+// Limits bound the work of one operation. A zero field takes the
+// default of the constant of the same name (MaxComplexity, MaxDepth,
+// MaxRootFields, MaxFields, MaxErrors).
+type Limits struct {
+	// Complexity bounds the operation's cost (see MaxComplexity).
+	Complexity int
+	// Depth bounds how deeply selections nest outside introspection.
+	Depth int
+	// RootFields bounds the operation's root fields, aliases included.
+	RootFields int
+	// Fields bounds the fields written in the document.
+	Fields int
+	// Errors bounds the errors of one response.
+	Errors int
+}
+
+// withDefaults fills the zero fields of l with the defaults.
+func (l Limits) withDefaults() Limits {
+	or := func(v, def int) int {
+		if v > 0 {
+			return v
+		}
+		return def
+	}
+	return Limits{Complexity: or(l.Complexity, MaxComplexity), Depth: or(l.Depth, MaxDepth),
+		RootFields: or(l.RootFields, MaxRootFields), Fields: or(l.Fields, MaxFields), Errors: or(l.Errors, MaxErrors)}
 }
 
 // NewHandler returns the GraphQL endpoint over opts.Network: gqlgen's
@@ -94,19 +126,20 @@ func NewHandler(opts Options) http.Handler {
 	cache := lru.New[*ast.QueryDocument](1000)
 	srv.SetQueryCache(cache)
 	srv.SetParserTokenLimit(maxTokens)
-	srv.Use(documentLimits{cache: cache})
-	srv.SetValidationRulesFn(validationRules)
+	lim := opts.Limits.withDefaults()
+	srv.Use(documentLimits{cache: cache, fields: lim.Fields})
+	srv.SetValidationRulesFn(func() *rules.Rules { return validationRules(lim.Errors) })
 	srv.Use(extension.Introspection{})
 	// Depth and root fields first: they are linear in the document.
-	srv.Use(depthLimit{max: MaxDepth})
-	srv.Use(costLimit{max: MaxComplexity, es: es})
-	srv.Use(extension.FixedComplexityLimit(MaxComplexity))
+	srv.Use(depthLimit{max: lim.Depth, roots: lim.RootFields})
+	srv.Use(costLimit{max: lim.Complexity, es: es})
+	srv.Use(extension.FixedComplexityLimit(lim.Complexity))
 	srv.Use(inputLimits{schema: es.Schema()})
 	srv.Use(refuseDefer{})
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		return next(model.WithRequest(ctx, model.NewRequest(ctx, opts.Network)))
 	})
-	srv.AroundResponses(capErrors)
+	srv.AroundResponses(capErrors(lim.Errors))
 	if opts.Freshness != nil {
 		srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 			resp := next(ctx)
@@ -198,13 +231,13 @@ func setCode(e *gqlerror.Error, code string) {
 }
 
 // depthLimit refuses operations whose selections nest deeper than max,
-// that have more root fields than MaxRootFields, or more introspection
+// that have more root fields than roots, or more introspection
 // roots than MaxIntrospectionRoots. An introspection root's subtree is
 // measured against MaxIntrospectionDepth instead: the standard
 // introspection query nests type references (ofType) deeper than any
 // query of the data needs, and gqlparser's MaxIntrospectionDepth rule
 // already bounds its lists.
-type depthLimit struct{ max int }
+type depthLimit struct{ max, roots int }
 
 var _ interface {
 	graphql.HandlerExtension
@@ -215,9 +248,9 @@ func (depthLimit) ExtensionName() string                          { return "Dept
 func (depthLimit) Validate(schema graphql.ExecutableSchema) error { return nil }
 
 func (d depthLimit) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
-	roots, ok := rootFields(oc.Operation.SelectionSet, nil, MaxRootFields+1)
+	roots, ok := rootFields(oc.Operation.SelectionSet, nil, d.roots+1)
 	if !ok {
-		return limitError("the operation has more than %d root fields (aliases included); the limit is %d", MaxRootFields, MaxRootFields)
+		return limitError("the operation has more than %d root fields (aliases included); the limit is %d", d.roots, d.roots)
 	}
 	depths := map[string]int{}
 	introspection := 0

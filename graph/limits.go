@@ -44,7 +44,8 @@ const (
 // (linear, under the token limit) unless gqlgen's cache already holds
 // it, which it does only for documents that passed.
 type documentLimits struct {
-	cache graphql.Cache[*ast.QueryDocument]
+	cache  graphql.Cache[*ast.QueryDocument]
+	fields int
 }
 
 var _ interface {
@@ -93,8 +94,8 @@ func (l documentLimits) MutateOperationParameters(ctx context.Context, p *graphq
 	for _, f := range doc.Fragments {
 		count(f.SelectionSet, "...")
 	}
-	if fields > MaxFields {
-		return limitError("the document has %d fields; the limit is %d", fields, MaxFields)
+	if fields > l.fields {
+		return limitError("the document has %d fields; the limit is %d", fields, l.fields)
 	}
 	for k, n := range names {
 		if n > MaxRepeats {
@@ -110,17 +111,19 @@ func limitError(format string, args ...any) *gqlerror.Error {
 	return err
 }
 
-// capErrors keeps the first MaxErrors errors of a response and adds one
+// capErrors keeps the first max errors of a response and adds one
 // saying that more were dropped: a document can still raise an error
 // per field or directive, and the response should not grow with them.
-func capErrors(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
-	resp := next(ctx)
-	if resp == nil || len(resp.Errors) <= MaxErrors {
+func capErrors(max int) graphql.ResponseMiddleware {
+	return func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+		resp := next(ctx)
+		if resp == nil || len(resp.Errors) <= max {
+			return resp
+		}
+		note := limitError("more errors were dropped; a response carries at most %d", max)
+		resp.Errors = append(resp.Errors[:max:max], note)
 		return resp
 	}
-	note := limitError("more errors were dropped; a response carries at most %d", MaxErrors)
-	resp.Errors = append(resp.Errors[:MaxErrors:MaxErrors], note)
-	return resp
 }
 
 // pagedSchema is the executable schema whose cost of a paged field (one
@@ -302,17 +305,17 @@ func addCost(a, b int) int {
 }
 
 // validationRules are gqlparser's default rules, whose errors past
-// MaxErrors+1 (counted over all rules of one document) are dropped as
+// max+1 (counted over all rules of one document) are dropped as
 // they are raised: capErrors would drop them anyway, and a rule may raise
 // one per pair of fields.
-func validationRules() *rules.Rules {
+func validationRules(max int) *rules.Rules {
 	r := rules.NewDefaultRules()
 	raised := 0
 	for name, f := range r.GetInner() {
 		r.ReplaceRule(name, func(observers *core.Events, addError core.AddErrFunc) {
 			f(observers, func(options ...core.ErrorOption) {
 				raised++
-				if raised <= MaxErrors+1 {
+				if raised <= max+1 {
 					addError(options...)
 				}
 			})

@@ -297,3 +297,43 @@ func TestCostCountsPages(t *testing.T) {
 		}
 	})
 }
+
+// Limits given in Options replace the defaults, each where it applies.
+func TestConfiguredLimits(t *testing.T) {
+	c := newClient(graph.Options{Network: MustOpenSeeded(t), Limits: graph.Limits{Complexity: 50, Depth: 3, RootFields: 2, Fields: 8, Errors: 3}})
+	for _, tc := range []struct {
+		name, code, query, says string
+	}{
+		{"a query within every limit answers", "", `{ pilots(first: 2) { totalCount } }`, ""},
+		{"four levels are one too many", "LIMIT_EXCEEDED", `{ pilots(first: 1) { nodes { regions { name } } } }`, "levels deep"},
+		{"three root fields are one too many", "LIMIT_EXCEEDED", `{ a: pilots(first: 1) { totalCount } b: pilots(first: 1) { totalCount } c: pilots(first: 1) { totalCount } }`, "root fields"},
+		{"nine fields are one too many", "LIMIT_EXCEEDED", `{ pilots(first: 1) { totalCount a: totalCount nodes { id name key shortName b: name } } }`, "fields; the limit is 8"},
+		{"a page of 20 costs more than 50", "COMPLEXITY_LIMIT_EXCEEDED", `{ pilots(first: 20) { nodes { name key } } }`, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.code == "" {
+				var resp struct{ Pilots struct{ TotalCount int } }
+				MustQuery(t, c, tc.query, &resp)
+				if resp.Pilots.TotalCount != 7 {
+					t.Errorf("totalCount %d, want 7", resp.Pilots.TotalCount)
+				}
+				return
+			}
+			errs := MustFailWith(t, c, tc.code, tc.query)
+			if !strings.Contains(errs[0].Message, tc.says) {
+				t.Errorf("error %q does not say %q", errs[0].Message, tc.says)
+			}
+		})
+	}
+	t.Run("a response carries three errors and one saying more were dropped", func(t *testing.T) {
+		_, errs := MustErrors(t, c, `{ a: nope1 b: nope2 }`)
+		// Two unknown fields make two errors: within the cap.
+		if len(errs) != 2 {
+			t.Fatalf("%d errors, want 2: %+v", len(errs), errs)
+		}
+		_, errs = MustErrors(t, c, `{ __typename @a @b @c @d @e }`)
+		if len(errs) != 4 || !strings.Contains(errs[3].Message, "more errors were dropped") {
+			t.Errorf("%d errors, want 3 and a note: %+v", len(errs), errs)
+		}
+	})
+}

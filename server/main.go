@@ -99,6 +99,11 @@ type Config struct {
 	MongoMaxPool, MongoMinPool uint64
 	// MongoTimeout bounds every database call (HUB_MONGODB_TIMEOUT).
 	MongoTimeout time.Duration
+	// Limits bound the work of one GraphQL operation (HUB_MAX_*); zero
+	// fields take graph's defaults.
+	Limits graph.Limits
+	// MaxBodyBytes bounds a request body (HUB_MAX_BODY_BYTES).
+	MaxBodyBytes int64
 
 	// Probe, when set, makes the program only check that this URL
 	// answers 200 (for container health checks).
@@ -139,6 +144,7 @@ func NewMain() *Main {
 			RequestTimeout: 30 * time.Second,
 			LogLevel:       "info",
 			MongoTimeout:   10 * time.Second,
+			MaxBodyBytes:   maxBodyBytes,
 		},
 		LogOutput: os.Stderr,
 	}
@@ -185,6 +191,32 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 			*dst = n
 		}
 	}
+	limits := []struct {
+		env, flag, what string
+		dst             *int
+	}{
+		{"HUB_MAX_COMPLEXITY", "max-complexity", "cost of one operation, page sizes counted", &c.Limits.Complexity},
+		{"HUB_MAX_DEPTH", "max-depth", "nesting of selections outside introspection", &c.Limits.Depth},
+		{"HUB_MAX_ROOT_FIELDS", "max-root-fields", "root fields of one operation, aliases included", &c.Limits.RootFields},
+		{"HUB_MAX_FIELDS", "max-fields", "fields written in one document", &c.Limits.Fields},
+		{"HUB_MAX_ERRORS", "max-errors", "errors of one response", &c.Limits.Errors},
+	}
+	for _, l := range limits {
+		if v := getenv(l.env); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 {
+				return fmt.Errorf("%s=%q: want a whole number of at least 1", l.env, v)
+			}
+			*l.dst = n
+		}
+	}
+	if v := getenv("HUB_MAX_BODY_BYTES"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 {
+			return fmt.Errorf("HUB_MAX_BODY_BYTES=%q: want a whole number of at least 1", v)
+		}
+		c.MaxBodyBytes = n
+	}
 	if v := getenv("HUB_MONGODB_TIMEOUT"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil {
@@ -206,6 +238,10 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	fs.Uint64Var(&c.MongoMinPool, "mongodb-min-pool-size", c.MongoMinPool, "connections to MongoDB kept open (env HUB_MONGODB_MIN_POOL_SIZE)")
 	fs.StringVar(&c.Probe, "probe", "", "only check that this URL answers 200, then exit (container health checks)")
 	fs.DurationVar(&c.MongoTimeout, "mongodb-timeout", c.MongoTimeout, "time limit of one MongoDB call (env HUB_MONGODB_TIMEOUT)")
+	for _, l := range limits {
+		fs.IntVar(l.dst, l.flag, *l.dst, "most "+l.what+", 0 for the default (env "+l.env+")")
+	}
+	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "most bytes of a request body (env HUB_MAX_BODY_BYTES)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -215,6 +251,14 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	c.CORSOrigins = splitList(*origins)
 	if c.RequestTimeout <= 0 || c.MongoTimeout <= 0 {
 		return fmt.Errorf("timeouts must be positive")
+	}
+	if c.MaxBodyBytes < 1 {
+		return fmt.Errorf("max-body-bytes must be at least 1")
+	}
+	for _, l := range limits {
+		if *l.dst < 0 {
+			return fmt.Errorf("%s must not be negative", l.flag)
+		}
 	}
 	return nil
 }
@@ -278,7 +322,7 @@ func (m *Main) handler() (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	api := graph.NewHandler(graph.Options{Network: m.Network, Logger: m.Logger, Timeout: m.Config.RequestTimeout, Freshness: m.freshness, MaxBodyBytes: maxBodyBytes})
+	api := graph.NewHandler(graph.Options{Network: m.Network, Logger: m.Logger, Timeout: m.Config.RequestTimeout, Freshness: m.freshness, MaxBodyBytes: m.Config.MaxBodyBytes, Limits: m.Config.Limits})
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", api)
 	mux.Handle("GET /examples.json", examples)
