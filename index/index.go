@@ -10,8 +10,8 @@ import (
 )
 
 // Index is the whole network in memory, indexed for every read the API
-// makes: by id, by kind and relationship type, adjacency by direction
-// and type, and each kind in name order. It is safe for concurrent use.
+// makes: by id and key, relationships by type, adjacency by direction
+// and type, and nodes in name order per kind, type and region. It is safe for concurrent use.
 // Reads return the values it holds, uncopied (hub.Reader's values are
 // read-only); applying a change stores new values instead of changing
 // old ones.
@@ -24,22 +24,18 @@ type Index struct {
 	// relationships needs no lookup per relationship.
 	out map[string][]edge
 	in  map[string][]edge
-	// byKind and byType hold the nodes of each kind and the
-	// relationships of each type (both fixed for an id: they are part
-	// of what it derives from); byKindType, byRegion and byKey narrow a
-	// node filter to the nodes of a type, in a region or with a key, so
-	// that a filter reads the fewest candidates any of them gives.
-	byKind     map[hub.Kind]*set[*hub.Node]
-	byType     map[hub.RelationshipType]*set[*hub.Relationship]
-	byKindType map[kindType]*set[*hub.Node]
-	byRegion   map[string]*set[*hub.Node]
-	byKey      map[kindKey]*hub.Node
+	// byType holds the relationships of each type (fixed for an id: it
+	// is part of what the id derives from); byKey the node of each
+	// external key.
+	byType map[hub.RelationshipType]*set[*hub.Relationship]
+	byKey  map[kindKey]*hub.Node
 
 	// byName holds, per facet (a kind, or a kind with a type or a
 	// region or both), its nodes in NAME order (sort name, then id),
 	// the default order of every list: a page of a filter on kinds,
-	// types and regions is then read from the front of a few lists,
-	// and counted from their lengths, without reading the rest.
+	// types and regions is read from the front of a few lists and
+	// counted from their lengths, and any other node filter reads the
+	// shortest lists that hold its candidates.
 	byName map[facet][]*hub.Node
 }
 
@@ -52,10 +48,7 @@ func New() *Index {
 		rels:       map[string]*hub.Relationship{},
 		out:        map[string][]edge{},
 		in:         map[string][]edge{},
-		byKind:     map[hub.Kind]*set[*hub.Node]{},
 		byType:     map[hub.RelationshipType]*set[*hub.Relationship]{},
-		byKindType: map[kindType]*set[*hub.Node]{},
-		byRegion:   map[string]*set[*hub.Node]{},
 		byKey:      map[kindKey]*hub.Node{},
 		byName:     map[facet][]*hub.Node{},
 	}
@@ -95,11 +88,6 @@ func (s *Index) Apply(changes ...hub.Change) {
 // held.
 func newer(v, held int64) bool { return v == 0 || held == 0 || v > held }
 
-type kindType struct {
-	kind hub.Kind
-	typ  string
-}
-
 type kindKey struct {
 	kind hub.Kind
 	key  string
@@ -115,21 +103,11 @@ func (s *Index) putNode(n *hub.Node) {
 	}
 	s.nodes[n.ID] = n
 	s.nameIndex(n)
-	add(s.byKind, n.Kind, n.ID, n)
-	add(s.byKindType, kindType{n.Kind, n.Type}, n.ID, n)
-	for _, r := range n.RegionIDs {
-		add(s.byRegion, r, n.ID, n)
-	}
 	s.byKey[kindKey{n.Kind, n.Key}] = n
 }
 
 func (s *Index) unindexNode(n *hub.Node) {
 	s.nameUnindex(n)
-	remove(s.byKind, n.Kind, n.ID)
-	remove(s.byKindType, kindType{n.Kind, n.Type}, n.ID)
-	for _, r := range n.RegionIDs {
-		remove(s.byRegion, r, n.ID)
-	}
 	delete(s.byKey, kindKey{n.Kind, n.Key})
 }
 
@@ -393,14 +371,14 @@ func (s *Index) matchNodes(f *hub.NodeFilter) []*hub.Node {
 		kinds = hub.Kinds
 	}
 	kinds = uniq(kinds)
-	// The candidate lists each filter field can give; the shortest is
-	// read, and the whole filter checked on it. A node is in one list of
-	// each: one kind, one type, one key per kind; only several regions
-	// can name it twice.
+	// The candidate lists each filter field can give; the shortest are
+	// read, and the whole filter checked on them. A node is in one list
+	// of each field: one kind, one type, one key per kind; only several
+	// regions can name it twice.
 	var lists [][]*hub.Node
 	size := 0
 	for _, k := range kinds {
-		l := rowsOf(s.byKind, k)
+		l := s.byName[facet{kind: k}]
 		lists, size = append(lists, l), size+len(l)
 	}
 	twice := false
@@ -428,7 +406,7 @@ func (s *Index) matchNodes(f *hub.NodeFilter) []*hub.Node {
 		var cand [][]*hub.Node
 		for _, k := range kinds {
 			for _, t := range uniq(f.Types) {
-				cand = append(cand, rowsOf(s.byKindType, kindType{k, t}))
+				cand = append(cand, s.byName[facet{kind: k, typ: typeFacet(t)}])
 			}
 		}
 		try(cand, false)
@@ -436,8 +414,10 @@ func (s *Index) matchNodes(f *hub.NodeFilter) []*hub.Node {
 	if len(f.RegionIDs) > 0 {
 		var cand [][]*hub.Node
 		regions := uniq(f.RegionIDs)
-		for _, r := range regions {
-			cand = append(cand, rowsOf(s.byRegion, r))
+		for _, k := range kinds {
+			for _, r := range regions {
+				cand = append(cand, s.byName[facet{kind: k, region: regionFacet(r)}])
+			}
 		}
 		try(cand, len(regions) > 1)
 	}

@@ -120,9 +120,6 @@ func (l *Live) Status() Status {
 	return s
 }
 
-// Store returns the store the index follows.
-func (l *Live) Store() hub.Store { return l.store }
-
 // Close stops following the store. It does not close the store.
 func (l *Live) Close() error {
 	l.cancel()
@@ -182,6 +179,8 @@ func (l *Live) run(ctx context.Context) {
 	}
 	for ctx.Err() == nil {
 		if feed == nil {
+			// A write not seen whole on the old feed comes again whole in
+			// the load or on the new feed.
 			pending = nil
 			var err error
 			// The feed opens before the load, so that no change committed
@@ -209,7 +208,7 @@ func (l *Live) run(ctx context.Context) {
 		ch, err := feed.Next(ctx)
 		if err != nil {
 			feed.Close()
-			feed, pending = nil, nil
+			feed = nil
 			if ctx.Err() != nil {
 				return
 			}
@@ -222,7 +221,7 @@ func (l *Live) run(ctx context.Context) {
 		if ch.Op == hub.ChangeReset {
 			l.log.Warn("the database was dropped or replaced; loading the network again")
 			feed.Close()
-			feed, pending = nil, nil
+			feed = nil
 			continue
 		}
 		if pending = append(pending, ch); !ch.Last {
