@@ -44,13 +44,13 @@ var _ hub.Reader = (*Index)(nil)
 // New returns an empty index.
 func New() *Index {
 	return &Index{
-		nodes:      map[string]*hub.Node{},
-		rels:       map[string]*hub.Relationship{},
-		out:        map[string][]edge{},
-		in:         map[string][]edge{},
-		byType:     map[hub.RelationshipType]*set[*hub.Relationship]{},
-		byKey:      map[kindKey]*hub.Node{},
-		byName:     map[facet][]*hub.Node{},
+		nodes:  map[string]*hub.Node{},
+		rels:   map[string]*hub.Relationship{},
+		out:    map[string][]edge{},
+		in:     map[string][]edge{},
+		byType: map[hub.RelationshipType]*set[*hub.Relationship]{},
+		byKey:  map[kindKey]*hub.Node{},
+		byName: map[facet][]*hub.Node{},
 	}
 }
 
