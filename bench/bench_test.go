@@ -15,53 +15,24 @@ import (
 	"time"
 
 	"github.com/otehub/hub"
+	"github.com/otehub/hub/bench"
 	"github.com/otehub/hub/embedded"
 	"github.com/otehub/hub/graph"
 	"github.com/otehub/hub/index"
 	"github.com/otehub/hub/synthetic"
 )
 
-// network describes the generated network, for the queries to aim at.
-type network struct {
-	cfg synthetic.Config
-	// busiest is the key of the organisation with the most
-	// relationships, and degree its number of relationships.
-	busiest string
-	degree  int
-	// funds counts the FUNDS relationships.
-	funds int
-}
-
 var (
 	netOnce sync.Once
-	theNet  network
+	theNet  bench.Network
 )
 
-// benchNetwork returns the description of synthetic.Default10k.
-func benchNetwork() network {
-	netOnce.Do(func() {
-		theNet.cfg = synthetic.Default10k()
-		b := synthetic.Generate(theNet.cfg)
-		orgs := map[string]string{}
-		for _, n := range b.Nodes {
-			if n.Kind == hub.KindOrganisation {
-				orgs[n.ID] = n.Key
-			}
-		}
-		degree := map[string]int{}
-		for _, r := range b.Relationships {
-			degree[r.FromID]++
-			degree[r.ToID]++
-			if r.Type == hub.Funds {
-				theNet.funds++
-			}
-		}
-		for id, key := range orgs {
-			if d := degree[id]; d > theNet.degree || (d == theNet.degree && key < theNet.busiest) {
-				theNet.busiest, theNet.degree = key, d
-			}
-		}
-	})
+// benchConfig is the network every benchmark runs on.
+var benchConfig = synthetic.Default10k()
+
+// benchNetwork returns the counts of the benchmark network.
+func benchNetwork() bench.Network {
+	netOnce.Do(func() { theNet = bench.Describe(synthetic.Generate(benchConfig)) })
 	return theNet
 }
 
@@ -98,7 +69,7 @@ func benchIndex(b *testing.B) hub.Reader {
 			indexErr = err
 			return
 		}
-		batch := synthetic.Generate(benchNetwork().cfg)
+		batch := synthetic.Generate(benchConfig)
 		if err := synthetic.Load(context.Background(), live, batch); err != nil {
 			indexErr = fmt.Errorf("load the network: %w", err)
 			return
@@ -116,8 +87,8 @@ func benchIndex(b *testing.B) hub.Reader {
 // query is one benchmarked GraphQL operation and the check of its
 // answer's data (the response must also have no errors).
 type query struct {
-	text  func(network) string
-	check func(nw network, data json.RawMessage) error
+	text  func(bench.Network) string
+	check func(nw bench.Network, data json.RawMessage) error
 }
 
 // post runs one GraphQL request through h and returns the body; it fails
@@ -131,24 +102,6 @@ func post(h http.Handler, body []byte) ([]byte, error) {
 		return nil, fmt.Errorf("status %d: %.500s", rec.Code, rec.Body.Bytes())
 	}
 	return rec.Body.Bytes(), nil
-}
-
-// answer decodes a response and fails on GraphQL errors or missing data.
-func answer(body []byte) (json.RawMessage, error) {
-	var resp struct {
-		Data   json.RawMessage
-		Errors json.RawMessage
-	}
-	if err := json.Unmarshal(body, &resp); err != nil {
-		return nil, fmt.Errorf("decode response: %w: %.300s", err, body)
-	}
-	if len(resp.Errors) > 0 {
-		return nil, fmt.Errorf("errors: %.500s", resp.Errors)
-	}
-	if len(resp.Data) == 0 || string(resp.Data) == "null" {
-		return nil, fmt.Errorf("no data: %.300s", body)
-	}
-	return resp.Data, nil
 }
 
 var errorsKey = []byte(`"errors":`)
@@ -167,7 +120,7 @@ func run(b *testing.B, q query) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	data, err := answer(first)
+	data, err := bench.Data(first)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -182,15 +135,10 @@ func run(b *testing.B, q query) {
 			b.Fatal(err)
 		}
 		if len(got) != size || bytes.Contains(got, errorsKey) {
-			_, err := answer(got)
+			_, err := bench.Data(got)
 			b.Fatalf("answer changed: %d bytes, first %d (%v)", len(got), size, err)
 		}
 	}
-}
-
-// pilotsQuery is the two-level nested page of pilots.
-func pilotsQuery(first int) string {
-	return fmt.Sprintf(`{ pilots(first: %d) { nodes { name administrators { name } partners { name } funding { amount funder { name } } } } }`, first)
 }
 
 type pilotsAnswer struct {
@@ -235,17 +183,16 @@ func checkPilots(data json.RawMessage, want int) error {
 // funders.
 func BenchmarkNestedPilots100(b *testing.B) {
 	run(b, query{
-		text:  func(network) string { return pilotsQuery(100) },
-		check: func(_ network, data json.RawMessage) error { return checkPilots(data, 100) },
+		text: func(bench.Network) string { return bench.NestedPilotsQuery() },
+		check: func(nw bench.Network, data json.RawMessage) error {
+			return checkPilots(data, min(bench.PilotsFirst, nw.Pilots))
+		},
 	})
 }
 
-// uusimaa is the region the filter benchmark asks for, the largest.
-var uusimaa = hub.NodeID(hub.KindRegion, "01")
-
-// checkFullOrganisationsPage checks a page of 50 organisations out of
-// more.
-func checkFullOrganisationsPage(_ network, data json.RawMessage) error {
+// checkOrganisationsPage checks a first page of organisations out of
+// total.
+func checkOrganisationsPage(data json.RawMessage, total int) error {
 	var a struct {
 		Organisations struct {
 			TotalCount int
@@ -255,8 +202,14 @@ func checkFullOrganisationsPage(_ network, data json.RawMessage) error {
 	if err := json.Unmarshal(data, &a); err != nil {
 		return err
 	}
-	if a.Organisations.TotalCount <= 50 || len(a.Organisations.Nodes) != 50 {
-		return fmt.Errorf("%d of %d organisations", len(a.Organisations.Nodes), a.Organisations.TotalCount)
+	want := min(bench.OrganisationsFirst, total)
+	if a.Organisations.TotalCount != total || len(a.Organisations.Nodes) != want {
+		return fmt.Errorf("%d of %d organisations, want %d of %d", len(a.Organisations.Nodes), a.Organisations.TotalCount, want, total)
+	}
+	for _, o := range a.Organisations.Nodes {
+		if o.Name == "" {
+			return fmt.Errorf("an organisation without a name")
+		}
 	}
 	return nil
 }
@@ -265,10 +218,10 @@ func checkFullOrganisationsPage(_ network, data json.RawMessage) error {
 // with its total count.
 func BenchmarkFilteredOrganisations(b *testing.B) {
 	run(b, query{
-		text: func(network) string {
-			return fmt.Sprintf(`{ organisations(first: 50, where: {typeIn: [ASSOCIATION, FOUNDATION], regionIn: [%q]}) { totalCount nodes { name } } }`, uusimaa)
+		text: func(bench.Network) string { return bench.FilteredOrganisationsQuery() },
+		check: func(nw bench.Network, data json.RawMessage) error {
+			return checkOrganisationsPage(data, nw.Filtered)
 		},
-		check: checkFullOrganisationsPage,
 	})
 }
 
@@ -279,10 +232,10 @@ const searchText = "Helsingin"
 // BenchmarkSearch is a ranked search whose text starts hundreds of names.
 func BenchmarkSearch(b *testing.B) {
 	run(b, query{
-		text: func(network) string {
+		text: func(bench.Network) string {
 			return fmt.Sprintf(`{ search(text: %q, first: 20) { node { name } match } }`, searchText)
 		},
-		check: func(_ network, data json.RawMessage) error {
+		check: func(_ bench.Network, data json.RawMessage) error {
 			var a struct {
 				Search []struct {
 					Node  struct{ Name string }
@@ -309,10 +262,10 @@ func BenchmarkSearch(b *testing.B) {
 // their total count and both ends.
 func BenchmarkRelationshipsByType(b *testing.B) {
 	run(b, query{
-		text: func(network) string {
+		text: func(bench.Network) string {
 			return `{ relationships(first: 100, where: {typeIn: [FUNDS]}) { totalCount nodes { amount { amount } from { name } to { name } } } }`
 		},
-		check: func(nw network, data json.RawMessage) error {
+		check: func(nw bench.Network, data json.RawMessage) error {
 			var a struct {
 				Relationships struct {
 					TotalCount int
@@ -325,8 +278,8 @@ func BenchmarkRelationshipsByType(b *testing.B) {
 			if err := json.Unmarshal(data, &a); err != nil {
 				return err
 			}
-			if a.Relationships.TotalCount != nw.funds || len(a.Relationships.Nodes) != 100 {
-				return fmt.Errorf("%d of %d relationships, want 100 of %d", len(a.Relationships.Nodes), a.Relationships.TotalCount, nw.funds)
+			if a.Relationships.TotalCount != nw.Funds || len(a.Relationships.Nodes) != 100 {
+				return fmt.Errorf("%d of %d relationships, want 100 of %d", len(a.Relationships.Nodes), a.Relationships.TotalCount, nw.Funds)
 			}
 			for _, r := range a.Relationships.Nodes {
 				if r.Amount == nil || r.Amount.Amount <= 0 || r.From.Name == "" || r.To.Name == "" {
@@ -342,10 +295,8 @@ func BenchmarkRelationshipsByType(b *testing.B) {
 // of its relationships and their other ends.
 func BenchmarkNodeByKey(b *testing.B) {
 	run(b, query{
-		text: func(nw network) string {
-			return fmt.Sprintf(`{ entityByKey(kind: Organisation, key: %q) { name relationships(first: 50) { nodes { type to { name } } } } }`, nw.busiest)
-		},
-		check: func(_ network, data json.RawMessage) error {
+		text: func(nw bench.Network) string { return bench.NodeByKeyQuery(nw.Busiest.Key) },
+		check: func(nw bench.Network, data json.RawMessage) error {
 			var a struct {
 				EntityByKey *struct {
 					Name          string
@@ -360,8 +311,9 @@ func BenchmarkNodeByKey(b *testing.B) {
 			if err := json.Unmarshal(data, &a); err != nil {
 				return err
 			}
-			if a.EntityByKey == nil || a.EntityByKey.Name == "" || len(a.EntityByKey.Relationships.Nodes) != 50 {
-				return fmt.Errorf("entity %+v", a.EntityByKey)
+			want := min(bench.RelationshipsFirst, nw.Degree)
+			if e := a.EntityByKey; e == nil || e.Name != nw.Busiest.Name.FI || len(e.Relationships.Nodes) != want {
+				return fmt.Errorf("entity %+v, want %q with %d relationships", e, nw.Busiest.Name.FI, want)
 			}
 			return nil
 		},
@@ -372,10 +324,10 @@ func BenchmarkNodeByKey(b *testing.B) {
 // region, with its total count and the three parties of every row.
 func BenchmarkProvisions(b *testing.B) {
 	run(b, query{
-		text: func(network) string {
-			return fmt.Sprintf(`{ provisions(first: 50, where: {regionIn: [%q]}) { totalCount nodes { provider { name } service { name } recipient { name } basis } } }`, uusimaa)
+		text: func(bench.Network) string {
+			return fmt.Sprintf(`{ provisions(first: 50, where: {regionIn: [%q]}) { totalCount nodes { provider { name } service { name } recipient { name } basis } } }`, bench.Uusimaa)
 		},
-		check: func(_ network, data json.RawMessage) error {
+		check: func(_ bench.Network, data json.RawMessage) error {
 			var a struct {
 				Provisions struct {
 					TotalCount int
@@ -406,10 +358,10 @@ func BenchmarkProvisions(b *testing.B) {
 // the recipients' regions, with the bucket's region.
 func BenchmarkFundingByRegion(b *testing.B) {
 	run(b, query{
-		text: func(network) string {
+		text: func(bench.Network) string {
 			return `{ aggregates { funding(by: REGION) { key total currency node { name } } } }`
 		},
-		check: func(_ network, data json.RawMessage) error {
+		check: func(_ bench.Network, data json.RawMessage) error {
 			var a struct {
 				Aggregates struct {
 					Funding []struct {
@@ -441,9 +393,11 @@ func BenchmarkFundingByRegion(b *testing.B) {
 // their total.
 func BenchmarkRichFilter(b *testing.B) {
 	run(b, query{
-		text: func(network) string {
+		text: func(bench.Network) string {
 			return `{ organisations(first: 50, where: {relationships: [{direction: OUT, types: [PARTNER_IN], where: {kindIn: [Pilot]}, count: {gte: 2}}]}) { totalCount nodes { name } } }`
 		},
-		check: checkFullOrganisationsPage,
+		check: func(nw bench.Network, data json.RawMessage) error {
+			return checkOrganisationsPage(data, nw.PilotPartners)
+		},
 	})
 }

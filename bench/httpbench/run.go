@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/otehub/hub/bench"
 	"github.com/otehub/hub/bench/floor"
 	"github.com/otehub/hub/internal/secantus"
 	"github.com/otehub/hub/synthetic"
@@ -28,7 +29,7 @@ const floorName = "floor"
 
 // outcome is what a run found, for the report and the tests.
 type outcome struct {
-	network network
+	network bench.Network
 	// systems are the hubs measured, in round order ("hub-embedded",
 	// "hub-mongodb"); the floor comes after them.
 	systems []string
@@ -81,9 +82,9 @@ func run(ctx context.Context, cfg config, out io.Writer, progress *log.Logger) (
 
 	o := &outcome{same: map[string]map[string]string{}, measures: map[string]map[string]*measure{}}
 	t0 := time.Now()
-	o.network = describe(cfg.network, synthetic.Generate(cfg.network))
+	o.network = bench.Describe(synthetic.Generate(cfg.network))
 	progress.Printf("generated the %s network in %v: %d nodes, %d relationships", cfg.networkName,
-		time.Since(t0).Round(time.Millisecond), o.network.nodes, o.network.rels)
+		time.Since(t0).Round(time.Millisecond), o.network.Nodes, o.network.Relationships)
 	shs := shapes(o.network)
 
 	var (
@@ -153,11 +154,11 @@ func run(ctx context.Context, cfg config, out io.Writer, progress *log.Logger) (
 		if err != nil {
 			return nil, fmt.Errorf("%s on %s: %w", sh.id, first.name, err)
 		}
-		data, err := dataOf(body)
+		data, err := bench.Data(body)
 		if err != nil {
 			return nil, fmt.Errorf("%s on %s: %w", sh.id, first.name, err)
 		}
-		if err := sh.check(o.network, data); err != nil {
+		if err := sh.check(data); err != nil {
 			return nil, fmt.Errorf("%s on %s: the answer is wrong: %w: %.300s", sh.id, first.name, err, data)
 		}
 		if err := sh.fill(&answers, data); err != nil {
@@ -203,12 +204,12 @@ func run(ctx context.Context, cfg config, out io.Writer, progress *log.Logger) (
 			targets[sys][sh.id] = target{url: byName[sys].url + "/graphql", body: reqBody, want: body}
 			o.measures[sys][sh.id] = &measure{}
 		}
-		floorData, err := dataOf(bodies[floorName])
+		floorData, err := bench.Data(bodies[floorName])
 		if err != nil {
 			return nil, fmt.Errorf("%s on the floor: %w", sh.id, err)
 		}
 		for _, sys := range o.systems {
-			data, err := dataOf(bodies[sys])
+			data, err := bench.Data(bodies[sys])
 			if err != nil {
 				return nil, fmt.Errorf("%s on %s: %w", sh.id, sys, err)
 			}
@@ -266,7 +267,7 @@ func run(ctx context.Context, cfg config, out io.Writer, progress *log.Logger) (
 		began.UTC().Format("2006-01-02 15:04:05"), time.Now().UTC().Format("15:04:05"))
 	fmt.Fprintf(out, "host: %s, %d CPUs, %s; load average %s before the rounds, %s after\n",
 		cpuModel(), runtime.NumCPU(), runtime.Version(), loadBefore, loadAverage())
-	fmt.Fprintf(out, "network: %s (%d nodes, %d relationships, seed %d)\n", cfg.networkName, o.network.nodes, o.network.rels, cfg.network.Seed)
+	fmt.Fprintf(out, "network: %s (%d nodes, %d relationships, seed %d)\n", cfg.networkName, o.network.Nodes, o.network.Relationships, cfg.network.Seed)
 	fmt.Fprintf(out, "rounds: %d in %v; each measured run at most %v and %d requests; warm-up %v per system and shape\n",
 		cfg.rounds, roundsTook.Round(time.Second), cfg.duration, cfg.requests, cfg.warmup)
 	for _, sh := range shs {
@@ -335,24 +336,6 @@ func ask(ctx context.Context, client *http.Client, base, query string) ([]byte, 
 		return nil, err
 	}
 	return bytes.Clone(buf.Bytes()), nil
-}
-
-// dataOf returns the data of a response that has no errors.
-func dataOf(body []byte) (json.RawMessage, error) {
-	var resp struct {
-		Data   json.RawMessage `json:"data"`
-		Errors json.RawMessage `json:"errors"`
-	}
-	if err := json.Unmarshal(body, &resp); err != nil {
-		return nil, fmt.Errorf("decode the answer: %w: %.300s", err, body)
-	}
-	if len(resp.Errors) > 0 {
-		return nil, fmt.Errorf("errors: %.500s", resp.Errors)
-	}
-	if len(resp.Data) == 0 || string(resp.Data) == "null" {
-		return nil, fmt.Errorf("no data: %.300s", body)
-	}
-	return resp.Data, nil
 }
 
 // sameData says whether a and b are byte-identical or else JSON-equal
