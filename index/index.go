@@ -326,8 +326,8 @@ func (s *Index) NodePage(ctx context.Context, f hub.NodeFilter, opts hub.ListOpt
 	if err := s.begin(ctx); err != nil {
 		return nil, false, 0, err
 	}
-	if page, hasNext, ok := s.namePage(&f, opts); ok {
-		if total, ok := s.nameCount(&f); ok {
+	if total, ok := s.nameCount(&f); ok {
+		if page, hasNext, ok := s.namePage(&f, opts); ok {
 			return page, hasNext, total, nil
 		}
 	}
