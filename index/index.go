@@ -62,8 +62,7 @@ func (s *Index) Size() (nodes, relationships int) {
 }
 
 // Apply applies committed changes in order. A row is replaced only by a
-// newer version of it (a higher Version, or any version of a row written
-// before versions existed), so that a change delivered twice, or
+// newer version of it (see newer), so that a change delivered twice, or
 // delivered after a load that already held it, changes nothing. RESET
 // changes are not the index's to apply: the follower reloads instead.
 func (s *Index) Apply(changes ...hub.Change) {
@@ -85,7 +84,8 @@ func (s *Index) Apply(changes ...hub.Change) {
 }
 
 // newer reports whether a row at version v replaces one held at version
-// held.
+// held; a row without a version (0) is ordered by nothing and always
+// replaces, and is always replaced.
 func newer(v, held int64) bool { return v == 0 || held == 0 || v > held }
 
 type kindKey struct {
