@@ -107,12 +107,10 @@ func TestReadFileRefusesFieldsTheFloorCannotServe(t *testing.T) {
 	json.Unmarshal(b, &raw)
 	raw["pilots"].(map[string]any)["page"].(map[string]any)["totalCount"] = 3
 	b, _ = json.Marshal(raw)
-	if err := writeFile(path, b); err != nil {
+	if err := os.WriteFile(path, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := floor.ReadFile(path); err == nil || !strings.Contains(err.Error(), "totalCount") {
 		t.Errorf("err = %v, want the unknown field named", err)
 	}
 }
-
-func writeFile(path string, b []byte) error { return os.WriteFile(path, b, 0o644) }
