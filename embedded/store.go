@@ -91,6 +91,9 @@ func (s *Store) Load(ctx context.Context, node func(*hub.Node) error, rel func(*
 	}
 	err := s.db.View(func(tx *bolt.Tx) error {
 		if err := tx.Bucket(nodesBucket).ForEach(func(k, v []byte) error {
+			if err := ctx.Err(); err != nil {
+				return hub.Wrap(hub.EUNAVAILABLE, err, "load cancelled")
+			}
 			n := new(hub.Node)
 			if err := json.Unmarshal(v, n); err != nil {
 				return fmt.Errorf("decode node %s: %w", k, err)
@@ -100,6 +103,9 @@ func (s *Store) Load(ctx context.Context, node func(*hub.Node) error, rel func(*
 			return err
 		}
 		return tx.Bucket(relationshipsBucket).ForEach(func(k, v []byte) error {
+			if err := ctx.Err(); err != nil {
+				return hub.Wrap(hub.EUNAVAILABLE, err, "load cancelled")
+			}
 			r := new(hub.Relationship)
 			if err := json.Unmarshal(v, r); err != nil {
 				return fmt.Errorf("decode relationship %s: %w", k, err)
