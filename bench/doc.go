@@ -7,9 +7,9 @@
 // the hub as a process on both stores.
 //
 // Each benchmark checks its first answer against counts taken from the
-// generated network, then holds every timed answer to the first one's
-// size and to having no errors. The network is generated and loaded only
-// when a benchmark runs:
+// generated network, then holds every timed answer to the first one,
+// byte for byte. The network is generated and loaded only when a
+// benchmark runs:
 //
 //	make bench
 //	go test -run '^$' -bench . -benchmem -count 3 ./bench/
