@@ -150,7 +150,7 @@ func run(ctx context.Context, cfg config, out io.Writer, progress *log.Logger) (
 	first := hubs[o.systems[0]]
 	var answers floor.Answers
 	for _, sh := range shs {
-		body, err := ask(ctx, client, first.url, sh.query)
+		body, err := sh.request(first.url).ask(ctx, client)
 		if err != nil {
 			return nil, fmt.Errorf("%s on %s: %w", sh.id, first.name, err)
 		}
@@ -190,26 +190,20 @@ func run(ctx context.Context, cfg config, out io.Writer, progress *log.Logger) (
 	}
 	for _, sh := range shs {
 		o.same[sh.id] = map[string]string{}
-		reqBody, err := json.Marshal(map[string]string{"query": sh.query})
-		if err != nil {
-			return nil, err
-		}
-		bodies := map[string][]byte{}
 		for _, sys := range all {
-			body, err := ask(ctx, client, byName[sys].url, sh.query)
-			if err != nil {
+			t := sh.request(byName[sys].url)
+			if t.want, err = t.ask(ctx, client); err != nil {
 				return nil, fmt.Errorf("%s on %s: %w", sh.id, sys, err)
 			}
-			bodies[sys] = body
-			targets[sys][sh.id] = target{url: byName[sys].url + "/graphql", body: reqBody, want: body}
+			targets[sys][sh.id] = t
 			o.measures[sys][sh.id] = &measure{}
 		}
-		floorData, err := bench.Data(bodies[floorName])
+		floorData, err := bench.Data(targets[floorName][sh.id].want)
 		if err != nil {
 			return nil, fmt.Errorf("%s on the floor: %w", sh.id, err)
 		}
 		for _, sys := range o.systems {
-			data, err := bench.Data(bodies[sys])
+			data, err := bench.Data(targets[sys][sh.id].want)
 			if err != nil {
 				return nil, fmt.Errorf("%s on %s: %w", sh.id, sys, err)
 			}
@@ -323,19 +317,13 @@ func readyLoad(body []byte) (time.Duration, bool) {
 	return time.Duration(*r.Index.LoadSeconds * float64(time.Second)), true
 }
 
-// ask posts query to the GraphQL endpoint under base and returns the
-// body of a 200 answer.
-func ask(ctx context.Context, client *http.Client, base, query string) ([]byte, error) {
-	body, err := json.Marshal(map[string]string{"query": query})
-	if err != nil {
-		return nil, err
-	}
-	t := target{url: base + "/graphql", body: body}
+// ask sends t's request once and returns the body of its 200 answer.
+func (t target) ask(ctx context.Context, client *http.Client) ([]byte, error) {
 	var buf bytes.Buffer
 	if err := t.do(ctx, client, &buf); err != nil {
 		return nil, err
 	}
-	return bytes.Clone(buf.Bytes()), nil
+	return buf.Bytes(), nil
 }
 
 // sameData says whether a and b are byte-identical or else JSON-equal

@@ -100,6 +100,14 @@ func shapes(nw bench.Network) []shape {
 	}
 }
 
+// request is the target that posts sh's query to the server at base,
+// without an expected answer.
+func (sh shape) request(base string) target {
+	// A map of strings always marshals.
+	body, _ := json.Marshal(map[string]string{"query": sh.query})
+	return target{url: base + "/graphql", body: body}
+}
+
 // decodeStrict decodes data into v, refusing fields v does not have: an
 // answer the floor's structs cannot hold whole must not pass.
 func decodeStrict(data json.RawMessage, v any) error {
