@@ -67,33 +67,36 @@ const (
 	maxRetry   = 30 * time.Second
 )
 
-// initMongo creates the indexes, waits for the network to load and
-// seeds an empty database, retrying until it succeeds or ctx ends.
+// initMongo creates the indexes, waits for the network to load (the
+// index retries its own load) and seeds an empty database, retrying
+// each step that fails until it succeeds or ctx ends.
 func (m *Main) initMongo(ctx context.Context, store *mongodb.Store) {
+	if !m.retry(ctx, "MongoDB is not reachable yet; the hub answers STORE_UNAVAILABLE until it is", store.Init) ||
+		m.Network.WaitLoaded(ctx) != nil ||
+		!m.retry(ctx, "the dataset cannot be seeded yet", m.seed) {
+		return
+	}
+	m.ready.Store(true)
+	m.Logger.Info("MongoDB store ready", "database", store.Database())
+}
+
+// retry calls step until it succeeds, logging each failure with what,
+// with a backoff from firstRetry doubling to maxRetry; false when ctx
+// ends first.
+func (m *Main) retry(ctx context.Context, what string, step func(context.Context) error) bool {
 	wait := firstRetry
 	for attempt := 1; ; attempt++ {
-		err := store.Init(ctx)
+		err := step(ctx)
 		if err == nil {
-			lctx, cancel := context.WithTimeout(ctx, wait)
-			err = m.Network.WaitLoaded(lctx)
-			cancel()
-		}
-		if err == nil {
-			err = m.seed(ctx)
-		}
-		if err == nil {
-			m.ready.Store(true)
-			m.Logger.Info("MongoDB store ready", "database", store.Database())
-			return
+			return true
 		}
 		if ctx.Err() != nil {
-			return
+			return false
 		}
-		m.Logger.Warn("MongoDB is not reachable yet; the hub answers STORE_UNAVAILABLE until it is",
-			"attempt", attempt, "retry_in", wait.String(), "err", hub.ErrorMessage(err))
+		m.Logger.Warn(what, "attempt", attempt, "retry_in", wait.String(), "err", hub.ErrorMessage(err))
 		select {
 		case <-ctx.Done():
-			return
+			return false
 		case <-time.After(wait):
 		}
 		wait = min(wait*2, maxRetry)
