@@ -131,8 +131,6 @@ type WhereCase struct {
 	Base  hub.NodeFilter
 	Where *hub.Where
 	AsOf  *time.Time
-	// Folds says the condition compares ignoring case and diacritics.
-	Folds bool
 }
 
 // WhereNetwork is the network the WhereCases are asked of: organisations
@@ -193,51 +191,50 @@ func WhereCases() []WhereCase {
 	zero, one, two := 0, 1, 2
 	r1 := hub.NodeID(hub.KindRegion, "r1")
 	type atom struct {
-		name  string
-		w     *hub.Where
-		folds bool
+		name string
+		w    *hub.Where
 	}
 	atoms := []atom{
-		{"kind", &hub.Where{Filter: hub.NodeFilter{Kinds: []hub.Kind{hub.KindPilot}}}, false},
-		{"keys", &hub.Where{Filter: hub.NodeFilter{Keys: []string{"a", "c", "p2"}}}, false},
-		{"ids", &hub.Where{Filter: hub.NodeFilter{IDs: []string{hub.NodeID(hub.KindOrganisation, "b"), hub.NodeID(hub.KindPilot, "p3")}}}, false},
-		{"types with the empty type", &hub.Where{Filter: hub.NodeFilter{Types: []string{"COMPANY", ""}}}, false},
-		{"region", &hub.Where{Filter: hub.NodeFilter{RegionIDs: []string{r1}}}, false},
-		{"name contains", &hub.Where{Filter: hub.NodeFilter{NameContains: "PILOTTI K"}}, false},
-		{"name contains nothing normalisable", &hub.Where{Filter: hub.NodeFilter{NameContains: "!!"}}, false},
-		{"name equals another language", &hub.Where{Name: &hub.StringMatch{Eq: str("Alpha")}}, false},
-		{"name not equal", &hub.Where{Name: &hub.StringMatch{Neq: str("Alfa rf")}}, false},
-		{"name in", &hub.Where{Name: &hub.StringMatch{In: []string{"Beta Oy", "x"}}}, false},
-		{"name in an empty list", &hub.Where{Name: &hub.StringMatch{In: []string{}}}, false},
-		{"name not in an empty list", &hub.Where{Name: &hub.StringMatch{NotIn: []string{}}}, false},
-		{"name contains a dollar", &hub.Where{Name: &hub.StringMatch{Contains: str("$key")}}, false},
-		{"name equals a field path", &hub.Where{Name: &hub.StringMatch{Eq: str("$key")}}, false},
-		{"name prefix and not equal", &hub.Where{Name: &hub.StringMatch{Prefix: str("Al"), Neq: str("Alpha")}}, false},
-		{"name present", &hub.Where{Name: &hub.StringMatch{IsNull: &no}}, false},
-		{"name folded", &hub.Where{Name: &hub.StringMatch{Contains: str("SAATIO"), Fold: true}}, true},
-		{"name folded null check", &hub.Where{Name: &hub.StringMatch{IsNull: &yes, Fold: true}}, false},
-		{"key present and in", &hub.Where{Key: &hub.StringMatch{IsNull: &no, In: []string{"a", "x"}}}, false},
-		{"key prefix", &hub.Where{Key: &hub.StringMatch{Prefix: str("p")}}, false},
-		{"key missing", &hub.Where{Key: &hub.StringMatch{IsNull: &yes}}, false},
-		{"key not in", &hub.Where{Key: &hub.StringMatch{NotIn: []string{"a", "p1"}}}, false},
-		{"type equals", &hub.Where{Type: &hub.StringMatch{Eq: str("COMPANY")}}, false},
-		{"type missing", &hub.Where{Type: &hub.StringMatch{IsNull: &yes}}, false},
-		{"type not equal", &hub.Where{Type: &hub.StringMatch{Neq: str("COMPANY")}}, false},
-		{"type contains", &hub.Where{Type: &hub.StringMatch{Contains: str("ATION")}}, false},
-		{"type folded", &hub.Where{Type: &hub.StringMatch{Eq: str("company"), Fold: true}}, true},
-		{"undated", &hub.Where{Period: &hub.PeriodMatch{IsNull: &yes}}, false},
-		{"dated", &hub.Where{Period: &hub.PeriodMatch{IsNull: &no}}, false},
-		{"overlaps 2018", &hub.Where{Period: &hub.PeriodMatch{Overlaps: period("2018-01-01", "2018-12-31")}}, false},
-		{"overlaps until 2016", &hub.Where{Period: &hub.PeriodMatch{Overlaps: period("", "2016-06-30")}}, false},
-		{"contains mid-2017", &hub.Where{Period: &hub.PeriodMatch{Contains: day("2017-06-01")}}, false},
-		{"contains a first day", &hub.Where{Period: &hub.PeriodMatch{Contains: day("2017-01-01")}}, false},
-		{"contains a last day", &hub.Where{Period: &hub.PeriodMatch{Contains: day("2017-12-31")}}, false},
-		{"overlaps until a first day", &hub.Where{Period: &hub.PeriodMatch{Overlaps: period("", "2017-01-01")}}, false},
-		{"overlaps from a last day", &hub.Where{Period: &hub.PeriodMatch{Overlaps: period("2017-12-31", "")}}, false},
-		{"starts from a first day", &hub.Where{Period: &hub.PeriodMatch{StartsFrom: day("2016-01-01")}}, false},
-		{"starts before a first day", &hub.Where{Period: &hub.PeriodMatch{StartsBefore: day("2016-01-01")}}, false},
-		{"starts from 2017", &hub.Where{Period: &hub.PeriodMatch{StartsFrom: day("2017-01-01")}}, false},
-		{"starts before 2017", &hub.Where{Period: &hub.PeriodMatch{StartsBefore: day("2017-01-01")}}, false},
+		{"kind", &hub.Where{Filter: hub.NodeFilter{Kinds: []hub.Kind{hub.KindPilot}}}},
+		{"keys", &hub.Where{Filter: hub.NodeFilter{Keys: []string{"a", "c", "p2"}}}},
+		{"ids", &hub.Where{Filter: hub.NodeFilter{IDs: []string{hub.NodeID(hub.KindOrganisation, "b"), hub.NodeID(hub.KindPilot, "p3")}}}},
+		{"types with the empty type", &hub.Where{Filter: hub.NodeFilter{Types: []string{"COMPANY", ""}}}},
+		{"region", &hub.Where{Filter: hub.NodeFilter{RegionIDs: []string{r1}}}},
+		{"name contains", &hub.Where{Filter: hub.NodeFilter{NameContains: "PILOTTI K"}}},
+		{"name contains nothing normalisable", &hub.Where{Filter: hub.NodeFilter{NameContains: "!!"}}},
+		{"name equals another language", &hub.Where{Name: &hub.StringMatch{Eq: str("Alpha")}}},
+		{"name not equal", &hub.Where{Name: &hub.StringMatch{Neq: str("Alfa rf")}}},
+		{"name in", &hub.Where{Name: &hub.StringMatch{In: []string{"Beta Oy", "x"}}}},
+		{"name in an empty list", &hub.Where{Name: &hub.StringMatch{In: []string{}}}},
+		{"name not in an empty list", &hub.Where{Name: &hub.StringMatch{NotIn: []string{}}}},
+		{"name contains a dollar", &hub.Where{Name: &hub.StringMatch{Contains: str("$key")}}},
+		{"name equals a field path", &hub.Where{Name: &hub.StringMatch{Eq: str("$key")}}},
+		{"name prefix and not equal", &hub.Where{Name: &hub.StringMatch{Prefix: str("Al"), Neq: str("Alpha")}}},
+		{"name present", &hub.Where{Name: &hub.StringMatch{IsNull: &no}}},
+		{"name folded", &hub.Where{Name: &hub.StringMatch{Contains: str("SAATIO"), Fold: true}}},
+		{"name folded null check", &hub.Where{Name: &hub.StringMatch{IsNull: &yes, Fold: true}}},
+		{"key present and in", &hub.Where{Key: &hub.StringMatch{IsNull: &no, In: []string{"a", "x"}}}},
+		{"key prefix", &hub.Where{Key: &hub.StringMatch{Prefix: str("p")}}},
+		{"key missing", &hub.Where{Key: &hub.StringMatch{IsNull: &yes}}},
+		{"key not in", &hub.Where{Key: &hub.StringMatch{NotIn: []string{"a", "p1"}}}},
+		{"type equals", &hub.Where{Type: &hub.StringMatch{Eq: str("COMPANY")}}},
+		{"type missing", &hub.Where{Type: &hub.StringMatch{IsNull: &yes}}},
+		{"type not equal", &hub.Where{Type: &hub.StringMatch{Neq: str("COMPANY")}}},
+		{"type contains", &hub.Where{Type: &hub.StringMatch{Contains: str("ATION")}}},
+		{"type folded", &hub.Where{Type: &hub.StringMatch{Eq: str("company"), Fold: true}}},
+		{"undated", &hub.Where{Period: &hub.PeriodMatch{IsNull: &yes}}},
+		{"dated", &hub.Where{Period: &hub.PeriodMatch{IsNull: &no}}},
+		{"overlaps 2018", &hub.Where{Period: &hub.PeriodMatch{Overlaps: period("2018-01-01", "2018-12-31")}}},
+		{"overlaps until 2016", &hub.Where{Period: &hub.PeriodMatch{Overlaps: period("", "2016-06-30")}}},
+		{"contains mid-2017", &hub.Where{Period: &hub.PeriodMatch{Contains: day("2017-06-01")}}},
+		{"contains a first day", &hub.Where{Period: &hub.PeriodMatch{Contains: day("2017-01-01")}}},
+		{"contains a last day", &hub.Where{Period: &hub.PeriodMatch{Contains: day("2017-12-31")}}},
+		{"overlaps until a first day", &hub.Where{Period: &hub.PeriodMatch{Overlaps: period("", "2017-01-01")}}},
+		{"overlaps from a last day", &hub.Where{Period: &hub.PeriodMatch{Overlaps: period("2017-12-31", "")}}},
+		{"starts from a first day", &hub.Where{Period: &hub.PeriodMatch{StartsFrom: day("2016-01-01")}}},
+		{"starts before a first day", &hub.Where{Period: &hub.PeriodMatch{StartsBefore: day("2016-01-01")}}},
+		{"starts from 2017", &hub.Where{Period: &hub.PeriodMatch{StartsFrom: day("2017-01-01")}}},
+		{"starts before 2017", &hub.Where{Period: &hub.PeriodMatch{StartsBefore: day("2017-01-01")}}},
 	}
 	rels := func(dir hub.Direction, types ...hub.RelationshipType) *hub.RelationshipMatch {
 		return &hub.RelationshipMatch{Dir: dir, Types: types}
@@ -289,7 +286,7 @@ func WhereCases() []WhereCase {
 				if d != "" {
 					name += " as of " + d
 				}
-				cases = append(cases, WhereCase{Name: name, Where: v.of(a.w), AsOf: day(d), Folds: a.folds})
+				cases = append(cases, WhereCase{Name: name, Where: v.of(a.w), AsOf: day(d)})
 			}
 		}
 	}
@@ -298,23 +295,22 @@ func WhereCases() []WhereCase {
 	amount := func(r hub.FloatRange) *hub.RelationshipWhere { return &hub.RelationshipWhere{Amount: &r} }
 	fifty, tenThousand := 50_000.0, 10_000.0
 	relWheres := []struct {
-		name  string
-		rw    *hub.RelationshipWhere
-		folds bool
+		name string
+		rw   *hub.RelationshipWhere
 	}{
-		{"an amount of at least 50 000", amount(hub.FloatRange{Gte: &fifty}), false},
-		{"an amount under 10 000", amount(hub.FloatRange{Lt: &tenThousand}), false},
-		{"an amount of exactly 5 000", amount(hub.FloatRange{Eq: ptrTo(5_000.0)}), false},
-		{"a role", &hub.RelationshipWhere{Role: &hub.StringMatch{Eq: str("Hallinnoija")}}, false},
-		{"a role present", &hub.RelationshipWhere{Role: &hub.StringMatch{IsNull: &no}}, false},
-		{"a role folded", &hub.RelationshipWhere{Role: &hub.StringMatch{Prefix: str("paa"), Fold: true}}, true},
-		{"a dated relationship", &hub.RelationshipWhere{Period: &hub.PeriodMatch{IsNull: &no}}, false},
-		{"a relationship to p1", &hub.RelationshipWhere{Filter: hub.RelationshipFilter{ToIDs: []string{p1}}}, false},
+		{"an amount of at least 50 000", amount(hub.FloatRange{Gte: &fifty})},
+		{"an amount under 10 000", amount(hub.FloatRange{Lt: &tenThousand})},
+		{"an amount of exactly 5 000", amount(hub.FloatRange{Eq: ptrTo(5_000.0)})},
+		{"a role", &hub.RelationshipWhere{Role: &hub.StringMatch{Eq: str("Hallinnoija")}}},
+		{"a role present", &hub.RelationshipWhere{Role: &hub.StringMatch{IsNull: &no}}},
+		{"a role folded", &hub.RelationshipWhere{Role: &hub.StringMatch{Prefix: str("paa"), Fold: true}}},
+		{"a dated relationship", &hub.RelationshipWhere{Period: &hub.PeriodMatch{IsNull: &no}}},
+		{"a relationship to p1", &hub.RelationshipWhere{Filter: hub.RelationshipFilter{ToIDs: []string{p1}}}},
 		{"a relationship touching p1 of some types", &hub.RelationshipWhere{Filter: hub.RelationshipFilter{NodeIDs: []string{p1},
-			Types: []hub.RelationshipType{hub.Funds, hub.Administers}}}, false},
+			Types: []hub.RelationshipType{hub.Funds, hub.Administers}}}},
 		{"ends that share nothing", &hub.RelationshipWhere{Filter: hub.RelationshipFilter{FromIDs: []string{p1},
-			NodeIDs: []string{hub.NodeID(hub.KindOrganisation, "b")}, Direction: hub.Out}}, false},
-		{"an amount under one (a zero amount)", amount(hub.FloatRange{Lt: ptrTo(1.0)}), false},
+			NodeIDs: []string{hub.NodeID(hub.KindOrganisation, "b")}, Direction: hub.Out}}},
+		{"an amount under one (a zero amount)", amount(hub.FloatRange{Lt: ptrTo(1.0)})},
 	}
 	for _, rw := range relWheres {
 		for _, q := range []hub.Quantifier{"", hub.All, hub.None} {
@@ -324,7 +320,7 @@ func WhereCases() []WhereCase {
 					name += " as of " + d
 				}
 				cond := &hub.RelationshipMatch{Dir: hub.Both, Quantifier: q, Relationship: rw.rw}
-				cases = append(cases, WhereCase{Name: name, Where: &hub.Where{Relationships: []*hub.RelationshipMatch{cond}}, AsOf: day(d), Folds: rw.folds})
+				cases = append(cases, WhereCase{Name: name, Where: &hub.Where{Relationships: []*hub.RelationshipMatch{cond}}, AsOf: day(d)})
 			}
 		}
 	}
