@@ -837,6 +837,12 @@ func compareRows(a, b *hub.ProvisionRow) int {
 		strings.Compare(a.RecipientName, b.RecipientName), strings.Compare(a.ID, b.ID))
 }
 
+// rowKeys are a provision row's values in the provision order (service,
+// provider and recipient name), as a cursor on it holds them.
+func rowKeys(r hub.ProvisionRow) []string {
+	return []string{r.ServiceName, r.ProviderName, r.RecipientName}
+}
+
 // oracleProvisionRows answers hub.ProvisionRows.
 func oracleProvisionRows(p *plainNetwork, f hub.ProvisionFilter) []hub.ProvisionRow {
 	var out []hub.ProvisionRow

@@ -200,8 +200,8 @@ func testProvisionRows(t *testing.T, s Store) {
 			// between rows.
 			cursors := []*hub.Cursor{nil, {Values: []string{"", "", ""}, ID: ""}, {Values: []string{"~", "", ""}, ID: ""}}
 			for _, r := range oracle {
-				cursors = append(cursors, &hub.Cursor{Values: r.OrderValues(), ID: r.ID},
-					&hub.Cursor{Values: r.OrderValues(), ID: r.ID + "~"})
+				cursors = append(cursors, &hub.Cursor{Values: rowKeys(r), ID: r.ID},
+					&hub.Cursor{Values: rowKeys(r), ID: r.ID + "~"})
 			}
 			for _, c := range cursors {
 				for _, first := range []int{0, 1, 2, 100, hub.Unlimited} {
@@ -212,7 +212,7 @@ func testProvisionRows(t *testing.T, s Store) {
 							t.Fatalf("ProvisionPage: %v", err)
 						}
 						wantPage, wantNext := oraclePage(oracle, opts,
-							func(r hub.ProvisionRow, _ []hub.Order) []string { return r.OrderValues() },
+							func(r hub.ProvisionRow, _ []hub.Order) []string { return rowKeys(r) },
 							func(r hub.ProvisionRow) string { return r.ID })
 						if len(page) == 0 && len(wantPage) == 0 {
 							page, wantPage = nil, nil
