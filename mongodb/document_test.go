@@ -113,7 +113,7 @@ func TestDocumentFieldNames(t *testing.T) {
 			},
 		},
 		{
-			// Empty optional fields are left out, as before; the name
+			// Empty optional fields are left out; the name
 			// is written even when it has no text.
 			"a node with no optional field", newNodeDoc(&hub.Node{ID: "n_2", Kind: hub.KindTheme, Key: "k"}), nil, nil,
 			[]string{"_id", "createdAt", "key", "kind", "name", "sortName", "sortStart", "updatedAt", "version"},
