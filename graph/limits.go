@@ -324,8 +324,12 @@ func validationRules(max int) *rules.Rules {
 	return r
 }
 
+// maxListItems bounds every list in an argument, ids and filter lists
+// alike.
+const maxListItems = 100
+
 // inputLimits refuses, before anything resolves, an argument holding a
-// list longer than maxFilterItems or a Float that is not a finite
+// list longer than maxListItems or a Float that is not a finite
 // number, wherever it is in the argument (conditions of conditions,
 // relationship conditions, string filters and the rest): the walk
 // follows the schema's input types rather than a list of fields, so a
@@ -397,8 +401,8 @@ func (c *inputCheck) value(v any, t *ast.Type, path string) {
 			c.value(v, t.Elem, path) // one value where a list is expected is a list of one
 			return
 		}
-		if len(list) > maxFilterItems {
-			c.fail("%s holds %d items; a list holds at most %d", path, len(list), maxFilterItems)
+		if len(list) > maxListItems {
+			c.fail("%s holds %d items; a list holds at most %d", path, len(list), maxListItems)
 			return
 		}
 		for i, e := range list {

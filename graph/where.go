@@ -74,11 +74,6 @@ func (w *nodeWhere) domain() (*hub.Where, error) {
 	if w == nil {
 		return nil, nil
 	}
-	for _, l := range [][]string{w.IDIn, w.KeyIn, w.RegionIn, w.TypeIn, w.KindIn} {
-		if len(l) > maxFilterItems {
-			return nil, hub.Errorf(hub.EINVALID, "a filter list holds at most %d items", maxFilterItems)
-		}
-	}
 	if err := checkIDs(w.IDIn); err != nil {
 		return nil, err
 	}
