@@ -133,7 +133,6 @@ func NewHandler(opts Options) http.Handler {
 	// Depth and root fields first: they are linear in the document.
 	srv.Use(depthLimit{max: lim.Depth, roots: lim.RootFields})
 	srv.Use(costLimit{max: lim.Complexity, es: es})
-	srv.Use(extension.FixedComplexityLimit(lim.Complexity))
 	srv.Use(inputLimits{schema: es.Schema()})
 	srv.Use(refuseDefer{})
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {

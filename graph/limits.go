@@ -207,12 +207,11 @@ func pageSize(v any) (int, bool) {
 	return int(min(max(n, 0), hub.MaxPageSize)), true
 }
 
-// costLimit refuses an operation whose cost exceeds max before gqlgen's
-// complexity limit computes it again. gqlgen walks a fragment again at
-// every spread, so nested fragments spread twice each cost 2ⁿ walks;
-// this computes the same cost with each fragment's walked once. Every
-// field costs at least 1, so an operation it lets through is one whose
-// expanded walk gqlgen can afford.
+// costLimit refuses an operation whose cost exceeds max, in place of
+// gqlgen's complexity limit (extension.FixedComplexityLimit): it computes
+// the same cost (TestCostIsGqlgensComplexity), but walks each fragment
+// once, where gqlgen walks a fragment again at every spread, so that
+// nested fragments spread twice each cost it 2ⁿ walks.
 type costLimit struct {
 	max int
 	es  graphql.ExecutableSchema
