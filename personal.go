@@ -84,26 +84,29 @@ func redactEmails(s string) string {
 }
 
 // mayHoldEmail is a quick test that spares most texts the e-mail
-// pattern: it looks for an at sign, an "a" or "ä" right after a bracket,
-// or "at" or "ät" between spaces.
+// pattern: it looks for an at sign, an "a" or "ä" after a bracket and
+// any spaces, or "at" or "ät" between spaces.
 func mayHoldEmail(s string) bool {
 	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '@':
+		switch c := s[i]; {
+		case c == '@':
 			return true
-		case '(', '[', '{', '<':
-			if atWord(s[i+1:]) {
+		case strings.IndexByte("([{<", c) >= 0:
+			if atWord(strings.TrimLeft(s[i+1:], patternSpace)) {
 				return true
 			}
-		case ' ', '\t', '\n':
+		case strings.IndexByte(patternSpace, c) >= 0:
 			rest := s[i+1:]
-			if j := strings.IndexAny(rest, " \t\n"); j > 0 && (strings.EqualFold(rest[:j], "at") || strings.EqualFold(rest[:j], "ät")) {
+			if j := strings.IndexAny(rest, patternSpace); j > 0 && (strings.EqualFold(rest[:j], "at") || strings.EqualFold(rest[:j], "ät")) {
 				return true
 			}
 		}
 	}
 	return strings.Contains(s, "＠")
 }
+
+// patternSpace is what \s matches in the e-mail pattern.
+const patternSpace = " \t\n\f\r"
 
 // atWord reports whether s starts with "a" or "ä" in either case.
 func atWord(s string) bool {
