@@ -3,11 +3,11 @@ package hub_test
 import (
 	"encoding/json"
 	"os"
-	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/otehub/hub"
+	"github.com/otehub/hub/storetest"
 )
 
 const (
@@ -126,15 +126,9 @@ func TestRedactionCoversTheOTEDataset(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ds struct {
-		Nodes []map[string]any `json:"nodes"`
-	}
-	if err := json.Unmarshal(raw, &ds); err != nil {
-		t.Fatal(err)
-	}
-	secrets := datasetSecrets(t, ds.Nodes)
-	if len(secrets.emails) < 4 || len(secrets.phones) < 3 {
-		t.Fatalf("the dataset's contacts hold %d e-mail addresses and %d phone numbers, want at least 4 and 3", len(secrets.emails), len(secrets.phones))
+	secrets := storetest.MustReadContactDetails(t, "dataset/ote.json")
+	if len(secrets.Emails) < 4 || len(secrets.Phones) < 3 {
+		t.Fatalf("the dataset's contacts hold %d e-mail addresses and %d phone numbers, want at least 4 and 3", len(secrets.Emails), len(secrets.Phones))
 	}
 
 	var texts []string
@@ -164,14 +158,14 @@ func TestRedactionCoversTheOTEDataset(t *testing.T) {
 	leaked, changed := 0, 0
 	for _, text := range texts {
 		got := hub.RedactPersonalData(text)
-		if leak := secrets.find(text); leak == "" {
+		if leak := secrets.FindInField(text); leak == "" {
 			if got != text {
 				t.Errorf("a text without personal data changed:\n  %q\n→ %q", text, got)
 			}
 			continue
 		}
 		leaked++
-		if leak := secrets.find(got); leak != "" {
+		if leak := secrets.FindInField(got); leak != "" {
 			t.Errorf("after redaction %q still holds %q", got, leak)
 		} else {
 			changed++
@@ -181,51 +175,6 @@ func TestRedactionCoversTheOTEDataset(t *testing.T) {
 		t.Errorf("%d texts of the dataset hold a contact's e-mail or phone, want at least 6 (the quotes on contacts and organisations)", leaked)
 	}
 	t.Logf("%d texts, %d held personal data, %d redacted clean", len(texts), leaked, changed)
-}
-
-// secrets are the contacts' e-mail addresses and phone numbers.
-type secrets struct {
-	emails, phones []string
-}
-
-func datasetSecrets(t *testing.T, nodes []map[string]any) secrets {
-	t.Helper()
-	var s secrets
-	for _, n := range nodes {
-		if n["kind"] != "contact" {
-			continue
-		}
-		if e, _ := n["email"].(string); e != "" {
-			s.emails = append(s.emails, strings.ToLower(e))
-		}
-		if p, _ := n["phone"].(string); p != "" {
-			s.phones = append(s.phones, p)
-		}
-	}
-	return s
-}
-
-var nonDigits = regexp.MustCompile(`\D+`)
-
-// find returns the secret text holds, or "": an address whole, its name
-// part (before the @), a number's digits however grouped, or its last
-// seven digits (the subscriber number without the area code).
-func (s secrets) find(text string) string {
-	lower := strings.ToLower(text)
-	for _, e := range s.emails {
-		local, _, _ := strings.Cut(e, "@")
-		if strings.Contains(lower, e) || strings.Contains(lower, local) {
-			return e
-		}
-	}
-	ds := nonDigits.ReplaceAllString(text, "")
-	for _, p := range s.phones {
-		pd := nonDigits.ReplaceAllString(p, "")
-		if strings.Contains(ds, pd) || strings.Contains(ds, pd[len(pd)-7:]) {
-			return p
-		}
-	}
-	return ""
 }
 
 func BenchmarkRedactPersonalData(b *testing.B) {

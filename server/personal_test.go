@@ -6,12 +6,12 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/otehub/hub"
+	"github.com/otehub/hub/storetest"
 	"github.com/otehub/hub/web"
 )
 
@@ -19,17 +19,16 @@ import (
 // the contacts' e-mail addresses and phone numbers, read from
 // dataset/ote.json directly (not through the hub, nor its redaction).
 type personalData struct {
-	emails, phones []string
+	storetest.ContactDetails
 	// contacts are the contact nodes, quoting are the other nodes whose
 	// quotes hold a contact's details.
 	contacts, quoting []datasetNode
 }
 
 type datasetNode struct {
-	Kind, Key    string
-	Name         struct{ FI, SV, EN string }
-	Email, Phone string
-	Sources      []struct{ Quote string }
+	Kind, Key string
+	Name      struct{ FI, SV, EN string }
+	Sources   []struct{ Quote string }
 }
 
 // id is the node's global id.
@@ -50,68 +49,24 @@ func mustReadPersonalData(tb testing.TB) personalData {
 	if err := json.Unmarshal(raw, &ds); err != nil {
 		tb.Fatal(err)
 	}
-	var p personalData
-	for _, n := range ds.Nodes {
-		if n.Kind != "contact" {
-			continue
-		}
-		p.contacts = append(p.contacts, n)
-		if n.Email != "" {
-			p.emails = append(p.emails, strings.ToLower(n.Email))
-		}
-		if n.Phone != "" {
-			p.phones = append(p.phones, n.Phone)
-		}
-	}
+	p := personalData{ContactDetails: storetest.MustReadContactDetails(tb, "../dataset/ote.json")}
 	for _, n := range ds.Nodes {
 		if n.Kind == "contact" {
+			p.contacts = append(p.contacts, n)
 			continue
 		}
 		for _, c := range n.Sources {
-			if p.find(c.Quote) != "" {
+			if p.Find(c.Quote) != "" {
 				p.quoting = append(p.quoting, n)
 				break
 			}
 		}
 	}
-	if len(p.emails) < 4 || len(p.phones) < 3 || len(p.quoting) < 2 {
+	if len(p.Emails) < 4 || len(p.Phones) < 3 || len(p.quoting) < 2 {
 		tb.Fatalf("the dataset holds %d e-mail addresses and %d phone numbers of contacts, quoted by %d other nodes; the test checks too little",
-			len(p.emails), len(p.phones), len(p.quoting))
+			len(p.Emails), len(p.Phones), len(p.quoting))
 	}
 	return p
-}
-
-// numberRun is a run of digits joined by single separators, as a phone
-// number is written in any grouping.
-var numberRun = regexp.MustCompile(`\d(?:[ \x{00a0}\-/().]?\d)*`)
-
-var nonDigit = regexp.MustCompile(`\D+`)
-
-// find returns the e-mail address or phone number that text shows, or
-// "": an address whole or its name part (before the @, as obfuscated
-// spellings keep it), a number's digits in any grouping, or its last
-// seven digits (the subscriber number) inside one number.
-func (p personalData) find(text string) string {
-	lower := strings.ToLower(text)
-	for _, e := range p.emails {
-		local, _, _ := strings.Cut(e, "@")
-		if strings.Contains(lower, e) || strings.Contains(lower, local) {
-			return e
-		}
-	}
-	all := nonDigit.ReplaceAllString(text, "")
-	for _, ph := range p.phones {
-		digits := nonDigit.ReplaceAllString(ph, "")
-		if strings.Contains(all, digits) {
-			return ph
-		}
-		for _, run := range numberRun.FindAllString(text, -1) {
-			if strings.Contains(nonDigit.ReplaceAllString(run, ""), digits[len(digits)-7:]) {
-				return ph
-			}
-		}
-	}
-	return ""
 }
 
 // The text fields of an entity, its relationships and their ends
@@ -153,7 +108,7 @@ func TestAnonymousCallersGetNoPersonalData(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if leak := pd.find(string(b)); leak != "" {
+				if leak := pd.Find(string(b)); leak != "" {
 					t.Errorf("%s shows %q", what, leak)
 				}
 				markers += strings.Count(string(b), hub.EmailRemoved) + strings.Count(string(b), hub.PhoneRemoved)
@@ -209,7 +164,7 @@ func TestAnonymousCallersGetNoPersonalData(t *testing.T) {
 						t.Errorf("search %q finds nothing", n.Name.FI)
 					}
 				}
-				for _, secret := range append(append([]string(nil), pd.emails...), pd.phones...) {
+				for _, secret := range append(append([]string(nil), pd.Emails...), pd.Phones...) {
 					ask(t, "search "+secret, `query($text: String!) { search(text: $text) { matchedText node { name } } }`, map[string]any{"text": secret})
 				}
 			})
@@ -238,7 +193,7 @@ func TestAnonymousCallersGetNoPersonalData(t *testing.T) {
 						if resp.StatusCode != http.StatusOK {
 							t.Fatalf("network.%s%s: %s", format, q, resp.Status)
 						}
-						if leak := pd.find(string(body)); leak != "" {
+						if leak := pd.Find(string(body)); leak != "" {
 							t.Errorf("network.%s%s shows %q", format, q, leak)
 						}
 					}
