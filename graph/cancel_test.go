@@ -86,8 +86,8 @@ func TestWorkEndsWithTheRequest(t *testing.T) {
 			t.Errorf("answered after %v", answered)
 		}
 		http.DefaultClient.CloseIdleConnections()
-		// Before the work was cancelled, the twelve computations went on
-		// for seconds after the answer.
+		// Uncancelled, the twelve computations go on for seconds after
+		// the answer.
 		took, ok := settled(idle+2, 3*time.Second)
 		t.Logf("answered 503 after %v; the work stopped %v later", answered, took)
 		if !ok {

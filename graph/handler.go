@@ -327,8 +327,8 @@ func selectionDepth(set ast.SelectionSet, depths map[string]int, visiting map[st
 // refuseDefer refuses operations that defer a fragment. gqlgen accepts
 // @defer, but its incremental payloads need a streaming transport, which
 // this endpoint does not offer: over POST or GET a deferred field that
-// resolved concurrently came back null with "hasNext": true, and the rest
-// of it never came.
+// resolves concurrently comes back null with "hasNext": true, and the
+// rest of it never comes.
 type refuseDefer struct{}
 
 var _ interface {

@@ -28,8 +28,8 @@ const (
 	// field's name) is written under one response name (or at the top
 	// of fragments). Validation compares every pair of fields that are
 	// merged into one selection, so n repeats cost n²: 7 000 repeats of
-	// __typename took 4 s and 565 MB to validate, and 540 conflicting
-	// repeats returned 28 MB of errors.
+	// __typename take 4 s and 565 MB to validate, and 540 conflicting
+	// repeats return 28 MB of errors.
 	MaxRepeats = 100
 	// MaxErrors bounds the errors one response returns; one more error
 	// says that more were dropped.

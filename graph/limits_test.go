@@ -31,9 +31,9 @@ func TestDocumentLimits(t *testing.T) {
 	c := newClient(graph.Options{Network: s})
 
 	// One response name written with conflicting arguments: validation
-	// compares every pair, and each pair is an error. Before the limit,
-	// this 20 KB document (540 repeats) took 1.7 s and 344 MB to answer
-	// with 28 MB of errors; 7 000 repeats of __typename took 4 s and
+	// compares every pair, and each pair is an error. Without the limit,
+	// this 20 KB document (540 repeats) takes 1.7 s and 344 MB to answer
+	// with 28 MB of errors; 7 000 repeats of __typename take 4 s and
 	// 565 MB to validate.
 	conflicting := func(n int) string {
 		var b strings.Builder
@@ -114,7 +114,7 @@ func TestDocumentLimits(t *testing.T) {
 	})
 
 	t.Run("at most MaxErrors errors are returned, and one saying more were dropped", func(t *testing.T) {
-		// 3 000 unknown directives returned 3 000 errors, 400 KB.
+		// Uncapped, 3 000 unknown directives return 3 000 errors, 400 KB.
 		var b strings.Builder
 		b.WriteString("{ __typename")
 		for i := range 3000 {
@@ -185,7 +185,7 @@ func TestIntrospectionAndRootLimits(t *testing.T) {
 		return b.String() + " }"
 	}
 	refused := []struct{ name, query string }{
-		// Before the limit, 330 of these were answered in one request.
+		// Without the limit, one request answers 330 of these.
 		{"330 aliased introspections", aliased(330, "__schema { types { name fields { name } } }")},
 		{"more introspection roots than MaxIntrospectionRoots", aliased(graph.MaxIntrospectionRoots+1, "__schema { queryType { name } }")},
 		{"more root fields than MaxRootFields", aliased(graph.MaxRootFields+1, "pilots(first: 1) { totalCount }")},
@@ -217,8 +217,8 @@ func TestCostCountsPages(t *testing.T) {
 	s := newCountingReader(MustOpenSeeded(t))
 	c := newClient(graph.Options{Network: s})
 
-	// Before pages were counted, 150 aliases of this passed every limit,
-	// and 20 of them answered 27.6 MB.
+	// Counted once rather than once per row of its pages, 150 aliases of
+	// this pass every limit, and 20 of them answer 27.6 MB.
 	const nested = `pilots(first: 100) { nodes { relationships(first: 100) { nodes { from { relationships(first: 100) { nodes { id key } } } } } } }`
 	// Each fragment spreads the next twice; gqlgen's own walk takes 2ⁿ
 	// steps, the cost limit one per fragment.

@@ -6,8 +6,8 @@ import "github.com/otehub/hub"
 // for a caller who may read personal data, else with e-mail addresses
 // and phone numbers replaced by markers. Every accessor that returns
 // stored text (names, descriptions, goals, quotes, locators, roles,
-// titles, documents' publishers and authors) goes through it, since the sources that state contacts'
-// details are quoted word for word.
+// titles, documents' publishers and authors) goes through it, since the
+// sources that state contacts' details are quoted word for word.
 func (rq *Request) text(s string) string { return hub.PersonalText(rq.personal, s) }
 
 // optionalText is optional(rq.text(s)).
