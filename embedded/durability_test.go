@@ -27,26 +27,15 @@ func TestMain(m *testing.M) {
 // TestAcknowledgedWritesSurviveKill; without it TestDurabilityChild skips.
 const durabilityDirEnv = "HUB_EMBEDDED_DURABILITY_DIR"
 
-var (
-	now      = time.Date(2025, time.March, 14, 9, 26, 53, 589_793_238, time.UTC)
-	sourceID = hub.NodeID(hub.KindSourceDocument, "source")
-)
-
-func source() *hub.Node {
-	return &hub.Node{Kind: hub.KindSourceDocument, Key: "source", Type: "WEB_PAGE", Name: hub.LocalizedText{FI: "Lähde"}, Document: &hub.Document{URL: "https://example.org"}}
-}
-
-func org(key string) *hub.Node {
-	return &hub.Node{Kind: hub.KindOrganisation, Key: key, Type: "OTHER", Name: hub.LocalizedText{FI: "Organisaatio " + key}, Sources: []hub.Citation{{SourceID: sourceID}}}
-}
+var now = time.Date(2025, time.March, 14, 9, 26, 53, 589_793_238, time.UTC)
 
 func link(typ hub.RelationshipType, from, to *hub.Node) *hub.Relationship {
 	return &hub.Relationship{
 		Key:     hub.RelationshipKey(typ, string(from.Kind)+"/"+from.Key, string(to.Kind)+"/"+to.Key, ""),
 		Type:    typ,
-		FromID:  hub.NodeID(from.Kind, from.Key),
-		ToID:    hub.NodeID(to.Kind, to.Key),
-		Sources: []hub.Citation{{SourceID: sourceID}},
+		FromID:  from.ID,
+		ToID:    to.ID,
+		Sources: []hub.Citation{{SourceID: storetest.Source().ID}},
 	}
 }
 
@@ -61,16 +50,6 @@ func mustOpen(t *testing.T, dir string) storetest.Store {
 	return storetest.Follow(t, s)
 }
 
-func mustApply(t *testing.T, s storetest.Store, b *hub.Batch) {
-	t.Helper()
-	if err := hub.Prepare(t.Context(), s, b, now); err != nil {
-		t.Fatalf("Prepare: %v", err)
-	}
-	if err := s.Apply(t.Context(), b); err != nil {
-		t.Fatalf("Apply: %v", err)
-	}
-}
-
 // TestDurabilityChild is the child process of
 // TestAcknowledgedWritesSurviveKill: it applies single-node batches until
 // it is killed and reports each acknowledged write on stdout.
@@ -81,11 +60,11 @@ func TestDurabilityChild(t *testing.T) {
 	}
 	s := mustOpen(t, dir)
 	defer s.Close()
-	mustApply(t, s, &hub.Batch{Nodes: []*hub.Node{source()}})
+	storetest.MustApplyAt(t, s, now, storetest.Source())
 	// The deadline only guards against a parent that never kills us.
 	for i, deadline := 0, time.Now().Add(time.Minute); time.Now().Before(deadline); i++ {
 		key := fmt.Sprintf("acked-%06d", i)
-		mustApply(t, s, &hub.Batch{Nodes: []*hub.Node{org(key)}})
+		storetest.MustApplyAt(t, s, now, storetest.Org(key))
 		// os.Stdout is unbuffered: the line leaves the process before the
 		// next write starts.
 		fmt.Printf("acked %s\n", key)
@@ -166,16 +145,15 @@ func TestAcknowledgedWritesSurviveKill(t *testing.T) {
 		t.Errorf("CountNodes after reopen = %d, want %d or %d", count, len(acked), len(acked)+1)
 	}
 	// The reopened store takes writes.
-	mustApply(t, s, &hub.Batch{Nodes: []*hub.Node{org("after-kill")}})
+	storetest.MustApplyAt(t, s, now, storetest.Org("after-kill"))
 }
 
 func TestReopenAfterCloseKeepsEverything(t *testing.T) {
 	dir := t.TempDir()
 	s := mustOpen(t, dir)
-	src, a, b, c := source(), org("a"), org("b"), org("c")
+	src, a, b, c := storetest.Source(), storetest.Org("a"), storetest.Org("b"), storetest.Org("c")
 	ab, bc := link(hub.RefersTo, a, b), link(hub.PartOf, b, c)
-	batch := &hub.Batch{Nodes: []*hub.Node{src, a, b, c}, Relationships: []*hub.Relationship{ab, bc}}
-	mustApply(t, s, batch)
+	batch := storetest.MustApplyAt(t, s, now, src, a, b, c, ab, bc)
 	if err := s.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}

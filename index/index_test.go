@@ -4,15 +4,16 @@ import (
 	"testing"
 
 	"github.com/otehub/hub"
+	"github.com/otehub/hub/storetest"
 )
 
 // A kind's first page in name order comes from a cached order: it must
 // answer as the general path does, and follow writes.
 func TestFirstPageByNameFollowsWrites(t *testing.T) {
 	_, s := open(t)
-	nodes := []*hub.Node{source()}
+	nodes := []*hub.Node{storetest.Source()}
 	for _, key := range []string{"d", "b", "e", "a", "c"} {
-		nodes = append(nodes, org(key))
+		nodes = append(nodes, storetest.Org(key))
 	}
 	mustApply(t, s, nodes...)
 	orgs := hub.NodeFilter{Kinds: []hub.Kind{hub.KindOrganisation}}
@@ -29,7 +30,7 @@ func TestFirstPageByNameFollowsWrites(t *testing.T) {
 		}
 		// The general path, for comparison: a second condition that
 		// every organisation meets turns the cache off.
-		all, allMore, err := s.FindNodes(t.Context(), hub.NodeFilter{Kinds: orgs.Kinds, Types: []string{"OTHER"}}, byName)
+		all, allMore, err := s.FindNodes(t.Context(), hub.NodeFilter{Kinds: orgs.Kinds, Types: hub.NodeTypes(hub.KindOrganisation)}, byName)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -50,9 +51,9 @@ func TestFirstPageByNameFollowsWrites(t *testing.T) {
 	if got := page(); got != "abc" {
 		t.Errorf("first page %q, want abc", got)
 	}
-	renamed := org("e")
+	renamed := storetest.Org("e")
 	renamed.Name.FI = "Aaa organisaatio"
-	mustApply(t, s, renamed, org("0"))
+	mustApply(t, s, renamed, storetest.Org("0"))
 	// "Aaa organisaatio" now sorts first, "Organisaatio 0" before "… a".
 	if got := page(); got != "e0a" {
 		t.Errorf("first page after writes %q, want e0a", got)

@@ -14,6 +14,7 @@ import (
 	"github.com/otehub/hub"
 	"github.com/otehub/hub/embedded"
 	"github.com/otehub/hub/index"
+	"github.com/otehub/hub/storetest"
 )
 
 func TestMain(m *testing.M) {
@@ -28,16 +29,6 @@ func TestMain(m *testing.M) {
 		}
 	}
 	os.Exit(code)
-}
-
-var sourceID = hub.NodeID(hub.KindSourceDocument, "source")
-
-func source() *hub.Node {
-	return &hub.Node{Kind: hub.KindSourceDocument, Key: "source", Type: "WEB_PAGE", Name: hub.LocalizedText{FI: "Lähde"}, Document: &hub.Document{URL: "https://example.org"}}
-}
-
-func org(key string) *hub.Node {
-	return &hub.Node{Kind: hub.KindOrganisation, Key: key, Type: "OTHER", Name: hub.LocalizedText{FI: "Organisaatio " + key}, Sources: []hub.Citation{{SourceID: sourceID}}}
 }
 
 // flaky is a store whose feed can be broken and whose data can be made
@@ -104,15 +95,10 @@ func open(t *testing.T) (*flaky, *index.Live) {
 	return f, l
 }
 
+// mustApply prepares the nodes at the present time and applies them.
 func mustApply(t *testing.T, n hub.Network, nodes ...*hub.Node) {
 	t.Helper()
-	b := &hub.Batch{Nodes: nodes}
-	if err := hub.Prepare(t.Context(), n, b, time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	if err := n.Apply(t.Context(), b); err != nil {
-		t.Fatal(err)
-	}
+	storetest.MustApplyAt(t, n, time.Now(), nodes)
 }
 
 func count(t *testing.T, r hub.Reader) int {
@@ -136,9 +122,9 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 func TestLive(t *testing.T) {
 	t.Run("a write is readable as soon as Apply returns", func(t *testing.T) {
 		_, l := open(t)
-		mustApply(t, l, source())
+		mustApply(t, l, storetest.Source())
 		for i := range 50 {
-			n := org(strings.Repeat("a", i+1))
+			n := storetest.Org(strings.Repeat("a", i+1))
 			mustApply(t, l, n)
 			got, err := l.NodesByID(t.Context(), []string{n.ID})
 			if err != nil || got[0] == nil || got[0].Version != 1 {
@@ -148,7 +134,7 @@ func TestLive(t *testing.T) {
 	})
 	t.Run("a newer version replaces a row, an older one never does", func(t *testing.T) {
 		idx := index.New()
-		n1 := org("x")
+		n1 := storetest.Org("x")
 		n1.ID, n1.Version = hub.NodeID(hub.KindOrganisation, "x"), 2
 		n1.Name.FI = "Kaksi"
 		n0 := *n1
@@ -173,14 +159,14 @@ func TestLive(t *testing.T) {
 	})
 	t.Run("a broken feed keeps the last state, says stale, and catches up after", func(t *testing.T) {
 		f, l := open(t)
-		mustApply(t, l, source(), org("a"))
+		mustApply(t, l, storetest.Source(), storetest.Org("a"))
 		f.broken.Store(true)
 		waitUntil(t, "stale", func() bool { return l.Status().Stale })
 		if n := count(t, l); n != 2 {
 			t.Errorf("%d nodes while the feed is broken, want the 2 known", n)
 		}
 		// Written while this index cannot see it, as by another instance.
-		b := &hub.Batch{Nodes: []*hub.Node{org("b")}}
+		b := &hub.Batch{Nodes: []*hub.Node{storetest.Org("b")}}
 		if err := hub.Prepare(t.Context(), l, b, time.Now()); err != nil {
 			t.Fatal(err)
 		}
@@ -195,7 +181,7 @@ func TestLive(t *testing.T) {
 	})
 	t.Run("a store that comes back empty is not served", func(t *testing.T) {
 		f, l := open(t)
-		mustApply(t, l, source(), org("a"))
+		mustApply(t, l, storetest.Source(), storetest.Org("a"))
 		f.empty.Store(true)
 		f.broken.Store(true)
 		waitUntil(t, "stale", func() bool { return l.Status().Stale })

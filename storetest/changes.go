@@ -28,7 +28,7 @@ var changeFeedTests = []struct {
 }
 
 func testFeedCarriesRows(t *testing.T, s Store) {
-	mustApply(t, s, source())
+	mustApply(t, s, Source())
 	cs := mustWatch(t, s, "")
 	a, b := node(hub.KindOrganisation, "a", "A"), node(hub.KindOrganisation, "b", "B")
 	r := rel(hub.PartnerIn, a, b, "")
@@ -84,7 +84,7 @@ func testLoadStreamsEveryRow(t *testing.T, s Store) {
 	// A second write of some rows: Load gives the latest.
 	again := b.Nodes[1].Clone()
 	again.Name.FI = "Toinen nimi"
-	mustApplyAt(t, s, t1, again)
+	MustApplyAt(t, s, t1, again)
 	gotNodes, gotRels := load(t, s)
 	if len(gotNodes) != len(b.Nodes) || len(gotRels) != len(b.Relationships) {
 		t.Fatalf("Load streams %d nodes and %d relationships, want %d and %d", len(gotNodes), len(gotRels), len(b.Nodes), len(b.Relationships))
@@ -107,7 +107,7 @@ func testLoadStreamsEveryRow(t *testing.T, s Store) {
 
 func testVersions(t *testing.T, s Store) {
 	a := node(hub.KindOrganisation, "a", "A")
-	b := mustApply(t, s, source(), a)
+	b := mustApply(t, s, Source(), a)
 	if b.Nodes[1].Version != 1 {
 		t.Errorf("a new row's version is %d on the batch, want 1", b.Nodes[1].Version)
 	}
@@ -182,7 +182,7 @@ func mustNext(t *testing.T, cs hub.ChangeStream) hub.Change {
 }
 
 func testFeedReportsWrites(t *testing.T, s Store) {
-	src := source()
+	src := Source()
 	mustApply(t, s, src)
 	cs := mustWatch(t, s, "")
 	a, b := node(hub.KindOrganisation, "a", "A"), node(hub.KindOrganisation, "b", "B")
@@ -198,7 +198,7 @@ func testFeedReportsWrites(t *testing.T, s Store) {
 }
 
 func testFeedResumes(t *testing.T, s Store) {
-	mustApply(t, s, source())
+	mustApply(t, s, Source())
 	cs := mustWatch(t, s, "")
 	a, b, c := node(hub.KindOrganisation, "a", "A"), node(hub.KindOrganisation, "b", "B"), node(hub.KindOrganisation, "c", "C")
 	mustApply(t, s, a)
@@ -219,7 +219,7 @@ func testFeedResumes(t *testing.T, s Store) {
 
 func testFeedStartsNow(t *testing.T, s Store) {
 	old := node(hub.KindOrganisation, "old", "Old")
-	mustApply(t, s, source(), old)
+	mustApply(t, s, Source(), old)
 	cs := mustWatch(t, s, "")
 	fresh := node(hub.KindOrganisation, "fresh", "Fresh")
 	mustApply(t, s, fresh)

@@ -86,9 +86,9 @@ const sourceKey = "conformance-source"
 
 var sourceID = hub.NodeID(hub.KindSourceDocument, sourceKey)
 
-// source returns the source document the fixtures cite; most fixtures
+// Source returns the source document the fixtures cite; most fixtures
 // apply it in their first batch.
-func source() *hub.Node { return node(hub.KindSourceDocument, sourceKey, "Lähde") }
+func Source() *hub.Node { return node(hub.KindSourceDocument, sourceKey, "Lähde") }
 
 // node returns a minimal valid node: a Finnish name, the kind's first
 // type, and a citation of the fixture source (or, for a source document,
@@ -110,6 +110,9 @@ func node(kind hub.Kind, key, name string) *hub.Node {
 	}
 	return n
 }
+
+// Org returns a minimal valid organisation named "Organisaatio key".
+func Org(key string) *hub.Node { return node(hub.KindOrganisation, key, "Organisaatio "+key) }
 
 // rel returns a minimal valid relationship from one node to another,
 // citing the fixture source. disc tells parallel relationships apart.
@@ -163,17 +166,18 @@ func batchOf(rows ...any) *hub.Batch {
 	return b
 }
 
-func mustPrepare(t *testing.T, s Store, b *hub.Batch, now time.Time) {
+func mustPrepare(t *testing.T, s hub.Reader, b *hub.Batch, now time.Time) {
 	t.Helper()
 	if err := hub.Prepare(t.Context(), s, b, now); err != nil {
 		t.Fatalf("Prepare: %v", err)
 	}
 }
 
-// mustApplyAt prepares the rows at now and applies them. Prepare fills in
-// the derived fields of the rows in place, so the caller's values are the
-// expected stored values afterwards.
-func mustApplyAt(t *testing.T, s Store, now time.Time, rows ...any) *hub.Batch {
+// MustApplyAt prepares the rows (nodes and relationships, single or in
+// slices) at now and applies them. Prepare fills in the derived fields
+// of the rows in place, so the caller's values are the expected stored
+// values afterwards.
+func MustApplyAt(t *testing.T, s hub.Network, now time.Time, rows ...any) *hub.Batch {
 	t.Helper()
 	b := batchOf(rows...)
 	mustPrepare(t, s, b, now)
@@ -183,10 +187,10 @@ func mustApplyAt(t *testing.T, s Store, now time.Time, rows ...any) *hub.Batch {
 	return b
 }
 
-// mustApply is mustApplyAt at t0.
+// mustApply is MustApplyAt at t0.
 func mustApply(t *testing.T, s Store, rows ...any) *hub.Batch {
 	t.Helper()
-	return mustApplyAt(t, s, t0, rows...)
+	return MustApplyAt(t, s, t0, rows...)
 }
 
 func mustNodesByID(t *testing.T, s Store, ids ...string) []*hub.Node {
@@ -416,7 +420,7 @@ func mustUTCDay(t *testing.T, what string, got *time.Time, want string) {
 // quotes, and a FUNDS amount.
 func richNetwork() ([]*hub.Node, []*hub.Relationship) {
 	published := time.Date(2024, time.May, 17, 0, 0, 0, 0, time.UTC)
-	src := source()
+	src := Source()
 	src.Type = "PRESS_RELEASE"
 	src.Name = hub.LocalizedText{FI: "Päijät-Hämeen OTE-pilotti alkaa", SV: "Päijänne-Tavastlands pilot börjar", EN: "Päijät-Häme pilot starts"}
 	src.Description = hub.LocalizedText{FI: "Tiedote", SV: "Pressmeddelande", EN: "Press release"}
@@ -590,7 +594,7 @@ func testByIDPositions(t *testing.T, s Store) {
 	a := node(hub.KindOrganisation, "a", "A")
 	b := node(hub.KindOrganisation, "b", "B")
 	r := rel(hub.RefersTo, a, b, "")
-	mustApply(t, s, source(), a, b, r)
+	mustApply(t, s, Source(), a, b, r)
 	missing := hub.NodeID(hub.KindOrganisation, "missing")
 
 	got := mustNodesByID(t, s, b.ID, missing, a.ID, b.ID, "", r.ID)
@@ -720,7 +724,7 @@ func testReturnedValuesDoNotChange(t *testing.T, s Store) {
 		}
 		again = append(again, c)
 	}
-	mustApplyAt(t, s, t1, again...)
+	MustApplyAt(t, s, t1, again...)
 
 	for i, v := range held {
 		if b, _ := json.Marshal(v); string(b) != before[i] {
@@ -772,12 +776,12 @@ func testUpsertNode(t *testing.T, s Store) {
 	v1.Aliases = []string{"Vanha alias"}
 	v1.RegionIDs = []string{region.ID}
 	v1.Period = period("2021-01-01", "")
-	mustApply(t, s, source(), region, v1)
+	mustApply(t, s, Source(), region, v1)
 
 	v2 := node(hub.KindPilot, "pilotti", "Uusi nimi")
 	v2.Name.EN = "New name"
 	v2.Goals = []hub.LocalizedText{{FI: "Tavoite"}}
-	mustApplyAt(t, s, t1, v2)
+	MustApplyAt(t, s, t1, v2)
 
 	got := mustNodesByID(t, s, v2.ID)[0]
 	if got == nil {
@@ -816,12 +820,12 @@ func testUpsertRelationship(t *testing.T, s Store) {
 	v1.Amount = &hub.Money{Minor: 100, Currency: "EUR"}
 	v1.Role = "rahoittaja"
 	v1.Period = period("2021-01-01", "2021-12-31")
-	mustApply(t, s, source(), tem, pilot, v1)
+	mustApply(t, s, Source(), tem, pilot, v1)
 
 	v2 := rel(hub.Funds, tem, pilot, "")
 	v2.Amount = &hub.Money{Minor: 250, Currency: "SEK"}
 	v2.Description = hub.LocalizedText{EN: "More"}
-	mustApplyAt(t, s, t1, v2)
+	MustApplyAt(t, s, t1, v2)
 
 	got := mustRelationshipsByID(t, s, v2.ID)[0]
 	if got == nil {
@@ -850,7 +854,7 @@ func testReapplyAddsNothing(t *testing.T, s Store) {
 	}
 	// A third time, as fresh values equal to the first.
 	nodes2, rels2 := richNetwork()
-	mustApplyAt(t, s, t1, nodes2, rels2)
+	MustApplyAt(t, s, t1, nodes2, rels2)
 
 	if n := mustCountNodes(t, s, hub.NodeFilter{}); n != len(nodes) {
 		t.Errorf("CountNodes = %d, want %d", n, len(nodes))
@@ -885,11 +889,11 @@ func testRelationshipEndsMove(t *testing.T, s Store) {
 	c := node(hub.KindOrganisation, "c", "C")
 	d := node(hub.KindPilot, "d", "D")
 	moving := &hub.Relationship{Key: "moving", Type: hub.PartnerIn, FromID: a.ID, ToID: b.ID, Sources: []hub.Citation{{SourceID: sourceID}}}
-	mustApply(t, s, source(), a, b, c, d, moving)
+	mustApply(t, s, Source(), a, b, c, d, moving)
 	mustSameIDs(t, s, "before the move, from a", relIDs(allRelationships(t, s, hub.RelationshipFilter{NodeIDs: []string{a.ID}})), []string{moving.ID})
 
 	moved := &hub.Relationship{Key: "moving", Type: hub.PartnerIn, FromID: c.ID, ToID: d.ID, Sources: []hub.Citation{{SourceID: sourceID}}}
-	mustApplyAt(t, s, t1, moved)
+	MustApplyAt(t, s, t1, moved)
 	if moved.ID != moving.ID {
 		t.Fatalf("the same key gave ids %s and %s", moving.ID, moved.ID)
 	}
@@ -932,7 +936,7 @@ func testTimePrecision(t *testing.T, s Store) {
 	relStart := time.Date(2022, time.February, 28, 18, 0, 0, 0, time.UTC)
 	created := time.Date(2020, time.July, 1, 13, 14, 15, 161_718_192, eet)
 
-	src := source()
+	src := Source()
 	src.Document.Published = &published
 	org := node(hub.KindOrganisation, "org", "Org")
 	org.CreatedAt = created
@@ -1018,7 +1022,7 @@ type network struct {
 }
 
 func newNetwork() *network {
-	n := &network{src: source()}
+	n := &network{src: Source()}
 
 	n.uusimaa = node(hub.KindRegion, "uusimaa", "Uusimaa")
 	n.uusimaa.Name.SV = "Nyland"
@@ -1249,7 +1253,7 @@ func desc(field hub.OrderField) hub.Order { return hub.Order{Field: field, Desc:
 
 func testNodeOrders(t *testing.T, s Store) {
 	o := newOrderSet()
-	mustApply(t, s, source(), o.nodes())
+	mustApply(t, s, Source(), o.nodes())
 	all := o.nodes()
 	idDesc := nodesByID(all...)
 	slices.Reverse(idDesc)
@@ -1331,7 +1335,7 @@ func fillerNodes(n int) []*hub.Node {
 func testNodePaging(t *testing.T, s Store) {
 	o := newOrderSet()
 	filler := fillerNodes(31)
-	b := mustApply(t, s, source(), o.nodes(), filler)
+	b := mustApply(t, s, Source(), o.nodes(), filler)
 
 	filters := []struct {
 		name string
@@ -1370,7 +1374,7 @@ func testNodePaging(t *testing.T, s Store) {
 
 func testNodePageEdges(t *testing.T, s Store) {
 	o := newOrderSet()
-	mustApply(t, s, source(), o.nodes())
+	mustApply(t, s, Source(), o.nodes())
 	orders := []hub.Order{asc(hub.OrderByName)}
 	all, _ := mustFindNodes(t, s, orderKinds, hub.ListOptions{OrderBy: orders, First: hub.Unlimited})
 	if len(all) != 7 {
@@ -1421,7 +1425,7 @@ func testNodePageEdges(t *testing.T, s Store) {
 
 func testNodePagingWithInserts(t *testing.T, s Store) {
 	o := newOrderSet()
-	mustApply(t, s, source(), o.nodes())
+	mustApply(t, s, Source(), o.nodes())
 	orders := []hub.Order{asc(hub.OrderByName)}
 	before, _ := mustFindNodes(t, s, orderKinds, hub.ListOptions{OrderBy: orders, First: hub.Unlimited})
 
@@ -1436,7 +1440,7 @@ func testNodePagingWithInserts(t *testing.T, s Store) {
 	late := node(hub.KindPilot, "ooljy", "Ööljy")
 	twinA := node(hub.KindOrganisation, "alfa-twin", "Alfa-pilotti")
 	twinB := node(hub.KindProgramme, "alfa-twin", "Alfa-pilotti")
-	mustApplyAt(t, s, t1, early, late, twinA, twinB)
+	MustApplyAt(t, s, t1, early, late, twinA, twinB)
 
 	last := page1[1]
 	c, err := hub.DecodeCursor(orders, hub.EncodeCursor(orders, hub.NodeOrderValues(last, orders), last.ID))
@@ -1767,14 +1771,14 @@ func testPing(t *testing.T, s Store) {
 	if err := s.Ping(t.Context()); err != nil {
 		t.Errorf("Ping on an empty store: %v", err)
 	}
-	mustApply(t, s, source())
+	mustApply(t, s, Source())
 	if err := s.Ping(t.Context()); err != nil {
 		t.Errorf("Ping after a write: %v", err)
 	}
 }
 
 func testCancelledContext(t *testing.T, s Store) {
-	mustApply(t, s, source())
+	mustApply(t, s, Source())
 	fresh := func(key string) *hub.Batch {
 		b := batchOf(node(hub.KindOrganisation, key, "Ei tallennettu"))
 		mustPrepare(t, s, b, t0)
@@ -1801,7 +1805,7 @@ func testCancelledContext(t *testing.T, s Store) {
 }
 
 func testClosed(t *testing.T, s Store) {
-	mustApply(t, s, source())
+	mustApply(t, s, Source())
 	b := batchOf(node(hub.KindOrganisation, "after-close", "Suljettu"))
 	mustPrepare(t, s, b, t0)
 	if err := s.Close(); err != nil {
@@ -1822,7 +1826,7 @@ func testClosed(t *testing.T, s Store) {
 
 func testConcurrentWritersAndReaders(t *testing.T, s Store) {
 	region := node(hub.KindRegion, "keskus", "Keskus")
-	mustApply(t, s, source(), region)
+	mustApply(t, s, Source(), region)
 	const writers, perWriter, readers = 4, 25, 4
 	ctx := t.Context()
 	orgs := hub.NodeFilter{Kinds: []hub.Kind{hub.KindOrganisation}}
@@ -1914,7 +1918,7 @@ func testConcurrentWritersAndReaders(t *testing.T, s Store) {
 
 func testLargeBatch(t *testing.T, s Store) {
 	const nodes, rels = 2000, 5000
-	src := source()
+	src := Source()
 	orgs := make([]*hub.Node, nodes-1)
 	for i := range orgs {
 		orgs[i] = node(hub.KindOrganisation, fmt.Sprintf("org-%04d", i), fmt.Sprintf("Organisaatio %d", i))

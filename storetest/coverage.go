@@ -51,7 +51,7 @@ func coverageNetwork() (nodes []*hub.Node, rels []*hub.Relationship) {
 		r.Period = period(start, end)
 		return r
 	}
-	nodes = []*hub.Node{source(), r1, r2, r3, t1, t2, s1, s2, s3, p, q, prog, o, students, unemployed, old, e}
+	nodes = []*hub.Node{Source(), r1, r2, r3, t1, t2, s1, s2, s3, p, q, prog, o, students, unemployed, old, e}
 	rels = []*hub.Relationship{
 		rel(hub.Provides, p, s1, ""), rel(hub.Provides, p, s2, ""), rel(hub.Provides, q, s1, ""), rel(hub.Provides, q, s3, ""),
 		rel(hub.Provides, prog, s1, ""), rel(hub.Provides, o, s1, ""), rel(hub.Provides, o, s2, ""),
@@ -182,7 +182,7 @@ func testCoverageOrder(t *testing.T, s Store) {
 	if !strings.HasPrefix(a1.ID, a.ID) {
 		t.Fatalf("the fixture needs one id to start another: %s, %s", a.ID, a1.ID)
 	}
-	mustApply(t, s, source(), r, o, a, a1, rel(hub.Provides, o, a, ""), rel(hub.Provides, o, a1, ""))
+	mustApply(t, s, Source(), r, o, a, a1, rel(hub.Provides, o, a, ""), rel(hub.Provides, o, a1, ""))
 	keyOf := map[string]string{a.ID: "a", a1.ID: "a1"}
 	render := func(cells []hub.CoverageCell) []string {
 		var out []string

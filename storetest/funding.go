@@ -226,7 +226,7 @@ func testFundingCents(t *testing.T, s Store) {
 		r.Amount = &hub.Money{Minor: minor, Currency: currency}
 		return r
 	}
-	nodes := []*hub.Node{source(), g, h, q1, q2, q3}
+	nodes := []*hub.Node{Source(), g, h, q1, q2, q3}
 	rels := []*hub.Relationship{
 		funds(g, q1, "", 10, "EUR"), funds(g, q2, "", 20, "EUR"), funds(g, q3, "", 70, "EUR"),
 		funds(h, q1, "a", 33, "EUR"), funds(h, q1, "b", 33, "EUR"), funds(h, q1, "c", 7, "SEK"),
@@ -276,7 +276,7 @@ func testFundingTies(t *testing.T, s Store) {
 		r.Amount = &hub.Money{Minor: 10, Currency: currency}
 		return r
 	}
-	nodes := []*hub.Node{source(), g, q1, q2}
+	nodes := []*hub.Node{Source(), g, q1, q2}
 	rels := []*hub.Relationship{funds(q1, "eur", "EUR"), funds(q1, "sek", "SEK"), funds(q2, "", "EUR")}
 	mustApply(t, s, nodes, rels)
 	render := fundingRenderer(nodes, rels)

@@ -57,7 +57,7 @@ func groupByNetwork() (nodes []*hub.Node, rels []*hub.Relationship) {
 	late.Period = period("2018-01-01", "2019-12-31")
 	dated := funds(f, p2, "", 5_000_040, "EUR")
 	dated.Period = period("2018-01-01", "2018-12-31")
-	nodes = []*hub.Node{source(), r1, r2, a, b, c, f, prog, old, p1, p2, p3, p4, theme}
+	nodes = []*hub.Node{Source(), r1, r2, a, b, c, f, prog, old, p1, p2, p3, p4, theme}
 	rels = []*hub.Relationship{
 		rel(hub.PartOf, p1, prog, ""), rel(hub.PartOf, p2, prog, ""), rel(hub.HasTheme, p1, theme, ""),
 		rel(hub.Administers, a, p1, ""),

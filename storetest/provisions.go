@@ -36,7 +36,7 @@ func testProvisions(t *testing.T, s Store) {
 	theme := node(hub.KindTheme, "t", "Opinnoista töihin")
 	servesStudents := rel(hub.Serves, coaching, students, "")
 	servesStudents.Period = period("2018-01-01", "")
-	mustApply(t, s, source(), region, p, o, coaching, assessment, students, unemployed, theme,
+	mustApply(t, s, Source(), region, p, o, coaching, assessment, students, unemployed, theme,
 		rel(hub.Provides, p, coaching, ""), rel(hub.Provides, p, assessment, ""), rel(hub.Provides, o, coaching, ""),
 		servesStudents, rel(hub.Serves, p, unemployed, ""), rel(hub.HasTheme, coaching, theme, ""))
 	net := mustLoadPlain(t, s)

@@ -20,7 +20,7 @@ var reverseTests = []struct {
 // it meets the forward walk's rows in exactly the opposite order.
 func testReversePaging(t *testing.T, s Store) {
 	var rows []any
-	rows = append(rows, source())
+	rows = append(rows, Source())
 	var last *hub.Node
 	for i, name := range []string{"Beta", "alfa", "Gamma", "beta", "Delta", "Alfa", "epsilon"} {
 		n := node(hub.KindOrganisation, "o"+string(rune('a'+i)), name)

@@ -25,7 +25,7 @@ func testSearch(t *testing.T, s Store) {
 	org := node(hub.KindOrganisation, "phhyky", "Päijät-Hämeen hyvinvointikuntayhtymä")
 	other := node(hub.KindOrganisation, "kela", "Kansaneläkelaitos")
 	other.Abbreviations = []string{"Kela"}
-	mustApply(t, s, source(), region, pilot, org, other)
+	mustApply(t, s, Source(), region, pilot, org, other)
 
 	type hit struct{ key, quality, field string }
 	for _, tc := range []struct {

@@ -39,7 +39,7 @@ func selectNetwork() []any {
 	p2.Period = period("2017-01-01", "2019-12-31")
 	late := rel(hub.PartnerIn, a, p2, "")
 	late.Period = period("2018-01-01", "2019-12-31")
-	return []any{source(), a, b, c, d, p1, p2, p3,
+	return []any{Source(), a, b, c, d, p1, p2, p3,
 		rel(hub.Administers, a, p1, ""), rel(hub.PartnerIn, a, p1, ""), late,
 		rel(hub.PartnerIn, b, p1, ""), rel(hub.PartnerIn, c, p2, ""), rel(hub.PartnerIn, c, p3, "")}
 }
@@ -175,7 +175,7 @@ func WhereNetwork() *hub.Batch {
 	zero.Amount = &hub.Money{Currency: "EUR"}
 	// A theme has no type.
 	theme := node(hub.KindTheme, "t", "Teema")
-	return batchOf(source(), r1, r2, a, b, c, d, e, p1, p2, p3, p4, theme, rel(hub.HasTheme, p1, theme, ""), zero,
+	return batchOf(Source(), r1, r2, a, b, c, d, e, p1, p2, p3, p4, theme, rel(hub.HasTheme, p1, theme, ""), zero,
 		administers, rel(hub.PartnerIn, a, p1, ""), late, rel(hub.ExpertFor, a, p3, ""),
 		rel(hub.PartnerIn, b, p1, ""), rel(hub.PartnerIn, c, p2, ""), rel(hub.PartnerIn, c, p3, ""),
 		rel(hub.PartnerIn, e, p4, ""), rel(hub.RefersTo, a, b, ""), rel(hub.RefersTo, b, a, ""), early,
