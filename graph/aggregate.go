@@ -47,13 +47,7 @@ func nodeCounts(ctx context.Context, s hub.Reader, by model.NodeCountField, kind
 	}
 	if by == model.NodeCountFieldTheme {
 		// Nodes without a theme form no theme bucket.
-		kept := groups[:0]
-		for _, g := range groups {
-			if g.Keys[0] != "" {
-				kept = append(kept, g)
-			}
-		}
-		groups = kept
+		groups = slices.DeleteFunc(groups, func(g hub.Group) bool { return g.Keys[0] == "" })
 	}
 	return countBuckets(model.RequestOf(ctx), groups), nil
 }
@@ -223,9 +217,7 @@ func groupBy(ctx context.Context, s hub.Reader, collection model.GroupCollection
 	if policy != nil {
 		spec.Funding = hub.FundingPolicy(*policy)
 	}
-	if having != nil {
-		spec.Having = &hub.IntRange{Eq: having.Eq, Gt: having.Gt, Gte: having.Gte, Lt: having.Lt, Lte: having.Lte}
-	}
+	spec.Having = intRange(having)
 	groups, err := hub.GroupBy(ctx, s, spec)
 	if err != nil {
 		return nil, err

@@ -134,9 +134,7 @@ func toRelationMatch(r *model.RelationshipCondition) (*hub.RelationshipMatch, er
 	if r.Quantifier != nil {
 		d.Quantifier = hub.Quantifier(*r.Quantifier)
 	}
-	if c := r.Count; c != nil {
-		d.Count = &hub.IntRange{Eq: c.Eq, Gt: c.Gt, Gte: c.Gte, Lt: c.Lt, Lte: c.Lte}
-	}
+	d.Count = intRange(r.Count)
 	if r.Relationship != nil {
 		rw, err := relationshipFilter(r.Relationship)
 		if err != nil {
@@ -164,6 +162,14 @@ func nilIfEmpty(l []string) []string {
 		return nil
 	}
 	return l
+}
+
+// intRange converts an IntFilter input (nil allowed).
+func intRange(f *model.IntFilter) *hub.IntRange {
+	if f == nil {
+		return nil
+	}
+	return &hub.IntRange{Eq: f.Eq, Gt: f.Gt, Gte: f.Gte, Lt: f.Lt, Lte: f.Lte}
 }
 
 // periodMatch converts a PeriodFilter input (nil allowed).
