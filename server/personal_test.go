@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -141,7 +142,7 @@ func TestAnonymousCallersGetNoPersonalData(t *testing.T) {
 
 			t.Run("node, nodes and entityByKey of every contact and of the nodes that quote them", func(t *testing.T) {
 				var ids []string
-				for _, n := range append(append([]datasetNode(nil), pd.contacts...), pd.quoting...) {
+				for _, n := range slices.Concat(pd.contacts, pd.quoting) {
 					ids = append(ids, n.id())
 					r := ask(t, "node "+n.Key, `query($id: ID!) { node(id: $id) { ... on Entity { `+entityFields+` } } }`, map[string]any{"id": n.id()})
 					if path(r.Data, "node", "key") != n.Key {
@@ -164,7 +165,7 @@ func TestAnonymousCallersGetNoPersonalData(t *testing.T) {
 						t.Errorf("search %q finds nothing", n.Name.FI)
 					}
 				}
-				for _, secret := range append(append([]string(nil), pd.Emails...), pd.Phones...) {
+				for _, secret := range slices.Concat(pd.Emails, pd.Phones) {
 					ask(t, "search "+secret, `query($text: String!) { search(text: $text) { matchedText node { name } } }`, map[string]any{"text": secret})
 				}
 			})
@@ -179,7 +180,7 @@ func TestAnonymousCallersGetNoPersonalData(t *testing.T) {
 
 			t.Run("the three exports", func(t *testing.T) {
 				queries := []string{"?limit=1000&metrics=degree,community"}
-				for _, n := range append(append([]datasetNode(nil), pd.contacts...), pd.quoting...) {
+				for _, n := range slices.Concat(pd.contacts, pd.quoting) {
 					queries = append(queries, "?depth=2&center="+url.QueryEscape(n.id()))
 				}
 				for _, format := range []string{"graphml", "gexf", "json"} {
