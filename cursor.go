@@ -109,16 +109,17 @@ type ListOptions struct {
 // Bulk reports whether o asks for every row in any order.
 func (o ListOptions) Bulk() bool { return o.Unordered && o.First == Unlimited && o.After == nil }
 
-// PageSize resolves a client's first argument: nil means the default, and
-// values outside 0..MaxPageSize are an EINVALID error.
-func PageSize(first *int) (int, error) {
-	if first == nil {
+// PageSize resolves a client's page size argument (first or last, named
+// by arg for the error): nil means the default, and values outside
+// 0..MaxPageSize are an EINVALID error.
+func PageSize(arg string, size *int) (int, error) {
+	if size == nil {
 		return DefaultPageSize, nil
 	}
-	if *first < 0 || *first > MaxPageSize {
-		return 0, Errorf(EINVALID, "first must be between 0 and %d, got %d", MaxPageSize, *first)
+	if *size < 0 || *size > MaxPageSize {
+		return 0, Errorf(EINVALID, "%s must be between 0 and %d, got %d", arg, MaxPageSize, *size)
 	}
-	return *first, nil
+	return *size, nil
 }
 
 // NodeOrderFields and RelationshipOrderFields are the fields each

@@ -206,7 +206,7 @@ func TestPageSize(t *testing.T) {
 		{"Unlimited is not for clients", p(hub.Unlimited), 0, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := hub.PageSize(tc.first)
+			got, err := hub.PageSize("first", tc.first)
 			if tc.fails {
 				mustCode(t, err, hub.EINVALID, "first must be between 0 and 100")
 				return

@@ -153,18 +153,14 @@ func ListOptions(args PageArgs, orders []hub.Order, allowed []hub.OrderField, de
 	if args.After != nil && args.Before != nil {
 		return hub.ListOptions{}, hub.Errorf(hub.EINVALID, "give after or before, not both")
 	}
-	size, cursor := args.First, args.After
+	size, cursor, arg := args.First, args.After, "first"
 	if args.backward() {
-		size, cursor = args.Last, args.Before
+		size, cursor, arg = args.Last, args.Before, "last"
 		if args.First != nil || args.After != nil {
 			return hub.ListOptions{}, hub.Errorf(hub.EINVALID, "page forwards (first, after) or backwards (last, before), not both")
 		}
 	}
-	n, err := hub.PageSize(size)
-	if err != nil && args.backward() {
-		// hub.PageSize names first, the argument it usually reads.
-		return hub.ListOptions{}, hub.Errorf(hub.EINVALID, "last must be between 0 and %d, got %d", hub.MaxPageSize, *size)
-	}
+	n, err := hub.PageSize(arg, size)
 	if err != nil {
 		return hub.ListOptions{}, err
 	}
