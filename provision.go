@@ -111,8 +111,8 @@ func ProvisionRows(ctx context.Context, s Reader, f ProvisionFilter) ([]Provisio
 // ProvisionPage returns the page opts asks for of the rows of the
 // provisions matching f, whether rows follow it, and how many rows match
 // f: what PageProvisionRows gives for the rows of ProvisionRows, but only
-// the page is put in order. A page of 50 out of 26 000 rows no longer
-// sorts the 26 000.
+// the page is put in order, so a page of 50 out of 26 000 rows does not
+// sort the 26 000.
 func ProvisionPage(ctx context.Context, s Reader, f ProvisionFilter, opts ListOptions) (page []ProvisionRow, hasNext bool, total int, err error) {
 	rows, _, err := provisionRows(ctx, s, f)
 	if err != nil {

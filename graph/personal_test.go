@@ -3,55 +3,12 @@ package graph_test
 import (
 	"encoding/json"
 	"net/http"
-	"regexp"
-	"strings"
 	"testing"
 
 	"github.com/otehub/hub"
 	"github.com/otehub/hub/graph"
+	"github.com/otehub/hub/storetest"
 )
-
-// contactDetails are the contacts' e-mail addresses and phone numbers
-// as dataset/ote.json holds them: the oracle of the personal-data tests,
-// independent of the redaction.
-type contactDetails struct{ emails, phones []string }
-
-func detailsOf(f *oteFile) contactDetails {
-	var d contactDetails
-	for _, n := range f.Nodes {
-		if n.Kind != "contact" {
-			continue
-		}
-		if n.Email != "" {
-			d.emails = append(d.emails, strings.ToLower(n.Email))
-		}
-		if n.Phone != "" {
-			d.phones = append(d.phones, n.Phone)
-		}
-	}
-	return d
-}
-
-var notDigits = regexp.MustCompile(`\D+`)
-
-// find returns the detail text holds: an address or its name part, or a
-// number's digits however grouped. It returns "" when there is none.
-func (d contactDetails) find(text string) string {
-	lower := strings.ToLower(text)
-	for _, e := range d.emails {
-		local, _, _ := strings.Cut(e, "@")
-		if strings.Contains(lower, e) || strings.Contains(lower, local) {
-			return e
-		}
-	}
-	digits := notDigits.ReplaceAllString(text, "")
-	for _, p := range d.phones {
-		if strings.Contains(digits, notDigits.ReplaceAllString(p, "")) {
-			return p
-		}
-	}
-	return ""
-}
 
 // TestQuotesKeepPersonalDataFromCallersWithoutTheRight reads the quotes
 // of every contact, organisation and relationship: a caller with the
@@ -61,7 +18,9 @@ func (d contactDetails) find(text string) string {
 // unchanged.
 func TestQuotesKeepPersonalDataFromCallersWithoutTheRight(t *testing.T) {
 	ote := MustReadDataset(t)
-	details := detailsOf(ote)
+	// The oracle: the contacts' details as the dataset file holds them,
+	// independent of the redaction.
+	details := storetest.MustReadContactDetails(t, "../dataset/ote.json")
 	s := MustOpenSeeded(t)
 	want := map[string][]string{} // "kind/key" → quotes
 	holding := 0
@@ -71,7 +30,7 @@ func TestQuotesKeepPersonalDataFromCallersWithoutTheRight(t *testing.T) {
 		}
 		for _, c := range n.Sources {
 			want[n.ref()] = append(want[n.ref()], c.Quote)
-			if details.find(c.Quote) != "" {
+			if details.Find(c.Quote) != "" {
 				holding++
 			}
 		}
@@ -120,14 +79,14 @@ func TestQuotesKeepPersonalDataFromCallersWithoutTheRight(t *testing.T) {
 					}
 					for i, src := range e.Sources {
 						got, stored := str(src.Quote), wantQuotes[i]
-						leak := details.find(stored)
+						leak := details.Find(stored)
 						switch {
 						case tc.sees || leak == "":
 							if got != stored {
 								t.Errorf("%s %s: quote %q, want %q as stored", e.Typename, e.Key, got, stored)
 							}
-						case details.find(got) != "":
-							t.Errorf("%s %s: quote %q shows %q", e.Typename, e.Key, got, details.find(got))
+						case details.Find(got) != "":
+							t.Errorf("%s %s: quote %q shows %q", e.Typename, e.Key, got, details.Find(got))
 						default:
 							checked++
 						}
@@ -142,7 +101,7 @@ func TestQuotesKeepPersonalDataFromCallersWithoutTheRight(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if leak := details.find(string(b)); leak != "" {
+				if leak := details.Find(string(b)); leak != "" {
 					t.Errorf("the answer shows %q", leak)
 				}
 			}
