@@ -36,6 +36,10 @@ type Change struct {
 	ID string
 	// At is when the write committed, when the backend knows it.
 	At time.Time
+	// Version is the row's version after the change: the stored
+	// version for an UPSERT, one more than the deleted row's for a
+	// DELETE (0 when the backend does not know it).
+	Version int64
 	// Last marks the last change of a committed write (a transaction):
 	// a follower applies a write's changes together, so that no reader
 	// sees part of a batch.

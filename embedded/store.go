@@ -181,11 +181,11 @@ func (s *Store) Apply(ctx context.Context, b *hub.Batch) error {
 	}
 	for i, n := range nodes {
 		b.Nodes[i].CreatedAt, b.Nodes[i].Version = n.CreatedAt, n.Version
-		s.log.append(hub.Change{Op: hub.ChangeUpsert, Row: hub.RowNode, ID: n.ID, At: n.UpdatedAt, Node: n})
+		s.log.append(hub.Change{Op: hub.ChangeUpsert, Row: hub.RowNode, ID: n.ID, At: n.UpdatedAt, Version: n.Version, Node: n})
 	}
 	for i, r := range rels {
 		b.Relationships[i].CreatedAt, b.Relationships[i].Version = r.CreatedAt, r.Version
-		s.log.append(hub.Change{Op: hub.ChangeUpsert, Row: hub.RowRelationship, ID: r.ID, At: r.UpdatedAt, Relationship: r})
+		s.log.append(hub.Change{Op: hub.ChangeUpsert, Row: hub.RowRelationship, ID: r.ID, At: r.UpdatedAt, Version: r.Version, Relationship: r})
 	}
 	if n := len(s.log.changes); n > 0 && len(nodes)+len(rels) > 0 {
 		s.log.changes[n-1].Last = true

@@ -181,12 +181,14 @@ func (ev *changeEvent) change() (hub.Change, error) {
 				return hub.Change{}, translate(err, "decode changed "+ch.Row)
 			}
 			ch.Node = d.node()
+			ch.Version = ch.Node.Version
 		} else {
 			var d relationshipDoc
 			if err := bson.Unmarshal(ev.FullDocument, &d); err != nil {
 				return hub.Change{}, translate(err, "decode changed "+ch.Row)
 			}
 			ch.Relationship = d.relationship()
+			ch.Version = ch.Relationship.Version
 		}
 	}
 	return ch, nil
