@@ -49,10 +49,35 @@ type RelationshipFilter struct {
 // Unlimited as ListOptions.First asks for every matching row.
 const Unlimited = -1
 
-// Batch is a set of nodes and relationships written together.
+// Batch is a write: nodes and relationships upserted, and rows
+// deleted, together (all or nothing).
 type Batch struct {
 	Nodes         []*Node
 	Relationships []*Relationship
+	// DeleteNodes and DeleteRelationships are the ids of stored rows to
+	// delete; a missing one fails the batch with ENOTFOUND.
+	DeleteNodes         []string
+	DeleteRelationships []string
+	// Cascade makes deleting a node delete the relationships that touch
+	// it. Without it, deleting a node that still has relationships
+	// (after the batch) fails with ECONFLICT: no relationship ever
+	// dangles.
+	Cascade bool
+	// Expect holds, by row id, the version each row must be stored at
+	// for the batch to apply (0: the row must not exist); a row at
+	// another version fails the batch with ECONFLICT. Rows not listed
+	// are written whatever their version.
+	Expect map[string]int64
+	// Actor names who writes (a principal's subject, "import",
+	// "dataset"); history records it.
+	Actor string
+	// Sources are the grounds of the write as a whole, recorded with
+	// the deletions (an upserted row carries its own sources).
+	Sources []Citation
+
+	// Revisions is set by Store.Apply: one per row written or deleted
+	// (cascaded deletions included), as history records them.
+	Revisions []Revision
 }
 
 // Reader is the read side of the network: what every query is built on.
@@ -94,6 +119,8 @@ type Network interface {
 	Reader
 	// Apply is Store.Apply, acknowledged once the index holds the batch.
 	Apply(ctx context.Context, b *Batch) error
+	// History is Store.History.
+	History(ctx context.Context, id string, before int64, first int) ([]Revision, bool, error)
 }
 
 // Store is the persistence contract: durable, transactional writes, a
@@ -108,13 +135,17 @@ type Network interface {
 // callback belong to the receiver; rows carried by a Change are
 // read-only (see Change).
 type Store interface {
-	// Apply writes the batch atomically: upserts every node and
+	// Apply writes the batch atomically, as PlanWrite plans it against
+	// the stored rows in the same transaction: upserts every node and
 	// relationship by id, keeping the CreatedAt of rows that exist and
-	// giving each row the next Version (1 for a new row, one more than
-	// the stored row's otherwise). It sets CreatedAt and Version on the
-	// batch's rows to what was stored. The batch must have passed
-	// Prepare. When Apply returns nil the write is durable and on the
-	// change feed; on error nothing of the batch is visible.
+	// giving each row the next Version; deletes rows; checks the
+	// batch's expected versions and that every relationship's ends
+	// exist; and records a Revision per row in the history. Concurrent
+	// batches behave as if applied one after the other. It sets
+	// CreatedAt and Version on the batch's rows to what was stored, and
+	// b.Revisions. The batch must have passed Prepare. When Apply
+	// returns nil the write is durable and on the change feed; on error
+	// nothing of the batch is visible.
 	Apply(ctx context.Context, b *Batch) error
 
 	// Load streams every stored node to node, then every relationship to
@@ -126,6 +157,12 @@ type Store interface {
 	// change with token resumeAfter, or from now when it is "". A token
 	// the store can no longer resume from is an EINVALID error.
 	Watch(ctx context.Context, resumeAfter string) (ChangeStream, error)
+
+	// History returns the revisions of the row with the given id,
+	// newest first: those below version before (all when before is 0),
+	// at most first of them, and whether older ones follow. A deleted
+	// row keeps its history, its DELETE revision first (a tombstone).
+	History(ctx context.Context, id string, before int64, first int) ([]Revision, bool, error)
 
 	// Ping reports whether the store can serve requests now
 	// (EUNAVAILABLE when not).

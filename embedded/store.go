@@ -6,10 +6,12 @@
 package embedded
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"sync"
@@ -24,6 +26,8 @@ import (
 var (
 	nodesBucket         = []byte("nodes")
 	relationshipsBucket = []byte("relationships")
+	// historyBucket holds the revisions by hub.HistoryKey.
+	historyBucket = []byte("history")
 )
 
 // FileName is the name of the database file inside the data directory.
@@ -57,11 +61,12 @@ func Open(dir string) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		if _, err := tx.CreateBucketIfNotExists(nodesBucket); err != nil {
-			return err
+		for _, b := range [][]byte{nodesBucket, relationshipsBucket, historyBucket} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
 		}
-		_, err := tx.CreateBucketIfNotExists(relationshipsBucket)
-		return err
+		return nil
 	})
 	if err != nil {
 		db.Close()
@@ -122,76 +127,209 @@ func (s *Store) Load(ctx context.Context, node func(*hub.Node) error, rel func(*
 	return nil
 }
 
-// stored is what Apply keeps of a row it replaces.
-type stored struct {
-	CreatedAt time.Time `json:"createdAt"`
-	Version   int64     `json:"version"`
-}
-
 // Apply implements hub.Store. The bbolt transaction commits (and fsyncs)
 // before the change feed reports the write, so an acknowledged write is
-// on disk and a failed one is reported nowhere.
+// on disk and a failed one is reported nowhere. bbolt runs one write
+// transaction at a time, so batches apply one after the other.
 func (s *Store) Apply(ctx context.Context, b *hub.Batch) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.begin(ctx); err != nil {
 		return err
 	}
-	nodes := make([]*hub.Node, len(b.Nodes))
-	for i, n := range b.Nodes {
-		nodes[i] = n.Clone()
-	}
-	rels := make([]*hub.Relationship, len(b.Relationships))
-	for i, r := range b.Relationships {
-		rels[i] = r.Clone()
-	}
-	// put writes a row with the CreatedAt of the row it replaces and the
-	// next version.
-	put := func(bucket *bolt.Bucket, id string, created *time.Time, version *int64, row any) error {
-		*version = 1
-		if old := bucket.Get([]byte(id)); old != nil {
-			var o stored
-			if err := json.Unmarshal(old, &o); err != nil {
-				return fmt.Errorf("decode %s: %w", id, err)
-			}
-			*created, *version = o.CreatedAt, o.Version+1
-		}
-		v, err := json.Marshal(row)
-		if err != nil {
+	var plan *hub.WritePlan
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		var err error
+		if plan, err = hub.PlanWrite(ctx, txRows{tx}, b, time.Now()); err != nil {
 			return err
 		}
-		return bucket.Put([]byte(id), v)
-	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		nb, rb := tx.Bucket(nodesBucket), tx.Bucket(relationshipsBucket)
-		for _, n := range nodes {
-			if err := put(nb, n.ID, &n.CreatedAt, &n.Version, n); err != nil {
+		nb, rb, hb := tx.Bucket(nodesBucket), tx.Bucket(relationshipsBucket), tx.Bucket(historyBucket)
+		for _, n := range plan.Nodes {
+			if err := putJSON(nb, n.ID, n); err != nil {
 				return err
 			}
 		}
-		for _, r := range rels {
-			if err := put(rb, r.ID, &r.CreatedAt, &r.Version, r); err != nil {
+		for _, r := range plan.Relationships {
+			if err := putJSON(rb, r.ID, r); err != nil {
+				return err
+			}
+		}
+		for _, n := range plan.DeleteNodes {
+			if err := nb.Delete([]byte(n.ID)); err != nil {
+				return err
+			}
+		}
+		for _, r := range plan.DeleteRelationships {
+			if err := rb.Delete([]byte(r.ID)); err != nil {
+				return err
+			}
+		}
+		for _, rev := range plan.Revisions {
+			if err := putJSON(hb, hub.HistoryKey(rev.ID, rev.Version), rev); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
 	if err != nil {
+		if _, ok := errors.AsType[*hub.Error](err); ok {
+			return err
+		}
 		return hub.Wrap(hub.EINTERNAL, err, "write failed")
 	}
-	for i, n := range nodes {
-		b.Nodes[i].CreatedAt, b.Nodes[i].Version = n.CreatedAt, n.Version
-		s.log.append(hub.Change{Op: hub.ChangeUpsert, Row: hub.RowNode, ID: n.ID, At: n.UpdatedAt, Version: n.Version, Node: n})
+	plan.Applied(b)
+	for _, rev := range plan.Revisions {
+		ch := hub.Change{Op: hub.ChangeUpsert, Row: rev.Row, ID: rev.ID, At: rev.At, Version: rev.Version}
+		if rev.Op == hub.RevisionDelete {
+			ch.Op = hub.ChangeDelete
+		}
+		s.log.append(ch)
 	}
-	for i, r := range rels {
-		b.Relationships[i].CreatedAt, b.Relationships[i].Version = r.CreatedAt, r.Version
-		s.log.append(hub.Change{Op: hub.ChangeUpsert, Row: hub.RowRelationship, ID: r.ID, At: r.UpdatedAt, Version: r.Version, Relationship: r})
+	// The feed carries the rows as written: fill them in by position
+	// (the plan's revisions list its nodes, then its relationships).
+	changes := s.log.changes[len(s.log.changes)-len(plan.Revisions):]
+	for i, n := range plan.Nodes {
+		changes[i].Node = n
 	}
-	if n := len(s.log.changes); n > 0 && len(nodes)+len(rels) > 0 {
-		s.log.changes[n-1].Last = true
+	for i, r := range plan.Relationships {
+		changes[len(plan.Nodes)+i].Relationship = r
+	}
+	if len(changes) > 0 {
+		changes[len(changes)-1].Last = true
 	}
 	s.log.notify()
 	return nil
+}
+
+func putJSON(bucket *bolt.Bucket, key string, row any) error {
+	v, err := json.Marshal(row)
+	if err != nil {
+		return err
+	}
+	return bucket.Put([]byte(key), v)
+}
+
+// txRows reads stored rows inside a write transaction, for
+// hub.PlanWrite.
+type txRows struct{ tx *bolt.Tx }
+
+func getRows[T any](bucket *bolt.Bucket, ids []string) (map[string]*T, error) {
+	out := make(map[string]*T, len(ids))
+	for _, id := range ids {
+		v := bucket.Get([]byte(id))
+		if v == nil {
+			continue
+		}
+		row := new(T)
+		if err := json.Unmarshal(v, row); err != nil {
+			return nil, fmt.Errorf("decode %s: %w", id, err)
+		}
+		out[id] = row
+	}
+	return out, nil
+}
+
+func (r txRows) Nodes(_ context.Context, ids []string) (map[string]*hub.Node, error) {
+	return getRows[hub.Node](r.tx.Bucket(nodesBucket), ids)
+}
+
+func (r txRows) Relationships(_ context.Context, ids []string) (map[string]*hub.Relationship, error) {
+	return getRows[hub.Relationship](r.tx.Bucket(relationshipsBucket), ids)
+}
+
+// RelationshipsTouching scans every relationship: the file keeps no
+// index by end, and deleting a node is rare next to writing one.
+func (r txRows) RelationshipsTouching(ctx context.Context, nodeIDs []string) ([]*hub.Relationship, error) {
+	ends := make(map[string]bool, len(nodeIDs))
+	for _, id := range nodeIDs {
+		ends[id] = true
+	}
+	var out []*hub.Relationship
+	err := r.tx.Bucket(relationshipsBucket).ForEach(func(k, v []byte) error {
+		var e struct {
+			FromID string `json:"fromId"`
+			ToID   string `json:"toId"`
+		}
+		if err := json.Unmarshal(v, &e); err != nil {
+			return fmt.Errorf("decode relationship %s: %w", k, err)
+		}
+		if !ends[e.FromID] && !ends[e.ToID] {
+			return nil
+		}
+		rel := new(hub.Relationship)
+		if err := json.Unmarshal(v, rel); err != nil {
+			return fmt.Errorf("decode relationship %s: %w", k, err)
+		}
+		out = append(out, rel)
+		return nil
+	})
+	return out, err
+}
+
+// DeletedVersions reads each row's newest revision: for a row that is
+// not stored, it is its deletion.
+func (r txRows) DeletedVersions(_ context.Context, ids []string) (map[string]int64, error) {
+	out := map[string]int64{}
+	c := r.tx.Bucket(historyBucket).Cursor()
+	for _, id := range ids {
+		k, v := c.Seek([]byte(hub.HistoryKey(id, math.MaxInt64)))
+		if k == nil {
+			k, v = c.Last()
+		} else {
+			k, v = c.Prev()
+		}
+		if k == nil || !bytes.HasPrefix(k, []byte(id+"@")) {
+			continue
+		}
+		var rev hub.Revision
+		if err := json.Unmarshal(v, &rev); err != nil {
+			return nil, fmt.Errorf("decode revision %s: %w", k, err)
+		}
+		if rev.Op == hub.RevisionDelete {
+			out[id] = rev.Version
+		}
+	}
+	return out, nil
+}
+
+// History implements hub.Store.
+func (s *Store) History(ctx context.Context, id string, before int64, first int) ([]hub.Revision, bool, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err := s.begin(ctx); err != nil {
+		return nil, false, err
+	}
+	if before <= 0 {
+		before = math.MaxInt64
+	}
+	var out []hub.Revision
+	more := false
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(historyBucket).Cursor()
+		prefix := []byte(id + "@")
+		k, v := c.Seek([]byte(hub.HistoryKey(id, before)))
+		if k == nil {
+			k, v = c.Last()
+		} else {
+			k, v = c.Prev()
+		}
+		for ; k != nil && bytes.HasPrefix(k, prefix); k, v = c.Prev() {
+			if len(out) == first {
+				more = true
+				return nil
+			}
+			var rev hub.Revision
+			if err := json.Unmarshal(v, &rev); err != nil {
+				return fmt.Errorf("decode revision %s: %w", k, err)
+			}
+			out = append(out, rev)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, false, hub.Wrap(hub.EINTERNAL, err, "read history")
+	}
+	return out, more, nil
 }
 
 // Close implements hub.Store.

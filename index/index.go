@@ -196,15 +196,22 @@ func rowsOf[K comparable, T any](m map[K]*set[T], key K) []T {
 	return nil
 }
 
-// holds reports whether the index holds the node or relationship id at
-// version v or newer.
-func (s *Index) holds(row, id string, v int64) bool {
-	if row == hub.RowNode {
-		n, ok := s.nodes[id]
-		return ok && n.Version >= v
+// reflects reports whether the index holds the row of the revision at
+// its version or newer, or, for a deletion, holds no older version of
+// it.
+func (s *Index) reflects(rev *hub.Revision) bool {
+	var v int64
+	if rev.Row == hub.RowNode {
+		if n, ok := s.nodes[rev.ID]; ok {
+			v = n.Version
+		}
+	} else if r, ok := s.rels[rev.ID]; ok {
+		v = r.Version
 	}
-	r, ok := s.rels[id]
-	return ok && r.Version >= v
+	if rev.Op == hub.RevisionDelete {
+		return v == 0 || v > rev.Version
+	}
+	return v >= rev.Version
 }
 
 // edge is an adjacency entry: a relationship and its type's code, so

@@ -295,37 +295,27 @@ func (l *Live) reload(ctx context.Context) error {
 }
 
 // Apply writes b through the store and returns once this instance's
-// index holds every row of it (at the version written or newer). If the
-// index does not catch up before ctx ends, the write is stored but the
-// call fails with EUNAVAILABLE.
+// index holds every row of it (at the version written or newer) and no
+// longer holds the rows it deleted. If the index does not catch up
+// before ctx ends, the write is stored but the call fails with
+// EUNAVAILABLE.
 func (l *Live) Apply(ctx context.Context, b *hub.Batch) error {
 	if err := l.store.Apply(ctx, b); err != nil {
 		return err
 	}
-	type row struct {
-		kind, id string
-		version  int64
-	}
-	rows := make([]row, 0, len(b.Nodes)+len(b.Relationships))
-	for _, n := range b.Nodes {
-		rows = append(rows, row{hub.RowNode, n.ID, n.Version})
-	}
-	for _, r := range b.Relationships {
-		rows = append(rows, row{hub.RowRelationship, r.ID, r.Version})
-	}
-	held := 0 // rows[:held] are known to be in the index
+	held := 0 // b.Revisions[:held] are known to be in the index
 	for {
 		l.mu.Lock()
 		wake := l.wake
 		l.mu.Unlock()
 		if idx := l.cur.Load(); idx != nil {
 			idx.mu.RLock()
-			for held < len(rows) && idx.holds(rows[held].kind, rows[held].id, rows[held].version) {
+			for held < len(b.Revisions) && idx.reflects(&b.Revisions[held]) {
 				held++
 			}
 			idx.mu.RUnlock()
 		}
-		if held == len(rows) {
+		if held == len(b.Revisions) {
 			return nil
 		}
 		select {
@@ -334,6 +324,11 @@ func (l *Live) Apply(ctx context.Context, b *hub.Batch) error {
 			return hub.Wrap(hub.EUNAVAILABLE, ctx.Err(), "the write is stored, but this instance has not applied it yet")
 		}
 	}
+}
+
+// History implements hub.Network: the history is read from the store.
+func (l *Live) History(ctx context.Context, id string, before int64, first int) ([]hub.Revision, bool, error) {
+	return l.store.History(ctx, id, before, first)
 }
 
 // index returns the current index, or EUNAVAILABLE before the first

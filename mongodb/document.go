@@ -1,6 +1,7 @@
 package mongodb
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/otehub/hub"
@@ -58,13 +59,6 @@ type relationshipDoc struct {
 	CreatedAt   time.Time        `bson:"createdAt"`
 	UpdatedAt   time.Time        `bson:"updatedAt"`
 	Version     int64            `bson:"version"`
-}
-
-// stampDoc is the part of a stored row that Apply keeps across an upsert.
-type stampDoc struct {
-	ID        string    `bson:"_id"`
-	CreatedAt time.Time `bson:"createdAt"`
-	Version   int64     `bson:"version"`
 }
 
 type localizedTextDoc struct {
@@ -188,7 +182,6 @@ func (d *nodeDoc) node() *hub.Node {
 }
 
 // stamp gives upsert the row's id and the fields it keeps or counts.
-func (d *nodeDoc) stamp() (string, *time.Time, *int64) { return d.ID, &d.CreatedAt, &d.Version }
 
 func newRelationshipDoc(r *hub.Relationship) *relationshipDoc {
 	d := &relationshipDoc{
@@ -236,9 +229,6 @@ func (d *relationshipDoc) relationship() *hub.Relationship {
 }
 
 // stamp gives upsert the row's id and the fields it keeps or counts.
-func (d *relationshipDoc) stamp() (string, *time.Time, *int64) {
-	return d.ID, &d.CreatedAt, &d.Version
-}
 
 func newLocalizedTextDoc(t hub.LocalizedText) localizedTextDoc {
 	return localizedTextDoc{FI: t.FI, SV: t.SV, EN: t.EN}
@@ -280,4 +270,51 @@ func mapSlice[S, T any](s []S, f func(S) T) []T {
 		out[i] = f(v)
 	}
 	return out
+}
+
+// revisionDoc is a revision in the history collection. Field values are
+// kept as the JSON text the hub compares them in, so that the history
+// reads back exactly what was recorded.
+type revisionDoc struct {
+	ID      string           `bson:"_id"`
+	RowID   string           `bson:"rowId"`
+	Row     string           `bson:"row"`
+	Version int64            `bson:"version"`
+	Op      string           `bson:"op"`
+	At      time.Time        `bson:"at"`
+	Actor   string           `bson:"actor,omitempty"`
+	Sources []citationDoc    `bson:"sources,omitempty"`
+	Changes []fieldChangeDoc `bson:"changes,omitempty"`
+}
+
+type fieldChangeDoc struct {
+	Field  string `bson:"field"`
+	Before string `bson:"before,omitempty"`
+	After  string `bson:"after,omitempty"`
+}
+
+func newRevisionDoc(r *hub.Revision) *revisionDoc {
+	return &revisionDoc{
+		ID: hub.HistoryKey(r.ID, r.Version), RowID: r.ID, Row: r.Row, Version: r.Version, Op: string(r.Op),
+		At: r.At, Actor: r.Actor, Sources: mapSlice(r.Sources, newCitationDoc),
+		Changes: mapSlice(r.Changes, func(c hub.FieldChange) fieldChangeDoc {
+			return fieldChangeDoc{Field: c.Field, Before: string(c.Before), After: string(c.After)}
+		}),
+	}
+}
+
+func (d *revisionDoc) revision() *hub.Revision {
+	raw := func(s string) json.RawMessage {
+		if s == "" {
+			return nil
+		}
+		return json.RawMessage(s)
+	}
+	return &hub.Revision{
+		ID: d.RowID, Row: d.Row, Version: d.Version, Op: hub.RevisionOp(d.Op), At: d.At.UTC(), Actor: d.Actor,
+		Sources: mapSlice(d.Sources, citationDoc.citation),
+		Changes: mapSlice(d.Changes, func(c fieldChangeDoc) hub.FieldChange {
+			return hub.FieldChange{Field: c.Field, Before: raw(c.Before), After: raw(c.After)}
+		}),
+	}
 }

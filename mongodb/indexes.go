@@ -12,16 +12,26 @@ func indexes() map[string][]mongo.IndexModel {
 	unique := func(name string, keys bson.D) mongo.IndexModel {
 		return mongo.IndexModel{Keys: keys, Options: options.Index().SetName(name).SetUnique(true)}
 	}
+	plain := func(name string, keys bson.D) mongo.IndexModel {
+		return mongo.IndexModel{Keys: keys, Options: options.Index().SetName(name)}
+	}
 	return map[string][]mongo.IndexModel{
 		// Reads never reach the database (the hub reads its in-memory
-		// index), so the only indexes are the ones that keep the data
-		// whole: one node per external key within a kind, one
-		// relationship per key (no duplicate edges).
+		// index), so the indexes are the ones that keep the data whole
+		// (one node per external key within a kind, one relationship per
+		// key) and the ones writes and the history read by.
 		NodesCollection: {
 			unique("kind_key", bson.D{{Key: "kind", Value: 1}, {Key: "key", Value: 1}}),
 		},
+		// The ends find the relationships a deleted node still has.
 		RelationshipsCollection: {
 			unique("key", bson.D{{Key: "key", Value: 1}}),
+			plain("fromId", bson.D{{Key: "fromId", Value: 1}}),
+			plain("toId", bson.D{{Key: "toId", Value: 1}}),
+		},
+		// A row's revisions, newest first.
+		HistoryCollection: {
+			unique("rowId_version", bson.D{{Key: "rowId", Value: 1}, {Key: "version", Value: -1}}),
 		},
 	}
 }

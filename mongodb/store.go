@@ -32,6 +32,11 @@ const (
 	RelationshipsCollection = "relationships"
 	// MetaCollection holds the database's epoch (see Store.Init).
 	MetaCollection = "meta"
+	// HistoryCollection holds every revision of every row.
+	HistoryCollection = "history"
+	// GuardsCollection holds one counter per node that writes depend on
+	// (see hub.WritePlan.Guards).
+	GuardsCollection = "guards"
 )
 
 // Options configure the store.
@@ -58,6 +63,8 @@ type Store struct {
 	db        *mongo.Database
 	nodes     *mongo.Collection
 	rels      *mongo.Collection
+	history   *mongo.Collection
+	guards    *mongo.Collection
 	opTimeout time.Duration
 }
 
@@ -104,6 +111,8 @@ func Open(opts Options) (*Store, error) {
 		db:        db,
 		nodes:     db.Collection(NodesCollection),
 		rels:      db.Collection(RelationshipsCollection),
+		history:   db.Collection(HistoryCollection),
+		guards:    db.Collection(GuardsCollection),
 		opTimeout: opts.OperationTimeout,
 	}, nil
 }

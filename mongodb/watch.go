@@ -25,6 +25,9 @@ func (s *Store) Watch(ctx context.Context, resumeAfter string) (hub.ChangeStream
 			"operationType": bson.M{"$in": bson.A{"insert", "update", "replace", "delete"}},
 		},
 		bson.M{"operationType": bson.M{"$in": bson.A{"drop", "dropDatabase", "rename", "invalidate"}}},
+		// A deletion's revision tells the version the row is deleted
+		// at, which a delete event does not carry.
+		bson.M{"ns.coll": HistoryCollection, "operationType": "insert", "fullDocument.op": string(hub.RevisionDelete)},
 	}}}}}
 	// Apply replaces whole documents, so insert and replace events carry
 	// the row; updateLookup covers updates made by other tools.
@@ -45,7 +48,7 @@ func (s *Store) Watch(ctx context.Context, resumeAfter string) (hub.ChangeStream
 		}
 		return nil, translate(err, "watch")
 	}
-	return &changeStream{cs: cs, store: s, epoch: epoch, checked: time.Now()}, nil
+	return &changeStream{cs: cs, store: s, epoch: epoch, checked: time.Now(), deletedAt: map[string]int64{}}, nil
 }
 
 // The feed waits at most feedWait for an event in one round trip, and
@@ -71,6 +74,9 @@ type changeStream struct {
 	store   *Store
 	epoch   string
 	checked time.Time
+	// deletedAt holds the versions of deletions whose revision came
+	// and whose delete event has not (Apply writes the history first).
+	deletedAt map[string]int64
 }
 
 type changeEvent struct {
@@ -104,6 +110,12 @@ func (e *changeEvent) sameTransaction(o *changeEvent) bool {
 func (c *changeStream) Next(ctx context.Context) (hub.Change, error) {
 	ev := c.next
 	c.next = nil
+	if ev != nil && ev.NS.Coll == HistoryCollection {
+		if err := c.noteDeletion(ev); err != nil {
+			return hub.Change{}, err
+		}
+		ev = nil
+	}
 	for ev == nil {
 		began := time.Now()
 		if !c.cs.TryNext(ctx) {
@@ -139,6 +151,12 @@ func (c *changeStream) Next(ctx context.Context) (hub.Change, error) {
 		if err := c.cs.Decode(ev); err != nil {
 			return hub.Change{}, translate(err, "decode change")
 		}
+		if ev.NS.Coll == HistoryCollection {
+			if err := c.noteDeletion(ev); err != nil {
+				return hub.Change{}, err
+			}
+			ev = nil
+		}
 	}
 	last := true
 	if ev.TxnNumber != 0 && c.cs.RemainingBatchLength() > 0 && c.cs.TryNext(ctx) {
@@ -151,7 +169,22 @@ func (c *changeStream) Next(ctx context.Context) (hub.Change, error) {
 	}
 	ch, err := ev.change()
 	ch.Last = last
+	if ch.Op == hub.ChangeDelete {
+		ch.Version = c.deletedAt[ch.ID]
+		delete(c.deletedAt, ch.ID)
+	}
 	return ch, err
+}
+
+// noteDeletion keeps the version of a deletion's revision for the
+// delete event that follows it.
+func (c *changeStream) noteDeletion(ev *changeEvent) error {
+	var d revisionDoc
+	if err := bson.Unmarshal(ev.FullDocument, &d); err != nil {
+		return translate(err, "decode revision")
+	}
+	c.deletedAt[d.RowID] = d.Version
+	return nil
 }
 
 // change is the hub's view of the event.

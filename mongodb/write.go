@@ -2,6 +2,7 @@ package mongodb
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -11,15 +12,19 @@ import (
 	"github.com/otehub/hub"
 )
 
-// Apply implements hub.Store. The batch is written in one transaction
-// (majority write concern, retried on transient errors by the driver), so
-// it is all visible or not at all, and durable once acknowledged. Two
-// transactions that write one row conflict, and the driver retries the
-// later one, so versions never repeat.
+// Apply implements hub.Store. The batch is planned and written in one
+// transaction (majority write concern, retried on transient errors by
+// the driver), so it is all visible or not at all, and durable once
+// acknowledged. Two transactions that write one document conflict and
+// the driver retries the later one, which then plans on the earlier
+// one's result: versions never repeat, an expected version is checked
+// against the committed row, and the guard documents (see
+// hub.WritePlan.Guards) make a relationship written to a node and the
+// deletion of that node conflict too.
 func (s *Store) Apply(ctx context.Context, b *hub.Batch) error {
 	// A large batch is one large transaction: give it time in proportion
 	// (the operation timeout per started thousand rows).
-	rows := len(b.Nodes) + len(b.Relationships)
+	rows := len(b.Nodes) + len(b.Relationships) + len(b.DeleteNodes) + len(b.DeleteRelationships)
 	ctx, cancel := context.WithTimeout(ctx, s.opTimeout*time.Duration(1+rows/1000))
 	defer cancel()
 	sess, err := s.client.StartSession()
@@ -27,66 +32,174 @@ func (s *Store) Apply(ctx context.Context, b *hub.Batch) error {
 		return translate(err, "start session")
 	}
 	defer sess.EndSession(ctx)
-	var nodes []*nodeDoc
-	var rels []*relationshipDoc
+	var plan *hub.WritePlan
 	_, err = sess.WithTransaction(ctx, func(tx context.Context) (any, error) {
 		var err error
-		nodes, err = upsert(tx, s.nodes, b.Nodes, newNodeDoc, (*nodeDoc).stamp)
-		if err != nil {
+		// The plan is made afresh on every attempt, from what this
+		// attempt reads; the caller's batch changes only once it commits.
+		if plan, err = hub.PlanWrite(tx, txRows{s}, b, time.Now()); err != nil {
 			return nil, err
 		}
-		rels, err = upsert(tx, s.rels, b.Relationships, newRelationshipDoc, (*relationshipDoc).stamp)
-		return nil, err
+		return nil, s.write(tx, plan)
 	})
 	if err != nil {
 		return translate(err, "write")
 	}
-	for i, n := range nodes {
-		b.Nodes[i].CreatedAt, b.Nodes[i].Version = n.CreatedAt, n.Version
+	plan.Applied(b)
+	return nil
+}
+
+// write stores the plan inside the transaction.
+func (s *Store) write(ctx context.Context, p *hub.WritePlan) error {
+	if len(p.Guards) > 0 {
+		models := make([]mongo.WriteModel, len(p.Guards))
+		for i, id := range p.Guards {
+			models[i] = mongo.NewUpdateOneModel().SetFilter(bson.M{"_id": id}).
+				SetUpdate(bson.M{"$inc": bson.M{"writes": 1}}).SetUpsert(true)
+		}
+		if _, err := s.guards.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false)); err != nil {
+			return err
+		}
 	}
-	for i, r := range rels {
-		b.Relationships[i].CreatedAt, b.Relationships[i].Version = r.CreatedAt, r.Version
+	// The history first: a change feed learns a deletion's version from
+	// its revision before the delete event (see changeStream).
+	if len(p.Revisions) > 0 {
+		docs := make([]any, len(p.Revisions))
+		for i := range p.Revisions {
+			docs[i] = newRevisionDoc(&p.Revisions[i])
+		}
+		if _, err := s.history.InsertMany(ctx, docs, options.InsertMany().SetOrdered(true)); err != nil {
+			return err
+		}
+	}
+	if err := replaceAll(ctx, s.nodes, p.Nodes, newNodeDoc, func(d *nodeDoc) string { return d.ID }); err != nil {
+		return err
+	}
+	if err := replaceAll(ctx, s.rels, p.Relationships, newRelationshipDoc, func(d *relationshipDoc) string { return d.ID }); err != nil {
+		return err
+	}
+	if err := deleteAll(ctx, s.nodes, p.DeleteNodes, func(n *hub.Node) string { return n.ID }); err != nil {
+		return err
+	}
+	if err := deleteAll(ctx, s.rels, p.DeleteRelationships, func(r *hub.Relationship) string { return r.ID }); err != nil {
+		return err
 	}
 	return nil
 }
 
-// upsert replaces rows by id, keeping the createdAt of rows that exist
-// and giving each the next version. It writes new documents, which it
-// returns, so that the caller's batch changes only once the transaction
-// commits; it makes them afresh on every attempt of the transaction.
-func upsert[T, D any](ctx context.Context, coll *mongo.Collection, rows []*T, doc func(*T) *D, stamp func(*D) (string, *time.Time, *int64)) ([]*D, error) {
+func replaceAll[T, D any](ctx context.Context, coll *mongo.Collection, rows []*T, doc func(*T) *D, id func(*D) string) error {
 	if len(rows) == 0 {
-		return nil, nil
+		return nil
 	}
-	docs := make([]*D, len(rows))
+	models := make([]mongo.WriteModel, len(rows))
+	for i, r := range rows {
+		d := doc(r)
+		models[i] = mongo.NewReplaceOneModel().SetFilter(bson.M{"_id": id(d)}).SetReplacement(d).SetUpsert(true)
+	}
+	_, err := coll.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(true))
+	return err
+}
+
+func deleteAll[T any](ctx context.Context, coll *mongo.Collection, rows []*T, id func(*T) string) error {
+	if len(rows) == 0 {
+		return nil
+	}
 	ids := make([]string, len(rows))
 	for i, r := range rows {
-		docs[i] = doc(r)
-		ids[i], _, _ = stamp(docs[i])
+		ids[i] = id(r)
 	}
-	cur, err := coll.Find(ctx, bson.M{"_id": bson.M{"$in": ids}}, options.Find().SetProjection(bson.M{"createdAt": 1, "version": 1}))
+	_, err := coll.DeleteMany(ctx, bson.M{"_id": bson.M{"$in": ids}})
+	return err
+}
+
+// txRows reads stored rows inside the transaction of ctx.
+type txRows struct{ s *Store }
+
+func findAll[D, T any](ctx context.Context, coll *mongo.Collection, filter any, conv func(*D) *T) ([]*T, error) {
+	cur, err := coll.Find(ctx, filter)
 	if err != nil {
 		return nil, err
 	}
-	var existing []stampDoc
-	if err := cur.All(ctx, &existing); err != nil {
-		return nil, err
-	}
-	old := make(map[string]stampDoc, len(existing))
-	for _, e := range existing {
-		old[e.ID] = e
-	}
-	models := make([]mongo.WriteModel, len(docs))
-	for i, d := range docs {
-		id, created, version := stamp(d)
-		*version = 1
-		if o, ok := old[id]; ok {
-			*created, *version = o.CreatedAt, o.Version+1
+	defer cur.Close(context.WithoutCancel(ctx))
+	var out []*T
+	for cur.Next(ctx) {
+		d := new(D)
+		if err := cur.Decode(d); err != nil {
+			return nil, err
 		}
-		models[i] = mongo.NewReplaceOneModel().SetFilter(bson.M{"_id": id}).SetReplacement(d).SetUpsert(true)
+		out = append(out, conv(d))
 	}
-	if _, err := coll.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(true)); err != nil {
-		return nil, err
+	return out, cur.Err()
+}
+
+func (r txRows) Nodes(ctx context.Context, ids []string) (map[string]*hub.Node, error) {
+	out := make(map[string]*hub.Node, len(ids))
+	if len(ids) == 0 {
+		return out, nil
 	}
-	return docs, nil
+	rows, err := findAll(ctx, r.s.nodes, bson.M{"_id": bson.M{"$in": ids}}, (*nodeDoc).node)
+	for _, n := range rows {
+		out[n.ID] = n
+	}
+	return out, err
+}
+
+func (r txRows) Relationships(ctx context.Context, ids []string) (map[string]*hub.Relationship, error) {
+	out := make(map[string]*hub.Relationship, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := findAll(ctx, r.s.rels, bson.M{"_id": bson.M{"$in": ids}}, (*relationshipDoc).relationship)
+	for _, rel := range rows {
+		out[rel.ID] = rel
+	}
+	return out, err
+}
+
+func (r txRows) RelationshipsTouching(ctx context.Context, nodeIDs []string) ([]*hub.Relationship, error) {
+	return findAll(ctx, r.s.rels, bson.M{"$or": bson.A{
+		bson.M{"fromId": bson.M{"$in": nodeIDs}},
+		bson.M{"toId": bson.M{"$in": nodeIDs}},
+	}}, (*relationshipDoc).relationship)
+}
+
+// DeletedVersions reads the DELETE revisions of the rows: a row that is
+// not stored has its deletion as its newest revision.
+func (r txRows) DeletedVersions(ctx context.Context, ids []string) (map[string]int64, error) {
+	revs, err := findAll(ctx, r.s.history, bson.M{"rowId": bson.M{"$in": ids}, "op": string(hub.RevisionDelete)}, (*revisionDoc).revision)
+	out := map[string]int64{}
+	for _, rev := range revs {
+		out[rev.ID] = max(out[rev.ID], rev.Version)
+	}
+	return out, err
+}
+
+// History implements hub.Store.
+func (s *Store) History(ctx context.Context, id string, before int64, first int) ([]hub.Revision, bool, error) {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
+	filter := bson.M{"rowId": id}
+	if before > 0 {
+		filter["version"] = bson.M{"$lt": before}
+	}
+	cur, err := s.history.Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "version", Value: -1}}).SetLimit(int64(first)+1))
+	if err != nil {
+		return nil, false, translate(err, "read history")
+	}
+	defer cur.Close(context.WithoutCancel(ctx))
+	var out []hub.Revision
+	for cur.Next(ctx) {
+		var d revisionDoc
+		if err := cur.Decode(&d); err != nil {
+			return nil, false, translate(err, "decode history")
+		}
+		out = append(out, *d.revision())
+	}
+	if err := cur.Err(); err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, false, translate(err, "read history")
+	}
+	if len(out) > first {
+		return out[:first], true, nil
+	}
+	return out, false, nil
 }

@@ -1,0 +1,398 @@
+package storetest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/otehub/hub"
+)
+
+// writeTests pin the write contract: deletions, cascades, expected
+// versions, integrity under concurrency and the history.
+var writeTests = []struct {
+	name string
+	fn   func(t *testing.T, s Store)
+}{
+	{"deleting a node removes it everywhere and leaves a tombstone", testDeleteNode},
+	{"a node that has relationships is deleted only with cascade", testDeleteCascade},
+	{"deleting a row that is not stored fails and writes nothing", testDeleteMissing},
+	{"a relationship to a node that does not exist is refused by the store", testDanglingRefused},
+	{"expected versions: a stale one is a conflict and writes nothing", testExpectedVersions},
+	{"concurrent read-modify-write with expected versions loses no update", testNoLostUpdate},
+	{"relationships written while their node is deleted never dangle", testNoDanglingUnderConcurrency},
+	{"history lists every revision newest first, field by field, in pages", testHistory},
+	{"a row created again goes on from its tombstone's version", testRecreateAfterDelete},
+}
+
+// mustFail applies b and checks that it fails with code and leaves the
+// stored network as it was.
+func mustFail(t *testing.T, s Store, b *hub.Batch, code string) {
+	t.Helper()
+	beforeNodes, beforeRels := load(t, s)
+	err := s.Apply(t.Context(), b)
+	if hub.ErrorCode(err) != code {
+		t.Fatalf("Apply = %v, want %s", err, code)
+	}
+	afterNodes, afterRels := load(t, s)
+	mustSameJSON(t, "nodes after a failed write", afterNodes, beforeNodes)
+	mustSameJSON(t, "relationships after a failed write", afterRels, beforeRels)
+}
+
+func mustHistory(t *testing.T, s Store, id string, before int64, first int) ([]hub.Revision, bool) {
+	t.Helper()
+	revs, more, err := s.History(t.Context(), id, before, first)
+	if err != nil {
+		t.Fatalf("History(%s): %v", id, err)
+	}
+	return revs, more
+}
+
+func testDeleteNode(t *testing.T, s Store) {
+	a, b := Org("a"), Org("b")
+	mustApply(t, s, Source(), a, b)
+	cs := mustWatch(t, s, "")
+	del := &hub.Batch{DeleteNodes: []string{a.ID}, Actor: "tester", Sources: []hub.Citation{{SourceID: sourceID, Quote: "lakkautettu"}}}
+	if err := s.Apply(t.Context(), del); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustNodesByID(t, s, a.ID, b.ID); got[0] != nil || got[1] == nil {
+		t.Fatalf("after deleting a: NodesByID(a, b) = %v, want [nil b]", got)
+	}
+	if n := mustCountNodes(t, s, hub.NodeFilter{Kinds: []hub.Kind{hub.KindOrganisation}}); n != 1 {
+		t.Errorf("%d organisations after the deletion, want 1", n)
+	}
+	nodes, _ := load(t, s)
+	if _, ok := nodes[a.ID]; ok {
+		t.Error("Load still streams the deleted node")
+	}
+	ch := mustNext(t, cs)
+	if ch.Op != hub.ChangeDelete || ch.ID != a.ID || ch.Row != hub.RowNode || ch.Version != 2 || !ch.Last {
+		t.Errorf("feed: %+v, want the last change of a write deleting %s at version 2", ch, a.ID)
+	}
+	revs, _ := mustHistory(t, s, a.ID, 0, 10)
+	if len(revs) != 2 || revs[0].Op != hub.RevisionDelete || revs[0].Version != 2 || revs[1].Op != hub.RevisionCreate || revs[1].Version != 1 {
+		t.Fatalf("history of the deleted node: %+v, want DELETE v2 then CREATE v1", revs)
+	}
+	tomb := revs[0]
+	if tomb.Actor != "tester" || len(tomb.Sources) != 1 || tomb.Sources[0].Quote != "lakkautettu" {
+		t.Errorf("tombstone %+v: want actor tester and the batch's source", tomb)
+	}
+	// The tombstone keeps what the row said: every fact goes from its
+	// value to nothing.
+	var name json.RawMessage
+	for _, c := range tomb.Changes {
+		if c.Field == "name" {
+			name = c.Before
+			if c.After != nil {
+				t.Errorf("tombstone's name after = %s, want none", c.After)
+			}
+		}
+	}
+	if string(name) != `{"fi":"Organisaatio a"}` {
+		t.Errorf("tombstone's name before = %s", name)
+	}
+}
+
+func testDeleteCascade(t *testing.T, s Store) {
+	a, b, c := Org("a"), Org("b"), Org("c")
+	ab, ca, bc := rel(hub.RefersTo, a, b, ""), rel(hub.RefersTo, c, a, ""), rel(hub.RefersTo, b, c, "")
+	mustApply(t, s, Source(), a, b, c, ab, ca, bc)
+	mustFail(t, s, &hub.Batch{DeleteNodes: []string{a.ID}}, hub.ECONFLICT)
+	// Deleting the relationships in the same write is enough.
+	mustApply(t, s, a.Clone(), rel(hub.RefersTo, a, b, "x"))
+	ax := rel(hub.RefersTo, a, b, "x")
+	b2 := &hub.Batch{DeleteNodes: []string{a.ID}, DeleteRelationships: []string{ab.ID}}
+	mustFail(t, s, b2, hub.ECONFLICT) // ca and ax still touch a
+	casc := &hub.Batch{DeleteNodes: []string{a.ID}, DeleteRelationships: []string{ab.ID}, Cascade: true}
+	if err := s.Apply(t.Context(), casc); err != nil {
+		t.Fatal(err)
+	}
+	_, rels := load(t, s)
+	if len(rels) != 1 || rels[bc.ID] == nil {
+		t.Errorf("relationships after the cascade: %v, want only %s", slices.Collect(mapsKeys(rels)), bc.Key)
+	}
+	if got := mustRelationshipsByID(t, s, ab.ID, ca.ID, ax.ID, bc.ID); got[0] != nil || got[1] != nil || got[2] != nil || got[3] == nil {
+		t.Errorf("index after the cascade: %v", got)
+	}
+	var deleted []string
+	for _, r := range casc.Revisions {
+		if r.Op != hub.RevisionDelete {
+			t.Errorf("revision %+v in a deletion", r)
+		}
+		deleted = append(deleted, r.ID)
+	}
+	mustSameIDSet(t, s, "rows the cascade deleted", deleted, []string{a.ID, ab.ID, ca.ID, ax.ID})
+}
+
+func mapsKeys[K comparable, V any](m map[K]V) func(func(K) bool) {
+	return func(yield func(K) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+func testDeleteMissing(t *testing.T, s Store) {
+	a := Org("a")
+	mustApply(t, s, Source())
+	b := &hub.Batch{Nodes: []*hub.Node{a}, DeleteNodes: []string{hub.NodeID(hub.KindOrganisation, "ghost")}}
+	mustPrepare(t, s, b, t0)
+	mustFail(t, s, b, hub.ENOTFOUND)
+	mustFail(t, s, &hub.Batch{DeleteRelationships: []string{hub.RelationshipID("nothing")}}, hub.ENOTFOUND)
+}
+
+func testDanglingRefused(t *testing.T, s Store) {
+	a, ghost := Org("a"), Org("ghost")
+	mustApply(t, s, Source(), a)
+	r := rel(hub.RefersTo, a, ghost, "")
+	// Prepared against a network that has the node, applied to a store
+	// that has not: the store's own check is what refuses it.
+	b := &hub.Batch{Relationships: []*hub.Relationship{r}}
+	mustPrepare(t, readerWith(s, ghost), b, t0)
+	mustFail(t, s, b, hub.EINVALID)
+}
+
+// readerWith is s with extra nodes visible to NodesByID.
+type extraNodes struct {
+	Store
+	extra []*hub.Node
+}
+
+func readerWith(s Store, extra ...*hub.Node) hub.Reader { return extraNodes{s, extra} }
+
+func (e extraNodes) NodesByID(ctx context.Context, ids []string) ([]*hub.Node, error) {
+	out, err := e.Store.NodesByID(ctx, ids)
+	for i, id := range ids {
+		for _, n := range e.extra {
+			if n.ID == id {
+				out[i] = n
+			}
+		}
+	}
+	return out, err
+}
+
+func testExpectedVersions(t *testing.T, s Store) {
+	a := Org("a")
+	mustApply(t, s, Source(), a)
+	mustApply(t, s, a.Clone()) // version 2
+	stale := a.Clone()
+	stale.Name.FI = "Vanhentunut"
+	b := &hub.Batch{Nodes: []*hub.Node{stale}, Expect: map[string]int64{a.ID: 1}}
+	mustPrepare(t, s, b, t1)
+	mustFail(t, s, b, hub.ECONFLICT)
+	b = &hub.Batch{Nodes: []*hub.Node{Org("a")}, Expect: map[string]int64{a.ID: 0}}
+	mustPrepare(t, s, b, t1)
+	mustFail(t, s, b, hub.ECONFLICT)
+	b = &hub.Batch{Nodes: []*hub.Node{Org("new")}, Expect: map[string]int64{hub.NodeID(hub.KindOrganisation, "new"): 3}}
+	mustPrepare(t, s, b, t1)
+	mustFail(t, s, b, hub.ECONFLICT)
+	fresh := a.Clone()
+	fresh.Name.FI = "Ajan tasalla"
+	b = &hub.Batch{Nodes: []*hub.Node{fresh}, Expect: map[string]int64{a.ID: 2}}
+	mustPrepare(t, s, b, t1)
+	if err := s.Apply(t.Context(), b); err != nil {
+		t.Fatalf("Apply with the current version: %v", err)
+	}
+	if got := mustNodesByID(t, s, a.ID)[0]; got.Version != 3 || got.Name.FI != "Ajan tasalla" {
+		t.Errorf("after the write: version %d, name %q", got.Version, got.Name.FI)
+	}
+}
+
+// testNoLostUpdate has writers each add their own aliases to one node by
+// read-modify-write, naming the version they read and retrying on a
+// conflict. Every acknowledged alias must be in the final row, and the
+// final version must count every acknowledged write.
+func testNoLostUpdate(t *testing.T, s Store) {
+	a := Org("a")
+	mustApply(t, s, Source(), a)
+	const writers, each = 6, 5
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var acked []string
+	conflicts := 0
+	for w := range writers {
+		wg.Go(func() {
+			for i := range each {
+				alias := fmt.Sprintf("w%d-%d", w, i)
+				for {
+					cur, err := s.NodesByID(t.Context(), []string{a.ID})
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					next := cur[0].Clone()
+					next.Aliases = append(next.Aliases, alias)
+					b := &hub.Batch{Nodes: []*hub.Node{next}, Expect: map[string]int64{a.ID: cur[0].Version}}
+					if err := hub.Prepare(t.Context(), s, b, t1); err != nil {
+						t.Error(err)
+						return
+					}
+					err = s.Apply(t.Context(), b)
+					if hub.ErrorCode(err) == hub.ECONFLICT {
+						mu.Lock()
+						conflicts++
+						mu.Unlock()
+						continue
+					}
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					mu.Lock()
+					acked = append(acked, alias)
+					mu.Unlock()
+					break
+				}
+			}
+		})
+	}
+	wg.Wait()
+	nodes, _ := load(t, s)
+	final := nodes[a.ID]
+	slices.Sort(acked)
+	got := slices.Sorted(slices.Values(final.Aliases))
+	if !slices.Equal(got, acked) {
+		t.Errorf("final aliases %v, want the %d acknowledged ones %v", got, len(acked), acked)
+	}
+	if final.Version != int64(1+len(acked)) {
+		t.Errorf("final version %d, want %d (one per acknowledged write)", final.Version, 1+len(acked))
+	}
+	t.Logf("%d acknowledged writes, %d conflicts retried", len(acked), conflicts)
+}
+
+// testNoDanglingUnderConcurrency races writers of relationships to a node
+// with a deletion of that node, round after round: whatever wins, no
+// stored relationship may end at a node that is not stored.
+func testNoDanglingUnderConcurrency(t *testing.T, s Store) {
+	hubNode := Org("hub")
+	mustApply(t, s, Source(), hubNode)
+	const rounds, writers = 4, 4
+	for round := range rounds {
+		target := Org(fmt.Sprintf("target-%d", round))
+		mustApply(t, s, target)
+		var wg sync.WaitGroup
+		for w := range writers {
+			wg.Go(func() {
+				r := rel(hub.RefersTo, hubNode, target, fmt.Sprint(w))
+				b := &hub.Batch{Relationships: []*hub.Relationship{r}}
+				if err := hub.Prepare(t.Context(), readerWith(s, target), b, t1); err != nil {
+					t.Error(err)
+					return
+				}
+				if err := s.Apply(t.Context(), b); err != nil && hub.ErrorCode(err) != hub.EINVALID {
+					t.Errorf("relationship write: %v", err)
+				}
+			})
+		}
+		wg.Go(func() {
+			err := s.Apply(t.Context(), &hub.Batch{DeleteNodes: []string{target.ID}})
+			if err != nil && hub.ErrorCode(err) != hub.ECONFLICT {
+				t.Errorf("deletion: %v", err)
+			}
+		})
+		wg.Wait()
+	}
+	nodes, rels := load(t, s)
+	for _, r := range rels {
+		if nodes[r.FromID] == nil || nodes[r.ToID] == nil {
+			t.Errorf("relationship %s dangles", r.Key)
+		}
+	}
+}
+
+func testHistory(t *testing.T, s Store) {
+	a := Org("a")
+	first := &hub.Batch{Nodes: []*hub.Node{Source(), a}, Actor: "alice"}
+	mustPrepare(t, s, first, t0)
+	if err := s.Apply(t.Context(), first); err != nil {
+		t.Fatal(err)
+	}
+	names := []string{"Organisaatio a", "Toinen", "Kolmas", "Neljäs", "Viides"}
+	for i, name := range names[1:] {
+		n := a.Clone()
+		n.Name.FI = name
+		b := &hub.Batch{Nodes: []*hub.Node{n}, Actor: fmt.Sprintf("writer-%d", i+2)}
+		mustPrepare(t, s, b, t1)
+		if err := s.Apply(t.Context(), b); err != nil {
+			t.Fatal(err)
+		}
+		if len(b.Revisions) != 1 || b.Revisions[0].Version != int64(i+2) {
+			t.Fatalf("revisions on the batch: %+v", b.Revisions)
+		}
+	}
+	// Page through two at a time, newest first.
+	var all []hub.Revision
+	var before int64
+	for range 10 {
+		page, more := mustHistory(t, s, a.ID, before, 2)
+		all = append(all, page...)
+		if !more {
+			break
+		}
+		before = page[len(page)-1].Version
+	}
+	if len(all) != len(names) {
+		t.Fatalf("history has %d revisions, want %d: %+v", len(all), len(names), all)
+	}
+	for i, rev := range all {
+		v := int64(len(names) - i)
+		if rev.Version != v || rev.ID != a.ID || rev.Row != hub.RowNode || rev.At.IsZero() {
+			t.Errorf("revision %d: %+v, want version %d of %s", i, rev, v, a.ID)
+		}
+		wantActor := fmt.Sprintf("writer-%d", v)
+		wantOp := hub.RevisionUpdate
+		if v == 1 {
+			wantActor, wantOp = "alice", hub.RevisionCreate
+		}
+		if rev.Actor != wantActor || rev.Op != wantOp {
+			t.Errorf("revision v%d: actor %q op %s, want %q %s", v, rev.Actor, rev.Op, wantActor, wantOp)
+		}
+		if v == 1 {
+			continue
+		}
+		want := []hub.FieldChange{{Field: "name",
+			Before: json.RawMessage(fmt.Sprintf(`{"fi":%q}`, names[v-2])),
+			After:  json.RawMessage(fmt.Sprintf(`{"fi":%q}`, names[v-1]))}}
+		mustSameJSON(t, fmt.Sprintf("changes of v%d", v), rev.Changes, want)
+		if len(rev.Sources) != 1 || rev.Sources[0].SourceID != sourceID {
+			t.Errorf("revision v%d sources %+v", v, rev.Sources)
+		}
+	}
+	if revs, more := mustHistory(t, s, hub.NodeID(hub.KindOrganisation, "never"), 0, 5); len(revs) != 0 || more {
+		t.Errorf("history of a row never written: %+v %v", revs, more)
+	}
+	if revs, more := mustHistory(t, s, a.ID, 1, 5); len(revs) != 0 || more {
+		t.Errorf("history before version 1: %+v %v", revs, more)
+	}
+}
+
+func testRecreateAfterDelete(t *testing.T, s Store) {
+	a := Org("a")
+	mustApply(t, s, Source(), a)
+	mustApply(t, s, a.Clone())
+	if err := s.Apply(t.Context(), &hub.Batch{DeleteNodes: []string{a.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	again := mustApply(t, s, Org("a"))
+	if v := again.Nodes[0].Version; v != 4 {
+		t.Errorf("the node created again has version %d, want 4 (after the tombstone's 3)", v)
+	}
+	if got := mustNodesByID(t, s, a.ID)[0]; got == nil || got.Version != 4 {
+		t.Errorf("index holds %+v, want version 4", got)
+	}
+	revs, _ := mustHistory(t, s, a.ID, 0, 10)
+	var ops []string
+	for _, r := range revs {
+		ops = append(ops, fmt.Sprintf("%s%d", r.Op, r.Version))
+	}
+	if want := []string{"CREATE4", "DELETE3", "UPDATE2", "CREATE1"}; !slices.Equal(ops, want) {
+		t.Errorf("history %v, want %v", ops, want)
+	}
+}
