@@ -22,6 +22,11 @@ const (
 type Error struct {
 	Code    string
 	Message string
+	// Field names the field of the input row the error is about, as
+	// the row's JSON names it, dotted into nested values and lists
+	// ("period.end", "sources.0.sourceId"); "" when it is about no
+	// one field.
+	Field string
 	// Err is the underlying cause, kept for logs; never shown to clients.
 	Err error
 }
@@ -39,6 +44,11 @@ func (e *Error) Unwrap() error { return e.Err }
 // Errorf returns an *Error with the given code and a formatted message.
 func Errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Invalid returns an EINVALID error about one field of a row.
+func Invalid(field, format string, args ...any) *Error {
+	return &Error{Code: EINVALID, Field: field, Message: fmt.Sprintf(format, args...)}
 }
 
 // Wrap returns an *Error with the given code that keeps err as its cause.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/otehub/hub"
 	"github.com/otehub/hub/embedded"
+	"github.com/otehub/hub/index"
 	"github.com/otehub/hub/storetest"
 )
 
@@ -620,6 +621,31 @@ func TestPrepareRefuses(t *testing.T) {
 		{"a node twice in the batch", func(f *prepareFixture) *hub.Batch {
 			return &hub.Batch{Nodes: []*hub.Node{f.node(hub.KindPilot, "a"), f.node(hub.KindTheme, "a"), f.node(hub.KindPilot, "a")}}
 		}, []string{"node Pilot/a appears twice in the batch"}},
+		{"an unknown currency", func(f *prepareFixture) *hub.Batch {
+			r := f.rel(hub.Funds, f.other, f.pilot, "")
+			r.Amount = &hub.Money{Minor: 100, Currency: "EUX"}
+			return &hub.Batch{Relationships: []*hub.Relationship{r}}
+		}, []string{`"EUX" is not an ISO 4217 currency code`}},
+		{"an e-mail address without a domain", func(f *prepareFixture) *hub.Batch {
+			n := f.node(hub.KindContact, "c")
+			n.Contact = &hub.ContactDetails{Email: "matti.meikalainen"}
+			return &hub.Batch{Nodes: []*hub.Node{n}}
+		}, []string{"is not an e-mail address"}},
+		{"an e-mail address with a display name", func(f *prepareFixture) *hub.Batch {
+			n := f.node(hub.KindContact, "c")
+			n.Contact = &hub.ContactDetails{Email: "Matti <matti@example.fi>"}
+			return &hub.Batch{Nodes: []*hub.Node{n}}
+		}, []string{"is not an e-mail address"}},
+		{"a phone number with letters", func(f *prepareFixture) *hub.Batch {
+			n := f.node(hub.KindContact, "c")
+			n.Contact = &hub.ContactDetails{Phone: "050 123 ABC"}
+			return &hub.Batch{Nodes: []*hub.Node{n}}
+		}, []string{"is not a phone number"}},
+		{"a document URL that is not http", func(f *prepareFixture) *hub.Batch {
+			n := f.node(hub.KindSourceDocument, "d")
+			n.Document = &hub.Document{URL: "javascript:alert(1)"}
+			return &hub.Batch{Nodes: []*hub.Node{n}}
+		}, []string{"is not an http or https URL"}},
 		{"a relationship twice in the batch", func(f *prepareFixture) *hub.Batch {
 			return &hub.Batch{Relationships: []*hub.Relationship{f.rel(hub.Leads, f.other, f.pilot, ""), f.rel(hub.Leads, f.other, f.pilot, "")}}
 		}, []string{"appears twice in the batch"}},
@@ -811,4 +837,40 @@ func TestWhereCheckCountsRelationshipConditions(t *testing.T) {
 	nested := withConditions(150)
 	nested.Relationships[0].Where = withConditions(49)
 	mustCode(t, nested.Check(), hub.ETOOLARGE, "more than 200 conditions")
+}
+
+func TestCheckEnds(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		typ      hub.RelationshipType
+		from, to hub.Kind
+		says     string // "" when allowed
+	}{
+		{"an organisation administers a pilot", hub.Administers, hub.KindOrganisation, hub.KindPilot, ""},
+		{"an employer is a partner in a pilot", hub.PartnerIn, hub.KindEmployer, hub.KindPilot, ""},
+		{"a partner in an organisation", hub.PartnerIn, hub.KindOrganisation, hub.KindOrganisation, "PARTNER_IN ends at a Programme or a Pilot, not at a Organisation"},
+		{"a theme provides a service", hub.Provides, hub.KindTheme, hub.KindService, "PROVIDES starts from"},
+		{"a pilot is part of a programme", hub.PartOf, hub.KindPilot, hub.KindProgramme, ""},
+		{"a region is part of a region", hub.PartOf, hub.KindRegion, hub.KindRegion, ""},
+		{"a programme is part of a pilot's region", hub.PartOf, hub.KindProgramme, hub.KindRegion, "a Programme cannot be PART_OF a Region"},
+		{"a contact for a pilot", hub.ContactFor, hub.KindContact, hub.KindPilot, ""},
+		{"a pilot as a contact", hub.ContactFor, hub.KindPilot, hub.KindPilot, "CONTACT_FOR starts from a Contact, not from a Pilot"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			from := &hub.Node{ID: hub.NodeID(tc.from, "a"), Kind: tc.from, Key: "a"}
+			to := &hub.Node{ID: hub.NodeID(tc.to, "b"), Kind: tc.to, Key: "b"}
+			b := &hub.Batch{Nodes: []*hub.Node{from, to}, Relationships: []*hub.Relationship{{Key: "k", Type: tc.typ, FromID: from.ID, ToID: to.ID}}}
+			err := hub.CheckEnds(t.Context(), index.New(), b)
+			if tc.says == "" {
+				if err != nil {
+					t.Fatalf("CheckEnds = %v, want nil", err)
+				}
+				return
+			}
+			mustCode(t, err, hub.EINVALID, tc.says)
+			if e, _ := errors.AsType[*hub.Error](err); e == nil || e.Field != "type" {
+				t.Errorf("error %v names field %q, want type", err, e.Field)
+			}
+		})
+	}
 }

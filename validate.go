@@ -2,9 +2,13 @@ package hub
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
+
+	"golang.org/x/text/currency"
 )
 
 // Limits on stored values, so that one bad write cannot bloat every
@@ -37,7 +41,7 @@ func Prepare(ctx context.Context, s Reader, b *Batch, now time.Time) error {
 			return err
 		}
 		if _, dup := kinds[n.ID]; dup {
-			return Errorf(EINVALID, "node %s/%s appears twice in the batch", n.Kind, n.Key)
+			return Invalid("key", "node %s/%s appears twice in the batch", n.Kind, n.Key)
 		}
 		kinds[n.ID] = n.Kind
 	}
@@ -78,14 +82,17 @@ func Prepare(ctx context.Context, s Reader, b *Batch, now time.Time) error {
 	}
 	checkCitations := func(what string, cs []Citation) error {
 		if len(cs) == 0 {
-			return Errorf(EINVALID, "%s has no source", what)
+			return Invalid("sources", "%s has no source: every fact cites the source document that states it", what)
 		}
-		for _, c := range cs {
+		for i, c := range cs {
 			if kinds[c.SourceID] != KindSourceDocument {
-				return Errorf(EINVALID, "%s cites %q, which is not a source document", what, c.SourceID)
+				return Invalid(fmt.Sprintf("sources.%d.sourceId", i), "%s cites %q, which is not a source document", what, truncate(c.SourceID, 64))
 			}
-			if len(c.Locator) > maxNameLen || len(c.Quote) > maxTextLen {
-				return Errorf(EINVALID, "%s has a citation that is too long", what)
+			if len(c.Locator) > maxNameLen {
+				return Invalid(fmt.Sprintf("sources.%d.locator", i), "%s has a citation locator longer than %d bytes", what, maxNameLen)
+			}
+			if len(c.Quote) > maxTextLen {
+				return Invalid(fmt.Sprintf("sources.%d.quote", i), "%s has a citation quote longer than %d bytes", what, maxTextLen)
 			}
 		}
 		return nil
@@ -97,9 +104,9 @@ func Prepare(ctx context.Context, s Reader, b *Batch, now time.Time) error {
 				return err
 			}
 		}
-		for _, r := range n.RegionIDs {
+		for i, r := range n.RegionIDs {
 			if kinds[r] != KindRegion {
-				return Errorf(EINVALID, "%s names region %q, which is not a region", what, r)
+				return Invalid(fmt.Sprintf("regionIds.%d", i), "%s names region %q, which is not a region", what, truncate(r, 64))
 			}
 		}
 	}
@@ -110,21 +117,22 @@ func Prepare(ctx context.Context, s Reader, b *Batch, now time.Time) error {
 			return err
 		}
 		if ids[r.ID] {
-			return Errorf(EINVALID, "relationship %s appears twice in the batch", r.Key)
+			return Invalid("key", "relationship %s appears twice in the batch", r.Key)
 		}
 		ids[r.ID] = true
 		if _, ok := kinds[r.FromID]; !ok {
-			return Errorf(EINVALID, "relationship %s starts at unknown node %q", r.Key, r.FromID)
+			return Invalid("fromId", "relationship %s starts at unknown node %q", r.Key, truncate(r.FromID, 64))
 		}
 		if _, ok := kinds[r.ToID]; !ok {
-			return Errorf(EINVALID, "relationship %s ends at unknown node %q", r.Key, r.ToID)
+			return Invalid("toId", "relationship %s ends at unknown node %q", r.Key, truncate(r.ToID, 64))
 		}
+
 		if err := checkCitations("relationship "+r.Key, r.Sources); err != nil {
 			return err
 		}
 		if r.Type == PartOf {
 			if other, ok := parents[r.FromID]; ok {
-				return Errorf(EINVALID, "relationship %s gives a second parent (PART_OF) to a node that already has one (%s)", r.Key, other)
+				return Invalid("fromId", "relationship %s gives a second parent (PART_OF) to a node that already has one (%s)", r.Key, other)
 			}
 			parents[r.FromID] = r.Key
 		}
@@ -140,7 +148,7 @@ func Prepare(ctx context.Context, s Reader, b *Batch, now time.Time) error {
 		}
 		for _, e := range existing {
 			if !ids[e.ID] {
-				return Errorf(EINVALID, "relationship %s gives a second parent (PART_OF) to a node that already has one (%s)", parents[e.FromID], e.Key)
+				return Invalid("fromId", "relationship %s gives a second parent (PART_OF) to a node that already has one (%s)", parents[e.FromID], e.Key)
 			}
 		}
 	}
@@ -149,49 +157,83 @@ func Prepare(ctx context.Context, s Reader, b *Batch, now time.Time) error {
 
 func prepareNode(n *Node, now time.Time) error {
 	if !n.Kind.Valid() {
-		return Errorf(EINVALID, "unknown node kind %q", n.Kind)
+		return Invalid("kind", "unknown node kind %q", truncate(string(n.Kind), 64))
 	}
 	if !keyPattern.MatchString(n.Key) {
-		return Errorf(EINVALID, "node key %q must be 1-100 lower-case letters, digits or dashes", truncate(n.Key, 64))
+		return Invalid("key", "node key %q must be 1-100 lower-case letters, digits or dashes", truncate(n.Key, 64))
 	}
 	what := string(n.Kind) + "/" + n.Key
 	if id := NodeID(n.Kind, n.Key); n.ID == "" {
 		n.ID = id
 	} else if n.ID != id {
-		return Errorf(EINVALID, "%s has id %q, expected %q", what, n.ID, id)
+		return Invalid("id", "%s has id %q, expected %q", what, truncate(n.ID, 64), id)
 	}
 	if n.Name.IsZero() {
-		return Errorf(EINVALID, "%s has no name", what)
+		return Invalid("name", "%s has no name", what)
 	}
-	for _, s := range slices.Concat(n.Name.All(), n.Abbreviations, n.Aliases) {
-		if len(s) > maxNameLen {
-			return Errorf(EINVALID, "%s has a name longer than %d bytes", what, maxNameLen)
+	for _, f := range []struct {
+		field string
+		list  []string
+	}{{"name", n.Name.All()}, {"abbreviations", n.Abbreviations}, {"aliases", n.Aliases}} {
+		field := f.field
+		for _, s := range f.list {
+			if len(s) > maxNameLen {
+				return Invalid(field, "%s has a name longer than %d bytes", what, maxNameLen)
+			}
+			if strings.TrimSpace(s) == "" {
+				return Invalid(field, "%s has a blank name", what)
+			}
 		}
 	}
-	if len(n.Abbreviations) > maxListLen || len(n.Aliases) > maxListLen || len(n.RegionIDs) > maxListLen ||
-		len(n.Goals) > maxListLen || len(n.Sources) > maxListLen {
-		return Errorf(EINVALID, "%s has a list longer than %d items", what, maxListLen)
+	for _, f := range []struct {
+		field string
+		len   int
+	}{{"abbreviations", len(n.Abbreviations)}, {"aliases", len(n.Aliases)}, {"regionIds", len(n.RegionIDs)},
+		{"goals", len(n.Goals)}, {"sources", len(n.Sources)}} {
+		if f.len > maxListLen {
+			return Invalid(f.field, "%s has a list longer than %d items", what, maxListLen)
+		}
 	}
-	for _, t := range slices.Concat(n.Description.All(), []string{n.Title}) {
-		if len(t) > maxTextLen {
-			return Errorf(EINVALID, "%s has a text longer than %d bytes", what, maxTextLen)
+	for _, f := range []struct {
+		field string
+		list  []string
+	}{{"description", n.Description.All()}, {"title", []string{n.Title}}} {
+		for _, t := range f.list {
+			if len(t) > maxTextLen {
+				return Invalid(f.field, "%s has a text longer than %d bytes", what, maxTextLen)
+			}
+		}
+	}
+	for i, g := range n.Goals {
+		for _, t := range g.All() {
+			if len(t) > maxTextLen {
+				return Invalid(fmt.Sprintf("goals.%d", i), "%s has a goal longer than %d bytes", what, maxTextLen)
+			}
 		}
 	}
 	types := NodeTypes(n.Kind)
 	switch {
 	case len(types) == 0 && n.Type != "":
-		return Errorf(EINVALID, "%s: a %s has no type, got %q", what, n.Kind, n.Type)
+		return Invalid("type", "%s: a %s has no type, got %q", what, n.Kind, truncate(n.Type, 64))
 	case len(types) > 0 && !slices.Contains(types, n.Type):
-		return Errorf(EINVALID, "%s: type %q is not one of %v", what, n.Type, types)
+		return Invalid("type", "%s: type %q is not one of %v", what, truncate(n.Type, 64), types)
 	}
 	if n.Code != "" && n.Kind != KindRegion {
-		return Errorf(EINVALID, "%s: only regions have a code", what)
+		return Invalid("code", "%s: only regions have a code", what)
 	}
 	if (n.Title != "" || n.Contact != nil) && n.Kind != KindContact {
-		return Errorf(EINVALID, "%s: only contacts have a title or contact details", what)
+		return Invalid("contact", "%s: only contacts have a title or contact details", what)
+	}
+	if err := checkContact(what, n.Contact); err != nil {
+		return err
 	}
 	if (n.Document != nil) != (n.Kind == KindSourceDocument) {
-		return Errorf(EINVALID, "%s: source documents, and only they, have document details", what)
+		return Invalid("document", "%s: source documents, and only they, have document details", what)
+	}
+	if n.Document != nil && n.Document.URL != "" {
+		if err := checkURL(n.Document.URL); err != nil {
+			return Invalid("document.url", "%s: %v", what, err)
+		}
 	}
 	if err := preparePeriod(what, n.Period); err != nil {
 		return err
@@ -219,34 +261,43 @@ func prepareNode(n *Node, now time.Time) error {
 
 func prepareRelationship(r *Relationship, now time.Time) error {
 	if !r.Type.Valid() {
-		return Errorf(EINVALID, "unknown relationship type %q", r.Type)
+		return Invalid("type", "unknown relationship type %q", truncate(string(r.Type), 64))
 	}
 	if r.Key == "" || len(r.Key) > 1000 {
-		return Errorf(EINVALID, "relationship key must be 1-1000 bytes")
+		return Invalid("key", "relationship key must be 1-1000 bytes")
 	}
 	what := "relationship " + r.Key
 	if id := RelationshipID(r.Key); r.ID == "" {
 		r.ID = id
 	} else if r.ID != id {
-		return Errorf(EINVALID, "%s has id %q, expected %q", what, r.ID, id)
+		return Invalid("id", "%s has id %q, expected %q", what, truncate(r.ID, 64), id)
 	}
 	if r.FromID == r.ToID {
-		return Errorf(EINVALID, "%s links a node to itself", what)
+		return Invalid("toId", "%s links a node to itself", what)
 	}
 	if r.Amount != nil {
 		if r.Type != Funds {
-			return Errorf(EINVALID, "%s: only FUNDS relationships carry an amount", what)
+			return Invalid("amount", "%s: only FUNDS relationships carry an amount", what)
 		}
-		if !currencyPattern.MatchString(r.Amount.Currency) || r.Amount.Minor < 0 {
-			return Errorf(EINVALID, "%s: amount needs a non-negative value and an ISO 4217 currency", what)
+		if r.Amount.Minor < 0 {
+			return Invalid("amount.minor", "%s: an amount needs a non-negative value", what)
+		}
+		if !currencyPattern.MatchString(r.Amount.Currency) {
+			return Invalid("amount.currency", "%s: %q is not an ISO 4217 currency code (three capital letters, such as EUR)", what, truncate(r.Amount.Currency, 16))
+		}
+		if _, err := currency.ParseISO(r.Amount.Currency); err != nil {
+			return Invalid("amount.currency", "%s: %q is not an ISO 4217 currency code", what, r.Amount.Currency)
 		}
 	}
-	if len(r.Role) > maxNameLen || len(r.Sources) > maxListLen {
-		return Errorf(EINVALID, "%s: role or sources too long", what)
+	if len(r.Role) > maxNameLen {
+		return Invalid("role", "%s: role longer than %d bytes", what, maxNameLen)
+	}
+	if len(r.Sources) > maxListLen {
+		return Invalid("sources", "%s has more than %d sources", what, maxListLen)
 	}
 	for _, t := range r.Description.All() {
 		if len(t) > maxTextLen {
-			return Errorf(EINVALID, "%s has a text longer than %d bytes", what, maxTextLen)
+			return Invalid("description", "%s has a text longer than %d bytes", what, maxTextLen)
 		}
 	}
 	if err := preparePeriod(what, r.Period); err != nil {
@@ -273,7 +324,7 @@ func preparePeriod(what string, p *Period) error {
 		*p.End = utcDay(*p.End)
 	}
 	if p.Start != nil && p.End != nil && p.End.Before(*p.Start) {
-		return Errorf(EINVALID, "%s: period ends before it starts", what)
+		return Invalid("period.end", "%s: period ends before it starts", what)
 	}
 	return nil
 }

@@ -248,5 +248,9 @@ func Seed(ctx context.Context, s hub.Network) error {
 	if err := hub.Prepare(ctx, s, b, time.Now()); err != nil {
 		return fmt.Errorf("dataset %s: %w", Name, err)
 	}
+	if err := hub.CheckEnds(ctx, s, b); err != nil {
+		return fmt.Errorf("dataset %s: %w", Name, err)
+	}
+	b.Actor = "dataset " + Name
 	return s.Apply(ctx, b)
 }

@@ -154,6 +154,9 @@ func Load(ctx context.Context, s hub.Network, b *hub.Batch) error {
 		if err := hub.Prepare(ctx, s, chunk, time.Now()); err != nil {
 			return fmt.Errorf("synthetic: prepare %s: %w", what, err)
 		}
+		if err := hub.CheckEnds(ctx, s, chunk); err != nil {
+			return fmt.Errorf("synthetic: %s: %w", what, err)
+		}
 		if err := s.Apply(ctx, chunk); err != nil {
 			return fmt.Errorf("synthetic: apply %s: %w", what, err)
 		}
