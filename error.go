@@ -15,6 +15,11 @@ const (
 	EUNAVAILABLE = "EUNAVAILABLE"
 	EINTERNAL    = "EINTERNAL"
 	ETOOLARGE    = "ETOOLARGE"
+	// EUNAUTHENTICATED: the request needs a caller, and names none (or
+	// one the hub does not know).
+	EUNAUTHENTICATED = "EUNAUTHENTICATED"
+	// EFORBIDDEN: the caller may not do this.
+	EFORBIDDEN = "EFORBIDDEN"
 )
 
 // Error is a domain error with a machine-readable code and a message that

@@ -53,9 +53,13 @@ const (
 // Options configure the handler.
 type Options struct {
 	// Network is what every query reads: the in-memory index
-	// (index.Live in the hub). The API only reads.
+	// (index.Live in the hub).
 	Network hub.Reader
-	Logger  *slog.Logger
+	// Writer takes the mutations' writes (index.Live in the hub, which
+	// writes through the store); nil makes the API read-only. Every
+	// write is authorised (hub.Authorized) before it reaches it.
+	Writer hub.Network
+	Logger *slog.Logger
 	// Timeout bounds one operation; 0 means 30 seconds.
 	Timeout time.Duration
 	// MaxBodyBytes bounds a POST request's body; 0 means 1 MiB.
@@ -118,7 +122,7 @@ func NewHandler(opts Options) http.Handler {
 	if timeout == 0 {
 		timeout = 30 * time.Second
 	}
-	es := withPageCosts(generated.NewExecutableSchema(generated.Config{Resolvers: &Resolver{Index: opts.Network}}))
+	es := withPageCosts(generated.NewExecutableSchema(generated.Config{Resolvers: newResolver(opts)}))
 	srv := handler.New(es)
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
@@ -181,6 +185,9 @@ var extensionCodes = map[string]string{
 	hub.ETOOLARGE:    "LIMIT_EXCEEDED",
 	hub.EUNAVAILABLE: "STORE_UNAVAILABLE",
 	hub.EINTERNAL:    "INTERNAL",
+
+	hub.EUNAUTHENTICATED: "UNAUTHENTICATED",
+	hub.EFORBIDDEN:       "FORBIDDEN",
 }
 
 // errorPresenter maps every error to a GraphQL error with an
@@ -209,7 +216,7 @@ func errorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 			setCode(gqlErr, hub.EUNAVAILABLE)
 		case gqlErr.Extensions != nil && gqlErr.Extensions["code"] != nil:
 			// gqlgen's own parse, validation and limit errors carry a code.
-		case isGraphQLInputError(err):
+		case isGraphQLInputError(err) || isArgumentError(ctx, err):
 			setCode(gqlErr, hub.EINVALID)
 		default:
 			// A raw error from below the domain: log it, show nothing of it.
@@ -394,6 +401,16 @@ func deferred(directives ast.DirectiveList, vars map[string]any) bool {
 	}
 	on, _ := v.(bool)
 	return on
+}
+
+// isArgumentError reports whether err was raised while decoding the
+// arguments of the field ctx resolves (an enum value that is not one,
+// inside an input object): its path goes on into the arguments, while
+// a resolver's errors stop at the field.
+func isArgumentError(ctx context.Context, err error) bool {
+	var gqlErr *gqlerror.Error
+	fc := graphql.GetFieldContext(ctx)
+	return errors.As(err, &gqlErr) && fc != nil && len(gqlErr.Path) > len(fc.Path())
 }
 
 // isGraphQLInputError reports whether err was raised by gqlgen itself

@@ -15,4 +15,15 @@ type Resolver struct {
 	// Index is what every query reads: the in-memory network. (Not
 	// Network: that is the resolver method of the query field network.)
 	Index hub.Reader
+	// Writer takes the mutations' writes, authorised; nil when the API
+	// is read-only.
+	Writer hub.Network
+}
+
+func newResolver(opts Options) *Resolver {
+	r := &Resolver{Index: opts.Network}
+	if opts.Writer != nil {
+		r.Writer = hub.Authorized(opts.Writer)
+	}
+	return r
 }

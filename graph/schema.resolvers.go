@@ -42,6 +42,34 @@ func (r *aggregatesResolver) GroupBy(ctx context.Context, obj *model.Aggregates,
 	return groupBy(ctx, r.Index, collection, by, kinds, where, relationshipWhere, measure, degree, fundingPolicy, asOf, having)
 }
 
+func (r *mutationResolver) CreateNode(ctx context.Context, input model.CreateNodeInput) (*model.NodePayload, error) {
+	return r.createNode(ctx, input)
+}
+
+func (r *mutationResolver) UpdateNode(ctx context.Context, input model.UpdateNodeInput) (*model.NodePayload, error) {
+	return r.updateNode(ctx, input)
+}
+
+func (r *mutationResolver) DeleteNode(ctx context.Context, input model.DeleteNodeInput) (*model.DeletePayload, error) {
+	return r.deleteNode(ctx, input)
+}
+
+func (r *mutationResolver) CreateRelationship(ctx context.Context, input model.CreateRelationshipInput) (*model.RelationshipPayload, error) {
+	return r.createRelationship(ctx, input)
+}
+
+func (r *mutationResolver) UpdateRelationship(ctx context.Context, input model.UpdateRelationshipInput) (*model.RelationshipPayload, error) {
+	return r.updateRelationship(ctx, input)
+}
+
+func (r *mutationResolver) DeleteRelationship(ctx context.Context, input model.DeleteRelationshipInput) (*model.DeletePayload, error) {
+	return r.deleteRelationship(ctx, input)
+}
+
+func (r *queryResolver) History(ctx context.Context, id string, first *int, after *string) (*model.RevisionConnection, error) {
+	return history(ctx, r.Writer, id, first, after)
+}
+
 func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error) {
 	nodes, err := loadNodes(ctx, r.Index, []string{id})
 	if err != nil {
@@ -115,9 +143,12 @@ func (r *queryResolver) Search(ctx context.Context, text string, kinds []model.N
 
 func (r *Resolver) Aggregates() generated.AggregatesResolver { return &aggregatesResolver{r} }
 
+func (r *Resolver) Mutation() generated.MutationResolver { return &mutationResolver{r} }
+
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 
 type (
 	aggregatesResolver struct{ *Resolver }
+	mutationResolver   struct{ *Resolver }
 	queryResolver      struct{ *Resolver }
 )

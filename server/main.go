@@ -105,6 +105,11 @@ type Config struct {
 	// MaxBodyBytes bounds a request body (HUB_MAX_BODY_BYTES).
 	MaxBodyBytes int64
 
+	// APIKeysFile lists the API keys' hashes, roles and subjects
+	// (HUB_API_KEYS_FILE); without it every caller is anonymous and no
+	// one can write.
+	APIKeysFile string
+
 	// Probe, when set, makes the program only check that this URL
 	// answers 200 (for container health checks).
 	Probe string
@@ -180,6 +185,7 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	if v := getenv("HUB_LOG_LEVEL"); v != "" {
 		c.LogLevel = v
 	}
+	c.APIKeysFile = getenv("HUB_API_KEYS_FILE")
 	c.MongoURI = getenv("MONGODB_URI")
 	c.MongoDatabase = getenv("MONGODB_DATABASE")
 	for name, dst := range map[string]*uint64{"HUB_MONGODB_MAX_POOL_SIZE": &c.MongoMaxPool, "HUB_MONGODB_MIN_POOL_SIZE": &c.MongoMinPool} {
@@ -228,6 +234,7 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
 	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (env PORT gives :PORT)")
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "embedded store directory (env HUB_DATA_DIR)")
+	fs.StringVar(&c.APIKeysFile, "api-keys-file", c.APIKeysFile, "file of API key hashes, roles and subjects (env HUB_API_KEYS_FILE)")
 	origins := fs.String("cors-origins", strings.Join(c.CORSOrigins, ","), "comma-separated origins allowed by CORS, * for any (env HUB_CORS_ORIGINS)")
 	fs.BoolVar(&c.Seed, "seed", c.Seed, "load the OTE dataset into an empty store (env HUB_SEED)")
 	fs.DurationVar(&c.RequestTimeout, "request-timeout", c.RequestTimeout, "time limit of one GraphQL operation (env HUB_REQUEST_TIMEOUT)")
@@ -322,9 +329,15 @@ func (m *Main) handler() (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	api := graph.NewHandler(graph.Options{Network: m.Network, Logger: m.Logger, Timeout: m.Config.RequestTimeout, Freshness: m.freshness, MaxBodyBytes: m.Config.MaxBodyBytes, Limits: m.Config.Limits})
+	keys := apiKeys{}
+	if m.Config.APIKeysFile != "" {
+		if keys, err = readAPIKeys(m.Config.APIKeysFile); err != nil {
+			return nil, err
+		}
+	}
+	api := graph.NewHandler(graph.Options{Network: m.Network, Writer: m.Network, Logger: m.Logger, Timeout: m.Config.RequestTimeout, Freshness: m.freshness, MaxBodyBytes: m.Config.MaxBodyBytes, Limits: m.Config.Limits})
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", api)
+	mux.Handle("/graphql", authenticate(keys, api))
 	mux.Handle("GET /examples.json", examples)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")

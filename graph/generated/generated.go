@@ -31,6 +31,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	Aggregates() AggregatesResolver
+	Mutation() MutationResolver
 	Query() QueryResolver
 }
 
@@ -62,6 +63,8 @@ type ComplexityRoot struct {
 		Relationships func(childComplexity int, types []model.RelationshipType, direction *model.Direction, first *int, after *string, last *int, before *string, orderBy []*model.RelationshipOrder) int
 		Signatories   func(childComplexity int) int
 		Sources       func(childComplexity int) int
+		UpdatedAt     func(childComplexity int) int
+		Version       func(childComplexity int) int
 	}
 
 	AgreementConnection struct {
@@ -109,6 +112,8 @@ type ComplexityRoot struct {
 		Relationships func(childComplexity int, types []model.RelationshipType, direction *model.Direction, first *int, after *string, last *int, before *string, orderBy []*model.RelationshipOrder) int
 		Sources       func(childComplexity int) int
 		Title         func(childComplexity int) int
+		UpdatedAt     func(childComplexity int) int
+		Version       func(childComplexity int) int
 	}
 
 	ContactConnection struct {
@@ -136,6 +141,11 @@ type ComplexityRoot struct {
 		Service    func(childComplexity int) int
 	}
 
+	DeletePayload struct {
+		DeletedIds func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	Employer struct {
 		Abbreviations func(childComplexity int) int
 		Aliases       func(childComplexity int) int
@@ -149,6 +159,8 @@ type ComplexityRoot struct {
 		Relationships func(childComplexity int, types []model.RelationshipType, direction *model.Direction, first *int, after *string, last *int, before *string, orderBy []*model.RelationshipOrder) int
 		Sources       func(childComplexity int) int
 		Type          func(childComplexity int) int
+		UpdatedAt     func(childComplexity int) int
+		Version       func(childComplexity int) int
 	}
 
 	EmployerConnection struct {
@@ -179,6 +191,8 @@ type ComplexityRoot struct {
 		Relationships func(childComplexity int, types []model.RelationshipType, direction *model.Direction, first *int, after *string, last *int, before *string, orderBy []*model.RelationshipOrder) int
 		Sources       func(childComplexity int) int
 		Type          func(childComplexity int) int
+		UpdatedAt     func(childComplexity int) int
+		Version       func(childComplexity int) int
 	}
 
 	EventConnection struct {
@@ -191,6 +205,12 @@ type ComplexityRoot struct {
 	EventEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	FieldChange struct {
+		After  func(childComplexity int) int
+		Before func(childComplexity int) int
+		Field  func(childComplexity int) int
 	}
 
 	Funding struct {
@@ -236,6 +256,15 @@ type ComplexityRoot struct {
 	Money struct {
 		Amount   func(childComplexity int) int
 		Currency func(childComplexity int) int
+	}
+
+	Mutation struct {
+		CreateNode         func(childComplexity int, input model.CreateNodeInput) int
+		CreateRelationship func(childComplexity int, input model.CreateRelationshipInput) int
+		DeleteNode         func(childComplexity int, input model.DeleteNodeInput) int
+		DeleteRelationship func(childComplexity int, input model.DeleteRelationshipInput) int
+		UpdateNode         func(childComplexity int, input model.UpdateNodeInput) int
+		UpdateRelationship func(childComplexity int, input model.UpdateRelationshipInput) int
 	}
 
 	Network struct {
@@ -291,6 +320,11 @@ type ComplexityRoot struct {
 		OutDegree   func(childComplexity int) int
 	}
 
+	NodePayload struct {
+		Node       func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	Organisation struct {
 		Abbreviations func(childComplexity int) int
 		Aliases       func(childComplexity int) int
@@ -306,6 +340,8 @@ type ComplexityRoot struct {
 		Relationships func(childComplexity int, types []model.RelationshipType, direction *model.Direction, first *int, after *string, last *int, before *string, orderBy []*model.RelationshipOrder) int
 		Sources       func(childComplexity int) int
 		Type          func(childComplexity int) int
+		UpdatedAt     func(childComplexity int) int
+		Version       func(childComplexity int) int
 	}
 
 	OrganisationConnection struct {
@@ -368,6 +404,8 @@ type ComplexityRoot struct {
 		Sources        func(childComplexity int) int
 		Status         func(childComplexity int) int
 		Themes         func(childComplexity int) int
+		UpdatedAt      func(childComplexity int) int
+		Version        func(childComplexity int) int
 	}
 
 	PilotConnection struct {
@@ -399,6 +437,8 @@ type ComplexityRoot struct {
 		Sources       func(childComplexity int) int
 		Status        func(childComplexity int) int
 		Type          func(childComplexity int) int
+		UpdatedAt     func(childComplexity int) int
+		Version       func(childComplexity int) int
 	}
 
 	ProgrammeConnection struct {
@@ -447,6 +487,7 @@ type ComplexityRoot struct {
 		Employers       func(childComplexity int, first *int, after *string, last *int, before *string, where *model.EmployerWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
 		EntityByKey     func(childComplexity int, kind model.NodeKind, key string) int
 		Events          func(childComplexity int, first *int, after *string, last *int, before *string, where *model.EventWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
+		History         func(childComplexity int, id string, first *int, after *string) int
 		Neighbourhood   func(childComplexity int, id string, depth *int, direction *model.Direction, relationshipTypes []model.RelationshipType, limit *int, asOf *time.Time) int
 		Network         func(childComplexity int, center []string, depth *int, direction *model.Direction, relationshipTypes []model.RelationshipType, kinds []model.NodeKind, where *model.EntityWhere, limit *int, asOf *time.Time) int
 		NetworkDiff     func(childComplexity int, from time.Time, to time.Time, center []string, depth *int, relationshipTypes []model.RelationshipType, kinds []model.NodeKind, limit *int) int
@@ -483,6 +524,8 @@ type ComplexityRoot struct {
 		Parent        func(childComplexity int) int
 		Relationships func(childComplexity int, types []model.RelationshipType, direction *model.Direction, first *int, after *string, last *int, before *string, orderBy []*model.RelationshipOrder) int
 		Sources       func(childComplexity int) int
+		UpdatedAt     func(childComplexity int) int
+		Version       func(childComplexity int) int
 	}
 
 	RegionConnection struct {
@@ -508,6 +551,8 @@ type ComplexityRoot struct {
 		Sources     func(childComplexity int) int
 		To          func(childComplexity int) int
 		Type        func(childComplexity int) int
+		UpdatedAt   func(childComplexity int) int
+		Version     func(childComplexity int) int
 	}
 
 	RelationshipConnection struct {
@@ -520,6 +565,25 @@ type ComplexityRoot struct {
 	RelationshipEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	RelationshipPayload struct {
+		Relationship func(childComplexity int) int
+		UserErrors   func(childComplexity int) int
+	}
+
+	Revision struct {
+		Actor      func(childComplexity int) int
+		Changes    func(childComplexity int) int
+		Operation  func(childComplexity int) int
+		RecordedAt func(childComplexity int) int
+		Sources    func(childComplexity int) int
+		Version    func(childComplexity int) int
+	}
+
+	RevisionConnection struct {
+		Nodes    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
 	}
 
 	SearchResult struct {
@@ -545,6 +609,8 @@ type ComplexityRoot struct {
 		TargetGroups  func(childComplexity int) int
 		Themes        func(childComplexity int) int
 		Type          func(childComplexity int) int
+		UpdatedAt     func(childComplexity int) int
+		Version       func(childComplexity int) int
 	}
 
 	ServiceConnection struct {
@@ -570,6 +636,8 @@ type ComplexityRoot struct {
 		Title     func(childComplexity int) int
 		Type      func(childComplexity int) int
 		URL       func(childComplexity int) int
+		UpdatedAt func(childComplexity int) int
+		Version   func(childComplexity int) int
 	}
 
 	SourceDocumentConnection struct {
@@ -596,6 +664,8 @@ type ComplexityRoot struct {
 		Relationships func(childComplexity int, types []model.RelationshipType, direction *model.Direction, first *int, after *string, last *int, before *string, orderBy []*model.RelationshipOrder) int
 		ServedBy      func(childComplexity int) int
 		Sources       func(childComplexity int) int
+		UpdatedAt     func(childComplexity int) int
+		Version       func(childComplexity int) int
 	}
 
 	TargetGroupConnection struct {
@@ -622,6 +692,8 @@ type ComplexityRoot struct {
 		Names         func(childComplexity int) int
 		Relationships func(childComplexity int, types []model.RelationshipType, direction *model.Direction, first *int, after *string, last *int, before *string, orderBy []*model.RelationshipOrder) int
 		Sources       func(childComplexity int) int
+		UpdatedAt     func(childComplexity int) int
+		Version       func(childComplexity int) int
 	}
 
 	ThemeConnection struct {
@@ -651,6 +723,8 @@ type ComplexityRoot struct {
 		Regions       func(childComplexity int) int
 		Relationships func(childComplexity int, types []model.RelationshipType, direction *model.Direction, first *int, after *string, last *int, before *string, orderBy []*model.RelationshipOrder) int
 		Sources       func(childComplexity int) int
+		UpdatedAt     func(childComplexity int) int
+		Version       func(childComplexity int) int
 	}
 
 	TrainingConnection struct {
@@ -663,6 +737,12 @@ type ComplexityRoot struct {
 	TrainingEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	UserError struct {
+		Code    func(childComplexity int) int
+		Message func(childComplexity int) int
+		Path    func(childComplexity int) int
 	}
 }
 
@@ -679,7 +759,16 @@ type AggregatesResolver interface {
 	PilotsPerYear(ctx context.Context, obj *model.Aggregates, where *model.PilotWhere) ([]*model.CountBucket, error)
 	GroupBy(ctx context.Context, obj *model.Aggregates, collection model.GroupCollection, by []*model.GroupByKey, kinds []model.NodeKind, where *model.EntityWhere, relationshipWhere *model.RelationshipWhere, measure *model.Measure, degree *model.RelationshipCondition, fundingPolicy *model.FundingPolicy, asOf *time.Time, having *model.IntFilter) ([]*model.Group, error)
 }
+type MutationResolver interface {
+	CreateNode(ctx context.Context, input model.CreateNodeInput) (*model.NodePayload, error)
+	UpdateNode(ctx context.Context, input model.UpdateNodeInput) (*model.NodePayload, error)
+	DeleteNode(ctx context.Context, input model.DeleteNodeInput) (*model.DeletePayload, error)
+	CreateRelationship(ctx context.Context, input model.CreateRelationshipInput) (*model.RelationshipPayload, error)
+	UpdateRelationship(ctx context.Context, input model.UpdateRelationshipInput) (*model.RelationshipPayload, error)
+	DeleteRelationship(ctx context.Context, input model.DeleteRelationshipInput) (*model.DeletePayload, error)
+}
 type QueryResolver interface {
+	History(ctx context.Context, id string, first *int, after *string) (*model.RevisionConnection, error)
 	Node(ctx context.Context, id string) (model.Node, error)
 	Nodes(ctx context.Context, ids []string) ([]model.Node, error)
 	EntityByKey(ctx context.Context, kind model.NodeKind, key string) (model.Entity, error)
@@ -896,6 +985,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Agreement.Sources(childComplexity), true
+	case "Agreement.updatedAt":
+		if e.ComplexityRoot.Agreement.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Agreement.UpdatedAt(childComplexity), true
+	case "Agreement.version":
+		if e.ComplexityRoot.Agreement.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Agreement.Version(childComplexity), true
 
 	case "AgreementConnection.edges":
 		if e.ComplexityRoot.AgreementConnection.Edges == nil {
@@ -1091,6 +1192,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Contact.Title(childComplexity), true
+	case "Contact.updatedAt":
+		if e.ComplexityRoot.Contact.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.UpdatedAt(childComplexity), true
+	case "Contact.version":
+		if e.ComplexityRoot.Contact.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.Version(childComplexity), true
 
 	case "ContactConnection.edges":
 		if e.ComplexityRoot.ContactConnection.Edges == nil {
@@ -1173,6 +1286,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CoverageCell.Service(childComplexity), true
+
+	case "DeletePayload.deletedIds":
+		if e.ComplexityRoot.DeletePayload.DeletedIds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeletePayload.DeletedIds(childComplexity), true
+	case "DeletePayload.userErrors":
+		if e.ComplexityRoot.DeletePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeletePayload.UserErrors(childComplexity), true
 
 	case "Employer.abbreviations":
 		if e.ComplexityRoot.Employer.Abbreviations == nil {
@@ -1261,6 +1387,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Employer.Type(childComplexity), true
+	case "Employer.updatedAt":
+		if e.ComplexityRoot.Employer.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Employer.UpdatedAt(childComplexity), true
+	case "Employer.version":
+		if e.ComplexityRoot.Employer.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Employer.Version(childComplexity), true
 
 	case "EmployerConnection.edges":
 		if e.ComplexityRoot.EmployerConnection.Edges == nil {
@@ -1405,6 +1543,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Event.Type(childComplexity), true
+	case "Event.updatedAt":
+		if e.ComplexityRoot.Event.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.UpdatedAt(childComplexity), true
+	case "Event.version":
+		if e.ComplexityRoot.Event.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.Version(childComplexity), true
 
 	case "EventConnection.edges":
 		if e.ComplexityRoot.EventConnection.Edges == nil {
@@ -1443,6 +1593,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EventEdge.Node(childComplexity), true
+
+	case "FieldChange.after":
+		if e.ComplexityRoot.FieldChange.After == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FieldChange.After(childComplexity), true
+	case "FieldChange.before":
+		if e.ComplexityRoot.FieldChange.Before == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FieldChange.Before(childComplexity), true
+	case "FieldChange.field":
+		if e.ComplexityRoot.FieldChange.Field == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FieldChange.Field(childComplexity), true
 
 	case "Funding.amount":
 		if e.ComplexityRoot.Funding.Amount == nil {
@@ -1611,6 +1780,73 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Money.Currency(childComplexity), true
+
+	case "Mutation.createNode":
+		if e.ComplexityRoot.Mutation.CreateNode == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createNode_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateNode(childComplexity, args["input"].(model.CreateNodeInput)), true
+	case "Mutation.createRelationship":
+		if e.ComplexityRoot.Mutation.CreateRelationship == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createRelationship_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateRelationship(childComplexity, args["input"].(model.CreateRelationshipInput)), true
+	case "Mutation.deleteNode":
+		if e.ComplexityRoot.Mutation.DeleteNode == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteNode_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteNode(childComplexity, args["input"].(model.DeleteNodeInput)), true
+	case "Mutation.deleteRelationship":
+		if e.ComplexityRoot.Mutation.DeleteRelationship == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteRelationship_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteRelationship(childComplexity, args["input"].(model.DeleteRelationshipInput)), true
+	case "Mutation.updateNode":
+		if e.ComplexityRoot.Mutation.UpdateNode == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateNode_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateNode(childComplexity, args["input"].(model.UpdateNodeInput)), true
+	case "Mutation.updateRelationship":
+		if e.ComplexityRoot.Mutation.UpdateRelationship == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateRelationship_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateRelationship(childComplexity, args["input"].(model.UpdateRelationshipInput)), true
 
 	case "Network.edges":
 		if e.ComplexityRoot.Network.Edges == nil {
@@ -1833,6 +2069,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.NodeMetrics.OutDegree(childComplexity), true
 
+	case "NodePayload.node":
+		if e.ComplexityRoot.NodePayload.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NodePayload.Node(childComplexity), true
+	case "NodePayload.userErrors":
+		if e.ComplexityRoot.NodePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NodePayload.UserErrors(childComplexity), true
+
 	case "Organisation.abbreviations":
 		if e.ComplexityRoot.Organisation.Abbreviations == nil {
 			break
@@ -1932,6 +2181,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Organisation.Type(childComplexity), true
+	case "Organisation.updatedAt":
+		if e.ComplexityRoot.Organisation.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organisation.UpdatedAt(childComplexity), true
+	case "Organisation.version":
+		if e.ComplexityRoot.Organisation.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organisation.Version(childComplexity), true
 
 	case "OrganisationConnection.edges":
 		if e.ComplexityRoot.OrganisationConnection.Edges == nil {
@@ -2205,6 +2466,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Pilot.Themes(childComplexity), true
+	case "Pilot.updatedAt":
+		if e.ComplexityRoot.Pilot.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Pilot.UpdatedAt(childComplexity), true
+	case "Pilot.version":
+		if e.ComplexityRoot.Pilot.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Pilot.Version(childComplexity), true
 
 	case "PilotConnection.edges":
 		if e.ComplexityRoot.PilotConnection.Edges == nil {
@@ -2360,6 +2633,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Programme.Type(childComplexity), true
+	case "Programme.updatedAt":
+		if e.ComplexityRoot.Programme.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Programme.UpdatedAt(childComplexity), true
+	case "Programme.version":
+		if e.ComplexityRoot.Programme.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Programme.Version(childComplexity), true
 
 	case "ProgrammeConnection.edges":
 		if e.ComplexityRoot.ProgrammeConnection.Edges == nil {
@@ -2571,6 +2856,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Events(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(*model.EventWhere), args["asOf"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
+	case "Query.history":
+		if e.ComplexityRoot.Query.History == nil {
+			break
+		}
+
+		args, err := ec.field_Query_history_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.History(childComplexity, args["id"].(string), args["first"].(*int), args["after"].(*string)), true
 
 	case "Query.neighbourhood":
 		if e.ComplexityRoot.Query.Neighbourhood == nil {
@@ -2881,6 +3177,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Region.Sources(childComplexity), true
+	case "Region.updatedAt":
+		if e.ComplexityRoot.Region.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Region.UpdatedAt(childComplexity), true
+	case "Region.version":
+		if e.ComplexityRoot.Region.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Region.Version(childComplexity), true
 
 	case "RegionConnection.edges":
 		if e.ComplexityRoot.RegionConnection.Edges == nil {
@@ -2985,6 +3293,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Relationship.Type(childComplexity), true
+	case "Relationship.updatedAt":
+		if e.ComplexityRoot.Relationship.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Relationship.UpdatedAt(childComplexity), true
+	case "Relationship.version":
+		if e.ComplexityRoot.Relationship.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Relationship.Version(childComplexity), true
 
 	case "RelationshipConnection.edges":
 		if e.ComplexityRoot.RelationshipConnection.Edges == nil {
@@ -3023,6 +3343,69 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RelationshipEdge.Node(childComplexity), true
+
+	case "RelationshipPayload.relationship":
+		if e.ComplexityRoot.RelationshipPayload.Relationship == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RelationshipPayload.Relationship(childComplexity), true
+	case "RelationshipPayload.userErrors":
+		if e.ComplexityRoot.RelationshipPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RelationshipPayload.UserErrors(childComplexity), true
+
+	case "Revision.actor":
+		if e.ComplexityRoot.Revision.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Revision.Actor(childComplexity), true
+	case "Revision.changes":
+		if e.ComplexityRoot.Revision.Changes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Revision.Changes(childComplexity), true
+	case "Revision.operation":
+		if e.ComplexityRoot.Revision.Operation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Revision.Operation(childComplexity), true
+	case "Revision.recordedAt":
+		if e.ComplexityRoot.Revision.RecordedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Revision.RecordedAt(childComplexity), true
+	case "Revision.sources":
+		if e.ComplexityRoot.Revision.Sources == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Revision.Sources(childComplexity), true
+	case "Revision.version":
+		if e.ComplexityRoot.Revision.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Revision.Version(childComplexity), true
+
+	case "RevisionConnection.nodes":
+		if e.ComplexityRoot.RevisionConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RevisionConnection.Nodes(childComplexity), true
+	case "RevisionConnection.pageInfo":
+		if e.ComplexityRoot.RevisionConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RevisionConnection.PageInfo(childComplexity), true
 
 	case "SearchResult.match":
 		if e.ComplexityRoot.SearchResult.Match == nil {
@@ -3154,6 +3537,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Service.Type(childComplexity), true
+	case "Service.updatedAt":
+		if e.ComplexityRoot.Service.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Service.UpdatedAt(childComplexity), true
+	case "Service.version":
+		if e.ComplexityRoot.Service.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Service.Version(childComplexity), true
 
 	case "ServiceConnection.edges":
 		if e.ComplexityRoot.ServiceConnection.Edges == nil {
@@ -3253,6 +3648,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SourceDocument.URL(childComplexity), true
+	case "SourceDocument.updatedAt":
+		if e.ComplexityRoot.SourceDocument.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SourceDocument.UpdatedAt(childComplexity), true
+	case "SourceDocument.version":
+		if e.ComplexityRoot.SourceDocument.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SourceDocument.Version(childComplexity), true
 
 	case "SourceDocumentConnection.edges":
 		if e.ComplexityRoot.SourceDocumentConnection.Edges == nil {
@@ -3373,6 +3780,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TargetGroup.Sources(childComplexity), true
+	case "TargetGroup.updatedAt":
+		if e.ComplexityRoot.TargetGroup.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetGroup.UpdatedAt(childComplexity), true
+	case "TargetGroup.version":
+		if e.ComplexityRoot.TargetGroup.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetGroup.Version(childComplexity), true
 
 	case "TargetGroupConnection.edges":
 		if e.ComplexityRoot.TargetGroupConnection.Edges == nil {
@@ -3493,6 +3912,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Theme.Sources(childComplexity), true
+	case "Theme.updatedAt":
+		if e.ComplexityRoot.Theme.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Theme.UpdatedAt(childComplexity), true
+	case "Theme.version":
+		if e.ComplexityRoot.Theme.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Theme.Version(childComplexity), true
 
 	case "ThemeConnection.edges":
 		if e.ComplexityRoot.ThemeConnection.Edges == nil {
@@ -3631,6 +4062,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Training.Sources(childComplexity), true
+	case "Training.updatedAt":
+		if e.ComplexityRoot.Training.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Training.UpdatedAt(childComplexity), true
+	case "Training.version":
+		if e.ComplexityRoot.Training.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Training.Version(childComplexity), true
 
 	case "TrainingConnection.edges":
 		if e.ComplexityRoot.TrainingConnection.Edges == nil {
@@ -3670,6 +4113,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TrainingEdge.Node(childComplexity), true
 
+	case "UserError.code":
+		if e.ComplexityRoot.UserError.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserError.Code(childComplexity), true
+	case "UserError.message":
+		if e.ComplexityRoot.UserError.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserError.Message(childComplexity), true
+	case "UserError.path":
+		if e.ComplexityRoot.UserError.Path == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserError.Path(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -3680,22 +4142,34 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("AgreementWhere", ec.unmarshalInputAgreementWhere),
+			graphql.NewInputUnmarshaler("CitationInput", ec.unmarshalInputCitationInput),
+			graphql.NewInputUnmarshaler("ContactDetailsInput", ec.unmarshalInputContactDetailsInput),
 			graphql.NewInputUnmarshaler("ContactWhere", ec.unmarshalInputContactWhere),
+			graphql.NewInputUnmarshaler("CreateNodeInput", ec.unmarshalInputCreateNodeInput),
+			graphql.NewInputUnmarshaler("CreateRelationshipInput", ec.unmarshalInputCreateRelationshipInput),
 			graphql.NewInputUnmarshaler("DateRange", ec.unmarshalInputDateRange),
+			graphql.NewInputUnmarshaler("DeleteNodeInput", ec.unmarshalInputDeleteNodeInput),
+			graphql.NewInputUnmarshaler("DeleteRelationshipInput", ec.unmarshalInputDeleteRelationshipInput),
+			graphql.NewInputUnmarshaler("DocumentInput", ec.unmarshalInputDocumentInput),
 			graphql.NewInputUnmarshaler("EmployerWhere", ec.unmarshalInputEmployerWhere),
 			graphql.NewInputUnmarshaler("EntityWhere", ec.unmarshalInputEntityWhere),
 			graphql.NewInputUnmarshaler("EventWhere", ec.unmarshalInputEventWhere),
 			graphql.NewInputUnmarshaler("FloatFilter", ec.unmarshalInputFloatFilter),
 			graphql.NewInputUnmarshaler("GroupByKey", ec.unmarshalInputGroupByKey),
 			graphql.NewInputUnmarshaler("IntFilter", ec.unmarshalInputIntFilter),
+			graphql.NewInputUnmarshaler("LocalizedTextInput", ec.unmarshalInputLocalizedTextInput),
+			graphql.NewInputUnmarshaler("MoneyInput", ec.unmarshalInputMoneyInput),
+			graphql.NewInputUnmarshaler("NodeFieldsInput", ec.unmarshalInputNodeFieldsInput),
 			graphql.NewInputUnmarshaler("NodeOrder", ec.unmarshalInputNodeOrder),
 			graphql.NewInputUnmarshaler("OrganisationWhere", ec.unmarshalInputOrganisationWhere),
 			graphql.NewInputUnmarshaler("PeriodFilter", ec.unmarshalInputPeriodFilter),
+			graphql.NewInputUnmarshaler("PeriodInput", ec.unmarshalInputPeriodInput),
 			graphql.NewInputUnmarshaler("PilotWhere", ec.unmarshalInputPilotWhere),
 			graphql.NewInputUnmarshaler("ProgrammeWhere", ec.unmarshalInputProgrammeWhere),
 			graphql.NewInputUnmarshaler("ProvisionWhere", ec.unmarshalInputProvisionWhere),
 			graphql.NewInputUnmarshaler("RegionWhere", ec.unmarshalInputRegionWhere),
 			graphql.NewInputUnmarshaler("RelationshipCondition", ec.unmarshalInputRelationshipCondition),
+			graphql.NewInputUnmarshaler("RelationshipFieldsInput", ec.unmarshalInputRelationshipFieldsInput),
 			graphql.NewInputUnmarshaler("RelationshipOrder", ec.unmarshalInputRelationshipOrder),
 			graphql.NewInputUnmarshaler("RelationshipWhere", ec.unmarshalInputRelationshipWhere),
 			graphql.NewInputUnmarshaler("ServiceWhere", ec.unmarshalInputServiceWhere),
@@ -3704,6 +4178,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("TargetGroupWhere", ec.unmarshalInputTargetGroupWhere),
 			graphql.NewInputUnmarshaler("ThemeWhere", ec.unmarshalInputThemeWhere),
 			graphql.NewInputUnmarshaler("TrainingWhere", ec.unmarshalInputTrainingWhere),
+			graphql.NewInputUnmarshaler("UpdateNodeInput", ec.unmarshalInputUpdateNodeInput),
+			graphql.NewInputUnmarshaler("UpdateRelationshipInput", ec.unmarshalInputUpdateRelationshipInput),
 		)
 	}
 	first := true
@@ -3739,6 +4215,21 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 
 			return &response
 		}
+	case ast.Mutation:
+		return func(ctx context.Context) *graphql.Response {
+			if !first {
+				return nil
+			}
+			first = false
+			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
+			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
+			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
 
 	default:
 		return graphql.OneShot(graphql.ErrorResponse(ctx, "unsupported GraphQL operation"))
@@ -3772,8 +4263,11 @@ työelämään", a path to working life for people with partial work ability)
 and the typed relationships between them. Every node and relationship
 lists the source documents that state it.
 """
+directive @goField(forceResolver: Boolean, name: String, omittable: Boolean) on INPUT_FIELD_DEFINITION | FIELD_DEFINITION
+
 schema {
   query: Query
+  mutation: Mutation
 }
 
 "A calendar day, written YYYY-MM-DD."
@@ -3830,6 +4324,10 @@ the same id across restarts and storage backends. Do not parse them.
 interface Node {
   "Global, opaque, stable id."
   id: ID!
+  "How many writes the row has had: 1 when created. Name it in an update or a deletion, and the write is refused with ` + "`" + `CONFLICT` + "`" + ` if the row has changed since."
+  version: Int!
+  "When the hub recorded the row's last write."
+  updatedAt: DateTime!
 }
 
 """
@@ -3839,6 +4337,10 @@ relationships connect. Every kind of node except SourceDocument is an Entity.
 interface Entity implements Node {
   "Global, opaque, stable id."
   id: ID!
+  "How many writes the row has had: 1 when created. Name it in an update or a deletion, and the write is refused with ` + "`" + `CONFLICT` + "`" + ` if the row has changed since."
+  version: Int!
+  "When the hub recorded the row's last write."
+  updatedAt: DateTime!
   "The node's kind (also its GraphQL type name)."
   kind: NodeKind!
   "Stable external key, unique within the kind (for example ` + "`" + `eksote` + "`" + `)."
@@ -3937,6 +4439,10 @@ enum SourceDocumentType {
 type SourceDocument implements Node {
   "Global, opaque, stable id."
   id: ID!
+  "How many writes the row has had: 1 when created. Name it in an update or a deletion, and the write is refused with ` + "`" + `CONFLICT` + "`" + ` if the row has changed since."
+  version: Int!
+  "When the hub recorded the row's last write."
+  updatedAt: DateTime!
   "Stable external key, for example ` + "`" + `seed-002` + "`" + `."
   key: String!
   "The document's own title."
@@ -3993,6 +4499,10 @@ enum OrganisationType {
 type Organisation implements Node & Entity {
   "Global, opaque, stable id."
   id: ID!
+  "How many writes the row has had: 1 when created. Name it in an update or a deletion, and the write is refused with ` + "`" + `CONFLICT` + "`" + ` if the row has changed since."
+  version: Int!
+  "When the hub recorded the row's last write."
+  updatedAt: DateTime!
   "The node's kind (also its GraphQL type name)."
   kind: NodeKind!
   "Stable external key, unique within the kind."
@@ -4040,6 +4550,10 @@ type Organisation implements Node & Entity {
 type Employer implements Node & Entity {
   "Global, opaque, stable id."
   id: ID!
+  "How many writes the row has had: 1 when created. Name it in an update or a deletion, and the write is refused with ` + "`" + `CONFLICT` + "`" + ` if the row has changed since."
+  version: Int!
+  "When the hub recorded the row's last write."
+  updatedAt: DateTime!
   "The node's kind (also its GraphQL type name)."
   kind: NodeKind!
   "Stable external key, unique within the kind."
@@ -4091,6 +4605,10 @@ enum ProgrammeType {
 type Programme implements Node & Entity {
   "Global, opaque, stable id."
   id: ID!
+  "How many writes the row has had: 1 when created. Name it in an update or a deletion, and the write is refused with ` + "`" + `CONFLICT` + "`" + ` if the row has changed since."
+  version: Int!
+  "When the hub recorded the row's last write."
+  updatedAt: DateTime!
   "The node's kind (also its GraphQL type name)."
   kind: NodeKind!
   "Stable external key, unique within the kind."
@@ -4145,6 +4663,10 @@ administrator, funded, with partners, services and target groups.
 type Pilot implements Node & Entity {
   "Global, opaque, stable id."
   id: ID!
+  "How many writes the row has had: 1 when created. Name it in an update or a deletion, and the write is refused with ` + "`" + `CONFLICT` + "`" + ` if the row has changed since."
+  version: Int!
+  "When the hub recorded the row's last write."
+  updatedAt: DateTime!
   "The node's kind (also its GraphQL type name)."
   kind: NodeKind!
   "Stable external key, unique within the kind."
@@ -4241,6 +4763,10 @@ enum ServiceType {
 type Service implements Node & Entity {
   "Global, opaque, stable id."
   id: ID!
+  "How many writes the row has had: 1 when created. Name it in an update or a deletion, and the write is refused with ` + "`" + `CONFLICT` + "`" + ` if the row has changed since."
+  version: Int!
+  "When the hub recorded the row's last write."
+  updatedAt: DateTime!
   "The node's kind (also its GraphQL type name)."
   kind: NodeKind!
   "Stable external key, unique within the kind."
@@ -4298,6 +4824,10 @@ enum RegionLevel {
 type Region implements Node & Entity {
   "Global, opaque, stable id."
   id: ID!
+  "How many writes the row has had: 1 when created. Name it in an update or a deletion, and the write is refused with ` + "`" + `CONFLICT` + "`" + ` if the row has changed since."
+  version: Int!
+  "When the hub recorded the row's last write."
+  updatedAt: DateTime!
   "The node's kind (also its GraphQL type name)."
   kind: NodeKind!
   "Stable external key, unique within the kind."
@@ -4345,6 +4875,10 @@ type Region implements Node & Entity {
 type TargetGroup implements Node & Entity {
   "Global, opaque, stable id."
   id: ID!
+  "How many writes the row has had: 1 when created. Name it in an update or a deletion, and the write is refused with ` + "`" + `CONFLICT` + "`" + ` if the row has changed since."
+  version: Int!
+  "When the hub recorded the row's last write."
+  updatedAt: DateTime!
   "The node's kind (also its GraphQL type name)."
   kind: NodeKind!
   "Stable external key, unique within the kind."
@@ -4386,6 +4920,10 @@ type TargetGroup implements Node & Entity {
 type Theme implements Node & Entity {
   "Global, opaque, stable id."
   id: ID!
+  "How many writes the row has had: 1 when created. Name it in an update or a deletion, and the write is refused with ` + "`" + `CONFLICT` + "`" + ` if the row has changed since."
+  version: Int!
+  "When the hub recorded the row's last write."
+  updatedAt: DateTime!
   "The node's kind (also its GraphQL type name)."
   kind: NodeKind!
   "Stable external key, unique within the kind."
@@ -4427,6 +4965,10 @@ type Theme implements Node & Entity {
 type Agreement implements Node & Entity {
   "Global, opaque, stable id."
   id: ID!
+  "How many writes the row has had: 1 when created. Name it in an update or a deletion, and the write is refused with ` + "`" + `CONFLICT` + "`" + ` if the row has changed since."
+  version: Int!
+  "When the hub recorded the row's last write."
+  updatedAt: DateTime!
   "The node's kind (also its GraphQL type name)."
   kind: NodeKind!
   "Stable external key, unique within the kind."
@@ -4483,6 +5025,10 @@ enum EventType {
 type Event implements Node & Entity {
   "Global, opaque, stable id."
   id: ID!
+  "How many writes the row has had: 1 when created. Name it in an update or a deletion, and the write is refused with ` + "`" + `CONFLICT` + "`" + ` if the row has changed since."
+  version: Int!
+  "When the hub recorded the row's last write."
+  updatedAt: DateTime!
   "The node's kind (also its GraphQL type name)."
   kind: NodeKind!
   "Stable external key, unique within the kind."
@@ -4532,6 +5078,10 @@ type Event implements Node & Entity {
 type Training implements Node & Entity {
   "Global, opaque, stable id."
   id: ID!
+  "How many writes the row has had: 1 when created. Name it in an update or a deletion, and the write is refused with ` + "`" + `CONFLICT` + "`" + ` if the row has changed since."
+  version: Int!
+  "When the hub recorded the row's last write."
+  updatedAt: DateTime!
   "The node's kind (also its GraphQL type name)."
   kind: NodeKind!
   "Stable external key, unique within the kind."
@@ -4587,6 +5137,10 @@ other callers.
 type Contact implements Node & Entity {
   "Global, opaque, stable id."
   id: ID!
+  "How many writes the row has had: 1 when created. Name it in an update or a deletion, and the write is refused with ` + "`" + `CONFLICT` + "`" + ` if the row has changed since."
+  version: Int!
+  "When the hub recorded the row's last write."
+  updatedAt: DateTime!
   "The node's kind (also its GraphQL type name)."
   kind: NodeKind!
   "Stable external key, unique within the kind."
@@ -4684,6 +5238,10 @@ enum Direction {
 type Relationship implements Node {
   "Global, opaque, stable id."
   id: ID!
+  "How many writes the row has had: 1 when created. Name it in an update or a deletion, and the write is refused with ` + "`" + `CONFLICT` + "`" + ` if the row has changed since."
+  version: Int!
+  "When the hub recorded the row's last write."
+  updatedAt: DateTime!
   "Stable external key."
   key: String!
   "What kind of relationship."
@@ -4764,6 +5322,14 @@ input RelationshipOrder {
 
 "The root of every query."
 type Query {
+  """
+  The revisions of the node or relationship with this id, newest first:
+  who wrote what and when, with the sources and each changed field's
+  value before and after. A deleted row keeps its history, its deletion
+  first (a tombstone).
+  """
+  history("A global id." id: ID!, "Page size, 1 to 100 (default 20)." first: Int = 20, "Cursor: the ` + "`" + `endCursor` + "`" + ` of the previous page." after: String): RevisionConnection!
+
   "The node with this id, of any kind, or null when there is none."
   node("A global id." id: ID!): Node
   "The nodes with these ids, in the same order; null where an id matches nothing. At most 100 ids."
@@ -5569,6 +6135,242 @@ type NetworkDiff {
   appearedRelationships: [Relationship!]!
   "Relationships active on ` + "`" + `from` + "`" + ` but not on ` + "`" + `to` + "`" + `."
   endedRelationships: [Relationship!]!
+}
+
+# Writes.
+
+"""
+Changes to the network. Every mutation needs a caller who may write
+(` + "`" + `Authorization: Bearer <API key>` + "`" + `; see the README): anonymous callers
+get ` + "`" + `UNAUTHENTICATED` + "`" + `, callers whose role does not allow the write
+` + "`" + `FORBIDDEN` + "`" + `, as top-level errors. Problems with the input itself come
+back in the payload's ` + "`" + `userErrors` + "`" + `, with the input path of the field at
+fault, and nothing is written. Every write is recorded in the history
+(` + "`" + `Query.history` + "`" + `) with the caller and the sources, and streamed to
+subscribers of changes.
+"""
+type Mutation {
+  "Creates a node of any kind. Its id follows from its kind and key."
+  createNode(input: CreateNodeInput!): NodePayload!
+  "Changes a node: the fields given in ` + "`" + `set` + "`" + ` replace the stored ones (` + "`" + `null` + "`" + ` clears a field); the others stay."
+  updateNode(input: UpdateNodeInput!): NodePayload!
+  "Deletes a node. A node that still has relationships is deleted only with ` + "`" + `cascade: true` + "`" + `, which deletes them too."
+  deleteNode(input: DeleteNodeInput!): DeletePayload!
+  "Creates a relationship between two existing nodes. Its key follows from its type, its ends and ` + "`" + `discriminator` + "`" + `."
+  createRelationship(input: CreateRelationshipInput!): RelationshipPayload!
+  "Changes a relationship's properties: the fields given in ` + "`" + `set` + "`" + ` replace the stored ones (` + "`" + `null` + "`" + ` clears a field); the ends and type stay."
+  updateRelationship(input: UpdateRelationshipInput!): RelationshipPayload!
+  "Deletes a relationship."
+  deleteRelationship(input: DeleteRelationshipInput!): DeletePayload!
+}
+
+"A text in up to three languages."
+input LocalizedTextInput {
+  fi: String
+  sv: String
+  en: String
+}
+
+"A span of days; either end may be unknown."
+input PeriodInput {
+  start: Date
+  end: Date
+}
+
+"Where a fact comes from: an existing source document (create one with ` + "`" + `createNode` + "`" + `, kind SOURCE_DOCUMENT, first), and the place in it."
+input CitationInput {
+  "The id of the SourceDocument."
+  sourceId: ID!
+  "A short place in the document (slide, paragraph)."
+  locator: String
+  "A short verbatim excerpt that supports the fact."
+  quote: String
+}
+
+"A contact person's e-mail and phone (personal data: shown only to callers who may read it)."
+input ContactDetailsInput {
+  email: String
+  phone: String
+}
+
+"A source document's bibliographic data."
+input DocumentInput {
+  file: String
+  publisher: String
+  author: String
+  published: Date
+  language: Language
+  "An http or https URL."
+  url: String
+}
+
+"""
+A node's fields. Which fields a kind has is checked: ` + "`" + `type` + "`" + ` for kinds
+with types, ` + "`" + `code` + "`" + ` for regions, ` + "`" + `title` + "`" + ` and ` + "`" + `contact` + "`" + ` for contacts,
+` + "`" + `document` + "`" + ` for source documents. Every kind but SOURCE_DOCUMENT needs at
+least one source.
+"""
+input NodeFieldsInput {
+  name: LocalizedTextInput @goField(omittable: true)
+  abbreviations: [String!] @goField(omittable: true)
+  aliases: [String!] @goField(omittable: true)
+  description: LocalizedTextInput @goField(omittable: true)
+  "The kind's type, for example MUNICIPALITY for an organisation (see the kind's type enum)."
+  type: String @goField(omittable: true)
+  code: String @goField(omittable: true)
+  "Ids of Region nodes."
+  regionIds: [ID!] @goField(omittable: true)
+  period: PeriodInput @goField(omittable: true)
+  goals: [LocalizedTextInput!] @goField(omittable: true)
+  title: String @goField(omittable: true)
+  contact: ContactDetailsInput @goField(omittable: true)
+  document: DocumentInput @goField(omittable: true)
+  sources: [CitationInput!] @goField(omittable: true)
+}
+
+"A new node."
+input CreateNodeInput {
+  kind: NodeKind!
+  "The external key: 1 to 100 lower-case letters, digits or dashes, unique within the kind."
+  key: String!
+  fields: NodeFieldsInput!
+}
+
+"A change to a node."
+input UpdateNodeInput {
+  id: ID!
+  "The version the change was made from: the write is refused with CONFLICT if the node has another."
+  version: Int!
+  set: NodeFieldsInput!
+}
+
+"A node to delete."
+input DeleteNodeInput {
+  id: ID!
+  "The version the caller saw (CONFLICT if the node has another)."
+  version: Int!
+  "Also delete the node's relationships (without it, a node that has any is not deleted)."
+  cascade: Boolean = false
+  "Why: the sources that say the node is gone or wrong; recorded in the history."
+  sources: [CitationInput!]
+}
+
+"An amount of money."
+input MoneyInput {
+  "The amount in major units (euros), at most two decimals."
+  amount: Float!
+  "ISO 4217 currency code."
+  currency: String! = "EUR"
+}
+
+"A relationship's properties."
+input RelationshipFieldsInput {
+  "The role of the from-node, in the words of the source."
+  role: String @goField(omittable: true)
+  "Only FUNDS relationships carry an amount."
+  amount: MoneyInput @goField(omittable: true)
+  period: PeriodInput @goField(omittable: true)
+  description: LocalizedTextInput @goField(omittable: true)
+  sources: [CitationInput!] @goField(omittable: true)
+}
+
+"A new relationship."
+input CreateRelationshipInput {
+  type: RelationshipType!
+  fromId: ID!
+  toId: ID!
+  "Tells apart parallel relationships of one type between the same nodes (for example two funding decisions)."
+  discriminator: String
+  fields: RelationshipFieldsInput!
+}
+
+"A change to a relationship."
+input UpdateRelationshipInput {
+  id: ID!
+  "The version the change was made from (CONFLICT if the relationship has another)."
+  version: Int!
+  set: RelationshipFieldsInput!
+}
+
+"A relationship to delete."
+input DeleteRelationshipInput {
+  id: ID!
+  "The version the caller saw (CONFLICT if the relationship has another)."
+  version: Int!
+  "Why: recorded in the history."
+  sources: [CitationInput!]
+}
+
+"A problem with a mutation's input: nothing was written."
+type UserError {
+  "What is wrong, in words."
+  message: String!
+  "BAD_USER_INPUT, CONFLICT (a version other than the one named, or a node that still has relationships) or NOT_FOUND."
+  code: String!
+  "The input path of the field at fault, for example [\"input\", \"fields\", \"period\", \"end\"]; [\"input\"] when no one field is."
+  path: [String!]!
+}
+
+"The result of a node mutation."
+type NodePayload {
+  "The node as written, or null when the input was refused."
+  node: Node
+  "Why the input was refused; empty on success."
+  userErrors: [UserError!]!
+}
+
+"The result of a relationship mutation."
+type RelationshipPayload {
+  "The relationship as written, or null when the input was refused."
+  relationship: Relationship
+  "Why the input was refused; empty on success."
+  userErrors: [UserError!]!
+}
+
+"The result of a deletion."
+type DeletePayload {
+  "The ids of every row deleted (a cascade's relationships included); empty when the input was refused."
+  deletedIds: [ID!]!
+  "Why the input was refused; empty on success."
+  userErrors: [UserError!]!
+}
+
+"A write of a row as the history records it."
+type Revision {
+  "The row's version after the write (a deletion takes the next version)."
+  version: Int!
+  operation: RevisionOperation!
+  "When the hub recorded the write."
+  recordedAt: DateTime!
+  "Who wrote it: an API key's subject, ` + "`" + `import` + "`" + `, or ` + "`" + `dataset ote` + "`" + `."
+  actor: String
+  "The row's sources after the write, or the reasons given for a deletion."
+  sources: [Citation!]!
+  "Each changed field, by its name in the hub's data format, with its value before and after (JSON; null when empty)."
+  changes: [FieldChange!]!
+}
+
+"What a write did."
+enum RevisionOperation {
+  CREATE
+  UPDATE
+  DELETE
+}
+
+"One field before and after a write."
+type FieldChange {
+  field: String!
+  before: JSON
+  after: JSON
+}
+
+"Any JSON value."
+scalar JSON
+
+"A page of revisions, newest first."
+type RevisionConnection {
+  nodes: [Revision!]!
+  pageInfo: PageInfo!
 }
 `, BuiltIn: false},
 	{Name: "../kinds.graphqls", Input: `# Code generated by internal/kindgen from its table of kinds. DO NOT EDIT.
@@ -6573,6 +7375,10 @@ func (ec *executionContext) childFields_Agreement(ctx context.Context, field gra
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Agreement_id(ctx, field)
+	case "version":
+		return ec.fieldContext_Agreement_version(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Agreement_updatedAt(ctx, field)
 	case "kind":
 		return ec.fieldContext_Agreement_kind(ctx, field)
 	case "key":
@@ -6665,6 +7471,10 @@ func (ec *executionContext) childFields_Contact(ctx context.Context, field graph
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Contact_id(ctx, field)
+	case "version":
+		return ec.fieldContext_Contact_version(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Contact_updatedAt(ctx, field)
 	case "kind":
 		return ec.fieldContext_Contact_kind(ctx, field)
 	case "key":
@@ -6745,10 +7555,24 @@ func (ec *executionContext) childFields_CoverageCell(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type CoverageCell", field.Name)
 }
 
+func (ec *executionContext) childFields_DeletePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deletedIds":
+		return ec.fieldContext_DeletePayload_deletedIds(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_DeletePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeletePayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Employer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Employer_id(ctx, field)
+	case "version":
+		return ec.fieldContext_Employer_version(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Employer_updatedAt(ctx, field)
 	case "kind":
 		return ec.fieldContext_Employer_kind(ctx, field)
 	case "key":
@@ -6803,6 +7627,10 @@ func (ec *executionContext) childFields_Event(ctx context.Context, field graphql
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Event_id(ctx, field)
+	case "version":
+		return ec.fieldContext_Event_version(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Event_updatedAt(ctx, field)
 	case "kind":
 		return ec.fieldContext_Event_kind(ctx, field)
 	case "key":
@@ -6857,6 +7685,18 @@ func (ec *executionContext) childFields_EventEdge(ctx context.Context, field gra
 		return ec.fieldContext_EventEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EventEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_FieldChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "field":
+		return ec.fieldContext_FieldChange_field(ctx, field)
+	case "before":
+		return ec.fieldContext_FieldChange_before(ctx, field)
+	case "after":
+		return ec.fieldContext_FieldChange_after(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FieldChange", field.Name)
 }
 
 func (ec *executionContext) childFields_Funding(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7055,10 +7895,24 @@ func (ec *executionContext) childFields_NodeMetrics(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type NodeMetrics", field.Name)
 }
 
+func (ec *executionContext) childFields_NodePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_NodePayload_node(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_NodePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NodePayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Organisation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Organisation_id(ctx, field)
+	case "version":
+		return ec.fieldContext_Organisation_version(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Organisation_updatedAt(ctx, field)
 	case "kind":
 		return ec.fieldContext_Organisation_kind(ctx, field)
 	case "key":
@@ -7165,6 +8019,10 @@ func (ec *executionContext) childFields_Pilot(ctx context.Context, field graphql
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Pilot_id(ctx, field)
+	case "version":
+		return ec.fieldContext_Pilot_version(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Pilot_updatedAt(ctx, field)
 	case "kind":
 		return ec.fieldContext_Pilot_kind(ctx, field)
 	case "key":
@@ -7241,6 +8099,10 @@ func (ec *executionContext) childFields_Programme(ctx context.Context, field gra
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Programme_id(ctx, field)
+	case "version":
+		return ec.fieldContext_Programme_version(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Programme_updatedAt(ctx, field)
 	case "kind":
 		return ec.fieldContext_Programme_kind(ctx, field)
 	case "key":
@@ -7357,6 +8219,10 @@ func (ec *executionContext) childFields_Region(ctx context.Context, field graphq
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Region_id(ctx, field)
+	case "version":
+		return ec.fieldContext_Region_version(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Region_updatedAt(ctx, field)
 	case "kind":
 		return ec.fieldContext_Region_kind(ctx, field)
 	case "key":
@@ -7415,6 +8281,10 @@ func (ec *executionContext) childFields_Relationship(ctx context.Context, field 
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Relationship_id(ctx, field)
+	case "version":
+		return ec.fieldContext_Relationship_version(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Relationship_updatedAt(ctx, field)
 	case "key":
 		return ec.fieldContext_Relationship_key(ctx, field)
 	case "type":
@@ -7461,6 +8331,44 @@ func (ec *executionContext) childFields_RelationshipEdge(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type RelationshipEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_RelationshipPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "relationship":
+		return ec.fieldContext_RelationshipPayload_relationship(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_RelationshipPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RelationshipPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_Revision(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "version":
+		return ec.fieldContext_Revision_version(ctx, field)
+	case "operation":
+		return ec.fieldContext_Revision_operation(ctx, field)
+	case "recordedAt":
+		return ec.fieldContext_Revision_recordedAt(ctx, field)
+	case "actor":
+		return ec.fieldContext_Revision_actor(ctx, field)
+	case "sources":
+		return ec.fieldContext_Revision_sources(ctx, field)
+	case "changes":
+		return ec.fieldContext_Revision_changes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Revision", field.Name)
+}
+
+func (ec *executionContext) childFields_RevisionConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "nodes":
+		return ec.fieldContext_RevisionConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_RevisionConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RevisionConnection", field.Name)
+}
+
 func (ec *executionContext) childFields_SearchResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "node":
@@ -7479,6 +8387,10 @@ func (ec *executionContext) childFields_Service(ctx context.Context, field graph
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Service_id(ctx, field)
+	case "version":
+		return ec.fieldContext_Service_version(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Service_updatedAt(ctx, field)
 	case "kind":
 		return ec.fieldContext_Service_kind(ctx, field)
 	case "key":
@@ -7539,6 +8451,10 @@ func (ec *executionContext) childFields_SourceDocument(ctx context.Context, fiel
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_SourceDocument_id(ctx, field)
+	case "version":
+		return ec.fieldContext_SourceDocument_version(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_SourceDocument_updatedAt(ctx, field)
 	case "key":
 		return ec.fieldContext_SourceDocument_key(ctx, field)
 	case "title":
@@ -7589,6 +8505,10 @@ func (ec *executionContext) childFields_TargetGroup(ctx context.Context, field g
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_TargetGroup_id(ctx, field)
+	case "version":
+		return ec.fieldContext_TargetGroup_version(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_TargetGroup_updatedAt(ctx, field)
 	case "kind":
 		return ec.fieldContext_TargetGroup_kind(ctx, field)
 	case "key":
@@ -7641,6 +8561,10 @@ func (ec *executionContext) childFields_Theme(ctx context.Context, field graphql
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Theme_id(ctx, field)
+	case "version":
+		return ec.fieldContext_Theme_version(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Theme_updatedAt(ctx, field)
 	case "kind":
 		return ec.fieldContext_Theme_kind(ctx, field)
 	case "key":
@@ -7693,6 +8617,10 @@ func (ec *executionContext) childFields_Training(ctx context.Context, field grap
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Training_id(ctx, field)
+	case "version":
+		return ec.fieldContext_Training_version(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Training_updatedAt(ctx, field)
 	case "kind":
 		return ec.fieldContext_Training_kind(ctx, field)
 	case "key":
@@ -7745,6 +8673,18 @@ func (ec *executionContext) childFields_TrainingEdge(ctx context.Context, field 
 		return ec.fieldContext_TrainingEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TrainingEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_UserError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "message":
+		return ec.fieldContext_UserError_message(ctx, field)
+	case "code":
+		return ec.fieldContext_UserError_code(ctx, field)
+	case "path":
+		return ec.fieldContext_UserError_path(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UserError", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8473,6 +9413,90 @@ func (ec *executionContext) field_Event_relationships_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createNode_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateNodeInput, error) {
+			return ec.unmarshalNCreateNodeInput2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐCreateNodeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createRelationship_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateRelationshipInput, error) {
+			return ec.unmarshalNCreateRelationshipInput2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐCreateRelationshipInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteNode_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.DeleteNodeInput, error) {
+			return ec.unmarshalNDeleteNodeInput2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐDeleteNodeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteRelationship_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.DeleteRelationshipInput, error) {
+			return ec.unmarshalNDeleteRelationshipInput2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐDeleteRelationshipInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateNode_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateNodeInput, error) {
+			return ec.unmarshalNUpdateNodeInput2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐUpdateNodeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateRelationship_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateRelationshipInput, error) {
+			return ec.unmarshalNUpdateRelationshipInput2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐUpdateRelationshipInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_NetworkNode_label_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -9066,6 +10090,36 @@ func (ec *executionContext) field_Query_events_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["orderBy"] = arg6
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_history_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
 	return args, nil
 }
 
@@ -10988,6 +12042,52 @@ func (ec *executionContext) fieldContext_Agreement_id(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Agreement", field, true, false, "ID")
 }
 
+func (ec *executionContext) _Agreement_version(ctx context.Context, field graphql.CollectedField, obj *model.Agreement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Agreement_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Agreement_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Agreement", field, true, false, "Int")
+}
+
+func (ec *executionContext) _Agreement_updatedAt(ctx context.Context, field graphql.CollectedField, obj *model.Agreement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Agreement_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Agreement_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Agreement", field, true, false, "DateTime")
+}
+
 func (ec *executionContext) _Agreement_kind(ctx context.Context, field graphql.CollectedField, obj *model.Agreement) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11812,6 +12912,52 @@ func (ec *executionContext) fieldContext_Contact_id(_ context.Context, field gra
 	return graphql.NewScalarFieldContext("Contact", field, true, false, "ID")
 }
 
+func (ec *executionContext) _Contact_version(ctx context.Context, field graphql.CollectedField, obj *model.Contact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Contact_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Contact_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Contact", field, true, false, "Int")
+}
+
+func (ec *executionContext) _Contact_updatedAt(ctx context.Context, field graphql.CollectedField, obj *model.Contact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Contact_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Contact_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Contact", field, true, false, "DateTime")
+}
+
 func (ec *executionContext) _Contact_kind(ctx context.Context, field graphql.CollectedField, obj *model.Contact) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12572,6 +13718,61 @@ func (ec *executionContext) fieldContext_CoverageCell_providers(_ context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _DeletePayload_deletedIds(ctx context.Context, field graphql.CollectedField, obj *model.DeletePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeletePayload_deletedIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeletedIds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeletePayload_deletedIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeletePayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _DeletePayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.DeletePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeletePayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeletePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DeletePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Employer_id(ctx context.Context, field graphql.CollectedField, obj *model.Employer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12593,6 +13794,52 @@ func (ec *executionContext) _Employer_id(ctx context.Context, field graphql.Coll
 }
 func (ec *executionContext) fieldContext_Employer_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Employer", field, true, false, "ID")
+}
+
+func (ec *executionContext) _Employer_version(ctx context.Context, field graphql.CollectedField, obj *model.Employer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Employer_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Employer_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Employer", field, true, false, "Int")
+}
+
+func (ec *executionContext) _Employer_updatedAt(ctx context.Context, field graphql.CollectedField, obj *model.Employer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Employer_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Employer_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Employer", field, true, false, "DateTime")
 }
 
 func (ec *executionContext) _Employer_kind(ctx context.Context, field graphql.CollectedField, obj *model.Employer) (ret graphql.Marshaler) {
@@ -13133,6 +14380,52 @@ func (ec *executionContext) _Event_id(ctx context.Context, field graphql.Collect
 }
 func (ec *executionContext) fieldContext_Event_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Event", field, true, false, "ID")
+}
+
+func (ec *executionContext) _Event_version(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Event_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Event", field, true, false, "Int")
+}
+
+func (ec *executionContext) _Event_updatedAt(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Event_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Event", field, true, false, "DateTime")
 }
 
 func (ec *executionContext) _Event_kind(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
@@ -13746,6 +15039,75 @@ func (ec *executionContext) fieldContext_EventEdge_node(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _FieldChange_field(ctx context.Context, field graphql.CollectedField, obj *model.FieldChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FieldChange_field(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Field, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FieldChange_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FieldChange", field, false, false, "String")
+}
+
+func (ec *executionContext) _FieldChange_before(ctx context.Context, field graphql.CollectedField, obj *model.FieldChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FieldChange_before(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Before, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
+			return ec.marshalOJSON2interface(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FieldChange_before(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FieldChange", field, false, false, "JSON")
+}
+
+func (ec *executionContext) _FieldChange_after(ctx context.Context, field graphql.CollectedField, obj *model.FieldChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FieldChange_after(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.After, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
+			return ec.marshalOJSON2interface(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FieldChange_after(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FieldChange", field, false, false, "JSON")
 }
 
 func (ec *executionContext) _Funding_amount(ctx context.Context, field graphql.CollectedField, obj *model.Funding) (ret graphql.Marshaler) {
@@ -14457,6 +15819,270 @@ func (ec *executionContext) _Money_currency(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_Money_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Money", field, false, false, "String")
+}
+
+func (ec *executionContext) _Mutation_createNode(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createNode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateNode(ctx, fc.Args["input"].(model.CreateNodeInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NodePayload) graphql.Marshaler {
+			return ec.marshalNNodePayload2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createNode(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NodePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createNode_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateNode(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateNode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateNode(ctx, fc.Args["input"].(model.UpdateNodeInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NodePayload) graphql.Marshaler {
+			return ec.marshalNNodePayload2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateNode(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NodePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateNode_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteNode(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteNode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteNode(ctx, fc.Args["input"].(model.DeleteNodeInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DeletePayload) graphql.Marshaler {
+			return ec.marshalNDeletePayload2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐDeletePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteNode(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeletePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteNode_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createRelationship(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createRelationship(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateRelationship(ctx, fc.Args["input"].(model.CreateRelationshipInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RelationshipPayload) graphql.Marshaler {
+			return ec.marshalNRelationshipPayload2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createRelationship(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RelationshipPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createRelationship_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateRelationship(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateRelationship(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateRelationship(ctx, fc.Args["input"].(model.UpdateRelationshipInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RelationshipPayload) graphql.Marshaler {
+			return ec.marshalNRelationshipPayload2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateRelationship(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RelationshipPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateRelationship_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteRelationship(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteRelationship(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteRelationship(ctx, fc.Args["input"].(model.DeleteRelationshipInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DeletePayload) graphql.Marshaler {
+			return ec.marshalNDeletePayload2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐDeletePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteRelationship(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeletePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteRelationship_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Network_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Network) (ret graphql.Marshaler) {
@@ -15393,6 +17019,70 @@ func (ec *executionContext) fieldContext_NodeMetrics_community(_ context.Context
 	return graphql.NewScalarFieldContext("NodeMetrics", field, true, false, "Int")
 }
 
+func (ec *executionContext) _NodePayload_node(ctx context.Context, field graphql.CollectedField, obj *model.NodePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NodePayload_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Node) graphql.Marshaler {
+			return ec.marshalONode2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNode(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_NodePayload_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NodePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NodePayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.NodePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NodePayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NodePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NodePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Organisation_id(ctx context.Context, field graphql.CollectedField, obj *model.Organisation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15414,6 +17104,52 @@ func (ec *executionContext) _Organisation_id(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_Organisation_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Organisation", field, true, false, "ID")
+}
+
+func (ec *executionContext) _Organisation_version(ctx context.Context, field graphql.CollectedField, obj *model.Organisation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organisation_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Organisation_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Organisation", field, true, false, "Int")
+}
+
+func (ec *executionContext) _Organisation_updatedAt(ctx context.Context, field graphql.CollectedField, obj *model.Organisation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organisation_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Organisation_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Organisation", field, true, false, "DateTime")
 }
 
 func (ec *executionContext) _Organisation_kind(ctx context.Context, field graphql.CollectedField, obj *model.Organisation) (ret graphql.Marshaler) {
@@ -16332,6 +18068,52 @@ func (ec *executionContext) fieldContext_Pilot_id(_ context.Context, field graph
 	return graphql.NewScalarFieldContext("Pilot", field, true, false, "ID")
 }
 
+func (ec *executionContext) _Pilot_version(ctx context.Context, field graphql.CollectedField, obj *model.Pilot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pilot_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Pilot_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Pilot", field, true, false, "Int")
+}
+
+func (ec *executionContext) _Pilot_updatedAt(ctx context.Context, field graphql.CollectedField, obj *model.Pilot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pilot_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Pilot_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Pilot", field, true, false, "DateTime")
+}
+
 func (ec *executionContext) _Pilot_kind(ctx context.Context, field graphql.CollectedField, obj *model.Pilot) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17225,6 +19007,52 @@ func (ec *executionContext) _Programme_id(ctx context.Context, field graphql.Col
 }
 func (ec *executionContext) fieldContext_Programme_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Programme", field, true, false, "ID")
+}
+
+func (ec *executionContext) _Programme_version(ctx context.Context, field graphql.CollectedField, obj *model.Programme) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Programme_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Programme_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Programme", field, true, false, "Int")
+}
+
+func (ec *executionContext) _Programme_updatedAt(ctx context.Context, field graphql.CollectedField, obj *model.Programme) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Programme_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Programme_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Programme", field, true, false, "DateTime")
 }
 
 func (ec *executionContext) _Programme_kind(ctx context.Context, field graphql.CollectedField, obj *model.Programme) (ret graphql.Marshaler) {
@@ -18411,6 +20239,50 @@ func (ec *executionContext) fieldContext_ProvisionEdge_node(_ context.Context, f
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Provision(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_history(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_history(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().History(ctx, fc.Args["id"].(string), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RevisionConnection) graphql.Marshaler {
+			return ec.marshalNRevisionConnection2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRevisionConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_history(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RevisionConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_history_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -19602,6 +21474,52 @@ func (ec *executionContext) fieldContext_Region_id(_ context.Context, field grap
 	return graphql.NewScalarFieldContext("Region", field, true, false, "ID")
 }
 
+func (ec *executionContext) _Region_version(ctx context.Context, field graphql.CollectedField, obj *model.Region) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Region_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Region_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Region", field, true, false, "Int")
+}
+
+func (ec *executionContext) _Region_updatedAt(ctx context.Context, field graphql.CollectedField, obj *model.Region) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Region_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Region_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Region", field, true, false, "DateTime")
+}
+
 func (ec *executionContext) _Region_kind(ctx context.Context, field graphql.CollectedField, obj *model.Region) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20197,6 +22115,52 @@ func (ec *executionContext) fieldContext_Relationship_id(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Relationship", field, true, false, "ID")
 }
 
+func (ec *executionContext) _Relationship_version(ctx context.Context, field graphql.CollectedField, obj *model.Relationship) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Relationship_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Relationship_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Relationship", field, true, false, "Int")
+}
+
+func (ec *executionContext) _Relationship_updatedAt(ctx context.Context, field graphql.CollectedField, obj *model.Relationship) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Relationship_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Relationship_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Relationship", field, true, false, "DateTime")
+}
+
 func (ec *executionContext) _Relationship_key(ctx context.Context, field graphql.CollectedField, obj *model.Relationship) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20644,6 +22608,290 @@ func (ec *executionContext) fieldContext_RelationshipEdge_node(_ context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _RelationshipPayload_relationship(ctx context.Context, field graphql.CollectedField, obj *model.RelationshipPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationshipPayload_relationship(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Relationship, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Relationship) graphql.Marshaler {
+			return ec.marshalORelationship2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationship(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RelationshipPayload_relationship(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RelationshipPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Relationship(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RelationshipPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.RelationshipPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationshipPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RelationshipPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RelationshipPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Revision_version(ctx context.Context, field graphql.CollectedField, obj *model.Revision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Revision_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Revision_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Revision", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Revision_operation(ctx context.Context, field graphql.CollectedField, obj *model.Revision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Revision_operation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Operation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.RevisionOperation) graphql.Marshaler {
+			return ec.marshalNRevisionOperation2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRevisionOperation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Revision_operation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Revision", field, false, false, "RevisionOperation")
+}
+
+func (ec *executionContext) _Revision_recordedAt(ctx context.Context, field graphql.CollectedField, obj *model.Revision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Revision_recordedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecordedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Revision_recordedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Revision", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Revision_actor(ctx context.Context, field graphql.CollectedField, obj *model.Revision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Revision_actor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Actor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Revision_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Revision", field, false, false, "String")
+}
+
+func (ec *executionContext) _Revision_sources(ctx context.Context, field graphql.CollectedField, obj *model.Revision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Revision_sources(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sources, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Citation) graphql.Marshaler {
+			return ec.marshalNCitation2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐCitationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Revision_sources(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Revision",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Citation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Revision_changes(ctx context.Context, field graphql.CollectedField, obj *model.Revision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Revision_changes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Changes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.FieldChange) graphql.Marshaler {
+			return ec.marshalNFieldChange2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐFieldChangeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Revision_changes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Revision",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FieldChange(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RevisionConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.RevisionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RevisionConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Revision) graphql.Marshaler {
+			return ec.marshalNRevision2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRevisionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RevisionConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RevisionConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Revision(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RevisionConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.RevisionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RevisionConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RevisionConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RevisionConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _SearchResult_node(ctx context.Context, field graphql.CollectedField, obj *model.SearchResult) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20766,6 +23014,52 @@ func (ec *executionContext) _Service_id(ctx context.Context, field graphql.Colle
 }
 func (ec *executionContext) fieldContext_Service_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Service", field, true, false, "ID")
+}
+
+func (ec *executionContext) _Service_version(ctx context.Context, field graphql.CollectedField, obj *model.Service) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Service_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Service_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Service", field, true, false, "Int")
+}
+
+func (ec *executionContext) _Service_updatedAt(ctx context.Context, field graphql.CollectedField, obj *model.Service) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Service_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Service_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Service", field, true, false, "DateTime")
 }
 
 func (ec *executionContext) _Service_kind(ctx context.Context, field graphql.CollectedField, obj *model.Service) (ret graphql.Marshaler) {
@@ -21404,6 +23698,52 @@ func (ec *executionContext) fieldContext_SourceDocument_id(_ context.Context, fi
 	return graphql.NewScalarFieldContext("SourceDocument", field, true, false, "ID")
 }
 
+func (ec *executionContext) _SourceDocument_version(ctx context.Context, field graphql.CollectedField, obj *model.SourceDocument) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SourceDocument_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SourceDocument_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SourceDocument", field, true, false, "Int")
+}
+
+func (ec *executionContext) _SourceDocument_updatedAt(ctx context.Context, field graphql.CollectedField, obj *model.SourceDocument) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SourceDocument_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SourceDocument_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SourceDocument", field, true, false, "DateTime")
+}
+
 func (ec *executionContext) _SourceDocument_key(ctx context.Context, field graphql.CollectedField, obj *model.SourceDocument) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -21806,6 +24146,52 @@ func (ec *executionContext) _TargetGroup_id(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_TargetGroup_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TargetGroup", field, true, false, "ID")
+}
+
+func (ec *executionContext) _TargetGroup_version(ctx context.Context, field graphql.CollectedField, obj *model.TargetGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetGroup_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetGroup_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetGroup", field, true, false, "Int")
+}
+
+func (ec *executionContext) _TargetGroup_updatedAt(ctx context.Context, field graphql.CollectedField, obj *model.TargetGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetGroup_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetGroup_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetGroup", field, true, false, "DateTime")
 }
 
 func (ec *executionContext) _TargetGroup_kind(ctx context.Context, field graphql.CollectedField, obj *model.TargetGroup) (ret graphql.Marshaler) {
@@ -22325,6 +24711,52 @@ func (ec *executionContext) fieldContext_Theme_id(_ context.Context, field graph
 	return graphql.NewScalarFieldContext("Theme", field, true, false, "ID")
 }
 
+func (ec *executionContext) _Theme_version(ctx context.Context, field graphql.CollectedField, obj *model.Theme) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Theme_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Theme_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Theme", field, true, false, "Int")
+}
+
+func (ec *executionContext) _Theme_updatedAt(ctx context.Context, field graphql.CollectedField, obj *model.Theme) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Theme_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Theme_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Theme", field, true, false, "DateTime")
+}
+
 func (ec *executionContext) _Theme_kind(ctx context.Context, field graphql.CollectedField, obj *model.Theme) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -22840,6 +25272,52 @@ func (ec *executionContext) _Training_id(ctx context.Context, field graphql.Coll
 }
 func (ec *executionContext) fieldContext_Training_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Training", field, true, false, "ID")
+}
+
+func (ec *executionContext) _Training_version(ctx context.Context, field graphql.CollectedField, obj *model.Training) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Training_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Training_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Training", field, true, false, "Int")
+}
+
+func (ec *executionContext) _Training_updatedAt(ctx context.Context, field graphql.CollectedField, obj *model.Training) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Training_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Training_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Training", field, true, false, "DateTime")
 }
 
 func (ec *executionContext) _Training_kind(ctx context.Context, field graphql.CollectedField, obj *model.Training) (ret graphql.Marshaler) {
@@ -23430,6 +25908,75 @@ func (ec *executionContext) fieldContext_TrainingEdge_node(_ context.Context, fi
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _UserError_message(ctx context.Context, field graphql.CollectedField, obj *model.UserError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserError_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserError_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UserError", field, false, false, "String")
+}
+
+func (ec *executionContext) _UserError_code(ctx context.Context, field graphql.CollectedField, obj *model.UserError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserError_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserError_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UserError", field, false, false, "String")
+}
+
+func (ec *executionContext) _UserError_path(ctx context.Context, field graphql.CollectedField, obj *model.UserError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserError_path(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Path, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserError_path(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UserError", field, false, false, "String")
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -24617,6 +27164,111 @@ func UnmarshalAgreementWhere(ctx context.Context, raw any) (model.AgreementWhere
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCitationInput(ctx context.Context, obj any) (model.CitationInput, error) {
+	var it model.CitationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"sourceId", "locator", "quote"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "sourceId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceID = data
+		case "locator":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("locator"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Locator = data
+		case "quote":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("quote"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Quote = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCitationInput unmarshals raw into the CitationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCitationInput(ctx context.Context, raw any) (model.CitationInput, error) {
+	var out model.CitationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CitationInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputContactDetailsInput(ctx context.Context, obj any) (model.ContactDetailsInput, error) {
+	var it model.ContactDetailsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"email", "phone"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = data
+		case "phone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Phone = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalContactDetailsInput unmarshals raw into the ContactDetailsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalContactDetailsInput(ctx context.Context, raw any) (model.ContactDetailsInput, error) {
+	var out model.ContactDetailsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ContactDetailsInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputContactWhere(ctx context.Context, obj any) (model.ContactWhere, error) {
 	var it model.ContactWhere
 	if obj == nil {
@@ -24722,6 +27374,132 @@ func UnmarshalContactWhere(ctx context.Context, raw any) (model.ContactWhere, er
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCreateNodeInput(ctx context.Context, obj any) (model.CreateNodeInput, error) {
+	var it model.CreateNodeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"kind", "key", "fields"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNNodeKind2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Key = data
+		case "fields":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fields"))
+			data, err := ec.unmarshalNNodeFieldsInput2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeFieldsInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Fields = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateNodeInput unmarshals raw into the CreateNodeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateNodeInput(ctx context.Context, raw any) (model.CreateNodeInput, error) {
+	var out model.CreateNodeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateNodeInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateRelationshipInput(ctx context.Context, obj any) (model.CreateRelationshipInput, error) {
+	var it model.CreateRelationshipInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"type", "fromId", "toId", "discriminator", "fields"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalNRelationshipType2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
+		case "fromId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fromId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FromID = data
+		case "toId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("toId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ToID = data
+		case "discriminator":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("discriminator"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Discriminator = data
+		case "fields":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fields"))
+			data, err := ec.unmarshalNRelationshipFieldsInput2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipFieldsInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Fields = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateRelationshipInput unmarshals raw into the CreateRelationshipInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateRelationshipInput(ctx context.Context, raw any) (model.CreateRelationshipInput, error) {
+	var out model.CreateRelationshipInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateRelationshipInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputDateRange(ctx context.Context, obj any) (model.DateRange, error) {
 	var it model.DateRange
 	if obj == nil {
@@ -24768,6 +27546,206 @@ func (ec *executionContext) unmarshalInputDateRange(ctx context.Context, obj any
 func UnmarshalDateRange(ctx context.Context, raw any) (model.DateRange, error) {
 	var out model.DateRange
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "DateRange", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDeleteNodeInput(ctx context.Context, obj any) (model.DeleteNodeInput, error) {
+	var it model.DeleteNodeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["cascade"]; !present {
+		asMap["cascade"] = false
+	}
+
+	fieldsInOrder := [...]string{"id", "version", "cascade", "sources"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "version":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("version"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Version = data
+		case "cascade":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cascade"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Cascade = data
+		case "sources":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sources"))
+			data, err := ec.unmarshalOCitationInput2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐCitationInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Sources = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDeleteNodeInput unmarshals raw into the DeleteNodeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDeleteNodeInput(ctx context.Context, raw any) (model.DeleteNodeInput, error) {
+	var out model.DeleteNodeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DeleteNodeInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDeleteRelationshipInput(ctx context.Context, obj any) (model.DeleteRelationshipInput, error) {
+	var it model.DeleteRelationshipInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "version", "sources"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "version":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("version"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Version = data
+		case "sources":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sources"))
+			data, err := ec.unmarshalOCitationInput2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐCitationInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Sources = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDeleteRelationshipInput unmarshals raw into the DeleteRelationshipInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDeleteRelationshipInput(ctx context.Context, raw any) (model.DeleteRelationshipInput, error) {
+	var out model.DeleteRelationshipInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DeleteRelationshipInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDocumentInput(ctx context.Context, obj any) (model.DocumentInput, error) {
+	var it model.DocumentInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"file", "publisher", "author", "published", "language", "url"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "file":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("file"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.File = data
+		case "publisher":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publisher"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Publisher = data
+		case "author":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("author"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Author = data
+		case "published":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("published"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Published = data
+		case "language":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("language"))
+			data, err := ec.unmarshalOLanguage2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐLanguage(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Language = data
+		case "url":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("url"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.URL = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDocumentInput unmarshals raw into the DocumentInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDocumentInput(ctx context.Context, raw any) (model.DocumentInput, error) {
+	var out model.DocumentInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DocumentInput", raw, &out)
 	return out, err
 }
 
@@ -25335,6 +28313,241 @@ func UnmarshalIntFilter(ctx context.Context, raw any) (model.IntFilter, error) {
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputLocalizedTextInput(ctx context.Context, obj any) (model.LocalizedTextInput, error) {
+	var it model.LocalizedTextInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"fi", "sv", "en"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "fi":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fi"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Fi = data
+		case "sv":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sv"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Sv = data
+		case "en":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("en"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.En = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalLocalizedTextInput unmarshals raw into the LocalizedTextInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalLocalizedTextInput(ctx context.Context, raw any) (model.LocalizedTextInput, error) {
+	var out model.LocalizedTextInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "LocalizedTextInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputMoneyInput(ctx context.Context, obj any) (model.MoneyInput, error) {
+	var it model.MoneyInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["currency"]; !present {
+		asMap["currency"] = "EUR"
+	}
+
+	fieldsInOrder := [...]string{"amount", "currency"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "amount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amount"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Amount = data
+		case "currency":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("currency"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Currency = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalMoneyInput unmarshals raw into the MoneyInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalMoneyInput(ctx context.Context, raw any) (model.MoneyInput, error) {
+	var out model.MoneyInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "MoneyInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputNodeFieldsInput(ctx context.Context, obj any) (model.NodeFieldsInput, error) {
+	var it model.NodeFieldsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "abbreviations", "aliases", "description", "type", "code", "regionIds", "period", "goals", "title", "contact", "document", "sources"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOLocalizedTextInput2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐLocalizedTextInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = graphql.OmittableOf(data)
+		case "abbreviations":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("abbreviations"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Abbreviations = graphql.OmittableOf(data)
+		case "aliases":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("aliases"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Aliases = graphql.OmittableOf(data)
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOLocalizedTextInput2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐLocalizedTextInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = graphql.OmittableOf(data)
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = graphql.OmittableOf(data)
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = graphql.OmittableOf(data)
+		case "regionIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionIds = graphql.OmittableOf(data)
+		case "period":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("period"))
+			data, err := ec.unmarshalOPeriodInput2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐPeriodInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Period = graphql.OmittableOf(data)
+		case "goals":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("goals"))
+			data, err := ec.unmarshalOLocalizedTextInput2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐLocalizedTextInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Goals = graphql.OmittableOf(data)
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = graphql.OmittableOf(data)
+		case "contact":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contact"))
+			data, err := ec.unmarshalOContactDetailsInput2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐContactDetailsInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Contact = graphql.OmittableOf(data)
+		case "document":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("document"))
+			data, err := ec.unmarshalODocumentInput2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐDocumentInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Document = graphql.OmittableOf(data)
+		case "sources":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sources"))
+			data, err := ec.unmarshalOCitationInput2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐCitationInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Sources = graphql.OmittableOf(data)
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalNodeFieldsInput unmarshals raw into the NodeFieldsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalNodeFieldsInput(ctx context.Context, raw any) (model.NodeFieldsInput, error) {
+	var out model.NodeFieldsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "NodeFieldsInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputNodeOrder(ctx context.Context, obj any) (model.NodeOrder, error) {
 	var it model.NodeOrder
 	if obj == nil {
@@ -25574,6 +28787,55 @@ func (ec *executionContext) unmarshalInputPeriodFilter(ctx context.Context, obj 
 func UnmarshalPeriodFilter(ctx context.Context, raw any) (model.PeriodFilter, error) {
 	var out model.PeriodFilter
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "PeriodFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPeriodInput(ctx context.Context, obj any) (model.PeriodInput, error) {
+	var it model.PeriodInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"start", "end"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "start":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("start"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Start = data
+		case "end":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("end"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.End = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPeriodInput unmarshals raw into the PeriodInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPeriodInput(ctx context.Context, raw any) (model.PeriodInput, error) {
+	var out model.PeriodInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PeriodInput", raw, &out)
 	return out, err
 }
 
@@ -26096,6 +29358,76 @@ func (ec *executionContext) unmarshalInputRelationshipCondition(ctx context.Cont
 func UnmarshalRelationshipCondition(ctx context.Context, raw any) (model.RelationshipCondition, error) {
 	var out model.RelationshipCondition
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "RelationshipCondition", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRelationshipFieldsInput(ctx context.Context, obj any) (model.RelationshipFieldsInput, error) {
+	var it model.RelationshipFieldsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"role", "amount", "period", "description", "sources"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "role":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("role"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Role = graphql.OmittableOf(data)
+		case "amount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amount"))
+			data, err := ec.unmarshalOMoneyInput2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐMoneyInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Amount = graphql.OmittableOf(data)
+		case "period":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("period"))
+			data, err := ec.unmarshalOPeriodInput2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐPeriodInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Period = graphql.OmittableOf(data)
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOLocalizedTextInput2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐLocalizedTextInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = graphql.OmittableOf(data)
+		case "sources":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sources"))
+			data, err := ec.unmarshalOCitationInput2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐCitationInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Sources = graphql.OmittableOf(data)
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRelationshipFieldsInput unmarshals raw into the RelationshipFieldsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRelationshipFieldsInput(ctx context.Context, raw any) (model.RelationshipFieldsInput, error) {
+	var out model.RelationshipFieldsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RelationshipFieldsInput", raw, &out)
 	return out, err
 }
 
@@ -26884,6 +30216,118 @@ func UnmarshalTrainingWhere(ctx context.Context, raw any) (model.TrainingWhere, 
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUpdateNodeInput(ctx context.Context, obj any) (model.UpdateNodeInput, error) {
+	var it model.UpdateNodeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "version", "set"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "version":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("version"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Version = data
+		case "set":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("set"))
+			data, err := ec.unmarshalNNodeFieldsInput2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeFieldsInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Set = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateNodeInput unmarshals raw into the UpdateNodeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateNodeInput(ctx context.Context, raw any) (model.UpdateNodeInput, error) {
+	var out model.UpdateNodeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateNodeInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateRelationshipInput(ctx context.Context, obj any) (model.UpdateRelationshipInput, error) {
+	var it model.UpdateRelationshipInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "version", "set"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "version":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("version"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Version = data
+		case "set":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("set"))
+			data, err := ec.unmarshalNRelationshipFieldsInput2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipFieldsInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Set = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateRelationshipInput unmarshals raw into the UpdateRelationshipInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateRelationshipInput(ctx context.Context, raw any) (model.UpdateRelationshipInput, error) {
+	var out model.UpdateRelationshipInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateRelationshipInput", raw, &out)
+	return out, err
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -27188,6 +30632,16 @@ func (ec *executionContext) _Agreement(ctx context.Context, sel ast.SelectionSet
 			out.Values[i] = graphql.MarshalString("Agreement")
 		case "id":
 			out.Values[i] = ec._Agreement_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "version":
+			out.Values[i] = ec._Agreement_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Agreement_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -27500,6 +30954,16 @@ func (ec *executionContext) _Contact(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "version":
+			out.Values[i] = ec._Contact_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Contact_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "kind":
 			out.Values[i] = ec._Contact_kind(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -27760,6 +31224,44 @@ func (ec *executionContext) _CoverageCell(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var deletePayloadImplementors = []string{"DeletePayload"}
+
+func (ec *executionContext) _DeletePayload(ctx context.Context, sel ast.SelectionSet, obj *model.DeletePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deletePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeletePayload")
+		case "deletedIds":
+			out.Values[i] = ec._DeletePayload_deletedIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._DeletePayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var employerImplementors = []string{"Employer", "Node", "Entity"}
 
 func (ec *executionContext) _Employer(ctx context.Context, sel ast.SelectionSet, obj *model.Employer) graphql.Marshaler {
@@ -27773,6 +31275,16 @@ func (ec *executionContext) _Employer(ctx context.Context, sel ast.SelectionSet,
 			out.Values[i] = graphql.MarshalString("Employer")
 		case "id":
 			out.Values[i] = ec._Employer_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "version":
+			out.Values[i] = ec._Employer_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Employer_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -27951,6 +31463,16 @@ func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, ob
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "version":
+			out.Values[i] = ec._Event_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Event_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "kind":
 			out.Values[i] = ec._Event_kind(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -28106,6 +31628,49 @@ func (ec *executionContext) _EventEdge(ctx context.Context, sel ast.SelectionSet
 		case "node":
 			out.Values[i] = ec._EventEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var fieldChangeImplementors = []string{"FieldChange"}
+
+func (ec *executionContext) _FieldChange(ctx context.Context, sel ast.SelectionSet, obj *model.FieldChange) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, fieldChangeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FieldChange")
+		case "field":
+			out.Values[i] = ec._FieldChange_field(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "before":
+			out.Values[i] = ec._FieldChange_before(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "after":
+			out.Values[i] = ec._FieldChange_after(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -28408,6 +31973,84 @@ func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, ob
 			}
 		case "currency":
 			out.Values[i] = ec._Money_currency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var mutationImplementors = []string{"Mutation"}
+
+func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mutationImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Mutation",
+	})
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
+			Object: field.Name,
+			Field:  field,
+		})
+
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Mutation")
+		case "createNode":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createNode(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateNode":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateNode(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteNode":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteNode(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createRelationship":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createRelationship(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateRelationship":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateRelationship(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteRelationship":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteRelationship(ctx, field)
+			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -28771,6 +32414,44 @@ func (ec *executionContext) _NodeMetrics(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var nodePayloadImplementors = []string{"NodePayload"}
+
+func (ec *executionContext) _NodePayload(ctx context.Context, sel ast.SelectionSet, obj *model.NodePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, nodePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NodePayload")
+		case "node":
+			out.Values[i] = ec._NodePayload_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._NodePayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var organisationImplementors = []string{"Organisation", "Node", "Entity"}
 
 func (ec *executionContext) _Organisation(ctx context.Context, sel ast.SelectionSet, obj *model.Organisation) graphql.Marshaler {
@@ -28784,6 +32465,16 @@ func (ec *executionContext) _Organisation(ctx context.Context, sel ast.Selection
 			out.Values[i] = graphql.MarshalString("Organisation")
 		case "id":
 			out.Values[i] = ec._Organisation_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "version":
+			out.Values[i] = ec._Organisation_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Organisation_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -29144,6 +32835,16 @@ func (ec *executionContext) _Pilot(ctx context.Context, sel ast.SelectionSet, ob
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "version":
+			out.Values[i] = ec._Pilot_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Pilot_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "kind":
 			out.Values[i] = ec._Pilot_kind(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -29371,6 +33072,16 @@ func (ec *executionContext) _Programme(ctx context.Context, sel ast.SelectionSet
 			out.Values[i] = graphql.MarshalString("Programme")
 		case "id":
 			out.Values[i] = ec._Programme_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "version":
+			out.Values[i] = ec._Programme_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Programme_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -29747,6 +33458,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Query")
+		case "history":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_history(ctx, field)
+				})
 		case "node":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, false,
@@ -29944,6 +33661,16 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "version":
+			out.Values[i] = ec._Region_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Region_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "kind":
 			out.Values[i] = ec._Region_kind(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -30129,6 +33856,16 @@ func (ec *executionContext) _Relationship(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "version":
+			out.Values[i] = ec._Relationship_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Relationship_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "key":
 			out.Values[i] = ec._Relationship_key(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -30278,6 +34015,140 @@ func (ec *executionContext) _RelationshipEdge(ctx context.Context, sel ast.Selec
 	return out
 }
 
+var relationshipPayloadImplementors = []string{"RelationshipPayload"}
+
+func (ec *executionContext) _RelationshipPayload(ctx context.Context, sel ast.SelectionSet, obj *model.RelationshipPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, relationshipPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RelationshipPayload")
+		case "relationship":
+			out.Values[i] = ec._RelationshipPayload_relationship(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._RelationshipPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var revisionImplementors = []string{"Revision"}
+
+func (ec *executionContext) _Revision(ctx context.Context, sel ast.SelectionSet, obj *model.Revision) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, revisionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Revision")
+		case "version":
+			out.Values[i] = ec._Revision_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "operation":
+			out.Values[i] = ec._Revision_operation(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recordedAt":
+			out.Values[i] = ec._Revision_recordedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "actor":
+			out.Values[i] = ec._Revision_actor(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "sources":
+			out.Values[i] = ec._Revision_sources(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "changes":
+			out.Values[i] = ec._Revision_changes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var revisionConnectionImplementors = []string{"RevisionConnection"}
+
+func (ec *executionContext) _RevisionConnection(ctx context.Context, sel ast.SelectionSet, obj *model.RevisionConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, revisionConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RevisionConnection")
+		case "nodes":
+			out.Values[i] = ec._RevisionConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._RevisionConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var searchResultImplementors = []string{"SearchResult"}
 
 func (ec *executionContext) _SearchResult(ctx context.Context, sel ast.SelectionSet, obj *model.SearchResult) graphql.Marshaler {
@@ -30339,6 +34210,16 @@ func (ec *executionContext) _Service(ctx context.Context, sel ast.SelectionSet, 
 			out.Values[i] = graphql.MarshalString("Service")
 		case "id":
 			out.Values[i] = ec._Service_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "version":
+			out.Values[i] = ec._Service_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Service_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -30532,6 +34413,16 @@ func (ec *executionContext) _SourceDocument(ctx context.Context, sel ast.Selecti
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "version":
+			out.Values[i] = ec._SourceDocument_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._SourceDocument_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "key":
 			out.Values[i] = ec._SourceDocument_key(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -30694,6 +34585,16 @@ func (ec *executionContext) _TargetGroup(ctx context.Context, sel ast.SelectionS
 			out.Values[i] = graphql.MarshalString("TargetGroup")
 		case "id":
 			out.Values[i] = ec._TargetGroup_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "version":
+			out.Values[i] = ec._TargetGroup_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._TargetGroup_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -30867,6 +34768,16 @@ func (ec *executionContext) _Theme(ctx context.Context, sel ast.SelectionSet, ob
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "version":
+			out.Values[i] = ec._Theme_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Theme_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "kind":
 			out.Values[i] = ec._Theme_kind(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -31037,6 +34948,16 @@ func (ec *executionContext) _Training(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "version":
+			out.Values[i] = ec._Training_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Training_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "kind":
 			out.Values[i] = ec._Training_kind(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -31186,6 +35107,49 @@ func (ec *executionContext) _TrainingEdge(ctx context.Context, sel ast.Selection
 			}
 		case "node":
 			out.Values[i] = ec._TrainingEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var userErrorImplementors = []string{"UserError"}
+
+func (ec *executionContext) _UserError(ctx context.Context, sel ast.SelectionSet, obj *model.UserError) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, userErrorImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UserError")
+		case "message":
+			out.Values[i] = ec._UserError_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "code":
+			out.Values[i] = ec._UserError_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "path":
+			out.Values[i] = ec._UserError_path(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -31699,6 +35663,11 @@ func (ec *executionContext) marshalNCitation2ᚖgithubᚗcomᚋotehubᚋhubᚋgr
 	return ec._Citation(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNCitationInput2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐCitationInput(ctx context.Context, v any) (*model.CitationInput, error) {
+	res, err := ec.unmarshalInputCitationInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNCommunity2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐCommunityᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Community) graphql.Marshaler {
 	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -31832,6 +35801,16 @@ func (ec *executionContext) marshalNCoverageCell2ᚖgithubᚗcomᚋotehubᚋhub�
 	return ec._CoverageCell(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNCreateNodeInput2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐCreateNodeInput(ctx context.Context, v any) (model.CreateNodeInput, error) {
+	res, err := ec.unmarshalInputCreateNodeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateRelationshipInput2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐCreateRelationshipInput(ctx context.Context, v any) (model.CreateRelationshipInput, error) {
+	res, err := ec.unmarshalInputCreateRelationshipInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNDate2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
 	res, err := model.UnmarshalDate(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -31844,6 +35823,38 @@ func (ec *executionContext) marshalNDate2timeᚐTime(ctx context.Context, sel as
 		graphql.AddInvalidNullFromMarshaler(ctx, "Date!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNDateTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
+	res, err := graphql.UnmarshalTime(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDateTime2timeᚐTime(ctx context.Context, sel ast.SelectionSet, v time.Time) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalTime(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "DateTime!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNDeleteNodeInput2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐDeleteNodeInput(ctx context.Context, v any) (model.DeleteNodeInput, error) {
+	res, err := ec.unmarshalInputDeleteNodeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDeletePayload2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐDeletePayload(ctx context.Context, sel ast.SelectionSet, v *model.DeletePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DeletePayload!")
+		return graphql.Null
+	}
+	return ec._DeletePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNDeleteRelationshipInput2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐDeleteRelationshipInput(ctx context.Context, v any) (model.DeleteRelationshipInput, error) {
+	res, err := ec.unmarshalInputDeleteRelationshipInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNEmployer2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEmployerᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Employer) graphql.Marshaler {
@@ -32005,6 +36016,30 @@ func (ec *executionContext) marshalNEventType2githubᚗcomᚋotehubᚋhubᚋgrap
 func (ec *executionContext) unmarshalNEventWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEventWhere(ctx context.Context, v any) (*model.EventWhere, error) {
 	res, err := ec.unmarshalInputEventWhere(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFieldChange2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐFieldChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.FieldChange) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFieldChange2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐFieldChange(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNFieldChange2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐFieldChange(ctx context.Context, sel ast.SelectionSet, v *model.FieldChange) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FieldChange!")
+		return graphql.Null
+	}
+	return ec._FieldChange(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
@@ -32231,6 +36266,11 @@ func (ec *executionContext) marshalNLocalizedText2ᚖgithubᚗcomᚋotehubᚋhub
 	return ec._LocalizedText(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNLocalizedTextInput2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐLocalizedTextInput(ctx context.Context, v any) (*model.LocalizedTextInput, error) {
+	res, err := ec.unmarshalInputLocalizedTextInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNMatchQuality2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐMatchQuality(ctx context.Context, v any) (model.MatchQuality, error) {
 	var res model.MatchQuality
 	err := res.UnmarshalGQL(v)
@@ -32333,6 +36373,11 @@ func (ec *executionContext) marshalNNodeCountField2githubᚗcomᚋotehubᚋhub�
 	return v
 }
 
+func (ec *executionContext) unmarshalNNodeFieldsInput2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeFieldsInput(ctx context.Context, v any) (*model.NodeFieldsInput, error) {
+	res, err := ec.unmarshalInputNodeFieldsInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNNodeKind2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeKind(ctx context.Context, v any) (model.NodeKind, error) {
 	var res model.NodeKind
 	err := res.UnmarshalGQL(v)
@@ -32380,6 +36425,14 @@ func (ec *executionContext) unmarshalNNodeOrderField2githubᚗcomᚋotehubᚋhub
 
 func (ec *executionContext) marshalNNodeOrderField2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeOrderField(ctx context.Context, sel ast.SelectionSet, v model.NodeOrderField) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNNodePayload2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodePayload(ctx context.Context, sel ast.SelectionSet, v *model.NodePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "NodePayload!")
+		return graphql.Null
+	}
+	return ec._NodePayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNOrganisation2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐOrganisationᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Organisation) graphql.Marshaler {
@@ -32839,6 +36892,11 @@ func (ec *executionContext) marshalNRelationshipEdge2ᚖgithubᚗcomᚋotehubᚋ
 	return ec._RelationshipEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNRelationshipFieldsInput2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipFieldsInput(ctx context.Context, v any) (*model.RelationshipFieldsInput, error) {
+	res, err := ec.unmarshalInputRelationshipFieldsInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNRelationshipOrder2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipOrder(ctx context.Context, v any) (*model.RelationshipOrder, error) {
 	res, err := ec.unmarshalInputRelationshipOrder(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
@@ -32854,6 +36912,14 @@ func (ec *executionContext) marshalNRelationshipOrderField2githubᚗcomᚋotehub
 	return v
 }
 
+func (ec *executionContext) marshalNRelationshipPayload2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipPayload(ctx context.Context, sel ast.SelectionSet, v *model.RelationshipPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RelationshipPayload!")
+		return graphql.Null
+	}
+	return ec._RelationshipPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNRelationshipType2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipType(ctx context.Context, v any) (model.RelationshipType, error) {
 	var res model.RelationshipType
 	err := res.UnmarshalGQL(v)
@@ -32861,6 +36927,48 @@ func (ec *executionContext) unmarshalNRelationshipType2githubᚗcomᚋotehubᚋh
 }
 
 func (ec *executionContext) marshalNRelationshipType2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipType(ctx context.Context, sel ast.SelectionSet, v model.RelationshipType) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNRevision2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRevisionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Revision) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRevision2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRevision(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRevision2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRevision(ctx context.Context, sel ast.SelectionSet, v *model.Revision) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Revision!")
+		return graphql.Null
+	}
+	return ec._Revision(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRevisionConnection2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRevisionConnection(ctx context.Context, sel ast.SelectionSet, v *model.RevisionConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RevisionConnection!")
+		return graphql.Null
+	}
+	return ec._RevisionConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRevisionOperation2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRevisionOperation(ctx context.Context, v any) (model.RevisionOperation, error) {
+	var res model.RevisionOperation
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRevisionOperation2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRevisionOperation(ctx context.Context, sel ast.SelectionSet, v model.RevisionOperation) graphql.Marshaler {
 	return v
 }
 
@@ -33266,6 +37374,40 @@ func (ec *executionContext) unmarshalNTrainingWhere2ᚖgithubᚗcomᚋotehubᚋh
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNUpdateNodeInput2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐUpdateNodeInput(ctx context.Context, v any) (model.UpdateNodeInput, error) {
+	res, err := ec.unmarshalInputUpdateNodeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateRelationshipInput2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐUpdateRelationshipInput(ctx context.Context, v any) (model.UpdateRelationshipInput, error) {
+	res, err := ec.unmarshalInputUpdateRelationshipInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUserError2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐUserErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNUserError2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐUserError(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNUserError2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐUserError(ctx context.Context, sel ast.SelectionSet, v *model.UserError) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UserError!")
+		return graphql.Null
+	}
+	return ec._UserError(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
 	return ec.___Directive(ctx, sel, &v)
 }
@@ -33463,6 +37605,31 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
+func (ec *executionContext) unmarshalOCitationInput2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐCitationInputᚄ(ctx context.Context, v any) ([]*model.CitationInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.CitationInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCitationInput2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐCitationInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOContactDetailsInput2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐContactDetailsInput(ctx context.Context, v any) (*model.ContactDetailsInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputContactDetailsInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOContactWhere2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐContactWhereᚄ(ctx context.Context, v any) ([]*model.ContactWhere, error) {
 	if v == nil {
 		return nil, nil
@@ -33528,6 +37695,14 @@ func (ec *executionContext) marshalODirection2ᚖgithubᚗcomᚋotehubᚋhubᚋg
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) unmarshalODocumentInput2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐDocumentInput(ctx context.Context, v any) (*model.DocumentInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputDocumentInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOEmployerWhere2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEmployerWhereᚄ(ctx context.Context, v any) ([]*model.EmployerWhere, error) {
@@ -33751,6 +37926,24 @@ func (ec *executionContext) unmarshalOIntFilter2ᚖgithubᚗcomᚋotehubᚋhub�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalOJSON2interface(ctx context.Context, v any) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalAny(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOJSON2interface(ctx context.Context, sel ast.SelectionSet, v any) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalAny(v)
+	return res
+}
+
 func (ec *executionContext) unmarshalOLanguage2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐLanguage(ctx context.Context, v any) (*model.Language, error) {
 	if v == nil {
 		return nil, nil
@@ -33765,6 +37958,31 @@ func (ec *executionContext) marshalOLanguage2ᚖgithubᚗcomᚋotehubᚋhubᚋgr
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) unmarshalOLocalizedTextInput2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐLocalizedTextInputᚄ(ctx context.Context, v any) ([]*model.LocalizedTextInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.LocalizedTextInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNLocalizedTextInput2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐLocalizedTextInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOLocalizedTextInput2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐLocalizedTextInput(ctx context.Context, v any) (*model.LocalizedTextInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputLocalizedTextInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOMeasure2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐMeasure(ctx context.Context, v any) (*model.Measure, error) {
@@ -33788,6 +38006,14 @@ func (ec *executionContext) marshalOMoney2ᚖgithubᚗcomᚋotehubᚋhubᚋgraph
 		return graphql.Null
 	}
 	return ec._Money(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOMoneyInput2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐMoneyInput(ctx context.Context, v any) (*model.MoneyInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputMoneyInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalONode2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v model.Node) graphql.Marshaler {
@@ -33939,6 +38165,14 @@ func (ec *executionContext) unmarshalOPeriodFilter2ᚖgithubᚗcomᚋotehubᚋhu
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputPeriodFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOPeriodInput2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐPeriodInput(ctx context.Context, v any) (*model.PeriodInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputPeriodInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 

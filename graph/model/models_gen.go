@@ -8,6 +8,8 @@ import (
 	"io"
 	"strconv"
 	"time"
+
+	"github.com/99designs/gqlgen/graphql"
 )
 
 // Filters for agreements. All given fields must match; a list matches any of its
@@ -39,6 +41,22 @@ type AgreementWhere struct {
 	Relationships []*RelationshipCondition `json:"relationships,omitempty"`
 }
 
+// Where a fact comes from: an existing source document (create one with `createNode`, kind SOURCE_DOCUMENT, first), and the place in it.
+type CitationInput struct {
+	// The id of the SourceDocument.
+	SourceID string `json:"sourceId"`
+	// A short place in the document (slide, paragraph).
+	Locator *string `json:"locator,omitempty"`
+	// A short verbatim excerpt that supports the fact.
+	Quote *string `json:"quote,omitempty"`
+}
+
+// A contact person's e-mail and phone (personal data: shown only to callers who may read it).
+type ContactDetailsInput struct {
+	Email *string `json:"email,omitempty"`
+	Phone *string `json:"phone,omitempty"`
+}
+
 // Filters for contacts. All given fields must match; a list matches any of its
 // items. Omitted fields do not filter.
 type ContactWhere struct {
@@ -66,12 +84,69 @@ type ContactWhere struct {
 	Relationships []*RelationshipCondition `json:"relationships,omitempty"`
 }
 
+// A new node.
+type CreateNodeInput struct {
+	Kind NodeKind `json:"kind"`
+	// The external key: 1 to 100 lower-case letters, digits or dashes, unique within the kind.
+	Key    string           `json:"key"`
+	Fields *NodeFieldsInput `json:"fields"`
+}
+
+// A new relationship.
+type CreateRelationshipInput struct {
+	Type   RelationshipType `json:"type"`
+	FromID string           `json:"fromId"`
+	ToID   string           `json:"toId"`
+	// Tells apart parallel relationships of one type between the same nodes (for example two funding decisions).
+	Discriminator *string                  `json:"discriminator,omitempty"`
+	Fields        *RelationshipFieldsInput `json:"fields"`
+}
+
 // A span of days for period conditions; either end may be open.
 type DateRange struct {
 	// First day (inclusive); open when omitted.
 	Start *time.Time `json:"start,omitempty"`
 	// Last day (inclusive); open when omitted.
 	End *time.Time `json:"end,omitempty"`
+}
+
+// A node to delete.
+type DeleteNodeInput struct {
+	ID string `json:"id"`
+	// The version the caller saw (CONFLICT if the node has another).
+	Version int `json:"version"`
+	// Also delete the node's relationships (without it, a node that has any is not deleted).
+	Cascade *bool `json:"cascade,omitempty"`
+	// Why: the sources that say the node is gone or wrong; recorded in the history.
+	Sources []*CitationInput `json:"sources,omitempty"`
+}
+
+// The result of a deletion.
+type DeletePayload struct {
+	// The ids of every row deleted (a cascade's relationships included); empty when the input was refused.
+	DeletedIds []string `json:"deletedIds"`
+	// Why the input was refused; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// A relationship to delete.
+type DeleteRelationshipInput struct {
+	ID string `json:"id"`
+	// The version the caller saw (CONFLICT if the relationship has another).
+	Version int `json:"version"`
+	// Why: recorded in the history.
+	Sources []*CitationInput `json:"sources,omitempty"`
+}
+
+// A source document's bibliographic data.
+type DocumentInput struct {
+	File      *string    `json:"file,omitempty"`
+	Publisher *string    `json:"publisher,omitempty"`
+	Author    *string    `json:"author,omitempty"`
+	Published *time.Time `json:"published,omitempty"`
+	Language  *Language  `json:"language,omitempty"`
+	// An http or https URL.
+	URL *string `json:"url,omitempty"`
 }
 
 // Filters for employers. All given fields must match; a list matches any of its
@@ -167,6 +242,13 @@ type EventWhere struct {
 	Relationships []*RelationshipCondition `json:"relationships,omitempty"`
 }
 
+// One field before and after a write.
+type FieldChange struct {
+	Field  string `json:"field"`
+	Before any    `json:"before,omitempty"`
+	After  any    `json:"after,omitempty"`
+}
+
 // A condition on a number. Every given bound must hold.
 type FloatFilter struct {
 	// Equals.
@@ -205,12 +287,68 @@ type IntFilter struct {
 	Lte *int `json:"lte,omitempty"`
 }
 
+// A text in up to three languages.
+type LocalizedTextInput struct {
+	Fi *string `json:"fi,omitempty"`
+	Sv *string `json:"sv,omitempty"`
+	En *string `json:"en,omitempty"`
+}
+
+// An amount of money.
+type MoneyInput struct {
+	// The amount in major units (euros), at most two decimals.
+	Amount float64 `json:"amount"`
+	// ISO 4217 currency code.
+	Currency string `json:"currency"`
+}
+
+// Changes to the network. Every mutation needs a caller who may write
+// (`Authorization: Bearer <API key>`; see the README): anonymous callers
+// get `UNAUTHENTICATED`, callers whose role does not allow the write
+// `FORBIDDEN`, as top-level errors. Problems with the input itself come
+// back in the payload's `userErrors`, with the input path of the field at
+// fault, and nothing is written. Every write is recorded in the history
+// (`Query.history`) with the caller and the sources, and streamed to
+// subscribers of changes.
+type Mutation struct {
+}
+
+// A node's fields. Which fields a kind has is checked: `type` for kinds
+// with types, `code` for regions, `title` and `contact` for contacts,
+// `document` for source documents. Every kind but SOURCE_DOCUMENT needs at
+// least one source.
+type NodeFieldsInput struct {
+	Name          graphql.Omittable[*LocalizedTextInput] `json:"name,omitempty"`
+	Abbreviations graphql.Omittable[[]string]            `json:"abbreviations,omitempty"`
+	Aliases       graphql.Omittable[[]string]            `json:"aliases,omitempty"`
+	Description   graphql.Omittable[*LocalizedTextInput] `json:"description,omitempty"`
+	// The kind's type, for example MUNICIPALITY for an organisation (see the kind's type enum).
+	Type graphql.Omittable[*string] `json:"type,omitempty"`
+	Code graphql.Omittable[*string] `json:"code,omitempty"`
+	// Ids of Region nodes.
+	RegionIds graphql.Omittable[[]string]              `json:"regionIds,omitempty"`
+	Period    graphql.Omittable[*PeriodInput]          `json:"period,omitempty"`
+	Goals     graphql.Omittable[[]*LocalizedTextInput] `json:"goals,omitempty"`
+	Title     graphql.Omittable[*string]               `json:"title,omitempty"`
+	Contact   graphql.Omittable[*ContactDetailsInput]  `json:"contact,omitempty"`
+	Document  graphql.Omittable[*DocumentInput]        `json:"document,omitempty"`
+	Sources   graphql.Omittable[[]*CitationInput]      `json:"sources,omitempty"`
+}
+
 // One sort key for nodes.
 type NodeOrder struct {
 	// The field.
 	Field NodeOrderField `json:"field"`
 	// The direction.
 	Direction *OrderDirection `json:"direction,omitempty"`
+}
+
+// The result of a node mutation.
+type NodePayload struct {
+	// The node as written, or null when the input was refused.
+	Node Node `json:"node,omitempty"`
+	// Why the input was refused; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
 }
 
 // Filters for organisations. All given fields must match; a list matches any of its
@@ -270,6 +408,12 @@ type PeriodFilter struct {
 	StartsBefore *time.Time `json:"startsBefore,omitempty"`
 	// true: the node has no period; false: it has one.
 	IsNull *bool `json:"isNull,omitempty"`
+}
+
+// A span of days; either end may be unknown.
+type PeriodInput struct {
+	Start *time.Time `json:"start,omitempty"`
+	End   *time.Time `json:"end,omitempty"`
 }
 
 // Filters for pilots. All given fields must match; a list matches any of its
@@ -409,12 +553,31 @@ type RelationshipCondition struct {
 	Relationship *RelationshipWhere `json:"relationship,omitempty"`
 }
 
+// A relationship's properties.
+type RelationshipFieldsInput struct {
+	// The role of the from-node, in the words of the source.
+	Role graphql.Omittable[*string] `json:"role,omitempty"`
+	// Only FUNDS relationships carry an amount.
+	Amount      graphql.Omittable[*MoneyInput]         `json:"amount,omitempty"`
+	Period      graphql.Omittable[*PeriodInput]        `json:"period,omitempty"`
+	Description graphql.Omittable[*LocalizedTextInput] `json:"description,omitempty"`
+	Sources     graphql.Omittable[[]*CitationInput]    `json:"sources,omitempty"`
+}
+
 // One sort key for relationships.
 type RelationshipOrder struct {
 	// The field.
 	Field RelationshipOrderField `json:"field"`
 	// The direction.
 	Direction *OrderDirection `json:"direction,omitempty"`
+}
+
+// The result of a relationship mutation.
+type RelationshipPayload struct {
+	// The relationship as written, or null when the input was refused.
+	Relationship *Relationship `json:"relationship,omitempty"`
+	// Why the input was refused; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
 }
 
 // Filters for relationships. All given fields must match; a list matches any
@@ -434,6 +597,27 @@ type RelationshipWhere struct {
 	Period *PeriodFilter `json:"period,omitempty"`
 	// A condition on the role.
 	Role *StringFilter `json:"role,omitempty"`
+}
+
+// A write of a row as the history records it.
+type Revision struct {
+	// The row's version after the write (a deletion takes the next version).
+	Version   int               `json:"version"`
+	Operation RevisionOperation `json:"operation"`
+	// When the hub recorded the write.
+	RecordedAt time.Time `json:"recordedAt"`
+	// Who wrote it: an API key's subject, `import`, or `dataset ote`.
+	Actor *string `json:"actor,omitempty"`
+	// The row's sources after the write, or the reasons given for a deletion.
+	Sources []*Citation `json:"sources"`
+	// Each changed field, by its name in the hub's data format, with its value before and after (JSON; null when empty).
+	Changes []*FieldChange `json:"changes"`
+}
+
+// A page of revisions, newest first.
+type RevisionConnection struct {
+	Nodes    []*Revision `json:"nodes"`
+	PageInfo *PageInfo   `json:"pageInfo"`
 }
 
 // One search hit.
@@ -611,6 +795,32 @@ type TrainingWhere struct {
 	// `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` or
 	// `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}`.
 	Relationships []*RelationshipCondition `json:"relationships,omitempty"`
+}
+
+// A change to a node.
+type UpdateNodeInput struct {
+	ID string `json:"id"`
+	// The version the change was made from: the write is refused with CONFLICT if the node has another.
+	Version int              `json:"version"`
+	Set     *NodeFieldsInput `json:"set"`
+}
+
+// A change to a relationship.
+type UpdateRelationshipInput struct {
+	ID string `json:"id"`
+	// The version the change was made from (CONFLICT if the relationship has another).
+	Version int                      `json:"version"`
+	Set     *RelationshipFieldsInput `json:"set"`
+}
+
+// A problem with a mutation's input: nothing was written.
+type UserError struct {
+	// What is wrong, in words.
+	Message string `json:"message"`
+	// BAD_USER_INPUT, CONFLICT (a version other than the one named, or a node that still has relationships) or NOT_FOUND.
+	Code string `json:"code"`
+	// The input path of the field at fault, for example ["input", "fields", "period", "end"]; ["input"] when no one field is.
+	Path []string `json:"path"`
 }
 
 // Which end of a relationship a node is on.
@@ -1970,6 +2180,64 @@ func (e *RelationshipType) UnmarshalJSON(b []byte) error {
 }
 
 func (e RelationshipType) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What a write did.
+type RevisionOperation string
+
+const (
+	RevisionOperationCreate RevisionOperation = "CREATE"
+	RevisionOperationUpdate RevisionOperation = "UPDATE"
+	RevisionOperationDelete RevisionOperation = "DELETE"
+)
+
+var AllRevisionOperation = []RevisionOperation{
+	RevisionOperationCreate,
+	RevisionOperationUpdate,
+	RevisionOperationDelete,
+}
+
+func (e RevisionOperation) IsValid() bool {
+	switch e {
+	case RevisionOperationCreate, RevisionOperationUpdate, RevisionOperationDelete:
+		return true
+	}
+	return false
+}
+
+func (e RevisionOperation) String() string {
+	return string(e)
+}
+
+func (e *RevisionOperation) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = RevisionOperation(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid RevisionOperation", str)
+	}
+	return nil
+}
+
+func (e RevisionOperation) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *RevisionOperation) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e RevisionOperation) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

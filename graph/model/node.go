@@ -395,3 +395,15 @@ func (d *SourceDocument) Language() *Language {
 
 // URL of the original.
 func (d *SourceDocument) URL() *string { return optional(d.doc().URL) }
+
+// Version is how many writes the node has had.
+func (b Base) Version() int { return int(b.n.Version) }
+
+// UpdatedAt is when the node was last written.
+func (b Base) UpdatedAt() time.Time { return b.n.UpdatedAt }
+
+// Version is how many writes the document has had.
+func (d *SourceDocument) Version() int { return int(d.n.Version) }
+
+// UpdatedAt is when the document was last written.
+func (d *SourceDocument) UpdatedAt() time.Time { return d.n.UpdatedAt }

@@ -1,6 +1,10 @@
 package model
 
-import "github.com/otehub/hub"
+import (
+	"time"
+
+	"github.com/otehub/hub"
+)
 
 // Relationship is a view of a domain relationship.
 type Relationship struct {
@@ -130,3 +134,9 @@ func (t *LocalizedText) Sv() *string { return optional(t.t.SV) }
 
 // En is the English text or null.
 func (t *LocalizedText) En() *string { return optional(t.t.EN) }
+
+// Version is how many writes the relationship has had.
+func (r *Relationship) Version() int { return int(r.r.Version) }
+
+// UpdatedAt is when the relationship was last written.
+func (r *Relationship) UpdatedAt() time.Time { return r.r.UpdatedAt }

@@ -1,0 +1,418 @@
+package graph
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/otehub/hub"
+	"github.com/otehub/hub/graph/model"
+)
+
+// write validates b against the network, authorises and applies it. A
+// refusal of the input comes back as user errors under prefix (the
+// input path of the row's fields); anything else as the error.
+func (r *Resolver) write(ctx context.Context, b *hub.Batch, prefix []string) ([]*model.UserError, error) {
+	if r.Writer == nil {
+		return nil, hub.Errorf(hub.EFORBIDDEN, "this hub is read-only")
+	}
+	// The caller is refused before the input is looked at.
+	if hub.PrincipalFrom(ctx) == nil {
+		return nil, hub.Authorize(ctx, r.Index, b)
+	}
+	b.Actor = hub.PrincipalFrom(ctx).Subject
+	err := hub.Prepare(ctx, r.Index, b, time.Now())
+	if err == nil {
+		err = hub.CheckEnds(ctx, r.Index, b)
+	}
+	if err == nil {
+		err = r.Writer.Apply(ctx, b)
+	}
+	top := nodeInputFields
+	if len(b.Relationships) > 0 {
+		top = relationshipInputFields
+	}
+	return userErrors(err, prefix, top)
+}
+
+// userErrors turns the input's refusals (invalid, conflicting, not
+// found, too large) into user errors; other errors stay errors.
+func userErrors(err error, prefix []string, top map[string]bool) ([]*model.UserError, error) {
+	var e *hub.Error
+	if err == nil {
+		return []*model.UserError{}, nil
+	}
+	if !errors.As(err, &e) {
+		return nil, err
+	}
+	switch e.Code {
+	case hub.EINVALID, hub.ECONFLICT, hub.ENOTFOUND, hub.ETOOLARGE:
+		return []*model.UserError{{Message: e.Message, Code: ExtensionCode(e.Code), Path: inputPath(prefix, top, e.Field)}}, nil
+	}
+	return nil, err
+}
+
+// nodeInputFields and relationshipInputFields are the row fields that
+// are fields of the mutation input itself rather than of its fields or
+// set object.
+var (
+	nodeInputFields         = map[string]bool{"id": true, "kind": true, "key": true}
+	relationshipInputFields = map[string]bool{"id": true, "key": true, "type": true, "fromId": true, "toId": true}
+)
+
+// inputPath is the input path of a row field ("period.end"): the
+// mutation's own arguments sit under ["input"], the others under prefix.
+func inputPath(prefix []string, top map[string]bool, field string) []string {
+	if field == "" {
+		return []string{"input"}
+	}
+	parts := strings.Split(field, ".")
+	if top[parts[0]] {
+		return append([]string{"input"}, parts...)
+	}
+	if parts[0] == "amount" && len(parts) > 1 && parts[1] == "minor" {
+		parts[1] = "amount"
+	}
+	return append(append([]string{}, prefix...), parts...)
+}
+
+func refused(code, field, format string, args ...any) []*model.UserError {
+	e := &hub.Error{Code: code, Field: field}
+	e.Message = hub.Errorf(code, format, args...).Message
+	errs, _ := userErrors(e, nil, relationshipInputFields)
+	return errs
+}
+
+func (r *Resolver) createNode(ctx context.Context, input model.CreateNodeInput) (*model.NodePayload, error) {
+	n := &hub.Node{Kind: hub.Kind(input.Kind), Key: input.Key}
+	if input.Kind == model.NodeKindSourceDocument {
+		n.Document = &hub.Document{}
+	}
+	setNodeFields(n, input.Fields)
+	b := &hub.Batch{Nodes: []*hub.Node{n}, Expect: map[string]int64{}}
+	if input.Kind.IsValid() && n.Key != "" {
+		// A node that exists is not created again.
+		b.Expect[hub.NodeID(n.Kind, n.Key)] = 0
+	}
+	errs, err := r.write(ctx, b, []string{"input", "fields"})
+	if err != nil || len(errs) > 0 {
+		return &model.NodePayload{UserErrors: errs}, err
+	}
+	return &model.NodePayload{Node: model.View(model.RequestOf(ctx), n), UserErrors: errs}, nil
+}
+
+func (r *Resolver) updateNode(ctx context.Context, input model.UpdateNodeInput) (*model.NodePayload, error) {
+	cur, errs, err := r.storedNode(ctx, input.ID)
+	if cur == nil {
+		return &model.NodePayload{UserErrors: errs}, err
+	}
+	n := cur.Clone()
+	setNodeFields(n, input.Set)
+	b := &hub.Batch{Nodes: []*hub.Node{n}, Expect: map[string]int64{n.ID: int64(input.Version)}}
+	if errs, err := r.write(ctx, b, []string{"input", "set"}); err != nil || len(errs) > 0 {
+		return &model.NodePayload{UserErrors: errs}, err
+	}
+	return &model.NodePayload{Node: model.View(model.RequestOf(ctx), n), UserErrors: []*model.UserError{}}, nil
+}
+
+func (r *Resolver) deleteNode(ctx context.Context, input model.DeleteNodeInput) (*model.DeletePayload, error) {
+	cur, errs, err := r.storedNode(ctx, input.ID)
+	if cur == nil {
+		return &model.DeletePayload{DeletedIds: []string{}, UserErrors: errs}, err
+	}
+	b := &hub.Batch{DeleteNodes: []string{cur.ID}, Cascade: input.Cascade != nil && *input.Cascade,
+		Expect: map[string]int64{cur.ID: int64(input.Version)}, Sources: citations(input.Sources)}
+	return r.delete(ctx, b)
+}
+
+func (r *Resolver) createRelationship(ctx context.Context, input model.CreateRelationshipInput) (*model.RelationshipPayload, error) {
+	ends, err := r.Index.NodesByID(ctx, []string{input.FromID, input.ToID})
+	if err != nil {
+		return nil, err
+	}
+	for i, field := range []string{"fromId", "toId"} {
+		if ends[i] == nil {
+			return &model.RelationshipPayload{UserErrors: refused(hub.ENOTFOUND, field, "there is no node with id %q", truncateID(input.FromID, input.ToID, i))}, nil
+		}
+	}
+	disc := ""
+	if input.Discriminator != nil {
+		disc = *input.Discriminator
+	}
+	key := hub.RelationshipKey(hub.RelationshipType(input.Type), string(ends[0].Kind)+"/"+ends[0].Key, string(ends[1].Kind)+"/"+ends[1].Key, disc)
+	rel := &hub.Relationship{Key: key, Type: hub.RelationshipType(input.Type), FromID: ends[0].ID, ToID: ends[1].ID}
+	if errs := setRelationshipFields(rel, input.Fields); len(errs) > 0 {
+		return &model.RelationshipPayload{UserErrors: errs}, nil
+	}
+	b := &hub.Batch{Relationships: []*hub.Relationship{rel}, Expect: map[string]int64{hub.RelationshipID(key): 0}}
+	if errs, err := r.write(ctx, b, []string{"input", "fields"}); err != nil || len(errs) > 0 {
+		return &model.RelationshipPayload{UserErrors: errs}, err
+	}
+	return &model.RelationshipPayload{Relationship: model.NewRelationship(model.RequestOf(ctx), rel), UserErrors: []*model.UserError{}}, nil
+}
+
+func truncateID(from, to string, i int) string {
+	id := from
+	if i == 1 {
+		id = to
+	}
+	if len(id) > 64 {
+		return id[:64] + "…"
+	}
+	return id
+}
+
+func (r *Resolver) updateRelationship(ctx context.Context, input model.UpdateRelationshipInput) (*model.RelationshipPayload, error) {
+	cur, errs, err := r.storedRelationship(ctx, input.ID)
+	if cur == nil {
+		return &model.RelationshipPayload{UserErrors: errs}, err
+	}
+	rel := cur.Clone()
+	if errs := setRelationshipFields(rel, input.Set); len(errs) > 0 {
+		for _, e := range errs {
+			e.Path[1] = "set"
+		}
+		return &model.RelationshipPayload{UserErrors: errs}, nil
+	}
+	b := &hub.Batch{Relationships: []*hub.Relationship{rel}, Expect: map[string]int64{rel.ID: int64(input.Version)}}
+	if errs, err := r.write(ctx, b, []string{"input", "set"}); err != nil || len(errs) > 0 {
+		return &model.RelationshipPayload{UserErrors: errs}, err
+	}
+	return &model.RelationshipPayload{Relationship: model.NewRelationship(model.RequestOf(ctx), rel), UserErrors: []*model.UserError{}}, nil
+}
+
+func (r *Resolver) deleteRelationship(ctx context.Context, input model.DeleteRelationshipInput) (*model.DeletePayload, error) {
+	cur, errs, err := r.storedRelationship(ctx, input.ID)
+	if cur == nil {
+		return &model.DeletePayload{DeletedIds: []string{}, UserErrors: errs}, err
+	}
+	b := &hub.Batch{DeleteRelationships: []string{cur.ID}, Expect: map[string]int64{cur.ID: int64(input.Version)},
+		Sources: citations(input.Sources)}
+	return r.delete(ctx, b)
+}
+
+func (r *Resolver) delete(ctx context.Context, b *hub.Batch) (*model.DeletePayload, error) {
+	errs, err := r.write(ctx, b, []string{"input"})
+	if err != nil || len(errs) > 0 {
+		return &model.DeletePayload{DeletedIds: []string{}, UserErrors: errs}, err
+	}
+	ids := make([]string, 0, len(b.Revisions))
+	for _, rev := range b.Revisions {
+		ids = append(ids, rev.ID)
+	}
+	return &model.DeletePayload{DeletedIds: ids, UserErrors: []*model.UserError{}}, nil
+}
+
+// storedNode reads the node a mutation names, or says why it cannot.
+func (r *Resolver) storedNode(ctx context.Context, id string) (*hub.Node, []*model.UserError, error) {
+	if kind, err := hub.ParseID(id); err != nil || kind == "Relationship" {
+		return nil, refused(hub.EINVALID, "id", "%q is not a node id", truncateID(id, "", 0)), nil
+	}
+	if hub.PrincipalFrom(ctx) == nil {
+		return nil, nil, hub.Authorize(ctx, r.Index, &hub.Batch{})
+	}
+	found, err := r.Index.NodesByID(ctx, []string{id})
+	if err != nil {
+		return nil, nil, err
+	}
+	if found[0] == nil {
+		return nil, refused(hub.ENOTFOUND, "id", "there is no node with id %q", id), nil
+	}
+	return found[0], nil, nil
+}
+
+// storedRelationship is storedNode for relationships.
+func (r *Resolver) storedRelationship(ctx context.Context, id string) (*hub.Relationship, []*model.UserError, error) {
+	if kind, err := hub.ParseID(id); err != nil || kind != "Relationship" {
+		return nil, refused(hub.EINVALID, "id", "%q is not a relationship id", truncateID(id, "", 0)), nil
+	}
+	if hub.PrincipalFrom(ctx) == nil {
+		return nil, nil, hub.Authorize(ctx, r.Index, &hub.Batch{})
+	}
+	found, err := r.Index.RelationshipsByID(ctx, []string{id})
+	if err != nil {
+		return nil, nil, err
+	}
+	if found[0] == nil {
+		return nil, refused(hub.ENOTFOUND, "id", "there is no relationship with id %q", id), nil
+	}
+	return found[0], nil, nil
+}
+
+// setNodeFields applies the fields that are set: a value replaces the
+// node's, null clears it.
+func setNodeFields(n *hub.Node, f *model.NodeFieldsInput) {
+	if f == nil {
+		return
+	}
+	if v, ok := f.Name.ValueOK(); ok {
+		n.Name = localized(v)
+	}
+	if v, ok := f.Abbreviations.ValueOK(); ok {
+		n.Abbreviations = v
+	}
+	if v, ok := f.Aliases.ValueOK(); ok {
+		n.Aliases = v
+	}
+	if v, ok := f.Description.ValueOK(); ok {
+		n.Description = localized(v)
+	}
+	if v, ok := f.Type.ValueOK(); ok {
+		n.Type = deref(v)
+	}
+	if v, ok := f.Code.ValueOK(); ok {
+		n.Code = deref(v)
+	}
+	if v, ok := f.RegionIds.ValueOK(); ok {
+		n.RegionIDs = v
+	}
+	if v, ok := f.Period.ValueOK(); ok {
+		n.Period = period(v)
+	}
+	if v, ok := f.Goals.ValueOK(); ok {
+		n.Goals = nil
+		for _, g := range v {
+			n.Goals = append(n.Goals, localized(g))
+		}
+	}
+	if v, ok := f.Title.ValueOK(); ok {
+		n.Title = deref(v)
+	}
+	if v, ok := f.Contact.ValueOK(); ok {
+		n.Contact = nil
+		if c := v; c != nil && (deref(c.Email) != "" || deref(c.Phone) != "") {
+			n.Contact = &hub.ContactDetails{Email: deref(c.Email), Phone: deref(c.Phone)}
+		}
+	}
+	if v, ok := f.Document.ValueOK(); ok {
+		if d := v; d != nil {
+			n.Document = &hub.Document{File: deref(d.File), Publisher: deref(d.Publisher), Author: deref(d.Author),
+				Published: d.Published, URL: deref(d.URL)}
+			if d.Language != nil {
+				n.Document.Language = hub.Language(strings.ToLower(string(*d.Language)))
+			}
+		} else if n.Kind == hub.KindSourceDocument {
+			n.Document = &hub.Document{}
+		} else {
+			n.Document = nil
+		}
+	}
+	if v, ok := f.Sources.ValueOK(); ok {
+		n.Sources = citations(v)
+	}
+}
+
+// setRelationshipFields is setNodeFields for relationships; it refuses
+// an amount that is not a whole number of cents.
+func setRelationshipFields(rel *hub.Relationship, f *model.RelationshipFieldsInput) []*model.UserError {
+	if f == nil {
+		return nil
+	}
+	if v, ok := f.Role.ValueOK(); ok {
+		rel.Role = deref(v)
+	}
+	if v, ok := f.Amount.ValueOK(); ok {
+		rel.Amount = nil
+		if m := v; m != nil {
+			cents := math.Round(m.Amount * 100)
+			if math.IsNaN(m.Amount) || math.IsInf(m.Amount, 0) || math.Abs(cents) > 1e15 || math.Abs(m.Amount*100-cents) > 1e-6 {
+				return []*model.UserError{{Message: "an amount is a number of euros (or other major units) with at most two decimals", Code: ExtensionCode(hub.EINVALID),
+					Path: []string{"input", "fields", "amount", "amount"}}}
+			}
+			rel.Amount = &hub.Money{Minor: int64(cents), Currency: m.Currency}
+		}
+	}
+	if v, ok := f.Period.ValueOK(); ok {
+		rel.Period = period(v)
+	}
+	if v, ok := f.Description.ValueOK(); ok {
+		rel.Description = localized(v)
+	}
+	if v, ok := f.Sources.ValueOK(); ok {
+		rel.Sources = citations(v)
+	}
+	return nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func localized(t *model.LocalizedTextInput) hub.LocalizedText {
+	if t == nil {
+		return hub.LocalizedText{}
+	}
+	return hub.LocalizedText{FI: deref(t.Fi), SV: deref(t.Sv), EN: deref(t.En)}
+}
+
+func period(p *model.PeriodInput) *hub.Period {
+	if p == nil || (p.Start == nil && p.End == nil) {
+		return nil
+	}
+	return &hub.Period{Start: p.Start, End: p.End}
+}
+
+func citations(in []*model.CitationInput) []hub.Citation {
+	out := make([]hub.Citation, 0, len(in))
+	for _, c := range in {
+		out = append(out, hub.Citation{SourceID: c.SourceID, Locator: deref(c.Locator), Quote: deref(c.Quote)})
+	}
+	return out
+}
+
+// history pages the revisions of a row; the cursor is the version of
+// the last revision of the previous page.
+func history(ctx context.Context, n hub.Network, id string, first *int, after *string) (*model.RevisionConnection, error) {
+	if n == nil {
+		return nil, hub.Errorf(hub.EUNAVAILABLE, "this hub keeps no history")
+	}
+	if _, err := hub.ParseID(id); err != nil {
+		return nil, err
+	}
+	size := 20
+	if first != nil {
+		size = *first
+	}
+	if size < 1 || size > 100 {
+		return nil, hub.Errorf(hub.EINVALID, "first must be 1 to 100, got %d", size)
+	}
+	var before int64
+	if after != nil {
+		v, err := historyCursor(*after)
+		if err != nil {
+			return nil, err
+		}
+		before = v
+	}
+	revs, more, err := n.History(ctx, id, before, size)
+	if err != nil {
+		return nil, err
+	}
+	rq := model.RequestOf(ctx)
+	conn := &model.RevisionConnection{Nodes: make([]*model.Revision, len(revs)), PageInfo: &model.PageInfo{HasNextPage: more, HasPreviousPage: after != nil}}
+	for i, rev := range revs {
+		conn.Nodes[i] = model.NewRevision(rq, rev)
+	}
+	if len(revs) > 0 {
+		start := base64.RawURLEncoding.EncodeToString([]byte("v:" + strconv.FormatInt(revs[0].Version+1, 10)))
+		end := base64.RawURLEncoding.EncodeToString([]byte("v:" + strconv.FormatInt(revs[len(revs)-1].Version, 10)))
+		conn.PageInfo.StartCursor, conn.PageInfo.EndCursor = &start, &end
+	}
+	return conn, nil
+}
+
+func historyCursor(s string) (int64, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	v, perr := strconv.ParseInt(strings.TrimPrefix(string(raw), "v:"), 10, 64)
+	if err != nil || perr != nil || !strings.HasPrefix(string(raw), "v:") || v < 1 {
+		return 0, hub.Errorf(hub.EINVALID, "after: not a history cursor")
+	}
+	return v, nil
+}

@@ -1,0 +1,212 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/otehub/hub"
+)
+
+// postAs posts a GraphQL request with an API key ("" for none).
+func postAs(tb testing.TB, m *Main, key, query string, vars map[string]any) (int, gqlResponse) {
+	tb.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	req, _ := http.NewRequest(http.MethodPost, m.URL()+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out gqlResponse
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		tb.Fatalf("decode response (status %d): %v", resp.StatusCode, err)
+	}
+	return resp.StatusCode, out
+}
+
+func errorCode(r gqlResponse) string {
+	if len(r.Errors) == 0 {
+		return ""
+	}
+	c, _ := r.Errors[0].Extensions["code"].(string)
+	return c
+}
+
+const (
+	createNode = `mutation($in: CreateNodeInput!) { createNode(input: $in) {
+		node { id version ... on Organisation { name } }
+		userErrors { message code path } } }`
+	updateNode = `mutation($in: UpdateNodeInput!) { updateNode(input: $in) {
+		node { id version ... on Organisation { name } } userErrors { message code path } } }`
+	deleteNode = `mutation($in: DeleteNodeInput!) { deleteNode(input: $in) { deletedIds userErrors { code path message } } }`
+	createRel  = `mutation($in: CreateRelationshipInput!) { createRelationship(input: $in) {
+		relationship { id version type } userErrors { message code path } } }`
+	historyOf = `query($id: ID!) { history(id: $id) { nodes { version operation actor recordedAt
+		changes { field before after } sources { quote } } pageInfo { hasNextPage } } }`
+)
+
+// TestMutationsOverHTTP writes through the real server as a client
+// would, on both backends: authentication, validation with input paths,
+// optimistic concurrency, referential integrity, roles and the history.
+func TestMutationsOverHTTP(t *testing.T) {
+	editorKey, editorHash := newAPIKey()
+	partnerKey, partnerHash := newAPIKey()
+	own := hub.NodeID(hub.KindOrganisation, "testijarjesto")
+	keysFile := filepath.Join(t.TempDir(), "keys")
+	keys := fmt.Sprintf("# test keys\n%s editor tester\n%s partner kumppani %s\n", editorHash, partnerHash, own)
+	if err := os.WriteFile(keysFile, []byte(keys), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			env := b.env(t)
+			if env == nil {
+				env = map[string]string{}
+			}
+			env["HUB_API_KEYS_FILE"] = keysFile
+			m := MustRunMain(t, env)
+			MustBeReady(t, m, 30*time.Second)
+			testMutations(t, m, editorKey, partnerKey, own)
+		})
+	}
+}
+
+func testMutations(t *testing.T, m *Main, editorKey, partnerKey, own string) {
+	source := hub.NodeID(hub.KindSourceDocument, "seed-000")
+	org := map[string]any{"kind": "Organisation", "key": "testijarjesto", "fields": map[string]any{
+		"name": map[string]any{"fi": "Testijärjestö"}, "type": "ASSOCIATION",
+		"sources": []any{map[string]any{"sourceId": source, "quote": "testi"}}}}
+
+	// Who may write.
+	_, r := postAs(t, m, "", createNode, map[string]any{"in": org})
+	if errorCode(r) != "UNAUTHENTICATED" {
+		t.Fatalf("anonymous createNode: %+v, want UNAUTHENTICATED", r)
+	}
+	if status, r := postAs(t, m, "ote_not-a-key", createNode, map[string]any{"in": org}); status != http.StatusUnauthorized || errorCode(r) != "UNAUTHENTICATED" {
+		t.Fatalf("unknown key: %d %+v, want 401 UNAUTHENTICATED", status, r)
+	}
+
+	// Invalid input: the field is named by its input path, nothing is
+	// written.
+	bad := map[string]any{"kind": "Organisation", "key": "testijarjesto", "fields": map[string]any{
+		"name": map[string]any{"fi": "Testijärjestö"}, "type": "ASSOCIATION",
+		"period":  map[string]any{"start": "2018-01-01", "end": "2017-01-01"},
+		"sources": []any{map[string]any{"sourceId": source}}}}
+	_, r = postAs(t, m, editorKey, createNode, map[string]any{"in": bad})
+	ue := path(r.Data, "createNode", "userErrors", 0)
+	if fmt.Sprint(path(ue, "path")) != "[input fields period end]" || path(ue, "code") != "BAD_USER_INPUT" || path(r.Data, "createNode", "node") != nil {
+		t.Fatalf("period that ends before it starts: %+v", r)
+	}
+	noSource := map[string]any{"kind": "Organisation", "key": "testijarjesto", "fields": map[string]any{
+		"name": map[string]any{"fi": "Testijärjestö"}, "type": "ASSOCIATION"}}
+	_, r = postAs(t, m, editorKey, createNode, map[string]any{"in": noSource})
+	if fmt.Sprint(path(r.Data, "createNode", "userErrors", 0, "path")) != "[input fields sources]" {
+		t.Fatalf("a fact without a source: %+v", r)
+	}
+	if _, r := postAs(t, m, "", `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": own}); path(r.Data, "node") != nil {
+		t.Fatalf("a refused write wrote: %+v", r)
+	}
+
+	// Create, then update naming the version read.
+	_, r = postAs(t, m, editorKey, createNode, map[string]any{"in": org})
+	if path(r.Data, "createNode", "node", "id") != own || path(r.Data, "createNode", "node", "version") != 1.0 {
+		t.Fatalf("createNode: %+v", r)
+	}
+	_, r = postAs(t, m, editorKey, createNode, map[string]any{"in": org})
+	if path(r.Data, "createNode", "userErrors", 0, "code") != "CONFLICT" {
+		t.Fatalf("creating it twice: %+v, want CONFLICT", r)
+	}
+	rename := func(key string, version int, name string) gqlResponse {
+		_, r := postAs(t, m, key, updateNode, map[string]any{"in": map[string]any{"id": own, "version": version,
+			"set": map[string]any{"name": map[string]any{"fi": name}}}})
+		return r
+	}
+	if r := rename(editorKey, 1, "Uusi nimi"); path(r.Data, "updateNode", "node", "version") != 2.0 || path(r.Data, "updateNode", "node", "name") != "Uusi nimi" {
+		t.Fatalf("updateNode: %+v", r)
+	}
+	if r := rename(editorKey, 1, "Vanhentunut"); path(r.Data, "updateNode", "userErrors", 0, "code") != "CONFLICT" {
+		t.Fatalf("update from a stale version: %+v, want CONFLICT", r)
+	}
+
+	// A partner writes its own organisation, not another.
+	if r := rename(partnerKey, 2, "Kumppanin nimi"); path(r.Data, "updateNode", "node", "version") != 3.0 {
+		t.Fatalf("partner updating its own organisation: %+v", r)
+	}
+	_, r = postAs(t, m, "", `{ organisations(first: 1) { nodes { id version } } }`, nil)
+	other := path(r.Data, "organisations", "nodes", 0, "id").(string)
+	_, r = postAs(t, m, partnerKey, updateNode, map[string]any{"in": map[string]any{"id": other,
+		"version": path(r.Data, "organisations", "nodes", 0, "version"), "set": map[string]any{"aliases": []any{"x"}}}})
+	if errorCode(r) != "FORBIDDEN" {
+		t.Fatalf("partner updating another organisation: %+v, want FORBIDDEN", r)
+	}
+
+	// Integrity: a node with relationships is deleted only with cascade.
+	_, r = postAs(t, m, editorKey, createRel, map[string]any{"in": map[string]any{"type": "REFERS_TO", "fromId": own, "toId": other,
+		"fields": map[string]any{"sources": []any{map[string]any{"sourceId": source}}}}})
+	relID, _ := path(r.Data, "createRelationship", "relationship", "id").(string)
+	if relID == "" {
+		t.Fatalf("createRelationship: %+v", r)
+	}
+	_, r = postAs(t, m, editorKey, createRel, map[string]any{"in": map[string]any{"type": "PARTNER_IN", "fromId": own, "toId": other,
+		"fields": map[string]any{"sources": []any{map[string]any{"sourceId": source}}}}})
+	if fmt.Sprint(path(r.Data, "createRelationship", "userErrors", 0, "path")) != "[input type]" {
+		t.Fatalf("PARTNER_IN to an organisation: %+v, want a user error on the type", r)
+	}
+	_, r = postAs(t, m, editorKey, deleteNode, map[string]any{"in": map[string]any{"id": own, "version": 3}})
+	if path(r.Data, "deleteNode", "userErrors", 0, "code") != "CONFLICT" {
+		t.Fatalf("deleting a node with a relationship: %+v, want CONFLICT", r)
+	}
+	_, r = postAs(t, m, editorKey, deleteNode, map[string]any{"in": map[string]any{"id": own, "version": 3, "cascade": true,
+		"sources": []any{map[string]any{"sourceId": source, "quote": "lakkautettu"}}}})
+	deleted := slices.Sorted(slices.Values(stringList(path(r.Data, "deleteNode", "deletedIds"))))
+	if !slices.Equal(deleted, slices.Sorted(slices.Values([]string{own, relID}))) {
+		t.Fatalf("cascade deleted %v, want the node and its relationship: %+v", deleted, r)
+	}
+
+	// The history keeps every write, newest first, the deletion too.
+	_, r = postAs(t, m, "", historyOf, map[string]any{"id": own})
+	var ops []string
+	for _, rev := range path(r.Data, "history", "nodes").([]any) {
+		ops = append(ops, fmt.Sprintf("%v%v:%v", path(rev, "operation"), path(rev, "version"), path(rev, "actor")))
+	}
+	if want := []string{"DELETE4:tester", "UPDATE3:kumppani", "UPDATE2:tester", "CREATE1:tester"}; !slices.Equal(ops, want) {
+		t.Fatalf("history %v, want %v", ops, want)
+	}
+	change := path(r.Data, "history", "nodes", 2, "changes", 0)
+	if path(change, "field") != "name" || path(change, "before", "fi") != "Testijärjestö" || path(change, "after", "fi") != "Uusi nimi" {
+		t.Errorf("the rename's change: %+v", change)
+	}
+	if q := path(r.Data, "history", "nodes", 0, "sources", 0, "quote"); q != "lakkautettu" {
+		t.Errorf("the deletion's source quote = %v", q)
+	}
+}
+
+func stringList(v any) []string {
+	var out []string
+	for _, x := range v.([]any) {
+		out = append(out, x.(string))
+	}
+	return out
+}
+
+// TestBadEnumInVariablesIsTheClients: a value that is not one of an
+// enum's, inside an input object, is the client's error, not INTERNAL.
+func TestBadEnumInVariablesIsTheClients(t *testing.T) {
+	m := MustRunMain(t, nil)
+	MustBeReady(t, m, 30*time.Second)
+	_, r := postAs(t, m, "", createNode, map[string]any{"in": map[string]any{"kind": "ORGANISATION", "key": "x", "fields": map[string]any{}}})
+	if errorCode(r) != "BAD_USER_INPUT" {
+		t.Fatalf("an unknown kind: %+v, want BAD_USER_INPUT", r)
+	}
+}
