@@ -240,7 +240,13 @@ func (l *Live) run(ctx context.Context) {
 		if pending = append(pending, ch); !ch.Last {
 			continue
 		}
-		l.cur.Load().Apply(pending...)
+		idx := l.cur.Load()
+		subscribed := l.hasSubscribers()
+		var deleted map[string]Row
+		if subscribed {
+			deleted = deletedRows(idx, pending)
+		}
+		idx.Apply(pending...)
 		l.mu.Lock()
 		l.status.LastChange, l.status.AppliedAt = ch.At, time.Now()
 		l.notify()
@@ -248,8 +254,8 @@ func (l *Live) run(ctx context.Context) {
 		// Published once applied, so that a subscriber reading a row
 		// after the event reads at least this version of it. The write
 		// is handed out, so the next one gets a new slice.
-		if l.hasSubscribers() {
-			l.publish(pending)
+		if subscribed {
+			l.publish(Write{Changes: pending, Deleted: deleted})
 			pending = nil
 		} else {
 			pending = pending[:0]

@@ -26,6 +26,24 @@ var (
 	ErrClosed = errors.New("the index is closed")
 )
 
+// Write is one committed write as a Live index applied it.
+type Write struct {
+	// Changes are the write's changes in commit order, the last one
+	// marked Last. They are shared by every subscription: read-only.
+	Changes []hub.Change
+	// Deleted holds, by id, each row a DELETE change of the write
+	// removed, as the index held it before (a DELETE carries no row);
+	// nil when the write deleted nothing the index held. Node or
+	// Relationship is set.
+	Deleted map[string]Row
+}
+
+// Row is a node or a relationship.
+type Row struct {
+	Node         *hub.Node
+	Relationship *hub.Relationship
+}
+
 // Subscription receives the writes a Live index applies, each as the
 // changes of one committed write (a batch) in commit order, after the
 // index holds them: a reader that reads a row after receiving a write
@@ -36,7 +54,7 @@ type Subscription struct {
 	l *Live
 	// writes is closed when the subscription ends; its buffered writes
 	// can still be read after that, and then err says why it ended.
-	writes chan []hub.Change
+	writes chan Write
 	// err is set (under l.subMu) before writes is closed.
 	err error
 }
@@ -57,7 +75,7 @@ func (l *Live) Subscribe(buffer int) (*Subscription, error) {
 	if l.cur.Load() == nil {
 		return nil, hub.Errorf(hub.EUNAVAILABLE, "the network is still loading")
 	}
-	s := &Subscription{l: l, writes: make(chan []hub.Change, buffer)}
+	s := &Subscription{l: l, writes: make(chan Write, buffer)}
 	if l.subs == nil {
 		l.subs = map[*Subscription]struct{}{}
 	}
@@ -68,7 +86,7 @@ func (l *Live) Subscribe(buffer int) (*Subscription, error) {
 // Writes delivers the changes of each committed write, in commit order.
 // It is closed when the subscription ends; the writes buffered before
 // the end are delivered first.
-func (s *Subscription) Writes() <-chan []hub.Change { return s.writes }
+func (s *Subscription) Writes() <-chan Write { return s.writes }
 
 // Err says why the subscription ended, once Writes is closed:
 // ErrOverflow, ErrResync or ErrClosed, or nil after Close.
@@ -108,7 +126,7 @@ func (l *Live) endLocked(s *Subscription, err error) {
 // without waiting: a subscription whose buffer is full ends with
 // ErrOverflow. The write is shared by every subscription and must not
 // change afterwards.
-func (l *Live) publish(write []hub.Change) {
+func (l *Live) publish(write Write) {
 	l.subMu.Lock()
 	defer l.subMu.Unlock()
 	for s := range l.subs {
@@ -138,4 +156,32 @@ func (l *Live) endSubscriptions(err error) {
 	if errors.Is(err, ErrClosed) {
 		l.subsEnded = err
 	}
+}
+
+// deletedRows returns the rows that the DELETE changes of a write
+// remove, as idx holds them before the write is applied.
+func deletedRows(idx *Index, changes []hub.Change) map[string]Row {
+	var out map[string]Row
+	idx.mu.RLock()
+	defer idx.mu.RUnlock()
+	for _, ch := range changes {
+		if ch.Op != hub.ChangeDelete {
+			continue
+		}
+		var r Row
+		switch ch.Row {
+		case hub.RowNode:
+			r.Node = idx.nodes[ch.ID]
+		case hub.RowRelationship:
+			r.Relationship = idx.rels[ch.ID]
+		}
+		if r.Node == nil && r.Relationship == nil {
+			continue
+		}
+		if out == nil {
+			out = map[string]Row{}
+		}
+		out[ch.ID] = r
+	}
+	return out
 }

@@ -25,9 +25,9 @@ func mustSubscribe(t *testing.T, l *index.Live, n int) *index.Subscription {
 }
 
 // drain reads s until it ends, and returns the writes it delivered.
-func drain(t *testing.T, s *index.Subscription) [][]hub.Change {
+func drain(t *testing.T, s *index.Subscription) []index.Write {
 	t.Helper()
-	var got [][]hub.Change
+	var got []index.Write
 	timeout := time.After(10 * time.Second)
 	for {
 		select {
@@ -43,7 +43,7 @@ func drain(t *testing.T, s *index.Subscription) [][]hub.Change {
 }
 
 // next reads one write of s.
-func next(t *testing.T, s *index.Subscription) []hub.Change {
+func next(t *testing.T, s *index.Subscription) index.Write {
 	t.Helper()
 	select {
 	case w, ok := <-s.Writes():
@@ -54,7 +54,7 @@ func next(t *testing.T, s *index.Subscription) []hub.Change {
 	case <-time.After(10 * time.Second):
 		t.Fatal("no write within 10s")
 	}
-	return nil
+	return index.Write{}
 }
 
 func TestSubscriptions(t *testing.T) {
@@ -83,7 +83,7 @@ func TestSubscriptions(t *testing.T) {
 			}
 		}()
 		for i := range writes {
-			w := next(t, s)
+			w := next(t, s).Changes
 			wantVersion := int64(i%2 + 1)
 			if len(w) != 2 || !w[1].Last || w[0].Last {
 				t.Fatalf("write %d: %d changes, Last %v; want the 2 rows of one write, the last marked", i, len(w), lastFlags(w))
@@ -145,8 +145,8 @@ func TestSubscriptions(t *testing.T) {
 			t.Errorf("the slow subscriber got %d writes before its end, want its buffer's %d", len(got), buffer)
 		}
 		for i, w := range got {
-			if want := hub.NodeID(hub.KindOrganisation, fmt.Sprintf("o%d", i)); w[0].ID != want {
-				t.Errorf("the slow subscriber's write %d is %s, want %s: the writes before the overflow, in order", i, w[0].ID, want)
+			if want := hub.NodeID(hub.KindOrganisation, fmt.Sprintf("o%d", i)); w.Changes[0].ID != want {
+				t.Errorf("the slow subscriber's write %d is %s, want %s: the writes before the overflow, in order", i, w.Changes[0].ID, want)
 			}
 		}
 		if !errors.Is(slow.Err(), index.ErrOverflow) {
@@ -180,8 +180,8 @@ func TestSubscriptions(t *testing.T) {
 		waitUntil(t, "fresh again", func() bool { return !l.Status().Stale })
 		after := mustSubscribe(t, l, 0)
 		mustApply(t, l, storetest.Org("later"))
-		if w := next(t, after); w[0].ID != hub.NodeID(hub.KindOrganisation, "later") {
-			t.Errorf("after the reload a subscriber got %s", w[0].ID)
+		if w := next(t, after); w.Changes[0].ID != hub.NodeID(hub.KindOrganisation, "later") {
+			t.Errorf("after the reload a subscriber got %s", w.Changes[0].ID)
 		}
 	})
 
