@@ -15,4 +15,6 @@ type Resolver struct {
 	// Index is what every query reads: the in-memory network. (Not
 	// Network: that is the resolver method of the query field network.)
 	Index hub.Reader
+	// subscriptions serves the subscription root.
+	subscriptions *subscriptions
 }
