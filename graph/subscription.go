@@ -71,7 +71,7 @@ func (f changeFilter) match(ch *hub.Change, w *index.Write) bool {
 	if len(f.ids) > 0 && !slices.Contains(f.ids, ch.ID) {
 		return false
 	}
-	if f.kinds == nil && f.types == nil {
+	if len(f.kinds) == 0 && len(f.types) == 0 {
 		return true
 	}
 	switch ch.Row {
@@ -79,7 +79,7 @@ func (f changeFilter) match(ch *hub.Change, w *index.Write) bool {
 		kind, err := hub.ParseID(ch.ID)
 		return err == nil && slices.Contains(f.kinds, hub.Kind(kind))
 	case hub.RowRelationship:
-		if f.types == nil {
+		if len(f.types) == 0 {
 			return false
 		}
 		r := ch.Relationship
