@@ -472,9 +472,9 @@ func TestParseFlags(t *testing.T) {
 		{"bad HUB_SEED", nil, map[string]string{"HUB_SEED": "maybe"}, nil, true},
 		{"bad timeout", nil, map[string]string{"HUB_REQUEST_TIMEOUT": "soon"}, nil, true},
 		{"stray argument", []string{"extra"}, nil, nil, true},
-		{"limits from the environment", nil, map[string]string{"HUB_MAX_COMPLEXITY": "5000", "HUB_MAX_DEPTH": "6", "HUB_MAX_ROOT_FIELDS": "4", "HUB_MAX_FIELDS": "300", "HUB_MAX_ERRORS": "10", "HUB_MAX_BODY_BYTES": "65536"},
+		{"limits from the environment", nil, map[string]string{"HUB_MAX_COMPLEXITY": "5000", "HUB_MAX_DEPTH": "6", "HUB_MAX_ROOT_FIELDS": "4", "HUB_MAX_FIELDS": "300", "HUB_MAX_ERRORS": "10", "HUB_MAX_BODY_BYTES": "65536", "HUB_MAX_SUBSCRIPTIONS": "500", "HUB_MAX_SUBSCRIPTIONS_PER_CONNECTION": "5"},
 			func(c Config) bool {
-				return c.Limits == graph.Limits{Complexity: 5000, Depth: 6, RootFields: 4, Fields: 300, Errors: 10} && c.MaxBodyBytes == 65536
+				return c.Limits == graph.Limits{Complexity: 5000, Depth: 6, RootFields: 4, Fields: 300, Errors: 10, Subscriptions: 500, SubscriptionsPerConnection: 5} && c.MaxBodyBytes == 65536
 			}, false},
 		{"a limit flag wins over its variable", []string{"-max-depth", "8"}, map[string]string{"HUB_MAX_DEPTH": "6"}, func(c Config) bool { return c.Limits.Depth == 8 }, false},
 		{"limits default to graph's", nil, nil, func(c Config) bool { return c.Limits == graph.Limits{} && c.MaxBodyBytes == 1<<20 }, false},
