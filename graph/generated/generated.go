@@ -5742,8 +5742,8 @@ type Change {
   at: DateTime!
   """
   The node as written, for a node's CREATED or UPDATED, else null. Its
-  fields read like a query's: texts redacted as for any caller without the
-  personal-data right, nested fields from the network as this hub holds it.
+  fields read as in a query by the same caller (personal data redacted
+  alike); nested fields read the network as this hub holds it now.
   """
   node: Node
   "The relationship as written, for a relationship's CREATED or UPDATED, else null; read like a query's."
