@@ -11,6 +11,7 @@ import (
 
 	"github.com/otehub/hub"
 	"github.com/otehub/hub/internal/subscribetest"
+	"github.com/otehub/hub/web"
 )
 
 // changeEvent is one event of the changes subscription.
@@ -86,7 +87,23 @@ func TestSubscriptionsOnTheEmbeddedStore(t *testing.T) {
 		t.Fatalf("event stream: %v %v", resp, err)
 	}
 	defer b.Close()
-	for m.Network.Subscribers() != 2 {
+	// The playground's subscription example, over an event stream.
+	var example string
+	examples, err := web.Examples()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range examples {
+		if e.Subscription {
+			example = e.Query
+		}
+	}
+	ex, resp, err := subscribetest.PostEventStream(t.Context(), url, subscribetest.Request{Query: example}, nil)
+	if err != nil || ex == nil {
+		t.Fatalf("the example's event stream: %v %v", resp, err)
+	}
+	defer ex.Close()
+	for m.Network.Subscribers() != 3 {
 		time.Sleep(5 * time.Millisecond)
 	}
 
@@ -109,12 +126,16 @@ func TestSubscriptionsOnTheEmbeddedStore(t *testing.T) {
 			t.Errorf("%s: %+v, want UPDATED %s v%d named %q", name, ev, n.ID, found[0].Version+1, n.Name.EN)
 		}
 	}
+	if ev := nextChange(t, ex, 10*time.Second); ev.Op != "UPDATED" || ev.ID != n.ID || ev.Version != found[0].Version+1 {
+		t.Errorf("the playground's example: %+v", ev)
+	}
 
 	closed := make(chan error, 1)
 	start := time.Now()
 	go func() { closed <- m.Close() }()
 	mustEndWith(t, a, "SHUTTING_DOWN", 10*time.Second)
 	mustEndWith(t, b, "SHUTTING_DOWN", 10*time.Second)
+	mustEndWith(t, ex, "SHUTTING_DOWN", 10*time.Second)
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
 	if code := ws.Ended(ctx); code != websocket.StatusNormalClosure {
