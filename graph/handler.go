@@ -14,6 +14,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/coder/websocket"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/validator/rules"
@@ -70,6 +71,25 @@ type Options struct {
 	// Freshness, when set, says how current the network is; every
 	// response reports it under extensions.freshness.
 	Freshness func() Freshness
+
+	// Changes feeds the subscriptions; nil takes Network when it is a
+	// Feed (index.Live is), and otherwise subscriptions fail with
+	// STORE_UNAVAILABLE.
+	Changes Feed
+	// Origins are the origins whose pages may open a WebSocket to the
+	// endpoint, as the CORS origins are given: "*" for any, or one "*"
+	// wildcard in an origin. A page of the endpoint's own host always
+	// may, and so may clients that send no Origin (not browsers).
+	Origins []string
+	// SubscriptionBuffer is how many writes the hub holds for a
+	// subscription that has not taken them yet; a subscription that
+	// falls further behind ends with SUBSCRIPTION_OVERFLOW. 0 means
+	// index.DefaultBuffer.
+	SubscriptionBuffer int
+	// KeepAlive is the interval of the pings on idle WebSockets and
+	// server-sent events streams; 0 means 25 seconds. A WebSocket
+	// client that answers no ping within two intervals is disconnected.
+	KeepAlive time.Duration
 }
 
 // Freshness is how current the network a response was computed from
@@ -82,9 +102,10 @@ type Freshness struct {
 	Stale      bool       `json:"stale"`
 }
 
-// Limits bound the work of one operation. A zero field takes the
-// default of the constant of the same name (MaxComplexity, MaxDepth,
-// MaxRootFields, MaxFields, MaxErrors).
+// Limits bound the work of one operation and the subscriptions open at
+// once. A zero field takes the default of the constant of the same name
+// (MaxComplexity, MaxDepth, MaxRootFields, MaxFields, MaxErrors,
+// MaxSubscriptions, MaxSubscriptionsPerConnection).
 type Limits struct {
 	// Complexity bounds the operation's cost (see MaxComplexity).
 	Complexity int
@@ -96,6 +117,9 @@ type Limits struct {
 	Fields int
 	// Errors bounds the errors of one response.
 	Errors int
+	// Subscriptions bounds the subscriptions open on the hub, and
+	// SubscriptionsPerConnection those on one WebSocket.
+	Subscriptions, SubscriptionsPerConnection int
 }
 
 // withDefaults fills the zero fields of l with the defaults.
@@ -107,13 +131,16 @@ func (l Limits) withDefaults() Limits {
 		return def
 	}
 	return Limits{Complexity: or(l.Complexity, MaxComplexity), Depth: or(l.Depth, MaxDepth),
-		RootFields: or(l.RootFields, MaxRootFields), Fields: or(l.Fields, MaxFields), Errors: or(l.Errors, MaxErrors)}
+		RootFields: or(l.RootFields, MaxRootFields), Fields: or(l.Fields, MaxFields), Errors: or(l.Errors, MaxErrors),
+		Subscriptions: or(l.Subscriptions, MaxSubscriptions), SubscriptionsPerConnection: or(l.SubscriptionsPerConnection, MaxSubscriptionsPerConnection)}
 }
 
 // NewHandler returns the GraphQL endpoint over opts.Network: gqlgen's
-// GET and POST transports, introspection, a parsed-query cache,
-// complexity and depth limits, and the one error presenter.
-func NewHandler(opts Options) http.Handler {
+// GET and POST transports, and its WebSocket (graphql-transport-ws) and
+// server-sent events transports for subscriptions, introspection, a
+// parsed-query cache, complexity and depth limits, and the one error
+// presenter.
+func NewHandler(opts Options) *Handler {
 	logger := opts.Logger
 	if logger == nil {
 		logger = slog.Default()
@@ -122,15 +149,40 @@ func NewHandler(opts Options) http.Handler {
 	if timeout == 0 {
 		timeout = 30 * time.Second
 	}
-	es := withPageCosts(generated.NewExecutableSchema(generated.Config{Resolvers: newResolver(opts)}))
+	keepAlive := opts.KeepAlive
+	if keepAlive == 0 {
+		keepAlive = 25 * time.Second
+	}
+	maxBody := opts.MaxBodyBytes
+	if maxBody == 0 {
+		maxBody = 1 << 20
+	}
+	lim := opts.Limits.withDefaults()
+	feed := opts.Changes
+	if feed == nil {
+		feed, _ = opts.Network.(Feed)
+	}
+	subs := &subscriptions{feed: feed, buffer: opts.SubscriptionBuffer, max: lim.Subscriptions, perConn: lim.SubscriptionsPerConnection, stop: make(chan struct{})}
+	es := withPageCosts(generated.NewExecutableSchema(generated.Config{Resolvers: newResolver(opts, subs)}))
 	srv := handler.New(es)
+	srv.AddTransport(transport.Websocket{
+		// The origin is checked before the upgrade, by the CORS rules.
+		Implementation:        transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{InsecureSkipVerify: true}},
+		InitTimeout:           10 * time.Second,
+		KeepAlivePingInterval: keepAlive,
+		PingPongInterval:      keepAlive,
+		PayloadReadLimit:      &maxBody,
+		ErrorFunc: func(ctx context.Context, err error) {
+			logger.DebugContext(ctx, "websocket", "err", err)
+		},
+	})
+	srv.AddTransport(transport.SSE{KeepAlivePingInterval: keepAlive})
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	cache := lru.New[*ast.QueryDocument](1000)
 	srv.SetQueryCache(cache)
 	srv.SetParserTokenLimit(maxTokens)
-	lim := opts.Limits.withDefaults()
 	srv.Use(documentLimits{cache: cache, fields: lim.Fields})
 	srv.SetValidationRulesFn(func() *rules.Rules { return validationRules(lim.Errors) })
 	srv.Use(extension.Introspection{})
@@ -139,6 +191,8 @@ func NewHandler(opts Options) http.Handler {
 	srv.Use(costLimit{max: lim.Complexity, es: es})
 	srv.Use(inputLimits{schema: es.Schema()})
 	srv.Use(refuseDefer{})
+	srv.Use(refuseSubscriptions{})
+	srv.AroundOperations(subs.aroundSubscriptions(timeout))
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		return next(model.WithRequest(ctx, model.NewRequest(ctx, opts.Network)))
 	})
@@ -160,11 +214,15 @@ func NewHandler(opts Options) http.Handler {
 		logger.ErrorContext(ctx, "panic while resolving", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 		return hub.Errorf(hub.EINTERNAL, "internal error")
 	})
-	maxBody := opts.MaxBodyBytes
-	if maxBody == 0 {
-		maxBody = 1 << 20
+	h := &Handler{
+		plain:   guardTransport(http.TimeoutHandler(PreferredLanguage(srv), timeout, `{"errors":[{"message":"the request timed out","extensions":{"code":"TIMEOUT"}}]}`), maxBody),
+		stream:  PreferredLanguage(srv),
+		subs:    subs,
+		origins: opts.Origins,
+		maxBody: maxBody,
 	}
-	return guardTransport(http.TimeoutHandler(PreferredLanguage(srv), timeout, `{"errors":[{"message":"the request timed out","extensions":{"code":"TIMEOUT"}}]}`), maxBody)
+	h.closing, h.closeAll = context.WithCancel(context.Background())
+	return h
 }
 
 // ExtensionCode names a domain error code in the API, as the value of

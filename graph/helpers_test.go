@@ -66,7 +66,7 @@ func newClient(opts graph.Options, middleware ...func(http.Handler) http.Handler
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	h := graph.NewHandler(opts)
+	var h http.Handler = graph.NewHandler(opts)
 	for _, m := range middleware {
 		h = m(h)
 	}

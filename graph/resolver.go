@@ -18,10 +18,12 @@ type Resolver struct {
 	// Writer takes the mutations' writes, authorised; nil when the API
 	// is read-only.
 	Writer hub.Network
+	// subscriptions serves the subscription root.
+	subscriptions *subscriptions
 }
 
-func newResolver(opts Options) *Resolver {
-	r := &Resolver{Index: opts.Network}
+func newResolver(opts Options, subs *subscriptions) *Resolver {
+	r := &Resolver{Index: opts.Network, subscriptions: subs}
 	if opts.Writer != nil {
 		r.Writer = hub.Authorized(opts.Writer)
 	}

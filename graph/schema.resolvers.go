@@ -141,14 +141,25 @@ func (r *queryResolver) Search(ctx context.Context, text string, kinds []model.N
 	return searchResults(model.RequestOf(ctx), hits), nil
 }
 
+func (r *subscriptionResolver) Changes(ctx context.Context, kinds []model.NodeKind, ids []string, types []model.RelationshipType) (<-chan *model.Change, error) {
+	f, err := newChangeFilter(kinds, ids, types)
+	if err != nil {
+		return nil, err
+	}
+	return r.subscriptions.subscribe(ctx, f)
+}
+
 func (r *Resolver) Aggregates() generated.AggregatesResolver { return &aggregatesResolver{r} }
 
 func (r *Resolver) Mutation() generated.MutationResolver { return &mutationResolver{r} }
 
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 
+func (r *Resolver) Subscription() generated.SubscriptionResolver { return &subscriptionResolver{r} }
+
 type (
-	aggregatesResolver struct{ *Resolver }
-	mutationResolver   struct{ *Resolver }
-	queryResolver      struct{ *Resolver }
+	aggregatesResolver   struct{ *Resolver }
+	mutationResolver     struct{ *Resolver }
+	queryResolver        struct{ *Resolver }
+	subscriptionResolver struct{ *Resolver }
 )

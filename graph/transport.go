@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 
 	"github.com/otehub/hub"
@@ -33,28 +32,37 @@ func guardTransport(next http.Handler, maxBody int64) http.Handler {
 			writeError(w, http.StatusMethodNotAllowed, hub.EINVALID, fmt.Sprintf("method %s is not allowed; use GET or POST", r.Method))
 			return
 		}
-		if mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mediaType != "application/json" {
-			writeError(w, http.StatusUnsupportedMediaType, hub.EINVALID, "send a POST request with Content-Type: application/json")
-			return
+		if readBody(w, r, maxBody) {
+			next.ServeHTTP(w, r)
 		}
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
-		if err != nil {
-			var tooLarge *http.MaxBytesError
-			if errors.As(err, &tooLarge) {
-				writeError(w, http.StatusRequestEntityTooLarge, hub.ETOOLARGE, fmt.Sprintf("the request body is larger than %d bytes", maxBody))
-				return
-			}
-			writeError(w, http.StatusBadRequest, hub.EINVALID, "the request body could not be read")
-			return
-		}
-		if msg := checkRequestBody(body); msg != "" {
-			writeError(w, http.StatusBadRequest, hub.EINVALID, msg)
-			return
-		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		r.ContentLength = int64(len(body))
-		next.ServeHTTP(w, r)
 	})
+}
+
+// readBody reads a POST's JSON GraphQL request body, at most maxBody
+// bytes of it, and puts it back for gqlgen to decode; or answers the
+// request with what is wrong (415, 413 or 400) and returns false.
+func readBody(w http.ResponseWriter, r *http.Request, maxBody int64) bool {
+	if !isJSON(r) {
+		writeError(w, http.StatusUnsupportedMediaType, hub.EINVALID, "send a POST request with Content-Type: application/json")
+		return false
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			writeError(w, http.StatusRequestEntityTooLarge, hub.ETOOLARGE, fmt.Sprintf("the request body is larger than %d bytes", maxBody))
+			return false
+		}
+		writeError(w, http.StatusBadRequest, hub.EINVALID, "the request body could not be read")
+		return false
+	}
+	if msg := checkRequestBody(body); msg != "" {
+		writeError(w, http.StatusBadRequest, hub.EINVALID, msg)
+		return false
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	r.ContentLength = int64(len(body))
+	return true
 }
 
 // checkRequestBody says what is wrong with a POST body that gqlgen could
@@ -100,9 +108,15 @@ func checkRequestBody(body []byte) string {
 // writeError answers with one GraphQL error carrying the API name of
 // code.
 func writeError(w http.ResponseWriter, status int, code, message string) {
+	writeAPIError(w, status, ExtensionCode(code), message)
+}
+
+// writeAPIError answers with one GraphQL error whose extensions.code is
+// apiCode.
+func writeAPIError(w http.ResponseWriter, status int, apiCode, message string) {
 	body, _ := json.Marshal(map[string]any{"errors": []map[string]any{{
 		"message":    message,
-		"extensions": map[string]any{"code": ExtensionCode(code)},
+		"extensions": map[string]any{"code": apiCode},
 	}}})
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)

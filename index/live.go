@@ -44,7 +44,8 @@ type Status struct {
 
 // Live is an Index filled from a store and kept current by its change
 // feed. It implements hub.Network: reads from memory, writes through the
-// store, acknowledged once the index holds them.
+// store, acknowledged once the index holds them. Subscribe hands the
+// writes it applies to subscribers (live updates).
 type Live struct {
 	store hub.Store
 	log   *slog.Logger
@@ -55,6 +56,12 @@ type Live struct {
 	mu     sync.Mutex
 	wake   chan struct{} // closed and replaced whenever the index changes
 	status Status
+
+	// subMu guards the subscriptions (subscribe.go); subsEnded is set
+	// once Close has ended them all.
+	subMu     sync.Mutex
+	subs      map[*Subscription]struct{}
+	subsEnded error
 
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -120,10 +127,12 @@ func (l *Live) Status() Status {
 	return s
 }
 
-// Close stops following the store. It does not close the store.
+// Close stops following the store and ends every subscription with
+// ErrClosed. It does not close the store.
 func (l *Live) Close() error {
 	l.cancel()
 	<-l.done
+	l.endSubscriptions(ErrClosed)
 	return nil
 }
 
@@ -212,6 +221,9 @@ func (l *Live) run(ctx context.Context) {
 			if ctx.Err() != nil {
 				return
 			}
+			// The writes missed until the feed is back come in a full
+			// load, not write by write: subscribers must read again.
+			l.endSubscriptions(ErrResync)
 			l.feedFailed(err)
 			if !pause() {
 				return
@@ -222,17 +234,32 @@ func (l *Live) run(ctx context.Context) {
 			l.log.Warn("the database was dropped or replaced; loading the network again")
 			feed.Close()
 			feed = nil
+			l.endSubscriptions(ErrResync)
 			continue
 		}
 		if pending = append(pending, ch); !ch.Last {
 			continue
 		}
-		l.cur.Load().Apply(pending...)
-		pending = pending[:0]
+		idx := l.cur.Load()
+		subscribed := l.hasSubscribers()
+		var deleted map[string]Row
+		if subscribed {
+			deleted = deletedRows(idx, pending)
+		}
+		idx.Apply(pending...)
 		l.mu.Lock()
 		l.status.LastChange, l.status.AppliedAt = ch.At, time.Now()
 		l.notify()
 		l.mu.Unlock()
+		// Published once applied, so that a subscriber reading a row
+		// after the event reads at least this version of it. The write
+		// is handed out, so the next one gets a new slice.
+		if subscribed {
+			l.publish(Write{Changes: pending, Deleted: deleted})
+			pending = nil
+		} else {
+			pending = pending[:0]
+		}
 	}
 }
 
@@ -280,6 +307,9 @@ func (l *Live) reload(ctx context.Context) error {
 	}
 	took := time.Since(start)
 	l.cur.Store(idx)
+	// Subscribers from before the load, such as those that subscribed
+	// while the feed was broken, cannot tell what the load changed.
+	l.endSubscriptions(ErrResync)
 	l.mu.Lock()
 	first := !l.status.Loaded
 	l.status.Loaded, l.status.LoadedAt, l.status.LoadDuration = true, time.Now(), took

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/otehub/hub"
 	"github.com/otehub/hub/internal/secantus"
+	"github.com/otehub/hub/internal/subscribetest"
 	"github.com/otehub/hub/mongodb"
 	"github.com/otehub/hub/mongodb/mongotest"
 	"github.com/otehub/hub/storetest"
@@ -114,8 +116,9 @@ func (p *hubProcess) englishName(t *testing.T, key string) string {
 }
 
 // rename writes a new English name of an organisation through its own
-// store client, as another instance or tool would.
-func rename(t *testing.T, uri, key, name string) {
+// store client, as another instance or tool would, and returns the
+// version the store gave the node.
+func rename(t *testing.T, uri, key, name string) int64 {
 	t.Helper()
 	store, err := mongodb.Open(mongodb.Options{URI: uri})
 	if err != nil {
@@ -137,6 +140,7 @@ func rename(t *testing.T, uri, key, name string) {
 	if err := w.Apply(ctx, b); err != nil {
 		t.Fatal(err)
 	}
+	return b.Nodes[0].Version
 }
 
 // Two hub processes on one database: each sees what is written through
@@ -176,15 +180,65 @@ func TestTwoInstancesFollowOneDatabase(t *testing.T) {
 		}
 	}
 
-	t.Run("a change through another client reaches both hubs", func(t *testing.T) {
-		rename(t, uri, key, "Renamed once")
+	// Subscribers of A over WebSocket and of B over server-sent events.
+	ws, _, err := subscribetest.DialWebSocket(t.Context(), a.url+"/graphql", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	// subscribe opens one subscription on each hub; it writes name as
+	// the organisation's name until the subscriptions are open.
+	subscribe := func(name string) (subscribetest.Stream, subscribetest.Stream) {
+		t.Helper()
+		onA, err := ws.Subscribe(t.Context(), fmt.Sprint(time.Now().UnixNano()), subscribetest.Request{Query: changesQuery})
+		if err != nil {
+			t.Fatal(err)
+		}
+		onB, resp, err := subscribetest.PostEventStream(t.Context(), b.url+"/graphql", subscribetest.Request{Query: changesQuery}, nil)
+		if err != nil || onB == nil {
+			t.Fatalf("event stream from B: %v %v", resp, err)
+		}
+		t.Cleanup(onB.Close)
+		// The hubs have opened the subscriptions once a write reaches
+		// them: write until one has reached both, then read what is
+		// left of those writes.
+		gotA, gotB := false, false
+		for i := 0; !gotA || !gotB; i++ {
+			if i == 40 {
+				t.Fatal("no write reached the subscribers")
+			}
+			rename(t, uri, key, name)
+			gotA = gotA || tryNext(t, onA, 500*time.Millisecond)
+			gotB = gotB || tryNext(t, onB, 500*time.Millisecond)
+		}
+		for tryNext(t, onA, 500*time.Millisecond) || tryNext(t, onB, 500*time.Millisecond) {
+		}
+		return onA, onB
+	}
+
+	t.Run("a change through another client reaches both hubs and their subscribers", func(t *testing.T) {
+		onA, onB := subscribe("Warming up")
+		version := rename(t, uri, key, "Renamed once")
 		visibleInBoth("Renamed once")
+		for name, s := range map[string]subscribetest.Stream{"A over WebSocket": onA, "B over server-sent events": onB} {
+			start := time.Now()
+			ev := nextChange(t, s, feedBound)
+			if ev.Op != "UPDATED" || ev.Version != version || ev.Node.Key != key || ev.Node.Name != "Renamed once" {
+				t.Errorf("%s: %+v, want UPDATED %s v%d", name, ev, key, version)
+			}
+			t.Logf("%s got the event %v after the write was visible", name, time.Since(start).Round(time.Millisecond))
+		}
 	})
 
 	t.Run("while the database is away both hubs answer from memory and say so", func(t *testing.T) {
+		onA, onB := subscribe("Renamed once")
 		if err := db.Stop(); err != nil {
 			t.Fatal(err)
 		}
+		// The feeds broke: what changes meanwhile comes back in a full
+		// load, so the subscribers are told to read again.
+		mustEndWith(t, onA, "RESYNC_REQUIRED", 60*time.Second)
+		mustEndWith(t, onB, "RESYNC_REQUIRED", 60*time.Second)
 		for _, p := range []*hubProcess{a, b} {
 			if got := p.englishName(t, key); got != "Renamed once" {
 				t.Errorf("%s answers %q with the database away", p.url, got)
@@ -233,4 +287,19 @@ func TestTwoInstancesFollowOneDatabase(t *testing.T) {
 		}
 	})
 
+}
+
+// tryNext reports whether s sends an event within d.
+func tryNext(t *testing.T, s subscribetest.Stream, d time.Duration) bool {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), d)
+	defer cancel()
+	r, err := s.Next(ctx)
+	if err != nil {
+		return false
+	}
+	if len(r.Errors) > 0 {
+		t.Fatalf("errors: %+v", r.Errors)
+	}
+	return true
 }

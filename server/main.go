@@ -126,6 +126,7 @@ type Main struct {
 	// answers every read.
 	Store    hub.Store
 	Network  *index.Live
+	api      *graph.Handler
 	server   *http.Server
 	listener net.Listener
 	served   chan error
@@ -206,6 +207,8 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 		{"HUB_MAX_ROOT_FIELDS", "max-root-fields", "root fields of one operation, aliases included", &c.Limits.RootFields},
 		{"HUB_MAX_FIELDS", "max-fields", "fields written in one document", &c.Limits.Fields},
 		{"HUB_MAX_ERRORS", "max-errors", "errors of one response", &c.Limits.Errors},
+		{"HUB_MAX_SUBSCRIPTIONS", "max-subscriptions", "subscriptions open on the hub", &c.Limits.Subscriptions},
+		{"HUB_MAX_SUBSCRIPTIONS_PER_CONNECTION", "max-subscriptions-per-connection", "subscriptions open on one WebSocket", &c.Limits.SubscriptionsPerConnection},
 	}
 	for _, l := range limits {
 		if v := getenv(l.env); v != "" {
@@ -335,9 +338,10 @@ func (m *Main) handler() (http.Handler, error) {
 			return nil, err
 		}
 	}
-	api := graph.NewHandler(graph.Options{Network: m.Network, Writer: m.Network, Logger: m.Logger, Timeout: m.Config.RequestTimeout, Freshness: m.freshness, MaxBodyBytes: m.Config.MaxBodyBytes, Limits: m.Config.Limits})
+	m.api = graph.NewHandler(graph.Options{Network: m.Network, Writer: m.Network, Logger: m.Logger, Timeout: m.Config.RequestTimeout, Freshness: m.freshness,
+		MaxBodyBytes: m.Config.MaxBodyBytes, Limits: m.Config.Limits, Origins: m.Config.CORSOrigins})
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", authenticate(keys, api))
+	mux.Handle("/graphql", authenticate(keys, m.api))
 	mux.Handle("GET /examples.json", examples)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -371,7 +375,8 @@ func (m *Main) URL() string {
 	return "http://" + net.JoinHostPort(host, port)
 }
 
-// Close stops the server gracefully (in-flight requests finish) and
+// Close stops the server gracefully (in-flight requests finish, open
+// subscriptions end with SHUTTING_DOWN and their connections close) and
 // closes the store. It is safe to call on a Main that did not start.
 func (m *Main) Close() error {
 	var errs []error
@@ -383,6 +388,10 @@ func (m *Main) Close() error {
 	if m.server != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
+		// Streams first: the server's Shutdown would wait for event
+		// streams until ctx ends, and neither closes nor waits for
+		// WebSockets, which are hijacked connections.
+		errs = append(errs, m.api.Shutdown(ctx))
 		errs = append(errs, m.server.Shutdown(ctx))
 		if err := <-m.served; !errors.Is(err, http.ErrServerClosed) {
 			errs = append(errs, err)

@@ -26,9 +26,12 @@ type Example struct {
 	Name string `json:"name"`
 	// Query is the whole document, comments included.
 	Query string `json:"query"`
+	// Subscription is set for a subscription, which needs a WebSocket
+	// or an event stream rather than a plain POST.
+	Subscription bool `json:"subscription,omitempty"`
 }
 
-var operationName = regexp.MustCompile(`(?m)^query\s+(\w+)`)
+var operationName = regexp.MustCompile(`(?m)^(query|subscription)\s+(\w+)`)
 
 // Examples returns the playground's example queries in file order.
 func Examples() ([]Example, error) {
@@ -44,10 +47,12 @@ func Examples() ([]Example, error) {
 			return nil, err
 		}
 		name := strings.TrimSuffix(path.Base(f), ".graphql")
+		e := Example{Query: string(b)}
 		if m := operationName.FindSubmatch(b); m != nil {
-			name = string(m[1])
+			name, e.Subscription = string(m[2]), string(m[1]) == "subscription"
 		}
-		out = append(out, Example{Name: name, Query: string(b)})
+		e.Name = name
+		out = append(out, e)
 	}
 	return out, nil
 }

@@ -33,6 +33,7 @@ type ResolverRoot interface {
 	Aggregates() AggregatesResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
+	Subscription() SubscriptionResolver
 }
 
 type DirectiveRoot struct {
@@ -83,6 +84,16 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 		Pilots func(childComplexity int) int
 		Score  func(childComplexity int) int
+	}
+
+	Change struct {
+		At           func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Kind         func(childComplexity int) int
+		Node         func(childComplexity int) int
+		Op           func(childComplexity int) int
+		Relationship func(childComplexity int) int
+		Version      func(childComplexity int) int
 	}
 
 	Citation struct {
@@ -652,6 +663,10 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	Subscription struct {
+		Changes func(childComplexity int, kinds []model.NodeKind, ids []string, types []model.RelationshipType) int
+	}
+
 	TargetGroup struct {
 		Abbreviations func(childComplexity int) int
 		Aliases       func(childComplexity int) int
@@ -794,6 +809,9 @@ type QueryResolver interface {
 	Trainings(ctx context.Context, first *int, after *string, last *int, before *string, where *model.TrainingWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Training], error)
 	Contacts(ctx context.Context, first *int, after *string, last *int, before *string, where *model.ContactWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Contact], error)
 	SourceDocuments(ctx context.Context, first *int, after *string, last *int, before *string, where *model.SourceDocumentWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.SourceDocument], error)
+}
+type SubscriptionResolver interface {
+	Changes(ctx context.Context, kinds []model.NodeKind, ids []string, types []model.RelationshipType) (<-chan *model.Change, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -1054,6 +1072,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Broker.Score(childComplexity), true
+
+	case "Change.at":
+		if e.ComplexityRoot.Change.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.At(childComplexity), true
+	case "Change.id":
+		if e.ComplexityRoot.Change.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.ID(childComplexity), true
+	case "Change.kind":
+		if e.ComplexityRoot.Change.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.Kind(childComplexity), true
+	case "Change.node":
+		if e.ComplexityRoot.Change.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.Node(childComplexity), true
+	case "Change.op":
+		if e.ComplexityRoot.Change.Op == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.Op(childComplexity), true
+	case "Change.relationship":
+		if e.ComplexityRoot.Change.Relationship == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.Relationship(childComplexity), true
+	case "Change.version":
+		if e.ComplexityRoot.Change.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.Version(childComplexity), true
 
 	case "Citation.document":
 		if e.ComplexityRoot.Citation.Document == nil {
@@ -3699,6 +3760,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SourceDocumentEdge.Node(childComplexity), true
 
+	case "Subscription.changes":
+		if e.ComplexityRoot.Subscription.Changes == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_changes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.Changes(childComplexity, args["kinds"].([]model.NodeKind), args["ids"].([]string), args["types"].([]model.RelationshipType)), true
+
 	case "TargetGroup.abbreviations":
 		if e.ComplexityRoot.TargetGroup.Abbreviations == nil {
 			break
@@ -4224,6 +4297,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
 			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
 			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
 			data.MarshalGQL(&buf)
 
 			return &graphql.Response{
@@ -6372,6 +6462,95 @@ type RevisionConnection {
   nodes: [Revision!]!
   pageInfo: PageInfo!
 }
+
+# Live updates: the subscription root and its types.
+
+extend schema {
+  subscription: Subscription
+}
+
+"""
+Live updates. Subscribe over WebSocket (the graphql-transport-ws protocol)
+or server-sent events (a POST with ` + "`" + `Accept: text/event-stream` + "`" + `) at the
+GraphQL endpoint; a plain GET or POST refuses a subscription. A
+subscription ends with one terminal error when it cannot go on: the client
+then re-reads what it needs and subscribes again (see Change).
+"""
+type Subscription {
+  """
+  The changes of nodes and relationships committed from now on, each sent
+  once this hub instance holds it: a query made after an event reads that
+  version of the row or a newer one. The changes of one write arrive
+  together and in commit order. An event may repeat a version the client
+  has read already; compare versions.
+
+  Filters: ` + "`" + `kinds` + "`" + ` selects nodes of those kinds and ` + "`" + `types` + "`" + ` relationships
+  of those types; with neither, every node and relationship is selected;
+  with one of them, only that side (kinds alone: no relationships; types
+  alone: no nodes); with both, both sides. ` + "`" + `ids` + "`" + ` then keeps only the rows
+  with those ids. A list must hold 1 to 100 items (BAD_USER_INPUT
+  otherwise).
+
+  The stream ends with a terminal error whose ` + "`" + `extensions.code` + "`" + ` is
+  ` + "`" + `SUBSCRIPTION_OVERFLOW` + "`" + ` (the client did not read the events as fast as
+  they came, and the hub does not hold more than its buffer for it),
+  ` + "`" + `RESYNC_REQUIRED` + "`" + ` (this hub lost its change feed and loads the network
+  again, so what changed in between cannot be told change by change) or
+  ` + "`" + `SHUTTING_DOWN` + "`" + ` (the hub is stopping). Its ` + "`" + `extensions.lastDelivered` + "`" + `
+  holds the ` + "`" + `id` + "`" + `, ` + "`" + `version` + "`" + ` and ` + "`" + `at` + "`" + ` of the last event sent, or null. A
+  connection holds at most 20 subscriptions and the hub 10 000 by default
+  (LIMIT_EXCEEDED beyond).
+  """
+  changes(
+    "Only nodes of these kinds (see the field's description for how this combines with types)."
+    kinds: [NodeKind!]
+    "Only the nodes and relationships with these ids."
+    ids: [ID!]
+    "Only relationships of these types (see the field's description for how this combines with kinds)."
+    types: [RelationshipType!]
+  ): Change!
+}
+
+"What happened to a node or relationship."
+enum ChangeOp {
+  "The row was written for the first time (its version is 1)."
+  CREATED
+  "A new version of the row was written."
+  UPDATED
+  "The row was deleted; the change carries no row."
+  DELETED
+  """
+  Duplicates were merged into this row. Not emitted yet: declared so that
+  clients handle it before duplicate merging arrives.
+  """
+  MERGED
+}
+
+"One committed change of a node or relationship, as the changes subscription sends it."
+type Change {
+  "What happened."
+  op: ChangeOp!
+  "The id of the node or relationship."
+  id: ID!
+  "The node's kind (a NodeKind value such as ` + "`" + `Organisation` + "`" + `), or ` + "`" + `Relationship` + "`" + `."
+  kind: String!
+  """
+  The row's version after the change: 1 when created, one more at every
+  update. For DELETED, one more than the deleted row's last version, or 0
+  when the store does not tell it.
+  """
+  version: Int!
+  "When the change was committed."
+  at: DateTime!
+  """
+  The node as written, for a node's CREATED or UPDATED, else null. Its
+  fields read as in a query by the same caller (personal data redacted
+  alike); nested fields read the network as this hub holds it now.
+  """
+  node: Node
+  "The relationship as written, for a relationship's CREATED or UPDATED, else null; read like a query's."
+  relationship: Relationship
+}
 `, BuiltIn: false},
 	{Name: "../kinds.graphqls", Input: `# Code generated by internal/kindgen from its table of kinds. DO NOT EDIT.
 
@@ -7441,6 +7620,26 @@ func (ec *executionContext) childFields_Broker(ctx context.Context, field graphq
 		return ec.fieldContext_Broker_score(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Broker", field.Name)
+}
+
+func (ec *executionContext) childFields_Change(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "op":
+		return ec.fieldContext_Change_op(ctx, field)
+	case "id":
+		return ec.fieldContext_Change_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_Change_kind(ctx, field)
+	case "version":
+		return ec.fieldContext_Change_version(ctx, field)
+	case "at":
+		return ec.fieldContext_Change_at(ctx, field)
+	case "node":
+		return ec.fieldContext_Change_node(ctx, field)
+	case "relationship":
+		return ec.fieldContext_Change_relationship(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Change", field.Name)
 }
 
 func (ec *executionContext) childFields_Citation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -11367,6 +11566,36 @@ func (ec *executionContext) field_Service_relationships_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Subscription_changes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "kinds",
+		func(ctx context.Context, v any) ([]model.NodeKind, error) {
+			return ec.unmarshalONodeKind2ᚕgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeKindᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kinds"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "ids",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ids"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "types",
+		func(ctx context.Context, v any) ([]model.RelationshipType, error) {
+			return ec.unmarshalORelationshipType2ᚕgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipTypeᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["types"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_TargetGroup_description_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -12731,6 +12960,185 @@ func (ec *executionContext) _Broker_score(ctx context.Context, field graphql.Col
 }
 func (ec *executionContext) fieldContext_Broker_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Broker", field, true, false, "Int")
+}
+
+func (ec *executionContext) _Change_op(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_op(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Op, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ChangeOp) graphql.Marshaler {
+			return ec.marshalNChangeOp2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐChangeOp(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Change_op(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, false, false, "ChangeOp")
+}
+
+func (ec *executionContext) _Change_id(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Change_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Change_kind(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Change_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, false, false, "String")
+}
+
+func (ec *executionContext) _Change_version(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Change_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Change_at(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Change_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Change_node(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Node) graphql.Marshaler {
+			return ec.marshalONode2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNode(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Change_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Change",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Change_relationship(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_relationship(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Relationship, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Relationship) graphql.Marshaler {
+			return ec.marshalORelationship2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationship(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Change_relationship(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Change",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Relationship(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Citation_document(ctx context.Context, field graphql.CollectedField, obj *model.Citation) (ret graphql.Marshaler) {
@@ -24125,6 +24533,50 @@ func (ec *executionContext) fieldContext_SourceDocumentEdge_node(_ context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Subscription_changes(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_changes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().Changes(ctx, fc.Args["kinds"].([]model.NodeKind), fc.Args["ids"].([]string), fc.Args["types"].([]model.RelationshipType))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Change) graphql.Marshaler {
+			return ec.marshalNChange2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_changes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Change(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_changes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _TargetGroup_id(ctx context.Context, field graphql.CollectedField, obj *model.TargetGroup) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -30852,6 +31304,69 @@ func (ec *executionContext) _Broker(ctx context.Context, sel ast.SelectionSet, o
 	return out
 }
 
+var changeImplementors = []string{"Change"}
+
+func (ec *executionContext) _Change(ctx context.Context, sel ast.SelectionSet, obj *model.Change) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, changeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Change")
+		case "op":
+			out.Values[i] = ec._Change_op(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "id":
+			out.Values[i] = ec._Change_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._Change_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "version":
+			out.Values[i] = ec._Change_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._Change_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._Change_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "relationship":
+			out.Values[i] = ec._Change_relationship(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var citationImplementors = []string{"Citation"}
 
 func (ec *executionContext) _Citation(ctx context.Context, sel ast.SelectionSet, obj *model.Citation) graphql.Marshaler {
@@ -34572,6 +35087,26 @@ func (ec *executionContext) _SourceDocumentEdge(ctx context.Context, sel ast.Sel
 	return out
 }
 
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "changes":
+		return ec._Subscription_changes(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
+}
+
 var targetGroupImplementors = []string{"TargetGroup", "Node", "Entity"}
 
 func (ec *executionContext) _TargetGroup(ctx context.Context, sel ast.SelectionSet, obj *model.TargetGroup) graphql.Marshaler {
@@ -35637,6 +36172,24 @@ func (ec *executionContext) marshalNBroker2ᚖgithubᚗcomᚋotehubᚋhubᚋgrap
 		return graphql.Null
 	}
 	return ec._Broker(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNChange2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐChange(ctx context.Context, sel ast.SelectionSet, v *model.Change) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Change!")
+		return graphql.Null
+	}
+	return ec._Change(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNChangeOp2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐChangeOp(ctx context.Context, v any) (model.ChangeOp, error) {
+	var res model.ChangeOp
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNChangeOp2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐChangeOp(ctx context.Context, sel ast.SelectionSet, v model.ChangeOp) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNCitation2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐCitationᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Citation) graphql.Marshaler {

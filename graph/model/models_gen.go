@@ -41,6 +41,28 @@ type AgreementWhere struct {
 	Relationships []*RelationshipCondition `json:"relationships,omitempty"`
 }
 
+// One committed change of a node or relationship, as the changes subscription sends it.
+type Change struct {
+	// What happened.
+	Op ChangeOp `json:"op"`
+	// The id of the node or relationship.
+	ID string `json:"id"`
+	// The node's kind (a NodeKind value such as `Organisation`), or `Relationship`.
+	Kind string `json:"kind"`
+	// The row's version after the change: 1 when created, one more at every
+	// update. For DELETED, one more than the deleted row's last version, or 0
+	// when the store does not tell it.
+	Version int `json:"version"`
+	// When the change was committed.
+	At time.Time `json:"at"`
+	// The node as written, for a node's CREATED or UPDATED, else null. Its
+	// fields read as in a query by the same caller (personal data redacted
+	// alike); nested fields read the network as this hub holds it now.
+	Node Node `json:"node,omitempty"`
+	// The relationship as written, for a relationship's CREATED or UPDATED, else null; read like a query's.
+	Relationship *Relationship `json:"relationship,omitempty"`
+}
+
 // Where a fact comes from: an existing source document (create one with `createNode`, kind SOURCE_DOCUMENT, first), and the place in it.
 type CitationInput struct {
 	// The id of the SourceDocument.
@@ -714,6 +736,14 @@ type StringFilter struct {
 	IsNull *bool `json:"isNull,omitempty"`
 }
 
+// Live updates. Subscribe over WebSocket (the graphql-transport-ws protocol)
+// or server-sent events (a POST with `Accept: text/event-stream`) at the
+// GraphQL endpoint; a plain GET or POST refuses a subscription. A
+// subscription ends with one terminal error when it cannot go on: the client
+// then re-reads what it needs and subscribes again (see Change).
+type Subscription struct {
+}
+
 // Filters for target groups. All given fields must match; a list matches any of its
 // items. Omitted fields do not filter.
 type TargetGroupWhere struct {
@@ -821,6 +851,71 @@ type UserError struct {
 	Code string `json:"code"`
 	// The input path of the field at fault, for example ["input", "fields", "period", "end"]; ["input"] when no one field is.
 	Path []string `json:"path"`
+}
+
+// What happened to a node or relationship.
+type ChangeOp string
+
+const (
+	// The row was written for the first time (its version is 1).
+	ChangeOpCreated ChangeOp = "CREATED"
+	// A new version of the row was written.
+	ChangeOpUpdated ChangeOp = "UPDATED"
+	// The row was deleted; the change carries no row.
+	ChangeOpDeleted ChangeOp = "DELETED"
+	// Duplicates were merged into this row. Not emitted yet: declared so that
+	// clients handle it before duplicate merging arrives.
+	ChangeOpMerged ChangeOp = "MERGED"
+)
+
+var AllChangeOp = []ChangeOp{
+	ChangeOpCreated,
+	ChangeOpUpdated,
+	ChangeOpDeleted,
+	ChangeOpMerged,
+}
+
+func (e ChangeOp) IsValid() bool {
+	switch e {
+	case ChangeOpCreated, ChangeOpUpdated, ChangeOpDeleted, ChangeOpMerged:
+		return true
+	}
+	return false
+}
+
+func (e ChangeOp) String() string {
+	return string(e)
+}
+
+func (e *ChangeOp) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ChangeOp(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ChangeOp", str)
+	}
+	return nil
+}
+
+func (e ChangeOp) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ChangeOp) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ChangeOp) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 // Which end of a relationship a node is on.

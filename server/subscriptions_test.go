@@ -1,0 +1,150 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/otehub/hub"
+	"github.com/otehub/hub/internal/subscribetest"
+	"github.com/otehub/hub/web"
+)
+
+// changeEvent is one event of the changes subscription.
+type changeEvent struct {
+	Op, ID, Kind string
+	Version      int64
+	Node         struct{ Key, Name string }
+}
+
+const changesQuery = `subscription { changes(kinds: [Organisation]) { op id kind version node { ... on Entity { key name(language: EN) } } } }`
+
+// nextChange reads one event of s within d.
+func nextChange(t *testing.T, s subscribetest.Stream, d time.Duration) changeEvent {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), d)
+	defer cancel()
+	r, err := s.Next(ctx)
+	if err != nil {
+		t.Fatalf("no event within %v: %v", d, err)
+	}
+	if len(r.Errors) > 0 {
+		t.Fatalf("errors: %+v", r.Errors)
+	}
+	var data struct{ Changes changeEvent }
+	if err := json.Unmarshal(r.Data, &data); err != nil {
+		t.Fatal(err)
+	}
+	return data.Changes
+}
+
+// mustEndWith reads s until its terminal error, which must carry code,
+// within d.
+func mustEndWith(t *testing.T, s subscribetest.Stream, code string, d time.Duration) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), d)
+	defer cancel()
+	for {
+		r, err := s.Next(ctx)
+		if err != nil {
+			t.Fatalf("the stream ended without %s: %v", code, err)
+		}
+		if len(r.Errors) == 0 {
+			continue
+		}
+		if len(r.Errors) != 1 || r.Errors[0].Code() != code {
+			t.Fatalf("errors %+v, want %s", r.Errors, code)
+		}
+		if _, err := s.Next(ctx); !errors.Is(err, subscribetest.ErrComplete) {
+			t.Fatalf("after %s: %v, want the stream completed", code, err)
+		}
+		return
+	}
+}
+
+// The real server on the embedded store: a subscriber over WebSocket
+// and one over server-sent events get a write, and stopping the server
+// ends both streams, closes the WebSocket with a close frame and does
+// not wait for them.
+func TestSubscriptionsOnTheEmbeddedStore(t *testing.T) {
+	m := MustRunMain(t, nil)
+	url := m.URL() + "/graphql"
+	ws, _, err := subscribetest.DialWebSocket(t.Context(), url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	a, err := ws.Subscribe(t.Context(), "a", subscribetest.Request{Query: changesQuery})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, resp, err := subscribetest.PostEventStream(t.Context(), url, subscribetest.Request{Query: changesQuery}, nil)
+	if err != nil || b == nil {
+		t.Fatalf("event stream: %v %v", resp, err)
+	}
+	defer b.Close()
+	// The playground's subscription example, over an event stream.
+	var example string
+	examples, err := web.Examples()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range examples {
+		if e.Subscription {
+			example = e.Query
+		}
+	}
+	ex, resp, err := subscribetest.PostEventStream(t.Context(), url, subscribetest.Request{Query: example}, nil)
+	if err != nil || ex == nil {
+		t.Fatalf("the example's event stream: %v %v", resp, err)
+	}
+	defer ex.Close()
+	for m.Network.Subscribers() != 3 {
+		time.Sleep(5 * time.Millisecond)
+	}
+
+	found, err := m.Network.NodesByID(t.Context(), []string{hub.NodeID(hub.KindOrganisation, "eksote")})
+	if err != nil || found[0] == nil {
+		t.Fatalf("eksote: %v", err)
+	}
+	n := found[0].Clone()
+	n.Name.EN = "Renamed for the subscribers"
+	batch := &hub.Batch{Nodes: []*hub.Node{n}}
+	if err := hub.Prepare(t.Context(), m.Network, batch, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Network.Apply(t.Context(), batch); err != nil {
+		t.Fatal(err)
+	}
+	for name, s := range map[string]subscribetest.Stream{"websocket": a, "sse": b} {
+		ev := nextChange(t, s, 10*time.Second)
+		if ev.Op != "UPDATED" || ev.ID != n.ID || ev.Version != found[0].Version+1 || ev.Node.Name != n.Name.EN {
+			t.Errorf("%s: %+v, want UPDATED %s v%d named %q", name, ev, n.ID, found[0].Version+1, n.Name.EN)
+		}
+	}
+	if ev := nextChange(t, ex, 10*time.Second); ev.Op != "UPDATED" || ev.ID != n.ID || ev.Version != found[0].Version+1 {
+		t.Errorf("the playground's example: %+v", ev)
+	}
+
+	closed := make(chan error, 1)
+	start := time.Now()
+	go func() { closed <- m.Close() }()
+	mustEndWith(t, a, "SHUTTING_DOWN", 10*time.Second)
+	mustEndWith(t, b, "SHUTTING_DOWN", 10*time.Second)
+	mustEndWith(t, ex, "SHUTTING_DOWN", 10*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	if code := ws.Ended(ctx); code != websocket.StatusNormalClosure {
+		t.Errorf("the WebSocket ended with %v, want a close frame", code)
+	}
+	if err := <-closed; err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("the server took %v to stop with open streams", took)
+	}
+}
