@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -75,68 +76,6 @@ func stored(t *testing.T, s hub.Store) ([]*hub.Node, []*hub.Relationship) {
 		t.Fatal(err)
 	}
 	return nodes, rels
-}
-
-// facts is every row of s by id as generic JSON without its bookkeeping
-// (createdAt, updatedAt, version): the facts two networks must share.
-func facts(t *testing.T, s hub.Store) map[string]map[string]any {
-	t.Helper()
-	out := map[string]map[string]any{}
-	add := func(id string, row any) {
-		raw, err := json.Marshal(row)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var m map[string]any
-		if err := json.Unmarshal(raw, &m); err != nil {
-			t.Fatal(err)
-		}
-		for _, f := range []string{"createdAt", "updatedAt", "version"} {
-			delete(m, f)
-		}
-		out[id] = m
-	}
-	nodes, rels := stored(t, s)
-	for _, n := range nodes {
-		add(n.ID, n)
-	}
-	for _, r := range rels {
-		add(r.ID, r)
-	}
-	return out
-}
-
-// versions is every row's version by id.
-func versions(t *testing.T, s hub.Store) map[string]int64 {
-	t.Helper()
-	out := map[string]int64{}
-	nodes, rels := stored(t, s)
-	for _, n := range nodes {
-		out[n.ID] = n.Version
-	}
-	for _, r := range rels {
-		out[r.ID] = r.Version
-	}
-	return out
-}
-
-func mustSameFacts(t *testing.T, got, want map[string]map[string]any) {
-	t.Helper()
-	if len(got) != len(want) {
-		t.Errorf("%d rows, want %d", len(got), len(want))
-	}
-	for id, w := range want {
-		g, ok := got[id]
-		if !ok {
-			t.Errorf("row %s (%v) is missing", id, w["key"])
-			continue
-		}
-		gj, _ := json.Marshal(g)
-		wj, _ := json.Marshal(w)
-		if !bytes.Equal(gj, wj) {
-			t.Errorf("row %s differs:\n got %s\nwant %s", id, gj, wj)
-		}
-	}
 }
 
 func exportJSON(t *testing.T, s hub.Store) []byte {
@@ -210,7 +149,7 @@ func TestImport(t *testing.T) {
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
 			src := seeded(t, b.open)
-			want := facts(t, src)
+			want := storetest.Facts(t, src)
 			total := len(want)
 
 			roundTrip := func(t *testing.T, rows []dataset.Row) {
@@ -220,15 +159,15 @@ func TestImport(t *testing.T) {
 					t.Fatalf("errors: %v", rep.Errors)
 				}
 				mustCount(t, "first import", rep.Total(), total, 0, 0, 0)
-				mustSameFacts(t, facts(t, dst), want)
+				storetest.MustSameFacts(t, storetest.Facts(t, dst), want)
 
-				before := versions(t, dst)
+				before := storetest.Versions(t, dst)
 				rep = mustRun(t, dst, rows, importer.Options{BatchSize: 40})
 				mustCount(t, "second import", rep.Total(), 0, 0, total, 0)
 				if rep.Written != 0 || len(rep.Changes) != 0 {
 					t.Errorf("the second import wrote %d batches: %v", rep.Written, rep.Changes)
 				}
-				if after := versions(t, dst); !mapsEqual(after, before) {
+				if after := storetest.Versions(t, dst); !maps.Equal(after, before) {
 					t.Errorf("the second import changed versions")
 				}
 			}
@@ -261,12 +200,12 @@ func TestImport(t *testing.T) {
 				edited, _ := json.Marshal(f)
 				rows := readJSON(t, "edited.json", edited)
 
-				beforeFacts, beforeVersions := facts(t, dst), versions(t, dst)
+				beforeFacts, beforeVersions := storetest.Facts(t, dst), storetest.Versions(t, dst)
 				dry := mustRun(t, dst, rows, importer.Options{DryRun: true})
-				if !mapsEqual(versions(t, dst), beforeVersions) {
+				if !maps.Equal(storetest.Versions(t, dst), beforeVersions) {
 					t.Error("the dry run changed versions")
 				}
-				mustSameFacts(t, facts(t, dst), beforeFacts)
+				storetest.MustSameFacts(t, storetest.Facts(t, dst), beforeFacts)
 				mustCount(t, "dry run", dry.Total(), 1, 4, total-4, 0)
 				if !dry.DryRun || dry.Written != 0 {
 					t.Errorf("dry run: %+v", dry)
@@ -287,7 +226,7 @@ func TestImport(t *testing.T) {
 				}) {
 					t.Errorf("the real import reports %+v and %v; the dry run %+v and %v", real.Total(), real.Changes, dry.Total(), dry.Changes)
 				}
-				after := versions(t, dst)
+				after := storetest.Versions(t, dst)
 				moved := 0
 				for id, v := range after {
 					if v != beforeVersions[id] {
@@ -344,7 +283,7 @@ func TestImport(t *testing.T) {
 					}
 				}
 				first := place / size * size
-				got := versions(t, dst)
+				got := storetest.Versions(t, dst)
 				for i, id := range order {
 					_, in := got[id]
 					switch {
@@ -363,18 +302,6 @@ func TestImport(t *testing.T) {
 			})
 		})
 	}
-}
-
-func mapsEqual[K comparable, V comparable](a, b map[K]V) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
 }
 
 // Rows that depend on a node that is not written are not written
@@ -416,7 +343,7 @@ func TestImportErrors(t *testing.T) {
 			t.Errorf("error %d = %q, want %q", i, rep.Errors[i], w)
 		}
 	}
-	got := versions(t, s)
+	got := storetest.Versions(t, s)
 	for _, n := range []struct {
 		id      string
 		written bool
