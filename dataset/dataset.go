@@ -2,13 +2,16 @@
 // documents (ote.json, embedded in the binary) and turns it into a domain
 // batch. The file is written by hand, fact by fact, each with its source;
 // see the README's "Dataset" section for its format.
+//
+// The package owns that format both ways, for every network and not
+// only the OTE one: ReadJSON and ReadCSV read a file or table into rows
+// placed by file and line, WriteJSON and WriteCSV write a network so
+// that it reads back as it was (the README's "Import and export").
 package dataset
 
 import (
-	"bytes"
 	"context"
 	_ "embed"
-	"encoding/json"
 	"fmt"
 	"math"
 	"strings"
@@ -23,6 +26,10 @@ var oteJSON []byte
 // Name identifies the dataset in logs.
 const Name = "ote"
 
+// The types below are the file's rows as written. The JSON reader and
+// writer use them as they are; the CSV tables are another spelling of
+// the same rows (see csv.go), converted by the same code.
+
 type file struct {
 	Sources       []source       `json:"sources"`
 	Nodes         []node         `json:"nodes"`
@@ -31,58 +38,60 @@ type file struct {
 
 type source struct {
 	Key       string `json:"key"`
-	File      string `json:"file"`
+	File      string `json:"file,omitempty"`
 	Title     string `json:"title"`
-	Publisher string `json:"publisher"`
-	Author    string `json:"author"`
-	Published string `json:"published"`
-	Kind      string `json:"kind"`
-	Language  string `json:"language"`
-	URL       string `json:"url"`
+	Publisher string `json:"publisher,omitempty"`
+	Author    string `json:"author,omitempty"`
+	Published string `json:"published,omitempty"`
+	Kind      string `json:"kind,omitempty"`
+	Language  string `json:"language,omitempty"`
+	URL       string `json:"url,omitempty"`
 }
 
 type citation struct {
 	Source  string `json:"source"`
-	Locator string `json:"locator"`
-	Quote   string `json:"quote"`
+	Locator string `json:"locator,omitempty"`
+	Quote   string `json:"quote,omitempty"`
 }
 
 type period struct {
-	Start string `json:"start"`
-	End   string `json:"end"`
+	Start string `json:"start,omitempty"`
+	End   string `json:"end,omitempty"`
 }
 
 type node struct {
 	Kind          string              `json:"kind"`
 	Key           string              `json:"key"`
 	Name          hub.LocalizedText   `json:"name"`
-	Abbreviations []string            `json:"abbreviations"`
-	Aliases       []string            `json:"aliases"`
-	Description   hub.LocalizedText   `json:"description"`
-	Type          string              `json:"type"`
-	Code          string              `json:"code"`
-	Regions       []string            `json:"regions"`
-	Period        *period             `json:"period"`
-	Goals         []hub.LocalizedText `json:"goals"`
-	Title         string              `json:"title"`
-	Email         string              `json:"email"`
-	Phone         string              `json:"phone"`
-	Sources       []citation          `json:"sources"`
+	Abbreviations []string            `json:"abbreviations,omitempty"`
+	Aliases       []string            `json:"aliases,omitempty"`
+	Description   hub.LocalizedText   `json:"description,omitzero"`
+	Type          string              `json:"type,omitempty"`
+	Code          string              `json:"code,omitempty"`
+	Regions       []string            `json:"regions,omitempty"`
+	Period        *period             `json:"period,omitempty"`
+	Goals         []hub.LocalizedText `json:"goals,omitempty"`
+	Title         string              `json:"title,omitempty"`
+	Email         string              `json:"email,omitempty"`
+	Phone         string              `json:"phone,omitempty"`
+	Sources       []citation          `json:"sources,omitempty"`
+}
+
+type amount struct {
+	Value    float64 `json:"value"`
+	Currency string  `json:"currency"`
 }
 
 type relationship struct {
-	Type   string `json:"type"`
-	From   string `json:"from"`
-	To     string `json:"to"`
-	Key    string `json:"key"`
-	Role   string `json:"role"`
-	Amount *struct {
-		Value    float64 `json:"value"`
-		Currency string  `json:"currency"`
-	} `json:"amount"`
-	Period      *period           `json:"period"`
-	Description hub.LocalizedText `json:"description"`
-	Sources     []citation        `json:"sources"`
+	Type        string            `json:"type"`
+	From        string            `json:"from"`
+	To          string            `json:"to"`
+	Key         string            `json:"key,omitempty"`
+	Role        string            `json:"role,omitempty"`
+	Amount      *amount           `json:"amount,omitempty"`
+	Period      *period           `json:"period,omitempty"`
+	Description hub.LocalizedText `json:"description,omitzero"`
+	Sources     []citation        `json:"sources,omitempty"`
 }
 
 // kinds maps the file's kind names to domain kinds.
@@ -102,86 +111,134 @@ var kinds = map[string]hub.Kind{
 	"source":       hub.KindSourceDocument,
 }
 
+// kindNames is kinds reversed: a domain kind's name in the file.
+var kindNames = func() map[hub.Kind]string {
+	m := make(map[hub.Kind]string, len(kinds))
+	for name, k := range kinds {
+		m[k] = name
+	}
+	return m
+}()
+
+// KindName returns the file's name of a kind ("organisation",
+// "targetGroup", "source"...), or "" for an unknown kind.
+func KindName(k hub.Kind) string { return kindNames[k] }
+
+// Ref returns the file's reference to n: "kind/key", as relationships'
+// from and to, regions and citations name nodes.
+func Ref(n *hub.Node) string { return kindNames[n.Kind] + "/" + n.Key }
+
 // Batch returns the OTE dataset as a domain batch (not yet prepared).
 func Batch() (*hub.Batch, error) { return Parse(oteJSON) }
 
 // Parse converts a dataset file to a batch. Unknown fields, unknown kinds
 // and references that are not "kind/key" are errors, so that a typo in
-// the file cannot silently drop a fact.
+// the file cannot silently drop a fact. The error names the first bad
+// row; ReadJSON reports every one.
 func Parse(data []byte) (*hub.Batch, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	var f file
-	if err := dec.Decode(&f); err != nil {
+	rows, err := ReadJSON("", data)
+	if err != nil {
 		return nil, fmt.Errorf("dataset: %w", err)
 	}
 	b := &hub.Batch{}
-	for _, s := range f.Sources {
-		published, err := date(s.Published)
-		if err != nil {
-			return nil, fmt.Errorf("dataset: source %s: %w", s.Key, err)
+	for _, r := range rows {
+		switch {
+		case r.Err != nil:
+			return nil, fmt.Errorf("dataset: %w", r.Err)
+		case r.Node != nil:
+			b.Nodes = append(b.Nodes, r.Node)
+		default:
+			b.Relationships = append(b.Relationships, r.Relationship)
 		}
-		b.Nodes = append(b.Nodes, &hub.Node{
-			Kind: hub.KindSourceDocument,
-			Key:  s.Key,
-			Name: hub.LocalizedText{FI: s.Title},
-			Type: s.Kind,
-			Document: &hub.Document{
-				File: s.File, Publisher: s.Publisher, Author: s.Author,
-				Published: published, Language: hub.Language(s.Language), URL: s.URL,
-			},
-		})
-	}
-	for _, n := range f.Nodes {
-		kind, ok := kinds[n.Kind]
-		if !ok || kind == hub.KindSourceDocument {
-			return nil, fmt.Errorf("dataset: node %s: unknown kind %q", n.Key, n.Kind)
-		}
-		what := n.Kind + "/" + n.Key
-		p, err := toPeriod(n.Period)
-		if err != nil {
-			return nil, fmt.Errorf("dataset: %s: %w", what, err)
-		}
-		regions := make([]string, len(n.Regions))
-		for i, r := range n.Regions {
-			if regions[i], err = ref(r); err != nil {
-				return nil, fmt.Errorf("dataset: %s: %w", what, err)
-			}
-		}
-		hn := &hub.Node{
-			Kind: kind, Key: n.Key, Name: n.Name, Abbreviations: n.Abbreviations, Aliases: n.Aliases,
-			Description: n.Description, Type: n.Type, Code: n.Code, RegionIDs: regions, Period: p,
-			Goals: n.Goals, Title: n.Title, Sources: citations(n.Sources),
-		}
-		if n.Email != "" || n.Phone != "" {
-			hn.Contact = &hub.ContactDetails{Email: n.Email, Phone: n.Phone}
-		}
-		b.Nodes = append(b.Nodes, hn)
-	}
-	for _, r := range f.Relationships {
-		key := hub.RelationshipKey(hub.RelationshipType(r.Type), r.From, r.To, r.Key)
-		from, err := ref(r.From)
-		if err != nil {
-			return nil, fmt.Errorf("dataset: relationship %s: %w", key, err)
-		}
-		to, err := ref(r.To)
-		if err != nil {
-			return nil, fmt.Errorf("dataset: relationship %s: %w", key, err)
-		}
-		p, err := toPeriod(r.Period)
-		if err != nil {
-			return nil, fmt.Errorf("dataset: relationship %s: %w", key, err)
-		}
-		hr := &hub.Relationship{
-			Key: key, Type: hub.RelationshipType(r.Type), FromID: from, ToID: to, Role: r.Role,
-			Period: p, Description: r.Description, Sources: citations(r.Sources),
-		}
-		if r.Amount != nil {
-			hr.Amount = &hub.Money{Minor: int64(math.Round(r.Amount.Value * 100)), Currency: r.Amount.Currency}
-		}
-		b.Relationships = append(b.Relationships, hr)
 	}
 	return b, nil
+}
+
+// what names a row of the file in errors, as its author wrote it.
+func (s *source) what() string { return "source/" + s.Key }
+func (n *node) what() string   { return n.Kind + "/" + n.Key }
+func (r *relationship) what() string {
+	return hub.RelationshipKey(hub.RelationshipType(r.Type), r.From, r.To, r.Key)
+}
+
+// toNode converts a source of the file to a SourceDocument node.
+func (s *source) toNode() (*hub.Node, error) {
+	published, err := date(s.Published)
+	if err != nil {
+		return nil, err
+	}
+	return &hub.Node{
+		Kind: hub.KindSourceDocument,
+		Key:  s.Key,
+		Name: hub.LocalizedText{FI: s.Title},
+		Type: s.Kind,
+		Document: &hub.Document{
+			File: s.File, Publisher: s.Publisher, Author: s.Author,
+			Published: published, Language: hub.Language(s.Language), URL: s.URL,
+		},
+	}, nil
+}
+
+// toNode converts a node of the file to a domain node.
+func (n *node) toNode() (*hub.Node, error) {
+	kind, ok := kinds[n.Kind]
+	if !ok || kind == hub.KindSourceDocument {
+		return nil, fmt.Errorf("unknown kind %q", n.Kind)
+	}
+	p, err := toPeriod(n.Period)
+	if err != nil {
+		return nil, err
+	}
+	var regions []string
+	for _, r := range n.Regions {
+		id, err := ref(r)
+		if err != nil {
+			return nil, err
+		}
+		regions = append(regions, id)
+	}
+	cs, err := citations(n.Sources)
+	if err != nil {
+		return nil, err
+	}
+	hn := &hub.Node{
+		Kind: kind, Key: n.Key, Name: n.Name, Abbreviations: n.Abbreviations, Aliases: n.Aliases,
+		Description: n.Description, Type: n.Type, Code: n.Code, RegionIDs: regions, Period: p,
+		Goals: n.Goals, Title: n.Title, Sources: cs,
+	}
+	if n.Email != "" || n.Phone != "" {
+		hn.Contact = &hub.ContactDetails{Email: n.Email, Phone: n.Phone}
+	}
+	return hn, nil
+}
+
+// toRelationship converts a relationship of the file to a domain
+// relationship, whose key composes its type, ends and own key.
+func (r *relationship) toRelationship() (*hub.Relationship, error) {
+	from, err := ref(r.From)
+	if err != nil {
+		return nil, err
+	}
+	to, err := ref(r.To)
+	if err != nil {
+		return nil, err
+	}
+	p, err := toPeriod(r.Period)
+	if err != nil {
+		return nil, err
+	}
+	cs, err := citations(r.Sources)
+	if err != nil {
+		return nil, err
+	}
+	hr := &hub.Relationship{
+		Key: r.what(), Type: hub.RelationshipType(r.Type), FromID: from, ToID: to, Role: r.Role,
+		Period: p, Description: r.Description, Sources: cs,
+	}
+	if r.Amount != nil {
+		hr.Amount = &hub.Money{Minor: int64(math.Round(r.Amount.Value * 100)), Currency: r.Amount.Currency}
+	}
+	return hr, nil
 }
 
 // ref turns a "kind/key" reference into a node id.
@@ -194,12 +251,15 @@ func ref(s string) (string, error) {
 	return hub.NodeID(kind, key), nil
 }
 
-func citations(cs []citation) []hub.Citation {
-	out := make([]hub.Citation, len(cs))
-	for i, c := range cs {
-		out[i] = hub.Citation{SourceID: hub.NodeID(hub.KindSourceDocument, c.Source), Locator: c.Locator, Quote: c.Quote}
+func citations(cs []citation) ([]hub.Citation, error) {
+	var out []hub.Citation
+	for _, c := range cs {
+		if c.Source == "" {
+			return nil, fmt.Errorf("a citation names no source")
+		}
+		out = append(out, hub.Citation{SourceID: hub.NodeID(hub.KindSourceDocument, c.Source), Locator: c.Locator, Quote: c.Quote})
 	}
-	return out
+	return out, nil
 }
 
 func toPeriod(p *period) (*hub.Period, error) {

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -241,7 +242,7 @@ func TestSecondOpenFailsClearly(t *testing.T) {
 			r.s.Close()
 			t.Fatal("a second Open of an open directory succeeded")
 		}
-		if !strings.Contains(r.err.Error(), "another process holds the database") || !strings.Contains(r.err.Error(), dir) {
+		if !errors.Is(r.err, embedded.ErrLocked) || !strings.Contains(r.err.Error(), "another process holds the database") || !strings.Contains(r.err.Error(), dir) {
 			t.Errorf("a second Open fails with %q; want it to say that another process holds %s", r.err, dir)
 		}
 		if d := time.Since(start); d > 5*time.Second {

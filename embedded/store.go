@@ -33,6 +33,10 @@ var (
 // FileName is the name of the database file inside the data directory.
 const FileName = "hub.db"
 
+// ErrLocked is the error of Open when another process (a running hub)
+// holds the database file: bbolt allows one process at a time.
+var ErrLocked = errors.New("another process holds the database")
+
 // Store is the embedded store. It is safe for concurrent use; one
 // process at a time opens a database file.
 type Store struct {
@@ -56,7 +60,7 @@ func Open(dir string) (*Store, error) {
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
 	if err != nil {
 		if errors.Is(err, berrors.ErrTimeout) {
-			return nil, fmt.Errorf("open %s: another process holds the database", path)
+			return nil, fmt.Errorf("open %s: %w", path, ErrLocked)
 		}
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}

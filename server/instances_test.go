@@ -35,8 +35,15 @@ type hubProcess struct {
 	logs *syncBuffer
 }
 
-// startHub runs the built hub binary on a free port with env.
+// startHub runs the built hub binary on a free port with env and a
+// fresh data directory.
 func startHub(t *testing.T, bin string, env ...string) *hubProcess {
+	t.Helper()
+	return startHubIn(t, bin, t.TempDir(), env...)
+}
+
+// startHubIn is startHub with the data directory dir.
+func startHubIn(t *testing.T, bin, dir string, env ...string) *hubProcess {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -45,7 +52,7 @@ func startHub(t *testing.T, bin string, env ...string) *hubProcess {
 	addr := ln.Addr().String()
 	ln.Close()
 	p := &hubProcess{url: "http://" + addr, logs: &syncBuffer{}}
-	p.cmd = exec.Command(bin, "-addr", addr, "-data-dir", t.TempDir())
+	p.cmd = exec.Command(bin, "-addr", addr, "-data-dir", dir)
 	p.cmd.Env = append(os.Environ(), env...)
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
 	if err := p.cmd.Start(); err != nil {

@@ -35,8 +35,14 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	verb, args := verbOf(os.Args[1:])
+	if verb != "serve" {
+		code := runCommand(ctx, verb, args, os.Getenv, os.Stdout, os.Stderr)
+		stop()
+		os.Exit(code)
+	}
 	m := NewMain()
-	if err := m.ParseFlags(os.Args[1:], os.Getenv); err != nil {
+	if err := m.ParseFlags(args, os.Getenv); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			os.Exit(0)
 		}
@@ -157,9 +163,71 @@ func NewMain() *Main {
 }
 
 // ParseFlags reads the environment (through getenv) and then the
-// command-line flags into m.Config.
+// command-line flags of serve into m.Config.
 func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	c := &m.Config
+	if err := c.readEnv(getenv); err != nil {
+		return err
+	}
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: hub [serve] [flags]\n\nServe the GraphQL API, the pages and the exports (other commands: hub help).\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (env PORT gives :PORT)")
+	fs.StringVar(&c.APIKeysFile, "api-keys-file", c.APIKeysFile, "file of API key hashes, roles and subjects (env HUB_API_KEYS_FILE)")
+	origins := fs.String("cors-origins", strings.Join(c.CORSOrigins, ","), "comma-separated origins allowed by CORS, * for any (env HUB_CORS_ORIGINS)")
+	fs.BoolVar(&c.Seed, "seed", c.Seed, "load the OTE dataset into an empty store (env HUB_SEED)")
+	fs.DurationVar(&c.RequestTimeout, "request-timeout", c.RequestTimeout, "time limit of one GraphQL operation (env HUB_REQUEST_TIMEOUT)")
+	fs.StringVar(&c.Probe, "probe", "", "only check that this URL answers 200, then exit (container health checks)")
+	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (env HUB_LOG_LEVEL)")
+	limits := c.limits()
+	for _, l := range limits {
+		fs.IntVar(l.dst, l.flag, *l.dst, "most "+l.what+", 0 for the default (env "+l.env+")")
+	}
+	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "most bytes of a request body (env HUB_MAX_BODY_BYTES)")
+	c.storeFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	c.CORSOrigins = splitList(*origins)
+	if c.RequestTimeout <= 0 {
+		return fmt.Errorf("timeouts must be positive")
+	}
+	if c.MaxBodyBytes < 1 {
+		return fmt.Errorf("max-body-bytes must be at least 1")
+	}
+	for _, l := range limits {
+		if *l.dst < 0 {
+			return fmt.Errorf("%s must not be negative", l.flag)
+		}
+	}
+	return c.checkStore()
+}
+
+// limit is a HUB_MAX_* setting: its variable, flag and field.
+type limit struct {
+	env, flag, what string
+	dst             *int
+}
+
+func (c *Config) limits() []limit {
+	return []limit{
+		{"HUB_MAX_COMPLEXITY", "max-complexity", "cost of one operation, page sizes counted", &c.Limits.Complexity},
+		{"HUB_MAX_DEPTH", "max-depth", "nesting of selections outside introspection", &c.Limits.Depth},
+		{"HUB_MAX_ROOT_FIELDS", "max-root-fields", "root fields of one operation, aliases included", &c.Limits.RootFields},
+		{"HUB_MAX_FIELDS", "max-fields", "fields written in one document", &c.Limits.Fields},
+		{"HUB_MAX_ERRORS", "max-errors", "errors of one response", &c.Limits.Errors},
+		{"HUB_MAX_SUBSCRIPTIONS", "max-subscriptions", "subscriptions open on the hub", &c.Limits.Subscriptions},
+		{"HUB_MAX_SUBSCRIPTIONS_PER_CONNECTION", "max-subscriptions-per-connection", "subscriptions open on one WebSocket", &c.Limits.SubscriptionsPerConnection},
+	}
+}
+
+// readEnv reads every setting's environment variable through getenv.
+func (c *Config) readEnv(getenv func(string) string) error {
 	if v := getenv("PORT"); v != "" {
 		c.Addr = ":" + v
 	}
@@ -198,19 +266,7 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 			*dst = n
 		}
 	}
-	limits := []struct {
-		env, flag, what string
-		dst             *int
-	}{
-		{"HUB_MAX_COMPLEXITY", "max-complexity", "cost of one operation, page sizes counted", &c.Limits.Complexity},
-		{"HUB_MAX_DEPTH", "max-depth", "nesting of selections outside introspection", &c.Limits.Depth},
-		{"HUB_MAX_ROOT_FIELDS", "max-root-fields", "root fields of one operation, aliases included", &c.Limits.RootFields},
-		{"HUB_MAX_FIELDS", "max-fields", "fields written in one document", &c.Limits.Fields},
-		{"HUB_MAX_ERRORS", "max-errors", "errors of one response", &c.Limits.Errors},
-		{"HUB_MAX_SUBSCRIPTIONS", "max-subscriptions", "subscriptions open on the hub", &c.Limits.Subscriptions},
-		{"HUB_MAX_SUBSCRIPTIONS_PER_CONNECTION", "max-subscriptions-per-connection", "subscriptions open on one WebSocket", &c.Limits.SubscriptionsPerConnection},
-	}
-	for _, l := range limits {
+	for _, l := range c.limits() {
 		if v := getenv(l.env); v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 1 {
@@ -233,42 +289,24 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 		}
 		c.MongoTimeout = d
 	}
+	return nil
+}
 
-	fs := flag.NewFlagSet("server", flag.ContinueOnError)
-	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (env PORT gives :PORT)")
+// storeFlags adds the flags of the store, which every command that
+// opens the store takes.
+func (c *Config) storeFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "embedded store directory (env HUB_DATA_DIR)")
-	fs.StringVar(&c.APIKeysFile, "api-keys-file", c.APIKeysFile, "file of API key hashes, roles and subjects (env HUB_API_KEYS_FILE)")
-	origins := fs.String("cors-origins", strings.Join(c.CORSOrigins, ","), "comma-separated origins allowed by CORS, * for any (env HUB_CORS_ORIGINS)")
-	fs.BoolVar(&c.Seed, "seed", c.Seed, "load the OTE dataset into an empty store (env HUB_SEED)")
-	fs.DurationVar(&c.RequestTimeout, "request-timeout", c.RequestTimeout, "time limit of one GraphQL operation (env HUB_REQUEST_TIMEOUT)")
-	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (env HUB_LOG_LEVEL)")
 	fs.StringVar(&c.MongoURI, "mongodb-uri", c.MongoURI, "MongoDB connection string; empty uses the embedded store (env MONGODB_URI)")
 	fs.StringVar(&c.MongoDatabase, "mongodb-database", c.MongoDatabase, "MongoDB database, overriding the URI's (env MONGODB_DATABASE)")
 	fs.Uint64Var(&c.MongoMaxPool, "mongodb-max-pool-size", c.MongoMaxPool, "most connections to MongoDB, 0 for the default (env HUB_MONGODB_MAX_POOL_SIZE)")
 	fs.Uint64Var(&c.MongoMinPool, "mongodb-min-pool-size", c.MongoMinPool, "connections to MongoDB kept open (env HUB_MONGODB_MIN_POOL_SIZE)")
-	fs.StringVar(&c.Probe, "probe", "", "only check that this URL answers 200, then exit (container health checks)")
 	fs.DurationVar(&c.MongoTimeout, "mongodb-timeout", c.MongoTimeout, "time limit of one MongoDB call (env HUB_MONGODB_TIMEOUT)")
-	for _, l := range limits {
-		fs.IntVar(l.dst, l.flag, *l.dst, "most "+l.what+", 0 for the default (env "+l.env+")")
-	}
-	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "most bytes of a request body (env HUB_MAX_BODY_BYTES)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments: %v", fs.Args())
-	}
-	c.CORSOrigins = splitList(*origins)
-	if c.RequestTimeout <= 0 || c.MongoTimeout <= 0 {
+}
+
+// checkStore checks the settings of storeFlags once parsed.
+func (c *Config) checkStore() error {
+	if c.MongoTimeout <= 0 {
 		return fmt.Errorf("timeouts must be positive")
-	}
-	if c.MaxBodyBytes < 1 {
-		return fmt.Errorf("max-body-bytes must be at least 1")
-	}
-	for _, l := range limits {
-		if *l.dst < 0 {
-			return fmt.Errorf("%s must not be negative", l.flag)
-		}
 	}
 	return nil
 }

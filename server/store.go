@@ -22,11 +22,11 @@ import (
 // answers STORE_UNAVAILABLE, retrying with backoff.
 func (m *Main) openStore(ctx context.Context) error {
 	opts := index.Options{Logger: m.Logger}
-	if m.Config.MongoURI == "" {
-		store, err := embedded.Open(m.Config.DataDir)
-		if err != nil {
-			return err
-		}
+	store, mongo, err := m.Config.open()
+	if err != nil {
+		return err
+	}
+	if mongo == nil {
 		m.Store = store
 		m.Logger.Info("embedded store open", "dir", m.Config.DataDir)
 		m.Network = index.Follow(store, opts)
@@ -39,26 +39,39 @@ func (m *Main) openStore(ctx context.Context) error {
 		m.ready.Store(true)
 		return nil
 	}
-	store, err := mongodb.Open(mongodb.Options{
-		URI:              m.Config.MongoURI,
-		Database:         m.Config.MongoDatabase,
-		MaxPoolSize:      m.Config.MongoMaxPool,
-		MinPoolSize:      m.Config.MongoMinPool,
-		OperationTimeout: m.Config.MongoTimeout,
-	})
-	if err != nil {
-		return err
-	}
-	m.Store = store
-	m.Network = index.Follow(store, opts)
+	m.Store = mongo
+	m.Network = index.Follow(mongo, opts)
 	ictx, cancel := context.WithCancel(context.Background())
 	m.stopInit = cancel
 	m.initDone = make(chan struct{})
 	go func() {
 		defer close(m.initDone)
-		m.initMongo(ictx, store)
+		m.initMongo(ictx, mongo)
 	}()
 	return nil
+}
+
+// open opens the configured store: MongoDB when MongoURI is set (then
+// mongo is the same store), the embedded store in DataDir otherwise.
+func (c *Config) open() (store hub.Store, mongo *mongodb.Store, err error) {
+	if c.MongoURI == "" {
+		s, err := embedded.Open(c.DataDir)
+		if err != nil {
+			return nil, nil, err
+		}
+		return s, nil, nil
+	}
+	s, err := mongodb.Open(mongodb.Options{
+		URI:              c.MongoURI,
+		Database:         c.MongoDatabase,
+		MaxPoolSize:      c.MongoMaxPool,
+		MinPoolSize:      c.MongoMinPool,
+		OperationTimeout: c.MongoTimeout,
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, s, nil
 }
 
 // Backoff bounds for MongoDB start-up retries.
