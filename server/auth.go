@@ -2,37 +2,51 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/otehub/hub"
 )
 
-// apiKeys maps the SHA-256 of each API key (hex) to its caller. The hub
-// never stores a key itself: the keys file holds only hashes.
-type apiKeys map[string]*hub.Principal
+// An API keys file lists one key per line:
+//
+//	sha256:<hex> <role> <subject> [<organisation id>]
+//
+// Blank lines and lines starting with # are skipped. The file holds only
+// the keys' SHA-256 hashes: a key is shown once, when `hub key new`
+// makes it, and cannot be read back. A partner key names the
+// organisation (or employer) node it acts for.
 
-// readAPIKeys reads a keys file: one key per line, "sha256:<hex> <role>
-// <subject> [<organisation id>]"; blank lines and lines starting with #
-// are skipped. A partner key names the organisation node it acts for.
-func readAPIKeys(path string) (apiKeys, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("API keys: %w", err)
-	}
-	defer f.Close()
-	return parseAPIKeys(f, path)
+// keyEntry is one line of a keys file.
+type keyEntry struct {
+	hash      string // hex SHA-256 of the key
+	principal hub.Principal
 }
 
-func parseAPIKeys(r io.Reader, name string) (apiKeys, error) {
-	keys := apiKeys{}
+func (e keyEntry) line() string {
+	l := fmt.Sprintf("sha256:%s %s %s", e.hash, e.principal.Role, e.principal.Subject)
+	if e.principal.Organisation != "" {
+		l += " " + e.principal.Organisation
+	}
+	return l
+}
+
+// parseKeys reads a keys file's entries, in file order.
+func parseKeys(r io.Reader, name string) ([]keyEntry, error) {
+	var out []keyEntry
+	seen := map[string]bool{}
+	subjects := map[string]bool{}
 	sc := bufio.NewScanner(r)
 	for line := 1; sc.Scan(); line++ {
 		text := strings.TrimSpace(sc.Text())
@@ -45,45 +59,130 @@ func parseAPIKeys(r io.Reader, name string) (apiKeys, error) {
 			return nil, bad(`want "sha256:<hex> <role> <subject> [<organisation id>]"`)
 		}
 		hash, ok := strings.CutPrefix(f[0], "sha256:")
+		hash = strings.ToLower(hash)
 		if b, err := hex.DecodeString(hash); !ok || err != nil || len(b) != sha256.Size {
 			return nil, bad("the first field must be sha256: and 64 hex digits")
 		}
-		role := hub.Role(f[1])
-		if !role.Valid() {
-			return nil, bad(fmt.Sprintf("unknown role %q (partner, editor or admin)", f[1]))
+		e := keyEntry{hash: hash, principal: hub.Principal{Subject: f[2], Role: hub.Role(f[1]), PersonalData: true}}
+		if err := checkPrincipal(&e.principal, f[3:]); err != nil {
+			return nil, bad(err.Error())
 		}
-		p := &hub.Principal{Subject: f[2], Role: role, PersonalData: true}
-		if role == hub.RolePartner {
-			if len(f) != 4 {
-				return nil, bad("a partner key names the id of its organisation")
-			}
-			if kind, err := hub.ParseID(f[3]); err != nil || (kind != string(hub.KindOrganisation) && kind != string(hub.KindEmployer)) {
-				return nil, bad("the fourth field must be the id of an Organisation or Employer node")
-			}
-			p.Organisation = f[3]
-		}
-		if _, dup := keys[strings.ToLower(hash)]; dup {
+		if seen[hash] {
 			return nil, bad("the same key is listed twice")
 		}
-		keys[strings.ToLower(hash)] = p
+		if subjects[e.principal.Subject] {
+			return nil, bad(fmt.Sprintf("subject %q is listed twice: subjects name keys in the history and in hub key revoke", e.principal.Subject))
+		}
+		seen[hash], subjects[e.principal.Subject] = true, true
+		out = append(out, e)
 	}
-	return keys, sc.Err()
+	return out, sc.Err()
 }
 
-// newAPIKey returns a fresh random key and its keys-file hash.
+// checkPrincipal checks a key's role and, for a partner, sets the
+// organisation it acts for.
+func checkPrincipal(p *hub.Principal, org []string) error {
+	if !p.Role.Valid() {
+		return fmt.Errorf("unknown role %q (partner, editor or admin)", p.Role)
+	}
+	if p.Role != hub.RolePartner {
+		if len(org) > 0 && org[0] != "" {
+			return fmt.Errorf("only a partner key names an organisation")
+		}
+		return nil
+	}
+	if len(org) == 0 || org[0] == "" {
+		return fmt.Errorf("a partner key names the id of its organisation")
+	}
+	if kind, err := hub.ParseID(org[0]); err != nil || (kind != string(hub.KindOrganisation) && kind != string(hub.KindEmployer)) {
+		return fmt.Errorf("%q is not the id of an Organisation or Employer node", org[0])
+	}
+	p.Organisation = org[0]
+	return nil
+}
+
+// newAPIKey returns a fresh random key and its hash.
 func newAPIKey() (key, hash string) {
 	b := make([]byte, 32)
 	rand.Read(b)
 	key = "ote_" + base64.RawURLEncoding.EncodeToString(b)
+	return key, keyHash(key)
+}
+
+func keyHash(key string) string {
 	sum := sha256.Sum256([]byte(key))
-	return key, "sha256:" + hex.EncodeToString(sum[:])
+	return hex.EncodeToString(sum[:])
+}
+
+// keyFile is the keys file a hub serves with. It is read again when it
+// changes (checked at most once a second), so that a key made or
+// revoked with `hub key` takes effect without a restart; a file that no
+// longer reads keeps the keys last read, and says so in the log.
+type keyFile struct {
+	path string
+	log  *slog.Logger
+
+	mu      sync.Mutex
+	keys    map[string]*hub.Principal
+	checked time.Time
+	stamp   string // size and modification time of the file last read
+}
+
+// openKeyFile reads the keys file; a file that cannot be read at start
+// is an error.
+func openKeyFile(path string, log *slog.Logger) (*keyFile, error) {
+	k := &keyFile{path: path, log: log}
+	if err := k.reload(); err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+func (k *keyFile) reload() error {
+	fi, err := os.Stat(k.path)
+	if err != nil {
+		return fmt.Errorf("API keys: %w", err)
+	}
+	stamp := fmt.Sprint(fi.Size(), fi.ModTime().UnixNano())
+	if stamp == k.stamp {
+		return nil
+	}
+	data, err := os.ReadFile(k.path)
+	if err != nil {
+		return fmt.Errorf("API keys: %w", err)
+	}
+	entries, err := parseKeys(bytes.NewReader(data), k.path)
+	if err != nil {
+		return err
+	}
+	keys := make(map[string]*hub.Principal, len(entries))
+	for _, e := range entries {
+		p := e.principal
+		keys[e.hash] = &p
+	}
+	k.keys, k.stamp = keys, stamp
+	return nil
+}
+
+// lookup returns the caller of a key, or nil.
+func (k *keyFile) lookup(key string) *hub.Principal {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if time.Since(k.checked) >= time.Second {
+		k.checked = time.Now()
+		if err := k.reload(); err != nil {
+			k.log.Error("the API keys file cannot be read again; serving the keys last read", "error", err)
+		}
+	}
+	return k.keys[keyHash(key)]
 }
 
 // authenticate puts the caller of a request with a known API key
 // (Authorization: Bearer <key>) in its context. A request without the
 // header is anonymous; one with an unknown key or another scheme gets
-// 401, so that a mistyped key never silently reads as anonymous.
-func authenticate(keys apiKeys, next http.Handler) http.Handler {
+// 401, so that a mistyped or revoked key never silently reads as
+// anonymous. keys nil knows no key.
+func authenticate(keys *keyFile, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := r.Header.Get("Authorization")
 		if h == "" {
@@ -91,9 +190,11 @@ func authenticate(keys apiKeys, next http.Handler) http.Handler {
 			return
 		}
 		token, ok := strings.CutPrefix(h, "Bearer ")
-		sum := sha256.Sum256([]byte(strings.TrimSpace(token)))
-		p := keys[hex.EncodeToString(sum[:])]
-		if !ok || p == nil {
+		var p *hub.Principal
+		if ok && keys != nil {
+			p = keys.lookup(strings.TrimSpace(token))
+		}
+		if p == nil {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="ote-hub"`)
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusUnauthorized)

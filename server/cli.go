@@ -29,6 +29,7 @@ Usage:
   hub [serve] [flags]          serve the GraphQL API, pages and exports (the default)
   hub import [flags] PATH...   import dataset files (JSON, or CSV tables) into the store
   hub export [flags]           write the stored network as a dataset file or CSV tables
+  hub key new|list|revoke      manage the API keys of a keys file
   hub version                  print the version
   hub help [command]           print this help, or a command's flags
 
@@ -85,6 +86,8 @@ func runCommand(ctx context.Context, verb string, args []string, getenv func(str
 		err = c.importFiles(args)
 	case "export":
 		err = c.export(args)
+	case "key":
+		err = c.key(args)
 	case "version":
 		fmt.Fprintln(stdout, version())
 	case "help":
@@ -125,6 +128,9 @@ func (c *command) help(args []string) error {
 			return c.importFiles([]string{"-h"})
 		}
 		return c.export([]string{"-h"})
+	case "key":
+		fmt.Fprint(c.stdout, keyUsage)
+		return nil
 	case "version", "help":
 		fmt.Fprint(c.stdout, usage)
 		return nil

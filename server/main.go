@@ -370,9 +370,9 @@ func (m *Main) handler() (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	keys := apiKeys{}
+	var keys *keyFile
 	if m.Config.APIKeysFile != "" {
-		if keys, err = readAPIKeys(m.Config.APIKeysFile); err != nil {
+		if keys, err = openKeyFile(m.Config.APIKeysFile, m.Logger); err != nil {
 			return nil, err
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -60,14 +61,10 @@ const (
 // would, on both backends: authentication, validation with input paths,
 // optimistic concurrency, referential integrity, roles and the history.
 func TestMutationsOverHTTP(t *testing.T) {
-	editorKey, editorHash := newAPIKey()
-	partnerKey, partnerHash := newAPIKey()
 	own := hub.NodeID(hub.KindOrganisation, "testijarjesto")
 	keysFile := filepath.Join(t.TempDir(), "keys")
-	keys := fmt.Sprintf("# test keys\n%s editor tester\n%s partner kumppani %s\n", editorHash, partnerHash, own)
-	if err := os.WriteFile(keysFile, []byte(keys), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	editorKey := mustNewKey(t, keysFile, "-role", "editor", "-subject", "tester")
+	partnerKey := mustNewKey(t, keysFile, "-role", "partner", "-subject", "kumppani", "-organisation", own)
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
 			env := b.env(t)
@@ -198,6 +195,65 @@ func stringList(v any) []string {
 		out = append(out, x.(string))
 	}
 	return out
+}
+
+// mustNewKey makes a key with hub key new, as an operator would.
+func mustNewKey(t *testing.T, file string, args ...string) string {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := runCommand(t.Context(), "key", append([]string{"new", "-file", file}, args...), func(string) string { return "" }, &stdout, &stderr)
+	if code != exitOK {
+		t.Fatalf("hub key new %v: exit %d: %s", args, code, stderr.String())
+	}
+	return strings.TrimSpace(stdout.String())
+}
+
+// TestKeysAreHashedListedAndRevoked: the file holds no key, list names
+// the subjects, and a revoked key is refused by a running hub.
+func TestKeysAreHashedListedAndRevoked(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "keys")
+	key := mustNewKey(t, file, "-role", "editor", "-subject", "alice")
+	mustNewKey(t, file, "-role", "admin", "-subject", "bob")
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(data, []byte(key)) || !bytes.Contains(data, []byte(keyHash(key))) {
+		t.Fatalf("the keys file must hold the key's hash and not the key:\n%s", data)
+	}
+	if fi, _ := os.Stat(file); fi.Mode().Perm() != 0o600 {
+		t.Errorf("keys file mode %v, want 0600", fi.Mode().Perm())
+	}
+	run := func(args ...string) (int, string) {
+		var stdout, stderr bytes.Buffer
+		code := runCommand(t.Context(), "key", append([]string{args[0], "-file", file}, args[1:]...), func(string) string { return "" }, &stdout, &stderr)
+		return code, stdout.String() + stderr.String()
+	}
+	if code, out := run("list"); code != exitOK || !strings.Contains(out, "alice\teditor") || !strings.Contains(out, "bob\tadmin") || strings.Contains(out, key) {
+		t.Fatalf("hub key list: %d %q", code, out)
+	}
+	if code, _ := run("new", "-role", "partner", "-subject", "carol"); code != exitUsage {
+		t.Errorf("a partner key without an organisation: exit %d, want %d", code, exitUsage)
+	}
+	m := MustRunMain(t, map[string]string{"HUB_API_KEYS_FILE": file})
+	MustBeReady(t, m, 30*time.Second)
+	if status, r := postAs(t, m, key, `{ __typename }`, nil); status != http.StatusOK || len(r.Errors) > 0 {
+		t.Fatalf("a request with alice's key: %d %+v", status, r)
+	}
+	if code, out := run("revoke", "alice"); code != exitOK {
+		t.Fatalf("hub key revoke: %d %s", code, out)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		status, _ := postAs(t, m, key, `{ __typename }`, nil)
+		if status == http.StatusUnauthorized {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("alice's revoked key still answers %d after 5s", status)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // TestBadEnumInVariablesIsTheClients: a value that is not one of an
