@@ -36,6 +36,11 @@ type Change struct {
 	ID string
 	// At is when the write committed, when the backend knows it.
 	At time.Time
+	// Created marks an UPSERT that created the row.
+	Created bool
+	// MergedInto is, for the DELETE of a node merged into another, the
+	// id of the node kept.
+	MergedInto string
 	// Version is the row's version after the change: the stored
 	// version for an UPSERT, one more than the deleted row's for a
 	// DELETE (0 when the backend does not know it).

@@ -206,6 +206,9 @@ type Node struct {
 	// Document is set on SourceDocument nodes only.
 	Document *Document  `json:"document,omitempty"`
 	Sources  []Citation `json:"sources,omitempty"`
+	// MergedIDs are the ids of the nodes merged into this one (see
+	// Merge): they resolve to it.
+	MergedIDs []string `json:"mergedIds,omitempty"`
 
 	// SearchTerms are the normalised names, abbreviations and aliases
 	// (see Normalize), derived by Prepare; name filters and search
@@ -248,6 +251,7 @@ func (n *Node) Clone() *Node {
 	c.Goals = slices.Clone(n.Goals)
 	c.Sources = slices.Clone(n.Sources)
 	c.SearchTerms = slices.Clone(n.SearchTerms)
+	c.MergedIDs = slices.Clone(n.MergedIDs)
 	c.Period = n.Period.clone()
 	if n.Contact != nil {
 		cd := *n.Contact

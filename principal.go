@@ -90,8 +90,8 @@ func Authorize(ctx context.Context, r Reader, b *Batch) error {
 			return Errorf(EFORBIDDEN, "a partner writes only its own organisation's node, not %s/%s", n.Kind, n.Key)
 		}
 	}
-	if len(b.DeleteNodes) > 0 {
-		return Errorf(EFORBIDDEN, "a partner does not delete nodes")
+	if len(b.DeleteNodes) > 0 || len(b.Merges) > 0 {
+		return Errorf(EFORBIDDEN, "a partner does not delete or merge nodes")
 	}
 	for _, rel := range b.Relationships {
 		if rel.FromID != own && rel.ToID != own {

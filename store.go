@@ -72,8 +72,11 @@ type Batch struct {
 	// "dataset"); history records it.
 	Actor string
 	// Sources are the grounds of the write as a whole, recorded with
-	// the deletions (an upserted row carries its own sources).
+	// the deletions and merges (an upserted row carries its own
+	// sources).
 	Sources []Citation
+	// Merges fold duplicate nodes into the nodes kept (see Merge).
+	Merges []Merge
 
 	// Revisions is set by Store.Apply: one per row written or deleted
 	// (cascaded deletions included), as history records them.

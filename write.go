@@ -15,7 +15,13 @@ const (
 	RevisionCreate RevisionOp = "CREATE"
 	RevisionUpdate RevisionOp = "UPDATE"
 	RevisionDelete RevisionOp = "DELETE"
+	// RevisionMerge ends a node merged into another (see Merge): a
+	// deletion whose MergedInto names the node kept.
+	RevisionMerge RevisionOp = "MERGE"
 )
+
+// Gone reports whether the operation removed the row.
+func (op RevisionOp) Gone() bool { return op == RevisionDelete || op == RevisionMerge }
 
 // Revision is one write of one row as the history keeps it: who wrote
 // it, when the hub recorded it, on what grounds, and each fact's value
@@ -35,6 +41,8 @@ type Revision struct {
 	// for a deletion.
 	Sources []Citation    `json:"sources,omitempty"`
 	Changes []FieldChange `json:"changes,omitempty"`
+	// MergedInto is the id of the node kept, for a MERGE.
+	MergedInto string `json:"mergedInto,omitempty"`
 }
 
 // RowReader reads stored rows inside a backend's write transaction, for
@@ -83,6 +91,22 @@ type WritePlan struct {
 // exist after the write); it changes nothing of b.
 func PlanWrite(ctx context.Context, rows RowReader, b *Batch, now time.Time) (*WritePlan, error) {
 	now = now.UTC().Truncate(time.Millisecond)
+	if len(b.Merges) > 0 {
+		merged, into, err := expandMerges(ctx, rows, b, now)
+		if err != nil {
+			return nil, err
+		}
+		p, err := PlanWrite(ctx, rows, merged, now)
+		if err != nil {
+			return nil, err
+		}
+		for i := range p.Revisions {
+			if rev := &p.Revisions[i]; rev.Op == RevisionDelete && into[rev.ID] != "" {
+				rev.Op, rev.MergedInto = RevisionMerge, into[rev.ID]
+			}
+		}
+		return p, nil
+	}
 	nodeIDs := make([]string, 0, len(b.Nodes)+len(b.DeleteNodes))
 	for _, n := range b.Nodes {
 		nodeIDs = append(nodeIDs, n.ID)
@@ -286,11 +310,12 @@ func uniq(ids []string) []string { return slices.Compact(slices.Sorted(slices.Va
 // Applied copies what the store recorded back onto the batch: the
 // stored Version and CreatedAt of its rows, and the revisions.
 func (p *WritePlan) Applied(b *Batch) {
-	for i, n := range p.Nodes {
-		b.Nodes[i].CreatedAt, b.Nodes[i].Version = n.CreatedAt, n.Version
+	// A merge's rows are the plan's own; the batch has none.
+	for i := range b.Nodes {
+		b.Nodes[i].CreatedAt, b.Nodes[i].Version = p.Nodes[i].CreatedAt, p.Nodes[i].Version
 	}
-	for i, r := range p.Relationships {
-		b.Relationships[i].CreatedAt, b.Relationships[i].Version = r.CreatedAt, r.Version
+	for i := range b.Relationships {
+		b.Relationships[i].CreatedAt, b.Relationships[i].Version = p.Relationships[i].CreatedAt, p.Relationships[i].Version
 	}
 	b.Revisions = p.Revisions
 }

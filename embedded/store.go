@@ -183,8 +183,9 @@ func (s *Store) Apply(ctx context.Context, b *hub.Batch) error {
 	}
 	plan.Applied(b)
 	for _, rev := range plan.Revisions {
-		ch := hub.Change{Op: hub.ChangeUpsert, Row: rev.Row, ID: rev.ID, At: rev.At, Version: rev.Version}
-		if rev.Op == hub.RevisionDelete {
+		ch := hub.Change{Op: hub.ChangeUpsert, Row: rev.Row, ID: rev.ID, At: rev.At, Version: rev.Version,
+			Created: rev.Op == hub.RevisionCreate, MergedInto: rev.MergedInto}
+		if rev.Op.Gone() {
 			ch.Op = hub.ChangeDelete
 		}
 		s.log.append(ch)
@@ -289,7 +290,7 @@ func (r txRows) DeletedVersions(_ context.Context, ids []string) (map[string]int
 		if err := json.Unmarshal(v, &rev); err != nil {
 			return nil, fmt.Errorf("decode revision %s: %w", k, err)
 		}
-		if rev.Op == hub.RevisionDelete {
+		if rev.Op.Gone() {
 			out[id] = rev.Version
 		}
 	}

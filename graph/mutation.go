@@ -60,7 +60,7 @@ func userErrors(err error, prefix []string, top map[string]bool) ([]*model.UserE
 // are fields of the mutation input itself rather than of its fields or
 // set object.
 var (
-	nodeInputFields         = map[string]bool{"id": true, "kind": true, "key": true}
+	nodeInputFields         = map[string]bool{"id": true, "kind": true, "key": true, "keep": true, "remove": true}
 	relationshipInputFields = map[string]bool{"id": true, "key": true, "type": true, "fromId": true, "toId": true}
 )
 
@@ -193,6 +193,26 @@ func (r *Resolver) deleteRelationship(ctx context.Context, input model.DeleteRel
 	b := &hub.Batch{DeleteRelationships: []string{cur.ID}, Expect: map[string]int64{cur.ID: int64(input.Version)},
 		Sources: citations(input.Sources)}
 	return r.delete(ctx, b)
+}
+
+func (r *Resolver) mergeNodes(ctx context.Context, input model.MergeNodesInput) (*model.NodePayload, error) {
+	for _, f := range []struct{ field, id string }{{"keep", input.Keep}, {"remove", input.Remove}} {
+		if kind, err := hub.ParseID(f.id); err != nil || kind == "Relationship" {
+			return &model.NodePayload{UserErrors: refused(hub.EINVALID, f.field, "%q is not a node id", truncateID(f.id, "", 0))}, nil
+		}
+	}
+	b := &hub.Batch{Merges: []hub.Merge{{Keep: input.Keep, Remove: input.Remove}},
+		Expect:  map[string]int64{input.Keep: int64(input.KeepVersion), input.Remove: int64(input.RemoveVersion)},
+		Sources: citations(input.Sources)}
+	errs, err := r.write(ctx, b, []string{"input"})
+	if err != nil || len(errs) > 0 {
+		return &model.NodePayload{UserErrors: errs}, err
+	}
+	kept, err := r.Index.NodesByID(ctx, []string{input.Keep})
+	if err != nil {
+		return nil, err
+	}
+	return &model.NodePayload{Node: model.View(model.RequestOf(ctx), kept[0]), UserErrors: []*model.UserError{}}, nil
 }
 
 func (r *Resolver) delete(ctx context.Context, b *hub.Batch) (*model.DeletePayload, error) {

@@ -66,6 +66,10 @@ func (r *mutationResolver) DeleteRelationship(ctx context.Context, input model.D
 	return r.deleteRelationship(ctx, input)
 }
 
+func (r *mutationResolver) MergeNodes(ctx context.Context, input model.MergeNodesInput) (*model.NodePayload, error) {
+	return r.mergeNodes(ctx, input)
+}
+
 func (r *queryResolver) History(ctx context.Context, id string, first *int, after *string) (*model.RevisionConnection, error) {
 	return history(ctx, r.Writer, id, first, after)
 }

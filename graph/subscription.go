@@ -100,12 +100,17 @@ func changeOf(rq *model.Request, ch *hub.Change) *model.Change {
 		c.At = time.Now().UTC().Truncate(time.Millisecond)
 	}
 	switch {
+	case ch.Op == hub.ChangeDelete && ch.MergedInto != "":
+		c.Op = model.ChangeOpMerged
 	case ch.Op == hub.ChangeDelete:
 		c.Op = model.ChangeOpDeleted
-	case ch.Version == 1:
+	case ch.Created:
 		c.Op = model.ChangeOpCreated
 	default:
 		c.Op = model.ChangeOpUpdated
+	}
+	if ch.MergedInto != "" {
+		c.MergedInto = &ch.MergedInto
 	}
 	if ch.Row == hub.RowRelationship {
 		c.Kind = "Relationship"

@@ -29,6 +29,9 @@ type Index struct {
 	// external key.
 	byType map[hub.RelationshipType]*set[*hub.Relationship]
 	byKey  map[kindKey]*hub.Node
+	// merged maps the id of a node merged into another to the id of
+	// the node kept (hub.Node.MergedIDs), so that old ids resolve.
+	merged map[string]string
 
 	// byName holds, per facet (a kind, or a kind with a type or a
 	// region or both), its nodes in NAME order (sort name, then id),
@@ -50,6 +53,7 @@ func New() *Index {
 		in:     map[string][]edge{},
 		byType: map[hub.RelationshipType]*set[*hub.Relationship]{},
 		byKey:  map[kindKey]*hub.Node{},
+		merged: map[string]string{},
 		byName: map[facet][]*hub.Node{},
 	}
 }
@@ -104,11 +108,19 @@ func (s *Index) putNode(n *hub.Node) {
 	s.nodes[n.ID] = n
 	s.nameIndex(n)
 	s.byKey[kindKey{n.Kind, n.Key}] = n
+	for _, id := range n.MergedIDs {
+		s.merged[id] = n.ID
+	}
 }
 
 func (s *Index) unindexNode(n *hub.Node) {
 	s.nameUnindex(n)
 	delete(s.byKey, kindKey{n.Kind, n.Key})
+	for _, id := range n.MergedIDs {
+		if s.merged[id] == n.ID {
+			delete(s.merged, id)
+		}
+	}
 }
 
 func (s *Index) putRelationship(r *hub.Relationship) {
@@ -208,7 +220,7 @@ func (s *Index) reflects(rev *hub.Revision) bool {
 	} else if r, ok := s.rels[rev.ID]; ok {
 		v = r.Version
 	}
-	if rev.Op == hub.RevisionDelete {
+	if rev.Op.Gone() {
 		return v == 0 || v > rev.Version
 	}
 	return v >= rev.Version
@@ -306,7 +318,14 @@ func (s *Index) NodesByID(ctx context.Context, ids []string) ([]*hub.Node, error
 	}
 	out := make([]*hub.Node, len(ids))
 	for i, id := range ids {
-		out[i] = s.nodes[id]
+		n, ok := s.nodes[id]
+		if !ok {
+			// A node merged into another resolves to the node kept.
+			if keep, merged := s.merged[id]; merged {
+				n = s.nodes[keep]
+			}
+		}
+		out[i] = n
 	}
 	return out, nil
 }

@@ -36,6 +36,7 @@ type nodeDoc struct {
 	Document      *documentDoc       `bson:"document,omitempty"`
 	Sources       []citationDoc      `bson:"sources,omitempty"`
 	SearchTerms   []string           `bson:"searchTerms,omitempty"`
+	MergedIDs     []string           `bson:"mergedIds,omitempty"`
 	SortName      string             `bson:"sortName"`
 	SortStart     string             `bson:"sortStart"`
 	CreatedAt     time.Time          `bson:"createdAt"`
@@ -119,6 +120,7 @@ func newNodeDoc(n *hub.Node) *nodeDoc {
 		Title:         n.Title,
 		Sources:       mapSlice(n.Sources, newCitationDoc),
 		SearchTerms:   n.SearchTerms,
+		MergedIDs:     n.MergedIDs,
 		SortName:      n.SortName,
 		SortStart:     n.SortStart,
 		CreatedAt:     n.CreatedAt,
@@ -159,6 +161,7 @@ func (d *nodeDoc) node() *hub.Node {
 		Title:         d.Title,
 		Sources:       mapSlice(d.Sources, citationDoc.citation),
 		SearchTerms:   d.SearchTerms,
+		MergedIDs:     d.MergedIDs,
 		SortName:      d.SortName,
 		SortStart:     d.SortStart,
 		CreatedAt:     d.CreatedAt,
@@ -276,15 +279,16 @@ func mapSlice[S, T any](s []S, f func(S) T) []T {
 // kept as the JSON text the hub compares them in, so that the history
 // reads back exactly what was recorded.
 type revisionDoc struct {
-	ID      string           `bson:"_id"`
-	RowID   string           `bson:"rowId"`
-	Row     string           `bson:"row"`
-	Version int64            `bson:"version"`
-	Op      string           `bson:"op"`
-	At      time.Time        `bson:"at"`
-	Actor   string           `bson:"actor,omitempty"`
-	Sources []citationDoc    `bson:"sources,omitempty"`
-	Changes []fieldChangeDoc `bson:"changes,omitempty"`
+	ID         string           `bson:"_id"`
+	RowID      string           `bson:"rowId"`
+	Row        string           `bson:"row"`
+	Version    int64            `bson:"version"`
+	Op         string           `bson:"op"`
+	At         time.Time        `bson:"at"`
+	Actor      string           `bson:"actor,omitempty"`
+	Sources    []citationDoc    `bson:"sources,omitempty"`
+	Changes    []fieldChangeDoc `bson:"changes,omitempty"`
+	MergedInto string           `bson:"mergedInto,omitempty"`
 }
 
 type fieldChangeDoc struct {
@@ -296,7 +300,7 @@ type fieldChangeDoc struct {
 func newRevisionDoc(r *hub.Revision) *revisionDoc {
 	return &revisionDoc{
 		ID: hub.HistoryKey(r.ID, r.Version), RowID: r.ID, Row: r.Row, Version: r.Version, Op: string(r.Op),
-		At: r.At, Actor: r.Actor, Sources: mapSlice(r.Sources, newCitationDoc),
+		At: r.At, Actor: r.Actor, Sources: mapSlice(r.Sources, newCitationDoc), MergedInto: r.MergedInto,
 		Changes: mapSlice(r.Changes, func(c hub.FieldChange) fieldChangeDoc {
 			return fieldChangeDoc{Field: c.Field, Before: string(c.Before), After: string(c.After)}
 		}),
@@ -311,7 +315,7 @@ func (d *revisionDoc) revision() *hub.Revision {
 		return json.RawMessage(s)
 	}
 	return &hub.Revision{
-		ID: d.RowID, Row: d.Row, Version: d.Version, Op: hub.RevisionOp(d.Op), At: d.At.UTC(), Actor: d.Actor,
+		ID: d.RowID, Row: d.Row, Version: d.Version, Op: hub.RevisionOp(d.Op), At: d.At.UTC(), Actor: d.Actor, MergedInto: d.MergedInto,
 		Sources: mapSlice(d.Sources, citationDoc.citation),
 		Changes: mapSlice(d.Changes, func(c fieldChangeDoc) hub.FieldChange {
 			return hub.FieldChange{Field: c.Field, Before: raw(c.Before), After: raw(c.After)}

@@ -27,7 +27,7 @@ func (s *Store) Watch(ctx context.Context, resumeAfter string) (hub.ChangeStream
 		bson.M{"operationType": bson.M{"$in": bson.A{"drop", "dropDatabase", "rename", "invalidate"}}},
 		// A deletion's revision tells the version the row is deleted
 		// at, which a delete event does not carry.
-		bson.M{"ns.coll": HistoryCollection, "operationType": "insert", "fullDocument.op": string(hub.RevisionDelete)},
+		bson.M{"ns.coll": HistoryCollection, "operationType": "insert", "fullDocument.op": bson.M{"$in": bson.A{string(hub.RevisionDelete), string(hub.RevisionMerge)}}},
 	}}}}}
 	// Apply replaces whole documents, so insert and replace events carry
 	// the row; updateLookup covers updates made by other tools.
@@ -48,7 +48,7 @@ func (s *Store) Watch(ctx context.Context, resumeAfter string) (hub.ChangeStream
 		}
 		return nil, translate(err, "watch")
 	}
-	return &changeStream{cs: cs, store: s, epoch: epoch, checked: time.Now(), deletedAt: map[string]int64{}}, nil
+	return &changeStream{cs: cs, store: s, epoch: epoch, checked: time.Now(), deletedAt: map[string]deletion{}}, nil
 }
 
 // The feed waits at most feedWait for an event in one round trip, and
@@ -76,7 +76,13 @@ type changeStream struct {
 	checked time.Time
 	// deletedAt holds the versions of deletions whose revision came
 	// and whose delete event has not (Apply writes the history first).
-	deletedAt map[string]int64
+	deletedAt map[string]deletion
+}
+
+// deletion is what a deletion's revision says of it.
+type deletion struct {
+	version    int64
+	mergedInto string
 }
 
 type changeEvent struct {
@@ -170,7 +176,8 @@ func (c *changeStream) Next(ctx context.Context) (hub.Change, error) {
 	ch, err := ev.change()
 	ch.Last = last
 	if ch.Op == hub.ChangeDelete {
-		ch.Version = c.deletedAt[ch.ID]
+		d := c.deletedAt[ch.ID]
+		ch.Version, ch.MergedInto = d.version, d.mergedInto
 		delete(c.deletedAt, ch.ID)
 	}
 	return ch, err
@@ -183,13 +190,13 @@ func (c *changeStream) noteDeletion(ev *changeEvent) error {
 	if err := bson.Unmarshal(ev.FullDocument, &d); err != nil {
 		return translate(err, "decode revision")
 	}
-	c.deletedAt[d.RowID] = d.Version
+	c.deletedAt[d.RowID] = deletion{d.Version, d.MergedInto}
 	return nil
 }
 
 // change is the hub's view of the event.
 func (ev *changeEvent) change() (hub.Change, error) {
-	ch := hub.Change{Token: ev.ID.Data, Op: hub.ChangeUpsert, ID: ev.DocumentKey.ID, Row: hub.RowNode}
+	ch := hub.Change{Token: ev.ID.Data, Op: hub.ChangeUpsert, ID: ev.DocumentKey.ID, Row: hub.RowNode, Created: ev.OperationType == "insert"}
 	if ev.NS.Coll == RelationshipsCollection {
 		ch.Row = hub.RowRelationship
 	}

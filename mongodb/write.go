@@ -166,7 +166,7 @@ func (r txRows) RelationshipsTouching(ctx context.Context, nodeIDs []string) ([]
 // DeletedVersions reads the DELETE revisions of the rows: a row that is
 // not stored has its deletion as its newest revision.
 func (r txRows) DeletedVersions(ctx context.Context, ids []string) (map[string]int64, error) {
-	revs, err := findAll(ctx, r.s.history, bson.M{"rowId": bson.M{"$in": ids}, "op": string(hub.RevisionDelete)}, (*revisionDoc).revision)
+	revs, err := findAll(ctx, r.s.history, bson.M{"rowId": bson.M{"$in": ids}, "op": bson.M{"$in": bson.A{string(hub.RevisionDelete), string(hub.RevisionMerge)}}}, (*revisionDoc).revision)
 	out := map[string]int64{}
 	for _, rev := range revs {
 		out[rev.ID] = max(out[rev.ID], rev.Version)

@@ -171,6 +171,36 @@ func testMutations(t *testing.T, m *Main, editorKey, partnerKey, own string) {
 		t.Fatalf("cascade deleted %v, want the node and its relationship: %+v", deleted, r)
 	}
 
+	// Merging a duplicate: its relationships move, its id and key
+	// resolve to the node kept.
+	dup := map[string]any{"kind": "Organisation", "key": "testijarjesto-kopio", "fields": map[string]any{
+		"name": map[string]any{"fi": "Testijärjestö ry"}, "type": "ASSOCIATION",
+		"sources": []any{map[string]any{"sourceId": source}}}}
+	keepIn := map[string]any{"kind": "Organisation", "key": "testijarjesto-2", "fields": map[string]any{
+		"name": map[string]any{"fi": "Testijärjestö"}, "type": "ASSOCIATION",
+		"sources": []any{map[string]any{"sourceId": source}}}}
+	_, r = postAs(t, m, editorKey, createNode, map[string]any{"in": dup})
+	dupID, _ := path(r.Data, "createNode", "node", "id").(string)
+	_, r = postAs(t, m, editorKey, createNode, map[string]any{"in": keepIn})
+	keepID, _ := path(r.Data, "createNode", "node", "id").(string)
+	_, r = postAs(t, m, editorKey, createRel, map[string]any{"in": map[string]any{"type": "REFERS_TO", "fromId": dupID, "toId": other,
+		"fields": map[string]any{"sources": []any{map[string]any{"sourceId": source}}}}})
+	if dupID == "" || keepID == "" || path(r.Data, "createRelationship", "relationship", "id") == nil {
+		t.Fatalf("setting up the merge: %+v", r)
+	}
+	_, r = postAs(t, m, editorKey, `mutation($in: MergeNodesInput!) { mergeNodes(input: $in) {
+		node { id version ... on Organisation { aliases relationships(direction: OUT) { nodes { type to { id } } } } }
+		userErrors { code path message } } }`,
+		map[string]any{"in": map[string]any{"keep": keepID, "keepVersion": 1, "remove": dupID, "removeVersion": 1}})
+	if path(r.Data, "mergeNodes", "node", "id") != keepID || !slices.Contains(stringList(path(r.Data, "mergeNodes", "node", "aliases")), "Testijärjestö ry") ||
+		path(r.Data, "mergeNodes", "node", "relationships", "nodes", 0, "to", "id") != other {
+		t.Fatalf("mergeNodes: %+v", r)
+	}
+	_, r = postAs(t, m, "", `query($id: ID!) { node(id: $id) { id } entityByKey(kind: Organisation, key: "testijarjesto-kopio") { id } }`, map[string]any{"id": dupID})
+	if path(r.Data, "node", "id") != keepID || path(r.Data, "entityByKey", "id") != keepID {
+		t.Fatalf("the merged node's id and key: %+v, want both to resolve to %s", r, keepID)
+	}
+
 	// The history keeps every write, newest first, the deletion too.
 	_, r = postAs(t, m, "", historyOf, map[string]any{"id": own})
 	var ops []string

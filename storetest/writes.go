@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/otehub/hub"
+	"github.com/otehub/hub/index"
 )
 
 // writeTests pin the write contract: deletions, cascades, expected
@@ -26,6 +27,8 @@ var writeTests = []struct {
 	{"relationships written while their node is deleted never dangle", testNoDanglingUnderConcurrency},
 	{"history lists every revision newest first, field by field, in pages", testHistory},
 	{"a row created again goes on from its tombstone's version", testRecreateAfterDelete},
+	{"merging moves relationships and names to the node kept and leaves a redirect", testMerge},
+	{"a merge of nodes of two kinds, or of a missing node, writes nothing", testMergeRefused},
 }
 
 // mustFail applies b and checks that it fails with code and leaves the
@@ -395,4 +398,104 @@ func testRecreateAfterDelete(t *testing.T, s Store) {
 	if want := []string{"CREATE4", "DELETE3", "UPDATE2", "CREATE1"}; !slices.Equal(ops, want) {
 		t.Errorf("history %v, want %v", ops, want)
 	}
+}
+
+func testMerge(t *testing.T, s Store) {
+	a, b, c, p := Org("a"), Org("b"), Org("c"), node(hub.KindPilot, "p", "Pilotti")
+	b.Aliases = []string{"Bee"}
+	b.Sources = []hub.Citation{{SourceID: sourceID, Quote: "b mainitaan"}}
+	b.Description = hub.LocalizedText{FI: "B:n kuvaus"}
+	ap, bp := rel(hub.PartnerIn, a, p, ""), rel(hub.PartnerIn, b, p, "")
+	bp.Sources = []hub.Citation{{SourceID: sourceID, Quote: "b on kumppani"}}
+	cb, ab := rel(hub.RefersTo, c, b, ""), rel(hub.RefersTo, a, b, "")
+	mustApply(t, s, Source(), a, b, c, p, ap, bp, cb, ab)
+	cs := mustWatch(t, s, "")
+	m := &hub.Batch{Merges: []hub.Merge{{Keep: a.ID, Remove: b.ID}}, Expect: map[string]int64{a.ID: 1, b.ID: 1}, Actor: "tester"}
+	if err := s.Apply(t.Context(), m); err != nil {
+		t.Fatalf("merge: %v", err)
+	}
+	nodes, rels := load(t, s)
+	if nodes[b.ID] != nil {
+		t.Error("the merged node is still stored")
+	}
+	kept := nodes[a.ID]
+	if kept == nil || kept.Version != 2 {
+		t.Fatalf("the kept node: %+v", kept)
+	}
+	for _, alias := range []string{"Organisaatio b", "Bee"} {
+		if !slices.Contains(kept.Aliases, alias) {
+			t.Errorf("the kept node's aliases %v lack %q", kept.Aliases, alias)
+		}
+	}
+	if kept.Description.FI != "B:n kuvaus" || !slices.Equal(kept.MergedIDs, []string{b.ID}) {
+		t.Errorf("the kept node: description %q, merged ids %v", kept.Description.FI, kept.MergedIDs)
+	}
+	if !slices.ContainsFunc(kept.Sources, func(c hub.Citation) bool { return c.Quote == "b mainitaan" }) {
+		t.Errorf("the kept node's sources %v lack the merged node's", kept.Sources)
+	}
+	// Oracle: every relationship of b, rewritten by hand.
+	ca := rel(hub.RefersTo, c, a, "")
+	want := map[string]bool{ap.ID: true, ca.ID: true}
+	for id, r := range rels {
+		if r.FromID == b.ID || r.ToID == b.ID {
+			t.Errorf("relationship %s still touches the merged node", r.Key)
+		}
+		if r.FromID == r.ToID {
+			t.Errorf("relationship %s links a node to itself", r.Key)
+		}
+		if !want[id] {
+			t.Errorf("unexpected relationship %s", r.Key)
+		}
+	}
+	if len(rels) != len(want) {
+		t.Errorf("%d relationships after the merge, want %d", len(rels), len(want))
+	}
+	if r := rels[ap.ID]; r == nil || !slices.ContainsFunc(r.Sources, func(c hub.Citation) bool { return c.Quote == "b on kumppani" }) {
+		t.Errorf("the kept node's PARTNER_IN does not cite the merged one's source: %+v", r)
+	}
+	if r := rels[ca.ID]; r == nil || r.Version != 1 {
+		t.Errorf("the moved relationship: %+v", r)
+	}
+	// The old id resolves to the kept node, in this index and in a
+	// newly loaded one.
+	if got := mustNodesByID(t, s, b.ID)[0]; got == nil || got.ID != a.ID {
+		t.Errorf("NodesByID(merged id) = %v, want the kept node", got)
+	}
+	fresh, err := index.Open(t.Context(), s, index.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	if got, _ := fresh.NodesByID(t.Context(), []string{b.ID}); got[0] == nil || got[0].ID != a.ID {
+		t.Errorf("a newly loaded index resolves the merged id to %v", got[0])
+	}
+	// The history and the feed say it was a merge.
+	revs, _ := mustHistory(t, s, b.ID, 0, 5)
+	if len(revs) == 0 || revs[0].Op != hub.RevisionMerge || revs[0].MergedInto != a.ID || revs[0].Actor != "tester" {
+		t.Errorf("the merged node's last revision: %+v", revs)
+	}
+	var merged bool
+	for range len(m.Revisions) {
+		ch := mustNext(t, cs)
+		if ch.ID == b.ID {
+			merged = ch.Op == hub.ChangeDelete && ch.MergedInto == a.ID && ch.Version == 2
+		}
+		if ch.Last {
+			break
+		}
+	}
+	if !merged {
+		t.Error("the feed does not report the merged node's deletion with the node kept")
+	}
+}
+
+func testMergeRefused(t *testing.T, s Store) {
+	a, p := Org("a"), node(hub.KindPilot, "p", "Pilotti")
+	mustApply(t, s, Source(), a, p)
+	mustFail(t, s, &hub.Batch{Merges: []hub.Merge{{Keep: a.ID, Remove: p.ID}}}, hub.EINVALID)
+	mustFail(t, s, &hub.Batch{Merges: []hub.Merge{{Keep: a.ID, Remove: hub.NodeID(hub.KindOrganisation, "ghost")}}}, hub.ENOTFOUND)
+	mustFail(t, s, &hub.Batch{Merges: []hub.Merge{{Keep: a.ID, Remove: a.ID}}}, hub.EINVALID)
+	b := Org("b")
+	mustApply(t, s, b)
+	mustFail(t, s, &hub.Batch{Merges: []hub.Merge{{Keep: a.ID, Remove: b.ID}}, Expect: map[string]int64{b.ID: 7}}, hub.ECONFLICT)
 }

@@ -90,6 +90,7 @@ type ComplexityRoot struct {
 		At           func(childComplexity int) int
 		ID           func(childComplexity int) int
 		Kind         func(childComplexity int) int
+		MergedInto   func(childComplexity int) int
 		Node         func(childComplexity int) int
 		Op           func(childComplexity int) int
 		Relationship func(childComplexity int) int
@@ -274,6 +275,7 @@ type ComplexityRoot struct {
 		CreateRelationship func(childComplexity int, input model.CreateRelationshipInput) int
 		DeleteNode         func(childComplexity int, input model.DeleteNodeInput) int
 		DeleteRelationship func(childComplexity int, input model.DeleteRelationshipInput) int
+		MergeNodes         func(childComplexity int, input model.MergeNodesInput) int
 		UpdateNode         func(childComplexity int, input model.UpdateNodeInput) int
 		UpdateRelationship func(childComplexity int, input model.UpdateRelationshipInput) int
 	}
@@ -586,6 +588,7 @@ type ComplexityRoot struct {
 	Revision struct {
 		Actor      func(childComplexity int) int
 		Changes    func(childComplexity int) int
+		MergedInto func(childComplexity int) int
 		Operation  func(childComplexity int) int
 		RecordedAt func(childComplexity int) int
 		Sources    func(childComplexity int) int
@@ -781,6 +784,7 @@ type MutationResolver interface {
 	CreateRelationship(ctx context.Context, input model.CreateRelationshipInput) (*model.RelationshipPayload, error)
 	UpdateRelationship(ctx context.Context, input model.UpdateRelationshipInput) (*model.RelationshipPayload, error)
 	DeleteRelationship(ctx context.Context, input model.DeleteRelationshipInput) (*model.DeletePayload, error)
+	MergeNodes(ctx context.Context, input model.MergeNodesInput) (*model.NodePayload, error)
 }
 type QueryResolver interface {
 	History(ctx context.Context, id string, first *int, after *string) (*model.RevisionConnection, error)
@@ -1091,6 +1095,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Change.Kind(childComplexity), true
+	case "Change.mergedInto":
+		if e.ComplexityRoot.Change.MergedInto == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.MergedInto(childComplexity), true
 	case "Change.node":
 		if e.ComplexityRoot.Change.Node == nil {
 			break
@@ -1886,6 +1896,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteRelationship(childComplexity, args["input"].(model.DeleteRelationshipInput)), true
+	case "Mutation.mergeNodes":
+		if e.ComplexityRoot.Mutation.MergeNodes == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_mergeNodes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MergeNodes(childComplexity, args["input"].(model.MergeNodesInput)), true
 	case "Mutation.updateNode":
 		if e.ComplexityRoot.Mutation.UpdateNode == nil {
 			break
@@ -3430,6 +3451,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Revision.Changes(childComplexity), true
+	case "Revision.mergedInto":
+		if e.ComplexityRoot.Revision.MergedInto == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Revision.MergedInto(childComplexity), true
 	case "Revision.operation":
 		if e.ComplexityRoot.Revision.Operation == nil {
 			break
@@ -4231,6 +4258,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("GroupByKey", ec.unmarshalInputGroupByKey),
 			graphql.NewInputUnmarshaler("IntFilter", ec.unmarshalInputIntFilter),
 			graphql.NewInputUnmarshaler("LocalizedTextInput", ec.unmarshalInputLocalizedTextInput),
+			graphql.NewInputUnmarshaler("MergeNodesInput", ec.unmarshalInputMergeNodesInput),
 			graphql.NewInputUnmarshaler("MoneyInput", ec.unmarshalInputMoneyInput),
 			graphql.NewInputUnmarshaler("NodeFieldsInput", ec.unmarshalInputNodeFieldsInput),
 			graphql.NewInputUnmarshaler("NodeOrder", ec.unmarshalInputNodeOrder),
@@ -6252,6 +6280,32 @@ type Mutation {
   updateRelationship(input: UpdateRelationshipInput!): RelationshipPayload!
   "Deletes a relationship."
   deleteRelationship(input: DeleteRelationshipInput!): DeletePayload!
+  """
+  Merges a duplicate into the node kept, in one atomic write: every
+  relationship of the duplicate moves to the kept node (one that would
+  link the kept node to itself is dropped; one the kept node has already
+  gains the duplicate's sources), the kept node gains the duplicate's
+  names as aliases, its sources and regions, and the facts it lacks
+  (description, period, goals...). The duplicate is deleted; its id and
+  key resolve to the kept node from then on (` + "`" + `node` + "`" + `, ` + "`" + `nodes` + "`" + `,
+  ` + "`" + `entityByKey` + "`" + `, exports), and its history ends with a MERGE revision.
+  Both nodes must be of one kind.
+  """
+  mergeNodes(input: MergeNodesInput!): NodePayload!
+}
+
+"Two nodes to merge."
+input MergeNodesInput {
+  "The node kept."
+  keep: ID!
+  "The version of the kept node the caller saw (CONFLICT if it has another)."
+  keepVersion: Int!
+  "The duplicate, merged into the kept node and deleted."
+  remove: ID!
+  "The version of the duplicate the caller saw."
+  removeVersion: Int!
+  "Why: the sources that show the two are one; recorded in the history."
+  sources: [CitationInput!]
 }
 
 "A text in up to three languages."
@@ -6438,6 +6492,8 @@ type Revision {
   sources: [Citation!]!
   "Each changed field, by its name in the hub's data format, with its value before and after (JSON; null when empty)."
   changes: [FieldChange!]!
+  "For MERGE, the id of the node kept."
+  mergedInto: ID
 }
 
 "What a write did."
@@ -6445,6 +6501,8 @@ enum RevisionOperation {
   CREATE
   UPDATE
   DELETE
+  "The node was merged into another (see ` + "`" + `mergedInto` + "`" + `) and deleted."
+  MERGE
 }
 
 "One field before and after a write."
@@ -6513,15 +6571,17 @@ type Subscription {
 
 "What happened to a node or relationship."
 enum ChangeOp {
-  "The row was written for the first time (its version is 1)."
+  "The row was written for the first time (its version is 1, or one more than its deletion's when created again)."
   CREATED
   "A new version of the row was written."
   UPDATED
   "The row was deleted; the change carries no row."
   DELETED
   """
-  Duplicates were merged into this row. Not emitted yet: declared so that
-  clients handle it before duplicate merging arrives.
+  The node was merged into another (` + "`" + `mergeNodes` + "`" + `) and is gone; its id
+  now resolves to the node kept, named in ` + "`" + `mergedInto` + "`" + `. The node kept
+  and the relationships moved to it come as UPDATED and CREATED changes
+  of the same write.
   """
   MERGED
 }
@@ -6550,6 +6610,8 @@ type Change {
   node: Node
   "The relationship as written, for a relationship's CREATED or UPDATED, else null; read like a query's."
   relationship: Relationship
+  "For MERGED, the id of the node kept; else null."
+  mergedInto: ID
 }
 `, BuiltIn: false},
 	{Name: "../kinds.graphqls", Input: `# Code generated by internal/kindgen from its table of kinds. DO NOT EDIT.
@@ -7638,6 +7700,8 @@ func (ec *executionContext) childFields_Change(ctx context.Context, field graphq
 		return ec.fieldContext_Change_node(ctx, field)
 	case "relationship":
 		return ec.fieldContext_Change_relationship(ctx, field)
+	case "mergedInto":
+		return ec.fieldContext_Change_mergedInto(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Change", field.Name)
 }
@@ -8554,6 +8618,8 @@ func (ec *executionContext) childFields_Revision(ctx context.Context, field grap
 		return ec.fieldContext_Revision_sources(ctx, field)
 	case "changes":
 		return ec.fieldContext_Revision_changes(ctx, field)
+	case "mergedInto":
+		return ec.fieldContext_Revision_mergedInto(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Revision", field.Name)
 }
@@ -9660,6 +9726,20 @@ func (ec *executionContext) field_Mutation_deleteRelationship_args(ctx context.C
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.DeleteRelationshipInput, error) {
 			return ec.unmarshalNDeleteRelationshipInput2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐDeleteRelationshipInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_mergeNodes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.MergeNodesInput, error) {
+			return ec.unmarshalNMergeNodesInput2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐMergeNodesInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -13141,6 +13221,29 @@ func (ec *executionContext) fieldContext_Change_relationship(_ context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _Change_mergedInto(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_mergedInto(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MergedInto, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Change_mergedInto(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, false, false, "ID")
+}
+
 func (ec *executionContext) _Citation_document(ctx context.Context, field graphql.CollectedField, obj *model.Citation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16487,6 +16590,50 @@ func (ec *executionContext) fieldContext_Mutation_deleteRelationship(ctx context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_deleteRelationship_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_mergeNodes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_mergeNodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().MergeNodes(ctx, fc.Args["input"].(model.MergeNodesInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NodePayload) graphql.Marshaler {
+			return ec.marshalNNodePayload2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_mergeNodes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NodePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_mergeNodes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -23236,6 +23383,29 @@ func (ec *executionContext) fieldContext_Revision_changes(_ context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Revision_mergedInto(ctx context.Context, field graphql.CollectedField, obj *model.Revision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Revision_mergedInto(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MergedInto, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Revision_mergedInto(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Revision", field, false, false, "ID")
+}
+
 func (ec *executionContext) _RevisionConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.RevisionConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -28821,6 +28991,76 @@ func UnmarshalLocalizedTextInput(ctx context.Context, raw any) (model.LocalizedT
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputMergeNodesInput(ctx context.Context, obj any) (model.MergeNodesInput, error) {
+	var it model.MergeNodesInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"keep", "keepVersion", "remove", "removeVersion", "sources"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "keep":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keep"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Keep = data
+		case "keepVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keepVersion"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KeepVersion = data
+		case "remove":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("remove"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Remove = data
+		case "removeVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("removeVersion"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RemoveVersion = data
+		case "sources":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sources"))
+			data, err := ec.unmarshalOCitationInput2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐCitationInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Sources = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalMergeNodesInput unmarshals raw into the MergeNodesInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalMergeNodesInput(ctx context.Context, raw any) (model.MergeNodesInput, error) {
+	var out model.MergeNodesInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "MergeNodesInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputMoneyInput(ctx context.Context, obj any) (model.MoneyInput, error) {
 	var it model.MoneyInput
 	if obj == nil {
@@ -31350,6 +31590,11 @@ func (ec *executionContext) _Change(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "mergedInto":
+			out.Values[i] = ec._Change_mergedInto(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -32565,6 +32810,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "deleteRelationship":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_deleteRelationship(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "mergeNodes":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_mergeNodes(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -34607,6 +34859,11 @@ func (ec *executionContext) _Revision(ctx context.Context, sel ast.SelectionSet,
 		case "changes":
 			out.Values[i] = ec._Revision_changes(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "mergedInto":
+			out.Values[i] = ec._Revision_mergedInto(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -36834,6 +37091,11 @@ func (ec *executionContext) marshalNMatchQuality2githubᚗcomᚋotehubᚋhubᚋg
 	return v
 }
 
+func (ec *executionContext) unmarshalNMergeNodesInput2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐMergeNodesInput(ctx context.Context, v any) (model.MergeNodesInput, error) {
+	res, err := ec.unmarshalInputMergeNodesInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNNetwork2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNetwork(ctx context.Context, sel ast.SelectionSet, v *model.Network) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Network!")
@@ -38451,6 +38713,24 @@ func (ec *executionContext) marshalOID2ᚕstringᚄ(ctx context.Context, sel ast
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalID(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOID2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalID(*v)
+	return res
 }
 
 func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {

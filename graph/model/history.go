@@ -18,6 +18,9 @@ func NewRevision(rq *Request, rev hub.Revision) *Revision {
 	if rev.Actor != "" {
 		out.Actor = &rev.Actor
 	}
+	if rev.MergedInto != "" {
+		out.MergedInto = &rev.MergedInto
+	}
 	for i, c := range rev.Changes {
 		out.Changes[i] = &FieldChange{Field: c.Field, Before: rq.jsonValue(c.Field, c.Before), After: rq.jsonValue(c.Field, c.After)}
 	}

@@ -61,6 +61,8 @@ type Change struct {
 	Node Node `json:"node,omitempty"`
 	// The relationship as written, for a relationship's CREATED or UPDATED, else null; read like a query's.
 	Relationship *Relationship `json:"relationship,omitempty"`
+	// For MERGED, the id of the node kept; else null.
+	MergedInto *string `json:"mergedInto,omitempty"`
 }
 
 // Where a fact comes from: an existing source document (create one with `createNode`, kind SOURCE_DOCUMENT, first), and the place in it.
@@ -314,6 +316,20 @@ type LocalizedTextInput struct {
 	Fi *string `json:"fi,omitempty"`
 	Sv *string `json:"sv,omitempty"`
 	En *string `json:"en,omitempty"`
+}
+
+// Two nodes to merge.
+type MergeNodesInput struct {
+	// The node kept.
+	Keep string `json:"keep"`
+	// The version of the kept node the caller saw (CONFLICT if it has another).
+	KeepVersion int `json:"keepVersion"`
+	// The duplicate, merged into the kept node and deleted.
+	Remove string `json:"remove"`
+	// The version of the duplicate the caller saw.
+	RemoveVersion int `json:"removeVersion"`
+	// Why: the sources that show the two are one; recorded in the history.
+	Sources []*CitationInput `json:"sources,omitempty"`
 }
 
 // An amount of money.
@@ -634,6 +650,8 @@ type Revision struct {
 	Sources []*Citation `json:"sources"`
 	// Each changed field, by its name in the hub's data format, with its value before and after (JSON; null when empty).
 	Changes []*FieldChange `json:"changes"`
+	// For MERGE, the id of the node kept.
+	MergedInto *string `json:"mergedInto,omitempty"`
 }
 
 // A page of revisions, newest first.
@@ -857,14 +875,16 @@ type UserError struct {
 type ChangeOp string
 
 const (
-	// The row was written for the first time (its version is 1).
+	// The row was written for the first time (its version is 1, or one more than its deletion's when created again).
 	ChangeOpCreated ChangeOp = "CREATED"
 	// A new version of the row was written.
 	ChangeOpUpdated ChangeOp = "UPDATED"
 	// The row was deleted; the change carries no row.
 	ChangeOpDeleted ChangeOp = "DELETED"
-	// Duplicates were merged into this row. Not emitted yet: declared so that
-	// clients handle it before duplicate merging arrives.
+	// The node was merged into another (`mergeNodes`) and is gone; its id
+	// now resolves to the node kept, named in `mergedInto`. The node kept
+	// and the relationships moved to it come as UPDATED and CREATED changes
+	// of the same write.
 	ChangeOpMerged ChangeOp = "MERGED"
 )
 
@@ -2287,17 +2307,20 @@ const (
 	RevisionOperationCreate RevisionOperation = "CREATE"
 	RevisionOperationUpdate RevisionOperation = "UPDATE"
 	RevisionOperationDelete RevisionOperation = "DELETE"
+	// The node was merged into another (see `mergedInto`) and deleted.
+	RevisionOperationMerge RevisionOperation = "MERGE"
 )
 
 var AllRevisionOperation = []RevisionOperation{
 	RevisionOperationCreate,
 	RevisionOperationUpdate,
 	RevisionOperationDelete,
+	RevisionOperationMerge,
 }
 
 func (e RevisionOperation) IsValid() bool {
 	switch e {
-	case RevisionOperationCreate, RevisionOperationUpdate, RevisionOperationDelete:
+	case RevisionOperationCreate, RevisionOperationUpdate, RevisionOperationDelete, RevisionOperationMerge:
 		return true
 	}
 	return false
