@@ -248,10 +248,12 @@ func Run(ctx context.Context, store hub.Store, rows []dataset.Row, opts Options)
 	}
 	count(rep, items, opts.MaxErrors)
 
-	// Write the batches.
+	// Write the batches; written counts the rows of the batches done.
 	written := 0
 	for i, b := range batches {
+		written += len(b)
 		if slices.Contains(rep.Skipped, i+1) {
+			progress(StageWrite, written, len(items))
 			continue
 		}
 		var nodes []*hub.Node
@@ -271,7 +273,6 @@ func Run(ctx context.Context, store hub.Store, rows []dataset.Row, opts Options)
 			}
 			rep.Written++
 		}
-		written += len(b)
 		progress(StageWrite, written, len(items))
 	}
 	return rep, nil
