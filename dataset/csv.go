@@ -86,7 +86,7 @@ func CSVColumns(table string) []string {
 	if kind == hub.KindContact {
 		cols = append(cols, "title", "email", "phone")
 	}
-	return append(cols, "sources")
+	return append(cols, "merged", "sources")
 }
 
 // csvTable returns the table a file holds, from its name
@@ -198,6 +198,8 @@ func nodeRecord(cols []string, n *node) []string {
 			rec[i] = joinList(n.Abbreviations)
 		case "aliases":
 			rec[i] = joinList(n.Aliases)
+		case "merged":
+			rec[i] = joinList(n.Merged)
 		case "type":
 			rec[i] = n.Type
 		case "code":
@@ -557,7 +559,7 @@ func csvRow(table string, cell func(string) string) (Row, string, error) {
 	n := node{Kind: table, Key: cell("key"), Name: localized(cell, "name"), Abbreviations: splitList(cell("abbreviations")),
 		Aliases: splitList(cell("aliases")), Description: localized(cell, "description"), Type: cell("type"),
 		Code: cell("code"), Regions: splitList(cell("regions")), Period: periodOf(cell("start"), cell("end")),
-		Title: cell("title"), Email: cell("email"), Phone: cell("phone")}
+		Title: cell("title"), Email: cell("email"), Phone: cell("phone"), Merged: splitList(cell("merged"))}
 	what := n.what()
 	fi, sv, en := splitGoals(cell("goals_fi")), splitGoals(cell("goals_sv")), splitGoals(cell("goals_en"))
 	for i := range max(len(fi), len(sv), len(en)) {

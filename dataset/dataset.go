@@ -12,6 +12,7 @@ package dataset
 import (
 	"context"
 	_ "embed"
+	"encoding/base64"
 	"fmt"
 	"math"
 	"strings"
@@ -75,6 +76,9 @@ type node struct {
 	Email         string              `json:"email,omitempty"`
 	Phone         string              `json:"phone,omitempty"`
 	Sources       []citation          `json:"sources,omitempty"`
+	// Merged are the references of the nodes merged into this one,
+	// which resolve to it.
+	Merged []string `json:"merged,omitempty"`
 }
 
 type amount struct {
@@ -201,10 +205,18 @@ func (n *node) toNode() (*hub.Node, error) {
 	if err != nil {
 		return nil, err
 	}
+	var merged []string
+	for _, m := range n.Merged {
+		id, err := ref(m)
+		if err != nil {
+			return nil, err
+		}
+		merged = append(merged, id)
+	}
 	hn := &hub.Node{
 		Kind: kind, Key: n.Key, Name: n.Name, Abbreviations: n.Abbreviations, Aliases: n.Aliases,
 		Description: n.Description, Type: n.Type, Code: n.Code, RegionIDs: regions, Period: p,
-		Goals: n.Goals, Title: n.Title, Sources: cs,
+		Goals: n.Goals, Title: n.Title, Sources: cs, MergedIDs: merged,
 	}
 	if n.Email != "" || n.Phone != "" {
 		hn.Contact = &hub.ContactDetails{Email: n.Email, Phone: n.Phone}
@@ -242,6 +254,18 @@ func (r *relationship) toRelationship() (*hub.Relationship, error) {
 }
 
 // ref turns a "kind/key" reference into a node id.
+// idRef is the reference of a node id, read from the id itself: a
+// merged node's id names a node that is no longer stored.
+func idRef(id string) (string, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(id)
+	kind, key, ok := strings.Cut(string(raw), ":")
+	name := kindNames[hub.Kind(kind)]
+	if err != nil || !ok || name == "" || key == "" {
+		return "", fmt.Errorf("%q is not a node id", id)
+	}
+	return name + "/" + key, nil
+}
+
 func ref(s string) (string, error) {
 	k, key, ok := strings.Cut(s, "/")
 	kind, known := kinds[k]

@@ -173,6 +173,28 @@ func TestWriteJSON(t *testing.T) {
 			t.Errorf("err = %v, %d bytes written", err, out.Len())
 		}
 	})
+	t.Run("the ids of merged nodes are written and read back", func(t *testing.T) {
+		nodes, rels := mustOTE(t)
+		i := slices.IndexFunc(nodes, func(n *hub.Node) bool { return n.Kind == hub.KindOrganisation })
+		nodes[i] = nodes[i].Clone()
+		gone := hub.NodeID(hub.KindOrganisation, "merged-away")
+		nodes[i].MergedIDs = []string{gone}
+		var out bytes.Buffer
+		if err := dataset.WriteJSON(&out, nodes, rels); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out.String(), `"merged": [`) || !strings.Contains(out.String(), `"organisation/merged-away"`) {
+			t.Errorf("the file does not list the merged node by its reference")
+		}
+		b, err := dataset.Parse(out.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		j := slices.IndexFunc(b.Nodes, func(n *hub.Node) bool { return n.Kind == nodes[i].Kind && n.Key == nodes[i].Key })
+		if j < 0 || !slices.Equal(b.Nodes[j].MergedIDs, []string{gone}) {
+			t.Errorf("merged ids read back: %v", b.Nodes[j].MergedIDs)
+		}
+	})
 	t.Run("a reference to a node that is not written fails the write", func(t *testing.T) {
 		nodes, rels := mustOTE(t)
 		nodes = slices.DeleteFunc(nodes, func(n *hub.Node) bool { return n.Kind == hub.KindRegion })

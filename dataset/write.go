@@ -140,6 +140,13 @@ func fromNode(n *hub.Node, refOf func(string) (string, error)) (node, error) {
 		}
 		fn.Regions = append(fn.Regions, r)
 	}
+	for _, id := range n.MergedIDs {
+		r, err := idRef(id)
+		if err != nil {
+			return node{}, err
+		}
+		fn.Merged = append(fn.Merged, r)
+	}
 	var err error
 	fn.Sources, err = fromCitations(n.Sources, refOf)
 	return fn, err
