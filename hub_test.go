@@ -646,6 +646,51 @@ func TestPrepareRefuses(t *testing.T) {
 			n.Document = &hub.Document{URL: "javascript:alert(1)"}
 			return &hub.Batch{Nodes: []*hub.Node{n}}
 		}, []string{"is not an http or https URL"}},
+		{"an alternative of a contact's details", func(f *prepareFixture) *hub.Batch {
+			n := f.node(hub.KindPilot, "a")
+			n.Alternatives = []hub.Alternative{{Field: "contact", Value: []byte(`{"email":"a@b.fi"}`), Sources: cite(srcID)}}
+			return &hub.Batch{Nodes: []*hub.Node{n}}
+		}, []string{`"contact" cannot hold alternatives`}},
+		{"an alternative that is the row's own value", func(f *prepareFixture) *hub.Batch {
+			n := f.node(hub.KindPilot, "a")
+			n.Alternatives = []hub.Alternative{{Field: "name", Value: []byte(`{ "fi": "Nimi a" }`), Sources: cite(srcID)}}
+			return &hub.Batch{Nodes: []*hub.Node{n}}
+		}, []string{"the alternative name is the value the row holds"}},
+		{"an alternative period that ends before it starts", func(f *prepareFixture) *hub.Batch {
+			n := f.node(hub.KindPilot, "a")
+			n.Alternatives = []hub.Alternative{{Field: "period", Value: []byte(`{"start":"2020-01-01T00:00:00Z","end":"2019-01-01T00:00:00Z"}`), Sources: cite(srcID)}}
+			return &hub.Batch{Nodes: []*hub.Node{n}}
+		}, []string{"the alternative period", "period ends before it starts"}},
+		{"an alternative of the wrong type", func(f *prepareFixture) *hub.Batch {
+			n := f.node(hub.KindPilot, "a")
+			n.Alternatives = []hub.Alternative{{Field: "name", Value: []byte(`42`), Sources: cite(srcID)}}
+			return &hub.Batch{Nodes: []*hub.Node{n}}
+		}, []string{"the alternative name is not a value of that field"}},
+		{"an alternative without a source", func(f *prepareFixture) *hub.Batch {
+			n := f.node(hub.KindPilot, "a")
+			n.Alternatives = []hub.Alternative{{Field: "name", Value: []byte(`{"fi":"Toinen"}`)}}
+			return &hub.Batch{Nodes: []*hub.Node{n}}
+		}, []string{"has no source"}},
+		{"an alternative amount on a relationship that carries none", func(f *prepareFixture) *hub.Batch {
+			r := f.rel(hub.Leads, f.other, f.pilot, "")
+			r.Alternatives = []hub.Alternative{{Field: "amount", Value: []byte(`{"minor":1,"currency":"EUR"}`), Sources: cite(srcID)}}
+			return &hub.Batch{Relationships: []*hub.Relationship{r}}
+		}, []string{"only FUNDS relationships carry an amount"}},
+		{"a citation of a document that is also a statement", func(f *prepareFixture) *hub.Batch {
+			n := f.node(hub.KindPilot, "a")
+			n.Sources = []hub.Citation{{SourceID: srcID, StatedBy: "alice"}}
+			return &hub.Batch{Nodes: []*hub.Node{n}}
+		}, []string{"cite one or the other"}},
+		{"a citation of nothing", func(f *prepareFixture) *hub.Batch {
+			n := f.node(hub.KindPilot, "a")
+			n.Sources = []hub.Citation{{Locator: "s. 2"}}
+			return &hub.Batch{Nodes: []*hub.Node{n}}
+		}, []string{"no source document and no one who stated it"}},
+		{"a citation for a field the row does not have", func(f *prepareFixture) *hub.Batch {
+			n := f.node(hub.KindPilot, "a")
+			n.Sources = []hub.Citation{{SourceID: srcID, Fields: []string{"colour"}}}
+			return &hub.Batch{Nodes: []*hub.Node{n}}
+		}, []string{`cites a source for "colour"`}},
 		{"a relationship twice in the batch", func(f *prepareFixture) *hub.Batch {
 			return &hub.Batch{Relationships: []*hub.Relationship{f.rel(hub.Leads, f.other, f.pilot, ""), f.rel(hub.Leads, f.other, f.pilot, "")}}
 		}, []string{"appears twice in the batch"}},
@@ -872,5 +917,27 @@ func TestCheckEnds(t *testing.T) {
 				t.Errorf("error %v names field %q, want type", err, e.Field)
 			}
 		})
+	}
+}
+
+func TestAlternativesAndStatements(t *testing.T) {
+	f := newPrepareFixture(t)
+	n := f.node(hub.KindPilot, "a")
+	n.Sources = append(n.Sources, hub.Citation{StatedBy: "alice", Fields: []string{"name"}})
+	n.Alternatives = []hub.Alternative{
+		{Field: "name", Value: []byte(`{ "en": "Another name",  "fi": "Toinen nimi" }`), Sources: cite(srcID)},
+		{Field: "period", Value: []byte(`{"start":"2018-02-03T10:00:00+02:00"}`), Sources: []hub.Citation{{StatedBy: "alice"}}},
+	}
+	b := &hub.Batch{Nodes: []*hub.Node{n}}
+	if err := hub.Prepare(t.Context(), f.store, b, t0); err != nil {
+		t.Fatal(err)
+	}
+	// Values are kept in the row's own JSON form: keys in field order,
+	// days at UTC midnight.
+	if got := string(n.Alternatives[0].Value); got != `{"fi":"Toinen nimi","en":"Another name"}` {
+		t.Errorf("name alternative stored as %s", got)
+	}
+	if got := string(n.Alternatives[1].Value); got != `{"start":"2018-02-03T00:00:00Z"}` {
+		t.Errorf("period alternative stored as %s", got)
 	}
 }

@@ -89,7 +89,7 @@ func mergedNode(keep, rem *Node) *Node {
 		}
 	}
 	for _, c := range rem.Sources {
-		if !slices.Contains(k.Sources, c) {
+		if !slices.ContainsFunc(k.Sources, c.Equal) {
 			k.Sources = append(k.Sources, c)
 		}
 	}
@@ -114,6 +114,11 @@ func mergedNode(keep, rem *Node) *Node {
 	}
 	if k.Title == "" {
 		k.Title = rem.Title
+	}
+	for _, a := range rem.Alternatives {
+		if !slices.ContainsFunc(k.Alternatives, func(o Alternative) bool { return o.Field == a.Field && string(o.Value) == string(a.Value) }) {
+			k.Alternatives = append(k.Alternatives, a)
+		}
 	}
 	if k.Contact == nil && rem.Contact != nil {
 		c := *rem.Contact
@@ -187,7 +192,7 @@ func moveRelationships(ctx context.Context, rows RowReader, keep, rem *Node, now
 
 func mergeSources(r *Relationship, cs []Citation) {
 	for _, c := range cs {
-		if !slices.Contains(r.Sources, c) {
+		if !slices.ContainsFunc(r.Sources, c.Equal) {
 			r.Sources = append(r.Sources, c)
 		}
 	}

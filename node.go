@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"encoding/json"
 	"slices"
 	"time"
 )
@@ -152,14 +153,66 @@ func (p *Period) Contains(t time.Time) bool {
 }
 
 // Citation says where a fact comes from: a source document and a place in
-// it.
+// it, or the caller who stated it.
 type Citation struct {
-	// SourceID is the id of the SourceDocument node.
-	SourceID string `json:"sourceId"`
+	// SourceID is the id of the SourceDocument node; empty for a
+	// statement.
+	SourceID string `json:"sourceId,omitempty"`
+	// StatedBy names who stated the fact to the hub (an API key's
+	// subject), for a fact that no document states; the revision that
+	// recorded it says when.
+	StatedBy string `json:"statedBy,omitempty"`
 	// Locator is a short human-readable place in the document.
 	Locator string `json:"locator,omitempty"`
 	// Quote is a short verbatim excerpt that supports the fact.
 	Quote string `json:"quote,omitempty"`
+	// Fields are the fields of the row the citation supports, by their
+	// JSON names ("name", "period"); empty, the whole row.
+	Fields []string `json:"fields,omitempty"`
+}
+
+// Equal reports whether two citations are the same.
+func (c Citation) Equal(o Citation) bool {
+	return c.SourceID == o.SourceID && c.StatedBy == o.StatedBy && c.Locator == o.Locator && c.Quote == o.Quote &&
+		slices.Equal(c.Fields, o.Fields)
+}
+
+// cloneCitations deep-copies citations.
+func cloneCitations(cs []Citation) []Citation {
+	if cs == nil {
+		return nil
+	}
+	out := make([]Citation, len(cs))
+	for i, c := range cs {
+		c.Fields = slices.Clone(c.Fields)
+		out[i] = c
+	}
+	return out
+}
+
+// Alternative is a value of one of a row's fields that a source gives
+// and the row does not hold: conflicting statements of one fact (two
+// names, two amounts, two periods) kept side by side with their
+// sources. The row's own value is the preferred one; to prefer an
+// alternative, write it as the field's value and keep the old value as
+// an alternative.
+type Alternative struct {
+	// Field is the field's JSON name ("name", "amount", "period").
+	Field string `json:"field"`
+	// Value is the value as the row's JSON writes that field.
+	Value   json.RawMessage `json:"value"`
+	Sources []Citation      `json:"sources"`
+}
+
+func cloneAlternatives(as []Alternative) []Alternative {
+	if as == nil {
+		return nil
+	}
+	out := make([]Alternative, len(as))
+	for i, a := range as {
+		out[i] = Alternative{Field: a.Field, Value: slices.Clone(a.Value), Sources: cloneCitations(a.Sources)}
+	}
+	return out
 }
 
 // ContactDetails are personal data of a contact person. They are stored
@@ -206,6 +259,8 @@ type Node struct {
 	// Document is set on SourceDocument nodes only.
 	Document *Document  `json:"document,omitempty"`
 	Sources  []Citation `json:"sources,omitempty"`
+	// Alternatives are other values of its fields that sources give.
+	Alternatives []Alternative `json:"alternatives,omitempty"`
 	// MergedIDs are the ids of the nodes merged into this one (see
 	// Merge): they resolve to it.
 	MergedIDs []string `json:"mergedIds,omitempty"`
@@ -249,7 +304,8 @@ func (n *Node) Clone() *Node {
 	c.Aliases = slices.Clone(n.Aliases)
 	c.RegionIDs = slices.Clone(n.RegionIDs)
 	c.Goals = slices.Clone(n.Goals)
-	c.Sources = slices.Clone(n.Sources)
+	c.Sources = cloneCitations(n.Sources)
+	c.Alternatives = cloneAlternatives(n.Alternatives)
 	c.SearchTerms = slices.Clone(n.SearchTerms)
 	c.MergedIDs = slices.Clone(n.MergedIDs)
 	c.Period = n.Period.clone()

@@ -63,6 +63,8 @@ type Relationship struct {
 	Period      *Period       `json:"period,omitempty"`
 	Description LocalizedText `json:"description,omitzero"`
 	Sources     []Citation    `json:"sources,omitempty"`
+	// Alternatives are other values of its fields that sources give.
+	Alternatives []Alternative `json:"alternatives,omitempty"`
 
 	// SortStart is the period start as YYYY-MM-DD, derived by Prepare.
 	SortStart string `json:"sortStart"`
@@ -94,6 +96,7 @@ func (r *Relationship) Clone() *Relationship {
 		c.Amount = &a
 	}
 	c.Period = r.Period.clone()
-	c.Sources = slices.Clone(r.Sources)
+	c.Sources = cloneCitations(r.Sources)
+	c.Alternatives = cloneAlternatives(r.Alternatives)
 	return &c
 }

@@ -80,19 +80,40 @@ func Prepare(ctx context.Context, s Reader, b *Batch, now time.Time) error {
 			}
 		}
 	}
-	checkCitations := func(what string, cs []Citation) error {
+	// checkCitations checks the citations at field prefix ("sources",
+	// "alternatives.0.sources") of a row whose fact fields are facts.
+	checkCitations := func(what, prefix string, cs []Citation, facts []string) error {
 		if len(cs) == 0 {
-			return Invalid("sources", "%s has no source: every fact cites the source document that states it", what)
+			return Invalid(prefix, "%s has no source: every fact cites the source document that states it, or who stated it", what)
 		}
 		for i, c := range cs {
-			if kinds[c.SourceID] != KindSourceDocument {
-				return Invalid(fmt.Sprintf("sources.%d.sourceId", i), "%s cites %q, which is not a source document", what, truncate(c.SourceID, 64))
+			at := func(field string) string { return fmt.Sprintf("%s.%d.%s", prefix, i, field) }
+			switch {
+			case c.SourceID == "" && c.StatedBy == "":
+				return Invalid(at("sourceId"), "%s has a citation of no source document and no one who stated it", what)
+			case c.SourceID != "" && c.StatedBy != "":
+				return Invalid(at("statedBy"), "%s has a citation of a source document that is also a statement: cite one or the other", what)
+			case c.SourceID != "" && kinds[c.SourceID] != KindSourceDocument:
+				return Invalid(at("sourceId"), "%s cites %q, which is not a source document", what, truncate(c.SourceID, 64))
+			case len(c.StatedBy) > maxNameLen:
+				return Invalid(at("statedBy"), "%s names a statement's author longer than %d bytes", what, maxNameLen)
+			case len(c.Locator) > maxNameLen:
+				return Invalid(at("locator"), "%s has a citation locator longer than %d bytes", what, maxNameLen)
+			case len(c.Quote) > maxTextLen:
+				return Invalid(at("quote"), "%s has a citation quote longer than %d bytes", what, maxTextLen)
 			}
-			if len(c.Locator) > maxNameLen {
-				return Invalid(fmt.Sprintf("sources.%d.locator", i), "%s has a citation locator longer than %d bytes", what, maxNameLen)
+			for j, f := range c.Fields {
+				if !slices.Contains(facts, f) {
+					return Invalid(fmt.Sprintf("%s.%d.fields.%d", prefix, i, j), "%s cites a source for %q, which is not one of its fields %v", what, truncate(f, 64), facts)
+				}
 			}
-			if len(c.Quote) > maxTextLen {
-				return Invalid(fmt.Sprintf("sources.%d.quote", i), "%s has a citation quote longer than %d bytes", what, maxTextLen)
+		}
+		return nil
+	}
+	checkAlternatives := func(what string, alts []Alternative, facts []string) error {
+		for i, a := range alts {
+			if err := checkCitations(what, fmt.Sprintf("alternatives.%d.sources", i), a.Sources, facts); err != nil {
+				return err
 			}
 		}
 		return nil
@@ -100,9 +121,12 @@ func Prepare(ctx context.Context, s Reader, b *Batch, now time.Time) error {
 	for _, n := range b.Nodes {
 		what := string(n.Kind) + "/" + n.Key
 		if n.Kind != KindSourceDocument {
-			if err := checkCitations(what, n.Sources); err != nil {
+			if err := checkCitations(what, "sources", n.Sources, nodeFacts); err != nil {
 				return err
 			}
+		}
+		if err := checkAlternatives(what, n.Alternatives, nodeFacts); err != nil {
+			return err
 		}
 		for i, r := range n.RegionIDs {
 			if kinds[r] != KindRegion {
@@ -127,7 +151,10 @@ func Prepare(ctx context.Context, s Reader, b *Batch, now time.Time) error {
 			return Invalid("toId", "relationship %s ends at unknown node %q", r.Key, truncate(r.ToID, 64))
 		}
 
-		if err := checkCitations("relationship "+r.Key, r.Sources); err != nil {
+		if err := checkCitations("relationship "+r.Key, "sources", r.Sources, relationshipFacts); err != nil {
+			return err
+		}
+		if err := checkAlternatives("relationship "+r.Key, r.Alternatives, relationshipFacts); err != nil {
 			return err
 		}
 		if r.Type == PartOf {
@@ -241,6 +268,12 @@ func prepareNode(n *Node, now time.Time) error {
 	if n.Document != nil && n.Document.Published != nil {
 		*n.Document.Published = utcDay(*n.Document.Published)
 	}
+	if err := prepareAlternatives(what, n, nodeAlternativeFields, func(c *Node) error {
+		c.Alternatives = nil
+		return prepareNode(c, now)
+	}); err != nil {
+		return err
+	}
 	// Derived fields.
 	n.SearchTerms = n.SearchTerms[:0]
 	for _, s := range slices.Concat(n.Name.All(), n.Abbreviations, n.Aliases) {
@@ -301,6 +334,12 @@ func prepareRelationship(r *Relationship, now time.Time) error {
 		}
 	}
 	if err := preparePeriod(what, r.Period); err != nil {
+		return err
+	}
+	if err := prepareAlternatives(what, r, relationshipFacts, func(c *Relationship) error {
+		c.Alternatives = nil
+		return prepareRelationship(c, now)
+	}); err != nil {
 		return err
 	}
 	r.SortStart = periodStart(r.Period)

@@ -35,6 +35,7 @@ type nodeDoc struct {
 	Contact       *contactDoc        `bson:"contact,omitempty"`
 	Document      *documentDoc       `bson:"document,omitempty"`
 	Sources       []citationDoc      `bson:"sources,omitempty"`
+	Alternatives  []alternativeDoc   `bson:"alternatives,omitempty"`
 	SearchTerms   []string           `bson:"searchTerms,omitempty"`
 	MergedIDs     []string           `bson:"mergedIds,omitempty"`
 	SortName      string             `bson:"sortName"`
@@ -46,20 +47,21 @@ type nodeDoc struct {
 
 // relationshipDoc is a document of the relationships collection.
 type relationshipDoc struct {
-	ID          string           `bson:"_id"`
-	Key         string           `bson:"key"`
-	Type        string           `bson:"type"`
-	FromID      string           `bson:"fromId"`
-	ToID        string           `bson:"toId"`
-	Role        string           `bson:"role,omitempty"`
-	Amount      *moneyDoc        `bson:"amount,omitempty"`
-	Period      *periodDoc       `bson:"period,omitempty"`
-	Description localizedTextDoc `bson:"description,omitempty"`
-	Sources     []citationDoc    `bson:"sources,omitempty"`
-	SortStart   string           `bson:"sortStart"`
-	CreatedAt   time.Time        `bson:"createdAt"`
-	UpdatedAt   time.Time        `bson:"updatedAt"`
-	Version     int64            `bson:"version"`
+	ID           string           `bson:"_id"`
+	Key          string           `bson:"key"`
+	Type         string           `bson:"type"`
+	FromID       string           `bson:"fromId"`
+	ToID         string           `bson:"toId"`
+	Role         string           `bson:"role,omitempty"`
+	Amount       *moneyDoc        `bson:"amount,omitempty"`
+	Period       *periodDoc       `bson:"period,omitempty"`
+	Description  localizedTextDoc `bson:"description,omitempty"`
+	Sources      []citationDoc    `bson:"sources,omitempty"`
+	Alternatives []alternativeDoc `bson:"alternatives,omitempty"`
+	SortStart    string           `bson:"sortStart"`
+	CreatedAt    time.Time        `bson:"createdAt"`
+	UpdatedAt    time.Time        `bson:"updatedAt"`
+	Version      int64            `bson:"version"`
 }
 
 type localizedTextDoc struct {
@@ -78,9 +80,27 @@ type periodDoc struct {
 }
 
 type citationDoc struct {
-	SourceID string `bson:"sourceId"`
-	Locator  string `bson:"locator,omitempty"`
-	Quote    string `bson:"quote,omitempty"`
+	SourceID string   `bson:"sourceId,omitempty"`
+	StatedBy string   `bson:"statedBy,omitempty"`
+	Locator  string   `bson:"locator,omitempty"`
+	Quote    string   `bson:"quote,omitempty"`
+	Fields   []string `bson:"fields,omitempty"`
+}
+
+// alternativeDoc keeps an alternative's value as the JSON text the hub
+// compares it in.
+type alternativeDoc struct {
+	Field   string        `bson:"field"`
+	Value   string        `bson:"value"`
+	Sources []citationDoc `bson:"sources,omitempty"`
+}
+
+func newAlternativeDoc(a hub.Alternative) alternativeDoc {
+	return alternativeDoc{Field: a.Field, Value: string(a.Value), Sources: mapSlice(a.Sources, newCitationDoc)}
+}
+
+func (a alternativeDoc) alternative() hub.Alternative {
+	return hub.Alternative{Field: a.Field, Value: json.RawMessage(a.Value), Sources: mapSlice(a.Sources, citationDoc.citation)}
 }
 
 type contactDoc struct {
@@ -119,6 +139,7 @@ func newNodeDoc(n *hub.Node) *nodeDoc {
 		Goals:         mapSlice(n.Goals, newLocalizedTextDoc),
 		Title:         n.Title,
 		Sources:       mapSlice(n.Sources, newCitationDoc),
+		Alternatives:  mapSlice(n.Alternatives, newAlternativeDoc),
 		SearchTerms:   n.SearchTerms,
 		MergedIDs:     n.MergedIDs,
 		SortName:      n.SortName,
@@ -160,6 +181,7 @@ func (d *nodeDoc) node() *hub.Node {
 		Goals:         mapSlice(d.Goals, localizedTextDoc.text),
 		Title:         d.Title,
 		Sources:       mapSlice(d.Sources, citationDoc.citation),
+		Alternatives:  mapSlice(d.Alternatives, alternativeDoc.alternative),
 		SearchTerms:   d.SearchTerms,
 		MergedIDs:     d.MergedIDs,
 		SortName:      d.SortName,
@@ -188,19 +210,20 @@ func (d *nodeDoc) node() *hub.Node {
 
 func newRelationshipDoc(r *hub.Relationship) *relationshipDoc {
 	d := &relationshipDoc{
-		ID:          r.ID,
-		Key:         r.Key,
-		Type:        string(r.Type),
-		FromID:      r.FromID,
-		ToID:        r.ToID,
-		Role:        r.Role,
-		Period:      newPeriodDoc(r.Period),
-		Description: newLocalizedTextDoc(r.Description),
-		Sources:     mapSlice(r.Sources, newCitationDoc),
-		SortStart:   r.SortStart,
-		CreatedAt:   r.CreatedAt,
-		UpdatedAt:   r.UpdatedAt,
-		Version:     r.Version,
+		ID:           r.ID,
+		Key:          r.Key,
+		Type:         string(r.Type),
+		FromID:       r.FromID,
+		ToID:         r.ToID,
+		Role:         r.Role,
+		Period:       newPeriodDoc(r.Period),
+		Description:  newLocalizedTextDoc(r.Description),
+		Sources:      mapSlice(r.Sources, newCitationDoc),
+		Alternatives: mapSlice(r.Alternatives, newAlternativeDoc),
+		SortStart:    r.SortStart,
+		CreatedAt:    r.CreatedAt,
+		UpdatedAt:    r.UpdatedAt,
+		Version:      r.Version,
 	}
 	if m := r.Amount; m != nil {
 		d.Amount = &moneyDoc{Minor: m.Minor, Currency: m.Currency}
@@ -211,19 +234,20 @@ func newRelationshipDoc(r *hub.Relationship) *relationshipDoc {
 // relationship converts d to the domain type.
 func (d *relationshipDoc) relationship() *hub.Relationship {
 	r := &hub.Relationship{
-		ID:          d.ID,
-		Key:         d.Key,
-		Type:        hub.RelationshipType(d.Type),
-		FromID:      d.FromID,
-		ToID:        d.ToID,
-		Role:        d.Role,
-		Period:      d.Period.period(),
-		Description: d.Description.text(),
-		Sources:     mapSlice(d.Sources, citationDoc.citation),
-		SortStart:   d.SortStart,
-		CreatedAt:   d.CreatedAt,
-		UpdatedAt:   d.UpdatedAt,
-		Version:     d.Version,
+		ID:           d.ID,
+		Key:          d.Key,
+		Type:         hub.RelationshipType(d.Type),
+		FromID:       d.FromID,
+		ToID:         d.ToID,
+		Role:         d.Role,
+		Period:       d.Period.period(),
+		Description:  d.Description.text(),
+		Sources:      mapSlice(d.Sources, citationDoc.citation),
+		Alternatives: mapSlice(d.Alternatives, alternativeDoc.alternative),
+		SortStart:    d.SortStart,
+		CreatedAt:    d.CreatedAt,
+		UpdatedAt:    d.UpdatedAt,
+		Version:      d.Version,
 	}
 	if m := d.Amount; m != nil {
 		r.Amount = &hub.Money{Minor: m.Minor, Currency: m.Currency}
@@ -256,11 +280,11 @@ func (p *periodDoc) period() *hub.Period {
 }
 
 func newCitationDoc(c hub.Citation) citationDoc {
-	return citationDoc{SourceID: c.SourceID, Locator: c.Locator, Quote: c.Quote}
+	return citationDoc{SourceID: c.SourceID, StatedBy: c.StatedBy, Locator: c.Locator, Quote: c.Quote, Fields: c.Fields}
 }
 
 func (c citationDoc) citation() hub.Citation {
-	return hub.Citation{SourceID: c.SourceID, Locator: c.Locator, Quote: c.Quote}
+	return hub.Citation{SourceID: c.SourceID, StatedBy: c.StatedBy, Locator: c.Locator, Quote: c.Quote, Fields: c.Fields}
 }
 
 // mapSlice converts each element, keeping nil as nil.

@@ -455,9 +455,18 @@ func richNetwork() ([]*hub.Node, []*hub.Relationship) {
 		{FI: "Vain suomeksi"},
 	}
 	pilot.Sources = []hub.Citation{
-		{SourceID: src.ID, Locator: "s. 3, kappale 2", Quote: "Pilotti alkaa 1.3.2021."},
+		{SourceID: src.ID, Locator: "s. 3, kappale 2", Quote: "Pilotti alkaa 1.3.2021.", Fields: []string{"period"}},
 		{SourceID: src.ID, Locator: "liite 1"},
+		{StatedBy: "koordinaattori", Fields: []string{"name", "aliases"}},
 	}
+	// Another source gives the pilot another start and name.
+	pilot.Alternatives = []hub.Alternative{
+		{Field: "period", Value: json.RawMessage(`{"start":"2021-04-01T00:00:00Z","end":"2024-12-31T00:00:00Z"}`),
+			Sources: []hub.Citation{{SourceID: src.ID, Locator: "s. 5", Quote: "Pilotti alkoi huhtikuussa."}}},
+		{Field: "name", Value: json.RawMessage(`{"fi":"Päijät-Hämeen OTE-pilotti"}`),
+			Sources: []hub.Citation{{StatedBy: "koordinaattori"}}},
+	}
+	org.MergedIDs = []string{hub.NodeID(hub.KindOrganisation, "tem-vanha")}
 
 	programme := node(hub.KindProgramme, "ote", "OTE-ohjelma")
 	programme.Type = "SUB_PROJECT"
@@ -477,6 +486,8 @@ func richNetwork() ([]*hub.Node, []*hub.Relationship) {
 	funds.Period = period("2021-03-01", "2023-12-31")
 	funds.Description = hub.LocalizedText{FI: "Rahoitus", SV: "Finansiering", EN: "Funding"}
 	funds.Sources = []hub.Citation{{SourceID: src.ID, Locator: "s. 4", Quote: "1,5 miljoonaa euroa"}}
+	funds.Alternatives = []hub.Alternative{{Field: "amount", Value: json.RawMessage(`{"minor":120000000,"currency":"EUR"}`),
+		Sources: []hub.Citation{{SourceID: src.ID, Locator: "s. 9", Fields: []string{"amount"}}}}}
 
 	partOf := rel(hub.PartOf, pilot, programme, "")
 	partOf.Period = &hub.Period{Start: day("2021-03-01")}
@@ -515,8 +526,12 @@ func testNodeRoundTrip(t *testing.T, s Store) {
 	if len(pilot.Goals) != 2 || pilot.Goals[1].FI != "Vain suomeksi" || pilot.Goals[1].SV != "" {
 		t.Errorf("pilot goals = %+v", pilot.Goals)
 	}
-	if len(pilot.Sources) != 2 || pilot.Sources[0].Quote != "Pilotti alkaa 1.3.2021." || pilot.Sources[1].Locator != "liite 1" {
+	if len(pilot.Sources) != 3 || pilot.Sources[0].Quote != "Pilotti alkaa 1.3.2021." || pilot.Sources[1].Locator != "liite 1" ||
+		!slices.Equal(pilot.Sources[0].Fields, []string{"period"}) || pilot.Sources[2].StatedBy != "koordinaattori" || pilot.Sources[2].SourceID != "" {
 		t.Errorf("pilot sources = %+v", pilot.Sources)
+	}
+	if len(pilot.Alternatives) != 2 || pilot.Alternatives[0].Field != "period" || pilot.Alternatives[1].Sources[0].StatedBy != "koordinaattori" {
+		t.Errorf("pilot alternatives = %+v", pilot.Alternatives)
 	}
 	if pilot.Period != nil {
 		mustUTCDay(t, "pilot period start", pilot.Period.Start, "2021-03-01")
@@ -575,7 +590,7 @@ func testRelationshipRoundTrip(t *testing.T, s Store) {
 		mustUTCDay(t, "funds period start", funds.Period.Start, "2021-03-01")
 		mustUTCDay(t, "funds period end", funds.Period.End, "2023-12-31")
 	}
-	if len(funds.Sources) != 1 || funds.Sources[0] != (hub.Citation{SourceID: sourceID, Locator: "s. 4", Quote: "1,5 miljoonaa euroa"}) {
+	if len(funds.Sources) != 1 || !funds.Sources[0].Equal(hub.Citation{SourceID: sourceID, Locator: "s. 4", Quote: "1,5 miljoonaa euroa"}) {
 		t.Errorf("funds sources = %+v", funds.Sources)
 	}
 	if p := got[1].Period; p == nil || p.Start == nil || p.End != nil {

@@ -70,7 +70,7 @@ func (p *Provision) Sources() []*Citation {
 	cs := slices.Clone(p.p.Provides.Sources)
 	if p.p.Serves != nil {
 		for _, c := range p.p.Serves.Sources {
-			if !slices.Contains(cs, c) {
+			if !slices.ContainsFunc(cs, c.Equal) {
 				cs = append(cs, c)
 			}
 		}
