@@ -3,6 +3,7 @@ package dataset
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -34,7 +35,12 @@ import (
 //     " | "; goals are three such lists, goals_fi, goals_sv and
 //     goals_en, whose n-th items are the n-th goal's texts;
 //   - citations (the sources column) are one per line of the cell, each
-//     "source key | locator | quote", the locator and quote optional.
+//     "source key | locator | quote | fields", all but the source
+//     optional; a source "@name" is a statement by name instead of a
+//     document; fields, the fields the citation supports, are joined
+//     with ", ";
+//   - alternatives (other values of a row's fields, with their sources)
+//     are a JSON array as in the JSON file.
 //
 // Inside lists and citations a backslash takes the next character
 // literally: "\|" is a "|" that does not separate, "\\" a backslash, and
@@ -45,6 +51,10 @@ const (
 	sourcesTable       = "sources"
 	relationshipsTable = "relationships"
 	listSeparator      = " | "
+	fieldSeparator     = ", "
+	// statementPrefix marks a citation of who stated a fact: source
+	// keys never start with it.
+	statementPrefix = "@"
 )
 
 // CSVTables lists the tables of the CSV format in the order an import
@@ -68,7 +78,7 @@ func CSVColumns(table string) []string {
 		return []string{"key", "title", "kind", "publisher", "author", "published", "language", "url", "file"}
 	case relationshipsTable:
 		return []string{"type", "from", "to", "key", "role", "amount", "currency", "start", "end",
-			"description_fi", "description_sv", "description_en", "sources"}
+			"description_fi", "description_sv", "description_en", "sources", "alternatives"}
 	}
 	kind, ok := kinds[table]
 	if !ok || kind == hub.KindSourceDocument {
@@ -86,7 +96,7 @@ func CSVColumns(table string) []string {
 	if kind == hub.KindContact {
 		cols = append(cols, "title", "email", "phone")
 	}
-	return append(cols, "merged", "sources")
+	return append(cols, "merged", "sources", "alternatives")
 }
 
 // csvTable returns the table a file holds, from its name
@@ -218,6 +228,8 @@ func nodeRecord(cols []string, n *node) []string {
 			rec[i] = n.Phone
 		case "sources":
 			rec[i] = citationsCell(n.Sources)
+		case "alternatives":
+			rec[i] = alternativesCell(n.Alternatives)
 		}
 	}
 	return rec
@@ -230,7 +242,7 @@ func relationshipRecord(r *relationship) []string {
 	}
 	return []string{r.Type, r.From, r.To, r.Key, r.Role, value, currency,
 		periodCell(r.Period, "start"), periodCell(r.Period, "end"),
-		r.Description.FI, r.Description.SV, r.Description.EN, citationsCell(r.Sources)}
+		r.Description.FI, r.Description.SV, r.Description.EN, citationsCell(r.Sources), alternativesCell(r.Alternatives)}
 }
 
 // lang is the language of a column such as name_sv.
@@ -267,7 +279,11 @@ func goalsCell(goals []hub.LocalizedText, l hub.Language) string {
 func citationsCell(cs []citation) string {
 	lines := make([]string, len(cs))
 	for i, c := range cs {
-		parts := []string{c.Source, c.Locator, c.Quote}
+		source := c.Source
+		if c.StatedBy != "" {
+			source = statementPrefix + c.StatedBy
+		}
+		parts := []string{source, c.Locator, c.Quote, strings.Join(c.Fields, fieldSeparator)}
 		for len(parts) > 1 && parts[len(parts)-1] == "" {
 			parts = parts[:len(parts)-1]
 		}
@@ -277,6 +293,28 @@ func citationsCell(cs []citation) string {
 		lines[i] = strings.Join(parts, listSeparator)
 	}
 	return strings.Join(lines, "\n")
+}
+
+func alternativesCell(as []alternative) string {
+	if len(as) == 0 {
+		return ""
+	}
+	b, err := json.Marshal(as)
+	if err != nil {
+		panic("dataset: marshal alternatives: " + err.Error())
+	}
+	return string(b)
+}
+
+func parseAlternatives(s string) ([]alternative, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	var as []alternative
+	if err := json.Unmarshal([]byte(s), &as); err != nil {
+		return nil, fmt.Errorf("alternatives: a JSON array of {field, value, sources}: %v", err)
+	}
+	return as, nil
 }
 
 func joinList(items []string) string {
@@ -373,14 +411,23 @@ func splitGoals(s string) []string {
 func parseCitations(s string) ([]citation, error) {
 	var out []citation
 	for _, parts := range splitCell(s, true) {
-		if len(parts) > 3 {
-			return nil, fmt.Errorf("a citation is \"source | locator | quote\"; write a | inside a quote as \\|")
+		if len(parts) > 4 {
+			return nil, fmt.Errorf("a citation is \"source | locator | quote | fields\"; write a | inside a quote as \\|")
 		}
-		parts = append(parts, "", "")
-		if parts[0] == "" {
+		parts = append(parts, "", "", "")
+		c := citation{Source: parts[0], Locator: parts[1], Quote: parts[2]}
+		if by, ok := strings.CutPrefix(c.Source, statementPrefix); ok {
+			c.Source, c.StatedBy = "", by
+		}
+		if c.Source == "" && c.StatedBy == "" {
 			return nil, fmt.Errorf("a citation names no source")
 		}
-		out = append(out, citation{Source: parts[0], Locator: parts[1], Quote: parts[2]})
+		for _, f := range strings.Split(parts[3], ",") {
+			if f = strings.TrimSpace(f); f != "" {
+				c.Fields = append(c.Fields, f)
+			}
+		}
+		out = append(out, c)
 	}
 	return out, nil
 }
@@ -553,6 +600,9 @@ func csvRow(table string, cell func(string) string) (Row, string, error) {
 		if r.Sources, err = parseCitations(cell("sources")); err != nil {
 			return Row{}, what, err
 		}
+		if r.Alternatives, err = parseAlternatives(cell("alternatives")); err != nil {
+			return Row{}, what, err
+		}
 		hr, err := r.toRelationship()
 		return Row{Relationship: hr}, what, err
 	}
@@ -567,6 +617,9 @@ func csvRow(table string, cell func(string) string) (Row, string, error) {
 	}
 	var err error
 	if n.Sources, err = parseCitations(cell("sources")); err != nil {
+		return Row{}, what, err
+	}
+	if n.Alternatives, err = parseAlternatives(cell("alternatives")); err != nil {
 		return Row{}, what, err
 	}
 	hn, err := n.toNode()

@@ -13,6 +13,7 @@ import (
 	"context"
 	_ "embed"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"math"
 	"strings"
@@ -49,10 +50,22 @@ type source struct {
 	URL       string `json:"url,omitempty"`
 }
 
+// citation names a source document by its key, or who stated the fact
+// (statedBy); fields are the row's fields it supports (all when empty).
 type citation struct {
-	Source  string `json:"source"`
-	Locator string `json:"locator,omitempty"`
-	Quote   string `json:"quote,omitempty"`
+	Source   string   `json:"source,omitempty"`
+	StatedBy string   `json:"statedBy,omitempty"`
+	Locator  string   `json:"locator,omitempty"`
+	Quote    string   `json:"quote,omitempty"`
+	Fields   []string `json:"fields,omitempty"`
+}
+
+// alternative is another value of a row's field, in the hub's JSON
+// form of that field, with its sources.
+type alternative struct {
+	Field   string          `json:"field"`
+	Value   json.RawMessage `json:"value"`
+	Sources []citation      `json:"sources"`
 }
 
 type period struct {
@@ -78,7 +91,8 @@ type node struct {
 	Sources       []citation          `json:"sources,omitempty"`
 	// Merged are the references of the nodes merged into this one,
 	// which resolve to it.
-	Merged []string `json:"merged,omitempty"`
+	Merged       []string      `json:"merged,omitempty"`
+	Alternatives []alternative `json:"alternatives,omitempty"`
 }
 
 type amount struct {
@@ -87,15 +101,16 @@ type amount struct {
 }
 
 type relationship struct {
-	Type        string            `json:"type"`
-	From        string            `json:"from"`
-	To          string            `json:"to"`
-	Key         string            `json:"key,omitempty"`
-	Role        string            `json:"role,omitempty"`
-	Amount      *amount           `json:"amount,omitempty"`
-	Period      *period           `json:"period,omitempty"`
-	Description hub.LocalizedText `json:"description,omitzero"`
-	Sources     []citation        `json:"sources,omitempty"`
+	Type         string            `json:"type"`
+	From         string            `json:"from"`
+	To           string            `json:"to"`
+	Key          string            `json:"key,omitempty"`
+	Role         string            `json:"role,omitempty"`
+	Amount       *amount           `json:"amount,omitempty"`
+	Period       *period           `json:"period,omitempty"`
+	Description  hub.LocalizedText `json:"description,omitzero"`
+	Sources      []citation        `json:"sources,omitempty"`
+	Alternatives []alternative     `json:"alternatives,omitempty"`
 }
 
 // kinds maps the file's kind names to domain kinds.
@@ -218,6 +233,9 @@ func (n *node) toNode() (*hub.Node, error) {
 		Description: n.Description, Type: n.Type, Code: n.Code, RegionIDs: regions, Period: p,
 		Goals: n.Goals, Title: n.Title, Sources: cs, MergedIDs: merged,
 	}
+	if hn.Alternatives, err = alternatives(n.Alternatives); err != nil {
+		return nil, err
+	}
 	if n.Email != "" || n.Phone != "" {
 		hn.Contact = &hub.ContactDetails{Email: n.Email, Phone: n.Phone}
 	}
@@ -250,6 +268,9 @@ func (r *relationship) toRelationship() (*hub.Relationship, error) {
 	if r.Amount != nil {
 		hr.Amount = &hub.Money{Minor: int64(math.Round(r.Amount.Value * 100)), Currency: r.Amount.Currency}
 	}
+	if hr.Alternatives, err = alternatives(r.Alternatives); err != nil {
+		return nil, err
+	}
 	return hr, nil
 }
 
@@ -278,10 +299,28 @@ func ref(s string) (string, error) {
 func citations(cs []citation) ([]hub.Citation, error) {
 	var out []hub.Citation
 	for _, c := range cs {
-		if c.Source == "" {
+		hc := hub.Citation{StatedBy: c.StatedBy, Locator: c.Locator, Quote: c.Quote, Fields: c.Fields}
+		switch {
+		case c.Source != "" && c.StatedBy != "":
+			return nil, fmt.Errorf("a citation names a source and who stated it: one or the other")
+		case c.Source != "":
+			hc.SourceID = hub.NodeID(hub.KindSourceDocument, c.Source)
+		case c.StatedBy == "":
 			return nil, fmt.Errorf("a citation names no source")
 		}
-		out = append(out, hub.Citation{SourceID: hub.NodeID(hub.KindSourceDocument, c.Source), Locator: c.Locator, Quote: c.Quote})
+		out = append(out, hc)
+	}
+	return out, nil
+}
+
+func alternatives(as []alternative) ([]hub.Alternative, error) {
+	var out []hub.Alternative
+	for _, a := range as {
+		cs, err := citations(a.Sources)
+		if err != nil {
+			return nil, fmt.Errorf("alternative %s: %w", a.Field, err)
+		}
+		out = append(out, hub.Alternative{Field: a.Field, Value: a.Value, Sources: cs})
 	}
 	return out, nil
 }

@@ -173,12 +173,23 @@ func TestWriteJSON(t *testing.T) {
 			t.Errorf("err = %v, %d bytes written", err, out.Len())
 		}
 	})
-	t.Run("the ids of merged nodes are written and read back", func(t *testing.T) {
+	t.Run("merged ids, statements, cited fields and alternatives are written and read back, as JSON and CSV", func(t *testing.T) {
 		nodes, rels := mustOTE(t)
 		i := slices.IndexFunc(nodes, func(n *hub.Node) bool { return n.Kind == hub.KindOrganisation })
 		nodes[i] = nodes[i].Clone()
 		gone := hub.NodeID(hub.KindOrganisation, "merged-away")
 		nodes[i].MergedIDs = []string{gone}
+		// Statements, cited fields and alternatives travel too, in
+		// both formats.
+		nodes[i].Sources = append(slices.Clone(nodes[i].Sources), hub.Citation{StatedBy: "alice", Fields: []string{"name"}})
+		nodes[i].Alternatives = []hub.Alternative{{Field: "name", Value: []byte(`{"fi":"Toinen nimi"}`),
+			Sources: []hub.Citation{{SourceID: nodes[i].Sources[0].SourceID, Locator: "s. 2", Fields: []string{"name"}}}}}
+		dir := t.TempDir()
+		if err := dataset.WriteCSV(dir, nodes, rels); err != nil {
+			t.Fatal(err)
+		}
+		ns, rs := readAll(t, dir)
+		mustSameRows(t, rowsJSON(t, ns, rs), rowsJSON(t, nodes, rels))
 		var out bytes.Buffer
 		if err := dataset.WriteJSON(&out, nodes, rels); err != nil {
 			t.Fatal(err)
@@ -194,6 +205,7 @@ func TestWriteJSON(t *testing.T) {
 		if j < 0 || !slices.Equal(b.Nodes[j].MergedIDs, []string{gone}) {
 			t.Errorf("merged ids read back: %v", b.Nodes[j].MergedIDs)
 		}
+		mustSameRows(t, rowsJSON(t, b.Nodes, b.Relationships), rowsJSON(t, nodes, rels))
 	})
 	t.Run("a reference to a node that is not written fails the write", func(t *testing.T) {
 		nodes, rels := mustOTE(t)
@@ -265,34 +277,6 @@ func TestCSV(t *testing.T) {
 	if err := dataset.WriteCSV(dir, nodes, rels); err != nil {
 		t.Fatal(err)
 	}
-	readAll := func(t *testing.T, dir string) ([]*hub.Node, []*hub.Relationship) {
-		t.Helper()
-		files, err := dataset.CSVFiles(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var ns []*hub.Node
-		var rs []*hub.Relationship
-		for _, f := range files {
-			data, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			all, err := dataset.ReadCSV(f, data)
-			rows, bad := split(all)
-			if err != nil || len(bad) > 0 {
-				t.Fatalf("%s: %v %v", f, err, bad)
-			}
-			for _, r := range rows {
-				if r.Node != nil {
-					ns = append(ns, r.Node)
-				} else {
-					rs = append(rs, r.Relationship)
-				}
-			}
-		}
-		return ns, rs
-	}
 
 	t.Run("every table is written, with its header", func(t *testing.T) {
 		for _, table := range dataset.CSVTables() {
@@ -332,7 +316,7 @@ func TestCSV(t *testing.T) {
 			"b,B,COMPANY,,2017-1-1,s1\n" +
 			"\"c\",\"C\nwith a line break\",COMPANY,,,s1\n" +
 			",,,,,\n" +
-			"d,D,COMPANY,,,s1 | a | b | c\n" +
+			"d,D,COMPANY,,,s1 | a | b | c | d\n" +
 			"e,E\n"
 		all, err := dataset.ReadCSV("x/organisation.csv", []byte(table))
 		if err != nil {
@@ -411,4 +395,34 @@ func split(all []dataset.Row) (rows []dataset.Row, bad []error) {
 		}
 	}
 	return rows, bad
+}
+
+// readAll reads every CSV table of dir.
+func readAll(t *testing.T, dir string) ([]*hub.Node, []*hub.Relationship) {
+	t.Helper()
+	files, err := dataset.CSVFiles(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ns []*hub.Node
+	var rs []*hub.Relationship
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all, err := dataset.ReadCSV(f, data)
+		rows, bad := split(all)
+		if err != nil || len(bad) > 0 {
+			t.Fatalf("%s: %v %v", f, err, bad)
+		}
+		for _, r := range rows {
+			if r.Node != nil {
+				ns = append(ns, r.Node)
+			} else {
+				rs = append(rs, r.Relationship)
+			}
+		}
+	}
+	return ns, rs
 }

@@ -148,7 +148,10 @@ func fromNode(n *hub.Node, refOf func(string) (string, error)) (node, error) {
 		fn.Merged = append(fn.Merged, r)
 	}
 	var err error
-	fn.Sources, err = fromCitations(n.Sources, refOf)
+	if fn.Sources, err = fromCitations(n.Sources, refOf); err != nil {
+		return node{}, err
+	}
+	fn.Alternatives, err = fromAlternatives(n.Alternatives, refOf)
 	return fn, err
 }
 
@@ -178,13 +181,32 @@ func fromRelationship(r *hub.Relationship, refOf func(string) (string, error)) (
 	if r.Amount != nil {
 		fr.Amount = &amount{Value: float64(r.Amount.Minor) / 100, Currency: r.Amount.Currency}
 	}
-	fr.Sources, err = fromCitations(r.Sources, refOf)
+	if fr.Sources, err = fromCitations(r.Sources, refOf); err != nil {
+		return relationship{}, err
+	}
+	fr.Alternatives, err = fromAlternatives(r.Alternatives, refOf)
 	return fr, err
+}
+
+func fromAlternatives(as []hub.Alternative, refOf func(string) (string, error)) ([]alternative, error) {
+	var out []alternative
+	for _, a := range as {
+		cs, err := fromCitations(a.Sources, refOf)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, alternative{Field: a.Field, Value: a.Value, Sources: cs})
+	}
+	return out, nil
 }
 
 func fromCitations(cs []hub.Citation, refOf func(string) (string, error)) ([]citation, error) {
 	var out []citation
 	for _, c := range cs {
+		if c.SourceID == "" {
+			out = append(out, citation{StatedBy: c.StatedBy, Locator: c.Locator, Quote: c.Quote, Fields: c.Fields})
+			continue
+		}
 		r, err := refOf(c.SourceID)
 		if err != nil {
 			return nil, err
@@ -193,7 +215,7 @@ func fromCitations(cs []hub.Citation, refOf func(string) (string, error)) ([]cit
 		if kind != KindName(hub.KindSourceDocument) {
 			return nil, fmt.Errorf("cites %s, which is not a source document", r)
 		}
-		out = append(out, citation{Source: key, Locator: c.Locator, Quote: c.Quote})
+		out = append(out, citation{Source: key, Locator: c.Locator, Quote: c.Quote, Fields: c.Fields})
 	}
 	return out, nil
 }
