@@ -324,6 +324,9 @@ func provenance(cs []hub.Citation, opt Options) (string, []string) {
 		if d := opt.Documents[c.SourceID]; d != nil {
 			title = d.DisplayName(opt.Language)
 		}
+		if c.StatedBy != "" {
+			title = "stated by " + c.StatedBy
+		}
 		switch {
 		case c.Locator == "":
 			parts = append(parts, title)

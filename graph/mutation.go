@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"encoding/json"
 	"encoding/base64"
 	"errors"
 	"math"
@@ -92,7 +93,7 @@ func (r *Resolver) createNode(ctx context.Context, input model.CreateNodeInput) 
 	if input.Kind == model.NodeKindSourceDocument {
 		n.Document = &hub.Document{}
 	}
-	setNodeFields(n, input.Fields)
+	setNodeFields(ctx, n, input.Fields)
 	b := &hub.Batch{Nodes: []*hub.Node{n}, Expect: map[string]int64{}}
 	if input.Kind.IsValid() && n.Key != "" {
 		// A node that exists is not created again.
@@ -111,7 +112,7 @@ func (r *Resolver) updateNode(ctx context.Context, input model.UpdateNodeInput) 
 		return &model.NodePayload{UserErrors: errs}, err
 	}
 	n := cur.Clone()
-	setNodeFields(n, input.Set)
+	setNodeFields(ctx, n, input.Set)
 	b := &hub.Batch{Nodes: []*hub.Node{n}, Expect: map[string]int64{n.ID: int64(input.Version)}}
 	if errs, err := r.write(ctx, b, []string{"input", "set"}); err != nil || len(errs) > 0 {
 		return &model.NodePayload{UserErrors: errs}, err
@@ -125,7 +126,7 @@ func (r *Resolver) deleteNode(ctx context.Context, input model.DeleteNodeInput) 
 		return &model.DeletePayload{DeletedIds: []string{}, UserErrors: errs}, err
 	}
 	b := &hub.Batch{DeleteNodes: []string{cur.ID}, Cascade: input.Cascade != nil && *input.Cascade,
-		Expect: map[string]int64{cur.ID: int64(input.Version)}, Sources: citations(input.Sources)}
+		Expect: map[string]int64{cur.ID: int64(input.Version)}, Sources: citations(ctx, input.Sources)}
 	return r.delete(ctx, b)
 }
 
@@ -145,7 +146,7 @@ func (r *Resolver) createRelationship(ctx context.Context, input model.CreateRel
 	}
 	key := hub.RelationshipKey(hub.RelationshipType(input.Type), string(ends[0].Kind)+"/"+ends[0].Key, string(ends[1].Kind)+"/"+ends[1].Key, disc)
 	rel := &hub.Relationship{Key: key, Type: hub.RelationshipType(input.Type), FromID: ends[0].ID, ToID: ends[1].ID}
-	if errs := setRelationshipFields(rel, input.Fields); len(errs) > 0 {
+	if errs := setRelationshipFields(ctx, rel, input.Fields); len(errs) > 0 {
 		return &model.RelationshipPayload{UserErrors: errs}, nil
 	}
 	b := &hub.Batch{Relationships: []*hub.Relationship{rel}, Expect: map[string]int64{hub.RelationshipID(key): 0}}
@@ -172,7 +173,7 @@ func (r *Resolver) updateRelationship(ctx context.Context, input model.UpdateRel
 		return &model.RelationshipPayload{UserErrors: errs}, err
 	}
 	rel := cur.Clone()
-	if errs := setRelationshipFields(rel, input.Set); len(errs) > 0 {
+	if errs := setRelationshipFields(ctx, rel, input.Set); len(errs) > 0 {
 		for _, e := range errs {
 			e.Path[1] = "set"
 		}
@@ -191,7 +192,7 @@ func (r *Resolver) deleteRelationship(ctx context.Context, input model.DeleteRel
 		return &model.DeletePayload{DeletedIds: []string{}, UserErrors: errs}, err
 	}
 	b := &hub.Batch{DeleteRelationships: []string{cur.ID}, Expect: map[string]int64{cur.ID: int64(input.Version)},
-		Sources: citations(input.Sources)}
+		Sources: citations(ctx, input.Sources)}
 	return r.delete(ctx, b)
 }
 
@@ -203,7 +204,7 @@ func (r *Resolver) mergeNodes(ctx context.Context, input model.MergeNodesInput) 
 	}
 	b := &hub.Batch{Merges: []hub.Merge{{Keep: input.Keep, Remove: input.Remove}},
 		Expect:  map[string]int64{input.Keep: int64(input.KeepVersion), input.Remove: int64(input.RemoveVersion)},
-		Sources: citations(input.Sources)}
+		Sources: citations(ctx, input.Sources)}
 	errs, err := r.write(ctx, b, []string{"input"})
 	if err != nil || len(errs) > 0 {
 		return &model.NodePayload{UserErrors: errs}, err
@@ -265,7 +266,7 @@ func (r *Resolver) storedRelationship(ctx context.Context, id string) (*hub.Rela
 
 // setNodeFields applies the fields that are set: a value replaces the
 // node's, null clears it.
-func setNodeFields(n *hub.Node, f *model.NodeFieldsInput) {
+func setNodeFields(ctx context.Context, n *hub.Node, f *model.NodeFieldsInput) {
 	if f == nil {
 		return
 	}
@@ -322,13 +323,16 @@ func setNodeFields(n *hub.Node, f *model.NodeFieldsInput) {
 		}
 	}
 	if v, ok := f.Sources.ValueOK(); ok {
-		n.Sources = citations(v)
+		n.Sources = citations(ctx, v)
+	}
+	if v, ok := f.Alternatives.ValueOK(); ok {
+		n.Alternatives = alternatives(ctx, v)
 	}
 }
 
 // setRelationshipFields is setNodeFields for relationships; it refuses
 // an amount that is not a whole number of cents.
-func setRelationshipFields(rel *hub.Relationship, f *model.RelationshipFieldsInput) []*model.UserError {
+func setRelationshipFields(ctx context.Context, rel *hub.Relationship, f *model.RelationshipFieldsInput) []*model.UserError {
 	if f == nil {
 		return nil
 	}
@@ -353,7 +357,10 @@ func setRelationshipFields(rel *hub.Relationship, f *model.RelationshipFieldsInp
 		rel.Description = localized(v)
 	}
 	if v, ok := f.Sources.ValueOK(); ok {
-		rel.Sources = citations(v)
+		rel.Sources = citations(ctx, v)
+	}
+	if v, ok := f.Alternatives.ValueOK(); ok {
+		rel.Alternatives = alternatives(ctx, v)
 	}
 	return nil
 }
@@ -379,10 +386,33 @@ func period(p *model.PeriodInput) *hub.Period {
 	return &hub.Period{Start: p.Start, End: p.End}
 }
 
-func citations(in []*model.CitationInput) []hub.Citation {
+// citations converts cited sources; a statement is recorded under the
+// caller's subject (Prepare refuses a citation of both a document and a
+// statement, or of neither).
+func citations(ctx context.Context, in []*model.CitationInput) []hub.Citation {
 	out := make([]hub.Citation, 0, len(in))
 	for _, c := range in {
-		out = append(out, hub.Citation{SourceID: c.SourceID, Locator: deref(c.Locator), Quote: deref(c.Quote)})
+		hc := hub.Citation{SourceID: deref(c.SourceID), Locator: deref(c.Locator), Quote: deref(c.Quote), Fields: c.Fields}
+		if c.StatedBy != nil && *c.StatedBy {
+			if p := hub.PrincipalFrom(ctx); p != nil {
+				hc.StatedBy = p.Subject
+			}
+		}
+		out = append(out, hc)
+	}
+	return out
+}
+
+// alternatives converts alternative values to the hub's JSON form of
+// them.
+func alternatives(ctx context.Context, in []*model.AlternativeInput) []hub.Alternative {
+	out := make([]hub.Alternative, 0, len(in))
+	for _, a := range in {
+		v, err := json.Marshal(a.Value)
+		if err != nil {
+			v = nil // Prepare names the field that states no value
+		}
+		out = append(out, hub.Alternative{Field: a.Field, Value: v, Sources: citations(ctx, a.Sources)})
 	}
 	return out
 }

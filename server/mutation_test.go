@@ -136,8 +136,37 @@ func testMutations(t *testing.T, m *Main, editorKey, partnerKey, own string) {
 		t.Fatalf("update from a stale version: %+v, want CONFLICT", r)
 	}
 
+	// A caller's own statement, cited fields and a conflicting value
+	// kept beside the preferred one.
+	_, r = postAs(t, m, editorKey, updateNode, map[string]any{"in": map[string]any{"id": own, "version": 2, "set": map[string]any{
+		"sources": []any{
+			map[string]any{"sourceId": source, "quote": "testi", "fields": []any{"name"}},
+			map[string]any{"statedBy": true, "fields": []any{"type"}},
+		},
+		"alternatives": []any{map[string]any{"field": "name", "value": map[string]any{"fi": "Testiyhdistys"},
+			"sources": []any{map[string]any{"sourceId": source, "locator": "s. 2"}}}},
+	}}})
+	if path(r.Data, "updateNode", "node", "version") != 3.0 {
+		t.Fatalf("updateNode with a statement and an alternative: %+v", r)
+	}
+	_, r = postAs(t, m, "", `query($id: ID!) { node(id: $id) { ... on Organisation { name
+		sources { document { key } statedBy fields } alternatives { field value sources { locator } } } } }`, map[string]any{"id": own})
+	if path(r.Data, "node", "sources", 1, "statedBy") != "tester" || path(r.Data, "node", "sources", 1, "document") != nil ||
+		fmt.Sprint(path(r.Data, "node", "sources", 0, "fields")) != "[name]" ||
+		path(r.Data, "node", "alternatives", 0, "field") != "name" || path(r.Data, "node", "alternatives", 0, "value", "fi") != "Testiyhdistys" ||
+		path(r.Data, "node", "name") != "Uusi nimi" {
+		t.Fatalf("the node's statement and alternative: %+v", r)
+	}
+	_, r = postAs(t, m, editorKey, updateNode, map[string]any{"in": map[string]any{"id": own, "version": 3, "set": map[string]any{
+		"alternatives": []any{map[string]any{"field": "period", "value": map[string]any{"start": "2020-01-01T00:00:00Z", "end": "2019-01-01T00:00:00Z"},
+			"sources": []any{map[string]any{"sourceId": source}}}},
+	}}})
+	if fmt.Sprint(path(r.Data, "updateNode", "userErrors", 0, "path")) != "[input set alternatives 0 value]" {
+		t.Fatalf("an alternative period that ends before it starts: %+v", r)
+	}
+
 	// A partner writes its own organisation, not another.
-	if r := rename(partnerKey, 2, "Kumppanin nimi"); path(r.Data, "updateNode", "node", "version") != 3.0 {
+	if r := rename(partnerKey, 3, "Kumppanin nimi"); path(r.Data, "updateNode", "node", "version") != 4.0 {
 		t.Fatalf("partner updating its own organisation: %+v", r)
 	}
 	_, r = postAs(t, m, "", `{ organisations(first: 1) { nodes { id version } } }`, nil)
@@ -160,11 +189,11 @@ func testMutations(t *testing.T, m *Main, editorKey, partnerKey, own string) {
 	if fmt.Sprint(path(r.Data, "createRelationship", "userErrors", 0, "path")) != "[input type]" {
 		t.Fatalf("PARTNER_IN to an organisation: %+v, want a user error on the type", r)
 	}
-	_, r = postAs(t, m, editorKey, deleteNode, map[string]any{"in": map[string]any{"id": own, "version": 3}})
+	_, r = postAs(t, m, editorKey, deleteNode, map[string]any{"in": map[string]any{"id": own, "version": 4}})
 	if path(r.Data, "deleteNode", "userErrors", 0, "code") != "CONFLICT" {
 		t.Fatalf("deleting a node with a relationship: %+v, want CONFLICT", r)
 	}
-	_, r = postAs(t, m, editorKey, deleteNode, map[string]any{"in": map[string]any{"id": own, "version": 3, "cascade": true,
+	_, r = postAs(t, m, editorKey, deleteNode, map[string]any{"in": map[string]any{"id": own, "version": 4, "cascade": true,
 		"sources": []any{map[string]any{"sourceId": source, "quote": "lakkautettu"}}}})
 	deleted := slices.Sorted(slices.Values(stringList(path(r.Data, "deleteNode", "deletedIds"))))
 	if !slices.Equal(deleted, slices.Sorted(slices.Values([]string{own, relID}))) {
@@ -207,10 +236,10 @@ func testMutations(t *testing.T, m *Main, editorKey, partnerKey, own string) {
 	for _, rev := range path(r.Data, "history", "nodes").([]any) {
 		ops = append(ops, fmt.Sprintf("%v%v:%v", path(rev, "operation"), path(rev, "version"), path(rev, "actor")))
 	}
-	if want := []string{"DELETE4:tester", "UPDATE3:kumppani", "UPDATE2:tester", "CREATE1:tester"}; !slices.Equal(ops, want) {
+	if want := []string{"DELETE5:tester", "UPDATE4:kumppani", "UPDATE3:tester", "UPDATE2:tester", "CREATE1:tester"}; !slices.Equal(ops, want) {
 		t.Fatalf("history %v, want %v", ops, want)
 	}
-	change := path(r.Data, "history", "nodes", 2, "changes", 0)
+	change := path(r.Data, "history", "nodes", 3, "changes", 0)
 	if path(change, "field") != "name" || path(change, "before", "fi") != "Testijärjestö" || path(change, "after", "fi") != "Uusi nimi" {
 		t.Errorf("the rename's change: %+v", change)
 	}

@@ -244,7 +244,7 @@ func documents(ctx context.Context, s hub.Reader, g *network.Graph) (map[string]
 	var ids []string
 	add := func(cs []hub.Citation) {
 		for _, c := range cs {
-			if !seen[c.SourceID] {
+			if c.SourceID != "" && !seen[c.SourceID] {
 				seen[c.SourceID] = true
 				ids = append(ids, c.SourceID)
 			}

@@ -53,6 +53,7 @@ type ComplexityRoot struct {
 	Agreement struct {
 		Abbreviations func(childComplexity int) int
 		Aliases       func(childComplexity int) int
+		Alternatives  func(childComplexity int) int
 		Description   func(childComplexity int, language *model.Language) int
 		ID            func(childComplexity int) int
 		Key           func(childComplexity int) int
@@ -80,6 +81,12 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	Alternative struct {
+		Field   func(childComplexity int) int
+		Sources func(childComplexity int) int
+		Value   func(childComplexity int) int
+	}
+
 	Broker struct {
 		Node   func(childComplexity int) int
 		Pilots func(childComplexity int) int
@@ -99,8 +106,10 @@ type ComplexityRoot struct {
 
 	Citation struct {
 		Document func(childComplexity int) int
+		Fields   func(childComplexity int) int
 		Locator  func(childComplexity int) int
 		Quote    func(childComplexity int) int
+		StatedBy func(childComplexity int) int
 	}
 
 	Community struct {
@@ -112,6 +121,7 @@ type ComplexityRoot struct {
 	Contact struct {
 		Abbreviations func(childComplexity int) int
 		Aliases       func(childComplexity int) int
+		Alternatives  func(childComplexity int) int
 		Description   func(childComplexity int, language *model.Language) int
 		Email         func(childComplexity int) int
 		Employers     func(childComplexity int) int
@@ -161,6 +171,7 @@ type ComplexityRoot struct {
 	Employer struct {
 		Abbreviations func(childComplexity int) int
 		Aliases       func(childComplexity int) int
+		Alternatives  func(childComplexity int) int
 		Description   func(childComplexity int, language *model.Language) int
 		ID            func(childComplexity int) int
 		Key           func(childComplexity int) int
@@ -190,6 +201,7 @@ type ComplexityRoot struct {
 	Event struct {
 		Abbreviations func(childComplexity int) int
 		Aliases       func(childComplexity int) int
+		Alternatives  func(childComplexity int) int
 		Description   func(childComplexity int, language *model.Language) int
 		ID            func(childComplexity int) int
 		Key           func(childComplexity int) int
@@ -341,6 +353,7 @@ type ComplexityRoot struct {
 	Organisation struct {
 		Abbreviations func(childComplexity int) int
 		Aliases       func(childComplexity int) int
+		Alternatives  func(childComplexity int) int
 		Children      func(childComplexity int) int
 		Description   func(childComplexity int, language *model.Language) int
 		ID            func(childComplexity int) int
@@ -397,6 +410,7 @@ type ComplexityRoot struct {
 		Abbreviations  func(childComplexity int) int
 		Administrators func(childComplexity int) int
 		Aliases        func(childComplexity int) int
+		Alternatives   func(childComplexity int) int
 		Contacts       func(childComplexity int) int
 		Description    func(childComplexity int, language *model.Language) int
 		Experts        func(childComplexity int) int
@@ -436,6 +450,7 @@ type ComplexityRoot struct {
 	Programme struct {
 		Abbreviations func(childComplexity int) int
 		Aliases       func(childComplexity int) int
+		Alternatives  func(childComplexity int) int
 		Children      func(childComplexity int) int
 		Description   func(childComplexity int, language *model.Language) int
 		Goals         func(childComplexity int, language *model.Language) int
@@ -525,6 +540,7 @@ type ComplexityRoot struct {
 	Region struct {
 		Abbreviations func(childComplexity int) int
 		Aliases       func(childComplexity int) int
+		Alternatives  func(childComplexity int) int
 		Children      func(childComplexity int) int
 		Code          func(childComplexity int) int
 		Description   func(childComplexity int, language *model.Language) int
@@ -554,18 +570,19 @@ type ComplexityRoot struct {
 	}
 
 	Relationship struct {
-		Amount      func(childComplexity int) int
-		Description func(childComplexity int, language *model.Language) int
-		From        func(childComplexity int) int
-		ID          func(childComplexity int) int
-		Key         func(childComplexity int) int
-		Period      func(childComplexity int) int
-		Role        func(childComplexity int) int
-		Sources     func(childComplexity int) int
-		To          func(childComplexity int) int
-		Type        func(childComplexity int) int
-		UpdatedAt   func(childComplexity int) int
-		Version     func(childComplexity int) int
+		Alternatives func(childComplexity int) int
+		Amount       func(childComplexity int) int
+		Description  func(childComplexity int, language *model.Language) int
+		From         func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Key          func(childComplexity int) int
+		Period       func(childComplexity int) int
+		Role         func(childComplexity int) int
+		Sources      func(childComplexity int) int
+		To           func(childComplexity int) int
+		Type         func(childComplexity int) int
+		UpdatedAt    func(childComplexity int) int
+		Version      func(childComplexity int) int
 	}
 
 	RelationshipConnection struct {
@@ -610,6 +627,7 @@ type ComplexityRoot struct {
 	Service struct {
 		Abbreviations func(childComplexity int) int
 		Aliases       func(childComplexity int) int
+		Alternatives  func(childComplexity int) int
 		Description   func(childComplexity int, language *model.Language) int
 		ID            func(childComplexity int) int
 		Key           func(childComplexity int) int
@@ -640,18 +658,19 @@ type ComplexityRoot struct {
 	}
 
 	SourceDocument struct {
-		Author    func(childComplexity int) int
-		File      func(childComplexity int) int
-		ID        func(childComplexity int) int
-		Key       func(childComplexity int) int
-		Language  func(childComplexity int) int
-		Published func(childComplexity int) int
-		Publisher func(childComplexity int) int
-		Title     func(childComplexity int) int
-		Type      func(childComplexity int) int
-		URL       func(childComplexity int) int
-		UpdatedAt func(childComplexity int) int
-		Version   func(childComplexity int) int
+		Alternatives func(childComplexity int) int
+		Author       func(childComplexity int) int
+		File         func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Key          func(childComplexity int) int
+		Language     func(childComplexity int) int
+		Published    func(childComplexity int) int
+		Publisher    func(childComplexity int) int
+		Title        func(childComplexity int) int
+		Type         func(childComplexity int) int
+		URL          func(childComplexity int) int
+		UpdatedAt    func(childComplexity int) int
+		Version      func(childComplexity int) int
 	}
 
 	SourceDocumentConnection struct {
@@ -673,6 +692,7 @@ type ComplexityRoot struct {
 	TargetGroup struct {
 		Abbreviations func(childComplexity int) int
 		Aliases       func(childComplexity int) int
+		Alternatives  func(childComplexity int) int
 		Description   func(childComplexity int, language *model.Language) int
 		ID            func(childComplexity int) int
 		Key           func(childComplexity int) int
@@ -701,6 +721,7 @@ type ComplexityRoot struct {
 	Theme struct {
 		Abbreviations func(childComplexity int) int
 		Aliases       func(childComplexity int) int
+		Alternatives  func(childComplexity int) int
 		Description   func(childComplexity int, language *model.Language) int
 		ID            func(childComplexity int) int
 		Key           func(childComplexity int) int
@@ -729,6 +750,7 @@ type ComplexityRoot struct {
 	Training struct {
 		Abbreviations func(childComplexity int) int
 		Aliases       func(childComplexity int) int
+		Alternatives  func(childComplexity int) int
 		Description   func(childComplexity int, language *model.Language) int
 		ID            func(childComplexity int) int
 		Key           func(childComplexity int) int
@@ -926,6 +948,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Agreement.Aliases(childComplexity), true
+	case "Agreement.alternatives":
+		if e.ComplexityRoot.Agreement.Alternatives == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Agreement.Alternatives(childComplexity), true
 	case "Agreement.description":
 		if e.ComplexityRoot.Agreement.Description == nil {
 			break
@@ -1058,6 +1086,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AgreementEdge.Node(childComplexity), true
 
+	case "Alternative.field":
+		if e.ComplexityRoot.Alternative.Field == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alternative.Field(childComplexity), true
+	case "Alternative.sources":
+		if e.ComplexityRoot.Alternative.Sources == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alternative.Sources(childComplexity), true
+	case "Alternative.value":
+		if e.ComplexityRoot.Alternative.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alternative.Value(childComplexity), true
+
 	case "Broker.node":
 		if e.ComplexityRoot.Broker.Node == nil {
 			break
@@ -1132,6 +1179,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Citation.Document(childComplexity), true
+	case "Citation.fields":
+		if e.ComplexityRoot.Citation.Fields == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Citation.Fields(childComplexity), true
 	case "Citation.locator":
 		if e.ComplexityRoot.Citation.Locator == nil {
 			break
@@ -1144,6 +1197,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Citation.Quote(childComplexity), true
+	case "Citation.statedBy":
+		if e.ComplexityRoot.Citation.StatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Citation.StatedBy(childComplexity), true
 
 	case "Community.id":
 		if e.ComplexityRoot.Community.ID == nil {
@@ -1176,6 +1235,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Contact.Aliases(childComplexity), true
+	case "Contact.alternatives":
+		if e.ComplexityRoot.Contact.Alternatives == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.Alternatives(childComplexity), true
 	case "Contact.description":
 		if e.ComplexityRoot.Contact.Description == nil {
 			break
@@ -1383,6 +1448,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Employer.Aliases(childComplexity), true
+	case "Employer.alternatives":
+		if e.ComplexityRoot.Employer.Alternatives == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Employer.Alternatives(childComplexity), true
 	case "Employer.description":
 		if e.ComplexityRoot.Employer.Description == nil {
 			break
@@ -1521,6 +1592,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Event.Aliases(childComplexity), true
+	case "Event.alternatives":
+		if e.ComplexityRoot.Event.Alternatives == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.Alternatives(childComplexity), true
 	case "Event.description":
 		if e.ComplexityRoot.Event.Description == nil {
 			break
@@ -2176,6 +2253,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Organisation.Aliases(childComplexity), true
+	case "Organisation.alternatives":
+		if e.ComplexityRoot.Organisation.Alternatives == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organisation.Alternatives(childComplexity), true
 	case "Organisation.children":
 		if e.ComplexityRoot.Organisation.Children == nil {
 			break
@@ -2408,6 +2491,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Pilot.Aliases(childComplexity), true
+	case "Pilot.alternatives":
+		if e.ComplexityRoot.Pilot.Alternatives == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Pilot.Alternatives(childComplexity), true
 	case "Pilot.contacts":
 		if e.ComplexityRoot.Pilot.Contacts == nil {
 			break
@@ -2611,6 +2700,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Programme.Aliases(childComplexity), true
+	case "Programme.alternatives":
+		if e.ComplexityRoot.Programme.Alternatives == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Programme.Alternatives(childComplexity), true
 	case "Programme.children":
 		if e.ComplexityRoot.Programme.Children == nil {
 			break
@@ -3172,6 +3267,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Region.Aliases(childComplexity), true
+	case "Region.alternatives":
+		if e.ComplexityRoot.Region.Alternatives == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Region.Alternatives(childComplexity), true
 	case "Region.children":
 		if e.ComplexityRoot.Region.Children == nil {
 			break
@@ -3310,6 +3411,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RegionEdge.Node(childComplexity), true
 
+	case "Relationship.alternatives":
+		if e.ComplexityRoot.Relationship.Alternatives == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Relationship.Alternatives(childComplexity), true
 	case "Relationship.amount":
 		if e.ComplexityRoot.Relationship.Amount == nil {
 			break
@@ -3532,6 +3639,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Service.Aliases(childComplexity), true
+	case "Service.alternatives":
+		if e.ComplexityRoot.Service.Alternatives == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Service.Alternatives(childComplexity), true
 	case "Service.description":
 		if e.ComplexityRoot.Service.Description == nil {
 			break
@@ -3676,6 +3789,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ServiceEdge.Node(childComplexity), true
 
+	case "SourceDocument.alternatives":
+		if e.ComplexityRoot.SourceDocument.Alternatives == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SourceDocument.Alternatives(childComplexity), true
 	case "SourceDocument.author":
 		if e.ComplexityRoot.SourceDocument.Author == nil {
 			break
@@ -3811,6 +3930,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TargetGroup.Aliases(childComplexity), true
+	case "TargetGroup.alternatives":
+		if e.ComplexityRoot.TargetGroup.Alternatives == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetGroup.Alternatives(childComplexity), true
 	case "TargetGroup.description":
 		if e.ComplexityRoot.TargetGroup.Description == nil {
 			break
@@ -3943,6 +4068,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Theme.Aliases(childComplexity), true
+	case "Theme.alternatives":
+		if e.ComplexityRoot.Theme.Alternatives == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Theme.Alternatives(childComplexity), true
 	case "Theme.description":
 		if e.ComplexityRoot.Theme.Description == nil {
 			break
@@ -4075,6 +4206,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Training.Aliases(childComplexity), true
+	case "Training.alternatives":
+		if e.ComplexityRoot.Training.Alternatives == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Training.Alternatives(childComplexity), true
 	case "Training.description":
 		if e.ComplexityRoot.Training.Description == nil {
 			break
@@ -4242,6 +4379,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("AgreementWhere", ec.unmarshalInputAgreementWhere),
+			graphql.NewInputUnmarshaler("AlternativeInput", ec.unmarshalInputAlternativeInput),
 			graphql.NewInputUnmarshaler("CitationInput", ec.unmarshalInputCitationInput),
 			graphql.NewInputUnmarshaler("ContactDetailsInput", ec.unmarshalInputContactDetailsInput),
 			graphql.NewInputUnmarshaler("ContactWhere", ec.unmarshalInputContactWhere),
@@ -4459,6 +4597,12 @@ interface Entity implements Node {
   version: Int!
   "When the hub recorded the row's last write."
   updatedAt: DateTime!
+  """
+  Other values of this row's fields that other sources give, each with
+  its sources: conflicting statements kept side by side. The row's own
+  value of the field is the preferred one.
+  """
+  alternatives: [Alternative!]!
   "The node's kind (also its GraphQL type name)."
   kind: NodeKind!
   "Stable external key, unique within the kind (for example ` + "`" + `eksote` + "`" + `)."
@@ -4527,10 +4671,14 @@ enum Status {
   UNKNOWN
 }
 
-"Provenance of a fact: a source document and the place in it."
+"Provenance of a fact: a source document and the place in it, or the caller who stated it."
 type Citation {
-  "The document."
-  document: SourceDocument!
+  "The document; null for a statement (see ` + "`" + `statedBy` + "`" + `)."
+  document: SourceDocument
+  "Who stated the fact to the hub (an API key's subject), when no document states it; the history says when."
+  statedBy: String
+  "The fields of the row this citation supports, by their names in the hub's data format (` + "`" + `name` + "`" + `, ` + "`" + `period` + "`" + `, ` + "`" + `amount` + "`" + `...); empty when it supports the whole row."
+  fields: [String!]!
   "A short human-readable place in the document (slide, paragraph, list item)."
   locator: String
   """
@@ -4561,6 +4709,12 @@ type SourceDocument implements Node {
   version: Int!
   "When the hub recorded the row's last write."
   updatedAt: DateTime!
+  """
+  Other values of this row's fields that other sources give, each with
+  its sources: conflicting statements kept side by side. The row's own
+  value of the field is the preferred one.
+  """
+  alternatives: [Alternative!]!
   "Stable external key, for example ` + "`" + `seed-002` + "`" + `."
   key: String!
   "The document's own title."
@@ -4621,6 +4775,12 @@ type Organisation implements Node & Entity {
   version: Int!
   "When the hub recorded the row's last write."
   updatedAt: DateTime!
+  """
+  Other values of this row's fields that other sources give, each with
+  its sources: conflicting statements kept side by side. The row's own
+  value of the field is the preferred one.
+  """
+  alternatives: [Alternative!]!
   "The node's kind (also its GraphQL type name)."
   kind: NodeKind!
   "Stable external key, unique within the kind."
@@ -4672,6 +4832,12 @@ type Employer implements Node & Entity {
   version: Int!
   "When the hub recorded the row's last write."
   updatedAt: DateTime!
+  """
+  Other values of this row's fields that other sources give, each with
+  its sources: conflicting statements kept side by side. The row's own
+  value of the field is the preferred one.
+  """
+  alternatives: [Alternative!]!
   "The node's kind (also its GraphQL type name)."
   kind: NodeKind!
   "Stable external key, unique within the kind."
@@ -4727,6 +4893,12 @@ type Programme implements Node & Entity {
   version: Int!
   "When the hub recorded the row's last write."
   updatedAt: DateTime!
+  """
+  Other values of this row's fields that other sources give, each with
+  its sources: conflicting statements kept side by side. The row's own
+  value of the field is the preferred one.
+  """
+  alternatives: [Alternative!]!
   "The node's kind (also its GraphQL type name)."
   kind: NodeKind!
   "Stable external key, unique within the kind."
@@ -4785,6 +4957,12 @@ type Pilot implements Node & Entity {
   version: Int!
   "When the hub recorded the row's last write."
   updatedAt: DateTime!
+  """
+  Other values of this row's fields that other sources give, each with
+  its sources: conflicting statements kept side by side. The row's own
+  value of the field is the preferred one.
+  """
+  alternatives: [Alternative!]!
   "The node's kind (also its GraphQL type name)."
   kind: NodeKind!
   "Stable external key, unique within the kind."
@@ -4885,6 +5063,12 @@ type Service implements Node & Entity {
   version: Int!
   "When the hub recorded the row's last write."
   updatedAt: DateTime!
+  """
+  Other values of this row's fields that other sources give, each with
+  its sources: conflicting statements kept side by side. The row's own
+  value of the field is the preferred one.
+  """
+  alternatives: [Alternative!]!
   "The node's kind (also its GraphQL type name)."
   kind: NodeKind!
   "Stable external key, unique within the kind."
@@ -4946,6 +5130,12 @@ type Region implements Node & Entity {
   version: Int!
   "When the hub recorded the row's last write."
   updatedAt: DateTime!
+  """
+  Other values of this row's fields that other sources give, each with
+  its sources: conflicting statements kept side by side. The row's own
+  value of the field is the preferred one.
+  """
+  alternatives: [Alternative!]!
   "The node's kind (also its GraphQL type name)."
   kind: NodeKind!
   "Stable external key, unique within the kind."
@@ -4997,6 +5187,12 @@ type TargetGroup implements Node & Entity {
   version: Int!
   "When the hub recorded the row's last write."
   updatedAt: DateTime!
+  """
+  Other values of this row's fields that other sources give, each with
+  its sources: conflicting statements kept side by side. The row's own
+  value of the field is the preferred one.
+  """
+  alternatives: [Alternative!]!
   "The node's kind (also its GraphQL type name)."
   kind: NodeKind!
   "Stable external key, unique within the kind."
@@ -5042,6 +5238,12 @@ type Theme implements Node & Entity {
   version: Int!
   "When the hub recorded the row's last write."
   updatedAt: DateTime!
+  """
+  Other values of this row's fields that other sources give, each with
+  its sources: conflicting statements kept side by side. The row's own
+  value of the field is the preferred one.
+  """
+  alternatives: [Alternative!]!
   "The node's kind (also its GraphQL type name)."
   kind: NodeKind!
   "Stable external key, unique within the kind."
@@ -5087,6 +5289,12 @@ type Agreement implements Node & Entity {
   version: Int!
   "When the hub recorded the row's last write."
   updatedAt: DateTime!
+  """
+  Other values of this row's fields that other sources give, each with
+  its sources: conflicting statements kept side by side. The row's own
+  value of the field is the preferred one.
+  """
+  alternatives: [Alternative!]!
   "The node's kind (also its GraphQL type name)."
   kind: NodeKind!
   "Stable external key, unique within the kind."
@@ -5147,6 +5355,12 @@ type Event implements Node & Entity {
   version: Int!
   "When the hub recorded the row's last write."
   updatedAt: DateTime!
+  """
+  Other values of this row's fields that other sources give, each with
+  its sources: conflicting statements kept side by side. The row's own
+  value of the field is the preferred one.
+  """
+  alternatives: [Alternative!]!
   "The node's kind (also its GraphQL type name)."
   kind: NodeKind!
   "Stable external key, unique within the kind."
@@ -5200,6 +5414,12 @@ type Training implements Node & Entity {
   version: Int!
   "When the hub recorded the row's last write."
   updatedAt: DateTime!
+  """
+  Other values of this row's fields that other sources give, each with
+  its sources: conflicting statements kept side by side. The row's own
+  value of the field is the preferred one.
+  """
+  alternatives: [Alternative!]!
   "The node's kind (also its GraphQL type name)."
   kind: NodeKind!
   "Stable external key, unique within the kind."
@@ -5259,6 +5479,12 @@ type Contact implements Node & Entity {
   version: Int!
   "When the hub recorded the row's last write."
   updatedAt: DateTime!
+  """
+  Other values of this row's fields that other sources give, each with
+  its sources: conflicting statements kept side by side. The row's own
+  value of the field is the preferred one.
+  """
+  alternatives: [Alternative!]!
   "The node's kind (also its GraphQL type name)."
   kind: NodeKind!
   "Stable external key, unique within the kind."
@@ -5360,6 +5586,12 @@ type Relationship implements Node {
   version: Int!
   "When the hub recorded the row's last write."
   updatedAt: DateTime!
+  """
+  Other values of this row's fields that other sources give, each with
+  its sources: conflicting statements kept side by side. The row's own
+  value of the field is the preferred one.
+  """
+  alternatives: [Alternative!]!
   "Stable external key."
   key: String!
   "What kind of relationship."
@@ -6321,10 +6553,19 @@ input PeriodInput {
   end: Date
 }
 
-"Where a fact comes from: an existing source document (create one with ` + "`" + `createNode` + "`" + `, kind SOURCE_DOCUMENT, first), and the place in it."
+"""
+Where a fact comes from: an existing source document (create one with
+` + "`" + `createNode` + "`" + `, kind SourceDocument, first) and the place in it; or, with
+` + "`" + `statedBy: true` + "`" + ` instead of a document, the caller's own statement,
+recorded under the API key's subject.
+"""
 input CitationInput {
   "The id of the SourceDocument."
-  sourceId: ID!
+  sourceId: ID
+  "The caller states the fact (no document does)."
+  statedBy: Boolean
+  "The fields this citation supports, by their names in the hub's data format (` + "`" + `name` + "`" + `, ` + "`" + `period` + "`" + `...); omit for the whole row."
+  fields: [String!]
   "A short place in the document (slide, paragraph)."
   locator: String
   "A short verbatim excerpt that supports the fact."
@@ -6370,6 +6611,20 @@ input NodeFieldsInput {
   contact: ContactDetailsInput @goField(omittable: true)
   document: DocumentInput @goField(omittable: true)
   sources: [CitationInput!] @goField(omittable: true)
+  "Other values of the node's fields that other sources give (replaces the list when set)."
+  alternatives: [AlternativeInput!] @goField(omittable: true)
+}
+
+"""
+Another value of a field, with the sources that give it. ` + "`" + `value` + "`" + ` is the
+field's value as the hub's data format writes it: a localized text
+` + "`" + `{"fi": "…"}` + "`" + ` for name or description, ` + "`" + `{"start": "2021-04-01T00:00:00Z"}` + "`" + `
+for a period, ` + "`" + `{"minor": 120000000, "currency": "EUR"}` + "`" + ` for an amount.
+"""
+input AlternativeInput {
+  field: String!
+  value: JSON!
+  sources: [CitationInput!]!
 }
 
 "A new node."
@@ -6416,6 +6671,8 @@ input RelationshipFieldsInput {
   period: PeriodInput @goField(omittable: true)
   description: LocalizedTextInput @goField(omittable: true)
   sources: [CitationInput!] @goField(omittable: true)
+  "Other values of the relationship's fields that other sources give (replaces the list when set)."
+  alternatives: [AlternativeInput!] @goField(omittable: true)
 }
 
 "A new relationship."
@@ -6514,6 +6771,16 @@ type FieldChange {
 
 "Any JSON value."
 scalar JSON
+
+"Another value of a field than the row holds, as a source gives it."
+type Alternative {
+  "The field, by its name in the hub's data format (` + "`" + `name` + "`" + `, ` + "`" + `period` + "`" + `, ` + "`" + `amount` + "`" + `...)."
+  field: String!
+  "The value, in the hub's JSON form of the field."
+  value: JSON
+  "The sources that give this value."
+  sources: [Citation!]!
+}
 
 "A page of revisions, newest first."
 type RevisionConnection {
@@ -7620,6 +7887,8 @@ func (ec *executionContext) childFields_Agreement(ctx context.Context, field gra
 		return ec.fieldContext_Agreement_version(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Agreement_updatedAt(ctx, field)
+	case "alternatives":
+		return ec.fieldContext_Agreement_alternatives(ctx, field)
 	case "kind":
 		return ec.fieldContext_Agreement_kind(ctx, field)
 	case "key":
@@ -7672,6 +7941,18 @@ func (ec *executionContext) childFields_AgreementEdge(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type AgreementEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_Alternative(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "field":
+		return ec.fieldContext_Alternative_field(ctx, field)
+	case "value":
+		return ec.fieldContext_Alternative_value(ctx, field)
+	case "sources":
+		return ec.fieldContext_Alternative_sources(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Alternative", field.Name)
+}
+
 func (ec *executionContext) childFields_Broker(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "node":
@@ -7710,6 +7991,10 @@ func (ec *executionContext) childFields_Citation(ctx context.Context, field grap
 	switch field.Name {
 	case "document":
 		return ec.fieldContext_Citation_document(ctx, field)
+	case "statedBy":
+		return ec.fieldContext_Citation_statedBy(ctx, field)
+	case "fields":
+		return ec.fieldContext_Citation_fields(ctx, field)
 	case "locator":
 		return ec.fieldContext_Citation_locator(ctx, field)
 	case "quote":
@@ -7738,6 +8023,8 @@ func (ec *executionContext) childFields_Contact(ctx context.Context, field graph
 		return ec.fieldContext_Contact_version(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Contact_updatedAt(ctx, field)
+	case "alternatives":
+		return ec.fieldContext_Contact_alternatives(ctx, field)
 	case "kind":
 		return ec.fieldContext_Contact_kind(ctx, field)
 	case "key":
@@ -7836,6 +8123,8 @@ func (ec *executionContext) childFields_Employer(ctx context.Context, field grap
 		return ec.fieldContext_Employer_version(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Employer_updatedAt(ctx, field)
+	case "alternatives":
+		return ec.fieldContext_Employer_alternatives(ctx, field)
 	case "kind":
 		return ec.fieldContext_Employer_kind(ctx, field)
 	case "key":
@@ -7894,6 +8183,8 @@ func (ec *executionContext) childFields_Event(ctx context.Context, field graphql
 		return ec.fieldContext_Event_version(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Event_updatedAt(ctx, field)
+	case "alternatives":
+		return ec.fieldContext_Event_alternatives(ctx, field)
 	case "kind":
 		return ec.fieldContext_Event_kind(ctx, field)
 	case "key":
@@ -8176,6 +8467,8 @@ func (ec *executionContext) childFields_Organisation(ctx context.Context, field 
 		return ec.fieldContext_Organisation_version(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Organisation_updatedAt(ctx, field)
+	case "alternatives":
+		return ec.fieldContext_Organisation_alternatives(ctx, field)
 	case "kind":
 		return ec.fieldContext_Organisation_kind(ctx, field)
 	case "key":
@@ -8286,6 +8579,8 @@ func (ec *executionContext) childFields_Pilot(ctx context.Context, field graphql
 		return ec.fieldContext_Pilot_version(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Pilot_updatedAt(ctx, field)
+	case "alternatives":
+		return ec.fieldContext_Pilot_alternatives(ctx, field)
 	case "kind":
 		return ec.fieldContext_Pilot_kind(ctx, field)
 	case "key":
@@ -8366,6 +8661,8 @@ func (ec *executionContext) childFields_Programme(ctx context.Context, field gra
 		return ec.fieldContext_Programme_version(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Programme_updatedAt(ctx, field)
+	case "alternatives":
+		return ec.fieldContext_Programme_alternatives(ctx, field)
 	case "kind":
 		return ec.fieldContext_Programme_kind(ctx, field)
 	case "key":
@@ -8486,6 +8783,8 @@ func (ec *executionContext) childFields_Region(ctx context.Context, field graphq
 		return ec.fieldContext_Region_version(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Region_updatedAt(ctx, field)
+	case "alternatives":
+		return ec.fieldContext_Region_alternatives(ctx, field)
 	case "kind":
 		return ec.fieldContext_Region_kind(ctx, field)
 	case "key":
@@ -8548,6 +8847,8 @@ func (ec *executionContext) childFields_Relationship(ctx context.Context, field 
 		return ec.fieldContext_Relationship_version(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Relationship_updatedAt(ctx, field)
+	case "alternatives":
+		return ec.fieldContext_Relationship_alternatives(ctx, field)
 	case "key":
 		return ec.fieldContext_Relationship_key(ctx, field)
 	case "type":
@@ -8656,6 +8957,8 @@ func (ec *executionContext) childFields_Service(ctx context.Context, field graph
 		return ec.fieldContext_Service_version(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Service_updatedAt(ctx, field)
+	case "alternatives":
+		return ec.fieldContext_Service_alternatives(ctx, field)
 	case "kind":
 		return ec.fieldContext_Service_kind(ctx, field)
 	case "key":
@@ -8720,6 +9023,8 @@ func (ec *executionContext) childFields_SourceDocument(ctx context.Context, fiel
 		return ec.fieldContext_SourceDocument_version(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_SourceDocument_updatedAt(ctx, field)
+	case "alternatives":
+		return ec.fieldContext_SourceDocument_alternatives(ctx, field)
 	case "key":
 		return ec.fieldContext_SourceDocument_key(ctx, field)
 	case "title":
@@ -8774,6 +9079,8 @@ func (ec *executionContext) childFields_TargetGroup(ctx context.Context, field g
 		return ec.fieldContext_TargetGroup_version(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_TargetGroup_updatedAt(ctx, field)
+	case "alternatives":
+		return ec.fieldContext_TargetGroup_alternatives(ctx, field)
 	case "kind":
 		return ec.fieldContext_TargetGroup_kind(ctx, field)
 	case "key":
@@ -8830,6 +9137,8 @@ func (ec *executionContext) childFields_Theme(ctx context.Context, field graphql
 		return ec.fieldContext_Theme_version(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Theme_updatedAt(ctx, field)
+	case "alternatives":
+		return ec.fieldContext_Theme_alternatives(ctx, field)
 	case "kind":
 		return ec.fieldContext_Theme_kind(ctx, field)
 	case "key":
@@ -8886,6 +9195,8 @@ func (ec *executionContext) childFields_Training(ctx context.Context, field grap
 		return ec.fieldContext_Training_version(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Training_updatedAt(ctx, field)
+	case "alternatives":
+		return ec.fieldContext_Training_alternatives(ctx, field)
 	case "kind":
 		return ec.fieldContext_Training_kind(ctx, field)
 	case "key":
@@ -12397,6 +12708,38 @@ func (ec *executionContext) fieldContext_Agreement_updatedAt(_ context.Context, 
 	return graphql.NewScalarFieldContext("Agreement", field, true, false, "DateTime")
 }
 
+func (ec *executionContext) _Agreement_alternatives(ctx context.Context, field graphql.CollectedField, obj *model.Agreement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Agreement_alternatives(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Alternatives(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Alternative) graphql.Marshaler {
+			return ec.marshalNAlternative2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐAlternativeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Agreement_alternatives(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Agreement",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Alternative(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Agreement_kind(ctx context.Context, field graphql.CollectedField, obj *model.Agreement) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12955,6 +13298,84 @@ func (ec *executionContext) fieldContext_AgreementEdge_node(_ context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _Alternative_field(ctx context.Context, field graphql.CollectedField, obj *model.Alternative) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alternative_field(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Field, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Alternative_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Alternative", field, false, false, "String")
+}
+
+func (ec *executionContext) _Alternative_value(ctx context.Context, field graphql.CollectedField, obj *model.Alternative) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alternative_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
+			return ec.marshalOJSON2interface(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Alternative_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Alternative", field, false, false, "JSON")
+}
+
+func (ec *executionContext) _Alternative_sources(ctx context.Context, field graphql.CollectedField, obj *model.Alternative) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alternative_sources(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sources, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Citation) graphql.Marshaler {
+			return ec.marshalNCitation2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐCitationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Alternative_sources(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Alternative",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Citation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Broker_node(ctx context.Context, field graphql.CollectedField, obj *model.Broker) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13257,10 +13678,10 @@ func (ec *executionContext) _Citation_document(ctx context.Context, field graphq
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.SourceDocument) graphql.Marshaler {
-			return ec.marshalNSourceDocument2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐSourceDocument(ctx, selections, v)
+			return ec.marshalOSourceDocument2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐSourceDocument(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Citation_document(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -13274,6 +13695,52 @@ func (ec *executionContext) fieldContext_Citation_document(_ context.Context, fi
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Citation_statedBy(ctx context.Context, field graphql.CollectedField, obj *model.Citation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Citation_statedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StatedBy(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Citation_statedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Citation", field, true, false, "String")
+}
+
+func (ec *executionContext) _Citation_fields(ctx context.Context, field graphql.CollectedField, obj *model.Citation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Citation_fields(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Fields(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Citation_fields(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Citation", field, true, false, "String")
 }
 
 func (ec *executionContext) _Citation_locator(ctx context.Context, field graphql.CollectedField, obj *model.Citation) (ret graphql.Marshaler) {
@@ -13467,6 +13934,38 @@ func (ec *executionContext) _Contact_updatedAt(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_Contact_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Contact", field, true, false, "DateTime")
+}
+
+func (ec *executionContext) _Contact_alternatives(ctx context.Context, field graphql.CollectedField, obj *model.Contact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Contact_alternatives(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Alternatives(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Alternative) graphql.Marshaler {
+			return ec.marshalNAlternative2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐAlternativeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Contact_alternatives(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Contact",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Alternative(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Contact_kind(ctx context.Context, field graphql.CollectedField, obj *model.Contact) (ret graphql.Marshaler) {
@@ -14353,6 +14852,38 @@ func (ec *executionContext) fieldContext_Employer_updatedAt(_ context.Context, f
 	return graphql.NewScalarFieldContext("Employer", field, true, false, "DateTime")
 }
 
+func (ec *executionContext) _Employer_alternatives(ctx context.Context, field graphql.CollectedField, obj *model.Employer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Employer_alternatives(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Alternatives(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Alternative) graphql.Marshaler {
+			return ec.marshalNAlternative2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐAlternativeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Employer_alternatives(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Employer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Alternative(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Employer_kind(ctx context.Context, field graphql.CollectedField, obj *model.Employer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14937,6 +15468,38 @@ func (ec *executionContext) _Event_updatedAt(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_Event_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Event", field, true, false, "DateTime")
+}
+
+func (ec *executionContext) _Event_alternatives(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_alternatives(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Alternatives(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Alternative) graphql.Marshaler {
+			return ec.marshalNAlternative2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐAlternativeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Event_alternatives(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Event",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Alternative(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Event_kind(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
@@ -17707,6 +18270,38 @@ func (ec *executionContext) fieldContext_Organisation_updatedAt(_ context.Contex
 	return graphql.NewScalarFieldContext("Organisation", field, true, false, "DateTime")
 }
 
+func (ec *executionContext) _Organisation_alternatives(ctx context.Context, field graphql.CollectedField, obj *model.Organisation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organisation_alternatives(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Alternatives(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Alternative) graphql.Marshaler {
+			return ec.marshalNAlternative2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐAlternativeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Organisation_alternatives(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Organisation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Alternative(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Organisation_kind(ctx context.Context, field graphql.CollectedField, obj *model.Organisation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18669,6 +19264,38 @@ func (ec *executionContext) fieldContext_Pilot_updatedAt(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Pilot", field, true, false, "DateTime")
 }
 
+func (ec *executionContext) _Pilot_alternatives(ctx context.Context, field graphql.CollectedField, obj *model.Pilot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pilot_alternatives(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Alternatives(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Alternative) graphql.Marshaler {
+			return ec.marshalNAlternative2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐAlternativeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Pilot_alternatives(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Pilot",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Alternative(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Pilot_kind(ctx context.Context, field graphql.CollectedField, obj *model.Pilot) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19608,6 +20235,38 @@ func (ec *executionContext) _Programme_updatedAt(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_Programme_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Programme", field, true, false, "DateTime")
+}
+
+func (ec *executionContext) _Programme_alternatives(ctx context.Context, field graphql.CollectedField, obj *model.Programme) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Programme_alternatives(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Alternatives(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Alternative) graphql.Marshaler {
+			return ec.marshalNAlternative2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐAlternativeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Programme_alternatives(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Programme",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Alternative(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Programme_kind(ctx context.Context, field graphql.CollectedField, obj *model.Programme) (ret graphql.Marshaler) {
@@ -22075,6 +22734,38 @@ func (ec *executionContext) fieldContext_Region_updatedAt(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Region", field, true, false, "DateTime")
 }
 
+func (ec *executionContext) _Region_alternatives(ctx context.Context, field graphql.CollectedField, obj *model.Region) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Region_alternatives(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Alternatives(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Alternative) graphql.Marshaler {
+			return ec.marshalNAlternative2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐAlternativeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Region_alternatives(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Region",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Alternative(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Region_kind(ctx context.Context, field graphql.CollectedField, obj *model.Region) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -22714,6 +23405,38 @@ func (ec *executionContext) _Relationship_updatedAt(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_Relationship_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Relationship", field, true, false, "DateTime")
+}
+
+func (ec *executionContext) _Relationship_alternatives(ctx context.Context, field graphql.CollectedField, obj *model.Relationship) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Relationship_alternatives(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Alternatives(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Alternative) graphql.Marshaler {
+			return ec.marshalNAlternative2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐAlternativeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Relationship_alternatives(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Relationship",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Alternative(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Relationship_key(ctx context.Context, field graphql.CollectedField, obj *model.Relationship) (ret graphql.Marshaler) {
@@ -23640,6 +24363,38 @@ func (ec *executionContext) fieldContext_Service_updatedAt(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Service", field, true, false, "DateTime")
 }
 
+func (ec *executionContext) _Service_alternatives(ctx context.Context, field graphql.CollectedField, obj *model.Service) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Service_alternatives(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Alternatives(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Alternative) graphql.Marshaler {
+			return ec.marshalNAlternative2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐAlternativeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Service_alternatives(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Service",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Alternative(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Service_kind(ctx context.Context, field graphql.CollectedField, obj *model.Service) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -24322,6 +25077,38 @@ func (ec *executionContext) fieldContext_SourceDocument_updatedAt(_ context.Cont
 	return graphql.NewScalarFieldContext("SourceDocument", field, true, false, "DateTime")
 }
 
+func (ec *executionContext) _SourceDocument_alternatives(ctx context.Context, field graphql.CollectedField, obj *model.SourceDocument) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SourceDocument_alternatives(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Alternatives(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Alternative) graphql.Marshaler {
+			return ec.marshalNAlternative2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐAlternativeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SourceDocument_alternatives(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SourceDocument",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Alternative(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _SourceDocument_key(ctx context.Context, field graphql.CollectedField, obj *model.SourceDocument) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -24814,6 +25601,38 @@ func (ec *executionContext) _TargetGroup_updatedAt(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_TargetGroup_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TargetGroup", field, true, false, "DateTime")
+}
+
+func (ec *executionContext) _TargetGroup_alternatives(ctx context.Context, field graphql.CollectedField, obj *model.TargetGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetGroup_alternatives(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Alternatives(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Alternative) graphql.Marshaler {
+			return ec.marshalNAlternative2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐAlternativeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetGroup_alternatives(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TargetGroup",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Alternative(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _TargetGroup_kind(ctx context.Context, field graphql.CollectedField, obj *model.TargetGroup) (ret graphql.Marshaler) {
@@ -25379,6 +26198,38 @@ func (ec *executionContext) fieldContext_Theme_updatedAt(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Theme", field, true, false, "DateTime")
 }
 
+func (ec *executionContext) _Theme_alternatives(ctx context.Context, field graphql.CollectedField, obj *model.Theme) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Theme_alternatives(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Alternatives(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Alternative) graphql.Marshaler {
+			return ec.marshalNAlternative2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐAlternativeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Theme_alternatives(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Theme",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Alternative(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Theme_kind(ctx context.Context, field graphql.CollectedField, obj *model.Theme) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -25940,6 +26791,38 @@ func (ec *executionContext) _Training_updatedAt(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_Training_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Training", field, true, false, "DateTime")
+}
+
+func (ec *executionContext) _Training_alternatives(ctx context.Context, field graphql.CollectedField, obj *model.Training) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Training_alternatives(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Alternatives(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Alternative) graphql.Marshaler {
+			return ec.marshalNAlternative2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐAlternativeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Training_alternatives(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Training",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Alternative(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Training_kind(ctx context.Context, field graphql.CollectedField, obj *model.Training) (ret graphql.Marshaler) {
@@ -27786,6 +28669,62 @@ func UnmarshalAgreementWhere(ctx context.Context, raw any) (model.AgreementWhere
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputAlternativeInput(ctx context.Context, obj any) (model.AlternativeInput, error) {
+	var it model.AlternativeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"field", "value", "sources"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalNJSON2interface(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		case "sources":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sources"))
+			data, err := ec.unmarshalNCitationInput2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐCitationInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Sources = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAlternativeInput unmarshals raw into the AlternativeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAlternativeInput(ctx context.Context, raw any) (model.AlternativeInput, error) {
+	var out model.AlternativeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AlternativeInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCitationInput(ctx context.Context, obj any) (model.CitationInput, error) {
 	var it model.CitationInput
 	if obj == nil {
@@ -27797,7 +28736,7 @@ func (ec *executionContext) unmarshalInputCitationInput(ctx context.Context, obj
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"sourceId", "locator", "quote"}
+	fieldsInOrder := [...]string{"sourceId", "statedBy", "fields", "locator", "quote"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -27806,11 +28745,25 @@ func (ec *executionContext) unmarshalInputCitationInput(ctx context.Context, obj
 		switch k {
 		case "sourceId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceId"))
-			data, err := ec.unmarshalNID2string(ctx, v)
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.SourceID = data
+		case "statedBy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statedBy"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatedBy = data
+		case "fields":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fields"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Fields = data
 		case "locator":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("locator"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -29125,7 +30078,7 @@ func (ec *executionContext) unmarshalInputNodeFieldsInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "abbreviations", "aliases", "description", "type", "code", "regionIds", "period", "goals", "title", "contact", "document", "sources"}
+	fieldsInOrder := [...]string{"name", "abbreviations", "aliases", "description", "type", "code", "regionIds", "period", "goals", "title", "contact", "document", "sources", "alternatives"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -29223,6 +30176,13 @@ func (ec *executionContext) unmarshalInputNodeFieldsInput(ctx context.Context, o
 				return it, err
 			}
 			it.Sources = graphql.OmittableOf(data)
+		case "alternatives":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("alternatives"))
+			data, err := ec.unmarshalOAlternativeInput2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐAlternativeInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Alternatives = graphql.OmittableOf(data)
 		}
 	}
 	return it, nil
@@ -30064,7 +31024,7 @@ func (ec *executionContext) unmarshalInputRelationshipFieldsInput(ctx context.Co
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"role", "amount", "period", "description", "sources"}
+	fieldsInOrder := [...]string{"role", "amount", "period", "description", "sources", "alternatives"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -30106,6 +31066,13 @@ func (ec *executionContext) unmarshalInputRelationshipFieldsInput(ctx context.Co
 				return it, err
 			}
 			it.Sources = graphql.OmittableOf(data)
+		case "alternatives":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("alternatives"))
+			data, err := ec.unmarshalOAlternativeInput2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐAlternativeInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Alternatives = graphql.OmittableOf(data)
 		}
 	}
 	return it, nil
@@ -31337,6 +32304,11 @@ func (ec *executionContext) _Agreement(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "alternatives":
+			out.Values[i] = ec._Agreement_alternatives(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "kind":
 			out.Values[i] = ec._Agreement_kind(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -31501,6 +32473,49 @@ func (ec *executionContext) _AgreementEdge(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var alternativeImplementors = []string{"Alternative"}
+
+func (ec *executionContext) _Alternative(ctx context.Context, sel ast.SelectionSet, obj *model.Alternative) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, alternativeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Alternative")
+		case "field":
+			out.Values[i] = ec._Alternative_field(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._Alternative_value(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "sources":
+			out.Values[i] = ec._Alternative_sources(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var brokerImplementors = []string{"Broker"}
 
 func (ec *executionContext) _Broker(ctx context.Context, sel ast.SelectionSet, obj *model.Broker) graphql.Marshaler {
@@ -31625,6 +32640,16 @@ func (ec *executionContext) _Citation(ctx context.Context, sel ast.SelectionSet,
 			out.Values[i] = graphql.MarshalString("Citation")
 		case "document":
 			out.Values[i] = ec._Citation_document(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "statedBy":
+			out.Values[i] = ec._Citation_statedBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "fields":
+			out.Values[i] = ec._Citation_fields(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -31721,6 +32746,11 @@ func (ec *executionContext) _Contact(ctx context.Context, sel ast.SelectionSet, 
 			}
 		case "updatedAt":
 			out.Values[i] = ec._Contact_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "alternatives":
+			out.Values[i] = ec._Contact_alternatives(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -32048,6 +33078,11 @@ func (ec *executionContext) _Employer(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "alternatives":
+			out.Values[i] = ec._Employer_alternatives(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "kind":
 			out.Values[i] = ec._Employer_kind(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -32230,6 +33265,11 @@ func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, ob
 			}
 		case "updatedAt":
 			out.Values[i] = ec._Event_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "alternatives":
+			out.Values[i] = ec._Event_alternatives(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -33245,6 +34285,11 @@ func (ec *executionContext) _Organisation(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "alternatives":
+			out.Values[i] = ec._Organisation_alternatives(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "kind":
 			out.Values[i] = ec._Organisation_kind(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -33612,6 +34657,11 @@ func (ec *executionContext) _Pilot(ctx context.Context, sel ast.SelectionSet, ob
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "alternatives":
+			out.Values[i] = ec._Pilot_alternatives(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "kind":
 			out.Values[i] = ec._Pilot_kind(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -33849,6 +34899,11 @@ func (ec *executionContext) _Programme(ctx context.Context, sel ast.SelectionSet
 			}
 		case "updatedAt":
 			out.Values[i] = ec._Programme_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "alternatives":
+			out.Values[i] = ec._Programme_alternatives(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -34438,6 +35493,11 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "alternatives":
+			out.Values[i] = ec._Region_alternatives(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "kind":
 			out.Values[i] = ec._Region_kind(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -34630,6 +35690,11 @@ func (ec *executionContext) _Relationship(ctx context.Context, sel ast.Selection
 			}
 		case "updatedAt":
 			out.Values[i] = ec._Relationship_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "alternatives":
+			out.Values[i] = ec._Relationship_alternatives(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -34995,6 +36060,11 @@ func (ec *executionContext) _Service(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "alternatives":
+			out.Values[i] = ec._Service_alternatives(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "kind":
 			out.Values[i] = ec._Service_kind(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -35195,6 +36265,11 @@ func (ec *executionContext) _SourceDocument(ctx context.Context, sel ast.Selecti
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "alternatives":
+			out.Values[i] = ec._SourceDocument_alternatives(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "key":
 			out.Values[i] = ec._SourceDocument_key(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -35390,6 +36465,11 @@ func (ec *executionContext) _TargetGroup(ctx context.Context, sel ast.SelectionS
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "alternatives":
+			out.Values[i] = ec._TargetGroup_alternatives(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "kind":
 			out.Values[i] = ec._TargetGroup_kind(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -35570,6 +36650,11 @@ func (ec *executionContext) _Theme(ctx context.Context, sel ast.SelectionSet, ob
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "alternatives":
+			out.Values[i] = ec._Theme_alternatives(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "kind":
 			out.Values[i] = ec._Theme_kind(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -35747,6 +36832,11 @@ func (ec *executionContext) _Training(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "updatedAt":
 			out.Values[i] = ec._Training_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "alternatives":
+			out.Values[i] = ec._Training_alternatives(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -36393,6 +37483,35 @@ func (ec *executionContext) unmarshalNAgreementWhere2ᚖgithubᚗcomᚋotehubᚋ
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNAlternative2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐAlternativeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Alternative) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAlternative2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐAlternative(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAlternative2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐAlternative(ctx context.Context, sel ast.SelectionSet, v *model.Alternative) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Alternative!")
+		return graphql.Null
+	}
+	return ec._Alternative(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNAlternativeInput2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐAlternativeInput(ctx context.Context, v any) (*model.AlternativeInput, error) {
+	res, err := ec.unmarshalInputAlternativeInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -36471,6 +37590,20 @@ func (ec *executionContext) marshalNCitation2ᚖgithubᚗcomᚋotehubᚋhubᚋgr
 		return graphql.Null
 	}
 	return ec._Citation(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCitationInput2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐCitationInputᚄ(ctx context.Context, v any) ([]*model.CitationInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.CitationInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCitationInput2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐCitationInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalNCitationInput2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐCitationInput(ctx context.Context, v any) (*model.CitationInput, error) {
@@ -37064,6 +38197,24 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 	res := graphql.MarshalInt(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNJSON2interface(ctx context.Context, v any) (any, error) {
+	res, err := graphql.UnmarshalAny(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNJSON2interface(ctx context.Context, sel ast.SelectionSet, v any) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "JSON!")
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalAny(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "JSON!")
 	}
 	return res
 }
@@ -38390,6 +39541,23 @@ func (ec *executionContext) unmarshalOAgreementWhere2ᚖgithubᚗcomᚋotehubᚋ
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalOAlternativeInput2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐAlternativeInputᚄ(ctx context.Context, v any) ([]*model.AlternativeInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.AlternativeInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAlternativeInput2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐAlternativeInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) unmarshalOBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -39375,6 +40543,13 @@ func (ec *executionContext) unmarshalOServiceWhere2ᚖgithubᚗcomᚋotehubᚋhu
 	}
 	res, err := ec.unmarshalInputServiceWhere(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOSourceDocument2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐSourceDocument(ctx context.Context, sel ast.SelectionSet, v *model.SourceDocument) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._SourceDocument(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOSourceDocumentType2ᚕgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐSourceDocumentTypeᚄ(ctx context.Context, v any) ([]model.SourceDocumentType, error) {

@@ -63,3 +63,22 @@ func (rq *Request) redactJSON(v any, whole bool) any {
 	}
 	return v
 }
+
+// alternatives views a row's alternative values, with the same
+// personal-data rules as the row's own texts.
+func alternatives(rq *Request, as []hub.Alternative) []*Alternative {
+	out := make([]*Alternative, len(as))
+	for i, a := range as {
+		out[i] = &Alternative{Field: a.Field, Value: rq.jsonValue(a.Field, a.Value), Sources: citations(rq, a.Sources)}
+	}
+	return out
+}
+
+// Alternatives are other values of the node's fields that sources give.
+func (b Base) Alternatives() []*Alternative { return alternatives(b.rq, b.n.Alternatives) }
+
+// Alternatives are other values of the document's fields.
+func (d *SourceDocument) Alternatives() []*Alternative { return alternatives(d.rq, d.n.Alternatives) }
+
+// Alternatives are other values of the relationship's fields.
+func (r *Relationship) Alternatives() []*Alternative { return alternatives(r.rq, r.r.Alternatives) }

@@ -41,6 +41,26 @@ type AgreementWhere struct {
 	Relationships []*RelationshipCondition `json:"relationships,omitempty"`
 }
 
+// Another value of a field than the row holds, as a source gives it.
+type Alternative struct {
+	// The field, by its name in the hub's data format (`name`, `period`, `amount`...).
+	Field string `json:"field"`
+	// The value, in the hub's JSON form of the field.
+	Value any `json:"value,omitempty"`
+	// The sources that give this value.
+	Sources []*Citation `json:"sources"`
+}
+
+// Another value of a field, with the sources that give it. `value` is the
+// field's value as the hub's data format writes it: a localized text
+// `{"fi": "…"}` for name or description, `{"start": "2021-04-01T00:00:00Z"}`
+// for a period, `{"minor": 120000000, "currency": "EUR"}` for an amount.
+type AlternativeInput struct {
+	Field   string           `json:"field"`
+	Value   any              `json:"value"`
+	Sources []*CitationInput `json:"sources"`
+}
+
 // One committed change of a node or relationship, as the changes subscription sends it.
 type Change struct {
 	// What happened.
@@ -65,10 +85,17 @@ type Change struct {
 	MergedInto *string `json:"mergedInto,omitempty"`
 }
 
-// Where a fact comes from: an existing source document (create one with `createNode`, kind SOURCE_DOCUMENT, first), and the place in it.
+// Where a fact comes from: an existing source document (create one with
+// `createNode`, kind SourceDocument, first) and the place in it; or, with
+// `statedBy: true` instead of a document, the caller's own statement,
+// recorded under the API key's subject.
 type CitationInput struct {
 	// The id of the SourceDocument.
-	SourceID string `json:"sourceId"`
+	SourceID *string `json:"sourceId,omitempty"`
+	// The caller states the fact (no document does).
+	StatedBy *bool `json:"statedBy,omitempty"`
+	// The fields this citation supports, by their names in the hub's data format (`name`, `period`...); omit for the whole row.
+	Fields []string `json:"fields,omitempty"`
 	// A short place in the document (slide, paragraph).
 	Locator *string `json:"locator,omitempty"`
 	// A short verbatim excerpt that supports the fact.
@@ -371,6 +398,8 @@ type NodeFieldsInput struct {
 	Contact   graphql.Omittable[*ContactDetailsInput]  `json:"contact,omitempty"`
 	Document  graphql.Omittable[*DocumentInput]        `json:"document,omitempty"`
 	Sources   graphql.Omittable[[]*CitationInput]      `json:"sources,omitempty"`
+	// Other values of the node's fields that other sources give (replaces the list when set).
+	Alternatives graphql.Omittable[[]*AlternativeInput] `json:"alternatives,omitempty"`
 }
 
 // One sort key for nodes.
@@ -600,6 +629,8 @@ type RelationshipFieldsInput struct {
 	Period      graphql.Omittable[*PeriodInput]        `json:"period,omitempty"`
 	Description graphql.Omittable[*LocalizedTextInput] `json:"description,omitempty"`
 	Sources     graphql.Omittable[[]*CitationInput]    `json:"sources,omitempty"`
+	// Other values of the relationship's fields that other sources give (replaces the list when set).
+	Alternatives graphql.Omittable[[]*AlternativeInput] `json:"alternatives,omitempty"`
 }
 
 // One sort key for relationships.

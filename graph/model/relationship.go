@@ -99,6 +99,9 @@ type Citation struct {
 
 // Document is the cited source document.
 func (c *Citation) Document() (*SourceDocument, error) {
+	if c.c.SourceID == "" {
+		return nil, nil // a statement
+	}
 	n, err := c.rq.node(c.c.SourceID)
 	if err != nil {
 		return nil, err
@@ -107,6 +110,17 @@ func (c *Citation) Document() (*SourceDocument, error) {
 		return nil, hub.Errorf(hub.EINTERNAL, "citation of missing document %s", c.c.SourceID)
 	}
 	return &SourceDocument{n, c.rq}, nil
+}
+
+// StatedBy names who stated the fact, for a statement.
+func (c *Citation) StatedBy() *string { return optional(c.c.StatedBy) }
+
+// Fields are the fields the citation supports; never nil.
+func (c *Citation) Fields() []string {
+	if c.c.Fields == nil {
+		return []string{}
+	}
+	return c.c.Fields
 }
 
 // Locator is the place in the document.
