@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -68,6 +69,12 @@ type Options struct {
 	// Limits bound the work of one operation; a zero field takes its
 	// default.
 	Limits Limits
+	// Authenticate returns the caller an API key names, or nil for a
+	// key the hub does not know. Browsers cannot set headers on a
+	// WebSocket, so a subscriber sends its key in the connection_init
+	// payload ({"Authorization": "Bearer <key>"}); HTTP requests are
+	// authenticated before the handler. Nil knows no key.
+	Authenticate func(key string) *hub.Principal
 	// Freshness, when set, says how current the network is; every
 	// response reports it under extensions.freshness.
 	Freshness func() Freshness
@@ -175,6 +182,7 @@ func NewHandler(opts Options) *Handler {
 		ErrorFunc: func(ctx context.Context, err error) {
 			logger.DebugContext(ctx, "websocket", "err", err)
 		},
+		InitFunc: websocketCaller(opts.Authenticate),
 	})
 	srv.AddTransport(transport.SSE{KeepAlivePingInterval: keepAlive})
 	srv.AddTransport(transport.Options{})
@@ -478,4 +486,29 @@ func isArgumentError(ctx context.Context, err error) bool {
 func isGraphQLInputError(err error) bool {
 	var gqlErr *gqlerror.Error
 	return errors.As(err, &gqlErr) && gqlErr.Unwrap() == nil
+}
+
+// websocketCaller authenticates a WebSocket by the key in its
+// connection_init payload, if it sends one: an unknown key closes the
+// connection (4401), so that a subscriber never silently gets the
+// anonymous view. A connection whose upgrade request was authenticated
+// keeps that caller.
+func websocketCaller(authenticate func(string) *hub.Principal) transport.WebsocketInitFunc {
+	return func(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+		h := payload.Authorization()
+		if h == "" {
+			return ctx, nil, nil
+		}
+		key, ok := strings.CutPrefix(h, "Bearer ")
+		var p *hub.Principal
+		if ok && authenticate != nil {
+			p = authenticate(strings.TrimSpace(key))
+		}
+		if p == nil {
+			ctx = transport.WithWebsocketCloseCode(ctx, 4401)
+			ctx = transport.AppendCloseReason(ctx, "unknown API key")
+			return ctx, nil, errors.New("unknown API key: send {\"Authorization\": \"Bearer <key>\"} with a key this hub knows, or no key to read public data")
+		}
+		return hub.WithPrincipal(ctx, p), nil, nil
+	}
 }

@@ -376,7 +376,11 @@ func (m *Main) handler() (http.Handler, error) {
 			return nil, err
 		}
 	}
-	m.api = graph.NewHandler(graph.Options{Network: m.Network, Writer: m.Network, Logger: m.Logger, Timeout: m.Config.RequestTimeout, Freshness: m.freshness,
+	var lookup func(string) *hub.Principal
+	if keys != nil {
+		lookup = keys.lookup
+	}
+	m.api = graph.NewHandler(graph.Options{Network: m.Network, Writer: m.Network, Authenticate: lookup, Logger: m.Logger, Timeout: m.Config.RequestTimeout, Freshness: m.freshness,
 		MaxBodyBytes: m.Config.MaxBodyBytes, Limits: m.Config.Limits, Origins: m.Config.CORSOrigins})
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", authenticate(keys, m.api))

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -146,5 +148,58 @@ func TestSubscriptionsOnTheEmbeddedStore(t *testing.T) {
 	}
 	if took := time.Since(start); took > 5*time.Second {
 		t.Errorf("the server took %v to stop with open streams", took)
+	}
+}
+
+// TestSubscriberKeyInInitPayload: a WebSocket subscriber that sends its
+// API key in connection_init sees what its key allows (contacts' e-mail),
+// an anonymous one does not, and an unknown key is refused.
+func TestSubscriberKeyInInitPayload(t *testing.T) {
+	keysFile := filepath.Join(t.TempDir(), "keys")
+	key := mustNewKey(t, keysFile, "-role", "editor", "-subject", "tester")
+	m := MustRunMain(t, map[string]string{"HUB_API_KEYS_FILE": keysFile})
+	MustBeReady(t, m, 30*time.Second)
+	url := m.URL() + "/graphql"
+	const contacts = `subscription { changes(kinds: [Contact]) { op node { ... on Contact { key email } } } }`
+	subscribe := func(init string) subscribetest.Stream {
+		ws, _, err := subscribetest.DialWebSocketWith(t.Context(), url, nil, json.RawMessage(init))
+		if err != nil {
+			t.Fatalf("dial with %s: %v", init, err)
+		}
+		t.Cleanup(ws.Close)
+		s, err := ws.Subscribe(t.Context(), "c", subscribetest.Request{Query: contacts})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	keyed := subscribe(`{"Authorization": "Bearer ` + key + `"}`)
+	anonymous := subscribe(`{}`)
+	if _, _, err := subscribetest.DialWebSocketWith(t.Context(), url, nil, json.RawMessage(`{"Authorization": "Bearer ote_unknown"}`)); err == nil {
+		t.Error("a WebSocket with an unknown key was accepted")
+	}
+	for m.Network.Subscribers() != 2 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	_, r := postAs(t, m, key, createNode, map[string]any{"in": map[string]any{"kind": "Contact", "key": "testihenkilo", "fields": map[string]any{
+		"name": map[string]any{"fi": "Testi Henkilö"}, "contact": map[string]any{"email": "testi.henkilo@example.fi"},
+		"sources": []any{map[string]any{"statedBy": true}}}}})
+	if path(r.Data, "createNode", "node", "id") == nil {
+		t.Fatalf("createNode: %+v", r)
+	}
+	read := func(s subscribetest.Stream) string {
+		ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+		defer cancel()
+		resp, err := s.Next(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(resp.Data)
+	}
+	if got := read(keyed); !strings.Contains(got, "testi.henkilo@example.fi") {
+		t.Errorf("the subscriber with a key got %s, want the e-mail", got)
+	}
+	if got := read(anonymous); strings.Contains(got, "@example.fi") || !strings.Contains(got, "testihenkilo") {
+		t.Errorf("the anonymous subscriber got %s, want the contact without its e-mail", got)
 	}
 }

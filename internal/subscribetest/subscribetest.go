@@ -79,6 +79,12 @@ type WebSocket struct {
 // DialWebSocket opens a graphql-transport-ws connection to url (http or
 // https), with header on the upgrade request, and initialises it.
 func DialWebSocket(ctx context.Context, url string, header http.Header) (*WebSocket, *http.Response, error) {
+	return DialWebSocketWith(ctx, url, header, json.RawMessage(`{}`))
+}
+
+// DialWebSocketWith is DialWebSocket with init as the connection_init
+// payload.
+func DialWebSocketWith(ctx context.Context, url string, header http.Header, init json.RawMessage) (*WebSocket, *http.Response, error) {
 	url = "ws" + strings.TrimPrefix(url, "http")
 	conn, resp, err := websocket.Dial(ctx, url, &websocket.DialOptions{HTTPHeader: header, Subprotocols: []string{"graphql-transport-ws"}})
 	if err != nil {
@@ -89,7 +95,7 @@ func DialWebSocket(ctx context.Context, url string, header http.Header) (*WebSoc
 		return nil, resp, fmt.Errorf("the server chose subprotocol %q", p)
 	}
 	conn.SetReadLimit(16 << 20)
-	if err := writeMessage(ctx, conn, message{Type: "connection_init", Payload: json.RawMessage(`{}`)}); err != nil {
+	if err := writeMessage(ctx, conn, message{Type: "connection_init", Payload: init}); err != nil {
 		conn.CloseNow()
 		return nil, resp, err
 	}
