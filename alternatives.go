@@ -10,7 +10,7 @@ import (
 // The fact fields of rows, by their JSON names: the fields a citation
 // may say it supports.
 var (
-	nodeFacts = []string{"name", "abbreviations", "aliases", "description", "type", "code", "regionIds",
+	nodeFacts = []string{"name", "abbreviations", "aliases", "description", "type", "code", "businessId", "regionIds",
 		"period", "goals", "title", "contact", "document"}
 	relationshipFacts = []string{"role", "amount", "period", "description"}
 	// nodeAlternativeFields are the node fields that may hold

@@ -691,6 +691,21 @@ func TestPrepareRefuses(t *testing.T) {
 			n.Sources = []hub.Citation{{SourceID: srcID, Fields: []string{"colour"}}}
 			return &hub.Batch{Nodes: []*hub.Node{n}}
 		}, []string{`cites a source for "colour"`}},
+		{"a business ID with a wrong check digit", func(f *prepareFixture) *hub.Batch {
+			n := f.node(hub.KindOrganisation, "a")
+			n.BusinessID = "0245437-3"
+			return &hub.Batch{Nodes: []*hub.Node{n}}
+		}, []string{`"0245437-3" is not a Finnish business ID`}},
+		{"a business ID on a pilot", func(f *prepareFixture) *hub.Batch {
+			n := f.node(hub.KindPilot, "a")
+			n.BusinessID = "0245437-2"
+			return &hub.Batch{Nodes: []*hub.Node{n}}
+		}, []string{"only organisations and employers have a business ID"}},
+		{"one business ID on two organisations of the batch", func(f *prepareFixture) *hub.Batch {
+			a, b := f.node(hub.KindOrganisation, "a"), f.node(hub.KindOrganisation, "b")
+			a.BusinessID, b.BusinessID = "0245437-2", "0245437-2"
+			return &hub.Batch{Nodes: []*hub.Node{a, b}}
+		}, []string{"have the same business ID 0245437-2"}},
 		{"a relationship twice in the batch", func(f *prepareFixture) *hub.Batch {
 			return &hub.Batch{Relationships: []*hub.Relationship{f.rel(hub.Leads, f.other, f.pilot, ""), f.rel(hub.Leads, f.other, f.pilot, "")}}
 		}, []string{"appears twice in the batch"}},
@@ -939,5 +954,19 @@ func TestAlternativesAndStatements(t *testing.T) {
 	}
 	if got := string(n.Alternatives[1].Value); got != `{"start":"2018-02-03T00:00:00Z"}` {
 		t.Errorf("period alternative stored as %s", got)
+	}
+}
+
+func TestValidBusinessID(t *testing.T) {
+	for id, want := range map[string]bool{
+		// Business IDs of public bodies and companies, as published.
+		"0245437-2": true, "0246246-0": true, "0112038-9": true, "0201256-6": true,
+		"0245437-3": false, // wrong check digit
+		"1000008-0": false, // remainder 1: never issued
+		"245437-2":  false, "0245437 2": false, "02454372": false, "024543a-2": false, "": false,
+	} {
+		if got := hub.ValidBusinessID(id); got != want {
+			t.Errorf("ValidBusinessID(%q) = %v, want %v", id, got, want)
+		}
 	}
 }

@@ -249,6 +249,9 @@ type Node struct {
 	Type string `json:"type,omitempty"`
 	// Code is an official code (regions and municipalities).
 	Code string `json:"code,omitempty"`
+	// BusinessID is an organisation's or employer's Finnish business ID
+	// (Y-tunnus, "1234567-8"), unique within its kind.
+	BusinessID string `json:"businessId,omitempty"`
 	// RegionIDs are the regions where the node is located or operates.
 	RegionIDs []string        `json:"regionIds,omitempty"`
 	Period    *Period         `json:"period,omitempty"`

@@ -158,3 +158,73 @@ func checkURL(s string) error {
 	}
 	return nil
 }
+
+// ValidBusinessID reports whether s is a Finnish business ID (Y-tunnus):
+// seven digits, a dash and a check digit. The check digit is the sum of
+// the digits weighted 7, 9, 10, 5, 8, 4, 2, modulo 11: 0 for a remainder
+// of 0, 11 minus the remainder otherwise; a remainder of 1 is never
+// issued.
+func ValidBusinessID(s string) bool {
+	if len(s) != 9 || s[7] != '-' {
+		return false
+	}
+	sum := 0
+	for i, w := range [7]int{7, 9, 10, 5, 8, 4, 2} {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+		sum += int(s[i]-'0') * w
+	}
+	if s[8] < '0' || s[8] > '9' {
+		return false
+	}
+	check := 0
+	switch r := sum % 11; r {
+	case 0:
+	case 1:
+		return false
+	default:
+		check = 11 - r
+	}
+	return int(s[8]-'0') == check
+}
+
+// checkBusinessIDs refuses a business ID that another node of the same
+// kind holds, in the batch or in s.
+func checkBusinessIDs(ctx context.Context, s Reader, b *Batch) error {
+	type owner struct {
+		kind Kind
+		id   string
+	}
+	holders := map[owner]*Node{} // kind and business ID → the batch's node
+	for _, n := range b.Nodes {
+		if n.BusinessID == "" {
+			continue
+		}
+		o := owner{n.Kind, n.BusinessID}
+		if other, ok := holders[o]; ok {
+			return Invalid("businessId", "%s/%s and %s/%s have the same business ID %s", other.Kind, other.Key, n.Kind, n.Key, n.BusinessID)
+		}
+		holders[o] = n
+	}
+	if len(holders) == 0 {
+		return nil
+	}
+	stored, _, err := s.FindNodes(ctx, NodeFilter{Kinds: []Kind{KindOrganisation, KindEmployer}}, ListOptions{First: Unlimited})
+	if err != nil {
+		return err
+	}
+	inBatch := make(map[string]bool, len(b.Nodes))
+	for _, n := range b.Nodes {
+		inBatch[n.ID] = true
+	}
+	for _, n := range stored {
+		if n.BusinessID == "" || inBatch[n.ID] {
+			continue // a node the batch writes holds what the batch says
+		}
+		if mine, ok := holders[owner{n.Kind, n.BusinessID}]; ok && mine.ID != n.ID {
+			return Invalid("businessId", "%s/%s: business ID %s is %s/%s's already", mine.Kind, mine.Key, n.BusinessID, n.Kind, n.Key)
+		}
+	}
+	return nil
+}

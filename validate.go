@@ -134,6 +134,9 @@ func Prepare(ctx context.Context, s Reader, b *Batch, now time.Time) error {
 			}
 		}
 	}
+	if err := checkBusinessIDs(ctx, s, b); err != nil {
+		return err
+	}
 	ids := map[string]bool{}
 	parents := map[string]string{} // child id → relationship id of its PART_OF
 	for _, r := range b.Relationships {
@@ -247,6 +250,14 @@ func prepareNode(n *Node, now time.Time) error {
 	}
 	if n.Code != "" && n.Kind != KindRegion {
 		return Invalid("code", "%s: only regions have a code", what)
+	}
+	if n.BusinessID != "" {
+		if n.Kind != KindOrganisation && n.Kind != KindEmployer {
+			return Invalid("businessId", "%s: only organisations and employers have a business ID", what)
+		}
+		if !ValidBusinessID(n.BusinessID) {
+			return Invalid("businessId", "%s: %q is not a Finnish business ID (seven digits, a dash and the check digit, such as 0245437-2)", what, truncate(n.BusinessID, 32))
+		}
 	}
 	if (n.Title != "" || n.Contact != nil) && n.Kind != KindContact {
 		return Invalid("contact", "%s: only contacts have a title or contact details", what)

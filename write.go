@@ -53,6 +53,9 @@ type RowReader interface {
 	// RelationshipsTouching returns the stored relationships from or to
 	// any of the nodes.
 	RelationshipsTouching(ctx context.Context, nodeIDs []string) ([]*Relationship, error)
+	// BusinessIDHolders returns, for each key "Kind:BusinessID", the id
+	// of the stored node of that kind with that business ID.
+	BusinessIDHolders(ctx context.Context, keys []string) (map[string]string, error)
 	// DeletedVersions returns, for rows that are not stored, the version
 	// of their DELETE revision, if the history has one: a row created
 	// again goes on from there, so that a version never names two states.
@@ -270,6 +273,9 @@ func PlanWrite(ctx context.Context, rows RowReader, b *Batch, now time.Time) (*W
 		}
 	}
 
+	if err := checkHolders(ctx, rows, b, gone); err != nil {
+		return nil, err
+	}
 	for _, r := range b.Relationships {
 		for _, end := range []string{r.FromID, r.ToID} {
 			if gone[end] {
@@ -323,3 +329,47 @@ func (p *WritePlan) Applied(b *Batch) {
 // HistoryKey is the key of a revision in a backend's history: the row id
 // and the version, zero-padded so that keys sort by version.
 func HistoryKey(id string, version int64) string { return fmt.Sprintf("%s@%019d", id, version) }
+
+// BusinessKey is the key of a node's business ID within its kind
+// ("Organisation:0245437-2"), or "" when it has none.
+func BusinessKey(n *Node) string {
+	if n.BusinessID == "" {
+		return ""
+	}
+	return string(n.Kind) + ":" + n.BusinessID
+}
+
+// checkHolders refuses a business ID that a stored node of the same kind
+// holds, unless the batch deletes that node or gives it another one.
+func checkHolders(ctx context.Context, rows RowReader, b *Batch, gone map[string]bool) error {
+	mine := map[string]*Node{}
+	var keys []string
+	for _, n := range b.Nodes {
+		if k := BusinessKey(n); k != "" {
+			mine[k] = n
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	holders, err := rows.BusinessIDHolders(ctx, keys)
+	if err != nil {
+		return err
+	}
+	rewritten := map[string]string{} // id → its business key after the batch
+	for _, n := range b.Nodes {
+		rewritten[n.ID] = BusinessKey(n)
+	}
+	for k, holder := range holders {
+		n := mine[k]
+		if holder == n.ID || gone[holder] {
+			continue
+		}
+		if after, ok := rewritten[holder]; ok && after != k {
+			continue
+		}
+		return &Error{Code: ECONFLICT, Field: "businessId", Message: fmt.Sprintf("%s/%s: business ID %s is held by %s already", n.Kind, n.Key, n.BusinessID, holder)}
+	}
+	return nil
+}

@@ -92,6 +92,9 @@ func CSVColumns(table string) []string {
 	if kind == hub.KindRegion {
 		cols = append(cols, "code")
 	}
+	if kind == hub.KindOrganisation || kind == hub.KindEmployer {
+		cols = append(cols, "business_id")
+	}
 	cols = append(cols, "regions", "start", "end", "goals_fi", "goals_sv", "goals_en")
 	if kind == hub.KindContact {
 		cols = append(cols, "title", "email", "phone")
@@ -214,6 +217,8 @@ func nodeRecord(cols []string, n *node) []string {
 			rec[i] = n.Type
 		case "code":
 			rec[i] = n.Code
+		case "business_id":
+			rec[i] = n.BusinessID
 		case "regions":
 			rec[i] = joinList(n.Regions)
 		case "start", "end":
@@ -608,7 +613,7 @@ func csvRow(table string, cell func(string) string) (Row, string, error) {
 	}
 	n := node{Kind: table, Key: cell("key"), Name: localized(cell, "name"), Abbreviations: splitList(cell("abbreviations")),
 		Aliases: splitList(cell("aliases")), Description: localized(cell, "description"), Type: cell("type"),
-		Code: cell("code"), Regions: splitList(cell("regions")), Period: periodOf(cell("start"), cell("end")),
+		Code: cell("code"), BusinessID: cell("business_id"), Regions: splitList(cell("regions")), Period: periodOf(cell("start"), cell("end")),
 		Title: cell("title"), Email: cell("email"), Phone: cell("phone"), Merged: splitList(cell("merged"))}
 	what := n.what()
 	fi, sv, en := splitGoals(cell("goals_fi")), splitGoals(cell("goals_sv")), splitGoals(cell("goals_en"))

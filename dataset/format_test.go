@@ -173,12 +173,13 @@ func TestWriteJSON(t *testing.T) {
 			t.Errorf("err = %v, %d bytes written", err, out.Len())
 		}
 	})
-	t.Run("merged ids, statements, cited fields and alternatives are written and read back, as JSON and CSV", func(t *testing.T) {
+	t.Run("business IDs, merged ids, statements, cited fields and alternatives are written and read back, as JSON and CSV", func(t *testing.T) {
 		nodes, rels := mustOTE(t)
 		i := slices.IndexFunc(nodes, func(n *hub.Node) bool { return n.Kind == hub.KindOrganisation })
 		nodes[i] = nodes[i].Clone()
 		gone := hub.NodeID(hub.KindOrganisation, "merged-away")
 		nodes[i].MergedIDs = []string{gone}
+		nodes[i].BusinessID = "0245437-2"
 		// Statements, cited fields and alternatives travel too, in
 		// both formats.
 		nodes[i].Sources = append(slices.Clone(nodes[i].Sources), hub.Citation{StatedBy: "alice", Fields: []string{"name"}})

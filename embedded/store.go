@@ -271,6 +271,30 @@ func (r txRows) RelationshipsTouching(ctx context.Context, nodeIDs []string) ([]
 	return out, err
 }
 
+// BusinessIDHolders scans the nodes: the file keeps no index by business
+// ID, and only writes that set one ask.
+func (r txRows) BusinessIDHolders(_ context.Context, keys []string) (map[string]string, error) {
+	want := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		want[k] = true
+	}
+	out := map[string]string{}
+	err := r.tx.Bucket(nodesBucket).ForEach(func(k, v []byte) error {
+		if !bytes.Contains(v, []byte(`"businessId"`)) {
+			return nil
+		}
+		var n hub.Node
+		if err := json.Unmarshal(v, &n); err != nil {
+			return fmt.Errorf("decode node %s: %w", k, err)
+		}
+		if bk := hub.BusinessKey(&n); want[bk] {
+			out[bk] = n.ID
+		}
+		return nil
+	})
+	return out, err
+}
+
 // DeletedVersions reads each row's newest revision: for a row that is
 // not stored, it is its deletion.
 func (r txRows) DeletedVersions(_ context.Context, ids []string) (map[string]int64, error) {

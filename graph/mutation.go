@@ -288,6 +288,9 @@ func setNodeFields(ctx context.Context, n *hub.Node, f *model.NodeFieldsInput) {
 	if v, ok := f.Code.ValueOK(); ok {
 		n.Code = deref(v)
 	}
+	if v, ok := f.BusinessID.ValueOK(); ok {
+		n.BusinessID = deref(v)
+	}
 	if v, ok := f.RegionIds.ValueOK(); ok {
 		n.RegionIDs = v
 	}

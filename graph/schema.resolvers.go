@@ -167,29 +167,3 @@ type (
 	queryResolver        struct{ *Resolver }
 	subscriptionResolver struct{ *Resolver }
 )
-
-// !!! WARNING !!!
-// The code below was going to be deleted when updating resolvers. It has been copied here so you have
-// one last chance to move it out of harms way if you want. There are two reasons this happens:
-//  - When renaming or deleting a resolver the old code will be put in here. You can safely delete
-//    it when you're done.
-//  - You have helper methods in this file. Move them out to keep these resolver files clean.
-/*
-	func (r *Resolver) Agreement() generated.AgreementResolver { return &agreementResolver{r} }
-func (r *Resolver) Citation() generated.CitationResolver { return &citationResolver{r} }
-func (r *Resolver) Contact() generated.ContactResolver { return &contactResolver{r} }
-func (r *Resolver) Employer() generated.EmployerResolver { return &employerResolver{r} }
-func (r *Resolver) Event() generated.EventResolver { return &eventResolver{r} }
-func (r *Resolver) Organisation() generated.OrganisationResolver { return &organisationResolver{r} }
-func (r *Resolver) Pilot() generated.PilotResolver { return &pilotResolver{r} }
-func (r *Resolver) Programme() generated.ProgrammeResolver { return &programmeResolver{r} }
-func (r *Resolver) Region() generated.RegionResolver { return &regionResolver{r} }
-func (r *Resolver) Relationship() generated.RelationshipResolver { return &relationshipResolver{r} }
-func (r *Resolver) Service() generated.ServiceResolver { return &serviceResolver{r} }
-func (r *Resolver) SourceDocument() generated.SourceDocumentResolver {
-	return &sourceDocumentResolver{r}
-}
-func (r *Resolver) TargetGroup() generated.TargetGroupResolver { return &targetGroupResolver{r} }
-func (r *Resolver) Theme() generated.ThemeResolver { return &themeResolver{r} }
-func (r *Resolver) Training() generated.TrainingResolver { return &trainingResolver{r} }
-*/

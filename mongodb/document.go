@@ -19,30 +19,34 @@ import (
 
 // nodeDoc is a document of the nodes collection.
 type nodeDoc struct {
-	ID            string             `bson:"_id"`
-	Kind          string             `bson:"kind"`
-	Key           string             `bson:"key"`
-	Name          localizedTextDoc   `bson:"name"`
-	Abbreviations []string           `bson:"abbreviations,omitempty"`
-	Aliases       []string           `bson:"aliases,omitempty"`
-	Description   localizedTextDoc   `bson:"description,omitempty"`
-	Type          string             `bson:"type,omitempty"`
-	Code          string             `bson:"code,omitempty"`
-	RegionIDs     []string           `bson:"regionIds,omitempty"`
-	Period        *periodDoc         `bson:"period,omitempty"`
-	Goals         []localizedTextDoc `bson:"goals,omitempty"`
-	Title         string             `bson:"title,omitempty"`
-	Contact       *contactDoc        `bson:"contact,omitempty"`
-	Document      *documentDoc       `bson:"document,omitempty"`
-	Sources       []citationDoc      `bson:"sources,omitempty"`
-	Alternatives  []alternativeDoc   `bson:"alternatives,omitempty"`
-	SearchTerms   []string           `bson:"searchTerms,omitempty"`
-	MergedIDs     []string           `bson:"mergedIds,omitempty"`
-	SortName      string             `bson:"sortName"`
-	SortStart     string             `bson:"sortStart"`
-	CreatedAt     time.Time          `bson:"createdAt"`
-	UpdatedAt     time.Time          `bson:"updatedAt"`
-	Version       int64              `bson:"version"`
+	ID            string           `bson:"_id"`
+	Kind          string           `bson:"kind"`
+	Key           string           `bson:"key"`
+	Name          localizedTextDoc `bson:"name"`
+	Abbreviations []string         `bson:"abbreviations,omitempty"`
+	Aliases       []string         `bson:"aliases,omitempty"`
+	Description   localizedTextDoc `bson:"description,omitempty"`
+	Type          string           `bson:"type,omitempty"`
+	Code          string           `bson:"code,omitempty"`
+	BusinessID    string           `bson:"businessId,omitempty"`
+	// BusinessKey is Kind:BusinessID when there is a business ID, for
+	// the unique index businessKey.
+	BusinessKey  string             `bson:"businessKey,omitempty"`
+	RegionIDs    []string           `bson:"regionIds,omitempty"`
+	Period       *periodDoc         `bson:"period,omitempty"`
+	Goals        []localizedTextDoc `bson:"goals,omitempty"`
+	Title        string             `bson:"title,omitempty"`
+	Contact      *contactDoc        `bson:"contact,omitempty"`
+	Document     *documentDoc       `bson:"document,omitempty"`
+	Sources      []citationDoc      `bson:"sources,omitempty"`
+	Alternatives []alternativeDoc   `bson:"alternatives,omitempty"`
+	SearchTerms  []string           `bson:"searchTerms,omitempty"`
+	MergedIDs    []string           `bson:"mergedIds,omitempty"`
+	SortName     string             `bson:"sortName"`
+	SortStart    string             `bson:"sortStart"`
+	CreatedAt    time.Time          `bson:"createdAt"`
+	UpdatedAt    time.Time          `bson:"updatedAt"`
+	Version      int64              `bson:"version"`
 }
 
 // relationshipDoc is a document of the relationships collection.
@@ -134,6 +138,8 @@ func newNodeDoc(n *hub.Node) *nodeDoc {
 		Description:   newLocalizedTextDoc(n.Description),
 		Type:          n.Type,
 		Code:          n.Code,
+		BusinessID:    n.BusinessID,
+		BusinessKey:   hub.BusinessKey(n),
 		RegionIDs:     n.RegionIDs,
 		Period:        newPeriodDoc(n.Period),
 		Goals:         mapSlice(n.Goals, newLocalizedTextDoc),
@@ -176,6 +182,7 @@ func (d *nodeDoc) node() *hub.Node {
 		Description:   d.Description.text(),
 		Type:          d.Type,
 		Code:          d.Code,
+		BusinessID:    d.BusinessID,
 		RegionIDs:     d.RegionIDs,
 		Period:        d.Period.period(),
 		Goals:         mapSlice(d.Goals, localizedTextDoc.text),

@@ -22,6 +22,12 @@ func indexes() map[string][]mongo.IndexModel {
 		// key) and the ones writes and the history read by.
 		NodesCollection: {
 			unique("kind_key", bson.D{{Key: "kind", Value: 1}, {Key: "key", Value: 1}}),
+			// One node of a kind per business ID. businessKey is the
+			// kind and the business ID, written only when there is one,
+			// so the sparse index leaves the other nodes out (a sparse
+			// compound index would not: kind is always there).
+			{Keys: bson.D{{Key: "businessKey", Value: 1}},
+				Options: options.Index().SetName("businessKey").SetUnique(true).SetSparse(true)},
 		},
 		// The ends find the relationships a deleted node still has.
 		RelationshipsCollection: {

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -215,6 +216,8 @@ func translate(err error, op string) error {
 		// A server that answers too slowly, or a query too heavy for the
 		// operation timeout: the caller cannot tell which from here.
 		return hub.Wrap(hub.EUNAVAILABLE, err, "the database did not answer in time; try again shortly, or narrow the query")
+	case mongo.IsDuplicateKeyError(err) && strings.Contains(err.Error(), "businessKey"):
+		return hub.Wrap(hub.ECONFLICT, err, "another node of that kind has that business ID")
 	case mongo.IsDuplicateKeyError(err):
 		return hub.Wrap(hub.ECONFLICT, err, "a row with that key exists")
 	}

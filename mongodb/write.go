@@ -163,6 +163,16 @@ func (r txRows) RelationshipsTouching(ctx context.Context, nodeIDs []string) ([]
 	}}, (*relationshipDoc).relationship)
 }
 
+// BusinessIDHolders reads the nodes by the unique businessKey index.
+func (r txRows) BusinessIDHolders(ctx context.Context, keys []string) (map[string]string, error) {
+	rows, err := findAll(ctx, r.s.nodes, bson.M{"businessKey": bson.M{"$in": keys}}, (*nodeDoc).node)
+	out := map[string]string{}
+	for _, n := range rows {
+		out[hub.BusinessKey(n)] = n.ID
+	}
+	return out, err
+}
+
 // DeletedVersions reads the DELETE revisions of the rows: a row that is
 // not stored has its deletion as its newest revision.
 func (r txRows) DeletedVersions(ctx context.Context, ids []string) (map[string]int64, error) {

@@ -441,6 +441,7 @@ func richNetwork() ([]*hub.Node, []*hub.Relationship) {
 	org.Type = "MINISTRY"
 	org.Name.EN = "Ministry of Economic Affairs and Employment"
 	org.Abbreviations = []string{"TEM", "ANM"}
+	org.BusinessID = "0245437-2"
 
 	pilot := node(hub.KindPilot, "pahee", "Päijät-Hämeen työllisyyspilotti")
 	pilot.Name.SV = "Sysselsättningspilot i Päijänne-Tavastland"

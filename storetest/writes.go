@@ -29,6 +29,7 @@ var writeTests = []struct {
 	{"a row created again goes on from its tombstone's version", testRecreateAfterDelete},
 	{"merging moves relationships and names to the node kept and leaves a redirect", testMerge},
 	{"a merge of nodes of two kinds, or of a missing node, writes nothing", testMergeRefused},
+	{"a business ID belongs to one node of a kind, also when writers race", testBusinessIDs},
 }
 
 // mustFail applies b and checks that it fails with code and leaves the
@@ -498,4 +499,62 @@ func testMergeRefused(t *testing.T, s Store) {
 	b := Org("b")
 	mustApply(t, s, b)
 	mustFail(t, s, &hub.Batch{Merges: []hub.Merge{{Keep: a.ID, Remove: b.ID}}, Expect: map[string]int64{b.ID: 7}}, hub.ECONFLICT)
+}
+
+func testBusinessIDs(t *testing.T, s Store) {
+	a, e := Org("a"), node(hub.KindEmployer, "a", "Työnantaja a")
+	a.BusinessID, e.BusinessID = "0245437-2", "0245437-2" // an employer may be the same legal person
+	mustApply(t, s, Source(), a, e)
+	b := Org("b")
+	b.BusinessID = a.BusinessID
+	// Prepared against a network without a, applied to the store: the
+	// store's own check refuses it.
+	bb := &hub.Batch{Nodes: []*hub.Node{b}}
+	mustPrepare(t, readerWithout{s}, bb, t1)
+	mustFail(t, s, bb, hub.ECONFLICT)
+	// Freed by its holder in the same write, it may move.
+	a2 := a.Clone()
+	a2.BusinessID = "0246246-0"
+	mustApply(t, s, a2, b)
+	nodes, _ := load(t, s)
+	if nodes[a.ID].BusinessID != "0246246-0" || nodes[b.ID].BusinessID != "0245437-2" || nodes[e.ID].BusinessID != "0245437-2" {
+		t.Errorf("business IDs after the move: a %s, b %s, employer %s", nodes[a.ID].BusinessID, nodes[b.ID].BusinessID, nodes[e.ID].BusinessID)
+	}
+	// Writers racing for one business ID: one wins.
+	const writers = 4
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	won := 0
+	for w := range writers {
+		wg.Go(func() {
+			n := Org(fmt.Sprintf("racer-%d", w))
+			n.BusinessID = "0112038-9"
+			b := &hub.Batch{Nodes: []*hub.Node{n}}
+			if err := hub.Prepare(t.Context(), readerWithout{s}, b, t1); err != nil {
+				t.Error(err)
+				return
+			}
+			err := s.Apply(t.Context(), b)
+			switch {
+			case err == nil:
+				mu.Lock()
+				won++
+				mu.Unlock()
+			case hub.ErrorCode(err) != hub.ECONFLICT:
+				t.Errorf("racer %d: %v", w, err)
+			}
+		})
+	}
+	wg.Wait()
+	if won != 1 {
+		t.Errorf("%d writers got business ID 0112038-9, want 1", won)
+	}
+}
+
+// readerWithout is s with no organisations or employers to list, so
+// that Prepare's own business ID check passes and the store's is tested.
+type readerWithout struct{ Store }
+
+func (r readerWithout) FindNodes(ctx context.Context, f hub.NodeFilter, opts hub.ListOptions) ([]*hub.Node, bool, error) {
+	return nil, false, nil
 }

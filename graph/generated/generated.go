@@ -172,6 +172,7 @@ type ComplexityRoot struct {
 		Abbreviations func(childComplexity int) int
 		Aliases       func(childComplexity int) int
 		Alternatives  func(childComplexity int) int
+		BusinessID    func(childComplexity int) int
 		Description   func(childComplexity int, language *model.Language) int
 		ID            func(childComplexity int) int
 		Key           func(childComplexity int) int
@@ -354,6 +355,7 @@ type ComplexityRoot struct {
 		Abbreviations func(childComplexity int) int
 		Aliases       func(childComplexity int) int
 		Alternatives  func(childComplexity int) int
+		BusinessID    func(childComplexity int) int
 		Children      func(childComplexity int) int
 		Description   func(childComplexity int, language *model.Language) int
 		ID            func(childComplexity int) int
@@ -1454,6 +1456,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Employer.Alternatives(childComplexity), true
+	case "Employer.businessId":
+		if e.ComplexityRoot.Employer.BusinessID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Employer.BusinessID(childComplexity), true
 	case "Employer.description":
 		if e.ComplexityRoot.Employer.Description == nil {
 			break
@@ -2259,6 +2267,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Organisation.Alternatives(childComplexity), true
+	case "Organisation.businessId":
+		if e.ComplexityRoot.Organisation.BusinessID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organisation.BusinessID(childComplexity), true
 	case "Organisation.children":
 		if e.ComplexityRoot.Organisation.Children == nil {
 			break
@@ -4781,6 +4795,8 @@ type Organisation implements Node & Entity {
   value of the field is the preferred one.
   """
   alternatives: [Alternative!]!
+  "The Finnish business ID (Y-tunnus, such as ` + "`" + `0245437-2` + "`" + `), or null when no source gives it."
+  businessId: String
   "The node's kind (also its GraphQL type name)."
   kind: NodeKind!
   "Stable external key, unique within the kind."
@@ -4838,6 +4854,8 @@ type Employer implements Node & Entity {
   value of the field is the preferred one.
   """
   alternatives: [Alternative!]!
+  "The Finnish business ID (Y-tunnus, such as ` + "`" + `0245437-2` + "`" + `), or null when no source gives it."
+  businessId: String
   "The node's kind (also its GraphQL type name)."
   kind: NodeKind!
   "Stable external key, unique within the kind."
@@ -6603,6 +6621,8 @@ input NodeFieldsInput {
   "The kind's type, for example MUNICIPALITY for an organisation (see the kind's type enum)."
   type: String @goField(omittable: true)
   code: String @goField(omittable: true)
+  "An organisation's or employer's Finnish business ID (Y-tunnus, ` + "`" + `1234567-8` + "`" + `, check digit checked), unique within the kind."
+  businessId: String @goField(omittable: true)
   "Ids of Region nodes."
   regionIds: [ID!] @goField(omittable: true)
   period: PeriodInput @goField(omittable: true)
@@ -8125,6 +8145,8 @@ func (ec *executionContext) childFields_Employer(ctx context.Context, field grap
 		return ec.fieldContext_Employer_updatedAt(ctx, field)
 	case "alternatives":
 		return ec.fieldContext_Employer_alternatives(ctx, field)
+	case "businessId":
+		return ec.fieldContext_Employer_businessId(ctx, field)
 	case "kind":
 		return ec.fieldContext_Employer_kind(ctx, field)
 	case "key":
@@ -8469,6 +8491,8 @@ func (ec *executionContext) childFields_Organisation(ctx context.Context, field 
 		return ec.fieldContext_Organisation_updatedAt(ctx, field)
 	case "alternatives":
 		return ec.fieldContext_Organisation_alternatives(ctx, field)
+	case "businessId":
+		return ec.fieldContext_Organisation_businessId(ctx, field)
 	case "kind":
 		return ec.fieldContext_Organisation_kind(ctx, field)
 	case "key":
@@ -14884,6 +14908,29 @@ func (ec *executionContext) fieldContext_Employer_alternatives(_ context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Employer_businessId(ctx context.Context, field graphql.CollectedField, obj *model.Employer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Employer_businessId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BusinessID(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Employer_businessId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Employer", field, true, false, "String")
+}
+
 func (ec *executionContext) _Employer_kind(ctx context.Context, field graphql.CollectedField, obj *model.Employer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18300,6 +18347,29 @@ func (ec *executionContext) fieldContext_Organisation_alternatives(_ context.Con
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Organisation_businessId(ctx context.Context, field graphql.CollectedField, obj *model.Organisation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organisation_businessId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BusinessID(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Organisation_businessId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Organisation", field, true, false, "String")
 }
 
 func (ec *executionContext) _Organisation_kind(ctx context.Context, field graphql.CollectedField, obj *model.Organisation) (ret graphql.Marshaler) {
@@ -30078,7 +30148,7 @@ func (ec *executionContext) unmarshalInputNodeFieldsInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "abbreviations", "aliases", "description", "type", "code", "regionIds", "period", "goals", "title", "contact", "document", "sources", "alternatives"}
+	fieldsInOrder := [...]string{"name", "abbreviations", "aliases", "description", "type", "code", "businessId", "regionIds", "period", "goals", "title", "contact", "document", "sources", "alternatives"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -30127,6 +30197,13 @@ func (ec *executionContext) unmarshalInputNodeFieldsInput(ctx context.Context, o
 				return it, err
 			}
 			it.Code = graphql.OmittableOf(data)
+		case "businessId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("businessId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BusinessID = graphql.OmittableOf(data)
 		case "regionIds":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionIds"))
 			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
@@ -33083,6 +33160,11 @@ func (ec *executionContext) _Employer(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "businessId":
+			out.Values[i] = ec._Employer_businessId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "kind":
 			out.Values[i] = ec._Employer_kind(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -34288,6 +34370,11 @@ func (ec *executionContext) _Organisation(ctx context.Context, sel ast.Selection
 		case "alternatives":
 			out.Values[i] = ec._Organisation_alternatives(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "businessId":
+			out.Values[i] = ec._Organisation_businessId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "kind":

@@ -390,6 +390,8 @@ type NodeFieldsInput struct {
 	// The kind's type, for example MUNICIPALITY for an organisation (see the kind's type enum).
 	Type graphql.Omittable[*string] `json:"type,omitempty"`
 	Code graphql.Omittable[*string] `json:"code,omitempty"`
+	// An organisation's or employer's Finnish business ID (Y-tunnus, `1234567-8`, check digit checked), unique within the kind.
+	BusinessID graphql.Omittable[*string] `json:"businessId,omitempty"`
 	// Ids of Region nodes.
 	RegionIds graphql.Omittable[[]string]              `json:"regionIds,omitempty"`
 	Period    graphql.Omittable[*PeriodInput]          `json:"period,omitempty"`

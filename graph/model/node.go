@@ -407,3 +407,6 @@ func (d *SourceDocument) Version() int { return int(d.n.Version) }
 
 // UpdatedAt is when the document was last written.
 func (d *SourceDocument) UpdatedAt() time.Time { return d.n.UpdatedAt }
+
+// BusinessID is the node's business ID, or null.
+func (b Base) BusinessID() *string { return optional(b.n.BusinessID) }
