@@ -241,7 +241,19 @@ func prepareNode(n *Node, now time.Time) error {
 	if n.Document != nil && n.Document.Published != nil {
 		*n.Document.Published = utcDay(*n.Document.Published)
 	}
-	// Derived fields.
+	deriveNode(n)
+	n.UpdatedAt = now
+	if n.CreatedAt.IsZero() {
+		n.CreatedAt = now
+	} else {
+		n.CreatedAt = n.CreatedAt.UTC().Truncate(time.Millisecond)
+	}
+	return nil
+}
+
+// deriveNode sets the fields of n that follow from its facts: its
+// search terms, sort name and sort start.
+func deriveNode(n *Node) {
 	n.SearchTerms = n.SearchTerms[:0]
 	for _, s := range slices.Concat(n.Name.All(), n.Abbreviations, n.Aliases) {
 		if t := Normalize(s); t != "" && !slices.Contains(n.SearchTerms, t) {
@@ -250,13 +262,6 @@ func prepareNode(n *Node, now time.Time) error {
 	}
 	n.SortName = Normalize(n.DisplayName(Finnish))
 	n.SortStart = periodStart(n.Period)
-	n.UpdatedAt = now
-	if n.CreatedAt.IsZero() {
-		n.CreatedAt = now
-	} else {
-		n.CreatedAt = n.CreatedAt.UTC().Truncate(time.Millisecond)
-	}
-	return nil
 }
 
 func prepareRelationship(r *Relationship, now time.Time) error {

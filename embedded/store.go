@@ -336,6 +336,47 @@ func (s *Store) History(ctx context.Context, id string, before int64, first int)
 	return out, more, nil
 }
 
+// Revisions implements hub.Store. The history is keyed by row and
+// version, not by time, so this reads every revision's time in one read
+// transaction (a scan of the whole history: O(revisions)) and decodes in
+// full only those recorded after the time, in key order.
+func (s *Store) Revisions(ctx context.Context, after time.Time, fn func(*hub.Revision) error) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err := s.begin(ctx); err != nil {
+		return err
+	}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(historyBucket).ForEach(func(k, v []byte) error {
+			if err := ctx.Err(); err != nil {
+				return hub.Wrap(hub.EUNAVAILABLE, err, "read history cancelled")
+			}
+			var at struct {
+				At time.Time `json:"at"`
+			}
+			if err := json.Unmarshal(v, &at); err != nil {
+				return fmt.Errorf("decode revision %s: %w", k, err)
+			}
+			if !at.At.After(after) {
+				return nil
+			}
+			rev := new(hub.Revision)
+			if err := json.Unmarshal(v, rev); err != nil {
+				return fmt.Errorf("decode revision %s: %w", k, err)
+			}
+			rev.At = rev.At.UTC()
+			return fn(rev)
+		})
+	})
+	if err != nil {
+		if _, ok := errors.AsType[*hub.Error](err); ok {
+			return err
+		}
+		return hub.Wrap(hub.EINTERNAL, err, "read history")
+	}
+	return nil
+}
+
 // Close implements hub.Store.
 func (s *Store) Close() error {
 	s.mu.Lock()
