@@ -15,17 +15,17 @@ import (
 // the hub answered at that time; %s takes the asRecorded argument (or
 // nothing) after other arguments.
 var recordedQueries = map[string]string{
-	"a collection with nested fields": `{ pilots(first: 50 %s) { totalCount nodes { id name version partners { name } funding { amount funder { name } } administrators { name relationships(first: 50) { totalCount nodes { type to { name } } } } } } }`,
+	"a collection with nested fields":           `{ pilots(first: 50 %s) { totalCount nodes { id name version partners { name } funding { amount funder { name } } administrators { name relationships(first: 50) { totalCount nodes { type to { name } } } } } } }`,
 	"organisations by a relationship condition": `{ organisations(first: 100, where: { relationships: [{ types: [PARTNER_IN], direction: OUT }] } %s) { totalCount nodes { key name } } }`,
-	"relationships":    `{ relationships(first: 100, where: { typeIn: [FUNDS, PARTNER_IN] } %s) { totalCount nodes { key amount { amount currency } role from { name } to { name ... on Pilot { partners { key } } } } } }`,
-	"search":           `{ search(text: "ote" %s) { matchedText node { name } } }`,
-	"node and nodes":   `{ node(id: "%[2]s" %[1]s) { ... on Pilot { name partners { name } } } nodes(ids: ["%[2]s", "%[3]s"] %[1]s) { id ... on Entity { name } } }`,
-	"entityByKey":      `{ entityByKey(kind: Pilot, key: "yhdessa-hyva-ote" %s) { name ... on Pilot { funding { amount } } } }`,
-	"aggregates":       `{ aggregates%s { nodeCounts(by: KIND) { key count } partnersPerPilot { key count } funding(by: PILOT) { key total } } }`,
-	"network":          `{ network(limit: 1000 %s) { nodes { id label degree } edges { source target type } truncated } }`,
-	"networkMetrics":   `{ networkMetrics(kinds: [Organisation, Pilot] %s) { nodes { node { name } degree betweenness community } } }`,
-	"paths":            `{ paths(from: "%[2]s", to: "%[3]s", maxLength: 4 %[1]s) { length nodes { id } } }`,
-	"provisions":       `{ provisions(first: 100 %s) { totalCount nodes { provider { name } service { name } recipient { name } } } }`,
+	"relationships":                `{ relationships(first: 100, where: { typeIn: [FUNDS, PARTNER_IN] } %s) { totalCount nodes { key amount { amount currency } role from { name } to { name ... on Pilot { partners { key } } } } } }`,
+	"search":                       `{ search(text: "ote" %s) { matchedText node { name } } }`,
+	"node and nodes":               `{ node(id: "%[2]s" %[1]s) { ... on Pilot { name partners { name } } } nodes(ids: ["%[2]s", "%[3]s"] %[1]s) { id ... on Entity { name } } }`,
+	"entityByKey":                  `{ entityByKey(kind: Pilot, key: "yhdessa-hyva-ote" %s) { name ... on Pilot { funding { amount } } } }`,
+	"aggregates":                   `{ aggregates%s { nodeCounts(by: KIND) { key count } partnersPerPilot { key count } funding(by: PILOT) { key total } } }`,
+	"network":                      `{ network(limit: 1000 %s) { nodes { id label degree } edges { source target type } truncated } }`,
+	"networkMetrics":               `{ networkMetrics(kinds: [Organisation, Pilot] %s) { nodes { node { name } degree betweenness community } } }`,
+	"paths":                        `{ paths(from: "%[2]s", to: "%[3]s", maxLength: 4 %[1]s) { length nodes { id } } }`,
+	"provisions":                   `{ provisions(first: 100 %s) { totalCount nodes { provider { name } service { name } recipient { name } } } }`,
 	"asOf and asRecorded together": `{ pilots(asOf: "2017-06-01" %s) { totalCount nodes { name partners { key } } } }`,
 }
 
