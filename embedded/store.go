@@ -351,13 +351,11 @@ func (s *Store) Revisions(ctx context.Context, after time.Time, fn func(*hub.Rev
 			if err := ctx.Err(); err != nil {
 				return hub.Wrap(hub.EUNAVAILABLE, err, "read history cancelled")
 			}
-			var at struct {
-				At time.Time `json:"at"`
-			}
-			if err := json.Unmarshal(v, &at); err != nil {
+			at, err := revisionTime(v)
+			if err != nil {
 				return fmt.Errorf("decode revision %s: %w", k, err)
 			}
-			if !at.At.After(after) {
+			if !at.After(after) {
 				return nil
 			}
 			rev := new(hub.Revision)
@@ -375,6 +373,32 @@ func (s *Store) Revisions(ctx context.Context, after time.Time, fn func(*hub.Rev
 		return hub.Wrap(hub.EINTERNAL, err, "read history")
 	}
 	return nil
+}
+
+// atField starts the recorded time in a revision's JSON. encoding/json
+// escapes every quote inside a string, so the first match is the
+// top-level field (the fields before it are the row's id, row kind,
+// version and operation).
+var atField = []byte(`"at":"`)
+
+// revisionTime reads the recorded time of a revision's JSON without
+// decoding the rest, which holds every field of a created or deleted
+// row; JSON that does not start it as encoding/json writes it is decoded
+// in full.
+func revisionTime(v []byte) (time.Time, error) {
+	if i := bytes.Index(v, atField); i >= 0 {
+		rest := v[i+len(atField):]
+		if j := bytes.IndexByte(rest, '"'); j >= 0 {
+			if t, err := time.Parse(time.RFC3339Nano, string(rest[:j])); err == nil {
+				return t, nil
+			}
+		}
+	}
+	var rev struct {
+		At time.Time `json:"at"`
+	}
+	err := json.Unmarshal(v, &rev)
+	return rev.At, err
 }
 
 // Close implements hub.Store.

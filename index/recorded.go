@@ -27,7 +27,7 @@ const SnapshotCacheSize = 4
 // snapshotSettle is how far back a time must lie for its snapshot to be
 // cached: a write recorded just before it may still be committing, or on
 // its way through the change feed, when the snapshot is built.
-const snapshotSettle = time.Minute
+var snapshotSettle = time.Minute
 
 // historyLookups bounds the concurrent history reads of one snapshot.
 const historyLookups = 8
