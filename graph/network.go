@@ -209,9 +209,6 @@ func (r *Resolver) networkDiff(ctx context.Context, from, to, recordedFrom, reco
 	if recordedFrom != nil && recordedTo != nil && recordedTo.Before(*recordedFrom) {
 		return nil, hub.Errorf(hub.EINVALID, "recordedTo must not be before recordedFrom")
 	}
-	if recordedFrom != nil && recordedTo == nil && recordedFrom.After(time.Now()) {
-		return nil, hub.Errorf(hub.EINVALID, "recordedFrom must not be in the future when recordedTo is now")
-	}
 	opt, err := a.options()
 	if err != nil {
 		return nil, err

@@ -87,4 +87,3 @@ func TestSnapshotsAreCachedBoundedAndTheCurrentNetworkIsNotCopied(t *testing.T) 
 		t.Error("the least recently used snapshot was kept beyond the bound")
 	}
 }
-
