@@ -1,6 +1,9 @@
 package hub
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Direction selects the ends of a relationship relative to a node.
 type Direction string
@@ -166,6 +169,16 @@ type Store interface {
 	// at most first of them, and whether older ones follow. A deleted
 	// row keeps its history, its DELETE revision first (a tombstone).
 	History(ctx context.Context, id string, before int64, first int) ([]Revision, bool, error)
+
+	// Revisions streams to fn every revision the history recorded after
+	// the given time (At strictly after it), of every row, deleted rows
+	// included, in no particular order: a receiver that needs an order
+	// sorts by row and Version. An error from fn stops the stream and is
+	// returned. The revisions belong to the receiver. It reads what is
+	// committed when it runs; a write committed meanwhile may or may not
+	// be streamed. Snapshots of the network as recorded at a past time
+	// (index.Live.AsRecorded) undo these revisions.
+	Revisions(ctx context.Context, after time.Time, fn func(*Revision) error) error
 
 	// Ping reports whether the store can serve requests now
 	// (EUNAVAILABLE when not).

@@ -285,7 +285,19 @@ func prepareNode(n *Node, now time.Time) error {
 	}); err != nil {
 		return err
 	}
-	// Derived fields.
+	deriveNode(n)
+	n.UpdatedAt = now
+	if n.CreatedAt.IsZero() {
+		n.CreatedAt = now
+	} else {
+		n.CreatedAt = n.CreatedAt.UTC().Truncate(time.Millisecond)
+	}
+	return nil
+}
+
+// deriveNode sets the fields of n that follow from its facts: its
+// search terms, sort name and sort start.
+func deriveNode(n *Node) {
 	n.SearchTerms = n.SearchTerms[:0]
 	for _, s := range slices.Concat(n.Name.All(), n.Abbreviations, n.Aliases) {
 		if t := Normalize(s); t != "" && !slices.Contains(n.SearchTerms, t) {
@@ -294,13 +306,6 @@ func prepareNode(n *Node, now time.Time) error {
 	}
 	n.SortName = Normalize(n.DisplayName(Finnish))
 	n.SortStart = periodStart(n.Period)
-	n.UpdatedAt = now
-	if n.CreatedAt.IsZero() {
-		n.CreatedAt = now
-	} else {
-		n.CreatedAt = n.CreatedAt.UTC().Truncate(time.Millisecond)
-	}
-	return nil
 }
 
 func prepareRelationship(r *Relationship, now time.Time) error {

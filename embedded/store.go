@@ -361,6 +361,71 @@ func (s *Store) History(ctx context.Context, id string, before int64, first int)
 	return out, more, nil
 }
 
+// Revisions implements hub.Store. The history is keyed by row and
+// version, not by time, so this reads every revision's time in one read
+// transaction (a scan of the whole history: O(revisions)) and decodes in
+// full only those recorded after the time, in key order.
+func (s *Store) Revisions(ctx context.Context, after time.Time, fn func(*hub.Revision) error) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err := s.begin(ctx); err != nil {
+		return err
+	}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(historyBucket).ForEach(func(k, v []byte) error {
+			if err := ctx.Err(); err != nil {
+				return hub.Wrap(hub.EUNAVAILABLE, err, "read history cancelled")
+			}
+			at, err := revisionTime(v)
+			if err != nil {
+				return fmt.Errorf("decode revision %s: %w", k, err)
+			}
+			if !at.After(after) {
+				return nil
+			}
+			rev := new(hub.Revision)
+			if err := json.Unmarshal(v, rev); err != nil {
+				return fmt.Errorf("decode revision %s: %w", k, err)
+			}
+			rev.At = rev.At.UTC()
+			return fn(rev)
+		})
+	})
+	if err != nil {
+		if _, ok := errors.AsType[*hub.Error](err); ok {
+			return err
+		}
+		return hub.Wrap(hub.EINTERNAL, err, "read history")
+	}
+	return nil
+}
+
+// atField starts the recorded time in a revision's JSON. encoding/json
+// escapes every quote inside a string, so the first match is the
+// top-level field (the fields before it are the row's id, row kind,
+// version and operation).
+var atField = []byte(`"at":"`)
+
+// revisionTime reads the recorded time of a revision's JSON without
+// decoding the rest, which holds every field of a created or deleted
+// row; JSON that does not start it as encoding/json writes it is decoded
+// in full.
+func revisionTime(v []byte) (time.Time, error) {
+	if i := bytes.Index(v, atField); i >= 0 {
+		rest := v[i+len(atField):]
+		if j := bytes.IndexByte(rest, '"'); j >= 0 {
+			if t, err := time.Parse(time.RFC3339Nano, string(rest[:j])); err == nil {
+				return t, nil
+			}
+		}
+	}
+	var rev struct {
+		At time.Time `json:"at"`
+	}
+	err := json.Unmarshal(v, &rev)
+	return rev.At, err
+}
+
 // Close implements hub.Store.
 func (s *Store) Close() error {
 	s.mu.Lock()

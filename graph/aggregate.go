@@ -10,6 +10,13 @@ import (
 	"github.com/otehub/hub/graph/model"
 )
 
+// at returns the context and network of the aggregates' fields: those
+// of the aggregates field, which may have asked for the network as
+// recorded at a past time.
+func aggregatesAt(ctx context.Context, a *model.Aggregates) (context.Context, hub.Reader) {
+	return model.WithRequest(ctx, a.Rq), a.Rq.Reader()
+}
+
 // entityKinds are the kinds counted when a caller names none.
 func entityKinds(kinds []model.NodeKind) []hub.Kind {
 	var out []hub.Kind

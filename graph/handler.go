@@ -79,6 +79,11 @@ type Options struct {
 	// response reports it under extensions.freshness.
 	Freshness func() Freshness
 
+	// Recorded answers the fields asked as recorded at a past time
+	// (asRecorded); nil takes Network when it is a Recorder (index.Live
+	// is), and otherwise such fields fail with STORE_UNAVAILABLE.
+	Recorded Recorder
+
 	// Changes feeds the subscriptions; nil takes Network when it is a
 	// Feed (index.Live is), and otherwise subscriptions fail with
 	// STORE_UNAVAILABLE.

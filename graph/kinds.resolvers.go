@@ -13,54 +13,106 @@ import (
 	"github.com/otehub/hub/graph/model"
 )
 
-func (r *queryResolver) Organisations(ctx context.Context, first *int, after *string, last *int, before *string, where *model.OrganisationWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Organisation], error) {
-	return listNodes[*model.Organisation](ctx, r.Index, hub.KindOrganisation, where, asOf, model.PageArgs{First: first, After: after, Last: last, Before: before}, orderBy)
+func (r *queryResolver) Organisations(ctx context.Context, first *int, after *string, last *int, before *string, where *model.OrganisationWhere, asOf *time.Time, asRecorded *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Organisation], error) {
+	ctx, s, err := r.recorded(ctx, asRecorded)
+	if err != nil {
+		return nil, err
+	}
+	return listNodes[*model.Organisation](ctx, s, hub.KindOrganisation, where, asOf, model.PageArgs{First: first, After: after, Last: last, Before: before}, orderBy)
 }
 
-func (r *queryResolver) Employers(ctx context.Context, first *int, after *string, last *int, before *string, where *model.EmployerWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Employer], error) {
-	return listNodes[*model.Employer](ctx, r.Index, hub.KindEmployer, where, asOf, model.PageArgs{First: first, After: after, Last: last, Before: before}, orderBy)
+func (r *queryResolver) Employers(ctx context.Context, first *int, after *string, last *int, before *string, where *model.EmployerWhere, asOf *time.Time, asRecorded *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Employer], error) {
+	ctx, s, err := r.recorded(ctx, asRecorded)
+	if err != nil {
+		return nil, err
+	}
+	return listNodes[*model.Employer](ctx, s, hub.KindEmployer, where, asOf, model.PageArgs{First: first, After: after, Last: last, Before: before}, orderBy)
 }
 
-func (r *queryResolver) Programmes(ctx context.Context, first *int, after *string, last *int, before *string, where *model.ProgrammeWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Programme], error) {
-	return listNodes[*model.Programme](ctx, r.Index, hub.KindProgramme, where, asOf, model.PageArgs{First: first, After: after, Last: last, Before: before}, orderBy)
+func (r *queryResolver) Programmes(ctx context.Context, first *int, after *string, last *int, before *string, where *model.ProgrammeWhere, asOf *time.Time, asRecorded *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Programme], error) {
+	ctx, s, err := r.recorded(ctx, asRecorded)
+	if err != nil {
+		return nil, err
+	}
+	return listNodes[*model.Programme](ctx, s, hub.KindProgramme, where, asOf, model.PageArgs{First: first, After: after, Last: last, Before: before}, orderBy)
 }
 
-func (r *queryResolver) Pilots(ctx context.Context, first *int, after *string, last *int, before *string, where *model.PilotWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Pilot], error) {
-	return listNodes[*model.Pilot](ctx, r.Index, hub.KindPilot, where, asOf, model.PageArgs{First: first, After: after, Last: last, Before: before}, orderBy)
+func (r *queryResolver) Pilots(ctx context.Context, first *int, after *string, last *int, before *string, where *model.PilotWhere, asOf *time.Time, asRecorded *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Pilot], error) {
+	ctx, s, err := r.recorded(ctx, asRecorded)
+	if err != nil {
+		return nil, err
+	}
+	return listNodes[*model.Pilot](ctx, s, hub.KindPilot, where, asOf, model.PageArgs{First: first, After: after, Last: last, Before: before}, orderBy)
 }
 
-func (r *queryResolver) Services(ctx context.Context, first *int, after *string, last *int, before *string, where *model.ServiceWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Service], error) {
-	return listNodes[*model.Service](ctx, r.Index, hub.KindService, where, asOf, model.PageArgs{First: first, After: after, Last: last, Before: before}, orderBy)
+func (r *queryResolver) Services(ctx context.Context, first *int, after *string, last *int, before *string, where *model.ServiceWhere, asOf *time.Time, asRecorded *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Service], error) {
+	ctx, s, err := r.recorded(ctx, asRecorded)
+	if err != nil {
+		return nil, err
+	}
+	return listNodes[*model.Service](ctx, s, hub.KindService, where, asOf, model.PageArgs{First: first, After: after, Last: last, Before: before}, orderBy)
 }
 
-func (r *queryResolver) Regions(ctx context.Context, first *int, after *string, last *int, before *string, where *model.RegionWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Region], error) {
-	return listNodes[*model.Region](ctx, r.Index, hub.KindRegion, where, asOf, model.PageArgs{First: first, After: after, Last: last, Before: before}, orderBy)
+func (r *queryResolver) Regions(ctx context.Context, first *int, after *string, last *int, before *string, where *model.RegionWhere, asOf *time.Time, asRecorded *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Region], error) {
+	ctx, s, err := r.recorded(ctx, asRecorded)
+	if err != nil {
+		return nil, err
+	}
+	return listNodes[*model.Region](ctx, s, hub.KindRegion, where, asOf, model.PageArgs{First: first, After: after, Last: last, Before: before}, orderBy)
 }
 
-func (r *queryResolver) TargetGroups(ctx context.Context, first *int, after *string, last *int, before *string, where *model.TargetGroupWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.TargetGroup], error) {
-	return listNodes[*model.TargetGroup](ctx, r.Index, hub.KindTargetGroup, where, asOf, model.PageArgs{First: first, After: after, Last: last, Before: before}, orderBy)
+func (r *queryResolver) TargetGroups(ctx context.Context, first *int, after *string, last *int, before *string, where *model.TargetGroupWhere, asOf *time.Time, asRecorded *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.TargetGroup], error) {
+	ctx, s, err := r.recorded(ctx, asRecorded)
+	if err != nil {
+		return nil, err
+	}
+	return listNodes[*model.TargetGroup](ctx, s, hub.KindTargetGroup, where, asOf, model.PageArgs{First: first, After: after, Last: last, Before: before}, orderBy)
 }
 
-func (r *queryResolver) Themes(ctx context.Context, first *int, after *string, last *int, before *string, where *model.ThemeWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Theme], error) {
-	return listNodes[*model.Theme](ctx, r.Index, hub.KindTheme, where, asOf, model.PageArgs{First: first, After: after, Last: last, Before: before}, orderBy)
+func (r *queryResolver) Themes(ctx context.Context, first *int, after *string, last *int, before *string, where *model.ThemeWhere, asOf *time.Time, asRecorded *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Theme], error) {
+	ctx, s, err := r.recorded(ctx, asRecorded)
+	if err != nil {
+		return nil, err
+	}
+	return listNodes[*model.Theme](ctx, s, hub.KindTheme, where, asOf, model.PageArgs{First: first, After: after, Last: last, Before: before}, orderBy)
 }
 
-func (r *queryResolver) Agreements(ctx context.Context, first *int, after *string, last *int, before *string, where *model.AgreementWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Agreement], error) {
-	return listNodes[*model.Agreement](ctx, r.Index, hub.KindAgreement, where, asOf, model.PageArgs{First: first, After: after, Last: last, Before: before}, orderBy)
+func (r *queryResolver) Agreements(ctx context.Context, first *int, after *string, last *int, before *string, where *model.AgreementWhere, asOf *time.Time, asRecorded *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Agreement], error) {
+	ctx, s, err := r.recorded(ctx, asRecorded)
+	if err != nil {
+		return nil, err
+	}
+	return listNodes[*model.Agreement](ctx, s, hub.KindAgreement, where, asOf, model.PageArgs{First: first, After: after, Last: last, Before: before}, orderBy)
 }
 
-func (r *queryResolver) Events(ctx context.Context, first *int, after *string, last *int, before *string, where *model.EventWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Event], error) {
-	return listNodes[*model.Event](ctx, r.Index, hub.KindEvent, where, asOf, model.PageArgs{First: first, After: after, Last: last, Before: before}, orderBy)
+func (r *queryResolver) Events(ctx context.Context, first *int, after *string, last *int, before *string, where *model.EventWhere, asOf *time.Time, asRecorded *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Event], error) {
+	ctx, s, err := r.recorded(ctx, asRecorded)
+	if err != nil {
+		return nil, err
+	}
+	return listNodes[*model.Event](ctx, s, hub.KindEvent, where, asOf, model.PageArgs{First: first, After: after, Last: last, Before: before}, orderBy)
 }
 
-func (r *queryResolver) Trainings(ctx context.Context, first *int, after *string, last *int, before *string, where *model.TrainingWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Training], error) {
-	return listNodes[*model.Training](ctx, r.Index, hub.KindTraining, where, asOf, model.PageArgs{First: first, After: after, Last: last, Before: before}, orderBy)
+func (r *queryResolver) Trainings(ctx context.Context, first *int, after *string, last *int, before *string, where *model.TrainingWhere, asOf *time.Time, asRecorded *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Training], error) {
+	ctx, s, err := r.recorded(ctx, asRecorded)
+	if err != nil {
+		return nil, err
+	}
+	return listNodes[*model.Training](ctx, s, hub.KindTraining, where, asOf, model.PageArgs{First: first, After: after, Last: last, Before: before}, orderBy)
 }
 
-func (r *queryResolver) Contacts(ctx context.Context, first *int, after *string, last *int, before *string, where *model.ContactWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Contact], error) {
-	return listNodes[*model.Contact](ctx, r.Index, hub.KindContact, where, asOf, model.PageArgs{First: first, After: after, Last: last, Before: before}, orderBy)
+func (r *queryResolver) Contacts(ctx context.Context, first *int, after *string, last *int, before *string, where *model.ContactWhere, asOf *time.Time, asRecorded *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Contact], error) {
+	ctx, s, err := r.recorded(ctx, asRecorded)
+	if err != nil {
+		return nil, err
+	}
+	return listNodes[*model.Contact](ctx, s, hub.KindContact, where, asOf, model.PageArgs{First: first, After: after, Last: last, Before: before}, orderBy)
 }
 
-func (r *queryResolver) SourceDocuments(ctx context.Context, first *int, after *string, last *int, before *string, where *model.SourceDocumentWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.SourceDocument], error) {
-	return listNodes[*model.SourceDocument](ctx, r.Index, hub.KindSourceDocument, where, asOf, model.PageArgs{First: first, After: after, Last: last, Before: before}, orderBy)
+func (r *queryResolver) SourceDocuments(ctx context.Context, first *int, after *string, last *int, before *string, where *model.SourceDocumentWhere, asOf *time.Time, asRecorded *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.SourceDocument], error) {
+	ctx, s, err := r.recorded(ctx, asRecorded)
+	if err != nil {
+		return nil, err
+	}
+	return listNodes[*model.SourceDocument](ctx, s, hub.KindSourceDocument, where, asOf, model.PageArgs{First: first, After: after, Last: last, Before: before}, orderBy)
 }

@@ -197,17 +197,34 @@ func networkMetrics(ctx context.Context, s hub.Reader, a subgraph) (*model.Netwo
 	return m, nil
 }
 
-func networkDiff(ctx context.Context, s hub.Reader, from, to time.Time, a subgraph) (*model.NetworkDiff, error) {
-	if to.Before(from) {
+// networkDiff compares the subgraph between two days of valid time
+// (from, to), two recorded times (recordedFrom, recordedTo), or both.
+func (r *Resolver) networkDiff(ctx context.Context, from, to, recordedFrom, recordedTo *time.Time, a subgraph) (*model.NetworkDiff, error) {
+	if from == nil && to == nil && recordedFrom == nil && recordedTo == nil {
+		return nil, hub.Errorf(hub.EINVALID, "give the days (from, to), the recorded times (recordedFrom, recordedTo) or both to compare")
+	}
+	if from != nil && to != nil && to.Before(*from) {
 		return nil, hub.Errorf(hub.EINVALID, "to must not be before from")
+	}
+	if recordedFrom != nil && recordedTo != nil && recordedTo.Before(*recordedFrom) {
+		return nil, hub.Errorf(hub.EINVALID, "recordedTo must not be before recordedFrom")
 	}
 	opt, err := a.options()
 	if err != nil {
 		return nil, err
 	}
-	d, err := network.Diff(ctx, s, opt, from, to)
+	before, err := r.reader(ctx, recordedFrom)
 	if err != nil {
 		return nil, err
 	}
-	return &model.NetworkDiff{D: d, Rq: model.RequestOf(ctx)}, nil
+	after, err := r.reader(ctx, recordedTo)
+	if err != nil {
+		return nil, err
+	}
+	d, err := network.DiffBetween(ctx, before, after, opt, from, to)
+	if err != nil {
+		return nil, err
+	}
+	rq := model.RequestOf(ctx)
+	return &model.NetworkDiff{D: d, Before: rq.On(before), After: rq.On(after)}, nil
 }

@@ -18,12 +18,18 @@ type Resolver struct {
 	// Writer takes the mutations' writes, authorised; nil when the API
 	// is read-only.
 	Writer hub.Network
+	// Recorded gives the network as recorded at a past time; nil when
+	// the hub cannot.
+	Recorded Recorder
 	// subscriptions serves the subscription root.
 	subscriptions *subscriptions
 }
 
 func newResolver(opts Options, subs *subscriptions) *Resolver {
-	r := &Resolver{Index: opts.Network, subscriptions: subs}
+	r := &Resolver{Index: opts.Network, Recorded: opts.Recorded, subscriptions: subs}
+	if r.Recorded == nil {
+		r.Recorded, _ = opts.Network.(Recorder)
+	}
 	if opts.Writer != nil {
 		r.Writer = hub.Authorized(opts.Writer)
 	}

@@ -15,31 +15,38 @@ import (
 )
 
 func (r *aggregatesResolver) NodeCounts(ctx context.Context, obj *model.Aggregates, by model.NodeCountField, kinds []model.NodeKind, where *model.EntityWhere, asOf *time.Time) ([]*model.CountBucket, error) {
-	return nodeCounts(ctx, r.Index, by, kinds, where, asOf)
+	ctx, s := aggregatesAt(ctx, obj)
+	return nodeCounts(ctx, s, by, kinds, where, asOf)
 }
 
 func (r *aggregatesResolver) Funding(ctx context.Context, obj *model.Aggregates, by model.FundingGroupField, policy *model.FundingPolicy, where *model.EntityWhere, asOf *time.Time) ([]*model.FundingBucket, error) {
-	return fundingTotals(ctx, r.Index, by, policy, where, asOf)
+	ctx, s := aggregatesAt(ctx, obj)
+	return fundingTotals(ctx, s, by, policy, where, asOf)
 }
 
 func (r *aggregatesResolver) PartnersPerPilot(ctx context.Context, obj *model.Aggregates, where *model.PilotWhere, asOf *time.Time) ([]*model.CountBucket, error) {
-	return partnersPerPilot(ctx, r.Index, where, asOf)
+	ctx, s := aggregatesAt(ctx, obj)
+	return partnersPerPilot(ctx, s, where, asOf)
 }
 
 func (r *aggregatesResolver) Coverage(ctx context.Context, obj *model.Aggregates, where *model.ProvisionWhere, asOf *time.Time) ([]*model.CoverageCell, error) {
-	return coverage(ctx, r.Index, where, asOf)
+	ctx, s := aggregatesAt(ctx, obj)
+	return coverage(ctx, s, where, asOf)
 }
 
 func (r *aggregatesResolver) OrganisationsInPilots(ctx context.Context, obj *model.Aggregates, minPilots *int, where *model.EntityWhere, asOf *time.Time) ([]*model.Participation, error) {
-	return organisationsInPilots(ctx, r.Index, minPilots, where, asOf)
+	ctx, s := aggregatesAt(ctx, obj)
+	return organisationsInPilots(ctx, s, minPilots, where, asOf)
 }
 
 func (r *aggregatesResolver) PilotsPerYear(ctx context.Context, obj *model.Aggregates, where *model.PilotWhere) ([]*model.CountBucket, error) {
-	return pilotsPerYear(ctx, r.Index, where)
+	ctx, s := aggregatesAt(ctx, obj)
+	return pilotsPerYear(ctx, s, where)
 }
 
 func (r *aggregatesResolver) GroupBy(ctx context.Context, obj *model.Aggregates, collection model.GroupCollection, by []*model.GroupByKey, kinds []model.NodeKind, where *model.EntityWhere, relationshipWhere *model.RelationshipWhere, measure *model.Measure, degree *model.RelationshipCondition, fundingPolicy *model.FundingPolicy, asOf *time.Time, having *model.IntFilter) ([]*model.Group, error) {
-	return groupBy(ctx, r.Index, collection, by, kinds, where, relationshipWhere, measure, degree, fundingPolicy, asOf, having)
+	ctx, s := aggregatesAt(ctx, obj)
+	return groupBy(ctx, s, collection, by, kinds, where, relationshipWhere, measure, degree, fundingPolicy, asOf, having)
 }
 
 func (r *mutationResolver) CreateNode(ctx context.Context, input model.CreateNodeInput) (*model.NodePayload, error) {
@@ -74,62 +81,102 @@ func (r *queryResolver) History(ctx context.Context, id string, first *int, afte
 	return history(ctx, r.Writer, id, first, after)
 }
 
-func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error) {
-	nodes, err := loadNodes(ctx, r.Index, []string{id})
+func (r *queryResolver) Node(ctx context.Context, id string, asRecorded *time.Time) (model.Node, error) {
+	ctx, s, err := r.recorded(ctx, asRecorded)
+	if err != nil {
+		return nil, err
+	}
+	nodes, err := loadNodes(ctx, s, []string{id})
 	if err != nil {
 		return nil, err
 	}
 	return nodes[0], nil
 }
 
-func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]model.Node, error) {
-	return loadNodes(ctx, r.Index, ids)
+func (r *queryResolver) Nodes(ctx context.Context, ids []string, asRecorded *time.Time) ([]model.Node, error) {
+	ctx, s, err := r.recorded(ctx, asRecorded)
+	if err != nil {
+		return nil, err
+	}
+	return loadNodes(ctx, s, ids)
 }
 
-func (r *queryResolver) EntityByKey(ctx context.Context, kind model.NodeKind, key string) (model.Entity, error) {
+func (r *queryResolver) EntityByKey(ctx context.Context, kind model.NodeKind, key string, asRecorded *time.Time) (model.Entity, error) {
 	if kind == model.NodeKindSourceDocument {
 		return nil, hub.Errorf(hub.EINVALID, "source documents are not entities; use node or sourceDocuments")
 	}
-	nodes, err := r.Index.NodesByID(ctx, []string{hub.NodeID(hub.Kind(kind), key)})
+	ctx, s, err := r.recorded(ctx, asRecorded)
+	if err != nil {
+		return nil, err
+	}
+	nodes, err := s.NodesByID(ctx, []string{hub.NodeID(hub.Kind(kind), key)})
 	if err != nil {
 		return nil, err
 	}
 	return model.EntityOf(model.RequestOf(ctx), nodes[0]), nil
 }
 
-func (r *queryResolver) Relationships(ctx context.Context, first *int, after *string, last *int, before *string, where *model.RelationshipWhere, asOf *time.Time, orderBy []*model.RelationshipOrder) (*model.Connection[*model.Relationship], error) {
-	return listRelationships(ctx, r.Index, where, asOf, model.PageArgs{First: first, After: after, Last: last, Before: before}, orderBy)
+func (r *queryResolver) Relationships(ctx context.Context, first *int, after *string, last *int, before *string, where *model.RelationshipWhere, asOf *time.Time, asRecorded *time.Time, orderBy []*model.RelationshipOrder) (*model.Connection[*model.Relationship], error) {
+	ctx, s, err := r.recorded(ctx, asRecorded)
+	if err != nil {
+		return nil, err
+	}
+	return listRelationships(ctx, s, where, asOf, model.PageArgs{First: first, After: after, Last: last, Before: before}, orderBy)
 }
 
-func (r *queryResolver) Provisions(ctx context.Context, first *int, after *string, last *int, before *string, where *model.ProvisionWhere, asOf *time.Time) (*model.Connection[*model.Provision], error) {
-	return listProvisions(ctx, r.Index, where, asOf, model.PageArgs{First: first, After: after, Last: last, Before: before})
+func (r *queryResolver) Provisions(ctx context.Context, first *int, after *string, last *int, before *string, where *model.ProvisionWhere, asOf *time.Time, asRecorded *time.Time) (*model.Connection[*model.Provision], error) {
+	ctx, s, err := r.recorded(ctx, asRecorded)
+	if err != nil {
+		return nil, err
+	}
+	return listProvisions(ctx, s, where, asOf, model.PageArgs{First: first, After: after, Last: last, Before: before})
 }
 
-func (r *queryResolver) Aggregates(ctx context.Context) (*model.Aggregates, error) {
-	return &model.Aggregates{}, nil
+func (r *queryResolver) Aggregates(ctx context.Context, asRecorded *time.Time) (*model.Aggregates, error) {
+	ctx, _, err := r.recorded(ctx, asRecorded)
+	if err != nil {
+		return nil, err
+	}
+	return &model.Aggregates{Rq: model.RequestOf(ctx)}, nil
 }
 
-func (r *queryResolver) Network(ctx context.Context, center []string, depth *int, direction *model.Direction, relationshipTypes []model.RelationshipType, kinds []model.NodeKind, where *model.EntityWhere, limit *int, asOf *time.Time) (*model.Network, error) {
-	return loadNetwork(ctx, r.Index, subgraph{center, depth, direction, relationshipTypes, kinds, where, limit, asOf})
+func (r *queryResolver) Network(ctx context.Context, center []string, depth *int, direction *model.Direction, relationshipTypes []model.RelationshipType, kinds []model.NodeKind, where *model.EntityWhere, limit *int, asOf *time.Time, asRecorded *time.Time) (*model.Network, error) {
+	ctx, s, err := r.recorded(ctx, asRecorded)
+	if err != nil {
+		return nil, err
+	}
+	return loadNetwork(ctx, s, subgraph{center, depth, direction, relationshipTypes, kinds, where, limit, asOf})
 }
 
-func (r *queryResolver) Neighbourhood(ctx context.Context, id string, depth *int, direction *model.Direction, relationshipTypes []model.RelationshipType, limit *int, asOf *time.Time) (*model.Network, error) {
-	return loadNetwork(ctx, r.Index, subgraph{center: []string{id}, depth: depth, direction: direction, types: relationshipTypes, limit: limit, asOf: asOf})
+func (r *queryResolver) Neighbourhood(ctx context.Context, id string, depth *int, direction *model.Direction, relationshipTypes []model.RelationshipType, limit *int, asOf *time.Time, asRecorded *time.Time) (*model.Network, error) {
+	ctx, s, err := r.recorded(ctx, asRecorded)
+	if err != nil {
+		return nil, err
+	}
+	return loadNetwork(ctx, s, subgraph{center: []string{id}, depth: depth, direction: direction, types: relationshipTypes, limit: limit, asOf: asOf})
 }
 
-func (r *queryResolver) Paths(ctx context.Context, from string, to string, maxLength *int, relationshipTypes []model.RelationshipType, directed *bool, first *int, asOf *time.Time) ([]*model.Path, error) {
-	return paths(ctx, r.Index, from, to, maxLength, relationshipTypes, directed, first, asOf)
+func (r *queryResolver) Paths(ctx context.Context, from string, to string, maxLength *int, relationshipTypes []model.RelationshipType, directed *bool, first *int, asOf *time.Time, asRecorded *time.Time) ([]*model.Path, error) {
+	ctx, s, err := r.recorded(ctx, asRecorded)
+	if err != nil {
+		return nil, err
+	}
+	return paths(ctx, s, from, to, maxLength, relationshipTypes, directed, first, asOf)
 }
 
-func (r *queryResolver) NetworkMetrics(ctx context.Context, center []string, depth *int, direction *model.Direction, relationshipTypes []model.RelationshipType, kinds []model.NodeKind, where *model.EntityWhere, limit *int, asOf *time.Time) (*model.NetworkMetrics, error) {
-	return networkMetrics(ctx, r.Index, subgraph{center, depth, direction, relationshipTypes, kinds, where, limit, asOf})
+func (r *queryResolver) NetworkMetrics(ctx context.Context, center []string, depth *int, direction *model.Direction, relationshipTypes []model.RelationshipType, kinds []model.NodeKind, where *model.EntityWhere, limit *int, asOf *time.Time, asRecorded *time.Time) (*model.NetworkMetrics, error) {
+	ctx, s, err := r.recorded(ctx, asRecorded)
+	if err != nil {
+		return nil, err
+	}
+	return networkMetrics(ctx, s, subgraph{center, depth, direction, relationshipTypes, kinds, where, limit, asOf})
 }
 
-func (r *queryResolver) NetworkDiff(ctx context.Context, from time.Time, to time.Time, center []string, depth *int, relationshipTypes []model.RelationshipType, kinds []model.NodeKind, limit *int) (*model.NetworkDiff, error) {
-	return networkDiff(ctx, r.Index, from, to, subgraph{center: center, depth: depth, types: relationshipTypes, kinds: kinds, limit: limit})
+func (r *queryResolver) NetworkDiff(ctx context.Context, from *time.Time, to *time.Time, recordedFrom *time.Time, recordedTo *time.Time, center []string, depth *int, relationshipTypes []model.RelationshipType, kinds []model.NodeKind, limit *int) (*model.NetworkDiff, error) {
+	return r.networkDiff(ctx, from, to, recordedFrom, recordedTo, subgraph{center: center, depth: depth, types: relationshipTypes, kinds: kinds, limit: limit})
 }
 
-func (r *queryResolver) Search(ctx context.Context, text string, kinds []model.NodeKind, first *int) ([]*model.SearchResult, error) {
+func (r *queryResolver) Search(ctx context.Context, text string, kinds []model.NodeKind, first *int, asRecorded *time.Time) ([]*model.SearchResult, error) {
 	size := hub.DefaultPageSize
 	if first != nil {
 		size = *first
@@ -138,7 +185,11 @@ func (r *queryResolver) Search(ctx context.Context, text string, kinds []model.N
 	for i, k := range kinds {
 		hk[i] = hub.Kind(k)
 	}
-	hits, err := hub.Search(ctx, r.Index, text, hk, size)
+	ctx, s, err := r.recorded(ctx, asRecorded)
+	if err != nil {
+		return nil, err
+	}
+	hits, err := hub.Search(ctx, s, text, hk, size)
 	if err != nil {
 		return nil, err
 	}

@@ -63,6 +63,10 @@ type Live struct {
 	subs      map[*Subscription]struct{}
 	subsEnded error
 
+	// recorded caches the networks as recorded at past times
+	// (recorded.go).
+	recorded recorded
+
 	cancel context.CancelFunc
 	done   chan struct{}
 }

@@ -38,6 +38,9 @@ func indexes() map[string][]mongo.IndexModel {
 		// A row's revisions, newest first.
 		HistoryCollection: {
 			unique("rowId_version", bson.D{{Key: "rowId", Value: 1}, {Key: "version", Value: -1}}),
+			// The revisions recorded after a time (Store.Revisions), for
+			// the network as recorded at a past time.
+			plain("at", bson.D{{Key: "at", Value: 1}}),
 		},
 	}
 }

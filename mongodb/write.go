@@ -213,3 +213,23 @@ func (s *Store) History(ctx context.Context, id string, before int64, first int)
 	}
 	return out, false, nil
 }
+
+// Revisions implements hub.Store: the history's documents recorded after
+// the time, found by the index on at, in the order of that index.
+func (s *Store) Revisions(ctx context.Context, after time.Time, fn func(*hub.Revision) error) error {
+	cur, err := s.history.Find(ctx, bson.M{"at": bson.M{"$gt": after}}, options.Find().SetSort(bson.D{{Key: "at", Value: 1}}))
+	if err != nil {
+		return translate(err, "read history")
+	}
+	defer cur.Close(context.WithoutCancel(ctx))
+	for cur.Next(ctx) {
+		var d revisionDoc
+		if err := cur.Decode(&d); err != nil {
+			return translate(err, "decode history")
+		}
+		if err := fn(d.revision()); err != nil {
+			return err
+		}
+	}
+	return translate(cur.Err(), "read history")
+}

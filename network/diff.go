@@ -7,17 +7,20 @@ import (
 	"github.com/otehub/hub"
 )
 
-// Delta is how a subgraph changed between two dates. Every list is
-// sorted by id.
+// Delta is how a subgraph changed between two networks: two dates of
+// valid time, two recorded times (the network as the hub recorded it
+// then), or both. Every list is sorted by id.
 type Delta struct {
-	From, To time.Time
-	// NodesAppeared are in the subgraph on To only, NodesEnded on From
-	// only, NodesChanged on both with a different Period.
+	// From and To are the dates of valid time compared (nil: every row
+	// counts whatever its period).
+	From, To *time.Time
+	// NodesAppeared are in the later subgraph only, NodesEnded in the
+	// earlier only, NodesChanged in both with different facts.
 	NodesAppeared []*hub.Node
 	NodesEnded    []*hub.Node
 	NodesChanged  []NodeChange
 	// EdgesAppeared, EdgesEnded and EdgesChanged are the same for
-	// relationships; a change is a different Period, Role or Amount.
+	// relationships.
 	EdgesAppeared []*hub.Relationship
 	EdgesEnded    []*hub.Relationship
 	EdgesChanged  []EdgeChange
@@ -27,67 +30,99 @@ type Delta struct {
 	Truncated bool
 }
 
-// NodeChange is a node as it was in both subgraphs.
-type NodeChange struct{ Before, After *hub.Node }
+// NodeChange is a node as it was in both subgraphs, and the facts that
+// differ (hub.NodeChanges).
+type NodeChange struct {
+	Before, After *hub.Node
+	Changes       []hub.FieldChange
+}
 
-// EdgeChange is a relationship as it was in both subgraphs.
-type EdgeChange struct{ Before, After *hub.Relationship }
+// EdgeChange is a relationship as it was in both subgraphs, and the
+// facts that differ.
+type EdgeChange struct {
+	Before, After *hub.Relationship
+	Changes       []hub.FieldChange
+}
 
 // Diff loads the subgraph opt describes as it stood on from and on to
-// (opt with AsOf set to each date; opt.AsOf must be nil) and compares
-// them with Compare.
+// (opt with AsOf set to each date; opt.AsOf must be nil) from one
+// network and compares them with Compare.
 //
-// The Store keeps the current version of each row, not its history, so
-// both loads read the same rows: a node or relationship appears or ends
-// because its Period contains one date and not the other, and "changed"
-// can only list rows written between the two loads. Compare two graphs
-// from two stores (or two dataset versions) to see changed values.
+// Both loads read the same rows, so a node or relationship appears or
+// ends because its Period contains one date and not the other, and
+// nothing changes but what was written between the two loads. To see
+// corrected values, compare the network as the hub recorded it at two
+// times (DiffBetween with two snapshots, index.Live.AsRecorded).
 //
 // Errors: EINVALID when to is before from or opt.AsOf is set, and those
 // of Load. Time and space those of two Loads plus O(V+E).
 func Diff(ctx context.Context, s hub.Reader, opt LoadOptions, from, to time.Time) (*Delta, error) {
+	return DiffBetween(ctx, s, s, opt, &from, &to)
+}
+
+// DiffBetween loads the subgraph opt describes from the network before
+// as it stood on from, and from after as it stood on to, and compares
+// them with Compare. A nil date takes every row whatever its period.
+// before and after are two networks, such as the network as the hub
+// recorded it at two times; they may be the same one.
+//
+// Errors: EINVALID when to is before from or opt.AsOf is set, and those
+// of Load. Time and space those of two Loads plus O(V+E), and the
+// marshalling of every row that is in both and not the same value.
+func DiffBetween(ctx context.Context, before, after hub.Reader, opt LoadOptions, from, to *time.Time) (*Delta, error) {
 	if opt.AsOf != nil {
 		return nil, hub.Errorf(hub.EINVALID, "a diff sets the date of each subgraph itself: leave asOf empty")
 	}
-	if to.Before(from) {
+	if from != nil && to != nil && to.Before(*from) {
 		return nil, hub.Errorf(hub.EINVALID, "the diff's end date is before its start date")
 	}
-	opt.AsOf = &from
-	before, err := Load(ctx, s, opt)
+	opt.AsOf = from
+	b, err := Load(ctx, before, opt)
 	if err != nil {
 		return nil, err
 	}
-	opt.AsOf = &to
-	after, err := Load(ctx, s, opt)
+	opt.AsOf = to
+	a, err := Load(ctx, after, opt)
 	if err != nil {
 		return nil, err
 	}
-	d := Compare(before, after)
+	d := Compare(b, a)
 	d.From, d.To = from, to
 	return d, nil
 }
 
 // Compare lists the nodes and relationships that are in after only
-// (appeared), in before only (ended), or in both with a different Period
-// (nodes) or Period, Role or Amount (relationships). Time O(V+E), space
-// O(V+E).
+// (appeared), in before only (ended), or in both with different facts
+// (changed, field by field as hub.NodeChanges and
+// hub.RelationshipChanges compare them: an empty value is no value).
+// Time O(V+E) plus a marshalling of every row in both that is not the
+// same value, space O(V+E).
 func Compare(before, after *Graph) *Delta {
 	d := &Delta{Truncated: before.Truncated || after.Truncated}
 	d.NodesAppeared, d.NodesEnded, d.NodesChanged = compare(before.Nodes, after.Nodes,
 		func(n *hub.Node) string { return n.ID },
-		func(a, b *hub.Node) bool { return samePeriod(a.Period, b.Period) },
-		func(a, b *hub.Node) NodeChange { return NodeChange{a, b} })
+		func(a, b *hub.Node) (NodeChange, bool) {
+			if a == b {
+				return NodeChange{}, false
+			}
+			c := hub.NodeChanges(a, b)
+			return NodeChange{a, b, c}, len(c) > 0
+		})
 	d.EdgesAppeared, d.EdgesEnded, d.EdgesChanged = compare(before.Edges, after.Edges,
 		func(r *hub.Relationship) string { return r.ID },
-		func(a, b *hub.Relationship) bool {
-			return samePeriod(a.Period, b.Period) && a.Role == b.Role && sameAmount(a.Amount, b.Amount)
-		},
-		func(a, b *hub.Relationship) EdgeChange { return EdgeChange{a, b} })
+		func(a, b *hub.Relationship) (EdgeChange, bool) {
+			if a == b {
+				return EdgeChange{}, false
+			}
+			c := hub.RelationshipChanges(a, b)
+			return EdgeChange{a, b, c}, len(c) > 0
+		})
 	return d
 }
 
-// compare merges two lists sorted by id.
-func compare[T any, C any](before, after []T, id func(T) string, same func(a, b T) bool, change func(a, b T) C) (appeared, ended []T, changed []C) {
+// compare merges two lists sorted by id; change reports how a row in
+// both differs, and whether it does.
+func compare[T any, C any](before, after []T, id func(T) string, change func(a, b T) (C, bool)) (appeared, ended []T, changed []C) {
 	i, j := 0, 0
 	for i < len(before) || j < len(after) {
 		switch {
@@ -98,33 +133,12 @@ func compare[T any, C any](before, after []T, id func(T) string, same func(a, b 
 			appeared = append(appeared, after[j])
 			j++
 		default:
-			if !same(before[i], after[j]) {
-				changed = append(changed, change(before[i], after[j]))
+			if c, ok := change(before[i], after[j]); ok {
+				changed = append(changed, c)
 			}
 			i++
 			j++
 		}
 	}
 	return appeared, ended, changed
-}
-
-func samePeriod(a, b *hub.Period) bool {
-	if a == nil || b == nil {
-		return (a == nil || (a.Start == nil && a.End == nil)) && (b == nil || (b.Start == nil && b.End == nil))
-	}
-	return sameTime(a.Start, b.Start) && sameTime(a.End, b.End)
-}
-
-func sameTime(a, b *time.Time) bool {
-	if a == nil || b == nil {
-		return a == b
-	}
-	return a.Equal(*b)
-}
-
-func sameAmount(a, b *hub.Money) bool {
-	if a == nil || b == nil {
-		return a == b
-	}
-	return *a == *b
 }

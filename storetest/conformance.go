@@ -57,7 +57,7 @@ func RunTests(t *testing.T, newStore func(t *testing.T) hub.Store) {
 		{"concurrent writers and readers see every acknowledged write", testConcurrentWritersAndReaders},
 		{"a batch of 2000 nodes and 5000 relationships applies and counts right", testLargeBatch},
 	}
-	for _, tt := range slices.Concat(changeFeedTests, writeTests, selectTests, searchTests, reverseTests, provisionTests, groupByTests, fundingTests, coverageTests) {
+	for _, tt := range slices.Concat(changeFeedTests, writeTests, recordedTests, selectTests, searchTests, reverseTests, provisionTests, groupByTests, fundingTests, coverageTests) {
 		tests = append(tests, struct {
 			name string
 			run  func(t *testing.T, s Store)

@@ -302,8 +302,11 @@ type ComplexityRoot struct {
 	NetworkDiff struct {
 		AppearedNodes         func(childComplexity int) int
 		AppearedRelationships func(childComplexity int) int
+		ChangedNodes          func(childComplexity int) int
+		ChangedRelationships  func(childComplexity int) int
 		EndedNodes            func(childComplexity int) int
 		EndedRelationships    func(childComplexity int) int
+		Truncated             func(childComplexity int) int
 	}
 
 	NetworkEdge struct {
@@ -333,6 +336,12 @@ type ComplexityRoot struct {
 		OutDegree func(childComplexity int) int
 		RegionIds func(childComplexity int) int
 		Type      func(childComplexity int) int
+	}
+
+	NodeDiff struct {
+		After   func(childComplexity int) int
+		Before  func(childComplexity int) int
+		Changes func(childComplexity int) int
 	}
 
 	NodeMetrics struct {
@@ -511,32 +520,32 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Aggregates      func(childComplexity int) int
-		Agreements      func(childComplexity int, first *int, after *string, last *int, before *string, where *model.AgreementWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
-		Contacts        func(childComplexity int, first *int, after *string, last *int, before *string, where *model.ContactWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
-		Employers       func(childComplexity int, first *int, after *string, last *int, before *string, where *model.EmployerWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
-		EntityByKey     func(childComplexity int, kind model.NodeKind, key string) int
-		Events          func(childComplexity int, first *int, after *string, last *int, before *string, where *model.EventWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
+		Aggregates      func(childComplexity int, asRecorded *time.Time) int
+		Agreements      func(childComplexity int, first *int, after *string, last *int, before *string, where *model.AgreementWhere, asOf *time.Time, asRecorded *time.Time, orderBy []*model.NodeOrder) int
+		Contacts        func(childComplexity int, first *int, after *string, last *int, before *string, where *model.ContactWhere, asOf *time.Time, asRecorded *time.Time, orderBy []*model.NodeOrder) int
+		Employers       func(childComplexity int, first *int, after *string, last *int, before *string, where *model.EmployerWhere, asOf *time.Time, asRecorded *time.Time, orderBy []*model.NodeOrder) int
+		EntityByKey     func(childComplexity int, kind model.NodeKind, key string, asRecorded *time.Time) int
+		Events          func(childComplexity int, first *int, after *string, last *int, before *string, where *model.EventWhere, asOf *time.Time, asRecorded *time.Time, orderBy []*model.NodeOrder) int
 		History         func(childComplexity int, id string, first *int, after *string) int
-		Neighbourhood   func(childComplexity int, id string, depth *int, direction *model.Direction, relationshipTypes []model.RelationshipType, limit *int, asOf *time.Time) int
-		Network         func(childComplexity int, center []string, depth *int, direction *model.Direction, relationshipTypes []model.RelationshipType, kinds []model.NodeKind, where *model.EntityWhere, limit *int, asOf *time.Time) int
-		NetworkDiff     func(childComplexity int, from time.Time, to time.Time, center []string, depth *int, relationshipTypes []model.RelationshipType, kinds []model.NodeKind, limit *int) int
-		NetworkMetrics  func(childComplexity int, center []string, depth *int, direction *model.Direction, relationshipTypes []model.RelationshipType, kinds []model.NodeKind, where *model.EntityWhere, limit *int, asOf *time.Time) int
-		Node            func(childComplexity int, id string) int
-		Nodes           func(childComplexity int, ids []string) int
-		Organisations   func(childComplexity int, first *int, after *string, last *int, before *string, where *model.OrganisationWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
-		Paths           func(childComplexity int, from string, to string, maxLength *int, relationshipTypes []model.RelationshipType, directed *bool, first *int, asOf *time.Time) int
-		Pilots          func(childComplexity int, first *int, after *string, last *int, before *string, where *model.PilotWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
-		Programmes      func(childComplexity int, first *int, after *string, last *int, before *string, where *model.ProgrammeWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
-		Provisions      func(childComplexity int, first *int, after *string, last *int, before *string, where *model.ProvisionWhere, asOf *time.Time) int
-		Regions         func(childComplexity int, first *int, after *string, last *int, before *string, where *model.RegionWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
-		Relationships   func(childComplexity int, first *int, after *string, last *int, before *string, where *model.RelationshipWhere, asOf *time.Time, orderBy []*model.RelationshipOrder) int
-		Search          func(childComplexity int, text string, kinds []model.NodeKind, first *int) int
-		Services        func(childComplexity int, first *int, after *string, last *int, before *string, where *model.ServiceWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
-		SourceDocuments func(childComplexity int, first *int, after *string, last *int, before *string, where *model.SourceDocumentWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
-		TargetGroups    func(childComplexity int, first *int, after *string, last *int, before *string, where *model.TargetGroupWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
-		Themes          func(childComplexity int, first *int, after *string, last *int, before *string, where *model.ThemeWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
-		Trainings       func(childComplexity int, first *int, after *string, last *int, before *string, where *model.TrainingWhere, asOf *time.Time, orderBy []*model.NodeOrder) int
+		Neighbourhood   func(childComplexity int, id string, depth *int, direction *model.Direction, relationshipTypes []model.RelationshipType, limit *int, asOf *time.Time, asRecorded *time.Time) int
+		Network         func(childComplexity int, center []string, depth *int, direction *model.Direction, relationshipTypes []model.RelationshipType, kinds []model.NodeKind, where *model.EntityWhere, limit *int, asOf *time.Time, asRecorded *time.Time) int
+		NetworkDiff     func(childComplexity int, from *time.Time, to *time.Time, recordedFrom *time.Time, recordedTo *time.Time, center []string, depth *int, relationshipTypes []model.RelationshipType, kinds []model.NodeKind, limit *int) int
+		NetworkMetrics  func(childComplexity int, center []string, depth *int, direction *model.Direction, relationshipTypes []model.RelationshipType, kinds []model.NodeKind, where *model.EntityWhere, limit *int, asOf *time.Time, asRecorded *time.Time) int
+		Node            func(childComplexity int, id string, asRecorded *time.Time) int
+		Nodes           func(childComplexity int, ids []string, asRecorded *time.Time) int
+		Organisations   func(childComplexity int, first *int, after *string, last *int, before *string, where *model.OrganisationWhere, asOf *time.Time, asRecorded *time.Time, orderBy []*model.NodeOrder) int
+		Paths           func(childComplexity int, from string, to string, maxLength *int, relationshipTypes []model.RelationshipType, directed *bool, first *int, asOf *time.Time, asRecorded *time.Time) int
+		Pilots          func(childComplexity int, first *int, after *string, last *int, before *string, where *model.PilotWhere, asOf *time.Time, asRecorded *time.Time, orderBy []*model.NodeOrder) int
+		Programmes      func(childComplexity int, first *int, after *string, last *int, before *string, where *model.ProgrammeWhere, asOf *time.Time, asRecorded *time.Time, orderBy []*model.NodeOrder) int
+		Provisions      func(childComplexity int, first *int, after *string, last *int, before *string, where *model.ProvisionWhere, asOf *time.Time, asRecorded *time.Time) int
+		Regions         func(childComplexity int, first *int, after *string, last *int, before *string, where *model.RegionWhere, asOf *time.Time, asRecorded *time.Time, orderBy []*model.NodeOrder) int
+		Relationships   func(childComplexity int, first *int, after *string, last *int, before *string, where *model.RelationshipWhere, asOf *time.Time, asRecorded *time.Time, orderBy []*model.RelationshipOrder) int
+		Search          func(childComplexity int, text string, kinds []model.NodeKind, first *int, asRecorded *time.Time) int
+		Services        func(childComplexity int, first *int, after *string, last *int, before *string, where *model.ServiceWhere, asOf *time.Time, asRecorded *time.Time, orderBy []*model.NodeOrder) int
+		SourceDocuments func(childComplexity int, first *int, after *string, last *int, before *string, where *model.SourceDocumentWhere, asOf *time.Time, asRecorded *time.Time, orderBy []*model.NodeOrder) int
+		TargetGroups    func(childComplexity int, first *int, after *string, last *int, before *string, where *model.TargetGroupWhere, asOf *time.Time, asRecorded *time.Time, orderBy []*model.NodeOrder) int
+		Themes          func(childComplexity int, first *int, after *string, last *int, before *string, where *model.ThemeWhere, asOf *time.Time, asRecorded *time.Time, orderBy []*model.NodeOrder) int
+		Trainings       func(childComplexity int, first *int, after *string, last *int, before *string, where *model.TrainingWhere, asOf *time.Time, asRecorded *time.Time, orderBy []*model.NodeOrder) int
 	}
 
 	Region struct {
@@ -592,6 +601,12 @@ type ComplexityRoot struct {
 		Nodes      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
 		TotalCount func(childComplexity int) int
+	}
+
+	RelationshipDiff struct {
+		After   func(childComplexity int) int
+		Before  func(childComplexity int) int
+		Changes func(childComplexity int) int
 	}
 
 	RelationshipEdge struct {
@@ -812,31 +827,31 @@ type MutationResolver interface {
 }
 type QueryResolver interface {
 	History(ctx context.Context, id string, first *int, after *string) (*model.RevisionConnection, error)
-	Node(ctx context.Context, id string) (model.Node, error)
-	Nodes(ctx context.Context, ids []string) ([]model.Node, error)
-	EntityByKey(ctx context.Context, kind model.NodeKind, key string) (model.Entity, error)
-	Relationships(ctx context.Context, first *int, after *string, last *int, before *string, where *model.RelationshipWhere, asOf *time.Time, orderBy []*model.RelationshipOrder) (*model.Connection[*model.Relationship], error)
-	Provisions(ctx context.Context, first *int, after *string, last *int, before *string, where *model.ProvisionWhere, asOf *time.Time) (*model.Connection[*model.Provision], error)
-	Aggregates(ctx context.Context) (*model.Aggregates, error)
-	Network(ctx context.Context, center []string, depth *int, direction *model.Direction, relationshipTypes []model.RelationshipType, kinds []model.NodeKind, where *model.EntityWhere, limit *int, asOf *time.Time) (*model.Network, error)
-	Neighbourhood(ctx context.Context, id string, depth *int, direction *model.Direction, relationshipTypes []model.RelationshipType, limit *int, asOf *time.Time) (*model.Network, error)
-	Paths(ctx context.Context, from string, to string, maxLength *int, relationshipTypes []model.RelationshipType, directed *bool, first *int, asOf *time.Time) ([]*model.Path, error)
-	NetworkMetrics(ctx context.Context, center []string, depth *int, direction *model.Direction, relationshipTypes []model.RelationshipType, kinds []model.NodeKind, where *model.EntityWhere, limit *int, asOf *time.Time) (*model.NetworkMetrics, error)
-	NetworkDiff(ctx context.Context, from time.Time, to time.Time, center []string, depth *int, relationshipTypes []model.RelationshipType, kinds []model.NodeKind, limit *int) (*model.NetworkDiff, error)
-	Search(ctx context.Context, text string, kinds []model.NodeKind, first *int) ([]*model.SearchResult, error)
-	Organisations(ctx context.Context, first *int, after *string, last *int, before *string, where *model.OrganisationWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Organisation], error)
-	Employers(ctx context.Context, first *int, after *string, last *int, before *string, where *model.EmployerWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Employer], error)
-	Programmes(ctx context.Context, first *int, after *string, last *int, before *string, where *model.ProgrammeWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Programme], error)
-	Pilots(ctx context.Context, first *int, after *string, last *int, before *string, where *model.PilotWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Pilot], error)
-	Services(ctx context.Context, first *int, after *string, last *int, before *string, where *model.ServiceWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Service], error)
-	Regions(ctx context.Context, first *int, after *string, last *int, before *string, where *model.RegionWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Region], error)
-	TargetGroups(ctx context.Context, first *int, after *string, last *int, before *string, where *model.TargetGroupWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.TargetGroup], error)
-	Themes(ctx context.Context, first *int, after *string, last *int, before *string, where *model.ThemeWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Theme], error)
-	Agreements(ctx context.Context, first *int, after *string, last *int, before *string, where *model.AgreementWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Agreement], error)
-	Events(ctx context.Context, first *int, after *string, last *int, before *string, where *model.EventWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Event], error)
-	Trainings(ctx context.Context, first *int, after *string, last *int, before *string, where *model.TrainingWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Training], error)
-	Contacts(ctx context.Context, first *int, after *string, last *int, before *string, where *model.ContactWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Contact], error)
-	SourceDocuments(ctx context.Context, first *int, after *string, last *int, before *string, where *model.SourceDocumentWhere, asOf *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.SourceDocument], error)
+	Node(ctx context.Context, id string, asRecorded *time.Time) (model.Node, error)
+	Nodes(ctx context.Context, ids []string, asRecorded *time.Time) ([]model.Node, error)
+	EntityByKey(ctx context.Context, kind model.NodeKind, key string, asRecorded *time.Time) (model.Entity, error)
+	Relationships(ctx context.Context, first *int, after *string, last *int, before *string, where *model.RelationshipWhere, asOf *time.Time, asRecorded *time.Time, orderBy []*model.RelationshipOrder) (*model.Connection[*model.Relationship], error)
+	Provisions(ctx context.Context, first *int, after *string, last *int, before *string, where *model.ProvisionWhere, asOf *time.Time, asRecorded *time.Time) (*model.Connection[*model.Provision], error)
+	Aggregates(ctx context.Context, asRecorded *time.Time) (*model.Aggregates, error)
+	Network(ctx context.Context, center []string, depth *int, direction *model.Direction, relationshipTypes []model.RelationshipType, kinds []model.NodeKind, where *model.EntityWhere, limit *int, asOf *time.Time, asRecorded *time.Time) (*model.Network, error)
+	Neighbourhood(ctx context.Context, id string, depth *int, direction *model.Direction, relationshipTypes []model.RelationshipType, limit *int, asOf *time.Time, asRecorded *time.Time) (*model.Network, error)
+	Paths(ctx context.Context, from string, to string, maxLength *int, relationshipTypes []model.RelationshipType, directed *bool, first *int, asOf *time.Time, asRecorded *time.Time) ([]*model.Path, error)
+	NetworkMetrics(ctx context.Context, center []string, depth *int, direction *model.Direction, relationshipTypes []model.RelationshipType, kinds []model.NodeKind, where *model.EntityWhere, limit *int, asOf *time.Time, asRecorded *time.Time) (*model.NetworkMetrics, error)
+	NetworkDiff(ctx context.Context, from *time.Time, to *time.Time, recordedFrom *time.Time, recordedTo *time.Time, center []string, depth *int, relationshipTypes []model.RelationshipType, kinds []model.NodeKind, limit *int) (*model.NetworkDiff, error)
+	Search(ctx context.Context, text string, kinds []model.NodeKind, first *int, asRecorded *time.Time) ([]*model.SearchResult, error)
+	Organisations(ctx context.Context, first *int, after *string, last *int, before *string, where *model.OrganisationWhere, asOf *time.Time, asRecorded *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Organisation], error)
+	Employers(ctx context.Context, first *int, after *string, last *int, before *string, where *model.EmployerWhere, asOf *time.Time, asRecorded *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Employer], error)
+	Programmes(ctx context.Context, first *int, after *string, last *int, before *string, where *model.ProgrammeWhere, asOf *time.Time, asRecorded *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Programme], error)
+	Pilots(ctx context.Context, first *int, after *string, last *int, before *string, where *model.PilotWhere, asOf *time.Time, asRecorded *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Pilot], error)
+	Services(ctx context.Context, first *int, after *string, last *int, before *string, where *model.ServiceWhere, asOf *time.Time, asRecorded *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Service], error)
+	Regions(ctx context.Context, first *int, after *string, last *int, before *string, where *model.RegionWhere, asOf *time.Time, asRecorded *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Region], error)
+	TargetGroups(ctx context.Context, first *int, after *string, last *int, before *string, where *model.TargetGroupWhere, asOf *time.Time, asRecorded *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.TargetGroup], error)
+	Themes(ctx context.Context, first *int, after *string, last *int, before *string, where *model.ThemeWhere, asOf *time.Time, asRecorded *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Theme], error)
+	Agreements(ctx context.Context, first *int, after *string, last *int, before *string, where *model.AgreementWhere, asOf *time.Time, asRecorded *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Agreement], error)
+	Events(ctx context.Context, first *int, after *string, last *int, before *string, where *model.EventWhere, asOf *time.Time, asRecorded *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Event], error)
+	Trainings(ctx context.Context, first *int, after *string, last *int, before *string, where *model.TrainingWhere, asOf *time.Time, asRecorded *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Training], error)
+	Contacts(ctx context.Context, first *int, after *string, last *int, before *string, where *model.ContactWhere, asOf *time.Time, asRecorded *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Contact], error)
+	SourceDocuments(ctx context.Context, first *int, after *string, last *int, before *string, where *model.SourceDocumentWhere, asOf *time.Time, asRecorded *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.SourceDocument], error)
 }
 type SubscriptionResolver interface {
 	Changes(ctx context.Context, kinds []model.NodeKind, ids []string, types []model.RelationshipType) (<-chan *model.Change, error)
@@ -2046,6 +2061,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.NetworkDiff.AppearedRelationships(childComplexity), true
+	case "NetworkDiff.changedNodes":
+		if e.ComplexityRoot.NetworkDiff.ChangedNodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NetworkDiff.ChangedNodes(childComplexity), true
+	case "NetworkDiff.changedRelationships":
+		if e.ComplexityRoot.NetworkDiff.ChangedRelationships == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NetworkDiff.ChangedRelationships(childComplexity), true
 	case "NetworkDiff.endedNodes":
 		if e.ComplexityRoot.NetworkDiff.EndedNodes == nil {
 			break
@@ -2058,6 +2085,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.NetworkDiff.EndedRelationships(childComplexity), true
+	case "NetworkDiff.truncated":
+		if e.ComplexityRoot.NetworkDiff.Truncated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NetworkDiff.Truncated(childComplexity), true
 
 	case "NetworkEdge.directed":
 		if e.ComplexityRoot.NetworkEdge.Directed == nil {
@@ -2186,6 +2219,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.NetworkNode.Type(childComplexity), true
+
+	case "NodeDiff.after":
+		if e.ComplexityRoot.NodeDiff.After == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NodeDiff.After(childComplexity), true
+	case "NodeDiff.before":
+		if e.ComplexityRoot.NodeDiff.Before == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NodeDiff.Before(childComplexity), true
+	case "NodeDiff.changes":
+		if e.ComplexityRoot.NodeDiff.Changes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NodeDiff.Changes(childComplexity), true
 
 	case "NodeMetrics.betweenness":
 		if e.ComplexityRoot.NodeMetrics.Betweenness == nil {
@@ -2991,7 +3043,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Query.Aggregates(childComplexity), true
+		args, err := ec.field_Query_aggregates_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Aggregates(childComplexity, args["asRecorded"].(*time.Time)), true
 	case "Query.agreements":
 		if e.ComplexityRoot.Query.Agreements == nil {
 			break
@@ -3002,7 +3059,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Agreements(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(*model.AgreementWhere), args["asOf"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
+		return e.ComplexityRoot.Query.Agreements(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(*model.AgreementWhere), args["asOf"].(*time.Time), args["asRecorded"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
 	case "Query.contacts":
 		if e.ComplexityRoot.Query.Contacts == nil {
 			break
@@ -3013,7 +3070,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Contacts(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(*model.ContactWhere), args["asOf"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
+		return e.ComplexityRoot.Query.Contacts(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(*model.ContactWhere), args["asOf"].(*time.Time), args["asRecorded"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
 	case "Query.employers":
 		if e.ComplexityRoot.Query.Employers == nil {
 			break
@@ -3024,7 +3081,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Employers(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(*model.EmployerWhere), args["asOf"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
+		return e.ComplexityRoot.Query.Employers(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(*model.EmployerWhere), args["asOf"].(*time.Time), args["asRecorded"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
 	case "Query.entityByKey":
 		if e.ComplexityRoot.Query.EntityByKey == nil {
 			break
@@ -3035,7 +3092,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.EntityByKey(childComplexity, args["kind"].(model.NodeKind), args["key"].(string)), true
+		return e.ComplexityRoot.Query.EntityByKey(childComplexity, args["kind"].(model.NodeKind), args["key"].(string), args["asRecorded"].(*time.Time)), true
 	case "Query.events":
 		if e.ComplexityRoot.Query.Events == nil {
 			break
@@ -3046,7 +3103,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Events(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(*model.EventWhere), args["asOf"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
+		return e.ComplexityRoot.Query.Events(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(*model.EventWhere), args["asOf"].(*time.Time), args["asRecorded"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
 	case "Query.history":
 		if e.ComplexityRoot.Query.History == nil {
 			break
@@ -3069,7 +3126,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Neighbourhood(childComplexity, args["id"].(string), args["depth"].(*int), args["direction"].(*model.Direction), args["relationshipTypes"].([]model.RelationshipType), args["limit"].(*int), args["asOf"].(*time.Time)), true
+		return e.ComplexityRoot.Query.Neighbourhood(childComplexity, args["id"].(string), args["depth"].(*int), args["direction"].(*model.Direction), args["relationshipTypes"].([]model.RelationshipType), args["limit"].(*int), args["asOf"].(*time.Time), args["asRecorded"].(*time.Time)), true
 	case "Query.network":
 		if e.ComplexityRoot.Query.Network == nil {
 			break
@@ -3080,7 +3137,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Network(childComplexity, args["center"].([]string), args["depth"].(*int), args["direction"].(*model.Direction), args["relationshipTypes"].([]model.RelationshipType), args["kinds"].([]model.NodeKind), args["where"].(*model.EntityWhere), args["limit"].(*int), args["asOf"].(*time.Time)), true
+		return e.ComplexityRoot.Query.Network(childComplexity, args["center"].([]string), args["depth"].(*int), args["direction"].(*model.Direction), args["relationshipTypes"].([]model.RelationshipType), args["kinds"].([]model.NodeKind), args["where"].(*model.EntityWhere), args["limit"].(*int), args["asOf"].(*time.Time), args["asRecorded"].(*time.Time)), true
 	case "Query.networkDiff":
 		if e.ComplexityRoot.Query.NetworkDiff == nil {
 			break
@@ -3091,7 +3148,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.NetworkDiff(childComplexity, args["from"].(time.Time), args["to"].(time.Time), args["center"].([]string), args["depth"].(*int), args["relationshipTypes"].([]model.RelationshipType), args["kinds"].([]model.NodeKind), args["limit"].(*int)), true
+		return e.ComplexityRoot.Query.NetworkDiff(childComplexity, args["from"].(*time.Time), args["to"].(*time.Time), args["recordedFrom"].(*time.Time), args["recordedTo"].(*time.Time), args["center"].([]string), args["depth"].(*int), args["relationshipTypes"].([]model.RelationshipType), args["kinds"].([]model.NodeKind), args["limit"].(*int)), true
 	case "Query.networkMetrics":
 		if e.ComplexityRoot.Query.NetworkMetrics == nil {
 			break
@@ -3102,7 +3159,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.NetworkMetrics(childComplexity, args["center"].([]string), args["depth"].(*int), args["direction"].(*model.Direction), args["relationshipTypes"].([]model.RelationshipType), args["kinds"].([]model.NodeKind), args["where"].(*model.EntityWhere), args["limit"].(*int), args["asOf"].(*time.Time)), true
+		return e.ComplexityRoot.Query.NetworkMetrics(childComplexity, args["center"].([]string), args["depth"].(*int), args["direction"].(*model.Direction), args["relationshipTypes"].([]model.RelationshipType), args["kinds"].([]model.NodeKind), args["where"].(*model.EntityWhere), args["limit"].(*int), args["asOf"].(*time.Time), args["asRecorded"].(*time.Time)), true
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
 			break
@@ -3113,7 +3170,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Node(childComplexity, args["id"].(string)), true
+		return e.ComplexityRoot.Query.Node(childComplexity, args["id"].(string), args["asRecorded"].(*time.Time)), true
 	case "Query.nodes":
 		if e.ComplexityRoot.Query.Nodes == nil {
 			break
@@ -3124,7 +3181,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Nodes(childComplexity, args["ids"].([]string)), true
+		return e.ComplexityRoot.Query.Nodes(childComplexity, args["ids"].([]string), args["asRecorded"].(*time.Time)), true
 	case "Query.organisations":
 		if e.ComplexityRoot.Query.Organisations == nil {
 			break
@@ -3135,7 +3192,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Organisations(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(*model.OrganisationWhere), args["asOf"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
+		return e.ComplexityRoot.Query.Organisations(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(*model.OrganisationWhere), args["asOf"].(*time.Time), args["asRecorded"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
 	case "Query.paths":
 		if e.ComplexityRoot.Query.Paths == nil {
 			break
@@ -3146,7 +3203,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Paths(childComplexity, args["from"].(string), args["to"].(string), args["maxLength"].(*int), args["relationshipTypes"].([]model.RelationshipType), args["directed"].(*bool), args["first"].(*int), args["asOf"].(*time.Time)), true
+		return e.ComplexityRoot.Query.Paths(childComplexity, args["from"].(string), args["to"].(string), args["maxLength"].(*int), args["relationshipTypes"].([]model.RelationshipType), args["directed"].(*bool), args["first"].(*int), args["asOf"].(*time.Time), args["asRecorded"].(*time.Time)), true
 	case "Query.pilots":
 		if e.ComplexityRoot.Query.Pilots == nil {
 			break
@@ -3157,7 +3214,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Pilots(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(*model.PilotWhere), args["asOf"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
+		return e.ComplexityRoot.Query.Pilots(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(*model.PilotWhere), args["asOf"].(*time.Time), args["asRecorded"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
 	case "Query.programmes":
 		if e.ComplexityRoot.Query.Programmes == nil {
 			break
@@ -3168,7 +3225,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Programmes(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(*model.ProgrammeWhere), args["asOf"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
+		return e.ComplexityRoot.Query.Programmes(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(*model.ProgrammeWhere), args["asOf"].(*time.Time), args["asRecorded"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
 	case "Query.provisions":
 		if e.ComplexityRoot.Query.Provisions == nil {
 			break
@@ -3179,7 +3236,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Provisions(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(*model.ProvisionWhere), args["asOf"].(*time.Time)), true
+		return e.ComplexityRoot.Query.Provisions(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(*model.ProvisionWhere), args["asOf"].(*time.Time), args["asRecorded"].(*time.Time)), true
 	case "Query.regions":
 		if e.ComplexityRoot.Query.Regions == nil {
 			break
@@ -3190,7 +3247,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Regions(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(*model.RegionWhere), args["asOf"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
+		return e.ComplexityRoot.Query.Regions(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(*model.RegionWhere), args["asOf"].(*time.Time), args["asRecorded"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
 	case "Query.relationships":
 		if e.ComplexityRoot.Query.Relationships == nil {
 			break
@@ -3201,7 +3258,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Relationships(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(*model.RelationshipWhere), args["asOf"].(*time.Time), args["orderBy"].([]*model.RelationshipOrder)), true
+		return e.ComplexityRoot.Query.Relationships(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(*model.RelationshipWhere), args["asOf"].(*time.Time), args["asRecorded"].(*time.Time), args["orderBy"].([]*model.RelationshipOrder)), true
 	case "Query.search":
 		if e.ComplexityRoot.Query.Search == nil {
 			break
@@ -3212,7 +3269,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Search(childComplexity, args["text"].(string), args["kinds"].([]model.NodeKind), args["first"].(*int)), true
+		return e.ComplexityRoot.Query.Search(childComplexity, args["text"].(string), args["kinds"].([]model.NodeKind), args["first"].(*int), args["asRecorded"].(*time.Time)), true
 	case "Query.services":
 		if e.ComplexityRoot.Query.Services == nil {
 			break
@@ -3223,7 +3280,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Services(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(*model.ServiceWhere), args["asOf"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
+		return e.ComplexityRoot.Query.Services(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(*model.ServiceWhere), args["asOf"].(*time.Time), args["asRecorded"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
 	case "Query.sourceDocuments":
 		if e.ComplexityRoot.Query.SourceDocuments == nil {
 			break
@@ -3234,7 +3291,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.SourceDocuments(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(*model.SourceDocumentWhere), args["asOf"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
+		return e.ComplexityRoot.Query.SourceDocuments(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(*model.SourceDocumentWhere), args["asOf"].(*time.Time), args["asRecorded"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
 	case "Query.targetGroups":
 		if e.ComplexityRoot.Query.TargetGroups == nil {
 			break
@@ -3245,7 +3302,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.TargetGroups(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(*model.TargetGroupWhere), args["asOf"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
+		return e.ComplexityRoot.Query.TargetGroups(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(*model.TargetGroupWhere), args["asOf"].(*time.Time), args["asRecorded"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
 	case "Query.themes":
 		if e.ComplexityRoot.Query.Themes == nil {
 			break
@@ -3256,7 +3313,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Themes(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(*model.ThemeWhere), args["asOf"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
+		return e.ComplexityRoot.Query.Themes(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(*model.ThemeWhere), args["asOf"].(*time.Time), args["asRecorded"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
 	case "Query.trainings":
 		if e.ComplexityRoot.Query.Trainings == nil {
 			break
@@ -3267,7 +3324,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Trainings(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(*model.TrainingWhere), args["asOf"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
+		return e.ComplexityRoot.Query.Trainings(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(*model.TrainingWhere), args["asOf"].(*time.Time), args["asRecorded"].(*time.Time), args["orderBy"].([]*model.NodeOrder)), true
 
 	case "Region.abbreviations":
 		if e.ComplexityRoot.Region.Abbreviations == nil {
@@ -3533,6 +3590,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RelationshipConnection.TotalCount(childComplexity), true
+
+	case "RelationshipDiff.after":
+		if e.ComplexityRoot.RelationshipDiff.After == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RelationshipDiff.After(childComplexity), true
+	case "RelationshipDiff.before":
+		if e.ComplexityRoot.RelationshipDiff.Before == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RelationshipDiff.Before(childComplexity), true
+	case "RelationshipDiff.changes":
+		if e.ComplexityRoot.RelationshipDiff.Changes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RelationshipDiff.Changes(childComplexity), true
 
 	case "RelationshipEdge.cursor":
 		if e.ComplexityRoot.RelationshipEdge.Cursor == nil {
@@ -5699,11 +5775,11 @@ type Query {
   history("A global id." id: ID!, "Page size, 1 to 100 (default 20)." first: Int = 20, "Cursor: the ` + "`" + `endCursor` + "`" + ` of the previous page." after: String): RevisionConnection!
 
   "The node with this id, of any kind, or null when there is none."
-  node("A global id." id: ID!): Node
+  node("A global id." id: ID!, "The node as the hub recorded it at this time (see ` + "`" + `relationships` + "`" + `)." asRecorded: DateTime): Node
   "The nodes with these ids, in the same order; null where an id matches nothing. At most 100 ids."
-  nodes("Global ids." ids: [ID!]!): [Node]!
+  nodes("Global ids." ids: [ID!]!, "The nodes as the hub recorded them at this time (see ` + "`" + `relationships` + "`" + `)." asRecorded: DateTime): [Node]!
   "The entity of this kind with this external key, or null."
-  entityByKey("The kind." kind: NodeKind!, "The key, for example ` + "`" + `eksote` + "`" + `." key: String!): Entity
+  entityByKey("The kind." kind: NodeKind!, "The key, for example ` + "`" + `eksote` + "`" + `." key: String!, "The entity as the hub recorded it at this time (see ` + "`" + `relationships` + "`" + `)." asRecorded: DateTime): Entity
 
   "Relationships, filtered, ordered and paged (default order: type)."
   relationships(
@@ -5719,6 +5795,14 @@ type Query {
     where: RelationshipWhere
     "Only relationships whose period contains this day (undated ones always count)."
     asOf: Date
+    """
+    As the hub recorded the network at this time: what the hub said then,
+    before the corrections made since (recorded time; asOf is valid time,
+    and the two combine). Everything under the field reads that network,
+    nested fields included. A time in the future is now; before the first
+    recorded write the network is empty.
+    """
+    asRecorded: DateTime
     "Sort keys, applied in order; ties are broken by id."
     orderBy: [RelationshipOrder!]
   ): RelationshipConnection!
@@ -5740,9 +5824,14 @@ type Query {
     where: ProvisionWhere
     "Only provisions whose relationships and nodes are active on this day (undated ones always count)."
     asOf: Date
+    "As the hub recorded the network at this time (see ` + "`" + `relationships` + "`" + `)."
+    asRecorded: DateTime
   ): ProvisionConnection!
   "Aggregates for dashboards: counts, funding totals, coverage, activity over time and a generic group-by."
-  aggregates: Aggregates!
+  aggregates(
+    "Every aggregate under this field as the hub recorded the network at this time (see ` + "`" + `relationships` + "`" + `)."
+    asRecorded: DateTime
+  ): Aggregates!
   """
   A subgraph for network maps: nodes and edges with what a renderer needs.
   Over the limit, nodes are cut deterministically (breadth-first order,
@@ -5765,6 +5854,8 @@ type Query {
     limit: Int
     "As the network stood on this day."
     asOf: Date
+    "As the hub recorded the network at this time (see ` + "`" + `relationships` + "`" + `)."
+    asRecorded: DateTime
   ): Network!
   "The neighbourhood of one node: network centred on it."
   neighbourhood(
@@ -5780,6 +5871,8 @@ type Query {
     limit: Int
     "As the network stood on this day."
     asOf: Date
+    "As the hub recorded the network at this time (see ` + "`" + `relationships` + "`" + `)."
+    asRecorded: DateTime
   ): Network!
   """
   Shortest paths between two nodes, each as the alternating list of nodes
@@ -5802,6 +5895,8 @@ type Query {
     first: Int = 1
     "As the network stood on this day."
     asOf: Date
+    "As the hub recorded the network at this time (see ` + "`" + `relationships` + "`" + `)."
+    asRecorded: DateTime
   ): [Path!]!
   """
   Network metrics of every node of a subgraph (see network for the
@@ -5825,13 +5920,28 @@ type Query {
     limit: Int
     "As the network stood on this day."
     asOf: Date
+    "As the hub recorded the network at this time (see ` + "`" + `relationships` + "`" + `)."
+    asRecorded: DateTime
   ): NetworkMetrics!
-  "How the network changed between two days: nodes and relationships that appeared, ended or changed."
+  """
+  How the network changed: nodes and relationships that appeared, ended
+  or changed, field by field. Two axes, which combine: between two days
+  of valid time (` + "`" + `from` + "`" + `, ` + "`" + `to` + "`" + `: rows appear or end as their periods
+  start or end; rows are compared as the hub holds them now, so nothing
+  "changes" on this axis alone), and between two recorded times
+  (` + "`" + `recordedFrom` + "`" + `, ` + "`" + `recordedTo` + "`" + `: what the hub said then; rows appear and
+  end as they were written and deleted, and change as they were
+  corrected). Give at least one of the four.
+  """
   networkDiff(
-    "The earlier day."
-    from: Date!
-    "The later day."
-    to: Date!
+    "The earlier day (valid time): the earlier network holds what was active on it. Without it, every row counts whatever its period."
+    from: Date
+    "The later day (valid time), not before ` + "`" + `from` + "`" + `. Without it, every row counts whatever its period."
+    to: Date
+    "The earlier network as the hub recorded it at this time (default: now)."
+    recordedFrom: DateTime
+    "The later network as the hub recorded it at this time (default: now), not before ` + "`" + `recordedFrom` + "`" + `."
+    recordedTo: DateTime
     "Start from these nodes; without centers the whole network (or kinds)."
     center: [ID!]
     "How many steps from the centers."
@@ -5855,6 +5965,8 @@ type Query {
     kinds: [NodeKind!]
     "How many results, 1 to 100."
     first: Int = 20
+    "Search the network as the hub recorded it at this time (see ` + "`" + `relationships` + "`" + `)."
+    asRecorded: DateTime
   ): [SearchResult!]!
 }
 
@@ -6495,14 +6607,40 @@ type Broker {
 
 "What changed between two days."
 type NetworkDiff {
-  "Nodes active on ` + "`" + `to` + "`" + ` but not on ` + "`" + `from` + "`" + `."
+  "Nodes in the later network but not in the earlier one, as the later network holds them."
   appearedNodes: [Entity!]!
-  "Nodes active on ` + "`" + `from` + "`" + ` but not on ` + "`" + `to` + "`" + `."
+  "Nodes in the earlier network but not in the later one, as the earlier network holds them."
   endedNodes: [Entity!]!
-  "Relationships active on ` + "`" + `to` + "`" + ` but not on ` + "`" + `from` + "`" + `."
+  "Relationships in the later network but not in the earlier one."
   appearedRelationships: [Relationship!]!
-  "Relationships active on ` + "`" + `from` + "`" + ` but not on ` + "`" + `to` + "`" + `."
+  "Relationships in the earlier network but not in the later one."
   endedRelationships: [Relationship!]!
+  "Nodes in both networks whose facts differ, with each changed field."
+  changedNodes: [NodeDiff!]!
+  "Relationships in both networks whose facts differ, with each changed field."
+  changedRelationships: [RelationshipDiff!]!
+  "Whether either network was cut at its node limit, so that a row may look appeared or ended only because the cut fell differently."
+  truncated: Boolean!
+}
+
+"A node as the earlier and the later network of a diff hold it."
+type NodeDiff {
+  "The node as the earlier network holds it (nested fields read that network)."
+  before: Entity!
+  "The node as the later network holds it (nested fields read that network)."
+  after: Entity!
+  "Each fact that differs, by its name in the hub's data format, with its value before and after (JSON; null when empty)."
+  changes: [FieldChange!]!
+}
+
+"A relationship as the earlier and the later network of a diff hold it."
+type RelationshipDiff {
+  "The relationship as the earlier network holds it."
+  before: Relationship!
+  "The relationship as the later network holds it."
+  after: Relationship!
+  "Each fact that differs, by its name in the hub's data format, with its value before and after (JSON; null when empty)."
+  changes: [FieldChange!]!
 }
 
 # Writes.
@@ -6782,7 +6920,7 @@ enum RevisionOperation {
   MERGE
 }
 
-"One field before and after a write."
+"One field before and after a write, or as the two networks of a diff hold it."
 type FieldChange {
   field: String!
   before: JSON
@@ -7651,6 +7789,8 @@ extend type Query {
     where: OrganisationWhere
     "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
     asOf: Date
+    "As the hub recorded the network at this time: what the hub said then, before the corrections made since (recorded time; asOf is valid time, and the two combine). Everything under the field reads that network, nested fields included. A time in the future is now; before the first recorded write the network is empty."
+    asRecorded: DateTime
     "Sort keys, applied in order; ties are broken by id."
     orderBy: [NodeOrder!]
   ): OrganisationConnection!
@@ -7669,6 +7809,8 @@ extend type Query {
     where: EmployerWhere
     "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
     asOf: Date
+    "As the hub recorded the network at this time: what the hub said then, before the corrections made since (recorded time; asOf is valid time, and the two combine). Everything under the field reads that network, nested fields included. A time in the future is now; before the first recorded write the network is empty."
+    asRecorded: DateTime
     "Sort keys, applied in order; ties are broken by id."
     orderBy: [NodeOrder!]
   ): EmployerConnection!
@@ -7687,6 +7829,8 @@ extend type Query {
     where: ProgrammeWhere
     "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
     asOf: Date
+    "As the hub recorded the network at this time: what the hub said then, before the corrections made since (recorded time; asOf is valid time, and the two combine). Everything under the field reads that network, nested fields included. A time in the future is now; before the first recorded write the network is empty."
+    asRecorded: DateTime
     "Sort keys, applied in order; ties are broken by id."
     orderBy: [NodeOrder!]
   ): ProgrammeConnection!
@@ -7705,6 +7849,8 @@ extend type Query {
     where: PilotWhere
     "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
     asOf: Date
+    "As the hub recorded the network at this time: what the hub said then, before the corrections made since (recorded time; asOf is valid time, and the two combine). Everything under the field reads that network, nested fields included. A time in the future is now; before the first recorded write the network is empty."
+    asRecorded: DateTime
     "Sort keys, applied in order; ties are broken by id."
     orderBy: [NodeOrder!]
   ): PilotConnection!
@@ -7723,6 +7869,8 @@ extend type Query {
     where: ServiceWhere
     "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
     asOf: Date
+    "As the hub recorded the network at this time: what the hub said then, before the corrections made since (recorded time; asOf is valid time, and the two combine). Everything under the field reads that network, nested fields included. A time in the future is now; before the first recorded write the network is empty."
+    asRecorded: DateTime
     "Sort keys, applied in order; ties are broken by id."
     orderBy: [NodeOrder!]
   ): ServiceConnection!
@@ -7741,6 +7889,8 @@ extend type Query {
     where: RegionWhere
     "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
     asOf: Date
+    "As the hub recorded the network at this time: what the hub said then, before the corrections made since (recorded time; asOf is valid time, and the two combine). Everything under the field reads that network, nested fields included. A time in the future is now; before the first recorded write the network is empty."
+    asRecorded: DateTime
     "Sort keys, applied in order; ties are broken by id."
     orderBy: [NodeOrder!]
   ): RegionConnection!
@@ -7759,6 +7909,8 @@ extend type Query {
     where: TargetGroupWhere
     "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
     asOf: Date
+    "As the hub recorded the network at this time: what the hub said then, before the corrections made since (recorded time; asOf is valid time, and the two combine). Everything under the field reads that network, nested fields included. A time in the future is now; before the first recorded write the network is empty."
+    asRecorded: DateTime
     "Sort keys, applied in order; ties are broken by id."
     orderBy: [NodeOrder!]
   ): TargetGroupConnection!
@@ -7777,6 +7929,8 @@ extend type Query {
     where: ThemeWhere
     "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
     asOf: Date
+    "As the hub recorded the network at this time: what the hub said then, before the corrections made since (recorded time; asOf is valid time, and the two combine). Everything under the field reads that network, nested fields included. A time in the future is now; before the first recorded write the network is empty."
+    asRecorded: DateTime
     "Sort keys, applied in order; ties are broken by id."
     orderBy: [NodeOrder!]
   ): ThemeConnection!
@@ -7795,6 +7949,8 @@ extend type Query {
     where: AgreementWhere
     "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
     asOf: Date
+    "As the hub recorded the network at this time: what the hub said then, before the corrections made since (recorded time; asOf is valid time, and the two combine). Everything under the field reads that network, nested fields included. A time in the future is now; before the first recorded write the network is empty."
+    asRecorded: DateTime
     "Sort keys, applied in order; ties are broken by id."
     orderBy: [NodeOrder!]
   ): AgreementConnection!
@@ -7813,6 +7969,8 @@ extend type Query {
     where: EventWhere
     "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
     asOf: Date
+    "As the hub recorded the network at this time: what the hub said then, before the corrections made since (recorded time; asOf is valid time, and the two combine). Everything under the field reads that network, nested fields included. A time in the future is now; before the first recorded write the network is empty."
+    asRecorded: DateTime
     "Sort keys, applied in order; ties are broken by id."
     orderBy: [NodeOrder!]
   ): EventConnection!
@@ -7831,6 +7989,8 @@ extend type Query {
     where: TrainingWhere
     "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
     asOf: Date
+    "As the hub recorded the network at this time: what the hub said then, before the corrections made since (recorded time; asOf is valid time, and the two combine). Everything under the field reads that network, nested fields included. A time in the future is now; before the first recorded write the network is empty."
+    asRecorded: DateTime
     "Sort keys, applied in order; ties are broken by id."
     orderBy: [NodeOrder!]
   ): TrainingConnection!
@@ -7849,6 +8009,8 @@ extend type Query {
     where: ContactWhere
     "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
     asOf: Date
+    "As the hub recorded the network at this time: what the hub said then, before the corrections made since (recorded time; asOf is valid time, and the two combine). Everything under the field reads that network, nested fields included. A time in the future is now; before the first recorded write the network is empty."
+    asRecorded: DateTime
     "Sort keys, applied in order; ties are broken by id."
     orderBy: [NodeOrder!]
   ): ContactConnection!
@@ -7867,6 +8029,8 @@ extend type Query {
     where: SourceDocumentWhere
     "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
     asOf: Date
+    "As the hub recorded the network at this time: what the hub said then, before the corrections made since (recorded time; asOf is valid time, and the two combine). Everything under the field reads that network, nested fields included. A time in the future is now; before the first recorded write the network is empty."
+    asRecorded: DateTime
     "Sort keys, applied in order; ties are broken by id."
     orderBy: [NodeOrder!]
   ): SourceDocumentConnection!
@@ -8387,6 +8551,12 @@ func (ec *executionContext) childFields_NetworkDiff(ctx context.Context, field g
 		return ec.fieldContext_NetworkDiff_appearedRelationships(ctx, field)
 	case "endedRelationships":
 		return ec.fieldContext_NetworkDiff_endedRelationships(ctx, field)
+	case "changedNodes":
+		return ec.fieldContext_NetworkDiff_changedNodes(ctx, field)
+	case "changedRelationships":
+		return ec.fieldContext_NetworkDiff_changedRelationships(ctx, field)
+	case "truncated":
+		return ec.fieldContext_NetworkDiff_truncated(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type NetworkDiff", field.Name)
 }
@@ -8447,6 +8617,18 @@ func (ec *executionContext) childFields_NetworkNode(ctx context.Context, field g
 		return ec.fieldContext_NetworkNode_outDegree(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type NetworkNode", field.Name)
+}
+
+func (ec *executionContext) childFields_NodeDiff(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "before":
+		return ec.fieldContext_NodeDiff_before(ctx, field)
+	case "after":
+		return ec.fieldContext_NodeDiff_after(ctx, field)
+	case "changes":
+		return ec.fieldContext_NodeDiff_changes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NodeDiff", field.Name)
 }
 
 func (ec *executionContext) childFields_NodeMetrics(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8907,6 +9089,18 @@ func (ec *executionContext) childFields_RelationshipConnection(ctx context.Conte
 		return ec.fieldContext_RelationshipConnection_totalCount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RelationshipConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_RelationshipDiff(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "before":
+		return ec.fieldContext_RelationshipDiff_before(ctx, field)
+	case "after":
+		return ec.fieldContext_RelationshipDiff_after(ctx, field)
+	case "changes":
+		return ec.fieldContext_RelationshipDiff_changes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RelationshipDiff", field.Name)
 }
 
 func (ec *executionContext) childFields_RelationshipEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -10437,6 +10631,20 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_aggregates_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "asRecorded",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asRecorded"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_agreements_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -10488,14 +10696,22 @@ func (ec *executionContext) field_Query_agreements_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["asOf"] = arg5
-	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "asRecorded",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asRecorded"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) ([]*model.NodeOrder, error) {
 			return ec.unmarshalONodeOrder2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeOrderᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg6
+	args["orderBy"] = arg7
 	return args, nil
 }
 
@@ -10550,14 +10766,22 @@ func (ec *executionContext) field_Query_contacts_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["asOf"] = arg5
-	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "asRecorded",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asRecorded"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) ([]*model.NodeOrder, error) {
 			return ec.unmarshalONodeOrder2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeOrderᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg6
+	args["orderBy"] = arg7
 	return args, nil
 }
 
@@ -10612,14 +10836,22 @@ func (ec *executionContext) field_Query_employers_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["asOf"] = arg5
-	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "asRecorded",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asRecorded"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) ([]*model.NodeOrder, error) {
 			return ec.unmarshalONodeOrder2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeOrderᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg6
+	args["orderBy"] = arg7
 	return args, nil
 }
 
@@ -10642,6 +10874,14 @@ func (ec *executionContext) field_Query_entityByKey_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["key"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "asRecorded",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asRecorded"] = arg2
 	return args, nil
 }
 
@@ -10696,14 +10936,22 @@ func (ec *executionContext) field_Query_events_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["asOf"] = arg5
-	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "asRecorded",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asRecorded"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) ([]*model.NodeOrder, error) {
 			return ec.unmarshalONodeOrder2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeOrderᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg6
+	args["orderBy"] = arg7
 	return args, nil
 }
 
@@ -10788,6 +11036,14 @@ func (ec *executionContext) field_Query_neighbourhood_args(ctx context.Context, 
 		return nil, err
 	}
 	args["asOf"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "asRecorded",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asRecorded"] = arg6
 	return args, nil
 }
 
@@ -10795,61 +11051,77 @@ func (ec *executionContext) field_Query_networkDiff_args(ctx context.Context, ra
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
-		func(ctx context.Context, v any) (time.Time, error) {
-			return ec.unmarshalNDate2timeᚐTime(ctx, v)
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
 	args["from"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
-		func(ctx context.Context, v any) (time.Time, error) {
-			return ec.unmarshalNDate2timeᚐTime(ctx, v)
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
 	args["to"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "center",
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "recordedFrom",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["recordedFrom"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "recordedTo",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["recordedTo"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "center",
 		func(ctx context.Context, v any) ([]string, error) {
 			return ec.unmarshalOID2ᚕstringᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["center"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "depth",
+	args["center"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "depth",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["depth"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "relationshipTypes",
+	args["depth"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "relationshipTypes",
 		func(ctx context.Context, v any) ([]model.RelationshipType, error) {
 			return ec.unmarshalORelationshipType2ᚕgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipTypeᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["relationshipTypes"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "kinds",
+	args["relationshipTypes"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "kinds",
 		func(ctx context.Context, v any) ([]model.NodeKind, error) {
 			return ec.unmarshalONodeKind2ᚕgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeKindᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["kinds"] = arg5
-	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "limit",
+	args["kinds"] = arg7
+	arg8, err := graphql.ProcessArgField(ctx, rawArgs, "limit",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["limit"] = arg6
+	args["limit"] = arg8
 	return args, nil
 }
 
@@ -10920,6 +11192,14 @@ func (ec *executionContext) field_Query_networkMetrics_args(ctx context.Context,
 		return nil, err
 	}
 	args["asOf"] = arg7
+	arg8, err := graphql.ProcessArgField(ctx, rawArgs, "asRecorded",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asRecorded"] = arg8
 	return args, nil
 }
 
@@ -10990,6 +11270,14 @@ func (ec *executionContext) field_Query_network_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["asOf"] = arg7
+	arg8, err := graphql.ProcessArgField(ctx, rawArgs, "asRecorded",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asRecorded"] = arg8
 	return args, nil
 }
 
@@ -11004,6 +11292,14 @@ func (ec *executionContext) field_Query_node_args(ctx context.Context, rawArgs m
 		return nil, err
 	}
 	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "asRecorded",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asRecorded"] = arg1
 	return args, nil
 }
 
@@ -11018,6 +11314,14 @@ func (ec *executionContext) field_Query_nodes_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["ids"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "asRecorded",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asRecorded"] = arg1
 	return args, nil
 }
 
@@ -11072,14 +11376,22 @@ func (ec *executionContext) field_Query_organisations_args(ctx context.Context, 
 		return nil, err
 	}
 	args["asOf"] = arg5
-	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "asRecorded",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asRecorded"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) ([]*model.NodeOrder, error) {
 			return ec.unmarshalONodeOrder2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeOrderᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg6
+	args["orderBy"] = arg7
 	return args, nil
 }
 
@@ -11142,6 +11454,14 @@ func (ec *executionContext) field_Query_paths_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["asOf"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "asRecorded",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asRecorded"] = arg7
 	return args, nil
 }
 
@@ -11196,14 +11516,22 @@ func (ec *executionContext) field_Query_pilots_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["asOf"] = arg5
-	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "asRecorded",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asRecorded"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) ([]*model.NodeOrder, error) {
 			return ec.unmarshalONodeOrder2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeOrderᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg6
+	args["orderBy"] = arg7
 	return args, nil
 }
 
@@ -11258,14 +11586,22 @@ func (ec *executionContext) field_Query_programmes_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["asOf"] = arg5
-	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "asRecorded",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asRecorded"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) ([]*model.NodeOrder, error) {
 			return ec.unmarshalONodeOrder2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeOrderᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg6
+	args["orderBy"] = arg7
 	return args, nil
 }
 
@@ -11320,6 +11656,14 @@ func (ec *executionContext) field_Query_provisions_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["asOf"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "asRecorded",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asRecorded"] = arg6
 	return args, nil
 }
 
@@ -11374,14 +11718,22 @@ func (ec *executionContext) field_Query_regions_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["asOf"] = arg5
-	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "asRecorded",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asRecorded"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) ([]*model.NodeOrder, error) {
 			return ec.unmarshalONodeOrder2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeOrderᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg6
+	args["orderBy"] = arg7
 	return args, nil
 }
 
@@ -11436,14 +11788,22 @@ func (ec *executionContext) field_Query_relationships_args(ctx context.Context, 
 		return nil, err
 	}
 	args["asOf"] = arg5
-	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "asRecorded",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asRecorded"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) ([]*model.RelationshipOrder, error) {
 			return ec.unmarshalORelationshipOrder2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipOrderᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg6
+	args["orderBy"] = arg7
 	return args, nil
 }
 
@@ -11474,6 +11834,14 @@ func (ec *executionContext) field_Query_search_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "asRecorded",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asRecorded"] = arg3
 	return args, nil
 }
 
@@ -11528,14 +11896,22 @@ func (ec *executionContext) field_Query_services_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["asOf"] = arg5
-	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "asRecorded",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asRecorded"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) ([]*model.NodeOrder, error) {
 			return ec.unmarshalONodeOrder2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeOrderᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg6
+	args["orderBy"] = arg7
 	return args, nil
 }
 
@@ -11590,14 +11966,22 @@ func (ec *executionContext) field_Query_sourceDocuments_args(ctx context.Context
 		return nil, err
 	}
 	args["asOf"] = arg5
-	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "asRecorded",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asRecorded"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) ([]*model.NodeOrder, error) {
 			return ec.unmarshalONodeOrder2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeOrderᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg6
+	args["orderBy"] = arg7
 	return args, nil
 }
 
@@ -11652,14 +12036,22 @@ func (ec *executionContext) field_Query_targetGroups_args(ctx context.Context, r
 		return nil, err
 	}
 	args["asOf"] = arg5
-	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "asRecorded",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asRecorded"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) ([]*model.NodeOrder, error) {
 			return ec.unmarshalONodeOrder2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeOrderᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg6
+	args["orderBy"] = arg7
 	return args, nil
 }
 
@@ -11714,14 +12106,22 @@ func (ec *executionContext) field_Query_themes_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["asOf"] = arg5
-	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "asRecorded",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asRecorded"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) ([]*model.NodeOrder, error) {
 			return ec.unmarshalONodeOrder2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeOrderᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg6
+	args["orderBy"] = arg7
 	return args, nil
 }
 
@@ -11776,14 +12176,22 @@ func (ec *executionContext) field_Query_trainings_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["asOf"] = arg5
-	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "asRecorded",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asRecorded"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) ([]*model.NodeOrder, error) {
 			return ec.unmarshalONodeOrder2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeOrderᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg6
+	args["orderBy"] = arg7
 	return args, nil
 }
 
@@ -17465,6 +17873,93 @@ func (ec *executionContext) fieldContext_NetworkDiff_endedRelationships(_ contex
 	return fc, nil
 }
 
+func (ec *executionContext) _NetworkDiff_changedNodes(ctx context.Context, field graphql.CollectedField, obj *model.NetworkDiff) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NetworkDiff_changedNodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ChangedNodes(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.NodeDiff) graphql.Marshaler {
+			return ec.marshalNNodeDiff2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeDiffᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NetworkDiff_changedNodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NetworkDiff",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NodeDiff(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NetworkDiff_changedRelationships(ctx context.Context, field graphql.CollectedField, obj *model.NetworkDiff) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NetworkDiff_changedRelationships(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ChangedRelationships(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.RelationshipDiff) graphql.Marshaler {
+			return ec.marshalNRelationshipDiff2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipDiffᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NetworkDiff_changedRelationships(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NetworkDiff",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RelationshipDiff(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NetworkDiff_truncated(ctx context.Context, field graphql.CollectedField, obj *model.NetworkDiff) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NetworkDiff_truncated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Truncated(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NetworkDiff_truncated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NetworkDiff", field, true, false, "Boolean")
+}
+
 func (ec *executionContext) _NetworkEdge_id(ctx context.Context, field graphql.CollectedField, obj *model.NetworkEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17989,6 +18484,102 @@ func (ec *executionContext) _NetworkNode_outDegree(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_NetworkNode_outDegree(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("NetworkNode", field, true, false, "Int")
+}
+
+func (ec *executionContext) _NodeDiff_before(ctx context.Context, field graphql.CollectedField, obj *model.NodeDiff) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NodeDiff_before(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Before, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Entity) graphql.Marshaler {
+			return ec.marshalNEntity2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEntity(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NodeDiff_before(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NodeDiff",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NodeDiff_after(ctx context.Context, field graphql.CollectedField, obj *model.NodeDiff) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NodeDiff_after(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.After, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Entity) graphql.Marshaler {
+			return ec.marshalNEntity2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEntity(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NodeDiff_after(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NodeDiff",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NodeDiff_changes(ctx context.Context, field graphql.CollectedField, obj *model.NodeDiff) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NodeDiff_changes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Changes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.FieldChange) graphql.Marshaler {
+			return ec.marshalNFieldChange2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐFieldChangeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NodeDiff_changes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NodeDiff",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FieldChange(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _NodeMetrics_node(ctx context.Context, field graphql.CollectedField, obj *model.NodeMetrics) (ret graphql.Marshaler) {
@@ -21581,7 +22172,7 @@ func (ec *executionContext) _Query_node(ctx context.Context, field graphql.Colle
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Node(ctx, fc.Args["id"].(string))
+			return ec.Resolvers.Query().Node(ctx, fc.Args["id"].(string), fc.Args["asRecorded"].(*time.Time))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v model.Node) graphql.Marshaler {
@@ -21625,7 +22216,7 @@ func (ec *executionContext) _Query_nodes(ctx context.Context, field graphql.Coll
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Nodes(ctx, fc.Args["ids"].([]string))
+			return ec.Resolvers.Query().Nodes(ctx, fc.Args["ids"].([]string), fc.Args["asRecorded"].(*time.Time))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []model.Node) graphql.Marshaler {
@@ -21669,7 +22260,7 @@ func (ec *executionContext) _Query_entityByKey(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().EntityByKey(ctx, fc.Args["kind"].(model.NodeKind), fc.Args["key"].(string))
+			return ec.Resolvers.Query().EntityByKey(ctx, fc.Args["kind"].(model.NodeKind), fc.Args["key"].(string), fc.Args["asRecorded"].(*time.Time))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v model.Entity) graphql.Marshaler {
@@ -21713,7 +22304,7 @@ func (ec *executionContext) _Query_relationships(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Relationships(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(*model.RelationshipWhere), fc.Args["asOf"].(*time.Time), fc.Args["orderBy"].([]*model.RelationshipOrder))
+			return ec.Resolvers.Query().Relationships(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(*model.RelationshipWhere), fc.Args["asOf"].(*time.Time), fc.Args["asRecorded"].(*time.Time), fc.Args["orderBy"].([]*model.RelationshipOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Relationship]) graphql.Marshaler {
@@ -21757,7 +22348,7 @@ func (ec *executionContext) _Query_provisions(ctx context.Context, field graphql
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Provisions(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(*model.ProvisionWhere), fc.Args["asOf"].(*time.Time))
+			return ec.Resolvers.Query().Provisions(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(*model.ProvisionWhere), fc.Args["asOf"].(*time.Time), fc.Args["asRecorded"].(*time.Time))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Provision]) graphql.Marshaler {
@@ -21800,7 +22391,8 @@ func (ec *executionContext) _Query_aggregates(ctx context.Context, field graphql
 			return ec.fieldContext_Query_aggregates(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Query().Aggregates(ctx)
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Aggregates(ctx, fc.Args["asRecorded"].(*time.Time))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Aggregates) graphql.Marshaler {
@@ -21810,7 +22402,7 @@ func (ec *executionContext) _Query_aggregates(ctx context.Context, field graphql
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Query_aggregates(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Query_aggregates(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
@@ -21819,6 +22411,17 @@ func (ec *executionContext) fieldContext_Query_aggregates(_ context.Context, fie
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Aggregates(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_aggregates_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -21833,7 +22436,7 @@ func (ec *executionContext) _Query_network(ctx context.Context, field graphql.Co
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Network(ctx, fc.Args["center"].([]string), fc.Args["depth"].(*int), fc.Args["direction"].(*model.Direction), fc.Args["relationshipTypes"].([]model.RelationshipType), fc.Args["kinds"].([]model.NodeKind), fc.Args["where"].(*model.EntityWhere), fc.Args["limit"].(*int), fc.Args["asOf"].(*time.Time))
+			return ec.Resolvers.Query().Network(ctx, fc.Args["center"].([]string), fc.Args["depth"].(*int), fc.Args["direction"].(*model.Direction), fc.Args["relationshipTypes"].([]model.RelationshipType), fc.Args["kinds"].([]model.NodeKind), fc.Args["where"].(*model.EntityWhere), fc.Args["limit"].(*int), fc.Args["asOf"].(*time.Time), fc.Args["asRecorded"].(*time.Time))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Network) graphql.Marshaler {
@@ -21877,7 +22480,7 @@ func (ec *executionContext) _Query_neighbourhood(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Neighbourhood(ctx, fc.Args["id"].(string), fc.Args["depth"].(*int), fc.Args["direction"].(*model.Direction), fc.Args["relationshipTypes"].([]model.RelationshipType), fc.Args["limit"].(*int), fc.Args["asOf"].(*time.Time))
+			return ec.Resolvers.Query().Neighbourhood(ctx, fc.Args["id"].(string), fc.Args["depth"].(*int), fc.Args["direction"].(*model.Direction), fc.Args["relationshipTypes"].([]model.RelationshipType), fc.Args["limit"].(*int), fc.Args["asOf"].(*time.Time), fc.Args["asRecorded"].(*time.Time))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Network) graphql.Marshaler {
@@ -21921,7 +22524,7 @@ func (ec *executionContext) _Query_paths(ctx context.Context, field graphql.Coll
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Paths(ctx, fc.Args["from"].(string), fc.Args["to"].(string), fc.Args["maxLength"].(*int), fc.Args["relationshipTypes"].([]model.RelationshipType), fc.Args["directed"].(*bool), fc.Args["first"].(*int), fc.Args["asOf"].(*time.Time))
+			return ec.Resolvers.Query().Paths(ctx, fc.Args["from"].(string), fc.Args["to"].(string), fc.Args["maxLength"].(*int), fc.Args["relationshipTypes"].([]model.RelationshipType), fc.Args["directed"].(*bool), fc.Args["first"].(*int), fc.Args["asOf"].(*time.Time), fc.Args["asRecorded"].(*time.Time))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.Path) graphql.Marshaler {
@@ -21965,7 +22568,7 @@ func (ec *executionContext) _Query_networkMetrics(ctx context.Context, field gra
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().NetworkMetrics(ctx, fc.Args["center"].([]string), fc.Args["depth"].(*int), fc.Args["direction"].(*model.Direction), fc.Args["relationshipTypes"].([]model.RelationshipType), fc.Args["kinds"].([]model.NodeKind), fc.Args["where"].(*model.EntityWhere), fc.Args["limit"].(*int), fc.Args["asOf"].(*time.Time))
+			return ec.Resolvers.Query().NetworkMetrics(ctx, fc.Args["center"].([]string), fc.Args["depth"].(*int), fc.Args["direction"].(*model.Direction), fc.Args["relationshipTypes"].([]model.RelationshipType), fc.Args["kinds"].([]model.NodeKind), fc.Args["where"].(*model.EntityWhere), fc.Args["limit"].(*int), fc.Args["asOf"].(*time.Time), fc.Args["asRecorded"].(*time.Time))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.NetworkMetrics) graphql.Marshaler {
@@ -22009,7 +22612,7 @@ func (ec *executionContext) _Query_networkDiff(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().NetworkDiff(ctx, fc.Args["from"].(time.Time), fc.Args["to"].(time.Time), fc.Args["center"].([]string), fc.Args["depth"].(*int), fc.Args["relationshipTypes"].([]model.RelationshipType), fc.Args["kinds"].([]model.NodeKind), fc.Args["limit"].(*int))
+			return ec.Resolvers.Query().NetworkDiff(ctx, fc.Args["from"].(*time.Time), fc.Args["to"].(*time.Time), fc.Args["recordedFrom"].(*time.Time), fc.Args["recordedTo"].(*time.Time), fc.Args["center"].([]string), fc.Args["depth"].(*int), fc.Args["relationshipTypes"].([]model.RelationshipType), fc.Args["kinds"].([]model.NodeKind), fc.Args["limit"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.NetworkDiff) graphql.Marshaler {
@@ -22053,7 +22656,7 @@ func (ec *executionContext) _Query_search(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Search(ctx, fc.Args["text"].(string), fc.Args["kinds"].([]model.NodeKind), fc.Args["first"].(*int))
+			return ec.Resolvers.Query().Search(ctx, fc.Args["text"].(string), fc.Args["kinds"].([]model.NodeKind), fc.Args["first"].(*int), fc.Args["asRecorded"].(*time.Time))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.SearchResult) graphql.Marshaler {
@@ -22097,7 +22700,7 @@ func (ec *executionContext) _Query_organisations(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Organisations(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(*model.OrganisationWhere), fc.Args["asOf"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
+			return ec.Resolvers.Query().Organisations(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(*model.OrganisationWhere), fc.Args["asOf"].(*time.Time), fc.Args["asRecorded"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Organisation]) graphql.Marshaler {
@@ -22141,7 +22744,7 @@ func (ec *executionContext) _Query_employers(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Employers(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(*model.EmployerWhere), fc.Args["asOf"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
+			return ec.Resolvers.Query().Employers(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(*model.EmployerWhere), fc.Args["asOf"].(*time.Time), fc.Args["asRecorded"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Employer]) graphql.Marshaler {
@@ -22185,7 +22788,7 @@ func (ec *executionContext) _Query_programmes(ctx context.Context, field graphql
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Programmes(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(*model.ProgrammeWhere), fc.Args["asOf"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
+			return ec.Resolvers.Query().Programmes(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(*model.ProgrammeWhere), fc.Args["asOf"].(*time.Time), fc.Args["asRecorded"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Programme]) graphql.Marshaler {
@@ -22229,7 +22832,7 @@ func (ec *executionContext) _Query_pilots(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Pilots(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(*model.PilotWhere), fc.Args["asOf"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
+			return ec.Resolvers.Query().Pilots(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(*model.PilotWhere), fc.Args["asOf"].(*time.Time), fc.Args["asRecorded"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Pilot]) graphql.Marshaler {
@@ -22273,7 +22876,7 @@ func (ec *executionContext) _Query_services(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Services(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(*model.ServiceWhere), fc.Args["asOf"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
+			return ec.Resolvers.Query().Services(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(*model.ServiceWhere), fc.Args["asOf"].(*time.Time), fc.Args["asRecorded"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Service]) graphql.Marshaler {
@@ -22317,7 +22920,7 @@ func (ec *executionContext) _Query_regions(ctx context.Context, field graphql.Co
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Regions(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(*model.RegionWhere), fc.Args["asOf"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
+			return ec.Resolvers.Query().Regions(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(*model.RegionWhere), fc.Args["asOf"].(*time.Time), fc.Args["asRecorded"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Region]) graphql.Marshaler {
@@ -22361,7 +22964,7 @@ func (ec *executionContext) _Query_targetGroups(ctx context.Context, field graph
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().TargetGroups(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(*model.TargetGroupWhere), fc.Args["asOf"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
+			return ec.Resolvers.Query().TargetGroups(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(*model.TargetGroupWhere), fc.Args["asOf"].(*time.Time), fc.Args["asRecorded"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.TargetGroup]) graphql.Marshaler {
@@ -22405,7 +23008,7 @@ func (ec *executionContext) _Query_themes(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Themes(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(*model.ThemeWhere), fc.Args["asOf"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
+			return ec.Resolvers.Query().Themes(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(*model.ThemeWhere), fc.Args["asOf"].(*time.Time), fc.Args["asRecorded"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Theme]) graphql.Marshaler {
@@ -22449,7 +23052,7 @@ func (ec *executionContext) _Query_agreements(ctx context.Context, field graphql
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Agreements(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(*model.AgreementWhere), fc.Args["asOf"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
+			return ec.Resolvers.Query().Agreements(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(*model.AgreementWhere), fc.Args["asOf"].(*time.Time), fc.Args["asRecorded"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Agreement]) graphql.Marshaler {
@@ -22493,7 +23096,7 @@ func (ec *executionContext) _Query_events(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Events(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(*model.EventWhere), fc.Args["asOf"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
+			return ec.Resolvers.Query().Events(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(*model.EventWhere), fc.Args["asOf"].(*time.Time), fc.Args["asRecorded"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Event]) graphql.Marshaler {
@@ -22537,7 +23140,7 @@ func (ec *executionContext) _Query_trainings(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Trainings(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(*model.TrainingWhere), fc.Args["asOf"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
+			return ec.Resolvers.Query().Trainings(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(*model.TrainingWhere), fc.Args["asOf"].(*time.Time), fc.Args["asRecorded"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Training]) graphql.Marshaler {
@@ -22581,7 +23184,7 @@ func (ec *executionContext) _Query_contacts(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Contacts(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(*model.ContactWhere), fc.Args["asOf"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
+			return ec.Resolvers.Query().Contacts(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(*model.ContactWhere), fc.Args["asOf"].(*time.Time), fc.Args["asRecorded"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Contact]) graphql.Marshaler {
@@ -22625,7 +23228,7 @@ func (ec *executionContext) _Query_sourceDocuments(ctx context.Context, field gr
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().SourceDocuments(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(*model.SourceDocumentWhere), fc.Args["asOf"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
+			return ec.Resolvers.Query().SourceDocuments(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(*model.SourceDocumentWhere), fc.Args["asOf"].(*time.Time), fc.Args["asRecorded"].(*time.Time), fc.Args["orderBy"].([]*model.NodeOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.SourceDocument]) graphql.Marshaler {
@@ -23899,6 +24502,102 @@ func (ec *executionContext) _RelationshipConnection_totalCount(ctx context.Conte
 }
 func (ec *executionContext) fieldContext_RelationshipConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RelationshipConnection", field, true, false, "Int")
+}
+
+func (ec *executionContext) _RelationshipDiff_before(ctx context.Context, field graphql.CollectedField, obj *model.RelationshipDiff) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationshipDiff_before(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Before, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Relationship) graphql.Marshaler {
+			return ec.marshalNRelationship2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationship(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RelationshipDiff_before(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RelationshipDiff",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Relationship(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RelationshipDiff_after(ctx context.Context, field graphql.CollectedField, obj *model.RelationshipDiff) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationshipDiff_after(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.After, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Relationship) graphql.Marshaler {
+			return ec.marshalNRelationship2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationship(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RelationshipDiff_after(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RelationshipDiff",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Relationship(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RelationshipDiff_changes(ctx context.Context, field graphql.CollectedField, obj *model.RelationshipDiff) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationshipDiff_changes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Changes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.FieldChange) graphql.Marshaler {
+			return ec.marshalNFieldChange2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐFieldChangeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RelationshipDiff_changes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RelationshipDiff",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FieldChange(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _RelationshipEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[*model.Relationship]) (ret graphql.Marshaler) {
@@ -34034,6 +34733,21 @@ func (ec *executionContext) _NetworkDiff(ctx context.Context, sel ast.SelectionS
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "changedNodes":
+			out.Values[i] = ec._NetworkDiff_changedNodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "changedRelationships":
+			out.Values[i] = ec._NetworkDiff_changedRelationships(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "truncated":
+			out.Values[i] = ec._NetworkDiff_truncated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -34215,6 +34929,49 @@ func (ec *executionContext) _NetworkNode(ctx context.Context, sel ast.SelectionS
 			}
 		case "outDegree":
 			out.Values[i] = ec._NetworkNode_outDegree(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var nodeDiffImplementors = []string{"NodeDiff"}
+
+func (ec *executionContext) _NodeDiff(ctx context.Context, sel ast.SelectionSet, obj *model.NodeDiff) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, nodeDiffImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NodeDiff")
+		case "before":
+			out.Values[i] = ec._NodeDiff_before(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "after":
+			out.Values[i] = ec._NodeDiff_after(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "changes":
+			out.Values[i] = ec._NodeDiff_changes(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -35879,6 +36636,49 @@ func (ec *executionContext) _RelationshipConnection(ctx context.Context, sel ast
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._RelationshipConnection_totalCount(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var relationshipDiffImplementors = []string{"RelationshipDiff"}
+
+func (ec *executionContext) _RelationshipDiff(ctx context.Context, sel ast.SelectionSet, obj *model.RelationshipDiff) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, relationshipDiffImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RelationshipDiff")
+		case "before":
+			out.Values[i] = ec._RelationshipDiff_before(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "after":
+			out.Values[i] = ec._RelationshipDiff_after(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "changes":
+			out.Values[i] = ec._RelationshipDiff_changes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -37841,20 +38641,6 @@ func (ec *executionContext) unmarshalNCreateRelationshipInput2githubᚗcomᚋote
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNDate2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
-	res, err := model.UnmarshalDate(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalNDate2timeᚐTime(ctx context.Context, sel ast.SelectionSet, v time.Time) graphql.Marshaler {
-	_ = sel
-	res := model.MarshalDate(v)
-	if res == graphql.Null {
-		graphql.AddInvalidNullFromMarshaler(ctx, "Date!")
-	}
-	return res
-}
-
 func (ec *executionContext) unmarshalNDateTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
 	res, err := graphql.UnmarshalTime(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -38426,6 +39212,30 @@ func (ec *executionContext) marshalNNodeCountField2githubᚗcomᚋotehubᚋhub�
 	return v
 }
 
+func (ec *executionContext) marshalNNodeDiff2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeDiffᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.NodeDiff) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNNodeDiff2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeDiff(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNNodeDiff2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeDiff(ctx context.Context, sel ast.SelectionSet, v *model.NodeDiff) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "NodeDiff!")
+		return graphql.Null
+	}
+	return ec._NodeDiff(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNNodeFieldsInput2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐNodeFieldsInput(ctx context.Context, v any) (*model.NodeFieldsInput, error) {
 	res, err := ec.unmarshalInputNodeFieldsInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
@@ -38919,6 +39729,30 @@ func (ec *executionContext) marshalNRelationshipConnection2ᚖgithubᚗcomᚋote
 		return graphql.Null
 	}
 	return ec._RelationshipConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRelationshipDiff2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipDiffᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RelationshipDiff) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRelationshipDiff2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipDiff(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRelationshipDiff2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipDiff(ctx context.Context, sel ast.SelectionSet, v *model.RelationshipDiff) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RelationshipDiff!")
+		return graphql.Null
+	}
+	return ec._RelationshipDiff(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNRelationshipEdge2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[*model.Relationship]) graphql.Marshaler {
@@ -39749,6 +40583,24 @@ func (ec *executionContext) unmarshalODateRange2ᚖgithubᚗcomᚋotehubᚋhub�
 	}
 	res, err := ec.unmarshalInputDateRange(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalODateTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalTime(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalODateTime2ᚖtimeᚐTime(ctx context.Context, sel ast.SelectionSet, v *time.Time) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalTime(*v)
+	return res
 }
 
 func (ec *executionContext) unmarshalODirection2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐDirection(ctx context.Context, v any) (*model.Direction, error) {

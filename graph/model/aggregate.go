@@ -3,8 +3,11 @@ package model
 import "github.com/otehub/hub"
 
 // Aggregates is the root of the dashboard aggregates; its fields are
-// resolvers (graph/aggregate.go).
-type Aggregates struct{}
+// resolvers (graph/aggregate.go) that read the network of Rq: the
+// current one, or as recorded at the time the field asked for.
+type Aggregates struct {
+	Rq *Request
+}
 
 // keyNode loads the entity a group key names, or nil when the key is not
 // a node id.

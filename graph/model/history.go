@@ -13,7 +13,7 @@ import (
 func NewRevision(rq *Request, rev hub.Revision) *Revision {
 	out := &Revision{
 		Version: int(rev.Version), Operation: RevisionOperation(rev.Op), RecordedAt: rev.At,
-		Sources: citations(rq, rev.Sources), Changes: make([]*FieldChange, len(rev.Changes)),
+		Sources: citations(rq, rev.Sources),
 	}
 	if rev.Actor != "" {
 		out.Actor = &rev.Actor
@@ -21,8 +21,15 @@ func NewRevision(rq *Request, rev hub.Revision) *Revision {
 	if rev.MergedInto != "" {
 		out.MergedInto = &rev.MergedInto
 	}
-	for i, c := range rev.Changes {
-		out.Changes[i] = &FieldChange{Field: c.Field, Before: rq.jsonValue(c.Field, c.Before), After: rq.jsonValue(c.Field, c.After)}
+	out.Changes = rq.fieldChanges(rev.Changes)
+	return out
+}
+
+// fieldChanges views changed fields under the personal-data rules.
+func (rq *Request) fieldChanges(changes []hub.FieldChange) []*FieldChange {
+	out := make([]*FieldChange, len(changes))
+	for i, c := range changes {
+		out[i] = &FieldChange{Field: c.Field, Before: rq.jsonValue(c.Field, c.Before), After: rq.jsonValue(c.Field, c.After)}
 	}
 	return out
 }

@@ -293,7 +293,7 @@ type EventWhere struct {
 	Relationships []*RelationshipCondition `json:"relationships,omitempty"`
 }
 
-// One field before and after a write.
+// One field before and after a write, or as the two networks of a diff hold it.
 type FieldChange struct {
 	Field  string `json:"field"`
 	Before any    `json:"before,omitempty"`
@@ -376,6 +376,16 @@ type MoneyInput struct {
 // (`Query.history`) with the caller and the sources, and streamed to
 // subscribers of changes.
 type Mutation struct {
+}
+
+// A node as the earlier and the later network of a diff hold it.
+type NodeDiff struct {
+	// The node as the earlier network holds it (nested fields read that network).
+	Before Entity `json:"before"`
+	// The node as the later network holds it (nested fields read that network).
+	After Entity `json:"after"`
+	// Each fact that differs, by its name in the hub's data format, with its value before and after (JSON; null when empty).
+	Changes []*FieldChange `json:"changes"`
 }
 
 // A node's fields. Which fields a kind has is checked: `type` for kinds
@@ -620,6 +630,16 @@ type RelationshipCondition struct {
 	// funders of at least 1 000 000 EUR: `{types: [FUNDS], direction: OUT,
 	// relationship: {amount: {gte: 1000000}}}`.
 	Relationship *RelationshipWhere `json:"relationship,omitempty"`
+}
+
+// A relationship as the earlier and the later network of a diff hold it.
+type RelationshipDiff struct {
+	// The relationship as the earlier network holds it.
+	Before *Relationship `json:"before"`
+	// The relationship as the later network holds it.
+	After *Relationship `json:"after"`
+	// Each fact that differs, by its name in the hub's data format, with its value before and after (JSON; null when empty).
+	Changes []*FieldChange `json:"changes"`
 }
 
 // A relationship's properties.

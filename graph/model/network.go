@@ -253,27 +253,55 @@ func (b *Broker) Pilots() ([]*Pilot, error) {
 // Score is the number of pilot pairs it alone connects.
 func (b *Broker) Score() int { return b.b.Pairs }
 
-// NetworkDiff is what changed between two days.
+// NetworkDiff is what changed between two networks: two days of valid
+// time, two recorded times, or both. Before reads the earlier network,
+// After the later one (the same one for days alone).
 type NetworkDiff struct {
-	D  *network.Delta
-	Rq *Request
+	D             *network.Delta
+	Before, After *Request
 }
 
-// AppearedNodes are active on to only.
-func (d *NetworkDiff) AppearedNodes() []Entity { return entities(d.Rq, d.D.NodesAppeared) }
+// AppearedNodes are in the later network only.
+func (d *NetworkDiff) AppearedNodes() []Entity { return entities(d.After, d.D.NodesAppeared) }
 
-// EndedNodes are active on from only.
-func (d *NetworkDiff) EndedNodes() []Entity { return entities(d.Rq, d.D.NodesEnded) }
+// EndedNodes are in the earlier network only.
+func (d *NetworkDiff) EndedNodes() []Entity { return entities(d.Before, d.D.NodesEnded) }
 
-// AppearedRelationships are active on to only.
+// AppearedRelationships are in the later network only.
 func (d *NetworkDiff) AppearedRelationships() []*Relationship {
-	return relationships(d.Rq, d.D.EdgesAppeared)
+	return relationships(d.After, d.D.EdgesAppeared)
 }
 
-// EndedRelationships are active on from only.
+// EndedRelationships are in the earlier network only.
 func (d *NetworkDiff) EndedRelationships() []*Relationship {
-	return relationships(d.Rq, d.D.EdgesEnded)
+	return relationships(d.Before, d.D.EdgesEnded)
 }
+
+// ChangedNodes are in both with different facts.
+func (d *NetworkDiff) ChangedNodes() []*NodeDiff {
+	out := make([]*NodeDiff, 0, len(d.D.NodesChanged))
+	for _, c := range d.D.NodesChanged {
+		before, after := EntityOf(d.Before, c.Before), EntityOf(d.After, c.After)
+		if before == nil || after == nil {
+			continue
+		}
+		out = append(out, &NodeDiff{Before: before, After: after, Changes: d.After.fieldChanges(c.Changes)})
+	}
+	return out
+}
+
+// ChangedRelationships are in both with different facts.
+func (d *NetworkDiff) ChangedRelationships() []*RelationshipDiff {
+	out := make([]*RelationshipDiff, len(d.D.EdgesChanged))
+	for i, c := range d.D.EdgesChanged {
+		out[i] = &RelationshipDiff{Before: NewRelationship(d.Before, c.Before), After: NewRelationship(d.After, c.After),
+			Changes: d.After.fieldChanges(c.Changes)}
+	}
+	return out
+}
+
+// Truncated says whether either subgraph was cut at its node limit.
+func (d *NetworkDiff) Truncated() bool { return d.D.Truncated }
 
 func relationships(rq *Request, rs []*hub.Relationship) []*Relationship {
 	out := make([]*Relationship, len(rs))

@@ -28,6 +28,18 @@ func NewRequest(ctx context.Context, r hub.Reader) *Request {
 	return &Request{ctx: ctx, r: r, lang: hub.LanguageFrom(ctx), personal: hub.MayReadPersonalData(ctx)}
 }
 
+// On returns the request reading r instead, with the same context,
+// language and rights: the views of a field that asks for the network as
+// recorded at a past time read that network, nested fields included.
+func (rq *Request) On(r hub.Reader) *Request {
+	c := *rq
+	c.r = r
+	return &c
+}
+
+// Reader is the network the request reads.
+func (rq *Request) Reader() hub.Reader { return rq.r }
+
 type requestKey struct{}
 
 // WithRequest returns ctx carrying rq.

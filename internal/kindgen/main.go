@@ -162,6 +162,8 @@ extend type Query {
     where: {{.Name}}Where
     "Answer as the network stood on this day: only nodes (and, in relationship conditions, relationships) whose period contains it; undated ones always count."
     asOf: Date
+    "As the hub recorded the network at this time: what the hub said then, before the corrections made since (recorded time; asOf is valid time, and the two combine). Everything under the field reads that network, nested fields included. A time in the future is now; before the first recorded write the network is empty."
+    asRecorded: DateTime
     "Sort keys, applied in order; ties are broken by id."
     orderBy: [NodeOrder!]
   ): {{.Name}}Connection!
