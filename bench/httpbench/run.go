@@ -228,7 +228,7 @@ func run(ctx context.Context, cfg config, out io.Writer, progress *log.Logger) (
 		}
 	}
 
-	loadBefore := loadAverage()
+	loadBefore := proc.LoadAverage()
 	roundsBegan := time.Now()
 	// A shape is measured on every system in turn, so that the runs a
 	// ratio compares are seconds apart; the systems' order rotates from
@@ -261,7 +261,7 @@ func run(ctx context.Context, cfg config, out io.Writer, progress *log.Logger) (
 	fmt.Fprintf(out, "HTTP benchmark of the hub against the floor, %s to %s UTC\n",
 		began.UTC().Format("2006-01-02 15:04:05"), time.Now().UTC().Format("15:04:05"))
 	fmt.Fprintf(out, "host: %s, %d CPUs, %s; load average %s before the rounds, %s after\n",
-		cpuModel(), runtime.NumCPU(), runtime.Version(), loadBefore, loadAverage())
+		proc.CPUModel(), runtime.NumCPU(), runtime.Version(), loadBefore, proc.LoadAverage())
 	fmt.Fprintf(out, "network: %s (%d nodes, %d relationships, seed %d)\n", cfg.networkName, o.network.Nodes, o.network.Relationships, cfg.network.Seed)
 	fmt.Fprintf(out, "rounds: %d in %v; each measured run at most %v and %d requests; warm-up %v per system and shape\n",
 		cfg.rounds, roundsTook.Round(time.Second), cfg.duration, cfg.requests, cfg.warmup)
@@ -351,28 +351,4 @@ func decodeNumbers(data []byte) (any, error) {
 	var v any
 	err := d.Decode(&v)
 	return v, err
-}
-
-// loadAverage is the host's 1-minute load average, or "?".
-func loadAverage() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "?"
-	}
-	one, _, _ := strings.Cut(string(b), " ")
-	return one
-}
-
-// cpuModel is the CPU's model name, or GOARCH.
-func cpuModel() string {
-	b, err := os.ReadFile("/proc/cpuinfo")
-	if err != nil {
-		return runtime.GOARCH
-	}
-	for line := range strings.SplitSeq(string(b), "\n") {
-		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
-			return strings.TrimSpace(v)
-		}
-	}
-	return runtime.GOARCH
 }
