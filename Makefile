@@ -1,7 +1,7 @@
 # The verbs of the OTE network hub. `make test` is what CI runs.
 GO ?= go
 
-.PHONY: run test generate verify lint bench bench-http build secantus ui ui-if-node
+.PHONY: run test generate verify lint bench bench-http bench-writes build secantus ui ui-if-node
 
 ## run: build the pages (when Node.js is there) and start the hub on
 ## :8080 with the embedded store in ./data
@@ -61,3 +61,12 @@ bench:
 ## make bench-http HTTPBENCH_FLAGS=-short
 bench-http: secantus
 	HUB_SECANTUSD="$$(scripts/install-secantus.sh)" $(GO) run ./bench/httpbench $(HTTPBENCH_FLAGS)
+
+## bench-writes: mutations per second and their latency over HTTP with
+## several clients, and the latency of their events to 1, 100 and 1000
+## subscribers over WebSocket and server-sent events, on both backends
+## and from one hub to another on one SecantusDB (a few minutes; see
+## docs/performance.md). For the small CI-sized run:
+## make bench-writes WRITEBENCH_FLAGS=-short
+bench-writes: secantus
+	HUB_SECANTUSD="$$(scripts/install-secantus.sh)" $(GO) run ./bench/writebench $(WRITEBENCH_FLAGS)

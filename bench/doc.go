@@ -14,6 +14,11 @@
 //	make bench
 //	go test -run '^$' -bench . -benchmem -count 3 ./bench/
 //
+// BenchmarkApply measures writes through index.Live on both stores
+// (the embedded one and MongoDB, on SecantusDB when MONGODB_URI is not
+// set), on the OTE dataset and on the 10k network; bench/writebench
+// sends mutations to the hub as a process.
+//
 // The package's own code is what the benchmarks and bench/httpbench
 // share: the queries and the counts their answers must hold. See
 // docs/performance.md for the figures and how they were measured.

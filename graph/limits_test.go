@@ -274,7 +274,10 @@ func TestCostCountsPages(t *testing.T) {
 		}
 		queries := map[string]string{}
 		for _, e := range examples {
-			if !e.Subscription {
+			// Mutations need a key, and the history a store, which this
+			// Reader lacks: the server's TestPlaygroundMutations runs
+			// them, through the same limits.
+			if !e.Subscription && !e.Mutation && e.Name != "History" {
 				queries[e.Name] = e.Query
 			}
 		}

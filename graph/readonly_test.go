@@ -89,7 +89,10 @@ func TestResolversLeaveNetworkValuesAlone(t *testing.T) {
 		`{ organisations(first: 100) { nodes { name names { fi sv en } abbreviations aliases sources { document { title } quote } regions { name } relationships(first: 100) { nodes { type role period { start end } sources { quote } from { name } to { name } } } } } }`,
 	}
 	for _, e := range examples {
-		if !e.Subscription {
+		// Mutations change the network by design (and need a key), and
+		// the history is read from the store, which a Reader does not
+		// have: the server's TestPlaygroundMutations runs them.
+		if !e.Subscription && !e.Mutation && e.Name != "History" {
 			queries = append(queries, e.Query)
 		}
 	}

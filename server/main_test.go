@@ -143,8 +143,8 @@ func TestBackendsAnswerAlike(t *testing.T) {
 		m := MustRunMain(t, b.env(t))
 		MustBeReady(t, m, 30*time.Second)
 		for _, e := range examples {
-			if e.Subscription {
-				continue // TestSubscriptionsOnTheEmbeddedStore runs it
+			if e.Subscription || e.Mutation {
+				continue // TestSubscriptionsOnTheEmbeddedStore and TestPlaygroundMutations run them
 			}
 			r := postQuery(t, m, e.Query, nil)
 			// Freshness is the instance's own (when it loaded, what it
@@ -168,7 +168,7 @@ func TestBackendsAnswerAlike(t *testing.T) {
 	}
 	names := make([]string, 0, len(examples)+len(exports))
 	for _, e := range examples {
-		if !e.Subscription {
+		if !e.Subscription && !e.Mutation {
 			names = append(names, e.Name)
 		}
 	}
@@ -226,6 +226,14 @@ func testServer(t *testing.T, m *Main) {
 		for _, e := range examples {
 			if e.Subscription {
 				continue // TestSubscriptionsOnTheEmbeddedStore runs it
+			}
+			if e.Mutation {
+				// Without a key a mutation is refused and writes nothing;
+				// TestPlaygroundMutations runs them with one.
+				if r := postQuery(t, m, e.Query, nil); errorCode(r) != "UNAUTHENTICATED" || r.Data != nil {
+					t.Errorf("%s without a key: %+v, want UNAUTHENTICATED and no data", e.Name, r)
+				}
+				continue
 			}
 			r := postQuery(t, m, e.Query, nil)
 			if len(r.Errors) > 0 || r.Data == nil {

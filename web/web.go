@@ -29,9 +29,13 @@ type Example struct {
 	// Subscription is set for a subscription, which needs a WebSocket
 	// or an event stream rather than a plain POST.
 	Subscription bool `json:"subscription,omitempty"`
+	// Mutation is set for a mutation, which needs an API key and
+	// changes the network: the playground opens its tab with an
+	// Authorization header to fill in.
+	Mutation bool `json:"mutation,omitempty"`
 }
 
-var operationName = regexp.MustCompile(`(?m)^(query|subscription)\s+(\w+)`)
+var operationName = regexp.MustCompile(`(?m)^(query|mutation|subscription)\s+(\w+)`)
 
 // Examples returns the playground's example queries in file order.
 func Examples() ([]Example, error) {
@@ -49,7 +53,7 @@ func Examples() ([]Example, error) {
 		name := strings.TrimSuffix(path.Base(f), ".graphql")
 		e := Example{Query: string(b)}
 		if m := operationName.FindSubmatch(b); m != nil {
-			name, e.Subscription = string(m[2]), string(m[1]) == "subscription"
+			name, e.Subscription, e.Mutation = string(m[2]), string(m[1]) == "subscription", string(m[1]) == "mutation"
 		}
 		e.Name = name
 		out = append(out, e)

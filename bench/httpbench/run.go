@@ -20,6 +20,7 @@ import (
 
 	"github.com/otehub/hub/bench"
 	"github.com/otehub/hub/bench/floor"
+	"github.com/otehub/hub/bench/internal/proc"
 	"github.com/otehub/hub/internal/secantus"
 	"github.com/otehub/hub/synthetic"
 )
@@ -63,7 +64,7 @@ func run(ctx context.Context, cfg config, out io.Writer, progress *log.Logger) (
 	logger := slog.New(slog.NewTextHandler(progress.Writer(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 
 	// Build first: a build error should not wait for a long load.
-	root, err := moduleRoot(ctx)
+	root, err := proc.ModuleRoot(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -71,12 +72,12 @@ func run(ctx context.Context, cfg config, out io.Writer, progress *log.Logger) (
 	if hubBin == "" {
 		hubBin = filepath.Join(work, "hub")
 		progress.Printf("building the hub (./server)")
-		if err := build(ctx, root, "./server", hubBin); err != nil {
+		if err := proc.Build(ctx, root, "./server", hubBin); err != nil {
 			return nil, err
 		}
 	}
 	progress.Printf("building the floor server (./bench/floor/server)")
-	if err := build(ctx, root, "./bench/floor/server", floorBin); err != nil {
+	if err := proc.Build(ctx, root, "./bench/floor/server", floorBin); err != nil {
 		return nil, err
 	}
 
@@ -88,7 +89,7 @@ func run(ctx context.Context, cfg config, out io.Writer, progress *log.Logger) (
 	shs := shapes(o.network)
 
 	var (
-		hubs          = map[string]*server{}
+		hubs          = map[string]*proc.Server{}
 		loads         = map[string]loaded{}
 		secantusStart time.Duration
 		// stops end what the run started, the last started first, so
@@ -133,14 +134,14 @@ func run(ctx context.Context, cfg config, out io.Writer, progress *log.Logger) (
 			env = []string{"MONGODB_URI=" + uri, fmt.Sprintf("HUB_MONGODB_TIMEOUT=%v", cfg.mongoTimeout)}
 		}
 		progress.Printf("starting %s", name)
-		s, err := startServer(ctx, name, hubBin, append(env, "HUB_SEED=false"), filepath.Join(work, name+".log"), cfg.readyTimeout)
+		s, err := proc.Start(ctx, name, hubBin, append(env, "HUB_SEED=false"), filepath.Join(work, name+".log"), cfg.readyTimeout)
 		if err != nil {
 			return nil, err
 		}
-		stops = append(stops, s.stop)
+		stops = append(stops, s.Stop)
 		hubs[name] = s
 		o.systems = append(o.systems, name)
-		progress.Printf("%s ready after %v", name, s.startToReady.Round(time.Millisecond))
+		progress.Printf("%s ready after %v", name, s.StartToReady.Round(time.Millisecond))
 	}
 
 	// The floor serves the first hub's answers, checked against the
@@ -150,19 +151,19 @@ func run(ctx context.Context, cfg config, out io.Writer, progress *log.Logger) (
 	first := hubs[o.systems[0]]
 	var answers floor.Answers
 	for _, sh := range shs {
-		body, err := sh.request(first.url).ask(ctx, client)
+		body, err := sh.request(first.URL).ask(ctx, client)
 		if err != nil {
-			return nil, fmt.Errorf("%s on %s: %w", sh.id, first.name, err)
+			return nil, fmt.Errorf("%s on %s: %w", sh.id, first.Name, err)
 		}
 		data, err := bench.Data(body)
 		if err != nil {
-			return nil, fmt.Errorf("%s on %s: %w", sh.id, first.name, err)
+			return nil, fmt.Errorf("%s on %s: %w", sh.id, first.Name, err)
 		}
 		if err := sh.check(data); err != nil {
-			return nil, fmt.Errorf("%s on %s: the answer is wrong: %w: %.300s", sh.id, first.name, err, data)
+			return nil, fmt.Errorf("%s on %s: the answer is wrong: %w: %.300s", sh.id, first.Name, err, data)
 		}
 		if err := sh.fill(&answers, data); err != nil {
-			return nil, fmt.Errorf("%s on %s: the floor cannot hold the answer: %w", sh.id, first.name, err)
+			return nil, fmt.Errorf("%s on %s: the floor cannot hold the answer: %w", sh.id, first.Name, err)
 		}
 	}
 	answersPath := filepath.Join(work, "floor-answers.json")
@@ -170,13 +171,13 @@ func run(ctx context.Context, cfg config, out io.Writer, progress *log.Logger) (
 		return nil, err
 	}
 	progress.Printf("starting the floor server")
-	fl, err := startServer(ctx, floorName, floorBin, []string{"FLOOR_ANSWERS=" + answersPath}, filepath.Join(work, "floor.log"), time.Minute)
+	fl, err := proc.Start(ctx, floorName, floorBin, []string{"FLOOR_ANSWERS=" + answersPath}, filepath.Join(work, "floor.log"), time.Minute)
 	if err != nil {
 		return nil, err
 	}
-	stops = append(stops, fl.stop)
+	stops = append(stops, fl.Stop)
 	all := append(append([]string(nil), o.systems...), floorName)
-	byName := map[string]*server{floorName: fl}
+	byName := map[string]*proc.Server{floorName: fl}
 	for name, s := range hubs {
 		byName[name] = s
 	}
@@ -191,7 +192,7 @@ func run(ctx context.Context, cfg config, out io.Writer, progress *log.Logger) (
 	for _, sh := range shs {
 		o.same[sh.id] = map[string]string{}
 		for _, sys := range all {
-			t := sh.request(byName[sys].url)
+			t := sh.request(byName[sys].URL)
 			if t.want, err = t.ask(ctx, client); err != nil {
 				return nil, fmt.Errorf("%s on %s: %w", sh.id, sys, err)
 			}
@@ -227,7 +228,7 @@ func run(ctx context.Context, cfg config, out io.Writer, progress *log.Logger) (
 		}
 	}
 
-	loadBefore := loadAverage()
+	loadBefore := proc.LoadAverage()
 	roundsBegan := time.Now()
 	// A shape is measured on every system in turn, so that the runs a
 	// ratio compares are seconds apart; the systems' order rotates from
@@ -237,7 +238,7 @@ func run(ctx context.Context, cfg config, out io.Writer, progress *log.Logger) (
 		for _, sh := range shs {
 			for i := range all {
 				sys := all[(i+round)%len(all)]
-				if err := byName[sys].running(); err != nil {
+				if err := byName[sys].Running(); err != nil {
 					return nil, err
 				}
 				t := targets[sys][sh.id]
@@ -260,7 +261,7 @@ func run(ctx context.Context, cfg config, out io.Writer, progress *log.Logger) (
 	fmt.Fprintf(out, "HTTP benchmark of the hub against the floor, %s to %s UTC\n",
 		began.UTC().Format("2006-01-02 15:04:05"), time.Now().UTC().Format("15:04:05"))
 	fmt.Fprintf(out, "host: %s, %d CPUs, %s; load average %s before the rounds, %s after\n",
-		cpuModel(), runtime.NumCPU(), runtime.Version(), loadBefore, loadAverage())
+		proc.CPUModel(), runtime.NumCPU(), runtime.Version(), loadBefore, proc.LoadAverage())
 	fmt.Fprintf(out, "network: %s (%d nodes, %d relationships, seed %d)\n", cfg.networkName, o.network.Nodes, o.network.Relationships, cfg.network.Seed)
 	fmt.Fprintf(out, "rounds: %d in %v; each measured run at most %v and %d requests; warm-up %v per system and shape\n",
 		cfg.rounds, roundsTook.Round(time.Second), cfg.duration, cfg.requests, cfg.warmup)
@@ -278,19 +279,19 @@ func run(ctx context.Context, cfg config, out io.Writer, progress *log.Logger) (
 	for _, sys := range o.systems {
 		s := hubs[sys]
 		var said []string
-		if took, ok := readyLoad(s.readyBody); ok {
+		if took, ok := readyLoad(s.ReadyBody); ok {
 			said = append(said, fmt.Sprintf("index loaded in %v by /readyz (index.loadSeconds)", took.Round(time.Microsecond)))
 		}
-		if line, took, ok := loadLine(s.logPath); ok {
+		if line, took, ok := loadLine(s.LogPath); ok {
 			said = append(said, fmt.Sprintf("%v by the hub's log (%s)", took, strings.TrimSpace(line)))
 		}
 		if len(said) == 0 {
 			said = append(said, "neither /readyz nor the hub's log says how long the index took to load")
 		}
-		said = append(said, fmt.Sprintf("start to ready, measured here: %v", s.startToReady.Round(time.Millisecond)))
+		said = append(said, fmt.Sprintf("start to ready, measured here: %v", s.StartToReady.Round(time.Millisecond)))
 		fmt.Fprintf(out, "%s: %s\n", sys, strings.Join(said, "; "))
 	}
-	fmt.Fprintf(out, "floor: start to ready %v\n", fl.startToReady.Round(time.Millisecond))
+	fmt.Fprintf(out, "floor: start to ready %v\n", fl.StartToReady.Round(time.Millisecond))
 	for _, sh := range shs {
 		var parts []string
 		for _, sys := range o.systems {
@@ -350,28 +351,4 @@ func decodeNumbers(data []byte) (any, error) {
 	var v any
 	err := d.Decode(&v)
 	return v, err
-}
-
-// loadAverage is the host's 1-minute load average, or "?".
-func loadAverage() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "?"
-	}
-	one, _, _ := strings.Cut(string(b), " ")
-	return one
-}
-
-// cpuModel is the CPU's model name, or GOARCH.
-func cpuModel() string {
-	b, err := os.ReadFile("/proc/cpuinfo")
-	if err != nil {
-		return runtime.GOARCH
-	}
-	for line := range strings.SplitSeq(string(b), "\n") {
-		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
-			return strings.TrimSpace(v)
-		}
-	}
-	return runtime.GOARCH
 }

@@ -1,0 +1,195 @@
+// Package proc builds and runs the servers the benchmarks measure as
+// processes: go build inside the module, a free loopback port, the
+// process's output in a log file, and a wait for /readyz.
+package proc
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// ModuleRoot returns the directory of the module's go.mod.
+func ModuleRoot(ctx context.Context) (string, error) {
+	out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", fmt.Errorf("go env GOMOD: %w", err)
+	}
+	gomod := strings.TrimSpace(string(out))
+	if gomod == "" || gomod == os.DevNull {
+		return "", errors.New("not inside the hub's module: run from the repository")
+	}
+	return filepath.Dir(gomod), nil
+}
+
+// Build compiles the package pkg of the module into out.
+func Build(ctx context.Context, root, pkg, out string) error {
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, pkg)
+	cmd.Dir = root
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build %s: %w\n%s", pkg, err, b)
+	}
+	return nil
+}
+
+// Server is a server process a benchmark started.
+type Server struct {
+	Name    string
+	URL     string // base URL, http://127.0.0.1:port
+	LogPath string
+	cmd     *exec.Cmd
+	exited  chan struct{}
+	err     error // the process's exit, once exited is closed
+	// StartToReady is the time from starting the process to the first
+	// 200 of /readyz; ReadyBody is that answer.
+	StartToReady time.Duration
+	ReadyBody    []byte
+}
+
+// Start runs bin with env added to the benchmark's own, on a free
+// loopback port (env PORT), its output in logPath, and waits until GET
+// /readyz answers 200 or timeout passes.
+func Start(ctx context.Context, name, bin string, env []string, logPath string, timeout time.Duration) (*Server, error) {
+	port, err := FreePort()
+	if err != nil {
+		return nil, err
+	}
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return nil, err
+	}
+	defer logFile.Close()
+	cmd := exec.Command(bin)
+	cmd.Env = append(append(os.Environ(), env...), "PORT="+strconv.Itoa(port))
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	s := &Server{Name: name, URL: fmt.Sprintf("http://127.0.0.1:%d", port), LogPath: logPath, cmd: cmd, exited: make(chan struct{})}
+	began := time.Now()
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s: %w", name, err)
+	}
+	go func() {
+		s.err = cmd.Wait()
+		close(s.exited)
+	}()
+	if err := s.waitReady(ctx, began, timeout); err != nil {
+		s.Stop()
+		return nil, err
+	}
+	return s, nil
+}
+
+// waitReady polls /readyz; the interval is short because the time to
+// ready is one of the figures reported.
+func (s *Server) waitReady(ctx context.Context, began time.Time, timeout time.Duration) error {
+	client := &http.Client{Timeout: 2 * time.Second}
+	deadline := began.Add(timeout)
+	for {
+		resp, err := client.Get(s.URL + "/readyz")
+		if err == nil {
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				s.StartToReady, s.ReadyBody = time.Since(began), body
+				return nil
+			}
+		}
+		select {
+		case <-s.exited:
+			return fmt.Errorf("%s exited before it was ready (%v); its log %s ends:\n%s", s.Name, s.err, s.LogPath, Tail(s.LogPath, 20))
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s was not ready within %v; its log %s ends:\n%s", s.Name, timeout, s.LogPath, Tail(s.LogPath, 20))
+		}
+	}
+}
+
+// Stop ends the process: SIGTERM, then SIGKILL after 15 seconds.
+func (s *Server) Stop() {
+	if s == nil || s.cmd.Process == nil {
+		return
+	}
+	select {
+	case <-s.exited:
+		return
+	default:
+	}
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.exited:
+	case <-time.After(15 * time.Second):
+		s.cmd.Process.Kill()
+		<-s.exited
+	}
+}
+
+// Running fails when the process has exited.
+func (s *Server) Running() error {
+	select {
+	case <-s.exited:
+		return fmt.Errorf("%s exited (%v); its log %s ends:\n%s", s.Name, s.err, s.LogPath, Tail(s.LogPath, 20))
+	default:
+		return nil
+	}
+}
+
+// Tail returns the last n lines of a file, for error messages.
+func Tail(path string, n int) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "(" + err.Error() + ")"
+	}
+	lines := bytes.Split(bytes.TrimRight(b, "\n"), []byte("\n"))
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return string(bytes.Join(lines, []byte("\n")))
+}
+
+// FreePort returns a loopback port that was free a moment ago.
+func FreePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// LoadAverage is the host's 1-minute load average, or "?".
+func LoadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	one, _, _ := strings.Cut(string(b), " ")
+	return one
+}
+
+// CPUModel is the CPU's model name, or GOARCH.
+func CPUModel() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return runtime.GOARCH
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return runtime.GOARCH
+}
