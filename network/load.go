@@ -134,11 +134,15 @@ func Load(ctx context.Context, s hub.Reader, opt LoadOptions) (*Graph, error) {
 		if err != nil {
 			return nil, err
 		}
+		seen := map[string]bool{}
 		for i, n := range nodes {
 			if n == nil {
 				return nil, hub.Errorf(hub.ENOTFOUND, "node %q not found", ids[i])
 			}
-			if active(n.Period) {
+			// A merged node's id resolves to the node kept, which may be
+			// a center too.
+			if active(n.Period) && !seen[n.ID] {
+				seen[n.ID] = true
 				seeds = append(seeds, n)
 			}
 		}
