@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -228,6 +229,15 @@ func testMutations(t *testing.T, m *Main, editorKey, partnerKey, own string) {
 	_, r = postAs(t, m, "", `query($id: ID!) { node(id: $id) { id } entityByKey(kind: Organisation, key: "testijarjesto-kopio") { id } }`, map[string]any{"id": dupID})
 	if path(r.Data, "node", "id") != keepID || path(r.Data, "entityByKey", "id") != keepID {
 		t.Fatalf("the merged node's id and key: %+v, want both to resolve to %s", r, keepID)
+	}
+	resp, err := http.Get(m.URL() + "/export/network.json?depth=0&center=" + dupID + "&center=" + keepID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exported, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || bytes.Count(exported, []byte(`"id":"`+keepID+`"`)) != 1 || bytes.Contains(exported, []byte(dupID)) {
+		t.Fatalf("export centred on the merged id and the kept one: %d %s", resp.StatusCode, exported)
 	}
 
 	// The history keeps every write, newest first, the deletion too.
