@@ -391,7 +391,7 @@ func (m *Main) handler() (http.Handler, error) {
 	})
 	mux.HandleFunc("GET /readyz", m.readyz)
 	mux.Handle("GET /{$}", playground)
-	mux.Handle("GET /export/{file}", graph.PreferredLanguage(web.Exports(m.Network, m.Logger)))
+	mux.Handle("GET /export/{file}", authenticate(keys, graph.PreferredLanguage(web.Exports(m.Network, m.Logger))))
 	pages := web.Pages()
 	for _, p := range []string{"GET /map", "GET /dashboard", "GET /assets/"} {
 		mux.Handle(p, pages)

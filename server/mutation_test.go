@@ -335,3 +335,29 @@ func TestBadEnumInVariablesIsTheClients(t *testing.T) {
 		t.Fatalf("an unknown kind: %+v, want BAD_USER_INPUT", r)
 	}
 }
+
+// TestExportsAuthenticate: an export request with a key is the key's
+// caller, one with an unknown key is refused, as on /graphql.
+func TestExportsAuthenticate(t *testing.T) {
+	keysFile := filepath.Join(t.TempDir(), "keys")
+	key := mustNewKey(t, keysFile, "-role", "editor", "-subject", "tester")
+	m := MustRunMain(t, map[string]string{"HUB_API_KEYS_FILE": keysFile})
+	MustBeReady(t, m, 30*time.Second)
+	for _, tc := range []struct {
+		key  string
+		want int
+	}{{"", http.StatusOK}, {key, http.StatusOK}, {"ote_unknown", http.StatusUnauthorized}} {
+		req, _ := http.NewRequest(http.MethodGet, m.URL()+"/export/network.json?kind=Organisation", nil)
+		if tc.key != "" {
+			req.Header.Set("Authorization", "Bearer "+tc.key)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.want {
+			t.Errorf("export with key %q: %d, want %d", tc.key, resp.StatusCode, tc.want)
+		}
+	}
+}
