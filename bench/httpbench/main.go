@@ -26,14 +26,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log"
-	"os"
-	"os/signal"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
+	"github.com/otehub/hub/bench/internal/proc"
 	"github.com/otehub/hub/synthetic"
 )
 
@@ -59,22 +58,10 @@ type config struct {
 }
 
 func main() {
-	cfg, err := parseFlags(os.Args[1:])
-	if errors.Is(err, flag.ErrHelp) {
-		return // -h: the usage is printed
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "httpbench:", err)
-		os.Exit(2)
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	progress := log.New(os.Stderr, "httpbench: ", log.Ltime)
-	if _, err := run(ctx, cfg, os.Stdout, progress); err != nil {
-		stop()
-		fmt.Fprintln(os.Stderr, "httpbench: FAILED:", err)
-		os.Exit(1)
-	}
+	proc.Main("httpbench", parseFlags, func(ctx context.Context, cfg config, out io.Writer, progress *log.Logger) error {
+		_, err := run(ctx, cfg, out, progress)
+		return err
+	})
 }
 
 func parseFlags(args []string) (config, error) {

@@ -10,7 +10,6 @@ import (
 	"log"
 	"log/slog"
 	"net/http"
-	"os"
 	"path/filepath"
 	"reflect"
 	"runtime"
@@ -46,21 +45,11 @@ type outcome struct {
 // progress to progress.
 func run(ctx context.Context, cfg config, out io.Writer, progress *log.Logger) (*outcome, error) {
 	began := time.Now()
-	work := cfg.workDir
-	if work == "" {
-		dir, err := os.MkdirTemp("", "httpbench-")
-		if err != nil {
-			return nil, err
-		}
-		work = dir
-	} else if err := os.MkdirAll(work, 0o755); err != nil {
+	work, cleanup, err := proc.WorkDir(cfg.workDir, "httpbench", cfg.keep, progress)
+	if err != nil {
 		return nil, err
 	}
-	if cfg.keep {
-		progress.Printf("work directory (kept): %s", work)
-	} else {
-		defer os.RemoveAll(work)
-	}
+	defer cleanup()
 	logger := slog.New(slog.NewTextHandler(progress.Writer(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 
 	// Build first: a build error should not wait for a long load.

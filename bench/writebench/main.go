@@ -27,14 +27,14 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log"
-	"os"
-	"os/signal"
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/otehub/hub/bench/internal/proc"
 )
 
 // config is one run's settings.
@@ -57,22 +57,10 @@ type config struct {
 }
 
 func main() {
-	cfg, err := parseFlags(os.Args[1:])
-	if errors.Is(err, flag.ErrHelp) {
-		return
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "writebench:", err)
-		os.Exit(2)
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	progress := log.New(os.Stderr, "writebench: ", log.Ltime)
-	if _, err := run(ctx, cfg, os.Stdout, progress); err != nil {
-		stop()
-		fmt.Fprintln(os.Stderr, "writebench: FAILED:", err)
-		os.Exit(1)
-	}
+	proc.Main("writebench", parseFlags, func(ctx context.Context, cfg config, out io.Writer, progress *log.Logger) error {
+		_, err := run(ctx, cfg, out, progress)
+		return err
+	})
 }
 
 func parseFlags(args []string) (config, error) {

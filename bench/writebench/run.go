@@ -8,7 +8,6 @@ import (
 	"log"
 	"math"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -46,21 +45,11 @@ type outcome struct {
 // progress to progress.
 func run(ctx context.Context, cfg config, out io.Writer, progress *log.Logger) (*outcome, error) {
 	began := time.Now()
-	work := cfg.workDir
-	if work == "" {
-		dir, err := os.MkdirTemp("", "writebench-")
-		if err != nil {
-			return nil, err
-		}
-		work = dir
-	} else if err := os.MkdirAll(work, 0o755); err != nil {
+	work, cleanup, err := proc.WorkDir(cfg.workDir, "writebench", cfg.keep, progress)
+	if err != nil {
 		return nil, err
 	}
-	if cfg.keep {
-		progress.Printf("work directory (kept): %s", work)
-	} else {
-		defer os.RemoveAll(work)
-	}
+	defer cleanup()
 	hubBin := cfg.hubBinary
 	if hubBin == "" {
 		root, err := proc.ModuleRoot(ctx)

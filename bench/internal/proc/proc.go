@@ -7,12 +7,15 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -192,4 +195,47 @@ func CPUModel() string {
 		}
 	}
 	return runtime.GOARCH
+}
+
+// Main is the main of a benchmark command: it parses the flags with
+// parse (-h prints the usage and exits 0, a bad flag exits 2), runs run
+// until it ends or the process is interrupted, and exits 1 when it
+// fails. Progress goes to standard error, prefixed with name.
+func Main[C any](name string, parse func([]string) (C, error), run func(ctx context.Context, cfg C, out io.Writer, progress *log.Logger) error) {
+	cfg, err := parse(os.Args[1:])
+	if errors.Is(err, flag.ErrHelp) {
+		return // -h: the usage is printed
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, name+":", err)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	progress := log.New(os.Stderr, name+": ", log.Ltime)
+	if err := run(ctx, cfg, os.Stdout, progress); err != nil {
+		stop()
+		fmt.Fprintln(os.Stderr, name+": FAILED:", err)
+		os.Exit(1)
+	}
+}
+
+// WorkDir returns the directory a run works in: dir (created if need
+// be), or a new temporary one named after prefix; the returned function
+// removes it unless keep is set.
+func WorkDir(dir, prefix string, keep bool, progress *log.Logger) (string, func(), error) {
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", prefix+"-")
+		if err != nil {
+			return "", nil, err
+		}
+		dir = tmp
+	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", nil, err
+	}
+	if keep {
+		progress.Printf("work directory (kept): %s", dir)
+		return dir, func() {}, nil
+	}
+	return dir, func() { os.RemoveAll(dir) }, nil
 }
