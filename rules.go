@@ -58,24 +58,12 @@ func CheckEnds(ctx context.Context, s Reader, b *Batch) error {
 	for _, n := range b.Nodes {
 		kinds[n.ID] = n.Kind
 	}
-	var missing []string
+	var ends []string
 	for _, r := range b.Relationships {
-		for _, id := range []string{r.FromID, r.ToID} {
-			if _, ok := kinds[id]; !ok {
-				missing = append(missing, id)
-			}
-		}
+		ends = append(ends, r.FromID, r.ToID)
 	}
-	if len(missing) > 0 {
-		found, err := s.NodesByID(ctx, missing)
-		if err != nil {
-			return err
-		}
-		for _, n := range found {
-			if n != nil {
-				kinds[n.ID] = n.Kind
-			}
-		}
+	if err := lookupKinds(ctx, s, kinds, ends); err != nil {
+		return err
 	}
 	for _, r := range b.Relationships {
 		from, okFrom := kinds[r.FromID]

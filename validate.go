@@ -45,40 +45,23 @@ func Prepare(ctx context.Context, s Reader, b *Batch, now time.Time) error {
 		}
 		kinds[n.ID] = n.Kind
 	}
-	// Look up every referenced id the batch does not hold, in one call.
-	var missing []string
-	asked := map[string]bool{}
-	ref := func(id string) {
-		if _, ok := kinds[id]; !ok && !asked[id] {
-			asked[id] = true
-			missing = append(missing, id)
-		}
-	}
+	// Every id the batch references and does not hold is looked up in
+	// one call.
+	var refs []string
 	for _, n := range b.Nodes {
 		for _, c := range n.Sources {
-			ref(c.SourceID)
+			refs = append(refs, c.SourceID)
 		}
-		for _, r := range n.RegionIDs {
-			ref(r)
-		}
+		refs = append(refs, n.RegionIDs...)
 	}
 	for _, r := range b.Relationships {
-		ref(r.FromID)
-		ref(r.ToID)
+		refs = append(refs, r.FromID, r.ToID)
 		for _, c := range r.Sources {
-			ref(c.SourceID)
+			refs = append(refs, c.SourceID)
 		}
 	}
-	if len(missing) > 0 {
-		found, err := s.NodesByID(ctx, missing)
-		if err != nil {
-			return err
-		}
-		for _, n := range found {
-			if n != nil {
-				kinds[n.ID] = n.Kind
-			}
-		}
+	if err := lookupKinds(ctx, s, kinds, refs); err != nil {
+		return err
 	}
 	// checkCitations checks the citations at field prefix ("sources",
 	// "alternatives.0.sources") of a row whose fact fields are facts.
@@ -389,4 +372,30 @@ func periodStart(p *Period) string {
 		return ""
 	}
 	return p.Start.Format(time.DateOnly)
+}
+
+// lookupKinds adds to kinds the kind of every id of ids it lacks, read
+// from s in one call; ids s does not hold stay out.
+func lookupKinds(ctx context.Context, s Reader, kinds map[string]Kind, ids []string) error {
+	var missing []string
+	asked := map[string]bool{}
+	for _, id := range ids {
+		if _, ok := kinds[id]; !ok && id != "" && !asked[id] {
+			asked[id] = true
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	found, err := s.NodesByID(ctx, missing)
+	if err != nil {
+		return err
+	}
+	for _, n := range found {
+		if n != nil {
+			kinds[n.ID] = n.Kind
+		}
+	}
+	return nil
 }

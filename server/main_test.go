@@ -48,19 +48,11 @@ type gqlResponse struct {
 	} `json:"errors"`
 }
 
+// postQuery posts a GraphQL request as an anonymous caller.
 func postQuery(tb testing.TB, m *Main, query string, vars map[string]any) gqlResponse {
 	tb.Helper()
-	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	resp, err := http.Post(m.URL()+"/graphql", "application/json", bytes.NewReader(body))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out gqlResponse
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
-		tb.Fatalf("decode response (status %d): %v", resp.StatusCode, err)
-	}
-	return out
+	_, r := postAs(tb, m, "", query, vars)
+	return r
 }
 
 // path walks a decoded JSON value by keys and indexes.
