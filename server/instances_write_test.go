@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -38,21 +37,9 @@ const writeEventsQuery = `subscription { changes(kinds: [Organisation, Contact])
 // nextWrite reads one event of s within d.
 func nextWrite(t *testing.T, s subscribetest.Stream, d time.Duration) writeEvent {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), d)
-	defer cancel()
-	r, err := s.Next(ctx)
-	if err != nil {
-		t.Fatalf("no event within %v: %v", d, err)
-	}
-	if len(r.Errors) > 0 {
-		t.Fatalf("errors: %+v", r.Errors)
-	}
-	var data struct{ Changes writeEvent }
-	if err := json.Unmarshal(r.Data, &data); err != nil {
-		t.Fatal(err)
-	}
-	data.Changes.raw = string(r.Data)
-	return data.Changes
+	ev, raw := nextEvent[writeEvent](t, s, d)
+	ev.raw = raw
+	return ev
 }
 
 // postAs posts a GraphQL request with an API key ("" for none) to a

@@ -28,6 +28,14 @@ const changesQuery = `subscription { changes(kinds: [Organisation]) { op id kind
 // nextChange reads one event of s within d.
 func nextChange(t *testing.T, s subscribetest.Stream, d time.Duration) changeEvent {
 	t.Helper()
+	ev, _ := nextEvent[changeEvent](t, s, d)
+	return ev
+}
+
+// nextEvent reads one event of s within d: its changes field decoded as
+// T, and the event's data as sent.
+func nextEvent[T any](t *testing.T, s subscribetest.Stream, d time.Duration) (T, string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), d)
 	defer cancel()
 	r, err := s.Next(ctx)
@@ -37,11 +45,11 @@ func nextChange(t *testing.T, s subscribetest.Stream, d time.Duration) changeEve
 	if len(r.Errors) > 0 {
 		t.Fatalf("errors: %+v", r.Errors)
 	}
-	var data struct{ Changes changeEvent }
+	var data struct{ Changes T }
 	if err := json.Unmarshal(r.Data, &data); err != nil {
 		t.Fatal(err)
 	}
-	return data.Changes
+	return data.Changes, string(r.Data)
 }
 
 // mustEndWith reads s until its terminal error, which must carry code,
