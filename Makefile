@@ -6,7 +6,8 @@ GO ?= go
 ## run: build the pages (when Node.js is there) and start the hub on
 ## :8080 with the embedded store in ./data
 run: ui-if-node
-	$(GO) run ./server
+	$(GO) build -o bin/hub ./server
+	exec bin/hub
 
 ## ui: bundle the map and dashboard pages (npm ci + esbuild into web/map/dist)
 ui:
@@ -38,8 +39,20 @@ secantus:
 generate:
 	$(GO) generate ./...
 
-## verify: formatting, vet, and generated code that matches the schema
-verify:
+## image: build the container image (where Docker runs), tagged with
+## the version from git
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+image:
+	docker build --build-arg VERSION=$(VERSION) -t ote-hub:$(VERSION) .
+
+## lint-docker: lint the Dockerfile with hadolint (installed into .venv);
+## no Docker engine needed
+lint-docker:
+	"$$(scripts/install-hadolint.sh)" Dockerfile
+
+## verify: formatting, vet, the Dockerfile's lint, and generated code
+## that matches the schema
+verify: lint-docker
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 	$(GO) vet ./...
 	$(GO) generate ./...

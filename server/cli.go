@@ -462,12 +462,19 @@ func (p *progressLine) clear() {
 
 // version is the hub's version from its build information: the module
 // version, the commit and its time, and whether the tree was modified.
+// buildVersion is the version a release build stamps in
+// (-ldflags "-X main.buildVersion=v1.2.3"; the Dockerfile's VERSION).
+var buildVersion string
+
 func version() string {
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
 		return "hub (unknown version)"
 	}
 	v := "hub " + bi.Main.Version
+	if buildVersion != "" {
+		v = "hub " + buildVersion
+	}
 	settings := map[string]string{}
 	for _, s := range bi.Settings {
 		settings[s.Key] = s.Value

@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -387,7 +388,7 @@ func (m *Main) handler() (http.Handler, error) {
 	mux.Handle("GET /examples.json", examples)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		io.WriteString(w, `{"status":"ok"}`)
+		json.NewEncoder(w).Encode(map[string]string{"status": "ok", "version": version()})
 	})
 	mux.HandleFunc("GET /readyz", m.readyz)
 	mux.Handle("GET /{$}", playground)

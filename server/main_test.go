@@ -182,14 +182,16 @@ func testServer(t *testing.T, m *Main) {
 		byName[e.Name] = e.Query
 	}
 
-	t.Run("health check answers", func(t *testing.T) {
+	t.Run("health check answers with the version", func(t *testing.T) {
 		resp, err := http.Get(m.URL() + "/healthz")
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("status %d", resp.StatusCode)
+		var body struct{ Status, Version string }
+		if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || resp.StatusCode != http.StatusOK ||
+			body.Status != "ok" || !strings.HasPrefix(body.Version, "hub ") {
+			t.Fatalf("status %d, body %+v, %v", resp.StatusCode, body, err)
 		}
 	})
 
