@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -452,8 +453,14 @@ func TestOIDCConfig(t *testing.T) {
 	}
 }
 
-// An API key's subject may not take the form of a token caller's.
+// An API key's subject may not take the form of a token caller's:
+// hub key new refuses it, and so does a hub reading a keys file.
 func TestKeySubjectsCannotBeTokenSubjects(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	file := filepath.Join(t.TempDir(), "keys")
+	if code := runCommand(t.Context(), "key", []string{"new", "-file", file, "-role", "editor", "-subject", "oidc:alice"}, func(string) string { return "" }, &stdout, &stderr); code == exitOK {
+		t.Errorf("hub key new -subject oidc:alice made a key")
+	}
 	if _, err := parseKeys(strings.NewReader("sha256:"+strings.Repeat("ab", 32)+" editor oidc:alice\n"), "keys"); err == nil {
 		t.Error("a keys file with the subject oidc:alice was read")
 	}
