@@ -174,6 +174,9 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	if err := c.readEnv(getenv); err != nil {
 		return err
 	}
+	if err := c.readOIDCEnv(getenv); err != nil {
+		return err
+	}
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: hub [serve] [flags]\n\nServe the GraphQL API, the pages and the exports (other commands: hub help).\n\nFlags:\n")
@@ -298,7 +301,7 @@ func (c *Config) readEnv(getenv func(string) string) error {
 		}
 		c.MongoTimeout = d
 	}
-	return c.readOIDCEnv(getenv)
+	return nil
 }
 
 // readOIDCEnv reads the HUB_OIDC_* variables.
