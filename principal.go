@@ -24,7 +24,9 @@ func (r Role) Valid() bool { return r == RolePartner || r == RoleEditor || r == 
 type Principal struct {
 	// Subject names the caller (an API key's owner, a user).
 	Subject string
-	Role    Role
+	// Role is "" for a signed-in reader that was granted no role: it
+	// reads what anonymous callers read, and writes nothing.
+	Role Role
 	// Organisation is the id of the organisation node a partner acts
 	// for.
 	Organisation string
@@ -78,9 +80,11 @@ func Authorize(ctx context.Context, r Reader, b *Batch) error {
 	p := PrincipalFrom(ctx)
 	switch {
 	case p == nil:
-		return Errorf(EUNAUTHENTICATED, "writing needs an API key: send Authorization: Bearer <key>")
+		return Errorf(EUNAUTHENTICATED, "writing needs an API key or a token of the identity provider: send Authorization: Bearer <key or token>")
 	case p.Role == RoleEditor || p.Role == RoleAdmin:
 		return nil
+	case p.Role == "":
+		return Errorf(EFORBIDDEN, "the caller was granted no role, so it reads only: writing needs the role partner, editor or admin")
 	case p.Role != RolePartner:
 		return Errorf(EFORBIDDEN, "the role %q may not write", p.Role)
 	}

@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
@@ -69,12 +70,13 @@ type Options struct {
 	// Limits bound the work of one operation; a zero field takes its
 	// default.
 	Limits Limits
-	// Authenticate returns the caller an API key names, or nil for a
-	// key the hub does not know. Browsers cannot set headers on a
-	// WebSocket, so a subscriber sends its key in the connection_init
-	// payload ({"Authorization": "Bearer <key>"}); HTTP requests are
-	// authenticated before the handler. Nil knows no key.
-	Authenticate func(key string) *hub.Principal
+	// Authenticate returns the caller a bearer token (an API key or a
+	// JWT) names, or an error, whose message the client is told, for a
+	// token the hub does not accept. Browsers cannot set headers on a
+	// WebSocket, so a subscriber sends its token in the connection_init
+	// payload ({"Authorization": "Bearer <token>"}); HTTP requests are
+	// authenticated before the handler. Nil accepts no token.
+	Authenticate func(ctx context.Context, token string) (*hub.Principal, error)
 	// Freshness, when set, says how current the network is; every
 	// response reports it under extensions.freshness.
 	Freshness func() Freshness
@@ -493,27 +495,50 @@ func isGraphQLInputError(err error) bool {
 	return errors.As(err, &gqlErr) && gqlErr.Unwrap() == nil
 }
 
-// websocketCaller authenticates a WebSocket by the key in its
-// connection_init payload, if it sends one: an unknown key closes the
-// connection (4401), so that a subscriber never silently gets the
-// anonymous view. A connection whose upgrade request was authenticated
-// keeps that caller.
-func websocketCaller(authenticate func(string) *hub.Principal) transport.WebsocketInitFunc {
+// websocketCaller authenticates a WebSocket by the bearer token in its
+// connection_init payload, if it sends one: a token the hub does not
+// accept closes the connection (4401, the reason saying why), so that a
+// subscriber never silently gets the anonymous view. A connection whose
+// upgrade request was authenticated keeps that caller.
+func websocketCaller(authenticate func(context.Context, string) (*hub.Principal, error)) transport.WebsocketInitFunc {
 	return func(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
 		h := payload.Authorization()
 		if h == "" {
 			return ctx, nil, nil
 		}
-		key, ok := strings.CutPrefix(h, "Bearer ")
+		token, ok := strings.CutPrefix(h, "Bearer ")
 		var p *hub.Principal
-		if ok && authenticate != nil {
-			p = authenticate(strings.TrimSpace(key))
+		var err error
+		switch {
+		case !ok:
+			err = hub.Errorf(hub.EUNAUTHENTICATED, `send {"Authorization": "Bearer <API key or token>"}, or no Authorization to read public data`)
+		case authenticate == nil:
+			err = hub.Errorf(hub.EUNAUTHENTICATED, "this hub accepts no API keys or tokens: send no Authorization to read public data")
+		default:
+			p, err = authenticate(ctx, strings.TrimSpace(token))
 		}
-		if p == nil {
+		if err != nil {
+			msg := "unauthenticated"
+			var he *hub.Error
+			if errors.As(err, &he) {
+				msg = he.Message
+			}
 			ctx = transport.WithWebsocketCloseCode(ctx, 4401)
-			ctx = transport.AppendCloseReason(ctx, "unknown API key")
-			return ctx, nil, errors.New("unknown API key: send {\"Authorization\": \"Bearer <key>\"} with a key this hub knows, or no key to read public data")
+			// A close frame's reason holds at most 123 bytes.
+			ctx = transport.AppendCloseReason(ctx, truncate(msg, 123))
+			return ctx, nil, errors.New(msg)
 		}
 		return hub.WithPrincipal(ctx, p), nil, nil
 	}
+}
+
+// truncate cuts s to at most n bytes, at a rune boundary.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }

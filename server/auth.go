@@ -3,10 +3,13 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -69,6 +72,9 @@ func parseKeys(r io.Reader, name string) ([]keyEntry, error) {
 		}
 		if seen[hash] {
 			return nil, bad("the same key is listed twice")
+		}
+		if strings.HasPrefix(e.principal.Subject, oidcSubjectPrefix) {
+			return nil, bad(fmt.Sprintf("a subject may not begin with %q, which names callers signed in with a token", oidcSubjectPrefix))
 		}
 		if subjects[e.principal.Subject] {
 			return nil, bad(fmt.Sprintf("subject %q is listed twice: subjects name keys in the history and in hub key revoke", e.principal.Subject))
@@ -177,12 +183,40 @@ func (k *keyFile) lookup(key string) *hub.Principal {
 	return k.keys[keyHash(key)]
 }
 
-// authenticate puts the caller of a request with a known API key
-// (Authorization: Bearer <key>) in its context. A request without the
-// header is anonymous; one with an unknown key or another scheme gets
-// 401, so that a mistyped or revoked key never silently reads as
-// anonymous. keys nil knows no key.
-func authenticate(keys *keyFile, next http.Handler) http.Handler {
+// authenticator finds the caller a bearer token names: a JWT (three
+// base64url parts separated by dots) is checked as a token of the
+// identity provider, anything else is looked up as an API key. Either
+// may be nil, knowing no token or no key.
+type authenticator struct {
+	keys *keyFile
+	oidc *oidcVerifier
+}
+
+// principal returns the caller token names, or an EUNAUTHENTICATED
+// error whose message tells the client why not.
+func (a *authenticator) principal(ctx context.Context, token string) (*hub.Principal, error) {
+	if looksLikeJWT(token) {
+		if a.oidc == nil {
+			return nil, hub.Errorf(hub.EUNAUTHENTICATED, "this hub accepts no tokens of an identity provider: send an API key, or no Authorization header to read public data")
+		}
+		return a.oidc.principal(ctx, token)
+	}
+	var p *hub.Principal
+	if a.keys != nil {
+		p = a.keys.lookup(token)
+	}
+	if p == nil {
+		return nil, hub.Errorf(hub.EUNAUTHENTICATED, "unknown API key: send Authorization: Bearer <key> with a key this hub knows, or no Authorization header to read public data")
+	}
+	return p, nil
+}
+
+// authenticate puts the caller of a request with a known API key or a
+// valid token (Authorization: Bearer <key or token>) in its context. A
+// request without the header is anonymous; one with an unknown key, an
+// invalid token or another scheme gets 401, so that a mistyped, revoked
+// or expired credential never silently reads as anonymous.
+func authenticate(auth *authenticator, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := r.Header.Get("Authorization")
 		if h == "" {
@@ -190,17 +224,37 @@ func authenticate(keys *keyFile, next http.Handler) http.Handler {
 			return
 		}
 		token, ok := strings.CutPrefix(h, "Bearer ")
-		var p *hub.Principal
-		if ok && keys != nil {
-			p = keys.lookup(strings.TrimSpace(token))
+		if !ok {
+			unauthenticated(w, "send Authorization: Bearer <API key or token>, or no Authorization header to read public data")
+			return
 		}
-		if p == nil {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="ote-hub"`)
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusUnauthorized)
-			io.WriteString(w, `{"errors":[{"message":"unknown API key: send Authorization: Bearer <key> with a key this hub knows, or no Authorization header to read public data","extensions":{"code":"UNAUTHENTICATED"}}]}`)
+		p, err := auth.principal(r.Context(), strings.TrimSpace(token))
+		if err != nil {
+			var he *hub.Error
+			msg := "unauthenticated"
+			if errors.As(err, &he) {
+				msg = he.Message
+			}
+			unauthenticated(w, msg)
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(hub.WithPrincipal(r.Context(), p)))
 	})
+}
+
+// unauthenticated answers 401 with a GraphQL error UNAUTHENTICATED and
+// the challenge of RFC 6750.
+func unauthenticated(w http.ResponseWriter, msg string) {
+	desc := strings.Map(func(r rune) rune {
+		if r == '"' || r == '\\' || r < 0x20 || r > 0x7e {
+			return ' '
+		}
+		return r
+	}, msg)
+	w.Header().Set("WWW-Authenticate", `Bearer realm="ote-hub", error="invalid_token", error_description="`+desc+`"`)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusUnauthorized)
+	body, _ := json.Marshal(map[string]any{"errors": []any{map[string]any{
+		"message": msg, "extensions": map[string]any{"code": "UNAUTHENTICATED"}}}})
+	w.Write(body)
 }

@@ -68,6 +68,9 @@ func (c *command) key(args []string) error {
 		if subject == "" || strings.ContainsAny(subject, " \t#") {
 			return usageError{errors.New("-subject: a name without spaces or #")}
 		}
+		if strings.HasPrefix(subject, oidcSubjectPrefix) {
+			return usageError{fmt.Errorf("-subject: %q begins the subjects of callers signed in with a token; choose another", oidcSubjectPrefix)}
+		}
 		if err := checkPrincipal(&p, []string{org}); err != nil {
 			return usageError{err}
 		}

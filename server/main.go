@@ -116,6 +116,9 @@ type Config struct {
 	// (HUB_API_KEYS_FILE); without it every caller is anonymous and no
 	// one can write.
 	APIKeysFile string
+	// OIDC configures sign-in with an identity provider's tokens
+	// (HUB_OIDC_*); an empty issuer turns it off.
+	OIDC OIDCConfig
 
 	// Probe, when set, makes the program only check that this URL
 	// answers 200 (for container health checks).
@@ -134,6 +137,7 @@ type Main struct {
 	Store    hub.Store
 	Network  *index.Live
 	api      *graph.Handler
+	oidc     *oidcVerifier
 	server   *http.Server
 	listener net.Listener
 	served   chan error
@@ -158,6 +162,7 @@ func NewMain() *Main {
 			LogLevel:       "info",
 			MongoTimeout:   10 * time.Second,
 			MaxBodyBytes:   maxBodyBytes,
+			OIDC:           OIDCConfig{ClockSkew: defaultClockSkew, RoleClaim: defaultRoleClaim, OrganisationClaim: defaultOrganisationClaim},
 		},
 		LogOutput: os.Stderr,
 	}
@@ -168,6 +173,9 @@ func NewMain() *Main {
 func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	c := &m.Config
 	if err := c.readEnv(getenv); err != nil {
+		return err
+	}
+	if err := c.readOIDCEnv(getenv); err != nil {
 		return err
 	}
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
@@ -187,6 +195,7 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 		fs.IntVar(l.dst, l.flag, *l.dst, "most "+l.what+", 0 for the default (env "+l.env+")")
 	}
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "most bytes of a request body (env HUB_MAX_BODY_BYTES)")
+	c.oidcFlags(fs)
 	c.storeFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -205,6 +214,9 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 		if *l.dst < 0 {
 			return fmt.Errorf("%s must not be negative", l.flag)
 		}
+	}
+	if err := c.OIDC.check(); err != nil {
+		return err
 	}
 	return c.checkStore()
 }
@@ -293,6 +305,39 @@ func (c *Config) readEnv(getenv func(string) string) error {
 	return nil
 }
 
+// readOIDCEnv reads the HUB_OIDC_* variables.
+func (c *Config) readOIDCEnv(getenv func(string) string) error {
+	o := &c.OIDC
+	o.Issuer = getenv("HUB_OIDC_ISSUER")
+	o.JWKSURL = getenv("HUB_OIDC_JWKS_URL")
+	o.Audience = getenv("HUB_OIDC_AUDIENCE")
+	if v := getenv("HUB_OIDC_CLOCK_SKEW"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("HUB_OIDC_CLOCK_SKEW=%q: want a duration such as 30s", v)
+		}
+		o.ClockSkew = d
+	}
+	if v := getenv("HUB_OIDC_ROLE_CLAIM"); v != "" {
+		o.RoleClaim = v
+	}
+	if v := getenv("HUB_OIDC_ORGANISATION_CLAIM"); v != "" {
+		o.OrganisationClaim = v
+	}
+	return nil
+}
+
+// oidcFlags adds the flags of sign-in with an identity provider.
+func (c *Config) oidcFlags(fs *flag.FlagSet) {
+	o := &c.OIDC
+	fs.StringVar(&o.Issuer, "oidc-issuer", o.Issuer, "issuer URL of the OpenID Connect provider whose tokens are accepted; empty accepts none (env HUB_OIDC_ISSUER)")
+	fs.StringVar(&o.JWKSURL, "oidc-jwks-url", o.JWKSURL, "URL of the provider's signing keys; empty discovers it from the issuer (env HUB_OIDC_JWKS_URL)")
+	fs.StringVar(&o.Audience, "oidc-audience", o.Audience, "audience a token must name: the hub's client id at the provider (env HUB_OIDC_AUDIENCE)")
+	fs.DurationVar(&o.ClockSkew, "oidc-clock-skew", o.ClockSkew, "how far a token's exp, nbf and iat may be off, at most 5m (env HUB_OIDC_CLOCK_SKEW)")
+	fs.StringVar(&o.RoleClaim, "oidc-role-claim", o.RoleClaim, "claim holding the role: partner, editor or admin (env HUB_OIDC_ROLE_CLAIM)")
+	fs.StringVar(&o.OrganisationClaim, "oidc-organisation-claim", o.OrganisationClaim, "claim holding a partner's organisation node id (env HUB_OIDC_ORGANISATION_CLAIM)")
+}
+
 // storeFlags adds the flags of the store, which every command that
 // opens the store takes.
 func (c *Config) storeFlags(fs *flag.FlagSet) {
@@ -377,14 +422,16 @@ func (m *Main) handler() (http.Handler, error) {
 			return nil, err
 		}
 	}
-	var lookup func(string) *hub.Principal
-	if keys != nil {
-		lookup = keys.lookup
+	auth := &authenticator{keys: keys}
+	if m.Config.OIDC.Issuer != "" {
+		m.oidc = newOIDCVerifier(m.Config.OIDC, m.Logger)
+		m.oidc.keys.start(jwksTimeout)
+		auth.oidc = m.oidc
 	}
-	m.api = graph.NewHandler(graph.Options{Network: m.Network, Writer: m.Network, Authenticate: lookup, Logger: m.Logger, Timeout: m.Config.RequestTimeout, Freshness: m.freshness,
+	m.api = graph.NewHandler(graph.Options{Network: m.Network, Writer: m.Network, Authenticate: auth.principal, Logger: m.Logger, Timeout: m.Config.RequestTimeout, Freshness: m.freshness,
 		MaxBodyBytes: m.Config.MaxBodyBytes, Limits: m.Config.Limits, Origins: m.Config.CORSOrigins})
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", authenticate(keys, m.api))
+	mux.Handle("/graphql", authenticate(auth, m.api))
 	mux.Handle("GET /examples.json", examples)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -392,7 +439,7 @@ func (m *Main) handler() (http.Handler, error) {
 	})
 	mux.HandleFunc("GET /readyz", m.readyz)
 	mux.Handle("GET /{$}", playground)
-	mux.Handle("GET /export/{file}", authenticate(keys, graph.PreferredLanguage(web.Exports(m.Network, m.Logger))))
+	mux.Handle("GET /export/{file}", authenticate(auth, graph.PreferredLanguage(web.Exports(m.Network, m.Logger))))
 	pages := web.Pages()
 	for _, p := range []string{"GET /map", "GET /dashboard", "GET /assets/"} {
 		mux.Handle(p, pages)
@@ -440,6 +487,10 @@ func (m *Main) Close() error {
 			errs = append(errs, err)
 		}
 		m.server = nil
+	}
+	if m.oidc != nil {
+		m.oidc.keys.close()
+		m.oidc = nil
 	}
 	if m.Network != nil {
 		errs = append(errs, m.Network.Close())
