@@ -152,29 +152,33 @@ func sameRows(t *testing.T, format string, nodes []*hub.Node, rels []*hub.Relati
 	}
 }
 
-// roundTrip writes the rows read without an error as JSON and as CSV,
-// reads them back and checks they hold the same facts.
-func roundTrip(t *testing.T, rows []dataset.Row) {
+// roundTrip writes the rows read without an error in format ("JSON" or
+// "CSV", the format they were read from), reads them back and checks
+// they hold the same facts: whatever a reader takes, its writer can
+// write.
+func roundTrip(t *testing.T, format string, rows []dataset.Row) {
 	nodes, stubs, rels, ok := validRows(rows)
 	if !ok || len(nodes)+len(rels) == 0 {
 		return
 	}
 	all := slices.Concat(nodes, stubs)
-	var buf bytes.Buffer
-	if err := dataset.WriteJSON(&buf, all, rels); err != nil {
-		t.Fatalf("rows read from a file cannot be written back: %v", err)
+	if format == "JSON" {
+		var buf bytes.Buffer
+		if err := dataset.WriteJSON(&buf, all, rels); err != nil {
+			t.Fatalf("rows read from a file cannot be written back: %v", err)
+		}
+		back, err := dataset.ReadJSON("back.json", buf.Bytes())
+		if err != nil {
+			t.Fatalf("written JSON reads back with %v:\n%s", err, buf.Bytes())
+		}
+		sameRows(t, format, nodes, rels, back)
+		return
 	}
-	back, err := dataset.ReadJSON("back.json", buf.Bytes())
-	if err != nil {
-		t.Fatalf("written JSON reads back with %v:\n%s", err, buf.Bytes())
-	}
-	sameRows(t, "JSON", nodes, rels, back)
-
 	dir := t.TempDir()
 	if err := dataset.WriteCSV(dir, all, rels); err != nil {
-		t.Fatalf("rows read from a file cannot be written as CSV: %v", err)
+		t.Fatalf("rows read from a table cannot be written back: %v", err)
 	}
-	back = back[:0]
+	var back []dataset.Row
 	for _, table := range dataset.CSVTables() {
 		data, err := os.ReadFile(filepath.Join(dir, table+".csv"))
 		if err != nil {
@@ -186,13 +190,13 @@ func roundTrip(t *testing.T, rows []dataset.Row) {
 		}
 		back = append(back, rows...)
 	}
-	sameRows(t, "CSV", nodes, rels, back)
+	sameRows(t, format, nodes, rels, back)
 }
 
 // FuzzReadJSON: any bytes read as a dataset file give rows placed by
 // file and line or a whole-file error naming the file, never a panic;
-// the rows read without an error write and read back, as JSON and as
-// CSV, with the same facts.
+// the rows read without an error write and read back with the same
+// facts.
 func FuzzReadJSON(f *testing.F) {
 	ote, err := os.ReadFile("ote.json")
 	if err != nil {
@@ -214,7 +218,7 @@ func FuzzReadJSON(f *testing.F) {
 		rows, err := dataset.ReadJSON("f.json", data)
 		checkRows(t, "f.json", data, rows, err)
 		if err == nil {
-			roundTrip(t, rows)
+			roundTrip(t, "JSON", rows)
 		}
 	})
 }
@@ -242,7 +246,7 @@ func FuzzReadCSV(f *testing.F) {
 		rows, err := dataset.ReadCSV(name, data)
 		checkRows(t, name, data, rows, err)
 		if err == nil {
-			roundTrip(t, rows)
+			roundTrip(t, "CSV", rows)
 		}
 	})
 }
