@@ -17,7 +17,10 @@ import (
 // Settings of TestLegitimateTrafficUnderAttack; `make attack` sets them
 // for a longer run that asserts the ratio.
 const (
-	// attackDurationEnv is how long each phase runs (default 2s).
+	// attackDurationEnv is how long each phase runs (default 1s, and
+	// then the phase of attackers sending as fast as they are answered
+	// is left out: it takes both cores of a CI host from the tests
+	// running beside it).
 	attackDurationEnv = "HUB_ATTACK_DURATION"
 	// attackMinRatioEnv, when set, is the least fraction of the
 	// undisturbed throughput the legitimate clients must keep under
@@ -152,9 +155,10 @@ func load(t *testing.T, m *Main, clients, attackers int, rate float64, d time.Du
 // logged (docs/security.md reports them), and asserted only when
 // HUB_ATTACK_MIN_RATIO is set (make attack).
 func TestLegitimateTrafficUnderAttack(t *testing.T) {
-	d := 2 * time.Second
+	d, long := time.Second, false
 	if s := os.Getenv(attackDurationEnv); s != "" {
 		var err error
+		long = true
 		if d, err = time.ParseDuration(s); err != nil {
 			t.Fatalf("%s: %v", attackDurationEnv, err)
 		}
@@ -171,10 +175,15 @@ func TestLegitimateTrafficUnderAttack(t *testing.T) {
 	// are answered, which only admission control and rate limits can
 	// hold back.
 	paced, pacedAttacks := load(t, m, clients, attackers, 5, d)
-	flat, flatAttacks := load(t, m, clients, attackers, 0, d)
 	ratio := paced / alone
-	t.Logf("%d legitimate clients, %v per phase: %.0f answers/s alone; %.0f/s (%.0f %%) beside %d attackers sending %.0f attacks/s; %.0f/s (%.0f %%) beside attackers sending as fast as answered (%.0f attacks/s)",
-		clients, d, alone, paced, 100*ratio, attackers, float64(pacedAttacks)/d.Seconds(), flat, 100*flat/alone, float64(flatAttacks)/d.Seconds())
+	t.Logf("%d legitimate clients, %v per phase: %.0f answers/s alone; %.0f/s (%.0f %%) beside %d attackers sending %.0f attacks/s",
+		clients, d, alone, paced, 100*ratio, attackers, float64(pacedAttacks)/d.Seconds())
+	flat, flatAttacks := 1.0, int64(0)
+	if long {
+		flat, flatAttacks = load(t, m, clients, attackers, 0, d)
+		t.Logf("%d legitimate clients, %v per phase: %.0f answers/s alone; %.0f/s (%.0f %%) beside %d attackers sending %.0f attacks/s; %.0f/s (%.0f %%) beside attackers sending as fast as answered (%.0f attacks/s)",
+			clients, d, alone, paced, 100*ratio, attackers, float64(pacedAttacks)/d.Seconds(), flat, 100*flat/alone, float64(flatAttacks)/d.Seconds())
+	}
 	if s := os.Getenv(attackMinRatioEnv); s != "" {
 		min, err := strconv.ParseFloat(s, 64)
 		if err != nil {
