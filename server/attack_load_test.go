@@ -167,7 +167,12 @@ func TestLegitimateTrafficUnderAttack(t *testing.T) {
 	// the embedded store stands for both here.
 	m := MustRunMain(t, nil)
 	MustBeReady(t, m, 30*time.Second)
-	const clients, attackers = 4, 4
+	// Under make test, two of each, so that the run leaves the packages
+	// tested beside it some of the host.
+	clients, attackers := 2, 2
+	if long {
+		clients, attackers = 4, 4
+	}
 	load(t, m, clients, 0, 0, d/4) // warm up
 	alone, _ := load(t, m, clients, 0, 0, d)
 	// The measure: a few expensive requests a second (here 5 a
