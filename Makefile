@@ -1,7 +1,7 @@
 # The verbs of the OTE network hub. `make test` is what CI runs.
 GO ?= go
 
-.PHONY: run test generate verify lint bench bench-http bench-writes build secantus ui ui-if-node
+.PHONY: run test generate verify lint bench bench-http bench-writes build secantus ui ui-if-node fuzz attack
 
 ## run: build the pages (when Node.js is there) and start the hub on
 ## :8080 with the embedded store in ./data
@@ -83,3 +83,28 @@ bench-http: secantus
 ## make bench-writes WRITEBENCH_FLAGS=-short
 bench-writes: secantus
 	HUB_SECANTUSD="$$(scripts/install-secantus.sh)" $(GO) run ./bench/writebench $(WRITEBENCH_FLAGS)
+
+## fuzz: run every fuzz target for FUZZTIME each (default 30s), keeping
+## what it finds under the package's testdata/fuzz (a failing input
+## there fails `make test` until fixed). `make test` runs the targets on
+## their seeds and that corpus only. One target: make fuzz FUZZ=FuzzQuery
+FUZZTIME ?= 30s
+FUZZ ?=
+FUZZ_PACKAGES ?= . ./dataset ./graph ./storetest
+fuzz:
+	@set -e; for pkg in $(FUZZ_PACKAGES); do \
+	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    if [ -n "$(FUZZ)" ] && [ "$$t" != "$(FUZZ)" ]; then continue; fi; \
+	    echo "$$pkg $$t ($(FUZZTIME))"; \
+	    $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; done
+
+## attack: the attack suite on both backends, then legitimate clients
+## beside attackers for ATTACK_DURATION per phase (default 20s),
+## failing when they keep less than ATTACK_MIN_RATIO (default 0.5) of
+## their throughput alone (see docs/security.md)
+ATTACK_DURATION ?= 20s
+ATTACK_MIN_RATIO ?= 0.5
+attack: secantus
+	HUB_SECANTUSD="$$(scripts/install-secantus.sh)" HUB_ATTACK_DURATION=$(ATTACK_DURATION) HUB_ATTACK_MIN_RATIO=$(ATTACK_MIN_RATIO) \
+	$(GO) test -count=1 -v -run 'TestAttackSuite|TestDamagedDataFile|TestLegitimateTrafficUnderAttack' ./server

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/otehub/hub"
 )
@@ -562,6 +563,12 @@ func ReadCSV(name string, data []byte) (rows []Row, err error) {
 		}
 		if len(rec) != len(header) {
 			rows = append(rows, Row{At: at, Err: &RowError{At: at, Err: fmt.Errorf("%d cells, the header has %d", len(rec), len(header))}})
+			continue
+		}
+		if i := slices.IndexFunc(rec, func(s string) bool { return !utf8.ValidString(s) }); i >= 0 {
+			// A spreadsheet that saves in Latin-1 writes "ä" as one byte
+			// that is not UTF-8; stored as it is, it would show as garbage.
+			rows = append(rows, Row{At: at, Err: &RowError{At: at, Err: fmt.Errorf("column %s is not UTF-8 text: save the table as UTF-8 (\"CSV UTF-8\")", header[i])}})
 			continue
 		}
 		cell := func(col string) string {

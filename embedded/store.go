@@ -41,6 +41,8 @@ var ErrLocked = errors.New("another process holds the database")
 // process at a time opens a database file.
 type Store struct {
 	db *bolt.DB
+	// path is the database file's, for errors about it.
+	path string
 
 	mu     sync.RWMutex
 	closed bool
@@ -55,28 +57,49 @@ func Open(dir string) (*Store, error) {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
 	path := filepath.Join(dir, FileName)
-	// The timeout turns a second hub on the same directory into a clear
-	// error instead of a hang on the file lock.
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	if err := checkFile(path); err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	// file is the database file bbolt opened, closed (and so unlocked)
+	// when a damaged file makes bbolt panic before Open returns.
+	var file *os.File
+	var db *bolt.DB
+	err := guardFaults(func() error {
+		var err error
+		// The timeout turns a second hub on the same directory into a
+		// clear error instead of a hang on the file lock.
+		db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second,
+			OpenFile: func(name string, flag int, perm os.FileMode) (*os.File, error) {
+				f, err := os.OpenFile(name, flag, perm)
+				file = f
+				return f, err
+			}})
+		if err != nil {
+			return err
+		}
+		err = db.Update(func(tx *bolt.Tx) error {
+			for _, b := range [][]byte{nodesBucket, relationshipsBucket, historyBucket} {
+				if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			db.Close()
+		}
+		return err
+	})
 	if err != nil {
+		if errors.Is(err, ErrDamaged) && file != nil {
+			file.Close()
+		}
 		if errors.Is(err, berrors.ErrTimeout) {
 			return nil, fmt.Errorf("open %s: %w", path, ErrLocked)
 		}
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{nodesBucket, relationshipsBucket, historyBucket} {
-			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
-	return &Store{db: db, log: newChangeLog()}, nil
+	return &Store{db: db, log: newChangeLog(), path: path}, nil
 }
 
 // begin checks the context and the store state before a call.
@@ -98,7 +121,19 @@ func (s *Store) Load(ctx context.Context, node func(*hub.Node) error, rel func(*
 	if err := s.begin(ctx); err != nil {
 		return err
 	}
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := guardFaults(func() error { return s.load(ctx, node, rel) })
+	if err != nil {
+		if _, ok := errors.AsType[*hub.Error](err); ok {
+			return err
+		}
+		return hub.Wrap(hub.EINTERNAL, err, "load "+s.path)
+	}
+	return nil
+}
+
+// load is Load's read transaction.
+func (s *Store) load(ctx context.Context, node func(*hub.Node) error, rel func(*hub.Relationship) error) error {
+	return s.db.View(func(tx *bolt.Tx) error {
 		if err := tx.Bucket(nodesBucket).ForEach(func(k, v []byte) error {
 			if err := ctx.Err(); err != nil {
 				return hub.Wrap(hub.EUNAVAILABLE, err, "load cancelled")
@@ -122,13 +157,6 @@ func (s *Store) Load(ctx context.Context, node func(*hub.Node) error, rel func(*
 			return rel(r)
 		})
 	})
-	if err != nil {
-		if _, ok := errors.AsType[*hub.Error](err); ok {
-			return err
-		}
-		return hub.Wrap(hub.EINTERNAL, err, "load "+FileName)
-	}
-	return nil
 }
 
 // Apply implements hub.Store. The bbolt transaction commits (and fsyncs)

@@ -7,6 +7,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/parser"
 
 	"github.com/otehub/hub"
 )
@@ -23,7 +28,17 @@ const allowedMethods = "OPTIONS, GET, POST"
 func guardTransport(next http.Handler, maxBody int64) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.Method {
-		case http.MethodGet, http.MethodOptions:
+		case http.MethodOptions:
+			next.ServeHTTP(w, r)
+			return
+		case http.MethodGet:
+			if status, msg := checkGetRequest(r.URL.Query()); msg != "" {
+				if status == http.StatusMethodNotAllowed {
+					w.Header().Set("Allow", http.MethodPost)
+				}
+				writeError(w, status, hub.EINVALID, msg)
+				return
+			}
 			next.ServeHTTP(w, r)
 			return
 		case http.MethodPost:
@@ -103,6 +118,39 @@ func checkRequestBody(body []byte) string {
 		}
 	}
 	return ""
+}
+
+// checkGetRequest says what is wrong with a GET request that gqlgen's GET
+// transport would refuse with an error without a code (variables or
+// extensions that are not JSON objects, an operation that is not a
+// query), and the status to answer it with; "" when gqlgen can take it.
+// A query that does not parse is left to gqlgen, whose parse errors carry
+// a code.
+func checkGetRequest(params url.Values) (int, string) {
+	for _, name := range []string{"variables", "extensions"} {
+		if v := strings.TrimSpace(params.Get(name)); v != "" {
+			var obj map[string]json.RawMessage
+			if err := json.Unmarshal([]byte(v), &obj); err != nil {
+				return http.StatusBadRequest, name + " must be a JSON object"
+			}
+		}
+	}
+	query := params.Get("query")
+	if query == "" {
+		return 0, ""
+	}
+	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: query}, maxTokens)
+	if err != nil {
+		return 0, ""
+	}
+	op := doc.Operations.ForName(params.Get("operationName"))
+	if params.Get("operationName") == "" && len(doc.Operations) == 1 {
+		op = doc.Operations[0]
+	}
+	if op != nil && op.Operation != ast.Query {
+		return http.StatusMethodNotAllowed, fmt.Sprintf("GET answers queries only; send a %s with POST", op.Operation)
+	}
+	return 0, ""
 }
 
 // writeError answers with one GraphQL error carrying the API name of

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -122,6 +123,23 @@ func TestTransportErrors(t *testing.T) {
 			if allow := ex.header.Get("Allow"); allow != "OPTIONS, GET, POST" {
 				t.Errorf("%s: Allow %q", method, allow)
 			}
+		}
+	})
+
+	t.Run("a GET of a mutation answers 405, bad GET parameters 400, both with a code", func(t *testing.T) {
+		// gqlgen's GET transport answers these 406 and 400 without a code.
+		for _, tc := range []struct {
+			params string
+			status int
+		}{
+			{"query=" + url.QueryEscape(`mutation { deleteNode(input: {id: "x", version: 1}) { deletedIds } }`), http.StatusMethodNotAllowed},
+			{"query=" + url.QueryEscape(`subscription { changes { id } }`), http.StatusMethodNotAllowed},
+			{"operationName=M&query=" + url.QueryEscape(`query Q { __typename } mutation M { deleteNode(input: {id: "x", version: 1}) { deletedIds } }`), http.StatusMethodNotAllowed},
+			{"query=%7B__typename%7D&variables=" + url.QueryEscape(`[1]`), http.StatusBadRequest},
+			{"query=%7B__typename%7D&extensions=" + url.QueryEscape(`{bad`), http.StatusBadRequest},
+		} {
+			req, _ := http.NewRequest(http.MethodGet, srv.URL+"?"+tc.params, nil)
+			do(t, req).mustAnswer(t, tc.status, "BAD_USER_INPUT")
 		}
 	})
 

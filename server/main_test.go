@@ -319,32 +319,6 @@ func testServer(t *testing.T, m *Main) {
 		}
 	})
 
-	t.Run("a body over 1 MiB answers 413, another method 405, both with a code", func(t *testing.T) {
-		big := `{"query": "{ __typename }", "variables": {"x": "` + strings.Repeat("a", maxBodyBytes) + `"}}`
-		for _, tc := range []struct {
-			method string
-			body   string
-			status int
-			code   string
-		}{
-			{http.MethodPost, big, http.StatusRequestEntityTooLarge, "LIMIT_EXCEEDED"},
-			{http.MethodPut, `{"query": "{ __typename }"}`, http.StatusMethodNotAllowed, "BAD_USER_INPUT"},
-		} {
-			req, _ := http.NewRequest(tc.method, m.URL()+"/graphql", strings.NewReader(tc.body))
-			req.Header.Set("Content-Type", "application/json")
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var r gqlResponse
-			json.NewDecoder(resp.Body).Decode(&r)
-			resp.Body.Close()
-			if resp.StatusCode != tc.status || len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != tc.code {
-				t.Errorf("%s: %d %+v, want %d %s", tc.method, resp.StatusCode, r.Errors, tc.status, tc.code)
-			}
-		}
-	})
-
 	t.Run("Accept-Language picks the language of names, an argument overrides it", func(t *testing.T) {
 		query := `{ entityByKey(kind: Region, key: "09") { name fi: name(language: FI) } }`
 		for header, want := range map[string]string{"": "Etelä-Karjala", "sv-FI,sv;q=0.9": "Södra Karelen", "en-GB, fi;q=0.5": "South Karelia", "de": "Etelä-Karjala"} {

@@ -1,0 +1,204 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// Settings of TestLegitimateTrafficUnderAttack; `make attack` sets them
+// for a longer run that asserts the ratio.
+const (
+	// attackDurationEnv is how long each phase runs (default 1s, and
+	// then the phase of attackers sending as fast as they are answered
+	// is left out: it takes both cores of a CI host from the tests
+	// running beside it).
+	attackDurationEnv = "HUB_ATTACK_DURATION"
+	// attackMinRatioEnv, when set, is the least fraction of the
+	// undisturbed throughput the legitimate clients must keep under
+	// attack (the issue asks for 0.5). Unset, the test logs the ratio
+	// only: on a shared CI host timing assertions fail for reasons of
+	// their own.
+	attackMinRatioEnv = "HUB_ATTACK_MIN_RATIO"
+)
+
+// legitimate are the queries of well-behaved clients, each with a check
+// of its answer.
+var legitimate = []struct {
+	query string
+	check func(gqlResponse) bool
+}{
+	{`{ pilots(first: 10) { totalCount nodes { name partners { name } funding { amount } } } }`,
+		func(r gqlResponse) bool { return path(r.Data, "pilots", "totalCount") == float64(7) }},
+	{`{ entityByKey(kind: Organisation, key: "eksote") { name relationships(first: 20) { totalCount nodes { type to { name } } } } }`,
+		func(r gqlResponse) bool {
+			return path(r.Data, "entityByKey", "name") == "Etelä-Karjalan sosiaali- ja terveyspiiri"
+		}},
+	{`{ search(text: "paijat hame", first: 5) { match node { name } } }`,
+		func(r gqlResponse) bool { return path(r.Data, "search", 0, "node", "name") == "Päijät-Häme" }},
+	{`{ regions(where: {levelIn: [REGION]}) { totalCount } }`,
+		func(r gqlResponse) bool { return path(r.Data, "regions", "totalCount") == float64(19) }},
+}
+
+// attackBodies are the expensive or invalid requests of the attacker,
+// with i spaces more, so that no cache of refusals could answer them.
+func attackBodies(i int) [][]byte {
+	pad := strings.Repeat(" ", i)
+	return [][]byte{
+		gqlRequest(pad+"{"+strings.Repeat(" __typename", 7000)+" }", nil),
+		gqlRequest(pad+conflictingRepeats(540), nil),
+		gqlRequest(pad+conflictingRepeats(100), nil),
+		gqlRequest(pad+unknownDirectives(3000), nil),
+		gqlRequest(pad+nestedPages(20), nil),
+		gqlRequest(pad+fragmentsSpreadTwice(40), nil),
+		gqlRequest(pad+aliasedIntrospections(330), nil),
+		[]byte(`{"query": "{ __typename }", "variables": {"x": [` + strings.Repeat(`"a",`, 200000) + `}}`),
+	}
+}
+
+// load runs clients legitimate clients (and attackers attackers, each
+// sending rate attacks a second, or as fast as answered when rate is 0)
+// for d, and returns the legitimate answers per second and the attacks
+// sent.
+func load(t *testing.T, m *Main, clients, attackers int, rate float64, d time.Duration) (float64, int64) {
+	t.Helper()
+	var legit, attacks, wrong atomic.Int64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients + attackers}}
+	defer client.CloseIdleConnections()
+	post := func(body []byte) (int, gqlResponse, error) {
+		resp, err := client.Post(m.URL()+"/graphql", "application/json", bytes.NewReader(body))
+		if err != nil {
+			return 0, gqlResponse{}, err
+		}
+		defer resp.Body.Close()
+		raw, err := io.ReadAll(resp.Body)
+		if err != nil {
+			return 0, gqlResponse{}, err
+		}
+		var r gqlResponse
+		err = json.Unmarshal(raw, &r)
+		return resp.StatusCode, r, err
+	}
+	for c := range clients {
+		wg.Go(func() {
+			for i := c; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				q := legitimate[i%len(legitimate)]
+				status, r, err := post(gqlRequest(q.query, nil))
+				if err != nil || status != http.StatusOK || len(r.Errors) > 0 || !q.check(r) {
+					if wrong.Add(1) <= 3 {
+						t.Errorf("legitimate query %.60s: status %d, %v, errors %+v", q.query, status, err, r.Errors)
+					}
+					continue
+				}
+				legit.Add(1)
+			}
+		})
+	}
+	// Built beforehand, so that the attackers' own work, in this
+	// process, does not count against the server.
+	var bodies [][][]byte
+	for i := range 8 * min(attackers, 1) {
+		bodies = append(bodies, attackBodies(i))
+	}
+	for a := range attackers {
+		wg.Go(func() {
+			for i := a; ; i++ {
+				for _, body := range bodies[i%len(bodies)] {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					if rate > 0 {
+						select {
+						case <-stop:
+							return
+						case <-time.After(time.Duration(float64(time.Second) / rate)):
+						}
+					}
+					status, r, err := post(body)
+					if err != nil || len(r.Errors) == 0 || status >= 500 {
+						if wrong.Add(1) <= 3 {
+							t.Errorf("attack %.60s: status %d, %v, answered %+v", body, status, err, r.Data)
+						}
+					}
+					attacks.Add(1)
+				}
+			}
+		})
+	}
+	time.Sleep(d)
+	close(stop)
+	wg.Wait()
+	return float64(legit.Load()) / d.Seconds(), attacks.Load()
+}
+
+// TestLegitimateTrafficUnderAttack runs legitimate clients alone, then
+// beside attackers sending the suite's expensive and invalid requests,
+// and compares the legitimate throughput. Every legitimate answer must
+// be right and every attack refused with a code; the throughputs are
+// logged (docs/security.md reports them), and asserted only when
+// HUB_ATTACK_MIN_RATIO is set (make attack).
+func TestLegitimateTrafficUnderAttack(t *testing.T) {
+	d, long := time.Second, false
+	if s := os.Getenv(attackDurationEnv); s != "" {
+		var err error
+		long = true
+		if d, err = time.ParseDuration(s); err != nil {
+			t.Fatalf("%s: %v", attackDurationEnv, err)
+		}
+	}
+	// Reads are answered from the in-memory index on either backend, so
+	// the embedded store stands for both here.
+	m := MustRunMain(t, nil)
+	MustBeReady(t, m, 30*time.Second)
+	// Under make test, two of each, so that the run leaves the packages
+	// tested beside it some of the host.
+	clients, attackers := 2, 2
+	if long {
+		clients, attackers = 4, 4
+	}
+	load(t, m, clients, 0, 0, d/4) // warm up
+	alone, _ := load(t, m, clients, 0, 0, d)
+	// The issue's measure: a few expensive requests a second (here 5 a
+	// second from each attacker), and attackers sending as fast as they
+	// are answered, which only admission control and rate limits can
+	// hold back.
+	paced, pacedAttacks := load(t, m, clients, attackers, 5, d)
+	ratio := paced / alone
+	t.Logf("%d legitimate clients, %v per phase: %.0f answers/s alone; %.0f/s (%.0f %%) beside %d attackers sending %.0f attacks/s",
+		clients, d, alone, paced, 100*ratio, attackers, float64(pacedAttacks)/d.Seconds())
+	flat, flatAttacks := 1.0, int64(0)
+	if long {
+		flat, flatAttacks = load(t, m, clients, attackers, 0, d)
+		t.Logf("%d legitimate clients, %v per phase: %.0f answers/s alone; %.0f/s (%.0f %%) beside %d attackers sending %.0f attacks/s; %.0f/s (%.0f %%) beside attackers sending as fast as answered (%.0f attacks/s)",
+			clients, d, alone, paced, 100*ratio, attackers, float64(pacedAttacks)/d.Seconds(), flat, 100*flat/alone, float64(flatAttacks)/d.Seconds())
+	}
+	if s := os.Getenv(attackMinRatioEnv); s != "" {
+		min, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			t.Fatalf("%s: %v", attackMinRatioEnv, err)
+		}
+		if ratio < min {
+			t.Errorf("legitimate throughput fell to %.0f %% of %.0f/s under a few attacks a second; want at least %.0f %%", 100*ratio, alone, 100*min)
+		}
+	}
+	if paced == 0 || flat == 0 {
+		t.Errorf("no legitimate answer under attack (%.0f/s alone)", alone)
+	}
+}
