@@ -109,12 +109,31 @@ func checkFile(path string) error {
 // (a page past the end of a damaged file: SIGBUS) and a panic of bbolt
 // on a page it cannot read into an ErrDamaged error. Without it, either
 // kills the process with a stack trace that does not name the file.
+// A panic of the caller's code that fn runs (see callerCode) goes on as
+// it was: it is a bug there, not a damaged file.
 func guardFaults(fn func() error) (err error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if p := recover(); p != nil {
+			if c, ok := p.(callerPanic); ok {
+				panic(c.value)
+			}
 			err = fmt.Errorf("%w: %v", ErrDamaged, p)
 		}
 	}()
 	return fn()
+}
+
+// callerPanic carries a panic of the caller's code through guardFaults.
+type callerPanic struct{ value any }
+
+// callerCode runs the caller's code f inside guardFaults, marking its
+// panics as the caller's.
+func callerCode(f func() error) error {
+	defer func() {
+		if p := recover(); p != nil {
+			panic(callerPanic{p})
+		}
+	}()
+	return f()
 }

@@ -142,7 +142,7 @@ func (s *Store) load(ctx context.Context, node func(*hub.Node) error, rel func(*
 			if err := json.Unmarshal(v, n); err != nil {
 				return fmt.Errorf("decode node %s: %w", k, err)
 			}
-			return node(n)
+			return callerCode(func() error { return node(n) })
 		}); err != nil {
 			return err
 		}
@@ -154,7 +154,7 @@ func (s *Store) load(ctx context.Context, node func(*hub.Node) error, rel func(*
 			if err := json.Unmarshal(v, r); err != nil {
 				return fmt.Errorf("decode relationship %s: %w", k, err)
 			}
-			return rel(r)
+			return callerCode(func() error { return rel(r) })
 		})
 	})
 }
