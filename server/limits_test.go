@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -285,14 +284,19 @@ func TestPersistedQueriesOverHTTP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	docs, types := map[string]string{}, map[string]string{}
-	for _, e := range examples {
-		docs[e.Name] = e.Query
-	}
-	manifest := filepath.Join(t.TempDir(), "manifest.json")
-	b, _ := json.Marshal(graph.NewManifest(docs, types))
-	if err := os.WriteFile(manifest, b, 0o644); err != nil {
+	// The manifest go generate writes of the playground's examples.
+	manifest := filepath.Join("..", "web", "examples", "manifest.json")
+	committed, err := graph.ReadTrustedDocuments(manifest)
+	if err != nil {
 		t.Fatal(err)
+	}
+	if len(committed) != len(examples) {
+		t.Fatalf("the manifest holds %d documents, the playground %d examples: run go generate ./web", len(committed), len(examples))
+	}
+	for _, e := range examples {
+		if committed[graph.DocumentHash(e.Query)] != e.Query {
+			t.Fatalf("the manifest lacks example %s as it is now: run go generate ./web", e.Name)
+		}
 	}
 	listed := examples[0].Query
 	const other = `{ organisations(first: 1) { nodes { id } } }`
