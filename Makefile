@@ -56,7 +56,7 @@ verify: lint-docker
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 	$(GO) vet ./...
 	$(GO) generate ./...
-	@git diff --exit-code -- graph/ bench/floor/ || { echo "generated code is stale: run make generate and commit"; exit 1; }
+	@git diff --exit-code -- graph/ bench/floor/ web/examples/manifest.json || { echo "generated code is stale: run make generate and commit"; exit 1; }
 
 ## lint: verify plus staticcheck
 lint: verify

@@ -104,6 +104,24 @@ type Options struct {
 	// server-sent events streams; 0 means 25 seconds. A WebSocket
 	// client that answers no ping within two intervals is disconnected.
 	KeepAlive time.Duration
+
+	// RateLimits bound how often one caller may call the endpoint (and
+	// what Handler.Guard guards); the zero value limits no one.
+	RateLimits RateLimits
+	// TrustedDocuments are documents by their id, the hex SHA-256 of
+	// their text (ReadTrustedDocuments): a request may send the id alone
+	// in Apollo's persisted query extension. With OnlyTrustedDocuments
+	// the endpoint runs nothing else (PERSISTED_QUERY_NOT_ALLOWED).
+	TrustedDocuments     map[string]string
+	OnlyTrustedDocuments bool
+	// NoSuggestions leaves out of validation errors the "Did you mean
+	// …?" that names fields, arguments, types and enum values close to
+	// those asked for: they tell the schema to a caller who may not
+	// introspect it.
+	NoSuggestions bool
+	// NoIntrospection refuses __schema and __type (__typename stays),
+	// and with them the playground's documentation and completion.
+	NoIntrospection bool
 }
 
 // Freshness is how current the network a response was computed from
@@ -119,7 +137,7 @@ type Freshness struct {
 // Limits bound the work of one operation and the subscriptions open at
 // once. A zero field takes the default of the constant of the same name
 // (MaxComplexity, MaxDepth, MaxRootFields, MaxFields, MaxErrors,
-// MaxSubscriptions, MaxSubscriptionsPerConnection).
+// MaxSubscriptions, MaxSubscriptionsPerConnection), or DefaultConcurrent.
 type Limits struct {
 	// Complexity bounds the operation's cost (see MaxComplexity).
 	Complexity int
@@ -134,6 +152,9 @@ type Limits struct {
 	// Subscriptions bounds the subscriptions open on the hub, and
 	// SubscriptionsPerConnection those on one WebSocket.
 	Subscriptions, SubscriptionsPerConnection int
+	// Concurrent bounds the operations that run at once (see
+	// DefaultConcurrent and AdmissionWait).
+	Concurrent int
 }
 
 // withDefaults fills the zero fields of l with the defaults.
@@ -146,7 +167,8 @@ func (l Limits) withDefaults() Limits {
 	}
 	return Limits{Complexity: or(l.Complexity, MaxComplexity), Depth: or(l.Depth, MaxDepth),
 		RootFields: or(l.RootFields, MaxRootFields), Fields: or(l.Fields, MaxFields), Errors: or(l.Errors, MaxErrors),
-		Subscriptions: or(l.Subscriptions, MaxSubscriptions), SubscriptionsPerConnection: or(l.SubscriptionsPerConnection, MaxSubscriptionsPerConnection)}
+		Subscriptions: or(l.Subscriptions, MaxSubscriptions), SubscriptionsPerConnection: or(l.SubscriptionsPerConnection, MaxSubscriptionsPerConnection),
+		Concurrent: or(l.Concurrent, DefaultConcurrent())}
 }
 
 // NewHandler returns the GraphQL endpoint over opts.Network: gqlgen's
@@ -198,15 +220,23 @@ func NewHandler(opts Options) *Handler {
 	cache := lru.New[*ast.QueryDocument](1000)
 	srv.SetQueryCache(cache)
 	srv.SetParserTokenLimit(maxTokens)
+	// Persisted queries first: the limits read the document they name.
+	srv.Use(newPersistedQueries(opts.TrustedDocuments, opts.OnlyTrustedDocuments))
 	srv.Use(documentLimits{cache: cache, fields: lim.Fields})
-	srv.SetValidationRulesFn(func() *rules.Rules { return validationRules(lim.Errors) })
-	srv.Use(extension.Introspection{})
+	srv.SetValidationRulesFn(func() *rules.Rules { return validationRules(lim.Errors, !opts.NoSuggestions) })
+	if !opts.NoIntrospection {
+		srv.Use(extension.Introspection{})
+	}
 	// Depth and root fields first: they are linear in the document.
 	srv.Use(depthLimit{max: lim.Depth, roots: lim.RootFields})
 	srv.Use(costLimit{max: lim.Complexity, es: es})
 	srv.Use(inputLimits{schema: es.Schema()})
 	srv.Use(refuseDefer{})
 	srv.Use(refuseSubscriptions{})
+	admit := newAdmission(lim.Concurrent, AdmissionWait)
+	rates := newRateLimiter(opts.RateLimits, logger)
+	srv.AroundOperations(rates.aroundOperations)
+	srv.AroundOperations(admit.aroundStreamOperations)
 	srv.AroundOperations(subs.aroundSubscriptions(timeout))
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		return next(model.WithRequest(ctx, model.NewRequest(ctx, opts.Network)))
@@ -224,13 +254,19 @@ func NewHandler(opts Options) *Handler {
 			return resp
 		})
 	}
-	srv.SetErrorPresenter(errorPresenter(logger))
+	presenter := errorPresenter(logger)
+	if opts.NoSuggestions {
+		presenter = withoutSuggestions(presenter)
+	}
+	srv.SetErrorPresenter(presenter)
 	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
 		logger.ErrorContext(ctx, "panic while resolving", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 		return hub.Errorf(hub.EINTERNAL, "internal error")
 	})
 	h := &Handler{
-		plain:   guardTransport(http.TimeoutHandler(PreferredLanguage(srv), timeout, `{"errors":[{"message":"the request timed out","extensions":{"code":"TIMEOUT"}}]}`), maxBody),
+		plain:   guardTransport(http.TimeoutHandler(admit.guard(PreferredLanguage(srv)), timeout, `{"errors":[{"message":"the request timed out","extensions":{"code":"TIMEOUT"}}]}`), maxBody),
+		admit:   admit,
+		rates:   rates,
 		stream:  PreferredLanguage(srv),
 		subs:    subs,
 		origins: opts.Origins,
@@ -298,6 +334,18 @@ func errorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 			setCode(gqlErr, hub.EINTERNAL)
 		}
 		return gqlErr
+	}
+}
+
+// withoutSuggestions cuts " Did you mean …?" from every error message,
+// whichever rule or coercion wrote it, behind validationRules' own.
+func withoutSuggestions(present graphql.ErrorPresenterFunc) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		e := present(ctx, err)
+		if i := strings.Index(e.Message, " Did you mean "); i >= 0 {
+			e.Message = e.Message[:i]
+		}
+		return e
 	}
 }
 

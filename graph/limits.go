@@ -306,9 +306,23 @@ func addCost(a, b int) int {
 // validationRules are gqlparser's default rules, whose errors past
 // max+1 (counted over all rules of one document) are dropped as
 // they are raised: capErrors would drop them anyway, and a rule may raise
-// one per pair of fields.
-func validationRules(max int) *rules.Rules {
+// one per pair of fields. Without suggestions, the rules that add "Did
+// you mean …?" to their errors are gqlparser's variants that do not,
+// under the default rules' names (gqlgen's SetDisableSuggestion swaps
+// only two of them, and by other names).
+func validationRules(max int, suggestions bool) *rules.Rules {
 	r := rules.NewDefaultRules()
+	if !suggestions {
+		for name, rule := range map[string]core.Rule{
+			rules.FieldsOnCorrectTypeRule.Name: rules.FieldsOnCorrectTypeRuleWithoutSuggestions,
+			rules.ScalarLeafsRule.Name:         rules.ScalarLeafsRuleWithoutSuggestions,
+			rules.KnownArgumentNamesRule.Name:  rules.KnownArgumentNamesRuleWithoutSuggestions,
+			rules.KnownTypeNamesRule.Name:      rules.KnownTypeNamesRuleWithoutSuggestions,
+			rules.ValuesOfCorrectTypeRule.Name: rules.ValuesOfCorrectTypeRuleWithoutSuggestions,
+		} {
+			r.ReplaceRule(name, rule.RuleFunc)
+		}
+	}
 	raised := 0
 	for name, f := range r.GetInner() {
 		r.ReplaceRule(name, func(observers *core.Events, addError core.AddErrFunc) {

@@ -25,6 +25,8 @@ type Handler struct {
 	subs          *subscriptions
 	origins       []string
 	maxBody       int64
+	admit         *admission
+	rates         *rateLimiter
 
 	mu      sync.Mutex
 	stopped bool
@@ -39,15 +41,26 @@ var _ http.Handler = (*Handler)(nil)
 // ServeHTTP routes WebSocket upgrades and server-sent events requests
 // (POST with Accept: text/event-stream) around the timeout and the body
 // guard, neither of which can stream; everything else goes through them.
+// Every request first takes its cost from its caller's rate.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r = h.rates.admit(w, r); r == nil {
+		return
+	}
 	switch {
 	case r.Header.Get("Upgrade") != "":
 		h.serveWebSocket(w, r)
 	case r.Method == http.MethodPost && strings.Contains(r.Header.Get("Accept"), "text/event-stream"):
 		h.serveEvents(w, r)
 	default:
-		h.plain.ServeHTTP(w, r)
+		h.plain.ServeHTTP(withRateStatus(w, r), r)
 	}
+}
+
+// Guard puts another endpoint under the endpoint's rate limits and
+// admission control: its requests take from their callers' rates and
+// share the operations' slots (the exports, whose work is a query's).
+func (h *Handler) Guard(next http.Handler) http.Handler {
+	return h.rates.guard(h.admit.guard(next))
 }
 
 func (h *Handler) serveWebSocket(w http.ResponseWriter, r *http.Request) {
@@ -59,8 +72,12 @@ func (h *Handler) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, http.StatusForbidden, "FORBIDDEN", "this origin may not open a WebSocket to the hub (see the hub's CORS origins)")
 		return
 	}
-	h.serveStream(w, r)
+	h.serveStream(w, r.WithContext(context.WithValue(r.Context(), websocketKey{}, true)))
 }
+
+// websocketKey marks a WebSocket's upgrade request, whose operations
+// are rate-limited one by one.
+type websocketKey struct{}
 
 func (h *Handler) serveEvents(w http.ResponseWriter, r *http.Request) {
 	if !readBody(w, r, h.maxBody) {
@@ -86,7 +103,8 @@ func (h *Handler) serveStream(w http.ResponseWriter, r *http.Request) {
 	h.connections.Add(1)
 	h.mu.Unlock()
 	defer h.connections.Done()
-	ctx, cancel := context.WithCancel(context.WithValue(r.Context(), connectionKey{}, &connection{}))
+	conn := &connection{websocket: r.Context().Value(websocketKey{}) != nil}
+	ctx, cancel := context.WithCancel(context.WithValue(r.Context(), connectionKey{}, conn))
 	defer cancel()
 	defer context.AfterFunc(h.closing, cancel)()
 	h.stream.ServeHTTP(w, r.WithContext(ctx))

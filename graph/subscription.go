@@ -151,6 +151,10 @@ type subscriptions struct {
 // server-sent events request.
 type connection struct {
 	open int // guarded by subscriptions.mu
+	// websocket is set for a WebSocket, whose operations each take
+	// from their caller's rate (an event stream's one operation is its
+	// request's).
+	websocket bool
 }
 
 type connectionKey struct{}

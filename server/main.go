@@ -111,6 +111,9 @@ type Config struct {
 	Limits graph.Limits
 	// MaxBodyBytes bounds a request body (HUB_MAX_BODY_BYTES).
 	MaxBodyBytes int64
+	// Protection holds the rate limits, trusted proxies and documents,
+	// and production mode.
+	Protection
 
 	// APIKeysFile lists the API keys' hashes, roles and subjects
 	// (HUB_API_KEYS_FILE); without it every caller is anonymous and no
@@ -148,6 +151,10 @@ type Main struct {
 	// when it has ended.
 	stopInit context.CancelFunc
 	initDone chan struct{}
+
+	// wrapReads, when set, wraps what the GraphQL endpoint reads (tests
+	// hold reads with it).
+	wrapReads func(hub.Reader) hub.Reader
 }
 
 // NewMain returns a Main with the default configuration.
@@ -163,6 +170,7 @@ func NewMain() *Main {
 			MongoTimeout:   10 * time.Second,
 			MaxBodyBytes:   maxBodyBytes,
 			OIDC:           OIDCConfig{ClockSkew: defaultClockSkew, RoleClaim: defaultRoleClaim, OrganisationClaim: defaultOrganisationClaim},
+			Protection:     defaultProtection(),
 		},
 		LogOutput: os.Stderr,
 	}
@@ -197,7 +205,11 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "most bytes of a request body (env HUB_MAX_BODY_BYTES)")
 	c.oidcFlags(fs)
 	c.storeFlags(fs)
+	protection := c.Protection.flags(fs)
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := protection(); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -236,6 +248,7 @@ func (c *Config) limits() []limit {
 		{"HUB_MAX_ERRORS", "max-errors", "errors of one response", &c.Limits.Errors},
 		{"HUB_MAX_SUBSCRIPTIONS", "max-subscriptions", "subscriptions open on the hub", &c.Limits.Subscriptions},
 		{"HUB_MAX_SUBSCRIPTIONS_PER_CONNECTION", "max-subscriptions-per-connection", "subscriptions open on one WebSocket", &c.Limits.SubscriptionsPerConnection},
+		{"HUB_MAX_CONCURRENT", "max-concurrent", "operations running at once on this instance (default 4 per CPU)", &c.Limits.Concurrent},
 	}
 }
 
@@ -294,6 +307,9 @@ func (c *Config) readEnv(getenv func(string) string) error {
 			return fmt.Errorf("HUB_MAX_BODY_BYTES=%q: want a whole number of at least 1", v)
 		}
 		c.MaxBodyBytes = n
+	}
+	if err := c.Protection.readEnv(getenv); err != nil {
+		return err
 	}
 	if v := getenv("HUB_MONGODB_TIMEOUT"); v != "" {
 		d, err := time.ParseDuration(v)
@@ -428,8 +444,15 @@ func (m *Main) handler() (http.Handler, error) {
 		m.oidc.keys.start(jwksTimeout)
 		auth.oidc = m.oidc
 	}
-	m.api = graph.NewHandler(graph.Options{Network: m.Network, Writer: m.Network, Authenticate: auth.principal, Logger: m.Logger, Timeout: m.Config.RequestTimeout, Freshness: m.freshness,
-		MaxBodyBytes: m.Config.MaxBodyBytes, Limits: m.Config.Limits, Origins: m.Config.CORSOrigins})
+	opts := graph.Options{Network: m.Network, Writer: m.Network, Authenticate: auth.principal, Logger: m.Logger, Timeout: m.Config.RequestTimeout, Freshness: m.freshness,
+		MaxBodyBytes: m.Config.MaxBodyBytes, Limits: m.Config.Limits, Origins: m.Config.CORSOrigins, Changes: m.Network, Recorded: m.Network}
+	if m.wrapReads != nil {
+		opts.Network = m.wrapReads(m.Network)
+	}
+	if err := m.Config.Protection.apiOptions(&opts); err != nil {
+		return nil, err
+	}
+	m.api = graph.NewHandler(opts)
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", authenticate(auth, m.api))
 	mux.Handle("GET /examples.json", examples)
@@ -439,7 +462,7 @@ func (m *Main) handler() (http.Handler, error) {
 	})
 	mux.HandleFunc("GET /readyz", m.readyz)
 	mux.Handle("GET /{$}", playground)
-	mux.Handle("GET /export/{file}", authenticate(auth, graph.PreferredLanguage(web.Exports(m.Network, m.Logger))))
+	mux.Handle("GET /export/{file}", authenticate(auth, m.api.Guard(graph.PreferredLanguage(web.Exports(m.Network, m.Logger)))))
 	pages := web.Pages()
 	for _, p := range []string{"GET /map", "GET /dashboard", "GET /assets/"} {
 		mux.Handle(p, pages)

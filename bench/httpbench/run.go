@@ -123,6 +123,10 @@ func run(ctx context.Context, cfg config, out io.Writer, progress *log.Logger) (
 			env = []string{"MONGODB_URI=" + uri, fmt.Sprintf("HUB_MONGODB_TIMEOUT=%v", cfg.mongoTimeout)}
 		}
 		progress.Printf("starting %s", name)
+		// One client address sends every request, as many at once as
+		// -concurrency: the rate limits and admission control would
+		// measure themselves.
+		env = append(env, "HUB_RATE_LIMIT_ANONYMOUS=0", "HUB_RATE_LIMIT_KEY=0", fmt.Sprintf("HUB_MAX_CONCURRENT=%d", max(cfg.concurrency, 1)*2))
 		s, err := proc.Start(ctx, name, hubBin, append(env, "HUB_SEED=false"), filepath.Join(work, name+".log"), cfg.readyTimeout)
 		if err != nil {
 			return nil, err
