@@ -110,6 +110,13 @@ func (l *rateLimiter) admit(w http.ResponseWriter, r *http.Request) *http.Reques
 	ctx := context.WithValue(r.Context(), clientKey{}, l.clientOf(r))
 	ctx = context.WithValue(ctx, rateCallKey{}, &rateCall{})
 	if wait := l.take(ctx, 1); wait > 0 {
+		// The body is left unread and the connection closed after the
+		// answer: otherwise the server reads (and discards) a refused
+		// request's body to reuse the connection, which costs a caller
+		// over its rate as much as serving it the bytes.
+		if r.ContentLength != 0 {
+			w.Header().Set("Connection", "close")
+		}
 		writeRefusal(w, http.StatusTooManyRequests, CodeRateLimited, rateMessage(wait), retrySeconds(wait))
 		return nil
 	}

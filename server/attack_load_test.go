@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -68,15 +69,26 @@ func attackBodies(i int) [][]byte {
 // sending rate attacks a second, or as fast as answered when rate is 0)
 // for d, and returns the legitimate answers per second and the attacks
 // sent.
-func load(t *testing.T, m *Main, clients, attackers int, rate float64, d time.Duration) (float64, int64) {
+func load(t *testing.T, m *Main, key string, clients, attackers int, rate float64, d time.Duration) (float64, int64) {
 	t.Helper()
-	var legit, attacks, wrong atomic.Int64
+	var legit, attacks, limited, wrong atomic.Int64
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients + attackers}}
 	defer client.CloseIdleConnections()
-	post := func(body []byte) (int, gqlResponse, error) {
-		resp, err := client.Post(m.URL()+"/graphql", "application/json", bytes.NewReader(body))
+	// post sends body as the partner with key, or as an anonymous caller
+	// at address from (the hub trusts the loopback proxy's
+	// X-Forwarded-For).
+	post := func(body []byte, key, from string) (int, gqlResponse, error) {
+		req, _ := http.NewRequest(http.MethodPost, m.URL()+"/graphql", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		if key != "" {
+			req.Header.Set("Authorization", "Bearer "+key)
+		}
+		if from != "" {
+			req.Header.Set("X-Forwarded-For", from)
+		}
+		resp, err := client.Do(req)
 		if err != nil {
 			return 0, gqlResponse{}, err
 		}
@@ -98,7 +110,7 @@ func load(t *testing.T, m *Main, clients, attackers int, rate float64, d time.Du
 				default:
 				}
 				q := legitimate[i%len(legitimate)]
-				status, r, err := post(gqlRequest(q.query, nil))
+				status, r, err := post(gqlRequest(q.query, nil), key, "")
 				if err != nil || status != http.StatusOK || len(r.Errors) > 0 || !q.check(r) {
 					if wrong.Add(1) <= 3 {
 						t.Errorf("legitimate query %.60s: status %d, %v, errors %+v", q.query, status, err, r.Errors)
@@ -131,7 +143,10 @@ func load(t *testing.T, m *Main, clients, attackers int, rate float64, d time.Du
 						case <-time.After(time.Duration(float64(time.Second) / rate)):
 						}
 					}
-					status, r, err := post(body)
+					status, r, err := post(body, "", "203.0.113."+strconv.Itoa(1+a))
+					if status == http.StatusTooManyRequests {
+						limited.Add(1)
+					}
 					if err != nil || len(r.Errors) == 0 || status >= 500 {
 						if wrong.Add(1) <= 3 {
 							t.Errorf("attack %.60s: status %d, %v, answered %+v", body, status, err, r.Data)
@@ -145,6 +160,9 @@ func load(t *testing.T, m *Main, clients, attackers int, rate float64, d time.Du
 	time.Sleep(d)
 	close(stop)
 	wg.Wait()
+	if attacks.Load() > 0 {
+		t.Logf("%d of %d attacks were refused by the rate limit", limited.Load(), attacks.Load())
+	}
 	return float64(legit.Load()) / d.Seconds(), attacks.Load()
 }
 
@@ -164,10 +182,16 @@ func TestLegitimateTrafficUnderAttack(t *testing.T) {
 		}
 	}
 	// Reads are answered from the in-memory index on either backend, so
-	// the embedded store stands for both here. Attackers and legitimate
-	// clients share one address here, which a per-address rate limit
-	// cannot tell apart: the run measures what the other defences leave.
-	m := MustRunMain(t, withoutRateLimits(nil))
+	// the embedded store stands for both here. The hub runs with its
+	// default anonymous rate limit and sits behind a proxy (loopback) it
+	// trusts: each attacker is an anonymous caller at an address of its
+	// own; the legitimate clients are a partner with an API key, whose
+	// own limit is set out of reach so that the phases compare what the
+	// hub can serve.
+	keysFile := filepath.Join(t.TempDir(), "keys")
+	key := mustNewKey(t, keysFile, "-role", "editor", "-subject", "partner-dashboard")
+	m := MustRunMain(t, map[string]string{"HUB_API_KEYS_FILE": keysFile, "HUB_TRUSTED_PROXIES": "127.0.0.1/32",
+		"HUB_RATE_LIMIT_KEY": "100000,100000"})
 	MustBeReady(t, m, 30*time.Second)
 	// Under make test, two of each, so that the run leaves the packages
 	// tested beside it some of the host.
@@ -175,19 +199,19 @@ func TestLegitimateTrafficUnderAttack(t *testing.T) {
 	if long {
 		clients, attackers = 4, 4
 	}
-	load(t, m, clients, 0, 0, d/4) // warm up
-	alone, _ := load(t, m, clients, 0, 0, d)
+	load(t, m, key, clients, 0, 0, d/4) // warm up
+	alone, _ := load(t, m, key, clients, 0, 0, d)
 	// The measure: a few expensive requests a second (here 5 a
 	// second from each attacker), and attackers sending as fast as they
 	// are answered, which only admission control and rate limits can
 	// hold back.
-	paced, pacedAttacks := load(t, m, clients, attackers, 5, d)
+	paced, pacedAttacks := load(t, m, key, clients, attackers, 5, d)
 	ratio := paced / alone
 	t.Logf("%d legitimate clients, %v per phase: %.0f answers/s alone; %.0f/s (%.0f %%) beside %d attackers sending %.0f attacks/s",
 		clients, d, alone, paced, 100*ratio, attackers, float64(pacedAttacks)/d.Seconds())
 	flat, flatAttacks := 1.0, int64(0)
 	if long {
-		flat, flatAttacks = load(t, m, clients, attackers, 0, d)
+		flat, flatAttacks = load(t, m, key, clients, attackers, 0, d)
 		t.Logf("%d legitimate clients, %v per phase: %.0f answers/s alone; %.0f/s (%.0f %%) beside %d attackers sending %.0f attacks/s; %.0f/s (%.0f %%) beside attackers sending as fast as answered (%.0f attacks/s)",
 			clients, d, alone, paced, 100*ratio, attackers, float64(pacedAttacks)/d.Seconds(), flat, 100*flat/alone, float64(flatAttacks)/d.Seconds())
 	}
