@@ -17,6 +17,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -92,6 +93,13 @@ type Config struct {
 	Seed bool
 	// RequestTimeout bounds one GraphQL operation (HUB_REQUEST_TIMEOUT).
 	RequestTimeout time.Duration
+	// DrainDelay is how long /readyz answers 503 before the listener
+	// closes at shutdown, for load balancers to stop routing here
+	// (HUB_DRAIN_DELAY).
+	DrainDelay time.Duration
+	// ShutdownGrace bounds the drain of requests and streams in flight
+	// at shutdown (HUB_SHUTDOWN_GRACE); past it they are cut.
+	ShutdownGrace time.Duration
 	// LogLevel is debug, info, warn or error (HUB_LOG_LEVEL).
 	LogLevel string
 
@@ -145,8 +153,14 @@ type Main struct {
 	listener net.Listener
 	served   chan error
 
-	// ready is set once the store is initialised and seeded.
-	ready atomic.Bool
+	// ready is set once the store is initialised and seeded; draining
+	// once shutdown has begun.
+	ready, draining atomic.Bool
+	// inflight counts the requests being handled, so that shutdown
+	// closes the store only once none can read it.
+	inflight sync.WaitGroup
+	// networkClosed and storeClosed make Close idempotent.
+	networkClosed, storeClosed bool
 	// stopInit cancels a background MongoDB start-up; initDone closes
 	// when it has ended.
 	stopInit context.CancelFunc
@@ -166,6 +180,7 @@ func NewMain() *Main {
 			CORSOrigins:    []string{"*"},
 			Seed:           true,
 			RequestTimeout: 30 * time.Second,
+			ShutdownGrace:  20 * time.Second,
 			LogLevel:       "info",
 			MongoTimeout:   10 * time.Second,
 			MaxBodyBytes:   maxBodyBytes,
@@ -196,6 +211,8 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	origins := fs.String("cors-origins", strings.Join(c.CORSOrigins, ","), "comma-separated origins allowed by CORS, * for any (env HUB_CORS_ORIGINS)")
 	fs.BoolVar(&c.Seed, "seed", c.Seed, "load the OTE dataset into an empty store (env HUB_SEED)")
 	fs.DurationVar(&c.RequestTimeout, "request-timeout", c.RequestTimeout, "time limit of one GraphQL operation (env HUB_REQUEST_TIMEOUT)")
+	fs.DurationVar(&c.DrainDelay, "drain-delay", c.DrainDelay, "at shutdown, how long /readyz answers 503 before the listener closes (env HUB_DRAIN_DELAY)")
+	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", c.ShutdownGrace, "at shutdown, the most time requests and streams in flight get to finish (env HUB_SHUTDOWN_GRACE)")
 	fs.StringVar(&c.Probe, "probe", "", "only check that this URL answers 200, then exit (container health checks)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (env HUB_LOG_LEVEL)")
 	limits := c.limits()
@@ -270,12 +287,15 @@ func (c *Config) readEnv(getenv func(string) string) error {
 		}
 		c.Seed = b
 	}
-	if v := getenv("HUB_REQUEST_TIMEOUT"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			return fmt.Errorf("HUB_REQUEST_TIMEOUT=%q: want a duration such as 30s", v)
+	for name, dst := range map[string]*time.Duration{"HUB_REQUEST_TIMEOUT": &c.RequestTimeout,
+		"HUB_DRAIN_DELAY": &c.DrainDelay, "HUB_SHUTDOWN_GRACE": &c.ShutdownGrace} {
+		if v := getenv(name); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil || d < 0 {
+				return fmt.Errorf("%s=%q: want a duration such as 30s", name, v)
+			}
+			*dst = d
 		}
-		c.RequestTimeout = d
 	}
 	if v := getenv("HUB_LOG_LEVEL"); v != "" {
 		c.LogLevel = v
@@ -473,7 +493,7 @@ func (m *Main) handler() (http.Handler, error) {
 		AllowedHeaders: []string{"Content-Type", "Authorization", "Accept-Language"},
 		MaxAge:         600,
 	})
-	return c.Handler(mux), nil
+	return m.counted(c.Handler(mux)), nil
 }
 
 // URL is the base URL the server listens on, for logs and tests.
@@ -499,13 +519,32 @@ func (m *Main) Close() error {
 		m.stopInit = nil
 	}
 	if m.server != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		// Readiness first, so that load balancers stop sending requests,
+		// then the listener; what is in flight gets the grace period.
+		m.draining.Store(true)
+		if d := m.Config.DrainDelay; d > 0 {
+			m.Logger.Info("draining: /readyz answers 503", "for", d)
+			time.Sleep(d)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownGrace)
 		defer cancel()
 		// Streams first: the server's Shutdown would wait for event
 		// streams until ctx ends, and neither closes nor waits for
 		// WebSockets, which are hijacked connections.
-		errs = append(errs, m.api.Shutdown(ctx))
-		errs = append(errs, m.server.Shutdown(ctx))
+		if err := m.api.Shutdown(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+			errs = append(errs, err)
+		}
+		if err := m.server.Shutdown(ctx); errors.Is(err, context.DeadlineExceeded) {
+			// Past the grace period: cut what is left, which cancels
+			// its work, and still stop cleanly.
+			m.Logger.Warn("requests still in flight after the shutdown grace period were cut", "grace", m.Config.ShutdownGrace)
+			m.server.Close()
+			// Their contexts are cancelled now; the work they started
+			// stops at its next check.
+			m.inflight.Wait()
+		} else if err != nil {
+			errs = append(errs, err)
+		}
 		if err := <-m.served; !errors.Is(err, http.ErrServerClosed) {
 			errs = append(errs, err)
 		}
@@ -515,13 +554,16 @@ func (m *Main) Close() error {
 		m.oidc.keys.close()
 		m.oidc = nil
 	}
-	if m.Network != nil {
+	// The fields stay set: a request cut at the grace period may still
+	// be unwinding (http.TimeoutHandler runs it in a goroutine of its
+	// own) and read them; it then finds them closed.
+	if m.Network != nil && !m.networkClosed {
 		errs = append(errs, m.Network.Close())
-		m.Network = nil
+		m.networkClosed = true
 	}
-	if m.Store != nil {
+	if m.Store != nil && !m.storeClosed {
 		errs = append(errs, m.Store.Close())
-		m.Store = nil
+		m.storeClosed = true
 	}
 	return errors.Join(errs...)
 }
@@ -543,4 +585,13 @@ func probe(ctx context.Context, url string) error {
 		return fmt.Errorf("%s answered %s", url, resp.Status)
 	}
 	return nil
+}
+
+// counted counts the requests next handles in m.inflight.
+func (m *Main) counted(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		m.inflight.Add(1)
+		defer m.inflight.Done()
+		next.ServeHTTP(w, r)
+	})
 }

@@ -205,6 +205,8 @@ func (m *Main) readyz(w http.ResponseWriter, r *http.Request) {
 		}
 	case !m.ready.Load():
 		code, body.Status, body.Reason = http.StatusServiceUnavailable, "not ready", "the store is starting"
+	case m.draining.Load():
+		code, body.Status, body.Reason = http.StatusServiceUnavailable, "draining", "the instance is shutting down"
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)
