@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -191,7 +192,7 @@ func TestLegitimateTrafficUnderAttack(t *testing.T) {
 	keysFile := filepath.Join(t.TempDir(), "keys")
 	key := mustNewKey(t, keysFile, "-role", "editor", "-subject", "partner-dashboard")
 	m := MustRunMain(t, map[string]string{"HUB_API_KEYS_FILE": keysFile, "HUB_TRUSTED_PROXIES": "127.0.0.1/32",
-		"HUB_RATE_LIMIT_KEY": "100000,100000"})
+		"HUB_RATE_LIMIT_ANONYMOUS": fmt.Sprintf("%g,%d", defaultRateAnonymous.PerSecond, defaultRateAnonymous.Burst), "HUB_RATE_LIMIT_KEY": "100000,100000"})
 	MustBeReady(t, m, 30*time.Second)
 	// Under make test, two of each, so that the run leaves the packages
 	// tested beside it some of the host.

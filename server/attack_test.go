@@ -212,9 +212,10 @@ func TestAttackSuite(t *testing.T) {
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
 			// Every attack comes from this one address: without rate
-			// limits here, each defence below is what answers it (the
-			// rate limits have their own tests in limits_test.go).
-			m := MustRunMain(t, withoutRateLimits(b.env(t)))
+			// limits here (MustRunMain's default), each defence below is
+			// what answers it (the rate limits have their own tests in
+			// limits_test.go).
+			m := MustRunMain(t, b.env(t))
 			MustBeReady(t, m, 30*time.Second)
 			before := networkCounts(t, m)
 			for _, a := range attacks {
@@ -375,13 +376,4 @@ func TestDamagedDataFileStopsTheServerWithAClearError(t *testing.T) {
 	if !strings.Contains(err.Error(), file) || !strings.Contains(err.Error(), "damaged") {
 		t.Errorf("the error does not name the damaged file: %v", err)
 	}
-}
-
-// withoutRateLimits is env with the anonymous and per-key rate limits off.
-func withoutRateLimits(env map[string]string) map[string]string {
-	out := map[string]string{"HUB_RATE_LIMIT_ANONYMOUS": "0", "HUB_RATE_LIMIT_KEY": "0"}
-	for k, v := range env {
-		out[k] = v
-	}
-	return out
 }

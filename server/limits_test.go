@@ -27,6 +27,7 @@ func mustRunMainWith(tb testing.TB, env map[string]string, prepare func(*Main)) 
 	tb.Helper()
 	m := NewMain()
 	m.LogOutput = io.Discard
+	env = testEnv(env)
 	if err := m.ParseFlags([]string{"-addr", "127.0.0.1:0", "-data-dir", tb.TempDir()}, func(k string) string { return env[k] }); err != nil {
 		tb.Fatal(err)
 	}

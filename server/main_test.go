@@ -24,6 +24,7 @@ func MustRunMain(tb testing.TB, env map[string]string) *Main {
 	tb.Helper()
 	m := NewMain()
 	m.LogOutput = io.Discard
+	env = testEnv(env)
 	getenv := func(k string) string { return env[k] }
 	if err := m.ParseFlags([]string{"-addr", "127.0.0.1:0", "-data-dir", tb.TempDir()}, getenv); err != nil {
 		tb.Fatal(err)
@@ -37,6 +38,17 @@ func MustRunMain(tb testing.TB, env map[string]string) *Main {
 		}
 	})
 	return m
+}
+
+// testEnv is env with the rate limits off unless env sets them: every
+// test request comes from one address, so a test of anything else would
+// otherwise depend on how fast it runs (the rate limit tests set them).
+func testEnv(env map[string]string) map[string]string {
+	out := map[string]string{"HUB_RATE_LIMIT_ANONYMOUS": "0", "HUB_RATE_LIMIT_KEY": "0"}
+	for k, v := range env {
+		out[k] = v
+	}
+	return out
 }
 
 type gqlResponse struct {
