@@ -102,6 +102,9 @@ type Config struct {
 	ShutdownGrace time.Duration
 	// LogLevel is debug, info, warn or error (HUB_LOG_LEVEL).
 	LogLevel string
+	// LogFormat is json, text, or auto: JSON unless the logs go to a
+	// terminal (HUB_LOG_FORMAT).
+	LogFormat string
 
 	// MongoURI selects the MongoDB backend instead of the embedded store
 	// (MONGODB_URI).
@@ -182,6 +185,7 @@ func NewMain() *Main {
 			RequestTimeout: 30 * time.Second,
 			ShutdownGrace:  20 * time.Second,
 			LogLevel:       "info",
+			LogFormat:      "auto",
 			MongoTimeout:   10 * time.Second,
 			MaxBodyBytes:   maxBodyBytes,
 			OIDC:           OIDCConfig{ClockSkew: defaultClockSkew, RoleClaim: defaultRoleClaim, OrganisationClaim: defaultOrganisationClaim},
@@ -215,6 +219,7 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", c.ShutdownGrace, "at shutdown, the most time requests and streams in flight get to finish (env HUB_SHUTDOWN_GRACE)")
 	fs.StringVar(&c.Probe, "probe", "", "only check that this URL answers 200, then exit (container health checks)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (env HUB_LOG_LEVEL)")
+	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "json, text, or auto: JSON unless the logs go to a terminal (env HUB_LOG_FORMAT)")
 	limits := c.limits()
 	for _, l := range limits {
 		fs.IntVar(l.dst, l.flag, *l.dst, "most "+l.what+", 0 for the default (env "+l.env+")")
@@ -299,6 +304,9 @@ func (c *Config) readEnv(getenv func(string) string) error {
 	}
 	if v := getenv("HUB_LOG_LEVEL"); v != "" {
 		c.LogLevel = v
+	}
+	if v := getenv("HUB_LOG_FORMAT"); v != "" {
+		c.LogFormat = v
 	}
 	c.APIKeysFile = getenv("HUB_API_KEYS_FILE")
 	c.MongoURI = getenv("MONGODB_URI")
@@ -410,7 +418,21 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := level.UnmarshalText([]byte(m.Config.LogLevel)); err != nil {
 		return fmt.Errorf("log level %q: want debug, info, warn or error", m.Config.LogLevel)
 	}
-	m.Logger = slog.New(slog.NewTextHandler(m.LogOutput, &slog.HandlerOptions{Level: level}))
+	opts := &slog.HandlerOptions{Level: level}
+	switch m.Config.LogFormat {
+	case "json":
+		m.Logger = slog.New(slog.NewJSONHandler(m.LogOutput, opts))
+	case "text":
+		m.Logger = slog.New(slog.NewTextHandler(m.LogOutput, opts))
+	case "auto", "":
+		if isTerminal(m.LogOutput) {
+			m.Logger = slog.New(slog.NewTextHandler(m.LogOutput, opts))
+		} else {
+			m.Logger = slog.New(slog.NewJSONHandler(m.LogOutput, opts))
+		}
+	default:
+		return fmt.Errorf("log format %q: want json, text or auto", m.Config.LogFormat)
+	}
 
 	if err := m.openStore(ctx); err != nil {
 		return err
@@ -493,7 +515,7 @@ func (m *Main) handler() (http.Handler, error) {
 		AllowedHeaders: []string{"Content-Type", "Authorization", "Accept-Language"},
 		MaxAge:         600,
 	})
-	return m.counted(c.Handler(mux)), nil
+	return m.counted(m.accessLog(c.Handler(mux))), nil
 }
 
 // URL is the base URL the server listens on, for logs and tests.
