@@ -127,6 +127,8 @@ func run(ctx context.Context, cfg config, out io.Writer, progress *log.Logger) (
 		// -concurrency: the rate limits and admission control would
 		// measure themselves.
 		env = append(env, "HUB_RATE_LIMIT_ANONYMOUS=0", "HUB_RATE_LIMIT_KEY=0", fmt.Sprintf("HUB_MAX_CONCURRENT=%d", max(cfg.concurrency, 1)*2))
+		// The report reads the load time from the hub's text log line.
+		env = append(env, "HUB_LOG_FORMAT=text")
 		s, err := proc.Start(ctx, name, hubBin, append(env, "HUB_SEED=false"), filepath.Join(work, name+".log"), cfg.readyTimeout)
 		if err != nil {
 			return nil, err
