@@ -128,3 +128,17 @@ func (a authorized) Apply(ctx context.Context, b *Batch) error {
 	}
 	return a.Network.Apply(ctx, b)
 }
+
+type requestIDKey struct{}
+
+// WithRequestID returns ctx carrying the id the hub gave the request it
+// belongs to (answered in X-Request-Id and logged).
+func WithRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestIDKey{}, id)
+}
+
+// RequestIDFrom returns the id of ctx's request, or "".
+func RequestIDFrom(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}

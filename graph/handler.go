@@ -312,7 +312,7 @@ func errorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 		case errors.As(err, &he):
 			code := he.Code
 			if _, ok := extensionCodes[code]; !ok || code == hub.EINTERNAL {
-				logger.ErrorContext(ctx, "internal error", "err", err, "path", gqlErr.Path.String())
+				logger.ErrorContext(ctx, "internal error", "err", err, "path", gqlErr.Path.String(), "request", hub.RequestIDFrom(ctx))
 				code = hub.EINTERNAL
 			}
 			gqlErr.Message = he.Message
@@ -329,9 +329,17 @@ func errorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 			setCode(gqlErr, hub.EINVALID)
 		default:
 			// A raw error from below the domain: log it, show nothing of it.
-			logger.ErrorContext(ctx, "internal error", "err", err, "path", gqlErr.Path.String())
+			logger.ErrorContext(ctx, "internal error", "err", err, "path", gqlErr.Path.String(), "request", hub.RequestIDFrom(ctx))
 			gqlErr.Message = "internal error"
 			setCode(gqlErr, hub.EINTERNAL)
+		}
+		// The request's id lets a client quote an error to an operator,
+		// who finds the request's log lines by it.
+		if id := hub.RequestIDFrom(ctx); id != "" {
+			if gqlErr.Extensions == nil {
+				gqlErr.Extensions = map[string]any{}
+			}
+			gqlErr.Extensions["requestId"] = id
 		}
 		return gqlErr
 	}

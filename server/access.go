@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/otehub/hub"
 )
 
 // requestIDHeader carries a request's id back to the client, which can
@@ -24,7 +26,7 @@ func (m *Main) accessLog(next http.Handler) http.Handler {
 		w.Header().Set(requestIDHeader, id)
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		began := time.Now()
-		next.ServeHTTP(rec, r)
+		next.ServeHTTP(rec, r.WithContext(hub.WithRequestID(r.Context(), id)))
 		level := slog.LevelInfo
 		switch {
 		case errors.Is(r.Context().Err(), context.Canceled):

@@ -69,6 +69,14 @@ func TestAccessLog(t *testing.T) {
 	if line["path"] != "/graphql" || line["method"] != "GET" || line["status"] != float64(resp.StatusCode) {
 		t.Errorf("access log line %v, answer %d", line, resp.StatusCode)
 	}
+	// A GraphQL error names the request's id too.
+	r := postQuery(t, m, `{ nosuchfield }`, nil)
+	if len(r.Errors) == 0 {
+		t.Fatal("an unknown field answered without an error")
+	}
+	if rid, _ := r.Errors[0].Extensions["requestId"].(string); len(rid) != 16 {
+		t.Errorf("a GraphQL error without the request's id: %+v", r.Errors)
+	}
 	if all := logs.String(); strings.Contains(all, secret) || strings.Contains(all, "ote_not-a-real-key") {
 		t.Errorf("the logs hold the query's text or the key:\n%s", all)
 	}
