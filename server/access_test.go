@@ -6,34 +6,15 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
-
-// syncWriter is a log output a test reads while the server writes it.
-type syncWriter struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (w *syncWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.Write(p)
-}
-
-func (w *syncWriter) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.String()
-}
 
 // TestAccessLog: logs are JSON lines when they do not go to a terminal;
 // every request gets an id, answered in X-Request-Id and logged on its
 // line, which holds neither the query string nor the key.
 func TestAccessLog(t *testing.T) {
-	logs := &syncWriter{}
+	logs := &syncBuffer{}
 	m := mustRunMainWith(t, nil, func(m *Main) { m.LogOutput = logs })
 	MustBeReady(t, m, 30*time.Second)
 	secret := "matti.meikalainen@example.fi"

@@ -45,12 +45,7 @@ func TestPlaygroundMutations(t *testing.T) {
 	org := hub.NodeID(hub.KindOrganisation, "esimerkki-ry")
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
-			env := b.env(t)
-			if env == nil {
-				env = map[string]string{}
-			}
-			env["HUB_API_KEYS_FILE"] = keysFile
-			m := MustRunMain(t, env)
+			m := MustRunMain(t, withEnv(b.env(t), "HUB_API_KEYS_FILE", keysFile))
 			MustBeReady(t, m, 30*time.Second)
 
 			if _, r := postAs(t, m, "", history, nil); len(r.Errors) > 0 || len(path(r.Data, "history", "nodes").([]any)) != 0 {

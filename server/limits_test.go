@@ -21,28 +21,6 @@ import (
 	"github.com/otehub/hub/web"
 )
 
-// mustRunMainWith is MustRunMain with prepare called on the Main before
-// it runs.
-func mustRunMainWith(tb testing.TB, env map[string]string, prepare func(*Main)) *Main {
-	tb.Helper()
-	m := NewMain()
-	m.LogOutput = io.Discard
-	env = testEnv(env)
-	if err := m.ParseFlags([]string{"-addr", "127.0.0.1:0", "-data-dir", tb.TempDir()}, func(k string) string { return env[k] }); err != nil {
-		tb.Fatal(err)
-	}
-	prepare(m)
-	if err := m.Run(context.Background()); err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		if err := m.Close(); err != nil {
-			tb.Error(err)
-		}
-	})
-	return m
-}
-
 // heldReads holds every NodesByID call until release is closed.
 type heldReads struct {
 	hub.Reader

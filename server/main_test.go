@@ -22,13 +22,20 @@ import (
 // test ends.
 func MustRunMain(tb testing.TB, env map[string]string) *Main {
 	tb.Helper()
+	return mustRunMainWith(tb, env, func(*Main) {})
+}
+
+// mustRunMainWith is MustRunMain with prepare called on the Main before
+// it runs.
+func mustRunMainWith(tb testing.TB, env map[string]string, prepare func(*Main)) *Main {
+	tb.Helper()
 	m := NewMain()
 	m.LogOutput = io.Discard
 	env = testEnv(env)
-	getenv := func(k string) string { return env[k] }
-	if err := m.ParseFlags([]string{"-addr", "127.0.0.1:0", "-data-dir", tb.TempDir()}, getenv); err != nil {
+	if err := m.ParseFlags([]string{"-addr", "127.0.0.1:0", "-data-dir", tb.TempDir()}, func(k string) string { return env[k] }); err != nil {
 		tb.Fatal(err)
 	}
+	prepare(m)
 	if err := m.Run(context.Background()); err != nil {
 		tb.Fatal(err)
 	}
@@ -40,11 +47,24 @@ func MustRunMain(tb testing.TB, env map[string]string) *Main {
 	return m
 }
 
+// withEnv is env with the variables of kv (name, value, ...) set, env
+// itself unchanged.
+func withEnv(env map[string]string, kv ...string) map[string]string {
+	out := map[string]string{}
+	for k, v := range env {
+		out[k] = v
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		out[kv[i]] = kv[i+1]
+	}
+	return out
+}
+
 // testEnv is env with the rate limits off unless env sets them: every
 // test request comes from one address, so a test of anything else would
 // otherwise depend on how fast it runs (the rate limit tests set them).
 func testEnv(env map[string]string) map[string]string {
-	out := map[string]string{"HUB_RATE_LIMIT_ANONYMOUS": "0", "HUB_RATE_LIMIT_KEY": "0"}
+	out := withEnv(nil, "HUB_RATE_LIMIT_ANONYMOUS", "0", "HUB_RATE_LIMIT_KEY", "0")
 	for k, v := range env {
 		out[k] = v
 	}

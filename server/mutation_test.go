@@ -68,12 +68,7 @@ func TestMutationsOverHTTP(t *testing.T) {
 	partnerKey := mustNewKey(t, keysFile, "-role", "partner", "-subject", "kumppani", "-organisation", own)
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
-			env := b.env(t)
-			if env == nil {
-				env = map[string]string{}
-			}
-			env["HUB_API_KEYS_FILE"] = keysFile
-			m := MustRunMain(t, env)
+			m := MustRunMain(t, withEnv(b.env(t), "HUB_API_KEYS_FILE", keysFile))
 			MustBeReady(t, m, 30*time.Second)
 			testMutations(t, m, editorKey, partnerKey, own)
 		})

@@ -102,25 +102,9 @@ func (p *provider) claims(sub string, extra jwt.MapClaims) jwt.MapClaims {
 // buffer.
 func mustRunOIDCHub(t *testing.T, p *provider, env map[string]string) (*Main, *syncBuffer) {
 	t.Helper()
-	if env == nil {
-		env = map[string]string{}
-	}
-	env["HUB_OIDC_ISSUER"] = p.URL
-	env["HUB_OIDC_AUDIENCE"] = testAudience
-	m := NewMain()
 	log := &syncBuffer{}
-	m.LogOutput = log
-	if err := m.ParseFlags([]string{"-addr", "127.0.0.1:0", "-data-dir", t.TempDir(), "-log-level", "debug"}, func(k string) string { return env[k] }); err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := m.Close(); err != nil {
-			t.Error(err)
-		}
-	})
+	m := mustRunMainWith(t, withEnv(env, "HUB_OIDC_ISSUER", p.URL, "HUB_OIDC_AUDIENCE", testAudience, "HUB_LOG_LEVEL", "debug"),
+		func(m *Main) { m.LogOutput = log })
 	MustBeReady(t, m, 30*time.Second)
 	return m, log
 }
