@@ -125,6 +125,13 @@ func (h *Handler) Shutdown(ctx context.Context) error {
 	grace, cancel := context.WithTimeout(ctx, shutdownGrace)
 	defer cancel()
 	_ = wait(grace, &h.subs.operations)
+	// An operation counts as ended when its last response has been
+	// handed to the transport, which writes the protocol's "complete"
+	// after that: give those writes a moment before the close frames.
+	select {
+	case <-grace.Done():
+	case <-time.After(completeFlush):
+	}
 	h.closeAll()
 	return wait(ctx, &h.connections)
 }
@@ -138,6 +145,10 @@ func (s *subscriptions) shutdown() {
 		close(s.stop)
 	}
 }
+
+// completeFlush is how long Shutdown lets transports write the last
+// messages of ended operations before it closes their connections.
+const completeFlush = 100 * time.Millisecond
 
 // wait waits for wg or ctx.
 func wait(ctx context.Context, wg *sync.WaitGroup) error {
