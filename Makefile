@@ -1,7 +1,7 @@
 # The verbs of the OTE network hub. `make test` is what CI runs.
 GO ?= go
 
-.PHONY: run test generate verify lint bench bench-http bench-writes build secantus ui ui-if-node fuzz attack
+.PHONY: run test generate verify lint bench bench-http bench-writes build secantus ui ui-if-node fuzz attack ops
 
 ## run: build the pages (when Node.js is there) and start the hub on
 ## :8080 with the embedded store in ./data
@@ -108,3 +108,12 @@ ATTACK_MIN_RATIO ?= 0.5
 attack: secantus
 	HUB_SECANTUSD="$$(scripts/install-secantus.sh)" HUB_ATTACK_DURATION=$(ATTACK_DURATION) HUB_ATTACK_MIN_RATIO=$(ATTACK_MIN_RATIO) \
 	$(GO) test -count=1 -v -run 'TestAttackSuite|TestDamagedDataFile|TestLegitimateTrafficUnderAttack' ./server
+
+## ops: production shape: three hub processes on one SecantusDB under a
+## mixed load, MongoDB faults under load, and the load tool on both
+## backends, OPS_DURATION per phase (default 30s; CI runs 5s; see
+## docs/operations.md and docs/performance.md)
+OPS_DURATION ?= 30s
+ops: secantus
+	HUB_SECANTUSD="$$(scripts/install-secantus.sh)" HUB_OPS_DURATION=$(OPS_DURATION) \
+	$(GO) test -count=1 -v -timeout 60m -run '^TestOps' ./server
