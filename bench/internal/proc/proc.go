@@ -18,6 +18,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -238,4 +239,42 @@ func WorkDir(dir, prefix string, keep bool, progress *log.Logger) (string, func(
 		return dir, func() {}, nil
 	}
 	return dir, func() { os.RemoveAll(dir) }, nil
+}
+
+// Names parses a comma-separated list of some of known, in its order.
+func Names(flag, list string, known ...string) ([]string, error) {
+	var out []string
+	for s := range strings.SplitSeq(list, ",") {
+		s = strings.TrimSpace(s)
+		switch {
+		case s == "":
+		case !slices.Contains(known, s):
+			return nil, fmt.Errorf("%s: unknown %q (want %s)", flag, s, strings.Join(known, ", "))
+		case !slices.Contains(out, s):
+			out = append(out, s)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s names nothing", flag)
+	}
+	return out, nil
+}
+
+// Counts parses a comma-separated list of positive numbers.
+func Counts(flag, list string) ([]int, error) {
+	var out []int
+	for s := range strings.SplitSeq(list, ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("%s: %q is not a positive number", flag, s)
+		}
+		out = append(out, n)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s names nothing", flag)
+	}
+	return out, nil
 }
