@@ -98,7 +98,7 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 	if len(sorted) == 0 {
 		return 0
 	}
-	i := int(math.Ceil(p/100*float64(len(sorted)))) - 1
+	i := int(math.Ceil(p*float64(len(sorted))/100)) - 1
 	return sorted[max(0, min(i, len(sorted)-1))]
 }
 
