@@ -165,12 +165,22 @@ func (m *mix) export(r *rand.Rand) request {
 			return &hubclient.Error{Code: hubclient.CodeOf(err), Err: err}
 		}
 		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			// A refusal (OVERLOADED and the like) carries its code as a
+			// GraphQL error does.
+			code := hubclient.HTTPCode(resp.StatusCode)
+			var refusal hubclient.Response
+			if json.NewDecoder(io.LimitReader(resp.Body, 1<<16)).Decode(&refusal) == nil && len(refusal.Errors) > 0 {
+				if c, _ := refusal.Errors[0].Extensions["code"].(string); c != "" {
+					code = c
+				}
+			}
+			return &hubclient.Error{Code: code, Err: fmt.Errorf("GET %s: %s", path, resp.Status)}
+		}
 		n, err := io.Copy(io.Discard, resp.Body)
 		switch {
 		case err != nil:
 			return &hubclient.Error{Code: hubclient.CodeOf(err), Err: err}
-		case resp.StatusCode != http.StatusOK:
-			return &hubclient.Error{Code: hubclient.HTTPCode(resp.StatusCode), Err: fmt.Errorf("GET %s: %s", path, resp.Status)}
 		case n == 0 || !strings.HasPrefix(resp.Header.Get("Content-Type"), contentType):
 			return &hubclient.Error{Code: hubclient.CodeBadResponse, Err: fmt.Errorf("GET %s: %d bytes of %q", path, n, resp.Header.Get("Content-Type"))}
 		}
