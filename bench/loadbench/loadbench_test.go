@@ -4,14 +4,19 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"log"
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/otehub/hub/bench/internal/hubclient"
 	"github.com/otehub/hub/bench/internal/proc"
 	"github.com/otehub/hub/internal/secantus"
 )
@@ -249,4 +254,69 @@ func TestShortRun(t *testing.T) {
 	if err := json.Unmarshal(js.Bytes(), &back); err != nil || len(back.Runs) != len(rep.Runs) {
 		t.Errorf("the JSON report does not read back: %v", err)
 	}
+}
+
+// TestExportRefusalCountsUnderItsCode sends the map's export requests
+// (every view and the GraphML download) to servers answering as the hub
+// does: the export, a refusal whose code the report must count rather
+// than the HTTP status, and wrong answers.
+func TestExportRefusalCountsUnderItsCode(t *testing.T) {
+	m := &mix{pages: pages{mapView: map[string][]string{"kind": {"Pilot"}, "limit": {"1000"}}},
+		regions: []string{"r1"}, themes: []string{"t1"}}
+	for _, tc := range []struct {
+		name   string
+		status int
+		body   string
+		// plain answers text/plain instead of the export's type.
+		plain bool
+		want  string // the error's code, "" for none
+	}{
+		{"the export", 200, `{"elements":{}}`, false, ""},
+		{"overloaded", 503, `{"errors":[{"message":"m","extensions":{"code":"OVERLOADED","retryAfter":1}}]}`, false, "OVERLOADED"},
+		{"a plain failure", 500, "internal error", true, "HTTP_500"},
+		{"an empty answer", 200, "", false, "BAD_RESPONSE"},
+		{"another type", 200, "hello", true, "BAD_RESPONSE"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var mu sync.Mutex
+			paths := map[string]bool{}
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				paths[r.URL.Path] = true
+				mu.Unlock()
+				if r.URL.Query().Get("limit") != "1000" || r.URL.Query().Get("kind") != "Pilot" {
+					t.Errorf("GET %s: not the map's parameters", r.URL)
+				}
+				switch {
+				case tc.plain:
+					w.Header().Set("Content-Type", "text/plain")
+				case strings.HasSuffix(r.URL.Path, ".graphml"):
+					w.Header().Set("Content-Type", "application/graphml+xml")
+				default:
+					w.Header().Set("Content-Type", "application/json")
+				}
+				w.WriteHeader(tc.status)
+				io.WriteString(w, tc.body)
+			}))
+			defer srv.Close()
+			r := rand.New(rand.NewPCG(1, 1))
+			for range 100 {
+				if got := codeOrNone(m.export(r)(context.Background(), srv.Client(), srv.URL)); got != tc.want {
+					t.Fatalf("code %q, want %q", got, tc.want)
+				}
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if !paths["/export/network.json"] || !paths["/export/network.graphml"] {
+				t.Errorf("100 requests asked only %v", paths)
+			}
+		})
+	}
+}
+
+func codeOrNone(err error) string {
+	if err == nil {
+		return ""
+	}
+	return hubclient.CodeOf(err)
 }
