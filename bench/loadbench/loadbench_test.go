@@ -18,7 +18,6 @@ import (
 
 	"github.com/otehub/hub/bench/internal/hubclient"
 	"github.com/otehub/hub/bench/internal/proc"
-	"github.com/otehub/hub/internal/secantus"
 )
 
 // The oracle below is worked by hand from the nearest-rank definition:
@@ -204,13 +203,7 @@ func TestShortRun(t *testing.T) {
 		t.Skip("builds and starts the hub: not in -short")
 	}
 	args := []string{"-short", "-duration", "2s"}
-	if _, err := secantus.Binary(); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("SecantusDB is needed under CI: %v", err)
-		}
-		t.Logf("SKIPPING the MongoDB backend: %v (run make test, or set %s)", err, secantus.BinaryEnv)
-		args = append(args, "-backends", "embedded")
-	}
+	args = append(args, proc.ShortRunBackends(t)...)
 	cfg, err := parseFlags(args)
 	if err != nil {
 		t.Fatal(err)

@@ -122,26 +122,14 @@ func parseFlags(args []string) (config, error) {
 		fmt.Fprintf(fs.Output(), "Usage: go run ./bench/loadbench [flags]\n\nA representative mix of reads, writes and subscriptions against the hub; see docs/performance.md.\n\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := proc.Parse(fs, args, short, map[string]func(){
+		"clients":     func() { *clients = "4" },
+		"duration":    func() { *duration = 3 * time.Second },
+		"warmup":      func() { *warmup = time.Second },
+		"writes":      func() { *writes = 5 },
+		"subscribers": func() { *subscribers = 2 },
+	}); err != nil {
 		return config{}, err
-	}
-	if fs.NArg() > 0 {
-		return config{}, fmt.Errorf("unexpected arguments: %v", fs.Args())
-	}
-	if *short {
-		set := map[string]bool{}
-		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-		for name, apply := range map[string]func(){
-			"clients":     func() { *clients = "4" },
-			"duration":    func() { *duration = 3 * time.Second },
-			"warmup":      func() { *warmup = time.Second },
-			"writes":      func() { *writes = 5 },
-			"subscribers": func() { *subscribers = 2 },
-		} {
-			if !set[name] {
-				apply()
-			}
-		}
 	}
 	cfg := config{key: *key, networkName: *network, maxInFlight: *maxInFlight, duration: *duration, warmup: *warmup,
 		timeout: *timeout, writes: *writes, subscribers: *subscribers, maxConcurrent: *maxConcurrent, json: *jsonOut,

@@ -78,25 +78,13 @@ func parseFlags(args []string) (config, error) {
 		fmt.Fprintf(fs.Output(), "Usage: go run ./bench/writebench [flags]\n\nMutations and subscription fan-out over HTTP; see docs/performance.md.\n\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := proc.Parse(fs, args, short, map[string]func(){
+		"clients":     func() { *clients = "4" },
+		"duration":    func() { *duration = time.Second },
+		"subscribers": func() { *subscribers = "1,10" },
+		"events":      func() { *events = 3 },
+	}); err != nil {
 		return config{}, err
-	}
-	if fs.NArg() > 0 {
-		return config{}, fmt.Errorf("unexpected arguments: %v", fs.Args())
-	}
-	if *short {
-		set := map[string]bool{}
-		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-		for name, apply := range map[string]func(){
-			"clients":     func() { *clients = "4" },
-			"duration":    func() { *duration = time.Second },
-			"subscribers": func() { *subscribers = "1,10" },
-			"events":      func() { *events = 3 },
-		} {
-			if !set[name] {
-				apply()
-			}
-		}
 	}
 	cfg := config{duration: *duration, requests: *requests, events: *events, hubBinary: *hubBinary,
 		workDir: *workDir, keep: *keep, readyTimeout: *readyTimeout}

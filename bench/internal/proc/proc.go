@@ -22,7 +22,10 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"testing"
 	"time"
+
+	"github.com/otehub/hub/internal/secantus"
 )
 
 // ModuleRoot returns the directory of the module's go.mod.
@@ -277,4 +280,42 @@ func Counts(flag, list string) ([]int, error) {
 		return nil, fmt.Errorf("%s names nothing", flag)
 	}
 	return out, nil
+}
+
+// Parse parses a benchmark's flags, refusing arguments that are not
+// flags; with short set, it applies the defaults of its short run to
+// the flags not given explicitly (each function sets one flag's value).
+func Parse(fs *flag.FlagSet, args []string, short *bool, shortDefaults map[string]func()) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	if !*short {
+		return nil
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	for name, apply := range shortDefaults {
+		if !set[name] {
+			apply()
+		}
+	}
+	return nil
+}
+
+// ShortRunBackends returns the arguments that limit a benchmark's test
+// run to the embedded store when SecantusDB is not installed, logging
+// so; under CI a missing SecantusDB fails the test instead.
+func ShortRunBackends(t testing.TB) []string {
+	t.Helper()
+	if _, err := secantus.Binary(); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("SecantusDB is needed under CI: %v", err)
+		}
+		t.Logf("SKIPPING the MongoDB backend: %v (run make test, or set %s)", err, secantus.BinaryEnv)
+		return []string{"-backends", "embedded"}
+	}
+	return nil
 }
