@@ -51,7 +51,9 @@ type driver struct {
 func (d *driver) base() string { return d.bases[d.next.Add(1)%uint64(len(d.bases))] }
 
 // one sends one request of a class picked with r; its latency runs
-// from since (the time it was due) to its answer.
+// from since (the time it was due) to its answer. A request is not cut
+// when the window ends (the loops stop sending then and wait for the
+// answers), else the slowest requests would go uncounted.
 func (d *driver) one(ctx context.Context, r *rand.Rand, since time.Time, rec map[string]*recorder) {
 	class := d.weights.pick(r)
 	req := d.mix.next(class, r)
@@ -60,7 +62,7 @@ func (d *driver) one(ctx context.Context, r *rand.Rand, since time.Time, rec map
 	cancel()
 	took := time.Since(since)
 	if rec == nil || ctx.Err() != nil {
-		return // the warm-up, or cut at the end of the window
+		return // the warm-up, or the whole run interrupted
 	}
 	if err != nil {
 		rec[class].failure(hubclient.CodeOf(err))
@@ -69,14 +71,14 @@ func (d *driver) one(ctx context.Context, r *rand.Rand, since time.Time, rec map
 	rec[class].success(took)
 }
 
-// closedLoop runs clients workers until ctx ends, each sending its next
-// request when the previous one is answered.
-func (d *driver) closedLoop(ctx context.Context, clients int, rec map[string]*recorder) {
+// closedLoop runs clients workers until window ends, each sending its
+// next request (within ctx) when the previous one is answered.
+func (d *driver) closedLoop(ctx, window context.Context, clients int, rec map[string]*recorder) {
 	var wg sync.WaitGroup
 	for i := range clients {
 		wg.Go(func() {
 			r := rand.New(rand.NewPCG(uint64(i), uint64(time.Now().UnixNano())))
-			for ctx.Err() == nil {
+			for window.Err() == nil {
 				d.one(ctx, r, time.Now(), rec)
 			}
 		})
@@ -84,12 +86,13 @@ func (d *driver) closedLoop(ctx context.Context, clients int, rec map[string]*re
 	wg.Wait()
 }
 
-// openLoop sends rate requests a second, evenly spaced, until ctx ends,
+// openLoop sends rate requests a second, evenly spaced, until window
+// ends (each within ctx),
 // whatever the answers' latency: each request's latency runs from the
 // time it was due, so that a slow hub is charged for the requests that
 // queue behind (no coordinated omission). At most maxInFlight wait for
 // answers; a request due beyond is counted DROPPED in its class.
-func (d *driver) openLoop(ctx context.Context, rate float64, maxInFlight int, rec map[string]*recorder) {
+func (d *driver) openLoop(ctx, window context.Context, rate float64, maxInFlight int, rec map[string]*recorder) {
 	interval := time.Duration(float64(time.Second) / rate)
 	var (
 		wg       sync.WaitGroup
@@ -101,11 +104,11 @@ func (d *driver) openLoop(ctx context.Context, rate float64, maxInFlight int, re
 		due := start.Add(time.Duration(i) * interval)
 		if wait := time.Until(due); wait > 0 {
 			select {
-			case <-ctx.Done():
+			case <-window.Done():
 			case <-time.After(wait):
 			}
 		}
-		if ctx.Err() != nil {
+		if window.Err() != nil {
 			break
 		}
 		if inFlight.Load() >= int64(maxInFlight) {

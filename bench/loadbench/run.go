@@ -161,10 +161,12 @@ func measure(ctx context.Context, rep *Report, target string, bases []string, ke
 	}
 	for i, lv := range levels {
 		r := Run{Target: target, Loop: "closed", Clients: lv.clients, Rate: lv.rate}
-		loop := func(ctx context.Context, rec map[string]*recorder) { d.closedLoop(ctx, lv.clients, rec) }
+		loop := func(window context.Context, rec map[string]*recorder) { d.closedLoop(ctx, window, lv.clients, rec) }
 		if lv.rate > 0 {
 			r.Loop = "open"
-			loop = func(ctx context.Context, rec map[string]*recorder) { d.openLoop(ctx, lv.rate, cfg.maxInFlight, rec) }
+			loop = func(window context.Context, rec map[string]*recorder) {
+				d.openLoop(ctx, window, lv.rate, cfg.maxInFlight, rec)
+			}
 		}
 		progress.Printf("%s: %s loop, %s", target, r.Loop, r.level())
 		tr := &trickle{prefix: fmt.Sprintf("load-%d-%d", time.Now().UnixNano(), i), rate: cfg.writes, timeout: cfg.timeout,
@@ -198,7 +200,9 @@ func measure(ctx context.Context, rep *Report, target string, bases []string, ke
 		window, cancel := context.WithTimeout(ctx, cfg.duration)
 		loop(window, rec)
 		cancel()
-		elapsed := min(time.Since(began), cfg.duration)
+		// From the first request to the last answer: the loops stop
+		// sending at the window's end and wait for the answers.
+		elapsed := time.Since(began)
 		tr.measure(false)
 		stopWrites()
 		wg.Wait()
