@@ -1,7 +1,7 @@
 # The verbs of the OTE network hub. `make test` is what CI runs.
 GO ?= go
 
-.PHONY: run test generate verify lint bench bench-http bench-writes build secantus ui ui-if-node fuzz attack ops
+.PHONY: run test generate verify lint bench bench-http bench-writes build secantus ui ui-if-node fuzz attack ops load
 
 ## run: build the pages (when Node.js is there) and start the hub on
 ## :8080 with the embedded store in ./data
@@ -117,3 +117,13 @@ OPS_DURATION ?= 30s
 ops: secantus
 	HUB_SECANTUSD="$$(scripts/install-secantus.sh)" HUB_OPS_DURATION=$(OPS_DURATION) \
 	$(GO) test -count=1 -v -timeout 60m -run '^TestOps' ./server
+	HUB_SECANTUSD="$$(scripts/install-secantus.sh)" $(GO) run ./bench/loadbench -short -duration $(OPS_DURATION)
+
+## load: the load tool: a mix of dashboard reads, map exports, searches,
+## exploration, a trickle of writes and subscriptions against hubs it
+## starts on both backends (or -url: running ones); see
+## docs/performance.md. For example:
+## make load LOAD_FLAGS='-clients 4,16,64 -network 10k'
+LOAD_FLAGS ?=
+load: secantus
+	HUB_SECANTUSD="$$(scripts/install-secantus.sh)" $(GO) run ./bench/loadbench $(LOAD_FLAGS)

@@ -83,27 +83,14 @@ func parseFlags(args []string) (config, error) {
 		fmt.Fprintf(fs.Output(), "Usage: go run ./bench/httpbench [flags]\n\nThe hub over HTTP against a stock gqlgen floor; see docs/performance.md.\n\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := proc.Parse(fs, args, short, map[string]func(){
+		"network":  func() { *network = "small" },
+		"rounds":   func() { *rounds = 1 },
+		"duration": func() { *duration = 300 * time.Millisecond },
+		"requests": func() { *requests = 200 },
+		"warmup":   func() { *warmup = 100 * time.Millisecond },
+	}); err != nil {
 		return config{}, err
-	}
-	if fs.NArg() > 0 {
-		return config{}, fmt.Errorf("unexpected arguments: %v", fs.Args())
-	}
-	if *short {
-		set := map[string]bool{}
-		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-		defaults := map[string]func(){
-			"network":  func() { *network = "small" },
-			"rounds":   func() { *rounds = 1 },
-			"duration": func() { *duration = 300 * time.Millisecond },
-			"requests": func() { *requests = 200 },
-			"warmup":   func() { *warmup = 100 * time.Millisecond },
-		}
-		for name, apply := range defaults {
-			if !set[name] {
-				apply()
-			}
-		}
 	}
 	cfg := config{
 		networkName: *network, rounds: *rounds, duration: *duration, requests: *requests,

@@ -19,6 +19,7 @@ import (
 
 	"github.com/otehub/hub/bench"
 	"github.com/otehub/hub/bench/floor"
+	"github.com/otehub/hub/bench/internal/fill"
 	"github.com/otehub/hub/bench/internal/proc"
 	"github.com/otehub/hub/internal/secantus"
 	"github.com/otehub/hub/synthetic"
@@ -79,7 +80,7 @@ func run(ctx context.Context, cfg config, out io.Writer, progress *log.Logger) (
 
 	var (
 		hubs          = map[string]*proc.Server{}
-		loads         = map[string]loaded{}
+		loads         = map[string]fill.Loaded{}
 		secantusStart time.Duration
 		// stops end what the run started, the last started first, so
 		// that a hub stops before its database.
@@ -97,7 +98,7 @@ func run(ctx context.Context, cfg config, out io.Writer, progress *log.Logger) (
 		case "embedded":
 			dir := filepath.Join(work, "embedded")
 			progress.Printf("loading the network into the embedded store %s", dir)
-			l, err := fillEmbedded(ctx, dir, cfg.network, logger)
+			l, err := fill.Embedded(ctx, dir, cfg.network, logger)
 			if err != nil {
 				return nil, fmt.Errorf("load the embedded store: %w", err)
 			}
@@ -114,7 +115,7 @@ func run(ctx context.Context, cfg config, out io.Writer, progress *log.Logger) (
 			secantusStart = time.Since(t0)
 			uri := db.URI("hubbench")
 			progress.Printf("SecantusDB listening on port %d after %v; loading the network into %s", db.Port(), secantusStart.Round(time.Millisecond), uri)
-			l, err := fillMongoDB(ctx, uri, cfg.network, logger)
+			l, err := fill.MongoDB(ctx, uri, cfg.network, logger)
 			if err != nil {
 				return nil, fmt.Errorf("load SecantusDB: %w", err)
 			}

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/otehub/hub/bench/internal/hubclient"
 	"github.com/otehub/hub/internal/subscribetest"
 )
 
@@ -219,7 +220,7 @@ type fanResult struct {
 // subscriber has had one), then updates the node events times, one at
 // a time, each once every subscriber has received the previous one. It
 // returns the node's version after the run.
-func fanOut(ctx context.Context, w *writer, subURL, transport, id string, version int64, n, events int) (fanResult, int64, error) {
+func fanOut(ctx context.Context, w *hubclient.Writer, subURL, transport, id string, version int64, n, events int) (fanResult, int64, error) {
 	var res fanResult
 	began := time.Now()
 	subs, d, stop, err := subscribe(ctx, transport, subURL, id, n)
@@ -233,7 +234,7 @@ func fanOut(ctx context.Context, w *writer, subURL, transport, id string, versio
 	// flight when the measured ones start.
 	primeUntil := time.Now().Add(2 * time.Minute)
 	for {
-		v, err := w.update(ctx, id, version, fmt.Sprintf("Levitystesti %d", version+1))
+		v, err := w.Update(ctx, id, version, fmt.Sprintf("Levitystesti %d", version+1))
 		if err != nil {
 			return res, version, fmt.Errorf("priming update: %w", err)
 		}
@@ -257,7 +258,7 @@ func fanOut(ctx context.Context, w *writer, subURL, transport, id string, versio
 
 	for range events {
 		sent := time.Now()
-		v, err := w.update(ctx, id, version, fmt.Sprintf("Levitystesti %d", version+1))
+		v, err := w.Update(ctx, id, version, fmt.Sprintf("Levitystesti %d", version+1))
 		acked := time.Now()
 		if err != nil {
 			return res, version, err

@@ -29,9 +29,6 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/otehub/hub/bench/internal/proc"
@@ -81,39 +78,27 @@ func parseFlags(args []string) (config, error) {
 		fmt.Fprintf(fs.Output(), "Usage: go run ./bench/writebench [flags]\n\nMutations and subscription fan-out over HTTP; see docs/performance.md.\n\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := proc.Parse(fs, args, short, map[string]func(){
+		"clients":     func() { *clients = "4" },
+		"duration":    func() { *duration = time.Second },
+		"subscribers": func() { *subscribers = "1,10" },
+		"events":      func() { *events = 3 },
+	}); err != nil {
 		return config{}, err
-	}
-	if fs.NArg() > 0 {
-		return config{}, fmt.Errorf("unexpected arguments: %v", fs.Args())
-	}
-	if *short {
-		set := map[string]bool{}
-		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-		for name, apply := range map[string]func(){
-			"clients":     func() { *clients = "4" },
-			"duration":    func() { *duration = time.Second },
-			"subscribers": func() { *subscribers = "1,10" },
-			"events":      func() { *events = 3 },
-		} {
-			if !set[name] {
-				apply()
-			}
-		}
 	}
 	cfg := config{duration: *duration, requests: *requests, events: *events, hubBinary: *hubBinary,
 		workDir: *workDir, keep: *keep, readyTimeout: *readyTimeout}
 	var err error
-	if cfg.backends, err = names("-backends", *backends, "embedded", "mongodb"); err != nil {
+	if cfg.backends, err = proc.Names("-backends", *backends, "embedded", "mongodb"); err != nil {
 		return config{}, err
 	}
-	if cfg.transports, err = names("-transports", *transports, "ws", "sse"); err != nil {
+	if cfg.transports, err = proc.Names("-transports", *transports, "ws", "sse"); err != nil {
 		return config{}, err
 	}
-	if cfg.clients, err = counts("-clients", *clients); err != nil {
+	if cfg.clients, err = proc.Counts("-clients", *clients); err != nil {
 		return config{}, err
 	}
-	if cfg.subscribers, err = counts("-subscribers", *subscribers); err != nil {
+	if cfg.subscribers, err = proc.Counts("-subscribers", *subscribers); err != nil {
 		return config{}, err
 	}
 	switch {
@@ -123,42 +108,4 @@ func parseFlags(args []string) (config, error) {
 		return config{}, errors.New("-events must be at least 1")
 	}
 	return cfg, nil
-}
-
-// names parses a comma-separated list of some of known, in its order.
-func names(flag, list string, known ...string) ([]string, error) {
-	var out []string
-	for s := range strings.SplitSeq(list, ",") {
-		s = strings.TrimSpace(s)
-		switch {
-		case s == "":
-		case !slices.Contains(known, s):
-			return nil, fmt.Errorf("%s: unknown %q (want %s)", flag, s, strings.Join(known, ", "))
-		case !slices.Contains(out, s):
-			out = append(out, s)
-		}
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("%s names nothing", flag)
-	}
-	return out, nil
-}
-
-// counts parses a comma-separated list of positive numbers.
-func counts(flag, list string) ([]int, error) {
-	var out []int
-	for s := range strings.SplitSeq(list, ",") {
-		if s = strings.TrimSpace(s); s == "" {
-			continue
-		}
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			return nil, fmt.Errorf("%s: %q is not a positive number", flag, s)
-		}
-		out = append(out, n)
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("%s names nothing", flag)
-	}
-	return out, nil
 }

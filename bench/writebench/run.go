@@ -1,21 +1,19 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"log"
 	"math"
 	"net/http"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
-	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/otehub/hub/bench/internal/hubclient"
 	"github.com/otehub/hub/bench/internal/proc"
 	"github.com/otehub/hub/internal/secantus"
 )
@@ -63,7 +61,7 @@ func run(ctx context.Context, cfg config, out io.Writer, progress *log.Logger) (
 		}
 	}
 	keys := filepath.Join(work, "keys")
-	key, err := newKey(ctx, hubBin, keys)
+	key, err := hubclient.NewKey(ctx, hubBin, keys, "writebench")
 	if err != nil {
 		return nil, err
 	}
@@ -114,9 +112,9 @@ func run(ctx context.Context, cfg config, out io.Writer, progress *log.Logger) (
 	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, DisableCompression: true}, Timeout: 5 * time.Minute}
 	defer client.CloseIdleConnections()
-	writers := map[string]*writer{}
+	writers := map[string]*hubclient.Writer{}
 	for backend, s := range hubs {
-		writers[backend] = &writer{client: client, url: s.URL + "/graphql", key: key}
+		writers[backend] = &hubclient.Writer{Client: client, URL: s.URL + "/graphql", Key: key}
 	}
 
 	o := &outcome{}
@@ -154,8 +152,8 @@ func run(ctx context.Context, cfg config, out io.Writer, progress *log.Logger) (
 		setups = append(setups, setup{"mongodb A→B", hubs["mongodb"], b})
 	}
 	for i, st := range setups {
-		w := &writer{client: client, url: st.write.URL + "/graphql", key: key}
-		id, version, err := w.create(ctx, fmt.Sprintf("wb-fanout-%d", i))
+		w := &hubclient.Writer{Client: client, URL: st.write.URL + "/graphql", Key: key}
+		id, version, err := w.Create(ctx, fmt.Sprintf("wb-fanout-%d", i))
 		if err != nil {
 			return nil, fmt.Errorf("fan-out on %s: %w", st.name, err)
 		}
@@ -190,18 +188,6 @@ func run(ctx context.Context, cfg config, out io.Writer, progress *log.Logger) (
 	fmt.Fprintln(out)
 	writeFans(out, o.fans)
 	return o, nil
-}
-
-// newKey makes an editor's API key in the keys file with the hub's own
-// command, as an operator would.
-func newKey(ctx context.Context, hubBin, file string) (string, error) {
-	var stdout, stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, hubBin, "key", "new", "-file", file, "-role", "editor", "-subject", "writebench")
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("hub key new: %w: %s", err, stderr.Bytes())
-	}
-	return strings.TrimSpace(stdout.String()), nil
 }
 
 // percentile returns the nearest-rank p-th percentile (0 < p ≤ 100) of

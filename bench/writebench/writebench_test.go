@@ -4,11 +4,10 @@ import (
 	"bytes"
 	"context"
 	"log"
-	"os"
 	"testing"
 	"time"
 
-	"github.com/otehub/hub/internal/secantus"
+	"github.com/otehub/hub/bench/internal/proc"
 )
 
 func TestPercentileIsTheNearestRank(t *testing.T) {
@@ -55,13 +54,7 @@ func TestShortRun(t *testing.T) {
 		t.Skip("builds and starts the hub: not in -short")
 	}
 	args := []string{"-short"}
-	if _, err := secantus.Binary(); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("SecantusDB is needed under CI: %v", err)
-		}
-		t.Logf("SKIPPING the MongoDB backend: %v (run make test, or set %s)", err, secantus.BinaryEnv)
-		args = append(args, "-backends", "embedded")
-	}
+	args = append(args, proc.ShortRunBackends(t)...)
 	cfg, err := parseFlags(args)
 	if err != nil {
 		t.Fatal(err)

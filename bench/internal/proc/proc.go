@@ -18,10 +18,14 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
+	"testing"
 	"time"
+
+	"github.com/otehub/hub/internal/secantus"
 )
 
 // ModuleRoot returns the directory of the module's go.mod.
@@ -238,4 +242,80 @@ func WorkDir(dir, prefix string, keep bool, progress *log.Logger) (string, func(
 		return dir, func() {}, nil
 	}
 	return dir, func() { os.RemoveAll(dir) }, nil
+}
+
+// Names parses a comma-separated list of some of known, in its order.
+func Names(flag, list string, known ...string) ([]string, error) {
+	var out []string
+	for s := range strings.SplitSeq(list, ",") {
+		s = strings.TrimSpace(s)
+		switch {
+		case s == "":
+		case !slices.Contains(known, s):
+			return nil, fmt.Errorf("%s: unknown %q (want %s)", flag, s, strings.Join(known, ", "))
+		case !slices.Contains(out, s):
+			out = append(out, s)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s names nothing", flag)
+	}
+	return out, nil
+}
+
+// Counts parses a comma-separated list of positive numbers.
+func Counts(flag, list string) ([]int, error) {
+	var out []int
+	for s := range strings.SplitSeq(list, ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("%s: %q is not a positive number", flag, s)
+		}
+		out = append(out, n)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s names nothing", flag)
+	}
+	return out, nil
+}
+
+// Parse parses a benchmark's flags, refusing arguments that are not
+// flags; with short set, it applies the defaults of its short run to
+// the flags not given explicitly (each function sets one flag's value).
+func Parse(fs *flag.FlagSet, args []string, short *bool, shortDefaults map[string]func()) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	if !*short {
+		return nil
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	for name, apply := range shortDefaults {
+		if !set[name] {
+			apply()
+		}
+	}
+	return nil
+}
+
+// ShortRunBackends returns the arguments that limit a benchmark's test
+// run to the embedded store when SecantusDB is not installed, logging
+// so; under CI a missing SecantusDB fails the test instead.
+func ShortRunBackends(t testing.TB) []string {
+	t.Helper()
+	if _, err := secantus.Binary(); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("SecantusDB is needed under CI: %v", err)
+		}
+		t.Logf("SKIPPING the MongoDB backend: %v (run make test, or set %s)", err, secantus.BinaryEnv)
+		return []string{"-backends", "embedded"}
+	}
+	return nil
 }

@@ -1,4 +1,6 @@
-package main
+// Package fill loads a synthetic network into an empty store, as the
+// hub writes, for the benchmarks that start the hub on it (HUB_SEED=false).
+package fill
 
 import (
 	"context"
@@ -13,13 +15,13 @@ import (
 	"github.com/otehub/hub/synthetic"
 )
 
-// loaded is how one store was filled.
-type loaded struct {
+// Loaded is how one store was filled.
+type Loaded struct {
 	rows int
 	took time.Duration // synthetic.Load alone, after the store opened
 }
 
-func (l loaded) String() string {
+func (l Loaded) String() string {
 	return fmt.Sprintf("%d rows in %v (%.0f rows/s, chunks of %d)", l.rows, l.took.Round(time.Millisecond),
 		float64(l.rows)/l.took.Seconds(), synthetic.LoadChunk)
 }
@@ -27,27 +29,27 @@ func (l loaded) String() string {
 // fill writes a freshly generated network into store through an index
 // that follows it, as the hub writes: each chunk is acknowledged once
 // stored and indexed.
-func fill(ctx context.Context, store hub.Store, cfg synthetic.Config, logger *slog.Logger) (loaded, error) {
+func fill(ctx context.Context, store hub.Store, cfg synthetic.Config, logger *slog.Logger) (Loaded, error) {
 	live, err := index.Open(ctx, store, index.Options{Logger: logger})
 	if err != nil {
-		return loaded{}, fmt.Errorf("follow the store: %w", err)
+		return Loaded{}, fmt.Errorf("follow the store: %w", err)
 	}
 	defer live.Close()
 	// Load prepares the batch in place: every store gets its own.
 	b := synthetic.Generate(cfg)
 	began := time.Now()
 	if err := synthetic.Load(ctx, live, b); err != nil {
-		return loaded{}, err
+		return Loaded{}, err
 	}
-	return loaded{rows: len(b.Nodes) + len(b.Relationships), took: time.Since(began)}, nil
+	return Loaded{rows: len(b.Nodes) + len(b.Relationships), took: time.Since(began)}, nil
 }
 
-// fillEmbedded loads the network into a new embedded store in dir and
+// Embedded loads the network into a new embedded store in dir and
 // closes it, for the hub to open.
-func fillEmbedded(ctx context.Context, dir string, cfg synthetic.Config, logger *slog.Logger) (loaded, error) {
+func Embedded(ctx context.Context, dir string, cfg synthetic.Config, logger *slog.Logger) (Loaded, error) {
 	s, err := embedded.Open(dir)
 	if err != nil {
-		return loaded{}, fmt.Errorf("open the embedded store: %w", err)
+		return Loaded{}, fmt.Errorf("open the embedded store: %w", err)
 	}
 	l, err := fill(ctx, s, cfg, logger)
 	if cerr := s.Close(); err == nil && cerr != nil {
@@ -56,17 +58,17 @@ func fillEmbedded(ctx context.Context, dir string, cfg synthetic.Config, logger 
 	return l, err
 }
 
-// fillMongoDB loads the network into the empty database of uri.
-func fillMongoDB(ctx context.Context, uri string, cfg synthetic.Config, logger *slog.Logger) (loaded, error) {
+// MongoDB loads the network into the empty database of uri.
+func MongoDB(ctx context.Context, uri string, cfg synthetic.Config, logger *slog.Logger) (Loaded, error) {
 	// SecantusDB takes seconds for a chunk of thousands of rows: the
 	// default operation timeout (10 s) would fail the load.
 	s, err := mongodb.Open(mongodb.Options{URI: uri, OperationTimeout: 10 * time.Minute})
 	if err != nil {
-		return loaded{}, err
+		return Loaded{}, err
 	}
 	defer s.Close()
 	if err := s.Init(ctx); err != nil {
-		return loaded{}, fmt.Errorf("create the indexes: %w", err)
+		return Loaded{}, fmt.Errorf("create the indexes: %w", err)
 	}
 	return fill(ctx, s, cfg, logger)
 }
