@@ -273,6 +273,10 @@ func NewHandler(opts Options) *Handler {
 		maxBody: maxBody,
 	}
 	h.closing, h.closeAll = context.WithCancel(context.Background())
+	if rates.shared != nil {
+		// Shutdown ends the syncing with the streams.
+		go rates.share(h.closing)
+	}
 	return h
 }
 

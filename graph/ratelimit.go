@@ -69,6 +69,14 @@ type RateLimits struct {
 	MaxClients int
 	// WriteCost is what a mutation takes; 0 means WriteCost.
 	WriteCost int
+	// Shared, when set, makes the limits hold across instances: every
+	// SyncInterval each instance adds what its callers took to these
+	// counters and takes from its buckets what the others added (see
+	// docs/security.md for the bound). Nil limits each instance alone.
+	Shared RateCounters
+	// SyncInterval is how often the counters are synced; 0 means
+	// RateSyncInterval.
+	SyncInterval time.Duration
 }
 
 // rateLimiter applies RateLimits.
@@ -77,6 +85,10 @@ type rateLimiter struct {
 	trusted         []netip.Prefix
 	writeCost       int
 	log             *slog.Logger
+	// shared, interval and window are the shared counters and how
+	// they are synced (nil when each instance limits alone).
+	shared           RateCounters
+	interval, window time.Duration
 	// warned is set once the hub has said that X-Forwarded-For comes
 	// from a peer it does not trust.
 	warned atomic.Bool
@@ -91,7 +103,17 @@ func newRateLimiter(l RateLimits, log *slog.Logger) *rateLimiter {
 	if cost <= 0 {
 		cost = WriteCost
 	}
-	return &rateLimiter{anonymous: newBuckets(l.Anonymous, clients), keys: newBuckets(l.Key, clients), trusted: l.TrustedProxies, writeCost: cost, log: log}
+	interval := l.SyncInterval
+	if interval <= 0 {
+		interval = RateSyncInterval
+	}
+	lim := &rateLimiter{anonymous: newBuckets(l.Anonymous, clients), keys: newBuckets(l.Key, clients), trusted: l.TrustedProxies, writeCost: cost, log: log,
+		interval: interval, window: RateWindow}
+	if l.Shared != nil && (l.Anonymous.On() || l.Key.On()) {
+		lim.shared = l.Shared
+		lim.anonymous.kind, lim.keys.kind = "address", "key"
+	}
+	return lim
 }
 
 type (
@@ -283,6 +305,9 @@ type buckets struct {
 	max  int
 	// full is how long an unused bucket takes to fill.
 	full time.Duration
+	// kind names the kind of caller in the shared counters; "" when the
+	// buckets are not shared.
+	kind string
 
 	mu    sync.Mutex
 	byKey map[string]*list.Element
@@ -293,6 +318,8 @@ type bucket struct {
 	key  string
 	lim  *rate.Limiter
 	used time.Time
+	// share is nil unless the buckets are shared.
+	share *bucketShare
 }
 
 func newBuckets(r Rate, limit int) *buckets {
@@ -319,13 +346,20 @@ func (b *buckets) take(key string, n int, now time.Time) time.Duration {
 	} else {
 		b.evict(now)
 		bk = &bucket{key: key, lim: rate.NewLimiter(rate.Limit(b.rate.PerSecond), b.rate.Burst)}
+		if b.kind != "" {
+			bk.share = &bucketShare{id: sharedID(b.kind, key), first: true}
+		}
 		b.byKey[key] = b.order.PushFront(bk)
 	}
 	bk.used = now
-	res := bk.lim.ReserveN(now, min(n, b.rate.Burst))
+	n = min(n, b.rate.Burst)
+	res := bk.lim.ReserveN(now, n)
 	if wait := res.DelayFrom(now); wait > 0 {
 		res.CancelAt(now)
 		return wait
+	}
+	if bk.share != nil {
+		bk.share.pending += int64(n)
 	}
 	return 0
 }

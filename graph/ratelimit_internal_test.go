@@ -54,9 +54,24 @@ func TestRateBucketsStayBounded(t *testing.T) {
 		}
 	})
 
-	t.Run("a bucket takes about 250 bytes", func(t *testing.T) {
+	for _, shared := range []bool{false, true} {
+		bucketBytes(t, shared)
+	}
+}
+
+// bucketBytes measures the heap a bucket takes, shared or not: about
+// 250 bytes alone, about 400 shared (its counters' id and windows).
+func bucketBytes(t *testing.T, shared bool) {
+	name, most := "a bucket takes about 250 bytes", int64(400)
+	if shared {
+		name, most = "a shared bucket takes about 400 bytes", 550
+	}
+	t.Run(name, func(t *testing.T) {
 		const n = 20000
 		b := newBuckets(Rate{PerSecond: 1, Burst: 10}, n)
+		if shared {
+			b.kind = "address"
+		}
 		keys := make([]string, n)
 		for i := range keys {
 			keys[i] = fmt.Sprintf("2001:db8:%x:%x::/64", i>>16, i&0xffff)
@@ -72,7 +87,7 @@ func TestRateBucketsStayBounded(t *testing.T) {
 		runtime.ReadMemStats(&after)
 		per := (int64(after.HeapAlloc) - int64(before.HeapAlloc)) / n
 		t.Logf("%d bytes a bucket (keys of %d bytes)", per, len(keys[0]))
-		if per > 400 {
+		if per > most {
 			t.Errorf("%d bytes a bucket", per)
 		}
 		runtime.KeepAlive(b)

@@ -42,5 +42,11 @@ func indexes() map[string][]mongo.IndexModel {
 			// the network as recorded at a past time.
 			plain("at", bson.D{{Key: "at", Value: 1}}),
 		},
+		// The shared rate-limit counters go once their expiresAt has
+		// passed (the TTL monitor runs about once a minute).
+		RateLimitsCollection: {
+			{Keys: bson.D{{Key: "expiresAt", Value: 1}},
+				Options: options.Index().SetName("expiresAt_ttl").SetExpireAfterSeconds(0)},
+		},
 	}
 }

@@ -2,6 +2,7 @@ package mongodb_test
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -227,5 +228,61 @@ func TestLoadReadsStoredDocuments(t *testing.T) {
 	}
 	if len(gotNodes) != len(wantNodes) || len(gotRels) != len(wantRels) {
 		t.Errorf("Load gave %d nodes and %d relationships, want %d and %d", len(gotNodes), len(gotRels), len(wantNodes), len(wantRels))
+	}
+}
+
+// Several instances adding to the same counters at once, some creating
+// them: every increment counts once, counters never written are not
+// returned, and the TTL index that removes them exists.
+func TestShareCounts(t *testing.T) {
+	uri := mongotest.URI(t)
+	s := MustOpen(t, uri)
+	ctx := t.Context()
+	expires := time.Now().Add(time.Minute)
+	const instances, rounds = 4, 25
+	errs := make(chan error, instances)
+	for i := range instances {
+		go func() {
+			other := MustOpen(t, uri)
+			for r := range rounds {
+				if _, err := other.ShareCounts(ctx, map[string]int64{"a:1": 1, "b:1": int64(i + 1), fmt.Sprintf("c%d:%d", i, r): 2}, nil, expires); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range instances {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.ShareCounts(ctx, nil, []string{"a:1", "b:1", "c0:0", "c3:24", "never"}, expires)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int64{"a:1": instances * rounds, "b:1": rounds * (1 + 2 + 3 + 4), "c0:0": 2, "c3:24": 2}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("counters %v, want %v", got, want)
+	}
+
+	cl, err := mongo.Connect(options.Client().ApplyURI(uri))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Disconnect(context.Background())
+	var ttl *int32
+	specs, err := cl.Database(s.Database()).Collection(mongodb.RateLimitsCollection).Indexes().ListSpecifications(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, spec := range specs {
+		if spec.Name == "expiresAt_ttl" {
+			ttl = spec.ExpireAfterSeconds
+		}
+	}
+	if ttl == nil || *ttl != 0 {
+		t.Errorf("no TTL index on expiresAt: %+v", specs)
 	}
 }

@@ -139,6 +139,13 @@ func (c *changeStream) Next(ctx context.Context) (hub.Change, error) {
 					return hub.Change{}, err
 				}
 				c.checked = time.Now()
+				if c.epoch == "" {
+					// The feed began before the first instance's Init
+					// wrote the epoch, on a database that had none: it
+					// has followed every write since, so the epoch it
+					// now sees is its own database's.
+					c.epoch = epoch
+				}
 				if epoch != c.epoch {
 					return hub.Change{Op: hub.ChangeReset, Last: true, At: c.checked}, nil
 				}

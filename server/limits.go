@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/otehub/hub/graph"
 )
@@ -20,6 +21,11 @@ type Protection struct {
 	// API key's subject (HUB_RATE_LIMIT_ANONYMOUS, HUB_RATE_LIMIT_KEY:
 	// "requests a second,burst"; 0 turns a limit off).
 	RateAnonymous, RateKey graph.Rate
+	// RateSync is how often the instances on one MongoDB share what
+	// their callers took, so that a limit holds across them
+	// (HUB_RATE_LIMIT_SYNC, 200ms; 0 limits each instance alone). The
+	// embedded store has one instance and shares nothing.
+	RateSync time.Duration
 	// TrustedProxies are the proxies whose X-Forwarded-For names the
 	// client (HUB_TRUSTED_PROXIES, comma-separated CIDRs or addresses).
 	TrustedProxies []netip.Prefix
@@ -45,7 +51,7 @@ var (
 )
 
 func defaultProtection() Protection {
-	return Protection{RateAnonymous: defaultRateAnonymous, RateKey: defaultRateKey, AllowArbitraryOperations: true, Introspection: true}
+	return Protection{RateAnonymous: defaultRateAnonymous, RateKey: defaultRateKey, RateSync: graph.RateSyncInterval, AllowArbitraryOperations: true, Introspection: true}
 }
 
 // readEnv reads the protection settings' environment variables.
@@ -58,6 +64,13 @@ func (p *Protection) readEnv(getenv func(string) string) error {
 			}
 			*dst = r
 		}
+	}
+	if v := getenv("HUB_RATE_LIMIT_SYNC"); v != "" {
+		d, err := parseRateSync(v)
+		if err != nil {
+			return fmt.Errorf("HUB_RATE_LIMIT_SYNC=%q: %w", v, err)
+		}
+		p.RateSync = d
 	}
 	if v := getenv("HUB_TRUSTED_PROXIES"); v != "" {
 		ps, err := parsePrefixes(v)
@@ -84,6 +97,11 @@ func (p *Protection) readEnv(getenv func(string) string) error {
 func (p *Protection) flags(fs *flag.FlagSet) func() error {
 	anonymous := fs.String("rate-limit-anonymous", formatRate(p.RateAnonymous), "requests a second and burst of each anonymous client address, as rate,burst; 0 for no limit (env HUB_RATE_LIMIT_ANONYMOUS)")
 	key := fs.String("rate-limit-key", formatRate(p.RateKey), "requests a second and burst of each API key, as rate,burst; 0 for no limit (env HUB_RATE_LIMIT_KEY)")
+	fs.Func("rate-limit-sync", "how often instances on one MongoDB share their rate-limit counts, such as 200ms; 0 limits each instance alone (env HUB_RATE_LIMIT_SYNC, default "+p.RateSync.String()+")", func(v string) error {
+		d, err := parseRateSync(v)
+		p.RateSync = d
+		return err
+	})
 	proxies := fs.String("trusted-proxies", formatPrefixes(p.TrustedProxies), "comma-separated CIDRs of the proxies whose X-Forwarded-For names the client (env HUB_TRUSTED_PROXIES)")
 	fs.StringVar(&p.TrustedDocuments, "trusted-documents", p.TrustedDocuments, "trusted documents manifest, or a directory of them (env HUB_TRUSTED_DOCUMENTS)")
 	fs.BoolVar(&p.AllowArbitraryOperations, "allow-arbitrary-operations", p.AllowArbitraryOperations, "run documents that are not trusted; false needs -trusted-documents (env HUB_ALLOW_ARBITRARY_OPERATIONS)")
@@ -105,6 +123,20 @@ func (p *Protection) flags(fs *flag.FlagSet) func() error {
 		}
 		return nil
 	}
+}
+
+// parseRateSync reads the sync interval of the shared rate limits: 0,
+// or from 10ms (a round trip to the database is the floor) to a minute
+// (past the counters' windows).
+func parseRateSync(s string) (time.Duration, error) {
+	d, err := time.ParseDuration(strings.TrimSpace(s))
+	if s == "0" {
+		return 0, nil
+	}
+	if err != nil || d < 10*time.Millisecond || d > time.Minute {
+		return 0, fmt.Errorf("want a duration from 10ms to 1m, such as 200ms, or 0 to limit each instance alone")
+	}
+	return d, nil
 }
 
 // parseRate reads "rate" or "rate,burst": requests a second (0 for no
@@ -161,9 +193,13 @@ func formatPrefixes(ps []netip.Prefix) string {
 }
 
 // apiOptions are the protection settings as the GraphQL handler takes
-// them, the trusted documents read.
-func (p *Protection) apiOptions(opts *graph.Options) error {
+// them, the trusted documents read; shared, when not nil, are the
+// counters the instances share the rate limits through.
+func (p *Protection) apiOptions(opts *graph.Options, shared graph.RateCounters) error {
 	opts.RateLimits = graph.RateLimits{Anonymous: p.RateAnonymous, Key: p.RateKey, TrustedProxies: p.TrustedProxies}
+	if shared != nil && p.RateSync > 0 {
+		opts.RateLimits.Shared, opts.RateLimits.SyncInterval = shared, p.RateSync
+	}
 	opts.NoSuggestions = p.Production
 	opts.NoIntrospection = !p.Introspection
 	if p.TrustedDocuments != "" {

@@ -348,7 +348,7 @@ func TestProtectionFlags(t *testing.T) {
 		wantErr bool
 	}{
 		{"defaults", nil, nil, func(c Config) bool {
-			return c.RateAnonymous == defaultRateAnonymous && c.RateKey == defaultRateKey && c.AllowArbitraryOperations && c.Introspection && !c.Production && c.Limits.Concurrent == 0
+			return c.RateAnonymous == defaultRateAnonymous && c.RateKey == defaultRateKey && c.RateSync == graph.RateSyncInterval && c.AllowArbitraryOperations && c.Introspection && !c.Production && c.Limits.Concurrent == 0
 		}, false},
 		{"rates from the environment", nil, map[string]string{"HUB_RATE_LIMIT_ANONYMOUS": "2.5,7", "HUB_RATE_LIMIT_KEY": "0"}, func(c Config) bool {
 			return c.RateAnonymous == graph.Rate{PerSecond: 2.5, Burst: 7} && !c.RateKey.On()
@@ -362,6 +362,14 @@ func TestProtectionFlags(t *testing.T) {
 		{"trusted proxies take CIDRs and addresses", nil, map[string]string{"HUB_TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.7, 2001:db8::/32"}, func(c Config) bool {
 			return len(c.TrustedProxies) == 3 && c.TrustedProxies[1].String() == "192.0.2.7/32"
 		}, false},
+		{"the rate-limit sync from a flag, and 0 for none", []string{"-rate-limit-sync", "0"}, map[string]string{"HUB_RATE_LIMIT_SYNC": "50ms"}, func(c Config) bool {
+			return c.RateSync == 0
+		}, false},
+		{"the rate-limit sync from the environment", nil, map[string]string{"HUB_RATE_LIMIT_SYNC": "50ms"}, func(c Config) bool {
+			return c.RateSync == 50*time.Millisecond
+		}, false},
+		{"a rate-limit sync faster than a round trip", nil, map[string]string{"HUB_RATE_LIMIT_SYNC": "1ms"}, nil, true},
+		{"a rate-limit sync that is not a duration", nil, map[string]string{"HUB_RATE_LIMIT_SYNC": "often"}, nil, true},
 		{"concurrency from the environment", nil, map[string]string{"HUB_MAX_CONCURRENT": "16"}, func(c Config) bool { return c.Limits.Concurrent == 16 }, false},
 		{"production and introspection", nil, map[string]string{"HUB_PRODUCTION": "true", "HUB_INTROSPECTION": "false"}, func(c Config) bool { return c.Production && !c.Introspection }, false},
 		{"a rate that is not a number", nil, map[string]string{"HUB_RATE_LIMIT_ANONYMOUS": "fast"}, nil, true},

@@ -27,6 +27,7 @@ import (
 	"github.com/otehub/hub"
 	"github.com/otehub/hub/graph"
 	"github.com/otehub/hub/index"
+	"github.com/otehub/hub/mongodb"
 	"github.com/otehub/hub/web"
 )
 
@@ -491,7 +492,11 @@ func (m *Main) handler() (http.Handler, error) {
 	if m.wrapReads != nil {
 		opts.Network = m.wrapReads(m.Network)
 	}
-	if err := m.Config.Protection.apiOptions(&opts); err != nil {
+	var shared graph.RateCounters
+	if s, ok := m.Store.(*mongodb.Store); ok {
+		shared = s
+	}
+	if err := m.Config.Protection.apiOptions(&opts, shared); err != nil {
 		return nil, err
 	}
 	m.api = graph.NewHandler(opts)
