@@ -307,7 +307,7 @@ type labelSet struct {
 	empty string
 	valid func(string) bool
 
-	mu    sync.Mutex
+	mu    sync.RWMutex
 	known map[string]struct{}
 }
 
@@ -323,6 +323,12 @@ func (s *labelSet) label(v string, admit bool) string {
 	}
 	if !s.valid(v) {
 		return "other"
+	}
+	s.mu.RLock()
+	_, known := s.known[v]
+	s.mu.RUnlock()
+	if known {
+		return v
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
