@@ -47,6 +47,7 @@ type admission struct {
 	slots   chan struct{}
 	waiting atomic.Int64
 	wait    time.Duration
+	refused refusals
 }
 
 func newAdmission(n int, wait time.Duration) *admission {
@@ -83,6 +84,7 @@ func (a *admission) leave() { <-a.slots }
 func (a *admission) guard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !a.enter(r.Context()) {
+			a.refused.requests.Add(1)
 			writeRefusal(w, http.StatusServiceUnavailable, CodeOverloaded, overloadedMessage, overloadedRetryAfter)
 			return
 		}
@@ -104,6 +106,7 @@ func (a *admission) aroundStreamOperations(ctx context.Context, next graphql.Ope
 		return next(ctx)
 	}
 	if !a.enter(ctx) {
+		a.refused.operations.Add(1)
 		return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{refusal(CodeOverloaded, overloadedMessage, overloadedRetryAfter)}})
 	}
 	var once sync.Once

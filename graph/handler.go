@@ -122,6 +122,11 @@ type Options struct {
 	// NoIntrospection refuses __schema and __type (__typename stays),
 	// and with them the playground's documentation and completion.
 	NoIntrospection bool
+
+	// Extensions are added to gqlgen's handler before any of the
+	// endpoint's own, so that they see every operation, those the
+	// limits refuse included (metrics, tracing).
+	Extensions []graphql.HandlerExtension
 }
 
 // Freshness is how current the network a response was computed from
@@ -217,6 +222,9 @@ func NewHandler(opts Options) *Handler {
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
+	for _, ext := range opts.Extensions {
+		srv.Use(ext)
+	}
 	cache := lru.New[*ast.QueryDocument](1000)
 	srv.SetQueryCache(cache)
 	srv.SetParserTokenLimit(maxTokens)

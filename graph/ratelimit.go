@@ -91,7 +91,8 @@ type rateLimiter struct {
 	interval, window time.Duration
 	// warned is set once the hub has said that X-Forwarded-For comes
 	// from a peer it does not trust.
-	warned atomic.Bool
+	warned  atomic.Bool
+	refused refusals
 }
 
 func newRateLimiter(l RateLimits, log *slog.Logger) *rateLimiter {
@@ -132,6 +133,7 @@ func (l *rateLimiter) admit(w http.ResponseWriter, r *http.Request) *http.Reques
 	ctx := context.WithValue(r.Context(), clientKey{}, l.clientOf(r))
 	ctx = context.WithValue(ctx, rateCallKey{}, &rateCall{})
 	if wait := l.take(ctx, 1); wait > 0 {
+		l.refused.requests.Add(1)
 		// The body is left unread and the connection closed after the
 		// answer: otherwise the server reads (and discards) a refused
 		// request's body to reuse the connection, which costs a caller
@@ -183,6 +185,7 @@ func (l *rateLimiter) aroundOperations(ctx context.Context, next graphql.Operati
 	if wait <= 0 {
 		return next(ctx)
 	}
+	l.refused.operations.Add(1)
 	if call, ok := ctx.Value(rateCallKey{}).(*rateCall); ok && connectionOf(ctx) == nil {
 		call.retryAfter.Store(int64(retrySeconds(wait)))
 	}

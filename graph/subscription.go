@@ -135,9 +135,12 @@ type subscriptions struct {
 	feed                 Feed
 	buffer, max, perConn int
 
-	mu      sync.Mutex
-	open    int
-	closing bool
+	mu   sync.Mutex
+	open int
+	// websocket counts those of open on WebSockets; the others are on
+	// server-sent events streams.
+	websocket int
+	closing   bool
 	// stop is closed at shutdown: every subscription then ends with
 	// SHUTTING_DOWN.
 	stop chan struct{}
@@ -181,6 +184,9 @@ func (s *subscriptions) acquire(conn *connection) error {
 	}
 	s.open++
 	conn.open++
+	if conn.websocket {
+		s.websocket++
+	}
 	return nil
 }
 
@@ -189,6 +195,9 @@ func (s *subscriptions) release(conn *connection) {
 	defer s.mu.Unlock()
 	s.open--
 	conn.open--
+	if conn.websocket {
+		s.websocket--
+	}
 }
 
 // ending is what a subscription operation knows about the end of its

@@ -34,6 +34,9 @@ type Status struct {
 	// before the first); AppliedAt is when it was applied.
 	LastChange time.Time
 	AppliedAt  time.Time
+	// Changes counts the changes applied from the change feed since
+	// the index started (full loads not included).
+	Changes int64
 	// Stale is set while the change feed is broken (or the store cannot
 	// be loaded): the index serves what it last knew. Since says from
 	// when, Reason why.
@@ -253,6 +256,7 @@ func (l *Live) run(ctx context.Context) {
 		idx.Apply(pending...)
 		l.mu.Lock()
 		l.status.LastChange, l.status.AppliedAt = ch.At, time.Now()
+		l.status.Changes += int64(len(pending))
 		l.notify()
 		l.mu.Unlock()
 		// Published once applied, so that a subscriber reading a row

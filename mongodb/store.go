@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/event"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"go.mongodb.org/mongo-driver/v2/mongo/readconcern"
@@ -56,6 +57,9 @@ type Options struct {
 	// server before failing with EUNAVAILABLE (default 3s), so that
 	// requests fail fast while MongoDB is down.
 	ServerSelectionTimeout time.Duration
+	// PoolMonitor, when set, is told of the connection pool's events
+	// (connections created, checked out, closed), for metrics.
+	PoolMonitor *event.PoolMonitor
 }
 
 // Store is the MongoDB store. It is safe for concurrent use.
@@ -94,6 +98,9 @@ func Open(opts Options) (*Store, error) {
 	}
 	if opts.MinPoolSize > 0 {
 		co.SetMinPoolSize(opts.MinPoolSize)
+	}
+	if opts.PoolMonitor != nil {
+		co.SetPoolMonitor(opts.PoolMonitor)
 	}
 	if err := co.Validate(); err != nil {
 		return nil, fmt.Errorf("mongodb: %w", err)

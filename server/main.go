@@ -22,6 +22,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/rs/cors"
 
 	"github.com/otehub/hub"
@@ -85,6 +86,9 @@ func main() {
 type Config struct {
 	// Addr is the listen address, from PORT (":8080").
 	Addr string
+	// MetricsAddr, when set, is the address of a listener of its own
+	// that serves /metrics, which Addr then does not (HUB_METRICS_ADDR).
+	MetricsAddr string
 	// DataDir is the embedded store's directory (HUB_DATA_DIR, "./data").
 	DataDir string
 	// CORSOrigins are the origins allowed to call the API from a browser
@@ -156,6 +160,11 @@ type Main struct {
 	server   *http.Server
 	listener net.Listener
 	served   chan error
+	metrics  *metrics
+	// metricsServer serves /metrics on Config.MetricsAddr, when set.
+	metricsServer   *http.Server
+	metricsListener net.Listener
+	metricsServed   chan error
 
 	// ready is set once the store is initialised and seeded; draining
 	// once shutdown has begun.
@@ -212,6 +221,7 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 		fs.PrintDefaults()
 	}
 	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (env PORT gives :PORT)")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", c.MetricsAddr, "listen address of /metrics on a listener of its own; empty serves it on -addr (env HUB_METRICS_ADDR)")
 	fs.StringVar(&c.APIKeysFile, "api-keys-file", c.APIKeysFile, "file of API key hashes, roles and subjects (env HUB_API_KEYS_FILE)")
 	origins := fs.String("cors-origins", strings.Join(c.CORSOrigins, ","), "comma-separated origins allowed by CORS, * for any (env HUB_CORS_ORIGINS)")
 	fs.BoolVar(&c.Seed, "seed", c.Seed, "load the OTE dataset into an empty store (env HUB_SEED)")
@@ -279,6 +289,9 @@ func (c *Config) limits() []limit {
 func (c *Config) readEnv(getenv func(string) string) error {
 	if v := getenv("PORT"); v != "" {
 		c.Addr = ":" + v
+	}
+	if v := getenv("HUB_METRICS_ADDR"); v != "" {
+		c.MetricsAddr = v
 	}
 	if v := getenv("HUB_DATA_DIR"); v != "" {
 		c.DataDir = v
@@ -435,6 +448,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("log format %q: want json, text or auto", m.Config.LogFormat)
 	}
 
+	m.metrics = newMetrics(m)
 	if err := m.openStore(ctx); err != nil {
 		return err
 	}
@@ -446,6 +460,18 @@ func (m *Main) Run(ctx context.Context) error {
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
 		return err
+	}
+	if a := m.Config.MetricsAddr; a != "" {
+		if m.metricsListener, err = net.Listen("tcp", a); err != nil {
+			ln.Close()
+			return fmt.Errorf("metrics listener: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", m.metrics.handler(m.Logger))
+		m.metricsServer = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
+		m.metricsServed = make(chan error, 1)
+		go func() { m.metricsServed <- m.metricsServer.Serve(m.metricsListener) }()
+		m.Logger.Info("metrics are served on a listener of their own", "metrics", urlOf(m.metricsListener)+"/metrics")
 	}
 	m.listener = ln
 	m.server = &http.Server{
@@ -488,7 +514,8 @@ func (m *Main) handler() (http.Handler, error) {
 		auth.oidc = m.oidc
 	}
 	opts := graph.Options{Network: m.Network, Writer: m.Network, Authenticate: auth.principal, Logger: m.Logger, Timeout: m.Config.RequestTimeout, Freshness: m.freshness,
-		MaxBodyBytes: m.Config.MaxBodyBytes, Limits: m.Config.Limits, Origins: m.Config.CORSOrigins, Changes: m.Network, Recorded: m.Network}
+		MaxBodyBytes: m.Config.MaxBodyBytes, Limits: m.Config.Limits, Origins: m.Config.CORSOrigins, Changes: m.Network, Recorded: m.Network,
+		Extensions: []graphql.HandlerExtension{m.metrics.graphqlExtension()}}
 	if m.wrapReads != nil {
 		opts.Network = m.wrapReads(m.Network)
 	}
@@ -508,6 +535,9 @@ func (m *Main) handler() (http.Handler, error) {
 		json.NewEncoder(w).Encode(map[string]string{"status": "ok", "version": version()})
 	})
 	mux.HandleFunc("GET /readyz", m.readyz)
+	if m.Config.MetricsAddr == "" {
+		mux.Handle("GET /metrics", m.metrics.handler(m.Logger))
+	}
 	mux.Handle("GET /{$}", playground)
 	mux.Handle("GET /export/{file}", authenticate(auth, m.api.Guard(graph.PreferredLanguage(web.Exports(m.Network, m.Logger)))))
 	pages := web.Pages()
@@ -520,15 +550,20 @@ func (m *Main) handler() (http.Handler, error) {
 		AllowedHeaders: []string{"Content-Type", "Authorization", "Accept-Language"},
 		MaxAge:         600,
 	})
-	return m.counted(m.accessLog(c.Handler(mux))), nil
+	return m.counted(m.accessLog(m.metrics.instrument(mux, c.Handler(mux)))), nil
 }
 
 // URL is the base URL the server listens on, for logs and tests.
-func (m *Main) URL() string {
-	if m.listener == nil {
+func (m *Main) URL() string { return urlOf(m.listener) }
+
+// MetricsURL is the base URL of the metrics listener ("" without one).
+func (m *Main) MetricsURL() string { return urlOf(m.metricsListener) }
+
+func urlOf(ln net.Listener) string {
+	if ln == nil {
 		return ""
 	}
-	host, port, _ := net.SplitHostPort(m.listener.Addr().String())
+	host, port, _ := net.SplitHostPort(ln.Addr().String())
 	if host == "" || host == "::" || host == "0.0.0.0" {
 		host = "localhost"
 	}
@@ -576,6 +611,18 @@ func (m *Main) Close() error {
 			errs = append(errs, err)
 		}
 		m.server = nil
+	}
+	// Metrics last: they tell how the shutdown went until the end.
+	if m.metricsServer != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		if err := m.metricsServer.Shutdown(ctx); err != nil {
+			m.metricsServer.Close()
+		}
+		cancel()
+		if err := <-m.metricsServed; !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, err)
+		}
+		m.metricsServer = nil
 	}
 	if m.oidc != nil {
 		m.oidc.keys.close()

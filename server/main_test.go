@@ -484,6 +484,9 @@ func TestParseFlags(t *testing.T) {
 		{"origins are split", nil, map[string]string{"HUB_CORS_ORIGINS": "https://a.example, https://b.example"}, func(c Config) bool {
 			return len(c.CORSOrigins) == 2 && c.CORSOrigins[1] == "https://b.example"
 		}, false},
+		{"metrics on a listener of their own", nil, map[string]string{"HUB_METRICS_ADDR": ":9464"}, func(c Config) bool { return c.MetricsAddr == ":9464" && c.Addr == ":8080" }, false},
+		{"the metrics flag wins over its variable", []string{"-metrics-addr", "127.0.0.1:9100"}, map[string]string{"HUB_METRICS_ADDR": ":9464"}, func(c Config) bool { return c.MetricsAddr == "127.0.0.1:9100" }, false},
+		{"metrics on the main listener by default", nil, nil, func(c Config) bool { return c.MetricsAddr == "" }, false},
 		{"seeding can be turned off", nil, map[string]string{"HUB_SEED": "false"}, func(c Config) bool { return !c.Seed }, false},
 		{"bad HUB_SEED", nil, map[string]string{"HUB_SEED": "maybe"}, nil, true},
 		{"bad timeout", nil, map[string]string{"HUB_REQUEST_TIMEOUT": "soon"}, nil, true},

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/event"
+
 	"github.com/otehub/hub"
 	"github.com/otehub/hub/dataset"
 	"github.com/otehub/hub/embedded"
@@ -22,14 +24,17 @@ import (
 // answers STORE_UNAVAILABLE, retrying with backoff.
 func (m *Main) openStore(ctx context.Context) error {
 	opts := index.Options{Logger: m.Logger}
-	store, mongo, err := m.Config.open()
+	store, mongo, err := m.Config.open(m.metrics.poolMonitor())
 	if err != nil {
 		return err
 	}
+	// Everything but the MongoDB start-up calls the store through the
+	// observer.
+	observed := m.metrics.observe(store)
 	if mongo == nil {
-		m.Store = store
+		m.Store = observed
 		m.Logger.Info("embedded store open", "dir", m.Config.DataDir)
-		m.Network = index.Follow(store, opts)
+		m.Network = index.Follow(observed, opts)
 		if err := m.Network.WaitLoaded(ctx); err != nil {
 			return err
 		}
@@ -39,8 +44,9 @@ func (m *Main) openStore(ctx context.Context) error {
 		m.ready.Store(true)
 		return nil
 	}
-	m.Store = mongo
-	m.Network = index.Follow(mongo, opts)
+	m.metrics.registerPool()
+	m.Store = observed
+	m.Network = index.Follow(observed, opts)
 	ictx, cancel := context.WithCancel(context.Background())
 	m.stopInit = cancel
 	m.initDone = make(chan struct{})
@@ -52,8 +58,9 @@ func (m *Main) openStore(ctx context.Context) error {
 }
 
 // open opens the configured store: MongoDB when MongoURI is set (then
-// mongo is the same store), the embedded store in DataDir otherwise.
-func (c *Config) open() (store hub.Store, mongo *mongodb.Store, err error) {
+// mongo is the same store, its pool told to pool when that is not nil),
+// the embedded store in DataDir otherwise.
+func (c *Config) open(pool *event.PoolMonitor) (store hub.Store, mongo *mongodb.Store, err error) {
 	if c.MongoURI == "" {
 		s, err := embedded.Open(c.DataDir)
 		if err != nil {
@@ -67,6 +74,7 @@ func (c *Config) open() (store hub.Store, mongo *mongodb.Store, err error) {
 		MaxPoolSize:      c.MongoMaxPool,
 		MinPoolSize:      c.MongoMinPool,
 		OperationTimeout: c.MongoTimeout,
+		PoolMonitor:      pool,
 	})
 	if err != nil {
 		return nil, nil, err
