@@ -5109,7 +5109,7 @@ type Pilot implements Node & Entity {
   amount, each figure is its own record with its own sources.
   """
   funding: [Funding!]!
-  "Partners of the pilot (PARTNER_IN relationships)."
+  "Partners of the pilot (PARTNER_IN relationships; not the actors to be gathered, PROSPECTIVE_PARTNER_IN)."
   partners: [Entity!]!
   "Experts of the pilot (EXPERT_FOR relationships)."
   experts: [Entity!]!
@@ -5626,13 +5626,19 @@ type Contact implements Node & Entity {
 enum RelationshipType {
   "Organisation → pilot or programme it administers (hallinnoija)."
   ADMINISTERS
-  "Organisation → pilot it is a partner in."
+  "Organisation → pilot it is a partner in: a source names it a partner (hankekumppani) or as carrying out the pilot. ` + "`" + `partners` + "`" + ` and ` + "`" + `partnersPerPilot` + "`" + ` count these only."
   PARTNER_IN
+  """
+  Organisation or employer → pilot whose network a source says it is to
+  be gathered into (koottava): a planned link, not a partner, so
+  ` + "`" + `partners` + "`" + ` and ` + "`" + `partnersPerPilot` + "`" + ` leave it out.
+  """
+  PROSPECTIVE_PARTNER_IN
   "Funder → pilot it funds; carries an amount."
   FUNDS
   "Organisation or pilot → service or method it provides or develops."
   PROVIDES
-  "Service, pilot or event → target group or recipient it serves."
+  "Service, pilot, event or organisation → target group or recipient it serves (an employer serves a target group by employing its people)."
   SERVES
   "Service or organisation → service or organisation it refers clients to."
   REFERS_TO
@@ -5644,7 +5650,7 @@ enum RelationshipType {
   MEMBER_OF
   "Node → its one structural parent (organisation hierarchy, sub-project of a programme, municipality of a region)."
   PART_OF
-  "Organisation → person it employs."
+  "Organisation → person (Contact) it employs; never a target group (see SERVES)."
   EMPLOYS
   "Organisation or person → agreement it signed."
   SIGNATORY_OF
@@ -6259,7 +6265,7 @@ type Aggregates {
     "Only funding whose relationship and ends are active on this day."
     asOf: Date
   ): [FundingBucket!]!
-  "Partners per pilot (distinct PARTNER_IN partners), most first."
+  "Partners per pilot (distinct PARTNER_IN partners; PROSPECTIVE_PARTNER_IN actors are not counted), most first."
   partnersPerPilot(
     "Only pilots matching this condition."
     where: PilotWhere
