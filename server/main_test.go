@@ -268,6 +268,29 @@ func testServer(t *testing.T, m *Main) {
 		}
 	})
 
+	t.Run("a contact whose role ended is not a current contact", func(t *testing.T) {
+		// seed-002 line 135: "projektipäällikkö Niina Turunen (17.5.2017 asti)".
+		r := postQuery(t, m, `{ pilots(where: {keyIn: ["yhdessa-hyva-ote"]}) { nodes {
+			now: contacts { key } then: contacts(asOf: "2017-05-01") { key } } } }`, nil)
+		if len(r.Errors) > 0 {
+			t.Fatalf("errors %+v", r.Errors)
+		}
+		keys := func(field string) []string {
+			var out []string
+			for _, c := range path(r.Data, "pilots", "nodes", 0, field).([]any) {
+				out = append(out, path(c, "key").(string))
+			}
+			slices.Sort(out)
+			return out
+		}
+		if got := keys("now"); !slices.Equal(got, []string{"timo-pesu"}) {
+			t.Errorf("contacts today = %v, want [timo-pesu]", got)
+		}
+		if got := keys("then"); !slices.Equal(got, []string{"niina-turunen", "timo-pesu"}) {
+			t.Errorf("contacts on 2017-05-01 = %v, want both", got)
+		}
+	})
+
 	t.Run("partner counts leave out the actors to be gathered", func(t *testing.T) {
 		// seed-002 line 27 names seven partners of Yhdessä hyvä OTE; the
 		// four actors of line 56 are to be gathered, not partners.
