@@ -1095,7 +1095,14 @@ func TestEntityFields(t *testing.T) {
 			if p.Programme != nil {
 				gotProgramme = []string{p.Programme.String()}
 			}
-			contacts := sorted(slices.Concat(ends("CONTACT_FOR", true, "contact"), ends("LEADS", true, "contact")))
+			// contacts lists the persons whose role has not ended.
+			var contacts []string
+			for _, r := range ote.rels(func(r oteRel) bool { return r.Type == "CONTACT_FOR" || r.Type == "LEADS" }) {
+				if r.To == me && (r.Period == nil || r.Period.End == "" || r.Period.End >= time.Now().UTC().Format(time.DateOnly)) {
+					contacts = append(contacts, r.From)
+				}
+			}
+			contacts = sorted(contacts)
 			for _, f := range []struct {
 				field     string
 				got, want []string
