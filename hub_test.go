@@ -915,6 +915,11 @@ func TestCheckEnds(t *testing.T) {
 		{"a programme is part of a pilot's region", hub.PartOf, hub.KindProgramme, hub.KindRegion, "a Programme cannot be PART_OF a Region"},
 		{"a contact for a pilot", hub.ContactFor, hub.KindContact, hub.KindPilot, ""},
 		{"a pilot as a contact", hub.ContactFor, hub.KindPilot, hub.KindPilot, "CONTACT_FOR starts from a Contact, not from a Pilot"},
+		{"an organisation employs a person", hub.Employs, hub.KindOrganisation, hub.KindContact, ""},
+		{"an employer employs a target group", hub.Employs, hub.KindEmployer, hub.KindTargetGroup, "EMPLOYS ends at a Contact, not at a TargetGroup"},
+		{"an employer serves a target group", hub.Serves, hub.KindEmployer, hub.KindTargetGroup, ""},
+		{"an employer to be gathered into a pilot", hub.ProspectivePartnerIn, hub.KindEmployer, hub.KindPilot, ""},
+		{"a service to be gathered into a pilot", hub.ProspectivePartnerIn, hub.KindService, hub.KindPilot, "PROSPECTIVE_PARTNER_IN starts from"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			from := &hub.Node{ID: hub.NodeID(tc.from, "a"), Kind: tc.from, Key: "a"}

@@ -11,29 +11,33 @@ type RelationshipType string
 
 // The relationship types. Directions are "from → to".
 const (
-	Administers    RelationshipType = "ADMINISTERS"     // organisation → pilot or programme
-	PartnerIn      RelationshipType = "PARTNER_IN"      // organisation → pilot
-	Funds          RelationshipType = "FUNDS"           // funder → pilot, with an amount
-	Provides       RelationshipType = "PROVIDES"        // organisation or pilot → service
-	Serves         RelationshipType = "SERVES"          // service, pilot or event → target group or recipient
-	RefersTo       RelationshipType = "REFERS_TO"       // service or organisation → service or organisation
-	Coordinates    RelationshipType = "COORDINATES"     // organisation → programme, pilot or event
-	ExpertFor      RelationshipType = "EXPERT_FOR"      // organisation → pilot
-	MemberOf       RelationshipType = "MEMBER_OF"       // organisation → network or group
-	PartOf         RelationshipType = "PART_OF"         // the one structural parent of a node
-	Employs        RelationshipType = "EMPLOYS"         // organisation → contact
-	SignatoryOf    RelationshipType = "SIGNATORY_OF"    // organisation or contact → agreement
-	Leads          RelationshipType = "LEADS"           // organisation or contact → programme or pilot
-	Organises      RelationshipType = "ORGANISES"       // organisation or pilot → event or training
-	ParticipatesIn RelationshipType = "PARTICIPATES_IN" // organisation, pilot or contact → event or training
-	HasTheme       RelationshipType = "HAS_THEME"       // pilot, programme or service → theme
-	ContactFor     RelationshipType = "CONTACT_FOR"     // contact → pilot or programme
-	LocatedIn      RelationshipType = "LOCATED_IN"      // event, training or agreement → region
+	Administers RelationshipType = "ADMINISTERS" // organisation → pilot or programme
+	PartnerIn   RelationshipType = "PARTNER_IN"  // organisation → pilot
+	// ProspectivePartnerIn links an actor a source names as one to be
+	// gathered into a pilot's network (koottava): planned, not a
+	// partner, so partner counts leave it out.
+	ProspectivePartnerIn RelationshipType = "PROSPECTIVE_PARTNER_IN" // organisation → pilot
+	Funds                RelationshipType = "FUNDS"                  // funder → pilot, with an amount
+	Provides             RelationshipType = "PROVIDES"               // organisation or pilot → service
+	Serves               RelationshipType = "SERVES"                 // service, pilot, event or employer → target group or recipient
+	RefersTo             RelationshipType = "REFERS_TO"              // service or organisation → service or organisation
+	Coordinates          RelationshipType = "COORDINATES"            // organisation → programme, pilot or event
+	ExpertFor            RelationshipType = "EXPERT_FOR"             // organisation → pilot
+	MemberOf             RelationshipType = "MEMBER_OF"              // organisation → network or group
+	PartOf               RelationshipType = "PART_OF"                // the one structural parent of a node
+	Employs              RelationshipType = "EMPLOYS"                // organisation → person (contact)
+	SignatoryOf          RelationshipType = "SIGNATORY_OF"           // organisation or contact → agreement
+	Leads                RelationshipType = "LEADS"                  // organisation or contact → programme or pilot
+	Organises            RelationshipType = "ORGANISES"              // organisation or pilot → event or training
+	ParticipatesIn       RelationshipType = "PARTICIPATES_IN"        // organisation, pilot or contact → event or training
+	HasTheme             RelationshipType = "HAS_THEME"              // pilot, programme or service → theme
+	ContactFor           RelationshipType = "CONTACT_FOR"            // contact → pilot or programme
+	LocatedIn            RelationshipType = "LOCATED_IN"             // event, training or agreement → region
 )
 
 // RelationshipTypes lists every relationship type in a fixed order.
 var RelationshipTypes = []RelationshipType{
-	Administers, PartnerIn, Funds, Provides, Serves, RefersTo, Coordinates,
+	Administers, PartnerIn, ProspectivePartnerIn, Funds, Provides, Serves, RefersTo, Coordinates,
 	ExpertFor, MemberOf, PartOf, Employs, SignatoryOf, Leads, Organises,
 	ParticipatesIn, HasTheme, ContactFor, LocatedIn,
 }

@@ -29,16 +29,19 @@ func kinds(groups ...[]Kind) []Kind { return slices.Concat(groups...) }
 var relationshipEnds = map[RelationshipType]endKinds{
 	Administers: {organisations, activities},
 	PartnerIn:   {organisations, activities},
-	Funds:       {kinds(organisations, []Kind{KindProgramme}), activities},
-	Provides:    {kinds(organisations, activities), []Kind{KindService}},
-	Serves:      {kinds([]Kind{KindService}, activities, gatherings), kinds([]Kind{KindTargetGroup}, organisations)},
+	// Actors a source says are to be gathered into a pilot's network.
+	ProspectivePartnerIn: {organisations, activities},
+	Funds:                {kinds(organisations, []Kind{KindProgramme}), activities},
+	Provides:             {kinds(organisations, activities), []Kind{KindService}},
+	// An employer serves a target group by employing its people.
+	Serves:      {kinds([]Kind{KindService}, activities, gatherings, organisations), kinds([]Kind{KindTargetGroup}, organisations)},
 	RefersTo:    {kinds([]Kind{KindService, KindPilot}, organisations), kinds([]Kind{KindService}, organisations)},
 	Coordinates: {organisations, kinds(activities, gatherings, organisations)},
 	ExpertFor:   {kinds(organisations, []Kind{KindContact}), activities},
 	MemberOf:    {kinds(organisations, []Kind{KindContact}), organisations},
-	// The dataset also says which target group an employer employs
-	// people of.
-	Employs:        {organisations, []Kind{KindContact, KindTargetGroup}},
+	// A person: whom an organisation employs is a contact; that an
+	// employer employs people of a target group is SERVES.
+	Employs:        {organisations, []Kind{KindContact}},
 	SignatoryOf:    {kinds(organisations, []Kind{KindContact}), []Kind{KindAgreement}},
 	Leads:          {kinds(organisations, []Kind{KindContact}), activities},
 	Organises:      {kinds(organisations, activities), gatherings},

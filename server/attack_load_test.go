@@ -42,7 +42,7 @@ var legitimate = []struct {
 		func(r gqlResponse) bool { return path(r.Data, "pilots", "totalCount") == float64(7) }},
 	{`{ entityByKey(kind: Organisation, key: "eksote") { name relationships(first: 20) { totalCount nodes { type to { name } } } } }`,
 		func(r gqlResponse) bool {
-			return path(r.Data, "entityByKey", "name") == "Etelä-Karjalan sosiaali- ja terveyspiiri"
+			return path(r.Data, "entityByKey", "name") == "Etelä-Karjalan sosiaali- ja terveystoimi"
 		}},
 	{`{ search(text: "paijat hame", first: 5) { match node { name } } }`,
 		func(r gqlResponse) bool { return path(r.Data, "search", 0, "node", "name") == "Päijät-Häme" }},

@@ -268,6 +268,52 @@ func testServer(t *testing.T, m *Main) {
 		}
 	})
 
+	t.Run("a contact whose role ended is not a current contact", func(t *testing.T) {
+		// seed-002 line 135: "projektipäällikkö Niina Turunen (17.5.2017 asti)".
+		r := postQuery(t, m, `{ pilots(where: {keyIn: ["yhdessa-hyva-ote"]}) { nodes {
+			now: contacts { key } then: contacts(asOf: "2017-05-01") { key } } } }`, nil)
+		if len(r.Errors) > 0 {
+			t.Fatalf("errors %+v", r.Errors)
+		}
+		keys := func(field string) []string {
+			var out []string
+			for _, c := range path(r.Data, "pilots", "nodes", 0, field).([]any) {
+				out = append(out, path(c, "key").(string))
+			}
+			slices.Sort(out)
+			return out
+		}
+		if got := keys("now"); !slices.Equal(got, []string{"timo-pesu"}) {
+			t.Errorf("contacts today = %v, want [timo-pesu]", got)
+		}
+		if got := keys("then"); !slices.Equal(got, []string{"niina-turunen", "timo-pesu"}) {
+			t.Errorf("contacts on 2017-05-01 = %v, want both", got)
+		}
+	})
+
+	t.Run("partner counts leave out the actors to be gathered", func(t *testing.T) {
+		// seed-002 line 27 names seven partners of Yhdessä hyvä OTE; the
+		// four actors of line 56 are to be gathered, not partners.
+		r := postQuery(t, m, `{ pilots(where: {keyIn: ["yhdessa-hyva-ote"]}) { nodes { partners { key }
+			relationships(types: [PROSPECTIVE_PARTNER_IN], direction: IN) { totalCount } } }
+			aggregates { partnersPerPilot { node { key } count } } }`, nil)
+		if len(r.Errors) > 0 {
+			t.Fatalf("errors %+v", r.Errors)
+		}
+		p := path(r.Data, "pilots", "nodes", 0)
+		if got := len(path(p, "partners").([]any)); got != 7 {
+			t.Errorf("partners = %d, want 7", got)
+		}
+		if got := path(p, "relationships", "totalCount"); got != float64(4) {
+			t.Errorf("actors to be gathered = %v, want 4", got)
+		}
+		for _, b := range path(r.Data, "aggregates", "partnersPerPilot").([]any) {
+			if path(b, "node", "key") == "yhdessa-hyva-ote" && path(b, "count") != float64(7) {
+				t.Errorf("partnersPerPilot Yhdessä hyvä OTE = %v, want 7", path(b, "count"))
+			}
+		}
+	})
+
 	t.Run("pilots example lists the seven pilots with administrators and both disputed figures", func(t *testing.T) {
 		r := postQuery(t, m, byName["Pilots"], nil)
 		if got := path(r.Data, "pilots", "totalCount"); got != float64(7) {
@@ -280,7 +326,7 @@ func testServer(t *testing.T, m *Main) {
 				continue
 			}
 			found = true
-			if admins := names(path(p, "administrators")); len(admins) != 1 || admins[0] != "Etelä-Karjalan sosiaali- ja terveyspiiri" {
+			if admins := names(path(p, "administrators")); len(admins) != 1 || admins[0] != "Etelä-Karjalan sosiaali- ja terveystoimi" {
 				t.Errorf("administrators = %v", admins)
 			}
 			var amounts []float64
@@ -304,7 +350,7 @@ func testServer(t *testing.T, m *Main) {
 
 	t.Run("organisation example shows Eksote administering its pilot", func(t *testing.T) {
 		r := postQuery(t, m, byName["Organisation"], nil)
-		if got := path(r.Data, "entityByKey", "name"); got != "Etelä-Karjalan sosiaali- ja terveyspiiri" {
+		if got := path(r.Data, "entityByKey", "name"); got != "Etelä-Karjalan sosiaali- ja terveystoimi" {
 			t.Fatalf("name = %v", got)
 		}
 		ok := false

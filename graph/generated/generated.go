@@ -422,7 +422,7 @@ type ComplexityRoot struct {
 		Administrators func(childComplexity int) int
 		Aliases        func(childComplexity int) int
 		Alternatives   func(childComplexity int) int
-		Contacts       func(childComplexity int) int
+		Contacts       func(childComplexity int, asOf *time.Time) int
 		Description    func(childComplexity int, language *model.Language) int
 		Experts        func(childComplexity int) int
 		Funding        func(childComplexity int) int
@@ -2568,7 +2568,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Pilot.Contacts(childComplexity), true
+		args, err := ec.field_Pilot_contacts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Pilot.Contacts(childComplexity, args["asOf"].(*time.Time)), true
 	case "Pilot.description":
 		if e.ComplexityRoot.Pilot.Description == nil {
 			break
@@ -5109,7 +5114,7 @@ type Pilot implements Node & Entity {
   amount, each figure is its own record with its own sources.
   """
   funding: [Funding!]!
-  "Partners of the pilot (PARTNER_IN relationships)."
+  "Partners of the pilot (PARTNER_IN relationships; not the actors to be gathered, PROSPECTIVE_PARTNER_IN)."
   partners: [Entity!]!
   "Experts of the pilot (EXPERT_FOR relationships)."
   experts: [Entity!]!
@@ -5117,8 +5122,13 @@ type Pilot implements Node & Entity {
   services: [Service!]!
   "The programme or sub-project the pilot belongs to."
   programme: Entity
-  "Contact persons of the pilot (CONTACT_FOR and LEADS relationships)."
-  contacts: [Contact!]!
+  """
+  Contact persons of the pilot (CONTACT_FOR and LEADS relationships)
+  whose relationship is active on ` + "`" + `asOf` + "`" + ` (undated ones always are): by
+  default today, so a contact whose role ended, such as one the source
+  lists "until 17.5.2017", is not a current contact.
+  """
+  contacts("The day; default today." asOf: Date): [Contact!]!
 }
 
 "A sum of money granted to someone, with the sources that state it."
@@ -5626,13 +5636,19 @@ type Contact implements Node & Entity {
 enum RelationshipType {
   "Organisation → pilot or programme it administers (hallinnoija)."
   ADMINISTERS
-  "Organisation → pilot it is a partner in."
+  "Organisation → pilot it is a partner in: a source names it a partner (hankekumppani) or as carrying out the pilot. ` + "`" + `partners` + "`" + ` and ` + "`" + `partnersPerPilot` + "`" + ` count these only."
   PARTNER_IN
+  """
+  Organisation or employer → pilot whose network a source says it is to
+  be gathered into (koottava): a planned link, not a partner, so
+  ` + "`" + `partners` + "`" + ` and ` + "`" + `partnersPerPilot` + "`" + ` leave it out.
+  """
+  PROSPECTIVE_PARTNER_IN
   "Funder → pilot it funds; carries an amount."
   FUNDS
   "Organisation or pilot → service or method it provides or develops."
   PROVIDES
-  "Service, pilot or event → target group or recipient it serves."
+  "Service, pilot, event or organisation → target group or recipient it serves (an employer serves a target group by employing its people)."
   SERVES
   "Service or organisation → service or organisation it refers clients to."
   REFERS_TO
@@ -5644,7 +5660,7 @@ enum RelationshipType {
   MEMBER_OF
   "Node → its one structural parent (organisation hierarchy, sub-project of a programme, municipality of a region)."
   PART_OF
-  "Organisation → person it employs."
+  "Organisation → person (Contact) it employs; never a target group (see SERVES)."
   EMPLOYS
   "Organisation or person → agreement it signed."
   SIGNATORY_OF
@@ -6259,7 +6275,7 @@ type Aggregates {
     "Only funding whose relationship and ends are active on this day."
     asOf: Date
   ): [FundingBucket!]!
-  "Partners per pilot (distinct PARTNER_IN partners), most first."
+  "Partners per pilot (distinct PARTNER_IN partners; PROSPECTIVE_PARTNER_IN actors are not counted), most first."
   partnersPerPilot(
     "Only pilots matching this condition."
     where: PilotWhere
@@ -10406,6 +10422,20 @@ func (ec *executionContext) field_Organisation_relationships_args(ctx context.Co
 		return nil, err
 	}
 	args["orderBy"] = arg6
+	return args, nil
+}
+
+func (ec *executionContext) field_Pilot_contacts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg0
 	return args, nil
 }
 
@@ -20632,7 +20662,8 @@ func (ec *executionContext) _Pilot_contacts(ctx context.Context, field graphql.C
 			return ec.fieldContext_Pilot_contacts(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Contacts()
+			fc := graphql.GetFieldContext(ctx)
+			return obj.Contacts(fc.Args["asOf"].(*time.Time))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.Contact) graphql.Marshaler {
@@ -20642,7 +20673,7 @@ func (ec *executionContext) _Pilot_contacts(ctx context.Context, field graphql.C
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Pilot_contacts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Pilot_contacts(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Pilot",
 		Field:      field,
@@ -20651,6 +20682,17 @@ func (ec *executionContext) fieldContext_Pilot_contacts(_ context.Context, field
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Contact(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Pilot_contacts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }

@@ -2253,13 +2253,17 @@ type RelationshipType string
 const (
 	// Organisation → pilot or programme it administers (hallinnoija).
 	RelationshipTypeAdministers RelationshipType = "ADMINISTERS"
-	// Organisation → pilot it is a partner in.
+	// Organisation → pilot it is a partner in: a source names it a partner (hankekumppani) or as carrying out the pilot. `partners` and `partnersPerPilot` count these only.
 	RelationshipTypePartnerIn RelationshipType = "PARTNER_IN"
+	// Organisation or employer → pilot whose network a source says it is to
+	// be gathered into (koottava): a planned link, not a partner, so
+	// `partners` and `partnersPerPilot` leave it out.
+	RelationshipTypeProspectivePartnerIn RelationshipType = "PROSPECTIVE_PARTNER_IN"
 	// Funder → pilot it funds; carries an amount.
 	RelationshipTypeFunds RelationshipType = "FUNDS"
 	// Organisation or pilot → service or method it provides or develops.
 	RelationshipTypeProvides RelationshipType = "PROVIDES"
-	// Service, pilot or event → target group or recipient it serves.
+	// Service, pilot, event or organisation → target group or recipient it serves (an employer serves a target group by employing its people).
 	RelationshipTypeServes RelationshipType = "SERVES"
 	// Service or organisation → service or organisation it refers clients to.
 	RelationshipTypeRefersTo RelationshipType = "REFERS_TO"
@@ -2271,7 +2275,7 @@ const (
 	RelationshipTypeMemberOf RelationshipType = "MEMBER_OF"
 	// Node → its one structural parent (organisation hierarchy, sub-project of a programme, municipality of a region).
 	RelationshipTypePartOf RelationshipType = "PART_OF"
-	// Organisation → person it employs.
+	// Organisation → person (Contact) it employs; never a target group (see SERVES).
 	RelationshipTypeEmploys RelationshipType = "EMPLOYS"
 	// Organisation or person → agreement it signed.
 	RelationshipTypeSignatoryOf RelationshipType = "SIGNATORY_OF"
@@ -2292,6 +2296,7 @@ const (
 var AllRelationshipType = []RelationshipType{
 	RelationshipTypeAdministers,
 	RelationshipTypePartnerIn,
+	RelationshipTypeProspectivePartnerIn,
 	RelationshipTypeFunds,
 	RelationshipTypeProvides,
 	RelationshipTypeServes,
@@ -2312,7 +2317,7 @@ var AllRelationshipType = []RelationshipType{
 
 func (e RelationshipType) IsValid() bool {
 	switch e {
-	case RelationshipTypeAdministers, RelationshipTypePartnerIn, RelationshipTypeFunds, RelationshipTypeProvides, RelationshipTypeServes, RelationshipTypeRefersTo, RelationshipTypeCoordinates, RelationshipTypeExpertFor, RelationshipTypeMemberOf, RelationshipTypePartOf, RelationshipTypeEmploys, RelationshipTypeSignatoryOf, RelationshipTypeLeads, RelationshipTypeOrganises, RelationshipTypeParticipatesIn, RelationshipTypeHasTheme, RelationshipTypeContactFor, RelationshipTypeLocatedIn:
+	case RelationshipTypeAdministers, RelationshipTypePartnerIn, RelationshipTypeProspectivePartnerIn, RelationshipTypeFunds, RelationshipTypeProvides, RelationshipTypeServes, RelationshipTypeRefersTo, RelationshipTypeCoordinates, RelationshipTypeExpertFor, RelationshipTypeMemberOf, RelationshipTypePartOf, RelationshipTypeEmploys, RelationshipTypeSignatoryOf, RelationshipTypeLeads, RelationshipTypeOrganises, RelationshipTypeParticipatesIn, RelationshipTypeHasTheme, RelationshipTypeContactFor, RelationshipTypeLocatedIn:
 		return true
 	}
 	return false

@@ -200,9 +200,35 @@ func (p *Pilot) Services() ([]*Service, error) {
 // Programme the pilot belongs to.
 func (p *Pilot) Programme() (Entity, error) { return p.parent() }
 
-// Contacts of the pilot.
-func (p *Pilot) Contacts() ([]*Contact, error) {
-	return relatedOf[*Contact](p.Base, FollowContacts)
+// Contacts of the pilot whose CONTACT_FOR or LEADS relationship is
+// active on asOf (default today): a role that ended is not a current
+// contact.
+func (p *Pilot) Contacts(asOf *time.Time) ([]*Contact, error) {
+	day := today()
+	if asOf != nil {
+		day = *asOf
+	}
+	rels, err := adjacent(p.rq, p.n.ID, FollowContacts.Dir, FollowContacts.Types)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, r := range rels {
+		if id := r.Other(p.n.ID); r.Period.Contains(day) && !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	nodes, err := p.rq.nodes(ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Contact, 0, len(nodes))
+	for _, e := range entities(p.rq, nodes) {
+		if c, ok := e.(*Contact); ok {
+			out = append(out, c)
+		}
+	}
+	return out, nil
 }
 
 // Funding records of the pilot, one per FUNDS relationship.

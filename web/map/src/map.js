@@ -27,7 +27,7 @@ const ui = {
 };
 
 const KINDS = ['Organisation', 'Employer', 'Programme', 'Pilot', 'Service', 'Region', 'TargetGroup', 'Theme', 'Agreement', 'Event', 'Training', 'Contact'];
-const TYPES = ['ADMINISTERS', 'PARTNER_IN', 'FUNDS', 'PROVIDES', 'SERVES', 'REFERS_TO', 'COORDINATES', 'EXPERT_FOR', 'MEMBER_OF', 'PART_OF', 'EMPLOYS', 'SIGNATORY_OF', 'LEADS', 'ORGANISES', 'PARTICIPATES_IN', 'HAS_THEME', 'CONTACT_FOR', 'LOCATED_IN'];
+const TYPES = ['ADMINISTERS', 'PARTNER_IN', 'PROSPECTIVE_PARTNER_IN', 'FUNDS', 'PROVIDES', 'SERVES', 'REFERS_TO', 'COORDINATES', 'EXPERT_FOR', 'MEMBER_OF', 'PART_OF', 'EMPLOYS', 'SIGNATORY_OF', 'LEADS', 'ORGANISES', 'PARTICIPATES_IN', 'HAS_THEME', 'CONTACT_FOR', 'LOCATED_IN'];
 const DEFAULT_KINDS = new Set(['Organisation', 'Employer', 'Programme', 'Pilot', 'Service', 'TargetGroup']);
 
 let cy;
