@@ -30,6 +30,13 @@ const louvainThreshold = 1e-7
 // stops when a level gains less than 1e-7. The same graph and seed give
 // the same partition. Isolated nodes are communities of their own.
 //
+// Louvain ends in a local optimum that depends on the order: on a small
+// graph (at most restartBudget nodes and edges in all) it runs from up
+// to maxRestarts orders drawn from the seed and keeps the partition of
+// highest modularity, which costs little there and spares callers an
+// unlucky order (on the OTE dataset one order in four ends 0.025 below
+// the others).
+//
 // Errors: ETOOLARGE above MaxNodes/MaxEdges. Time O(E) per pass over the
 // nodes, usually a few passes per level and a few levels (near-linear in
 // practice); space O(V+E).
@@ -38,8 +45,35 @@ func Communities(g *Graph, seed int64) (*Partition, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := len(g.Nodes)
+	restarts := 1
+	if size := len(g.Nodes) + ix.m; size > 0 {
+		restarts = min(maxRestarts, max(1, restartBudget/size))
+	}
 	rng := rand.New(rand.NewPCG(uint64(seed), 0x6a09e667f3bcc909))
+	var best *Partition
+	for range restarts {
+		p, err := louvain(g, ix, rng)
+		if err != nil {
+			return nil, err
+		}
+		if best == nil || p.Modularity > best.Modularity {
+			best = p
+		}
+	}
+	return best, nil
+}
+
+const (
+	// maxRestarts bounds the Louvain runs on one small graph.
+	maxRestarts = 8
+	// restartBudget is the nodes plus edges that restarts may cover in
+	// all: a graph of that size or more gets one run.
+	restartBudget = 20_000
+)
+
+// louvain is one Louvain run in the order rng draws.
+func louvain(g *Graph, ix *index, rng *rand.Rand) (*Partition, error) {
+	n := len(g.Nodes)
 	comm := make([]int, n) // community of each node of g
 	for i := range comm {
 		comm[i] = i
