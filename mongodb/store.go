@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/event"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"go.mongodb.org/mongo-driver/v2/mongo/readconcern"
@@ -56,6 +57,9 @@ type Options struct {
 	// server before failing with EUNAVAILABLE (default 3s), so that
 	// requests fail fast while MongoDB is down.
 	ServerSelectionTimeout time.Duration
+	// Monitor, when set, is told of every command the client sends (the
+	// hub's tracing makes spans of them); nil monitors nothing.
+	Monitor *event.CommandMonitor
 }
 
 // Store is the MongoDB store. It is safe for concurrent use.
@@ -89,6 +93,9 @@ func Open(opts Options) (*Store, error) {
 		SetServerSelectionTimeout(opts.ServerSelectionTimeout).
 		SetConnectTimeout(opts.ServerSelectionTimeout).
 		SetAppName("ote-hub")
+	if opts.Monitor != nil {
+		co.SetMonitor(opts.Monitor)
+	}
 	if opts.MaxPoolSize > 0 {
 		co.SetMaxPoolSize(opts.MaxPoolSize)
 	}

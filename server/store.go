@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/event"
+
 	"github.com/otehub/hub"
 	"github.com/otehub/hub/dataset"
 	"github.com/otehub/hub/embedded"
@@ -22,7 +24,11 @@ import (
 // answers STORE_UNAVAILABLE, retrying with backoff.
 func (m *Main) openStore(ctx context.Context) error {
 	opts := index.Options{Logger: m.Logger}
-	store, mongo, err := m.Config.open()
+	var monitor *event.CommandMonitor
+	if m.tracing != nil {
+		monitor = m.tracing.mongoMonitor()
+	}
+	store, mongo, err := m.Config.open(monitor)
 	if err != nil {
 		return err
 	}
@@ -52,8 +58,9 @@ func (m *Main) openStore(ctx context.Context) error {
 }
 
 // open opens the configured store: MongoDB when MongoURI is set (then
-// mongo is the same store), the embedded store in DataDir otherwise.
-func (c *Config) open() (store hub.Store, mongo *mongodb.Store, err error) {
+// mongo is the same store, its commands told to monitor when it is not
+// nil), the embedded store in DataDir otherwise.
+func (c *Config) open(monitor *event.CommandMonitor) (store hub.Store, mongo *mongodb.Store, err error) {
 	if c.MongoURI == "" {
 		s, err := embedded.Open(c.DataDir)
 		if err != nil {
@@ -67,6 +74,7 @@ func (c *Config) open() (store hub.Store, mongo *mongodb.Store, err error) {
 		MaxPoolSize:      c.MongoMaxPool,
 		MinPoolSize:      c.MongoMinPool,
 		OperationTimeout: c.MongoTimeout,
+		Monitor:          monitor,
 	})
 	if err != nil {
 		return nil, nil, err
