@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -162,6 +163,11 @@ func TestTracingExportsSpans(t *testing.T) {
 	if r := post("", "00-"+traceID+"-"+parentSpan+"-01", findQuery, map[string]any{"id": variable}); len(r.Errors) != 0 {
 		t.Fatalf("FindNode: %+v", r)
 	}
+	// The error message quotes the variable; the span must not.
+	const badID = "ei-tunniste-salainen"
+	if r := post("", "", `query BadId($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": badID}); !strings.Contains(fmt.Sprint(r.Errors), badID) {
+		t.Fatalf("BadId: %+v, want an error that quotes the id", r)
+	}
 	longName := "Q" + strings.Repeat("x", 64)
 	post("", "", "query "+longName+" { __typename }", nil)
 	const createQuery = `mutation CreateContact($in: CreateNodeInput!) { createNode(input: $in) { node { id } userErrors { code } } }`
@@ -223,6 +229,10 @@ func TestTracingExportsSpans(t *testing.T) {
 		t.Errorf("no access log line names the trace %s", traceID)
 	}
 
+	if bad := find("query BadId"); len(bad) != 1 || attr(bad[0], "graphql.error.codes") != "BAD_USER_INPUT" || bad[0].Status.GetCode() == tracepb.Status_STATUS_CODE_ERROR {
+		t.Errorf("query BadId spans %v, want one with the code BAD_USER_INPUT, not failed (the caller's error)", bad)
+	}
+
 	// A name too long to name a span leaves it out.
 	if len(find("query")) != 1 {
 		t.Errorf("want one span named plain %q for the operation named %s", "query", longName)
@@ -269,7 +279,7 @@ func TestTracingExportsSpans(t *testing.T) {
 	// Nothing of the documents or the variables on the wire, in any
 	// attribute, name or event.
 	for _, body := range col.bodies {
-		for _, secret := range []string{email, "@example.fi", variable, "salainen", "node(id:", "createNode(input", "Jäljitys"} {
+		for _, secret := range []string{email, "@example.fi", variable, badID, "salainen", "node(id:", "createNode(input", "Jäljitys"} {
 			if bytes.Contains(body, []byte(secret)) {
 				t.Errorf("an export holds %q", secret)
 			}
