@@ -93,6 +93,12 @@ func (c *Config) readTracingEnv(getenv func(string) string) error {
 		}
 		t.Endpoint = endpoint
 	}
+	for _, name := range []string{"OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"} {
+		if v := getenv(name); v != "" && v != "http/protobuf" && v != "http/json" {
+			// The exporter would send http/protobuf to a gRPC port.
+			return fmt.Errorf("%s=%q: the hub sends OTLP over HTTP: want http/protobuf or http/json, and the collector's HTTP port (4318)", name, v)
+		}
+	}
 	sampler, err := samplerFrom(getenv("OTEL_TRACES_SAMPLER"), getenv("OTEL_TRACES_SAMPLER_ARG"))
 	if err != nil {
 		return err

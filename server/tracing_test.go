@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -276,6 +277,9 @@ func TestTracingExportsSpans(t *testing.T) {
 	if got := attrIn(col.resources, "service.name"); got != "ote-hub" {
 		t.Errorf("service.name %q, want ote-hub", got)
 	}
+	if host, _ := os.Hostname(); attrIn(col.resources, "host.name") != host || attrIn(col.resources, "service.version") != version() {
+		t.Errorf("resource %v, want host.name %s and service.version %s", col.resources, host, version())
+	}
 	// Nothing of the documents or the variables on the wire, in any
 	// attribute, name or event.
 	for _, body := range col.bodies {
@@ -421,6 +425,8 @@ func TestReadTracingEnv(t *testing.T) {
 		{name: "unknown sampler", env: map[string]string{"OTEL_TRACES_SAMPLER": "xray"}, err: "OTEL_TRACES_SAMPLER"},
 		{name: "ratio out of range", env: map[string]string{"OTEL_TRACES_SAMPLER": "traceidratio", "OTEL_TRACES_SAMPLER_ARG": "2"}, err: "OTEL_TRACES_SAMPLER_ARG"},
 		{name: "endpoint without scheme", env: map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "collector:4318"}, err: "OTEL_EXPORTER_OTLP_ENDPOINT"},
+		{name: "json", env: map[string]string{"OTEL_EXPORTER_OTLP_PROTOCOL": "http/json"}, service: "ote-hub"},
+		{name: "grpc", env: map[string]string{"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": "grpc"}, err: "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"},
 		{name: "bad delay", env: map[string]string{"OTEL_BSP_SCHEDULE_DELAY": "5s"}, err: "OTEL_BSP_SCHEDULE_DELAY"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
