@@ -45,11 +45,11 @@ const (
 )
 
 // TracingConfig is the OpenTelemetry tracing configuration, from the
-// standard OTEL_* variables. Tracing is on when an OTLP endpoint is set
-// and OTEL_SDK_DISABLED is not true. The SDK reads the other standard
-// variables (OTEL_EXPORTER_OTLP_HEADERS, _TIMEOUT, _COMPRESSION,
-// certificates, OTEL_RESOURCE_ATTRIBUTES, OTEL_BSP_*) from the process
-// environment itself.
+// standard OTEL_* variables. Tracing is on when an OTLP endpoint is set,
+// OTEL_SDK_DISABLED is not true and OTEL_TRACES_EXPORTER is not none.
+// The SDK reads the other standard variables (OTEL_EXPORTER_OTLP_HEADERS,
+// _TIMEOUT, _COMPRESSION, certificates, OTEL_RESOURCE_ATTRIBUTES,
+// OTEL_BSP_*) from the process environment itself.
 type TracingConfig struct {
 	// Endpoint is the URL spans are posted to (OTLP over HTTP): that of
 	// OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as it is, or
@@ -74,7 +74,12 @@ func (c *Config) readTracingEnv(getenv func(string) string) error {
 	if v := getenv("OTEL_SERVICE_NAME"); v != "" {
 		t.ServiceName = v
 	}
-	if strings.EqualFold(strings.TrimSpace(getenv("OTEL_SDK_DISABLED")), "true") {
+	switch v := getenv("OTEL_TRACES_EXPORTER"); v {
+	case "", "otlp", "none":
+	default:
+		return fmt.Errorf("OTEL_TRACES_EXPORTER=%q: want otlp or none", v)
+	}
+	if strings.EqualFold(strings.TrimSpace(getenv("OTEL_SDK_DISABLED")), "true") || getenv("OTEL_TRACES_EXPORTER") == "none" {
 		c.Tracing = t
 		return nil
 	}
