@@ -313,8 +313,14 @@ func endRequestSpan(span trace.Span, status int, requestID string) {
 // startStoreSpan starts the span of one call of a hub.Store method,
 // a child of ctx's span. The function it returns ends the span with the
 // call's error: its code (hub.ErrorCode), never its message, which may
-// quote stored values.
+// quote stored values. Without a recording span in ctx it starts none,
+// and returns ctx as it is: the index's load and change feed and the
+// readiness probe's pings run outside requests and would each make a
+// trace of one span.
 func startStoreSpan(ctx context.Context, tracer trace.Tracer, method string) (context.Context, func(error)) {
+	if !trace.SpanFromContext(ctx).IsRecording() {
+		return ctx, func(error) {}
+	}
 	ctx, span := tracer.Start(ctx, "hub.Store/"+method, trace.WithSpanKind(trace.SpanKindInternal),
 		trace.WithAttributes(attribute.String("hub.store.method", method)))
 	return ctx, func(err error) {

@@ -503,6 +503,19 @@ func TestStoreSpan(t *testing.T) {
 	}
 }
 
+// TestStoreSpanOutsideRequests checks that a store call outside a traced
+// request (the change feed, a readiness ping) makes no span.
+func TestStoreSpanOutsideRequests(t *testing.T) {
+	rec := tracetest.NewSpanRecorder()
+	tracer := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec)).Tracer("test")
+	ctx := context.Background()
+	got, end := startStoreSpan(ctx, tracer, "Watch")
+	end(nil)
+	if got != ctx || len(rec.Ended()) != 0 || len(rec.Started()) != 0 {
+		t.Errorf("%d spans started without a parent; want none and ctx unchanged", len(rec.Started()))
+	}
+}
+
 func TestCommandCollection(t *testing.T) {
 	for _, tc := range []struct {
 		name string
