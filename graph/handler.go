@@ -20,6 +20,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/validator/rules"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/otehub/hub"
 	"github.com/otehub/hub/graph/generated"
@@ -127,6 +128,9 @@ type Options struct {
 	// endpoint's own, so that they see every operation, those the
 	// limits refuse included (metrics, tracing).
 	Extensions []graphql.HandlerExtension
+	// Tracer, when set, makes a span of every query and mutation
+	// (operationTracing); nil traces nothing.
+	Tracer trace.Tracer
 }
 
 // Freshness is how current the network a response was computed from
@@ -243,6 +247,10 @@ func NewHandler(opts Options) *Handler {
 	srv.Use(refuseSubscriptions{})
 	admit := newAdmission(lim.Concurrent, AdmissionWait)
 	rates := newRateLimiter(opts.RateLimits, logger)
+	if opts.Tracer != nil {
+		// Outermost, so that the span covers the waits and refusals below.
+		srv.Use(operationTracing{tracer: opts.Tracer})
+	}
 	srv.AroundOperations(rates.aroundOperations)
 	srv.AroundOperations(admit.aroundStreamOperations)
 	srv.AroundOperations(subs.aroundSubscriptions(timeout))

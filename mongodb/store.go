@@ -60,6 +60,9 @@ type Options struct {
 	// PoolMonitor, when set, is told of the connection pool's events
 	// (connections created, checked out, closed), for metrics.
 	PoolMonitor *event.PoolMonitor
+	// Monitor, when set, is told of every command the client sends (the
+	// hub's tracing makes spans of them); nil monitors nothing.
+	Monitor *event.CommandMonitor
 }
 
 // Store is the MongoDB store. It is safe for concurrent use.
@@ -93,6 +96,9 @@ func Open(opts Options) (*Store, error) {
 		SetServerSelectionTimeout(opts.ServerSelectionTimeout).
 		SetConnectTimeout(opts.ServerSelectionTimeout).
 		SetAppName("ote-hub")
+	if opts.Monitor != nil {
+		co.SetMonitor(opts.Monitor)
+	}
 	if opts.MaxPoolSize > 0 {
 		co.SetMaxPoolSize(opts.MaxPoolSize)
 	}

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/otehub/hub"
 )
 
@@ -17,9 +19,10 @@ import (
 const requestIDHeader = "X-Request-Id"
 
 // accessLog gives every request an id (answered in X-Request-Id) and
-// logs one line when it ends: method, path, status, bytes, duration and
-// the id, never the query string or the body, which may hold personal
-// data or keys. A client that hangs up is logged at DEBUG.
+// logs one line when it ends: method, path, status, bytes, duration, the
+// id and, when the request is traced, the trace id; never the query
+// string or the body, which may hold personal data or keys. A client
+// that hangs up is logged at DEBUG.
 func (m *Main) accessLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := newRequestID()
@@ -34,10 +37,17 @@ func (m *Main) accessLog(next http.Handler) http.Handler {
 		case rec.status >= 500:
 			level = slog.LevelWarn
 		}
-		m.Logger.LogAttrs(r.Context(), level, "request",
-			slog.String("id", id), slog.String("method", r.Method), slog.String("path", r.URL.Path),
+		attrs := []slog.Attr{slog.String("id", id), slog.String("method", r.Method), slog.String("path", r.URL.Path),
 			slog.Int("status", rec.status), slog.Int64("bytes", rec.bytes),
-			slog.Float64("seconds", time.Since(began).Seconds()))
+			slog.Float64("seconds", time.Since(began).Seconds())}
+		// With tracing on, the request's span (traceRequests) gets the
+		// status and the id, and the line the trace id.
+		span := trace.SpanFromContext(r.Context())
+		if sc := span.SpanContext(); sc.IsValid() {
+			endRequestSpan(span, rec.status, id)
+			attrs = append(attrs, slog.String("trace_id", sc.TraceID().String()))
+		}
+		m.Logger.LogAttrs(r.Context(), level, "request", attrs...)
 	})
 }
 

@@ -195,7 +195,7 @@ func (c *command) parse(m *Main, fs *flag.FlagSet, args []string) error {
 // indexes (as a hub's start would create them); the embedded store held
 // by a running hub is refused with what to do instead.
 func (c *command) openStore(m *Main) (hub.Store, error) {
-	store, mongo, err := m.Config.open(nil)
+	store, mongo, err := m.Config.open(nil, nil)
 	if errors.Is(err, embedded.ErrLocked) {
 		return nil, fmt.Errorf("the embedded store in %s is in use by another process, most likely a running hub: "+
 			"stop that hub and run the command again, or keep the network in MongoDB (MONGODB_URI), "+

@@ -139,6 +139,10 @@ type Config struct {
 	// (HUB_OIDC_*); an empty issuer turns it off.
 	OIDC OIDCConfig
 
+	// Tracing configures OpenTelemetry tracing (OTEL_*); off unless an
+	// OTLP endpoint is set.
+	Tracing TracingConfig
+
 	// Probe, when set, makes the program only check that this URL
 	// answers 200 (for container health checks).
 	Probe string
@@ -157,6 +161,7 @@ type Main struct {
 	Network  *index.Live
 	api      *graph.Handler
 	oidc     *oidcVerifier
+	tracing  *tracing
 	server   *http.Server
 	listener net.Listener
 	served   chan error
@@ -213,6 +218,9 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 		return err
 	}
 	if err := c.readOIDCEnv(getenv); err != nil {
+		return err
+	}
+	if err := c.readTracingEnv(getenv); err != nil {
 		return err
 	}
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
@@ -449,6 +457,14 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 
 	m.metrics = newMetrics(m)
+	tr, err := startTracing(ctx, m.Config.Tracing, m.Logger)
+	if err != nil {
+		return err
+	}
+	m.tracing = tr
+	if tr != nil {
+		m.metrics.store.tracer = tr.tracer
+	}
 	if err := m.openStore(ctx); err != nil {
 		return err
 	}
@@ -516,6 +532,9 @@ func (m *Main) handler() (http.Handler, error) {
 	opts := graph.Options{Network: m.Network, Writer: m.Network, Authenticate: auth.principal, Logger: m.Logger, Timeout: m.Config.RequestTimeout, Freshness: m.freshness,
 		MaxBodyBytes: m.Config.MaxBodyBytes, Limits: m.Config.Limits, Origins: m.Config.CORSOrigins, Changes: m.Network, Recorded: m.Network,
 		Extensions: []graphql.HandlerExtension{m.metrics.graphqlExtension()}}
+	if m.tracing != nil {
+		opts.Tracer = m.tracing.tracer
+	}
 	if m.wrapReads != nil {
 		opts.Network = m.wrapReads(m.Network)
 	}
@@ -550,7 +569,11 @@ func (m *Main) handler() (http.Handler, error) {
 		AllowedHeaders: []string{"Content-Type", "Authorization", "Accept-Language"},
 		MaxAge:         600,
 	})
-	return m.counted(m.accessLog(m.metrics.instrument(mux, c.Handler(mux)))), nil
+	h := m.accessLog(m.metrics.instrument(mux, c.Handler(mux)))
+	if m.tracing != nil {
+		h = m.tracing.traceRequests(mux, h)
+	}
+	return m.counted(h), nil
 }
 
 // URL is the base URL the server listens on, for logs and tests.
@@ -638,6 +661,11 @@ func (m *Main) Close() error {
 	if m.Store != nil && !m.storeClosed {
 		errs = append(errs, m.Store.Close())
 		m.storeClosed = true
+	}
+	// Last, so that the spans of the requests drained above are sent.
+	if m.tracing != nil {
+		m.tracing.shutdown()
+		m.tracing = nil
 	}
 	return errors.Join(errs...)
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/otehub/hub"
 )
@@ -13,18 +14,25 @@ import (
 // begins with start and ends by calling the function start returns with
 // the call's error; the call runs with the context start returns. This
 // is the one place to hang what is measured per store call: the latency
-// histogram now, a tracing span as well if one is added.
+// histogram, and a span when tracing is on.
 type observer struct {
 	// calls times the calls by method and outcome.
 	calls *prometheus.HistogramVec
+	// tracer, when tracing is on, makes a span of each call.
+	tracer trace.Tracer
 }
 
 // start begins a call of method: ctx is what the call runs with, end
 // records its result.
 func (o *observer) start(ctx context.Context, method string) (context.Context, func(err error)) {
 	began := time.Now()
+	endSpan := func(error) {}
+	if o.tracer != nil {
+		ctx, endSpan = startStoreSpan(ctx, o.tracer, method)
+	}
 	return ctx, func(err error) {
 		o.calls.WithLabelValues(method, outcomeOf(err)).Observe(time.Since(began).Seconds())
+		endSpan(err)
 	}
 }
 

@@ -24,7 +24,11 @@ import (
 // answers STORE_UNAVAILABLE, retrying with backoff.
 func (m *Main) openStore(ctx context.Context) error {
 	opts := index.Options{Logger: m.Logger}
-	store, mongo, err := m.Config.open(m.metrics.poolMonitor())
+	var monitor *event.CommandMonitor
+	if m.tracing != nil {
+		monitor = m.tracing.mongoMonitor()
+	}
+	store, mongo, err := m.Config.open(m.metrics.poolMonitor(), monitor)
 	if err != nil {
 		return err
 	}
@@ -58,9 +62,10 @@ func (m *Main) openStore(ctx context.Context) error {
 }
 
 // open opens the configured store: MongoDB when MongoURI is set (then
-// mongo is the same store, its pool told to pool when that is not nil),
-// the embedded store in DataDir otherwise.
-func (c *Config) open(pool *event.PoolMonitor) (store hub.Store, mongo *mongodb.Store, err error) {
+// mongo is the same store, its pool events told to pool and its
+// commands to monitor when those are not nil), the embedded store in
+// DataDir otherwise.
+func (c *Config) open(pool *event.PoolMonitor, monitor *event.CommandMonitor) (store hub.Store, mongo *mongodb.Store, err error) {
 	if c.MongoURI == "" {
 		s, err := embedded.Open(c.DataDir)
 		if err != nil {
@@ -75,6 +80,7 @@ func (c *Config) open(pool *event.PoolMonitor) (store hub.Store, mongo *mongodb.
 		MinPoolSize:      c.MongoMinPool,
 		OperationTimeout: c.MongoTimeout,
 		PoolMonitor:      pool,
+		Monitor:          monitor,
 	})
 	if err != nil {
 		return nil, nil, err
