@@ -34,6 +34,10 @@ type Status struct {
 	// before the first); AppliedAt is when it was applied.
 	LastChange time.Time
 	AppliedAt  time.Time
+	// Version grows by one with each write applied and each full load:
+	// two reads at the same Version read the same network (entity tags
+	// are made from it).
+	Version uint64
 	// Stale is set while the change feed is broken (or the store cannot
 	// be loaded): the index serves what it last knew. Since says from
 	// when, Reason why.
@@ -253,6 +257,7 @@ func (l *Live) run(ctx context.Context) {
 		idx.Apply(pending...)
 		l.mu.Lock()
 		l.status.LastChange, l.status.AppliedAt = ch.At, time.Now()
+		l.status.Version++
 		l.notify()
 		l.mu.Unlock()
 		// Published once applied, so that a subscriber reading a row
@@ -318,6 +323,7 @@ func (l *Live) reload(ctx context.Context) error {
 	first := !l.status.Loaded
 	l.status.Loaded, l.status.LoadedAt, l.status.LoadDuration = true, time.Now(), took
 	l.status.Loads++
+	l.status.Version++
 	l.notify()
 	l.mu.Unlock()
 	if first {
