@@ -122,6 +122,13 @@ type Options struct {
 	// NoIntrospection refuses __schema and __type (__typename stays),
 	// and with them the playground's documentation and completion.
 	NoIntrospection bool
+
+	// Version, when set, names the state of the network answers are
+	// computed from; it must change whenever an answer can. GET queries
+	// are then answered with an ETag made of it and of the request
+	// (Cache-Control: private, no-cache), and with 304 Not Modified,
+	// without running, to an If-None-Match that names it.
+	Version func() string
 }
 
 // Freshness is how current the network a response was computed from
@@ -241,6 +248,7 @@ func NewHandler(opts Options) *Handler {
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		return next(model.WithRequest(ctx, model.NewRequest(ctx, opts.Network)))
 	})
+	srv.AroundResponses(markCacheable)
 	srv.AroundResponses(capErrors(lim.Errors))
 	if opts.Freshness != nil {
 		srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
@@ -271,6 +279,7 @@ func NewHandler(opts Options) *Handler {
 		subs:    subs,
 		origins: opts.Origins,
 		maxBody: maxBody,
+		version: opts.Version,
 	}
 	h.closing, h.closeAll = context.WithCancel(context.Background())
 	return h

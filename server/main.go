@@ -27,6 +27,7 @@ import (
 	"github.com/otehub/hub"
 	"github.com/otehub/hub/graph"
 	"github.com/otehub/hub/index"
+	"github.com/otehub/hub/internal/httpx"
 	"github.com/otehub/hub/web"
 )
 
@@ -487,7 +488,7 @@ func (m *Main) handler() (http.Handler, error) {
 		auth.oidc = m.oidc
 	}
 	opts := graph.Options{Network: m.Network, Writer: m.Network, Authenticate: auth.principal, Logger: m.Logger, Timeout: m.Config.RequestTimeout, Freshness: m.freshness,
-		MaxBodyBytes: m.Config.MaxBodyBytes, Limits: m.Config.Limits, Origins: m.Config.CORSOrigins, Changes: m.Network, Recorded: m.Network}
+		MaxBodyBytes: m.Config.MaxBodyBytes, Limits: m.Config.Limits, Origins: m.Config.CORSOrigins, Changes: m.Network, Recorded: m.Network, Version: m.dataVersion}
 	if m.wrapReads != nil {
 		opts.Network = m.wrapReads(m.Network)
 	}
@@ -504,7 +505,7 @@ func (m *Main) handler() (http.Handler, error) {
 	})
 	mux.HandleFunc("GET /readyz", m.readyz)
 	mux.Handle("GET /{$}", playground)
-	mux.Handle("GET /export/{file}", authenticate(auth, m.api.Guard(graph.PreferredLanguage(web.Exports(m.Network, m.Logger)))))
+	mux.Handle("GET /export/{file}", authenticate(auth, m.api.GuardCached(graph.PreferredLanguage(web.Exports(m.Network, m.Logger)))))
 	pages := web.Pages()
 	for _, p := range []string{"GET /map", "GET /dashboard", "GET /assets/"} {
 		mux.Handle(p, pages)
@@ -515,7 +516,19 @@ func (m *Main) handler() (http.Handler, error) {
 		AllowedHeaders: []string{"Content-Type", "Authorization", "Accept-Language"},
 		MaxAge:         600,
 	})
-	return m.counted(m.accessLog(c.Handler(mux))), nil
+	return m.counted(m.accessLog(httpx.Compress(c.Handler(noStore(mux))))), nil
+}
+
+// noStore keeps every cache from keeping the answers about the process
+// itself (health, readiness, metrics), which hold for the moment only.
+func noStore(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/healthz", "/readyz", "/metrics":
+			w.Header().Set("Cache-Control", "no-store")
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // URL is the base URL the server listens on, for logs and tests.
