@@ -57,16 +57,19 @@ func markCacheable(ctx context.Context, next graphql.ResponseHandler) *graphql.R
 }
 
 // serveCached answers a GET request whose answer depends on the network
-// of version and on the request (answerTag): 304 Not Modified, without
-// running next, when If-None-Match names the answer's tag; otherwise
-// next's answer, with the tag when it is a success (a 200 that call, if
-// any, says had no errors) and Cache-Control: no-store when not.
-func serveCached(w http.ResponseWriter, r *http.Request, version string, call *cacheCall, next http.Handler) {
-	tag := answerTag(r, version)
+// (version names its state, "" while it is changing) and on the request
+// (answerTag): 304 Not Modified, without running next, when
+// If-None-Match names the answer's tag; otherwise next's answer, with the
+// tag when it is a success (a 200 that call, if any, says had no errors)
+// computed from one state of the network, and Cache-Control: no-store
+// when it is not a success.
+func serveCached(w http.ResponseWriter, r *http.Request, version func() string, call *cacheCall, next http.Handler) {
+	before := version()
+	tag := answerTag(r, before)
 	h := w.Header()
 	httpx.AddVary(h, "Authorization")
 	httpx.AddVary(h, "Accept-Language")
-	if httpx.Matches(r, tag) {
+	if before != "" && httpx.Matches(r, tag) {
 		h.Set("ETag", tag)
 		h.Set("Cache-Control", cacheControl)
 		w.WriteHeader(http.StatusNotModified)
@@ -75,7 +78,11 @@ func serveCached(w http.ResponseWriter, r *http.Request, version string, call *c
 	if call != nil {
 		r = r.WithContext(context.WithValue(r.Context(), cacheCallKey{}, call))
 	}
-	next.ServeHTTP(&taggedWriter{ResponseWriter: w, tag: tag, call: call}, r)
+	// The answer is written once computed (the GraphQL handler holds it
+	// until then; an export has read all it needs): a version that is
+	// the same now as before says it was computed from that one state.
+	same := func() bool { return before != "" && version() == before }
+	next.ServeHTTP(&taggedWriter{ResponseWriter: w, tag: tag, call: call, same: same}, r)
 }
 
 // CacheGets answers next's GET requests with entity tags made from the
@@ -88,7 +95,7 @@ func CacheGets(version func() string, next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		serveCached(w, r, version(), nil, next)
+		serveCached(w, r, version, nil, next)
 	})
 }
 
@@ -97,6 +104,7 @@ type taggedWriter struct {
 	http.ResponseWriter
 	tag   string
 	call  *cacheCall
+	same  func() bool
 	wrote bool
 }
 
@@ -104,11 +112,16 @@ func (w *taggedWriter) WriteHeader(code int) {
 	if !w.wrote && code >= 200 {
 		w.wrote = true
 		h := w.Header()
-		if code == http.StatusOK && (w.call == nil || w.call.ok.Load()) {
+		switch {
+		case code != http.StatusOK || (w.call != nil && !w.call.ok.Load()):
+			h.Set("Cache-Control", "no-store")
+		case w.same():
 			h.Set("ETag", w.tag)
 			h.Set("Cache-Control", cacheControl)
-		} else {
-			h.Set("Cache-Control", "no-store")
+		default:
+			// A success computed while the network changed: good to
+			// use, not to revalidate.
+			h.Set("Cache-Control", cacheControl)
 		}
 	}
 	w.ResponseWriter.WriteHeader(code)

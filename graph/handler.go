@@ -124,10 +124,12 @@ type Options struct {
 	NoIntrospection bool
 
 	// Version, when set, names the state of the network answers are
-	// computed from; it must change whenever an answer can. GET queries
-	// are then answered with an ETag made of it and of the request
-	// (Cache-Control: private, no-cache), and with 304 Not Modified,
-	// without running, to an If-None-Match that names it.
+	// computed from: it must change whenever an answer can, and be ""
+	// while the network is changing. GET queries are then answered with
+	// an ETag made of it and of the request (Cache-Control: private,
+	// no-cache) when it is the same before and after the operation, and
+	// with 304 Not Modified, without running, to an If-None-Match that
+	// names it.
 	Version func() string
 }
 

@@ -56,7 +56,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// After the rate limits, which a revalidation pays as any
 		// request, and before the timeout and admission, which a 304
 		// does not need.
-		serveCached(w, r, h.version(), &cacheCall{}, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		serveCached(w, r, h.version, &cacheCall{}, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			h.plain.ServeHTTP(withRateStatus(w, r), r)
 		}))
 	default:

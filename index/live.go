@@ -34,9 +34,10 @@ type Status struct {
 	// before the first); AppliedAt is when it was applied.
 	LastChange time.Time
 	AppliedAt  time.Time
-	// Version grows by one with each write applied and each full load:
-	// two reads at the same Version read the same network (entity tags
-	// are made from it).
+	// Version grows by two with each write applied and each full load,
+	// by one before the index changes and by one once it has: it is odd
+	// while the index is changing. Reads between two looks at the same
+	// even Version read the same network (entity tags are made from it).
 	Version uint64
 	// Stale is set while the change feed is broken (or the store cannot
 	// be loaded): the index serves what it last knew. Since says from
@@ -254,6 +255,7 @@ func (l *Live) run(ctx context.Context) {
 		if subscribed {
 			deleted = deletedRows(idx, pending)
 		}
+		l.changing()
 		idx.Apply(pending...)
 		l.mu.Lock()
 		l.status.LastChange, l.status.AppliedAt = ch.At, time.Now()
@@ -270,6 +272,13 @@ func (l *Live) run(ctx context.Context) {
 			pending = pending[:0]
 		}
 	}
+}
+
+// changing makes Status.Version odd before the index changes.
+func (l *Live) changing() {
+	l.mu.Lock()
+	l.status.Version++
+	l.mu.Unlock()
 }
 
 func (l *Live) feedFailed(err error) {
@@ -315,6 +324,7 @@ func (l *Live) reload(ctx context.Context) error {
 		}
 	}
 	took := time.Since(start)
+	l.changing()
 	l.cur.Store(idx)
 	// Subscribers from before the load, such as those that subscribed
 	// while the feed was broken, cannot tell what the load changed.

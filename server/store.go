@@ -148,9 +148,13 @@ func (m *Main) freshness() graph.Freshness {
 // from, for their entity tags: which load of it (its time, which differs
 // between instances and restarts, as the answers' freshness does), how
 // many changes since, and whether the change feed is broken (which the
-// answers say).
+// answers say); "" while the index is changing, when an answer may mix
+// two states.
 func (m *Main) dataVersion() string {
 	st := m.Network.Status()
+	if st.Version%2 == 1 {
+		return ""
+	}
 	return fmt.Sprintf("%d.%d.%t", st.LoadedAt.UnixNano(), st.Version, st.Stale)
 }
 
