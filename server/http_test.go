@@ -435,6 +435,18 @@ func TestConditionalRequests(t *testing.T) {
 		}
 	})
 
+	t.Run("a page of another origin may revalidate and read the tag", func(t *testing.T) {
+		pre := fetch(t, "OPTIONS", m.URL()+"/graphql", nil, "Origin", "https://example.org",
+			"Access-Control-Request-Method", "GET", "Access-Control-Request-Headers", "if-none-match")
+		if pre.status/100 != 2 || !strings.Contains(strings.ToLower(pre.header.Get("Access-Control-Allow-Headers")), "if-none-match") {
+			t.Errorf("preflight: %d, Access-Control-Allow-Headers %q", pre.status, pre.header.Get("Access-Control-Allow-Headers"))
+		}
+		a := fetch(t, "GET", m.URL()+nameQuery, nil, "Origin", "https://example.org")
+		if a.header.Get("Access-Control-Expose-Headers") != "Etag" && a.header.Get("Access-Control-Expose-Headers") != "ETag" {
+			t.Errorf("Access-Control-Expose-Headers %q, want ETag", a.header.Get("Access-Control-Expose-Headers"))
+		}
+	})
+
 	t.Run("errors carry no tag and are not stored", func(t *testing.T) {
 		for _, p := range []string{
 			"/graphql?query=" + url.QueryEscape(`{ nosuchfield }`),

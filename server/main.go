@@ -513,9 +513,12 @@ func (m *Main) handler() (http.Handler, error) {
 	c := cors.New(cors.Options{
 		AllowedOrigins: m.Config.CORSOrigins,
 		AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions},
-		AllowedHeaders: []string{"Content-Type", "Authorization", "Accept-Language"},
+		// A page's script may revalidate a GET query itself.
+		AllowedHeaders: []string{"Content-Type", "Authorization", "Accept-Language", "If-None-Match"},
+		ExposedHeaders: []string{"ETag"},
 		MaxAge:         600,
 	})
+	// Compression inside the access log, which counts the bytes sent.
 	return m.counted(m.accessLog(httpx.Compress(c.Handler(noStore(mux))))), nil
 }
 
