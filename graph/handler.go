@@ -131,6 +131,14 @@ type Options struct {
 	// Tracer, when set, makes a span of every query and mutation
 	// (operationTracing); nil traces nothing.
 	Tracer trace.Tracer
+	// Version, when set, names the state of the network answers are
+	// computed from: it must change whenever an answer can, and be ""
+	// while the network is changing. GET queries are then answered with
+	// an ETag made of it and of the request (Cache-Control: private,
+	// no-cache) when it is the same before and after the operation, and
+	// with 304 Not Modified, without running, to an If-None-Match that
+	// names it.
+	Version func() string
 }
 
 // Freshness is how current the network a response was computed from
@@ -257,6 +265,7 @@ func NewHandler(opts Options) *Handler {
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		return next(model.WithRequest(ctx, model.NewRequest(ctx, opts.Network)))
 	})
+	srv.AroundResponses(markCacheable)
 	srv.AroundResponses(capErrors(lim.Errors))
 	if opts.Freshness != nil {
 		srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
@@ -287,6 +296,7 @@ func NewHandler(opts Options) *Handler {
 		subs:    subs,
 		origins: opts.Origins,
 		maxBody: maxBody,
+		version: opts.Version,
 	}
 	h.closing, h.closeAll = context.WithCancel(context.Background())
 	if rates.shared != nil {

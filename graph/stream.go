@@ -27,6 +27,7 @@ type Handler struct {
 	maxBody       int64
 	admit         *admission
 	rates         *rateLimiter
+	version       func() string
 
 	mu      sync.Mutex
 	stopped bool
@@ -51,6 +52,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.serveWebSocket(w, r)
 	case r.Method == http.MethodPost && strings.Contains(r.Header.Get("Accept"), "text/event-stream"):
 		h.serveEvents(w, r)
+	case r.Method == http.MethodGet && h.version != nil:
+		// After the rate limits, which a revalidation pays as any
+		// request, and before the timeout and admission, which a 304
+		// does not need.
+		serveCached(w, r, h.version, &cacheCall{}, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			h.plain.ServeHTTP(withRateStatus(w, r), r)
+		}))
 	default:
 		h.plain.ServeHTTP(withRateStatus(w, r), r)
 	}
@@ -61,6 +69,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // share the operations' slots (the exports, whose work is a query's).
 func (h *Handler) Guard(next http.Handler) http.Handler {
 	return h.rates.guard(h.admit.guard(next))
+}
+
+// GuardCached is Guard for an endpoint whose GET answers are computed
+// from the network as queries are (the exports): with Options.Version
+// set, they carry an ETag, and a matching If-None-Match is answered 304
+// after the rate limits but without waiting for an operation's slot.
+func (h *Handler) GuardCached(next http.Handler) http.Handler {
+	return h.rates.guard(CacheGets(h.version, h.admit.guard(next)))
 }
 
 func (h *Handler) serveWebSocket(w http.ResponseWriter, r *http.Request) {

@@ -37,6 +37,11 @@ type Status struct {
 	// Changes counts the changes applied from the change feed since
 	// the index started (full loads not included).
 	Changes int64
+	// Version grows by two with each write applied and each full load,
+	// by one before the index changes and by one once it has: it is odd
+	// while the index is changing. Reads between two looks at the same
+	// even Version read the same network (entity tags are made from it).
+	Version uint64
 	// Stale is set while the change feed is broken (or the store cannot
 	// be loaded): the index serves what it last knew. Since says from
 	// when, Reason why.
@@ -253,10 +258,12 @@ func (l *Live) run(ctx context.Context) {
 		if subscribed {
 			deleted = deletedRows(idx, pending)
 		}
+		l.changing()
 		idx.Apply(pending...)
 		l.mu.Lock()
 		l.status.LastChange, l.status.AppliedAt = ch.At, time.Now()
 		l.status.Changes += int64(len(pending))
+		l.status.Version++
 		l.notify()
 		l.mu.Unlock()
 		// Published once applied, so that a subscriber reading a row
@@ -269,6 +276,13 @@ func (l *Live) run(ctx context.Context) {
 			pending = pending[:0]
 		}
 	}
+}
+
+// changing makes Status.Version odd before the index changes.
+func (l *Live) changing() {
+	l.mu.Lock()
+	l.status.Version++
+	l.mu.Unlock()
 }
 
 func (l *Live) feedFailed(err error) {
@@ -314,6 +328,7 @@ func (l *Live) reload(ctx context.Context) error {
 		}
 	}
 	took := time.Since(start)
+	l.changing()
 	l.cur.Store(idx)
 	// Subscribers from before the load, such as those that subscribed
 	// while the feed was broken, cannot tell what the load changed.
@@ -322,6 +337,7 @@ func (l *Live) reload(ctx context.Context) error {
 	first := !l.status.Loaded
 	l.status.Loaded, l.status.LoadedAt, l.status.LoadDuration = true, time.Now(), took
 	l.status.Loads++
+	l.status.Version++
 	l.notify()
 	l.mu.Unlock()
 	if first {

@@ -125,11 +125,18 @@ func TestLive(t *testing.T) {
 		mustApply(t, l, storetest.Source())
 		for i := range 50 {
 			n := storetest.Org(strings.Repeat("a", i+1))
+			before := l.Status().Version
 			mustApply(t, l, n)
 			got, err := l.NodesByID(t.Context(), []string{n.ID})
 			if err != nil || got[0] == nil || got[0].Version != 1 {
 				t.Fatalf("write %d not visible after Apply: %v %v", i, got, err)
 			}
+			// The version grows once the write is applied, which may be
+			// a moment after Apply returns (another instance's reads).
+			waitUntil(t, "the index's version to grow and be even", func() bool {
+				v := l.Status().Version
+				return v > before && v%2 == 0
+			})
 		}
 	})
 	t.Run("a newer version replaces a row, an older one never does", func(t *testing.T) {
@@ -162,6 +169,7 @@ func TestLive(t *testing.T) {
 		mustApply(t, l, storetest.Source(), storetest.Org("a"))
 		f.broken.Store(true)
 		waitUntil(t, "stale", func() bool { return l.Status().Stale })
+		stale := l.Status().Version
 		if n := count(t, l); n != 2 {
 			t.Errorf("%d nodes while the feed is broken, want the 2 known", n)
 		}
@@ -177,6 +185,9 @@ func TestLive(t *testing.T) {
 		waitUntil(t, "fresh again with the missed write", func() bool { return !l.Status().Stale && count(t, l) == 3 })
 		if st := l.Status(); st.Loads < 2 {
 			t.Errorf("%d loads: the index must load again after a broken feed", st.Loads)
+		}
+		if v := l.Status().Version; v <= stale {
+			t.Errorf("version %d after the load again, %d before: the answers' tags would not change", v, stale)
 		}
 	})
 	t.Run("a store that comes back empty is not served", func(t *testing.T) {

@@ -28,6 +28,7 @@ import (
 	"github.com/otehub/hub"
 	"github.com/otehub/hub/graph"
 	"github.com/otehub/hub/index"
+	"github.com/otehub/hub/internal/httpx"
 	"github.com/otehub/hub/mongodb"
 	"github.com/otehub/hub/web"
 )
@@ -484,7 +485,7 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", m.metrics.handler(m.Logger))
-		m.metricsServer = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
+		m.metricsServer = &http.Server{Handler: noStore(mux), ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
 		m.metricsServed = make(chan error, 1)
 		go func() { m.metricsServed <- m.metricsServer.Serve(m.metricsListener) }()
 		m.Logger.Info("metrics are served on a listener of their own", "metrics", urlOf(m.metricsListener)+"/metrics")
@@ -530,7 +531,7 @@ func (m *Main) handler() (http.Handler, error) {
 		auth.oidc = m.oidc
 	}
 	opts := graph.Options{Network: m.Network, Writer: m.Network, Authenticate: auth.principal, Logger: m.Logger, Timeout: m.Config.RequestTimeout, Freshness: m.freshness,
-		MaxBodyBytes: m.Config.MaxBodyBytes, Limits: m.Config.Limits, Origins: m.Config.CORSOrigins, Changes: m.Network, Recorded: m.Network,
+		MaxBodyBytes: m.Config.MaxBodyBytes, Limits: m.Config.Limits, Origins: m.Config.CORSOrigins, Changes: m.Network, Recorded: m.Network, Version: m.dataVersion,
 		Extensions: []graphql.HandlerExtension{m.metrics.graphqlExtension()}}
 	if m.tracing != nil {
 		opts.Tracer = m.tracing.tracer
@@ -558,7 +559,7 @@ func (m *Main) handler() (http.Handler, error) {
 		mux.Handle("GET /metrics", m.metrics.handler(m.Logger))
 	}
 	mux.Handle("GET /{$}", playground)
-	mux.Handle("GET /export/{file}", authenticate(auth, m.api.Guard(graph.PreferredLanguage(web.Exports(m.Network, m.Logger)))))
+	mux.Handle("GET /export/{file}", authenticate(auth, m.api.GuardCached(graph.PreferredLanguage(web.Exports(m.Network, m.Logger)))))
 	pages := web.Pages()
 	for _, p := range []string{"GET /map", "GET /dashboard", "GET /assets/"} {
 		mux.Handle(p, pages)
@@ -566,14 +567,29 @@ func (m *Main) handler() (http.Handler, error) {
 	c := cors.New(cors.Options{
 		AllowedOrigins: m.Config.CORSOrigins,
 		AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions},
-		AllowedHeaders: []string{"Content-Type", "Authorization", "Accept-Language"},
+		// A page's script may revalidate a GET query itself.
+		AllowedHeaders: []string{"Content-Type", "Authorization", "Accept-Language", "If-None-Match"},
+		ExposedHeaders: []string{"ETag"},
 		MaxAge:         600,
 	})
-	h := m.accessLog(m.metrics.instrument(mux, c.Handler(mux)))
+	// Compression inside the access log, which counts the bytes sent.
+	h := m.accessLog(m.metrics.instrument(mux, httpx.Compress(c.Handler(noStore(mux)))))
 	if m.tracing != nil {
 		h = m.tracing.traceRequests(mux, h)
 	}
 	return m.counted(h), nil
+}
+
+// noStore keeps every cache from keeping the answers about the process
+// itself (health, readiness, metrics), which hold for the moment only.
+func noStore(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/healthz", "/readyz", "/metrics":
+			w.Header().Set("Cache-Control", "no-store")
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // URL is the base URL the server listens on, for logs and tests.

@@ -158,6 +158,20 @@ func (m *Main) freshness() graph.Freshness {
 	return f
 }
 
+// dataVersion names the state of the network answers are computed
+// from, for their entity tags: which load of it (its time, which differs
+// between instances and restarts, as the answers' freshness does), how
+// many changes since, and whether the change feed is broken (which the
+// answers say); "" while the index is changing, when an answer may mix
+// two states.
+func (m *Main) dataVersion() string {
+	st := m.Network.Status()
+	if st.Version%2 == 1 {
+		return ""
+	}
+	return fmt.Sprintf("%d.%d.%t", st.LoadedAt.UnixNano(), st.Version, st.Stale)
+}
+
 // readinessBody is the body of /readyz.
 type readinessBody struct {
 	Status string `json:"status"`

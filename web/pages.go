@@ -5,6 +5,8 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"regexp"
+	"strings"
 )
 
 // The pages' scripts are bundled from web/map by `make ui` into
@@ -24,34 +26,80 @@ func Built() bool {
 }
 
 // Pages serves /map, /dashboard and their /assets/.
+//
+// Each asset is served under its own name and under a versioned one
+// that holds the hash of its content ("map.3f2a….js"), which the pages
+// link to: a versioned name is cached for a year without revalidation
+// (immutable), as its content never changes; a new build links new
+// names. The hub hashes the embedded files itself rather than having
+// esbuild write hashed names and a manifest: the names then always match
+// the bytes embedded, and a page from a newer instance behind the same
+// load balancer that asks an older one for an asset it does not know by
+// that hash still gets its asset, revalidated rather than immutable.
+// The pages themselves, and assets asked for by their plain names, carry
+// an ETag and Cache-Control: no-cache.
 func Pages() http.Handler {
-	dist, _ := fs.Sub(distFS, "map/dist")
-	mux := http.NewServeMux()
-	page := func(name string) http.HandlerFunc {
-		return func(w http.ResponseWriter, r *http.Request) {
-			file, dir := name, pagesFS
-			if !Built() {
-				file, dir = "map/dist/placeholder.html", distFS
-			}
-			b, err := fs.ReadFile(dir, file)
-			if err != nil {
-				http.Error(w, "page missing", http.StatusInternalServerError)
-				return
-			}
-			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			w.Write(b)
+	assets, byHash := map[string]*static{}, map[string]*static{}
+	_ = fs.WalkDir(distFS, "map/dist", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || path.Ext(p) == ".html" {
+			return nil
 		}
+		b, err := fs.ReadFile(distFS, p)
+		if err != nil {
+			return nil
+		}
+		name := strings.TrimPrefix(p, "map/dist/")
+		s := staticFor(name, b)
+		assets[name] = s
+		byHash[versioned(name, s.hash)] = s
+		return nil
+	})
+	page := func(name string) *static {
+		file, dir := name, fs.FS(pagesFS)
+		if !Built() {
+			file, dir = "map/dist/placeholder.html", distFS
+		}
+		b, err := fs.ReadFile(dir, file)
+		if err != nil {
+			// Embedded files are there: this is a build without them.
+			b = []byte("page missing")
+		}
+		html := string(b)
+		for name, s := range assets {
+			html = strings.ReplaceAll(html, `"/assets/`+name+`"`, `"/assets/`+versioned(name, s.hash)+`"`)
+		}
+		return newStatic("text/html; charset=utf-8", []byte(html))
 	}
-	mux.HandleFunc("GET /map", page("map.html"))
-	mux.HandleFunc("GET /dashboard", page("dashboard.html"))
-	assets := http.StripPrefix("/assets/", http.FileServer(http.FS(dist)))
-	mux.Handle("GET /assets/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if path.Ext(r.URL.Path) == ".html" {
-			http.NotFound(w, r)
+	mux := http.NewServeMux()
+	mux.Handle("GET /map", page("map.html"))
+	mux.Handle("GET /dashboard", page("dashboard.html"))
+	mux.HandleFunc("GET /assets/{name}", func(w http.ResponseWriter, r *http.Request) {
+		name := r.PathValue("name")
+		if s := byHash[name]; s != nil {
+			s.serve(w, r, immutable)
 			return
 		}
-		w.Header().Set("Cache-Control", "no-cache")
-		assets.ServeHTTP(w, r)
-	}))
+		if m := versionedName.FindStringSubmatch(name); m != nil {
+			// A version this build does not have: the asset as it is
+			// now, to be revalidated.
+			name = m[1] + m[2]
+		}
+		if s := assets[name]; s != nil {
+			s.serve(w, r, revalidated)
+			return
+		}
+		http.NotFound(w, r)
+	})
 	return mux
 }
+
+// versioned is the name of an asset with the hash of its content
+// before its extension.
+func versioned(name, hash string) string {
+	ext := path.Ext(name)
+	return strings.TrimSuffix(name, ext) + "." + hash + ext
+}
+
+// versionedName matches a versioned name: the stem, the hash, and the
+// extension.
+var versionedName = regexp.MustCompile(`^(.+)\.[0-9a-f]{16}(\.[^.]+)$`)

@@ -3,6 +3,7 @@
 package web
 
 import (
+	"bytes"
 	"embed"
 	"encoding/json"
 	"html/template"
@@ -64,7 +65,7 @@ func Examples() ([]Example, error) {
 var playground = template.Must(template.New("playground").Parse(playgroundHTML))
 
 // Playground serves GraphiQL pointed at endpoint, with the examples as
-// tabs.
+// tabs. The page is made once, and served with an ETag and compressed.
 func Playground(endpoint string) (http.Handler, error) {
 	examples, err := Examples()
 	if err != nil {
@@ -74,16 +75,20 @@ func Playground(endpoint string) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	var page bytes.Buffer
+	if err := playground.Execute(&page, map[string]any{
+		"Endpoint": endpoint,
+		"Tabs":     template.JS(tabs),
+	}); err != nil {
+		return nil, err
+	}
+	s := newStatic("text/html; charset=utf-8", page.Bytes())
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/" {
 			http.NotFound(w, r)
 			return
 		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		playground.Execute(w, map[string]any{
-			"Endpoint": endpoint,
-			"Tabs":     template.JS(tabs),
-		})
+		s.ServeHTTP(w, r)
 	}), nil
 }
 
@@ -97,8 +102,5 @@ func ExamplesHandler() (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Write(body)
-	}), nil
+	return Static("application/json", body), nil
 }
