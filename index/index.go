@@ -40,6 +40,11 @@ type Index struct {
 	// counted from their lengths, and any other node filter reads the
 	// shortest lists that hold its candidates.
 	byName map[facet][]*hub.Node
+
+	// loading defers deriving regions to the end of a full load (see
+	// deriveAll): derived per row, a popular service would be derived
+	// and re-indexed once per provider.
+	loading bool
 }
 
 var _ hub.Reader = (*Index)(nil)
@@ -121,6 +126,9 @@ func (s *Index) putNode(n *hub.Node) {
 // n itself when they are already its own, else a copy (a change's rows
 // are read-only).
 func (s *Index) withDerived(n *hub.Node) *hub.Node {
+	if s.loading {
+		return n
+	}
 	var derived []string
 	if n.Kind == hub.KindService {
 		derived = s.providerRegions(n)
@@ -174,9 +182,22 @@ func (s *Index) derive(id string) {
 	s.byKey[kindKey{c.Kind, c.Key}] = c
 }
 
+// deriveAll ends a full load: it derives the regions of every node.
+func (s *Index) deriveAll() {
+	s.loading = false
+	for id, n := range s.nodes {
+		if n.Kind == hub.KindService || n.DerivedRegionIDs != nil {
+			s.derive(id)
+		}
+	}
+}
+
 // deriveProvided recomputes the derived regions of what the node id
 // provides, after its regions changed or it came or went.
 func (s *Index) deriveProvided(id string) {
+	if s.loading {
+		return
+	}
 	for _, e := range s.out[id] {
 		if e.r.Type == hub.Provides {
 			s.derive(e.r.ToID)
@@ -205,7 +226,7 @@ func (s *Index) putRelationship(r *hub.Relationship) {
 	s.rels[r.ID] = r
 	s.index(r)
 	add(s.byType, r.Type, r.ID, r)
-	if r.Type == hub.Provides {
+	if r.Type == hub.Provides && !s.loading {
 		if ok && old.ToID != r.ToID {
 			s.derive(old.ToID)
 		}

@@ -83,6 +83,15 @@ func testDerivedRegions(t *testing.T, s Store) {
 				t.Errorf("%s: CountNodes = %d, FindNodes finds %d", what, c, len(got))
 			}
 		}
+		// An index that loads the store now, deriving once at the end of
+		// the load, derives what the writes did.
+		loaded := Follow(t, s)
+		for _, id := range []string{s1.ID, s2.ID} {
+			kept, fresh := mustNodesByID(t, s, id)[0], mustNodesByID(t, loaded, id)[0]
+			if !slices.Equal(kept.Regions(), fresh.Regions()) {
+				t.Errorf("%s: %s has regions %v, but %v in an index that loads the store", step, keyOf[id], kept.Regions(), fresh.Regions())
+			}
+		}
 	}
 	check("at first", map[string]string{"r1": "s1", "r2": "s2", "r3": "s1"})
 
