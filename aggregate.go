@@ -82,7 +82,10 @@ const (
 
 // FundingPolicy says how to count FUNDS relationships that are
 // alternative figures for the same funder and recipient (sources that
-// disagree).
+// disagree, or one source that gives two figures). Under HIGHEST and
+// LOWEST a total is less than the sum of every figure wherever figures
+// disagree; the policy applies after any source filter, to the figures
+// the filter keeps.
 type FundingPolicy string
 
 // Funding policies.
@@ -104,7 +107,8 @@ type GroupSpec struct {
 	Where *Where
 	// Relationships selects the rows of a RELATIONSHIPS group-by, and
 	// RelationshipWhere, when set, narrows them further (its filter and
-	// its amount, period and role conditions).
+	// its amount, period, role and source conditions); the funding
+	// policy applies to what it keeps.
 	Relationships     RelationshipFilter
 	RelationshipWhere *RelationshipWhere
 	By                []GroupKey
@@ -376,7 +380,7 @@ func nodeField(n *Node, f GroupField, asOf *time.Time) []string {
 	case ByKey:
 		return []string{n.ID}
 	case ByRegion:
-		return n.RegionIDs
+		return n.Regions()
 	case ByStartYear:
 		if n.Period != nil && n.Period.Start != nil {
 			return []string{strconv.Itoa(n.Period.Start.Year())}
@@ -581,18 +585,24 @@ type FundingSpec struct {
 	// counted. It is never empty: FundingTotals answers an empty
 	// selection itself.
 	RecipientIDs []string
-	AsOf         *time.Time
+	// SourceIDs, when not empty, keeps only the figures that one of
+	// these source documents states (see CitedBy): the buckets, their
+	// figures and their totals are those of the figures kept.
+	SourceIDs []string
+	AsOf      *time.Time
 }
 
 // FundingTotals groups FUNDS relationships by one field (TO_REGION,
 // FROM_KEY, TO_PARENT, TO_KEY, START_YEAR...), totals them by the policy
-// and keeps every figure for inspection. Buckets are ordered by total,
-// largest first.
-func FundingTotals(ctx context.Context, s Reader, by GroupKey, policy FundingPolicy, recipients *Where, asOf *time.Time) ([]FundingBucket, error) {
+// and keeps every figure for inspection. With sources, only the figures
+// those source documents state count, and the policy chooses among
+// them. Buckets are ordered by total, largest first.
+func FundingTotals(ctx context.Context, s Reader, by GroupKey, policy FundingPolicy, recipients *Where, sources []string, asOf *time.Time) ([]FundingBucket, error) {
 	spec, err := fundingSpec(ctx, s, by, policy, recipients, asOf)
 	if err != nil || spec == nil {
 		return nil, err
 	}
+	spec.SourceIDs = sources
 	return fundingTotals(ctx, s, spec)
 }
 
@@ -627,6 +637,9 @@ func fundingTotals(ctx context.Context, s Reader, f *FundingSpec) ([]FundingBuck
 		return nil, err
 	}
 	all = activeRelationships(all, f.AsOf)
+	// The source filter comes before the policy: the policy chooses
+	// among the figures of the chosen sources.
+	all = slices.DeleteFunc(all, func(r *Relationship) bool { return !CitedBy(r, f.SourceIDs) })
 	counted := map[string]bool{}
 	for _, r := range ApplyFundingPolicy(all, f.Policy) {
 		counted[r.ID] = true

@@ -48,7 +48,7 @@ func TestGroupByMeasures(t *testing.T) {
 	if partners.Sum != nil || partners.Min != nil || partners.Max != nil || partners.Avg != nil {
 		t.Errorf("a group without amounts has sum/min/max/avg %v %v %v %v, want none", deref(partners.Sum), deref(partners.Min), deref(partners.Max), deref(partners.Avg))
 	}
-	buckets, err := hub.FundingTotals(t.Context(), f.store, hub.GroupKey{Field: hub.ByToKey}, hub.FundingEvery, nil, nil)
+	buckets, err := hub.FundingTotals(t.Context(), f.store, hub.GroupKey{Field: hub.ByToKey}, hub.FundingEvery, nil, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -46,7 +46,7 @@ func (f *NodeFilter) Matcher() func(*Node) bool {
 			kinds != nil && !kinds(n.Kind),
 			keys != nil && !keys(n.Key),
 			types != nil && !types(n.Type),
-			regions != nil && !slices.ContainsFunc(n.RegionIDs, regions):
+			regions != nil && !slices.ContainsFunc(n.RegionIDs, regions) && !slices.ContainsFunc(n.DerivedRegionIDs, regions):
 			return false
 		case needle != "":
 			return slices.ContainsFunc(n.SearchTerms, func(t string) bool { return strings.Contains(t, needle) })

@@ -252,10 +252,17 @@ type Node struct {
 	// BusinessID is an organisation's or employer's Finnish business ID
 	// (Y-tunnus, "1234567-8"), unique within its kind.
 	BusinessID string `json:"businessId,omitempty"`
-	// RegionIDs are the regions where the node is located or operates.
-	RegionIDs []string        `json:"regionIds,omitempty"`
-	Period    *Period         `json:"period,omitempty"`
-	Goals     []LocalizedText `json:"goals,omitempty"`
+	// RegionIDs are the regions where the node is located or operates,
+	// as the sources state them.
+	RegionIDs []string `json:"regionIds,omitempty"`
+	// DerivedRegionIDs are the regions a service has through its
+	// providers: the regions of the from-nodes of its PROVIDES
+	// relationships that are not among its own RegionIDs, sorted. The
+	// read index derives them and keeps them current on every change;
+	// they are never stored, written or exported (see Regions).
+	DerivedRegionIDs []string        `json:"-"`
+	Period           *Period         `json:"period,omitempty"`
+	Goals            []LocalizedText `json:"goals,omitempty"`
 	// Title is a contact person's job title.
 	Title   string          `json:"title,omitempty"`
 	Contact *ContactDetails `json:"contact,omitempty"`
@@ -296,6 +303,15 @@ func (n *Node) DisplayName(lang Language) string {
 	return n.Key
 }
 
+// Regions are the node's own regions followed by its derived ones: the
+// regions region filters, region facets and REGION groups match.
+func (n *Node) Regions() []string {
+	if len(n.DerivedRegionIDs) == 0 {
+		return n.RegionIDs
+	}
+	return slices.Concat(n.RegionIDs, n.DerivedRegionIDs)
+}
+
 // Clone returns a deep copy of n, so that stores can hand out values the
 // caller owns.
 func (n *Node) Clone() *Node {
@@ -306,6 +322,7 @@ func (n *Node) Clone() *Node {
 	c.Abbreviations = slices.Clone(n.Abbreviations)
 	c.Aliases = slices.Clone(n.Aliases)
 	c.RegionIDs = slices.Clone(n.RegionIDs)
+	c.DerivedRegionIDs = slices.Clone(n.DerivedRegionIDs)
 	c.Goals = slices.Clone(n.Goals)
 	c.Sources = cloneCitations(n.Sources)
 	c.Alternatives = cloneAlternatives(n.Alternatives)

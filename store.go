@@ -23,7 +23,8 @@ type NodeFilter struct {
 	Kinds []Kind
 	Keys  []string
 	Types []string
-	// RegionIDs matches nodes located in any of the regions.
+	// RegionIDs matches nodes located in any of the regions, their own
+	// or derived (see Node.Regions).
 	RegionIDs []string
 	// NameContains matches nodes one of whose SearchTerms contains the
 	// normalised text (see Normalize).

@@ -86,7 +86,7 @@ type RelationshipMatch struct {
 	// related nodes matching Where must be in the range.
 	Count *IntRange
 	// Relationship, when set, keeps only the relationships that meet it
-	// (its filter, and its amount, period and role conditions): other
+	// (its filter, and its amount, period, role and source conditions): other
 	// relationships lead to no related node.
 	Relationship *RelationshipWhere
 }
@@ -475,17 +475,29 @@ func (r *FloatRange) Holds(f float64) bool {
 }
 
 // RelationshipWhere is a rich relationship condition: the simple Filter
-// every store answers, plus conditions on the amount, period and role.
+// every store answers, plus conditions on the amount, period, role and
+// sources.
 type RelationshipWhere struct {
 	Filter RelationshipFilter
 	Amount *FloatRange
 	Period *PeriodMatch
 	Role   *StringMatch
+	// SourceIDs, when not empty, keeps the relationships that one of
+	// these source documents states: one of their citations names it.
+	SourceIDs []string
 }
 
 // IsSimple reports whether w is only a RelationshipFilter.
 func (w *RelationshipWhere) IsSimple() bool {
-	return w == nil || (w.Amount == nil && w.Period == nil && w.Role == nil)
+	return w == nil || (w.Amount == nil && w.Period == nil && w.Role == nil && len(w.SourceIDs) == 0)
+}
+
+// CitedBy reports whether one of r's citations names one of the source
+// documents; any relationship is when there are none.
+func CitedBy(r *Relationship, sourceIDs []string) bool {
+	return len(sourceIDs) == 0 || slices.ContainsFunc(r.Sources, func(c Citation) bool {
+		return c.SourceID != "" && slices.Contains(sourceIDs, c.SourceID)
+	})
 }
 
 // Match reports whether r satisfies the rich part of w (the Filter is
@@ -495,6 +507,9 @@ func (w *RelationshipWhere) Match(r *Relationship) bool {
 		return true
 	}
 	if w.Amount != nil && (r.Amount == nil || !w.Amount.Holds(float64(r.Amount.Minor)/100)) {
+		return false
+	}
+	if !CitedBy(r, w.SourceIDs) {
 		return false
 	}
 	return w.Period.match(r.Period) && w.Role.match(r.Role, r.Role != "")

@@ -68,7 +68,7 @@ var fundingKeys = map[model.FundingGroupField]hub.GroupField{
 	model.FundingGroupFieldYear:      hub.ByStartYear,
 }
 
-func fundingTotals(ctx context.Context, s hub.Reader, by model.FundingGroupField, policy *model.FundingPolicy, where *model.EntityWhere, asOf *time.Time) ([]*model.FundingBucket, error) {
+func fundingTotals(ctx context.Context, s hub.Reader, by model.FundingGroupField, policy *model.FundingPolicy, where *model.EntityWhere, sourceIn []string, asOf *time.Time) ([]*model.FundingBucket, error) {
 	p := hub.FundingHighest
 	if policy != nil {
 		p = hub.FundingPolicy(*policy)
@@ -77,7 +77,10 @@ func fundingTotals(ctx context.Context, s hub.Reader, by model.FundingGroupField
 	if err != nil {
 		return nil, err
 	}
-	buckets, err := hub.FundingTotals(ctx, s, hub.GroupKey{Field: fundingKeys[by]}, p, w, asOf)
+	if err := checkIDs(sourceIn); err != nil {
+		return nil, err
+	}
+	buckets, err := hub.FundingTotals(ctx, s, hub.GroupKey{Field: fundingKeys[by]}, p, w, sourceIn, asOf)
 	if err != nil {
 		return nil, err
 	}
@@ -196,7 +199,7 @@ func groupBy(ctx context.Context, s hub.Reader, collection model.GroupCollection
 	}
 	spec.Relationships = rw.Filter
 	if !rw.IsSimple() {
-		spec.RelationshipWhere = &hub.RelationshipWhere{Amount: rw.Amount, Period: rw.Period, Role: rw.Role}
+		spec.RelationshipWhere = rw
 	}
 	if spec.Collection == hub.GroupNodes {
 		spec.Nodes.Kinds = entityKinds(kinds)

@@ -110,7 +110,7 @@ func relationshipFilter(where *model.RelationshipWhere) (*hub.RelationshipWhere,
 	if where == nil {
 		return &hub.RelationshipWhere{}, nil
 	}
-	for _, l := range [][]string{where.FromIn, where.ToIn, where.NodeIn} {
+	for _, l := range [][]string{where.FromIn, where.ToIn, where.NodeIn, where.SourceIn} {
 		if err := checkIDs(l); err != nil {
 			return nil, err
 		}
@@ -122,6 +122,7 @@ func relationshipFilter(where *model.RelationshipWhere) (*hub.RelationshipWhere,
 		w.Amount = &hub.FloatRange{Eq: a.Eq, Gt: a.Gt, Gte: a.Gte, Lt: a.Lt, Lte: a.Lte}
 	}
 	w.Period, w.Role = periodMatch(where.Period), stringMatch(where.Role)
+	w.SourceIDs = where.SourceIn
 	return w, nil
 }
 

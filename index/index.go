@@ -40,6 +40,11 @@ type Index struct {
 	// counted from their lengths, and any other node filter reads the
 	// shortest lists that hold its candidates.
 	byName map[facet][]*hub.Node
+
+	// loading defers deriving regions to the end of a full load (see
+	// deriveAll): derived per row, a popular service would be derived
+	// and re-indexed once per provider.
+	loading bool
 }
 
 var _ hub.Reader = (*Index)(nil)
@@ -105,11 +110,98 @@ func (s *Index) putNode(n *hub.Node) {
 	if ok {
 		s.unindexNode(old)
 	}
+	n = s.withDerived(n)
 	s.nodes[n.ID] = n
 	s.nameIndex(n)
 	s.byKey[kindKey{n.Kind, n.Key}] = n
 	for _, id := range n.MergedIDs {
 		s.merged[id] = n.ID
+	}
+	if !ok || !slices.Equal(old.RegionIDs, n.RegionIDs) {
+		s.deriveProvided(n.ID)
+	}
+}
+
+// withDerived returns n with the derived regions the index holds now:
+// n itself when they are already its own, else a copy (a change's rows
+// are read-only).
+func (s *Index) withDerived(n *hub.Node) *hub.Node {
+	if s.loading {
+		return n
+	}
+	var derived []string
+	if n.Kind == hub.KindService {
+		derived = s.providerRegions(n)
+	}
+	if slices.Equal(derived, n.DerivedRegionIDs) {
+		return n
+	}
+	c := *n
+	c.DerivedRegionIDs = derived
+	return &c
+}
+
+// providerRegions are the regions of service's providers (the
+// from-nodes of its PROVIDES relationships, their own regions, as a
+// provision's) that are not its own: sorted, nil when none.
+func (s *Index) providerRegions(service *hub.Node) []string {
+	var out []string
+	for _, e := range s.in[service.ID] {
+		if e.r.Type != hub.Provides {
+			continue
+		}
+		if p, ok := s.nodes[e.r.FromID]; ok {
+			for _, r := range p.RegionIDs {
+				if !slices.Contains(service.RegionIDs, r) {
+					out = append(out, r)
+				}
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return uniq(out)
+}
+
+// derive recomputes the derived regions of the node id, when it is a
+// service, and replaces it by a copy if they changed: the held value is
+// read-only.
+func (s *Index) derive(id string) {
+	n, ok := s.nodes[id]
+	if !ok {
+		return
+	}
+	c := s.withDerived(n)
+	if c == n {
+		return
+	}
+	s.nameUnindex(n)
+	s.nodes[id] = c
+	s.nameIndex(c)
+	s.byKey[kindKey{c.Kind, c.Key}] = c
+}
+
+// deriveAll ends a full load: it derives the regions of every node.
+func (s *Index) deriveAll() {
+	s.loading = false
+	for id, n := range s.nodes {
+		if n.Kind == hub.KindService || n.DerivedRegionIDs != nil {
+			s.derive(id)
+		}
+	}
+}
+
+// deriveProvided recomputes the derived regions of what the node id
+// provides, after its regions changed or it came or went.
+func (s *Index) deriveProvided(id string) {
+	if s.loading {
+		return
+	}
+	for _, e := range s.out[id] {
+		if e.r.Type == hub.Provides {
+			s.derive(e.r.ToID)
+		}
 	}
 }
 
@@ -134,12 +226,19 @@ func (s *Index) putRelationship(r *hub.Relationship) {
 	s.rels[r.ID] = r
 	s.index(r)
 	add(s.byType, r.Type, r.ID, r)
+	if r.Type == hub.Provides && !s.loading {
+		if ok && old.ToID != r.ToID {
+			s.derive(old.ToID)
+		}
+		s.derive(r.ToID)
+	}
 }
 
 func (s *Index) deleteNode(id string) {
 	if n, ok := s.nodes[id]; ok {
 		delete(s.nodes, id)
 		s.unindexNode(n)
+		s.deriveProvided(id)
 	}
 }
 
@@ -148,6 +247,9 @@ func (s *Index) deleteRelationship(id string) {
 		delete(s.rels, id)
 		s.unindex(r)
 		remove(s.byType, r.Type, id)
+		if r.Type == hub.Provides {
+			s.derive(r.ToID)
+		}
 	}
 }
 

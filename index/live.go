@@ -307,12 +307,14 @@ func (l *Live) feedFailed(err error) {
 func (l *Live) reload(ctx context.Context) error {
 	start := time.Now()
 	idx := New()
+	idx.loading = true
 	err := l.store.Load(ctx,
 		func(n *hub.Node) error { idx.putNode(n); return nil },
 		func(r *hub.Relationship) error { idx.putRelationship(r); return nil })
 	if err != nil {
 		return err
 	}
+	idx.deriveAll()
 	nodes, rels := idx.Size()
 	if old := l.cur.Load(); old != nil && nodes == 0 {
 		if n, _ := old.Size(); n > 0 {

@@ -29,7 +29,7 @@ func byNameOrder(a, b *hub.Node) int {
 func facetsOf(n *hub.Node) []facet {
 	t := typeFacet(n.Type)
 	out := []facet{{kind: n.Kind}, {kind: n.Kind, typ: t}}
-	for _, r := range uniq(n.RegionIDs) {
+	for _, r := range uniq(n.Regions()) {
 		r := regionFacet(r)
 		out = append(out, facet{kind: n.Kind, region: r}, facet{kind: n.Kind, typ: t, region: r})
 	}

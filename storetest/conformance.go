@@ -57,7 +57,7 @@ func RunTests(t *testing.T, newStore func(t *testing.T) hub.Store) {
 		{"concurrent writers and readers see every acknowledged write", testConcurrentWritersAndReaders},
 		{"a batch of 2000 nodes and 5000 relationships applies and counts right", testLargeBatch},
 	}
-	for _, tt := range slices.Concat(changeFeedTests, writeTests, recordedTests, selectTests, searchTests, reverseTests, provisionTests, groupByTests, fundingTests, coverageTests) {
+	for _, tt := range slices.Concat(changeFeedTests, writeTests, recordedTests, selectTests, searchTests, reverseTests, provisionTests, derivedTests, groupByTests, fundingTests, coverageTests) {
 		tests = append(tests, struct {
 			name string
 			run  func(t *testing.T, s Store)
@@ -1132,8 +1132,11 @@ func testNodeFilters(t *testing.T, s Store) {
 		{"any of two types", hub.NodeFilter{Types: []string{"PILOT", "PROGRAMME"}}, []*hub.Node{n.pahee, n.uusimaaOte, n.ote}},
 		{"the empty type: nodes of a kind without types", hub.NodeFilter{Types: []string{""}}, []*hub.Node{n.nuoret}},
 		{"a type or none", hub.NodeFilter{Types: []string{"MINISTRY", ""}}, []*hub.Node{n.tem, n.nuoret}},
-		{"one region", hub.NodeFilter{RegionIDs: ids(n.paijatHame)}, []*hub.Node{n.lahtiOrg, n.pahee}},
-		{"any of two regions", hub.NodeFilter{RegionIDs: ids(n.paijatHame, n.uusimaa)}, []*hub.Node{n.lahtiOrg, n.pahee, n.helsinki, n.uusimaaOte}},
+		// The service is in Päijät-Häme through its provider, PÄHEE.
+		{"one region", hub.NodeFilter{RegionIDs: ids(n.paijatHame)}, []*hub.Node{n.lahtiOrg, n.pahee, n.tuki}},
+		{"any of two regions", hub.NodeFilter{RegionIDs: ids(n.paijatHame, n.uusimaa)}, []*hub.Node{n.lahtiOrg, n.pahee, n.helsinki, n.uusimaaOte, n.tuki}},
+		{"services in their provider's region", hub.NodeFilter{Kinds: kinds(hub.KindService), RegionIDs: ids(n.paijatHame)}, []*hub.Node{n.tuki}},
+		{"services in a region none of their providers is in", hub.NodeFilter{Kinds: kinds(hub.KindService), RegionIDs: ids(n.uusimaa)}, nil},
 		{"a municipality as region", hub.NodeFilter{RegionIDs: ids(n.lahti)}, []*hub.Node{n.lahtiOrg}},
 		{"a region nobody names", hub.NodeFilter{RegionIDs: ids(n.nuoret)}, nil},
 		{"name without diacritics", hub.NodeFilter{NameContains: "paijat"}, []*hub.Node{n.paijatHame, n.pahee}},
@@ -1161,7 +1164,7 @@ func testNodeFilters(t *testing.T, s Store) {
 			// oracle too.
 			var ref []string
 			for _, nd := range n.nodes() {
-				if nodeFilterHolds(&tc.f, nd) {
+				if nodeFilterHolds(&tc.f, nd, plainOf(n.nodes(), n.rels())) {
 					ref = append(ref, nd.ID)
 				}
 			}
@@ -1366,7 +1369,7 @@ func testNodePaging(t *testing.T, s Store) {
 	for _, fc := range filters {
 		var matching []*hub.Node
 		for _, n := range b.Nodes {
-			if nodeFilterHolds(&fc.f, n) {
+			if nodeFilterHolds(&fc.f, n, nil) {
 				matching = append(matching, n)
 			}
 		}

@@ -72,6 +72,27 @@ func summary(rendered []string) []string {
 
 func testFundingTotals(t *testing.T, s Store) {
 	nodes, rels := groupByNetwork()
+	// A second source document states some figures: p1's s1 alone, s2
+	// with the fixture source, p4's s2 alone.
+	other := node(hub.KindSourceDocument, "toinen-lahde", "Toinen lähde")
+	nodes = append(nodes, other)
+	funds := func(pilot, disc string) string {
+		return hub.RelationshipKey(hub.Funds, string(hub.KindOrganisation)+"/f", string(hub.KindPilot)+"/"+pilot, disc)
+	}
+	cites := map[string][]hub.Citation{
+		funds("p1", "s1"): {{SourceID: other.ID}},
+		funds("p1", "s2"): {{SourceID: sourceID}, {SourceID: other.ID}},
+		funds("p4", "s2"): {{SourceID: other.ID}},
+	}
+	for _, r := range rels {
+		if c, ok := cites[r.Key]; ok {
+			r.Sources = c
+			delete(cites, r.Key)
+		}
+	}
+	if len(cites) != 0 {
+		t.Fatalf("the fixture has no relationships %v", cites)
+	}
 	mustApply(t, s, nodes, rels)
 	net := mustLoadPlain(t, s)
 	render := fundingRenderer(nodes, rels)
@@ -83,8 +104,10 @@ func testFundingTotals(t *testing.T, s Store) {
 		by         hub.GroupField
 		policy     hub.FundingPolicy
 		recipients *hub.Where
+		sources    []string
 		asOf       *time.Time
 	}
+	one, two, both := []string{sourceID}, []string{other.ID}, []string{sourceID, other.ID}
 	for _, tc := range []struct {
 		name string
 		spec spec
@@ -119,14 +142,28 @@ func testFundingTotals(t *testing.T, s Store) {
 		{"recipients in r2 by funder, every figure, as of 2018", spec{by: hub.ByFromKey, policy: hub.FundingEvery, recipients: inR2, asOf: day("2018-06-01")},
 			[]string{"f EUR 55000.4 3/3", "f USD 1000.01 1/1"}},
 		{"recipients that match nothing", spec{by: hub.ByToKey, recipients: nobody}, []string{}},
+		{"the figures of one source, the highest of those", spec{by: hub.ByToKey, sources: one},
+			[]string{"p1 EUR 120000 1/2", "p2 EUR 50000.4 1/1", "p4 EUR 3000 1/1", "p3 EUR 2500.2 1/1", "p2 USD 1000.01 1/1"}},
+		{"the figures of one source, every one", spec{by: hub.ByToKey, policy: hub.FundingEvery, sources: one},
+			[]string{"p1 EUR 240000 2/2", "p2 EUR 50000.4 1/1", "p4 EUR 3000 1/1", "p3 EUR 2500.2 1/1", "p2 USD 1000.01 1/1"}},
+		{"the other source: its two figures for p1 still disagree", spec{by: hub.ByToKey, sources: two},
+			[]string{"p1 EUR 120000 1/2", "p4 EUR 2000 1/1"}},
+		{"the other source, the lowest", spec{by: hub.ByToKey, policy: hub.FundingLowest, sources: two},
+			[]string{"p1 EUR 100000 1/2", "p4 EUR 2000 1/1"}},
+		{"the other source by funder, every figure", spec{by: hub.ByFromKey, policy: hub.FundingEvery, sources: two},
+			[]string{"f EUR 222000 3/3"}},
+		{"both sources: every figure", spec{by: hub.ByToKey, sources: both},
+			[]string{"p1 EUR 120000 1/3", "p2 EUR 50000.4 1/1", "p4 EUR 3000 1/2", "p3 EUR 2500.2 1/1", "p2 USD 1000.01 1/1"}},
+		{"a source that states no figure", spec{by: hub.ByToKey, sources: []string{hub.NodeID(hub.KindSourceDocument, "none")}}, []string{}},
+		{"the other source in r2", spec{by: hub.ByToKey, recipients: inR2, sources: two}, []string{"p4 EUR 2000 1/1"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sp := tc.spec
-			got, err := hub.FundingTotals(t.Context(), s, key(sp.by), sp.policy, sp.recipients, sp.asOf)
+			got, err := hub.FundingTotals(t.Context(), s, key(sp.by), sp.policy, sp.recipients, sp.sources, sp.asOf)
 			if err != nil {
 				t.Fatalf("FundingTotals: %v", err)
 			}
-			oracle, err := oracleFundingTotals(net, key(sp.by), sp.policy, sp.recipients, sp.asOf)
+			oracle, err := oracleFundingTotals(net, key(sp.by), sp.policy, sp.recipients, sp.sources, sp.asOf)
 			if err != nil {
 				t.Fatalf("the oracle: %v", err)
 			}
@@ -148,18 +185,21 @@ func testFundingTotals(t *testing.T, s Store) {
 			for _, sel := range []struct {
 				name       string
 				recipients *hub.Where
+				sources    []string
 				asOf       *time.Time
 			}{
-				{"all", nil, nil}, {"pilots", pilots, nil}, {"in r2", inR2, nil},
-				{"as of 2016", nil, day("2016-06-01")}, {"as of 2018", nil, day("2018-06-01")},
-				{"in r2 as of 2019", inR2, day("2019-01-01")},
+				{"all", nil, nil, nil}, {"pilots", pilots, nil, nil}, {"in r2", inR2, nil, nil},
+				{"as of 2016", nil, nil, day("2016-06-01")}, {"as of 2018", nil, nil, day("2018-06-01")},
+				{"in r2 as of 2019", inR2, nil, day("2019-01-01")},
+				{"one source", nil, one, nil}, {"the other source", nil, two, nil},
+				{"the other source in r2 as of 2016", inR2, two, day("2016-06-01")},
 			} {
 				t.Run(fmt.Sprintf("%s %s %s", by, policy, sel.name), func(t *testing.T) {
-					got, err := hub.FundingTotals(t.Context(), s, key(by), policy, sel.recipients, sel.asOf)
+					got, err := hub.FundingTotals(t.Context(), s, key(by), policy, sel.recipients, sel.sources, sel.asOf)
 					if err != nil {
 						t.Fatalf("FundingTotals: %v", err)
 					}
-					oracle, err := oracleFundingTotals(net, key(by), policy, sel.recipients, sel.asOf)
+					oracle, err := oracleFundingTotals(net, key(by), policy, sel.recipients, sel.sources, sel.asOf)
 					if err != nil {
 						t.Fatalf("the oracle: %v", err)
 					}
@@ -172,7 +212,7 @@ func testFundingTotals(t *testing.T, s Store) {
 	}
 
 	t.Run("a region bucket's figures in full", func(t *testing.T) {
-		got, err := hub.FundingTotals(t.Context(), s, key(hub.ByToRegion), hub.FundingHighest, nil, nil)
+		got, err := hub.FundingTotals(t.Context(), s, key(hub.ByToRegion), hub.FundingHighest, nil, nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -206,8 +246,8 @@ func testFundingTotals(t *testing.T, s Store) {
 	})
 	t.Run("a key relationships cannot be grouped by fails alike", func(t *testing.T) {
 		for _, f := range []hub.GroupField{hub.ByRelated, hub.ByKind} {
-			_, err := hub.FundingTotals(t.Context(), s, key(f), hub.FundingHighest, nil, nil)
-			_, gerr := oracleFundingTotals(net, key(f), hub.FundingHighest, nil, nil)
+			_, err := hub.FundingTotals(t.Context(), s, key(f), hub.FundingHighest, nil, nil, nil)
+			_, gerr := oracleFundingTotals(net, key(f), hub.FundingHighest, nil, nil, nil)
 			var he, ghe *hub.Error
 			if !errors.As(err, &he) || !errors.As(gerr, &ghe) || he.Code != hub.EINVALID || ghe.Code != hub.EINVALID {
 				t.Errorf("%s: got %v and %v, want EINVALID errors", f, err, gerr)
@@ -246,11 +286,11 @@ func testFundingCents(t *testing.T, s Store) {
 		{hub.ByType, hub.FundingHighest, []string{"FUNDS EUR 1000000001.33 6/7", "FUNDS SEK 0.07 1/1"}},
 	} {
 		t.Run(fmt.Sprintf("%s %s", tc.by, tc.policy), func(t *testing.T) {
-			got, err := hub.FundingTotals(t.Context(), s, hub.GroupKey{Field: tc.by}, tc.policy, nil, nil)
+			got, err := hub.FundingTotals(t.Context(), s, hub.GroupKey{Field: tc.by}, tc.policy, nil, nil, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			oracle, err := oracleFundingTotals(net, hub.GroupKey{Field: tc.by}, tc.policy, nil, nil)
+			oracle, err := oracleFundingTotals(net, hub.GroupKey{Field: tc.by}, tc.policy, nil, nil, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -281,14 +321,14 @@ func testFundingTies(t *testing.T, s Store) {
 	mustApply(t, s, nodes, rels)
 	render := fundingRenderer(nodes, rels)
 	want := []string{" EUR 0.1 1/1", " SEK 0.1 1/1", "2016 EUR 0.1 1/1"}
-	got, err := hub.FundingTotals(t.Context(), s, hub.GroupKey{Field: hub.ByStartYear}, hub.FundingHighest, nil, nil)
+	got, err := hub.FundingTotals(t.Context(), s, hub.GroupKey{Field: hub.ByStartYear}, hub.FundingHighest, nil, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if g := summary(render(got)); !slices.Equal(g, want) {
 		t.Errorf("got %q, want %q", g, want)
 	}
-	oracle, err := oracleFundingTotals(mustLoadPlain(t, s), hub.GroupKey{Field: hub.ByStartYear}, hub.FundingHighest, nil, nil)
+	oracle, err := oracleFundingTotals(mustLoadPlain(t, s), hub.GroupKey{Field: hub.ByStartYear}, hub.FundingHighest, nil, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -112,14 +112,16 @@ func within(p *hub.Period, d string) bool {
 func activeOn(p *hub.Period, asOf *time.Time) bool { return asOf == nil || within(p, dayOf(*asOf)) }
 
 // nodeFilterHolds reads hub.NodeFilter: empty fields do not filter, a
-// list holds when the node's value is one of its items.
-func nodeFilterHolds(f *hub.NodeFilter, n *hub.Node) bool {
+// list holds when the node's value is one of its items; a region, when
+// it is one of the node's regions in p (see regionsOf; its own alone
+// when p is nil).
+func nodeFilterHolds(f *hub.NodeFilter, n *hub.Node, p *plainNetwork) bool {
 	switch {
 	case len(f.IDs) > 0 && !slices.Contains(f.IDs, n.ID),
 		len(f.Kinds) > 0 && !slices.Contains(f.Kinds, n.Kind),
 		len(f.Keys) > 0 && !slices.Contains(f.Keys, n.Key),
 		len(f.Types) > 0 && !slices.Contains(f.Types, n.Type),
-		len(f.RegionIDs) > 0 && !sharesAny(f.RegionIDs, n.RegionIDs):
+		len(f.RegionIDs) > 0 && !sharesAny(f.RegionIDs, p.regionsOf(n)):
 		return false
 	}
 	if f.NameContains == "" {
@@ -132,6 +134,34 @@ func nodeFilterHolds(f *hub.NodeFilter, n *hub.Node) bool {
 		}
 	}
 	return false
+}
+
+// plainOf is a plain network of rows at hand.
+func plainOf(nodes []*hub.Node, rels []*hub.Relationship) *plainNetwork {
+	p := &plainNetwork{nodes: nodes, rels: rels, byID: map[string]*hub.Node{}}
+	for _, n := range nodes {
+		p.byID[n.ID] = n
+	}
+	return p
+}
+
+// regionsOf reads hub.Node.Regions: a node's own regions and, for a
+// service, the own regions of every node with a PROVIDES relationship
+// to it (in p; own regions alone when p is nil).
+func (p *plainNetwork) regionsOf(n *hub.Node) []string {
+	out := slices.Clone(n.RegionIDs)
+	if p == nil || n.Kind != hub.KindService {
+		return out
+	}
+	for _, r := range p.rels {
+		if r.Type == hub.Provides && r.ToID == n.ID {
+			if provider := p.byID[r.FromID]; provider != nil {
+				out = append(out, provider.RegionIDs...)
+			}
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // sharesAny reports whether some value is in list.
@@ -278,13 +308,29 @@ func amountHolds(r *hub.FloatRange, a *hub.Money) bool {
 }
 
 // relWhereHolds reads hub.RelationshipWhere: its filter and its amount,
-// period and role conditions.
+// period, role and source conditions.
 func relWhereHolds(w *hub.RelationshipWhere, r *hub.Relationship) bool {
 	if w == nil {
 		return true
 	}
 	return relFilterHolds(&w.Filter, r) && (w.Amount == nil || amountHolds(w.Amount, r.Amount)) &&
-		periodHolds(w.Period, r.Period) && valueHolds(w.Role, r.Role)
+		periodHolds(w.Period, r.Period) && valueHolds(w.Role, r.Role) && statedBy(r, w.SourceIDs)
+}
+
+// statedBy reads the source conditions: without sources every row
+// holds; with them, a row one of whose citations names one of them.
+func statedBy(r *hub.Relationship, sources []string) bool {
+	if len(sources) == 0 {
+		return true
+	}
+	for _, c := range r.Sources {
+		for _, s := range sources {
+			if c.SourceID != "" && c.SourceID == s {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // neighbours returns the distinct nodes at the other end of n's
@@ -317,7 +363,7 @@ func (p *plainNetwork) whereHolds(w *hub.Where, n *hub.Node, asOf *time.Time) bo
 	if w == nil {
 		return true
 	}
-	if !nodeFilterHolds(&w.Filter, n) || !namesHold(w.Name, namesOf(n)) || !valueHolds(w.Key, n.Key) ||
+	if !nodeFilterHolds(&w.Filter, n, p) || !namesHold(w.Name, namesOf(n)) || !valueHolds(w.Key, n.Key) ||
 		!valueHolds(w.Type, n.Type) || !periodHolds(w.Period, n.Period) {
 		return false
 	}
@@ -368,7 +414,7 @@ func (p *plainNetwork) relatedHold(rm *hub.RelationshipMatch, n *hub.Node, asOf 
 func oracleSelect(p *plainNetwork, base hub.NodeFilter, w *hub.Where, asOf *time.Time) []string {
 	var ids []string
 	for _, n := range p.nodes {
-		if activeOn(n.Period, asOf) && nodeFilterHolds(&base, n) && p.whereHolds(w, n, asOf) {
+		if activeOn(n.Period, asOf) && nodeFilterHolds(&base, n, p) && p.whereHolds(w, n, asOf) {
 			ids = append(ids, n.ID)
 		}
 	}
@@ -430,7 +476,7 @@ func startYear(p *hub.Period) []string {
 
 // nodeValues are a node's values of a group field; node-valued fields
 // give ids.
-func nodeValues(n *hub.Node, f hub.GroupField) []string {
+func (p *plainNetwork) nodeValues(n *hub.Node, f hub.GroupField) []string {
 	if n == nil {
 		return nil
 	}
@@ -442,7 +488,7 @@ func nodeValues(n *hub.Node, f hub.GroupField) []string {
 	case hub.ByKey:
 		return []string{n.ID}
 	case hub.ByRegion:
-		return n.RegionIDs
+		return p.regionsOf(n)
 	case hub.ByStartYear:
 		return startYear(n.Period)
 	case hub.ByActiveYear:
@@ -476,9 +522,9 @@ func (p *plainNetwork) relationshipValues(r *hub.Relationship, f hub.GroupField)
 		}
 		return yearsOf(to.Period)
 	case hub.ByFromKind, hub.ByFromType, hub.ByFromKey, hub.ByFromRegion:
-		return nodeValues(from, hub.GroupField(strings.TrimPrefix(string(f), "FROM_")))
+		return p.nodeValues(from, hub.GroupField(strings.TrimPrefix(string(f), "FROM_")))
 	case hub.ByToKind, hub.ByToType, hub.ByToKey, hub.ByToRegion:
-		return nodeValues(to, hub.GroupField(strings.TrimPrefix(string(f), "TO_")))
+		return p.nodeValues(to, hub.GroupField(strings.TrimPrefix(string(f), "TO_")))
 	case hub.ByToParent:
 		var parents []string
 		for _, x := range p.rels {
@@ -568,7 +614,7 @@ func oracleGroupBy(p *plainNetwork, spec *hub.GroupSpec) []hub.Group {
 				if k.Field == hub.ByRelated {
 					x.values = append(x.values, p.neighbours(id, k.Dir, k.Types, active))
 				} else {
-					x.values = append(x.values, nodeValues(n, k.Field))
+					x.values = append(x.values, p.nodeValues(n, k.Field))
 				}
 			}
 			if spec.Measure == hub.MeasureDegree {
@@ -655,12 +701,13 @@ func oracleGroupBy(p *plainNetwork, spec *hub.GroupSpec) []hub.Group {
 }
 
 // oracleFundingTotals answers hub.FundingTotals: FUNDS relationships
-// with an amount, to the recipients selects (all when nil), active on
+// with an amount, to the recipients selects (all when nil), stated by
+// one of the sources (any when none), active on
 // asOf together with both their ends, in buckets of a key value and a
 // currency; each bucket lists every figure and the ones the policy
 // counts (ids ascending) and totals those. Buckets come by total,
 // largest first, then by key and currency.
-func oracleFundingTotals(p *plainNetwork, by hub.GroupKey, policy hub.FundingPolicy, recipients *hub.Where, asOf *time.Time) ([]hub.FundingBucket, error) {
+func oracleFundingTotals(p *plainNetwork, by hub.GroupKey, policy hub.FundingPolicy, recipients *hub.Where, sources []string, asOf *time.Time) ([]hub.FundingBucket, error) {
 	if !slices.Contains(relationshipGroupFields, by.Field) {
 		return nil, hub.Errorf(hub.EINVALID, "cannot group relationships by %s", by.Field)
 	}
@@ -673,7 +720,7 @@ func oracleFundingTotals(p *plainNetwork, by hub.GroupKey, policy hub.FundingPol
 	var figures []*hub.Relationship
 	for _, r := range p.rels {
 		from, rec := p.byID[r.FromID], p.byID[r.ToID]
-		if r.Type == hub.Funds && r.Amount != nil && (to == nil || slices.Contains(to, r.ToID)) && activeOn(r.Period, asOf) &&
+		if r.Type == hub.Funds && r.Amount != nil && (to == nil || slices.Contains(to, r.ToID)) && statedBy(r, sources) && activeOn(r.Period, asOf) &&
 			(from == nil || activeOn(from.Period, asOf)) && (rec == nil || activeOn(rec.Period, asOf)) {
 			figures = append(figures, r)
 		}

@@ -119,7 +119,7 @@ func testPagesLikeOracle(t *testing.T, s Store) {
 	for _, f := range nodeFilters {
 		var rows []*hub.Node
 		for _, n := range net.nodes {
-			if nodeFilterHolds(&f, n) {
+			if nodeFilterHolds(&f, n, net) {
 				rows = append(rows, n)
 			}
 		}

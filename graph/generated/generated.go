@@ -42,7 +42,7 @@ type DirectiveRoot struct {
 type ComplexityRoot struct {
 	Aggregates struct {
 		Coverage              func(childComplexity int, where *model.ProvisionWhere, asOf *time.Time) int
-		Funding               func(childComplexity int, by model.FundingGroupField, policy *model.FundingPolicy, where *model.EntityWhere, asOf *time.Time) int
+		Funding               func(childComplexity int, by model.FundingGroupField, policy *model.FundingPolicy, where *model.EntityWhere, sourceIn []string, asOf *time.Time) int
 		GroupBy               func(childComplexity int, collection model.GroupCollection, by []*model.GroupByKey, kinds []model.NodeKind, where *model.EntityWhere, relationshipWhere *model.RelationshipWhere, measure *model.Measure, degree *model.RelationshipCondition, fundingPolicy *model.FundingPolicy, asOf *time.Time, having *model.IntFilter) int
 		NodeCounts            func(childComplexity int, by model.NodeCountField, kinds []model.NodeKind, where *model.EntityWhere, asOf *time.Time) int
 		OrganisationsInPilots func(childComplexity int, minPilots *int, where *model.EntityWhere, asOf *time.Time) int
@@ -425,7 +425,7 @@ type ComplexityRoot struct {
 		Contacts       func(childComplexity int, asOf *time.Time) int
 		Description    func(childComplexity int, language *model.Language) int
 		Experts        func(childComplexity int) int
-		Funding        func(childComplexity int) int
+		Funding        func(childComplexity int, sourceIn []string) int
 		Goals          func(childComplexity int, language *model.Language) int
 		ID             func(childComplexity int) int
 		Key            func(childComplexity int) int
@@ -809,7 +809,7 @@ type ComplexityRoot struct {
 
 type AggregatesResolver interface {
 	NodeCounts(ctx context.Context, obj *model.Aggregates, by model.NodeCountField, kinds []model.NodeKind, where *model.EntityWhere, asOf *time.Time) ([]*model.CountBucket, error)
-	Funding(ctx context.Context, obj *model.Aggregates, by model.FundingGroupField, policy *model.FundingPolicy, where *model.EntityWhere, asOf *time.Time) ([]*model.FundingBucket, error)
+	Funding(ctx context.Context, obj *model.Aggregates, by model.FundingGroupField, policy *model.FundingPolicy, where *model.EntityWhere, sourceIn []string, asOf *time.Time) ([]*model.FundingBucket, error)
 	PartnersPerPilot(ctx context.Context, obj *model.Aggregates, where *model.PilotWhere, asOf *time.Time) ([]*model.CountBucket, error)
 	Coverage(ctx context.Context, obj *model.Aggregates, where *model.ProvisionWhere, asOf *time.Time) ([]*model.CoverageCell, error)
 	OrganisationsInPilots(ctx context.Context, obj *model.Aggregates, minPilots *int, where *model.EntityWhere, asOf *time.Time) ([]*model.Participation, error)
@@ -896,7 +896,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Aggregates.Funding(childComplexity, args["by"].(model.FundingGroupField), args["policy"].(*model.FundingPolicy), args["where"].(*model.EntityWhere), args["asOf"].(*time.Time)), true
+		return e.ComplexityRoot.Aggregates.Funding(childComplexity, args["by"].(model.FundingGroupField), args["policy"].(*model.FundingPolicy), args["where"].(*model.EntityWhere), args["sourceIn"].([]string), args["asOf"].(*time.Time)), true
 	case "Aggregates.groupBy":
 		if e.ComplexityRoot.Aggregates.GroupBy == nil {
 			break
@@ -2596,7 +2596,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Pilot.Funding(childComplexity), true
+		args, err := ec.field_Pilot_funding_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Pilot.Funding(childComplexity, args["sourceIn"].([]string)), true
 	case "Pilot.goals":
 		if e.ComplexityRoot.Pilot.Goals == nil {
 			break
@@ -5111,9 +5116,10 @@ type Pilot implements Node & Entity {
   administrators: [Entity!]!
   """
   Funding records (FUNDS relationships). Where sources disagree on an
-  amount, each figure is its own record with its own sources.
+  amount, each figure is its own record with its own sources: every
+  figure is listed, none is chosen (totals choose by a funding policy).
   """
-  funding: [Funding!]!
+  funding("Only the records these source documents (SourceDocument ids) state." sourceIn: [ID!]): [Funding!]!
   "Partners of the pilot (PARTNER_IN relationships; not the actors to be gathered, PROSPECTIVE_PARTNER_IN)."
   partners: [Entity!]!
   "Experts of the pilot (EXPERT_FOR relationships)."
@@ -5214,7 +5220,15 @@ type Service implements Node & Entity {
   targetGroups: [TargetGroup!]!
   "Themes it belongs to (HAS_THEME relationships)."
   themes: [Theme!]!
-  "Regions where it is provided."
+  """
+  Regions where it is provided: its own regions as the sources state
+  them, then the regions derived from its providers (the own regions of
+  every organisation, pilot or programme with a PROVIDES relationship to
+  it, whatever its period), the regions ` + "`" + `provisions` + "`" + ` gives its rows.
+  Derived regions are not stored: they follow every write to the
+  providers and their PROVIDES relationships, and region filters, region
+  counts and REGION groups use them too.
+  """
   regions: [Region!]!
 }
 
@@ -6005,6 +6019,14 @@ input RelationshipWhere {
   period: PeriodFilter
   "A condition on the role."
   role: StringFilter
+  """
+  Only relationships that one of these source documents (SourceDocument
+  ids) states: one of their citations names it. With FUNDS, the figures
+  of one document; a document may still give two figures for one funder
+  and recipient (seed-002 does for Yhdessä hyvä OTE), which the funding
+  policy then decides between.
+  """
+  sourceIn: [ID!]
 }
 
 "A condition on a number. Every given bound must hold."
@@ -6156,7 +6178,7 @@ input EntityWhere {
   keyIn: [String!]
   "Names, abbreviations or aliases contain this text, ignoring case and diacritics."
   nameContains: String
-  "Located in or covering one of these regions (Region ids)."
+  "Located in or covering one of these regions (Region ids); a service's regions include those derived from its providers (see ` + "`" + `Service.regions` + "`" + `)."
   regionIn: [ID!]
   "Only these types (organisation, service, event... types by their enum names)."
   typeIn: [String!]
@@ -6209,7 +6231,7 @@ type Provision {
   context: Entity
   "When both relationships hold, as far as the sources say."
   period: Period
-  "The provider's and the service's regions."
+  "The provider's regions and the service's own (not those derived from its other providers)."
   regions: [Region!]!
   "The service's and the provider's themes."
   themes: [Theme!]!
@@ -6263,15 +6285,22 @@ type Aggregates {
   Funding totals per region, funder, programme, year or pilot. Where
   sources disagree on the amount a funder gives a recipient (several
   FUNDS figures for one funder and recipient), ` + "`" + `policy` + "`" + ` says which figure
-  the total counts; ` + "`" + `figures` + "`" + ` always lists every figure with its sources.
+  the total counts: by default the highest, so the total is less than
+  the sum of every figure (the OTE dataset gives Yhdessä hyvä OTE
+  1 500 000 and 1 200 000 EUR; HIGHEST counts 1 500 000 once). ` + "`" + `figures` + "`" + `
+  always lists every figure with its sources, ` + "`" + `counted` + "`" + ` the ones the
+  total counts. ` + "`" + `sourceIn` + "`" + ` totals only the figures of chosen source
+  documents; the policy applies to the figures it keeps.
   """
   funding(
     "What to total by."
     by: FundingGroupField!
-    "Which of disagreeing figures the total counts."
+    "Which of disagreeing figures the total counts (default HIGHEST: the highest figure, once)."
     policy: FundingPolicy = HIGHEST
     "Only funding of the pilots (or other recipients) matching this condition."
     where: EntityWhere
+    "Only the figures these source documents (SourceDocument ids) state; buckets, figures and totals are those of the figures kept."
+    sourceIn: [ID!]
     "Only funding whose relationship and ends are active on this day."
     asOf: Date
   ): [FundingBucket!]!
@@ -6323,7 +6352,7 @@ type Aggregates {
     measure: Measure
     "Which relationships the DEGREE measure counts (all when omitted): types and direction only."
     degree: RelationshipCondition
-    "With measure AMOUNT: which of disagreeing FUNDS figures count."
+    "With measure AMOUNT: which of disagreeing FUNDS figures count (default HIGHEST: the highest once, so sums are less than summing every figure). It applies to the relationships ` + "`" + `relationshipWhere` + "`" + ` keeps (after ` + "`" + `sourceIn` + "`" + `)."
     fundingPolicy: FundingPolicy = HIGHEST
     "As the network stood on this day."
     asOf: Date
@@ -6338,7 +6367,7 @@ enum NodeCountField {
   KIND
   "The kind's type (organisation type, service type...)."
   TYPE
-  "The region (a node in two regions counts in both)."
+  "The region (a node in two regions counts in both; a service's include those derived from its providers)."
   REGION
   "The theme (HAS_THEME relationships)."
   THEME
@@ -6368,11 +6397,17 @@ enum FundingGroupField {
   YEAR
 }
 
-"How to count disagreeing funding figures for one funder and recipient."
+"""
+How to count disagreeing funding figures: several FUNDS relationships,
+with amounts in one currency, from the same funder to the same
+recipient, whichever sources state them. HIGHEST is the default
+wherever a policy applies; under HIGHEST and LOWEST a total is less than
+the sum of every figure wherever figures disagree.
+"""
 enum FundingPolicy {
-  "Count the highest figure once."
+  "Count the highest figure once (the default; ties: the relationship with the smallest id)."
   HIGHEST
-  "Count the lowest figure once."
+  "Count the lowest figure once (ties: the relationship with the smallest id)."
   LOWEST
   "Count every figure (adds disagreeing figures up: for inspection, not totals)."
   EVERY
@@ -6437,7 +6472,7 @@ enum GroupField {
   TYPE
   "The node itself (its id)."
   KEY
-  "The node's regions (multi-valued)."
+  "The node's regions (multi-valued; a service's include those derived from its providers)."
   REGION
   "The start year of the period."
   START_YEAR
@@ -7206,7 +7241,7 @@ input ServiceWhere {
   keyIn: [String!]
   "Only nodes one of whose names, abbreviations or aliases contains this text, ignoring case and diacritics (\"paijat\" matches \"Päijät-Häme\")."
   nameContains: String
-  "Only nodes located in or covering any of these regions (Region ids)."
+  "Only services in any of these regions (Region ids): their own regions or those derived from their providers (see ` + "`" + `Service.regions` + "`" + `), so that a service is in a region whenever ` + "`" + `provisions(where: {regionIn})` + "`" + ` gives a row of it there."
   regionIn: [ID!]
   "Only nodes of these types."
   typeIn: [ServiceType!]
@@ -9662,14 +9697,22 @@ func (ec *executionContext) field_Aggregates_funding_args(ctx context.Context, r
 		return nil, err
 	}
 	args["where"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "sourceIn",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["sourceIn"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
 		func(ctx context.Context, v any) (*time.Time, error) {
 			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["asOf"] = arg3
+	args["asOf"] = arg4
 	return args, nil
 }
 
@@ -10450,6 +10493,20 @@ func (ec *executionContext) field_Pilot_description_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["language"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Pilot_funding_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "sourceIn",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["sourceIn"] = arg0
 	return args, nil
 }
 
@@ -12847,7 +12904,7 @@ func (ec *executionContext) _Aggregates_funding(ctx context.Context, field graph
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Aggregates().Funding(ctx, obj, fc.Args["by"].(model.FundingGroupField), fc.Args["policy"].(*model.FundingPolicy), fc.Args["where"].(*model.EntityWhere), fc.Args["asOf"].(*time.Time))
+			return ec.Resolvers.Aggregates().Funding(ctx, obj, fc.Args["by"].(model.FundingGroupField), fc.Args["policy"].(*model.FundingPolicy), fc.Args["where"].(*model.EntityWhere), fc.Args["sourceIn"].([]string), fc.Args["asOf"].(*time.Time))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.FundingBucket) graphql.Marshaler {
@@ -20502,7 +20559,8 @@ func (ec *executionContext) _Pilot_funding(ctx context.Context, field graphql.Co
 			return ec.fieldContext_Pilot_funding(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Funding()
+			fc := graphql.GetFieldContext(ctx)
+			return obj.Funding(fc.Args["sourceIn"].([]string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.Funding) graphql.Marshaler {
@@ -20512,7 +20570,7 @@ func (ec *executionContext) _Pilot_funding(ctx context.Context, field graphql.Co
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Pilot_funding(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Pilot_funding(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Pilot",
 		Field:      field,
@@ -20521,6 +20579,17 @@ func (ec *executionContext) fieldContext_Pilot_funding(_ context.Context, field 
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Funding(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Pilot_funding_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -31972,7 +32041,7 @@ func (ec *executionContext) unmarshalInputRelationshipWhere(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"typeIn", "fromIn", "toIn", "nodeIn", "amount", "period", "role"}
+	fieldsInOrder := [...]string{"typeIn", "fromIn", "toIn", "nodeIn", "amount", "period", "role", "sourceIn"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -32028,6 +32097,13 @@ func (ec *executionContext) unmarshalInputRelationshipWhere(ctx context.Context,
 				return it, err
 			}
 			it.Role = data
+		case "sourceIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceIn"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceIn = data
 		}
 	}
 	return it, nil

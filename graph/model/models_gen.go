@@ -242,7 +242,7 @@ type EntityWhere struct {
 	KeyIn []string `json:"keyIn,omitempty"`
 	// Names, abbreviations or aliases contain this text, ignoring case and diacritics.
 	NameContains *string `json:"nameContains,omitempty"`
-	// Located in or covering one of these regions (Region ids).
+	// Located in or covering one of these regions (Region ids); a service's regions include those derived from its providers (see `Service.regions`).
 	RegionIn []string `json:"regionIn,omitempty"`
 	// Only these types (organisation, service, event... types by their enum names).
 	TypeIn []string `json:"typeIn,omitempty"`
@@ -688,6 +688,12 @@ type RelationshipWhere struct {
 	Period *PeriodFilter `json:"period,omitempty"`
 	// A condition on the role.
 	Role *StringFilter `json:"role,omitempty"`
+	// Only relationships that one of these source documents (SourceDocument
+	// ids) states: one of their citations names it. With FUNDS, the figures
+	// of one document; a document may still give two figures for one funder
+	// and recipient (seed-002 does for Yhdessä hyvä OTE), which the funding
+	// policy then decides between.
+	SourceIn []string `json:"sourceIn,omitempty"`
 }
 
 // A write of a row as the history records it.
@@ -734,7 +740,7 @@ type ServiceWhere struct {
 	KeyIn []string `json:"keyIn,omitempty"`
 	// Only nodes one of whose names, abbreviations or aliases contains this text, ignoring case and diacritics ("paijat" matches "Päijät-Häme").
 	NameContains *string `json:"nameContains,omitempty"`
-	// Only nodes located in or covering any of these regions (Region ids).
+	// Only services in any of these regions (Region ids): their own regions or those derived from their providers (see `Service.regions`), so that a service is in a region whenever `provisions(where: {regionIn})` gives a row of it there.
 	RegionIn []string `json:"regionIn,omitempty"`
 	// Only nodes of these types.
 	TypeIn []ServiceType `json:"typeIn,omitempty"`
@@ -1183,13 +1189,17 @@ func (e FundingGroupField) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// How to count disagreeing funding figures for one funder and recipient.
+// How to count disagreeing funding figures: several FUNDS relationships,
+// with amounts in one currency, from the same funder to the same
+// recipient, whichever sources state them. HIGHEST is the default
+// wherever a policy applies; under HIGHEST and LOWEST a total is less than
+// the sum of every figure wherever figures disagree.
 type FundingPolicy string
 
 const (
-	// Count the highest figure once.
+	// Count the highest figure once (the default; ties: the relationship with the smallest id).
 	FundingPolicyHighest FundingPolicy = "HIGHEST"
-	// Count the lowest figure once.
+	// Count the lowest figure once (ties: the relationship with the smallest id).
 	FundingPolicyLowest FundingPolicy = "LOWEST"
 	// Count every figure (adds disagreeing figures up: for inspection, not totals).
 	FundingPolicyEvery FundingPolicy = "EVERY"
@@ -1315,7 +1325,7 @@ const (
 	GroupFieldType GroupField = "TYPE"
 	// The node itself (its id).
 	GroupFieldKey GroupField = "KEY"
-	// The node's regions (multi-valued).
+	// The node's regions (multi-valued; a service's include those derived from its providers).
 	GroupFieldRegion GroupField = "REGION"
 	// The start year of the period.
 	GroupFieldStartYear GroupField = "START_YEAR"
@@ -1597,7 +1607,7 @@ const (
 	NodeCountFieldKind NodeCountField = "KIND"
 	// The kind's type (organisation type, service type...).
 	NodeCountFieldType NodeCountField = "TYPE"
-	// The region (a node in two regions counts in both).
+	// The region (a node in two regions counts in both; a service's include those derived from its providers).
 	NodeCountFieldRegion NodeCountField = "REGION"
 	// The theme (HAS_THEME relationships).
 	NodeCountFieldTheme NodeCountField = "THEME"

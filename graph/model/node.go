@@ -80,9 +80,10 @@ func (b Base) Goals(language *Language) []string {
 	return out
 }
 
-// Regions are the regions the node is located in.
+// Regions are the regions the node is located in: its own, then, for a
+// service, those derived from its providers.
 func (b Base) Regions() ([]*Region, error) {
-	nodes, err := b.rq.nodes(b.n.RegionIDs)
+	nodes, err := b.rq.nodes(b.n.Regions())
 	if err != nil {
 		return nil, err
 	}
@@ -231,15 +232,16 @@ func (p *Pilot) Contacts(asOf *time.Time) ([]*Contact, error) {
 	return out, nil
 }
 
-// Funding records of the pilot, one per FUNDS relationship.
-func (p *Pilot) Funding() ([]*Funding, error) {
+// Funding records of the pilot, one per FUNDS relationship, those the
+// source documents state when sourceIn names any.
+func (p *Pilot) Funding(sourceIn []string) ([]*Funding, error) {
 	rels, err := adjacent(p.rq, p.n.ID, FollowFunding.Dir, FollowFunding.Types)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]*Funding, 0, len(rels))
 	for _, r := range rels {
-		if r.Amount != nil {
+		if r.Amount != nil && hub.CitedBy(r, sourceIn) {
 			out = append(out, &Funding{r: r, rq: p.rq})
 		}
 	}

@@ -28,6 +28,9 @@ type kind struct {
 	// TypeField and TypeEnum are the kind's own type filter
 	// ("typeIn: [OrganisationType!]"), if it has more than one type.
 	TypeField, TypeEnum string
+	// RegionDoc describes the region filter where the kind's regions
+	// are more than its own.
+	RegionDoc string
 }
 
 // Many names the nodes of the kind in descriptions.
@@ -53,7 +56,8 @@ var kinds = []kind{
 	{Name: "Employer", One: "employer", Located: true, TypeField: "typeIn", TypeEnum: "OrganisationType"},
 	{Name: "Programme", One: "programme", Located: true, TypeField: "typeIn", TypeEnum: "ProgrammeType"},
 	{Name: "Pilot", One: "pilot", Located: true},
-	{Name: "Service", One: "service", Located: true, TypeField: "typeIn", TypeEnum: "ServiceType"},
+	{Name: "Service", One: "service", Located: true, TypeField: "typeIn", TypeEnum: "ServiceType",
+		RegionDoc: "Only services in any of these regions (Region ids): their own regions or those derived from their providers (see `Service.regions`), so that a service is in a region whenever `provisions(where: {regionIn})` gives a row of it there."},
 	{Name: "Region", One: "region", TypeField: "levelIn", TypeEnum: "RegionLevel"},
 	{Name: "TargetGroup", One: "target group"},
 	{Name: "Theme", One: "theme"},
@@ -97,7 +101,10 @@ input {{.Name}}Where {
   keyIn: [String!]
   "Only nodes one of whose names, abbreviations or aliases contains this text, ignoring case and diacritics (\"paijat\" matches \"Päijät-Häme\")."
   nameContains: String
-{{- if .Located}}
+{{- if .RegionDoc}}
+  "{{.RegionDoc}}"
+  regionIn: [ID!]
+{{- else if .Located}}
   "Only nodes located in or covering any of these regions (Region ids)."
   regionIn: [ID!]
 {{- end}}
