@@ -241,6 +241,14 @@ func TestShortRun(t *testing.T) {
 			t.Errorf("%s: events %+v, want every write's at each of %d subscribers", r.Target, s, cfg.subscribers)
 		}
 	}
+	// A hub holds at least its own binary's code and the network in
+	// memory: a few MiB at the very least, and far below a gigabyte on
+	// the OTE dataset.
+	for _, r := range rep.Runs {
+		if rss := rep.PeakRSS[r.Target]; rss < 4<<20 || rss > 1<<30 {
+			t.Errorf("%s: peak resident memory %d bytes", r.Target, rss)
+		}
+	}
 	var back Report
 	var js bytes.Buffer
 	if err := rep.write(&js, true); err != nil {

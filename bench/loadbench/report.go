@@ -37,6 +37,9 @@ type Report struct {
 	Writes      float64 `json:"writesPerSecond"`
 	Subscribers int     `json:"subscribers"`
 	Runs        []Run   `json:"runs"`
+	// PeakRSS is, per hub this tool started, the most resident memory
+	// its process held by the end of its runs (VmHWM), in bytes.
+	PeakRSS map[string]int64 `json:"hubPeakRSSBytes,omitempty"`
 }
 
 // Run is one measured window: one target at one load level.
@@ -120,6 +123,12 @@ func (rep *Report) write(w io.Writer, asJSON bool) error {
 			fmt.Fprintf(w, "change at → arrival p50 %s, p95 %s, p99 %s, max %s; acknowledgement → arrival p50 %s, p99 %s\n",
 				ms(s.FromCommit.P50), ms(s.FromCommit.P95), ms(s.FromCommit.P99), ms(s.FromCommit.Max), ms(s.FromAck.P50), ms(s.FromAck.P99))
 		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(rep.PeakRSS)) {
+		fmt.Fprintf(w, "\n%s peak resident memory: %.0f MiB", name, float64(rep.PeakRSS[name])/(1<<20))
+	}
+	if len(rep.PeakRSS) > 0 {
+		fmt.Fprintln(w)
 	}
 	return nil
 }

@@ -135,7 +135,16 @@ func startAndMeasure(ctx context.Context, rep *Report, backend, work, hubBin, ke
 	if err := measure(ctx, rep, name, []string{s.URL}, key, cfg, pg, progress); err != nil {
 		return err
 	}
-	return s.Running()
+	if err := s.Running(); err != nil {
+		return err
+	}
+	if rss, err := s.PeakRSS(); err == nil {
+		if rep.PeakRSS == nil {
+			rep.PeakRSS = map[string]int64{}
+		}
+		rep.PeakRSS[name] = rss
+	}
+	return nil
 }
 
 // measure runs every load level of cfg against the hubs at bases.

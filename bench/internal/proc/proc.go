@@ -144,6 +144,22 @@ func (s *Server) Stop() {
 	}
 }
 
+// PeakRSS is the most resident memory the process has held so far
+// (VmHWM of /proc/<pid>/status, Linux only), in bytes.
+func (s *Server) PeakRSS() (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+	if err != nil {
+		return 0, err
+	}
+	for line := range strings.Lines(string(b)) {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			return kb << 10, err
+		}
+	}
+	return 0, fmt.Errorf("no VmHWM in /proc/%d/status", s.cmd.Process.Pid)
+}
+
 // Running fails when the process has exited.
 func (s *Server) Running() error {
 	select {
