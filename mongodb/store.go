@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -67,6 +68,9 @@ type Store struct {
 	history   *mongo.Collection
 	guards    *mongo.Collection
 	opTimeout time.Duration
+	// known is the database's epoch as Init found it ("" before Init):
+	// writes and feeds check that the database still has it.
+	known atomic.Value
 }
 
 var _ hub.Store = (*Store)(nil)
@@ -150,7 +154,29 @@ func (s *Store) Init(ctx context.Context) error {
 	_, err := s.db.Collection(MetaCollection).UpdateOne(ctx, bson.M{"_id": epochID},
 		bson.M{"$setOnInsert": bson.M{"epoch": hex.EncodeToString(b), "createdAt": time.Now().UTC()}},
 		options.UpdateOne().SetUpsert(true))
-	return translate(err, "write the database epoch")
+	if err != nil {
+		return translate(err, "write the database epoch")
+	}
+	epoch, err := s.epoch(ctx)
+	if err != nil {
+		return err
+	}
+	s.known.Store(epoch)
+	return nil
+}
+
+// checkEpoch fails with an EUNAVAILABLE error whose cause is
+// hub.ErrStoreReplaced when the database's epoch is not the one Init
+// found: the server came back without its data (or another database
+// took its place), and a write into it would start a second network
+// beside the one the hub serves, without the indexes Init made.
+func (s *Store) checkEpoch(epoch string) error {
+	known, _ := s.known.Load().(string)
+	if known == "" || epoch == known {
+		return nil
+	}
+	return hub.Wrap(hub.EUNAVAILABLE, hub.ErrStoreReplaced,
+		"the database is not the one this hub started on (restarted without its data, or replaced): writes are refused until its data is restored or the hub is restarted")
 }
 
 // epochID is the _id of the document that holds the database's epoch.
