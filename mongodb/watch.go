@@ -149,6 +149,11 @@ func (c *changeStream) Next(ctx context.Context) (hub.Change, error) {
 					return hub.Change{}, err
 				}
 				c.checked = time.Now()
+				// Against the epoch Init found as well as the feed's own:
+				// a feed opened before Init wrote it started from none.
+				if err := c.store.checkEpoch(epoch); err != nil {
+					return hub.Change{}, err
+				}
 				if epoch != c.epoch {
 					return hub.Change{Op: hub.ChangeReset, Last: true, At: c.checked}, nil
 				}
