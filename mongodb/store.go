@@ -246,8 +246,39 @@ func translate(err error, op string) error {
 		return hub.Wrap(hub.ECONFLICT, err, "another node of that kind has that business ID")
 	case mongo.IsDuplicateKeyError(err):
 		return hub.Wrap(hub.ECONFLICT, err, "a row with that key exists")
+	case isTransient(err):
+		// A server starting, stepping down or shutting down, or a
+		// transaction it lost: the write may be tried again.
+		return hub.Wrap(hub.EUNAVAILABLE, err, "the database is unavailable; try again shortly")
 	}
 	return hub.Wrap(hub.EINTERNAL, err, op+" failed")
+}
+
+// transientCodes are the server's codes for a server that is not the
+// primary (yet, or any more), is shutting down, or lost the transaction.
+var transientCodes = map[int32]bool{
+	91: true, 189: true, 10107: true, 11600: true, 11602: true, 13435: true, 13436: true, // state changes
+	251: true, // NoSuchTransaction
+}
+
+// isTransient reports whether err is a server error that its labels or
+// code mark as passing.
+func isTransient(err error) bool {
+	var se mongo.ServerError
+	if !errors.As(err, &se) {
+		return false
+	}
+	for _, label := range []string{"TransientTransactionError", "UnknownTransactionCommitResult", "RetryableWriteError"} {
+		if se.HasErrorLabel(label) {
+			return true
+		}
+	}
+	for code := range transientCodes {
+		if se.HasErrorCode(int(code)) {
+			return true
+		}
+	}
+	return false
 }
 
 func isServerSelection(err error) bool {
