@@ -315,7 +315,7 @@ func (l *Live) reload(ctx context.Context) error {
 	nodes, rels := idx.Size()
 	if old := l.cur.Load(); old != nil && nodes == 0 {
 		if n, _ := old.Size(); n > 0 {
-			return hub.Wrap(hub.EUNAVAILABLE, hub.ErrStoreReplaced, fmt.Sprintf("the store is empty while the hub holds %d nodes", n))
+			return hub.Wrap(hub.EUNAVAILABLE, hub.ErrStoreReplaced, fmt.Sprintf("the store is empty while the hub holds %d nodes: writes are refused until its data is back", n))
 		}
 	}
 	took := time.Since(start)
@@ -350,7 +350,7 @@ func (l *Live) Apply(ctx context.Context, b *hub.Batch) error {
 	if replaced {
 		// A write into the database that replaced the network's would
 		// start another network beside the one served.
-		return hub.Wrap(hub.EUNAVAILABLE, hub.ErrStoreReplaced, reason+": writes are refused until the data is back")
+		return hub.Wrap(hub.EUNAVAILABLE, hub.ErrStoreReplaced, reason)
 	}
 	if err := l.store.Apply(ctx, b); err != nil {
 		return err

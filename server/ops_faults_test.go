@@ -170,6 +170,8 @@ type opsEvent struct {
 	// answer's freshness.
 	outcome string
 	stale   bool
+	// message is a failed write's error message.
+	message string
 }
 
 // opsRecorder keeps every request of the load.
@@ -254,7 +256,7 @@ func (w *opsWriter) do(i int, query string, vars map[string]any) (gqlResponse, b
 	case err != nil:
 		ev.outcome = "transport"
 	case len(r.Errors) > 0:
-		ev.outcome = errorCode(r)
+		ev.outcome, ev.message = errorCode(r), r.Errors[0].Message
 	}
 	w.rec.add(ev)
 	return r, ev.outcome == "ok"
@@ -409,6 +411,7 @@ type phaseSummary struct {
 	readFailures                map[string]int
 	writesOK                    int
 	writeFailures               map[string]int
+	writeMessages               map[string]int
 	maxWriteFailure             time.Duration
 	readsBefore, readsAfter     float64
 	writesBefore, writesAfter   float64
@@ -543,7 +546,7 @@ func TestOpsFaultsUnderLoad(t *testing.T) {
 			time.Sleep(window)
 			end := time.Now()
 			s := phaseSummary{name: name, fault: ended.Sub(began), recovery: back.Sub(ended),
-				writeFailures: map[string]int{}, readFailures: map[string]int{}}
+				writeFailures: map[string]int{}, writeMessages: map[string]int{}, readFailures: map[string]int{}}
 			s.readsBefore, s.writesBefore = rates(rec.between(start, began), began.Sub(start))
 			// The window right after recovery, as the issue asks: the
 			// first second, and the rest of the window as a check.
@@ -556,6 +559,9 @@ func TestOpsFaultsUnderLoad(t *testing.T) {
 					s.writesOK++
 				case e.write:
 					s.writeFailures[e.outcome]++
+					if e.message != "" {
+						s.writeMessages[e.message]++
+					}
 					s.maxWriteFailure = max(s.maxWriteFailure, e.took)
 				case e.outcome == "ok":
 					s.readsOK++
@@ -581,6 +587,9 @@ func TestOpsFaultsUnderLoad(t *testing.T) {
 				t.Errorf("writes/s %.1f before, %.1f in the second after recovery and %.1f later", s.writesBefore, s.writesAfter, writesLater)
 			}
 			t.Log(s)
+			for m, n := range s.writeMessages {
+				t.Logf("  %d writes failed with %q", n, m)
+			}
 			summaries = append(summaries, s)
 		})
 	}
