@@ -22,6 +22,12 @@ const (
 	EFORBIDDEN = "EFORBIDDEN"
 )
 
+// ErrStoreReplaced is the cause of the EUNAVAILABLE errors of a store
+// whose database is no longer the one the hub started on: restarted
+// without its data, or replaced by another. A hub keeps serving the
+// network it last knew and refuses writes rather than write into it.
+var ErrStoreReplaced = errors.New("the database is not the one the hub started on")
+
 // Error is a domain error with a machine-readable code and a message that
 // is safe to show to a client.
 type Error struct {

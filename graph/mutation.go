@@ -107,7 +107,7 @@ func (r *Resolver) createNode(ctx context.Context, input model.CreateNodeInput) 
 }
 
 func (r *Resolver) updateNode(ctx context.Context, input model.UpdateNodeInput) (*model.NodePayload, error) {
-	cur, errs, err := r.storedNode(ctx, input.ID)
+	cur, errs, err := r.storedNode(ctx, input.ID, int64(input.Version))
 	if cur == nil {
 		return &model.NodePayload{UserErrors: errs}, err
 	}
@@ -121,7 +121,7 @@ func (r *Resolver) updateNode(ctx context.Context, input model.UpdateNodeInput) 
 }
 
 func (r *Resolver) deleteNode(ctx context.Context, input model.DeleteNodeInput) (*model.DeletePayload, error) {
-	cur, errs, err := r.storedNode(ctx, input.ID)
+	cur, errs, err := r.storedNode(ctx, input.ID, int64(input.Version))
 	if cur == nil {
 		return &model.DeletePayload{DeletedIds: []string{}, UserErrors: errs}, err
 	}
@@ -168,7 +168,7 @@ func truncateID(from, to string, i int) string {
 }
 
 func (r *Resolver) updateRelationship(ctx context.Context, input model.UpdateRelationshipInput) (*model.RelationshipPayload, error) {
-	cur, errs, err := r.storedRelationship(ctx, input.ID)
+	cur, errs, err := r.storedRelationship(ctx, input.ID, int64(input.Version))
 	if cur == nil {
 		return &model.RelationshipPayload{UserErrors: errs}, err
 	}
@@ -187,7 +187,7 @@ func (r *Resolver) updateRelationship(ctx context.Context, input model.UpdateRel
 }
 
 func (r *Resolver) deleteRelationship(ctx context.Context, input model.DeleteRelationshipInput) (*model.DeletePayload, error) {
-	cur, errs, err := r.storedRelationship(ctx, input.ID)
+	cur, errs, err := r.storedRelationship(ctx, input.ID, int64(input.Version))
 	if cur == nil {
 		return &model.DeletePayload{DeletedIds: []string{}, UserErrors: errs}, err
 	}
@@ -228,40 +228,95 @@ func (r *Resolver) delete(ctx context.Context, b *hub.Batch) (*model.DeletePaylo
 	return &model.DeletePayload{DeletedIds: ids, UserErrors: []*model.UserError{}}, nil
 }
 
-// storedNode reads the node a mutation names, or says why it cannot.
-func (r *Resolver) storedNode(ctx context.Context, id string) (*hub.Node, []*model.UserError, error) {
+// catchUpWait bounds how long a mutation waits for this instance's
+// index to hold the version of a row its caller names. Instances follow
+// the store's change feed, so one can lag a moment behind another: a
+// client that read version 5 through one and writes through another
+// that still holds version 4 (or not yet the row at all) would
+// otherwise get NOT_FOUND, or worse, a write built from version 4 that
+// the store accepts as made from version 5, undoing what version 5
+// changed.
+const catchUpWait = time.Second
+
+// caughtUp reads a row through read until the index holds it at
+// version want or newer, or catchUpWait passes; read returns the row's
+// version, 0 when the index does not hold it.
+func caughtUp(ctx context.Context, want int64, read func() (int64, error)) (int64, error) {
+	deadline := time.Now().Add(catchUpWait)
+	for {
+		have, err := read()
+		if err != nil || have >= want || time.Now().After(deadline) {
+			return have, err
+		}
+		select {
+		case <-ctx.Done():
+			return have, nil
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+// behind is the error of a mutation naming a version this instance's
+// index has not reached within catchUpWait.
+func behind(id string, want, have int64) error {
+	return hub.Errorf(hub.EUNAVAILABLE, "this instance has not applied version %d of %s yet (it holds version %d); try again shortly", want, truncateID(id, "", 0), have)
+}
+
+// storedNode reads the node a mutation names, which the caller saw at
+// version want, or says why it cannot.
+func (r *Resolver) storedNode(ctx context.Context, id string, want int64) (*hub.Node, []*model.UserError, error) {
 	if kind, err := hub.ParseID(id); err != nil || kind == "Relationship" {
 		return nil, refused(hub.EINVALID, "id", "%q is not a node id", truncateID(id, "", 0)), nil
 	}
 	if hub.PrincipalFrom(ctx) == nil {
 		return nil, nil, hub.Authorize(ctx, r.Index, &hub.Batch{})
 	}
-	found, err := r.Index.NodesByID(ctx, []string{id})
-	if err != nil {
+	var n *hub.Node
+	have, err := caughtUp(ctx, want, func() (int64, error) {
+		found, err := r.Index.NodesByID(ctx, []string{id})
+		if err != nil || found[0] == nil {
+			return 0, err
+		}
+		n = found[0]
+		return n.Version, nil
+	})
+	switch {
+	case err != nil:
 		return nil, nil, err
-	}
-	if found[0] == nil {
+	case n == nil:
 		return nil, refused(hub.ENOTFOUND, "id", "there is no node with id %q", id), nil
+	case have < want:
+		return nil, nil, behind(id, want, have)
 	}
-	return found[0], nil, nil
+	return n, nil, nil
 }
 
 // storedRelationship is storedNode for relationships.
-func (r *Resolver) storedRelationship(ctx context.Context, id string) (*hub.Relationship, []*model.UserError, error) {
+func (r *Resolver) storedRelationship(ctx context.Context, id string, want int64) (*hub.Relationship, []*model.UserError, error) {
 	if kind, err := hub.ParseID(id); err != nil || kind != "Relationship" {
 		return nil, refused(hub.EINVALID, "id", "%q is not a relationship id", truncateID(id, "", 0)), nil
 	}
 	if hub.PrincipalFrom(ctx) == nil {
 		return nil, nil, hub.Authorize(ctx, r.Index, &hub.Batch{})
 	}
-	found, err := r.Index.RelationshipsByID(ctx, []string{id})
-	if err != nil {
+	var rel *hub.Relationship
+	have, err := caughtUp(ctx, want, func() (int64, error) {
+		found, err := r.Index.RelationshipsByID(ctx, []string{id})
+		if err != nil || found[0] == nil {
+			return 0, err
+		}
+		rel = found[0]
+		return rel.Version, nil
+	})
+	switch {
+	case err != nil:
 		return nil, nil, err
-	}
-	if found[0] == nil {
+	case rel == nil:
 		return nil, refused(hub.ENOTFOUND, "id", "there is no relationship with id %q", id), nil
+	case have < want:
+		return nil, nil, behind(id, want, have)
 	}
-	return found[0], nil, nil
+	return rel, nil, nil
 }
 
 // setNodeFields applies the fields that are set: a value replaces the

@@ -2,6 +2,8 @@ package index
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -48,6 +50,11 @@ type Status struct {
 	Stale  bool
 	Since  time.Time
 	Reason string
+	// Replaced is set while the store's database is not the one the
+	// index was loaded from (hub.ErrStoreReplaced: restarted without
+	// its data, or replaced): the index serves what it last knew, and
+	// writes are refused, until the data is back.
+	Replaced bool
 }
 
 // Live is an Index filled from a store and kept current by its change
@@ -170,7 +177,7 @@ func (l *Live) setFresh() {
 	if l.status.Stale && l.status.Loaded {
 		l.log.Info("change feed restored", "stale_for", time.Since(l.status.Since).Round(time.Millisecond))
 	}
-	l.status.Stale, l.status.Since, l.status.Reason = false, time.Time{}, ""
+	l.status.Stale, l.status.Since, l.status.Reason, l.status.Replaced = false, time.Time{}, "", false
 }
 
 // run loads and follows until ctx ends. Every time the feed opens, the
@@ -286,10 +293,20 @@ func (l *Live) changing() {
 }
 
 func (l *Live) feedFailed(err error) {
+	replaced := errors.Is(err, hub.ErrStoreReplaced)
 	l.mu.Lock()
-	was, loaded := l.status.Stale, l.status.Loaded
+	was, wasReplaced, loaded := l.status.Stale, l.status.Replaced, l.status.Loaded
+	l.status.Replaced = replaced
 	l.mu.Unlock()
 	switch {
+	case replaced && !wasReplaced && loaded:
+		// Told whether or not the feed was broken already: a database
+		// that went away and came back empty must not pass for one
+		// still away.
+		nodes, _ := l.cur.Load().Size()
+		l.log.Error("the database is not the one this hub started on (restarted without its data, or replaced): "+
+			"serving the network as last known and refusing writes; restore its data, or restart the hub to take the database as it is",
+			"held_nodes", nodes, "error", hub.ErrorMessage(err))
 	case was:
 	case !loaded:
 		l.log.Warn("the network cannot be loaded yet; retrying", "error", hub.ErrorMessage(err))
@@ -318,15 +335,7 @@ func (l *Live) reload(ctx context.Context) error {
 	nodes, rels := idx.Size()
 	if old := l.cur.Load(); old != nil && nodes == 0 {
 		if n, _ := old.Size(); n > 0 {
-			err := hub.Errorf(hub.EUNAVAILABLE, "the store is empty while the hub holds %d nodes", n)
-			l.mu.Lock()
-			told := l.status.Reason == err.Message
-			l.mu.Unlock()
-			if told {
-				return err
-			}
-			l.log.Error("the store is empty while this hub holds a network: refusing to serve an empty network; check the database (restarted without its data?)", "held_nodes", n)
-			return err
+			return hub.Wrap(hub.EUNAVAILABLE, hub.ErrStoreReplaced, fmt.Sprintf("the store is empty while the hub holds %d nodes: writes are refused until its data is back", n))
 		}
 	}
 	took := time.Since(start)
@@ -354,8 +363,17 @@ func (l *Live) reload(ctx context.Context) error {
 // index holds every row of it (at the version written or newer) and no
 // longer holds the rows it deleted. If the index does not catch up
 // before ctx ends, the write is stored but the call fails with
-// EUNAVAILABLE.
+// EUNAVAILABLE. While the store's database is not the one the index
+// was loaded from (Status.Replaced), every write fails with EUNAVAILABLE.
 func (l *Live) Apply(ctx context.Context, b *hub.Batch) error {
+	l.mu.Lock()
+	replaced, reason := l.status.Replaced, l.status.Reason
+	l.mu.Unlock()
+	if replaced {
+		// A write into the database that replaced the network's would
+		// start another network beside the one served.
+		return hub.Wrap(hub.EUNAVAILABLE, hub.ErrStoreReplaced, reason)
+	}
 	if err := l.store.Apply(ctx, b); err != nil {
 		return err
 	}

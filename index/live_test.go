@@ -2,6 +2,7 @@ package index_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -201,8 +202,22 @@ func TestLive(t *testing.T) {
 		if n := count(t, l); n != 2 {
 			t.Errorf("%d nodes after the store came back empty, want the 2 known", n)
 		}
+		if st := l.Status(); !st.Replaced || !st.Stale {
+			t.Errorf("status %+v, want a stale index on a replaced store", st)
+		}
+		b := &hub.Batch{Nodes: []*hub.Node{storetest.Org("b")}}
+		if err := hub.Prepare(t.Context(), l, b, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Apply(t.Context(), b); hub.ErrorCode(err) != hub.EUNAVAILABLE || !errors.Is(err, hub.ErrStoreReplaced) {
+			t.Errorf("a write with the store empty: %v, want EUNAVAILABLE for a replaced store", err)
+		}
 		f.empty.Store(false)
 		waitUntil(t, "fresh again", func() bool { return !l.Status().Stale })
+		if l.Status().Replaced {
+			t.Error("the store is back, and the status still says replaced")
+		}
+		mustApply(t, l, storetest.Org("c"))
 	})
 	t.Run("reads fail with EUNAVAILABLE until the first load", func(t *testing.T) {
 		s, err := embedded.Open(t.TempDir())

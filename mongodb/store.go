@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -74,6 +75,9 @@ type Store struct {
 	history   *mongo.Collection
 	guards    *mongo.Collection
 	opTimeout time.Duration
+	// known is the database's epoch as Init found it ("" before Init):
+	// writes and feeds check that the database still has it.
+	known atomic.Value
 }
 
 var _ hub.Store = (*Store)(nil)
@@ -163,7 +167,29 @@ func (s *Store) Init(ctx context.Context) error {
 	_, err := s.db.Collection(MetaCollection).UpdateOne(ctx, bson.M{"_id": epochID},
 		bson.M{"$setOnInsert": bson.M{"epoch": hex.EncodeToString(b), "createdAt": time.Now().UTC()}},
 		options.UpdateOne().SetUpsert(true))
-	return translate(err, "write the database epoch")
+	if err != nil {
+		return translate(err, "write the database epoch")
+	}
+	epoch, err := s.epoch(ctx)
+	if err != nil {
+		return err
+	}
+	s.known.Store(epoch)
+	return nil
+}
+
+// checkEpoch fails with an EUNAVAILABLE error whose cause is
+// hub.ErrStoreReplaced when the database's epoch is not the one Init
+// found: the server came back without its data (or another database
+// took its place), and a write into it would start a second network
+// beside the one the hub serves, without the indexes Init made.
+func (s *Store) checkEpoch(epoch string) error {
+	known, _ := s.known.Load().(string)
+	if known == "" || epoch == known {
+		return nil
+	}
+	return hub.Wrap(hub.EUNAVAILABLE, hub.ErrStoreReplaced,
+		"the database is not the one this hub started on (restarted without its data, or replaced): writes are refused until its data is restored or the hub is restarted")
 }
 
 // epochID is the _id of the document that holds the database's epoch.
@@ -233,8 +259,39 @@ func translate(err error, op string) error {
 		return hub.Wrap(hub.ECONFLICT, err, "another node of that kind has that business ID")
 	case mongo.IsDuplicateKeyError(err):
 		return hub.Wrap(hub.ECONFLICT, err, "a row with that key exists")
+	case isTransient(err):
+		// A server starting, stepping down or shutting down, or a
+		// transaction it lost: the write may be tried again.
+		return hub.Wrap(hub.EUNAVAILABLE, err, "the database is unavailable; try again shortly")
 	}
 	return hub.Wrap(hub.EINTERNAL, err, op+" failed")
+}
+
+// transientCodes are the server's codes for a server that is not the
+// primary (yet, or any more), is shutting down, or lost the transaction.
+var transientCodes = map[int32]bool{
+	91: true, 189: true, 10107: true, 11600: true, 11602: true, 13435: true, 13436: true, // state changes
+	251: true, // NoSuchTransaction
+}
+
+// isTransient reports whether err is a server error that its labels or
+// code mark as passing.
+func isTransient(err error) bool {
+	var se mongo.ServerError
+	if !errors.As(err, &se) {
+		return false
+	}
+	for _, label := range []string{"TransientTransactionError", "UnknownTransactionCommitResult", "RetryableWriteError"} {
+		if se.HasErrorLabel(label) {
+			return true
+		}
+	}
+	for code := range transientCodes {
+		if se.HasErrorCode(int(code)) {
+			return true
+		}
+	}
+	return false
 }
 
 func isServerSelection(err error) bool {

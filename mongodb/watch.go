@@ -41,6 +41,9 @@ func (s *Store) Watch(ctx context.Context, resumeAfter string) (hub.ChangeStream
 	if err != nil {
 		return nil, err
 	}
+	if err := s.checkEpoch(epoch); err != nil {
+		return nil, err
+	}
 	cs, err := s.db.Watch(cctx, pipeline, opts)
 	if err != nil {
 		if resumeAfter != "" && !isUnavailable(err) {
@@ -124,7 +127,14 @@ func (c *changeStream) Next(ctx context.Context) (hub.Change, error) {
 	}
 	for ev == nil {
 		began := time.Now()
-		if !c.cs.TryNext(ctx) {
+		// One round trip waits feedWait at most on a server that
+		// answers; one that does not (frozen, or cut off without a
+		// reset) would hold the feed, and keep it from saying it is
+		// stale, until the server wakes.
+		wctx, cancel := context.WithTimeout(ctx, feedWait+c.store.opTimeout)
+		got := c.cs.TryNext(wctx)
+		cancel()
+		if !got {
 			if err := c.cs.Err(); err != nil {
 				return hub.Change{}, translate(err, "change stream")
 			}
@@ -139,6 +149,10 @@ func (c *changeStream) Next(ctx context.Context) (hub.Change, error) {
 					return hub.Change{}, err
 				}
 				c.checked = time.Now()
+				// Against the epoch Init found as well as the feed's own.
+				if err := c.store.checkEpoch(epoch); err != nil {
+					return hub.Change{}, err
+				}
 				if c.epoch == "" {
 					// The feed began before the first instance's Init
 					// wrote the epoch, on a database that had none: it

@@ -33,20 +33,83 @@ func (s *Store) Apply(ctx context.Context, b *hub.Batch) error {
 	}
 	defer sess.EndSession(ctx)
 	var plan *hub.WritePlan
-	_, err = sess.WithTransaction(ctx, func(tx context.Context) (any, error) {
-		var err error
+	err = s.transact(ctx, sess, func(tx context.Context) error {
+		// The epoch first: a database restarted without its data takes
+		// no write (see checkEpoch).
+		epoch, err := s.epoch(tx)
+		if err != nil {
+			return err
+		}
+		if err := s.checkEpoch(epoch); err != nil {
+			return err
+		}
 		// The plan is made afresh on every attempt, from what this
 		// attempt reads; the caller's batch changes only once it commits.
 		if plan, err = hub.PlanWrite(tx, txRows{s}, b, time.Now()); err != nil {
-			return nil, err
+			return err
 		}
-		return nil, s.write(tx, plan)
+		return s.write(tx, plan)
 	})
 	if err != nil {
 		return translate(err, "write")
 	}
 	plan.Applied(b)
 	return nil
+}
+
+// abortTimeout bounds the abort of a failed transaction, which runs
+// after the write's own deadline may have passed.
+const abortTimeout = time.Second
+
+// transact runs fn in a transaction of sess until it commits, retrying
+// the whole transaction on a transient error and the commit on an
+// unknown commit result, as long as ctx lasts. It does what the
+// driver's WithTransaction does, except that every round trip is
+// bounded: WithTransaction aborts and commits with no deadline, so a
+// server that stops answering (frozen, or cut off without a reset)
+// holds the write until the server wakes, however short ctx is.
+func (s *Store) transact(ctx context.Context, sess *mongo.Session, fn func(tx context.Context) error) error {
+	for attempt := 0; ; attempt++ {
+		if attempt > 0 {
+			// Another transaction wrote the same documents: give it
+			// time to commit.
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(time.Duration(min(attempt, 10)) * 5 * time.Millisecond):
+			}
+		}
+		if err := sess.StartTransaction(); err != nil {
+			return err
+		}
+		err := fn(mongo.NewSessionContext(ctx, sess))
+		if err != nil {
+			actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), abortTimeout)
+			sess.AbortTransaction(actx)
+			cancel()
+			if hasLabel(err, "TransientTransactionError") && ctx.Err() == nil {
+				continue
+			}
+			return err
+		}
+		for {
+			err = sess.CommitTransaction(ctx)
+			if err == nil || ctx.Err() != nil || !hasLabel(err, "UnknownTransactionCommitResult") {
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		if err != nil && hasLabel(err, "TransientTransactionError") && ctx.Err() == nil {
+			continue
+		}
+		return err
+	}
+}
+
+// hasLabel reports whether a server error in err's chain carries label.
+func hasLabel(err error, label string) bool {
+	var le interface{ HasErrorLabel(string) bool }
+	return errors.As(err, &le) && le.HasErrorLabel(label)
 }
 
 // write stores the plan inside the transaction.

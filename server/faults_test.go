@@ -11,7 +11,13 @@ import (
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/otehub/hub"
 	"github.com/otehub/hub/internal/secantus"
+	"github.com/otehub/hub/mongodb"
 	"github.com/otehub/hub/mongodb/mongotest"
 )
 
@@ -175,6 +181,101 @@ func TestMongoDBFaults(t *testing.T) {
 		r := postQuery(t, m, `{ pilots { totalCount } }`, nil)
 		if stale := path(r.Extensions, "freshness", "stale"); stale != false {
 			t.Errorf("a response with the feed restored says freshness %v, want stale: false", r.Extensions["freshness"])
+		}
+	})
+}
+
+// A MongoDB restarted without its data: the hub says so at ERROR and
+// in /readyz, keeps answering reads from the network it holds (marked
+// stale), refuses writes at once with STORE_UNAVAILABLE rather than
+// start a second network in the empty database, and follows again,
+// with every write it acknowledged, once the data is restored.
+func TestMongoDBRestartedEmpty(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "db")
+	db, err := secantus.Start(data, filepath.Join(dir, "secantus.log"))
+	if err != nil {
+		mongotest.Unavailable(t, err)
+	}
+	t.Cleanup(func() { db.Stop() })
+	keys := filepath.Join(dir, "keys")
+	editor := mustNewKey(t, keys, "-role", "editor", "-subject", "toimittaja")
+	logs := &syncBuffer{}
+	m := mustRunMainWith(t, map[string]string{"MONGODB_URI": db.URI("ote"), "HUB_MONGODB_TIMEOUT": "3s", "HUB_API_KEYS_FILE": keys},
+		func(m *Main) { m.LogOutput = logs })
+	MustBeReady(t, m, 60*time.Second)
+
+	source := hub.NodeID(hub.KindSourceDocument, "seed-000")
+	create := func(key string) gqlResponse {
+		_, r := postAs(t, m, editor, createNode, map[string]any{"in": map[string]any{"kind": "Organisation", "key": key,
+			"fields": map[string]any{"name": map[string]any{"fi": key}, "type": "ASSOCIATION",
+				"sources": []any{map[string]any{"sourceId": source, "quote": "testi"}}}}})
+		return r
+	}
+	if r := create("ennen-tyhjaa"); path(r.Data, "createNode", "node", "version") != 1.0 {
+		t.Fatalf("createNode: %+v", r)
+	}
+
+	if err := db.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.RestartIn(filepath.Join(dir, "empty")); err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("noticed: an ERROR line, /readyz degraded, reads stale from memory, writes refused fast", func(t *testing.T) {
+		waitFor(t, "an ERROR line about the database", 30*time.Second, func() bool {
+			for _, line := range strings.Split(logs.String(), "\n") {
+				if strings.Contains(line, `"level":"ERROR"`) && strings.Contains(line, "the database is not the one this hub started on") {
+					return true
+				}
+			}
+			return false
+		})
+		code, body := readiness(t, m)
+		if code != http.StatusOK || body.Status != "degraded" || !body.Store.Replaced || !body.Feed.Stale || body.Index.Nodes < 140 {
+			t.Errorf("/readyz %d %+v", code, body)
+		}
+		r := postQuery(t, m, `{ pilots { totalCount } }`, nil)
+		if len(r.Errors) > 0 || path(r.Data, "pilots", "totalCount") != 7.0 || path(r.Extensions, "freshness", "stale") != true {
+			t.Errorf("a read: %+v %v %v", r.Errors, r.Data, r.Extensions)
+		}
+		start := time.Now()
+		r = create("tyhjaan")
+		if took := time.Since(start); took > 2*time.Second {
+			t.Errorf("the refused write took %v", took)
+		}
+		if errorCode(r) != "STORE_UNAVAILABLE" {
+			t.Errorf("a write into the empty database: %+v, want STORE_UNAVAILABLE", r)
+		}
+		client, err := mongo.Connect(options.Client().ApplyURI(db.URI("ote")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer client.Disconnect(context.Background())
+		if n, err := client.Database("ote").Collection(mongodb.NodesCollection).CountDocuments(t.Context(), bson.M{}); err != nil || n != 0 {
+			t.Errorf("the empty database holds %d nodes (%v), want none", n, err)
+		}
+	})
+
+	t.Run("the data restored: fresh again, with the acknowledged write, and writable", func(t *testing.T) {
+		if err := db.Stop(); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.RestartIn(data); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "a fresh feed on the restored database", 60*time.Second, func() bool {
+			code, body := readiness(t, m)
+			return code == http.StatusOK && body.Status == "ready" && !body.Store.Replaced && !body.Feed.Stale
+		})
+		id := hub.NodeID(hub.KindOrganisation, "ennen-tyhjaa")
+		r := postQuery(t, m, `query($id: ID!) { node(id: $id) { id version } }`, map[string]any{"id": id})
+		if path(r.Data, "node", "version") != 1.0 {
+			t.Errorf("the write acknowledged before: %+v", r)
+		}
+		if r := create("palautettu"); path(r.Data, "createNode", "node", "version") != 1.0 {
+			t.Errorf("createNode on the restored database: %+v", r)
 		}
 	})
 }

@@ -283,13 +283,13 @@ func TestTwoInstancesFollowOneDatabase(t *testing.T) {
 		}
 		for _, p := range []*hubProcess{a, b} {
 			waitFor(t, "a log line about the empty database from "+p.url, 60*time.Second, func() bool {
-				return strings.Contains(p.logs.String(), "the store is empty while this hub holds a network")
+				return strings.Contains(p.logs.String(), "the database is not the one this hub started on")
 			})
 			if got := p.englishName(t, key); got != "Renamed twice" {
 				t.Errorf("%s answers %q after the database came back empty", p.url, got)
 			}
-			if _, r := p.readyz(t); !r.Feed.Stale {
-				t.Errorf("%s does not report its feed stale: %+v", p.url, r.Feed)
+			if _, r := p.readyz(t); !r.Feed.Stale || !r.Store.Replaced {
+				t.Errorf("%s does not report its feed stale and its store replaced: %+v %+v", p.url, r.Feed, r.Store)
 			}
 		}
 	})

@@ -186,6 +186,9 @@ type readinessBody struct {
 	Store struct {
 		Reachable bool   `json:"reachable"`
 		Error     string `json:"error,omitempty"`
+		// Replaced: the database is not the one the network was
+		// loaded from (restarted without its data, or replaced).
+		Replaced bool `json:"replaced"`
 	} `json:"store"`
 	Feed struct {
 		Stale      bool       `json:"stale"`
@@ -201,7 +204,7 @@ type readinessBody struct {
 // readyz reports whether the hub can serve: 200 once the index is
 // loaded (and an empty store seeded), whether or not the store answers
 // now, since reads are served from the index; the body says how fresh
-// it is. Load balancers route by it; /healthz is liveness.
+// it is, and status "degraded" when the database lost its data. Load balancers route by it; /healthz is liveness.
 func (m *Main) readyz(w http.ResponseWriter, r *http.Request) {
 	var body readinessBody
 	st := m.Network.Status()
@@ -209,7 +212,7 @@ func (m *Main) readyz(w http.ResponseWriter, r *http.Request) {
 	if st.Loaded {
 		body.Index.LoadedAt, body.Index.LoadSeconds = &st.LoadedAt, st.LoadDuration.Seconds()
 	}
-	body.Feed.Stale, body.Feed.Reason = st.Stale, st.Reason
+	body.Feed.Stale, body.Feed.Reason, body.Store.Replaced = st.Stale, st.Reason, st.Replaced
 	if st.Stale {
 		body.Feed.Since = &st.Since
 	}
@@ -235,6 +238,11 @@ func (m *Main) readyz(w http.ResponseWriter, r *http.Request) {
 		code, body.Status, body.Reason = http.StatusServiceUnavailable, "not ready", "the store is starting"
 	case m.draining.Load():
 		code, body.Status, body.Reason = http.StatusServiceUnavailable, "draining", "the instance is shutting down"
+	case st.Replaced:
+		// Still 200: reads are served from memory, which is all that
+		// is left of the network until the data is restored.
+		body.Status, body.Reason = "degraded", "the database is not the one this hub started on (restarted without its data, or replaced): "+
+			"reads serve the network as last known, writes are refused; restore its data, or restart the hub to take the database as it is"
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)

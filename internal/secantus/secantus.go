@@ -144,6 +144,46 @@ func (s *Server) Restart() error {
 	return nil
 }
 
+// RestartIn starts the server again on the same port with the storage
+// directory storage from now on: a new, empty directory is a server
+// restarted without its data, the old one its data restored.
+func (s *Server) RestartIn(storage string) error {
+	s.mu.Lock()
+	if s.cmd != nil {
+		s.mu.Unlock()
+		return errors.New("secantus: already running")
+	}
+	s.storage = storage
+	s.mu.Unlock()
+	return s.Restart()
+}
+
+// Storage is the storage directory the server runs (or last ran) on.
+func (s *Server) Storage() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.storage
+}
+
+// Freeze stops the server's processes with SIGSTOP: its port still
+// accepts connections, which the kernel queues, but nothing answers, as
+// with a server stalled on its disk or paused by its host. Thaw resumes
+// it.
+func (s *Server) Freeze() error { return s.pause(syscall.SIGSTOP) }
+
+// Thaw resumes a frozen server with SIGCONT.
+func (s *Server) Thaw() error { return s.pause(syscall.SIGCONT) }
+
+func (s *Server) pause(sig syscall.Signal) error {
+	s.mu.Lock()
+	cmd := s.cmd
+	s.mu.Unlock()
+	if cmd == nil {
+		return errors.New("secantus: not running")
+	}
+	return syscall.Kill(-cmd.Process.Pid, sig)
+}
+
 // Stop terminates the server (SIGTERM, then SIGKILL after 10s) and waits
 // until the port is free.
 func (s *Server) Stop() error { return s.signal(syscall.SIGTERM) }
@@ -158,6 +198,8 @@ func (s *Server) signal(sig syscall.Signal) error {
 	if cmd == nil {
 		return nil
 	}
+	// A frozen server must run again to act on a SIGTERM.
+	syscall.Kill(-cmd.Process.Pid, syscall.SIGCONT)
 	syscall.Kill(-cmd.Process.Pid, sig)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
