@@ -158,8 +158,11 @@ type Main struct {
 
 	// Store keeps the truth; Network is the index that follows it and
 	// answers every read.
-	Store    hub.Store
-	Network  *index.Live
+	Store   hub.Store
+	Network *index.Live
+	// mongo is the MongoDB store under Store's observer, when the store
+	// is MongoDB: the rate limits share their counters through it.
+	mongo    *mongodb.Store
 	api      *graph.Handler
 	oidc     *oidcVerifier
 	tracing  *tracing
@@ -540,8 +543,8 @@ func (m *Main) handler() (http.Handler, error) {
 		opts.Network = m.wrapReads(m.Network)
 	}
 	var shared graph.RateCounters
-	if s, ok := m.Store.(*mongodb.Store); ok {
-		shared = s
+	if m.mongo != nil {
+		shared = m.mongo
 	}
 	if err := m.Config.Protection.apiOptions(&opts, shared); err != nil {
 		return nil, err

@@ -49,7 +49,7 @@ func (m *Main) openStore(ctx context.Context) error {
 		return nil
 	}
 	m.metrics.registerPool()
-	m.Store = observed
+	m.Store, m.mongo = observed, mongo
 	m.Network = index.Follow(observed, opts)
 	ictx, cancel := context.WithCancel(context.Background())
 	m.stopInit = cancel
