@@ -99,6 +99,21 @@ const (
 	FundingEvery FundingPolicy = "EVERY"
 )
 
+// FundingSplit says how funding totals attribute a figure whose
+// recipient falls in several groups (a pilot in two regions).
+type FundingSplit string
+
+// Funding splits.
+const (
+	// FundingInEach counts the whole figure in each of its groups (the
+	// default): the buckets then add up to more than the funding.
+	FundingInEach FundingSplit = "EACH"
+	// FundingEqual splits the figure equally among its groups, in cents;
+	// the cents left over go one each to the first groups by key, so the
+	// buckets add up to the funding exactly.
+	FundingEqual FundingSplit = "EQUAL"
+)
+
 // GroupSpec is a group-by request.
 type GroupSpec struct {
 	Collection GroupCollection
@@ -581,6 +596,9 @@ type FundingBucket struct {
 type FundingSpec struct {
 	By     GroupKey
 	Policy FundingPolicy
+	// Split attributes a figure with several keys (FundingInEach when
+	// empty).
+	Split FundingSplit
 	// RecipientIDs, when not nil, are the only recipients (to-nodes)
 	// counted. It is never empty: FundingTotals answers an empty
 	// selection itself.
@@ -598,10 +616,23 @@ type FundingSpec struct {
 // those source documents state count, and the policy chooses among
 // them. Buckets are ordered by total, largest first.
 func FundingTotals(ctx context.Context, s Reader, by GroupKey, policy FundingPolicy, recipients *Where, sources []string, asOf *time.Time) ([]FundingBucket, error) {
+	return FundingTotalsSplit(ctx, s, by, policy, FundingInEach, recipients, sources, asOf)
+}
+
+// FundingTotalsSplit is FundingTotals with a rule for figures whose
+// recipient falls in several groups: FundingInEach counts the whole
+// figure in each, FundingEqual splits it equally among them.
+func FundingTotalsSplit(ctx context.Context, s Reader, by GroupKey, policy FundingPolicy, split FundingSplit, recipients *Where, sources []string, asOf *time.Time) ([]FundingBucket, error) {
+	switch split {
+	case "", FundingInEach, FundingEqual:
+	default:
+		return nil, Errorf(EINVALID, "unknown funding split %q", split)
+	}
 	spec, err := fundingSpec(ctx, s, by, policy, recipients, asOf)
 	if err != nil || spec == nil {
 		return nil, err
 	}
+	spec.Split = split
 	spec.SourceIDs = sources
 	return fundingTotals(ctx, s, spec)
 }
@@ -659,7 +690,11 @@ func fundingTotals(ctx context.Context, s Reader, f *FundingSpec) ([]FundingBuck
 		if len(keys) == 0 {
 			keys = []string{""}
 		}
-		for _, k := range keys {
+		shares := fundingShares(r.Amount.Minor, keys, f.Split)
+		if f.Split == FundingEqual {
+			keys = sortedUnique(keys)
+		}
+		for j, k := range keys {
 			id := k + "|" + r.Amount.Currency
 			b, ok := buckets[id]
 			if !ok {
@@ -670,7 +705,7 @@ func fundingTotals(ctx context.Context, s Reader, f *FundingSpec) ([]FundingBuck
 			b.FigureIDs = append(b.FigureIDs, r.ID)
 			if counted[r.ID] {
 				b.CountedIDs = append(b.CountedIDs, r.ID)
-				b.TotalMinor += r.Amount.Minor
+				b.TotalMinor += shares[j]
 			}
 		}
 	}
@@ -682,6 +717,37 @@ func fundingTotals(ctx context.Context, s Reader, f *FundingSpec) ([]FundingBuck
 	}
 	sortFundingBuckets(out)
 	return out, nil
+}
+
+// fundingShares is what a figure of minor units counts in each of its
+// keys: the whole in each, or (FundingEqual) equal shares of the distinct
+// keys in key order, the cents left over going one each to the first.
+func fundingShares(minor int64, keys []string, split FundingSplit) []int64 {
+	if split != FundingEqual {
+		shares := make([]int64, len(keys))
+		for i := range shares {
+			shares[i] = minor
+		}
+		return shares
+	}
+	n := int64(len(sortedUnique(keys)))
+	q, rem := minor/n, minor%n
+	if rem < 0 { // floor division, so negative figures split exactly too
+		q, rem = q-1, rem+n
+	}
+	shares := make([]int64, n)
+	for i := range shares {
+		shares[i] = q
+		if int64(i) < rem {
+			shares[i]++
+		}
+	}
+	return shares
+}
+
+// sortedUnique returns the distinct keys in ascending order.
+func sortedUnique(keys []string) []string {
+	return slices.Compact(slices.Sorted(slices.Values(keys)))
 }
 
 // sortFundingBuckets orders buckets by total, largest first, then by key

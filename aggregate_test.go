@@ -1,6 +1,8 @@
 package hub_test
 
 import (
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/otehub/hub"
@@ -62,4 +64,56 @@ func deref(p *float64) any {
 		return nil
 	}
 	return *p
+}
+
+// An equal split of a figure among three regions is exact to the cent:
+// 100.01 EUR is 33.34 + 33.34 + 33.33, the extra cents going to the first
+// regions by id, and the buckets add up to the figure.
+func TestFundingEqualSplitCents(t *testing.T) {
+	f := newPrepareFixture(t)
+	funder := f.node(hub.KindOrganisation, "rahoittaja")
+	b := &hub.Batch{Nodes: []*hub.Node{funder}}
+	var regions []string
+	for i, name := range []string{"Satakunta", "Pirkanmaa", "Kainuu"} {
+		r := &hub.Node{Kind: hub.KindRegion, Key: strings.ToLower(name), Type: "REGION", Code: string(rune('2' + i)), Name: hub.LocalizedText{FI: name}, Sources: f.region.Sources}
+		b.Nodes = append(b.Nodes, r)
+		regions = append(regions, hub.NodeID(hub.KindRegion, strings.ToLower(name)))
+	}
+	pilot := f.node(hub.KindPilot, "kolmen-maakunnan")
+	pilot.RegionIDs = regions
+	b.Nodes = append(b.Nodes, pilot)
+	r := f.rel(hub.Funds, funder, pilot, "")
+	r.Amount = &hub.Money{Minor: 10001, Currency: "EUR"}
+	b.Relationships = append(b.Relationships, r)
+	if err := hub.Prepare(t.Context(), f.store, b, t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.store.Apply(t.Context(), b); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		split hub.FundingSplit
+		want  []int64 // in region id order
+	}{
+		{hub.FundingEqual, []int64{3334, 3334, 3333}},
+		{hub.FundingInEach, []int64{10001, 10001, 10001}},
+	} {
+		buckets, err := hub.FundingTotalsSplit(t.Context(), f.store, hub.GroupKey{Field: hub.ByToRegion}, hub.FundingHighest, tc.split, nil, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]int64{}
+		for _, b := range buckets {
+			got[b.Key] = b.TotalMinor
+		}
+		sorted := slices.Sorted(slices.Values(regions))
+		for i, id := range sorted {
+			if got[id] != tc.want[i] {
+				t.Errorf("%s: region %s has %d cents, want %d (all: %v)", tc.split, id, got[id], tc.want[i], got)
+			}
+		}
+	}
+	if _, err := hub.FundingTotalsSplit(t.Context(), f.store, hub.GroupKey{Field: hub.ByToRegion}, hub.FundingHighest, "HALF", nil, nil, nil); hub.ErrorCode(err) != hub.EINVALID {
+		t.Errorf("an unknown split: %v, want EINVALID", err)
+	}
 }

@@ -68,10 +68,14 @@ var fundingKeys = map[model.FundingGroupField]hub.GroupField{
 	model.FundingGroupFieldYear:      hub.ByStartYear,
 }
 
-func fundingTotals(ctx context.Context, s hub.Reader, by model.FundingGroupField, policy *model.FundingPolicy, where *model.EntityWhere, sourceIn []string, asOf *time.Time) ([]*model.FundingBucket, error) {
+func fundingTotals(ctx context.Context, s hub.Reader, by model.FundingGroupField, policy *model.FundingPolicy, split *model.FundingSplit, where *model.EntityWhere, sourceIn []string, asOf *time.Time) ([]*model.FundingBucket, error) {
 	p := hub.FundingHighest
 	if policy != nil {
 		p = hub.FundingPolicy(*policy)
+	}
+	sp := hub.FundingInEach
+	if split != nil {
+		sp = hub.FundingSplit(*split)
 	}
 	w, err := toWhere(where)
 	if err != nil {
@@ -80,7 +84,7 @@ func fundingTotals(ctx context.Context, s hub.Reader, by model.FundingGroupField
 	if err := checkIDs(sourceIn); err != nil {
 		return nil, err
 	}
-	buckets, err := hub.FundingTotals(ctx, s, hub.GroupKey{Field: fundingKeys[by]}, p, w, sourceIn, asOf)
+	buckets, err := hub.FundingTotalsSplit(ctx, s, hub.GroupKey{Field: fundingKeys[by]}, p, sp, w, sourceIn, asOf)
 	if err != nil {
 		return nil, err
 	}

@@ -143,6 +143,54 @@ func TestAggregates(t *testing.T) {
 		}
 	})
 
+	t.Run("funding by region split equally adds up to the pilot funding", func(t *testing.T) {
+		type bucket struct {
+			Key   *string
+			Node  *struct{ Key string }
+			Total float64
+		}
+		var resp struct {
+			Aggregates struct{ Each, Equal, Pilots []bucket }
+		}
+		MustQuery(t, c, `{ aggregates {
+			each: funding(by: REGION) { key node { key } total }
+			equal: funding(by: REGION, split: EQUAL) { key node { key } total }
+			pilots: funding(by: PILOT, split: EQUAL) { key node { key } total }
+		} }`, &resp)
+		// Worked out by hand from dataset/ote.json under HIGHEST: Yhdessä
+		// hyvä OTE 1 500 000 (regions 08, 09), Fokus 489 800 (01),
+		// SATAOSAA 1 600 000 (04), PÄHEE OTE 581 800 (07), KP OTE
+		// 484 800 (16), Savon OTE 479 400 (10, 11); 5 135 800 in all.
+		wantEqual := map[string]float64{"01": 489800, "04": 1600000, "07": 581800, "08": 750000, "09": 750000,
+			"10": 239700, "11": 239700, "16": 484800}
+		wantEach := maps.Clone(wantEqual)
+		wantEach["08"], wantEach["09"], wantEach["10"], wantEach["11"] = 1500000, 1500000, 479400, 479400
+		byKey := func(bs []bucket) (map[string]float64, float64) {
+			m, sum := map[string]float64{}, 0.0
+			for _, b := range bs {
+				if b.Node == nil {
+					t.Errorf("a bucket without its node: %v", b.Key)
+					continue
+				}
+				m[b.Node.Key] = b.Total
+				sum += b.Total
+			}
+			return m, sum
+		}
+		equal, equalSum := byKey(resp.Aggregates.Equal)
+		each, eachSum := byKey(resp.Aggregates.Each)
+		_, pilotSum := byKey(resp.Aggregates.Pilots)
+		if !maps.Equal(equal, wantEqual) {
+			t.Errorf("EQUAL: %v, want %v", equal, wantEqual)
+		}
+		if !maps.Equal(each, wantEach) {
+			t.Errorf("EACH: %v, want %v", each, wantEach)
+		}
+		if equalSum != 5135800 || pilotSum != 5135800 || eachSum != 7115200 {
+			t.Errorf("sums: EQUAL by region %v, by pilot %v, EACH by region %v; want 5135800, 5135800, 7115200", equalSum, pilotSum, eachSum)
+		}
+	})
+
 	t.Run("partners per pilot count distinct partners, zero included", func(t *testing.T) {
 		var resp struct {
 			Aggregates struct {

@@ -19,9 +19,9 @@ func (r *aggregatesResolver) NodeCounts(ctx context.Context, obj *model.Aggregat
 	return nodeCounts(ctx, s, by, kinds, where, asOf)
 }
 
-func (r *aggregatesResolver) Funding(ctx context.Context, obj *model.Aggregates, by model.FundingGroupField, policy *model.FundingPolicy, where *model.EntityWhere, sourceIn []string, asOf *time.Time) ([]*model.FundingBucket, error) {
+func (r *aggregatesResolver) Funding(ctx context.Context, obj *model.Aggregates, by model.FundingGroupField, policy *model.FundingPolicy, split *model.FundingSplit, where *model.EntityWhere, sourceIn []string, asOf *time.Time) ([]*model.FundingBucket, error) {
 	ctx, s := aggregatesAt(ctx, obj)
-	return fundingTotals(ctx, s, by, policy, where, sourceIn, asOf)
+	return fundingTotals(ctx, s, by, policy, split, where, sourceIn, asOf)
 }
 
 func (r *aggregatesResolver) PartnersPerPilot(ctx context.Context, obj *model.Aggregates, where *model.PilotWhere, asOf *time.Time) ([]*model.CountBucket, error) {

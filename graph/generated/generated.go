@@ -42,7 +42,7 @@ type DirectiveRoot struct {
 type ComplexityRoot struct {
 	Aggregates struct {
 		Coverage              func(childComplexity int, where *model.ProvisionWhere, asOf *time.Time) int
-		Funding               func(childComplexity int, by model.FundingGroupField, policy *model.FundingPolicy, where *model.EntityWhere, sourceIn []string, asOf *time.Time) int
+		Funding               func(childComplexity int, by model.FundingGroupField, policy *model.FundingPolicy, split *model.FundingSplit, where *model.EntityWhere, sourceIn []string, asOf *time.Time) int
 		GroupBy               func(childComplexity int, collection model.GroupCollection, by []*model.GroupByKey, kinds []model.NodeKind, where *model.EntityWhere, relationshipWhere *model.RelationshipWhere, measure *model.Measure, degree *model.RelationshipCondition, fundingPolicy *model.FundingPolicy, asOf *time.Time, having *model.IntFilter) int
 		NodeCounts            func(childComplexity int, by model.NodeCountField, kinds []model.NodeKind, where *model.EntityWhere, asOf *time.Time) int
 		OrganisationsInPilots func(childComplexity int, minPilots *int, where *model.EntityWhere, asOf *time.Time) int
@@ -809,7 +809,7 @@ type ComplexityRoot struct {
 
 type AggregatesResolver interface {
 	NodeCounts(ctx context.Context, obj *model.Aggregates, by model.NodeCountField, kinds []model.NodeKind, where *model.EntityWhere, asOf *time.Time) ([]*model.CountBucket, error)
-	Funding(ctx context.Context, obj *model.Aggregates, by model.FundingGroupField, policy *model.FundingPolicy, where *model.EntityWhere, sourceIn []string, asOf *time.Time) ([]*model.FundingBucket, error)
+	Funding(ctx context.Context, obj *model.Aggregates, by model.FundingGroupField, policy *model.FundingPolicy, split *model.FundingSplit, where *model.EntityWhere, sourceIn []string, asOf *time.Time) ([]*model.FundingBucket, error)
 	PartnersPerPilot(ctx context.Context, obj *model.Aggregates, where *model.PilotWhere, asOf *time.Time) ([]*model.CountBucket, error)
 	Coverage(ctx context.Context, obj *model.Aggregates, where *model.ProvisionWhere, asOf *time.Time) ([]*model.CoverageCell, error)
 	OrganisationsInPilots(ctx context.Context, obj *model.Aggregates, minPilots *int, where *model.EntityWhere, asOf *time.Time) ([]*model.Participation, error)
@@ -896,7 +896,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Aggregates.Funding(childComplexity, args["by"].(model.FundingGroupField), args["policy"].(*model.FundingPolicy), args["where"].(*model.EntityWhere), args["sourceIn"].([]string), args["asOf"].(*time.Time)), true
+		return e.ComplexityRoot.Aggregates.Funding(childComplexity, args["by"].(model.FundingGroupField), args["policy"].(*model.FundingPolicy), args["split"].(*model.FundingSplit), args["where"].(*model.EntityWhere), args["sourceIn"].([]string), args["asOf"].(*time.Time)), true
 	case "Aggregates.groupBy":
 		if e.ComplexityRoot.Aggregates.GroupBy == nil {
 			break
@@ -6297,6 +6297,8 @@ type Aggregates {
     by: FundingGroupField!
     "Which of disagreeing figures the total counts (default HIGHEST: the highest figure, once)."
     policy: FundingPolicy = HIGHEST
+    "How a figure whose recipient falls in several groups (a pilot in two regions) is attributed: EACH (the default) counts it whole in each, EQUAL splits it equally so the buckets add up to the funding."
+    split: FundingSplit = EACH
     "Only funding of the pilots (or other recipients) matching this condition."
     where: EntityWhere
     "Only the figures these source documents (SourceDocument ids) state; buckets, figures and totals are those of the figures kept."
@@ -6413,13 +6415,28 @@ enum FundingPolicy {
   EVERY
 }
 
+"""
+How funding totals attribute a figure whose recipient falls in several
+groups, as a pilot covering two regions does under ` + "`" + `by: REGION` + "`" + `. With
+EACH the buckets add up to more than the funding; with EQUAL they add up
+to it exactly. The OTE dataset gives Yhdessä hyvä OTE (Etelä-Karjala and
+Kymenlaakso) 1 500 000 EUR: EACH counts 1 500 000 in both regions, EQUAL
+750 000 in each.
+"""
+enum FundingSplit {
+  "Count the whole figure in each of its groups (the default)."
+  EACH
+  "Split the figure equally among its distinct groups, in cents; the cents left over go one each to the first groups by key."
+  EQUAL
+}
+
 "Funding of one group."
 type FundingBucket {
   "The group's value: a node id or a year."
   key: String
   "The node the key names (region, funder, programme, pilot), if any."
   node: Entity
-  "The total by the policy, in major units."
+  "The total by the policy (and the split: under EQUAL, the group's shares of the counted figures), in major units."
   total: Float!
   "ISO 4217 currency."
   currency: String!
@@ -9689,30 +9706,38 @@ func (ec *executionContext) field_Aggregates_funding_args(ctx context.Context, r
 		return nil, err
 	}
 	args["policy"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "split",
+		func(ctx context.Context, v any) (*model.FundingSplit, error) {
+			return ec.unmarshalOFundingSplit2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐFundingSplit(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["split"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "where",
 		func(ctx context.Context, v any) (*model.EntityWhere, error) {
 			return ec.unmarshalOEntityWhere2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEntityWhere(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["where"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "sourceIn",
+	args["where"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "sourceIn",
 		func(ctx context.Context, v any) ([]string, error) {
 			return ec.unmarshalOID2ᚕstringᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["sourceIn"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+	args["sourceIn"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
 		func(ctx context.Context, v any) (*time.Time, error) {
 			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["asOf"] = arg4
+	args["asOf"] = arg5
 	return args, nil
 }
 
@@ -12904,7 +12929,7 @@ func (ec *executionContext) _Aggregates_funding(ctx context.Context, field graph
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Aggregates().Funding(ctx, obj, fc.Args["by"].(model.FundingGroupField), fc.Args["policy"].(*model.FundingPolicy), fc.Args["where"].(*model.EntityWhere), fc.Args["sourceIn"].([]string), fc.Args["asOf"].(*time.Time))
+			return ec.Resolvers.Aggregates().Funding(ctx, obj, fc.Args["by"].(model.FundingGroupField), fc.Args["policy"].(*model.FundingPolicy), fc.Args["split"].(*model.FundingSplit), fc.Args["where"].(*model.EntityWhere), fc.Args["sourceIn"].([]string), fc.Args["asOf"].(*time.Time))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.FundingBucket) graphql.Marshaler {
@@ -40899,6 +40924,22 @@ func (ec *executionContext) unmarshalOFundingPolicy2ᚖgithubᚗcomᚋotehubᚋh
 }
 
 func (ec *executionContext) marshalOFundingPolicy2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐFundingPolicy(ctx context.Context, sel ast.SelectionSet, v *model.FundingPolicy) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOFundingSplit2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐFundingSplit(ctx context.Context, v any) (*model.FundingSplit, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.FundingSplit)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOFundingSplit2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐFundingSplit(ctx context.Context, sel ast.SelectionSet, v *model.FundingSplit) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

@@ -1254,6 +1254,69 @@ func (e FundingPolicy) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// How funding totals attribute a figure whose recipient falls in several
+// groups, as a pilot covering two regions does under `by: REGION`. With
+// EACH the buckets add up to more than the funding; with EQUAL they add up
+// to it exactly. The OTE dataset gives Yhdessä hyvä OTE (Etelä-Karjala and
+// Kymenlaakso) 1 500 000 EUR: EACH counts 1 500 000 in both regions, EQUAL
+// 750 000 in each.
+type FundingSplit string
+
+const (
+	// Count the whole figure in each of its groups (the default).
+	FundingSplitEach FundingSplit = "EACH"
+	// Split the figure equally among its distinct groups, in cents; the cents left over go one each to the first groups by key.
+	FundingSplitEqual FundingSplit = "EQUAL"
+)
+
+var AllFundingSplit = []FundingSplit{
+	FundingSplitEach,
+	FundingSplitEqual,
+}
+
+func (e FundingSplit) IsValid() bool {
+	switch e {
+	case FundingSplitEach, FundingSplitEqual:
+		return true
+	}
+	return false
+}
+
+func (e FundingSplit) String() string {
+	return string(e)
+}
+
+func (e *FundingSplit) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = FundingSplit(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid FundingSplit", str)
+	}
+	return nil
+}
+
+func (e FundingSplit) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *FundingSplit) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e FundingSplit) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 // What a group-by groups.
 type GroupCollection string
 
