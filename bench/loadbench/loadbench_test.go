@@ -169,7 +169,7 @@ func TestPagesRequests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, field := range []string{"aggregates", "funding(by: REGION, policy: HIGHEST)", "partnersPerPilot", "coverage", "pilotsPerYear"} {
+	for _, field := range []string{"aggregates", "funding(by: REGION, policy: HIGHEST, split: EQUAL", "partnersPerPilot", "coverage", "pilotsPerYear"} {
 		if !strings.Contains(p.dashboard, field) {
 			t.Errorf("the dashboard query has no %s: %s", field, p.dashboard)
 		}

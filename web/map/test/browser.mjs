@@ -6,6 +6,7 @@
 import { chromium } from 'playwright-core';
 import { mkdir } from 'node:fs/promises';
 import assert from 'node:assert/strict';
+import { dashboardChecks } from './dashboard.mjs';
 
 const [base, artefacts] = process.argv.slice(2);
 if (!base || !artefacts) {
@@ -20,7 +21,9 @@ const browser = await chromium.launch({
     '--disable-component-update', '--disable-sync'],
 });
 const failures = [];
+let checks = 0;
 const check = async (name, fn) => {
+  checks++;
   try {
     await fn();
     console.log(`ok - ${name}`);
@@ -128,11 +131,13 @@ await check('the dashboard draws its charts from the API', async () => {
     const rows = Number(await page.getAttribute(`[data-testid=${id}]`, 'data-rows'));
     assert.ok(rows > 0, `${id} has no rows`);
   }
-  await page.screenshot({ path: `${artefacts}/dashboard.png`, fullPage: true });
   assert.deepEqual(errors, []);
   await page.close();
 });
 
+// The dashboard's own checks (totals, filters, CSV, phone, links, axe).
+await dashboardChecks({ browser, base, artefacts, check });
+
 await browser.close();
-console.log(`${6 - failures.length} passed, ${failures.length} failed`);
+console.log(`${checks - failures.length} passed, ${failures.length} failed`);
 process.exit(failures.length ? 1 : 0);
