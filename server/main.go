@@ -562,6 +562,7 @@ func (m *Main) handler() (http.Handler, error) {
 		mux.Handle("GET /metrics", m.metrics.handler(m.Logger))
 	}
 	mux.Handle("GET /{$}", playground)
+	mux.Handle("GET /schema.graphql", m.api.SchemaHandler())
 	mux.Handle("GET /export/{file}", authenticate(auth, m.api.GuardCached(graph.PreferredLanguage(web.Exports(m.Network, m.Logger)))))
 	pages := web.Pages()
 	for _, p := range []string{"GET /map", "GET /dashboard", "GET /assets/"} {

@@ -4612,7 +4612,12 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
-	{Name: "../../schema.graphqls", Input: `"""
+	{Name: "../../schema.graphqls", Input: `# Deprecation policy: a field, argument or enum value is never removed
+# without warning. It is first marked
+#   @deprecated(reason: "Use <replacement>. Removal after YYYY-MM-DD")
+# at least 90 days before that date, and the change is listed in
+# docs/CHANGELOG.md. TestDeprecationPolicy checks the form of every reason.
+"""
 The OTE network hub: organisations, pilots, services, employers, regions
 and target groups of Finland's OTE programme ("Osatyökykyisille tie
 työelämään", a path to working life for people with partial work ability)
