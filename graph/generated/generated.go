@@ -6032,6 +6032,11 @@ input RelationshipWhere {
   policy then decides between.
   """
   sourceIn: [ID!]
+  """
+  Only relationships written (created or changed) at or after this
+  instant: their ` + "`" + `updatedAt` + "`" + ` is not before it. For incremental sync.
+  """
+  updatedSince: DateTime
 }
 
 "A condition on a number. Every given bound must hold."
@@ -6199,6 +6204,12 @@ input EntityWhere {
   key: StringFilter
   "A condition on the node's own period."
   period: PeriodFilter
+  """
+  Only nodes written (created or changed) at or after this instant:
+  their ` + "`" + `updatedAt` + "`" + ` is not before it. For incremental sync: deleted
+  nodes are not answered (compare ids with ` + "`" + `/export/dataset.json` + "`" + `).
+  """
+  updatedSince: DateTime
   "Conditions on their related nodes."
   relationships: [RelationshipCondition!]
 }
@@ -7125,6 +7136,12 @@ input OrganisationWhere {
   "A condition on the node's own period."
   period: PeriodFilter
   """
+  Only nodes written (created or changed) at or after this instant:
+  their ` + "`" + `updatedAt` + "`" + ` is not before it. For incremental sync: deleted
+  nodes are not answered (compare ids with ` + "`" + `/export/dataset.json` + "`" + `).
+  """
+  updatedSince: DateTime
+  """
   Conditions on related nodes, all of which must hold: for example
   ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
   ` + "`" + `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}` + "`" + `.
@@ -7159,6 +7176,12 @@ input EmployerWhere {
   key: StringFilter
   "A condition on the node's own period."
   period: PeriodFilter
+  """
+  Only nodes written (created or changed) at or after this instant:
+  their ` + "`" + `updatedAt` + "`" + ` is not before it. For incremental sync: deleted
+  nodes are not answered (compare ids with ` + "`" + `/export/dataset.json` + "`" + `).
+  """
+  updatedSince: DateTime
   """
   Conditions on related nodes, all of which must hold: for example
   ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
@@ -7195,6 +7218,12 @@ input ProgrammeWhere {
   "A condition on the node's own period."
   period: PeriodFilter
   """
+  Only nodes written (created or changed) at or after this instant:
+  their ` + "`" + `updatedAt` + "`" + ` is not before it. For incremental sync: deleted
+  nodes are not answered (compare ids with ` + "`" + `/export/dataset.json` + "`" + `).
+  """
+  updatedSince: DateTime
+  """
   Conditions on related nodes, all of which must hold: for example
   ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
   ` + "`" + `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}` + "`" + `.
@@ -7227,6 +7256,12 @@ input PilotWhere {
   key: StringFilter
   "A condition on the node's own period."
   period: PeriodFilter
+  """
+  Only nodes written (created or changed) at or after this instant:
+  their ` + "`" + `updatedAt` + "`" + ` is not before it. For incremental sync: deleted
+  nodes are not answered (compare ids with ` + "`" + `/export/dataset.json` + "`" + `).
+  """
+  updatedSince: DateTime
   """
   Conditions on related nodes, all of which must hold: for example
   ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
@@ -7263,6 +7298,12 @@ input ServiceWhere {
   "A condition on the node's own period."
   period: PeriodFilter
   """
+  Only nodes written (created or changed) at or after this instant:
+  their ` + "`" + `updatedAt` + "`" + ` is not before it. For incremental sync: deleted
+  nodes are not answered (compare ids with ` + "`" + `/export/dataset.json` + "`" + `).
+  """
+  updatedSince: DateTime
+  """
   Conditions on related nodes, all of which must hold: for example
   ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
   ` + "`" + `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}` + "`" + `.
@@ -7296,6 +7337,12 @@ input RegionWhere {
   "A condition on the node's own period."
   period: PeriodFilter
   """
+  Only nodes written (created or changed) at or after this instant:
+  their ` + "`" + `updatedAt` + "`" + ` is not before it. For incremental sync: deleted
+  nodes are not answered (compare ids with ` + "`" + `/export/dataset.json` + "`" + `).
+  """
+  updatedSince: DateTime
+  """
   Conditions on related nodes, all of which must hold: for example
   ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
   ` + "`" + `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}` + "`" + `.
@@ -7327,6 +7374,12 @@ input TargetGroupWhere {
   "A condition on the node's own period."
   period: PeriodFilter
   """
+  Only nodes written (created or changed) at or after this instant:
+  their ` + "`" + `updatedAt` + "`" + ` is not before it. For incremental sync: deleted
+  nodes are not answered (compare ids with ` + "`" + `/export/dataset.json` + "`" + `).
+  """
+  updatedSince: DateTime
+  """
   Conditions on related nodes, all of which must hold: for example
   ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
   ` + "`" + `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}` + "`" + `.
@@ -7357,6 +7410,12 @@ input ThemeWhere {
   key: StringFilter
   "A condition on the node's own period."
   period: PeriodFilter
+  """
+  Only nodes written (created or changed) at or after this instant:
+  their ` + "`" + `updatedAt` + "`" + ` is not before it. For incremental sync: deleted
+  nodes are not answered (compare ids with ` + "`" + `/export/dataset.json` + "`" + `).
+  """
+  updatedSince: DateTime
   """
   Conditions on related nodes, all of which must hold: for example
   ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
@@ -7390,6 +7449,12 @@ input AgreementWhere {
   key: StringFilter
   "A condition on the node's own period."
   period: PeriodFilter
+  """
+  Only nodes written (created or changed) at or after this instant:
+  their ` + "`" + `updatedAt` + "`" + ` is not before it. For incremental sync: deleted
+  nodes are not answered (compare ids with ` + "`" + `/export/dataset.json` + "`" + `).
+  """
+  updatedSince: DateTime
   """
   Conditions on related nodes, all of which must hold: for example
   ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
@@ -7426,6 +7491,12 @@ input EventWhere {
   "A condition on the node's own period."
   period: PeriodFilter
   """
+  Only nodes written (created or changed) at or after this instant:
+  their ` + "`" + `updatedAt` + "`" + ` is not before it. For incremental sync: deleted
+  nodes are not answered (compare ids with ` + "`" + `/export/dataset.json` + "`" + `).
+  """
+  updatedSince: DateTime
+  """
   Conditions on related nodes, all of which must hold: for example
   ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
   ` + "`" + `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}` + "`" + `.
@@ -7459,6 +7530,12 @@ input TrainingWhere {
   "A condition on the node's own period."
   period: PeriodFilter
   """
+  Only nodes written (created or changed) at or after this instant:
+  their ` + "`" + `updatedAt` + "`" + ` is not before it. For incremental sync: deleted
+  nodes are not answered (compare ids with ` + "`" + `/export/dataset.json` + "`" + `).
+  """
+  updatedSince: DateTime
+  """
   Conditions on related nodes, all of which must hold: for example
   ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
   ` + "`" + `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}` + "`" + `.
@@ -7489,6 +7566,12 @@ input ContactWhere {
   key: StringFilter
   "A condition on the node's own period."
   period: PeriodFilter
+  """
+  Only nodes written (created or changed) at or after this instant:
+  their ` + "`" + `updatedAt` + "`" + ` is not before it. For incremental sync: deleted
+  nodes are not answered (compare ids with ` + "`" + `/export/dataset.json` + "`" + `).
+  """
+  updatedSince: DateTime
   """
   Conditions on related nodes, all of which must hold: for example
   ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
@@ -7522,6 +7605,12 @@ input SourceDocumentWhere {
   key: StringFilter
   "A condition on the node's own period."
   period: PeriodFilter
+  """
+  Only nodes written (created or changed) at or after this instant:
+  their ` + "`" + `updatedAt` + "`" + ` is not before it. For incremental sync: deleted
+  nodes are not answered (compare ids with ` + "`" + `/export/dataset.json` + "`" + `).
+  """
+  updatedSince: DateTime
   """
   Conditions on related nodes, all of which must hold: for example
   ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
@@ -29453,7 +29542,7 @@ func (ec *executionContext) unmarshalInputAgreementWhere(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "regionIn", "and", "or", "not", "name", "key", "period", "relationships"}
+	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "regionIn", "and", "or", "not", "name", "key", "period", "updatedSince", "relationships"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -29530,6 +29619,13 @@ func (ec *executionContext) unmarshalInputAgreementWhere(ctx context.Context, ob
 				return it, err
 			}
 			it.Period = data
+		case "updatedSince":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedSince"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedSince = data
 		case "relationships":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relationships"))
 			data, err := ec.unmarshalORelationshipCondition2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipConditionᚄ(ctx, v)
@@ -29740,7 +29836,7 @@ func (ec *executionContext) unmarshalInputContactWhere(ctx context.Context, obj 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "and", "or", "not", "name", "key", "period", "relationships"}
+	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "and", "or", "not", "name", "key", "period", "updatedSince", "relationships"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -29810,6 +29906,13 @@ func (ec *executionContext) unmarshalInputContactWhere(ctx context.Context, obj 
 				return it, err
 			}
 			it.Period = data
+		case "updatedSince":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedSince"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedSince = data
 		case "relationships":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relationships"))
 			data, err := ec.unmarshalORelationshipCondition2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipConditionᚄ(ctx, v)
@@ -30220,7 +30323,7 @@ func (ec *executionContext) unmarshalInputEmployerWhere(ctx context.Context, obj
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "regionIn", "typeIn", "and", "or", "not", "name", "key", "period", "relationships"}
+	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "regionIn", "typeIn", "and", "or", "not", "name", "key", "period", "updatedSince", "relationships"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -30304,6 +30407,13 @@ func (ec *executionContext) unmarshalInputEmployerWhere(ctx context.Context, obj
 				return it, err
 			}
 			it.Period = data
+		case "updatedSince":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedSince"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedSince = data
 		case "relationships":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relationships"))
 			data, err := ec.unmarshalORelationshipCondition2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipConditionᚄ(ctx, v)
@@ -30339,7 +30449,7 @@ func (ec *executionContext) unmarshalInputEntityWhere(ctx context.Context, obj a
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"kindIn", "idIn", "keyIn", "nameContains", "regionIn", "typeIn", "and", "or", "not", "name", "key", "period", "relationships"}
+	fieldsInOrder := [...]string{"kindIn", "idIn", "keyIn", "nameContains", "regionIn", "typeIn", "and", "or", "not", "name", "key", "period", "updatedSince", "relationships"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -30430,6 +30540,13 @@ func (ec *executionContext) unmarshalInputEntityWhere(ctx context.Context, obj a
 				return it, err
 			}
 			it.Period = data
+		case "updatedSince":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedSince"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedSince = data
 		case "relationships":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relationships"))
 			data, err := ec.unmarshalORelationshipCondition2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipConditionᚄ(ctx, v)
@@ -30465,7 +30582,7 @@ func (ec *executionContext) unmarshalInputEventWhere(ctx context.Context, obj an
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "regionIn", "typeIn", "and", "or", "not", "name", "key", "period", "relationships"}
+	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "regionIn", "typeIn", "and", "or", "not", "name", "key", "period", "updatedSince", "relationships"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -30549,6 +30666,13 @@ func (ec *executionContext) unmarshalInputEventWhere(ctx context.Context, obj an
 				return it, err
 			}
 			it.Period = data
+		case "updatedSince":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedSince"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedSince = data
 		case "relationships":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relationships"))
 			data, err := ec.unmarshalORelationshipCondition2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipConditionᚄ(ctx, v)
@@ -31156,7 +31280,7 @@ func (ec *executionContext) unmarshalInputOrganisationWhere(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "regionIn", "typeIn", "and", "or", "not", "name", "key", "period", "relationships"}
+	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "regionIn", "typeIn", "and", "or", "not", "name", "key", "period", "updatedSince", "relationships"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -31240,6 +31364,13 @@ func (ec *executionContext) unmarshalInputOrganisationWhere(ctx context.Context,
 				return it, err
 			}
 			it.Period = data
+		case "updatedSince":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedSince"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedSince = data
 		case "relationships":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relationships"))
 			data, err := ec.unmarshalORelationshipCondition2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipConditionᚄ(ctx, v)
@@ -31394,7 +31525,7 @@ func (ec *executionContext) unmarshalInputPilotWhere(ctx context.Context, obj an
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "regionIn", "and", "or", "not", "name", "key", "period", "relationships"}
+	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "regionIn", "and", "or", "not", "name", "key", "period", "updatedSince", "relationships"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -31471,6 +31602,13 @@ func (ec *executionContext) unmarshalInputPilotWhere(ctx context.Context, obj an
 				return it, err
 			}
 			it.Period = data
+		case "updatedSince":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedSince"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedSince = data
 		case "relationships":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relationships"))
 			data, err := ec.unmarshalORelationshipCondition2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipConditionᚄ(ctx, v)
@@ -31506,7 +31644,7 @@ func (ec *executionContext) unmarshalInputProgrammeWhere(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "regionIn", "typeIn", "and", "or", "not", "name", "key", "period", "relationships"}
+	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "regionIn", "typeIn", "and", "or", "not", "name", "key", "period", "updatedSince", "relationships"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -31590,6 +31728,13 @@ func (ec *executionContext) unmarshalInputProgrammeWhere(ctx context.Context, ob
 				return it, err
 			}
 			it.Period = data
+		case "updatedSince":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedSince"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedSince = data
 		case "relationships":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relationships"))
 			data, err := ec.unmarshalORelationshipCondition2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipConditionᚄ(ctx, v)
@@ -31723,7 +31868,7 @@ func (ec *executionContext) unmarshalInputRegionWhere(ctx context.Context, obj a
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "levelIn", "and", "or", "not", "name", "key", "period", "relationships"}
+	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "levelIn", "and", "or", "not", "name", "key", "period", "updatedSince", "relationships"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -31800,6 +31945,13 @@ func (ec *executionContext) unmarshalInputRegionWhere(ctx context.Context, obj a
 				return it, err
 			}
 			it.Period = data
+		case "updatedSince":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedSince"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedSince = data
 		case "relationships":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relationships"))
 			data, err := ec.unmarshalORelationshipCondition2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipConditionᚄ(ctx, v)
@@ -32046,7 +32198,7 @@ func (ec *executionContext) unmarshalInputRelationshipWhere(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"typeIn", "fromIn", "toIn", "nodeIn", "amount", "period", "role", "sourceIn"}
+	fieldsInOrder := [...]string{"typeIn", "fromIn", "toIn", "nodeIn", "amount", "period", "role", "sourceIn", "updatedSince"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -32109,6 +32261,13 @@ func (ec *executionContext) unmarshalInputRelationshipWhere(ctx context.Context,
 				return it, err
 			}
 			it.SourceIn = data
+		case "updatedSince":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedSince"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedSince = data
 		}
 	}
 	return it, nil
@@ -32137,7 +32296,7 @@ func (ec *executionContext) unmarshalInputServiceWhere(ctx context.Context, obj 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "regionIn", "typeIn", "and", "or", "not", "name", "key", "period", "relationships"}
+	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "regionIn", "typeIn", "and", "or", "not", "name", "key", "period", "updatedSince", "relationships"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -32221,6 +32380,13 @@ func (ec *executionContext) unmarshalInputServiceWhere(ctx context.Context, obj 
 				return it, err
 			}
 			it.Period = data
+		case "updatedSince":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedSince"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedSince = data
 		case "relationships":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relationships"))
 			data, err := ec.unmarshalORelationshipCondition2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipConditionᚄ(ctx, v)
@@ -32256,7 +32422,7 @@ func (ec *executionContext) unmarshalInputSourceDocumentWhere(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "typeIn", "and", "or", "not", "name", "key", "period", "relationships"}
+	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "typeIn", "and", "or", "not", "name", "key", "period", "updatedSince", "relationships"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -32333,6 +32499,13 @@ func (ec *executionContext) unmarshalInputSourceDocumentWhere(ctx context.Contex
 				return it, err
 			}
 			it.Period = data
+		case "updatedSince":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedSince"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedSince = data
 		case "relationships":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relationships"))
 			data, err := ec.unmarshalORelationshipCondition2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipConditionᚄ(ctx, v)
@@ -32463,7 +32636,7 @@ func (ec *executionContext) unmarshalInputTargetGroupWhere(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "and", "or", "not", "name", "key", "period", "relationships"}
+	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "and", "or", "not", "name", "key", "period", "updatedSince", "relationships"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -32533,6 +32706,13 @@ func (ec *executionContext) unmarshalInputTargetGroupWhere(ctx context.Context, 
 				return it, err
 			}
 			it.Period = data
+		case "updatedSince":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedSince"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedSince = data
 		case "relationships":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relationships"))
 			data, err := ec.unmarshalORelationshipCondition2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipConditionᚄ(ctx, v)
@@ -32568,7 +32748,7 @@ func (ec *executionContext) unmarshalInputThemeWhere(ctx context.Context, obj an
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "and", "or", "not", "name", "key", "period", "relationships"}
+	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "and", "or", "not", "name", "key", "period", "updatedSince", "relationships"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -32638,6 +32818,13 @@ func (ec *executionContext) unmarshalInputThemeWhere(ctx context.Context, obj an
 				return it, err
 			}
 			it.Period = data
+		case "updatedSince":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedSince"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedSince = data
 		case "relationships":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relationships"))
 			data, err := ec.unmarshalORelationshipCondition2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipConditionᚄ(ctx, v)
@@ -32673,7 +32860,7 @@ func (ec *executionContext) unmarshalInputTrainingWhere(ctx context.Context, obj
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "regionIn", "and", "or", "not", "name", "key", "period", "relationships"}
+	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "regionIn", "and", "or", "not", "name", "key", "period", "updatedSince", "relationships"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -32750,6 +32937,13 @@ func (ec *executionContext) unmarshalInputTrainingWhere(ctx context.Context, obj
 				return it, err
 			}
 			it.Period = data
+		case "updatedSince":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedSince"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedSince = data
 		case "relationships":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relationships"))
 			data, err := ec.unmarshalORelationshipCondition2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipConditionᚄ(ctx, v)
