@@ -24,6 +24,9 @@ type Where struct {
 	Period *PeriodMatch
 	// Relationships must all hold.
 	Relationships []*RelationshipMatch
+	// UpdatedSince keeps the nodes written at or after the instant
+	// (UpdatedAt not before it), for incremental sync.
+	UpdatedSince *time.Time
 }
 
 // StringMatch is a predicate on a string field. Fold compares
@@ -102,7 +105,7 @@ const (
 // answers natively (and pages natively).
 func (w *Where) IsSimple() bool {
 	return w == nil || (len(w.And) == 0 && len(w.Or) == 0 && w.Not == nil && w.Name == nil &&
-		w.Key == nil && w.Type == nil && w.Period == nil && len(w.Relationships) == 0)
+		w.Key == nil && w.Type == nil && w.Period == nil && len(w.Relationships) == 0 && w.UpdatedSince == nil)
 }
 
 // Check validates the shape of w: depth and size limits.
@@ -248,7 +251,7 @@ func (e *evaluator) eval(ctx context.Context, w *Where, c []*Node, filtered bool
 	out := slices.DeleteFunc(slices.Clone(c), func(n *Node) bool {
 		return (!filtered && !match(n)) || !byName(n) ||
 			!w.Name.matchAny(n.Name.All()) || !w.Key.match(n.Key, true) || !w.Type.match(n.Type, n.Type != "") ||
-			!w.Period.match(n.Period)
+			!w.Period.match(n.Period) || !updatedSince(w.UpdatedSince, n.UpdatedAt)
 	})
 	for _, r := range w.Relationships {
 		var err error
@@ -485,11 +488,14 @@ type RelationshipWhere struct {
 	// SourceIDs, when not empty, keeps the relationships that one of
 	// these source documents states: one of their citations names it.
 	SourceIDs []string
+	// UpdatedSince keeps the relationships written at or after the
+	// instant.
+	UpdatedSince *time.Time
 }
 
 // IsSimple reports whether w is only a RelationshipFilter.
 func (w *RelationshipWhere) IsSimple() bool {
-	return w == nil || (w.Amount == nil && w.Period == nil && w.Role == nil && len(w.SourceIDs) == 0)
+	return w == nil || (w.Amount == nil && w.Period == nil && w.Role == nil && len(w.SourceIDs) == 0 && w.UpdatedSince == nil)
 }
 
 // CitedBy reports whether one of r's citations names one of the source
@@ -509,8 +515,16 @@ func (w *RelationshipWhere) Match(r *Relationship) bool {
 	if w.Amount != nil && (r.Amount == nil || !w.Amount.Holds(float64(r.Amount.Minor)/100)) {
 		return false
 	}
-	if !CitedBy(r, w.SourceIDs) {
+	if !CitedBy(r, w.SourceIDs) || !updatedSince(w.UpdatedSince, r.UpdatedAt) {
 		return false
 	}
 	return w.Period.match(r.Period) && w.Role.match(r.Role, r.Role != "")
+}
+
+// updatedSince holds when a row updated at t was written at or after
+// since (nil: any row). At, not only after: a client that passes the
+// newest updatedAt it has seen gets that row again rather than missing
+// another one written in the same millisecond.
+func updatedSince(since *time.Time, t time.Time) bool {
+	return since == nil || !t.Before(*since)
 }

@@ -33,9 +33,30 @@ const Name = "ote"
 // the same rows (see csv.go), converted by the same code.
 
 type file struct {
+	Meta          *Meta          `json:"meta,omitempty"`
 	Sources       []source       `json:"sources"`
 	Nodes         []node         `json:"nodes"`
 	Relationships []relationship `json:"relationships"`
+}
+
+// Meta describes a dump of a hub's network (GET /export/dataset.json):
+// readers take the rows and skip it, so a dump imports like any
+// dataset file.
+type Meta struct {
+	// Title and Publisher name the dataset and who publishes it.
+	Title     string `json:"title"`
+	Publisher string `json:"publisher,omitempty"`
+	// License is the URL of the licence the data is published under.
+	License string `json:"license,omitempty"`
+	// Version names the state of the network dumped; an unchanged
+	// network keeps it.
+	Version string `json:"version"`
+	// Modified is when a row was last written: the newest updatedAt.
+	Modified time.Time `json:"modified"`
+	// Nodes and Relationships count the rows (source documents are
+	// nodes).
+	Nodes         int `json:"nodes"`
+	Relationships int `json:"relationships"`
 }
 
 type source struct {

@@ -135,8 +135,16 @@ func ReadJSON(name string, data []byte) (rows []Row, err error) {
 			return rows, syntax(err)
 		}
 		list, _ := tok.(string)
+		if list == "meta" {
+			// A dump's description, not rows.
+			var m Meta
+			if err := dec.Decode(&m); err != nil {
+				return rows, fail(dec.InputOffset(), "meta: %v", err)
+			}
+			continue
+		}
 		if list != "sources" && list != "nodes" && list != "relationships" {
-			return rows, fail(dec.InputOffset(), "unknown list %q: want sources, nodes or relationships", list)
+			return rows, fail(dec.InputOffset(), "unknown list %q: want meta, sources, nodes or relationships", list)
 		}
 		if tok, err = dec.Token(); err != nil {
 			return rows, syntax(err)

@@ -241,10 +241,17 @@ func day(t *time.Time) string {
 // written so that it reads back as it is: nodes must hold every node
 // that relationships, regions and citations refer to.
 func WriteJSON(w io.Writer, nodes []*hub.Node, rels []*hub.Relationship) error {
+	return WriteDump(w, nodes, rels, nil)
+}
+
+// WriteDump is WriteJSON with the dump's description first (none when
+// meta is nil).
+func WriteDump(w io.Writer, nodes []*hub.Node, rels []*hub.Relationship, meta *Meta) error {
 	f, err := toFile(nodes, rels)
 	if err != nil {
 		return err
 	}
+	f.Meta = meta
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)

@@ -25,6 +25,7 @@ import (
 	"github.com/otehub/hub"
 	"github.com/otehub/hub/graph/generated"
 	"github.com/otehub/hub/graph/model"
+	"github.com/otehub/hub/internal/httpx"
 )
 
 // Default limits of the GraphQL endpoint (see Limits).
@@ -297,6 +298,10 @@ func NewHandler(opts Options) *Handler {
 		origins: opts.Origins,
 		maxBody: maxBody,
 		version: opts.Version,
+	}
+	if !opts.NoIntrospection {
+		h.sdl = SDL(es.Schema())
+		h.sdlTag = httpx.Tag(string(h.sdl))
 	}
 	h.closing, h.closeAll = context.WithCancel(context.Background())
 	if rates.shared != nil {

@@ -54,7 +54,7 @@ func fromOrganisationWhere(w *model.OrganisationWhere) *nodeWhere {
 		RegionIn: w.RegionIn,
 		TypeIn:   enumStrings(w.TypeIn),
 		And:      convertAll(w.And, fromOrganisationWhere), Or: convertAll(w.Or, fromOrganisationWhere), Not: fromOrganisationWhere(w.Not),
-		Name: w.Name, Key: w.Key, Period: w.Period, Relationships: w.Relationships,
+		Name: w.Name, Key: w.Key, Period: w.Period, Relationships: w.Relationships, UpdatedSince: w.UpdatedSince,
 	}
 }
 
@@ -67,7 +67,7 @@ func fromEmployerWhere(w *model.EmployerWhere) *nodeWhere {
 		RegionIn: w.RegionIn,
 		TypeIn:   enumStrings(w.TypeIn),
 		And:      convertAll(w.And, fromEmployerWhere), Or: convertAll(w.Or, fromEmployerWhere), Not: fromEmployerWhere(w.Not),
-		Name: w.Name, Key: w.Key, Period: w.Period, Relationships: w.Relationships,
+		Name: w.Name, Key: w.Key, Period: w.Period, Relationships: w.Relationships, UpdatedSince: w.UpdatedSince,
 	}
 }
 
@@ -80,7 +80,7 @@ func fromProgrammeWhere(w *model.ProgrammeWhere) *nodeWhere {
 		RegionIn: w.RegionIn,
 		TypeIn:   enumStrings(w.TypeIn),
 		And:      convertAll(w.And, fromProgrammeWhere), Or: convertAll(w.Or, fromProgrammeWhere), Not: fromProgrammeWhere(w.Not),
-		Name: w.Name, Key: w.Key, Period: w.Period, Relationships: w.Relationships,
+		Name: w.Name, Key: w.Key, Period: w.Period, Relationships: w.Relationships, UpdatedSince: w.UpdatedSince,
 	}
 }
 
@@ -92,7 +92,7 @@ func fromPilotWhere(w *model.PilotWhere) *nodeWhere {
 		IDIn: w.IDIn, KeyIn: w.KeyIn, NameContains: w.NameContains,
 		RegionIn: w.RegionIn,
 		And:      convertAll(w.And, fromPilotWhere), Or: convertAll(w.Or, fromPilotWhere), Not: fromPilotWhere(w.Not),
-		Name: w.Name, Key: w.Key, Period: w.Period, Relationships: w.Relationships,
+		Name: w.Name, Key: w.Key, Period: w.Period, Relationships: w.Relationships, UpdatedSince: w.UpdatedSince,
 	}
 }
 
@@ -105,7 +105,7 @@ func fromServiceWhere(w *model.ServiceWhere) *nodeWhere {
 		RegionIn: w.RegionIn,
 		TypeIn:   enumStrings(w.TypeIn),
 		And:      convertAll(w.And, fromServiceWhere), Or: convertAll(w.Or, fromServiceWhere), Not: fromServiceWhere(w.Not),
-		Name: w.Name, Key: w.Key, Period: w.Period, Relationships: w.Relationships,
+		Name: w.Name, Key: w.Key, Period: w.Period, Relationships: w.Relationships, UpdatedSince: w.UpdatedSince,
 	}
 }
 
@@ -117,7 +117,7 @@ func fromRegionWhere(w *model.RegionWhere) *nodeWhere {
 		IDIn: w.IDIn, KeyIn: w.KeyIn, NameContains: w.NameContains,
 		TypeIn: enumStrings(w.LevelIn),
 		And:    convertAll(w.And, fromRegionWhere), Or: convertAll(w.Or, fromRegionWhere), Not: fromRegionWhere(w.Not),
-		Name: w.Name, Key: w.Key, Period: w.Period, Relationships: w.Relationships,
+		Name: w.Name, Key: w.Key, Period: w.Period, Relationships: w.Relationships, UpdatedSince: w.UpdatedSince,
 	}
 }
 
@@ -128,7 +128,7 @@ func fromTargetGroupWhere(w *model.TargetGroupWhere) *nodeWhere {
 	return &nodeWhere{
 		IDIn: w.IDIn, KeyIn: w.KeyIn, NameContains: w.NameContains,
 		And: convertAll(w.And, fromTargetGroupWhere), Or: convertAll(w.Or, fromTargetGroupWhere), Not: fromTargetGroupWhere(w.Not),
-		Name: w.Name, Key: w.Key, Period: w.Period, Relationships: w.Relationships,
+		Name: w.Name, Key: w.Key, Period: w.Period, Relationships: w.Relationships, UpdatedSince: w.UpdatedSince,
 	}
 }
 
@@ -139,7 +139,7 @@ func fromThemeWhere(w *model.ThemeWhere) *nodeWhere {
 	return &nodeWhere{
 		IDIn: w.IDIn, KeyIn: w.KeyIn, NameContains: w.NameContains,
 		And: convertAll(w.And, fromThemeWhere), Or: convertAll(w.Or, fromThemeWhere), Not: fromThemeWhere(w.Not),
-		Name: w.Name, Key: w.Key, Period: w.Period, Relationships: w.Relationships,
+		Name: w.Name, Key: w.Key, Period: w.Period, Relationships: w.Relationships, UpdatedSince: w.UpdatedSince,
 	}
 }
 
@@ -151,7 +151,7 @@ func fromAgreementWhere(w *model.AgreementWhere) *nodeWhere {
 		IDIn: w.IDIn, KeyIn: w.KeyIn, NameContains: w.NameContains,
 		RegionIn: w.RegionIn,
 		And:      convertAll(w.And, fromAgreementWhere), Or: convertAll(w.Or, fromAgreementWhere), Not: fromAgreementWhere(w.Not),
-		Name: w.Name, Key: w.Key, Period: w.Period, Relationships: w.Relationships,
+		Name: w.Name, Key: w.Key, Period: w.Period, Relationships: w.Relationships, UpdatedSince: w.UpdatedSince,
 	}
 }
 
@@ -164,7 +164,7 @@ func fromEventWhere(w *model.EventWhere) *nodeWhere {
 		RegionIn: w.RegionIn,
 		TypeIn:   enumStrings(w.TypeIn),
 		And:      convertAll(w.And, fromEventWhere), Or: convertAll(w.Or, fromEventWhere), Not: fromEventWhere(w.Not),
-		Name: w.Name, Key: w.Key, Period: w.Period, Relationships: w.Relationships,
+		Name: w.Name, Key: w.Key, Period: w.Period, Relationships: w.Relationships, UpdatedSince: w.UpdatedSince,
 	}
 }
 
@@ -176,7 +176,7 @@ func fromTrainingWhere(w *model.TrainingWhere) *nodeWhere {
 		IDIn: w.IDIn, KeyIn: w.KeyIn, NameContains: w.NameContains,
 		RegionIn: w.RegionIn,
 		And:      convertAll(w.And, fromTrainingWhere), Or: convertAll(w.Or, fromTrainingWhere), Not: fromTrainingWhere(w.Not),
-		Name: w.Name, Key: w.Key, Period: w.Period, Relationships: w.Relationships,
+		Name: w.Name, Key: w.Key, Period: w.Period, Relationships: w.Relationships, UpdatedSince: w.UpdatedSince,
 	}
 }
 
@@ -187,7 +187,7 @@ func fromContactWhere(w *model.ContactWhere) *nodeWhere {
 	return &nodeWhere{
 		IDIn: w.IDIn, KeyIn: w.KeyIn, NameContains: w.NameContains,
 		And: convertAll(w.And, fromContactWhere), Or: convertAll(w.Or, fromContactWhere), Not: fromContactWhere(w.Not),
-		Name: w.Name, Key: w.Key, Period: w.Period, Relationships: w.Relationships,
+		Name: w.Name, Key: w.Key, Period: w.Period, Relationships: w.Relationships, UpdatedSince: w.UpdatedSince,
 	}
 }
 
@@ -199,6 +199,6 @@ func fromSourceDocumentWhere(w *model.SourceDocumentWhere) *nodeWhere {
 		IDIn: w.IDIn, KeyIn: w.KeyIn, NameContains: w.NameContains,
 		TypeIn: enumStrings(w.TypeIn),
 		And:    convertAll(w.And, fromSourceDocumentWhere), Or: convertAll(w.Or, fromSourceDocumentWhere), Not: fromSourceDocumentWhere(w.Not),
-		Name: w.Name, Key: w.Key, Period: w.Period, Relationships: w.Relationships,
+		Name: w.Name, Key: w.Key, Period: w.Period, Relationships: w.Relationships, UpdatedSince: w.UpdatedSince,
 	}
 }

@@ -123,6 +123,7 @@ func relationshipFilter(where *model.RelationshipWhere) (*hub.RelationshipWhere,
 	}
 	w.Period, w.Role = periodMatch(where.Period), stringMatch(where.Role)
 	w.SourceIDs = where.SourceIn
+	w.UpdatedSince = where.UpdatedSince
 	return w, nil
 }
 

@@ -23,11 +23,15 @@ type Handler struct {
 	// stream answers WebSocket upgrades and server-sent events.
 	plain, stream http.Handler
 	subs          *subscriptions
-	origins       []string
-	maxBody       int64
-	admit         *admission
-	rates         *rateLimiter
-	version       func() string
+	// sdl is the schema's text for /schema.graphql (nil without
+	// introspection) and sdlTag its entity tag.
+	sdl     []byte
+	sdlTag  string
+	origins []string
+	maxBody int64
+	admit   *admission
+	rates   *rateLimiter
+	version func() string
 
 	mu      sync.Mutex
 	stopped bool

@@ -21,6 +21,7 @@ type nodeWhere struct {
 	Name, Key                             *model.StringFilter
 	Period                                *model.PeriodFilter
 	Relationships                         []*model.RelationshipCondition
+	UpdatedSince                          *time.Time
 }
 
 // fromEntityWhere converts the where input of related entities.
@@ -32,7 +33,7 @@ func fromEntityWhere(w *model.EntityWhere) *nodeWhere {
 		IDIn: w.IDIn, KeyIn: w.KeyIn, NameContains: w.NameContains, RegionIn: w.RegionIn,
 		TypeIn: w.TypeIn, KindIn: enumStrings(w.KindIn),
 		And: convertAll(w.And, fromEntityWhere), Or: convertAll(w.Or, fromEntityWhere), Not: fromEntityWhere(w.Not),
-		Name: w.Name, Key: w.Key, Period: w.Period, Relationships: w.Relationships,
+		Name: w.Name, Key: w.Key, Period: w.Period, Relationships: w.Relationships, UpdatedSince: w.UpdatedSince,
 	}
 }
 
@@ -112,6 +113,7 @@ func (w *nodeWhere) domain() (*hub.Where, error) {
 	}
 	out.Name, out.Key = stringMatch(w.Name), stringMatch(w.Key)
 	out.Period = periodMatch(w.Period)
+	out.UpdatedSince = w.UpdatedSince
 	for _, r := range w.Relationships {
 		d, err := toRelationMatch(r)
 		if err != nil {

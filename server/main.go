@@ -97,6 +97,10 @@ type Config struct {
 	CORSOrigins []string
 	// Seed loads the OTE dataset into an empty store (HUB_SEED, true).
 	Seed bool
+	// DataLicense is the URL of the licence the open-data downloads
+	// state (HUB_DATA_LICENSE), DataPublisher who publishes them
+	// (HUB_DATA_PUBLISHER).
+	DataLicense, DataPublisher string
 	// RequestTimeout bounds one GraphQL operation (HUB_REQUEST_TIMEOUT).
 	RequestTimeout time.Duration
 	// DrainDelay is how long /readyz answers 503 before the listener
@@ -201,6 +205,8 @@ func NewMain() *Main {
 			DataDir:        "./data",
 			CORSOrigins:    []string{"*"},
 			Seed:           true,
+			DataLicense:    web.DefaultLicense,
+			DataPublisher:  web.DefaultPublisher,
 			RequestTimeout: 30 * time.Second,
 			ShutdownGrace:  20 * time.Second,
 			LogLevel:       "info",
@@ -237,6 +243,8 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	fs.StringVar(&c.APIKeysFile, "api-keys-file", c.APIKeysFile, "file of API key hashes, roles and subjects (env HUB_API_KEYS_FILE)")
 	origins := fs.String("cors-origins", strings.Join(c.CORSOrigins, ","), "comma-separated origins allowed by CORS, * for any (env HUB_CORS_ORIGINS)")
 	fs.BoolVar(&c.Seed, "seed", c.Seed, "load the OTE dataset into an empty store (env HUB_SEED)")
+	fs.StringVar(&c.DataLicense, "data-license", c.DataLicense, "URL of the licence the open-data downloads state (env HUB_DATA_LICENSE)")
+	fs.StringVar(&c.DataPublisher, "data-publisher", c.DataPublisher, "who publishes the open data, in its metadata (env HUB_DATA_PUBLISHER)")
 	fs.DurationVar(&c.RequestTimeout, "request-timeout", c.RequestTimeout, "time limit of one GraphQL operation (env HUB_REQUEST_TIMEOUT)")
 	fs.DurationVar(&c.DrainDelay, "drain-delay", c.DrainDelay, "at shutdown, how long /readyz answers 503 before the listener closes (env HUB_DRAIN_DELAY)")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", c.ShutdownGrace, "at shutdown, the most time requests and streams in flight get to finish (env HUB_SHUTDOWN_GRACE)")
@@ -310,6 +318,12 @@ func (c *Config) readEnv(getenv func(string) string) error {
 	}
 	if v := getenv("HUB_CORS_ORIGINS"); v != "" {
 		c.CORSOrigins = splitList(v)
+	}
+	if v := getenv("HUB_DATA_LICENSE"); v != "" {
+		c.DataLicense = v
+	}
+	if v := getenv("HUB_DATA_PUBLISHER"); v != "" {
+		c.DataPublisher = v
 	}
 	if v := getenv("HUB_SEED"); v != "" {
 		b, err := strconv.ParseBool(v)
@@ -562,6 +576,9 @@ func (m *Main) handler() (http.Handler, error) {
 		mux.Handle("GET /metrics", m.metrics.handler(m.Logger))
 	}
 	mux.Handle("GET /{$}", playground)
+	mux.Handle("GET /schema.graphql", m.api.SchemaHandler())
+	about := web.About{License: m.Config.DataLicense, Publisher: m.Config.DataPublisher, Version: m.dataVersion}
+	mux.Handle("GET /export/dataset.json", authenticate(auth, m.api.GuardCached(web.Dataset(m.Network, about, m.Logger))))
 	mux.Handle("GET /export/{file}", authenticate(auth, m.api.GuardCached(graph.PreferredLanguage(web.Exports(m.Network, m.Logger)))))
 	pages := web.Pages()
 	for _, p := range []string{"GET /map", "GET /dashboard", "GET /assets/"} {

@@ -4612,7 +4612,12 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
-	{Name: "../../schema.graphqls", Input: `"""
+	{Name: "../../schema.graphqls", Input: `# Deprecation policy: a field, argument or enum value is never removed
+# without warning. It is first marked
+#   @deprecated(reason: "Use <replacement>. Removal after YYYY-MM-DD")
+# at least 90 days before that date, and the change is listed in
+# docs/CHANGELOG.md. TestDeprecationPolicy checks the form of every reason.
+"""
 The OTE network hub: organisations, pilots, services, employers, regions
 and target groups of Finland's OTE programme ("Osatyökykyisille tie
 työelämään", a path to working life for people with partial work ability)
@@ -6027,6 +6032,11 @@ input RelationshipWhere {
   policy then decides between.
   """
   sourceIn: [ID!]
+  """
+  Only relationships written (created or changed) at or after this
+  instant: their ` + "`" + `updatedAt` + "`" + ` is not before it. For incremental sync.
+  """
+  updatedSince: DateTime
 }
 
 "A condition on a number. Every given bound must hold."
@@ -6194,6 +6204,12 @@ input EntityWhere {
   key: StringFilter
   "A condition on the node's own period."
   period: PeriodFilter
+  """
+  Only nodes written (created or changed) at or after this instant:
+  their ` + "`" + `updatedAt` + "`" + ` is not before it. For incremental sync: deleted
+  nodes are not answered (compare ids with ` + "`" + `/export/dataset.json` + "`" + `).
+  """
+  updatedSince: DateTime
   "Conditions on their related nodes."
   relationships: [RelationshipCondition!]
 }
@@ -7137,6 +7153,12 @@ input OrganisationWhere {
   "A condition on the node's own period."
   period: PeriodFilter
   """
+  Only nodes written (created or changed) at or after this instant:
+  their ` + "`" + `updatedAt` + "`" + ` is not before it. For incremental sync: deleted
+  nodes are not answered (compare ids with ` + "`" + `/export/dataset.json` + "`" + `).
+  """
+  updatedSince: DateTime
+  """
   Conditions on related nodes, all of which must hold: for example
   ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
   ` + "`" + `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}` + "`" + `.
@@ -7171,6 +7193,12 @@ input EmployerWhere {
   key: StringFilter
   "A condition on the node's own period."
   period: PeriodFilter
+  """
+  Only nodes written (created or changed) at or after this instant:
+  their ` + "`" + `updatedAt` + "`" + ` is not before it. For incremental sync: deleted
+  nodes are not answered (compare ids with ` + "`" + `/export/dataset.json` + "`" + `).
+  """
+  updatedSince: DateTime
   """
   Conditions on related nodes, all of which must hold: for example
   ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
@@ -7207,6 +7235,12 @@ input ProgrammeWhere {
   "A condition on the node's own period."
   period: PeriodFilter
   """
+  Only nodes written (created or changed) at or after this instant:
+  their ` + "`" + `updatedAt` + "`" + ` is not before it. For incremental sync: deleted
+  nodes are not answered (compare ids with ` + "`" + `/export/dataset.json` + "`" + `).
+  """
+  updatedSince: DateTime
+  """
   Conditions on related nodes, all of which must hold: for example
   ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
   ` + "`" + `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}` + "`" + `.
@@ -7239,6 +7273,12 @@ input PilotWhere {
   key: StringFilter
   "A condition on the node's own period."
   period: PeriodFilter
+  """
+  Only nodes written (created or changed) at or after this instant:
+  their ` + "`" + `updatedAt` + "`" + ` is not before it. For incremental sync: deleted
+  nodes are not answered (compare ids with ` + "`" + `/export/dataset.json` + "`" + `).
+  """
+  updatedSince: DateTime
   """
   Conditions on related nodes, all of which must hold: for example
   ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
@@ -7275,6 +7315,12 @@ input ServiceWhere {
   "A condition on the node's own period."
   period: PeriodFilter
   """
+  Only nodes written (created or changed) at or after this instant:
+  their ` + "`" + `updatedAt` + "`" + ` is not before it. For incremental sync: deleted
+  nodes are not answered (compare ids with ` + "`" + `/export/dataset.json` + "`" + `).
+  """
+  updatedSince: DateTime
+  """
   Conditions on related nodes, all of which must hold: for example
   ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
   ` + "`" + `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}` + "`" + `.
@@ -7308,6 +7354,12 @@ input RegionWhere {
   "A condition on the node's own period."
   period: PeriodFilter
   """
+  Only nodes written (created or changed) at or after this instant:
+  their ` + "`" + `updatedAt` + "`" + ` is not before it. For incremental sync: deleted
+  nodes are not answered (compare ids with ` + "`" + `/export/dataset.json` + "`" + `).
+  """
+  updatedSince: DateTime
+  """
   Conditions on related nodes, all of which must hold: for example
   ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
   ` + "`" + `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}` + "`" + `.
@@ -7339,6 +7391,12 @@ input TargetGroupWhere {
   "A condition on the node's own period."
   period: PeriodFilter
   """
+  Only nodes written (created or changed) at or after this instant:
+  their ` + "`" + `updatedAt` + "`" + ` is not before it. For incremental sync: deleted
+  nodes are not answered (compare ids with ` + "`" + `/export/dataset.json` + "`" + `).
+  """
+  updatedSince: DateTime
+  """
   Conditions on related nodes, all of which must hold: for example
   ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
   ` + "`" + `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}` + "`" + `.
@@ -7369,6 +7427,12 @@ input ThemeWhere {
   key: StringFilter
   "A condition on the node's own period."
   period: PeriodFilter
+  """
+  Only nodes written (created or changed) at or after this instant:
+  their ` + "`" + `updatedAt` + "`" + ` is not before it. For incremental sync: deleted
+  nodes are not answered (compare ids with ` + "`" + `/export/dataset.json` + "`" + `).
+  """
+  updatedSince: DateTime
   """
   Conditions on related nodes, all of which must hold: for example
   ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
@@ -7402,6 +7466,12 @@ input AgreementWhere {
   key: StringFilter
   "A condition on the node's own period."
   period: PeriodFilter
+  """
+  Only nodes written (created or changed) at or after this instant:
+  their ` + "`" + `updatedAt` + "`" + ` is not before it. For incremental sync: deleted
+  nodes are not answered (compare ids with ` + "`" + `/export/dataset.json` + "`" + `).
+  """
+  updatedSince: DateTime
   """
   Conditions on related nodes, all of which must hold: for example
   ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
@@ -7438,6 +7508,12 @@ input EventWhere {
   "A condition on the node's own period."
   period: PeriodFilter
   """
+  Only nodes written (created or changed) at or after this instant:
+  their ` + "`" + `updatedAt` + "`" + ` is not before it. For incremental sync: deleted
+  nodes are not answered (compare ids with ` + "`" + `/export/dataset.json` + "`" + `).
+  """
+  updatedSince: DateTime
+  """
   Conditions on related nodes, all of which must hold: for example
   ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
   ` + "`" + `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}` + "`" + `.
@@ -7471,6 +7547,12 @@ input TrainingWhere {
   "A condition on the node's own period."
   period: PeriodFilter
   """
+  Only nodes written (created or changed) at or after this instant:
+  their ` + "`" + `updatedAt` + "`" + ` is not before it. For incremental sync: deleted
+  nodes are not answered (compare ids with ` + "`" + `/export/dataset.json` + "`" + `).
+  """
+  updatedSince: DateTime
+  """
   Conditions on related nodes, all of which must hold: for example
   ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
   ` + "`" + `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}` + "`" + `.
@@ -7501,6 +7583,12 @@ input ContactWhere {
   key: StringFilter
   "A condition on the node's own period."
   period: PeriodFilter
+  """
+  Only nodes written (created or changed) at or after this instant:
+  their ` + "`" + `updatedAt` + "`" + ` is not before it. For incremental sync: deleted
+  nodes are not answered (compare ids with ` + "`" + `/export/dataset.json` + "`" + `).
+  """
+  updatedSince: DateTime
   """
   Conditions on related nodes, all of which must hold: for example
   ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
@@ -7534,6 +7622,12 @@ input SourceDocumentWhere {
   key: StringFilter
   "A condition on the node's own period."
   period: PeriodFilter
+  """
+  Only nodes written (created or changed) at or after this instant:
+  their ` + "`" + `updatedAt` + "`" + ` is not before it. For incremental sync: deleted
+  nodes are not answered (compare ids with ` + "`" + `/export/dataset.json` + "`" + `).
+  """
+  updatedSince: DateTime
   """
   Conditions on related nodes, all of which must hold: for example
   ` + "`" + `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` + "`" + ` or
@@ -29473,7 +29567,7 @@ func (ec *executionContext) unmarshalInputAgreementWhere(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "regionIn", "and", "or", "not", "name", "key", "period", "relationships"}
+	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "regionIn", "and", "or", "not", "name", "key", "period", "updatedSince", "relationships"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -29550,6 +29644,13 @@ func (ec *executionContext) unmarshalInputAgreementWhere(ctx context.Context, ob
 				return it, err
 			}
 			it.Period = data
+		case "updatedSince":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedSince"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedSince = data
 		case "relationships":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relationships"))
 			data, err := ec.unmarshalORelationshipCondition2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipConditionᚄ(ctx, v)
@@ -29760,7 +29861,7 @@ func (ec *executionContext) unmarshalInputContactWhere(ctx context.Context, obj 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "and", "or", "not", "name", "key", "period", "relationships"}
+	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "and", "or", "not", "name", "key", "period", "updatedSince", "relationships"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -29830,6 +29931,13 @@ func (ec *executionContext) unmarshalInputContactWhere(ctx context.Context, obj 
 				return it, err
 			}
 			it.Period = data
+		case "updatedSince":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedSince"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedSince = data
 		case "relationships":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relationships"))
 			data, err := ec.unmarshalORelationshipCondition2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipConditionᚄ(ctx, v)
@@ -30240,7 +30348,7 @@ func (ec *executionContext) unmarshalInputEmployerWhere(ctx context.Context, obj
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "regionIn", "typeIn", "and", "or", "not", "name", "key", "period", "relationships"}
+	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "regionIn", "typeIn", "and", "or", "not", "name", "key", "period", "updatedSince", "relationships"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -30324,6 +30432,13 @@ func (ec *executionContext) unmarshalInputEmployerWhere(ctx context.Context, obj
 				return it, err
 			}
 			it.Period = data
+		case "updatedSince":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedSince"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedSince = data
 		case "relationships":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relationships"))
 			data, err := ec.unmarshalORelationshipCondition2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipConditionᚄ(ctx, v)
@@ -30359,7 +30474,7 @@ func (ec *executionContext) unmarshalInputEntityWhere(ctx context.Context, obj a
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"kindIn", "idIn", "keyIn", "nameContains", "regionIn", "typeIn", "and", "or", "not", "name", "key", "period", "relationships"}
+	fieldsInOrder := [...]string{"kindIn", "idIn", "keyIn", "nameContains", "regionIn", "typeIn", "and", "or", "not", "name", "key", "period", "updatedSince", "relationships"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -30450,6 +30565,13 @@ func (ec *executionContext) unmarshalInputEntityWhere(ctx context.Context, obj a
 				return it, err
 			}
 			it.Period = data
+		case "updatedSince":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedSince"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedSince = data
 		case "relationships":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relationships"))
 			data, err := ec.unmarshalORelationshipCondition2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipConditionᚄ(ctx, v)
@@ -30485,7 +30607,7 @@ func (ec *executionContext) unmarshalInputEventWhere(ctx context.Context, obj an
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "regionIn", "typeIn", "and", "or", "not", "name", "key", "period", "relationships"}
+	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "regionIn", "typeIn", "and", "or", "not", "name", "key", "period", "updatedSince", "relationships"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -30569,6 +30691,13 @@ func (ec *executionContext) unmarshalInputEventWhere(ctx context.Context, obj an
 				return it, err
 			}
 			it.Period = data
+		case "updatedSince":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedSince"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedSince = data
 		case "relationships":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relationships"))
 			data, err := ec.unmarshalORelationshipCondition2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipConditionᚄ(ctx, v)
@@ -31176,7 +31305,7 @@ func (ec *executionContext) unmarshalInputOrganisationWhere(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "regionIn", "typeIn", "and", "or", "not", "name", "key", "period", "relationships"}
+	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "regionIn", "typeIn", "and", "or", "not", "name", "key", "period", "updatedSince", "relationships"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -31260,6 +31389,13 @@ func (ec *executionContext) unmarshalInputOrganisationWhere(ctx context.Context,
 				return it, err
 			}
 			it.Period = data
+		case "updatedSince":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedSince"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedSince = data
 		case "relationships":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relationships"))
 			data, err := ec.unmarshalORelationshipCondition2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipConditionᚄ(ctx, v)
@@ -31414,7 +31550,7 @@ func (ec *executionContext) unmarshalInputPilotWhere(ctx context.Context, obj an
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "regionIn", "and", "or", "not", "name", "key", "period", "relationships"}
+	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "regionIn", "and", "or", "not", "name", "key", "period", "updatedSince", "relationships"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -31491,6 +31627,13 @@ func (ec *executionContext) unmarshalInputPilotWhere(ctx context.Context, obj an
 				return it, err
 			}
 			it.Period = data
+		case "updatedSince":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedSince"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedSince = data
 		case "relationships":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relationships"))
 			data, err := ec.unmarshalORelationshipCondition2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipConditionᚄ(ctx, v)
@@ -31526,7 +31669,7 @@ func (ec *executionContext) unmarshalInputProgrammeWhere(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "regionIn", "typeIn", "and", "or", "not", "name", "key", "period", "relationships"}
+	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "regionIn", "typeIn", "and", "or", "not", "name", "key", "period", "updatedSince", "relationships"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -31610,6 +31753,13 @@ func (ec *executionContext) unmarshalInputProgrammeWhere(ctx context.Context, ob
 				return it, err
 			}
 			it.Period = data
+		case "updatedSince":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedSince"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedSince = data
 		case "relationships":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relationships"))
 			data, err := ec.unmarshalORelationshipCondition2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipConditionᚄ(ctx, v)
@@ -31743,7 +31893,7 @@ func (ec *executionContext) unmarshalInputRegionWhere(ctx context.Context, obj a
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "levelIn", "and", "or", "not", "name", "key", "period", "relationships"}
+	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "levelIn", "and", "or", "not", "name", "key", "period", "updatedSince", "relationships"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -31820,6 +31970,13 @@ func (ec *executionContext) unmarshalInputRegionWhere(ctx context.Context, obj a
 				return it, err
 			}
 			it.Period = data
+		case "updatedSince":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedSince"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedSince = data
 		case "relationships":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relationships"))
 			data, err := ec.unmarshalORelationshipCondition2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipConditionᚄ(ctx, v)
@@ -32066,7 +32223,7 @@ func (ec *executionContext) unmarshalInputRelationshipWhere(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"typeIn", "fromIn", "toIn", "nodeIn", "amount", "period", "role", "sourceIn"}
+	fieldsInOrder := [...]string{"typeIn", "fromIn", "toIn", "nodeIn", "amount", "period", "role", "sourceIn", "updatedSince"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -32129,6 +32286,13 @@ func (ec *executionContext) unmarshalInputRelationshipWhere(ctx context.Context,
 				return it, err
 			}
 			it.SourceIn = data
+		case "updatedSince":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedSince"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedSince = data
 		}
 	}
 	return it, nil
@@ -32157,7 +32321,7 @@ func (ec *executionContext) unmarshalInputServiceWhere(ctx context.Context, obj 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "regionIn", "typeIn", "and", "or", "not", "name", "key", "period", "relationships"}
+	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "regionIn", "typeIn", "and", "or", "not", "name", "key", "period", "updatedSince", "relationships"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -32241,6 +32405,13 @@ func (ec *executionContext) unmarshalInputServiceWhere(ctx context.Context, obj 
 				return it, err
 			}
 			it.Period = data
+		case "updatedSince":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedSince"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedSince = data
 		case "relationships":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relationships"))
 			data, err := ec.unmarshalORelationshipCondition2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipConditionᚄ(ctx, v)
@@ -32276,7 +32447,7 @@ func (ec *executionContext) unmarshalInputSourceDocumentWhere(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "typeIn", "and", "or", "not", "name", "key", "period", "relationships"}
+	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "typeIn", "and", "or", "not", "name", "key", "period", "updatedSince", "relationships"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -32353,6 +32524,13 @@ func (ec *executionContext) unmarshalInputSourceDocumentWhere(ctx context.Contex
 				return it, err
 			}
 			it.Period = data
+		case "updatedSince":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedSince"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedSince = data
 		case "relationships":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relationships"))
 			data, err := ec.unmarshalORelationshipCondition2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipConditionᚄ(ctx, v)
@@ -32483,7 +32661,7 @@ func (ec *executionContext) unmarshalInputTargetGroupWhere(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "and", "or", "not", "name", "key", "period", "relationships"}
+	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "and", "or", "not", "name", "key", "period", "updatedSince", "relationships"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -32553,6 +32731,13 @@ func (ec *executionContext) unmarshalInputTargetGroupWhere(ctx context.Context, 
 				return it, err
 			}
 			it.Period = data
+		case "updatedSince":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedSince"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedSince = data
 		case "relationships":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relationships"))
 			data, err := ec.unmarshalORelationshipCondition2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipConditionᚄ(ctx, v)
@@ -32588,7 +32773,7 @@ func (ec *executionContext) unmarshalInputThemeWhere(ctx context.Context, obj an
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "and", "or", "not", "name", "key", "period", "relationships"}
+	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "and", "or", "not", "name", "key", "period", "updatedSince", "relationships"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -32658,6 +32843,13 @@ func (ec *executionContext) unmarshalInputThemeWhere(ctx context.Context, obj an
 				return it, err
 			}
 			it.Period = data
+		case "updatedSince":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedSince"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedSince = data
 		case "relationships":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relationships"))
 			data, err := ec.unmarshalORelationshipCondition2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipConditionᚄ(ctx, v)
@@ -32693,7 +32885,7 @@ func (ec *executionContext) unmarshalInputTrainingWhere(ctx context.Context, obj
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "regionIn", "and", "or", "not", "name", "key", "period", "relationships"}
+	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "regionIn", "and", "or", "not", "name", "key", "period", "updatedSince", "relationships"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -32770,6 +32962,13 @@ func (ec *executionContext) unmarshalInputTrainingWhere(ctx context.Context, obj
 				return it, err
 			}
 			it.Period = data
+		case "updatedSince":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedSince"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedSince = data
 		case "relationships":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relationships"))
 			data, err := ec.unmarshalORelationshipCondition2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRelationshipConditionᚄ(ctx, v)

@@ -35,6 +35,10 @@ type AgreementWhere struct {
 	Key *StringFilter `json:"key,omitempty"`
 	// A condition on the node's own period.
 	Period *PeriodFilter `json:"period,omitempty"`
+	// Only nodes written (created or changed) at or after this instant:
+	// their `updatedAt` is not before it. For incremental sync: deleted
+	// nodes are not answered (compare ids with `/export/dataset.json`).
+	UpdatedSince *time.Time `json:"updatedSince,omitempty"`
 	// Conditions on related nodes, all of which must hold: for example
 	// `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` or
 	// `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}`.
@@ -129,6 +133,10 @@ type ContactWhere struct {
 	Key *StringFilter `json:"key,omitempty"`
 	// A condition on the node's own period.
 	Period *PeriodFilter `json:"period,omitempty"`
+	// Only nodes written (created or changed) at or after this instant:
+	// their `updatedAt` is not before it. For incremental sync: deleted
+	// nodes are not answered (compare ids with `/export/dataset.json`).
+	UpdatedSince *time.Time `json:"updatedSince,omitempty"`
 	// Conditions on related nodes, all of which must hold: for example
 	// `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` or
 	// `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}`.
@@ -225,6 +233,10 @@ type EmployerWhere struct {
 	Key *StringFilter `json:"key,omitempty"`
 	// A condition on the node's own period.
 	Period *PeriodFilter `json:"period,omitempty"`
+	// Only nodes written (created or changed) at or after this instant:
+	// their `updatedAt` is not before it. For incremental sync: deleted
+	// nodes are not answered (compare ids with `/export/dataset.json`).
+	UpdatedSince *time.Time `json:"updatedSince,omitempty"`
 	// Conditions on related nodes, all of which must hold: for example
 	// `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` or
 	// `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}`.
@@ -258,6 +270,10 @@ type EntityWhere struct {
 	Key *StringFilter `json:"key,omitempty"`
 	// A condition on the node's own period.
 	Period *PeriodFilter `json:"period,omitempty"`
+	// Only nodes written (created or changed) at or after this instant:
+	// their `updatedAt` is not before it. For incremental sync: deleted
+	// nodes are not answered (compare ids with `/export/dataset.json`).
+	UpdatedSince *time.Time `json:"updatedSince,omitempty"`
 	// Conditions on their related nodes.
 	Relationships []*RelationshipCondition `json:"relationships,omitempty"`
 }
@@ -287,6 +303,10 @@ type EventWhere struct {
 	Key *StringFilter `json:"key,omitempty"`
 	// A condition on the node's own period.
 	Period *PeriodFilter `json:"period,omitempty"`
+	// Only nodes written (created or changed) at or after this instant:
+	// their `updatedAt` is not before it. For incremental sync: deleted
+	// nodes are not answered (compare ids with `/export/dataset.json`).
+	UpdatedSince *time.Time `json:"updatedSince,omitempty"`
 	// Conditions on related nodes, all of which must hold: for example
 	// `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` or
 	// `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}`.
@@ -455,6 +475,10 @@ type OrganisationWhere struct {
 	Key *StringFilter `json:"key,omitempty"`
 	// A condition on the node's own period.
 	Period *PeriodFilter `json:"period,omitempty"`
+	// Only nodes written (created or changed) at or after this instant:
+	// their `updatedAt` is not before it. For incremental sync: deleted
+	// nodes are not answered (compare ids with `/export/dataset.json`).
+	UpdatedSince *time.Time `json:"updatedSince,omitempty"`
 	// Conditions on related nodes, all of which must hold: for example
 	// `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` or
 	// `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}`.
@@ -518,6 +542,10 @@ type PilotWhere struct {
 	Key *StringFilter `json:"key,omitempty"`
 	// A condition on the node's own period.
 	Period *PeriodFilter `json:"period,omitempty"`
+	// Only nodes written (created or changed) at or after this instant:
+	// their `updatedAt` is not before it. For incremental sync: deleted
+	// nodes are not answered (compare ids with `/export/dataset.json`).
+	UpdatedSince *time.Time `json:"updatedSince,omitempty"`
 	// Conditions on related nodes, all of which must hold: for example
 	// `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` or
 	// `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}`.
@@ -549,6 +577,10 @@ type ProgrammeWhere struct {
 	Key *StringFilter `json:"key,omitempty"`
 	// A condition on the node's own period.
 	Period *PeriodFilter `json:"period,omitempty"`
+	// Only nodes written (created or changed) at or after this instant:
+	// their `updatedAt` is not before it. For incremental sync: deleted
+	// nodes are not answered (compare ids with `/export/dataset.json`).
+	UpdatedSince *time.Time `json:"updatedSince,omitempty"`
 	// Conditions on related nodes, all of which must hold: for example
 	// `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` or
 	// `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}`.
@@ -604,6 +636,10 @@ type RegionWhere struct {
 	Key *StringFilter `json:"key,omitempty"`
 	// A condition on the node's own period.
 	Period *PeriodFilter `json:"period,omitempty"`
+	// Only nodes written (created or changed) at or after this instant:
+	// their `updatedAt` is not before it. For incremental sync: deleted
+	// nodes are not answered (compare ids with `/export/dataset.json`).
+	UpdatedSince *time.Time `json:"updatedSince,omitempty"`
 	// Conditions on related nodes, all of which must hold: for example
 	// `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` or
 	// `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}`.
@@ -694,6 +730,9 @@ type RelationshipWhere struct {
 	// and recipient (seed-002 does for Yhdessä hyvä OTE), which the funding
 	// policy then decides between.
 	SourceIn []string `json:"sourceIn,omitempty"`
+	// Only relationships written (created or changed) at or after this
+	// instant: their `updatedAt` is not before it. For incremental sync.
+	UpdatedSince *time.Time `json:"updatedSince,omitempty"`
 }
 
 // A write of a row as the history records it.
@@ -756,6 +795,10 @@ type ServiceWhere struct {
 	Key *StringFilter `json:"key,omitempty"`
 	// A condition on the node's own period.
 	Period *PeriodFilter `json:"period,omitempty"`
+	// Only nodes written (created or changed) at or after this instant:
+	// their `updatedAt` is not before it. For incremental sync: deleted
+	// nodes are not answered (compare ids with `/export/dataset.json`).
+	UpdatedSince *time.Time `json:"updatedSince,omitempty"`
 	// Conditions on related nodes, all of which must hold: for example
 	// `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` or
 	// `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}`.
@@ -785,6 +828,10 @@ type SourceDocumentWhere struct {
 	Key *StringFilter `json:"key,omitempty"`
 	// A condition on the node's own period.
 	Period *PeriodFilter `json:"period,omitempty"`
+	// Only nodes written (created or changed) at or after this instant:
+	// their `updatedAt` is not before it. For incremental sync: deleted
+	// nodes are not answered (compare ids with `/export/dataset.json`).
+	UpdatedSince *time.Time `json:"updatedSince,omitempty"`
 	// Conditions on related nodes, all of which must hold: for example
 	// `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` or
 	// `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}`.
@@ -842,6 +889,10 @@ type TargetGroupWhere struct {
 	Key *StringFilter `json:"key,omitempty"`
 	// A condition on the node's own period.
 	Period *PeriodFilter `json:"period,omitempty"`
+	// Only nodes written (created or changed) at or after this instant:
+	// their `updatedAt` is not before it. For incremental sync: deleted
+	// nodes are not answered (compare ids with `/export/dataset.json`).
+	UpdatedSince *time.Time `json:"updatedSince,omitempty"`
 	// Conditions on related nodes, all of which must hold: for example
 	// `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` or
 	// `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}`.
@@ -869,6 +920,10 @@ type ThemeWhere struct {
 	Key *StringFilter `json:"key,omitempty"`
 	// A condition on the node's own period.
 	Period *PeriodFilter `json:"period,omitempty"`
+	// Only nodes written (created or changed) at or after this instant:
+	// their `updatedAt` is not before it. For incremental sync: deleted
+	// nodes are not answered (compare ids with `/export/dataset.json`).
+	UpdatedSince *time.Time `json:"updatedSince,omitempty"`
 	// Conditions on related nodes, all of which must hold: for example
 	// `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` or
 	// `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}`.
@@ -898,6 +953,10 @@ type TrainingWhere struct {
 	Key *StringFilter `json:"key,omitempty"`
 	// A condition on the node's own period.
 	Period *PeriodFilter `json:"period,omitempty"`
+	// Only nodes written (created or changed) at or after this instant:
+	// their `updatedAt` is not before it. For incremental sync: deleted
+	// nodes are not answered (compare ids with `/export/dataset.json`).
+	UpdatedSince *time.Time `json:"updatedSince,omitempty"`
 	// Conditions on related nodes, all of which must hold: for example
 	// `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` or
 	// `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}`.

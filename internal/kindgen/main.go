@@ -125,6 +125,12 @@ input {{.Name}}Where {
   "A condition on the node's own period."
   period: PeriodFilter
   """
+  Only nodes written (created or changed) at or after this instant:
+  their ` + "`updatedAt`" + ` is not before it. For incremental sync: deleted
+  nodes are not answered (compare ids with ` + "`/export/dataset.json`" + `).
+  """
+  updatedSince: DateTime
+  """
   Conditions on related nodes, all of which must hold: for example
   ` + "`{types: [PARTNER_IN], direction: OUT, where: {keyIn: [\"fokus\"]}}`" + ` or
   ` + "`{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}`" + `.
@@ -216,7 +222,7 @@ func from{{.Name}}Where(w *model.{{.Name}}Where) *nodeWhere {
 		TypeIn: enumStrings(w.{{upperFirst .TypeField}}),
 {{- end}}
 		And: convertAll(w.And, from{{.Name}}Where), Or: convertAll(w.Or, from{{.Name}}Where), Not: from{{.Name}}Where(w.Not),
-		Name: w.Name, Key: w.Key, Period: w.Period, Relationships: w.Relationships,
+		Name: w.Name, Key: w.Key, Period: w.Period, Relationships: w.Relationships, UpdatedSince: w.UpdatedSince,
 	}
 }
 {{end}}`))
