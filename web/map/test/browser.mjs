@@ -6,6 +6,7 @@
 import { chromium } from 'playwright-core';
 import { mkdir } from 'node:fs/promises';
 import assert from 'node:assert/strict';
+import { mapTests } from './map.mjs';
 
 const [base, artefacts] = process.argv.slice(2);
 if (!base || !artefacts) {
@@ -20,7 +21,9 @@ const browser = await chromium.launch({
     '--disable-component-update', '--disable-sync'],
 });
 const failures = [];
+let checks = 0;
 const check = async (name, fn) => {
+  checks++;
   try {
     await fn();
     console.log(`ok - ${name}`);
@@ -133,6 +136,8 @@ await check('the dashboard draws its charts from the API', async () => {
   await page.close();
 });
 
+await mapTests({ check, open, artefacts, apiNodes });
+
 await browser.close();
-console.log(`${6 - failures.length} passed, ${failures.length} failed`);
+console.log(`${checks - failures.length} passed, ${failures.length} failed`);
 process.exit(failures.length ? 1 : 0);
