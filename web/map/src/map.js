@@ -158,7 +158,7 @@ function style() {
     { selector: 'node', style: {
       'background-color': (n) => colour(n), width: (n) => size(n), height: (n) => size(n),
       label: 'data(label)', 'font-size': (n) => Math.round(8 + size(n) / 6), 'text-wrap': 'wrap', 'text-max-width': 140,
-      'min-zoomed-font-size': 8, 'text-valign': 'bottom', 'text-margin-y': 3, color: '#1d2733',
+      'min-zoomed-font-size': 9, 'text-valign': 'bottom', 'text-margin-y': 3, color: '#1d2733',
       'text-background-color': '#ffffff', 'text-background-opacity': 0.8, 'text-background-padding': 1,
     } },
     { selector: 'edge', style: {
@@ -231,11 +231,29 @@ function focusOn(node, { push = true, animate = true } = {}) {
   const hood = node.closedNeighborhood();
   cy.elements().unselect().addClass('faded');
   hood.removeClass('faded');
-  if (animate) cy.animate({ fit: { eles: hood, padding: 40 } }, { duration: 300 });
-  else cy.fit(hood, 40);
   node.select();
   showDetails(node);
+  fitVisible(hood, animate);
   if (push) remember();
+}
+
+// fitVisible fits elements into the part of the map the details panel
+// leaves uncovered: its left on a desktop, its top above a phone's drawer.
+function fitVisible(eles, animate) {
+  const map = ui.map.getBoundingClientRect();
+  let w = map.width;
+  let h = map.height;
+  if (!ui.details.hidden) {
+    const d = ui.details.getBoundingClientRect();
+    if (d.top > map.top + map.height / 3) h = Math.max(80, Math.min(h, d.top - map.top));
+    else w = Math.max(120, Math.min(w, d.left - map.left));
+  }
+  const bb = eles.boundingBox();
+  const pad = 30;
+  const zoom = Math.max(cy.minZoom(), Math.min(cy.maxZoom(), 2, (w - 2 * pad) / Math.max(bb.w, 1), (h - 2 * pad) / Math.max(bb.h, 1)));
+  const pan = { x: w / 2 - zoom * (bb.x1 + bb.w / 2), y: h / 2 - zoom * (bb.y1 + bb.h / 2) };
+  if (animate) cy.animate({ zoom, pan }, { duration: 300 });
+  else cy.viewport({ zoom, pan });
 }
 
 async function load() {

@@ -71,6 +71,19 @@ export async function mapTests({ check, open, artefacts, apiNodes }) {
       assert.equal(await page.textContent('[data-testid=details] h2'), 'Kansaneläkelaitos');
       await inViewport(page, '[data-testid=details]');
       await inViewport(page, '[data-testid=details] h2');
+      // The map moves the node out from under the panel.
+      await page.waitForTimeout(400);
+      const seen = await page.evaluate(() => {
+        const node = window.hubMap.cy.nodes(':selected')[0];
+        const p = node.renderedPosition();
+        const map = document.getElementById('cy').getBoundingClientRect();
+        const x = map.left + p.x;
+        const y = map.top + p.y;
+        const d = document.getElementById('details').getBoundingClientRect();
+        const under = x >= d.left && x <= d.right && y >= d.top && y <= d.bottom;
+        return { x, y, under, inside: x >= 0 && y >= 0 && x <= innerWidth && y <= innerHeight };
+      });
+      assert.ok(seen.inside && !seen.under, `the selected node at ${seen.x},${seen.y} is hidden`);
       if (viewport.width === 1280 || viewport.width === 390) {
         await page.screenshot({ path: `${artefacts}/map-${viewport.width}.png` });
       }
