@@ -166,7 +166,8 @@ function style() {
       'curve-style': 'bezier', 'arrow-scale': 0.7,
     } },
     { selector: '.faded', style: { opacity: 0.12 } },
-    { selector: 'node.hover, node:selected, node.cursor', style: { 'min-zoomed-font-size': 0, 'z-index': 10, 'font-weight': 'bold' } },
+    { selector: 'node.faded', style: { 'text-opacity': 0 } },
+    { selector: 'node.hover, node:selected, node.cursor', style: { 'min-zoomed-font-size': 0, 'text-opacity': 1, 'z-index': 10, 'font-weight': 'bold' } },
     { selector: 'node.cursor', style: { 'border-width': 3, 'border-color': '#ffbf47' } },
     { selector: 'node:selected', style: { 'border-width': 3, 'border-color': '#d9480f' } },
     { selector: 'edge:selected', style: { width: 3, 'line-color': '#d9480f', 'target-arrow-color': '#d9480f' } },
@@ -434,6 +435,7 @@ async function init() {
   cy.on('mouseout', 'node', (ev) => { ev.target.removeClass('hover'); hideTip(); });
   cy.on('viewport', hideTip);
   ui.map.addEventListener('keydown', mapKeys);
+  ui.details.addEventListener('keydown', (ev) => { if (ev.key === 'Escape') { clearSelection(); ui.map.focus(); } });
   ui.map.addEventListener('blur', hideTip);
 
   ui.form.addEventListener('change', async (ev) => {

@@ -237,6 +237,11 @@ export async function mapTests({ check, open, artefacts, apiNodes }) {
     await page.keyboard.press('Enter');
     await page.waitForSelector('[data-testid=details]:not([hidden])');
     assert.equal(await page.textContent('[data-testid=details] h2'), first);
+    // Escape in the panel closes it and gives the focus back to the map.
+    await page.focus('[data-testid=details] .close');
+    await page.keyboard.press('Escape');
+    assert.equal(await page.isHidden('[data-testid=details]'), true);
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'cy');
     assert.deepEqual(errors, []);
     await page.close();
   });
