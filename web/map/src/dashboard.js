@@ -116,7 +116,7 @@ function matrix(container, cells) {
     el('caption', {}, 'Services × regions: providers per service and region'),
     el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Service'), ...regions.map((r) => el('th', { scope: 'col' }, r.name)))),
     el('tbody', {}, ...services.map((s) => el('tr', {},
-      el('th', { scope: 'row' }, el('a', { href: mapLink({ select: s.id }) }, s.name)),
+      el('th', { scope: 'row' }, el('a', { href: mapLink({ node: s.id }) }, s.name)),
       ...regions.map((r) => {
         const c = at.get(`${s.id}|${r.id}`);
         return el('td', { class: c ? 'covered' : '', title: c ? c.providers.map((p) => p.name).join(', ') : '' }, c ? String(c.providers.length) : '');
@@ -129,7 +129,7 @@ function matrix(container, cells) {
   container.dataset.rows = String(services.length);
 }
 
-// mapLink is the network map's address showing a node (select) or a
+// mapLink is the network map's address showing a node (node) or a
 // region (region).
 function mapLink(params) {
   return `/map?${new URLSearchParams(params)}`;
@@ -179,7 +179,7 @@ async function load() {
     total.dataset.pilots = String(pilotTotal);
 
     const partners = a.partnersPerPilot.map((b) => ({ id: b.node.id, label: b.node.name, value: b.count,
-      href: mapLink({ select: b.node.id }), linkTitle: `${b.node.name} on the network map` }));
+      href: mapLink({ node: b.node.id }), linkTitle: `${b.node.name} on the network map` }));
     barChart(document.getElementById('partners'), {
       title: 'Partners per pilot', rows: partners, unit: 'Partners',
       csv: { name: 'partners-per-pilot', header: ['pilot_id', 'pilot', 'partners'], rows: partners.map((r) => [r.id, r.label, r.value]) },

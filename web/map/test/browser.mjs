@@ -7,6 +7,7 @@ import { chromium } from 'playwright-core';
 import { mkdir } from 'node:fs/promises';
 import assert from 'node:assert/strict';
 import { dashboardChecks } from './dashboard.mjs';
+import { mapTests } from './map.mjs';
 
 const [base, artefacts] = process.argv.slice(2);
 if (!base || !artefacts) {
@@ -137,6 +138,7 @@ await check('the dashboard draws its charts from the API', async () => {
 
 // The dashboard's own checks (totals, filters, CSV, phone, links, axe).
 await dashboardChecks({ browser, base, artefacts, check });
+await mapTests({ check, open, artefacts, apiNodes });
 
 await browser.close();
 console.log(`${checks - failures.length} passed, ${failures.length} failed`);

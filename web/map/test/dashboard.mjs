@@ -164,7 +164,7 @@ export async function dashboardChecks({ browser, base, artefacts, check }) {
 
   await check('dashboard: each bar links to the matching map view', async () => {
     const { page, errors } = await open('/dashboard');
-    for (const [chart, param] of [['funding', 'region'], ['partners', 'select']]) {
+    for (const [chart, param] of [['funding', 'region'], ['partners', 'node']]) {
       const bars = await barRows(page, chart);
       for (const b of bars) {
         const u = new URL(b.href, base);
@@ -175,7 +175,10 @@ export async function dashboardChecks({ browser, base, artefacts, check }) {
     const first = (await barRows(page, 'partners'))[0];
     await page.click(`[data-testid=partners] li[data-id="${first.id}"] a`);
     await page.waitForURL((u) => u.pathname === '/map');
-    assert.equal(new URL(page.url()).searchParams.get('select'), first.id);
+    assert.equal(new URL(page.url()).searchParams.get('node'), first.id);
+    // The map opens that pilot's details.
+    await page.waitForSelector('[data-testid=details]:not([hidden])');
+    assert.equal(await page.textContent('[data-testid=details] h2'), first.label);
     assert.deepEqual(errors, []);
     await page.close();
   });
