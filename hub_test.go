@@ -422,7 +422,7 @@ func (f *prepareFixture) node(kind hub.Kind, key string) *hub.Node {
 
 func (f *prepareFixture) rel(typ hub.RelationshipType, from, to *hub.Node, disc string) *hub.Relationship {
 	return &hub.Relationship{
-		Key:     hub.RelationshipKey(typ, string(from.Kind)+"/"+from.Key, string(to.Kind)+"/"+to.Key, disc),
+		Key:     hub.RelationshipKey(typ, hub.NodeRef(from.Kind, from.Key), hub.NodeRef(to.Kind, to.Key), disc),
 		Type:    typ,
 		FromID:  hub.NodeID(from.Kind, from.Key),
 		ToID:    hub.NodeID(to.Kind, to.Key),
@@ -535,7 +535,7 @@ func TestPrepareRefuses(t *testing.T) {
 			r := f.rel(hub.RefersTo, f.other, f.pilot, "")
 			r.Sources = cite(f.other.ID)
 			return &hub.Batch{Relationships: []*hub.Relationship{r}}
-		}, []string{"relationship REFERS_TO:Organisation/org:Pilot/pilotti cites"}},
+		}, []string{"relationship REFERS_TO:organisation/org:pilot/pilotti cites"}},
 		{"a relationship without a source", func(f *prepareFixture) *hub.Batch {
 			r := f.rel(hub.RefersTo, f.other, f.pilot, "")
 			r.Sources = nil
@@ -613,11 +613,11 @@ func TestPrepareRefuses(t *testing.T) {
 			return &hub.Batch{Nodes: []*hub.Node{a, p1, p2}, Relationships: []*hub.Relationship{
 				f.rel(hub.PartOf, a, p1, ""), f.rel(hub.PartOf, a, p2, ""),
 			}}
-		}, []string{"PART_OF:Pilot/a:Programme/p2", "gives a second parent (PART_OF)", "PART_OF:Pilot/a:Programme/p1"}},
+		}, []string{"PART_OF:pilot/a:programme/p2", "gives a second parent (PART_OF)", "PART_OF:pilot/a:programme/p1"}},
 		{"a second PART_OF parent against the store", func(f *prepareFixture) *hub.Batch {
 			p2 := f.node(hub.KindProgramme, "p2")
 			return &hub.Batch{Nodes: []*hub.Node{p2}, Relationships: []*hub.Relationship{f.rel(hub.PartOf, f.pilot, p2, "")}}
-		}, []string{"PART_OF:Pilot/pilotti:Programme/p2", "gives a second parent (PART_OF)", "PART_OF:Pilot/pilotti:Programme/ohjelma"}},
+		}, []string{"PART_OF:pilot/pilotti:programme/p2", "gives a second parent (PART_OF)", "PART_OF:pilot/pilotti:programme/ohjelma"}},
 		{"a node twice in the batch", func(f *prepareFixture) *hub.Batch {
 			return &hub.Batch{Nodes: []*hub.Node{f.node(hub.KindPilot, "a"), f.node(hub.KindTheme, "a"), f.node(hub.KindPilot, "a")}}
 		}, []string{"node Pilot/a appears twice in the batch"}},
@@ -973,5 +973,24 @@ func TestValidBusinessID(t *testing.T) {
 		if got := hub.ValidBusinessID(id); got != want {
 			t.Errorf("ValidBusinessID(%q) = %v, want %v", id, got, want)
 		}
+	}
+}
+
+// Every kind has a reference name of its own, so that NodeRef and the
+// relationship keys made of it tell every node apart.
+func TestRefNames(t *testing.T) {
+	seen := map[string]hub.Kind{}
+	for _, k := range hub.Kinds {
+		name := hub.RefName(k)
+		if name == "" || strings.Contains(name, "/") {
+			t.Errorf("%s: reference name %q", k, name)
+		}
+		if other, ok := seen[name]; ok {
+			t.Errorf("%s and %s share the reference name %q", k, other, name)
+		}
+		seen[name] = k
+	}
+	if got := hub.NodeRef(hub.KindTargetGroup, "nuoret"); got != "targetGroup/nuoret" {
+		t.Errorf("NodeRef: %q", got)
 	}
 }

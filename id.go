@@ -25,8 +25,37 @@ func RelationshipID(key string) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(relationshipPrefix + ":" + hex.EncodeToString(sum[:10])))
 }
 
+// refNames are the kinds' names in references to nodes ("pilot/kainuu",
+// "targetGroup/nuoret"), as relationship keys and the dataset files
+// spell them.
+var refNames = map[Kind]string{
+	KindOrganisation:   "organisation",
+	KindEmployer:       "employer",
+	KindProgramme:      "programme",
+	KindPilot:          "pilot",
+	KindService:        "service",
+	KindRegion:         "region",
+	KindTargetGroup:    "targetGroup",
+	KindTheme:          "theme",
+	KindAgreement:      "agreement",
+	KindEvent:          "event",
+	KindTraining:       "training",
+	KindContact:        "contact",
+	KindSourceDocument: "source",
+}
+
+// RefName returns a kind's name in node references, or "" for an
+// unknown kind.
+func RefName(k Kind) string { return refNames[k] }
+
+// NodeRef returns the reference to the node of kind with key
+// ("kind/key"), the form RelationshipKey takes its ends in, so that a
+// relationship gets the same key whether a mutation, an import or the
+// dataset writes it.
+func NodeRef(k Kind, key string) string { return refNames[k] + "/" + key }
+
 // RelationshipKey composes the external key of a relationship from its
-// type, its ends' keys ("kind/key") and an optional discriminator for
+// type, its ends' references (NodeRef) and an optional discriminator for
 // parallel relationships of the same type.
 func RelationshipKey(t RelationshipType, fromRef, toRef, discriminator string) string {
 	k := string(t) + ":" + fromRef + ":" + toRef

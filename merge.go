@@ -199,16 +199,17 @@ func mergeSources(r *Relationship, cs []Citation) {
 }
 
 // rekey replaces rem's reference by keep's in a relationship key
-// ("TYPE:fromRef:toRef[:discriminator]"; references are "Kind/key",
-// which hold no colon).
+// ("TYPE:fromRef:toRef[:discriminator]"; references are NodeRef's,
+// which hold no colon). A key written with the kind's type name
+// ("Organisation/x", as mutations once spelled it) is recognised too.
 func rekey(key string, rem, keep *Node) string {
 	parts := strings.SplitN(key, ":", 4)
 	if len(parts) < 3 {
 		return key
 	}
-	remRef, keepRef := string(rem.Kind)+"/"+rem.Key, string(keep.Kind)+"/"+keep.Key
+	remRef, remOld, keepRef := NodeRef(rem.Kind, rem.Key), string(rem.Kind)+"/"+rem.Key, NodeRef(keep.Kind, keep.Key)
 	for i := 1; i <= 2; i++ {
-		if parts[i] == remRef {
+		if parts[i] == remRef || parts[i] == remOld {
 			parts[i] = keepRef
 		}
 	}

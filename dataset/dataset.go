@@ -135,22 +135,15 @@ type relationship struct {
 	Alternatives []alternative     `json:"alternatives,omitempty"`
 }
 
-// kinds maps the file's kind names to domain kinds.
-var kinds = map[string]hub.Kind{
-	"organisation": hub.KindOrganisation,
-	"employer":     hub.KindEmployer,
-	"programme":    hub.KindProgramme,
-	"pilot":        hub.KindPilot,
-	"service":      hub.KindService,
-	"region":       hub.KindRegion,
-	"targetGroup":  hub.KindTargetGroup,
-	"theme":        hub.KindTheme,
-	"agreement":    hub.KindAgreement,
-	"event":        hub.KindEvent,
-	"training":     hub.KindTraining,
-	"contact":      hub.KindContact,
-	"source":       hub.KindSourceDocument,
-}
+// kinds maps the file's kind names (the domain's reference names) to
+// domain kinds.
+var kinds = func() map[string]hub.Kind {
+	m := make(map[string]hub.Kind, len(hub.Kinds))
+	for _, k := range hub.Kinds {
+		m[hub.RefName(k)] = k
+	}
+	return m
+}()
 
 // kindNames is kinds reversed: a domain kind's name in the file.
 var kindNames = func() map[hub.Kind]string {

@@ -32,7 +32,7 @@ var now = time.Date(2025, time.March, 14, 9, 26, 53, 589_793_238, time.UTC)
 
 func link(typ hub.RelationshipType, from, to *hub.Node) *hub.Relationship {
 	return &hub.Relationship{
-		Key:     hub.RelationshipKey(typ, string(from.Kind)+"/"+from.Key, string(to.Kind)+"/"+to.Key, ""),
+		Key:     hub.RelationshipKey(typ, hub.NodeRef(from.Kind, from.Key), hub.NodeRef(to.Kind, to.Key), ""),
 		Type:    typ,
 		FromID:  from.ID,
 		ToID:    to.ID,

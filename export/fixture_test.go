@@ -39,7 +39,7 @@ func mustDay(s string) *time.Time {
 }
 
 func relationship(t hub.RelationshipType, from, to *hub.Node, disc string) *hub.Relationship {
-	key := hub.RelationshipKey(t, string(from.Kind)+"/"+from.Key, string(to.Kind)+"/"+to.Key, disc)
+	key := hub.RelationshipKey(t, hub.NodeRef(from.Kind, from.Key), hub.NodeRef(to.Kind, to.Key), disc)
 	return &hub.Relationship{ID: hub.RelationshipID(key), Key: key, Type: t, FromID: from.ID, ToID: to.ID}
 }
 

@@ -144,7 +144,7 @@ func (r *Resolver) createRelationship(ctx context.Context, input model.CreateRel
 	if input.Discriminator != nil {
 		disc = *input.Discriminator
 	}
-	key := hub.RelationshipKey(hub.RelationshipType(input.Type), string(ends[0].Kind)+"/"+ends[0].Key, string(ends[1].Kind)+"/"+ends[1].Key, disc)
+	key := hub.RelationshipKey(hub.RelationshipType(input.Type), hub.NodeRef(ends[0].Kind, ends[0].Key), hub.NodeRef(ends[1].Kind, ends[1].Key), disc)
 	rel := &hub.Relationship{Key: key, Type: hub.RelationshipType(input.Type), FromID: ends[0].ID, ToID: ends[1].ID}
 	if errs := setRelationshipFields(ctx, rel, input.Fields); len(errs) > 0 {
 		return &model.RelationshipPayload{UserErrors: errs}, nil

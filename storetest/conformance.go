@@ -128,7 +128,7 @@ func rel(typ hub.RelationshipType, from, to *hub.Node, disc string) *hub.Relatio
 	}
 }
 
-func ref(n *hub.Node) string { return string(n.Kind) + "/" + n.Key }
+func ref(n *hub.Node) string { return hub.NodeRef(n.Kind, n.Key) }
 
 // day returns a pointer to the UTC midnight of an ISO date, or nil for "".
 func day(iso string) *time.Time {

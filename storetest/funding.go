@@ -77,7 +77,7 @@ func testFundingTotals(t *testing.T, s Store) {
 	other := node(hub.KindSourceDocument, "toinen-lahde", "Toinen lähde")
 	nodes = append(nodes, other)
 	funds := func(pilot, disc string) string {
-		return hub.RelationshipKey(hub.Funds, string(hub.KindOrganisation)+"/f", string(hub.KindPilot)+"/"+pilot, disc)
+		return hub.RelationshipKey(hub.Funds, hub.NodeRef(hub.KindOrganisation, "f"), hub.NodeRef(hub.KindPilot, pilot), disc)
 	}
 	cites := map[string][]hub.Citation{
 		funds("p1", "s1"): {{SourceID: other.ID}},

@@ -205,14 +205,7 @@ var (
 	last  = time.Date(2019, 12, 31, 0, 0, 0, 0, time.UTC)
 )
 
-// refKinds are the kind names relationship keys use, as in the dataset.
-var refKinds = map[hub.Kind]string{
-	hub.KindOrganisation: "organisation", hub.KindProgramme: "programme", hub.KindPilot: "pilot",
-	hub.KindService: "service", hub.KindRegion: "region", hub.KindTargetGroup: "targetGroup",
-	hub.KindTheme: "theme", hub.KindSourceDocument: "source",
-}
-
-func ref(n *hub.Node) string { return refKinds[n.Kind] + "/" + n.Key }
+func ref(n *hub.Node) string { return hub.NodeRef(n.Kind, n.Key) }
 
 // cite returns a citation of one of the source documents.
 func (g *gen) cite() []hub.Citation {
