@@ -4,7 +4,7 @@ import { build } from 'esbuild';
 import { copyFile } from 'node:fs/promises';
 
 await build({
-  entryPoints: { map: 'src/map.js', dashboard: 'src/dashboard.js' },
+  entryPoints: { map: 'src/map.js', dashboard: 'src/dashboard.js', playground: 'src/playground.js' },
   bundle: true,
   minify: true,
   sourcemap: false,
@@ -13,5 +13,7 @@ await build({
   outdir: 'dist',
   legalComments: 'external',
   logLevel: 'info',
+  // React picks its production build by this.
+  define: { 'process.env.NODE_ENV': '"production"' },
 });
 await copyFile('src/style.css', 'dist/style.css');
