@@ -9,7 +9,7 @@ run: ui-if-node
 	$(GO) build -o bin/hub ./server
 	exec bin/hub
 
-## ui: bundle the map and dashboard pages (npm ci + esbuild into web/map/dist)
+## ui: bundle the playground, map and dashboard pages (npm ci + esbuild into web/map/dist)
 ui:
 	cd web/map && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent
 

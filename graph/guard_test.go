@@ -457,8 +457,11 @@ func TestSuggestions(t *testing.T) {
 	})
 	t.Run("without introspection __schema is refused and __typename answers", func(t *testing.T) {
 		c := newClient(graph.Options{Network: net, NoIntrospection: true})
-		if _, errs := MustErrors(t, c, `{ __schema { queryType { name } } }`); len(errs) == 0 {
-			t.Error("introspection answered")
+		for _, q := range []string{`{ __schema { queryType { name } } }`, `{ __type(name: "Pilot") { name } }`, `query IntrospectionQuery { a: __typename __schema { types { name } } }`} {
+			errs := MustFailWith(t, c, "FORBIDDEN", q)
+			if !strings.Contains(errs[0].Message, "introspection is disabled") {
+				t.Errorf("%s: message %q does not say introspection is disabled", q, errs[0].Message)
+			}
 		}
 		MustQuery(t, c, `{ __typename }`, &map[string]any{})
 	})

@@ -249,7 +249,7 @@ func NewHandler(opts Options) *Handler {
 		srv.Use(extension.Introspection{})
 	}
 	// Depth and root fields first: they are linear in the document.
-	srv.Use(depthLimit{max: lim.Depth, roots: lim.RootFields})
+	srv.Use(depthLimit{max: lim.Depth, roots: lim.RootFields, noIntrospection: opts.NoIntrospection})
 	srv.Use(costLimit{max: lim.Complexity, es: es})
 	srv.Use(inputLimits{schema: es.Schema()})
 	srv.Use(refuseDefer{})
@@ -406,8 +406,13 @@ func setCode(e *gqlerror.Error, code string) {
 // measured against MaxIntrospectionDepth instead: the standard
 // introspection query nests type references (ofType) deeper than any
 // query of the data needs, and gqlparser's MaxIntrospectionDepth rule
-// already bounds its lists.
-type depthLimit struct{ max, roots int }
+// already bounds its lists. With noIntrospection it refuses any
+// introspection root with a FORBIDDEN error that says so, where gqlgen
+// would fail the field as an internal error.
+type depthLimit struct {
+	max, roots      int
+	noIntrospection bool
+}
 
 var _ interface {
 	graphql.HandlerExtension
@@ -433,6 +438,11 @@ func (d depthLimit) MutateOperationContext(ctx context.Context, oc *graphql.Oper
 		if depth := 1 + selectionDepth(f.SelectionSet, depths, map[string]bool{}); depth > limit {
 			return limitError("operation nests %d levels deep under %s; the limit is %d", depth, f.Alias, limit)
 		}
+	}
+	if introspection > 0 && d.noIntrospection {
+		err := gqlerror.Errorf("introspection is disabled on this hub: __schema and __type are not answered (__typename is)")
+		setCode(err, hub.EFORBIDDEN)
+		return err
 	}
 	if introspection > MaxIntrospectionRoots {
 		return limitError("the operation has %d introspection roots (__schema, __type); the limit is %d", introspection, MaxIntrospectionRoots)

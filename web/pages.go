@@ -7,6 +7,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // The pages' scripts are bundled from web/map by `make ui` into
@@ -39,21 +40,7 @@ func Built() bool {
 // The pages themselves, and assets asked for by their plain names, carry
 // an ETag and Cache-Control: no-cache.
 func Pages() http.Handler {
-	assets, byHash := map[string]*static{}, map[string]*static{}
-	_ = fs.WalkDir(distFS, "map/dist", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || path.Ext(p) == ".html" {
-			return nil
-		}
-		b, err := fs.ReadFile(distFS, p)
-		if err != nil {
-			return nil
-		}
-		name := strings.TrimPrefix(p, "map/dist/")
-		s := staticFor(name, b)
-		assets[name] = s
-		byHash[versioned(name, s.hash)] = s
-		return nil
-	})
+	assets, byHash := distAssets()
 	page := func(name string) *static {
 		file, dir := name, fs.FS(pagesFS)
 		if !Built() {
@@ -64,11 +51,7 @@ func Pages() http.Handler {
 			// Embedded files are there: this is a build without them.
 			b = []byte("page missing")
 		}
-		html := string(b)
-		for name, s := range assets {
-			html = strings.ReplaceAll(html, `"/assets/`+name+`"`, `"/assets/`+versioned(name, s.hash)+`"`)
-		}
-		return newStatic("text/html; charset=utf-8", []byte(html))
+		return newStatic("text/html; charset=utf-8", []byte(linkAssets(string(b))))
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /map", page("map.html"))
@@ -91,6 +74,37 @@ func Pages() http.Handler {
 		http.NotFound(w, r)
 	})
 	return mux
+}
+
+// distAssets reads the embedded assets once: by their plain names and
+// by their versioned ones.
+var distAssets = sync.OnceValues(func() (assets, byHash map[string]*static) {
+	assets, byHash = map[string]*static{}, map[string]*static{}
+	_ = fs.WalkDir(distFS, "map/dist", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || path.Ext(p) == ".html" {
+			return nil
+		}
+		b, err := fs.ReadFile(distFS, p)
+		if err != nil {
+			return nil
+		}
+		name := strings.TrimPrefix(p, "map/dist/")
+		s := staticFor(name, b)
+		assets[name] = s
+		byHash[versioned(name, s.hash)] = s
+		return nil
+	})
+	return assets, byHash
+})
+
+// linkAssets points a page's "/assets/name" links at the versioned
+// names of the assets embedded.
+func linkAssets(html string) string {
+	assets, _ := distAssets()
+	for name, s := range assets {
+		html = strings.ReplaceAll(html, `"/assets/`+name+`"`, `"/assets/`+versioned(name, s.hash)+`"`)
+	}
+	return html
 }
 
 // versioned is the name of an asset with the hash of its content

@@ -65,7 +65,9 @@ func Examples() ([]Example, error) {
 var playground = template.Must(template.New("playground").Parse(playgroundHTML))
 
 // Playground serves GraphiQL pointed at endpoint, with the examples as
-// tabs. The page is made once, and served with an ETag and compressed.
+// tabs. GraphiQL and React are bundled into the assets (/assets/
+// playground.js), so the page asks no other host for anything. The page
+// is made once, and served with an ETag and compressed.
 func Playground(endpoint string) (http.Handler, error) {
 	examples, err := Examples()
 	if err != nil {
@@ -82,7 +84,7 @@ func Playground(endpoint string) (http.Handler, error) {
 	}); err != nil {
 		return nil, err
 	}
-	s := newStatic("text/html; charset=utf-8", page.Bytes())
+	s := newStatic("text/html; charset=utf-8", []byte(linkAssets(page.String())))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/" {
 			http.NotFound(w, r)
