@@ -189,7 +189,7 @@ func TestPagesRequests(t *testing.T) {
 	dir := t.TempDir()
 	src := filepath.Join(dir, "web", "map", "src")
 	os.MkdirAll(src, 0o755)
-	os.WriteFile(filepath.Join(src, "dashboard.js"), []byte("graphql(`{ a }`); graphql(`{ b }`)"), 0o644)
+	os.WriteFile(filepath.Join(src, "dashboard.js"), []byte("graphql(`{ aggregates { a } }`); graphql(`{ aggregates { b } }`)"), 0o644)
 	os.WriteFile(filepath.Join(src, "map.js"), []byte("graphql(`{ regions }`)"), 0o644)
 	if _, err := readPages(dir); err == nil || !strings.Contains(err.Error(), "want one") {
 		t.Errorf("two queries in dashboard.js: err = %v", err)

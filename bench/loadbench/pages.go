@@ -43,10 +43,10 @@ func readPages(root string) (pages, error) {
 		return pages{}, err
 	}
 	var p pages
-	if p.dashboard, err = onlyQuery("dashboard.js", dashboard); err != nil {
+	if p.dashboard, err = onlyQuery("dashboard.js", dashboard, "aggregates"); err != nil {
 		return pages{}, err
 	}
-	if p.mapFilters, err = onlyQuery("map.js", mapJS); err != nil {
+	if p.mapFilters, err = onlyQuery("map.js", mapJS, "regions("); err != nil {
 		return pages{}, err
 	}
 	// The page checks its default kinds and every type (checkboxes(...,
@@ -73,11 +73,18 @@ func readPages(root string) (pages, error) {
 	return p, nil
 }
 
-// onlyQuery returns the one query a page's source passes to graphql().
-func onlyQuery(name string, src []byte) (string, error) {
-	m := graphqlCall.FindAllSubmatch(src, -1)
-	if len(m) != 1 {
-		return "", fmt.Errorf("%s: %d graphql(`...`) calls, want one", name, len(m))
+// onlyQuery returns the one query a page's source passes to graphql()
+// that asks for field (the dashboard's aggregates, the map's region
+// list); the pages send others too (the map's search as one types).
+func onlyQuery(name string, src []byte, field string) (string, error) {
+	var found []string
+	for _, m := range graphqlCall.FindAllSubmatch(src, -1) {
+		if q := strings.TrimSpace(string(m[1])); strings.Contains(q, field) {
+			found = append(found, q)
+		}
 	}
-	return strings.TrimSpace(string(m[0][1])), nil
+	if len(found) != 1 {
+		return "", fmt.Errorf("%s: %d graphql(`...`) calls asking for %s, want one", name, len(found), field)
+	}
+	return found[0], nil
 }
