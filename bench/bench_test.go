@@ -384,6 +384,39 @@ func BenchmarkFundingByRegion(b *testing.B) {
 	})
 }
 
+// BenchmarkCoverage is the dashboard's services × regions matrix: every
+// cell, with its counts.
+func BenchmarkCoverage(b *testing.B) {
+	run(b, query{
+		text: func(bench.Network) string {
+			return `{ aggregates { coverage { service { id } region { id } provisions providers { id } } } }`
+		},
+		check: func(_ bench.Network, data json.RawMessage) error {
+			var a struct {
+				Aggregates struct {
+					Coverage []struct {
+						Service, Region struct{ ID string }
+						Provisions      int
+						Providers       []struct{ ID string }
+					}
+				}
+			}
+			if err := json.Unmarshal(data, &a); err != nil {
+				return err
+			}
+			if len(a.Aggregates.Coverage) < 100 {
+				return fmt.Errorf("%d cells", len(a.Aggregates.Coverage))
+			}
+			for _, c := range a.Aggregates.Coverage {
+				if c.Service.ID == "" || c.Region.ID == "" || c.Provisions < len(c.Providers) || len(c.Providers) == 0 {
+					return fmt.Errorf("cell %+v", c)
+				}
+			}
+			return nil
+		},
+	})
+}
+
 // BenchmarkRichFilter is a page of organisations under a relationship
 // condition with a count: those partnering in at least two pilots, with
 // their total.

@@ -6470,7 +6470,7 @@ type CoverageCell {
   region: Region!
   "How many provision rows."
   provisions: Int!
-  "The distinct providers."
+  "The distinct providers, in name order (then id)."
   providers: [Entity!]!
 }
 
