@@ -69,6 +69,7 @@ func main() {
 		// it, not by once, spends far less CPU marking what stays.
 		debug.SetGCPercent(defaultGCPercent)
 	}
+	m.memoryLimit = setMemoryLimit(os.Getenv, os.ReadFile)
 	if err := m.Run(ctx); err != nil {
 		m.Close()
 		m.Logger.Error("cannot start", "err", err)
@@ -164,6 +165,9 @@ type Main struct {
 	// answers every read.
 	Store   hub.Store
 	Network *index.Live
+	// memoryLimit is the soft memory limit taken from the container's
+	// (0: none set).
+	memoryLimit int64
 	// mongo is the MongoDB store under Store's observer, when the store
 	// is MongoDB: the rate limits share their counters through it.
 	mongo    *mongodb.Store
@@ -518,6 +522,9 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.served = make(chan error, 1)
 	go func() { m.served <- m.server.Serve(ln) }()
+	if m.memoryLimit > 0 {
+		m.Logger.Info("the Go runtime's memory limit follows the container's", "GOMEMLIMIT", m.memoryLimit)
+	}
 	m.Logger.Info("OTE network hub is up: open the playground in a browser",
 		"playground", m.URL()+"/", "graphql", m.URL()+"/graphql")
 	return nil
