@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/otehub/hub/graph"
 )
 
 // csvRows fetches a CSV export and checks its form (status, type, BOM,
@@ -148,6 +150,34 @@ func TestCSVExport(t *testing.T) {
 				slices.Sort(got)
 				if header[0] != "id" || len(want) < 11 || !slices.Equal(got, want) {
 					t.Errorf("header %q, %d ids, want the %d of every page", header, len(got), len(want))
+				}
+			})
+
+			t.Run("every collection's URL", func(t *testing.T) {
+				names := graph.CollectionNames(graph.CollectionQueries())
+				if len(names) < 14 {
+					t.Fatalf("only %d collections: %q", len(names), names)
+				}
+				for _, name := range names {
+					r := postQuery(t, m, `{ `+name+`(first: 0) { totalCount } }`, nil)
+					total, ok := path(r.Data, name, "totalCount").(float64)
+					if len(r.Errors) > 0 || !ok {
+						t.Fatalf("%s: %+v", name, r.Errors)
+					}
+					header, rows := csvRows(t, m, "/export/"+name+".csv")
+					if len(rows) != int(total) || header[0] != "id" {
+						t.Errorf("%s.csv: %d rows, header %q; totalCount %v", name, len(rows), header, total)
+					}
+				}
+				want := ids(listAll(t, m, "organisations", "", "id", nil))
+				_, rows := csvRows(t, m, "/export/organisations.csv")
+				var got []string
+				for _, r := range rows {
+					got = append(got, r[0])
+				}
+				slices.Sort(got)
+				if !slices.Equal(got, want) {
+					t.Errorf("organisations.csv ids %q, want %q", got, want)
 				}
 			})
 
