@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -59,7 +60,7 @@ func serveCSV(w http.ResponseWriter, r *http.Request, api http.Handler, params u
 	}
 	var (
 		header []string
-		rows   [][]string
+		rows   []map[string]string
 		name   string
 	)
 	for page := 0; ; page++ {
@@ -106,11 +107,14 @@ func serveCSV(w http.ResponseWriter, r *http.Request, api http.Handler, params u
 	buf.WriteString(csvBOM)
 	cw := csv.NewWriter(&buf)
 	cw.UseCRLF = true
-	header, rows = dropEmptyParents(header, rows)
+	header = dropEmptyParents(header, rows)
 	cw.Write(header)
+	record := make([]string, len(header))
 	for _, row := range rows {
-		// Rows seen before a later row's new column are short.
-		cw.Write(append(row, make([]string, len(header)-len(row))...))
+		for i, h := range header {
+			record[i] = row[h]
+		}
+		cw.Write(record)
 	}
 	cw.Flush()
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8; header=present")
@@ -260,25 +264,35 @@ func nextCursor(info object) (string, bool) {
 }
 
 // addRow flattens item into a row, adding the columns it is the first to
-// have.
-func addRow(header []string, rows [][]string, item any) ([]string, [][]string) {
+// have: after the columns of the same field (parent.id where an earlier
+// row had only a null parent), else last.
+func addRow(header []string, rows []map[string]string, item any) ([]string, []map[string]string) {
 	cells := map[string][]string{}
 	var cols []string
 	flatten(item, "", cells, &cols)
 	for _, c := range cols {
-		known := false
-		for _, h := range header {
-			known = known || h == c
+		if slices.Contains(header, c) {
+			continue
 		}
-		if !known {
-			header = append(header, c)
+		at := len(header)
+		for i, h := range header {
+			if strings.HasPrefix(c, h+".") || strings.HasPrefix(h, fieldOf(c)+".") || h == fieldOf(c) {
+				at = i + 1
+			}
 		}
+		header = slices.Insert(header, at, c)
 	}
-	row := make([]string, len(header))
-	for i, h := range header {
-		row[i] = strings.Join(cells[h], "; ")
+	row := make(map[string]string, len(cells))
+	for c, vs := range cells {
+		row[c] = strings.Join(vs, "; ")
 	}
 	return header, append(rows, row)
+}
+
+// fieldOf is the row's field a column comes from ("names" of "names.fi").
+func fieldOf(col string) string {
+	f, _, _ := strings.Cut(col, ".")
+	return f
 }
 
 // flatten puts v's leaves in cells under their column: the field's name,
@@ -334,39 +348,16 @@ func flatten(v any, col string, cells map[string][]string, cols *[]string) {
 // dropEmptyParents drops the columns that only null objects or empty
 // lists made: empty in every row, and named like the prefix of another
 // column (regions beside regions.name).
-func dropEmptyParents(header []string, rows [][]string) ([]string, [][]string) {
-	var keep []int
-	for i, h := range header {
-		parent := false
-		for _, o := range header {
-			parent = parent || strings.HasPrefix(o, h+".")
+func dropEmptyParents(header []string, rows []map[string]string) []string {
+	var keep []string
+	for _, h := range header {
+		parent := slices.ContainsFunc(header, func(o string) bool { return strings.HasPrefix(o, h+".") })
+		if parent && !slices.ContainsFunc(rows, func(row map[string]string) bool { return row[h] != "" }) {
+			continue
 		}
-		for _, row := range rows {
-			if parent && i < len(row) && row[i] != "" {
-				parent = false
-			}
-		}
-		if !parent {
-			keep = append(keep, i)
-		}
+		keep = append(keep, h)
 	}
-	if len(keep) == len(header) {
-		return header, rows
-	}
-	pick := func(row []string) []string {
-		out := make([]string, len(keep))
-		for j, i := range keep {
-			if i < len(row) {
-				out[j] = row[i]
-			}
-		}
-		return out
-	}
-	out := make([][]string, len(rows))
-	for i, row := range rows {
-		out[i] = pick(row)
-	}
-	return pick(header), out
+	return keep
 }
 
 // fileName makes a file name of a list's path ("organisations.nodes" is
