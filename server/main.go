@@ -587,9 +587,11 @@ func (m *Main) handler() (http.Handler, error) {
 	about := web.About{License: m.Config.DataLicense, Publisher: m.Config.DataPublisher, Version: m.dataVersion}
 	mux.Handle("GET /export/dataset.json", authenticate(auth, m.api.GuardCached(web.Dataset(m.Network, about, m.Logger))))
 	mux.Handle("GET /export/csv", authenticate(auth, graph.CacheGets(m.dataVersion, web.CSV(m.api, m.Logger))))
-	for name, query := range graph.CollectionQueries() {
+	collections := graph.CollectionQueries()
+	for name, query := range collections {
 		mux.Handle("GET /export/"+name+".csv", authenticate(auth, graph.CacheGets(m.dataVersion, web.NamedCSV(m.api, query, m.Logger))))
 	}
+	mux.Handle("GET /dcat.jsonld", m.api.GuardCached(web.DCAT(m.Network, about, graph.CollectionNames(collections), m.Logger)))
 	mux.Handle("GET /export/{file}", authenticate(auth, m.api.GuardCached(graph.PreferredLanguage(web.Exports(m.Network, m.Logger)))))
 	pages := web.Pages()
 	for _, p := range []string{"GET /map", "GET /dashboard", "GET /assets/"} {
