@@ -26,9 +26,8 @@ var dcatContext = map[string]string{
 }
 
 // DCAT serves GET /dcat.jsonld: the dataset described in DCAT-AP as
-// JSON-LD, for open-data portals that harvest it (avoindata.fi,
-// data.europa.eu): title and description in Finnish and English,
-// publisher, licence, the time a row was last written, and a
+// JSON-LD, for open-data portals that harvest it: title and
+// description in Finnish and English, publisher, licence, the time a row was last written, and a
 // distribution for the dump, the GraphQL API, its schema and the CSV of
 // each collection (collections). URLs are absolute, on the host and
 // scheme the request came by.
