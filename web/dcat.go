@@ -27,10 +27,10 @@ var dcatContext = map[string]string{
 
 // DCAT serves GET /dcat.jsonld: the dataset described in DCAT-AP as
 // JSON-LD, for open-data portals that harvest it: title and
-// description in Finnish and English, publisher, licence, the time a row was last written, and a
-// distribution for the dump, the GraphQL API, its schema and the CSV of
-// each collection (collections). URLs are absolute, on the host and
-// scheme the request came by.
+// description in Finnish and English, publisher, licence, the time a
+// row was last written, and a distribution for the dump, the GraphQL
+// API, its schema and the CSV of each collection (collections). URLs
+// are absolute, on the host and scheme the request came by.
 func DCAT(store hub.Reader, about About, collections []string, logger *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
