@@ -6731,7 +6731,7 @@ type RelationshipDiff {
 
 """
 Changes to the network. Every mutation needs a caller who may write
-(` + "`" + `Authorization: Bearer <API key>` + "`" + `; see the README): anonymous callers
+(` + "`" + `Authorization: Bearer <API key>` + "`" + `; see docs/api.md): anonymous callers
 get ` + "`" + `UNAUTHENTICATED` + "`" + `, callers whose role does not allow the write
 ` + "`" + `FORBIDDEN` + "`" + `, as top-level errors. Problems with the input itself come
 back in the payload's ` + "`" + `userErrors` + "`" + `, with the input path of the field at
