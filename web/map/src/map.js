@@ -350,7 +350,7 @@ function showSuggestions(list) {
   ui.suggestions.replaceChildren(...list.map((r, i) => {
     const how = r.matchedField !== 'name' ? el('span', { class: 'how' }, `${t(`match.${r.matchedField}`)}: ${r.matchedText}`) : null;
     const li = el('li', { role: 'option', id: `suggestion-${i}`, 'aria-selected': 'false' },
-      el('span', { class: 'name' }, r.node.name), ' ', el('span', { class: 'kind' }, kindLabel(r.node.kind)), how ? ' ' : null, how);
+      el('span', { class: 'name' }, r.node.name), ' ', el('span', { class: 'kind', 'data-kind': r.node.kind }, kindLabel(r.node.kind)), how ? ' ' : null, how);
     li.addEventListener('mousedown', (ev) => ev.preventDefault());
     li.addEventListener('click', () => choose(r));
     return li;
