@@ -6,7 +6,9 @@ GO ?= go
 ## run: build the pages (when Node.js is there) and start the hub on
 ## :8080 with the embedded store in ./data
 run: ui-if-node
+	@echo "compiling bin/hub (the first build takes a few minutes; later ones seconds)"
 	$(GO) build -o bin/hub ./server
+	@echo "starting bin/hub: Ctrl-C stops it"
 	exec bin/hub
 
 ## ui: bundle the playground, map and dashboard pages (npm ci + esbuild into web/map/dist)

@@ -1,12 +1,12 @@
 // Package dataset holds the OTE network dataset built from the seed
 // documents (ote.json, embedded in the binary) and turns it into a domain
 // batch. The file is written by hand, fact by fact, each with its source;
-// see the README's "Dataset" section for its format.
+// see docs/data.md, "The dataset", for its format.
 //
 // The package owns that format both ways, for every network and not
 // only the OTE one: ReadJSON and ReadCSV read a file or table into rows
 // placed by file and line, WriteJSON and WriteCSV write a network so
-// that it reads back as it was (the README's "Import and export").
+// that it reads back as it was (docs/data.md, "Import and export").
 package dataset
 
 import (

@@ -196,6 +196,10 @@ func (r *queryResolver) Search(ctx context.Context, text string, kinds []model.N
 	return searchResults(model.RequestOf(ctx), hits), nil
 }
 
+func (r *queryResolver) Labels(ctx context.Context, enums []model.LabelledEnum, language *model.Language) ([]*model.EnumLabel, error) {
+	return enumLabels(ctx, enums, language), nil
+}
+
 func (r *subscriptionResolver) Changes(ctx context.Context, kinds []model.NodeKind, ids []string, types []model.RelationshipType) (<-chan *model.Change, error) {
 	f, err := newChangeFilter(kinds, ids, types)
 	if err != nil {

@@ -117,5 +117,10 @@ func TestExports(t *testing.T) {
 		if code, _, _ := get(t, "/export/network.csv"); code != http.StatusNotFound {
 			t.Errorf("unknown format: %d", code)
 		}
+		// A well-formed id of no node is not there: 404, not a failure.
+		missing := url.QueryEscape(hub.NodeID(hub.KindPilot, "ei-ole"))
+		if code, _, body := get(t, "/export/network.json?center="+missing); code != http.StatusNotFound || !strings.HasPrefix(body, "NOT_FOUND") {
+			t.Errorf("center of no node: %d %q", code, body)
+		}
 	})
 }

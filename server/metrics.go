@@ -17,6 +17,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/event"
 
 	"github.com/otehub/hub"
+	"github.com/otehub/hub/graph"
 )
 
 // Bounds of the labels clients choose: an operation's name, and an
@@ -64,7 +65,7 @@ func newMetrics(m *Main) *metrics {
 	reg := prometheus.NewRegistry()
 	f := func(c prometheus.Collector) { reg.MustRegister(c) }
 	mt := &metrics{reg: reg,
-		names: newLabelSet(maxOperationNames, "anonymous", validName),
+		names: newLabelSet(maxOperationNames, "anonymous", graph.ReportableName),
 		codes: newLabelSet(maxErrorCodes, "none", validCode),
 	}
 	f(collectors.NewGoCollector())
@@ -340,21 +341,6 @@ func (s *labelSet) label(v string, admit bool) string {
 	}
 	s.known[v] = struct{}{}
 	return v
-}
-
-// validName reports whether s is a name of at most maxLabelLength
-// characters: [A-Za-z_][A-Za-z0-9_]*, as GraphQL names are.
-func validName(s string) bool {
-	if len(s) > maxLabelLength {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || i > 0 && '0' <= c && c <= '9') {
-			return false
-		}
-	}
-	return true
 }
 
 // validCode reports whether s looks like an extensions.code: upper case

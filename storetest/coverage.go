@@ -160,7 +160,7 @@ func testCoverage(t *testing.T, s Store) {
 	}
 
 	// Two providers with the same sort name in one cell: the order
-	// between them is that of their first provision rows.
+	// between them is that of their ids.
 	o2, o3 := node(hub.KindOrganisation, "o2", "Yhdistys"), node(hub.KindEmployer, "o3", "Yhdistys")
 	o2.RegionIDs = []string{idOf["r2"]}
 	s1 := nodes[slices.IndexFunc(nodes, func(n *hub.Node) bool { return n.Key == "s1" })]

@@ -932,11 +932,13 @@ func oracleProvisions(p *plainNetwork, f hub.ProvisionFilter) []*hub.Provision {
 
 // oracleCoverage answers hub.Coverage: a cell per service and region of
 // the provisions matching f, a provision counting in each of its
-// regions, with its providers in the provision order, each once. Cells
-// come by service id, then region id.
+// regions, with its providers each once, by name (their sort names),
+// then id. Cells come by service id, then region id.
 func oracleCoverage(p *plainNetwork, f hub.ProvisionFilter) []hub.CoverageCell {
 	var out []hub.CoverageCell
+	names := map[string]string{}
 	for _, row := range oracleProvisionRows(p, f) {
+		names[row.ProviderID] = row.ProviderName
 		for _, region := range row.RegionIDs {
 			i := slices.IndexFunc(out, func(c hub.CoverageCell) bool { return c.ServiceID == row.ServiceID && c.RegionID == region })
 			if i < 0 {
@@ -948,6 +950,11 @@ func oracleCoverage(p *plainNetwork, f hub.ProvisionFilter) []hub.CoverageCell {
 				out[i].Providers = append(out[i].Providers, row.ProviderID)
 			}
 		}
+	}
+	for _, c := range out {
+		slices.SortFunc(c.Providers, func(a, b string) int {
+			return cmp.Or(strings.Compare(names[a], names[b]), strings.Compare(a, b))
+		})
 	}
 	slices.SortFunc(out, func(a, b hub.CoverageCell) int {
 		return cmp.Or(strings.Compare(a.ServiceID, b.ServiceID), strings.Compare(a.RegionID, b.RegionID))

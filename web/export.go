@@ -77,6 +77,9 @@ func exportError(w http.ResponseWriter, logger *slog.Logger, err error) {
 	switch hub.ErrorCode(err) {
 	case hub.EINVALID:
 		status = http.StatusBadRequest
+	case hub.ENOTFOUND:
+		// A center that is a well-formed id of no node.
+		status = http.StatusNotFound
 	case hub.ETOOLARGE:
 		status = http.StatusRequestEntityTooLarge
 	case hub.EUNAVAILABLE:

@@ -199,6 +199,13 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	EnumLabel struct {
+		Enum     func(childComplexity int) int
+		Label    func(childComplexity int) int
+		Language func(childComplexity int) int
+		Value    func(childComplexity int) int
+	}
+
 	Event struct {
 		Abbreviations func(childComplexity int) int
 		Aliases       func(childComplexity int) int
@@ -527,6 +534,7 @@ type ComplexityRoot struct {
 		EntityByKey     func(childComplexity int, kind model.NodeKind, key string, asRecorded *time.Time) int
 		Events          func(childComplexity int, first *int, after *string, last *int, before *string, where *model.EventWhere, asOf *time.Time, asRecorded *time.Time, orderBy []*model.NodeOrder) int
 		History         func(childComplexity int, id string, first *int, after *string) int
+		Labels          func(childComplexity int, enums []model.LabelledEnum, language *model.Language) int
 		Neighbourhood   func(childComplexity int, id string, depth *int, direction *model.Direction, relationshipTypes []model.RelationshipType, limit *int, asOf *time.Time, asRecorded *time.Time) int
 		Network         func(childComplexity int, center []string, depth *int, direction *model.Direction, relationshipTypes []model.RelationshipType, kinds []model.NodeKind, where *model.EntityWhere, limit *int, asOf *time.Time, asRecorded *time.Time) int
 		NetworkDiff     func(childComplexity int, from *time.Time, to *time.Time, recordedFrom *time.Time, recordedTo *time.Time, center []string, depth *int, relationshipTypes []model.RelationshipType, kinds []model.NodeKind, limit *int) int
@@ -839,6 +847,7 @@ type QueryResolver interface {
 	NetworkMetrics(ctx context.Context, center []string, depth *int, direction *model.Direction, relationshipTypes []model.RelationshipType, kinds []model.NodeKind, where *model.EntityWhere, limit *int, asOf *time.Time, asRecorded *time.Time) (*model.NetworkMetrics, error)
 	NetworkDiff(ctx context.Context, from *time.Time, to *time.Time, recordedFrom *time.Time, recordedTo *time.Time, center []string, depth *int, relationshipTypes []model.RelationshipType, kinds []model.NodeKind, limit *int) (*model.NetworkDiff, error)
 	Search(ctx context.Context, text string, kinds []model.NodeKind, first *int, asRecorded *time.Time) ([]*model.SearchResult, error)
+	Labels(ctx context.Context, enums []model.LabelledEnum, language *model.Language) ([]*model.EnumLabel, error)
 	Organisations(ctx context.Context, first *int, after *string, last *int, before *string, where *model.OrganisationWhere, asOf *time.Time, asRecorded *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Organisation], error)
 	Employers(ctx context.Context, first *int, after *string, last *int, before *string, where *model.EmployerWhere, asOf *time.Time, asRecorded *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Employer], error)
 	Programmes(ctx context.Context, first *int, after *string, last *int, before *string, where *model.ProgrammeWhere, asOf *time.Time, asRecorded *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Programme], error)
@@ -1602,6 +1611,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EmployerEdge.Node(childComplexity), true
+
+	case "EnumLabel.enum":
+		if e.ComplexityRoot.EnumLabel.Enum == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnumLabel.Enum(childComplexity), true
+	case "EnumLabel.label":
+		if e.ComplexityRoot.EnumLabel.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnumLabel.Label(childComplexity), true
+	case "EnumLabel.language":
+		if e.ComplexityRoot.EnumLabel.Language == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnumLabel.Language(childComplexity), true
+	case "EnumLabel.value":
+		if e.ComplexityRoot.EnumLabel.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnumLabel.Value(childComplexity), true
 
 	case "Event.abbreviations":
 		if e.ComplexityRoot.Event.Abbreviations == nil {
@@ -3126,6 +3160,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.History(childComplexity, args["id"].(string), args["first"].(*int), args["after"].(*string)), true
 
+	case "Query.labels":
+		if e.ComplexityRoot.Query.Labels == nil {
+			break
+		}
+
+		args, err := ec.field_Query_labels_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Labels(childComplexity, args["enums"].([]model.LabelledEnum), args["language"].(*model.Language)), true
 	case "Query.neighbourhood":
 		if e.ComplexityRoot.Query.Neighbourhood == nil {
 			break
@@ -6003,6 +6048,44 @@ type Query {
     "Search the network as the hub recorded it at this time (see ` + "`" + `relationships` + "`" + `)."
     asRecorded: DateTime
   ): [SearchResult!]!
+  """
+  Human labels of enum values, for pages that show them: every value of
+  the named enums (of all labelled enums when omitted), in the schema's
+  order, with its label in the language asked for. A value's label never
+  falls back to another language: every value has one in Finnish,
+  Swedish and English.
+  """
+  labels(
+    "Only these enums."
+    enums: [LabelledEnum!]
+    "The labels' language; when omitted, the request's Accept-Language, else Finnish."
+    language: Language
+  ): [EnumLabel!]!
+}
+
+"The enums whose values have human labels (see ` + "`" + `labels` + "`" + `)."
+enum LabelledEnum {
+  NodeKind
+  OrganisationType
+  ProgrammeType
+  ServiceType
+  RegionLevel
+  EventType
+  RelationshipType
+  Status
+  SourceDocumentType
+}
+
+"The human label of one enum value in one language."
+type EnumLabel {
+  "The enum."
+  enum: LabelledEnum!
+  "The value as the API writes it, for example ` + "`" + `WELLBEING_DISTRICT` + "`" + `."
+  value: String!
+  "The label, for example ` + "`" + `Hyvinvointialue` + "`" + ` in Finnish."
+  label: String!
+  "The language of the label."
+  language: Language!
 }
 
 """
@@ -6731,7 +6814,7 @@ type RelationshipDiff {
 
 """
 Changes to the network. Every mutation needs a caller who may write
-(` + "`" + `Authorization: Bearer <API key>` + "`" + `; see the README): anonymous callers
+(` + "`" + `Authorization: Bearer <API key>` + "`" + `; see docs/api.md): anonymous callers
 get ` + "`" + `UNAUTHENTICATED` + "`" + `, callers whose role does not allow the write
 ` + "`" + `FORBIDDEN` + "`" + `, as top-level errors. Problems with the input itself come
 back in the payload's ` + "`" + `userErrors` + "`" + `, with the input path of the field at
@@ -8521,6 +8604,20 @@ func (ec *executionContext) childFields_EmployerEdge(ctx context.Context, field 
 		return ec.fieldContext_EmployerEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EmployerEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_EnumLabel(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "enum":
+		return ec.fieldContext_EnumLabel_enum(ctx, field)
+	case "value":
+		return ec.fieldContext_EnumLabel_value(ctx, field)
+	case "label":
+		return ec.fieldContext_EnumLabel_label(ctx, field)
+	case "language":
+		return ec.fieldContext_EnumLabel_language(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EnumLabel", field.Name)
 }
 
 func (ec *executionContext) childFields_Event(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -11188,6 +11285,28 @@ func (ec *executionContext) field_Query_history_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_labels_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "enums",
+		func(ctx context.Context, v any) ([]model.LabelledEnum, error) {
+			return ec.unmarshalOLabelledEnum2ᚕgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐLabelledEnumᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["enums"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "language",
+		func(ctx context.Context, v any) (*model.Language, error) {
+			return ec.unmarshalOLanguage2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐLanguage(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["language"] = arg1
 	return args, nil
 }
 
@@ -16060,6 +16179,98 @@ func (ec *executionContext) fieldContext_EmployerEdge_node(_ context.Context, fi
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _EnumLabel_enum(ctx context.Context, field graphql.CollectedField, obj *model.EnumLabel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EnumLabel_enum(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Enum, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.LabelledEnum) graphql.Marshaler {
+			return ec.marshalNLabelledEnum2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐLabelledEnum(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EnumLabel_enum(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EnumLabel", field, false, false, "LabelledEnum")
+}
+
+func (ec *executionContext) _EnumLabel_value(ctx context.Context, field graphql.CollectedField, obj *model.EnumLabel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EnumLabel_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EnumLabel_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EnumLabel", field, false, false, "String")
+}
+
+func (ec *executionContext) _EnumLabel_label(ctx context.Context, field graphql.CollectedField, obj *model.EnumLabel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EnumLabel_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EnumLabel_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EnumLabel", field, false, false, "String")
+}
+
+func (ec *executionContext) _EnumLabel_language(ctx context.Context, field graphql.CollectedField, obj *model.EnumLabel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EnumLabel_language(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Language, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Language) graphql.Marshaler {
+			return ec.marshalNLanguage2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐLanguage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EnumLabel_language(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EnumLabel", field, false, false, "Language")
 }
 
 func (ec *executionContext) _Event_id(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
@@ -22914,6 +23125,50 @@ func (ec *executionContext) fieldContext_Query_search(ctx context.Context, field
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_search_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_labels(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_labels(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Labels(ctx, fc.Args["enums"].([]model.LabelledEnum), fc.Args["language"].(*model.Language))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.EnumLabel) graphql.Marshaler {
+			return ec.marshalNEnumLabel2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEnumLabelᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_labels(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EnumLabel(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_labels_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -34365,6 +34620,54 @@ func (ec *executionContext) _EmployerEdge(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var enumLabelImplementors = []string{"EnumLabel"}
+
+func (ec *executionContext) _EnumLabel(ctx context.Context, sel ast.SelectionSet, obj *model.EnumLabel) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, enumLabelImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EnumLabel")
+		case "enum":
+			out.Values[i] = ec._EnumLabel_enum(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._EnumLabel_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "label":
+			out.Values[i] = ec._EnumLabel_label(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "language":
+			out.Values[i] = ec._EnumLabel_language(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var eventImplementors = []string{"Event", "Node", "Entity"}
 
 func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, obj *model.Event) graphql.Marshaler {
@@ -36543,6 +36846,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_search(ctx, field)
+				})
+		case "labels":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_labels(ctx, field)
 				})
 		case "organisations":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -39105,6 +39414,30 @@ func (ec *executionContext) unmarshalNEntityWhere2ᚖgithubᚗcomᚋotehubᚋhub
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNEnumLabel2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEnumLabelᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.EnumLabel) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEnumLabel2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEnumLabel(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNEnumLabel2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEnumLabel(ctx context.Context, sel ast.SelectionSet, v *model.EnumLabel) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EnumLabel!")
+		return graphql.Null
+	}
+	return ec._EnumLabel(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNEvent2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEventᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Event) graphql.Marshaler {
 	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -39432,6 +39765,26 @@ func (ec *executionContext) marshalNJSON2interface(ctx context.Context, sel ast.
 		graphql.AddInvalidNullFromMarshaler(ctx, "JSON!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNLabelledEnum2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐLabelledEnum(ctx context.Context, v any) (model.LabelledEnum, error) {
+	var res model.LabelledEnum
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNLabelledEnum2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐLabelledEnum(ctx context.Context, sel ast.SelectionSet, v model.LabelledEnum) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNLanguage2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐLanguage(ctx context.Context, v any) (model.Language, error) {
+	var res model.Language
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNLanguage2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐLanguage(ctx context.Context, sel ast.SelectionSet, v model.Language) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNLocalizedText2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐLocalizedText(ctx context.Context, sel ast.SelectionSet, v *model.LocalizedText) graphql.Marshaler {
@@ -41240,6 +41593,42 @@ func (ec *executionContext) marshalOJSON2interface(ctx context.Context, sel ast.
 	_ = ctx
 	res := graphql.MarshalAny(v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOLabelledEnum2ᚕgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐLabelledEnumᚄ(ctx context.Context, v any) ([]model.LabelledEnum, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.LabelledEnum, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNLabelledEnum2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐLabelledEnum(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOLabelledEnum2ᚕgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐLabelledEnumᚄ(ctx context.Context, sel ast.SelectionSet, v []model.LabelledEnum) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLabelledEnum2githubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐLabelledEnum(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOLanguage2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐLanguage(ctx context.Context, v any) (*model.Language, error) {

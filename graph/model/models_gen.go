@@ -278,6 +278,18 @@ type EntityWhere struct {
 	Relationships []*RelationshipCondition `json:"relationships,omitempty"`
 }
 
+// The human label of one enum value in one language.
+type EnumLabel struct {
+	// The enum.
+	Enum LabelledEnum `json:"enum"`
+	// The value as the API writes it, for example `WELLBEING_DISTRICT`.
+	Value string `json:"value"`
+	// The label, for example `Hyvinvointialue` in Finnish.
+	Label string `json:"label"`
+	// The language of the label.
+	Language Language `json:"language"`
+}
+
 // Filters for events. All given fields must match; a list matches any of its
 // items. Omitted fields do not filter.
 type EventWhere struct {
@@ -388,7 +400,7 @@ type MoneyInput struct {
 }
 
 // Changes to the network. Every mutation needs a caller who may write
-// (`Authorization: Bearer <API key>`; see the README): anonymous callers
+// (`Authorization: Bearer <API key>`; see docs/api.md): anonymous callers
 // get `UNAUTHENTICATED`, callers whose role does not allow the write
 // `FORBIDDEN`, as top-level errors. Problems with the input itself come
 // back in the payload's `userErrors`, with the input path of the field at
@@ -1532,6 +1544,76 @@ func (e *GroupField) UnmarshalJSON(b []byte) error {
 }
 
 func (e GroupField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The enums whose values have human labels (see `labels`).
+type LabelledEnum string
+
+const (
+	LabelledEnumNodeKind           LabelledEnum = "NodeKind"
+	LabelledEnumOrganisationType   LabelledEnum = "OrganisationType"
+	LabelledEnumProgrammeType      LabelledEnum = "ProgrammeType"
+	LabelledEnumServiceType        LabelledEnum = "ServiceType"
+	LabelledEnumRegionLevel        LabelledEnum = "RegionLevel"
+	LabelledEnumEventType          LabelledEnum = "EventType"
+	LabelledEnumRelationshipType   LabelledEnum = "RelationshipType"
+	LabelledEnumStatus             LabelledEnum = "Status"
+	LabelledEnumSourceDocumentType LabelledEnum = "SourceDocumentType"
+)
+
+var AllLabelledEnum = []LabelledEnum{
+	LabelledEnumNodeKind,
+	LabelledEnumOrganisationType,
+	LabelledEnumProgrammeType,
+	LabelledEnumServiceType,
+	LabelledEnumRegionLevel,
+	LabelledEnumEventType,
+	LabelledEnumRelationshipType,
+	LabelledEnumStatus,
+	LabelledEnumSourceDocumentType,
+}
+
+func (e LabelledEnum) IsValid() bool {
+	switch e {
+	case LabelledEnumNodeKind, LabelledEnumOrganisationType, LabelledEnumProgrammeType, LabelledEnumServiceType, LabelledEnumRegionLevel, LabelledEnumEventType, LabelledEnumRelationshipType, LabelledEnumStatus, LabelledEnumSourceDocumentType:
+		return true
+	}
+	return false
+}
+
+func (e LabelledEnum) String() string {
+	return string(e)
+}
+
+func (e *LabelledEnum) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = LabelledEnum(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid LabelledEnum", str)
+	}
+	return nil
+}
+
+func (e LabelledEnum) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *LabelledEnum) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e LabelledEnum) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -1,4 +1,5 @@
 // Helpers shared by the pages.
+import { lang } from './i18n.js';
 
 // Colours per node kind, chosen to stay distinguishable for common
 // colour-vision deficiencies.
@@ -17,11 +18,12 @@ export function communityColour(c) {
   return PALETTE[Math.abs(Number(c) || 0) % PALETTE.length];
 }
 
-// graphql posts a query to the hub's public API, as a partner's page would.
+// graphql posts a query to the hub's public API, as a partner's page
+// would, in the page's language: names and labels follow it.
 export async function graphql(query, variables = {}) {
   const res = await fetch('/graphql', {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
+    headers: { 'Content-Type': 'application/json', 'Accept-Language': lang },
     body: JSON.stringify({ query, variables }),
   });
   const body = await res.json();

@@ -3,6 +3,7 @@
 // filters live in the URL (?region=&theme=&programme=&from=&to=), so a
 // link reproduces the view; every chart's rows download as CSV.
 import { graphql, el, download } from './common.js';
+import { lang, t, translate, languageSwitch } from './i18n.js';
 import './dashboard.css';
 
 // fetchData sends the page's one query (bench/loadbench reads it from
@@ -24,7 +25,7 @@ const fetchData = (vars) => graphql(`query Dashboard($funding: EntityWhere, $pil
 
 const FILTERS = ['region', 'theme', 'programme', 'from', 'to'];
 
-const euros = (v) => `${Number(v).toLocaleString('fi-FI', { maximumFractionDigits: 2 })} €`;
+const euros = (v) => `${Number(v).toLocaleString(`${lang}-FI`, { maximumFractionDigits: 2 })} €`;
 
 // filtersFromURL reads the filters of the page's address; bad years are
 // dropped rather than sent.
@@ -82,7 +83,7 @@ export function toCSV(header, rows) {
 }
 
 function csvButton(name, header, rows) {
-  const b = el('button', { type: 'button', class: 'csv', 'data-testid': `csv-${name}` }, 'Download CSV');
+  const b = el('button', { type: 'button', class: 'csv', 'data-testid': `csv-${name}` }, t('dash.csv'));
   b.addEventListener('click', () => download(`${name}.csv`, new Blob([toCSV(header, rows)], { type: 'text/csv;charset=utf-8' })));
   return b;
 }
@@ -102,9 +103,9 @@ function barChart(container, { title, rows, format = (v) => String(v), csv, unit
     el('caption', {}, title),
     el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, csv.header[1]), el('th', { scope: 'col' }, unit))),
     el('tbody', {}, ...rows.map((r) => el('tr', {}, el('th', { scope: 'row' }, r.label), el('td', {}, format(r.value))))));
-  const empty = rows.length ? null : el('p', { class: 'empty' }, 'Nothing matches the filters.');
+  const empty = rows.length ? null : el('p', { class: 'empty' }, t('dash.nothing'));
   container.replaceChildren(...[empty, list, el('div', { class: 'tools' }, csvButton(csv.name, csv.header, csv.rows)),
-    el('details', {}, el('summary', {}, 'Show as a table'), table)].filter(Boolean));
+    el('details', {}, el('summary', {}, t('dash.asTable')), table)].filter(Boolean));
   container.dataset.rows = String(rows.length);
 }
 
@@ -113,8 +114,8 @@ function matrix(container, cells) {
   const regions = [...new Map(cells.map((c) => [c.region.id, c.region])).values()].sort((a, b) => a.name.localeCompare(b.name));
   const at = new Map(cells.map((c) => [`${c.service.id}|${c.region.id}`, c]));
   const table = el('table', { class: 'matrix' },
-    el('caption', {}, 'Services × regions: providers per service and region'),
-    el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Service'), ...regions.map((r) => el('th', { scope: 'col' }, r.name)))),
+    el('caption', {}, t('dash.matrixCaption')),
+    el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, t('dash.service')), ...regions.map((r) => el('th', { scope: 'col' }, r.name)))),
     el('tbody', {}, ...services.map((s) => el('tr', {},
       el('th', { scope: 'row' }, el('a', { href: mapLink({ node: s.id }) }, s.name)),
       ...regions.map((r) => {
@@ -124,7 +125,7 @@ function matrix(container, cells) {
   const rows = cells.map((c) => [c.service.id, c.service.name, c.region.id, c.region.name, c.providers.length,
     c.providers.map((p) => p.name).join('; ')]);
   container.replaceChildren(
-    cells.length ? el('div', { class: 'matrix-wrap' }, table) : el('p', { class: 'empty' }, 'Nothing matches the filters.'),
+    cells.length ? el('div', { class: 'matrix-wrap' }, table) : el('p', { class: 'empty' }, t('dash.nothing')),
     el('div', { class: 'tools' }, csvButton('services-by-region', ['service_id', 'service', 'region_id', 'region', 'providers', 'provider_names'], rows)));
   container.dataset.rows = String(services.length);
 }
@@ -132,7 +133,7 @@ function matrix(container, cells) {
 // mapLink is the network map's address showing a node (node) or a
 // region (region).
 function mapLink(params) {
-  return `/map?${new URLSearchParams(params)}`;
+  return `/map?${new URLSearchParams({ ...params, lang })}`;
 }
 
 function fillSelect(select, nodes, value, label = (n) => n.name) {
@@ -146,10 +147,10 @@ function fillSelect(select, nodes, value, label = (n) => n.name) {
 function filterSummary(f, form) {
   const parts = [];
   for (const k of ['region', 'theme', 'programme']) {
-    if (f[k]) parts.push(`${k}: ${form.elements[k].selectedOptions[0]?.textContent || f[k]}`);
+    if (f[k]) parts.push(`${t(`dash.${k}`).toLowerCase()}: ${form.elements[k].selectedOptions[0]?.textContent || f[k]}`);
   }
-  if (f.from || f.to) parts.push(`period: ${f.from || '…'}–${f.to || '…'}`);
-  return parts.length ? `Filtered by ${parts.join(', ')}.` : 'All pilots, no filter.';
+  if (f.from || f.to) parts.push(`${t('dash.period')}: ${f.from || '…'}–${f.to || '…'}`);
+  return parts.length ? t('dash.filteredBy', parts.join(', ')) : t('dash.noFilter');
 }
 
 async function load() {
@@ -165,51 +166,53 @@ async function load() {
     fillSelect(form.elements.programme, data.programmes.nodes, f.programme);
     const a = data.aggregates;
 
-    const funding = a.funding.map((b) => ({ id: b.node ? b.node.id : '', label: b.node ? b.node.name : 'No region', value: b.total,
-      currency: b.currency, href: b.node ? mapLink({ region: b.node.id }) : null, linkTitle: b.node ? `${b.node.name} on the network map` : null }));
+    const funding = a.funding.map((b) => ({ id: b.node ? b.node.id : '', label: b.node ? b.node.name : t('dash.noRegion'), value: b.total,
+      currency: b.currency, href: b.node ? mapLink({ region: b.node.id }) : null, linkTitle: b.node ? t('dash.onMap', b.node.name) : null }));
     const barsTotal = funding.reduce((s, r) => s + Math.round(r.value * 100), 0) / 100;
     const pilotTotal = a.pilotFunding.reduce((s, b) => s + Math.round(b.total * 100), 0) / 100;
     barChart(document.getElementById('funding'), {
-      title: 'Funding by region (a pilot in several regions split equally among them)', rows: funding, format: euros, unit: 'Funding (EUR)',
+      title: t('dash.fundingCaption'), rows: funding, format: euros, unit: t('dash.fundingUnit'),
       csv: { name: 'funding-by-region', header: ['region_id', 'region', 'funding_eur'], rows: funding.map((r) => [r.id, r.label, r.value.toFixed(2)]) },
     });
     const total = document.getElementById('funding-total');
-    total.textContent = `The bars add up to ${euros(barsTotal)}; the pilots' funding is ${euros(pilotTotal)} in all.`;
+    total.textContent = t('dash.total', euros(barsTotal), euros(pilotTotal));
     total.dataset.bars = String(barsTotal);
     total.dataset.pilots = String(pilotTotal);
 
     const partners = a.partnersPerPilot.map((b) => ({ id: b.node.id, label: b.node.name, value: b.count,
-      href: mapLink({ node: b.node.id }), linkTitle: `${b.node.name} on the network map` }));
+      href: mapLink({ node: b.node.id }), linkTitle: t('dash.onMap', b.node.name) }));
     barChart(document.getElementById('partners'), {
-      title: 'Partners per pilot', rows: partners, unit: 'Partners',
+      title: t('dash.partners'), rows: partners, unit: t('dash.partnersUnit'),
       csv: { name: 'partners-per-pilot', header: ['pilot_id', 'pilot', 'partners'], rows: partners.map((r) => [r.id, r.label, r.value]) },
     });
 
     const years = a.pilotsPerYear.map((b) => {
       const p = new URLSearchParams(window.location.search);
       if (b.key) { p.set('from', b.key); p.set('to', b.key); }
-      return { id: b.key || '', label: b.key || 'Undated', value: b.count, href: b.key ? `/dashboard?${p}` : null, linkTitle: b.key ? `The dashboard for ${b.key}` : null };
+      return { id: b.key || '', label: b.key || t('dash.undated'), value: b.count, href: b.key ? `/dashboard?${p}` : null, linkTitle: b.key ? t('dash.forYear', b.key) : null };
     });
     barChart(document.getElementById('years'), {
-      title: 'Pilots active per year', rows: years, unit: 'Pilots',
+      title: t('dash.years'), rows: years, unit: t('dash.pilotsUnit'),
       csv: { name: 'pilots-per-year', header: ['year', 'year_label', 'pilots'], rows: years.map((r) => [r.id, r.label, r.value]) },
     });
     matrix(document.getElementById('coverage'), a.coverage);
     document.getElementById('summary').textContent = filterSummary(f, form);
-    status.textContent = 'Data from the hub\'s GraphQL API (aggregates).';
+    status.textContent = t('dash.status');
     document.body.dataset.loaded = 'true';
   } catch (e) {
-    status.textContent = `Could not load the aggregates: ${e.message}`;
+    status.textContent = t('dash.failed', e.message);
     document.body.dataset.loaded = 'error';
   }
 }
 
 function init() {
+  translate();
+  languageSwitch();
   const form = document.getElementById('filters');
   // Each change goes into the address (a new history entry, so Back
   // undoes it) and reloads the charts.
   const apply = () => {
-    const q = new URLSearchParams();
+    const q = new URLSearchParams({ lang });
     for (const k of FILTERS) {
       const v = form.elements[k].value.trim();
       if (v) q.set(k, v);

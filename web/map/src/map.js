@@ -6,6 +6,7 @@
 // reproduces it; /map?embed=1 is the bare map for partners' pages.
 import cytoscape from 'cytoscape';
 import { kindColour, communityColour, graphql, el, download } from './common.js';
+import { lang, t, translate, languageSwitch, labels } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -42,6 +43,14 @@ const DEFAULT_KINDS = ['Organisation', 'Employer', 'Programme', 'Pilot', 'Servic
 const DEFAULTS = { layout: 'cose', size: 'degree', colour: 'kind' };
 const embed = new URLSearchParams(location.search).get('embed') === '1';
 
+// Enum values are shown by the API's labels in the page's language
+// (filled in init); the node types' enum depends on the kind.
+let L = {};
+const TYPE_ENUM = { Organisation: 'OrganisationType', Employer: 'OrganisationType', Programme: 'ProgrammeType', Service: 'ServiceType', Region: 'RegionLevel', Event: 'EventType' };
+const kindLabel = (k) => (L.NodeKind && L.NodeKind[k]) || k;
+const typeLabel = (ty) => (L.RelationshipType && L.RelationshipType[ty]) || ty;
+const nodeTypeLabel = (kind, ty) => (L[TYPE_ENUM[kind]] && L[TYPE_ENUM[kind]][ty]) || ty;
+
 let cy;
 let ready;
 let loaded = '';      // the export query of the network on screen
@@ -50,12 +59,12 @@ let cursor = -1;      // keyboard position among the nodes, by name
 const readyPromise = new Promise((resolve) => { ready = resolve; });
 window.hubMap = { get cy() { return cy; }, ready: readyPromise, reload: () => load() };
 
-function checkboxes(container, values, name, swatch) {
+function checkboxes(container, values, name, swatch, label) {
   for (const v of values) {
     const id = `${name}-${v}`;
     const box = el('input', { type: 'checkbox', id, name, value: v });
     const mark = swatch ? el('span', { class: 'swatch', style: `background:${kindColour(v)}`, 'aria-hidden': 'true' }) : null;
-    container.append(el('label', { for: id }, box, ' ', mark, mark ? ' ' : null, v));
+    container.append(el('label', { for: id }, box, ' ', mark, mark ? ' ' : null, label(v)));
   }
 }
 
@@ -74,6 +83,7 @@ function params() {
   if (ui.asOf.value) p.set('asOf', ui.asOf.value);
   p.set('metrics', 'degree,betweenness,closeness,eigenvector,community');
   p.set('limit', '1000');
+  p.set('lang', lang);
   return p;
 }
 
@@ -82,6 +92,9 @@ function params() {
 function viewState() {
   const s = new URLSearchParams();
   if (embed) s.set('embed', '1');
+  // A partner's embed keeps the language its address names; the hub's
+  // own map always says it, so a shared link opens in it.
+  if (!embed || new URLSearchParams(location.search).has('lang')) s.set('lang', lang);
   const kinds = checked(ui.kinds);
   if (kinds.join() !== DEFAULT_KINDS.join()) s.set('kinds', kinds.join(','));
   const types = checked(ui.types);
@@ -123,18 +136,19 @@ function remember(push = true) {
   if (url !== location.pathname + location.search) history[push ? 'pushState' : 'replaceState'](null, '', url);
   const open = new URLSearchParams(q);
   open.delete('embed');
+  open.delete('lang');
   ui.openHub.href = `/map${open.toString() ? `?${open}` : ''}`;
 }
 
 // summarise says what the kind and type filters hide.
 function summarise() {
   const hidden = KINDS.length - checked(ui.kinds).length;
-  ui.kindsHidden.textContent = hidden ? `${hidden} of ${KINDS.length} kinds hidden —` : `All ${KINDS.length} kinds shown.`;
+  ui.kindsHidden.textContent = hidden ? t('map.kindsHidden', hidden, KINDS.length) : t('map.kindsAllShown', KINDS.length);
   ui.kindsAll.hidden = hidden === 0;
   const isDefault = checked(ui.kinds).join() === DEFAULT_KINDS.join();
   ui.kindsDefault.hidden = isDefault;
   const types = checked(ui.types).length;
-  ui.typesCount.textContent = `(${types} of ${TYPES.length} shown)`;
+  ui.typesCount.textContent = t('map.typesShown', types, TYPES.length);
 }
 
 function size(node) {
@@ -183,7 +197,7 @@ function legend() {
   if (!byCommunity) return;
   const communities = [...new Set(cy.nodes().map((n) => n.data('community')))].sort((a, b) => a - b);
   ui.legend.replaceChildren(...communities.map((c) => el('li', {},
-    el('span', { class: 'swatch', style: `background:${communityColour(c)}`, 'aria-hidden': 'true' }), ` Community ${c}`)));
+    el('span', { class: 'swatch', style: `background:${communityColour(c)}`, 'aria-hidden': 'true' }), ` ${t('map.community')} ${c}`)));
 }
 
 function layoutOptions() {
@@ -198,19 +212,20 @@ function layoutOptions() {
 function showDetails(ele) {
   const d = ele.data();
   const rows = ele.isNode()
-    ? [['Kind', d.kind], ['Type', d.type], ['Key', d.key], ['Period', [d.start, d.end].filter(Boolean).join(' – ')],
-       ['Abbreviations', d.abbreviations], ['Degree', d.degree], ['Betweenness', fmt(d.betweenness)], ['Community', d.community]]
-    : [['Type', d.type], ['From', cy.getElementById(d.source).data('label')], ['To', cy.getElementById(d.target).data('label')],
-       ['Role', d.role], ['Amount', d.amount ? `${Number(d.amount).toLocaleString('fi-FI')} ${d.currency}` : ''],
-       ['Period', [d.start, d.end].filter(Boolean).join(' – ')]];
+    ? [[t('map.kind'), kindLabel(d.kind)], [t('map.type'), d.type ? nodeTypeLabel(d.kind, d.type) : d.type], [t('map.key'), d.key],
+       [t('map.period'), [d.start, d.end].filter(Boolean).join(' – ')], [t('map.abbreviations'), d.abbreviations],
+       [t('map.degree'), d.degree], [t('map.betweenness'), fmt(d.betweenness)], [t('map.community'), d.community]]
+    : [[t('map.type'), typeLabel(d.type)], [t('map.from'), cy.getElementById(d.source).data('label')], [t('map.to'), cy.getElementById(d.target).data('label')],
+       [t('map.role'), d.role], [t('map.amount'), d.amount ? `${Number(d.amount).toLocaleString(`${lang}-FI`)} ${d.currency}` : ''],
+       [t('map.period'), [d.start, d.end].filter(Boolean).join(' – ')]];
   const sources = String(d.sources || '').split(' | ').filter(Boolean);
-  const close = el('button', { type: 'button', class: 'close', 'aria-label': 'Close details' }, '×');
+  const close = el('button', { type: 'button', class: 'close', 'aria-label': t('map.close') }, '×');
   close.addEventListener('click', () => { clearSelection(); ui.map.focus(); });
   ui.details.replaceChildren(
     close,
-    el('h2', {}, ele.isNode() ? d.label : `${d.type}`),
+    el('h2', {}, ele.isNode() ? d.label : typeLabel(d.type)),
     el('dl', {}, ...rows.filter(([, v]) => v !== undefined && v !== '' && v !== null).flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, String(v))])),
-    el('h3', {}, 'Sources'),
+    el('h3', {}, t('map.sources')),
     el('ul', { class: 'sources', 'data-testid': 'sources' }, ...sources.map((s) => el('li', {}, s))),
   );
   ui.details.hidden = false;
@@ -260,14 +275,14 @@ function fitVisible(eles, animate) {
 async function load() {
   const seq = ++loading;
   document.body.dataset.loaded = 'false';
-  ui.status.textContent = 'Loading…';
+  ui.status.textContent = t('loading');
   summarise();
   const p = params();
   ui.graphml.href = `/export/network.graphml?${p}`;
   const res = await fetch(`/export/network.json?${p}`);
   if (seq !== loading) return;
   if (!res.ok) {
-    ui.status.textContent = `Could not load the network (${res.status}): ${await res.text()}`;
+    ui.status.textContent = t('map.loadFailed', res.status, await res.text());
     return;
   }
   const data = await res.json();
@@ -282,7 +297,7 @@ async function load() {
   loaded = p.toString();
   const n = cy.nodes().length;
   const m = cy.edges().length;
-  ui.status.textContent = `${n} nodes, ${m} relationships${data.data && data.data.truncated ? ' (cut at the limit)' : ''}`;
+  ui.status.textContent = t('map.status', n, m, data.data && data.data.truncated);
   ui.status.dataset.nodes = String(n);
   ui.status.dataset.edges = String(m);
   ui.details.hidden = true;
@@ -323,7 +338,7 @@ async function suggest(text) {
     showSuggestions(data.search);
     return data.search;
   } catch (e) {
-    if (seq === searchSeq) { ui.status.textContent = `Search failed: ${e.message}`; showSuggestions([]); }
+    if (seq === searchSeq) { ui.status.textContent = t('map.searchFailed', e.message); showSuggestions([]); }
     return [];
   }
 }
@@ -333,9 +348,9 @@ function showSuggestions(list) {
   active = -1;
   ui.search.removeAttribute('aria-activedescendant');
   ui.suggestions.replaceChildren(...list.map((r, i) => {
-    const how = r.matchedField !== 'name' ? el('span', { class: 'how' }, `${r.matchedField}: ${r.matchedText}`) : null;
+    const how = r.matchedField !== 'name' ? el('span', { class: 'how' }, `${t(`match.${r.matchedField}`)}: ${r.matchedText}`) : null;
     const li = el('li', { role: 'option', id: `suggestion-${i}`, 'aria-selected': 'false' },
-      el('span', { class: 'name' }, r.node.name), ' ', el('span', { class: 'kind' }, r.node.kind), how ? ' ' : null, how);
+      el('span', { class: 'name' }, r.node.name), ' ', el('span', { class: 'kind', 'data-kind': r.node.kind }, kindLabel(r.node.kind)), how ? ' ' : null, how);
     li.addEventListener('mousedown', (ev) => ev.preventDefault());
     li.addEventListener('click', () => choose(r));
     return li;
@@ -373,14 +388,14 @@ async function choose(r) {
     node = cy.getElementById(r.node.id);
   }
   if (node.nonempty()) focusOn(node);
-  else ui.status.textContent = `${r.node.name} is not in this view: its relationships are filtered out.`;
+  else ui.status.textContent = t('map.notInView', r.node.name);
 }
 
 // --- the map by keyboard and pointer ------------------------------
 
 function showTip(node) {
   const p = node.renderedPosition();
-  ui.tip.textContent = `${node.data('label')} (${node.data('kind')})`;
+  ui.tip.textContent = `${node.data('label')} (${kindLabel(node.data('kind'))})`;
   ui.tip.hidden = false;
   const w = ui.map.clientWidth;
   ui.tip.style.left = `${Math.max(4, Math.min(p.x + 12, w - ui.tip.offsetWidth - 4))}px`;
@@ -417,15 +432,18 @@ function mapKeys(ev) {
 async function init() {
   if (embed) document.body.classList.add('embed');
   ui.openHub.hidden = !embed;
-  checkboxes(ui.kinds, KINDS, 'kind', true);
-  checkboxes(ui.types, TYPES, 'type', false);
+  translate();
+  if (!embed) languageSwitch();
+  L = await labels(graphql, ['NodeKind', 'RelationshipType', 'OrganisationType', 'ProgrammeType', 'ServiceType', 'RegionLevel', 'EventType']);
+  checkboxes(ui.kinds, KINDS, 'kind', true, kindLabel);
+  checkboxes(ui.types, TYPES, 'type', false, typeLabel);
   try {
     const { data } = await graphql(`{ regions(first: 100, where: { levelIn: [REGION] }) { nodes { id name code } }
       themes(first: 100) { nodes { id name } } }`);
     for (const r of data.regions.nodes) ui.region.append(el('option', { value: r.id }, `${r.name} (${r.code})`));
     for (const t of data.themes.nodes) ui.theme.append(el('option', { value: t.id }, t.name));
   } catch (e) {
-    ui.status.textContent = `Could not load the filters: ${e.message}`;
+    ui.status.textContent = t('map.filtersFailed', e.message);
   }
   cy = cytoscape({ container: ui.map, wheelSensitivity: 0.3, minZoom: 0.1, maxZoom: 4 });
   cy.on('tap', 'node', (ev) => focusOn(ev.target));
@@ -470,7 +488,7 @@ async function init() {
       const text = ui.search.value;
       const list = await (pending && pendingText === text ? pending : suggest(text));
       if (list && list.length) choose(list[0]);
-      else if (list) ui.status.textContent = `Nothing matches "${ui.search.value}"`;
+      else if (list) ui.status.textContent = t('map.nothing', ui.search.value);
     }
   });
   ui.search.addEventListener('blur', () => setTimeout(closeSuggestions, 150));

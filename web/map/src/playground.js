@@ -7,6 +7,11 @@ import { GraphiQL } from 'graphiql';
 import { createGraphiQLFetcher } from '@graphiql/toolkit';
 import 'graphiql/style.css';
 import './playground.css';
+import { translate, languageSwitch } from './i18n.js';
+
+// The header follows the interface language; GraphiQL itself is English.
+translate();
+languageSwitch(document.querySelector('.hub-header'));
 
 const config = JSON.parse(document.getElementById('playground-config').textContent);
 const endpoint = new URL(config.endpoint, window.location.href).toString();

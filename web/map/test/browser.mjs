@@ -8,6 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import assert from 'node:assert/strict';
 import { dashboardChecks } from './dashboard.mjs';
 import { mapTests } from './map.mjs';
+import { i18nChecks } from './i18n.mjs';
 
 const [base, artefacts] = process.argv.slice(2);
 if (!base || !artefacts) {
@@ -139,6 +140,7 @@ await check('the dashboard draws its charts from the API', async () => {
 // The dashboard's own checks (totals, filters, CSV, phone, links, axe).
 await dashboardChecks({ browser, base, artefacts, check });
 await mapTests({ check, open, artefacts, apiNodes });
+await i18nChecks({ browser, base, artefacts, check });
 
 await browser.close();
 console.log(`${checks - failures.length} passed, ${failures.length} failed`);

@@ -69,7 +69,7 @@ export async function dashboardChecks({ browser, base, artefacts, check }) {
     const kymi = bars.find((b) => b.id === regionID('Kymenlaakso'));
     const yho = (await api(base, '{ aggregates { funding(by: PILOT, where: { keyIn: ["yhdessa-hyva-ote"] }) { total } } }')).aggregates.funding[0].total;
     assert.equal(kymi.value, yho / 2);
-    assert.match(await page.textContent('#funding-title + .rule'), /split equally/);
+    assert.match(await page.textContent('#funding-title + .rule'), /split equally|jaetaan tasan/);
     assert.equal(Number(await page.getAttribute('[data-testid=funding-total]', 'data-bars')) * 100, oracle);
     await page.screenshot({ path: `${artefacts}/dashboard.png`, fullPage: true });
     assert.deepEqual(errors, []);

@@ -106,7 +106,7 @@ export async function mapTests({ check, open, artefacts, apiNodes }) {
     const names = await page.$$eval('[data-testid=suggestions] li .name', (s) => s.map((e) => e.textContent));
     assert.deepEqual(names, api.filter((n) => n.kind !== 'SourceDocument').map((n) => n.name));
     assert.ok(!names[0].startsWith('Kainuun Työterveys'));
-    assert.match(await page.textContent('[data-testid=suggestions] li'), /abbreviation.*Kela/i);
+    assert.match(await page.textContent('[data-testid=suggestions] li'), /(abbreviation|lyhenne).*Kela/i);
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('Enter');
     await page.waitForSelector('[data-testid=details]:not([hidden])');
@@ -127,7 +127,7 @@ export async function mapTests({ check, open, artefacts, apiNodes }) {
     const region = (await searchAPI(page, 'Kainuu')).find((n) => n.kind === 'Region');
     assert.ok(region, 'the API finds no region Kainuu');
     await page.fill('#search', 'Kainuu');
-    await page.click(`[data-testid=suggestions] li:has(.kind:text-is("Region")) >> nth=0`);
+    await page.click(`[data-testid=suggestions] li:has(.kind[data-kind=Region]) >> nth=0`);
     await page.waitForSelector('[data-testid=details]:not([hidden])');
     assert.equal(await page.isChecked('#kind-Region'), true);
     assert.equal(await page.evaluate(() => window.hubMap.cy.nodes(':selected').id()), region.id);
@@ -189,11 +189,11 @@ export async function mapTests({ check, open, artefacts, apiNodes }) {
       '#region', '#theme', '#as-of', '#types-box summary', '#show-box summary', '#export-box summary']) {
       await inViewport(page, sel);
     }
-    assert.match(await page.textContent('[data-testid=kinds-note]'), /6 of 12 kinds hidden/);
+    assert.match(await page.textContent('[data-testid=kinds-note]'), /6 of 12 kinds hidden|6\/12 lajia piilotettu/);
     await page.click('#kinds-all');
     await page.waitForFunction(() => document.querySelectorAll('#kinds input:checked').length === 12);
     await waitLoaded(page);
-    assert.match(await page.textContent('[data-testid=kinds-note]'), /All 12 kinds shown/);
+    assert.match(await page.textContent('[data-testid=kinds-note]'), /All 12 kinds shown|Kaikki 12 lajia näkyvissä/);
     assert.equal(await page.evaluate(() => window.hubMap.cy.nodes().length), await apiNodes(page));
     assert.deepEqual(errors, []);
     await page.close();
