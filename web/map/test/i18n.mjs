@@ -27,6 +27,21 @@ const WORDS = {
 const RAW = /\b[A-Z]{2,}_[A-Z_]+\b/;
 
 export async function i18nChecks({ browser, base, artefacts, check }) {
+  await check('i18n: every language has a message for every key', async () => {
+    // The module reads the page's address, storage and languages when
+    // loaded: give it empty ones here, in Node.
+    globalThis.location ??= { search: '' };
+    globalThis.localStorage ??= { getItem: () => null, setItem: () => {} };
+    globalThis.navigator ??= { languages: ['en'] };
+    const { LANGS, messageKeys } = await import('../src/i18n.js');
+    const all = new Set(LANGS.flatMap((l) => messageKeys(l)));
+    for (const l of LANGS) {
+      const missing = [...all].filter((k) => !messageKeys(l).includes(k));
+      assert.deepEqual(missing, [], `${l} lacks messages`);
+    }
+    assert.ok(all.size > 50, `${all.size} message keys`);
+  });
+
   async function waitLoaded(page) {
     await page.waitForSelector('body[data-loaded="true"]', { timeout: 30000 });
   }
