@@ -6,11 +6,10 @@
 // node dashboard.mjs <hub URL> <artefact dir>.
 import { chromium } from 'playwright-core';
 import { mkdir, readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import assert from 'node:assert/strict';
+import { seriousViolations } from './axe.mjs';
 
-const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 // api asks the hub's GraphQL API directly: the oracle of the page's
 // figures.
@@ -186,11 +185,7 @@ export async function dashboardChecks({ browser, base, artefacts, check }) {
   await check('dashboard: axe-core finds no serious or critical violations (desktop and phone)', async () => {
     for (const viewport of [{ width: 1280, height: 900 }, { width: 390, height: 844 }]) {
       const { page, errors } = await open('/dashboard', viewport);
-      await page.addScriptTag({ path: axePath });
-      const violations = await page.evaluate(async () => (await window.axe.run(document)).violations
-        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-        .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`));
-      assert.deepEqual(violations, [], `${viewport.width}px`);
+      assert.deepEqual(await seriousViolations(page), [], `${viewport.width}px`);
       assert.deepEqual(errors, []);
       await page.close();
     }

@@ -4,6 +4,7 @@
 // (WELLBEING_DISTRICT) shows. The oracles are the API itself, asked
 // directly with a language argument, and a few words written out here.
 import assert from 'node:assert/strict';
+import { seriousViolations } from './axe.mjs';
 
 async function api(base, query, lang) {
   const res = await fetch(`${base}/graphql`, {
@@ -92,6 +93,7 @@ export async function i18nChecks({ browser, base, artefacts, check }) {
     await waitLoaded(page);
     assert.equal(new URL(page.url()).searchParams.get('kinds'), 'Organisation,Employer,Region');
     await mapIn(page, 'sv');
+    assert.deepEqual(await seriousViolations(page), [], 'axe on the Swedish map');
     await page.screenshot({ path: `${artefacts}/map-sv.png` });
     // Remembered: the dashboard without lang= opens in Swedish.
     await page.goto(`${base}/dashboard`);
@@ -102,6 +104,7 @@ export async function i18nChecks({ browser, base, artefacts, check }) {
     assert.ok(bars.includes(WORDS.sv.region), `no ${WORDS.sv.region} among ${bars}`);
     assert.doesNotMatch(await visibleText(page), RAW);
     assert.match(await page.getAttribute('nav a[href^="/map"]', 'href'), /lang=sv/);
+    assert.deepEqual(await seriousViolations(page), [], 'axe on the Swedish dashboard');
     await page.screenshot({ path: `${artefacts}/dashboard-sv.png`, fullPage: true });
     assert.deepEqual(errors, []);
     await context.close();

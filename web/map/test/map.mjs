@@ -5,10 +5,8 @@
 // focus, the embeddable view, and axe-core finding no serious or critical
 // violations. Called by browser.mjs with its helpers.
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
-import { readFile } from 'node:fs/promises';
+import { seriousViolations } from './axe.mjs';
 
-const require = createRequire(import.meta.url);
 
 // searchAPI asks the hub's GraphQL `search` directly: the oracle for the
 // suggestions the page shows.
@@ -54,10 +52,7 @@ async function inViewport(page, selector) {
 }
 
 async function axe(page, what) {
-  await page.addScriptTag({ content: await readFile(require.resolve('axe-core/axe.min.js'), 'utf8') });
-  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  assert.deepEqual(bad.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), [], `axe on ${what}`);
+  assert.deepEqual(await seriousViolations(page), [], `axe on ${what}`);
 }
 
 const checkedValues = (page, sel) => page.$$eval(`${sel} input:checked`, (bs) => bs.map((b) => b.value));

@@ -8,8 +8,8 @@
 // Usage: node playground.mjs <hub URL> <URL of a hub without introspection> <artefact dir>
 import { chromium } from 'playwright-core';
 import { mkdir } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import assert from 'node:assert/strict';
+import { seriousViolations } from './axe.mjs';
 
 const [base, closed, artefacts] = process.argv.slice(2);
 if (!base || !closed || !artefacts) {
@@ -17,7 +17,6 @@ if (!base || !closed || !artefacts) {
   process.exit(2);
 }
 await mkdir(artefacts, { recursive: true });
-const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 const browser = await chromium.launch({
   executablePath: process.env.HUB_CHROMIUM || '/usr/bin/chromium',
@@ -82,12 +81,7 @@ async function openDocs(page) {
   await page.waitForSelector('.graphiql-plugin');
 }
 
-async function axe(page) {
-  await page.addScriptTag({ path: axePath });
-  const result = await page.evaluate(async () => window.axe.run(document, { resultTypes: ['violations'] }));
-  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
-}
+const axe = seriousViolations;
 
 // The first example, asked of the API directly: the oracle of the run.
 const pilots = await (await fetch(base + '/examples.json')).json().then((es) => es.find((e) => e.name === 'Pilots'));
