@@ -994,3 +994,64 @@ func TestRefNames(t *testing.T) {
 		t.Errorf("NodeRef: %q", got)
 	}
 }
+
+func TestPrepareExternalIDs(t *testing.T) {
+	ext := func(pairs ...string) []hub.ExternalID {
+		var out []hub.ExternalID
+		for i := 0; i+1 < len(pairs); i += 2 {
+			out = append(out, hub.ExternalID{Scheme: pairs[i], ID: pairs[i+1]})
+		}
+		return out
+	}
+	many := make([]string, 0, 42)
+	for i := range 21 {
+		many = append(many, fmt.Sprintf("s%d", i), "x")
+	}
+	for _, tc := range []struct {
+		name  string
+		kind  hub.Kind
+		ids   []hub.ExternalID
+		field string // "" when Prepare accepts
+		says  string
+	}{
+		{"an organisation with two schemes", hub.KindOrganisation, ext("ytj", "0245437-2", "partner:acme", "A-17"), "", ""},
+		{"an employer with dotted and dashed schemes", hub.KindEmployer, ext("kela.v2", "1", "my_reg-1", "x y"), "", ""},
+		{"a pilot", hub.KindPilot, ext("ytj", "0245437-2"), "externalIds", "only organisations and employers have external ids"},
+		{"an upper-case scheme", hub.KindOrganisation, ext("YTJ", "1"), "externalIds.0.scheme", `scheme "YTJ" is not a lowercase token`},
+		{"an empty scheme", hub.KindOrganisation, ext("", "1"), "externalIds.0.scheme", "is not a lowercase token"},
+		{"a scheme starting with a digit", hub.KindOrganisation, ext("1ytj", "1"), "externalIds.0.scheme", "is not a lowercase token"},
+		{"a scheme ending in a colon", hub.KindOrganisation, ext("partner:", "1"), "externalIds.0.scheme", "is not a lowercase token"},
+		{"a scheme with two colons", hub.KindOrganisation, ext("a:b:c", "1"), "externalIds.0.scheme", "is not a lowercase token"},
+		{"a scheme with a space", hub.KindOrganisation, ext("my reg", "1"), "externalIds.0.scheme", "is not a lowercase token"},
+		{"a scheme of 41 bytes", hub.KindOrganisation, ext(strings.Repeat("a", 41), "1"), "externalIds.0.scheme", "at most 40 bytes"},
+		{"one scheme twice", hub.KindOrganisation, ext("ytj", "1", "kela", "2", "ytj", "3"), "externalIds.2.scheme", "two external ids of scheme ytj"},
+		{"an empty id", hub.KindOrganisation, ext("ytj", ""), "externalIds.0.id", "is empty"},
+		{"a blank id", hub.KindOrganisation, ext("kela", "ok", "ytj", "  "), "externalIds.1.id", "is empty"},
+		{"an id of 201 bytes", hub.KindOrganisation, ext("ytj", strings.Repeat("9", 201)), "externalIds.0.id", "longer than 200 bytes"},
+		{"an id of 200 bytes", hub.KindOrganisation, ext("ytj", strings.Repeat("9", 200)), "", ""},
+		{"an id with a newline", hub.KindOrganisation, ext("ytj", "1\n2"), "externalIds.0.id", "control characters"},
+		{"an id with a leading space", hub.KindOrganisation, ext("ytj", " 1"), "externalIds.0.id", "surrounding spaces"},
+		{"21 external ids", hub.KindOrganisation, ext(many...), "externalIds", "more than 20 external ids"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newPrepareFixture(t)
+			n := f.node(tc.kind, "a")
+			n.ExternalIDs = tc.ids
+			err := hub.Prepare(t.Context(), f.store, &hub.Batch{Nodes: []*hub.Node{n}}, t0)
+			if tc.field == "" {
+				if err != nil {
+					t.Fatalf("Prepare: %v", err)
+				}
+				return
+			}
+			mustCode(t, err, hub.EINVALID, tc.says)
+			var e *hub.Error
+			if !errors.As(err, &e) {
+				t.Fatalf("error %v is no *hub.Error", err)
+			}
+			if e.Field != tc.field {
+				t.Errorf("error %v names field %q, want %q", err, e.Field, tc.field)
+			}
+		})
+	}
+}

@@ -232,6 +232,14 @@ type Document struct {
 	URL       string     `json:"url,omitempty"`
 }
 
+// ExternalID is a node's id in another register: Scheme names the
+// register (a short lowercase token such as "ytj", "kela" or
+// "partner:acme"), ID is the node's id there.
+type ExternalID struct {
+	Scheme string `json:"scheme"`
+	ID     string `json:"id"`
+}
+
 // Node is a vertex of the network. One struct serves every kind so that
 // every backend stores, indexes and pages nodes the same way; fields that
 // do not apply to a kind stay empty (Validate enforces which apply).
@@ -252,6 +260,10 @@ type Node struct {
 	// BusinessID is an organisation's or employer's Finnish business ID
 	// (Y-tunnus, "1234567-8"), unique within its kind.
 	BusinessID string `json:"businessId,omitempty"`
+	// ExternalIDs are an organisation's or employer's ids in other
+	// registers, at most one per scheme, so that partners can join their
+	// registers to the hub.
+	ExternalIDs []ExternalID `json:"externalIds,omitempty"`
 	// RegionIDs are the regions where the node is located or operates,
 	// as the sources state them.
 	RegionIDs []string `json:"regionIds,omitempty"`
@@ -321,6 +333,7 @@ func (n *Node) Clone() *Node {
 	c := *n
 	c.Abbreviations = slices.Clone(n.Abbreviations)
 	c.Aliases = slices.Clone(n.Aliases)
+	c.ExternalIDs = slices.Clone(n.ExternalIDs)
 	c.RegionIDs = slices.Clone(n.RegionIDs)
 	c.DerivedRegionIDs = slices.Clone(n.DerivedRegionIDs)
 	c.Goals = slices.Clone(n.Goals)

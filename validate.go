@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/currency"
 )
@@ -242,6 +244,9 @@ func prepareNode(n *Node, now time.Time) error {
 			return Invalid("businessId", "%s: %q is not a Finnish business ID (seven digits, a dash and the check digit, such as 0245437-2)", what, truncate(n.BusinessID, 32))
 		}
 	}
+	if err := checkExternalIDs(what, n); err != nil {
+		return err
+	}
 	if (n.Title != "" || n.Contact != nil) && n.Kind != KindContact {
 		return Invalid("contact", "%s: only contacts have a title or contact details", what)
 	}
@@ -395,6 +400,68 @@ func lookupKinds(ctx context.Context, s Reader, kinds map[string]Kind, ids []str
 	for _, n := range found {
 		if n != nil {
 			kinds[n.ID] = n.Kind
+		}
+	}
+	return nil
+}
+
+// Bounds of external ids: a scheme is a short token, an id fits any
+// register's key.
+const (
+	maxExternalIDs   = 20
+	maxSchemeLen     = 40
+	maxExternalIDLen = 200
+)
+
+// ValidScheme reports whether s names a register of external ids:
+// lowercase letters and digits, starting with a letter, optionally with
+// "-", "_", "." or one ":" (partner:acme) inside.
+func ValidScheme(s string) bool {
+	if s == "" || len(s) > maxSchemeLen || s[0] < 'a' || s[0] > 'z' || strings.Count(s, ":") > 1 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+		case strings.IndexByte("-_.:", c) >= 0 && i < len(s)-1:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// checkExternalIDs validates a node's external ids: only organisations
+// and employers have them, one per scheme, each id non-empty, bounded
+// and printable.
+func checkExternalIDs(what string, n *Node) error {
+	if len(n.ExternalIDs) == 0 {
+		return nil
+	}
+	if n.Kind != KindOrganisation && n.Kind != KindEmployer {
+		return Invalid("externalIds", "%s: only organisations and employers have external ids", what)
+	}
+	if len(n.ExternalIDs) > maxExternalIDs {
+		return Invalid("externalIds", "%s has more than %d external ids", what, maxExternalIDs)
+	}
+	seen := make(map[string]bool, len(n.ExternalIDs))
+	for i, e := range n.ExternalIDs {
+		field := fmt.Sprintf("externalIds.%d", i)
+		if !ValidScheme(e.Scheme) {
+			return Invalid(field+".scheme", "%s: scheme %q is not a lowercase token such as ytj or partner:acme (at most %d bytes)", what, truncate(e.Scheme, 64), maxSchemeLen)
+		}
+		if seen[e.Scheme] {
+			return Invalid(field+".scheme", "%s has two external ids of scheme %s", what, e.Scheme)
+		}
+		seen[e.Scheme] = true
+		switch {
+		case strings.TrimSpace(e.ID) == "":
+			return Invalid(field+".id", "%s: the external id of scheme %s is empty", what, e.Scheme)
+		case len(e.ID) > maxExternalIDLen:
+			return Invalid(field+".id", "%s: the external id of scheme %s is longer than %d bytes", what, e.Scheme, maxExternalIDLen)
+		case !utf8.ValidString(e.ID) || strings.ContainsFunc(e.ID, unicode.IsControl) || strings.TrimSpace(e.ID) != e.ID:
+			return Invalid(field+".id", "%s: the external id of scheme %s has control characters or surrounding spaces", what, e.Scheme)
 		}
 	}
 	return nil

@@ -27,6 +27,13 @@ type Where struct {
 	// UpdatedSince keeps the nodes written at or after the instant
 	// (UpdatedAt not before it), for incremental sync.
 	UpdatedSince *time.Time
+	// ExternalID keeps the nodes with this id in the scheme's register.
+	ExternalID *ExternalID
+}
+
+// HasExternalID reports whether n has the external id e.
+func (n *Node) HasExternalID(e ExternalID) bool {
+	return slices.Contains(n.ExternalIDs, e)
 }
 
 // StringMatch is a predicate on a string field. Fold compares
@@ -105,7 +112,7 @@ const (
 // answers natively (and pages natively).
 func (w *Where) IsSimple() bool {
 	return w == nil || (len(w.And) == 0 && len(w.Or) == 0 && w.Not == nil && w.Name == nil &&
-		w.Key == nil && w.Type == nil && w.Period == nil && len(w.Relationships) == 0 && w.UpdatedSince == nil)
+		w.Key == nil && w.Type == nil && w.Period == nil && len(w.Relationships) == 0 && w.UpdatedSince == nil && w.ExternalID == nil)
 }
 
 // Check validates the shape of w: depth and size limits.
@@ -251,7 +258,8 @@ func (e *evaluator) eval(ctx context.Context, w *Where, c []*Node, filtered bool
 	out := slices.DeleteFunc(slices.Clone(c), func(n *Node) bool {
 		return (!filtered && !match(n)) || !byName(n) ||
 			!w.Name.matchAny(n.Name.All()) || !w.Key.match(n.Key, true) || !w.Type.match(n.Type, n.Type != "") ||
-			!w.Period.match(n.Period) || !updatedSince(w.UpdatedSince, n.UpdatedAt)
+			!w.Period.match(n.Period) || !updatedSince(w.UpdatedSince, n.UpdatedAt) ||
+			(w.ExternalID != nil && !n.HasExternalID(*w.ExternalID))
 	})
 	for _, r := range w.Relationships {
 		var err error

@@ -94,7 +94,7 @@ func CSVColumns(table string) []string {
 		cols = append(cols, "code")
 	}
 	if kind == hub.KindOrganisation || kind == hub.KindEmployer {
-		cols = append(cols, "business_id")
+		cols = append(cols, "business_id", "external_ids")
 	}
 	cols = append(cols, "regions", "start", "end", "goals_fi", "goals_sv", "goals_en")
 	if kind == hub.KindContact {
@@ -220,6 +220,8 @@ func nodeRecord(cols []string, n *node) []string {
 			rec[i] = n.Code
 		case "business_id":
 			rec[i] = n.BusinessID
+		case "external_ids":
+			rec[i] = joinList(externalIDItems(n.ExternalIDs))
 		case "regions":
 			rec[i] = joinList(n.Regions)
 		case "start", "end":
@@ -321,6 +323,30 @@ func parseAlternatives(s string) ([]alternative, error) {
 		return nil, fmt.Errorf("alternatives: a JSON array of {field, value, sources}: %v", err)
 	}
 	return as, nil
+}
+
+// externalIDItems writes external ids as list items "scheme=id": a
+// scheme has no "=".
+func externalIDItems(ids []hub.ExternalID) []string {
+	out := make([]string, len(ids))
+	for i, e := range ids {
+		out[i] = e.Scheme + "=" + e.ID
+	}
+	return out
+}
+
+// parseExternalIDs reads the items of externalIDItems. An item without
+// "=" becomes an id without a scheme, which validation refuses by name.
+func parseExternalIDs(items []string) []hub.ExternalID {
+	var out []hub.ExternalID
+	for _, it := range items {
+		scheme, id, ok := strings.Cut(it, "=")
+		if !ok {
+			scheme, id = "", it
+		}
+		out = append(out, hub.ExternalID{Scheme: scheme, ID: id})
+	}
+	return out
 }
 
 func joinList(items []string) string {
@@ -620,7 +646,7 @@ func csvRow(table string, cell func(string) string) (Row, string, error) {
 	}
 	n := node{Kind: table, Key: cell("key"), Name: localized(cell, "name"), Abbreviations: splitList(cell("abbreviations")),
 		Aliases: splitList(cell("aliases")), Description: localized(cell, "description"), Type: cell("type"),
-		Code: cell("code"), BusinessID: cell("business_id"), Regions: splitList(cell("regions")), Period: periodOf(cell("start"), cell("end")),
+		Code: cell("code"), BusinessID: cell("business_id"), ExternalIDs: parseExternalIDs(splitList(cell("external_ids"))), Regions: splitList(cell("regions")), Period: periodOf(cell("start"), cell("end")),
 		Title: cell("title"), Email: cell("email"), Phone: cell("phone"), Merged: splitList(cell("merged"))}
 	what := n.what()
 	fi, sv, en := splitGoals(cell("goals_fi")), splitGoals(cell("goals_sv")), splitGoals(cell("goals_en"))

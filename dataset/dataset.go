@@ -104,6 +104,7 @@ type node struct {
 	Type          string              `json:"type,omitempty"`
 	Code          string              `json:"code,omitempty"`
 	BusinessID    string              `json:"businessId,omitempty"`
+	ExternalIDs   []hub.ExternalID    `json:"externalIds,omitempty"`
 	Regions       []string            `json:"regions,omitempty"`
 	Period        *period             `json:"period,omitempty"`
 	Goals         []hub.LocalizedText `json:"goals,omitempty"`
@@ -245,7 +246,7 @@ func (n *node) toNode() (*hub.Node, error) {
 	}
 	hn := &hub.Node{
 		Kind: kind, Key: n.Key, Name: n.Name, Abbreviations: n.Abbreviations, Aliases: n.Aliases,
-		Description: n.Description, Type: n.Type, Code: n.Code, BusinessID: n.BusinessID, RegionIDs: regions, Period: p,
+		Description: n.Description, Type: n.Type, Code: n.Code, BusinessID: n.BusinessID, ExternalIDs: n.ExternalIDs, RegionIDs: regions, Period: p,
 		Goals: n.Goals, Title: n.Title, Sources: cs, MergedIDs: merged,
 	}
 	if hn.Alternatives, err = alternatives(n.Alternatives); err != nil {

@@ -180,6 +180,7 @@ func TestWriteJSON(t *testing.T) {
 		gone := hub.NodeID(hub.KindOrganisation, "merged-away")
 		nodes[i].MergedIDs = []string{gone}
 		nodes[i].BusinessID = "0245437-2"
+		nodes[i].ExternalIDs = []hub.ExternalID{{Scheme: "ytj", ID: "0245437-2"}, {Scheme: "partner:acme", ID: "A=1|B 2"}}
 		// Statements, cited fields and alternatives travel too, in
 		// both formats.
 		nodes[i].Sources = append(slices.Clone(nodes[i].Sources), hub.Citation{StatedBy: "alice", Fields: []string{"name"}})
@@ -194,6 +195,9 @@ func TestWriteJSON(t *testing.T) {
 		var out bytes.Buffer
 		if err := dataset.WriteJSON(&out, nodes, rels); err != nil {
 			t.Fatal(err)
+		}
+		if !strings.Contains(out.String(), `"scheme": "partner:acme"`) {
+			t.Errorf("the file does not carry the external ids")
 		}
 		if !strings.Contains(out.String(), `"merged": [`) || !strings.Contains(out.String(), `"organisation/merged-away"`) {
 			t.Errorf("the file does not list the merged node by its reference")

@@ -127,7 +127,7 @@ func fromSource(n *hub.Node) source {
 func fromNode(n *hub.Node, refOf func(string) (string, error)) (node, error) {
 	fn := node{
 		Kind: KindName(n.Kind), Key: n.Key, Name: n.Name, Abbreviations: n.Abbreviations, Aliases: n.Aliases,
-		Description: n.Description, Type: n.Type, Code: n.Code, BusinessID: n.BusinessID, Period: fromPeriod(n.Period), Goals: n.Goals,
+		Description: n.Description, Type: n.Type, Code: n.Code, BusinessID: n.BusinessID, ExternalIDs: n.ExternalIDs, Period: fromPeriod(n.Period), Goals: n.Goals,
 		Title: n.Title,
 	}
 	if n.Contact != nil {

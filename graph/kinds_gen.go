@@ -51,9 +51,10 @@ func fromOrganisationWhere(w *model.OrganisationWhere) *nodeWhere {
 	}
 	return &nodeWhere{
 		IDIn: w.IDIn, KeyIn: w.KeyIn, NameContains: w.NameContains,
-		RegionIn: w.RegionIn,
-		TypeIn:   enumStrings(w.TypeIn),
-		And:      convertAll(w.And, fromOrganisationWhere), Or: convertAll(w.Or, fromOrganisationWhere), Not: fromOrganisationWhere(w.Not),
+		RegionIn:   w.RegionIn,
+		TypeIn:     enumStrings(w.TypeIn),
+		ExternalID: w.ExternalID,
+		And:        convertAll(w.And, fromOrganisationWhere), Or: convertAll(w.Or, fromOrganisationWhere), Not: fromOrganisationWhere(w.Not),
 		Name: w.Name, Key: w.Key, Period: w.Period, Relationships: w.Relationships, UpdatedSince: w.UpdatedSince,
 	}
 }
@@ -64,9 +65,10 @@ func fromEmployerWhere(w *model.EmployerWhere) *nodeWhere {
 	}
 	return &nodeWhere{
 		IDIn: w.IDIn, KeyIn: w.KeyIn, NameContains: w.NameContains,
-		RegionIn: w.RegionIn,
-		TypeIn:   enumStrings(w.TypeIn),
-		And:      convertAll(w.And, fromEmployerWhere), Or: convertAll(w.Or, fromEmployerWhere), Not: fromEmployerWhere(w.Not),
+		RegionIn:   w.RegionIn,
+		TypeIn:     enumStrings(w.TypeIn),
+		ExternalID: w.ExternalID,
+		And:        convertAll(w.And, fromEmployerWhere), Or: convertAll(w.Or, fromEmployerWhere), Not: fromEmployerWhere(w.Not),
 		Name: w.Name, Key: w.Key, Period: w.Period, Relationships: w.Relationships, UpdatedSince: w.UpdatedSince,
 	}
 }

@@ -346,6 +346,14 @@ func setNodeFields(ctx context.Context, n *hub.Node, f *model.NodeFieldsInput) {
 	if v, ok := f.BusinessID.ValueOK(); ok {
 		n.BusinessID = deref(v)
 	}
+	if v, ok := f.ExternalIds.ValueOK(); ok {
+		n.ExternalIDs = nil
+		for _, e := range v {
+			if e != nil {
+				n.ExternalIDs = append(n.ExternalIDs, hub.ExternalID{Scheme: e.Scheme, ID: e.ID})
+			}
+		}
+	}
 	if v, ok := f.RegionIds.ValueOK(); ok {
 		n.RegionIDs = v
 	}

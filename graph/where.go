@@ -22,6 +22,7 @@ type nodeWhere struct {
 	Period                                *model.PeriodFilter
 	Relationships                         []*model.RelationshipCondition
 	UpdatedSince                          *time.Time
+	ExternalID                            *model.ExternalIDInput
 }
 
 // fromEntityWhere converts the where input of related entities.
@@ -114,6 +115,9 @@ func (w *nodeWhere) domain() (*hub.Where, error) {
 	out.Name, out.Key = stringMatch(w.Name), stringMatch(w.Key)
 	out.Period = periodMatch(w.Period)
 	out.UpdatedSince = w.UpdatedSince
+	if e := w.ExternalID; e != nil {
+		out.ExternalID = &hub.ExternalID{Scheme: e.Scheme, ID: e.ID}
+	}
 	for _, r := range w.Relationships {
 		d, err := toRelationMatch(r)
 		if err != nil {

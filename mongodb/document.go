@@ -32,6 +32,7 @@ type nodeDoc struct {
 	// BusinessKey is Kind:BusinessID when there is a business ID, for
 	// the unique index businessKey.
 	BusinessKey  string             `bson:"businessKey,omitempty"`
+	ExternalIDs  []externalIDDoc    `bson:"externalIds,omitempty"`
 	RegionIDs    []string           `bson:"regionIds,omitempty"`
 	Period       *periodDoc         `bson:"period,omitempty"`
 	Goals        []localizedTextDoc `bson:"goals,omitempty"`
@@ -48,6 +49,18 @@ type nodeDoc struct {
 	UpdatedAt    time.Time          `bson:"updatedAt"`
 	Version      int64              `bson:"version"`
 }
+
+// externalIDDoc is a node's id in another register.
+type externalIDDoc struct {
+	Scheme string `bson:"scheme"`
+	ID     string `bson:"id"`
+}
+
+func newExternalIDDoc(e hub.ExternalID) externalIDDoc {
+	return externalIDDoc{Scheme: e.Scheme, ID: e.ID}
+}
+
+func (d externalIDDoc) externalID() hub.ExternalID { return hub.ExternalID{Scheme: d.Scheme, ID: d.ID} }
 
 // relationshipDoc is a document of the relationships collection.
 type relationshipDoc struct {
@@ -140,6 +153,7 @@ func newNodeDoc(n *hub.Node) *nodeDoc {
 		Code:          n.Code,
 		BusinessID:    n.BusinessID,
 		BusinessKey:   hub.BusinessKey(n),
+		ExternalIDs:   mapSlice(n.ExternalIDs, newExternalIDDoc),
 		RegionIDs:     n.RegionIDs,
 		Period:        newPeriodDoc(n.Period),
 		Goals:         mapSlice(n.Goals, newLocalizedTextDoc),
@@ -183,6 +197,7 @@ func (d *nodeDoc) node() *hub.Node {
 		Type:          d.Type,
 		Code:          d.Code,
 		BusinessID:    d.BusinessID,
+		ExternalIDs:   mapSlice(d.ExternalIDs, externalIDDoc.externalID),
 		RegionIDs:     d.RegionIDs,
 		Period:        d.Period.period(),
 		Goals:         mapSlice(d.Goals, localizedTextDoc.text),

@@ -367,6 +367,11 @@ func (p *plainNetwork) whereHolds(w *hub.Where, n *hub.Node, asOf *time.Time) bo
 		!valueHolds(w.Type, n.Type) || !periodHolds(w.Period, n.Period) {
 		return false
 	}
+	if w.ExternalID != nil && !slices.ContainsFunc(n.ExternalIDs, func(e hub.ExternalID) bool {
+		return e.Scheme == w.ExternalID.Scheme && e.ID == w.ExternalID.ID
+	}) {
+		return false
+	}
 	for _, rm := range w.Relationships {
 		if !p.relatedHold(rm, n, asOf) {
 			return false

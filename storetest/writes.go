@@ -30,6 +30,7 @@ var writeTests = []struct {
 	{"merging moves relationships and names to the node kept and leaves a redirect", testMerge},
 	{"a merge of nodes of two kinds, or of a missing node, writes nothing", testMergeRefused},
 	{"a business ID belongs to one node of a kind, also when writers race", testBusinessIDs},
+	{"external ids are stored, replaced, read back and found by scheme and id", testExternalIDs},
 }
 
 // mustFail applies b and checks that it fails with code and leaves the
@@ -549,6 +550,67 @@ func testBusinessIDs(t *testing.T, s Store) {
 	if won != 1 {
 		t.Errorf("%d writers got business ID 0112038-9, want 1", won)
 	}
+}
+
+func testExternalIDs(t *testing.T, s Store) {
+	a, b, e := Org("a"), Org("b"), node(hub.KindEmployer, "a", "Työnantaja a")
+	a.ExternalIDs = []hub.ExternalID{{Scheme: "ytj", ID: "0245437-2"}, {Scheme: "partner:acme", ID: "A 17"}}
+	b.ExternalIDs = []hub.ExternalID{{Scheme: "kela", ID: "0245437-2"}}
+	e.ExternalIDs = []hub.ExternalID{{Scheme: "ytj", ID: "0245437-2"}}
+	mustApply(t, s, Source(), a, b, e)
+	nodes, _ := load(t, s)
+	for _, want := range []*hub.Node{a, b, e} {
+		if got := nodes[want.ID].ExternalIDs; !slices.Equal(got, want.ExternalIDs) {
+			t.Errorf("%s/%s read back with external ids %v, want %v", want.Kind, want.Key, got, want.ExternalIDs)
+		}
+	}
+	find := func(kinds []hub.Kind, scheme, id string) []string {
+		t.Helper()
+		got, err := hub.Select(t.Context(), s, hub.NodeFilter{Kinds: kinds}, &hub.Where{ExternalID: &hub.ExternalID{Scheme: scheme, ID: id}}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(got)
+		return got
+	}
+	orgs := []hub.Kind{hub.KindOrganisation}
+	both := []hub.Kind{hub.KindOrganisation, hub.KindEmployer}
+	for _, tc := range []struct {
+		kinds      []hub.Kind
+		scheme, id string
+		want       []string
+	}{
+		{orgs, "ytj", "0245437-2", []string{a.ID}},
+		{both, "ytj", "0245437-2", sorted(a.ID, e.ID)},
+		{orgs, "partner:acme", "A 17", []string{a.ID}},
+		{orgs, "kela", "0245437-2", []string{b.ID}},
+		{orgs, "partner:acme", "a 17", nil}, // ids compare exactly
+		{orgs, "kela", "A 17", nil},         // the id of another scheme
+		{orgs, "ytj", "0245437", nil},
+	} {
+		if got := find(tc.kinds, tc.scheme, tc.id); !slices.Equal(got, tc.want) {
+			t.Errorf("%v with %s=%s: %v, want %v", tc.kinds, tc.scheme, tc.id, got, tc.want)
+		}
+	}
+	// A write replaces the list: the removed id no longer finds it.
+	a2 := a.Clone()
+	a2.ExternalIDs = []hub.ExternalID{{Scheme: "partner:acme", ID: "A 18"}}
+	mustApply(t, s, a2)
+	nodes, _ = load(t, s)
+	if got := nodes[a.ID].ExternalIDs; !slices.Equal(got, a2.ExternalIDs) {
+		t.Errorf("after the update a has external ids %v, want %v", got, a2.ExternalIDs)
+	}
+	if got := find(orgs, "ytj", "0245437-2"); len(got) != 0 {
+		t.Errorf("the removed ytj id still finds %v", got)
+	}
+	if got := find(orgs, "partner:acme", "A 18"); !slices.Equal(got, []string{a.ID}) {
+		t.Errorf("the new id finds %v, want %v", got, []string{a.ID})
+	}
+}
+
+func sorted(ids ...string) []string {
+	slices.Sort(ids)
+	return ids
 }
 
 // readerWithout is s with no organisations or employers to list, so

@@ -174,6 +174,7 @@ type ComplexityRoot struct {
 		Alternatives  func(childComplexity int) int
 		BusinessID    func(childComplexity int) int
 		Description   func(childComplexity int, language *model.Language) int
+		ExternalIDs   func(childComplexity int) int
 		ID            func(childComplexity int) int
 		Key           func(childComplexity int) int
 		Kind          func(childComplexity int) int
@@ -237,6 +238,11 @@ type ComplexityRoot struct {
 	EventEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	ExternalId struct {
+		ID     func(childComplexity int) int
+		Scheme func(childComplexity int) int
 	}
 
 	FieldChange struct {
@@ -374,6 +380,7 @@ type ComplexityRoot struct {
 		BusinessID    func(childComplexity int) int
 		Children      func(childComplexity int) int
 		Description   func(childComplexity int, language *model.Language) int
+		ExternalIDs   func(childComplexity int) int
 		ID            func(childComplexity int) int
 		Key           func(childComplexity int) int
 		Kind          func(childComplexity int) int
@@ -1497,6 +1504,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Employer.Description(childComplexity, args["language"].(*model.Language)), true
+	case "Employer.externalIds":
+		if e.ComplexityRoot.Employer.ExternalIDs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Employer.ExternalIDs(childComplexity), true
 	case "Employer.id":
 		if e.ComplexityRoot.Employer.ID == nil {
 			break
@@ -1798,6 +1811,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EventEdge.Node(childComplexity), true
+
+	case "ExternalId.id":
+		if e.ComplexityRoot.ExternalId.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExternalId.ID(childComplexity), true
+	case "ExternalId.scheme":
+		if e.ComplexityRoot.ExternalId.Scheme == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExternalId.Scheme(childComplexity), true
 
 	case "FieldChange.after":
 		if e.ComplexityRoot.FieldChange.After == nil {
@@ -2376,6 +2402,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Organisation.Description(childComplexity, args["language"].(*model.Language)), true
+	case "Organisation.externalIds":
+		if e.ComplexityRoot.Organisation.ExternalIDs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organisation.ExternalIDs(childComplexity), true
 	case "Organisation.id":
 		if e.ComplexityRoot.Organisation.ID == nil {
 			break
@@ -4537,6 +4569,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("EmployerWhere", ec.unmarshalInputEmployerWhere),
 			graphql.NewInputUnmarshaler("EntityWhere", ec.unmarshalInputEntityWhere),
 			graphql.NewInputUnmarshaler("EventWhere", ec.unmarshalInputEventWhere),
+			graphql.NewInputUnmarshaler("ExternalIdInput", ec.unmarshalInputExternalIdInput),
 			graphql.NewInputUnmarshaler("FloatFilter", ec.unmarshalInputFloatFilter),
 			graphql.NewInputUnmarshaler("GroupByKey", ec.unmarshalInputGroupByKey),
 			graphql.NewInputUnmarshaler("IntFilter", ec.unmarshalInputIntFilter),
@@ -4933,6 +4966,8 @@ type Organisation implements Node & Entity {
   alternatives: [Alternative!]!
   "The Finnish business ID (Y-tunnus, such as ` + "`" + `0245437-2` + "`" + `), or null when no source gives it."
   businessId: String
+  "Its ids in other registers (at most one per scheme), for joining partners' registers to the hub; empty when none is known."
+  externalIds: [ExternalId!]!
   "The node's kind (also its GraphQL type name)."
   kind: NodeKind!
   "Stable external key, unique within the kind."
@@ -4992,6 +5027,8 @@ type Employer implements Node & Entity {
   alternatives: [Alternative!]!
   "The Finnish business ID (Y-tunnus, such as ` + "`" + `0245437-2` + "`" + `), or null when no source gives it."
   businessId: String
+  "Its ids in other registers (at most one per scheme), for joining partners' registers to the hub; empty when none is known."
+  externalIds: [ExternalId!]!
   "The node's kind (also its GraphQL type name)."
   kind: NodeKind!
   "Stable external key, unique within the kind."
@@ -6913,6 +6950,25 @@ input DocumentInput {
 }
 
 """
+A node's id in another register, such as the Finnish trade register
+(` + "`" + `ytj` + "`" + `), Kela (` + "`" + `kela` + "`" + `) or a partner's own (` + "`" + `partner:acme` + "`" + `).
+"""
+type ExternalId {
+  "The register: a lowercase token of letters, digits and ` + "`" + `-_.` + "`" + `, with at most one ` + "`" + `:` + "`" + ` (` + "`" + `partner:acme` + "`" + `)."
+  scheme: String!
+  "The node's id in that register."
+  id: String!
+}
+
+"A node's id in another register: see ExternalId."
+input ExternalIdInput {
+  "The register: a lowercase token of letters, digits and ` + "`" + `-_.` + "`" + `, with at most one ` + "`" + `:` + "`" + ` (` + "`" + `partner:acme` + "`" + `), at most 40 bytes."
+  scheme: String!
+  "The node's id in that register: not empty, at most 200 bytes."
+  id: String!
+}
+
+"""
 A node's fields. Which fields a kind has is checked: ` + "`" + `type` + "`" + ` for kinds
 with types, ` + "`" + `code` + "`" + ` for regions, ` + "`" + `title` + "`" + ` and ` + "`" + `contact` + "`" + ` for contacts,
 ` + "`" + `document` + "`" + ` for source documents. Every kind but SOURCE_DOCUMENT needs at
@@ -6928,6 +6984,8 @@ input NodeFieldsInput {
   code: String @goField(omittable: true)
   "An organisation's or employer's Finnish business ID (Y-tunnus, ` + "`" + `1234567-8` + "`" + `, check digit checked), unique within the kind."
   businessId: String @goField(omittable: true)
+  "An organisation's or employer's ids in other registers, at most one per scheme (replaces the list when set)."
+  externalIds: [ExternalIdInput!] @goField(omittable: true)
   "Ids of Region nodes."
   regionIds: [ID!] @goField(omittable: true)
   period: PeriodInput @goField(omittable: true)
@@ -7223,6 +7281,8 @@ input OrganisationWhere {
   regionIn: [ID!]
   "Only nodes of these types."
   typeIn: [OrganisationType!]
+  "Only the node with this id in the scheme's register (see ` + "`" + `externalIds` + "`" + `)."
+  externalId: ExternalIdInput
   "All of these conditions hold."
   and: [OrganisationWhere!]
   "At least one of these conditions holds."
@@ -7264,6 +7324,8 @@ input EmployerWhere {
   regionIn: [ID!]
   "Only nodes of these types."
   typeIn: [OrganisationType!]
+  "Only the node with this id in the scheme's register (see ` + "`" + `externalIds` + "`" + `)."
+  externalId: ExternalIdInput
   "All of these conditions hold."
   and: [EmployerWhere!]
   "At least one of these conditions holds."
@@ -8556,6 +8618,8 @@ func (ec *executionContext) childFields_Employer(ctx context.Context, field grap
 		return ec.fieldContext_Employer_alternatives(ctx, field)
 	case "businessId":
 		return ec.fieldContext_Employer_businessId(ctx, field)
+	case "externalIds":
+		return ec.fieldContext_Employer_externalIds(ctx, field)
 	case "kind":
 		return ec.fieldContext_Employer_kind(ctx, field)
 	case "key":
@@ -8684,6 +8748,16 @@ func (ec *executionContext) childFields_EventEdge(ctx context.Context, field gra
 		return ec.fieldContext_EventEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EventEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ExternalId(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "scheme":
+		return ec.fieldContext_ExternalId_scheme(ctx, field)
+	case "id":
+		return ec.fieldContext_ExternalId_id(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ExternalId", field.Name)
 }
 
 func (ec *executionContext) childFields_FieldChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8934,6 +9008,8 @@ func (ec *executionContext) childFields_Organisation(ctx context.Context, field 
 		return ec.fieldContext_Organisation_alternatives(ctx, field)
 	case "businessId":
 		return ec.fieldContext_Organisation_businessId(ctx, field)
+	case "externalIds":
+		return ec.fieldContext_Organisation_externalIds(ctx, field)
 	case "kind":
 		return ec.fieldContext_Organisation_kind(ctx, field)
 	case "key":
@@ -15664,6 +15740,38 @@ func (ec *executionContext) fieldContext_Employer_businessId(_ context.Context, 
 	return graphql.NewScalarFieldContext("Employer", field, true, false, "String")
 }
 
+func (ec *executionContext) _Employer_externalIds(ctx context.Context, field graphql.CollectedField, obj *model.Employer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Employer_externalIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExternalIDs(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []hub.ExternalID) graphql.Marshaler {
+			return ec.marshalNExternalId2ᚕgithubᚗcomᚋotehubᚋhubᚐExternalIDᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Employer_externalIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Employer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ExternalId(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Employer_kind(ctx context.Context, field graphql.CollectedField, obj *model.Employer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16985,6 +17093,52 @@ func (ec *executionContext) fieldContext_EventEdge_node(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ExternalId_scheme(ctx context.Context, field graphql.CollectedField, obj *hub.ExternalID) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExternalId_scheme(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Scheme, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExternalId_scheme(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExternalId", field, false, false, "String")
+}
+
+func (ec *executionContext) _ExternalId_id(ctx context.Context, field graphql.CollectedField, obj *hub.ExternalID) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExternalId_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExternalId_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExternalId", field, false, false, "String")
 }
 
 func (ec *executionContext) _FieldChange_field(ctx context.Context, field graphql.CollectedField, obj *model.FieldChange) (ret graphql.Marshaler) {
@@ -19378,6 +19532,38 @@ func (ec *executionContext) _Organisation_businessId(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_Organisation_businessId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Organisation", field, true, false, "String")
+}
+
+func (ec *executionContext) _Organisation_externalIds(ctx context.Context, field graphql.CollectedField, obj *model.Organisation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organisation_externalIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExternalIDs(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []hub.ExternalID) graphql.Marshaler {
+			return ec.marshalNExternalId2ᚕgithubᚗcomᚋotehubᚋhubᚐExternalIDᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Organisation_externalIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Organisation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ExternalId(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Organisation_kind(ctx context.Context, field graphql.CollectedField, obj *model.Organisation) (ret graphql.Marshaler) {
@@ -30603,7 +30789,7 @@ func (ec *executionContext) unmarshalInputEmployerWhere(ctx context.Context, obj
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "regionIn", "typeIn", "and", "or", "not", "name", "key", "period", "updatedSince", "relationships"}
+	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "regionIn", "typeIn", "externalId", "and", "or", "not", "name", "key", "period", "updatedSince", "relationships"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -30645,6 +30831,13 @@ func (ec *executionContext) unmarshalInputEmployerWhere(ctx context.Context, obj
 				return it, err
 			}
 			it.TypeIn = data
+		case "externalId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalId"))
+			data, err := ec.unmarshalOExternalIdInput2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐExternalIDInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalID = data
 		case "and":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
 			data, err := ec.unmarshalOEmployerWhere2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐEmployerWhereᚄ(ctx, v)
@@ -30974,6 +31167,55 @@ func (ec *executionContext) unmarshalInputEventWhere(ctx context.Context, obj an
 func UnmarshalEventWhere(ctx context.Context, raw any) (model.EventWhere, error) {
 	var out model.EventWhere
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "EventWhere", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputExternalIdInput(ctx context.Context, obj any) (model.ExternalIDInput, error) {
+	var it model.ExternalIDInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"scheme", "id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "scheme":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scheme"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Scheme = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalExternalIdInput unmarshals raw into the ExternalIdInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalExternalIdInput(ctx context.Context, raw any) (model.ExternalIDInput, error) {
+	var out model.ExternalIDInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ExternalIdInput", raw, &out)
 	return out, err
 }
 
@@ -31367,7 +31609,7 @@ func (ec *executionContext) unmarshalInputNodeFieldsInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "abbreviations", "aliases", "description", "type", "code", "businessId", "regionIds", "period", "goals", "title", "contact", "document", "sources", "alternatives"}
+	fieldsInOrder := [...]string{"name", "abbreviations", "aliases", "description", "type", "code", "businessId", "externalIds", "regionIds", "period", "goals", "title", "contact", "document", "sources", "alternatives"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -31423,6 +31665,13 @@ func (ec *executionContext) unmarshalInputNodeFieldsInput(ctx context.Context, o
 				return it, err
 			}
 			it.BusinessID = graphql.OmittableOf(data)
+		case "externalIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalIds"))
+			data, err := ec.unmarshalOExternalIdInput2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐExternalIDInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalIds = graphql.OmittableOf(data)
 		case "regionIds":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionIds"))
 			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
@@ -31560,7 +31809,7 @@ func (ec *executionContext) unmarshalInputOrganisationWhere(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "regionIn", "typeIn", "and", "or", "not", "name", "key", "period", "updatedSince", "relationships"}
+	fieldsInOrder := [...]string{"idIn", "keyIn", "nameContains", "regionIn", "typeIn", "externalId", "and", "or", "not", "name", "key", "period", "updatedSince", "relationships"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -31602,6 +31851,13 @@ func (ec *executionContext) unmarshalInputOrganisationWhere(ctx context.Context,
 				return it, err
 			}
 			it.TypeIn = data
+		case "externalId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalId"))
+			data, err := ec.unmarshalOExternalIdInput2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐExternalIDInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalID = data
 		case "and":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
 			data, err := ec.unmarshalOOrganisationWhere2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐOrganisationWhereᚄ(ctx, v)
@@ -34461,6 +34717,11 @@ func (ec *executionContext) _Employer(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "externalIds":
+			out.Values[i] = ec._Employer_externalIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "kind":
 			out.Values[i] = ec._Employer_kind(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -34853,6 +35114,44 @@ func (ec *executionContext) _EventEdge(ctx context.Context, sel ast.SelectionSet
 			}
 		case "node":
 			out.Values[i] = ec._EventEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var externalIdImplementors = []string{"ExternalId"}
+
+func (ec *executionContext) _ExternalId(ctx context.Context, sel ast.SelectionSet, obj *hub.ExternalID) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, externalIdImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ExternalId")
+		case "scheme":
+			out.Values[i] = ec._ExternalId_scheme(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "id":
+			out.Values[i] = ec._ExternalId_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -35777,6 +36076,11 @@ func (ec *executionContext) _Organisation(ctx context.Context, sel ast.Selection
 		case "businessId":
 			out.Values[i] = ec._Organisation_businessId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "externalIds":
+			out.Values[i] = ec._Organisation_externalIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "kind":
@@ -39509,6 +39813,31 @@ func (ec *executionContext) unmarshalNEventWhere2ᚖgithubᚗcomᚋotehubᚋhub�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNExternalId2githubᚗcomᚋotehubᚋhubᚐExternalID(ctx context.Context, sel ast.SelectionSet, v hub.ExternalID) graphql.Marshaler {
+	return ec._ExternalId(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNExternalId2ᚕgithubᚗcomᚋotehubᚋhubᚐExternalIDᚄ(ctx context.Context, sel ast.SelectionSet, v []hub.ExternalID) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNExternalId2githubᚗcomᚋotehubᚋhubᚐExternalID(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNExternalIdInput2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐExternalIDInput(ctx context.Context, v any) (*model.ExternalIDInput, error) {
+	res, err := ec.unmarshalInputExternalIdInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNFieldChange2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐFieldChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.FieldChange) graphql.Marshaler {
 	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -41437,6 +41766,31 @@ func (ec *executionContext) unmarshalOEventWhere2ᚖgithubᚗcomᚋotehubᚋhub�
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputEventWhere(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOExternalIdInput2ᚕᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐExternalIDInputᚄ(ctx context.Context, v any) ([]*model.ExternalIDInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.ExternalIDInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNExternalIdInput2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐExternalIDInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOExternalIdInput2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐExternalIDInput(ctx context.Context, v any) (*model.ExternalIDInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputExternalIdInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 

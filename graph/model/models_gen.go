@@ -221,6 +221,8 @@ type EmployerWhere struct {
 	RegionIn []string `json:"regionIn,omitempty"`
 	// Only nodes of these types.
 	TypeIn []OrganisationType `json:"typeIn,omitempty"`
+	// Only the node with this id in the scheme's register (see `externalIds`).
+	ExternalID *ExternalIDInput `json:"externalId,omitempty"`
 	// All of these conditions hold.
 	And []*EmployerWhere `json:"and,omitempty"`
 	// At least one of these conditions holds.
@@ -323,6 +325,14 @@ type EventWhere struct {
 	// `{types: [PARTNER_IN], direction: OUT, where: {keyIn: ["fokus"]}}` or
 	// `{types: [PARTNER_IN], direction: OUT, count: {gte: 2}}`.
 	Relationships []*RelationshipCondition `json:"relationships,omitempty"`
+}
+
+// A node's id in another register: see ExternalId.
+type ExternalIDInput struct {
+	// The register: a lowercase token of letters, digits and `-_.`, with at most one `:` (`partner:acme`), at most 40 bytes.
+	Scheme string `json:"scheme"`
+	// The node's id in that register: not empty, at most 200 bytes.
+	ID string `json:"id"`
 }
 
 // One field before and after a write, or as the two networks of a diff hold it.
@@ -434,6 +444,8 @@ type NodeFieldsInput struct {
 	Code graphql.Omittable[*string] `json:"code,omitempty"`
 	// An organisation's or employer's Finnish business ID (Y-tunnus, `1234567-8`, check digit checked), unique within the kind.
 	BusinessID graphql.Omittable[*string] `json:"businessId,omitempty"`
+	// An organisation's or employer's ids in other registers, at most one per scheme (replaces the list when set).
+	ExternalIds graphql.Omittable[[]*ExternalIDInput] `json:"externalIds,omitempty"`
 	// Ids of Region nodes.
 	RegionIds graphql.Omittable[[]string]              `json:"regionIds,omitempty"`
 	Period    graphql.Omittable[*PeriodInput]          `json:"period,omitempty"`
@@ -475,6 +487,8 @@ type OrganisationWhere struct {
 	RegionIn []string `json:"regionIn,omitempty"`
 	// Only nodes of these types.
 	TypeIn []OrganisationType `json:"typeIn,omitempty"`
+	// Only the node with this id in the scheme's register (see `externalIds`).
+	ExternalID *ExternalIDInput `json:"externalId,omitempty"`
 	// All of these conditions hold.
 	And []*OrganisationWhere `json:"and,omitempty"`
 	// At least one of these conditions holds.

@@ -438,3 +438,11 @@ func (d *SourceDocument) UpdatedAt() time.Time { return d.n.UpdatedAt }
 
 // BusinessID is the node's business ID, or null.
 func (b Base) BusinessID() *string { return optional(b.n.BusinessID) }
+
+// ExternalIDs are the node's ids in other registers; never nil.
+func (b Base) ExternalIDs() []hub.ExternalID {
+	if b.n.ExternalIDs == nil {
+		return []hub.ExternalID{}
+	}
+	return b.n.ExternalIDs
+}

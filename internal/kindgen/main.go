@@ -31,6 +31,8 @@ type kind struct {
 	// RegionDoc describes the region filter where the kind's regions
 	// are more than its own.
 	RegionDoc string
+	// External kinds have external ids, and so an external id filter.
+	External bool
 }
 
 // Many names the nodes of the kind in descriptions.
@@ -52,8 +54,8 @@ func (k kind) TypeDoc() string { return strings.TrimSuffix(k.TypeField, "In") + 
 
 // kinds is the table: one row per node kind, in the order of hub.Kinds.
 var kinds = []kind{
-	{Name: "Organisation", One: "organisation", Located: true, TypeField: "typeIn", TypeEnum: "OrganisationType"},
-	{Name: "Employer", One: "employer", Located: true, TypeField: "typeIn", TypeEnum: "OrganisationType"},
+	{Name: "Organisation", One: "organisation", Located: true, External: true, TypeField: "typeIn", TypeEnum: "OrganisationType"},
+	{Name: "Employer", One: "employer", Located: true, External: true, TypeField: "typeIn", TypeEnum: "OrganisationType"},
 	{Name: "Programme", One: "programme", Located: true, TypeField: "typeIn", TypeEnum: "ProgrammeType"},
 	{Name: "Pilot", One: "pilot", Located: true},
 	{Name: "Service", One: "service", Located: true, TypeField: "typeIn", TypeEnum: "ServiceType",
@@ -111,6 +113,10 @@ input {{.Name}}Where {
 {{- if .TypeField}}
   "Only nodes of these {{.TypeDoc}}."
   {{.TypeField}}: [{{.TypeEnum}}!]
+{{- end}}
+{{- if .External}}
+  "Only the node with this id in the scheme's register (see ` + "`externalIds`" + `)."
+  externalId: ExternalIdInput
 {{- end}}
   "All of these conditions hold."
   and: [{{.Name}}Where!]
@@ -220,6 +226,9 @@ func from{{.Name}}Where(w *model.{{.Name}}Where) *nodeWhere {
 {{- end}}
 {{- if .TypeField}}
 		TypeIn: enumStrings(w.{{upperFirst .TypeField}}),
+{{- end}}
+{{- if .External}}
+		ExternalID: w.ExternalID,
 {{- end}}
 		And: convertAll(w.And, from{{.Name}}Where), Or: convertAll(w.Or, from{{.Name}}Where), Not: from{{.Name}}Where(w.Not),
 		Name: w.Name, Key: w.Key, Period: w.Period, Relationships: w.Relationships, UpdatedSince: w.UpdatedSince,
