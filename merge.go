@@ -98,6 +98,13 @@ func mergedNode(keep, rem *Node) *Node {
 			k.RegionIDs = append(k.RegionIDs, r)
 		}
 	}
+	// An external id of a scheme the kept node lacks joins it; where both
+	// have one of the scheme, the kept node's stays (one per scheme).
+	for _, e := range rem.ExternalIDs {
+		if len(k.ExternalIDs) < maxExternalIDs && !slices.ContainsFunc(k.ExternalIDs, func(o ExternalID) bool { return o.Scheme == e.Scheme }) {
+			k.ExternalIDs = append(k.ExternalIDs, e)
+		}
+	}
 	k.MergedIDs = append(append(k.MergedIDs, rem.ID), rem.MergedIDs...)
 	// Facts the kept node lacks come from the other.
 	if k.Description.IsZero() {

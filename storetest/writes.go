@@ -407,6 +407,8 @@ func testMerge(t *testing.T, s Store) {
 	b.Aliases = []string{"Bee"}
 	b.Sources = []hub.Citation{{SourceID: sourceID, Quote: "b mainitaan"}}
 	b.Description = hub.LocalizedText{FI: "B:n kuvaus"}
+	a.ExternalIDs = []hub.ExternalID{{Scheme: "kela", ID: "A-1"}}
+	b.ExternalIDs = []hub.ExternalID{{Scheme: "kela", ID: "B-1"}, {Scheme: "ytj", ID: "B-2"}}
 	ap, bp := rel(hub.PartnerIn, a, p, ""), rel(hub.PartnerIn, b, p, "")
 	bp.Sources = []hub.Citation{{SourceID: sourceID, Quote: "b on kumppani"}}
 	cb, ab := rel(hub.RefersTo, c, b, ""), rel(hub.RefersTo, a, b, "")
@@ -431,6 +433,11 @@ func testMerge(t *testing.T, s Store) {
 	}
 	if kept.Description.FI != "B:n kuvaus" || !slices.Equal(kept.MergedIDs, []string{b.ID}) {
 		t.Errorf("the kept node: description %q, merged ids %v", kept.Description.FI, kept.MergedIDs)
+	}
+	// The kept node keeps its own id of a scheme both have, and gains
+	// the other's of a scheme it lacks.
+	if want := []hub.ExternalID{{Scheme: "kela", ID: "A-1"}, {Scheme: "ytj", ID: "B-2"}}; !slices.Equal(kept.ExternalIDs, want) {
+		t.Errorf("the kept node's external ids %v, want %v", kept.ExternalIDs, want)
 	}
 	if !slices.ContainsFunc(kept.Sources, func(c hub.Citation) bool { return c.Quote == "b mainitaan" }) {
 		t.Errorf("the kept node's sources %v lack the merged node's", kept.Sources)
