@@ -144,7 +144,22 @@ func TestMongoDBFaults(t *testing.T) {
 		}
 	})
 
+	// A failed step shows what the hub said, its request lines aside.
+	showLogs := func(t *testing.T) {
+		if !t.Failed() {
+			return
+		}
+		var said []string
+		for line := range strings.Lines(logs.String()) {
+			if !strings.Contains(line, `"msg":"request"`) {
+				said = append(said, line)
+			}
+		}
+		t.Logf("the hub's log:\n%s", strings.Join(said, ""))
+	}
+
 	t.Run("MongoDB comes up: the hub initialises, seeds and gets ready by itself", func(t *testing.T) {
+		defer showLogs(t)
 		if err := db.Restart(); err != nil {
 			t.Fatal(err)
 		}
@@ -152,6 +167,7 @@ func TestMongoDBFaults(t *testing.T) {
 	})
 
 	t.Run("MongoDB lost while serving: reads answer from memory, /readyz says the feed is stale", func(t *testing.T) {
+		defer showLogs(t)
 		if err := db.Kill(); err != nil {
 			t.Fatal(err)
 		}
