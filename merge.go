@@ -207,8 +207,8 @@ func mergeSources(r *Relationship, cs []Citation) {
 
 // rekey replaces rem's reference by keep's in a relationship key
 // ("TYPE:fromRef:toRef[:discriminator]"; references are NodeRef's,
-// which hold no colon). A key written with the kind's type name
-// ("Organisation/x", as mutations once spelled it) is recognised too.
+// which hold no colon). A key that names an end by its kind's type name
+// ("Organisation/x", as rows written by older hubs do) is recognised too.
 func rekey(key string, rem, keep *Node) string {
 	parts := strings.SplitN(key, ":", 4)
 	if len(parts) < 3 {

@@ -41,12 +41,7 @@ func Dataset(store hub.Reader, about About, logger *slog.Logger) http.Handler {
 		ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
 		defer cancel()
 		version := about.Version()
-		nodes, _, err := store.FindNodes(ctx, hub.NodeFilter{}, hub.ListOptions{First: hub.Unlimited})
-		if err != nil {
-			exportError(w, logger, err)
-			return
-		}
-		rels, _, err := store.FindRelationships(ctx, hub.RelationshipFilter{}, hub.ListOptions{First: hub.Unlimited})
+		nodes, rels, err := allRows(ctx, store)
 		if err != nil {
 			exportError(w, logger, err)
 			return
@@ -66,6 +61,16 @@ func Dataset(store hub.Reader, about About, logger *slog.Logger) http.Handler {
 		w.Header().Set("Content-Disposition", `attachment; filename="ote-dataset.json"`)
 		w.Write(buf.Bytes())
 	})
+}
+
+// allRows reads every node and relationship of the network.
+func allRows(ctx context.Context, store hub.Reader) ([]*hub.Node, []*hub.Relationship, error) {
+	nodes, _, err := store.FindNodes(ctx, hub.NodeFilter{}, hub.ListOptions{First: hub.Unlimited})
+	if err != nil {
+		return nil, nil, err
+	}
+	rels, _, err := store.FindRelationships(ctx, hub.RelationshipFilter{}, hub.ListOptions{First: hub.Unlimited})
+	return nodes, rels, err
 }
 
 // LastModified is the newest UpdatedAt of the rows (zero without rows).

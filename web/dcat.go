@@ -35,12 +35,7 @@ func DCAT(store hub.Reader, about About, collections []string, logger *slog.Logg
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
 		defer cancel()
-		nodes, _, err := store.FindNodes(ctx, hub.NodeFilter{}, hub.ListOptions{First: hub.Unlimited})
-		if err != nil {
-			exportError(w, logger, err)
-			return
-		}
-		rels, _, err := store.FindRelationships(ctx, hub.RelationshipFilter{}, hub.ListOptions{First: hub.Unlimited})
+		nodes, rels, err := allRows(ctx, store)
 		if err != nil {
 			exportError(w, logger, err)
 			return
