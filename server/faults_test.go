@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -156,6 +157,9 @@ func TestMongoDBFaults(t *testing.T) {
 			}
 		}
 		t.Logf("the hub's log:\n%s", strings.Join(said, ""))
+		if b, err := os.ReadFile(filepath.Join(dir, "secantus.log")); err == nil {
+			t.Logf("SecantusDB's log:\n%s", b)
+		}
 	}
 
 	t.Run("MongoDB comes up: the hub initialises, seeds and gets ready by itself", func(t *testing.T) {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -120,7 +121,7 @@ func (m *Main) retry(ctx context.Context, what string, step func(context.Context
 		if ctx.Err() != nil {
 			return false
 		}
-		m.Logger.Warn(what, "attempt", attempt, "retry_in", wait.String(), "err", hub.ErrorMessage(err))
+		m.Logger.Warn(what, "attempt", attempt, "retry_in", wait.String(), "err", hub.ErrorMessage(err), "cause", unavailableCause(err))
 		select {
 		case <-ctx.Done():
 			return false
@@ -128,6 +129,18 @@ func (m *Main) retry(ctx context.Context, what string, step func(context.Context
 		}
 		wait = min(wait*2, maxRetry)
 	}
+}
+
+// unavailableCause is the driver's account of why the store is
+// unavailable, for the operator: which server answered what, or which
+// deadline passed. Only EUNAVAILABLE causes are shown: they describe
+// connections and time, never documents, so no row's data reaches the log.
+func unavailableCause(err error) string {
+	var e *hub.Error
+	if !errors.As(err, &e) || e.Code != hub.EUNAVAILABLE || e.Err == nil {
+		return ""
+	}
+	return e.Err.Error()
 }
 
 // seed loads the OTE dataset into an empty store when seeding is on.

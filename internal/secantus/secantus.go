@@ -15,6 +15,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/otehub/hub/internal/loopback"
 )
 
 // BinaryEnv names the variable that holds the server command's path; the
@@ -69,7 +71,7 @@ func Start(storage string, logPath string) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	port, err := freePort()
+	port, err := loopback.ReservePort()
 	if err != nil {
 		return nil, err
 	}
@@ -225,13 +227,4 @@ func (s *Server) signal(sig syscall.Signal) error {
 		time.Sleep(50 * time.Millisecond)
 	}
 	return fmt.Errorf("secantus: port %d still accepts connections after stop", s.port)
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -25,6 +24,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/otehub/hub/internal/loopback"
 	"github.com/otehub/hub/internal/secantus"
 )
 
@@ -69,7 +69,7 @@ type Server struct {
 // loopback port (env PORT), its output in logPath, and waits until GET
 // /readyz answers 200 or timeout passes.
 func Start(ctx context.Context, name, bin string, env []string, logPath string, timeout time.Duration) (*Server, error) {
-	port, err := FreePort()
+	port, err := loopback.ReservePort()
 	if err != nil {
 		return nil, err
 	}
@@ -181,16 +181,6 @@ func Tail(path string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return string(bytes.Join(lines, []byte("\n")))
-}
-
-// FreePort returns a loopback port that was free a moment ago.
-func FreePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // LoadAverage is the host's 1-minute load average, or "?".
