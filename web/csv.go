@@ -333,7 +333,7 @@ func flatten(v any, col string, cells map[string][]string, cols *[]string) {
 	case nil:
 		add("", false)
 	case string:
-		add(v, true)
+		add(textCell(v), true)
 	case json.Number:
 		add(v.String(), true)
 	case bool:
@@ -343,6 +343,18 @@ func flatten(v any, col string, cells map[string][]string, cols *[]string) {
 			add("false", true)
 		}
 	}
+}
+
+// textCell is a text value as a cell that a spreadsheet shows as text:
+// one beginning with a character that makes it a formula (=, +, -, @) or
+// may start one after a spreadsheet strips it (tab, carriage return) gets
+// a leading apostrophe, which spreadsheets take as "text follows" and do
+// not show. Numbers are JSON numbers, never texts, so "-3" stays a number.
+func textCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }
 
 // dropEmptyParents drops the columns that only null objects or empty

@@ -38,6 +38,30 @@ func TestCSVForm(t *testing.T) {
 			file:   "ote-aggregates-counts.csv",
 		},
 		{
+			name: "texts a spreadsheet would take for formulas",
+			answer: `{"data":{"rows":[
+				{"t":"=HYPERLINK(\"http://x\")","n":-3},
+				{"t":"+358 40","n":2},
+				{"t":"-1+2","n":0},
+				{"t":"@SUM(A1)","n":1},
+				{"t":"\t=1","n":1},
+				{"t":"\r=1","n":1},
+				{"t":"a=1","n":1},
+				{"t":"","n":1}
+			]}}`,
+			want: "\uFEFFt,n\r\n" +
+				"\"'=HYPERLINK(\"\"http://x\"\")\",-3\r\n" +
+				"'+358 40,2\r\n" +
+				"'-1+2,0\r\n" +
+				"'@SUM(A1),1\r\n" +
+				"'\t=1,1\r\n" +
+				// With CRLF line ends, encoding/csv drops a lone carriage return.
+				"\"'=1\",1\r\n" +
+				"a=1,1\r\n" +
+				",1\r\n",
+			file: "ote-rows.csv",
+		},
+		{
 			name:   "a list of scalars",
 			answer: `{"data":{"names":["a","b,c"]}}`,
 			want:   "\uFEFFvalue\r\na\r\n\"b,c\"\r\n",

@@ -3,6 +3,7 @@
 // filters live in the URL (?region=&theme=&programme=&from=&to=), so a
 // link reproduces the view; every chart's rows download as CSV.
 import { graphql, el, download } from './common.js';
+import { toCSV } from './csv.js';
 import { lang, t, translate, languageSwitch } from './i18n.js';
 import './dashboard.css';
 
@@ -67,19 +68,6 @@ export function variables(f) {
     pilots: any ? pilot : null,
     provisions: Object.keys(provisions).length ? provisions : null,
   };
-}
-
-// csvField quotes a field when it holds a separator, a quote or a line
-// break (RFC 4180).
-function csvField(v) {
-  const s = v === null || v === undefined ? '' : String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-// toCSV is a header and rows as CSV with CRLF line ends, preceded by a
-// byte order mark so that spreadsheet programs read it as UTF-8.
-export function toCSV(header, rows) {
-  return `\uFEFF${[header, ...rows].map((r) => r.map(csvField).join(',')).join('\r\n')}\r\n`;
 }
 
 function csvButton(name, header, rows) {
