@@ -306,6 +306,40 @@ func TestCompressStreams(t *testing.T) {
 	}
 }
 
+// TestCompressAbortLeavesStreamOpen checks the bytes that an aborted
+// handler leaves in its ResponseWriter: the compressed stream has no end,
+// so a client cannot take what came for a whole answer. (Over a real
+// connection the server also drops the last buffered bytes, which would
+// hide an end written after the abort.)
+func TestCompressAbortLeavesStreamOpen(t *testing.T) {
+	h := Compress(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		io.WriteString(w, strings.Repeat("aborted halfway ", 1000))
+		panic(http.ErrAbortHandler)
+	}))
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest("GET", "/", nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	func() {
+		defer func() {
+			if p := recover(); p != http.ErrAbortHandler {
+				t.Errorf("the handler's panic became %v", p)
+			}
+		}()
+		h.ServeHTTP(rec, req)
+	}()
+	if rec.Header().Get("Content-Encoding") != Gzip {
+		t.Fatalf("Content-Encoding %q", rec.Header().Get("Content-Encoding"))
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(rec.Body.Bytes()))
+	if err == nil {
+		_, err = io.ReadAll(zr)
+	}
+	if err == nil {
+		t.Error("the aborted answer's gzip stream is complete")
+	}
+}
+
 func TestEncode(t *testing.T) {
 	text := []byte(strings.Repeat("brotli and gzip ", 200))
 	for _, coding := range []string{Gzip, Brotli} {
