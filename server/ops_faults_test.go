@@ -586,29 +586,22 @@ func TestOpsFaultsUnderLoad(t *testing.T) {
 		}
 	}
 
-	phase("MongoDB stopped and started again", func(t *testing.T) (time.Time, time.Time) {
-		began := time.Now()
-		if err := db.Stop(); err != nil {
-			t.Fatal(err)
+	// outage is a fault that begin starts and end ends, faultFor apart.
+	outage := func(begin, end func() error) func(t *testing.T) (time.Time, time.Time) {
+		return func(t *testing.T) (time.Time, time.Time) {
+			began := time.Now()
+			if err := begin(); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(faultFor)
+			if err := end(); err != nil {
+				t.Fatal(err)
+			}
+			return began, time.Now()
 		}
-		time.Sleep(faultFor)
-		if err := db.Restart(); err != nil {
-			t.Fatal(err)
-		}
-		return began, time.Now()
-	}, storeFault)
-
-	phase("MongoDB frozen past the store timeout", func(t *testing.T) (time.Time, time.Time) {
-		began := time.Now()
-		if err := db.Freeze(); err != nil {
-			t.Fatal(err)
-		}
-		time.Sleep(faultFor)
-		if err := db.Thaw(); err != nil {
-			t.Fatal(err)
-		}
-		return began, time.Now()
-	}, storeFault)
+	}
+	phase("MongoDB stopped and started again", outage(db.Stop, db.Restart), storeFault)
+	phase("MongoDB frozen past the store timeout", outage(db.Freeze, db.Thaw), storeFault)
 
 	phase("MongoDB restarted empty, then its data restored", func(t *testing.T) (time.Time, time.Time) {
 		began := time.Now()
