@@ -398,7 +398,8 @@ func newPrepareFixture(t *testing.T) *prepareFixture {
 	f.region = &hub.Node{Kind: hub.KindRegion, Key: "uusimaa", Type: "REGION", Code: "01", Name: hub.LocalizedText{FI: "Uusimaa"}, Sources: cite(srcID)}
 	f.pilot = &hub.Node{Kind: hub.KindPilot, Key: "pilotti", Type: "PILOT", Name: hub.LocalizedText{FI: "Pilotti"}, Sources: f.region.Sources}
 	f.programme = &hub.Node{Kind: hub.KindProgramme, Key: "ohjelma", Type: "PROGRAMME", Name: hub.LocalizedText{FI: "Ohjelma"}, Sources: f.region.Sources}
-	f.other = &hub.Node{Kind: hub.KindOrganisation, Key: "org", Type: "OTHER", Name: hub.LocalizedText{FI: "Organisaatio"}, Sources: f.region.Sources}
+	f.other = &hub.Node{Kind: hub.KindOrganisation, Key: "org", Type: "OTHER", Name: hub.LocalizedText{FI: "Organisaatio"}, Sources: f.region.Sources,
+		ExternalIDs: []hub.ExternalID{{Scheme: "kela", ID: "ORG-1"}}}
 	b := &hub.Batch{
 		Nodes:         []*hub.Node{f.src, f.region, f.pilot, f.programme, f.other},
 		Relationships: []*hub.Relationship{f.rel(hub.PartOf, f.pilot, f.programme, "")},
@@ -706,6 +707,17 @@ func TestPrepareRefuses(t *testing.T) {
 			a.BusinessID, b.BusinessID = "0245437-2", "0245437-2"
 			return &hub.Batch{Nodes: []*hub.Node{a, b}}
 		}, []string{"have the same business ID 0245437-2"}},
+		{"one external id on two organisations of the batch", func(f *prepareFixture) *hub.Batch {
+			a, b := f.node(hub.KindOrganisation, "a"), f.node(hub.KindOrganisation, "b")
+			a.ExternalIDs = []hub.ExternalID{{Scheme: "ytj", ID: "A"}, {Scheme: "kela", ID: "K-1"}}
+			b.ExternalIDs = []hub.ExternalID{{Scheme: "kela", ID: "K-1"}}
+			return &hub.Batch{Nodes: []*hub.Node{a, b}}
+		}, []string{"Organisation/a and Organisation/b have the same external id K-1 of scheme kela"}},
+		{"an external id that a stored organisation holds", func(f *prepareFixture) *hub.Batch {
+			a := f.node(hub.KindOrganisation, "a")
+			a.ExternalIDs = []hub.ExternalID{{Scheme: "kela", ID: "ORG-1"}}
+			return &hub.Batch{Nodes: []*hub.Node{a}}
+		}, []string{"Organisation/a: external id ORG-1 of scheme kela is Organisation/org's already"}},
 		{"a relationship twice in the batch", func(f *prepareFixture) *hub.Batch {
 			return &hub.Batch{Relationships: []*hub.Relationship{f.rel(hub.Leads, f.other, f.pilot, ""), f.rel(hub.Leads, f.other, f.pilot, "")}}
 		}, []string{"appears twice in the batch"}},

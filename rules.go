@@ -180,25 +180,23 @@ func ValidBusinessID(s string) bool {
 	return int(s[8]-'0') == check
 }
 
-// checkBusinessIDs refuses a business ID that another node of the same
-// kind holds, in the batch or in s.
-func checkBusinessIDs(ctx context.Context, s Reader, b *Batch) error {
-	type owner struct {
-		kind Kind
-		id   string
+// checkUniqueKeys refuses a business ID or external id that another
+// node of the same kind holds, in the batch or in s.
+func checkUniqueKeys(ctx context.Context, s Reader, b *Batch) error {
+	type claim struct {
+		n *Node
+		k uniqueKey
 	}
-	holders := map[owner]*Node{} // kind and business ID → the batch's node
+	claims := map[string]claim{} // unique key → the batch's node
 	for _, n := range b.Nodes {
-		if n.BusinessID == "" {
-			continue
+		for _, k := range uniqueKeysOf(n) {
+			if other, ok := claims[k.key]; ok {
+				return Invalid(k.field, "%s/%s and %s/%s have the same %s", other.n.Kind, other.n.Key, n.Kind, n.Key, k.what)
+			}
+			claims[k.key] = claim{n, k}
 		}
-		o := owner{n.Kind, n.BusinessID}
-		if other, ok := holders[o]; ok {
-			return Invalid("businessId", "%s/%s and %s/%s have the same business ID %s", other.Kind, other.Key, n.Kind, n.Key, n.BusinessID)
-		}
-		holders[o] = n
 	}
-	if len(holders) == 0 {
+	if len(claims) == 0 {
 		return nil
 	}
 	stored, _, err := s.FindNodes(ctx, NodeFilter{Kinds: []Kind{KindOrganisation, KindEmployer}}, ListOptions{First: Unlimited})
@@ -210,11 +208,13 @@ func checkBusinessIDs(ctx context.Context, s Reader, b *Batch) error {
 		inBatch[n.ID] = true
 	}
 	for _, n := range stored {
-		if n.BusinessID == "" || inBatch[n.ID] {
+		if inBatch[n.ID] {
 			continue // a node the batch writes holds what the batch says
 		}
-		if mine, ok := holders[owner{n.Kind, n.BusinessID}]; ok && mine.ID != n.ID {
-			return Invalid("businessId", "%s/%s: business ID %s is %s/%s's already", mine.Kind, mine.Key, n.BusinessID, n.Kind, n.Key)
+		for _, k := range uniqueKeysOf(n) {
+			if c, ok := claims[k.key]; ok {
+				return Invalid(c.k.field, "%s/%s: %s is %s/%s's already", c.n.Kind, c.n.Key, c.k.what, n.Kind, n.Key)
+			}
 		}
 	}
 	return nil

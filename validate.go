@@ -119,7 +119,7 @@ func Prepare(ctx context.Context, s Reader, b *Batch, now time.Time) error {
 			}
 		}
 	}
-	if err := checkBusinessIDs(ctx, s, b); err != nil {
+	if err := checkUniqueKeys(ctx, s, b); err != nil {
 		return err
 	}
 	ids := map[string]bool{}

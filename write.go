@@ -53,9 +53,9 @@ type RowReader interface {
 	// RelationshipsTouching returns the stored relationships from or to
 	// any of the nodes.
 	RelationshipsTouching(ctx context.Context, nodeIDs []string) ([]*Relationship, error)
-	// BusinessIDHolders returns, for each key "Kind:BusinessID", the id
-	// of the stored node of that kind with that business ID.
-	BusinessIDHolders(ctx context.Context, keys []string) (map[string]string, error)
+	// KeyHolders returns, for each key (a BusinessKey or one of a node's
+	// ExternalKeys), the id of the stored node that holds it.
+	KeyHolders(ctx context.Context, keys []string) (map[string]string, error)
 	// DeletedVersions returns, for rows that are not stored, the version
 	// of their DELETE revision, if the history has one: a row created
 	// again goes on from there, so that a version never names two states.
@@ -339,37 +339,72 @@ func BusinessKey(n *Node) string {
 	return string(n.Kind) + ":" + n.BusinessID
 }
 
-// checkHolders refuses a business ID that a stored node of the same kind
-// holds, unless the batch deletes that node or gives it another one.
+// ExternalKeys are the keys of a node's external ids within its kind
+// ("Organisation:ytj=0245437-2"). Only they hold a "=": a business ID
+// has none and a scheme cannot, so they never equal a BusinessKey.
+func ExternalKeys(n *Node) []string {
+	keys := make([]string, len(n.ExternalIDs))
+	for i, e := range n.ExternalIDs {
+		keys[i] = string(n.Kind) + ":" + e.Scheme + "=" + e.ID
+	}
+	return keys
+}
+
+// uniqueKey is what only one node of a kind may hold: its business ID or
+// one of its external ids, with the field it is in and how to say it.
+type uniqueKey struct {
+	key, field, what string
+}
+
+// uniqueKeysOf lists n's unique keys.
+func uniqueKeysOf(n *Node) []uniqueKey {
+	var out []uniqueKey
+	if k := BusinessKey(n); k != "" {
+		out = append(out, uniqueKey{k, "businessId", "business ID " + n.BusinessID})
+	}
+	for i, k := range ExternalKeys(n) {
+		e := n.ExternalIDs[i]
+		out = append(out, uniqueKey{k, fmt.Sprintf("externalIds.%d.id", i), fmt.Sprintf("external id %s of scheme %s", e.ID, e.Scheme)})
+	}
+	return out
+}
+
+// checkHolders refuses a business ID or external id that a stored node
+// of the same kind holds, unless the batch deletes that node or takes
+// the key from it.
 func checkHolders(ctx context.Context, rows RowReader, b *Batch, gone map[string]bool) error {
-	mine := map[string]*Node{}
+	type claim struct {
+		n *Node
+		k uniqueKey
+	}
+	mine := map[string]claim{}
 	var keys []string
+	after := map[string]map[string]bool{} // id → its unique keys after the batch
 	for _, n := range b.Nodes {
-		if k := BusinessKey(n); k != "" {
-			mine[k] = n
-			keys = append(keys, k)
+		held := map[string]bool{}
+		for _, k := range uniqueKeysOf(n) {
+			mine[k.key] = claim{n, k}
+			keys = append(keys, k.key)
+			held[k.key] = true
 		}
+		after[n.ID] = held
 	}
 	if len(keys) == 0 {
 		return nil
 	}
-	holders, err := rows.BusinessIDHolders(ctx, keys)
+	holders, err := rows.KeyHolders(ctx, keys)
 	if err != nil {
 		return err
 	}
-	rewritten := map[string]string{} // id → its business key after the batch
-	for _, n := range b.Nodes {
-		rewritten[n.ID] = BusinessKey(n)
-	}
 	for k, holder := range holders {
-		n := mine[k]
-		if holder == n.ID || gone[holder] {
+		c := mine[k]
+		if holder == c.n.ID || gone[holder] {
 			continue
 		}
-		if after, ok := rewritten[holder]; ok && after != k {
+		if held, ok := after[holder]; ok && !held[k] {
 			continue
 		}
-		return &Error{Code: ECONFLICT, Field: "businessId", Message: fmt.Sprintf("%s/%s: business ID %s is held by %s already", n.Kind, n.Key, n.BusinessID, holder)}
+		return &Error{Code: ECONFLICT, Field: c.k.field, Message: fmt.Sprintf("%s/%s: %s is held by %s already", c.n.Kind, c.n.Key, c.k.what, holder)}
 	}
 	return nil
 }

@@ -299,24 +299,26 @@ func (r txRows) RelationshipsTouching(ctx context.Context, nodeIDs []string) ([]
 	return out, err
 }
 
-// BusinessIDHolders scans the nodes: the file keeps no index by business
-// ID, and only writes that set one ask.
-func (r txRows) BusinessIDHolders(_ context.Context, keys []string) (map[string]string, error) {
+// KeyHolders scans the nodes: the file keeps no index by business or
+// external id, and only writes that set one ask.
+func (r txRows) KeyHolders(_ context.Context, keys []string) (map[string]string, error) {
 	want := make(map[string]bool, len(keys))
 	for _, k := range keys {
 		want[k] = true
 	}
 	out := map[string]string{}
 	err := r.tx.Bucket(nodesBucket).ForEach(func(k, v []byte) error {
-		if !bytes.Contains(v, []byte(`"businessId"`)) {
+		if !bytes.Contains(v, []byte(`"businessId"`)) && !bytes.Contains(v, []byte(`"externalIds"`)) {
 			return nil
 		}
 		var n hub.Node
 		if err := json.Unmarshal(v, &n); err != nil {
 			return fmt.Errorf("decode node %s: %w", k, err)
 		}
-		if bk := hub.BusinessKey(&n); want[bk] {
-			out[bk] = n.ID
+		for _, key := range append(hub.ExternalKeys(&n), hub.BusinessKey(&n)) {
+			if want[key] {
+				out[key] = n.ID
+			}
 		}
 		return nil
 	})

@@ -31,8 +31,11 @@ type nodeDoc struct {
 	BusinessID    string           `bson:"businessId,omitempty"`
 	// BusinessKey is Kind:BusinessID when there is a business ID, for
 	// the unique index businessKey.
-	BusinessKey  string             `bson:"businessKey,omitempty"`
-	ExternalIDs  []externalIDDoc    `bson:"externalIds,omitempty"`
+	BusinessKey string          `bson:"businessKey,omitempty"`
+	ExternalIDs []externalIDDoc `bson:"externalIds,omitempty"`
+	// ExternalKeys are the node's hub.ExternalKeys, for the unique
+	// index externalKeys.
+	ExternalKeys []string           `bson:"externalKeys,omitempty"`
 	RegionIDs    []string           `bson:"regionIds,omitempty"`
 	Period       *periodDoc         `bson:"period,omitempty"`
 	Goals        []localizedTextDoc `bson:"goals,omitempty"`
@@ -154,6 +157,7 @@ func newNodeDoc(n *hub.Node) *nodeDoc {
 		BusinessID:    n.BusinessID,
 		BusinessKey:   hub.BusinessKey(n),
 		ExternalIDs:   mapSlice(n.ExternalIDs, newExternalIDDoc),
+		ExternalKeys:  externalKeys(n),
 		RegionIDs:     n.RegionIDs,
 		Period:        newPeriodDoc(n.Period),
 		Goals:         mapSlice(n.Goals, newLocalizedTextDoc),
@@ -367,4 +371,13 @@ func (d *revisionDoc) revision() *hub.Revision {
 			return hub.FieldChange{Field: c.Field, Before: raw(c.Before), After: raw(c.After)}
 		}),
 	}
+}
+
+// externalKeys is hub.ExternalKeys, nil when there are none, so that the
+// field is left out and the sparse index leaves the node out.
+func externalKeys(n *hub.Node) []string {
+	if len(n.ExternalIDs) == 0 {
+		return nil
+	}
+	return hub.ExternalKeys(n)
 }

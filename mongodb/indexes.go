@@ -28,6 +28,10 @@ func indexes() map[string][]mongo.IndexModel {
 			// compound index would not: kind is always there).
 			{Keys: bson.D{{Key: "businessKey", Value: 1}},
 				Options: options.Index().SetName("businessKey").SetUnique(true).SetSparse(true)},
+			// One node of a kind per external id: a multikey index over
+			// the node's external keys, unique across nodes.
+			{Keys: bson.D{{Key: "externalKeys", Value: 1}},
+				Options: options.Index().SetName("externalKeys").SetUnique(true).SetSparse(true)},
 		},
 		// The ends find the relationships a deleted node still has.
 		RelationshipsCollection: {

@@ -257,6 +257,8 @@ func translate(err error, op string) error {
 		return hub.Wrap(hub.EUNAVAILABLE, err, "the database did not answer in time; try again shortly, or narrow the query")
 	case mongo.IsDuplicateKeyError(err) && strings.Contains(err.Error(), "businessKey"):
 		return hub.Wrap(hub.ECONFLICT, err, "another node of that kind has that business ID")
+	case mongo.IsDuplicateKeyError(err) && strings.Contains(err.Error(), "externalKeys"):
+		return hub.Wrap(hub.ECONFLICT, err, "another node of that kind has that external id")
 	case mongo.IsDuplicateKeyError(err):
 		return hub.Wrap(hub.ECONFLICT, err, "a row with that key exists")
 	case isTransient(err):

@@ -135,19 +135,43 @@ func (s *Store) write(ctx context.Context, p *hub.WritePlan) error {
 			return err
 		}
 	}
-	if err := replaceAll(ctx, s.nodes, p.Nodes, newNodeDoc, func(d *nodeDoc) string { return d.ID }); err != nil {
-		return err
-	}
-	if err := replaceAll(ctx, s.rels, p.Relationships, newRelationshipDoc, func(d *relationshipDoc) string { return d.ID }); err != nil {
-		return err
-	}
+	// Unique indexes check every statement, not the transaction's end:
+	// deletions go first and the written nodes let go of their unique
+	// keys, so that a key may move to another node in one write (a merge
+	// gives the kept node the removed one's external ids).
 	if err := deleteAll(ctx, s.nodes, p.DeleteNodes, func(n *hub.Node) string { return n.ID }); err != nil {
 		return err
 	}
 	if err := deleteAll(ctx, s.rels, p.DeleteRelationships, func(r *hub.Relationship) string { return r.ID }); err != nil {
 		return err
 	}
-	return nil
+	if err := releaseUniqueKeys(ctx, s.nodes, p.Nodes); err != nil {
+		return err
+	}
+	if err := replaceAll(ctx, s.nodes, p.Nodes, newNodeDoc, func(d *nodeDoc) string { return d.ID }); err != nil {
+		return err
+	}
+	return replaceAll(ctx, s.rels, p.Relationships, newRelationshipDoc, func(d *relationshipDoc) string { return d.ID })
+}
+
+// releaseUniqueKeys unsets the unique keys of the stored nodes that the
+// write replaces, when it replaces more than one: one node alone cannot
+// take a key from another in the same write.
+func releaseUniqueKeys(ctx context.Context, coll *mongo.Collection, nodes []*hub.Node) error {
+	if len(nodes) < 2 {
+		return nil
+	}
+	ids := make([]string, len(nodes))
+	for i, n := range nodes {
+		ids[i] = n.ID
+	}
+	_, err := coll.UpdateMany(ctx,
+		bson.M{"_id": bson.M{"$in": ids}, "$or": bson.A{
+			bson.M{"businessKey": bson.M{"$exists": true}},
+			bson.M{"externalKeys": bson.M{"$exists": true}},
+		}},
+		bson.M{"$unset": bson.M{"businessKey": "", "externalKeys": ""}})
+	return err
 }
 
 func replaceAll[T, D any](ctx context.Context, coll *mongo.Collection, rows []*T, doc func(*T) *D, id func(*D) string) error {
@@ -226,12 +250,24 @@ func (r txRows) RelationshipsTouching(ctx context.Context, nodeIDs []string) ([]
 	}}, (*relationshipDoc).relationship)
 }
 
-// BusinessIDHolders reads the nodes by the unique businessKey index.
-func (r txRows) BusinessIDHolders(ctx context.Context, keys []string) (map[string]string, error) {
-	rows, err := findAll(ctx, r.s.nodes, bson.M{"businessKey": bson.M{"$in": keys}}, (*nodeDoc).node)
+// KeyHolders reads the nodes by the unique indexes businessKey and
+// externalKeys.
+func (r txRows) KeyHolders(ctx context.Context, keys []string) (map[string]string, error) {
+	rows, err := findAll(ctx, r.s.nodes, bson.M{"$or": bson.A{
+		bson.M{"businessKey": bson.M{"$in": keys}},
+		bson.M{"externalKeys": bson.M{"$in": keys}},
+	}}, (*nodeDoc).node)
+	want := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		want[k] = true
+	}
 	out := map[string]string{}
 	for _, n := range rows {
-		out[hub.BusinessKey(n)] = n.ID
+		for _, key := range append(hub.ExternalKeys(n), hub.BusinessKey(n)) {
+			if want[key] {
+				out[key] = n.ID
+			}
+		}
 	}
 	return out, err
 }

@@ -59,6 +59,15 @@ func testExternalIDs(t *testing.T, m *Main, editorKey string) {
 		t.Fatalf("createNode toinen: %+v", r)
 	}
 
+	// The id of a scheme that another organisation holds: refused, with
+	// the field and the holder named; nothing is written.
+	_, r = postAs(t, m, editorKey, create, org("kolmas", ext("kela", "K-3"), ext("partner:acme", "A-17")))
+	if ue := path(r.Data, "createNode", "userErrors", 0); fmt.Sprint(path(ue, "path")) != "[input fields externalIds 1 id]" ||
+		path(ue, "code") != "BAD_USER_INPUT" || path(ue, "message") != "Organisation/kolmas: external id A-17 of scheme partner:acme is Organisation/ulkoinen's already" ||
+		path(r.Data, "createNode", "node") != nil {
+		t.Fatalf("a held external id: %+v", r)
+	}
+
 	for _, tc := range []struct {
 		scheme, id string
 		want       string // the key found, "" for none

@@ -31,6 +31,7 @@ var writeTests = []struct {
 	{"a merge of nodes of two kinds, or of a missing node, writes nothing", testMergeRefused},
 	{"a business ID belongs to one node of a kind, also when writers race", testBusinessIDs},
 	{"external ids are stored, replaced, read back and found by scheme and id", testExternalIDs},
+	{"an external id belongs to one node of a kind, also when writers race", testUniqueExternalIDs},
 }
 
 // mustFail applies b and checks that it fails with code and leaves the
@@ -510,11 +511,33 @@ func testMergeRefused(t *testing.T, s Store) {
 }
 
 func testBusinessIDs(t *testing.T, s Store) {
+	testUniqueKey(t, s, "business ID", func(n *hub.Node, v string) { n.BusinessID = v },
+		func(n *hub.Node) string { return n.BusinessID }, [3]string{"0245437-2", "0246246-0", "0112038-9"})
+}
+
+func testUniqueExternalIDs(t *testing.T, s Store) {
+	testUniqueKey(t, s, "kela id", func(n *hub.Node, v string) {
+		n.ExternalIDs = []hub.ExternalID{{Scheme: "partner:acme", ID: n.Key}, {Scheme: "kela", ID: v}}
+	},
+		func(n *hub.Node) string {
+			if i := slices.IndexFunc(n.ExternalIDs, func(e hub.ExternalID) bool { return e.Scheme == "kela" }); i >= 0 {
+				return n.ExternalIDs[i].ID
+			}
+			return ""
+		}, [3]string{"K-1", "K-2", "K-3"})
+}
+
+// testUniqueKey checks what only one node of a kind may hold (set writes
+// it, get reads it): refused by the store when Prepare did not see the
+// holder, free to move from its holder within one write, and won by one
+// of several racing writers. values are three distinct values.
+func testUniqueKey(t *testing.T, s Store, what string, set func(*hub.Node, string), get func(*hub.Node) string, values [3]string) {
 	a, e := Org("a"), node(hub.KindEmployer, "a", "Työnantaja a")
-	a.BusinessID, e.BusinessID = "0245437-2", "0245437-2" // an employer may be the same legal person
+	set(a, values[0])
+	set(e, values[0]) // an employer may be the same legal person
 	mustApply(t, s, Source(), a, e)
 	b := Org("b")
-	b.BusinessID = a.BusinessID
+	set(b, values[0])
 	// Prepared against a network without a, applied to the store: the
 	// store's own check refuses it.
 	bb := &hub.Batch{Nodes: []*hub.Node{b}}
@@ -522,13 +545,13 @@ func testBusinessIDs(t *testing.T, s Store) {
 	mustFail(t, s, bb, hub.ECONFLICT)
 	// Freed by its holder in the same write, it may move.
 	a2 := a.Clone()
-	a2.BusinessID = "0246246-0"
+	set(a2, values[1])
 	mustApply(t, s, a2, b)
 	nodes, _ := load(t, s)
-	if nodes[a.ID].BusinessID != "0246246-0" || nodes[b.ID].BusinessID != "0245437-2" || nodes[e.ID].BusinessID != "0245437-2" {
-		t.Errorf("business IDs after the move: a %s, b %s, employer %s", nodes[a.ID].BusinessID, nodes[b.ID].BusinessID, nodes[e.ID].BusinessID)
+	if get(nodes[a.ID]) != values[1] || get(nodes[b.ID]) != values[0] || get(nodes[e.ID]) != values[0] {
+		t.Errorf("%ss after the move: a %s, b %s, employer %s", what, get(nodes[a.ID]), get(nodes[b.ID]), get(nodes[e.ID]))
 	}
-	// Writers racing for one business ID: one wins.
+	// Writers racing for one value: one wins.
 	const writers = 4
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -536,7 +559,7 @@ func testBusinessIDs(t *testing.T, s Store) {
 	for w := range writers {
 		wg.Go(func() {
 			n := Org(fmt.Sprintf("racer-%d", w))
-			n.BusinessID = "0112038-9"
+			set(n, values[2])
 			b := &hub.Batch{Nodes: []*hub.Node{n}}
 			if err := hub.Prepare(t.Context(), readerWithout{s}, b, t1); err != nil {
 				t.Error(err)
@@ -555,7 +578,7 @@ func testBusinessIDs(t *testing.T, s Store) {
 	}
 	wg.Wait()
 	if won != 1 {
-		t.Errorf("%d writers got business ID 0112038-9, want 1", won)
+		t.Errorf("%d writers got %s %s, want 1", won, what, values[2])
 	}
 }
 
@@ -621,7 +644,8 @@ func sorted(ids ...string) []string {
 }
 
 // readerWithout is s with no organisations or employers to list, so
-// that Prepare's own business ID check passes and the store's is tested.
+// that Prepare's own business and external id checks pass and the
+// store's are tested.
 type readerWithout struct{ Store }
 
 func (r readerWithout) FindNodes(ctx context.Context, f hub.NodeFilter, opts hub.ListOptions) ([]*hub.Node, bool, error) {

@@ -4966,7 +4966,7 @@ type Organisation implements Node & Entity {
   alternatives: [Alternative!]!
   "The Finnish business ID (Y-tunnus, such as ` + "`" + `0245437-2` + "`" + `), or null when no source gives it."
   businessId: String
-  "Its ids in other registers (at most one per scheme), for joining partners' registers to the hub; empty when none is known."
+  "Its ids in other registers (at most one per scheme, each held by one node of the kind), for joining partners' registers to the hub; empty when none is known."
   externalIds: [ExternalId!]!
   "The node's kind (also its GraphQL type name)."
   kind: NodeKind!
@@ -5027,7 +5027,7 @@ type Employer implements Node & Entity {
   alternatives: [Alternative!]!
   "The Finnish business ID (Y-tunnus, such as ` + "`" + `0245437-2` + "`" + `), or null when no source gives it."
   businessId: String
-  "Its ids in other registers (at most one per scheme), for joining partners' registers to the hub; empty when none is known."
+  "Its ids in other registers (at most one per scheme, each held by one node of the kind), for joining partners' registers to the hub; empty when none is known."
   externalIds: [ExternalId!]!
   "The node's kind (also its GraphQL type name)."
   kind: NodeKind!
@@ -6984,7 +6984,7 @@ input NodeFieldsInput {
   code: String @goField(omittable: true)
   "An organisation's or employer's Finnish business ID (Y-tunnus, ` + "`" + `1234567-8` + "`" + `, check digit checked), unique within the kind."
   businessId: String @goField(omittable: true)
-  "An organisation's or employer's ids in other registers, at most one per scheme (replaces the list when set)."
+  "An organisation's or employer's ids in other registers, at most one per scheme, each unique within the kind (replaces the list when set)."
   externalIds: [ExternalIdInput!] @goField(omittable: true)
   "Ids of Region nodes."
   regionIds: [ID!] @goField(omittable: true)

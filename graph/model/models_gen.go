@@ -444,7 +444,7 @@ type NodeFieldsInput struct {
 	Code graphql.Omittable[*string] `json:"code,omitempty"`
 	// An organisation's or employer's Finnish business ID (Y-tunnus, `1234567-8`, check digit checked), unique within the kind.
 	BusinessID graphql.Omittable[*string] `json:"businessId,omitempty"`
-	// An organisation's or employer's ids in other registers, at most one per scheme (replaces the list when set).
+	// An organisation's or employer's ids in other registers, at most one per scheme, each unique within the kind (replaces the list when set).
 	ExternalIds graphql.Omittable[[]*ExternalIDInput] `json:"externalIds,omitempty"`
 	// Ids of Region nodes.
 	RegionIds graphql.Omittable[[]string]              `json:"regionIds,omitempty"`
