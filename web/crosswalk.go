@@ -63,6 +63,10 @@ func readNetwork(ctx context.Context, store hub.Reader) (*crossNet, error) {
 	if !hub.MayReadPersonalData(ctx) {
 		nodes, rels = withoutPersonalData(nodes, rels)
 	}
+	return newCrossNet(nodes, rels), nil
+}
+
+func newCrossNet(nodes []*hub.Node, rels []*hub.Relationship) *crossNet {
 	n := &crossNet{nodes: nodes, rels: rels, byID: map[string]*hub.Node{},
 		in: map[string][]*hub.Relationship{}, out: map[string][]*hub.Relationship{}}
 	for _, x := range nodes {
@@ -72,7 +76,7 @@ func readNetwork(ctx context.Context, store hub.Reader) (*crossNet, error) {
 		n.out[r.FromID] = append(n.out[r.FromID], r)
 		n.in[r.ToID] = append(n.in[r.ToID], r)
 	}
-	return n, nil
+	return n
 }
 
 func isOrganisation(n *hub.Node) bool {
