@@ -197,10 +197,16 @@ func cents(t *testing.T, s string) int64 {
 // behaviour of the other downloads: content type, ETag and 304, and
 // personal data only for a caller who may read it.
 func TestCrosswalkExports(t *testing.T) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) { testCrosswalkExports(t, b.env(t)) })
+	}
+}
+
+func testCrosswalkExports(t *testing.T, env map[string]string) {
 	keysFile := filepath.Join(t.TempDir(), "keys")
 	editorKey := mustNewKey(t, keysFile, "-role", "editor", "-subject", "tester")
 	const publisherID, grantPrefix = "FI-PRO-0000000-0", "360G-example"
-	m := MustRunMain(t, map[string]string{"HUB_API_KEYS_FILE": keysFile, "HUB_DATA_PUBLISHER_ID": publisherID, "HUB_GRANT_PREFIX": grantPrefix})
+	m := MustRunMain(t, withEnv(env, "HUB_API_KEYS_FILE", keysFile, "HUB_DATA_PUBLISHER_ID", publisherID, "HUB_GRANT_PREFIX", grantPrefix))
 	MustBeReady(t, m, 30*time.Second)
 
 	// An organisation whose description holds an e-mail address and a
