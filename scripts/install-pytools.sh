@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs networkx, the oracle of the network package's tests, into the
+# Installs networkx, the oracle of the network package's tests, and
+# xmlschema, the XSD validator of the IATI export's test, into the
 # git-ignored virtualenv (.venv, shared with install-secantus.sh; created
 # when missing) and prints the path of its python. Idempotent: a second
 # run with the same version does nothing.
@@ -32,5 +33,11 @@ installed=$("$py" -c 'import networkx; print(networkx.__version__)' 2>/dev/null 
 if [ "$installed" != "$version" ]; then
   echo "install-pytools: installing networkx $version into $venv" >&2
   "$py" -m pip install --quiet --disable-pip-version-check "networkx==$version" >&2
+fi
+xmlschema=4.3.2
+installed=$("$py" -c 'import xmlschema; print(xmlschema.__version__)' 2>/dev/null || true)
+if [ "$installed" != "$xmlschema" ]; then
+  echo "install-pytools: installing xmlschema $xmlschema into $venv" >&2
+  "$py" -m pip install --quiet --disable-pip-version-check "xmlschema==$xmlschema" >&2
 fi
 echo "$PWD/$py"

@@ -84,7 +84,8 @@ func TestDCAT(t *testing.T) {
 	}
 
 	// Every distribution's URLs answer, on the host the request came by.
-	want := []string{m.URL() + "/export/dataset.json", m.URL() + "/schema.graphql", m.URL() + "/"}
+	want := []string{m.URL() + "/export/dataset.json", m.URL() + "/schema.graphql", m.URL() + "/",
+		m.URL() + "/export/hsds.json", m.URL() + "/export/360giving.json", m.URL() + "/export/iati.xml"}
 	for _, c := range graph.CollectionNames(graph.CollectionQueries()) {
 		want = append(want, m.URL()+"/export/"+c+".csv")
 	}

@@ -102,6 +102,10 @@ type Config struct {
 	// state (HUB_DATA_LICENSE), DataPublisher who publishes them
 	// (HUB_DATA_PUBLISHER).
 	DataLicense, DataPublisher string
+	// DataPublisherID is the publisher's organisation identifier in the
+	// crosswalk exports (HUB_DATA_PUBLISHER_ID), GrantPrefix the prefix
+	// of their 360Giving grant ids (HUB_GRANT_PREFIX).
+	DataPublisherID, GrantPrefix string
 	// RequestTimeout bounds one GraphQL operation (HUB_REQUEST_TIMEOUT).
 	RequestTimeout time.Duration
 	// DrainDelay is how long /readyz answers 503 before the listener
@@ -205,20 +209,22 @@ type Main struct {
 func NewMain() *Main {
 	return &Main{
 		Config: Config{
-			Addr:           ":8080",
-			DataDir:        "./data",
-			CORSOrigins:    []string{"*"},
-			Seed:           true,
-			DataLicense:    web.DefaultLicense,
-			DataPublisher:  web.DefaultPublisher,
-			RequestTimeout: 30 * time.Second,
-			ShutdownGrace:  20 * time.Second,
-			LogLevel:       "info",
-			LogFormat:      "auto",
-			MongoTimeout:   10 * time.Second,
-			MaxBodyBytes:   maxBodyBytes,
-			OIDC:           OIDCConfig{ClockSkew: defaultClockSkew, RoleClaim: defaultRoleClaim, OrganisationClaim: defaultOrganisationClaim},
-			Protection:     defaultProtection(),
+			Addr:            ":8080",
+			DataDir:         "./data",
+			CORSOrigins:     []string{"*"},
+			Seed:            true,
+			DataLicense:     web.DefaultLicense,
+			DataPublisher:   web.DefaultPublisher,
+			DataPublisherID: web.DefaultPublisherID,
+			GrantPrefix:     web.DefaultGrantPrefix,
+			RequestTimeout:  30 * time.Second,
+			ShutdownGrace:   20 * time.Second,
+			LogLevel:        "info",
+			LogFormat:       "auto",
+			MongoTimeout:    10 * time.Second,
+			MaxBodyBytes:    maxBodyBytes,
+			OIDC:            OIDCConfig{ClockSkew: defaultClockSkew, RoleClaim: defaultRoleClaim, OrganisationClaim: defaultOrganisationClaim},
+			Protection:      defaultProtection(),
 		},
 		LogOutput: os.Stderr,
 	}
@@ -249,6 +255,8 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	fs.BoolVar(&c.Seed, "seed", c.Seed, "load the OTE dataset into an empty store (env HUB_SEED)")
 	fs.StringVar(&c.DataLicense, "data-license", c.DataLicense, "URL of the licence the open-data downloads state (env HUB_DATA_LICENSE)")
 	fs.StringVar(&c.DataPublisher, "data-publisher", c.DataPublisher, "who publishes the open data, in its metadata (env HUB_DATA_PUBLISHER)")
+	fs.StringVar(&c.DataPublisherID, "data-publisher-id", c.DataPublisherID, "the publisher's org-id.guide identifier in the IATI and 360Giving exports (env HUB_DATA_PUBLISHER_ID)")
+	fs.StringVar(&c.GrantPrefix, "grant-prefix", c.GrantPrefix, "the prefix of 360Giving grant ids, as 360Giving registers it (env HUB_GRANT_PREFIX)")
 	fs.DurationVar(&c.RequestTimeout, "request-timeout", c.RequestTimeout, "time limit of one GraphQL operation (env HUB_REQUEST_TIMEOUT)")
 	fs.DurationVar(&c.DrainDelay, "drain-delay", c.DrainDelay, "at shutdown, how long /readyz answers 503 before the listener closes (env HUB_DRAIN_DELAY)")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", c.ShutdownGrace, "at shutdown, the most time requests and streams in flight get to finish (env HUB_SHUTDOWN_GRACE)")
@@ -328,6 +336,12 @@ func (c *Config) readEnv(getenv func(string) string) error {
 	}
 	if v := getenv("HUB_DATA_PUBLISHER"); v != "" {
 		c.DataPublisher = v
+	}
+	if v := getenv("HUB_DATA_PUBLISHER_ID"); v != "" {
+		c.DataPublisherID = v
+	}
+	if v := getenv("HUB_GRANT_PREFIX"); v != "" {
+		c.GrantPrefix = v
 	}
 	if v := getenv("HUB_SEED"); v != "" {
 		b, err := strconv.ParseBool(v)
@@ -586,6 +600,10 @@ func (m *Main) handler() (http.Handler, error) {
 	mux.Handle("GET /schema.graphql", m.api.SchemaHandler())
 	about := web.About{License: m.Config.DataLicense, Publisher: m.Config.DataPublisher, Version: m.dataVersion}
 	mux.Handle("GET /export/dataset.json", authenticate(auth, m.api.GuardCached(web.Dataset(m.Network, about, m.Logger))))
+	crosswalk := web.Crosswalk{About: about, PublisherID: m.Config.DataPublisherID, GrantPrefix: m.Config.GrantPrefix}
+	mux.Handle("GET /export/hsds.json", authenticate(auth, m.api.GuardCached(web.HSDS(m.Network, m.Logger))))
+	mux.Handle("GET /export/360giving.json", authenticate(auth, m.api.GuardCached(web.Giving360(m.Network, crosswalk, m.Logger))))
+	mux.Handle("GET /export/iati.xml", authenticate(auth, m.api.GuardCached(web.IATI(m.Network, crosswalk, m.Logger))))
 	mux.Handle("GET /export/csv", authenticate(auth, graph.CacheGets(m.dataVersion, web.CSV(m.api, m.Logger))))
 	collections := graph.CollectionQueries()
 	for name, query := range collections {

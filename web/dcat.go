@@ -29,7 +29,8 @@ var dcatContext = map[string]string{
 // JSON-LD, for open-data portals that harvest it: title and
 // description in Finnish and English, publisher, licence, the time a
 // row was last written, and a distribution for the dump, the GraphQL
-// API, its schema and the CSV of each collection (collections). URLs
+// API, its schema, the crosswalk exports (HSDS, 360Giving, IATI) and the
+// CSV of each collection (collections). URLs
 // are absolute, on the host and scheme the request came by.
 func DCAT(store hub.Reader, about About, collections []string, logger *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -64,6 +65,9 @@ func DCAT(store hub.Reader, about About, collections []string, logger *slog.Logg
 				"dcat:accessService": map[string]any{"@type": "dcat:DataService", "dct:title": text("OTE-verkoston GraphQL-rajapinta", "OTE network GraphQL API"),
 					"dcat:endpointURL": map[string]string{"@id": base + "/graphql"}, "dcat:endpointDescription": map[string]string{"@id": base + "/schema.graphql"}}},
 			download("/schema.graphql", "GraphQL-skeema", "GraphQL schema", "text/plain"),
+			download("/export/hsds.json", "Organisaatiot ja palvelut (Open Referral HSDS 3.0)", "Organisations and services (Open Referral HSDS 3.0)", "application/json"),
+			download("/export/360giving.json", "Rahoitus (360Giving)", "Funding (360Giving)", "application/json"),
+			download("/export/iati.xml", "Hankkeet (IATI 2.03)", "Activities (IATI 2.03)", "application/xml"),
 		}
 		for _, c := range collections {
 			dists = append(dists, download("/export/"+c+".csv", "CSV: "+c, "CSV: "+c, "text/csv"))
