@@ -192,3 +192,47 @@ func TestHSDSOf(t *testing.T) {
 		t.Errorf("the city's identifiers: %v", schemes)
 	}
 }
+
+// TestFundingDate: the fallbacks of a funding's date, nearest first.
+func TestFundingDate(t *testing.T) {
+	date := func(s string) *time.Time {
+		t, _ := time.Parse(time.DateOnly, s)
+		return &t
+	}
+	recorded := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	doc := func(key, published string) *hub.Node {
+		return &hub.Node{ID: hub.NodeID(hub.KindSourceDocument, key), Kind: hub.KindSourceDocument, Key: key, Document: &hub.Document{Published: date(published)}}
+	}
+	early, late := doc("early", "2017-03-01"), doc("late", "2017-11-30")
+	for _, c := range []struct {
+		name           string
+		fundingPeriod  *hub.Period
+		pilotPeriod    *hub.Period
+		fundingSources []*hub.Node
+		pilotSources   []*hub.Node
+		want           string
+	}{
+		{"the funding's start", &hub.Period{Start: date("2017-02-01")}, &hub.Period{Start: date("2017-04-01")}, []*hub.Node{early}, nil, "2017-02-01"},
+		{"the pilot's start", nil, &hub.Period{Start: date("2017-04-01")}, []*hub.Node{early}, nil, "2017-04-01"},
+		{"the earliest source of the funding or the pilot", nil, nil, []*hub.Node{late}, []*hub.Node{early}, "2017-03-01"},
+		{"a source of the pilot only", nil, &hub.Period{End: date("2018-12-31")}, nil, []*hub.Node{late}, "2017-11-30"},
+		{"nothing dated: the day recorded", nil, nil, nil, nil, "2026-01-02"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cite := func(docs []*hub.Node) (out []hub.Citation) {
+				for _, d := range docs {
+					out = append(out, hub.Citation{SourceID: d.ID})
+				}
+				return out
+			}
+			prog := &hub.Node{ID: hub.NodeID(hub.KindProgramme, "p"), Kind: hub.KindProgramme, Key: "p"}
+			pilot := &hub.Node{ID: hub.NodeID(hub.KindPilot, "a"), Kind: hub.KindPilot, Key: "a", Period: c.pilotPeriod, Sources: cite(c.pilotSources)}
+			r := &hub.Relationship{ID: "r", Type: hub.Funds, FromID: prog.ID, ToID: pilot.ID, Period: c.fundingPeriod,
+				Sources: cite(c.fundingSources), CreatedAt: recorded, Amount: &hub.Money{Minor: 100, Currency: "EUR"}}
+			n := newCrossNet([]*hub.Node{early, late, pilot, prog}, []*hub.Relationship{r})
+			if got := fundingDate(n, r); got != c.want {
+				t.Errorf("fundingDate = %s, want %s", got, c.want)
+			}
+		})
+	}
+}

@@ -314,8 +314,8 @@ func activityDates(n *crossNet, node *hub.Node, now time.Time) []iatiDate {
 
 // fundingDate is the date of a funding, for the hub keeps no decision
 // dates: the start of the funding, else of the funded activity, else
-// the earliest publication of the documents that state the funding,
-// else the day the hub recorded it.
+// the earliest publication of the documents that state the funding or
+// the funded activity, else the day the hub recorded it.
 func fundingDate(n *crossNet, r *hub.Relationship) string {
 	if r.Period != nil && r.Period.Start != nil {
 		return day(r.Period.Start)
@@ -323,7 +323,16 @@ func fundingDate(n *crossNet, r *hub.Relationship) string {
 	if to := n.byID[r.ToID]; to != nil && to.Period != nil && to.Period.Start != nil {
 		return day(to.Period.Start)
 	}
-	if d := n.earliestSource(r.Sources); d != nil {
+	// A document that states the funding, or the funded pilot, was
+	// published after the award: the earliest is the nearest bound the
+	// sources give (the day the hub recorded the row, years later for
+	// the OTE pilots, is none).
+	var cites []hub.Citation
+	cites = append(cites, r.Sources...)
+	if to := n.byID[r.ToID]; to != nil {
+		cites = append(cites, to.Sources...)
+	}
+	if d := n.earliestSource(cites); d != nil {
 		return day(d)
 	}
 	return r.CreatedAt.UTC().Format(time.DateOnly)
