@@ -230,8 +230,9 @@ func TestFundingDate(t *testing.T) {
 			r := &hub.Relationship{ID: "r", Type: hub.Funds, FromID: prog.ID, ToID: pilot.ID, Period: c.fundingPeriod,
 				Sources: cite(c.fundingSources), CreatedAt: recorded, Amount: &hub.Money{Minor: 100, Currency: "EUR"}}
 			n := newCrossNet([]*hub.Node{early, late, pilot, prog}, []*hub.Relationship{r})
-			if got := fundingDate(n, r); got != c.want {
-				t.Errorf("fundingDate = %s, want %s", got, c.want)
+			got, stated := fundingDate(n, r)
+			if got != c.want || stated != (c.want != "2026-01-02") {
+				t.Errorf("fundingDate = %s, %v; want %s", got, stated, c.want)
 			}
 		})
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/otehub/hub"
@@ -100,7 +101,10 @@ func grantsOf(n *crossNet, c Crosswalk, base string) *GrantPackage {
 		if period != nil && (period.Start != nil || period.End != nil) {
 			g.PlannedDates = []givingDates{{StartDate: day(period.Start), EndDate: day(period.End)}}
 		}
-		g.AwardDate = fundingDate(n, r)
+		var stated bool
+		if g.AwardDate, stated = fundingDate(n, r); !stated {
+			g.Description = strings.TrimSpace(g.Description + " " + undatedFunding)
+		}
 		if from.Kind == hub.KindProgramme || from.Kind == hub.KindPilot {
 			g.GrantProgramme = []givingProgramme{{Code: from.Key, Title: from.DisplayName(hub.Finnish)}}
 		}

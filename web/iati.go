@@ -5,6 +5,8 @@ import (
 	"encoding/xml"
 	"log/slog"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/otehub/hub"
@@ -187,12 +189,7 @@ func activitiesOf(n *crossNet, c Crosswalk, now time.Time) *IATIActivities {
 				a.ParticipatingOrg = appendOrg(a.ParticipatingOrg, po)
 			}
 			if r.Amount != nil {
-				t := iatiTransaction{Type: iatiCode{Code: iatiIncomingCommitment}, Date: iatiDate{ISODate: fundingDate(n, r)},
-					Value: iatiValue{Currency: r.Amount.Currency, Value: string(decimal(r.Amount.Minor))}}
-				t.Value.ValueDate = t.Date.ISODate
-				if d := text(r.Description); d != "" {
-					t.Description = &iatiText{Narrative: narrative(d)}
-				}
+				t := fundingTransaction(n, r, iatiIncomingCommitment)
 				t.Provider = &iatiPartner{Narrative: narrative(from.DisplayName(hub.Finnish))}
 				if isActivity(from) {
 					t.Provider.ActivityID = ident(from)
@@ -221,9 +218,7 @@ func activitiesOf(n *crossNet, c Crosswalk, now time.Time) *IATIActivities {
 			if r.Type != hub.Funds || r.Amount == nil || to == nil {
 				continue
 			}
-			t := iatiTransaction{Type: iatiCode{Code: iatiOutgoingCommitment}, Date: iatiDate{ISODate: fundingDate(n, r)},
-				Value: iatiValue{Currency: r.Amount.Currency, Value: string(decimal(r.Amount.Minor))}}
-			t.Value.ValueDate = t.Date.ISODate
+			t := fundingTransaction(n, r, iatiOutgoingCommitment)
 			t.Receiver = &iatiReceiver{Narrative: narrative(to.DisplayName(hub.Finnish))}
 			if isActivity(to) {
 				t.Receiver.ActivityID = ident(to)
@@ -315,25 +310,44 @@ func activityDates(n *crossNet, node *hub.Node, now time.Time) []iatiDate {
 // fundingDate is the date of a funding, for the hub keeps no decision
 // dates: the start of the funding, else of the funded activity, else
 // the earliest publication of the documents that state the funding or
-// the funded activity, else the day the hub recorded it.
-func fundingDate(n *crossNet, r *hub.Relationship) string {
+// the funded activity; stated is false when none gives one and the date
+// is the day the hub recorded the funding.
+func fundingDate(n *crossNet, r *hub.Relationship) (date string, stated bool) {
 	if r.Period != nil && r.Period.Start != nil {
-		return day(r.Period.Start)
+		return day(r.Period.Start), true
 	}
 	if to := n.byID[r.ToID]; to != nil && to.Period != nil && to.Period.Start != nil {
-		return day(to.Period.Start)
+		return day(to.Period.Start), true
 	}
 	// A document that states the funding, or the funded pilot, was
 	// published after the award: the earliest is the nearest bound the
-	// sources give (the day the hub recorded the row, years later for
-	// the OTE pilots, is none).
-	var cites []hub.Citation
-	cites = append(cites, r.Sources...)
+	// sources give.
+	cites := slices.Clone(r.Sources)
 	if to := n.byID[r.ToID]; to != nil {
 		cites = append(cites, to.Sources...)
 	}
 	if d := n.earliestSource(cites); d != nil {
-		return day(d)
+		return day(d), true
 	}
-	return r.CreatedAt.UTC().Format(time.DateOnly)
+	return r.CreatedAt.UTC().Format(time.DateOnly), false
+}
+
+// undatedFunding says, beside a funding, that its date is not stated.
+const undatedFunding = "The sources do not date this funding: its date is the day the hub recorded it."
+
+// fundingTransaction is a commitment of funding r, dated as fundingDate
+// says, with r's description and, when the date is not stated, a
+// sentence that says so.
+func fundingTransaction(n *crossNet, r *hub.Relationship, code string) iatiTransaction {
+	date, stated := fundingDate(n, r)
+	t := iatiTransaction{Type: iatiCode{Code: code}, Date: iatiDate{ISODate: date},
+		Value: iatiValue{Currency: r.Amount.Currency, Value: string(decimal(r.Amount.Minor)), ValueDate: date}}
+	d := text(r.Description)
+	if !stated {
+		d = strings.TrimSpace(d + " " + undatedFunding)
+	}
+	if d != "" {
+		t.Description = &iatiText{Narrative: []iatiNarrative{{Text: d}}}
+	}
+	return t
 }
