@@ -319,8 +319,11 @@ func (r *Region) WellbeingServicesCounty(asOf *time.Time) (*Region, error) {
 		return nil, err
 	}
 	for _, n := range nodes {
-		if n.Kind == hub.KindRegion && n.Type == string(RegionLevelWellbeingServicesCounty) && n.Period.Contains(day) {
-			return views[*Region](r.rq, []*hub.Node{n})[0], nil
+		// A missing end (nil) is a relationship to a node deleted since.
+		if n != nil && n.Kind == hub.KindRegion && n.Type == string(RegionLevelWellbeingServicesCounty) && n.Period.Contains(day) {
+			if v, ok := View(r.rq, n).(*Region); ok {
+				return v, nil
+			}
 		}
 	}
 	return nil, nil
