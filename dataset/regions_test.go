@@ -210,3 +210,29 @@ func codes(ns []*hub.Node) []string {
 	}
 	return out
 }
+
+// The CSV format carries a region's classification in three cells; a
+// year that is not a number fails its row, naming the column.
+func TestReadCSVRegionClassification(t *testing.T) {
+	const table = "key,name_fi,type,code,classification_scheme,classification_year,classification_url,sources\n" +
+		"hyvinvointialue-11,Etelä-Karjalan hyvinvointialue,WELLBEING_SERVICES_COUNTY,11,hyvinvointialue,2023,https://example.org/hva,statfi | code 11\n" +
+		"hyvinvointialue-12,Etelä-Savon hyvinvointialue,WELLBEING_SERVICES_COUNTY,12,hyvinvointialue,v2023,,statfi | code 12\n" +
+		"405,Lappeenranta,MUNICIPALITY,405,,,,statfi | code 405\n"
+	rows, err := dataset.ReadCSV("region.csv", []byte(table))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 3 {
+		t.Fatalf("%d rows, want 3", len(rows))
+	}
+	want := hub.Classification{Scheme: "hyvinvointialue", Year: 2023, URL: "https://example.org/hva"}
+	if rows[0].Err != nil || rows[0].Node.Classification == nil || *rows[0].Node.Classification != want {
+		t.Errorf("row 1: %+v (%v), want classification %+v", rows[0].Node, rows[0].Err, want)
+	}
+	if rows[1].Err == nil || !strings.Contains(rows[1].Err.Error(), "classification_year") {
+		t.Errorf("row 2: error %v, want one naming classification_year", rows[1].Err)
+	}
+	if rows[2].Err != nil || rows[2].Node.Classification != nil {
+		t.Errorf("row 3: %+v (%v), want no classification", rows[2].Node, rows[2].Err)
+	}
+}
