@@ -11,7 +11,7 @@ import (
 // may say it supports.
 var (
 	nodeFacts = []string{"name", "abbreviations", "aliases", "description", "type", "code", "businessId", "regionIds",
-		"period", "goals", "title", "contact", "document"}
+		"period", "goals", "title", "contact", "document", "classification"}
 	relationshipFacts = []string{"role", "amount", "period", "description"}
 	// nodeAlternativeFields are the node fields that may hold
 	// alternatives: not contact details (personal data) and not

@@ -492,6 +492,35 @@ func TestPrepareRefuses(t *testing.T) {
 			n.Code = "091"
 			return &hub.Batch{Nodes: []*hub.Node{n}}
 		}, []string{"Organisation/a", "only regions have a code"}},
+		{"a classification on a non-region", func(f *prepareFixture) *hub.Batch {
+			n := f.node(hub.KindOrganisation, "a")
+			n.Classification = &hub.Classification{Scheme: "kunta", Year: 2023}
+			return &hub.Batch{Nodes: []*hub.Node{n}}
+		}, []string{"Organisation/a", "only regions have a classification"}},
+		{"a municipality classified as a region", func(f *prepareFixture) *hub.Batch {
+			n := f.node(hub.KindRegion, "a")
+			n.Type, n.Code = "MUNICIPALITY", "091"
+			n.Classification = &hub.Classification{Scheme: "maakunta", Year: 2023}
+			return &hub.Batch{Nodes: []*hub.Node{n}}
+		}, []string{"Region/a", `codes come from the classification "kunta", not "maakunta"`}},
+		{"a classification year out of range", func(f *prepareFixture) *hub.Batch {
+			n := f.node(hub.KindRegion, "a")
+			n.Type, n.Code = "WELLBEING_SERVICES_COUNTY", "01"
+			n.Classification = &hub.Classification{Scheme: "hyvinvointialue", Year: 23}
+			return &hub.Batch{Nodes: []*hub.Node{n}}
+		}, []string{"Region/a", "classification year 23"}},
+		{"a classified region without a code", func(f *prepareFixture) *hub.Batch {
+			n := f.node(hub.KindRegion, "a")
+			n.Type, n.Code = "REGION", ""
+			n.Classification = &hub.Classification{Scheme: "maakunta", Year: 2023}
+			return &hub.Batch{Nodes: []*hub.Node{n}}
+		}, []string{"Region/a", "a classified region has a code"}},
+		{"a classification page that is not a web address", func(f *prepareFixture) *hub.Batch {
+			n := f.node(hub.KindRegion, "a")
+			n.Type, n.Code = "REGION", "01"
+			n.Classification = &hub.Classification{Scheme: "maakunta", Year: 2023, URL: "ftp://stat.fi/maakunta"}
+			return &hub.Batch{Nodes: []*hub.Node{n}}
+		}, []string{"Region/a", "is not an http or https URL"}},
 		{"contact details on a non-contact", func(f *prepareFixture) *hub.Batch {
 			n := f.node(hub.KindOrganisation, "a")
 			n.Contact = &hub.ContactDetails{Email: "a@example.org"}

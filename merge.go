@@ -118,6 +118,10 @@ func mergedNode(keep, rem *Node) *Node {
 	}
 	if k.Code == "" {
 		k.Code = rem.Code
+		if rem.Classification != nil {
+			c := *rem.Classification
+			k.Classification = &c
+		}
 	}
 	if k.Title == "" {
 		k.Title = rem.Title

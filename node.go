@@ -48,7 +48,7 @@ var nodeTypes = map[Kind][]string{
 	KindProgramme:    {"PROGRAMME", "SUB_PROJECT"},
 	KindPilot:        {"PILOT"},
 	KindService:      {"SERVICE", "METHOD", "OPERATING_MODEL"},
-	KindRegion:       {"REGION", "MUNICIPALITY"},
+	KindRegion:       {"REGION", "MUNICIPALITY", "WELLBEING_SERVICES_COUNTY"},
 	KindEvent:        {"SEMINAR", "WEBINAR", "VISIT", "MEETING", "TOUR"},
 	KindSourceDocument: {
 		"BLOG_POST", "PRESS_RELEASE", "PRESENTATION", "AGREEMENT", "WEB_PAGE", "REFERENCE_DATA",
@@ -240,6 +240,26 @@ type ExternalID struct {
 	ID     string `json:"id"`
 }
 
+// Classification says which Statistics Finland classification a
+// region's code comes from: Scheme is its name there ("maakunta",
+// "kunta", "hyvinvointialue"), Year the year of the version (the
+// classification of 1 January that year), URL the classification's
+// page. A code means something only within one classification and
+// year, so the hub keeps them with it.
+type Classification struct {
+	Scheme string `json:"scheme"`
+	Year   int    `json:"year"`
+	URL    string `json:"url,omitempty"`
+}
+
+// RegionSchemes maps each region level (a Region's Type) to the
+// Statistics Finland classification its codes come from.
+var RegionSchemes = map[string]string{
+	"REGION":                    "maakunta",
+	"MUNICIPALITY":              "kunta",
+	"WELLBEING_SERVICES_COUNTY": "hyvinvointialue",
+}
+
 // Node is a vertex of the network. One struct serves every kind so that
 // every backend stores, indexes and pages nodes the same way; fields that
 // do not apply to a kind stay empty (Validate enforces which apply).
@@ -257,6 +277,8 @@ type Node struct {
 	Type string `json:"type,omitempty"`
 	// Code is an official code (regions and municipalities).
 	Code string `json:"code,omitempty"`
+	// Classification is where a region's code comes from.
+	Classification *Classification `json:"classification,omitempty"`
 	// BusinessID is an organisation's or employer's Finnish business ID
 	// (Y-tunnus, "1234567-8"), unique within its kind.
 	BusinessID string `json:"businessId,omitempty"`
@@ -342,6 +364,10 @@ func (n *Node) Clone() *Node {
 	c.SearchTerms = slices.Clone(n.SearchTerms)
 	c.MergedIDs = slices.Clone(n.MergedIDs)
 	c.Period = n.Period.clone()
+	if n.Classification != nil {
+		cl := *n.Classification
+		c.Classification = &cl
+	}
 	if n.Contact != nil {
 		cd := *n.Contact
 		c.Contact = &cd

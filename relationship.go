@@ -32,7 +32,7 @@ const (
 	ParticipatesIn       RelationshipType = "PARTICIPATES_IN"        // organisation, pilot or contact → event or training
 	HasTheme             RelationshipType = "HAS_THEME"              // pilot, programme or service → theme
 	ContactFor           RelationshipType = "CONTACT_FOR"            // contact → pilot or programme
-	LocatedIn            RelationshipType = "LOCATED_IN"             // event, training or agreement → region
+	LocatedIn            RelationshipType = "LOCATED_IN"             // event, training, agreement or municipality → region
 )
 
 // RelationshipTypes lists every relationship type in a fixed order.

@@ -48,7 +48,9 @@ var relationshipEnds = map[RelationshipType]endKinds{
 	ParticipatesIn: {kinds(organisations, activities, []Kind{KindContact}), kinds(gatherings, []Kind{KindAgreement})},
 	HasTheme:       {kinds(activities, []Kind{KindService}, gatherings), []Kind{KindTheme}},
 	ContactFor:     {[]Kind{KindContact}, kinds(activities, organisations, gatherings)},
-	LocatedIn:      {kinds(gatherings, []Kind{KindAgreement}, organisations, activities, []Kind{KindService}), []Kind{KindRegion}},
+	// A region lies in another: a municipality in its wellbeing
+	// services county.
+	LocatedIn: {kinds(gatherings, []Kind{KindAgreement}, organisations, activities, []Kind{KindService, KindRegion}), []Kind{KindRegion}},
 }
 
 // CheckEnds checks that each relationship of b links kinds of node its

@@ -170,6 +170,34 @@ func Prepare(ctx context.Context, s Reader, b *Batch, now time.Time) error {
 	return nil
 }
 
+// checkClassification checks that only regions have a classification,
+// that it names the scheme of the region's level and a plausible year,
+// and that its URL is a web address.
+func checkClassification(what string, n *Node) error {
+	c := n.Classification
+	if c == nil {
+		return nil
+	}
+	if n.Kind != KindRegion {
+		return Invalid("classification", "%s: only regions have a classification", what)
+	}
+	if want := RegionSchemes[n.Type]; c.Scheme != want {
+		return Invalid("classification.scheme", "%s: a %s's codes come from the classification %q, not %q", what, n.Type, want, truncate(c.Scheme, 32))
+	}
+	if c.Year < 1900 || c.Year > 2100 {
+		return Invalid("classification.year", "%s: classification year %d is not between 1900 and 2100", what, c.Year)
+	}
+	if n.Code == "" {
+		return Invalid("code", "%s: a classified region has a code", what)
+	}
+	if c.URL != "" {
+		if err := checkURL(c.URL); err != nil {
+			return Invalid("classification.url", "%s: %v", what, err)
+		}
+	}
+	return nil
+}
+
 func prepareNode(n *Node, now time.Time) error {
 	if !n.Kind.Valid() {
 		return Invalid("kind", "unknown node kind %q", truncate(string(n.Kind), 64))
@@ -235,6 +263,9 @@ func prepareNode(n *Node, now time.Time) error {
 	}
 	if n.Code != "" && n.Kind != KindRegion {
 		return Invalid("code", "%s: only regions have a code", what)
+	}
+	if err := checkClassification(what, n); err != nil {
+		return err
 	}
 	if n.BusinessID != "" {
 		if n.Kind != KindOrganisation && n.Kind != KindEmployer {

@@ -91,7 +91,7 @@ func CSVColumns(table string) []string {
 		cols = append(cols, "type")
 	}
 	if kind == hub.KindRegion {
-		cols = append(cols, "code")
+		cols = append(cols, "code", "classification_scheme", "classification_year", "classification_url")
 	}
 	if kind == hub.KindOrganisation || kind == hub.KindEmployer {
 		cols = append(cols, "business_id", "external_ids")
@@ -218,6 +218,8 @@ func nodeRecord(cols []string, n *node) []string {
 			rec[i] = n.Type
 		case "code":
 			rec[i] = n.Code
+		case "classification_scheme", "classification_year", "classification_url":
+			rec[i] = classificationCell(n.Class, c)
 		case "business_id":
 			rec[i] = n.BusinessID
 		case "external_ids":
@@ -333,6 +335,33 @@ func externalIDItems(ids []hub.ExternalID) []string {
 		out[i] = e.Scheme + "=" + e.ID
 	}
 	return out
+}
+
+// classificationCell is one of the three cells of a region's
+// classification ("" when it has none).
+func classificationCell(c *hub.Classification, col string) string {
+	if c == nil {
+		return ""
+	}
+	switch col {
+	case "classification_scheme":
+		return c.Scheme
+	case "classification_year":
+		return strconv.Itoa(c.Year)
+	}
+	return c.URL
+}
+
+// classificationOf reads the classification cells: all empty is none.
+func classificationOf(scheme, year, url string) (*hub.Classification, error) {
+	if scheme == "" && year == "" && url == "" {
+		return nil, nil
+	}
+	y, err := strconv.Atoi(year)
+	if err != nil {
+		return nil, fmt.Errorf("classification_year %q is not a year such as 2023", year)
+	}
+	return &hub.Classification{Scheme: scheme, Year: y, URL: url}, nil
 }
 
 // parseExternalIDs reads the items of externalIDItems. An item without
@@ -654,6 +683,9 @@ func csvRow(table string, cell func(string) string) (Row, string, error) {
 		n.Goals = append(n.Goals, hub.LocalizedText{FI: item(fi, i), SV: item(sv, i), EN: item(en, i)})
 	}
 	var err error
+	if n.Class, err = classificationOf(cell("classification_scheme"), cell("classification_year"), cell("classification_url")); err != nil {
+		return Row{}, what, err
+	}
 	if n.Sources, err = parseCitations(cell("sources")); err != nil {
 		return Row{}, what, err
 	}

@@ -103,6 +103,7 @@ type node struct {
 	Description   hub.LocalizedText   `json:"description,omitzero"`
 	Type          string              `json:"type,omitempty"`
 	Code          string              `json:"code,omitempty"`
+	Class         *hub.Classification `json:"classification,omitempty"`
 	BusinessID    string              `json:"businessId,omitempty"`
 	ExternalIDs   []hub.ExternalID    `json:"externalIds,omitempty"`
 	Regions       []string            `json:"regions,omitempty"`
@@ -247,7 +248,7 @@ func (n *node) toNode() (*hub.Node, error) {
 	hn := &hub.Node{
 		Kind: kind, Key: n.Key, Name: n.Name, Abbreviations: n.Abbreviations, Aliases: n.Aliases,
 		Description: n.Description, Type: n.Type, Code: n.Code, BusinessID: n.BusinessID, ExternalIDs: n.ExternalIDs, RegionIDs: regions, Period: p,
-		Goals: n.Goals, Title: n.Title, Sources: cs, MergedIDs: merged,
+		Goals: n.Goals, Title: n.Title, Sources: cs, MergedIDs: merged, Classification: n.Class,
 	}
 	if hn.Alternatives, err = alternatives(n.Alternatives); err != nil {
 		return nil, err

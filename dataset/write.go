@@ -128,7 +128,7 @@ func fromNode(n *hub.Node, refOf func(string) (string, error)) (node, error) {
 	fn := node{
 		Kind: KindName(n.Kind), Key: n.Key, Name: n.Name, Abbreviations: n.Abbreviations, Aliases: n.Aliases,
 		Description: n.Description, Type: n.Type, Code: n.Code, BusinessID: n.BusinessID, ExternalIDs: n.ExternalIDs, Period: fromPeriod(n.Period), Goals: n.Goals,
-		Title: n.Title,
+		Title: n.Title, Class: n.Classification,
 	}
 	if n.Contact != nil {
 		fn.Email, fn.Phone = n.Contact.Email, n.Contact.Phone

@@ -459,7 +459,7 @@ func TestFilters(t *testing.T) {
 		{"organisations whose name contains PÄIJÄT, in capitals with diacritics", "organisations", `{nameContains: "PÄIJÄT"}`, nil,
 			ote.keys("organisation", nameContains("paijat")), []string{"paijat-hameen-hyvinvointikuntayhtyma"}},
 		{"regions whose name contains paijat", "regions", `{nameContains: "paijat"}`, nil,
-			[]string{"07"}, nil},
+			[]string{"07", "hyvinvointialue-09"}, nil},
 		{"organisations by keys, unknown keys ignored", "organisations", `{keyIn: ["stm", "kela", "no-such-key"]}`, nil,
 			[]string{"kela", "stm"}, nil},
 		{"organisations by ids, ids of other kinds ignored", "organisations", `{idIn: [$o, $p]}`,
@@ -1028,6 +1028,12 @@ func TestEntityFields(t *testing.T) {
 					parent = strings.TrimPrefix(rel.To, "region/")
 				}
 				if rel.To == n.ref() {
+					children = append(children, strings.TrimPrefix(rel.From, "region/"))
+				}
+			}
+			// A wellbeing services county's municipalities lie in it.
+			for _, rel := range ote.rels(func(x oteRel) bool { return x.Type == "LOCATED_IN" && x.To == n.ref() }) {
+				if n.Type == "WELLBEING_SERVICES_COUNTY" {
 					children = append(children, strings.TrimPrefix(rel.From, "region/"))
 				}
 			}

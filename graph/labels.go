@@ -64,6 +64,7 @@ var labelTable = map[model.LabelledEnum][]enumLabel{
 	model.LabelledEnumRegionLevel: {
 		{"REGION", label{"Maakunta", "Landskap", "Region"}},
 		{"MUNICIPALITY", label{"Kunta", "Kommun", "Municipality"}},
+		{"WELLBEING_SERVICES_COUNTY", label{"Hyvinvointialue", "Välfärdsområde", "Wellbeing services county"}},
 	},
 	model.LabelledEnumEventType: {
 		{"SEMINAR", label{"Seminaari", "Seminarium", "Seminar"}},

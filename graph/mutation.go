@@ -343,6 +343,12 @@ func setNodeFields(ctx context.Context, n *hub.Node, f *model.NodeFieldsInput) {
 	if v, ok := f.Code.ValueOK(); ok {
 		n.Code = deref(v)
 	}
+	if v, ok := f.Classification.ValueOK(); ok {
+		n.Classification = nil
+		if v != nil {
+			n.Classification = &hub.Classification{Scheme: v.Scheme, Year: v.Year, URL: deref(v.URL)}
+		}
+	}
 	if v, ok := f.BusinessID.ValueOK(); ok {
 		n.BusinessID = deref(v)
 	}

@@ -28,6 +28,7 @@ type nodeDoc struct {
 	Description   localizedTextDoc `bson:"description,omitempty"`
 	Type          string           `bson:"type,omitempty"`
 	Code          string           `bson:"code,omitempty"`
+	Class         *classDoc        `bson:"classification,omitempty"`
 	BusinessID    string           `bson:"businessId,omitempty"`
 	// BusinessKey is Kind:BusinessID when there is a business ID, for
 	// the unique index businessKey.
@@ -64,6 +65,13 @@ func newExternalIDDoc(e hub.ExternalID) externalIDDoc {
 }
 
 func (d externalIDDoc) externalID() hub.ExternalID { return hub.ExternalID{Scheme: d.Scheme, ID: d.ID} }
+
+// classDoc is the classification a region's code comes from.
+type classDoc struct {
+	Scheme string `bson:"scheme"`
+	Year   int    `bson:"year"`
+	URL    string `bson:"url,omitempty"`
+}
 
 // relationshipDoc is a document of the relationships collection.
 type relationshipDoc struct {
@@ -172,6 +180,9 @@ func newNodeDoc(n *hub.Node) *nodeDoc {
 		UpdatedAt:     n.UpdatedAt,
 		Version:       n.Version,
 	}
+	if c := n.Classification; c != nil {
+		d.Class = &classDoc{Scheme: c.Scheme, Year: c.Year, URL: c.URL}
+	}
 	if c := n.Contact; c != nil {
 		d.Contact = &contactDoc{Email: c.Email, Phone: c.Phone}
 	}
@@ -215,6 +226,9 @@ func (d *nodeDoc) node() *hub.Node {
 		CreatedAt:     d.CreatedAt,
 		UpdatedAt:     d.UpdatedAt,
 		Version:       d.Version,
+	}
+	if c := d.Class; c != nil {
+		n.Classification = &hub.Classification{Scheme: c.Scheme, Year: c.Year, URL: c.URL}
 	}
 	if c := d.Contact; c != nil {
 		n.Contact = &hub.ContactDetails{Email: c.Email, Phone: c.Phone}

@@ -436,6 +436,7 @@ func richNetwork() ([]*hub.Node, []*hub.Relationship) {
 	region := node(hub.KindRegion, "paijat-hame", "Päijät-Häme")
 	region.Name = hub.LocalizedText{FI: "Päijät-Häme", SV: "Päijänne-Tavastland", EN: "Päijät-Häme"}
 	region.Code = "07"
+	region.Classification = &hub.Classification{Scheme: "maakunta", Year: 2023, URL: "https://www2.tilastokeskus.fi/fi/luokitukset/maakunta/maakunta_1_20230101/"}
 
 	org := node(hub.KindOrganisation, "tem", "Työ- ja elinkeinoministeriö")
 	org.Type = "MINISTRY"
@@ -517,6 +518,9 @@ func testNodeRoundTrip(t *testing.T, s Store) {
 	}
 
 	// Spot checks that do not rely on the JSON form.
+	if c := got[1].Classification; c == nil || *c != (hub.Classification{Scheme: "maakunta", Year: 2023, URL: "https://www2.tilastokeskus.fi/fi/luokitukset/maakunta/maakunta_1_20230101/"}) {
+		t.Errorf("region classification = %+v", c)
+	}
 	pilot := got[3]
 	if pilot.Name != (hub.LocalizedText{FI: "Päijät-Hämeen työllisyyspilotti", SV: "Sysselsättningspilot i Päijänne-Tavastland", EN: "Päijät-Häme employment pilot"}) {
 		t.Errorf("pilot name = %+v", pilot.Name)

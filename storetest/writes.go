@@ -29,6 +29,7 @@ var writeTests = []struct {
 	{"a row created again goes on from its tombstone's version", testRecreateAfterDelete},
 	{"merging moves relationships and names to the node kept and leaves a redirect", testMerge},
 	{"a merge of nodes of two kinds, or of a missing node, writes nothing", testMergeRefused},
+	{"a region kept in a merge without a code takes the other's code and classification", testMergeRegionCode},
 	{"a business ID belongs to one node of a kind, also when writers race", testBusinessIDs},
 	{"external ids are stored, replaced, read back and found by scheme and id", testExternalIDs},
 	{"an external id belongs to one node of a kind, also when writers race", testUniqueExternalIDs},
@@ -650,4 +651,19 @@ type readerWithout struct{ Store }
 
 func (r readerWithout) FindNodes(ctx context.Context, f hub.NodeFilter, opts hub.ListOptions) ([]*hub.Node, bool, error) {
 	return nil, false, nil
+}
+
+func testMergeRegionCode(t *testing.T, s Store) {
+	a, b := node(hub.KindRegion, "a", "Alue a"), node(hub.KindRegion, "b", "Alue b")
+	a.Type, b.Type = "WELLBEING_SERVICES_COUNTY", "WELLBEING_SERVICES_COUNTY"
+	b.Code = "11"
+	b.Classification = &hub.Classification{Scheme: "hyvinvointialue", Year: 2023, URL: "https://example.org/hyvinvointialue"}
+	mustApply(t, s, Source(), a, b)
+	if err := s.Apply(t.Context(), &hub.Batch{Merges: []hub.Merge{{Keep: a.ID, Remove: b.ID}}}); err != nil {
+		t.Fatalf("merge: %v", err)
+	}
+	kept := mustNodesByID(t, s, a.ID)[0]
+	if kept == nil || kept.Code != "11" || kept.Classification == nil || *kept.Classification != *b.Classification {
+		t.Errorf("the kept region: %+v", kept)
+	}
 }

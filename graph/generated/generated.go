@@ -564,23 +564,32 @@ type ComplexityRoot struct {
 	}
 
 	Region struct {
-		Abbreviations func(childComplexity int) int
-		Aliases       func(childComplexity int) int
-		Alternatives  func(childComplexity int) int
-		Children      func(childComplexity int) int
-		Code          func(childComplexity int) int
-		Description   func(childComplexity int, language *model.Language) int
-		ID            func(childComplexity int) int
-		Key           func(childComplexity int) int
-		Kind          func(childComplexity int) int
-		Level         func(childComplexity int) int
-		Name          func(childComplexity int, language *model.Language) int
-		Names         func(childComplexity int) int
-		Parent        func(childComplexity int) int
-		Relationships func(childComplexity int, types []model.RelationshipType, direction *model.Direction, first *int, after *string, last *int, before *string, orderBy []*model.RelationshipOrder) int
-		Sources       func(childComplexity int) int
-		UpdatedAt     func(childComplexity int) int
-		Version       func(childComplexity int) int
+		Abbreviations           func(childComplexity int) int
+		Aliases                 func(childComplexity int) int
+		Alternatives            func(childComplexity int) int
+		Children                func(childComplexity int) int
+		Classification          func(childComplexity int) int
+		Code                    func(childComplexity int) int
+		Description             func(childComplexity int, language *model.Language) int
+		ID                      func(childComplexity int) int
+		Key                     func(childComplexity int) int
+		Kind                    func(childComplexity int) int
+		Level                   func(childComplexity int) int
+		Name                    func(childComplexity int, language *model.Language) int
+		Names                   func(childComplexity int) int
+		Parent                  func(childComplexity int) int
+		Period                  func(childComplexity int) int
+		Relationships           func(childComplexity int, types []model.RelationshipType, direction *model.Direction, first *int, after *string, last *int, before *string, orderBy []*model.RelationshipOrder) int
+		Sources                 func(childComplexity int) int
+		UpdatedAt               func(childComplexity int) int
+		Version                 func(childComplexity int) int
+		WellbeingServicesCounty func(childComplexity int, asOf *time.Time) int
+	}
+
+	RegionClassification struct {
+		Scheme func(childComplexity int) int
+		URL    func(childComplexity int) int
+		Year   func(childComplexity int) int
 	}
 
 	RegionConnection struct {
@@ -3437,6 +3446,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Region.Children(childComplexity), true
+	case "Region.classification":
+		if e.ComplexityRoot.Region.Classification == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Region.Classification(childComplexity), true
 	case "Region.code":
 		if e.ComplexityRoot.Region.Code == nil {
 			break
@@ -3501,6 +3516,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Region.Parent(childComplexity), true
+	case "Region.period":
+		if e.ComplexityRoot.Region.Period == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Region.Period(childComplexity), true
 	case "Region.relationships":
 		if e.ComplexityRoot.Region.Relationships == nil {
 			break
@@ -3530,6 +3551,36 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Region.Version(childComplexity), true
+	case "Region.wellbeingServicesCounty":
+		if e.ComplexityRoot.Region.WellbeingServicesCounty == nil {
+			break
+		}
+
+		args, err := ec.field_Region_wellbeingServicesCounty_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Region.WellbeingServicesCounty(childComplexity, args["asOf"].(*time.Time)), true
+
+	case "RegionClassification.scheme":
+		if e.ComplexityRoot.RegionClassification.Scheme == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionClassification.Scheme(childComplexity), true
+	case "RegionClassification.url":
+		if e.ComplexityRoot.RegionClassification.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionClassification.URL(childComplexity), true
+	case "RegionClassification.year":
+		if e.ComplexityRoot.RegionClassification.Year == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionClassification.Year(childComplexity), true
 
 	case "RegionConnection.edges":
 		if e.ComplexityRoot.RegionConnection.Edges == nil {
@@ -4584,6 +4635,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("PilotWhere", ec.unmarshalInputPilotWhere),
 			graphql.NewInputUnmarshaler("ProgrammeWhere", ec.unmarshalInputProgrammeWhere),
 			graphql.NewInputUnmarshaler("ProvisionWhere", ec.unmarshalInputProvisionWhere),
+			graphql.NewInputUnmarshaler("RegionClassificationInput", ec.unmarshalInputRegionClassificationInput),
 			graphql.NewInputUnmarshaler("RegionWhere", ec.unmarshalInputRegionWhere),
 			graphql.NewInputUnmarshaler("RelationshipCondition", ec.unmarshalInputRelationshipCondition),
 			graphql.NewInputUnmarshaler("RelationshipFieldsInput", ec.unmarshalInputRelationshipFieldsInput),
@@ -5319,15 +5371,39 @@ type Service implements Node & Entity {
   regions: [Region!]!
 }
 
-"Whether a region is a region (maakunta) or a municipality."
+"Which of Statistics Finland's classifications a region belongs to."
 enum RegionLevel {
-  "A region (maakunta), one of Finland's 19."
+  "A region (maakunta), one of Finland's 19: classification ` + "`" + `maakunta` + "`" + `."
   REGION
-  "A municipality (kunta)."
+  "A municipality (kunta): classification ` + "`" + `kunta` + "`" + `."
   MUNICIPALITY
+  """
+  A wellbeing services county (hyvinvointialue), which organises social,
+  health and rescue services from 2023: classification
+  ` + "`" + `hyvinvointialue` + "`" + `. As Statistics Finland classifies them, the City of
+  Helsinki, which organises these services itself, is one too (code 90).
+  Valid from 2023-01-01: with an earlier ` + "`" + `asOf` + "`" + ` there are none.
+  """
+  WELLBEING_SERVICES_COUNTY
 }
 
-"A region (maakunta) or municipality, with its official Statistics Finland code."
+"""
+The Statistics Finland classification a region's code comes from: a code
+means something only within one classification and year.
+"""
+type RegionClassification {
+  "The classification as Statistics Finland names it: ` + "`" + `maakunta` + "`" + `, ` + "`" + `kunta` + "`" + ` or ` + "`" + `hyvinvointialue` + "`" + `."
+  scheme: String!
+  "The year of the classification's version (the classification of 1 January that year, for example ` + "`" + `kunta_1_20230101` + "`" + ` for 2023)."
+  year: Int!
+  "The classification's page at Statistics Finland, or null when the hub has none."
+  url: String
+}
+
+"""
+A region (maakunta), municipality or wellbeing services county, with its
+official Statistics Finland code and the classification it comes from.
+"""
 type Region implements Node & Entity {
   "Global, opaque, stable id."
   id: ID!
@@ -5374,13 +5450,27 @@ type Region implements Node & Entity {
     "Sort keys, applied in order; ties are broken by id."
     orderBy: [RelationshipOrder!]
   ): RelationshipConnection!
-  "Region or municipality."
+  "Region, municipality or wellbeing services county."
   level: RegionLevel!
-  "Official code: two digits for regions (09), three for municipalities (405)."
+  "Official code: two digits for regions (09) and wellbeing services counties (11), three for municipalities (405)."
   code: String!
-  "The region a municipality belongs to."
+  "The classification the code comes from, or null when the hub does not know it."
+  classification: RegionClassification
+  "When the region exists, as far as the sources say: wellbeing services counties from 2023-01-01."
+  period: Period
+  "The region (maakunta) a municipality belongs to (its PART_OF relationship)."
   parent: Region
-  "The municipalities of a region that the hub knows."
+  """
+  The wellbeing services county a municipality lies in on ` + "`" + `asOf` + "`" + ` (its
+  LOCATED_IN relationship to a county active that day), or null: before
+  2023 there is none.
+  """
+  wellbeingServicesCounty("The day; default today." asOf: Date): Region
+  """
+  The municipalities the hub knows of a region (their PART_OF
+  relationships) or of a wellbeing services county (their LOCATED_IN
+  relationships, whatever their period).
+  """
   children: [Region!]!
 }
 
@@ -5775,7 +5865,7 @@ enum RelationshipType {
   HAS_THEME
   "Person → pilot or programme they are the contact person for."
   CONTACT_FOR
-  "Event, training or agreement → region or municipality where it takes place."
+  "Event, training or agreement → region or municipality where it takes place; municipality → the wellbeing services county it lies in."
   LOCATED_IN
 }
 
@@ -6960,6 +7050,16 @@ type ExternalId {
   id: String!
 }
 
+"The classification of a region's code: see RegionClassification."
+input RegionClassificationInput {
+  "` + "`" + `maakunta` + "`" + ` for a REGION, ` + "`" + `kunta` + "`" + ` for a MUNICIPALITY, ` + "`" + `hyvinvointialue` + "`" + ` for a WELLBEING_SERVICES_COUNTY."
+  scheme: String!
+  "The year of the classification's version, 1900 to 2100."
+  year: Int!
+  "The classification's page: an http or https URL."
+  url: String
+}
+
 "A node's id in another register: see ExternalId."
 input ExternalIdInput {
   "The register: a lowercase token of letters, digits and ` + "`" + `-_.` + "`" + `, with at most one ` + "`" + `:` + "`" + ` (` + "`" + `partner:acme` + "`" + `), at most 40 bytes."
@@ -6982,6 +7082,8 @@ input NodeFieldsInput {
   "The kind's type, for example MUNICIPALITY for an organisation (see the kind's type enum)."
   type: String @goField(omittable: true)
   code: String @goField(omittable: true)
+  "A region's classification: the one its level's codes come from (see RegionClassification)."
+  classification: RegionClassificationInput @goField(omittable: true)
   "An organisation's or employer's Finnish business ID (Y-tunnus, ` + "`" + `1234567-8` + "`" + `, check digit checked), unique within the kind."
   businessId: String @goField(omittable: true)
   "An organisation's or employer's ids in other registers, at most one per scheme, each unique within the kind (replaces the list when set)."
@@ -9348,12 +9450,30 @@ func (ec *executionContext) childFields_Region(ctx context.Context, field graphq
 		return ec.fieldContext_Region_level(ctx, field)
 	case "code":
 		return ec.fieldContext_Region_code(ctx, field)
+	case "classification":
+		return ec.fieldContext_Region_classification(ctx, field)
+	case "period":
+		return ec.fieldContext_Region_period(ctx, field)
 	case "parent":
 		return ec.fieldContext_Region_parent(ctx, field)
+	case "wellbeingServicesCounty":
+		return ec.fieldContext_Region_wellbeingServicesCounty(ctx, field)
 	case "children":
 		return ec.fieldContext_Region_children(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Region", field.Name)
+}
+
+func (ec *executionContext) childFields_RegionClassification(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "scheme":
+		return ec.fieldContext_RegionClassification_scheme(ctx, field)
+	case "year":
+		return ec.fieldContext_RegionClassification_year(ctx, field)
+	case "url":
+		return ec.fieldContext_RegionClassification_url(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RegionClassification", field.Name)
 }
 
 func (ec *executionContext) childFields_RegionConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -12683,6 +12803,20 @@ func (ec *executionContext) field_Region_relationships_args(ctx context.Context,
 		return nil, err
 	}
 	args["orderBy"] = arg6
+	return args, nil
+}
+
+func (ec *executionContext) field_Region_wellbeingServicesCounty_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg0
 	return args, nil
 }
 
@@ -24444,6 +24578,70 @@ func (ec *executionContext) fieldContext_Region_code(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Region", field, true, false, "String")
 }
 
+func (ec *executionContext) _Region_classification(ctx context.Context, field graphql.CollectedField, obj *model.Region) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Region_classification(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Classification(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RegionClassification) graphql.Marshaler {
+			return ec.marshalORegionClassification2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRegionClassification(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Region_classification(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Region",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RegionClassification(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Region_period(ctx context.Context, field graphql.CollectedField, obj *model.Region) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Region_period(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Period(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hub.Period) graphql.Marshaler {
+			return ec.marshalOPeriod2ᚖgithubᚗcomᚋotehubᚋhubᚐPeriod(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Region_period(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Region",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Period(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Region_parent(ctx context.Context, field graphql.CollectedField, obj *model.Region) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -24472,6 +24670,50 @@ func (ec *executionContext) fieldContext_Region_parent(_ context.Context, field 
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Region(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Region_wellbeingServicesCounty(ctx context.Context, field graphql.CollectedField, obj *model.Region) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Region_wellbeingServicesCounty(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return obj.WellbeingServicesCounty(fc.Args["asOf"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Region) graphql.Marshaler {
+			return ec.marshalORegion2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRegion(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Region_wellbeingServicesCounty(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Region",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Region_wellbeingServicesCounty_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -24506,6 +24748,75 @@ func (ec *executionContext) fieldContext_Region_children(_ context.Context, fiel
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _RegionClassification_scheme(ctx context.Context, field graphql.CollectedField, obj *model.RegionClassification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionClassification_scheme(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Scheme, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionClassification_scheme(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegionClassification", field, false, false, "String")
+}
+
+func (ec *executionContext) _RegionClassification_year(ctx context.Context, field graphql.CollectedField, obj *model.RegionClassification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionClassification_year(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Year, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionClassification_year(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegionClassification", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RegionClassification_url(ctx context.Context, field graphql.CollectedField, obj *model.RegionClassification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionClassification_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RegionClassification_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegionClassification", field, false, false, "String")
 }
 
 func (ec *executionContext) _RegionConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[*model.Region]) (ret graphql.Marshaler) {
@@ -31609,7 +31920,7 @@ func (ec *executionContext) unmarshalInputNodeFieldsInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "abbreviations", "aliases", "description", "type", "code", "businessId", "externalIds", "regionIds", "period", "goals", "title", "contact", "document", "sources", "alternatives"}
+	fieldsInOrder := [...]string{"name", "abbreviations", "aliases", "description", "type", "code", "classification", "businessId", "externalIds", "regionIds", "period", "goals", "title", "contact", "document", "sources", "alternatives"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -31658,6 +31969,13 @@ func (ec *executionContext) unmarshalInputNodeFieldsInput(ctx context.Context, o
 				return it, err
 			}
 			it.Code = graphql.OmittableOf(data)
+		case "classification":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("classification"))
+			data, err := ec.unmarshalORegionClassificationInput2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRegionClassificationInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Classification = graphql.OmittableOf(data)
 		case "businessId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("businessId"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -32390,6 +32708,62 @@ func (ec *executionContext) unmarshalInputProvisionWhere(ctx context.Context, ob
 func UnmarshalProvisionWhere(ctx context.Context, raw any) (model.ProvisionWhere, error) {
 	var out model.ProvisionWhere
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ProvisionWhere", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRegionClassificationInput(ctx context.Context, obj any) (model.RegionClassificationInput, error) {
+	var it model.RegionClassificationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"scheme", "year", "url"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "scheme":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scheme"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Scheme = data
+		case "year":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("year"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Year = data
+		case "url":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("url"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.URL = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRegionClassificationInput unmarshals raw into the RegionClassificationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRegionClassificationInput(ctx context.Context, raw any) (model.RegionClassificationInput, error) {
+	var out model.RegionClassificationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RegionClassificationInput", raw, &out)
 	return out, err
 }
 
@@ -37352,14 +37726,72 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "classification":
+			out.Values[i] = ec._Region_classification(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "period":
+			out.Values[i] = ec._Region_period(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "parent":
 			out.Values[i] = ec._Region_parent(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "wellbeingServicesCounty":
+			out.Values[i] = ec._Region_wellbeingServicesCounty(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "children":
 			out.Values[i] = ec._Region_children(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var regionClassificationImplementors = []string{"RegionClassification"}
+
+func (ec *executionContext) _RegionClassification(ctx context.Context, sel ast.SelectionSet, obj *model.RegionClassification) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, regionClassificationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RegionClassification")
+		case "scheme":
+			out.Values[i] = ec._RegionClassification_scheme(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "year":
+			out.Values[i] = ec._RegionClassification_year(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "url":
+			out.Values[i] = ec._RegionClassification_url(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -42368,6 +42800,21 @@ func (ec *executionContext) marshalORegion2ᚖgithubᚗcomᚋotehubᚋhubᚋgrap
 		return graphql.Null
 	}
 	return ec._Region(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalORegionClassification2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRegionClassification(ctx context.Context, sel ast.SelectionSet, v *model.RegionClassification) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._RegionClassification(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalORegionClassificationInput2ᚖgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRegionClassificationInput(ctx context.Context, v any) (*model.RegionClassificationInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputRegionClassificationInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalORegionLevel2ᚕgithubᚗcomᚋotehubᚋhubᚋgraphᚋmodelᚐRegionLevelᚄ(ctx context.Context, v any) ([]model.RegionLevel, error) {

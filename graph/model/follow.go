@@ -34,6 +34,8 @@ var (
 	FollowOrganisers     = Follow{hub.In, []hub.RelationshipType{hub.Organises}}
 	FollowParticipants   = Follow{hub.In, []hub.RelationshipType{hub.ParticipatesIn}}
 	FollowEmployers      = Follow{hub.In, []hub.RelationshipType{hub.Employs}}
+	FollowLocatedIn      = Follow{hub.Out, []hub.RelationshipType{hub.LocatedIn}}
+	FollowLocatedHere    = Follow{hub.In, []hub.RelationshipType{hub.LocatedIn}}
 )
 
 // byTypeThenID is the default relationship order (TYPE, then id), as

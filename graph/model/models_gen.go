@@ -442,6 +442,8 @@ type NodeFieldsInput struct {
 	// The kind's type, for example MUNICIPALITY for an organisation (see the kind's type enum).
 	Type graphql.Omittable[*string] `json:"type,omitempty"`
 	Code graphql.Omittable[*string] `json:"code,omitempty"`
+	// A region's classification: the one its level's codes come from (see RegionClassification).
+	Classification graphql.Omittable[*RegionClassificationInput] `json:"classification,omitempty"`
 	// An organisation's or employer's Finnish business ID (Y-tunnus, `1234567-8`, check digit checked), unique within the kind.
 	BusinessID graphql.Omittable[*string] `json:"businessId,omitempty"`
 	// An organisation's or employer's ids in other registers, at most one per scheme, each unique within the kind (replaces the list when set).
@@ -637,6 +639,27 @@ type ProvisionWhere struct {
 
 // The root of every query.
 type Query struct {
+}
+
+// The Statistics Finland classification a region's code comes from: a code
+// means something only within one classification and year.
+type RegionClassification struct {
+	// The classification as Statistics Finland names it: `maakunta`, `kunta` or `hyvinvointialue`.
+	Scheme string `json:"scheme"`
+	// The year of the classification's version (the classification of 1 January that year, for example `kunta_1_20230101` for 2023).
+	Year int `json:"year"`
+	// The classification's page at Statistics Finland, or null when the hub has none.
+	URL *string `json:"url,omitempty"`
+}
+
+// The classification of a region's code: see RegionClassification.
+type RegionClassificationInput struct {
+	// `maakunta` for a REGION, `kunta` for a MUNICIPALITY, `hyvinvointialue` for a WELLBEING_SERVICES_COUNTY.
+	Scheme string `json:"scheme"`
+	// The year of the classification's version, 1900 to 2100.
+	Year int `json:"year"`
+	// The classification's page: an http or https URL.
+	URL *string `json:"url,omitempty"`
 }
 
 // Filters for regions. All given fields must match; a list matches any of its
@@ -2356,24 +2379,31 @@ func (e Quantifier) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// Whether a region is a region (maakunta) or a municipality.
+// Which of Statistics Finland's classifications a region belongs to.
 type RegionLevel string
 
 const (
-	// A region (maakunta), one of Finland's 19.
+	// A region (maakunta), one of Finland's 19: classification `maakunta`.
 	RegionLevelRegion RegionLevel = "REGION"
-	// A municipality (kunta).
+	// A municipality (kunta): classification `kunta`.
 	RegionLevelMunicipality RegionLevel = "MUNICIPALITY"
+	// A wellbeing services county (hyvinvointialue), which organises social,
+	// health and rescue services from 2023: classification
+	// `hyvinvointialue`. As Statistics Finland classifies them, the City of
+	// Helsinki, which organises these services itself, is one too (code 90).
+	// Valid from 2023-01-01: with an earlier `asOf` there are none.
+	RegionLevelWellbeingServicesCounty RegionLevel = "WELLBEING_SERVICES_COUNTY"
 )
 
 var AllRegionLevel = []RegionLevel{
 	RegionLevelRegion,
 	RegionLevelMunicipality,
+	RegionLevelWellbeingServicesCounty,
 }
 
 func (e RegionLevel) IsValid() bool {
 	switch e {
-	case RegionLevelRegion, RegionLevelMunicipality:
+	case RegionLevelRegion, RegionLevelMunicipality, RegionLevelWellbeingServicesCounty:
 		return true
 	}
 	return false
@@ -2517,7 +2547,7 @@ const (
 	RelationshipTypeHasTheme RelationshipType = "HAS_THEME"
 	// Person → pilot or programme they are the contact person for.
 	RelationshipTypeContactFor RelationshipType = "CONTACT_FOR"
-	// Event, training or agreement → region or municipality where it takes place.
+	// Event, training or agreement → region or municipality where it takes place; municipality → the wellbeing services county it lies in.
 	RelationshipTypeLocatedIn RelationshipType = "LOCATED_IN"
 )
 

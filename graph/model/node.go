@@ -287,9 +287,56 @@ func (r *Region) Parent() (*Region, error) {
 	return p[0], nil
 }
 
-// Children are the municipalities of a region.
+// Classification is where the code comes from, nil when unknown.
+func (r *Region) Classification() *RegionClassification {
+	c := r.n.Classification
+	if c == nil {
+		return nil
+	}
+	return &RegionClassification{Scheme: c.Scheme, Year: c.Year, URL: optional(c.URL)}
+}
+
+// WellbeingServicesCounty is the county a municipality lies in on asOf
+// (default today): the county is valid time, so a municipality has none
+// before 2023.
+func (r *Region) WellbeingServicesCounty(asOf *time.Time) (*Region, error) {
+	day := today()
+	if asOf != nil {
+		day = *asOf
+	}
+	rels, err := adjacent(r.rq, r.n.ID, FollowLocatedIn.Dir, FollowLocatedIn.Types)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, rel := range rels {
+		if rel.Period.Contains(day) {
+			ids = append(ids, rel.ToID)
+		}
+	}
+	nodes, err := r.rq.nodes(ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range nodes {
+		// A missing end (nil) is a relationship to a node deleted since.
+		if n != nil && n.Kind == hub.KindRegion && n.Type == string(RegionLevelWellbeingServicesCounty) && n.Period.Contains(day) {
+			if v, ok := View(r.rq, n).(*Region); ok {
+				return v, nil
+			}
+		}
+	}
+	return nil, nil
+}
+
+// Children are the municipalities of a region (PART_OF) or of a
+// wellbeing services county (LOCATED_IN).
 func (r *Region) Children() ([]*Region, error) {
-	return relatedOf[*Region](r.Base, FollowChildren)
+	f := FollowChildren
+	if r.n.Type == string(RegionLevelWellbeingServicesCounty) {
+		f = FollowLocatedHere
+	}
+	return relatedOf[*Region](r.Base, f)
 }
 
 // TargetGroup is a target group.
