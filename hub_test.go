@@ -981,6 +981,42 @@ func TestCheckEnds(t *testing.T) {
 	}
 }
 
+// TestCheckEndsOfRegionLinks: a region LOCATED_IN another is a
+// municipality in a wellbeing services county, whether the ends are in
+// the batch or stored.
+func TestCheckEndsOfRegionLinks(t *testing.T) {
+	region := func(key, level string) *hub.Node {
+		return &hub.Node{ID: hub.NodeID(hub.KindRegion, key), Kind: hub.KindRegion, Key: key, Type: level}
+	}
+	f := newPrepareFixture(t) // stores f.region, a REGION
+	for _, tc := range []struct {
+		name     string
+		from, to *hub.Node
+		says     string // "" when allowed
+	}{
+		{"a municipality in its county", region("405", "MUNICIPALITY"), region("11", "WELLBEING_SERVICES_COUNTY"), ""},
+		{"a maakunta in a municipality", region("09", "REGION"), region("405", "MUNICIPALITY"), "not a REGION in a MUNICIPALITY"},
+		{"a county in a county", region("10", "WELLBEING_SERVICES_COUNTY"), region("11", "WELLBEING_SERVICES_COUNTY"), "not a WELLBEING_SERVICES_COUNTY in a WELLBEING_SERVICES_COUNTY"},
+		{"a municipality in a stored maakunta", region("091", "MUNICIPALITY"), f.region, "not a MUNICIPALITY in a REGION"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			nodes := []*hub.Node{tc.from}
+			if tc.to != f.region {
+				nodes = append(nodes, tc.to)
+			}
+			b := &hub.Batch{Nodes: nodes, Relationships: []*hub.Relationship{{Key: "k", Type: hub.LocatedIn, FromID: tc.from.ID, ToID: hub.NodeID(hub.KindRegion, tc.to.Key)}}}
+			err := hub.CheckEnds(t.Context(), f.store, b)
+			if tc.says == "" {
+				if err != nil {
+					t.Fatalf("CheckEnds = %v, want nil", err)
+				}
+				return
+			}
+			mustCode(t, err, hub.EINVALID, tc.says)
+		})
+	}
+}
+
 func TestAlternativesAndStatements(t *testing.T) {
 	f := newPrepareFixture(t)
 	n := f.node(hub.KindPilot, "a")

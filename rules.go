@@ -70,6 +70,7 @@ func CheckEnds(ctx context.Context, s Reader, b *Batch) error {
 	if err := lookupKinds(ctx, s, kinds, ends); err != nil {
 		return err
 	}
+	var regionLinks []*Relationship
 	for _, r := range b.Relationships {
 		from, okFrom := kinds[r.FromID]
 		to, okTo := kinds[r.ToID]
@@ -78,6 +79,47 @@ func CheckEnds(ctx context.Context, s Reader, b *Batch) error {
 		}
 		if err := r.Type.allows(from, to); err != nil {
 			return Invalid("type", "relationship %s: %v", r.Key, err)
+		}
+		if r.Type == LocatedIn && from == KindRegion {
+			regionLinks = append(regionLinks, r)
+		}
+	}
+	return checkRegionLinks(ctx, s, b, regionLinks)
+}
+
+// checkRegionLinks checks that a region LOCATED_IN another is a
+// municipality in a wellbeing services county: the one link between
+// regions that PART_OF (a municipality in its maakunta) does not make.
+func checkRegionLinks(ctx context.Context, s Reader, b *Batch, links []*Relationship) error {
+	if len(links) == 0 {
+		return nil
+	}
+	levels := map[string]string{}
+	for _, n := range b.Nodes {
+		levels[n.ID] = n.Type
+	}
+	var stored []string
+	for _, r := range links {
+		for _, id := range []string{r.FromID, r.ToID} {
+			if _, ok := levels[id]; !ok {
+				stored = append(stored, id)
+			}
+		}
+	}
+	if len(stored) > 0 {
+		found, err := s.NodesByID(ctx, stored)
+		if err != nil {
+			return err
+		}
+		for _, n := range found {
+			if n != nil {
+				levels[n.ID] = n.Type
+			}
+		}
+	}
+	for _, r := range links {
+		if from, to := levels[r.FromID], levels[r.ToID]; from != "MUNICIPALITY" || to != "WELLBEING_SERVICES_COUNTY" {
+			return Invalid("type", "relationship %s: a region is LOCATED_IN another only as a municipality in its wellbeing services county, not a %s in a %s", r.Key, from, to)
 		}
 	}
 	return nil
