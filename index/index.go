@@ -41,6 +41,10 @@ type Index struct {
 	// shortest lists that hold its candidates.
 	byName map[facet][]*hub.Node
 
+	// docs holds each node's texts analysed for search, with the
+	// version they were analysed at (see SearchDocs).
+	docs map[string]searchDoc
+
 	// loading defers deriving regions to the end of a full load (see
 	// deriveAll): derived per row, a popular service would be derived
 	// and re-indexed once per provider.
@@ -60,6 +64,7 @@ func New() *Index {
 		byKey:  map[kindKey]*hub.Node{},
 		merged: map[string]string{},
 		byName: map[facet][]*hub.Node{},
+		docs:   map[string]searchDoc{},
 	}
 }
 
@@ -113,6 +118,7 @@ func (s *Index) putNode(n *hub.Node) {
 	n = s.withDerived(n)
 	s.nodes[n.ID] = n
 	s.nameIndex(n)
+	s.docs[n.ID] = searchDoc{version: n.Version, doc: hub.AnalyzeNode(n)}
 	s.byKey[kindKey{n.Kind, n.Key}] = n
 	for _, id := range n.MergedIDs {
 		s.merged[id] = n.ID
@@ -237,6 +243,7 @@ func (s *Index) putRelationship(r *hub.Relationship) {
 func (s *Index) deleteNode(id string) {
 	if n, ok := s.nodes[id]; ok {
 		delete(s.nodes, id)
+		delete(s.docs, id)
 		s.unindexNode(n)
 		s.deriveProvided(id)
 	}

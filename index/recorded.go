@@ -48,6 +48,7 @@ func (s *Index) clone() *Index {
 		byType: make(map[hub.RelationshipType]*set[*hub.Relationship], len(s.byType)),
 		byKey:  maps.Clone(s.byKey),
 		byName: make(map[facet][]*hub.Node, len(s.byName)),
+		docs:   maps.Clone(s.docs),
 	}
 	for k, v := range s.out {
 		c.out[k] = slices.Clone(v)

@@ -44,7 +44,7 @@ func testSearch(t *testing.T, s Store) {
 		{"paijat", nil, 2, []hit{{"07", "PREFIX", "name"}, {"phhyky", "PREFIX", "name"}}},
 		{"ei mitaan", nil, 10, nil},
 	} {
-		hits, err := hub.Search(t.Context(), s, tc.text, tc.kinds, tc.first)
+		hits, err := hub.Search(t.Context(), s, hub.SearchQuery{Text: tc.text, Kinds: tc.kinds, First: tc.first})
 		if err != nil {
 			t.Fatalf("%q: %v", tc.text, err)
 		}
@@ -120,7 +120,7 @@ func testSearchLikeOracle(t *testing.T, s Store) {
 	for _, text := range texts {
 		for _, ks := range kinds {
 			for _, first := range []int{1, 3, hub.MaxPageSize} {
-				hits, err := hub.Search(t.Context(), s, text, ks, first)
+				hits, err := hub.Search(t.Context(), s, hub.SearchQuery{Text: text, Kinds: ks, First: first})
 				if err != nil {
 					t.Fatalf("%q: %v", text, err)
 				}

@@ -1,0 +1,321 @@
+package hub
+
+import (
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/analysis/lang/en"
+	"github.com/blevesearch/bleve/v2/analysis/lang/fi"
+	"github.com/blevesearch/bleve/v2/analysis/lang/sv"
+	"golang.org/x/text/unicode/norm"
+)
+
+// Search fields, in the order a node's texts are tried: the first of
+// equally good matches is the one reported.
+const (
+	FieldName         = "name"
+	FieldAbbreviation = "abbreviation"
+	FieldAlias        = "alias"
+	FieldDescription  = "description"
+	FieldGoal         = "goal"
+)
+
+// stemmers are bleve's Snowball stemmers of the content languages.
+var stemmers = map[Language]analysis.TokenFilter{
+	Finnish: fi.NewFinnishStemmerFilter(),
+	Swedish: sv.NewSwedishStemmerFilter(),
+	English: en.NewEnglishStemmerFilter(),
+}
+
+// stem returns the stem of a lower-case word in lang, normalised (see
+// Normalize). The stemmers hold no state, so they are safe for
+// concurrent use.
+func stem(lang Language, word string) string {
+	ts := stemmers[lang].Filter(analysis.TokenStream{&analysis.Token{Term: []byte(word)}})
+	return Normalize(string(ts[0].Term))
+}
+
+// searchWords splits s where Normalize puts a space or drops a
+// character, and returns its words in lower case with their diacritics
+// (the form the stemmers expect, e.g. "kainuussa" vs "hämeessä").
+func searchWords(s string) []string {
+	var words []string
+	var b strings.Builder
+	flush := func() {
+		if b.Len() > 0 {
+			words = append(words, norm.NFC.String(b.String()))
+			b.Reset()
+		}
+	}
+	for _, r := range norm.NFD.String(s) {
+		switch {
+		case unicode.Is(unicode.Mn, r):
+			if b.Len() > 0 {
+				b.WriteRune(r)
+			}
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			b.WriteRune(unicode.ToLower(r))
+		default:
+			flush()
+		}
+	}
+	flush()
+	return words
+}
+
+// SearchDoc is a node's searchable texts, analysed: what Search matches
+// a text with. The index keeps one per node, so that a search does not
+// analyse every text again.
+type SearchDoc struct {
+	texts []searchText
+}
+
+// searchText is one name, abbreviation, alias, description or goal.
+type searchText struct {
+	field string
+	// text is the text as stored, folded its normalised form (see
+	// Normalize).
+	text, folded string
+	words        []searchWord
+	// shown is the text as a caller who may not read personal data sees
+	// it, when that differs (see PersonalText).
+	shown *searchText
+}
+
+// searchWord is one word of a text: its forms are the word normalised,
+// then its stems in the text's language (in every language for
+// abbreviations and aliases, whose language is unknown) that differ.
+type searchWord struct {
+	forms []string
+}
+
+// AnalyzeNode returns n's searchable texts, analysed.
+func AnalyzeNode(n *Node) *SearchDoc {
+	d := &SearchDoc{}
+	add := func(field string, langs []Language, v string) {
+		if v == "" {
+			return
+		}
+		t := analyzeText(field, langs, v)
+		if shown := PersonalText(false, v); shown != v {
+			s := analyzeText(field, langs, shown)
+			t.shown = &s
+		}
+		d.texts = append(d.texts, t)
+	}
+	addLocalized := func(field string, t LocalizedText) {
+		for _, l := range Languages {
+			add(field, []Language{l}, t.Get(l))
+		}
+	}
+	addLocalized(FieldName, n.Name)
+	for _, v := range n.Abbreviations {
+		add(FieldAbbreviation, Languages, v)
+	}
+	for _, v := range n.Aliases {
+		add(FieldAlias, Languages, v)
+	}
+	addLocalized(FieldDescription, n.Description)
+	for _, g := range n.Goals {
+		addLocalized(FieldGoal, g)
+	}
+	return d
+}
+
+func analyzeText(field string, langs []Language, v string) searchText {
+	t := searchText{field: field, text: v, folded: Normalize(v)}
+	for _, w := range searchWords(v) {
+		sw := searchWord{forms: []string{Normalize(w)}}
+		for _, l := range langs {
+			if s := stem(l, w); s != "" && !contains(sw.forms, s) {
+				sw.forms = append(sw.forms, s)
+			}
+		}
+		t.words = append(t.words, sw)
+	}
+	return t
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Search word limits. A search text of more than MaxSearchWords words is
+// matched as a whole only (EXACT, PREFIX, CONTAINS): matching each word
+// on its own, and with a typo, costs per word and text.
+const (
+	MaxSearchWords = 8
+	// MinPrefixWord is the length from which a word of the search text
+	// also matches words that start with it.
+	MinPrefixWord = 3
+	// MinFuzzyWord is the length from which a word of the search text
+	// also matches words one typo away (a letter added, dropped,
+	// replaced, or two adjacent letters swapped).
+	MinFuzzyWord = 5
+)
+
+// searchQuery is a search text, analysed.
+type searchQuery struct {
+	folded string
+	words  []queryWord
+}
+
+// queryWord is a word of a search text: its forms are the word
+// normalised, then its stems in every language, of the word as typed
+// and as normalised (a stemmer reads "hämeessä" and "hameessa"
+// differently).
+type queryWord struct {
+	forms []string
+	// prefix and fuzzy say whether the word is long enough to match
+	// as a prefix or with a typo.
+	prefix, fuzzy bool
+}
+
+func analyzeQuery(text string) searchQuery {
+	q := searchQuery{folded: Normalize(text)}
+	words := searchWords(text)
+	if len(words) > MaxSearchWords {
+		return q
+	}
+	for _, w := range words {
+		folded := Normalize(w)
+		if folded == "" {
+			continue
+		}
+		qw := queryWord{forms: []string{folded}}
+		n := utf8.RuneCountInString(folded)
+		qw.prefix, qw.fuzzy = n >= MinPrefixWord, n >= MinFuzzyWord
+		for _, l := range Languages {
+			for _, form := range []string{w, folded} {
+				if s := stem(l, form); s != "" && !contains(qw.forms, s) {
+					qw.forms = append(qw.forms, s)
+				}
+			}
+		}
+		q.words = append(q.words, qw)
+	}
+	return q
+}
+
+// Word match levels of a text, best first.
+const (
+	wordNone = iota
+	wordMatch
+	wordFuzzy
+)
+
+// matchWords reports how every word of q matches a word of t: wordMatch
+// when each shares a form with one (see searchWord and queryWord) or,
+// from MinPrefixWord letters, starts one; wordFuzzy when some word only
+// matches with a typo: a form of it and a form of a word of t, both of
+// MinFuzzyWord letters or more, one edit apart; wordNone when some word
+// matches none.
+func (q *searchQuery) matchWords(t *searchText) int {
+	if len(q.words) == 0 {
+		return wordNone
+	}
+	level := wordMatch
+	for i := range q.words {
+		switch q.words[i].match(t.words) {
+		case wordNone:
+			return wordNone
+		case wordFuzzy:
+			level = wordFuzzy
+		}
+	}
+	return level
+}
+
+func (w *queryWord) match(words []searchWord) int {
+	fuzzy := false
+	for i := range words {
+		t := &words[i]
+		if w.prefix && strings.HasPrefix(t.forms[0], w.forms[0]) {
+			return wordMatch
+		}
+		for _, a := range w.forms {
+			if contains(t.forms, a) {
+				return wordMatch
+			}
+		}
+		if w.fuzzy && !fuzzy {
+			fuzzy = w.typoFrom(t)
+		}
+	}
+	if fuzzy {
+		return wordFuzzy
+	}
+	return wordNone
+}
+
+// typoFrom reports whether a form of w is one edit from a form of t,
+// both of MinFuzzyWord letters or more.
+func (w *queryWord) typoFrom(t *searchWord) bool {
+	for _, a := range w.forms {
+		if utf8.RuneCountInString(a) < MinFuzzyWord {
+			continue
+		}
+		for _, b := range t.forms {
+			if utf8.RuneCountInString(b) >= MinFuzzyWord && oneEdit(a, b) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// oneEdit reports whether a and b (normalised, thus mostly ASCII)
+// differ by exactly one letter added, dropped or replaced, or by two
+// adjacent letters swapped.
+func oneEdit(a, b string) bool {
+	if a == b {
+		return false
+	}
+	// A rune is at most 4 bytes: strings whose lengths differ by more
+	// differ by more than one rune.
+	if d := len(a) - len(b); d > 4 || d < -4 {
+		return false
+	}
+	if ascii(a) && ascii(b) {
+		return oneEditOf([]byte(a), []byte(b))
+	}
+	return oneEditOf([]rune(a), []rune(b))
+}
+
+func ascii(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+func oneEditOf[T byte | rune](x, y []T) bool {
+	if len(x) > len(y) {
+		x, y = y, x
+	}
+	if len(y)-len(x) > 1 {
+		return false
+	}
+	i := 0
+	for i < len(x) && x[i] == y[i] {
+		i++
+	}
+	if len(x) == len(y) {
+		if slices.Equal(x[i+1:], y[i+1:]) {
+			return true
+		}
+		// Two adjacent letters swapped.
+		return i+1 < len(x) && x[i] == y[i+1] && x[i+1] == y[i] && slices.Equal(x[i+2:], y[i+2:])
+	}
+	return slices.Equal(x[i:], y[i+1:])
+}
