@@ -191,6 +191,10 @@ func (r *queryResolver) Search(ctx context.Context, text string, kinds []model.N
 	}
 	q := hub.SearchQuery{Text: text, Kinds: hk, First: size}
 	if after != nil {
+		if *after == "" {
+			// As in connections: an empty cursor is no cursor of a hit.
+			return nil, hub.Errorf(hub.EINVALID, `invalid cursor "": use the cursor of a hit of a search for the same text`)
+		}
 		q.After = *after
 	}
 	hits, err := hub.Search(ctx, s, q)
