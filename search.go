@@ -58,9 +58,10 @@ type SearchQuery struct {
 
 // SearchDocReader is a Reader that keeps its nodes' texts analysed for
 // search (the index): Search reads them instead of analysing every text
-// on every call. SearchDocs returns the documents of nodes, in order.
+// on every call. SearchDocs returns the nodes of kinds, in any order,
+// and their texts analysed (AnalyzeNode), in the same order.
 type SearchDocReader interface {
-	SearchDocs(nodes []*Node) []*SearchDoc
+	SearchDocs(ctx context.Context, kinds []Kind) ([]*Node, []*SearchDoc, error)
 }
 
 // Search finds entities by their texts, ignoring case and diacritics,
@@ -111,24 +112,15 @@ func Search(ctx context.Context, s Reader, sq SearchQuery) ([]SearchHit, error) 
 	if len(kinds) == 0 {
 		kinds = EntityKinds
 	}
-	nodes, _, err := s.FindNodes(ctx, NodeFilter{Kinds: kinds}, ListOptions{First: Unlimited, Unordered: true})
+	nodes, docs, err := searchDocs(ctx, s, kinds)
 	if err != nil {
 		return nil, err
 	}
-	var docs []*SearchDoc
-	if dr, ok := s.(SearchDocReader); ok {
-		docs = dr.SearchDocs(nodes)
-	}
+	q.flagVocabulary()
 	personal := MayReadPersonalData(ctx)
 	var hits []SearchHit
 	for i, n := range nodes {
-		var d *SearchDoc
-		if docs != nil {
-			d = docs[i]
-		} else {
-			d = AnalyzeNode(n)
-		}
-		h, ok := q.rank(n, d, personal)
+		h, ok := q.rank(n, docs[i], personal)
 		if !ok || after != nil && after.compare(h) >= 0 {
 			continue
 		}
@@ -142,6 +134,23 @@ func Search(ctx context.Context, s Reader, sq SearchQuery) ([]SearchHit, error) 
 		hits[i].Cursor = encodeSearchCursor(q.folded, &hits[i])
 	}
 	return hits, nil
+}
+
+// searchDocs returns the nodes of kinds with their texts analysed: from
+// the reader when it keeps them, else analysed here.
+func searchDocs(ctx context.Context, s Reader, kinds []Kind) ([]*Node, []*SearchDoc, error) {
+	if dr, ok := s.(SearchDocReader); ok {
+		return dr.SearchDocs(ctx, kinds)
+	}
+	nodes, _, err := s.FindNodes(ctx, NodeFilter{Kinds: kinds}, ListOptions{First: Unlimited, Unordered: true})
+	if err != nil {
+		return nil, nil, err
+	}
+	docs := make([]*SearchDoc, len(nodes))
+	for i, n := range nodes {
+		docs[i] = AnalyzeNode(n)
+	}
+	return nodes, docs, nil
 }
 
 func compareHits(a, b SearchHit) int {

@@ -3,6 +3,7 @@ package hub
 import (
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -87,9 +88,47 @@ type searchText struct {
 
 // searchWord is one word of a text: its forms are the word normalised,
 // then its stems in the text's language (in every language for
-// abbreviations and aliases, whose language is unknown) that differ.
+// abbreviations and aliases, whose language is unknown) that differ, as
+// ids in the vocabulary.
 type searchWord struct {
+	forms []uint32
+}
+
+// vocabulary interns the forms of every text analysed: texts hold ids,
+// and a search decides once per distinct form, not once per word of
+// every text, whether it matches. It only grows: it holds each distinct
+// form seen since the process started, a few hundred thousand at most
+// for the networks the hub serves.
+var vocabulary = struct {
+	mu    sync.RWMutex
+	ids   map[string]uint32
 	forms []string
+}{ids: map[string]uint32{}}
+
+func intern(form string) uint32 {
+	vocabulary.mu.RLock()
+	id, ok := vocabulary.ids[form]
+	vocabulary.mu.RUnlock()
+	if ok {
+		return id
+	}
+	vocabulary.mu.Lock()
+	defer vocabulary.mu.Unlock()
+	if id, ok := vocabulary.ids[form]; ok {
+		return id
+	}
+	id = uint32(len(vocabulary.forms))
+	vocabulary.forms = append(vocabulary.forms, form)
+	vocabulary.ids[form] = id
+	return id
+}
+
+// vocabularyForms returns the forms interned so far. Entries are never
+// changed, so the slice may be read without the lock.
+func vocabularyForms() []string {
+	vocabulary.mu.RLock()
+	defer vocabulary.mu.RUnlock()
+	return vocabulary.forms[:len(vocabulary.forms):len(vocabulary.forms)]
 }
 
 // AnalyzeNode returns n's searchable texts, analysed.
@@ -128,11 +167,15 @@ func AnalyzeNode(n *Node) *SearchDoc {
 func analyzeText(field string, langs []Language, v string) searchText {
 	t := searchText{field: field, text: v, folded: Normalize(v)}
 	for _, w := range searchWords(v) {
-		sw := searchWord{forms: []string{Normalize(w)}}
+		forms := []string{Normalize(w)}
 		for _, l := range langs {
-			if s := stem(l, w); s != "" && !contains(sw.forms, s) {
-				sw.forms = append(sw.forms, s)
+			if s := stem(l, w); s != "" && !contains(forms, s) {
+				forms = append(forms, s)
 			}
+		}
+		sw := searchWord{forms: make([]uint32, len(forms))}
+		for i, f := range forms {
+			sw.forms[i] = intern(f)
 		}
 		t.words = append(t.words, sw)
 	}
@@ -177,6 +220,9 @@ type queryWord struct {
 	// prefix and fuzzy say whether the word is long enough to match
 	// as a prefix or with a typo.
 	prefix, fuzzy bool
+	// flags are the formEqual, formStarted and formTypo flags of each
+	// form of the vocabulary, by id (see flagVocabulary).
+	flags []uint8
 }
 
 func analyzeQuery(text string) searchQuery {
@@ -212,6 +258,47 @@ const (
 	wordFuzzy
 )
 
+// Flags of a vocabulary form for a word of a search text.
+const (
+	// formEqual: the form is one of the word's forms.
+	formEqual = 1 << iota
+	// formStarted: the word (of MinPrefixWord letters or more) starts
+	// the form.
+	formStarted
+	// formTypo: a form of the word and this form, both of MinFuzzyWord
+	// letters or more, are one edit apart.
+	formTypo
+)
+
+// flagVocabulary flags, for each word of q, every form of the
+// vocabulary as it matches the word. Search calls it after the texts
+// it matches are analysed, so that their forms are all flagged.
+func (q *searchQuery) flagVocabulary() {
+	forms := vocabularyForms()
+	for i := range q.words {
+		w := &q.words[i]
+		w.flags = make([]uint8, len(forms))
+		for id, f := range forms {
+			var flag uint8
+			if contains(w.forms, f) {
+				flag |= formEqual
+			}
+			if w.prefix && strings.HasPrefix(f, w.forms[0]) {
+				flag |= formStarted
+			}
+			if w.fuzzy && flag&formEqual == 0 && utf8.RuneCountInString(f) >= MinFuzzyWord {
+				for _, a := range w.forms {
+					if utf8.RuneCountInString(a) >= MinFuzzyWord && oneEdit(a, f) {
+						flag |= formTypo
+						break
+					}
+				}
+			}
+			w.flags[id] = flag
+		}
+	}
+}
+
 // matchWords reports how every word of q matches a word of t: wordMatch
 // when each shares a form with one (see searchWord and queryWord) or,
 // from MinPrefixWord letters, starts one; wordFuzzy when some word only
@@ -237,39 +324,23 @@ func (q *searchQuery) matchWords(t *searchText) int {
 func (w *queryWord) match(words []searchWord) int {
 	fuzzy := false
 	for i := range words {
-		t := &words[i]
-		if w.prefix && strings.HasPrefix(t.forms[0], w.forms[0]) {
+		forms := words[i].forms
+		if w.flags[forms[0]]&formStarted != 0 {
 			return wordMatch
 		}
-		for _, a := range w.forms {
-			if contains(t.forms, a) {
+		for _, id := range forms {
+			switch f := w.flags[id]; {
+			case f&formEqual != 0:
 				return wordMatch
+			case f&formTypo != 0:
+				fuzzy = true
 			}
-		}
-		if w.fuzzy && !fuzzy {
-			fuzzy = w.typoFrom(t)
 		}
 	}
 	if fuzzy {
 		return wordFuzzy
 	}
 	return wordNone
-}
-
-// typoFrom reports whether a form of w is one edit from a form of t,
-// both of MinFuzzyWord letters or more.
-func (w *queryWord) typoFrom(t *searchWord) bool {
-	for _, a := range w.forms {
-		if utf8.RuneCountInString(a) < MinFuzzyWord {
-			continue
-		}
-		for _, b := range t.forms {
-			if utf8.RuneCountInString(b) >= MinFuzzyWord && oneEdit(a, b) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // oneEdit reports whether a and b (normalised, thus mostly ASCII)

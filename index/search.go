@@ -1,43 +1,57 @@
 package index
 
-import "github.com/otehub/hub"
+import (
+	"context"
 
-// searchDoc is a node's texts analysed for search (hub.AnalyzeNode),
-// analysed when the node was put: a search then only matches.
+	"github.com/otehub/hub"
+)
+
+// searchDoc is a node with its texts analysed for search
+// (hub.AnalyzeNode), analysed when the node was put: a search then only
+// matches.
 type searchDoc struct {
-	version int64
-	doc     *hub.SearchDoc
+	node *hub.Node
+	doc  *hub.SearchDoc
+}
+
+func (s *Index) putDoc(n *hub.Node, d *hub.SearchDoc) {
+	m := s.docs[n.Kind]
+	if m == nil {
+		m = map[string]searchDoc{}
+		s.docs[n.Kind] = m
+	}
+	m[n.ID] = searchDoc{node: n, doc: d}
 }
 
 var _ hub.SearchDocReader = (*Index)(nil)
 
-// SearchDocs returns the analysed texts of nodes, read from the index.
-// A node of another version than the one held (changed since it was
-// read) is analysed anew.
-func (s *Index) SearchDocs(nodes []*hub.Node) []*hub.SearchDoc {
-	out := make([]*hub.SearchDoc, len(nodes))
+// SearchDocs returns the nodes of kinds, in no order, with their texts
+// analysed.
+func (s *Index) SearchDocs(_ context.Context, kinds []hub.Kind) ([]*hub.Node, []*hub.SearchDoc, error) {
 	s.mu.RLock()
-	for i, n := range nodes {
-		if d, ok := s.docs[n.ID]; ok && d.version == n.Version {
-			out[i] = d.doc
+	defer s.mu.RUnlock()
+	kinds = uniq(kinds)
+	size := 0
+	for _, k := range kinds {
+		size += len(s.docs[k])
+	}
+	nodes, docs := make([]*hub.Node, 0, size), make([]*hub.SearchDoc, 0, size)
+	for _, k := range kinds {
+		for _, d := range s.docs[k] {
+			nodes = append(nodes, d.node)
+			docs = append(docs, d.doc)
 		}
 	}
-	s.mu.RUnlock()
-	for i, n := range nodes {
-		if out[i] == nil {
-			out[i] = hub.AnalyzeNode(n)
-		}
-	}
-	return out
+	return nodes, docs, nil
 }
 
 var _ hub.SearchDocReader = (*Live)(nil)
 
-// SearchDocs returns the analysed texts of nodes from the current index.
-func (l *Live) SearchDocs(nodes []*hub.Node) []*hub.SearchDoc {
-	idx := l.cur.Load()
-	if idx == nil {
-		idx = New()
+// SearchDocs is Index.SearchDocs on the current index.
+func (l *Live) SearchDocs(ctx context.Context, kinds []hub.Kind) ([]*hub.Node, []*hub.SearchDoc, error) {
+	idx, err := l.index(ctx)
+	if err != nil {
+		return nil, nil, err
 	}
-	return idx.SearchDocs(nodes)
+	return idx.SearchDocs(ctx, kinds)
 }
