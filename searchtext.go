@@ -96,9 +96,9 @@ type searchWord struct {
 
 // vocabulary interns the forms of every text analysed: texts hold ids,
 // and a search decides once per distinct form, not once per word of
-// every text, whether it matches. It only grows: it holds each distinct
-// form seen since the process started, a few hundred thousand at most
-// for the networks the hub serves.
+// every text, whether it matches. It and analyzed only grow: they hold
+// each distinct word and form seen since the process started, which
+// the language bounds.
 var vocabulary = struct {
 	mu    sync.RWMutex
 	ids   map[string]uint32
@@ -166,20 +166,50 @@ func AnalyzeNode(n *Node) *SearchDoc {
 
 func analyzeText(field string, langs []Language, v string) searchText {
 	t := searchText{field: field, text: v, folded: Normalize(v)}
-	for _, w := range searchWords(v) {
-		forms := []string{Normalize(w)}
-		for _, l := range langs {
-			if s := stem(l, w); s != "" && !contains(forms, s) {
-				forms = append(forms, s)
-			}
-		}
-		sw := searchWord{forms: make([]uint32, len(forms))}
-		for i, f := range forms {
-			sw.forms[i] = intern(f)
-		}
-		t.words = append(t.words, sw)
+	words := searchWords(v)
+	t.words = make([]searchWord, len(words))
+	for i, w := range words {
+		t.words[i] = searchWord{forms: wordForms(langs, w)}
 	}
 	return t
+}
+
+// analyzed remembers the forms of each word in each language (or all of
+// them), shared by every text that has the word: most words recur, and
+// stemming is most of what analysing a text costs.
+var analyzed = struct {
+	mu    sync.RWMutex
+	forms map[string][]uint32
+}{forms: map[string][]uint32{}}
+
+// wordForms returns the interned forms of the lower-case word w in
+// langs: the word normalised, then its stems that differ. The slice is
+// shared: callers must not change it.
+func wordForms(langs []Language, w string) []uint32 {
+	key := w
+	for _, l := range langs {
+		key = string(l) + "\x00" + key
+	}
+	analyzed.mu.RLock()
+	ids, ok := analyzed.forms[key]
+	analyzed.mu.RUnlock()
+	if ok {
+		return ids
+	}
+	forms := []string{Normalize(w)}
+	for _, l := range langs {
+		if s := stem(l, w); s != "" && !contains(forms, s) {
+			forms = append(forms, s)
+		}
+	}
+	ids = make([]uint32, len(forms))
+	for i, f := range forms {
+		ids[i] = intern(f)
+	}
+	analyzed.mu.Lock()
+	analyzed.forms[key] = ids
+	analyzed.mu.Unlock()
+	return ids
 }
 
 func contains(list []string, s string) bool {
