@@ -97,8 +97,9 @@ type searchWord struct {
 // vocabulary interns the forms of every text analysed: texts hold ids,
 // and a search decides once per distinct form, not once per word of
 // every text, whether it matches. It and analyzed only grow: they hold
-// each distinct word and form seen since the process started, which
-// the language bounds.
+// each distinct word and form of the texts written since the process
+// started (writers are authenticated; searching adds nothing), and a
+// search reads the whole vocabulary once per word of its text.
 var vocabulary = struct {
 	mu    sync.RWMutex
 	ids   map[string]uint32
@@ -412,6 +413,10 @@ func oneEditOf[T byte | rune](x, y []T) bool {
 		i++
 	}
 	if len(x) == len(y) {
+		if i == len(x) {
+			// Equal as letters (invalid UTF-8 reads as U+FFFD).
+			return false
+		}
 		if slices.Equal(x[i+1:], y[i+1:]) {
 			return true
 		}
