@@ -877,7 +877,7 @@ func TestSearchFindsExactMatchAmongThousands(t *testing.T) {
 	if err := f.store.Apply(t.Context(), b); err != nil {
 		t.Fatal(err)
 	}
-	hits, err := hub.Search(t.Context(), f.store, "saatio", nil, 3)
+	hits, err := hub.Search(t.Context(), f.store, hub.SearchQuery{Text: "saatio", First: 3})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -186,6 +186,7 @@ func searchResults(rq *model.Request, hits []hub.SearchHit) []*model.SearchResul
 				Match:        model.MatchQuality(h.Quality.String()),
 				MatchedText:  h.Text,
 				MatchedField: h.Field,
+				Cursor:       h.Cursor,
 			})
 		}
 	}

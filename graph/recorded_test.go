@@ -19,6 +19,8 @@ var recordedQueries = map[string]string{
 	"organisations by a relationship condition": `{ organisations(first: 100, where: { relationships: [{ types: [PARTNER_IN], direction: OUT }] } %s) { totalCount nodes { key name } } }`,
 	"relationships":                `{ relationships(first: 100, where: { typeIn: [FUNDS, PARTNER_IN] } %s) { totalCount nodes { key amount { amount currency } role from { name } to { name ... on Pilot { partners { key } } } } } }`,
 	"search":                       `{ search(text: "ote" %s) { matchedText node { name } } }`,
+	"search by an inflected word":  `{ search(text: "kumppanin" %s) { match matchedField matchedText cursor node { name } } }`,
+	"search with a typo":           `{ search(text: "korjatu" %s) { match matchedField matchedText cursor node { name } } }`,
 	"node and nodes":               `{ node(id: "%[2]s" %[1]s) { ... on Pilot { name partners { name } } } nodes(ids: ["%[2]s", "%[3]s"] %[1]s) { id ... on Entity { name } } }`,
 	"entityByKey":                  `{ entityByKey(kind: Pilot, key: "yhdessa-hyva-ote" %s) { name ... on Pilot { funding { amount } } } }`,
 	"aggregates":                   `{ aggregates%s { nodeCounts(by: KIND) { key count } partnersPerPilot { key count } funding(by: PILOT) { key total } } }`,

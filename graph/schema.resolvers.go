@@ -176,7 +176,7 @@ func (r *queryResolver) NetworkDiff(ctx context.Context, from *time.Time, to *ti
 	return r.networkDiff(ctx, from, to, recordedFrom, recordedTo, subgraph{center: center, depth: depth, types: relationshipTypes, kinds: kinds, limit: limit})
 }
 
-func (r *queryResolver) Search(ctx context.Context, text string, kinds []model.NodeKind, first *int, asRecorded *time.Time) ([]*model.SearchResult, error) {
+func (r *queryResolver) Search(ctx context.Context, text string, kinds []model.NodeKind, first *int, after *string, asRecorded *time.Time) ([]*model.SearchResult, error) {
 	size := hub.DefaultPageSize
 	if first != nil {
 		size = *first
@@ -189,7 +189,15 @@ func (r *queryResolver) Search(ctx context.Context, text string, kinds []model.N
 	if err != nil {
 		return nil, err
 	}
-	hits, err := hub.Search(ctx, s, text, hk, size)
+	q := hub.SearchQuery{Text: text, Kinds: hk, First: size}
+	if after != nil {
+		if *after == "" {
+			// As in connections: an empty cursor is no cursor of a hit.
+			return nil, hub.Errorf(hub.EINVALID, `invalid cursor "": use the cursor of a hit of a search for the same text`)
+		}
+		q.After = *after
+	}
+	hits, err := hub.Search(ctx, s, q)
 	if err != nil {
 		return nil, err
 	}

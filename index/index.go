@@ -41,6 +41,10 @@ type Index struct {
 	// shortest lists that hold its candidates.
 	byName map[facet][]*hub.Node
 
+	// docs holds, per kind, each node with its texts analysed for
+	// search (see SearchDocs).
+	docs map[hub.Kind]map[string]searchDoc
+
 	// loading defers deriving regions to the end of a full load (see
 	// deriveAll): derived per row, a popular service would be derived
 	// and re-indexed once per provider.
@@ -60,6 +64,7 @@ func New() *Index {
 		byKey:  map[kindKey]*hub.Node{},
 		merged: map[string]string{},
 		byName: map[facet][]*hub.Node{},
+		docs:   map[hub.Kind]map[string]searchDoc{},
 	}
 }
 
@@ -113,6 +118,7 @@ func (s *Index) putNode(n *hub.Node) {
 	n = s.withDerived(n)
 	s.nodes[n.ID] = n
 	s.nameIndex(n)
+	s.putDoc(n, hub.AnalyzeNode(n))
 	s.byKey[kindKey{n.Kind, n.Key}] = n
 	for _, id := range n.MergedIDs {
 		s.merged[id] = n.ID
@@ -180,6 +186,10 @@ func (s *Index) derive(id string) {
 	s.nodes[id] = c
 	s.nameIndex(c)
 	s.byKey[kindKey{c.Kind, c.Key}] = c
+	// The copy has the same texts.
+	if d, ok := s.docs[c.Kind][id]; ok {
+		s.putDoc(c, d.doc)
+	}
 }
 
 // deriveAll ends a full load: it derives the regions of every node.
@@ -237,6 +247,7 @@ func (s *Index) putRelationship(r *hub.Relationship) {
 func (s *Index) deleteNode(id string) {
 	if n, ok := s.nodes[id]; ok {
 		delete(s.nodes, id)
+		delete(s.docs[n.Kind], id)
 		s.unindexNode(n)
 		s.deriveProvided(id)
 	}

@@ -48,6 +48,10 @@ func (s *Index) clone() *Index {
 		byType: make(map[hub.RelationshipType]*set[*hub.Relationship], len(s.byType)),
 		byKey:  maps.Clone(s.byKey),
 		byName: make(map[facet][]*hub.Node, len(s.byName)),
+		docs:   make(map[hub.Kind]map[string]searchDoc, len(s.docs)),
+	}
+	for k, m := range s.docs {
+		c.docs[k] = maps.Clone(m)
 	}
 	for k, v := range s.out {
 		c.out[k] = slices.Clone(v)

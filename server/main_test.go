@@ -377,10 +377,21 @@ func testServer(t *testing.T, m *Main) {
 	})
 
 	t.Run("search finds Päijät-Häme from plain ASCII, exact match first", func(t *testing.T) {
-		r := postQuery(t, m, byName["Search"], nil)
+		r := postQuery(t, m, `{ search(text: "paijat hame", first: 10) { match node { name } } }`, nil)
 		first := path(r.Data, "search", 0)
 		if path(first, "node", "name") != "Päijät-Häme" || path(first, "match") != "EXACT" {
 			t.Errorf("first hit = %v", first)
+		}
+	})
+
+	t.Run("the Search example finds Kainuu by an inflected form, after the alias that contains it", func(t *testing.T) {
+		r := postQuery(t, m, byName["Search"], nil)
+		// "Vieraita muilta OTE-kokeilualueilta Kainuussa" is an alias
+		// of the Kajaani meeting of 2017.
+		first, second := path(r.Data, "search", 0), path(r.Data, "search", 1)
+		if path(first, "match") != "CONTAINS" || path(first, "matchedField") != "alias" ||
+			path(second, "node", "name") != "Kainuu" || path(second, "match") != "WORD" || path(second, "cursor") == "" {
+			t.Errorf("first hits = %v, %v", first, second)
 		}
 	})
 

@@ -967,54 +967,6 @@ func oracleCoverage(p *plainNetwork, f hub.ProvisionFilter) []hub.CoverageCell {
 	return out
 }
 
-// oracleSearch answers hub.Search for a valid text: entities of kinds
-// (every entity kind when empty) one of whose names, abbreviations or
-// aliases contains the folded text, each with its best match (exact,
-// then prefix, then contained; the first such of its names, then
-// abbreviations, then aliases), by quality, then sort name and id.
-func oracleSearch(p *plainNetwork, text string, kinds []hub.Kind, first int) []hub.SearchHit {
-	needle := fold(text)
-	if len(kinds) == 0 {
-		kinds = slices.DeleteFunc(slices.Clone(hub.Kinds), func(k hub.Kind) bool { return k == hub.KindSourceDocument })
-	}
-	var hits []hub.SearchHit
-	for _, n := range p.nodes {
-		if !slices.Contains(kinds, n.Kind) {
-			continue
-		}
-		best := hub.SearchHit{Node: n, Quality: -1}
-		for _, c := range []struct {
-			field  string
-			values []string
-		}{{"name", namesOf(n)}, {"abbreviation", n.Abbreviations}, {"alias", n.Aliases}} {
-			for _, v := range c.values {
-				t := fold(v)
-				var q hub.MatchQuality
-				switch {
-				case t == needle:
-					q = hub.MatchExact
-				case strings.HasPrefix(t, needle):
-					q = hub.MatchPrefix
-				case strings.Contains(t, needle):
-					q = hub.MatchContains
-				default:
-					continue
-				}
-				if best.Quality < 0 || q < best.Quality {
-					best.Quality, best.Text, best.Field = q, v, c.field
-				}
-			}
-		}
-		if best.Quality >= 0 {
-			hits = append(hits, best)
-		}
-	}
-	slices.SortFunc(hits, func(a, b hub.SearchHit) int {
-		return cmp.Or(cmp.Compare(a.Quality, b.Quality), strings.Compare(sortName(a.Node), sortName(b.Node)), strings.Compare(a.Node.ID, b.Node.ID))
-	})
-	return hits[:min(first, len(hits))]
-}
-
 // nodeKeys are a node's values of order fields, from its own fields.
 func nodeKeys(n *hub.Node, orders []hub.Order) []string {
 	out := make([]string, len(orders))

@@ -555,7 +555,7 @@ type ComplexityRoot struct {
 		Provisions      func(childComplexity int, first *int, after *string, last *int, before *string, where *model.ProvisionWhere, asOf *time.Time, asRecorded *time.Time) int
 		Regions         func(childComplexity int, first *int, after *string, last *int, before *string, where *model.RegionWhere, asOf *time.Time, asRecorded *time.Time, orderBy []*model.NodeOrder) int
 		Relationships   func(childComplexity int, first *int, after *string, last *int, before *string, where *model.RelationshipWhere, asOf *time.Time, asRecorded *time.Time, orderBy []*model.RelationshipOrder) int
-		Search          func(childComplexity int, text string, kinds []model.NodeKind, first *int, asRecorded *time.Time) int
+		Search          func(childComplexity int, text string, kinds []model.NodeKind, first *int, after *string, asRecorded *time.Time) int
 		Services        func(childComplexity int, first *int, after *string, last *int, before *string, where *model.ServiceWhere, asOf *time.Time, asRecorded *time.Time, orderBy []*model.NodeOrder) int
 		SourceDocuments func(childComplexity int, first *int, after *string, last *int, before *string, where *model.SourceDocumentWhere, asOf *time.Time, asRecorded *time.Time, orderBy []*model.NodeOrder) int
 		TargetGroups    func(childComplexity int, first *int, after *string, last *int, before *string, where *model.TargetGroupWhere, asOf *time.Time, asRecorded *time.Time, orderBy []*model.NodeOrder) int
@@ -659,6 +659,7 @@ type ComplexityRoot struct {
 	}
 
 	SearchResult struct {
+		Cursor       func(childComplexity int) int
 		Match        func(childComplexity int) int
 		MatchedField func(childComplexity int) int
 		MatchedText  func(childComplexity int) int
@@ -862,7 +863,7 @@ type QueryResolver interface {
 	Paths(ctx context.Context, from string, to string, maxLength *int, relationshipTypes []model.RelationshipType, directed *bool, first *int, asOf *time.Time, asRecorded *time.Time) ([]*model.Path, error)
 	NetworkMetrics(ctx context.Context, center []string, depth *int, direction *model.Direction, relationshipTypes []model.RelationshipType, kinds []model.NodeKind, where *model.EntityWhere, limit *int, asOf *time.Time, asRecorded *time.Time) (*model.NetworkMetrics, error)
 	NetworkDiff(ctx context.Context, from *time.Time, to *time.Time, recordedFrom *time.Time, recordedTo *time.Time, center []string, depth *int, relationshipTypes []model.RelationshipType, kinds []model.NodeKind, limit *int) (*model.NetworkDiff, error)
-	Search(ctx context.Context, text string, kinds []model.NodeKind, first *int, asRecorded *time.Time) ([]*model.SearchResult, error)
+	Search(ctx context.Context, text string, kinds []model.NodeKind, first *int, after *string, asRecorded *time.Time) ([]*model.SearchResult, error)
 	Labels(ctx context.Context, enums []model.LabelledEnum, language *model.Language) ([]*model.EnumLabel, error)
 	Organisations(ctx context.Context, first *int, after *string, last *int, before *string, where *model.OrganisationWhere, asOf *time.Time, asRecorded *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Organisation], error)
 	Employers(ctx context.Context, first *int, after *string, last *int, before *string, where *model.EmployerWhere, asOf *time.Time, asRecorded *time.Time, orderBy []*model.NodeOrder) (*model.Connection[*model.Employer], error)
@@ -3365,7 +3366,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Search(childComplexity, args["text"].(string), args["kinds"].([]model.NodeKind), args["first"].(*int), args["asRecorded"].(*time.Time)), true
+		return e.ComplexityRoot.Query.Search(childComplexity, args["text"].(string), args["kinds"].([]model.NodeKind), args["first"].(*int), args["after"].(*string), args["asRecorded"].(*time.Time)), true
 	case "Query.services":
 		if e.ComplexityRoot.Query.Services == nil {
 			break
@@ -3830,6 +3831,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RevisionConnection.PageInfo(childComplexity), true
 
+	case "SearchResult.cursor":
+		if e.ComplexityRoot.SearchResult.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchResult.Cursor(childComplexity), true
 	case "SearchResult.match":
 		if e.ComplexityRoot.SearchResult.Match == nil {
 			break
@@ -6161,9 +6168,18 @@ type Query {
     limit: Int
   ): NetworkDiff!
   """
-  Entities whose names, abbreviations or aliases match the text, ignoring
-  case and diacritics, best matches first: exact, then prefix, then
-  contained.
+  Entities whose texts match the text, ignoring case and diacritics, best
+  matches first (see MatchQuality): a name, abbreviation or alias that is
+  the text (EXACT), starts with it (PREFIX) or contains it (CONTAINS); one
+  whose words match the text's words, inflected (Finnish, Swedish or
+  English: "kainuussa" and "Kainuun" find Kainuu, "Österbottens" finds
+  Österbotten) or started (WORD), or with one typo in a word of 5 letters
+  or more (FUZZY); then a description or goal that does either
+  (DESCRIPTION). Equal matches go by name, then id. A text of more than 8
+  words is matched as a whole only (EXACT, PREFIX, CONTAINS).
+
+  Page with ` + "`" + `after` + "`" + `: pass the ` + "`" + `cursor` + "`" + ` of the last hit to get the hits
+  ranked after it; a page shorter than ` + "`" + `first` + "`" + ` is the last.
   """
   search(
     "The text to look for, 1 to 200 characters."
@@ -6172,6 +6188,8 @@ type Query {
     kinds: [NodeKind!]
     "How many results, 1 to 100."
     first: Int = 20
+    "The ` + "`" + `cursor` + "`" + ` of a hit of a search for the same text: only the hits ranked after it."
+    after: String
     "Search the network as the hub recorded it at this time (see ` + "`" + `relationships` + "`" + `)."
     asRecorded: DateTime
   ): [SearchResult!]!
@@ -6263,7 +6281,13 @@ input FloatFilter {
   lte: Float
 }
 
-"How a search result matched."
+"""
+How a search result matched, best first. Words are the runs of letters
+and digits of a text; a word of the search text matches a word of the
+entity's text when it equals it, shares its stem (Finnish, Swedish or
+English, by the Snowball stemmers: inflected forms), or, from 3 letters,
+starts it.
+"""
 enum MatchQuality {
   "A whole name, abbreviation or alias equals the text."
   EXACT
@@ -6271,6 +6295,12 @@ enum MatchQuality {
   PREFIX
   "A name, abbreviation or alias contains the text."
   CONTAINS
+  "Every word of the text matches a word of one name, abbreviation or alias."
+  WORD
+  "As WORD, but a word of 5 letters or more only with one typo: a letter added, dropped or replaced, or two adjacent letters swapped."
+  FUZZY
+  "Every word of the text matches a word of one description or goal, as WORD or FUZZY."
+  DESCRIPTION
 }
 
 "One search hit."
@@ -6279,10 +6309,12 @@ type SearchResult {
   node: Entity!
   "How well it matched."
   match: MatchQuality!
-  "The name, abbreviation or alias that matched, as stored."
+  "The name, abbreviation, alias, description or goal that matched, as stored (personal data replaced for callers who may not read it)."
   matchedText: String!
-  "Which field matched: name, abbreviation or alias."
+  "Which field matched: name, abbreviation, alias, description or goal."
   matchedField: String!
+  "The hit's position: pass it as ` + "`" + `after` + "`" + ` to the same search for the hits ranked after it."
+  cursor: String!
 }
 
 """
@@ -9618,6 +9650,8 @@ func (ec *executionContext) childFields_SearchResult(ctx context.Context, field 
 		return ec.fieldContext_SearchResult_matchedText(ctx, field)
 	case "matchedField":
 		return ec.fieldContext_SearchResult_matchedField(ctx, field)
+	case "cursor":
+		return ec.fieldContext_SearchResult_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SearchResult", field.Name)
 }
@@ -12355,14 +12389,22 @@ func (ec *executionContext) field_Query_search_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["first"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "asRecorded",
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "asRecorded",
 		func(ctx context.Context, v any) (*time.Time, error) {
 			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["asRecorded"] = arg3
+	args["asRecorded"] = arg4
 	return args, nil
 }
 
@@ -23417,7 +23459,7 @@ func (ec *executionContext) _Query_search(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Search(ctx, fc.Args["text"].(string), fc.Args["kinds"].([]model.NodeKind), fc.Args["first"].(*int), fc.Args["asRecorded"].(*time.Time))
+			return ec.Resolvers.Query().Search(ctx, fc.Args["text"].(string), fc.Args["kinds"].([]model.NodeKind), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["asRecorded"].(*time.Time))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.SearchResult) graphql.Marshaler {
@@ -26042,6 +26084,29 @@ func (ec *executionContext) _SearchResult_matchedField(ctx context.Context, fiel
 	)
 }
 func (ec *executionContext) fieldContext_SearchResult_matchedField(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SearchResult", field, false, false, "String")
+}
+
+func (ec *executionContext) _SearchResult_cursor(ctx context.Context, field graphql.CollectedField, obj *model.SearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SearchResult_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SearchResult_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SearchResult", field, false, false, "String")
 }
 
@@ -38288,6 +38353,11 @@ func (ec *executionContext) _SearchResult(ctx context.Context, sel ast.Selection
 			}
 		case "matchedField":
 			out.Values[i] = ec._SearchResult_matchedField(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._SearchResult_cursor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

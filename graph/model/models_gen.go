@@ -813,10 +813,12 @@ type SearchResult struct {
 	Node Entity `json:"node"`
 	// How well it matched.
 	Match MatchQuality `json:"match"`
-	// The name, abbreviation or alias that matched, as stored.
+	// The name, abbreviation, alias, description or goal that matched, as stored (personal data replaced for callers who may not read it).
 	MatchedText string `json:"matchedText"`
-	// Which field matched: name, abbreviation or alias.
+	// Which field matched: name, abbreviation, alias, description or goal.
 	MatchedField string `json:"matchedField"`
+	// The hit's position: pass it as `after` to the same search for the hits ranked after it.
+	Cursor string `json:"cursor"`
 }
 
 // Filters for services. All given fields must match; a list matches any of its
@@ -1721,7 +1723,11 @@ func (e Language) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// How a search result matched.
+// How a search result matched, best first. Words are the runs of letters
+// and digits of a text; a word of the search text matches a word of the
+// entity's text when it equals it, shares its stem (Finnish, Swedish or
+// English, by the Snowball stemmers: inflected forms), or, from 3 letters,
+// starts it.
 type MatchQuality string
 
 const (
@@ -1731,17 +1737,26 @@ const (
 	MatchQualityPrefix MatchQuality = "PREFIX"
 	// A name, abbreviation or alias contains the text.
 	MatchQualityContains MatchQuality = "CONTAINS"
+	// Every word of the text matches a word of one name, abbreviation or alias.
+	MatchQualityWord MatchQuality = "WORD"
+	// As WORD, but a word of 5 letters or more only with one typo: a letter added, dropped or replaced, or two adjacent letters swapped.
+	MatchQualityFuzzy MatchQuality = "FUZZY"
+	// Every word of the text matches a word of one description or goal, as WORD or FUZZY.
+	MatchQualityDescription MatchQuality = "DESCRIPTION"
 )
 
 var AllMatchQuality = []MatchQuality{
 	MatchQualityExact,
 	MatchQualityPrefix,
 	MatchQualityContains,
+	MatchQualityWord,
+	MatchQualityFuzzy,
+	MatchQualityDescription,
 }
 
 func (e MatchQuality) IsValid() bool {
 	switch e {
-	case MatchQualityExact, MatchQualityPrefix, MatchQualityContains:
+	case MatchQualityExact, MatchQualityPrefix, MatchQualityContains, MatchQualityWord, MatchQualityFuzzy, MatchQualityDescription:
 		return true
 	}
 	return false

@@ -343,12 +343,17 @@ async function suggest(text) {
   }
 }
 
+// A description or goal that matched is shown by its start only.
+function excerpt(text, max = 60) {
+  return text.length > max ? `${text.slice(0, max - 1).trimEnd()}…` : text;
+}
+
 function showSuggestions(list) {
   suggestions = list;
   active = -1;
   ui.search.removeAttribute('aria-activedescendant');
   ui.suggestions.replaceChildren(...list.map((r, i) => {
-    const how = r.matchedField !== 'name' ? el('span', { class: 'how' }, `${t(`match.${r.matchedField}`)}: ${r.matchedText}`) : null;
+    const how = r.matchedField !== 'name' ? el('span', { class: 'how' }, `${t(`match.${r.matchedField}`)}: ${excerpt(r.matchedText)}`) : null;
     const li = el('li', { role: 'option', id: `suggestion-${i}`, 'aria-selected': 'false' },
       el('span', { class: 'name' }, r.node.name), ' ', el('span', { class: 'kind', 'data-kind': r.node.kind }, kindLabel(r.node.kind)), how ? ' ' : null, how);
     li.addEventListener('mousedown', (ev) => ev.preventDefault());
