@@ -40,6 +40,7 @@ func TestSearchWords(t *testing.T) {
 		// "Vieraita muilta OTE-kokeilualueilta Kainuussa".
 		"event/kajaani-kokeilualuetapaaminen-2017 CONTAINS alias",
 		"region/18 WORD name",
+		"region/hyvinvointialue-20 WORD name", // Kainuun hyvinvointialue
 		"organisation/kainuun-sote WORD name",
 		"organisation/kainuun-tyoterveys WORD name",
 		// "Kainuun OTE-hanke"; the name is "OTE maakunnassa – Polut kuntoon".
@@ -61,6 +62,7 @@ func TestSearchWords(t *testing.T) {
 			"organisation/kela DESCRIPTION description",
 		), false},
 		{"Finnish genitive: the names that start with it, then Kainuu", "Kainuun", []string{
+			"region/hyvinvointialue-20 PREFIX name",
 			"organisation/kainuun-sote PREFIX name",
 			"organisation/kainuun-tyoterveys PREFIX name",
 			"pilot/kainuu-polut-kuntoon PREFIX alias",
@@ -71,6 +73,7 @@ func TestSearchWords(t *testing.T) {
 		}, false},
 		{"a prefix typed as on the map page", "kain", []string{
 			"region/18 PREFIX name",
+			"region/hyvinvointialue-20 PREFIX name",
 			"organisation/kainuun-sote PREFIX name",
 			"organisation/kainuun-tyoterveys PREFIX name",
 			"pilot/kainuu-polut-kuntoon PREFIX alias",
@@ -79,22 +82,32 @@ func TestSearchWords(t *testing.T) {
 			"organisation/typ-kainuu CONTAINS name",
 		}, false},
 		{"Finnish genitive with consonant gradation finds Satakunta", "Satakunnan", []string{
+			"region/hyvinvointialue-06 PREFIX name", // Satakunnan hyvinvointialue
 			"pilot/sataosaa PREFIX alias",
 			"region/04 WORD name",
 		}, true},
 		{"Swedish genitive finds the Österbotten regions by their Swedish names", "Österbottens", []string{
-			"region/14 WORD name", // Etelä-Pohjanmaa, Södra Österbotten
-			"region/16 WORD name", // Keski-Pohjanmaa
-			"region/15 WORD name", // Pohjanmaa, Österbotten
-			"region/17 WORD name", // Pohjois-Pohjanmaa
+			// The counties' Swedish names hold the genitive itself.
+			"region/hyvinvointialue-17 PREFIX name",   // Österbottens välfärdsområde
+			"region/hyvinvointialue-16 CONTAINS name", // Södra Österbottens välfärdsområde
+			"region/hyvinvointialue-18 CONTAINS name", // Mellersta Österbottens välfärdsområde
+			"region/hyvinvointialue-19 CONTAINS name", // Norra Österbottens välfärdsområde
+			"region/14 WORD name",                     // Etelä-Pohjanmaa, Södra Österbotten
+			"region/16 WORD name",                     // Keski-Pohjanmaa
+			"region/15 WORD name",                     // Pohjanmaa, Österbotten
+			"region/17 WORD name",                     // Pohjois-Pohjanmaa
 		}, true},
 		{"Finnish adessive without diacritics", "pohjanmaalla", []string{
 			"region/14 WORD name",
+			"region/hyvinvointialue-16 WORD name",
 			"region/16 WORD name",
+			"region/hyvinvointialue-18 WORD name",
 			"pilot/kp-ote WORD name",
 			"organisation/soite WORD alias",
 			"region/15 WORD name",
+			"region/hyvinvointialue-17 WORD name",
 			"region/17 WORD name",
+			"region/hyvinvointialue-19 WORD name",
 		}, true},
 		{"one typo: two letters swapped", "kianuu", []string{"region/18 FUZZY name"}, false},
 		{"a name ranks above a description", "kuopiossa", []string{
@@ -130,7 +143,7 @@ func TestSearchWords(t *testing.T) {
 
 	t.Run("the matched text is the text that matched", func(t *testing.T) {
 		h := search(t, "Österbottens", 1).Search[0]
-		if h.MatchedText != "Södra Österbotten" || h.Node.Name != "Etelä-Pohjanmaa" {
+		if h.MatchedText != "Österbottens välfärdsområde" || h.Node.Name != "Pohjanmaan hyvinvointialue" {
 			t.Errorf("matched %q of %q", h.MatchedText, h.Node.Name)
 		}
 		h = search(t, "maakunnallisiksi", 1).Search[0]
