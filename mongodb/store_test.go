@@ -26,11 +26,10 @@ func TestMain(m *testing.M) { mongotest.Main(m) }
 func MustOpen(tb testing.TB, uri string) *mongodb.Store {
 	tb.Helper()
 	// The tests' SecantusDB serialises transactions (racing writers wait,
-	// they never conflict) and shares two
-	// cores with the rest of the suite: its slowest writes under that
-	// load pass the production default of 10 s. The tests check what
-	// the store does, not how fast; the fault tests set short timeouts
-	// of their own.
+	// they never conflict) and shares two cores with the rest of the
+	// suite: its slowest writes under that load pass the production
+	// default of 10 s. The tests check what the store does, not how
+	// fast; the fault tests set short timeouts of their own.
 	s, err := mongodb.Open(mongodb.Options{URI: uri, ServerSelectionTimeout: 30 * time.Second, OperationTimeout: 30 * time.Second})
 	if err != nil {
 		tb.Fatal(err)
