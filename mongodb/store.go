@@ -160,6 +160,9 @@ func (s *Store) Init(ctx context.Context) error {
 			return translate(err, "create indexes")
 		}
 	}
+	if err := s.keyExternalIDs(ctx); err != nil {
+		return err
+	}
 	// The epoch is written once per database: every instance that starts
 	// later keeps the first one's.
 	b := make([]byte, 8)
@@ -175,6 +178,24 @@ func (s *Store) Init(ctx context.Context) error {
 		return err
 	}
 	s.known.Store(epoch)
+	return nil
+}
+
+// keyExternalIDs gives the nodes written before external ids had unique
+// keys their externalKeys, so that the unique index covers every holder.
+// A node whose id another node holds already keeps none: start-up is no
+// place to choose between them, and Prepare still refuses a third.
+func (s *Store) keyExternalIDs(ctx context.Context) error {
+	nodes, err := findAll(ctx, s.nodes, bson.M{"externalIds.0": bson.M{"$exists": true}, "externalKeys": bson.M{"$exists": false}}, (*nodeDoc).node)
+	if err != nil {
+		return translate(err, "read the nodes without external keys")
+	}
+	for _, n := range nodes {
+		_, err := s.nodes.UpdateOne(ctx, bson.M{"_id": n.ID}, bson.M{"$set": bson.M{"externalKeys": hub.ExternalKeys(n)}})
+		if err != nil && !mongo.IsDuplicateKeyError(err) {
+			return translate(err, "key the external ids")
+		}
+	}
 	return nil
 }
 

@@ -57,6 +57,39 @@ func TestInitIsIdempotent(t *testing.T) {
 	}
 }
 
+// Init gives nodes stored with external ids but without their unique
+// keys (as the previous version wrote them) their keys, and the unique
+// index then refuses a second holder; of two holders stored already, the
+// first keeps the key and the second is left without.
+func TestInitKeysExternalIDs(t *testing.T) {
+	uri := mongotest.URI(t)
+	s := MustOpen(t, uri)
+	ctx := context.Background()
+	client, err := mongo.Connect(options.Client().ApplyURI(uri))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Disconnect(ctx)
+	nodes := client.Database(s.Database()).Collection(mongodb.NodesCollection)
+	doc := func(key string) bson.M {
+		return bson.M{"_id": hub.NodeID(hub.KindOrganisation, key), "kind": "Organisation", "key": key, "name": bson.M{"fi": key},
+			"externalIds": bson.A{bson.M{"scheme": "kela", "id": "K-1"}}, "version": 1}
+	}
+	if _, err := nodes.InsertMany(ctx, []any{doc("a"), doc("b")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Init(ctx); err != nil {
+		t.Fatal(err)
+	}
+	keyed, err := nodes.CountDocuments(ctx, bson.M{"externalKeys": "Organisation:kela=K-1"})
+	if err != nil || keyed != 1 {
+		t.Fatalf("%d nodes keyed with Organisation:kela=K-1 (%v), want 1", keyed, err)
+	}
+	if _, err := nodes.InsertOne(ctx, bson.M{"_id": "third", "kind": "Organisation", "key": "c", "externalKeys": bson.A{"Organisation:kela=K-1"}}); !mongo.IsDuplicateKeyError(err) {
+		t.Errorf("a third holder of the key was stored: %v", err)
+	}
+}
+
 // Documents written by earlier versions of the hub, whose field names
 // came from bson tags on the domain types, load unchanged: each is
 // inserted here as raw BSON, bypassing the backend's own document types.
