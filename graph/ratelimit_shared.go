@@ -111,13 +111,15 @@ func (l *rateLimiter) share(ctx context.Context) {
 		case <-t.C:
 		}
 		sctx, cancel := context.WithTimeout(ctx, rateSyncTimeout)
-		err := l.sync(sctx, time.Now())
+		asked, err := l.sync(sctx, time.Now())
 		cancel()
 		switch {
 		case err != nil && ctx.Err() == nil && !failing:
 			failing = true
 			l.log.Warn("rate limits are per instance until the shared counters answer again", "err", hub.ErrorMessage(err))
-		case err == nil && failing:
+		case err == nil && asked && failing:
+			// Only counters that answered say so: a sync with nothing
+			// to share asks them nothing.
 			failing = false
 			l.log.Info("rate limits are shared across instances again")
 		}
@@ -127,10 +129,11 @@ func (l *rateLimiter) share(ctx context.Context) {
 // sync adds what each recently seen client took since the last sync to
 // its counter of the current window, reads its counters of the current
 // and the previous window, and takes from its bucket what the other
-// instances took since this one last looked.
-func (l *rateLimiter) sync(ctx context.Context, now time.Time) error {
+// instances took since this one last looked. asked says whether it
+// asked the counters: with no client seen lately it asks nothing.
+func (l *rateLimiter) sync(ctx context.Context, now time.Time) (asked bool, err error) {
 	if l.shared == nil {
-		return nil
+		return false, nil
 	}
 	w := now.Truncate(l.window)
 	cur, prev := w.Unix(), w.Add(-l.window).Unix()
@@ -139,7 +142,7 @@ func (l *rateLimiter) sync(ctx context.Context, now time.Time) error {
 		work = b.collect(work, prev)
 	}
 	if len(work) == 0 {
-		return nil
+		return false, nil
 	}
 	add := map[string]int64{}
 	read := make([]string, 0, 2*len(work))
@@ -155,12 +158,12 @@ func (l *rateLimiter) sync(ctx context.Context, now time.Time) error {
 		for _, b := range []*buckets{l.anonymous, l.keys} {
 			b.restore(work)
 		}
-		return err
+		return true, err
 	}
 	for _, b := range []*buckets{l.anonymous, l.keys} {
 		b.apply(work, got, prev, cur, now)
 	}
-	return nil
+	return true, nil
 }
 
 // collect appends the buckets used since the window starting at since

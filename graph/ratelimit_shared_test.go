@@ -68,7 +68,7 @@ func (c *cluster) run(t *testing.T, client string, start time.Time, d, step, int
 			for _, l := range c.limiters {
 				// The instances sync one after the other, as they would
 				// at their own ticks.
-				if err := l.sync(t.Context(), nextSync); err != nil && !c.counters.down {
+				if _, err := l.sync(t.Context(), nextSync); err != nil && !c.counters.down {
 					t.Fatal(err)
 				}
 			}
@@ -157,7 +157,7 @@ func TestRateLimitsSharedAcrossInstances(t *testing.T) {
 		now := time.Unix(1_700_000_000, 0)
 		l.anonymous.take("192.0.2.77", 1, now)
 		l.keys.take("toimittaja@example.org", 1, now)
-		if err := l.sync(t.Context(), now.Add(interval)); err != nil {
+		if _, err := l.sync(t.Context(), now.Add(interval)); err != nil {
 			t.Fatal(err)
 		}
 		if len(c.n) != 2 {
@@ -177,10 +177,20 @@ func TestRateLimitsSharedAcrossInstances(t *testing.T) {
 		l := newRateLimiter(RateLimits{Key: r, Shared: c}, slog.New(slog.DiscardHandler))
 		now := time.Unix(1_700_000_000, 0)
 		l.keys.take("partner", 1, now)
+		asked := 0
 		for i := range 200 {
-			if err := l.sync(t.Context(), now.Add(time.Duration(i)*interval)); err != nil {
+			a, err := l.sync(t.Context(), now.Add(time.Duration(i)*interval))
+			if err != nil {
 				t.Fatal(err)
 			}
+			if a {
+				asked++
+			}
+		}
+		// A sync says whether it asked the counters: a sync that asked
+		// nothing must not pass for counters that answered.
+		if asked != c.calls {
+			t.Errorf("%d syncs say they asked the counters, which were called %d times", asked, c.calls)
 		}
 		// Synced while the client was seen in the current or previous
 		// window, at most 2 × RateWindow / interval times.

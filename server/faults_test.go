@@ -115,6 +115,8 @@ func TestMongoDBFaults(t *testing.T) {
 	if err := db.Stop(); err != nil {
 		t.Fatal(err)
 	}
+	// Every command in the server's log, for a step that fails.
+	db.LogLevel = "DEBUG"
 
 	logs := &syncBuffer{}
 	m := NewMain()
@@ -158,8 +160,20 @@ func TestMongoDBFaults(t *testing.T) {
 		}
 		t.Logf("the hub's log:\n%s", strings.Join(said, ""))
 		if b, err := os.ReadFile(filepath.Join(dir, "secantus.log")); err == nil {
-			t.Logf("SecantusDB's log:\n%s", b)
+			lines := strings.SplitAfter(string(b), "\n")
+			t.Logf("SecantusDB's log, its last lines of %d:\n%s", len(lines), strings.Join(lines[max(0, len(lines)-150):], ""))
 		}
+		// Whether the server answers a client of its own: a hub that
+		// cannot reach a server that others can is the hub's fault.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		began := time.Now()
+		client, err := mongo.Connect(options.Client().ApplyURI(db.URI("ote")).SetServerSelectionTimeout(5 * time.Second))
+		if err == nil {
+			err = client.Ping(ctx, nil)
+			client.Disconnect(context.Background())
+		}
+		t.Logf("a fresh client's ping of SecantusDB: %v after %v", err, time.Since(began).Round(time.Millisecond))
 	}
 
 	t.Run("MongoDB comes up: the hub initialises, seeds and gets ready by itself", func(t *testing.T) {
