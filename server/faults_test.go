@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -90,17 +91,67 @@ func mustFailFast(t *testing.T, m *Main) {
 // mustRecover waits until queries succeed again and the hub is ready.
 func mustRecover(t *testing.T, m *Main, within time.Duration) {
 	t.Helper()
+	if err := recovers(t, m, within); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// recovers waits until queries succeed again and the hub is ready, or
+// says what the hub last answered.
+func recovers(t *testing.T, m *Main, within time.Duration) error {
+	t.Helper()
 	deadline := time.Now().Add(within)
 	for {
 		r := postQuery(t, m, `{ pilots { totalCount } }`, nil)
 		if len(r.Errors) == 0 && path(r.Data, "pilots", "totalCount") == float64(7) && readyStatus(t, m) == http.StatusOK {
-			return
+			return nil
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no recovery within %v: %+v", within, r.Errors)
+			return fmt.Errorf("no recovery within %v: %+v", within, r.Errors)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// pings reports whether a client of its own reaches db within 5 s.
+func pings(db *secantus.Server) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	client, err := mongo.Connect(options.Client().ApplyURI(db.URI("ote")).SetServerSelectionTimeout(5 * time.Second))
+	if err != nil {
+		return err
+	}
+	defer client.Disconnect(context.Background())
+	return client.Ping(ctx, nil)
+}
+
+// mustComeUp starts db again and waits until the hub has recovered. A
+// hub that does not recover while the server answers a client of its
+// own fails the test. A server that answers no one is the test server's
+// own fault, not the hub's: seen a few times in the full suite on two
+// cores, where SecantusDB, restarted, took connections and answered
+// none for over a minute. It is then restarted once more, with a note,
+// and the hub must recover from that.
+func mustComeUp(t *testing.T, m *Main, db *secantus.Server) {
+	t.Helper()
+	if err := db.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	err := recovers(t, m, 60*time.Second)
+	if err == nil {
+		return
+	}
+	if perr := pings(db); perr == nil {
+		t.Fatalf("%v, while SecantusDB answers a client of its own", err)
+	}
+	t.Logf("SecantusDB answered no client 60 s after its restart; restarting it once more")
+	if err := db.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	mustRecover(t, m, 60*time.Second)
 }
 
 // The hub survives MongoDB being down at start, being lost while serving,
@@ -165,23 +216,12 @@ func TestMongoDBFaults(t *testing.T) {
 		}
 		// Whether the server answers a client of its own: a hub that
 		// cannot reach a server that others can is the hub's fault.
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		began := time.Now()
-		client, err := mongo.Connect(options.Client().ApplyURI(db.URI("ote")).SetServerSelectionTimeout(5 * time.Second))
-		if err == nil {
-			err = client.Ping(ctx, nil)
-			client.Disconnect(context.Background())
-		}
-		t.Logf("a fresh client's ping of SecantusDB: %v after %v", err, time.Since(began).Round(time.Millisecond))
+		t.Logf("a client of the test's own pings SecantusDB: %v", pings(db))
 	}
 
 	t.Run("MongoDB comes up: the hub initialises, seeds and gets ready by itself", func(t *testing.T) {
 		defer showLogs(t)
-		if err := db.Restart(); err != nil {
-			t.Fatal(err)
-		}
-		mustRecover(t, m, 60*time.Second)
+		mustComeUp(t, m, db)
 	})
 
 	t.Run("MongoDB lost while serving: reads answer from memory, /readyz says the feed is stale", func(t *testing.T) {
@@ -204,10 +244,8 @@ func TestMongoDBFaults(t *testing.T) {
 	})
 
 	t.Run("MongoDB back: the hub recovers without a restart and kept its data", func(t *testing.T) {
-		if err := db.Restart(); err != nil {
-			t.Fatal(err)
-		}
-		mustRecover(t, m, 60*time.Second)
+		defer showLogs(t)
+		mustComeUp(t, m, db)
 		waitFor(t, "a fresh feed with MongoDB back", 30*time.Second, func() bool {
 			_, body := readiness(t, m)
 			return !body.Feed.Stale && body.Store.Reachable
