@@ -5,7 +5,6 @@
 package secantus
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"net"
@@ -59,9 +58,6 @@ type Server struct {
 	port    int
 	storage string
 	logPath string
-	// LogLevel is the server's log level from its next (re)start on:
-	// DEBUG, INFO, WARNING (when empty) or ERROR.
-	LogLevel string
 
 	mu  sync.Mutex
 	cmd *exec.Cmd
@@ -104,7 +100,7 @@ func (s *Server) Restart() error {
 		storage = ":memory:"
 	}
 	cmd := exec.Command(s.bin, "--host", "127.0.0.1", "--port", strconv.Itoa(s.port),
-		"--storage-path", storage, "--log-level", cmp.Or(s.LogLevel, "WARNING"))
+		"--storage-path", storage, "--log-level", "WARNING")
 	if s.logPath != "" {
 		f, err := os.OpenFile(s.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 		if err != nil {
