@@ -13,6 +13,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/otehub/hub"
+	"github.com/otehub/hub/internal/osa"
 )
 
 // The search oracle, written from the documentation of MatchQuality and
@@ -45,33 +46,6 @@ func oracleForms(word string, langs []string) []string {
 	return out
 }
 
-// typoDistance is the optimal-string-alignment distance of a and b:
-// letters added, dropped, replaced and adjacent letters swapped.
-func typoDistance(a, b string) int {
-	x, y := []rune(a), []rune(b)
-	d := make([][]int, len(x)+1)
-	for i := range d {
-		d[i] = make([]int, len(y)+1)
-		d[i][0] = i
-	}
-	for j := range d[0] {
-		d[0][j] = j
-	}
-	for i := 1; i <= len(x); i++ {
-		for j := 1; j <= len(y); j++ {
-			c := 1
-			if x[i-1] == y[j-1] {
-				c = 0
-			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+c)
-			if i > 1 && j > 1 && x[i-1] == y[j-2] && x[i-2] == y[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
-			}
-		}
-	}
-	return d[len(x)][len(y)]
-}
-
 // oracleWordLevel is how every word of text matches a word of v (in
 // langs): 1 when each shares a form with one or (3 letters or more)
 // starts one, 2 when some word needs a typo, 0 when some word matches
@@ -99,7 +73,7 @@ func oracleWordLevel(text, v string, langs []string) int {
 			}
 			for _, a := range qforms {
 				for _, b := range vforms {
-					if len([]rune(a)) >= 5 && len([]rune(b)) >= 5 && typoDistance(a, b) == 1 {
+					if len([]rune(a)) >= 5 && len([]rune(b)) >= 5 && osa.Distance(a, b) == 1 {
 						best = 2
 					}
 				}
