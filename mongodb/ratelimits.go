@@ -10,6 +10,8 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"go.mongodb.org/mongo-driver/v2/mongo/readconcern"
 	"go.mongodb.org/mongo-driver/v2/mongo/writeconcern"
+
+	"github.com/otehub/hub"
 )
 
 // RateLimitsCollection holds the rate-limit counters that the hub's
@@ -31,6 +33,12 @@ func (s *Store) rateLimits() *mongo.Collection {
 // that exist. One unordered bulk write and one find by _id: two round
 // trips whatever the number of counters.
 func (s *Store) ShareCounts(ctx context.Context, add map[string]int64, read []string, expires time.Time) (map[string]int64, error) {
+	// Not before Init: the counters' collection and its TTL index are
+	// Init's to create, and a counter's upsert would create the
+	// collection beside Init's index build.
+	if known, _ := s.known.Load().(string); known == "" {
+		return nil, hub.Errorf(hub.EUNAVAILABLE, "the store is not initialised yet")
+	}
 	ctx, cancel := s.call(ctx)
 	defer cancel()
 	coll := s.rateLimits()

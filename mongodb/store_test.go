@@ -272,6 +272,26 @@ func TestLoadReadsStoredDocuments(t *testing.T) {
 // Several instances adding to the same counters at once, some creating
 // them: every increment counts once, counters never written are not
 // returned, and the TTL index that removes them exists.
+// Before Init the counters are not shared: the collection and its TTL
+// index are Init's to create.
+func TestShareCountsWaitsForInit(t *testing.T) {
+	uri := mongotest.URI(t)
+	s, err := mongodb.Open(mongodb.Options{URI: uri})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.ShareCounts(t.Context(), map[string]int64{"a:1": 1}, []string{"a:1"}, time.Now().Add(time.Minute)); hub.ErrorCode(err) != hub.EUNAVAILABLE {
+		t.Fatalf("ShareCounts before Init: %v, want EUNAVAILABLE", err)
+	}
+	if err := s.Init(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.ShareCounts(t.Context(), map[string]int64{"a:1": 1}, []string{"a:1"}, time.Now().Add(time.Minute)); err != nil || got["a:1"] != 1 {
+		t.Fatalf("ShareCounts after Init: %v, %v", got, err)
+	}
+}
+
 func TestShareCounts(t *testing.T) {
 	uri := mongotest.URI(t)
 	s := MustOpen(t, uri)
