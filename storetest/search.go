@@ -19,6 +19,25 @@ var searchTests = []struct {
 	{"Search pages with cursors through every hit once, in order", testSearchPaging},
 }
 
+// hit is a search hit as the hand-written tables write it.
+type hit struct{ key, quality, field string }
+
+// mustFind runs q and checks its hits against want, in order.
+func mustFind(t *testing.T, s Store, q hub.SearchQuery, want []hit) {
+	t.Helper()
+	hits, err := hub.Search(t.Context(), s, q)
+	if err != nil {
+		t.Fatalf("%q: %v", q.Text, err)
+	}
+	var got []hit
+	for _, h := range hits {
+		got = append(got, hit{h.Node.Key, h.Quality.String(), h.Field})
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("%q: got %v, want %v", q.Text, got, want)
+	}
+}
+
 func testSearch(t *testing.T, s Store) {
 	region := node(hub.KindRegion, "07", "Päijät-Häme")
 	region.Name.SV = "Päijänne-Tavastland"
@@ -29,7 +48,6 @@ func testSearch(t *testing.T, s Store) {
 	other.Abbreviations = []string{"Kela"}
 	mustApply(t, s, Source(), region, pilot, org, other)
 
-	type hit struct{ key, quality, field string }
 	for _, tc := range []struct {
 		text  string
 		kinds []hub.Kind
@@ -46,17 +64,7 @@ func testSearch(t *testing.T, s Store) {
 		{"paijat", nil, 2, []hit{{"07", "PREFIX", "name"}, {"phhyky", "PREFIX", "name"}}},
 		{"ei mitaan", nil, 10, nil},
 	} {
-		hits, err := hub.Search(t.Context(), s, hub.SearchQuery{Text: tc.text, Kinds: tc.kinds, First: tc.first})
-		if err != nil {
-			t.Fatalf("%q: %v", tc.text, err)
-		}
-		var got []hit
-		for _, h := range hits {
-			got = append(got, hit{h.Node.Key, h.Quality.String(), h.Field})
-		}
-		if !slices.Equal(got, tc.want) {
-			t.Errorf("%q: got %v, want %v", tc.text, got, tc.want)
-		}
+		mustFind(t, s, hub.SearchQuery{Text: tc.text, Kinds: tc.kinds, First: tc.first}, tc.want)
 	}
 }
 
@@ -186,7 +194,6 @@ func testSearchLikeOracle(t *testing.T, s Store) {
 func testSearchWords(t *testing.T, s Store) {
 	b := searchNetwork()
 	mustApply(t, s, b.Nodes, b.Relationships)
-	type hit struct{ key, quality, field string }
 	for _, tc := range []struct {
 		text string
 		want []hit
@@ -202,17 +209,7 @@ func testSearchWords(t *testing.T, s Store) {
 		{"osatyökykyiset", []hit{{"kainuu-polut", "DESCRIPTION", "goal"}}},
 		{"pohjanmaalla", []hit{{"15", "WORD", "name"}}},
 	} {
-		hits, err := hub.Search(t.Context(), s, hub.SearchQuery{Text: tc.text, First: 10})
-		if err != nil {
-			t.Fatalf("%q: %v", tc.text, err)
-		}
-		var got []hit
-		for _, h := range hits {
-			got = append(got, hit{h.Node.Key, h.Quality.String(), h.Field})
-		}
-		if !slices.Equal(got, tc.want) {
-			t.Errorf("%q: got %v, want %v", tc.text, got, tc.want)
-		}
+		mustFind(t, s, hub.SearchQuery{Text: tc.text, First: 10}, tc.want)
 	}
 }
 
