@@ -43,6 +43,18 @@ func MustOpen(tb testing.TB, uri string) *mongodb.Store {
 	return s
 }
 
+// rawDatabase is s's database through a driver client of the test's
+// own, for documents written or read past the store's own types.
+func rawDatabase(t *testing.T, uri string, s *mongodb.Store) *mongo.Database {
+	t.Helper()
+	client, err := mongo.Connect(options.Client().ApplyURI(uri))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { client.Disconnect(context.Background()) })
+	return client.Database(s.Database())
+}
+
 func TestConformance(t *testing.T) {
 	storetest.RunTests(t, func(t *testing.T) hub.Store { return MustOpen(t, mongotest.URI(t)) })
 }
@@ -65,12 +77,7 @@ func TestInitKeysExternalIDs(t *testing.T) {
 	uri := mongotest.URI(t)
 	s := MustOpen(t, uri)
 	ctx := context.Background()
-	client, err := mongo.Connect(options.Client().ApplyURI(uri))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Disconnect(ctx)
-	nodes := client.Database(s.Database()).Collection(mongodb.NodesCollection)
+	nodes := rawDatabase(t, uri, s).Collection(mongodb.NodesCollection)
 	doc := func(key string) bson.M {
 		return bson.M{"_id": hub.NodeID(hub.KindOrganisation, key), "kind": "Organisation", "key": key, "name": bson.M{"fi": key},
 			"externalIds": bson.A{bson.M{"scheme": "kela", "id": "K-1"}}, "version": 1}
@@ -97,12 +104,7 @@ func TestLoadReadsStoredDocuments(t *testing.T) {
 	uri := mongotest.URI(t)
 	s := MustOpen(t, uri)
 	ctx := context.Background()
-	client, err := mongo.Connect(options.Client().ApplyURI(uri))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Disconnect(ctx)
-	db := client.Database(s.Database())
+	db := rawDatabase(t, uri, s)
 
 	at := time.Date(2025, time.March, 14, 7, 26, 53, 589_000_000, time.UTC)
 	later := at.Add(time.Hour)
@@ -246,7 +248,7 @@ func TestLoadReadsStoredDocuments(t *testing.T) {
 
 	gotNodes := map[string]*hub.Node{}
 	gotRels := map[string]*hub.Relationship{}
-	err = s.Load(ctx,
+	err := s.Load(ctx,
 		func(n *hub.Node) error { gotNodes[n.ID] = n; return nil },
 		func(r *hub.Relationship) error { gotRels[r.ID] = r; return nil })
 	if err != nil {
@@ -325,13 +327,8 @@ func TestShareCounts(t *testing.T) {
 		t.Errorf("counters %v, want %v", got, want)
 	}
 
-	cl, err := mongo.Connect(options.Client().ApplyURI(uri))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Disconnect(context.Background())
 	var ttl *int32
-	specs, err := cl.Database(s.Database()).Collection(mongodb.RateLimitsCollection).Indexes().ListSpecifications(ctx)
+	specs, err := rawDatabase(t, uri, s).Collection(mongodb.RateLimitsCollection).Indexes().ListSpecifications(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
