@@ -729,8 +729,17 @@ func (m *Main) Close() error {
 		errs = append(errs, m.Store.Close())
 		m.storeClosed = true
 	}
-	// Last, so that the spans of the requests drained above are sent.
+	// Last, so that the spans of the requests drained above are sent. A
+	// WebSocket's request span ends when its handler returns, after its
+	// connection is closed, which the shutdowns above do not wait for:
+	// wait for the handlers, a moment at most.
 	if m.tracing != nil {
+		handled := make(chan struct{})
+		go func() { m.inflight.Wait(); close(handled) }()
+		select {
+		case <-handled:
+		case <-time.After(time.Second):
+		}
 		m.tracing.shutdown()
 		m.tracing = nil
 	}
